@@ -1,0 +1,34 @@
+# steepest: set-up in two commands.  `make demo` and `make test` each create
+# the virtual environment when it is missing and install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+export MPLBACKEND := Agg
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed-all: $(BIN)/python pyproject.toml
+	$(PIP) install --quiet -e '.[all]'
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+	$(PIP) install --quiet -e '.[all,test]'
+	touch $@
+
+demo: $(VENV)/.installed-all
+	$(BIN)/steepest demo
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q -n 2
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis

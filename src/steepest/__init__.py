@@ -1,0 +1,94 @@
+"""steepest: calculus for machine learning and gradient-based optimization.
+
+Three ways to differentiate with one answer (automatic, numerical, symbolic),
+gradient descent and its relatives with the full history of every run, small
+models learned by backpropagation, and pictures of all of it.
+
+>>> import numpy as np, steepest as st
+>>> y = np.array([12.1, 12.8, 14.9, 16.3, 17.2])
+>>> float(st.grad(lambda theta: np.mean((y - theta) ** 2))(12.0))
+-5.32
+
+Subpackages and the heavier names (SymPy, pandas, matplotlib) load on first
+use, so ``import steepest`` stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from steepest.autodiff import (
+    Tensor,
+    grad,
+    hessian,
+    jacobian,
+    jvp,
+    no_grad,
+    trace,
+    value_and_grad,
+    vjp,
+)
+from steepest.errors import (
+    DataError,
+    DifferentiationError,
+    NumericError,
+    OptimizationError,
+    ParseError,
+    SteepestError,
+)
+
+__version__ = "0.1.0"
+
+_SUBPACKAGES = {
+    "autodiff",
+    "numeric",
+    "symbolic",
+    "optim",
+    "losses",
+    "models",
+    "nn",
+    "plot",
+    "datasets",
+}
+
+# name -> module that defines it; imported on first attribute access.
+_LAZY_NAMES = {
+    "check_grad": "steepest.numeric",
+    "Function": "steepest.symbolic",
+    "minimize": "steepest.optim",
+    "maximize": "steepest.optim",
+    "explain": "steepest.autodiff",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"steepest.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    raise AttributeError(f"module 'steepest' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _SUBPACKAGES | set(_LAZY_NAMES))
+
+
+__all__ = [
+    "DataError",
+    "DifferentiationError",
+    "NumericError",
+    "OptimizationError",
+    "ParseError",
+    "SteepestError",
+    "Tensor",
+    "__version__",
+    "grad",
+    "hessian",
+    "jacobian",
+    "jvp",
+    "no_grad",
+    "trace",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,82 @@
+"""The messages of :class:`~steepest.errors.DifferentiationError`.
+
+Each names what went wrong and what to write instead.
+"""
+
+from __future__ import annotations
+
+import linecache
+import re
+import sys
+
+from steepest.errors import DifferentiationError
+
+_MATH_CALL = re.compile(r"\bmath\.(\w+)\s*\(")
+
+
+def _caller_line() -> str:
+    """The source line of the user code that triggered the error, if any."""
+    frame = sys._getframe(1)
+    here = __file__.rsplit("/", 2)[0]
+    while frame is not None and frame.f_code.co_filename.startswith(here):
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    return linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+
+
+def float_of_traced_value() -> DifferentiationError:
+    """``math.sin(x)``, ``float(x)``: a Python float cannot carry a derivative."""
+    line = _caller_line()
+    match = _MATH_CALL.search(line)
+    if match:
+        name = match.group(1)
+        return DifferentiationError(
+            f"math.{name} cannot take a traced value: it turns it into a plain float "
+            f"and the derivative is lost; use np.{name} instead"
+        )
+    return DifferentiationError(
+        "math.sin (or float()) cannot follow a traced value: a Python float carries "
+        "no derivative; use the NumPy function (np.sin, np.exp, ...) instead, "
+        "or .item() to read the value without its derivative"
+    )
+
+
+def array_of_traced_value() -> DifferentiationError:
+    return DifferentiationError(
+        "np.array / np.asarray on a traced value would drop its derivative; "
+        "use the value directly, np.stack or np.concatenate to combine values"
+    )
+
+
+def in_place_write() -> DifferentiationError:
+    return DifferentiationError(
+        "in-place writes into a traced array (x[i] = ..., out=...) are not differentiable; "
+        "build a new array instead with np.where, np.concatenate or np.stack"
+    )
+
+
+def unsupported_function(name: str, hint: str = "") -> DifferentiationError:
+    message = f"np.{name} has no derivative rule in steepest"
+    if hint:
+        message += f"; {hint}"
+    else:
+        message += (
+            "; write it with supported operations (arithmetic, np.exp, np.log, np.sum, "
+            "np.where, indexing, @ ...)"
+        )
+    return DifferentiationError(message)
+
+
+def non_scalar_output(shape: tuple[int, ...]) -> DifferentiationError:
+    return DifferentiationError(
+        f"grad needs a function with one number as output, but it returned shape {shape}; "
+        "use st.jacobian for vector outputs, or reduce the output (np.sum, np.mean)"
+    )
+
+
+def non_scalar_backward(shape: tuple[int, ...]) -> DifferentiationError:
+    return DifferentiationError(
+        f"backward() without an argument needs a one-element tensor, not shape {shape}; "
+        "pass the output gradient, e.g. out.backward(np.ones(out.shape))"
+    )

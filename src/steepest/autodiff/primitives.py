@@ -1,0 +1,462 @@
+"""The table of primitives: each operation beside its derivative rules.
+
+This is the one place where derivative rules live.  Elementwise operations
+give their local derivatives (``partials``: d ans / d arg as a function of
+``(ans, *args)``), which serve reverse mode (gradient times local derivative)
+and forward mode (tangent times local derivative) alike.  Other operations give
+a vector-Jacobian product ``vjp(g, i, ans, args, kwargs)`` and a
+Jacobian-vector product ``jvp(t, i, ans, args, kwargs)``.
+
+The rules are written with NumPy functions, so when a value is itself traced
+(a Hessian is the derivative of a gradient) the rules are differentiated too.
+Everything else in steepest (``var``, ``std``, ``outer``, ``linalg.norm``...)
+is built from these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from steepest.autodiff.core import MINUS_ONE, ONE, Primitive, unbroadcast
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def primitive(name: str, forward: Any, *, partials: Any = None, vjp: Any = None,
+              jvp: Any = None, differentiable_args: tuple[int, ...] | None = None) -> Primitive:
+    prim = Primitive(name, forward, tuple(partials) if partials is not None else None,
+                     vjp, jvp, differentiable_args)
+    PRIMITIVES[name] = prim
+    return prim
+
+
+def _one(ans: Any, *args: Any) -> Any:
+    return ONE
+
+
+def _minus_one(ans: Any, *args: Any) -> Any:
+    return MINUS_ONE
+
+
+def _where_positive_log(ans: Any, x: Any) -> Any:
+    # d(x^y)/dy = x^y ln x; defined for x > 0, zero where x^y is 0, NaN for x < 0.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        safe = np.where(strip_positive(x), x, 1.0)
+        return np.where(strip_positive(x), ans * np.log(safe), np.where(x == 0, 0.0, np.nan))
+
+
+def strip_positive(x: Any) -> Any:
+    return x > 0
+
+
+def _power_base(ans: Any, x: Any, y: Any) -> Any:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return y * np.power(x, y - 1)
+
+
+def _power_exponent(ans: Any, x: Any, y: Any) -> Any:
+    return _where_positive_log(ans, x)
+
+
+def _max_partial(ans: Any, x: Any, y: Any) -> Any:
+    # Ties share the gradient equally, as a subgradient should.
+    return np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0))
+
+
+def _min_partial(ans: Any, x: Any, y: Any) -> Any:
+    return np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0))
+
+
+# -- elementwise: one input ------------------------------------------------
+add = primitive("add", np.add, partials=(_one, _one))
+subtract = primitive("subtract", np.subtract, partials=(_one, _minus_one))
+multiply = primitive("multiply", np.multiply,
+                     partials=(lambda ans, x, y: y, lambda ans, x, y: x))
+divide = primitive("divide", np.true_divide,
+                   partials=(lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y))
+negative = primitive("negative", np.negative, partials=(_minus_one,))
+positive = primitive("positive", np.positive, partials=(_one,))
+power = primitive("power", np.power, partials=(_power_base, _power_exponent))
+square = primitive("square", np.square, partials=(lambda ans, x: 2.0 * x,))
+sqrt = primitive("sqrt", np.sqrt, partials=(lambda ans, x: 0.5 / ans,))
+cbrt = primitive("cbrt", np.cbrt, partials=(lambda ans, x: 1.0 / (3.0 * ans * ans),))
+reciprocal = primitive("reciprocal", np.reciprocal, partials=(lambda ans, x: -ans * ans,))
+exp = primitive("exp", np.exp, partials=(lambda ans, x: ans,))
+exp2 = primitive("exp2", np.exp2, partials=(lambda ans, x: ans * np.log(2.0),))
+expm1 = primitive("expm1", np.expm1, partials=(lambda ans, x: ans + 1.0,))
+log = primitive("log", np.log, partials=(lambda ans, x: 1.0 / x,))
+log2 = primitive("log2", np.log2, partials=(lambda ans, x: 1.0 / (x * np.log(2.0)),))
+log10 = primitive("log10", np.log10, partials=(lambda ans, x: 1.0 / (x * np.log(10.0)),))
+log1p = primitive("log1p", np.log1p, partials=(lambda ans, x: 1.0 / (1.0 + x),))
+sin = primitive("sin", np.sin, partials=(lambda ans, x: np.cos(x),))
+cos = primitive("cos", np.cos, partials=(lambda ans, x: -np.sin(x),))
+tan = primitive("tan", np.tan, partials=(lambda ans, x: 1.0 + ans * ans,))
+arcsin = primitive("arcsin", np.arcsin, partials=(lambda ans, x: 1.0 / np.sqrt(1.0 - x * x),))
+arccos = primitive("arccos", np.arccos, partials=(lambda ans, x: -1.0 / np.sqrt(1.0 - x * x),))
+arctan = primitive("arctan", np.arctan, partials=(lambda ans, x: 1.0 / (1.0 + x * x),))
+sinh = primitive("sinh", np.sinh, partials=(lambda ans, x: np.cosh(x),))
+cosh = primitive("cosh", np.cosh, partials=(lambda ans, x: np.sinh(x),))
+tanh = primitive("tanh", np.tanh, partials=(lambda ans, x: 1.0 - ans * ans,))
+arcsinh = primitive("arcsinh", np.arcsinh, partials=(lambda ans, x: 1.0 / np.sqrt(x * x + 1.0),))
+arccosh = primitive("arccosh", np.arccosh, partials=(lambda ans, x: 1.0 / np.sqrt(x * x - 1.0),))
+arctanh = primitive("arctanh", np.arctanh, partials=(lambda ans, x: 1.0 / (1.0 - x * x),))
+absolute = primitive("absolute", np.absolute, partials=(lambda ans, x: np.sign(x),))
+maximum = primitive("maximum", np.maximum, partials=(_max_partial, lambda a, x, y: _max_partial(a, y, x)))
+minimum = primitive("minimum", np.minimum, partials=(_min_partial, lambda a, x, y: _min_partial(a, y, x)))
+fmax = primitive("fmax", np.fmax, partials=maximum.partials)
+fmin = primitive("fmin", np.fmin, partials=minimum.partials)
+logaddexp = primitive(
+    "logaddexp", np.logaddexp,
+    partials=(lambda ans, x, y: np.exp(x - ans), lambda ans, x, y: np.exp(y - ans)),
+)
+logaddexp2 = primitive(
+    "logaddexp2", np.logaddexp2,
+    partials=(lambda ans, x, y: np.exp2(x - ans), lambda ans, x, y: np.exp2(y - ans)),
+)
+arctan2 = primitive(
+    "arctan2", np.arctan2,
+    partials=(lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: -y / (x * x + y * y)),
+)
+hypot = primitive("hypot", np.hypot,
+                  partials=(lambda ans, x, y: x / ans, lambda ans, x, y: y / ans))
+clip = primitive(
+    "clip", lambda x, lo, hi: np.clip(x, lo, hi),
+    partials=(lambda ans, x, lo, hi: np.where((x >= lo) & (x <= hi), 1.0, 0.0),
+              lambda ans, x, lo, hi: np.where(x < lo, 1.0, 0.0),
+              lambda ans, x, lo, hi: np.where(x > hi, 1.0, 0.0)),
+)
+where = primitive(
+    "where", np.where,
+    partials=(None, lambda ans, c, x, y: np.where(c, 1.0, 0.0),
+              lambda ans, c, x, y: np.where(c, 0.0, 1.0)),
+    differentiable_args=(1, 2),
+)
+identity = primitive("copy", np.copy, partials=(_one,))
+
+
+# -- reductions ------------------------------------------------------------
+def _normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int):
+        axis = (axis,)
+    return tuple(a % ndim if ndim else 0 for a in axis)
+
+
+def _keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    axes = _normalize_axis(axis, len(shape))
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _expand_back(g: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+    """Undo a reduction's shape: g broadcast back to the input's shape."""
+    if not keepdims:
+        g = np.reshape(g, _keepdims_shape(x_shape, axis))
+    return np.broadcast_to(g, x_shape)
+
+
+def _sum_vjp(g, i, ans, args, kw):
+    return _expand_back(g, np.shape(args[0]), kw.get("axis"), kw.get("keepdims", False))
+
+
+def _sum_jvp(t, i, ans, args, kw):
+    return np.sum(t, **kw)
+
+
+sum_ = primitive("sum", np.sum, vjp=_sum_vjp, jvp=_sum_jvp)
+
+
+def _count(shape: tuple[int, ...], axis: Any) -> int:
+    axes = _normalize_axis(axis, len(shape))
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
+
+
+def _mean_vjp(g, i, ans, args, kw):
+    shape = np.shape(args[0])
+    return _expand_back(g, shape, kw.get("axis"), kw.get("keepdims", False)) / _count(
+        shape, kw.get("axis"))
+
+
+mean = primitive("mean", np.mean, vjp=_mean_vjp, jvp=lambda t, i, ans, args, kw: np.mean(t, **kw))
+
+
+def _prod_vjp(g, i, ans, args, kw):
+    x = args[0]
+    axis, keepdims = kw.get("axis"), kw.get("keepdims", False)
+    g_full = _expand_back(g, np.shape(x), axis, keepdims)
+    ans_full = _expand_back(ans, np.shape(x), axis, keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotient = ans_full / x
+    if np.all(np.asarray(_concrete(x)) != 0):
+        return g_full * quotient
+    return g_full * _products_of_others(x, axis)
+
+
+def _concrete(x: Any) -> Any:
+    from steepest.autodiff.core import strip
+
+    return strip(x)
+
+
+def _products_of_others(x: Any, axis: Any) -> np.ndarray:
+    """prod over the axis with each element left out in turn (zeros allowed)."""
+    x = np.asarray(_concrete(x))
+    if axis is None:
+        flat = x.reshape(-1)
+        return _products_of_others(flat, 0).reshape(x.shape)
+    axes = _normalize_axis(axis, x.ndim)
+    if len(axes) > 1:
+        moved = np.moveaxis(x, axes, tuple(range(-len(axes), 0)))
+        merged = moved.reshape(moved.shape[: -len(axes)] + (-1,))
+        others = _products_of_others(merged, -1).reshape(moved.shape)
+        return np.moveaxis(others, tuple(range(-len(axes), 0)), axes)
+    a = axes[0]
+    moved = np.moveaxis(x, a, -1)
+    ones = np.ones(moved.shape[:-1] + (1,), dtype=x.dtype)
+    left = np.cumprod(np.concatenate([ones, moved[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, moved[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return np.moveaxis(left * right, -1, a)
+
+
+def _prod_jvp(t, i, ans, args, kw):
+    x = args[0]
+    axis, keepdims = kw.get("axis"), kw.get("keepdims", False)
+    return np.sum(t * _prod_vjp(np.ones_like(_concrete(ans)), 0, ans, args, kw),
+                  axis=axis, keepdims=keepdims) if np.ndim(x) else t
+
+
+prod = primitive("prod", np.prod, vjp=_prod_vjp, jvp=_prod_jvp)
+
+
+def _extremum_vjp(g, i, ans, args, kw):
+    x = args[0]
+    axis, keepdims = kw.get("axis"), kw.get("keepdims", False)
+    shape = np.shape(x)
+    ans_full = _expand_back(ans, shape, axis, keepdims)
+    hits = np.where(x == ans_full, 1.0, 0.0)
+    # Ties share the gradient equally.
+    count = np.sum(hits, axis=axis, keepdims=True)
+    return _expand_back(g, shape, axis, keepdims) * hits / count
+
+
+def _extremum_jvp(t, i, ans, args, kw):
+    x = args[0]
+    axis, keepdims = kw.get("axis"), kw.get("keepdims", False)
+    ans_full = _expand_back(ans, np.shape(x), axis, keepdims)
+    hits = np.where(x == ans_full, 1.0, 0.0)
+    count = np.sum(hits, axis=axis, keepdims=keepdims)
+    return np.sum(t * hits, axis=axis, keepdims=keepdims) / count
+
+
+amax = primitive("max", np.max, vjp=_extremum_vjp, jvp=_extremum_jvp)
+amin = primitive("min", np.min, vjp=_extremum_vjp, jvp=_extremum_jvp)
+
+
+def _cumsum_vjp(g, i, ans, args, kw):
+    axis = kw.get("axis")
+    x_shape = np.shape(args[0])
+    if axis is None:
+        return np.reshape(np.flip(np.cumsum(np.flip(np.reshape(g, (-1,))))), x_shape)
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+cumsum = primitive("cumsum", np.cumsum, vjp=_cumsum_vjp,
+                   jvp=lambda t, i, ans, args, kw: np.cumsum(t, **kw))
+
+
+# -- linear algebra --------------------------------------------------------
+def _matmul_vjp(g, i, ans, args, kw):
+    a, b = args
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 1 and b_nd == 1:
+        return g * b if i == 0 else g * a
+    if i == 0:
+        if b_nd == 1:  # (..., n, k) @ (k,) -> (..., n)
+            ga = np.expand_dims(g, -1) * b
+        elif a_nd == 1:  # (k,) @ (..., k, m) -> (..., m)
+            ga = np.matmul(b, np.expand_dims(g, -1))[..., 0]
+        else:
+            ga = np.matmul(g, np.swapaxes(b, -1, -2))
+        return unbroadcast(ga, np.shape(a))
+    if a_nd == 1:
+        gb = np.expand_dims(a, -1) * np.expand_dims(g, -2)
+    elif b_nd == 1:
+        gb = np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0]
+    else:
+        gb = np.matmul(np.swapaxes(a, -1, -2), g)
+    return unbroadcast(gb, np.shape(b))
+
+
+def _matmul_jvp(t, i, ans, args, kw):
+    a, b = args
+    return np.matmul(t, b) if i == 0 else np.matmul(a, t)
+
+
+matmul = primitive("matmul", np.matmul, vjp=_matmul_vjp, jvp=_matmul_jvp)
+
+
+def _norm_forward(x, axis=None, keepdims=False):
+    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+
+
+def _norm_vjp(g, i, ans, args, kw):
+    x = args[0]
+    axis, keepdims = kw.get("axis"), kw.get("keepdims", False)
+    shape = np.shape(x)
+    ans_full = _expand_back(ans, shape, axis, keepdims)
+    # The subgradient 0 at the origin, as PyTorch does.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit = np.where(ans_full == 0, 0.0, x / np.where(ans_full == 0, 1.0, ans_full))
+    return _expand_back(g, shape, axis, keepdims) * unit
+
+
+def _norm_jvp(t, i, ans, args, kw):
+    x = args[0]
+    unit = _norm_vjp(np.ones_like(_concrete(ans)), i, ans, args, kw)
+    return np.sum(t * unit, axis=kw.get("axis"), keepdims=kw.get("keepdims", False)) if np.ndim(
+        x) else t * np.sign(x)
+
+
+norm = primitive("norm", _norm_forward, vjp=_norm_vjp, jvp=_norm_jvp)
+
+
+# -- shape -----------------------------------------------------------------
+reshape = primitive(
+    "reshape", lambda x, shape: np.reshape(x, shape),
+    vjp=lambda g, i, ans, args, kw: np.reshape(g, np.shape(args[0])),
+    jvp=lambda t, i, ans, args, kw: np.reshape(t, args[1]),
+    differentiable_args=(0,),
+)
+
+
+def _inverse_axes(axes: Any, ndim: int) -> Any:
+    if axes is None:
+        return None
+    return tuple(np.argsort(axes))
+
+
+transpose = primitive(
+    "transpose", lambda x, axes=None: np.transpose(x, axes),
+    vjp=lambda g, i, ans, args, kw: np.transpose(g, _inverse_axes(kw.get("axes"), np.ndim(g))),
+    jvp=lambda t, i, ans, args, kw: np.transpose(t, kw.get("axes")),
+)
+broadcast_to = primitive(
+    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    vjp=lambda g, i, ans, args, kw: unbroadcast(g, np.shape(args[0])),
+    jvp=lambda t, i, ans, args, kw: np.broadcast_to(t, args[1]),
+    differentiable_args=(0,),
+)
+flip = primitive(
+    "flip", lambda x, axis=None: np.flip(x, axis),
+    vjp=lambda g, i, ans, args, kw: np.flip(g, kw.get("axis")),
+    jvp=lambda t, i, ans, args, kw: np.flip(t, kw.get("axis")),
+)
+
+
+def _plain_index(index: Any) -> Any:
+    from steepest.autodiff.core import strip
+
+    if isinstance(index, tuple):
+        return tuple(strip(k) for k in index)
+    return strip(index)
+
+
+def _index_is_basic(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(
+        isinstance(k, slice | int | np.integer) or k is None or k is Ellipsis
+        or (isinstance(k, np.ndarray) and k.dtype == bool)
+        for k in parts
+    )
+
+
+def _scatter(g: Any, shape: tuple[int, ...], index: Any, dtype: Any) -> Any:
+    """The adjoint of indexing: place g into zeros at index, adding repeats."""
+    from steepest.autodiff.core import Tensor
+
+    if isinstance(g, Tensor):
+        return scatter_add_fn(g, shape, index)
+    out = np.zeros(shape, dtype=np.result_type(g, dtype))
+    if _index_is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _getitem_vjp(g, i, ans, args, kw):
+    x, index = args
+    return _scatter(g, np.shape(x), index, _concrete(x).dtype)
+
+
+getitem = primitive(
+    "getitem", lambda x, index: x[index],
+    vjp=_getitem_vjp,
+    jvp=lambda t, i, ans, args, kw: t[args[1]],
+    differentiable_args=(0,),
+)
+
+scatter_add = primitive(
+    "scatter_add", lambda g, shape, index: _scatter(g, shape, index, np.float64),
+    vjp=lambda g, i, ans, args, kw: g[args[2]],
+    jvp=lambda t, i, ans, args, kw: scatter_add_fn(t, args[1], args[2]),
+    differentiable_args=(0,),
+)
+
+
+def scatter_add_fn(g: Any, shape: tuple[int, ...], index: Any) -> Any:
+    from steepest.autodiff.core import apply
+
+    return apply(scatter_add, (g, shape, index), {})
+
+
+def _concat_vjp(g, i, ans, args, kw):
+    axis = kw.get("axis", 0)
+    start = sum(np.shape(a)[axis] for a in args[:i])
+    size = np.shape(args[i])[axis]
+    index = [slice(None)] * np.ndim(g)
+    index[axis] = slice(start, start + size)
+    return g[tuple(index)]
+
+
+def _concat_jvp(t, i, ans, args, kw):
+    parts = [t if j == i else np.zeros_like(_concrete(a)) for j, a in enumerate(args)]
+    return np.concatenate(parts, axis=kw.get("axis", 0))
+
+
+concatenate = primitive("concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis),
+                        vjp=_concat_vjp, jvp=_concat_jvp)
+
+
+def _stack_vjp(g, i, ans, args, kw):
+    axis = kw.get("axis", 0) % np.ndim(g)
+    index = [slice(None)] * np.ndim(g)
+    index[axis] = i
+    return g[tuple(index)]
+
+
+def _stack_jvp(t, i, ans, args, kw):
+    parts = [t if j == i else np.zeros_like(_concrete(a)) for j, a in enumerate(args)]
+    return np.stack(parts, axis=kw.get("axis", 0))
+
+
+stack = primitive("stack", lambda *xs, axis=0: np.stack(xs, axis=axis),
+                  vjp=_stack_vjp, jvp=_stack_jvp)
+
+
+def _astype_forward(x, dtype):
+    return x.astype(dtype) if isinstance(x, np.ndarray) else np.asarray(x).astype(dtype)
+
+
+astype = primitive(
+    "astype", _astype_forward,
+    vjp=lambda g, i, ans, args, kw: g.astype(_concrete(args[0]).dtype)
+    if isinstance(g, np.ndarray) else g,
+    jvp=lambda t, i, ans, args, kw: t,
+    differentiable_args=(0,),
+)

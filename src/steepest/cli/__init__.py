@@ -1,0 +1,1 @@
+"""The ``steepest`` command line."""

@@ -1,0 +1,273 @@
+"""Learning-rate schedules: the rate as a function of the step number.
+
+A schedule is any callable ``schedule(k) -> float`` of the step number
+``k = 0, 1, 2, ...`` (in stochastic runs ``k`` counts mini-batch steps, not
+epochs).  The classes here also print themselves readably, so a run's
+message can name the rate it used.
+
+>>> from steepest.optim import schedules
+>>> s = schedules.exponential(0.1, 0.5)
+>>> [s(k) for k in range(4)]
+[0.1, 0.05, 0.025, 0.0125]
+>>> schedules.step(1.0, every=2, factor=0.1)(5)
+0.010000000000000002
+>>> schedules.parse("cosine:100", 0.5)
+cosine(0.5, period=100, final=0.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from steepest.errors import OptimizationError
+
+LearningRate = float | Callable[[int], float]
+
+
+class Schedule:
+    """Base class of the schedules below; a schedule maps step ``k`` to a rate."""
+
+    initial: float
+
+    def __call__(self, k: int) -> float:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, repr=False)
+class constant(Schedule):  # noqa: N801 - read as a function name: schedules.constant(0.1)
+    """The same rate at every step.
+
+    >>> constant(0.2)(1000)
+    0.2
+    """
+
+    initial: float
+
+    def __call__(self, k: int) -> float:
+        return self.initial
+
+    def __repr__(self) -> str:
+        return f"constant({self.initial:g})"
+
+
+@dataclass(frozen=True, repr=False)
+class step(Schedule):  # noqa: N801
+    """Multiply the rate by ``factor`` every ``every`` steps.
+
+    >>> [step(0.8, every=2, factor=0.5)(k) for k in range(5)]
+    [0.8, 0.8, 0.4, 0.4, 0.2]
+    """
+
+    initial: float
+    every: int = 100
+    factor: float = 0.5
+
+    def __call__(self, k: int) -> float:
+        return self.initial * self.factor ** (k // self.every)
+
+    def __repr__(self) -> str:
+        return f"step({self.initial:g}, every={self.every}, factor={self.factor:g})"
+
+
+@dataclass(frozen=True, repr=False)
+class exponential(Schedule):  # noqa: N801
+    """``initial * decay**k``: a steady geometric decay.
+
+    >>> round(exponential(1.0, 0.99)(100), 6)
+    0.366032
+    """
+
+    initial: float
+    decay: float = 0.99
+
+    def __call__(self, k: int) -> float:
+        return self.initial * self.decay**k
+
+    def __repr__(self) -> str:
+        return f"exponential({self.initial:g}, decay={self.decay:g})"
+
+
+@dataclass(frozen=True, repr=False)
+class inverse_time(Schedule):  # noqa: N801
+    """``initial / (1 + decay k)**power``: the classic rate for stochastic descent.
+
+    With ``power=1`` the rates sum to infinity while their squares do not,
+    which is what lets SGD settle at the minimum instead of jittering around it.
+
+    >>> inverse_time(1.0, decay=1.0)(3)
+    0.25
+    """
+
+    initial: float
+    decay: float = 0.01
+    power: float = 1.0
+
+    def __call__(self, k: int) -> float:
+        return self.initial / (1.0 + self.decay * k) ** self.power
+
+    def __repr__(self) -> str:
+        return f"inverse_time({self.initial:g}, decay={self.decay:g}, power={self.power:g})"
+
+
+@dataclass(frozen=True, repr=False)
+class cosine(Schedule):  # noqa: N801
+    """Half a cosine from ``initial`` down to ``final`` over ``period`` steps, then ``final``.
+
+    >>> s = cosine(1.0, period=10)
+    >>> s(0), round(s(5), 12), s(10), s(50)
+    (1.0, 0.5, 0.0, 0.0)
+    """
+
+    initial: float
+    period: int = 1000
+    final: float = 0.0
+
+    def __call__(self, k: int) -> float:
+        progress = min(k, self.period) / self.period
+        return self.final + (self.initial - self.final) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    def __repr__(self) -> str:
+        return f"cosine({self.initial:g}, period={self.period}, final={self.final:g})"
+
+
+@dataclass(frozen=True, repr=False)
+class warmup(Schedule):  # noqa: N801
+    """Ramp linearly from ``start * after(0)`` up to ``after`` over ``steps`` steps.
+
+    ``after`` is a number or another schedule; it takes over, from its own
+    step ``k - steps``, once the warm-up ends.  Warm-up keeps the first few
+    steps of adaptive methods such as Adam from being too bold.
+
+    >>> w = warmup(0.1, steps=4)
+    >>> [round(w(k), 3) for k in range(6)]
+    [0.025, 0.05, 0.075, 0.1, 0.1, 0.1]
+    >>> warmup(exponential(1.0, 0.5), steps=2)(3)
+    0.5
+    """
+
+    after: float | Callable[[int], float]
+    steps: int = 100
+    start: float = 0.0
+
+    @property
+    def initial(self) -> float:  # type: ignore[override]
+        return self(0)
+
+    def __call__(self, k: int) -> float:
+        if k < self.steps:
+            target = self.after if not callable(self.after) else self.after(0)
+            fraction = self.start + (1.0 - self.start) * (k + 1) / self.steps
+            return float(target) * fraction
+        if callable(self.after):
+            return float(self.after(k - self.steps))
+        return float(self.after)
+
+    def __repr__(self) -> str:
+        inner = repr(self.after) if callable(self.after) else f"{self.after:g}"
+        return f"warmup({inner}, steps={self.steps})"
+
+
+def as_schedule(lr: LearningRate) -> Callable[[int], float]:
+    """Turn a number or a callable into a schedule; reject anything else.
+
+    >>> as_schedule(0.3)(7)
+    0.3
+    >>> as_schedule(lambda k: 1 / (k + 1))(3)
+    0.25
+    """
+    if isinstance(lr, Schedule) or callable(lr):
+        return lr
+    value = _positive_rate(lr)
+    return constant(value)
+
+
+def _positive_rate(lr: object) -> float:
+    try:
+        value = float(lr)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise OptimizationError(
+            f"learning rate must be a positive number or a schedule, not {lr!r}"
+        ) from None
+    if not math.isfinite(value) or value <= 0:
+        raise OptimizationError(f"learning rate must be a positive finite number, not {value:g}")
+    return value
+
+
+_PARSERS: dict[str, tuple[type[Schedule], tuple[str, ...]]] = {
+    "constant": (constant, ()),
+    "step": (step, ("every", "factor")),
+    "exponential": (exponential, ("decay",)),
+    "inverse_time": (inverse_time, ("decay", "power")),
+    "cosine": (cosine, ("period", "final")),
+    "warmup": (warmup, ("steps", "start")),
+}
+
+_INTEGER_FIELDS = {"every", "period", "steps"}
+
+
+def names() -> list[str]:
+    """The schedule names :func:`parse` understands.
+
+    >>> names()
+    ['constant', 'cosine', 'exponential', 'inverse_time', 'step', 'warmup']
+    """
+    return sorted(_PARSERS)
+
+
+def parse(text: str, lr: float) -> Schedule:
+    """Build a schedule from text such as ``"exponential:0.99"`` and a starting rate.
+
+    The words after the name, separated by ``:`` or ``,``, fill the schedule's
+    fields in order: ``step:EVERY:FACTOR``, ``exponential:DECAY``,
+    ``inverse_time:DECAY[:POWER]``, ``cosine:PERIOD[:FINAL]``,
+    ``warmup:STEPS[:START]``.  This is what ``steepest minimize --schedule``
+    reads.
+
+    >>> parse("step:50:0.5", 0.1)
+    step(0.1, every=50, factor=0.5)
+    >>> parse("inverse-time:0.1", 1.0)(10)
+    0.5
+    >>> parse("sawtooth", 0.1)
+    Traceback (most recent call last):
+    ...
+    steepest.errors.OptimizationError: unknown schedule 'sawtooth'; choose one of constant, ...
+    """
+    name, *fields = [part.strip() for part in text.replace(",", ":").split(":")]
+    key = name.lower().replace("-", "_")
+    if key not in _PARSERS:
+        raise OptimizationError(f"unknown schedule {name!r}; choose one of {', '.join(names())}")
+    cls, field_names = _PARSERS[key]
+    if len(fields) > len(field_names):
+        raise OptimizationError(
+            f"schedule {key} takes at most {len(field_names)} value(s) after its name "
+            f"({', '.join(field_names) or 'none'}), got {len(fields)}"
+        )
+    kwargs: dict[str, float | int] = {}
+    for field_name, raw in zip(field_names, fields, strict=False):
+        try:
+            kwargs[field_name] = int(raw) if field_name in _INTEGER_FIELDS else float(raw)
+        except ValueError:
+            raise OptimizationError(
+                f"schedule {key}: {field_name} must be a number, not {raw!r}"
+            ) from None
+    rate = _positive_rate(lr)
+    if key == "warmup":
+        return warmup(rate, **kwargs)  # type: ignore[arg-type]
+    return cls(rate, **kwargs)  # type: ignore[call-arg]
+
+
+__all__ = [
+    "LearningRate",
+    "Schedule",
+    "as_schedule",
+    "constant",
+    "cosine",
+    "exponential",
+    "inverse_time",
+    "names",
+    "parse",
+    "step",
+    "warmup",
+]

@@ -1,0 +1,563 @@
+"""Finding and classifying the critical points of a function of several variables.
+
+SymPy's ``nonlinsolve`` loses isolated solutions when a system also has
+non-isolated ones (for the sauna function it keeps the lines x = 0 and y = 0
+and drops the minimum at (4, 4) and the saddle at (6, 6)).  The solver here
+works case by case instead: every equation ``df/dv = 0`` is factored, each
+factor that can vanish opens one case, a univariate factor gives exact roots,
+a factor in several variables is solved for one of them, and a case that
+ends with variables still unconstrained is a non-isolated family.  Every
+answer is checked by substituting it back into the gradient.
+
+The functions here work on SymPy expressions whose variables are real
+symbols; :mod:`steepest.symbolic.calculus` does the parsing and renaming.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from steepest.errors import SteepestError
+
+MINIMUM = "minimum"
+MAXIMUM = "maximum"
+SADDLE = "saddle"
+DEGENERATE = "degenerate"
+BOUNDARY = "boundary"
+KINDS = (MINIMUM, MAXIMUM, SADDLE, DEGENERATE, BOUNDARY)
+
+# Highest derivative order tried when the second derivative of a function of
+# one variable vanishes at a stationary point.
+MAX_DERIVATIVE_ORDER = 12
+# Factors per equation and cases in total: far beyond any textbook function,
+# and a guard against a combinatorial blow-up on pathological input.
+MAX_CASES = 4000
+
+Box = Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]]
+
+
+@dataclass
+class CriticalPoint:
+    """One critical point, or one non-isolated family of them.
+
+    ``point`` maps variable names to exact SymPy values (``float()`` works on
+    them).  For a family, ``free`` names the variables left free along it and
+    ``point`` holds only the coordinates that are fixed (or, on a curve, given
+    as expressions in the free ones).  ``kind`` is one of ``minimum``,
+    ``maximum``, ``saddle``, ``degenerate`` (the second-derivative test says
+    nothing, or the point belongs to a family) and, with a ``domain``,
+    ``boundary`` (a candidate for the extreme values on the edge of the box;
+    ``note`` says which edge).  ``value`` is f at the point (on a family, an
+    expression in the free variables unless f is constant along it).
+
+    >>> import sympy as sp
+    >>> p = CriticalPoint({"x": sp.Integer(2)}, "minimum", sp.Integer(0))
+    >>> p.to_dict()["point"]
+    {'x': '2'}
+    """
+
+    point: dict[str, sp.Expr]
+    kind: str
+    value: sp.Expr
+    free: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def is_family(self) -> bool:
+        """True for a non-isolated family (a line, curve or surface of critical points)."""
+        return bool(self.free)
+
+    def approx(self) -> dict[str, float]:
+        """The fixed coordinates as floats (families: only the numeric ones)."""
+        out: dict[str, float] = {}
+        for name, value in self.point.items():
+            if value.is_number:
+                out[name] = float(sp.re(sp.N(value, 20)))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description: exact values as text, floats alongside."""
+        value_float: float | None = None
+        if self.value.is_number and self.value.is_finite is not False:
+            value_float = float(sp.re(sp.N(self.value, 20)))
+        return {
+            "point": {name: str(value) for name, value in self.point.items()},
+            "approx": self.approx(),
+            "kind": self.kind,
+            "value": str(self.value),
+            "value_approx": value_float,
+            "free": list(self.free),
+            "note": self.note,
+        }
+
+    def describe(self) -> str:
+        """One line for people: the point (or family), its kind and f there."""
+        if self.free:
+            if self.point:
+                fixed = ", ".join(f"{name} = {value}" for name, value in self.point.items())
+                where = f"the set {fixed} ({', '.join(self.free)} free)"
+            else:
+                where = "every point"
+        else:
+            where = "(" + ", ".join(f"{name} = {value}" for name, value in self.point.items()) + ")"
+        value = str(self.value)
+        if self.value.is_number and not self.value.is_Integer and self.value.is_finite:
+            value += f" ≈ {float(sp.re(sp.N(self.value, 20))):.6g}"
+        line = f"{self.kind:<10} {where}, f = {value}"
+        return f"{line}  [{self.note}]" if self.note else line
+
+
+@dataclass
+class _Candidate:
+    """A solution of grad f = 0 while the search runs: symbol -> value."""
+
+    assignment: dict[sp.Symbol, sp.Expr]
+    free: tuple[sp.Symbol, ...]
+
+
+def _numerator(expr: sp.Expr) -> sp.Expr:
+    """The part of ``expr`` whose zeros are the zeros of ``expr``."""
+    return sp.fraction(sp.together(expr))[0]
+
+
+def is_zero(expr: sp.Expr) -> bool:
+    """Whether ``expr`` is identically zero, cheaply where possible."""
+    if expr == 0:
+        return True
+    if expr.is_zero is not None:
+        return bool(expr.is_zero)
+    if expr.is_number:
+        approx = sp.N(expr, 30)
+        if approx.is_number and abs(complex(approx)) > 1e-20:
+            return False
+    if expr.is_rational_function():
+        return sp.cancel(expr) == 0
+    simplified = sp.simplify(expr)
+    return simplified == 0 or simplified.is_zero is True
+
+
+def _cannot_vanish(factor: sp.Expr) -> bool:
+    return factor.is_positive is True or factor.is_negative is True or factor.is_zero is False
+
+
+def _factors(expr: sp.Expr, unknowns: Sequence[sp.Symbol]) -> list[sp.Expr]:
+    """Factors of ``expr`` that may vanish; ``expr == 0`` iff one of them is 0."""
+    pieces: list[sp.Expr] = []
+    if expr.is_polynomial(*unknowns):
+        _, factor_list = sp.factor_list(expr, *unknowns)
+        pieces = [base for base, _ in factor_list]
+    else:
+        for arg in sp.Mul.make_args(sp.factor_terms(expr)):
+            base = arg
+            if arg.is_Pow and arg.exp.is_positive:
+                base = arg.base
+            if base.is_polynomial(*unknowns) and base.free_symbols:
+                _, factor_list = sp.factor_list(base, *unknowns)
+                pieces.extend(b for b, _ in factor_list)
+            else:
+                pieces.append(base)
+    unique: list[sp.Expr] = []
+    for piece in pieces:
+        if not (piece.free_symbols & set(unknowns)):
+            continue
+        if _cannot_vanish(piece):
+            continue
+        if piece not in unique:
+            unique.append(piece)
+    return unique
+
+
+def _in_interval(value: sp.Expr, bounds: tuple[sp.Expr, sp.Expr] | None) -> bool:
+    if value.is_real is False:
+        return False
+    if not value.is_number:
+        return True
+    approx = sp.N(value, 30)
+    if abs(sp.im(approx)) > 1e-20:
+        return False
+    if bounds is None:
+        return True
+    lo, hi = bounds
+    try:
+        return bool(sp.Ge(value, lo)) and bool(sp.Le(value, hi))
+    except TypeError:
+        real = sp.re(approx)
+        return bool(sp.N(lo, 30) <= real <= sp.N(hi, 30))
+
+
+def _real_roots(factor: sp.Expr, var: sp.Symbol, bounds: tuple[sp.Expr, sp.Expr] | None,
+                original: sp.Expr) -> list[sp.Expr]:
+    """Exact real zeros of a factor in one variable, within ``bounds``."""
+    roots: list[sp.Expr] = []
+    if factor.is_polynomial(var):
+        poly = sp.Poly(factor, var)
+        found = sp.roots(poly)
+        complete = sum(found.values()) == poly.degree()
+        candidates = [r for r in found if r.is_real is True]
+        if not complete or any(r.is_real is None for r in found):
+            candidates = list(dict.fromkeys(poly.real_roots()))
+        roots = candidates
+    else:
+        domain = sp.Interval(*bounds) if bounds is not None else sp.S.Reals
+        solutions = sp.solveset(factor, var, domain)
+        if isinstance(solutions, sp.FiniteSet):
+            roots = list(solutions)
+        elif solutions is sp.S.EmptySet:
+            roots = []
+        elif _is_periodic(solutions) and bounds is None:
+            raise SteepestError(
+                f"{original} has infinitely many critical points ({var} in {solutions}); "
+                f"give a domain box such as domain={{'{var}': (0, 10)}} to list them"
+            )
+        else:
+            try:
+                roots = [r for r in sp.solve(factor, var) if r.is_real is not False]
+            except NotImplementedError:
+                roots = []
+            if not roots:
+                raise SteepestError(
+                    f"cannot solve {factor} = 0 for {var} exactly; "
+                    "use a numerical method (steepest.minimize) instead"
+                )
+    return [r for r in roots if _in_interval(r, bounds)]
+
+
+def _is_periodic(solutions: sp.Set) -> bool:
+    return bool(solutions.atoms(sp.ImageSet))
+
+
+def _degree(expr: sp.Expr, var: sp.Symbol) -> float:
+    if expr.is_polynomial(var):
+        return float(sp.degree(expr, var))
+    return float("inf")
+
+
+class _CaseSolver:
+    """Solves grad f = 0 by splitting into cases, one per vanishing factor."""
+
+    def __init__(self, unknowns: Sequence[sp.Symbol], box: Box, original: sp.Expr):
+        self.unknowns = tuple(unknowns)
+        self.box = box
+        self.original = original
+        self.cases = 0
+
+    def solve(self, equations: Sequence[sp.Expr]) -> list[_Candidate]:
+        found: list[_Candidate] = []
+        for assignment in self._search(list(equations), {}):
+            free = tuple(v for v in self.unknowns if v not in assignment)
+            found.append(_Candidate(assignment, free))
+        return found
+
+    def _search(self, equations: list[sp.Expr],
+                assignment: dict[sp.Symbol, sp.Expr]) -> Iterator[dict[sp.Symbol, sp.Expr]]:
+        self.cases += 1
+        if self.cases > MAX_CASES:
+            raise SteepestError(
+                f"the critical points of {self.original} split into too many cases to solve "
+                "exactly; use a numerical method (steepest.minimize) instead"
+            )
+        open_vars = [v for v in self.unknowns if v not in assignment]
+        remaining: list[sp.Expr] = []
+        for equation in equations:
+            reduced = _numerator(equation.subs(assignment)) if assignment else equation
+            if not (reduced.free_symbols & set(open_vars)):
+                if is_zero(reduced):
+                    continue
+                return  # a nonzero constant: this case has no solution
+            remaining.append(reduced)
+        if not remaining:
+            yield dict(assignment)
+            return
+        factored = [(equation, _factors(equation, open_vars)) for equation in remaining]
+        for equation, factors in factored:
+            if not factors:
+                # An equation none of whose factors can vanish: no solution.
+                if not is_zero(equation):
+                    return
+        factored = [(e, fs) for e, fs in factored if fs]
+        if not factored:
+            yield dict(assignment)
+            return
+
+        def difficulty(item: tuple[sp.Expr, list[sp.Expr]]) -> tuple[int, int]:
+            _, factors = item
+            widest = max(len(f.free_symbols & set(open_vars)) for f in factors)
+            return widest, len(factors)
+
+        equation, factors = min(factored, key=difficulty)
+        rest = [e for e in remaining if e is not equation]
+        for factor in factors:
+            variables = [v for v in open_vars if v in factor.free_symbols]
+            if len(variables) == 1:
+                var = variables[0]
+                for root in _real_roots(factor, var, self.box.get(var), self.original):
+                    yield from self._search(rest, self._extend(assignment, var, root))
+            else:
+                yield from self._split_multivariate(factor, variables, rest, assignment)
+
+    def _split_multivariate(self, factor: sp.Expr, variables: list[sp.Symbol],
+                            rest: list[sp.Expr],
+                            assignment: dict[sp.Symbol, sp.Expr]) -> Iterator[dict]:
+        var = min(variables, key=lambda v: (_degree(factor, v), self.unknowns.index(v)))
+        if _degree(factor, var) == 1:
+            # factor = a*var + b: var = -b/a where a != 0, and the case a = b = 0.
+            poly = sp.Poly(factor, var)
+            a = poly.coeff_monomial(var)
+            b = poly.coeff_monomial(1)
+            yield from self._search(rest, self._extend(assignment, var, sp.cancel(-b / a)))
+            if not a.is_number:
+                yield from self._search([*rest, a, b], assignment)
+            return
+        try:
+            solutions = sp.solve(factor, var)
+        except NotImplementedError:
+            solutions = []
+        if not solutions:
+            raise SteepestError(
+                f"cannot solve {factor} = 0 for {var} exactly; "
+                "use a numerical method (steepest.minimize) instead"
+            )
+        for solution in solutions:
+            yield from self._search(rest, self._extend(assignment, var, solution))
+
+    @staticmethod
+    def _extend(assignment: dict[sp.Symbol, sp.Expr], var: sp.Symbol,
+                value: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
+        updated = {v: e.subs(var, value) for v, e in assignment.items()}
+        updated[var] = value
+        return updated
+
+
+def _on_family(candidate: _Candidate, family: _Candidate) -> bool:
+    """Whether every point of ``candidate`` lies on ``family``."""
+    own = candidate.assignment
+    for var, rule in family.assignment.items():
+        lhs = own.get(var, var)
+        rhs = rule.subs(own)
+        if not is_zero(sp.expand(lhs - rhs)):
+            return False
+    return True
+
+
+def _verified(candidate: _Candidate, gradient: Sequence[sp.Expr]) -> bool:
+    """Substitute back: every partial derivative must be zero there."""
+    for component in gradient:
+        value = component.subs(candidate.assignment)
+        if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            return False
+        if not is_zero(value):
+            return False
+    return True
+
+
+def stationary(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[_Candidate]:
+    """Solutions of grad f = 0 inside the box: isolated points, then families."""
+    gradient = [sp.diff(f, v) for v in variables]
+    equations = [_numerator(g) for g in gradient]
+    solver = _CaseSolver(variables, box, f)
+    found = [c for c in solver.solve(equations) if _verified(c, gradient)]
+    families: list[_Candidate] = []
+    for candidate in sorted((c for c in found if c.free), key=lambda c: -len(c.free)):
+        if not _inside(candidate, box):
+            continue
+        if not any(_on_family(candidate, other) for other in families):
+            families.append(candidate)
+    points: list[_Candidate] = []
+    for candidate in found:
+        if candidate.free or not _inside(candidate, box):
+            continue
+        if any(_on_family(candidate, family) for family in families):
+            continue
+        if any(_same_point(candidate, other) for other in points):
+            continue
+        points.append(candidate)
+    points.sort(key=lambda c: tuple(float(sp.re(sp.N(c.assignment[v], 20))) for v in variables))
+    return [*families, *points]
+
+
+def _inside(candidate: _Candidate, box: Box) -> bool:
+    return all(_in_interval(value, box.get(var)) for var, value in candidate.assignment.items())
+
+
+def _same_point(a: _Candidate, b: _Candidate) -> bool:
+    return a.assignment.keys() == b.assignment.keys() and all(
+        is_zero(a.assignment[v] - b.assignment[v]) for v in a.assignment
+    )
+
+
+def _sign(value: sp.Expr) -> int:
+    """The exact sign of a real number: -1, 0 or 1."""
+    if value.is_zero:
+        return 0
+    if value.is_positive:
+        return 1
+    if value.is_negative:
+        return -1
+    approx = sp.re(sp.N(value, 50))
+    if abs(approx) < sp.Float("1e-40") and is_zero(value):
+        return 0
+    return 1 if approx > 0 else -1
+
+
+def _sign_changes(signs: Sequence[int]) -> int:
+    nonzero = [s for s in signs if s != 0]
+    return sum(1 for a, b in itertools.pairwise(nonzero) if a != b)
+
+
+def classify_by_hessian(hessian_at: sp.Matrix) -> tuple[str, str]:
+    """Kind of a stationary point from the eigenvalue signs of its Hessian.
+
+    The Hessian is symmetric, so its characteristic polynomial has only real
+    roots and Descartes' rule of signs counts the positive and negative
+    eigenvalues exactly, without computing any of them.
+    """
+    n = hessian_at.shape[0]
+    if any(entry.has(sp.nan, sp.zoo, sp.oo, -sp.oo) for entry in hessian_at):
+        return DEGENERATE, "the Hessian is not defined there"
+    coefficients = hessian_at.charpoly().all_coeffs()
+    signs = [_sign(sp.simplify(c) if not c.is_Rational else c) for c in coefficients]
+    positive = _sign_changes(signs)
+    negative = _sign_changes([s * (-1) ** (n - i) for i, s in enumerate(signs)])
+    if positive == n:
+        return MINIMUM, "the Hessian is positive definite"
+    if negative == n:
+        return MAXIMUM, "the Hessian is negative definite"
+    if positive and negative:
+        return SADDLE, "the Hessian has eigenvalues of both signs"
+    return DEGENERATE, "second-derivative test inconclusive: the Hessian is singular"
+
+
+def classify_1d(f: sp.Expr, var: sp.Symbol, at: sp.Expr) -> tuple[str, str]:
+    """Kind of a stationary point of a function of one variable, by higher derivatives."""
+    derivative = sp.diff(f, var)
+    for order in range(2, MAX_DERIVATIVE_ORDER + 1):
+        derivative = sp.diff(derivative, var)
+        value = derivative.subs(var, at)
+        if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            return DEGENERATE, f"the derivative of order {order} is not defined there"
+        sign = _sign(value)
+        if sign == 0:
+            continue
+        if order % 2 == 1:
+            return SADDLE, f"first nonzero derivative has odd order {order}: an inflection point"
+        if sign > 0:
+            return MINIMUM, f"first nonzero derivative (order {order}) is positive"
+        return MAXIMUM, f"first nonzero derivative (order {order}) is negative"
+    return DEGENERATE, f"derivatives up to order {MAX_DERIVATIVE_ORDER} vanish there"
+
+
+def _family_value(f: sp.Expr, candidate: _Candidate) -> sp.Expr:
+    value = f.subs(candidate.assignment)
+    return sp.simplify(value) if not value.is_Rational else value
+
+
+def find(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
+    """Critical points of ``f`` (classified), then boundary candidates of the box."""
+    interior = [_classify(f, variables, c) for c in stationary(f, variables, box)]
+    if not box:
+        return interior
+    boundary = sorted(_boundary_candidates(f, variables, box),
+                      key=lambda item: -len(item[1].free))
+    kept: list[CriticalPoint] = []
+    for entry, candidate in boundary:
+        if _covered(candidate, interior, variables) or _covered(candidate, kept, variables):
+            continue
+        kept.append(entry)
+    families = [e for e in kept if e.free]
+    points = sorted((e for e in kept if not e.free), key=_sort_key)
+    return [*interior, *families, *points]
+
+
+def _sort_key(entry: CriticalPoint) -> tuple[float, ...]:
+    return tuple(entry.approx().values())
+
+
+def _as_candidate(entry: CriticalPoint, variables: Sequence[sp.Symbol]) -> _Candidate:
+    by_name = {v.name: v for v in variables}
+    assignment = {by_name[name]: value for name, value in entry.point.items()}
+    return _Candidate(assignment, tuple(by_name[name] for name in entry.free))
+
+
+def _covered(candidate: _Candidate, entries: Sequence[CriticalPoint],
+             variables: Sequence[sp.Symbol]) -> bool:
+    for entry in entries:
+        other = _as_candidate(entry, variables)
+        if other.free:
+            if _on_family(candidate, other):
+                return True
+        elif not candidate.free and _same_point(candidate, other):
+            return True
+    return False
+
+
+def _classify(f: sp.Expr, variables: Sequence[sp.Symbol], candidate: _Candidate) -> CriticalPoint:
+    point = {v.name: candidate.assignment[v] for v in variables if v in candidate.assignment}
+    free = tuple(v.name for v in candidate.free)
+    value = _family_value(f, candidate)
+    if candidate.free:
+        return CriticalPoint(point, DEGENERATE, value, free, _family_note(candidate))
+    if len(variables) == 1:
+        kind, note = classify_1d(f, variables[0], candidate.assignment[variables[0]])
+    else:
+        hessian = sp.hessian(f, variables)
+        at = hessian.subs(candidate.assignment)
+        at = at.applyfunc(lambda e: e if e.is_Rational else sp.radsimp(e))
+        kind, note = classify_by_hessian(at)
+    return CriticalPoint(point, kind, value, free, note)
+
+
+def _family_note(candidate: _Candidate) -> str:
+    fixed = ", ".join(f"{v} = {e}" for v, e in candidate.assignment.items())
+    shape = {1: "line" if all(not e.free_symbols for e in candidate.assignment.values())
+             else "curve", 2: "surface"}.get(len(candidate.free), "set")
+    if not candidate.assignment:
+        return "every point is critical: f is constant"
+    return f"a whole {shape} of critical points ({fixed}), not isolated"
+
+
+def _boundary_candidates(f: sp.Expr, variables: Sequence[sp.Symbol],
+                         box: Box) -> list[tuple[CriticalPoint, _Candidate]]:
+    """Critical points of f restricted to each face, edge and corner of the box."""
+    bounded = [v for v in variables if v in box]
+    found: list[tuple[CriticalPoint, _Candidate]] = []
+
+    def visit(g: sp.Expr, fixed: dict[sp.Symbol, sp.Expr], start: int) -> None:
+        for index in range(start, len(bounded)):
+            var = bounded[index]
+            for bound in dict.fromkeys(box[var]):
+                if not bound.is_finite:
+                    continue
+                restricted = g.subs(var, bound)
+                now_fixed = {**fixed, var: bound}
+                rest = [v for v in variables if v not in now_fixed]
+                for local in stationary(restricted, rest, box):
+                    assignment = {**now_fixed, **local.assignment}
+                    candidate = _Candidate(assignment, local.free)
+                    found.append((_boundary_entry(f, variables, candidate, rest, local,
+                                                  restricted, now_fixed), candidate))
+                visit(restricted, now_fixed, index + 1)
+
+    visit(f, {}, 0)
+    return found
+
+
+def _boundary_entry(f: sp.Expr, variables: Sequence[sp.Symbol], candidate: _Candidate,
+                    rest: Sequence[sp.Symbol], local: _Candidate, restricted: sp.Expr,
+                    fixed: dict[sp.Symbol, sp.Expr]) -> CriticalPoint:
+    point = {v.name: candidate.assignment[v] for v in variables if v in candidate.assignment}
+    free = tuple(v.name for v in candidate.free)
+    value = _family_value(f, candidate)
+    where = ", ".join(f"{v} = {e}" for v, e in fixed.items())
+    if not rest:
+        note = "end of the interval" if len(variables) == 1 else f"corner {where}"
+    elif local.free:
+        note = f"f is constant along the edge {where}"
+    else:
+        inner = _classify(restricted, rest, local)
+        note = f"{inner.kind} of f along the edge {where}"
+    return CriticalPoint(point, BOUNDARY, value, free, note)
