@@ -369,6 +369,19 @@ def _mark_data_dependent(tensor: Tensor) -> None:
         trace.data_dependent = True
 
 
+def mark_value_read(values: Sequence[Any]) -> None:
+    """A concrete value of a traced tensor was read (a comparison, a sign...).
+
+    The result may steer the computation, so a recording of this call is not
+    valid for other inputs.
+    """
+    for value in values:
+        if isinstance(value, Tensor) and value._trace is not None:
+            value._trace.data_dependent = True
+        elif isinstance(value, list | tuple):
+            mark_value_read(value)
+
+
 def _leaves(order: Sequence[Tensor], root: Tensor) -> list[Tensor]:
     seen: set[int] = set()
     leaves = []

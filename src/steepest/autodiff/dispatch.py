@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from steepest.autodiff import primitives as P
-from steepest.autodiff.core import Tensor, apply, constant, strip
+from steepest.autodiff.core import Tensor, apply, constant, mark_value_read, strip
 from steepest.autodiff.errors import in_place_write, unsupported_function
 
 # ufunc -> primitive
@@ -86,8 +86,10 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
     if method != "__call__":
         raise unsupported_function(f"{ufunc.__name__}.{method}")
     if ufunc in PLAIN_UFUNCS:
+        mark_value_read(inputs)
         return ufunc(*[strip(a) for a in inputs], **kwargs)
     if ufunc in CONSTANT_UFUNCS:
+        mark_value_read(inputs)
         return constant(ufunc(*[strip(a) for a in inputs], **kwargs))
     prim = UFUNCS.get(ufunc)
     if prim is None:
@@ -120,8 +122,11 @@ def dispatch_function(func: Callable[..., Any], args: tuple[Any, ...],
     if impl is not None:
         return impl(*args, **kwargs)
     if func in VALUE_ONLY:
+        if func not in SHAPE_ONLY:
+            mark_value_read(args)
         return func(*_strip_all(args), **_strip_all(kwargs))
     if func in CONSTANT_FUNCTIONS:
+        mark_value_read(args)
         return constant(func(*_strip_all(args), **_strip_all(kwargs)))
     name = getattr(func, "__name__", str(func))
     module = getattr(func, "__module__", "") or ""
@@ -158,6 +163,9 @@ VALUE_ONLY = {
     np.all, np.any, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
     np.array_equiv, np.may_share_memory, np.shares_memory,
 }
+SHAPE_ONLY = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
+              np.zeros_like, np.ones_like, np.empty_like, np.may_share_memory,
+              np.shares_memory}
 CONSTANT_FUNCTIONS = {np.sign, np.floor, np.ceil, np.round, np.around, np.trunc, np.rint}
 
 

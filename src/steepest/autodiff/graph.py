@@ -128,7 +128,8 @@ class Graph:
         result = subprocess.run([dot, f"-T{format}", "-o", str(path)], input=self.to_dot(),
                                 text=True, capture_output=True, timeout=60, check=False)
         if result.returncode != 0:
-            raise DifferentiationError(f"Graphviz could not draw the graph: {result.stderr.strip()}")
+            raise DifferentiationError(
+                f"Graphviz could not draw the graph: {result.stderr.strip()}")
         return path
 
     def _repr_svg_(self) -> str | None:
@@ -202,8 +203,7 @@ def trace(f: Callable[..., Any], *args: Any) -> Graph:
     for leaf in leaves:
         add(GraphNode(len(nodes), "input", leaf.name or "input", _scalarize(strip(leaf._value)),
                       grad_of(id(leaf)), kind="input"), id(leaf))
-    counter = 0
-    for node in run_trace.tape or []:
+    for counter, node in enumerate(run_trace.tape or [], start=1):
         raw = run_trace.inputs_log.get(id(node), [])
         parents = {a: p for a, p in zip(node._argnums, node._parents)}
         inputs = []
@@ -218,7 +218,6 @@ def trace(f: Callable[..., Any], *args: Any) -> Graph:
                                   kind="constant")
                 nodes.append(const)
                 inputs.append(const.id)
-        counter += 1
         add(GraphNode(len(nodes), node._prim.name, f"v{counter}",
                       _scalarize(strip(node._value)), grad_of(id(node)), inputs), id(node))
     return Graph(nodes, ids[id(out)])

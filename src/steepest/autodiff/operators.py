@@ -12,7 +12,7 @@ import numpy as np
 
 from steepest.autodiff import dispatch as D
 from steepest.autodiff import primitives as P
-from steepest.autodiff.core import Tensor, apply
+from steepest.autodiff.core import Tensor, apply, mark_value_read
 
 
 def _binary(prim: P.Primitive):
@@ -27,6 +27,7 @@ def _binary(prim: P.Primitive):
 
 def _comparison(ufunc: np.ufunc):
     def compare(self: Tensor, other: Any) -> np.ndarray:
+        mark_value_read((self, other))
         return ufunc(self.data, other.data if isinstance(other, Tensor) else other)
 
     return compare

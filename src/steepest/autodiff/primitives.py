@@ -103,8 +103,10 @@ arcsinh = primitive("arcsinh", np.arcsinh, partials=(lambda ans, x: 1.0 / np.sqr
 arccosh = primitive("arccosh", np.arccosh, partials=(lambda ans, x: 1.0 / np.sqrt(x * x - 1.0),))
 arctanh = primitive("arctanh", np.arctanh, partials=(lambda ans, x: 1.0 / (1.0 - x * x),))
 absolute = primitive("absolute", np.absolute, partials=(lambda ans, x: np.sign(x),))
-maximum = primitive("maximum", np.maximum, partials=(_max_partial, lambda a, x, y: _max_partial(a, y, x)))
-minimum = primitive("minimum", np.minimum, partials=(_min_partial, lambda a, x, y: _min_partial(a, y, x)))
+maximum = primitive("maximum", np.maximum,
+                    partials=(_max_partial, lambda a, x, y: _max_partial(a, y, x)))
+minimum = primitive("minimum", np.minimum,
+                    partials=(_min_partial, lambda a, x, y: _min_partial(a, y, x)))
 fmax = primitive("fmax", np.fmax, partials=maximum.partials)
 fmin = primitive("fmin", np.fmin, partials=minimum.partials)
 logaddexp = primitive(
