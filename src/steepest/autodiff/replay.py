@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from steepest.autodiff.core import MINUS_ONE, ONE, Tensor, Trace, unbroadcast
+from steepest.autodiff.core import MINUS_ONE, ONE, Tensor, Trace, strip, unbroadcast
 
 _SIMPLE = (int, float, complex, str, bytes, bool, type(None), np.generic, np.dtype)
 _MAX_DEPTH = 4
@@ -122,92 +122,188 @@ def _collect(f: Any, refs: list, depth: int, seen: set[int]) -> bool:
     return True
 
 
+# Arithmetic written as Python operators: the same NumPy ufunc underneath,
+# without the cost of a function call.
+_INFIX = {
+    "add": "{0} + {1}",
+    "subtract": "{0} - {1}",
+    "multiply": "{0} * {1}",
+    "divide": "{0} / {1}",
+    "negative": "-{0}",
+    "getitem": "{0}[{1}]",
+}
+
+
+def _basic_index(index: Any) -> bool:
+    """An index that selects each element at most once (so += scatters correctly)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(k, int | slice | np.integer) or k is None or k is Ellipsis
+               for k in parts)
+
+
 class Program:
-    """The tape of one traced call as a flat list of primitive calls.
+    """The tape of one traced call, compiled to straight-line Python.
 
     Slots 0..n_inputs-1 hold the inputs; step k writes slot n_inputs + k.
+    The generated function runs the forward calls, the local derivatives the
+    gradient needs, and the backward sweep, with every shape decision
+    (broadcasting, which slots receive a gradient) made once, here.
     """
 
     def __init__(self, trace: Trace, leaves: Sequence[Tensor], out: Tensor,
                  grad_inputs: Sequence[int]):
         slot_of = {id(leaf): i for i, leaf in enumerate(leaves)}
-        self.n_inputs = len(leaves)
+        n_inputs = len(leaves)
+        shapes = [np.shape(leaf._value) for leaf in leaves]
         log = trace.inputs_log or {}
         steps = []
-        tape = trace.tape or []
-        for node in tape:
-            raw = log[id(node)]
+        for node in trace.tape or []:
             positions = dict(zip(node._argnums, node._parents))
             spec = []
-            for position, value in enumerate(raw):
+            for position, value in enumerate(log[id(node)]):
                 parent = positions.get(position)
-                if parent is not None:
-                    spec.append((True, slot_of[id(parent)]))
-                else:
-                    spec.append((False, value))
-            kwargs = node._saved[1] if node._prim.partials is None else {}
-            slot_of[id(node)] = self.n_inputs + len(steps)
-            steps.append((node._prim, tuple(spec), kwargs))
-        self.out_slot = slot_of[id(out)]
-        # Which slots carry a derivative back to a differentiated input.
-        needs = [False] * (self.n_inputs + len(steps))
-        for i in grad_inputs:
-            needs[i] = True
-        self.steps = []
-        for k, (prim, spec, kwargs) in enumerate(steps):
-            slot = self.n_inputs + k
-            wanted = tuple(p for p, (is_slot, j) in enumerate(spec)
-                           if is_slot and needs[j]
-                           and (prim.differentiable_args is None or p in prim.differentiable_args))
-            needs[slot] = bool(wanted)
-            self.steps.append((slot, prim, spec, kwargs, wanted))
-        self.grad_inputs = tuple(grad_inputs)
-        self.size = self.n_inputs + len(steps)
-
-    def value_and_grad(self, inputs: Sequence[Any], seed_dtype: Any = None) -> tuple[Any, list]:
-        values: list[Any] = list(inputs) + [None] * (self.size - self.n_inputs)
-        saved: list[Any] = [None] * self.size
-        for slot, prim, spec, kwargs, wanted in self.steps:
-            args = [values[j] if is_slot else j for is_slot, j in spec]
-            ans = prim.forward(*args, **kwargs)
-            values[slot] = ans
-            if wanted:
-                if prim.partials is not None:
-                    saved[slot] = tuple(prim.partials[p](ans, *args) for p in wanted)
-                else:
-                    saved[slot] = args
-        out = values[self.out_slot]
-        grads: list[Any] = [None] * self.size
-        grads[self.out_slot] = np.ones(np.shape(out), dtype=seed_dtype or np.result_type(out))
-        for slot, prim, spec, kwargs, wanted in reversed(self.steps):
-            g = grads[slot]
-            if g is None or not wanted:
-                continue
-            grads[slot] = None
-            if prim.partials is not None:
-                for p, local in zip(wanted, saved[slot]):
-                    if local is ONE:
-                        ct = g
-                    elif local is MINUS_ONE:
-                        ct = -g
-                    else:
-                        ct = g * local
-                    j = spec[p][1]
-                    ct = unbroadcast(ct, np.shape(values[j]))
-                    grads[j] = ct if grads[j] is None else grads[j] + ct
+                spec.append((True, slot_of[id(parent)]) if parent is not None else (False, value))
+            slot = n_inputs + len(steps)
+            slot_of[id(node)] = slot
+            shapes.append(np.shape(node._value))
+            if node._prim.partials is not None:
+                locals_ = dict(zip(node._argnums, node._saved))
+                kwargs: dict[str, Any] = {}
             else:
-                args = saved[slot]
-                ans = values[slot]
-                for p in wanted:
-                    j = spec[p][1]
-                    ct = prim.vjp(g, p, ans, args, kwargs)
-                    grads[j] = ct if grads[j] is None else grads[j] + ct
-        return out, [grads[i] for i in self.grad_inputs]
+                locals_ = {}
+                kwargs = node._saved[1]
+            steps.append((slot, node._prim, tuple(spec), kwargs, locals_))
+        out_slot = slot_of[id(out)]
+
+        # Forward: which slots depend on a differentiated input.
+        depends = [False] * len(shapes)
+        for i in grad_inputs:
+            depends[i] = True
+        wanted_of = {}
+        for slot, prim, spec, _, _ in steps:
+            wanted = tuple(
+                p for p, (is_slot, j) in enumerate(spec)
+                if is_slot and depends[j]
+                and (prim.differentiable_args is None or p in prim.differentiable_args))
+            wanted_of[slot] = wanted
+            depends[slot] = bool(wanted)
+        # Backward: which slots receive a gradient from the output.
+        receives = [False] * len(shapes)
+        receives[out_slot] = depends[out_slot]
+        for slot, _, spec, _, _ in reversed(steps):
+            if receives[slot]:
+                for p in wanted_of[slot]:
+                    receives[spec[p][1]] = True
+
+        self.grad_inputs = tuple(grad_inputs)
+        self.n_inputs = n_inputs
+        self.out_shape = shapes[out_slot]
+        self.source, namespace = self._generate(steps, wanted_of, receives, shapes, out_slot,
+                                                np.result_type(strip(out._value)))
+        exec(compile(self.source, "<steepest program>", "exec"), namespace)  # noqa: S102
+        self._run = namespace["program"]
+
+    def _generate(self, steps, wanted_of, receives, shapes, out_slot, out_dtype):
+        namespace: dict[str, Any] = {"unbroadcast": unbroadcast}
+        lines = ["def program(inputs):"]
+        lines.append("    " + ", ".join(f"s{i}" for i in range(self.n_inputs))
+                     + (", = inputs" if self.n_inputs == 1 else " = inputs"))
+        ct_shapes: dict[tuple[int, int], tuple[int, ...]] = {}
+        for slot, prim, spec, kwargs, locals_ in steps:
+            names = []
+            for p, (is_slot, j) in enumerate(spec):
+                if is_slot:
+                    names.append(f"s{j}")
+                else:
+                    namespace[f"c{slot}_{p}"] = j
+                    names.append(f"c{slot}_{p}")
+            arg_list = ", ".join(names)
+            if prim.name in _INFIX and not kwargs:
+                expr = _INFIX[prim.name].format(*names)
+            else:
+                namespace[f"F{slot}"] = prim.forward
+                if kwargs:
+                    namespace[f"K{slot}"] = kwargs
+                    expr = f"F{slot}({arg_list}, **K{slot})"
+                else:
+                    expr = f"F{slot}({arg_list})"
+            lines.append(f"    s{slot} = {expr}")
+            if not receives[slot]:
+                continue
+            if prim.partials is not None:
+                for p in wanted_of[slot]:
+                    local = locals_[p]
+                    if local is ONE or local is MINUS_ONE:
+                        ct_shapes[slot, p] = shapes[slot]
+                        continue
+                    namespace[f"D{slot}_{p}"] = prim.partials[p]
+                    lines.append(f"    d{slot}_{p} = D{slot}_{p}(s{slot}, {arg_list})")
+                    ct_shapes[slot, p] = np.broadcast_shapes(shapes[slot], np.shape(local))
+            else:
+                namespace[f"V{slot}"] = prim.vjp
+                namespace.setdefault(f"K{slot}", kwargs)
+                lines.append(f"    a{slot} = [{arg_list}]")
+        if not receives[out_slot]:
+            lines.append(f"    return s{out_slot}, " + "(" + "None, " * len(self.grad_inputs) + ")")
+            return "\n".join(lines) + "\n", namespace
+        seed = np.ones(shapes[out_slot], dtype=out_dtype)
+        seed.flags.writeable = False
+        namespace["SEED"] = seed
+        lines.append(f"    g{out_slot} = SEED")
+        has_grad = {out_slot}
+        owned: set[int] = set()
+        for slot, prim, spec, kwargs, locals_ in reversed(steps):
+            if not receives[slot] or slot not in has_grad:
+                continue
+            for p in wanted_of[slot]:
+                j = spec[p][1]
+                if prim.partials is not None:
+                    local = locals_[p]
+                    if local is ONE:
+                        ct = f"g{slot}"
+                    elif local is MINUS_ONE:
+                        ct = f"-g{slot}"
+                    else:
+                        ct = f"g{slot} * d{slot}_{p}"
+                    if ct_shapes[slot, p] != shapes[j]:
+                        namespace[f"S{j}"] = shapes[j]
+                        ct = f"unbroadcast({ct}, S{j})"
+                elif prim.name == "getitem" and _basic_index(spec[1][1]):
+                    # Scatter straight into a gradient buffer this program owns.
+                    index = f"c{slot}_1"
+                    if j not in has_grad:
+                        namespace[f"S{j}"] = shapes[j]
+                        namespace["zeros"] = np.zeros
+                        lines.append(f"    g{j} = zeros(S{j}, dtype=s{j}.dtype)")
+                        has_grad.add(j)
+                        owned.add(j)
+                    elif j not in owned:
+                        lines.append(f"    g{j} = g{j}.copy()")
+                        owned.add(j)
+                    lines.append(f"    g{j}[{index}] += g{slot}")
+                    continue
+                else:
+                    ct = f"V{slot}(g{slot}, {p}, s{slot}, a{slot}, K{slot})"
+                if j in owned:
+                    lines.append(f"    g{j} += {ct}")
+                elif j in has_grad:
+                    lines.append(f"    g{j} = g{j} + {ct}")
+                else:
+                    lines.append(f"    g{j} = {ct}")
+                    has_grad.add(j)
+        grads = ", ".join(f"g{i}" if i in has_grad else "None" for i in self.grad_inputs)
+        lines.append(f"    return s{out_slot}, ({grads},)")
+        return "\n".join(lines) + "\n", namespace
+
+    def value_and_grad(self, inputs: Sequence[Any]) -> tuple[Any, list]:
+        value, grads = self._run(inputs)
+        return value, list(grads)
 
 
-_PROGRAMS: weakref.WeakKeyDictionary[Callable[..., Any], dict[Any, Any]] = (
-    weakref.WeakKeyDictionary())
+# id(function) -> {call signature -> _Entry}; an entry leaves with its function.
+_PROGRAMS: dict[int, dict[Any, Any]] = {}
 _RECORD_AFTER = 1  # calls traced eagerly before a recording is made
+MAX_COMPILED_STEPS = 400
 
 
 def _signature(args: Sequence[Any], argnums: tuple[int, ...]) -> Any:
@@ -240,10 +336,10 @@ def lookup(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...])
     key = _signature(args, argnums)
     if key is None:
         return None
-    try:
-        table = _PROGRAMS.setdefault(f, {})
-    except TypeError:
-        return None
+    table = _PROGRAMS.get(id(f))
+    if table is None:
+        table = _PROGRAMS[id(f)] = {}
+        weakref.finalize(f, _PROGRAMS.pop, id(f), None)
     entry = table.get(key)
     if entry is None:
         entry = table[key] = _Entry()
@@ -274,7 +370,13 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
         return None
     finally:
         trace.done = True
-    if not (isinstance(out, Tensor) and out._trace is trace) or trace.data_dependent:
+    if (not (isinstance(out, Tensor) and out._trace is trace) or trace.data_dependent
+            or np.size(out._value) != 1):
+        entry.calls = -1
+        return None
+    if len(trace.tape or []) > MAX_COMPILED_STEPS:
+        # Compiling straight-line code for a long unrolled loop costs more
+        # than it saves unless the function is called very many times.
         entry.calls = -1
         return None
     program = Program(trace, leaves, out, argnums)
