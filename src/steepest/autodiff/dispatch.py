@@ -60,6 +60,7 @@ UFUNCS: dict[np.ufunc, P.Primitive] = {
     np.logaddexp2: P.logaddexp2,
     np.arctan2: P.arctan2,
     np.hypot: P.hypot,
+    np.matmul: P.matmul,  # a ufunc since NumPy 2
 }
 
 # ufuncs whose result carries no derivative: comparisons and tests give plain

@@ -123,11 +123,12 @@ arctan2 = primitive(
 )
 hypot = primitive("hypot", np.hypot,
                   partials=(lambda ans, x, y: x / ans, lambda ans, x, y: y / ans))
+# np.clip is minimum(maximum(x, lo), hi): when lo > hi every element is hi.
 clip = primitive(
     "clip", lambda x, lo, hi: np.clip(x, lo, hi),
     partials=(lambda ans, x, lo, hi: np.where((x >= lo) & (x <= hi), 1.0, 0.0),
-              lambda ans, x, lo, hi: np.where(x < lo, 1.0, 0.0),
-              lambda ans, x, lo, hi: np.where(x > hi, 1.0, 0.0)),
+              lambda ans, x, lo, hi: np.where((x < lo) & (lo <= hi), 1.0, 0.0),
+              lambda ans, x, lo, hi: np.where((x > hi) | (lo > hi), 1.0, 0.0)),
 )
 where = primitive(
     "where", np.where,

@@ -19,6 +19,14 @@ from steepest.errors import SteepestError
 # command name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
     "demo": "steepest.cli.demo:demo",
+    "diff": "steepest.cli.diff:diff",
+    "grad": "steepest.cli.calculus:grad",
+    "limit": "steepest.cli.calculus:limit",
+    "critical": "steepest.cli.calculus:critical",
+    "tangent": "steepest.cli.calculus:tangent",
+    "minimize": "steepest.cli.optimize:minimize",
+    "maximize": "steepest.cli.optimize:maximize",
+    "numdiff": "steepest.cli.numdiff:numdiff",
 }
 
 USER_ERRORS = (SteepestError, ValueError, OverflowError, ZeroDivisionError)

@@ -12,7 +12,7 @@ message can name the rate it used.
 >>> schedules.step(1.0, every=2, factor=0.1)(5)
 0.010000000000000002
 >>> schedules.parse("cosine:100", 0.5)
-cosine(0.5, period=100, final=0.0)
+cosine(0.5, period=100, final=0)
 """
 
 from __future__ import annotations

@@ -96,20 +96,27 @@ class CriticalPoint:
         }
 
     def describe(self) -> str:
-        """One line for people: the point (or family), its kind and f there."""
+        """One line for people: the point (or family), its kind and f there.
+
+        >>> import sympy as sp
+        >>> CriticalPoint({"x": sp.Integer(0)}, "degenerate", sp.Integer(85), ("y",)).describe()
+        'degenerate  all points with x = 0 (y free), f = 85'
+        """
+        fixed = ", ".join(f"{name} = {_show(value)}" for name, value in self.point.items())
         if self.free:
-            if self.point:
-                fixed = ", ".join(f"{name} = {value}" for name, value in self.point.items())
-                where = f"the set {fixed} ({', '.join(self.free)} free)"
-            else:
-                where = "every point"
+            free = ", ".join(self.free)
+            where = f"all points with {fixed} ({free} free)" if fixed else "every point"
         else:
-            where = "(" + ", ".join(f"{name} = {value}" for name, value in self.point.items()) + ")"
-        value = str(self.value)
+            where = f"({fixed})"
+        value = _show(self.value)
         if self.value.is_number and not self.value.is_Integer and self.value.is_finite:
-            value += f" ≈ {float(sp.re(sp.N(self.value, 20))):.6g}"
-        line = f"{self.kind:<10} {where}, f = {value}"
+            value += f" (about {float(sp.re(sp.N(self.value, 20))):.6g})"
+        line = f"{self.kind:<11} {where}, f = {value}"
         return f"{line}  [{self.note}]" if self.note else line
+
+
+def _show(expr: Any) -> str:
+    return str(expr).replace("**", "^")
 
 
 @dataclass
@@ -129,12 +136,15 @@ def is_zero(expr: sp.Expr) -> bool:
     """Whether ``expr`` is identically zero, cheaply where possible."""
     if expr == 0:
         return True
-    if expr.is_zero is not None:
-        return bool(expr.is_zero)
+    known = expr.is_zero
+    if known is not None:
+        return bool(known)
     if expr.is_number:
-        approx = sp.N(expr, 30)
-        if approx.is_number and abs(complex(approx)) > 1e-20:
+        approx = sp.N(expr, 50)
+        if not approx.is_number or abs(complex(approx)) > 1e-30:
             return False
+        # Zero to 50 digits: confirm symbolically where SymPy can.
+        return sp.simplify(expr) == 0 or expr.equals(0) is not False
     if expr.is_rational_function():
         return sp.cancel(expr) == 0
     simplified = sp.simplify(expr)
@@ -237,6 +247,11 @@ def _degree(expr: sp.Expr, var: sp.Symbol) -> float:
     return float("inf")
 
 
+# An equation is kept as the list of its factors that may vanish: the
+# equation holds where one of them is zero.  An empty list cannot hold.
+Equation = list[sp.Expr]
+
+
 class _CaseSolver:
     """Solves grad f = 0 by splitting into cases, one per vanishing factor."""
 
@@ -247,13 +262,18 @@ class _CaseSolver:
         self.cases = 0
 
     def solve(self, equations: Sequence[sp.Expr]) -> list[_Candidate]:
+        factored: list[Equation] = []
+        for equation in equations:
+            if is_zero(equation):
+                continue
+            factored.append(_factors(equation, self.unknowns))
         found: list[_Candidate] = []
-        for assignment in self._search(list(equations), {}):
+        for assignment in self._search(factored, {}):
             free = tuple(v for v in self.unknowns if v not in assignment)
             found.append(_Candidate(assignment, free))
         return found
 
-    def _search(self, equations: list[sp.Expr],
+    def _search(self, equations: list[Equation],
                 assignment: dict[sp.Symbol, sp.Expr]) -> Iterator[dict[sp.Symbol, sp.Expr]]:
         self.cases += 1
         if self.cases > MAX_CASES:
@@ -261,47 +281,63 @@ class _CaseSolver:
                 f"the critical points of {self.original} split into too many cases to solve "
                 "exactly; use a numerical method (steepest.minimize) instead"
             )
-        open_vars = [v for v in self.unknowns if v not in assignment]
-        remaining: list[sp.Expr] = []
-        for equation in equations:
-            reduced = _numerator(equation.subs(assignment)) if assignment else equation
-            if not (reduced.free_symbols & set(open_vars)):
-                if is_zero(reduced):
-                    continue
-                return  # a nonzero constant: this case has no solution
-            remaining.append(reduced)
-        if not remaining:
+        if any(not factors for factors in equations):
+            return  # some equation can no longer hold
+        if not equations:
             yield dict(assignment)
             return
-        factored = [(equation, _factors(equation, open_vars)) for equation in remaining]
-        for equation, factors in factored:
-            if not factors:
-                # An equation none of whose factors can vanish: no solution.
-                if not is_zero(equation):
-                    return
-        factored = [(e, fs) for e, fs in factored if fs]
-        if not factored:
-            yield dict(assignment)
-            return
+        open_vars = set(self.unknowns) - set(assignment)
 
-        def difficulty(item: tuple[sp.Expr, list[sp.Expr]]) -> tuple[int, int]:
-            _, factors = item
-            widest = max(len(f.free_symbols & set(open_vars)) for f in factors)
+        def difficulty(factors: Equation) -> tuple[int, int]:
+            widest = max(len(f.free_symbols & open_vars) for f in factors)
             return widest, len(factors)
 
-        equation, factors = min(factored, key=difficulty)
-        rest = [e for e in remaining if e is not equation]
-        for factor in factors:
-            variables = [v for v in open_vars if v in factor.free_symbols]
+        chosen = min(equations, key=difficulty)
+        rest = [e for e in equations if e is not chosen]
+        for factor in chosen:
+            variables = [v for v in self.unknowns if v in factor.free_symbols and v in open_vars]
             if len(variables) == 1:
                 var = variables[0]
                 for root in _real_roots(factor, var, self.box.get(var), self.original):
-                    yield from self._search(rest, self._extend(assignment, var, root))
+                    yield from self._assign(rest, assignment, var, root)
             else:
                 yield from self._split_multivariate(factor, variables, rest, assignment)
 
+    def _assign(self, equations: list[Equation], assignment: dict[sp.Symbol, sp.Expr],
+                var: sp.Symbol, value: sp.Expr) -> Iterator[dict[sp.Symbol, sp.Expr]]:
+        """Continue the search with ``var = value`` substituted everywhere."""
+        updated = {v: e.subs(var, value) for v, e in assignment.items()}
+        updated[var] = value
+        open_vars = [v for v in self.unknowns if v not in updated]
+        reduced: list[Equation] = []
+        for factors in equations:
+            new_factors: Equation = []
+            holds = False
+            for factor in factors:
+                if var not in factor.free_symbols:
+                    new_factors.append(factor)
+                    continue
+                substituted = factor.subs(var, value)
+                if value.free_symbols:
+                    substituted = _numerator(substituted)
+                remaining = substituted.free_symbols.intersection(open_vars)
+                if not remaining:
+                    if substituted.has(sp.nan, sp.zoo):
+                        continue
+                    if is_zero(substituted):
+                        holds = True
+                        break
+                    continue  # a nonzero constant factor
+                if len(remaining) == 1 and not value.free_symbols:
+                    new_factors.append(substituted)
+                else:
+                    new_factors.extend(_factors(substituted, open_vars))
+            if not holds:
+                reduced.append(new_factors)
+        yield from self._search(reduced, updated)
+
     def _split_multivariate(self, factor: sp.Expr, variables: list[sp.Symbol],
-                            rest: list[sp.Expr],
+                            rest: list[Equation],
                             assignment: dict[sp.Symbol, sp.Expr]) -> Iterator[dict]:
         var = min(variables, key=lambda v: (_degree(factor, v), self.unknowns.index(v)))
         if _degree(factor, var) == 1:
@@ -309,9 +345,11 @@ class _CaseSolver:
             poly = sp.Poly(factor, var)
             a = poly.coeff_monomial(var)
             b = poly.coeff_monomial(1)
-            yield from self._search(rest, self._extend(assignment, var, sp.cancel(-b / a)))
+            yield from self._assign(rest, assignment, var, sp.cancel(-b / a))
             if not a.is_number:
-                yield from self._search([*rest, a, b], assignment)
+                open_vars = [v for v in self.unknowns if v not in assignment]
+                both_vanish = [_factors(a, open_vars), _factors(b, open_vars)]
+                yield from self._search([*rest, *both_vanish], assignment)
             return
         try:
             solutions = sp.solve(factor, var)
@@ -323,14 +361,7 @@ class _CaseSolver:
                 "use a numerical method (steepest.minimize) instead"
             )
         for solution in solutions:
-            yield from self._search(rest, self._extend(assignment, var, solution))
-
-    @staticmethod
-    def _extend(assignment: dict[sp.Symbol, sp.Expr], var: sp.Symbol,
-                value: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
-        updated = {v: e.subs(var, value) for v, e in assignment.items()}
-        updated[var] = value
-        return updated
+            yield from self._assign(rest, assignment, var, solution)
 
 
 def _on_family(candidate: _Candidate, family: _Candidate) -> bool:
@@ -358,11 +389,16 @@ def _verified(candidate: _Candidate, gradient: Sequence[sp.Expr]) -> bool:
 def stationary(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[_Candidate]:
     """Solutions of grad f = 0 inside the box: isolated points, then families."""
     gradient = [sp.diff(f, v) for v in variables]
-    equations = [_numerator(g) for g in gradient]
+    equations = [g if g.is_polynomial(*variables) else _numerator(g) for g in gradient]
     solver = _CaseSolver(variables, box, f)
     found = [c for c in solver.solve(equations) if _verified(c, gradient)]
     families: list[_Candidate] = []
-    for candidate in sorted((c for c in found if c.free), key=lambda c: -len(c.free)):
+    order = {v: i for i, v in enumerate(variables)}
+
+    def family_order(c: _Candidate) -> tuple[int, list[int]]:
+        return -len(c.free), sorted(order[v] for v in c.assignment)
+
+    for candidate in sorted((c for c in found if c.free), key=family_order):
         if not _inside(candidate, box):
             continue
         if not any(_on_family(candidate, other) for other in families):
@@ -458,6 +494,8 @@ def _family_value(f: sp.Expr, candidate: _Candidate) -> sp.Expr:
 
 def find(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
     """Critical points of ``f`` (classified), then boundary candidates of the box."""
+    if not variables:
+        return [CriticalPoint({}, DEGENERATE, f, (), "f is constant: every point is critical")]
     interior = [_classify(f, variables, c) for c in stationary(f, variables, box)]
     if not box:
         return interior

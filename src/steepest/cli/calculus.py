@@ -1,0 +1,316 @@
+"""``steepest grad``, ``limit``, ``critical`` and ``tangent``: calculus from the shell.
+
+Points are written ``--at 2,3`` (in variable order x, y, z, then alphabetical)
+or ``--at x=2,y=3``; values may be any number the parser reads (``1/2``,
+``pi/4``, ``-1.5``).  Bad input ends as one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import click
+import sympy as sp
+
+from steepest.errors import ParseError, SteepestError
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split at commas that are not inside parentheses: ``log(8, 2),3`` is two pieces."""
+    pieces: list[str] = []
+    depth = 0
+    current = ""
+    for char in text:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        if char == "," and depth == 0:
+            pieces.append(current)
+            current = ""
+        else:
+            current += char
+    pieces.append(current)
+    return [p.strip() for p in pieces]
+
+
+def _number(text: str, option: str, *, allow_infinity: bool = False) -> sp.Expr:
+    """An exact number from text such as ``2``, ``-1/2``, ``pi/4`` or ``inf``."""
+    from steepest.symbolic.calculus import as_value
+
+    if not text:
+        raise SteepestError(f"{option} has an empty value")
+    try:
+        value = as_value(text)
+    except ParseError:
+        raise SteepestError(f"{option} value {text!r} is not a number") from None
+    if value.free_symbols or not value.is_number:
+        raise SteepestError(f"{option} value {text!r} is not a number")
+    if value.is_infinite:
+        if allow_infinity:
+            return value
+        raise SteepestError(f"{option} value {text!r} must be finite")
+    if value.has(sp.nan, sp.zoo) or value.is_real is False:
+        raise SteepestError(f"{option} value {text!r} is not a real number")
+    return value
+
+
+def parse_point(text: str, variables: Sequence[sp.Symbol], shown: str,
+                option: str = "--at") -> dict[sp.Symbol, sp.Expr]:
+    """``2,3`` or ``x=2,y=3`` -> {x: 2, y: 3}, with errors that name the option."""
+    pieces = _split_top_level(text)
+    names = ", ".join(v.name for v in variables) or "none"
+    named = ["=" in piece for piece in pieces]
+    if any(named) and not all(named):
+        raise SteepestError(f"{option} mixes named (x=2) and plain (2) values; use one style")
+    if all(named):
+        by_name = {v.name: v for v in variables}
+        point: dict[sp.Symbol, sp.Expr] = {}
+        for piece in pieces:
+            name, _, value = (part.strip() for part in piece.partition("="))
+            if name not in by_name:
+                raise SteepestError(
+                    f"unknown variable {name!r} in {option}; the variables of {shown} are {names}"
+                )
+            if by_name[name] in point:
+                raise SteepestError(f"{option} gives {name} twice")
+            point[by_name[name]] = _number(value, option)
+        missing = [v.name for v in variables if v not in point]
+        if missing:
+            raise SteepestError(f"{option} gives no value for {', '.join(missing)}")
+        return {v: point[v] for v in variables}
+    if len(pieces) != len(variables):
+        plural = "s" if len(pieces) != 1 else ""
+        raise SteepestError(
+            f"{option} has {len(pieces)} value{plural} but {shown} has {len(variables)} "
+            f"variable{'s' if len(variables) != 1 else ''} ({names})"
+        )
+    return {v: _number(piece, option) for v, piece in zip(variables, pieces, strict=True)}
+
+
+def parse_domain(text: str, variables: Sequence[sp.Symbol],
+                 shown: str) -> dict[str, tuple[sp.Expr, sp.Expr]]:
+    """``x=0:6,y=0:6`` -> {"x": (0, 6), "y": (0, 6)}."""
+    names = {v.name for v in variables}
+    domain: dict[str, tuple[sp.Expr, sp.Expr]] = {}
+    for piece in _split_top_level(text):
+        name, equals, bounds = (part.strip() for part in piece.partition("="))
+        low, colon, high = (part.strip() for part in bounds.partition(":"))
+        if not equals or not colon:
+            raise SteepestError(f"--domain piece {piece!r} should look like x=0:6")
+        if name not in names:
+            listed = ", ".join(v.name for v in variables) or "none"
+            raise SteepestError(
+                f"unknown variable {name!r} in --domain; the variables of {shown} are {listed}"
+            )
+        domain[name] = (
+            _number(low, "--domain", allow_infinity=True),
+            _number(high, "--domain", allow_infinity=True),
+        )
+    return domain
+
+
+def _show(expr: Any) -> str:
+    return str(expr).replace("**", "^")
+
+
+def _approx(value: sp.Expr) -> str:
+    """``2*sqrt(13) (about 7.21110)``; plain integers and symbols as they are."""
+    shown = _show(value)
+    if value.is_number and not value.is_Integer and value.is_finite:
+        real = float(sp.re(sp.N(value, 20)))
+        shown += f" (about {real:.6g})"
+    return shown
+
+
+def _json_safe(data: Any) -> Any:
+    """Strict JSON: infinities and NaN (from tables) become null."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: _json_safe(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_json_safe(v) for v in data]
+    return data
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(_json_safe(data), indent=2, allow_nan=False))
+
+
+def _side_value(value: sp.Expr) -> str:
+    if isinstance(value, sp.AccumBounds):
+        return f"oscillates between {_show(value.min)} and {_show(value.max)}"
+    return _show(value)
+
+
+def _expression(text: str) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
+    from steepest.symbolic.calculus import to_expr, variables_of
+
+    f = to_expr(text)
+    return f, variables_of(f)
+
+
+def _signature(f: sp.Expr, variables: Sequence[sp.Symbol]) -> str:
+    return f"f({', '.join(v.name for v in variables)}) = {_show(f)}"
+
+
+@click.command("grad")
+@click.argument("expression")
+@click.option("--at", "at_text", default=None, metavar="POINT",
+              help="Evaluate at a point: 2,3 or x=2,y=3.")
+@click.option("--vars", "vars_text", default=None, metavar="NAMES",
+              help="Variables and their order, e.g. x,y,z (default: those of EXPRESSION).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def grad(expression: str, at_text: str | None, vars_text: str | None, as_json: bool) -> None:
+    """Gradient of EXPRESSION: every partial derivative, optionally at a point.
+
+    Example: steepest grad "x^2+y^2" --at 2,3
+    """
+    from steepest.symbolic.calculus import gradient
+
+    f, variables = _expression(expression)
+    if vars_text is not None:
+        names = [n for n in _split_top_level(vars_text) if n]
+        variables = gradient(f, variables=names).variables
+    if not variables:
+        raise SteepestError(f"{_show(f)} has no variables, so it has no gradient")
+    symbolic = gradient(f, variables=variables)
+    point = None if at_text is None else parse_point(at_text, variables, _show(f))
+    at_point = None if point is None else gradient(f, at=point, variables=variables)
+    if as_json:
+        data = symbolic.to_dict()
+        data["expr"] = str(f)
+        data["at"] = None if at_point is None else at_point.to_dict()
+        _echo_json(data)
+        return
+    click.echo(_signature(f, variables))
+    for var, component in zip(variables, symbolic, strict=True):
+        click.echo(f"df/d{var.name} = {_show(component)}")
+    click.echo(f"grad f = ({', '.join(_show(c) for c in symbolic)})")
+    if at_point is not None:
+        coordinates = ", ".join(_show(point[v]) for v in variables)
+        click.echo(f"at ({', '.join(v.name for v in variables)}) = ({coordinates}):")
+        click.echo(f"  grad f = ({', '.join(_show(c) for c in at_point)})")
+        click.echo(f"  |grad f| = {_approx(sp.simplify(at_point.magnitude))}")
+
+
+@click.command("limit")
+@click.argument("expression")
+@click.option("--at", "at_text", required=True, metavar="A",
+              help="The point approached: a number, pi/2, inf or -inf.")
+@click.option("--side", default="both", show_default=True,
+              help="+ (from the right), - (from the left) or both.")
+@click.option("--var", "var_name", default=None, help="The variable that approaches A.")
+@click.option("--table", "with_table", is_flag=True,
+              help="Also print values of f as x approaches A.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def limit(expression: str, at_text: str, side: str, var_name: str | None, with_table: bool,
+          as_json: bool) -> None:
+    """Limit of EXPRESSION, with both one-sided limits and why it may not exist.
+
+    Example: steepest limit "1/x" --at 0 --side +
+    """
+    from steepest.symbolic.calculus import limit as take_limit
+
+    f, _ = _expression(expression)
+    point = _number(at_text, "--at", allow_infinity=True)
+    result = take_limit(f, var_name, point, side)
+    table = result.table() if with_table else None
+    if as_json:
+        data = result.to_dict()
+        if table is not None:
+            data["table"] = table.to_dict(orient="records")
+        _echo_json(data)
+        return
+    click.echo(result.message())
+    if not point.is_infinite:
+        if result.left is not None:
+            click.echo(f"  from the left:  {_side_value(result.left)}")
+        if result.right is not None:
+            click.echo(f"  from the right: {_side_value(result.right)}")
+    if table is not None:
+        click.echo(table.to_string(index=False))
+
+
+@click.command("critical")
+@click.argument("expression")
+@click.option("--domain", "domain_text", default=None, metavar="BOX",
+              help="Restrict to a box and check its boundary too, e.g. x=0:6,y=0:6.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def critical(expression: str, domain_text: str | None, as_json: bool) -> None:
+    """Critical points of EXPRESSION, classified by the second-derivative test.
+
+    Example: steepest critical "85 - x^2 (x-6) y^2 (y-6)/90" --domain x=0:6,y=0:6
+    """
+    from steepest.symbolic.calculus import critical_points
+
+    f, variables = _expression(expression)
+    domain = None if domain_text is None else parse_domain(domain_text, variables, _show(f))
+    found = critical_points(f, domain=domain)
+    if as_json:
+        _echo_json({
+            "expr": str(f),
+            "variables": [v.name for v in variables],
+            "domain": None if domain is None else {
+                k: [str(low), str(high)] for k, (low, high) in domain.items()
+            },
+            "points": [p.to_dict() for p in found],
+        })
+        return
+    click.echo(_signature(f, variables))
+    if not found:
+        click.echo("no critical points: the gradient is never zero")
+    for entry in found:
+        click.echo(entry.describe())
+
+
+@click.command("tangent")
+@click.argument("expression")
+@click.option("--at", "at_text", required=True, metavar="POINT",
+              help="The point of tangency: 3, or 2,4 / x=2,y=4 for two variables.")
+@click.option("--wrt", default=None,
+              help="With several variables: the tangent line along this variable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def tangent(expression: str, at_text: str, wrt: str | None, as_json: bool) -> None:
+    """Tangent line (one variable) or tangent plane (two or more) of EXPRESSION.
+
+    Example: steepest tangent "x^2+y^2" --at 2,4
+    """
+    from steepest.symbolic.calculus import tangent_line, tangent_plane
+
+    f, variables = _expression(expression)
+    if wrt is not None and wrt not in {v.name for v in variables}:
+        names = ", ".join(v.name for v in variables) or "none"
+        raise SteepestError(
+            f"unknown variable {wrt!r} in --wrt; the variables of {_show(f)} are {names}"
+        )
+    if not variables:
+        raise SteepestError(f"{_show(f)} has no variables: it is its own tangent line")
+    point = parse_point(at_text, variables, _show(f))
+    if wrt is not None or len(variables) == 1:
+        line = tangent_line(f, point, wrt=wrt)
+        if as_json:
+            _echo_json({"kind": "line", "expr": str(f), **line.to_dict()})
+            return
+        where = ", ".join(f"{v.name} = {_show(point[v])}" for v in variables)
+        click.echo(f"tangent line of {_show(f)} at {where}:")
+        click.echo(f"  {line}")
+        click.echo(f"  slope {_approx(line.slope)}, intercept {_approx(line.intercept)}")
+        lhs = "z" if line.fixed else "y"
+        click.echo(f"  {lhs} = {_show(line.equation)}")
+        return
+    plane = tangent_plane(f, point)
+    if as_json:
+        _echo_json({"kind": "plane", "expr": str(f), **plane.to_dict()})
+        return
+    coordinates = ", ".join(_show(point[v]) for v in variables)
+    click.echo(f"tangent plane of {_show(f)} at ({', '.join(v.name for v in variables)}) "
+               f"= ({coordinates}):")
+    click.echo(f"  {plane}")
+    slopes = ", ".join(f"{name} {_approx(s)}" for name, s in plane.slopes.items())
+    click.echo(f"  slopes along {slopes}")
+    click.echo(f"  z = {_show(plane.equation)}")

@@ -1,0 +1,73 @@
+"""``steepest diff``: a derivative, and on request every rule that produced it.
+
+::
+
+    $ steepest diff "x^2/(x+1)"
+    d/dx [x^2/(x + 1)] = x*(x + 2)/(x + 1)^2
+    $ steepest diff "3x^2 y^3" --wrt y --steps
+    $ steepest diff "tanh(x)" --latex
+    $ steepest diff "sin(3x)" --json
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from steepest.symbolic.steps import derive, latex_form, text_form
+
+
+@click.command(
+    "diff",
+    context_settings={"ignore_unknown_options": True, "help_option_names": ["-h", "--help"]},
+)
+@click.argument("expr")
+@click.option(
+    "--wrt",
+    default=None,
+    metavar="VAR",
+    help="Variable to differentiate by (default: x, or the only variable).",
+)
+@click.option("--steps", "show_steps", is_flag=True, help="Show every rule applied, as a tree.")
+@click.option("--latex", "as_latex", is_flag=True, help="Print LaTeX instead of plain text.")
+@click.option("--json", "as_json", is_flag=True, help="Print the derivation as JSON.")
+def diff(expr: str, wrt: str | None, show_steps: bool, as_latex: bool, as_json: bool) -> None:
+    """Differentiate EXPR (learner notation: 3x^2, e^x, ln x, sin(3x), |x|).
+
+    With several variables this is the partial derivative; the others are
+    held constant.  An expression that starts with '-' works as is:
+    steepest diff "-x^2".
+
+    \b
+    Examples:
+      steepest diff "x^2/(x+1)" --steps
+      steepest diff "3x^2 y^3" --wrt y
+      steepest diff "log_a(2x^2 + 4x)" --latex
+    """
+    derivation = derive(expr, wrt=wrt)
+    if as_json:
+        click.echo(json.dumps(derivation.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if as_latex:
+        if show_steps:
+            click.echo(derivation.latex())
+        else:
+            operator = (
+                rf"\frac{{\partial}}{{\partial {derivation.wrt.name}}}"
+                if derivation.is_partial
+                else rf"\frac{{d}}{{d{derivation.wrt.name}}}"
+            )
+            click.echo(
+                f"{operator}\\left[{latex_form(derivation.expr)}\\right] = "
+                f"{latex_form(derivation.result)}"
+            )
+        return
+    if show_steps:
+        click.echo(derivation.text())
+        return
+    line = (
+        f"{derivation.operator} [{text_form(derivation.expr)}] = "
+        f"{text_form(derivation.result)}"
+    )
+    click.echo(line)

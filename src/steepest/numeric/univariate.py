@@ -1,0 +1,405 @@
+"""Derivatives of a function of one variable: the value, and how far to trust it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from steepest.numeric._core import (
+    COMPLEX_STEP,
+    EPS,
+    RELIABLE_RTOL,
+    RELIABLE_ZERO_TOL,
+    ROUNDOFF_FACTOR,
+    STENCILS,
+    NumericError,
+    Stencil,
+    as_points,
+    check_method,
+    check_value_at_x,
+    check_values_near_x,
+    evaluate,
+    format_number,
+    optimal_step,
+    step_scale,
+)
+from steepest.numeric._richardson import richardson_univariate
+
+Scalar = float | np.ndarray
+
+#: Extra steps of the self-check of a plain finite difference, relative to h.
+CHECK_STEPS = (1.0, 0.5, 0.25)
+#: Disagreement with the finite-difference cross-check that the complex step
+#: tolerates, in units of the cross-check's own error estimate.
+COMPLEX_AGREEMENT = 3.0
+
+NOTE_UNRESOLVED = (
+    "the differences at h, h/2 and h/4 do not shrink the way the method's error model "
+    "predicts (a pole, branch point or fast oscillation within the step?)"
+)
+NOTE_ROUNDOFF = "round-off dominates: the step is too small for the precision of f"
+NOTE_LARGE = "the error estimate is large next to the value"
+NOTE_COMPLEX = (
+    "the complex step disagrees with finite differences (f is not analytic here, "
+    "e.g. it uses abs, max or real parts?)"
+)
+NOTE_UNCHECKED = "the complex step could not be cross-checked by finite differences"
+
+
+@dataclass(frozen=True, repr=False)
+class Estimate:
+    """A numerical derivative with its error estimate.
+
+    Attributes
+    ----------
+    value : the derivative (a float, or an array shaped like x).
+    error : estimated absolute error of ``value`` (truncation plus round-off).
+    reliable : True when the self-checks passed (the estimates at several steps
+        behave as the method's error model predicts, or sit at round-off
+        level) and the error is below 1% of the value.  False means: do not
+        trust ``value`` without looking closer.
+    h : the step used (for ``richardson``, the smallest step the chosen
+        extrapolation used).
+    nfev : number of function evaluations, the checks included.
+    method, order : what was computed.
+    note : why an estimate is unreliable or round-off bound ('' when neither).
+
+    >>> est = estimate(lambda x: x**3, 2.0)
+    >>> round(est.value, 6), est.reliable
+    (12.0, True)
+    >>> est.error < 1e-8
+    True
+    """
+
+    value: Scalar
+    error: Scalar
+    reliable: bool | np.ndarray
+    h: Scalar
+    nfev: int
+    method: str
+    order: int = 1
+    note: str = field(default="")
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    @property
+    def relative_error(self) -> Scalar:
+        """``error / |value|`` (inf where the value is zero and the error is not)."""
+        with np.errstate(all="ignore"):
+            ratio = np.where(
+                np.asarray(self.error) == 0, 0.0, np.asarray(self.error) / np.abs(self.value)
+            )
+        return float(ratio) if np.ndim(ratio) == 0 else ratio
+
+    def __repr__(self) -> str:
+        def show(item: Any) -> str:
+            if np.ndim(item) == 0:
+                return (
+                    format_number(item)
+                    if not isinstance(item, bool | np.bool_)
+                    else str(bool(item))
+                )
+            return np.array2string(np.asarray(item), precision=6, threshold=8)
+
+        text = (
+            f"Estimate(value={show(self.value)}, error={_short_float(self.error)}, "
+            f"reliable={show(self.reliable)}, method={self.method!r}, "
+            f"h={_short_float(self.h)}, nfev={self.nfev}"
+        )
+        if self.order != 1:
+            text += f", order={self.order}"
+        if self.note:
+            text += f", note={self.note!r}"
+        return text + ")"
+
+
+def _short_float(item: Any) -> str:
+    if np.ndim(item) == 0:
+        return f"{float(item):.2g}"
+    return np.array2string(np.asarray(item), precision=2, threshold=8)
+
+
+def _output(array: np.ndarray, scalar: bool) -> Any:
+    if scalar:
+        return array.item()
+    return array
+
+
+def _steps(x: np.ndarray, method: str, order: int, h: Any) -> np.ndarray:
+    if h is None:
+        return optimal_step(method, order) * step_scale(x)
+    try:
+        steps = np.asarray(h, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise NumericError(f"h must be a positive number, got {h!r}") from exc
+    if steps.size == 0 or not np.all(np.isfinite(steps)) or np.any(steps <= 0):
+        raise NumericError(f"h must be a positive number, got {h!r}")
+    try:
+        return np.broadcast_to(steps, x.shape).astype(float)
+    except ValueError as exc:
+        raise NumericError(
+            f"h has shape {steps.shape} but x has shape {x.shape}; give one step or one per point"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class _Differences:
+    """A stencil evaluated at one or more steps (leading axis: step)."""
+
+    values: np.ndarray  # D at each step
+    magnitude: np.ndarray  # sum of |weight * f| per step
+    slope: np.ndarray  # rough |f'| from the first step, for argument rounding
+    fx: np.ndarray
+    nfev: int
+
+
+@np.errstate(all="ignore")
+def _apply_stencil(
+    f: Callable[[Any], Any], x: np.ndarray, stencil: Stencil, steps: np.ndarray
+) -> _Differences:
+    """The textbook formula sum c_m f(x + o_m h) / h**order, at each of ``steps``.
+
+    The nominal h is used as written (not the step the floats really took):
+    this is what shows round-off at tiny steps, as in the lesson.
+    """
+    extra = (1,) * x.ndim
+    nonzero = [(o, w) for o, w in zip(stencil.offsets, stencil.weights, strict=True) if o != 0]
+    offsets = np.array([o for o, _ in nonzero]).reshape((-1, 1, *extra))
+    weights = np.array([w for _, w in nonzero]).reshape((-1, 1, *extra))
+    center = sum(w for o, w in zip(stencil.offsets, stencil.weights, strict=True) if o == 0)
+    points = x + offsets * steps  # (M, levels, *S)
+    flat = points.reshape(-1, *x.shape)
+    values = evaluate(f, np.concatenate([x[None], flat], axis=0))
+    fx, values = values[0], values[1:].reshape(points.shape)
+    check_value_at_x(fx, x)
+    check_values_near_x(values, points, x, element_axes=x.ndim)
+    weighted = weights * values
+    scaled = steps**stencil.order
+    differences = (weighted.sum(axis=0) + center * fx) / scaled
+    magnitude = np.abs(weighted).sum(axis=0) + abs(center) * np.abs(fx)
+    slope = np.max(np.abs(values[:, 0] - fx) / (np.abs(offsets[:, 0]) * steps[0]), axis=0)
+    return _Differences(differences, magnitude, slope, fx, x.size + flat.size)
+
+
+def _roundoff(
+    x: np.ndarray, stencil: Stencil, steps: np.ndarray, differences: _Differences
+) -> np.ndarray:
+    """Bound on the round-off in D at each step: in the f values and in x + o h."""
+    scaled = steps**stencil.order
+    reach = max(abs(o) for o in stencil.offsets)
+    in_values = ROUNDOFF_FACTOR * EPS * differences.magnitude / scaled
+    in_points = 0.5 * EPS * (np.abs(x) + reach * steps) * differences.slope
+    return in_values + in_points * stencil.weight_sum / scaled
+
+
+@np.errstate(all="ignore")
+def _plain_estimate(
+    f: Callable[[Any], Any], x: np.ndarray, method: str, order: int, h: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, str]:
+    """A finite difference at h, checked against the same formula at h/2 and h/4."""
+    stencil = STENCILS[(method, order)]
+    step = _steps(x, method, order, h)
+    levels = np.array(CHECK_STEPS).reshape((-1,) + (1,) * x.ndim)
+    steps = step * levels
+    diff = _apply_stencil(f, x, stencil, steps)
+    d1, d2, d3 = diff.values
+    roundoff = _roundoff(x, stencil, steps, diff)
+    r1, r2, r3 = roundoff
+    expected = 0.5**stencil.accuracy
+    truncation = np.abs(d1 - d2) / (1.0 - expected)
+    delta1, delta2 = d1 - d2, d2 - d3
+    noise1 = np.abs(delta1) <= 2.0 * (r1 + r2)
+    noise2 = np.abs(delta2) <= 2.0 * (r2 + r3)
+    ratio = delta2 / delta1
+    shrinking = (ratio > 0) & (ratio <= min(0.75, 2.0 * expected))
+    consistent = noise2 | (shrinking & ~noise1)
+    spread = np.maximum(np.maximum(np.abs(delta1), np.abs(delta2)), np.abs(d1 - d3))
+    error = np.where(consistent, truncation + r1, 2.0 * spread + r1)
+    function_scale = np.maximum(np.abs(diff.fx), diff.magnitude[0] / stencil.weight_sum) / (
+        step_scale(x)
+    )
+    small = (error <= RELIABLE_RTOL * np.abs(d1)) | (error <= RELIABLE_ZERO_TOL * function_scale)
+    reliable = consistent & small & np.isfinite(d1)
+    note = ""
+    if not np.all(consistent):
+        note = NOTE_UNRESOLVED
+    elif not np.all(reliable):
+        note = NOTE_ROUNDOFF if np.any(r1 >= truncation) else NOTE_LARGE
+    return d1, error, reliable, step, diff.nfev, note
+
+
+def _complex_values(
+    f: Callable[[Any], Any], x: np.ndarray, h: Any
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Im f(x + ih) / h: no subtraction, so no cancellation; needs an analytic f."""
+    step = COMPLEX_STEP * step_scale(x) if h is None else _steps(x, "complex", 1, h)
+    points = x + 1j * step
+    values = evaluate(f, points)
+    check_values_near_x(values[None], points[None], x, element_axes=x.ndim)
+    return values.imag / step, step, x.size
+
+
+def _complex_estimate(
+    f: Callable[[Any], Any], x: np.ndarray, h: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, str]:
+    fx = evaluate(f, x)
+    check_value_at_x(fx, x)
+    value, step, nfev = _complex_values(f, x, h)
+    nfev += x.size
+    own_error = 4.0 * EPS * (np.abs(value) + np.abs(fx) / step_scale(x))
+    try:
+        check_value, check_error, check_reliable, _, check_nfev, _ = _plain_estimate(
+            f, x, "central", 1, None
+        )
+        nfev += check_nfev
+        if not np.all(check_reliable):
+            result = richardson_univariate(f, x, 1)
+            nfev += result.nfev
+            check_value, check_error = result.value, result.error
+    except NumericError:
+        try:
+            result = richardson_univariate(f, x, 1)
+        except NumericError:
+            return value, own_error, np.zeros(x.shape, dtype=bool), step, nfev, NOTE_UNCHECKED
+        nfev += result.nfev
+        check_value, check_error = result.value, result.error
+    gap = np.abs(value - check_value)
+    agree = gap <= COMPLEX_AGREEMENT * check_error + own_error
+    error = np.where(agree, own_error, gap + check_error)
+    note = "" if np.all(agree) else NOTE_COMPLEX
+    return value, error, agree & np.isfinite(value), step, nfev, note
+
+
+def derivative(
+    f: Callable[[Any], Any],
+    x: Any,
+    method: str = "central",
+    h: Any = None,
+    order: int = 1,
+) -> Any:
+    """The derivative of f at x, by finite differences, complex step or Richardson.
+
+    f is a function of one variable; for an array x it must act elementwise
+    (``np.sin``, ``lambda t: t**2``), and the derivative is taken at every
+    element.  A function written for single numbers is called point by point.
+
+    Methods (default step ``optimal_step(method, order) * max(1, |x|)``):
+
+    - ``forward``: (f(x+h) - f(x)) / h, error ~ h, best h ~ sqrt(eps)
+    - ``backward``: (f(x) - f(x-h)) / h, the same from the left
+    - ``central``: (f(x+h) - f(x-h)) / 2h, error ~ h**2, best h ~ cbrt(eps)
+    - ``complex``: Im f(x + ih) / h, no cancellation, about 15 digits (f must
+      accept complex numbers and be analytic)
+    - ``richardson``: central differences on halving steps, extrapolated to
+      h = 0 (about 13-15 digits; ``h`` is ignored)
+
+    ``order=2`` (and up to 4) gives higher derivatives for ``central`` and
+    ``richardson``; forward and backward go up to 2.  Use :func:`estimate` to
+    get an error estimate with the value.
+
+    The lesson: forward differences of x**2 at 3 approach 6, until round-off
+    takes over.
+
+    >>> square = lambda x: x**2
+    >>> [round(derivative(square, 3.0, "forward", h=h), 6) for h in (1e-2, 1e-3, 1e-4, 1e-5)]
+    [6.01, 6.001, 6.0001, 6.00001]
+    >>> derivative(square, 3.0, "forward", h=1e-16)  # 3 + 1e-16 == 3
+    0.0
+    >>> derivative(np.sin, 0.0)
+    1.0
+    >>> derivative(np.exp, [0.0, 1.0], method="richardson")
+    array([1.        , 2.71828183])
+    >>> round(derivative(np.sin, 1.0, order=2), 6)  # -sin(1)
+    -0.841471
+    """
+    check_method(method, order)
+    points = as_points(x)
+    scalar = points.ndim == 0
+    if method == "richardson":
+        return _output(richardson_univariate(f, points, order).value, scalar)
+    if method == "complex":
+        fx = evaluate(f, points)
+        check_value_at_x(fx, points)
+        return _output(_complex_values(f, points, h)[0], scalar)
+    stencil = STENCILS[(method, order)]
+    steps = _steps(points, method, order, h)[None]
+    return _output(_apply_stencil(f, points, stencil, steps).values[0], scalar)
+
+
+def estimate(
+    f: Callable[[Any], Any],
+    x: Any,
+    method: str = "central",
+    h: Any = None,
+    order: int = 1,
+) -> Estimate:
+    """The derivative of f at x with an honest error estimate.
+
+    Same methods and arguments as :func:`derivative`.  The error comes from the
+    method's own self-check:
+
+    - finite differences are repeated at h/2 and h/4; their differences give
+      the truncation error and must shrink the way the method's error model
+      says (h for forward, h**2 for central), or sit at round-off level;
+    - ``richardson`` keeps only extrapolations built from steps that show that
+      behaviour, and takes the spread of the tableau around its answer;
+    - ``complex`` is cross-checked against finite differences, which catches
+      functions that are not analytic (``abs``, ``max``).
+
+    Near a pole, a branch point or a fast oscillation, the estimate is either
+    accurate, or its error says so, or ``reliable`` is False.  A function that
+    is not finite at x or at a point the formula needs raises
+    :class:`steepest.NumericError`.
+
+    >>> est = estimate(lambda x: x**2, 3.0, "forward", h=1e-2)
+    >>> round(est.value, 10), round(est.error, 10), est.reliable
+    (6.01, 0.01, True)
+    >>> bad = estimate(lambda x: x**2, 3.0, "forward", h=1e-16)
+    >>> bad.value, bad.reliable, bad.error > 6
+    (0.0, False, True)
+    >>> best = estimate(np.log, 1e6, method="richardson")
+    >>> abs(best.value - 1e-6) < 1e-17, best.reliable
+    (True, True)
+    """
+    check_method(method, order)
+    points = as_points(x)
+    scalar = points.ndim == 0
+    if method == "richardson":
+        result = richardson_univariate(f, points, order)
+        value, error, reliable, step, nfev = (
+            result.value,
+            result.error,
+            result.reliable,
+            result.h,
+            result.nfev,
+        )
+        note = "" if np.all(reliable) else NOTE_UNRESOLVED
+    elif method == "complex":
+        value, error, reliable, step, nfev, note = _complex_estimate(f, points, h)
+    else:
+        value, error, reliable, step, nfev, note = _plain_estimate(f, points, method, order, h)
+    if note and not scalar:
+        first = (
+            tuple(int(i) for i in np.argwhere(~np.asarray(reliable))[0])
+            if not np.all(reliable)
+            else ()
+        )
+        if first:
+            note = f"x[{', '.join(map(str, first))}]: {note}"
+    return Estimate(
+        value=_output(np.asarray(value, dtype=float), scalar),
+        error=_output(np.asarray(error, dtype=float), scalar),
+        reliable=_output(np.asarray(reliable, dtype=bool), scalar),
+        h=_output(np.asarray(step, dtype=float), scalar),
+        nfev=int(nfev),
+        method=method,
+        order=order,
+        note=note,
+    )
+
+
+__all__ = ["Estimate", "derivative", "estimate"]

@@ -1,0 +1,308 @@
+"""Per-iteration record of a run, in preallocated arrays of bounded size.
+
+Row ``k`` holds iterate ``x_k``, the loss and gradient there, the length of
+the step that led to ``x_k`` and the learning rate of that step (row 0 is
+the start, with no step: ``nan``).
+
+Memory stays bounded on very long runs.  Every row is kept until the
+history holds ``limit`` rows (by default 100,000, fewer when the parameters
+are large so that iterates and gradients stay within about 80 MB).  After
+that the first quarter of the limit is kept as it was, the rows in the
+middle are thinned to every ``stride``-th iteration (the stride doubling
+each time the space fills again), and the most recent quarter of the limit
+is kept in full.  ``thinned`` says whether this happened; the
+``iteration`` column always tells which iterations are present.
+
+>>> import numpy as np
+>>> h = History(shape=())
+>>> h.record(0, np.array([0.0]), 4.0, np.array([-4.0]), np.nan, np.nan)
+>>> h.record(1, np.array([1.6]), 0.16, np.array([-0.8]), 1.6, 0.4)
+>>> h.to_frame()
+   iteration    x  loss  grad_norm  step   lr
+0          0  0.0  4.00        4.0   NaN  NaN
+1          1  1.6  0.16        0.8   1.6  0.4
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_LIMIT = 100_000
+FLOAT_BUDGET = 10_000_000  # floats for iterates plus gradients (80 MB)
+
+
+class History:
+    """Iterates, losses, gradients, step lengths and learning rates of one run.
+
+    Arrays are exposed as read-only views: ``iteration``, ``x`` (one row per
+    kept iteration, each shaped like the start), ``loss``, ``grad`` (shaped
+    like ``x``), ``grad_norm``, ``step`` and ``lr``.  ``epochs`` is the
+    per-epoch history of a stochastic run (``None`` otherwise).
+    """
+
+    def __init__(
+        self,
+        shape: tuple[int, ...] = (),
+        *,
+        limit: int | None = None,
+        variables: tuple[str, ...] | None = None,
+        kind: str = "steps",
+        sign: float = 1.0,
+    ) -> None:
+        self.shape = tuple(shape)
+        self.size = math.prod(self.shape)
+        self.variables = variables
+        self.kind = kind
+        self.sign = sign
+        budget_rows = FLOAT_BUDGET // (2 * max(1, self.size))
+        self.limit = max(4, min(DEFAULT_LIMIT if limit is None else int(limit), budget_rows))
+        self.epochs: History | None = None
+        self.thinned = False
+        self._stride = 1
+        self._head = self.limit // 4
+        self._count = 0
+        self._allocate(min(self.limit, 256))
+        self._ring: dict[str, np.ndarray] | None = None
+        self._ring_count = 0
+
+    # -- storage ----------------------------------------------------------------------------------
+
+    def _allocate(self, capacity: int) -> None:
+        old = getattr(self, "_arrays", None)
+        arrays = {
+            "iteration": np.zeros(capacity, dtype=np.int64),
+            "x": np.zeros((capacity, self.size)),
+            "grad": np.zeros((capacity, self.size)),
+            "loss": np.zeros(capacity),
+            "step": np.zeros(capacity),
+            "lr": np.zeros(capacity),
+        }
+        if old is not None:
+            for key, array in arrays.items():
+                array[: self._count] = old[key][: self._count]
+        self._arrays = arrays
+        self._capacity = capacity
+        # Bound names for the fast path of record().
+        self._it, self._x, self._g = arrays["iteration"], arrays["x"], arrays["grad"]
+        self._loss = arrays["loss"]
+        self._step, self._lr = arrays["step"], arrays["lr"]
+
+    def record(
+        self,
+        iteration: int,
+        x: np.ndarray,
+        loss: float,
+        grad: np.ndarray | None,
+        step: float,
+        lr: float,
+    ) -> None:
+        """Add one row (``x`` and ``grad`` flat, ``grad`` None when unknown; ``loss`` of the
+        user's function).  The gradient norm is computed when read."""
+        i = self._count
+        if i < self._capacity and self._stride == 1:
+            self._it[i] = iteration
+            self._x[i] = x
+            self._g[i] = grad if grad is not None else math.nan
+            self._loss[i] = loss
+            self._step[i] = step
+            self._lr[i] = lr
+            self._count = i + 1
+            return
+        self._record_slow(iteration, x, loss, grad, step, lr)
+
+    def _record_slow(self, iteration, x, loss, grad, step, lr) -> None:
+        if self._capacity < self.limit:
+            self._allocate(min(self.limit, 2 * self._capacity))
+            self.record(iteration, x, loss, grad, step, lr)
+            return
+        if self._ring is None:
+            self._start_thinning()
+        ring = self._ring
+        assert ring is not None
+        j = self._ring_count % ring["loss"].size
+        values = {
+            "iteration": iteration, "x": x, "grad": grad if grad is not None else math.nan,
+            "loss": loss, "step": step, "lr": lr,
+        }  # fmt: skip
+        for key, value in values.items():
+            ring[key][j] = value
+        self._ring_count += 1
+        if iteration % self._stride:
+            return
+        if self._count == self._capacity:
+            self._thin()
+        i = self._count
+        for key, value in values.items():
+            self._arrays[key][i] = value
+        self._count = i + 1
+
+    def _start_thinning(self) -> None:
+        tail = self.limit // 4
+        self._ring = {
+            key: np.zeros((tail, *array.shape[1:]), dtype=array.dtype)
+            for key, array in self._arrays.items()
+        }
+        self.thinned = True
+        self._stride = 1
+        self._thin()
+
+    def _thin(self) -> None:
+        """Halve the middle rows: keep iterations that are multiples of the doubled stride."""
+        self._stride *= 2
+        head = self._head
+        middle = self._arrays["iteration"][head : self._count]
+        keep = np.flatnonzero(middle % self._stride == 0) + head
+        kept = keep.size
+        for array in self._arrays.values():
+            array[head : head + kept] = array[keep]
+        self._count = head + kept
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def _rows(self) -> dict[str, np.ndarray]:
+        columns = {key: array[: self._count] for key, array in self._arrays.items()}
+        if self._ring is None or self._ring_count == 0:
+            return columns
+        size = self._ring["loss"].size
+        n = min(self._ring_count, size)
+        start = self._ring_count % size if self._ring_count > size else 0
+        order = (np.arange(n) + start) % size
+        ring = {key: array[order] for key, array in self._ring.items()}
+        merged = {key: np.concatenate([columns[key], ring[key]]) for key in columns}
+        _, first = np.unique(merged["iteration"], return_index=True)
+        return {key: array[first] for key, array in merged.items()}
+
+    def _with_norms(self) -> dict[str, np.ndarray]:
+        rows = self._rows()
+        rows["grad_norm"] = np.sqrt(np.einsum("ij,ij->i", rows["grad"], rows["grad"]))
+        return rows
+
+    def __len__(self) -> int:
+        return int(self._rows()["iteration"].size) if self._ring is not None else self._count
+
+    def _column(self, key: str) -> np.ndarray:
+        column = self._with_norms()[key] if key == "grad_norm" else self._rows()[key]
+        column.flags.writeable = False
+        return column
+
+    @property
+    def iteration(self) -> np.ndarray:
+        """Iteration number of each kept row (0 is the start)."""
+        return self._column("iteration")
+
+    @property
+    def x(self) -> np.ndarray:
+        """Iterates, one row each, shaped like the starting point."""
+        return self._column("x").reshape(-1, *self.shape)
+
+    @property
+    def grad(self) -> np.ndarray:
+        """Gradients of the user's function at each iterate, shaped like ``x``."""
+        return self._column("grad").reshape(-1, *self.shape)
+
+    @property
+    def loss(self) -> np.ndarray:
+        """Value of the user's function at each iterate."""
+        return self._column("loss")
+
+    @property
+    def grad_norm(self) -> np.ndarray:
+        """Euclidean norm of the gradient at each iterate."""
+        return self._column("grad_norm")
+
+    @property
+    def step(self) -> np.ndarray:
+        """Length of the step that led to each iterate (``nan`` at the start)."""
+        return self._column("step")
+
+    @property
+    def lr(self) -> np.ndarray:
+        """Learning rate of the step that led to each iterate (``nan`` at the start)."""
+        return self._column("lr")
+
+    def to_frame(self, expand: bool = False) -> pd.DataFrame:
+        """A pandas DataFrame: ``iteration``, ``x``, ``loss``, ``grad_norm``, ``step``, ``lr``.
+
+        ``x`` holds floats for a scalar parameter and arrays otherwise;
+        ``expand=True`` replaces it with one column per coordinate, named
+        after the function's variables when they are known.
+        """
+        import pandas as pd
+
+        rows = self._with_norms()
+        frame: dict[str, Any] = {"iteration": rows["iteration"]}
+        xs = rows["x"]
+        if expand or not self.shape:
+            names = self._coordinate_names()
+            if not self.shape:
+                frame["x"] = xs[:, 0]
+            else:
+                for i, name in enumerate(names):
+                    frame[name] = xs[:, i]
+        else:
+            frame["x"] = [row.reshape(self.shape) for row in xs]
+        for key in ("loss", "grad_norm", "step", "lr"):
+            frame[key] = rows[key]
+        return pd.DataFrame(frame)
+
+    def _coordinate_names(self) -> list[str]:
+        if self.variables and len(self.variables) == self.size:
+            return list(self.variables)
+        return [f"x{i}" for i in range(self.size)]
+
+    def table(self, name: str | None = None, digits: int = 2, final: bool = False) -> str:
+        """The printed trace of the course: one line per iterate a step was taken from.
+
+        ``theta: 0.00 | loss: 218.76`` for a scalar parameter; coordinates are
+        named after the function's variables when known, and a maximization
+        prints ``value`` instead of ``loss``.  The last iterate
+        (the value returned) is left out, as in the course's loop, unless
+        ``final=True``; a grid search lists every grid point.
+
+        >>> import numpy as np
+        >>> h = History(shape=())
+        >>> h.record(0, np.array([0.0]), 218.764, np.array([-29.3]), np.nan, np.nan)
+        >>> h.record(1, np.array([5.86]), 81.2104, np.array([-17.6]), 5.86, 0.2)
+        >>> print(h.table(final=True))
+        theta: 0.00 | loss: 218.76
+        theta: 5.86 | loss: 81.21
+        """
+        rows = self._rows()
+        count = rows["iteration"].size
+        if self.kind == "steps" and not final and count > 1:
+            count -= 1
+        label = "value" if self.sign < 0 else "loss"
+        lines = []
+        previous = None
+        for i in range(count):
+            iteration = int(rows["iteration"][i])
+            if previous is not None and iteration != previous + 1:
+                lines.append(f"... ({iteration - previous - 1} iterations not kept)")
+            previous = iteration
+            lines.append(f"{self._format_x(rows['x'][i], name, digits)} | {label}: "
+                         f"{rows['loss'][i]:.{digits}f}")  # fmt: skip
+        return "\n".join(lines)
+
+    def _format_x(self, x: np.ndarray, name: str | None, digits: int) -> str:
+        if not self.shape:
+            default = self.variables[0] if self.variables and len(self.variables) == 1 else "theta"
+            return f"{name or default}: {x[0]:.{digits}f}"
+        if self.variables and len(self.variables) == self.size and name is None:
+            return " | ".join(
+                f"{var}: {value:.{digits}f}" for var, value in zip(self.variables, x, strict=True)
+            )
+        inner = ", ".join(f"{value:.{digits}f}" for value in x)
+        return f"{name or 'x'}: ({inner})"
+
+    def __repr__(self) -> str:
+        extra = ", thinned" if self.thinned else ""
+        return f"History({len(self)} rows, shape={self.shape}{extra})"
+
+
+__all__ = ["History"]

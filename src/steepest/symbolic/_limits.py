@@ -1,0 +1,484 @@
+"""Honest limits and continuity.
+
+Two SymPy behaviours a learner should never see: ``limit(1/x, x, 0)``
+silently means the limit from the right, and the one-sided limits of a
+piecewise function can come from the wrong branch (SymPy 1.14 gives 3 for
+the limit from the left of Piecewise((x^2, x < 1), (2x + 1, True)) at 1,
+which is 1).  Here both sides are always computed, and a piecewise function
+is replaced, on each side of the point, by the branch that applies there.
+
+The functions here work on SymPy expressions; :mod:`steepest.symbolic.calculus`
+does the parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from steepest.errors import SteepestError
+from steepest.symbolic._critical import is_zero
+
+DIFFER = "one-sided limits differ"
+OSCILLATES = "oscillates"
+UNBOUNDED = "unbounded"
+UNDEFINED = "undefined"
+UNDETERMINED = "undetermined"
+REASONS = (DIFFER, OSCILLATES, UNBOUNDED, UNDEFINED, UNDETERMINED)
+
+REMOVABLE = "removable"
+JUMP = "jump"
+INFINITE = "infinite"
+OSCILLATORY = "oscillatory"
+DISCONTINUITY_KINDS = (REMOVABLE, JUMP, INFINITE, OSCILLATORY)
+
+_SIDES = {
+    "both": "both", "+-": "both", "±": "both", "two-sided": "both",
+    "+": "+", "right": "+", "r": "+", "from the right": "+",
+    "-": "-", "left": "-", "l": "-", "from the left": "-",
+}
+
+
+def normalize_side(side: str) -> str:
+    """``"both"``, ``"+"`` or ``"-"`` from the spellings people use.
+
+    >>> normalize_side("right"), normalize_side("-"), normalize_side("both")
+    ('+', '-', 'both')
+    """
+    key = str(side).strip().lower()
+    if key not in _SIDES:
+        raise SteepestError(f"side must be '+', '-' or 'both', not {side!r}")
+    return _SIDES[key]
+
+
+def _show(expr: Any) -> str:
+    return str(expr).replace("**", "^")
+
+
+def _is_infinite(value: sp.Expr | None) -> bool:
+    return value is not None and value in (sp.oo, -sp.oo, sp.zoo)
+
+
+def _is_oscillating(value: sp.Expr | None) -> bool:
+    return isinstance(value, sp.AccumBounds)
+
+
+def _is_finite(value: sp.Expr | None) -> bool:
+    return value is not None and not value.has(sp.oo, -sp.oo, sp.zoo, sp.nan, sp.AccumBounds)
+
+
+def _holds_near(condition: Any, x: sp.Symbol, a: sp.Expr, side: str) -> bool | None:
+    """Whether ``condition`` holds for every x just to one side of ``a``."""
+    if condition is sp.true or condition is True:
+        return True
+    if condition is sp.false or condition is False:
+        return False
+    if condition.free_symbols != {x} or not a.is_number:
+        return None
+    try:
+        region = condition.as_set()
+        edges = [b for b in region.boundary if b.is_number and b.is_finite]
+        if a.is_infinite:
+            # Approaching +oo from the left or -oo from the right.
+            probe = (max(edges) + 1) if a is sp.oo and edges else \
+                (min(edges) - 1) if edges else sp.Integer(0)
+        elif side == "+":
+            beyond = [b for b in edges if bool(b > a)]
+            probe = (a + min(beyond)) / 2 if beyond else a + 1
+        else:
+            before = [b for b in edges if bool(b < a)]
+            probe = (a + max(before)) / 2 if before else a - 1
+        return bool(region.contains(probe))
+    except (TypeError, NotImplementedError, ValueError, AttributeError):
+        return None
+
+
+def _branch(piecewise: sp.Piecewise, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr:
+    """The branch of ``piecewise`` that applies just to one side of ``a``."""
+    for expr, condition in piecewise.args:
+        holds = _holds_near(condition, x, a, side)
+        if holds is None:
+            return piecewise  # cannot tell: leave it to SymPy
+        if holds:
+            return expr
+    return piecewise
+
+
+def select_branches(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr:
+    """``f`` with every piecewise part replaced by its branch on one side of ``a``.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> f = sp.Piecewise((x**2, x < 1), (2*x + 1, True))
+    >>> select_branches(f, x, sp.Integer(1), "-"), select_branches(f, x, sp.Integer(1), "+")
+    (x**2, 2*x + 1)
+    """
+    if not f.has(sp.Piecewise):
+        return f
+    folded = sp.piecewise_fold(f)
+    return folded.replace(
+        lambda e: isinstance(e, sp.Piecewise), lambda e: _branch(e, x, a, side)
+    )
+
+
+def one_sided(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None:
+    """The limit of ``f`` as ``x`` approaches ``a`` from one side (None: unknown).
+
+    ``side`` is ``"+"`` or ``"-"``; at ``oo`` or ``-oo`` the side is implied.
+    An oscillating limit comes back as a SymPy ``AccumBounds``.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> one_sided(1 / x, x, sp.Integer(0), "-")
+    -oo
+    """
+    branch = select_branches(f, x, a, side)
+    try:
+        value = sp.limit(branch, x, a) if a.is_infinite else sp.limit(branch, x, a, side)
+    except (NotImplementedError, ValueError, TypeError, ZeroDivisionError, RecursionError,
+            sp.PoleError):
+        return None
+    if value is sp.nan or isinstance(value, sp.Limit) or value.has(sp.Limit, sp.nan):
+        return None
+    return value
+
+
+def real_on_side(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> bool:
+    """False when f is clearly not real just to one side of ``a`` (sqrt(x) left of 0)."""
+    if a.is_infinite:
+        probe = sp.Integer(10**6) if a is sp.oo else -sp.Integer(10**6)
+    elif a.is_number:
+        step = sp.Rational(1, 10**6)
+        probe = a + step if side == "+" else a - step
+    else:
+        return True
+    try:
+        value = sp.N(f.subs(x, probe), 30)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return True
+    if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return True
+    real, imaginary = value.as_real_imag()
+    return abs(imaginary) <= 1e-20 * max(1, abs(real))
+
+
+@dataclass
+class Limit:
+    """The outcome of a limit: ``value``, the one-sided ``left`` and ``right``, and
+    whether the limit ``exists`` (as a finite number) or, if not, the ``reason``.
+
+    ``reason`` is None when the limit exists, else ``"one-sided limits differ"``,
+    ``"oscillates"`` (``left``/``right`` then hold SymPy ``AccumBounds`` such as
+    ``AccumBounds(-1, 1)``), ``"unbounded"`` (``value`` is ``oo`` or ``-oo``
+    when both sides agree on it), ``"undefined"`` (f is not real on a side,
+    as sqrt(x) left of 0; ``undefined_sides`` says which) or ``"undetermined"``
+    (SymPy could not decide; ``exists`` is then None).  At ``oo`` only ``left`` is set, at ``-oo``
+    only ``right``; a one-sided request sets only that side.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> from steepest.symbolic.calculus import limit
+    >>> print(limit(1 / x, x, 0))
+    the limit of 1/x as x -> 0 does not exist: the one-sided limits differ
+    (-oo from the left, oo from the right)
+    """
+
+    value: sp.Expr | None
+    left: sp.Expr | None
+    right: sp.Expr | None
+    exists: bool | None
+    reason: str | None
+    expr: sp.Expr | None = None
+    var: sp.Symbol | None = None
+    at: sp.Expr | None = None
+    side: str = "both"
+    undefined_sides: tuple[str, ...] = ()
+
+    def _approach(self) -> str:
+        arrow = {"both": "", "+": "+", "-": "-"}[self.side]
+        return f"{self.var} -> {_show(self.at)}{arrow}"
+
+    def message(self) -> str:
+        """One sentence: the value, or why the limit does not exist."""
+        head = f"the limit of {_show(self.expr)} as {self._approach()}"
+        if self.exists:
+            return f"{head} is {_show(self.value)}"
+        if self.reason == DIFFER:
+            return (f"{head} does not exist: the one-sided limits differ "
+                    f"({_show(self.left)} from the left, {_show(self.right)} from the right)")
+        if self.reason == OSCILLATES:
+            bounds = next(b for b in (self.left, self.right) if _is_oscillating(b))
+            return (f"{head} does not exist: the function oscillates between "
+                    f"{_show(bounds.min)} and {_show(bounds.max)}")
+        if self.reason == UNBOUNDED:
+            if self.value is not None and self.value is not sp.zoo:
+                return (f"{head} does not exist as a number: the function is unbounded "
+                        f"({_show(self.value)})")
+            return f"{head} does not exist: the function is unbounded"
+        if self.reason == UNDEFINED:
+            where = " and ".join(
+                {"-": "to the left", "+": "to the right"}[s] for s in self.undefined_sides
+            )
+            return (f"{head} does not exist: the function is not defined (as a real number) "
+                    f"just {where} of {_show(self.at)}")
+        return f"{head} could not be determined exactly"
+
+    def __str__(self) -> str:
+        return self.message()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: every field as text (None stays None), and the message."""
+
+        def text(value: Any) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "expr": text(self.expr),
+            "var": text(self.var),
+            "at": text(self.at),
+            "side": self.side,
+            "value": text(self.value),
+            "left": text(self.left),
+            "right": text(self.right),
+            "exists": self.exists,
+            "reason": self.reason,
+            "message": self.message(),
+        }
+
+    def table(self, n: int = 6) -> Any:
+        """Values of f as x approaches the point: a pandas DataFrame.
+
+        Steps are 10^-1 ... 10^-n from each side requested (at infinity, x is
+        10^1 ... 10^n or its negative).  Values are computed exactly and then
+        rounded, so cancellation near the point does not spoil them.
+
+        >>> import sympy as sp
+        >>> from steepest.symbolic.calculus import limit
+        >>> x = sp.Symbol("x")
+        >>> limit(1 / x, x, 0, side="+").table(3)
+          side      x    f(x)
+        0    +  0.100    10.0
+        1    +  0.010   100.0
+        2    +  0.001  1000.0
+        """
+        import pandas as pd
+
+        if self.expr is None or self.var is None or self.at is None:
+            raise SteepestError("this limit has no expression to tabulate")
+        if not self.at.is_number:
+            raise SteepestError(f"a table needs a numeric point, not {self.at}")
+        if int(n) < 1:
+            raise SteepestError("a table needs at least one row (n >= 1)")
+        rows: list[tuple[str, float, float]] = []
+        steps = [sp.Rational(1, 10**k) for k in range(1, int(n) + 1)]
+        if self.at is sp.oo:
+            plan = [("-", sp.Integer(10**k)) for k in range(1, int(n) + 1)]
+        elif self.at is -sp.oo:
+            plan = [("+", -sp.Integer(10**k)) for k in range(1, int(n) + 1)]
+        else:
+            plan = []
+            if self.side in ("both", "+"):
+                plan += [("+", self.at + h) for h in steps]
+            if self.side in ("both", "-"):
+                plan += [("-", self.at - h) for h in steps]
+        for side, point in plan:
+            rows.append((side, _to_float(point), _to_float(self.expr.subs(self.var, point))))
+        name = self.var.name
+        return pd.DataFrame(rows, columns=["side", name, f"f({name})"])
+
+
+def _to_float(value: sp.Expr) -> float:
+    approx = sp.N(value, 30)
+    if approx is sp.zoo or approx.has(sp.nan, sp.zoo):
+        return float("nan")
+    if approx is sp.oo:
+        return float("inf")
+    if approx is -sp.oo:
+        return float("-inf")
+    real, imaginary = approx.as_real_imag()
+    if abs(imaginary) > 1e-25 * max(1, abs(real)):
+        return float("nan")
+    return float(real)
+
+
+def compute(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> Limit:
+    """The limit of ``f`` as ``x`` approaches ``a``; see :class:`Limit`."""
+    real_x = sp.Symbol(x.name, real=True)
+    g = f.xreplace({x: real_x}) if real_x != x else f
+    back = {real_x: x}
+    left = right = None
+    if a is sp.oo:
+        left = one_sided(g, real_x, a, "-")
+        side = "-"
+    elif a is -sp.oo:
+        right = one_sided(g, real_x, a, "+")
+        side = "+"
+    else:
+        if side in ("both", "-"):
+            left = one_sided(g, real_x, a, "-")
+        if side in ("both", "+"):
+            right = one_sided(g, real_x, a, "+")
+    undefined = [
+        which for which, value in (("-", left), ("+", right))
+        if value is not None and (value.has(sp.I) or not real_on_side(g, real_x, a, which))
+    ]
+    left = None if left is None or "-" in undefined else left.xreplace(back)
+    right = None if right is None or "+" in undefined else right.xreplace(back)
+    shown_side = "both" if a.is_infinite else side
+    if undefined:
+        value, exists, reason = None, False, UNDEFINED
+    elif side != "both":
+        value = left if side == "-" else right
+        value, exists, reason = _judge_single(value)
+    else:
+        value, exists, reason = _judge_both(left, right)
+    result = Limit(value, left, right, exists, reason, f, x, a, shown_side)
+    result.undefined_sides = tuple(undefined)
+    return result
+
+
+def _judge_single(value: sp.Expr | None) -> tuple[sp.Expr | None, bool | None, str | None]:
+    if value is None:
+        return None, None, UNDETERMINED
+    if _is_oscillating(value):
+        return None, False, OSCILLATES
+    if _is_infinite(value):
+        return value, False, UNBOUNDED
+    if not _is_finite(value):
+        return None, None, UNDETERMINED
+    return value, True, None
+
+
+def _judge_both(left: sp.Expr | None,
+                right: sp.Expr | None) -> tuple[sp.Expr | None, bool | None, str | None]:
+    if _is_oscillating(left) or _is_oscillating(right):
+        return None, False, OSCILLATES
+    if left is None or right is None:
+        return None, None, UNDETERMINED
+    if _is_infinite(left) or _is_infinite(right):
+        if left == right and left is not sp.zoo:
+            return left, False, UNBOUNDED
+        if left is sp.zoo or right is sp.zoo:
+            return None, False, UNBOUNDED
+        return None, False, DIFFER
+    if not (_is_finite(left) and _is_finite(right)):
+        return None, None, UNDETERMINED
+    if is_zero(sp.simplify(left - right)):
+        return left, True, None
+    return None, False, DIFFER
+
+
+@dataclass
+class Continuity:
+    """Whether f is continuous at a point, condition by condition.
+
+    ``defined`` (f(a) is a real number), ``limit_exists`` (a finite two-sided
+    limit), ``equal`` (the two agree), ``continuous`` (all three), and
+    ``kind``: None when continuous, else ``"removable"`` (the limit exists but
+    f(a) is missing or different), ``"jump"`` (finite one-sided limits that
+    differ), ``"infinite"`` (a side is unbounded) or ``"oscillatory"``.
+
+    >>> import sympy as sp
+    >>> from steepest.symbolic.calculus import continuity
+    >>> x = sp.Symbol("x")
+    >>> print(continuity(sp.Piecewise((x, x < 0), (x + 1, True)), 0).message)
+    not continuous at x = 0: the limit as x -> 0 does not exist (the one-sided limits
+    differ: 0 from the left, 1 from the right); a jump discontinuity
+    """
+
+    expr: sp.Expr
+    var: sp.Symbol
+    at: sp.Expr
+    value: sp.Expr | None
+    defined: bool
+    limit: Limit
+    limit_exists: bool | None
+    equal: bool
+    continuous: bool | None
+    kind: str | None
+    message: str
+
+    def __bool__(self) -> bool:
+        return bool(self.continuous)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the three conditions, the verdict, the kind and the message."""
+        return {
+            "expr": str(self.expr),
+            "var": str(self.var),
+            "at": str(self.at),
+            "value": None if self.value is None else str(self.value),
+            "defined": self.defined,
+            "limit": self.limit.to_dict(),
+            "limit_exists": self.limit_exists,
+            "equal": self.equal,
+            "continuous": self.continuous,
+            "kind": self.kind,
+            "message": self.message,
+        }
+
+
+def _value_at(f: sp.Expr, x: sp.Symbol, a: sp.Expr) -> sp.Expr | None:
+    try:
+        value = f.subs(x, a)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or value.is_real is False:
+        return None
+    if value.is_number and isinstance(value, sp.Piecewise):
+        return None  # no branch applies: f is not defined there
+    return value
+
+
+def continuity(f: sp.Expr, x: sp.Symbol, a: sp.Expr) -> Continuity:
+    """Check the three conditions of continuity of ``f`` at ``x = a``."""
+    real_x = sp.Symbol(x.name, real=True)
+    g = f.xreplace({x: real_x}) if real_x != x else f
+    value = _value_at(g, real_x, a)
+    defined = value is not None
+    lim = compute(f, x, a, "both")
+    exists = lim.exists
+    equal = bool(defined and exists and is_zero(sp.simplify(value - lim.value)))
+    continuous: bool | None = defined and bool(exists) and equal
+    if exists is None and defined:
+        continuous = None
+    kind: str | None = None
+    if not continuous:
+        if _is_infinite(lim.left) or _is_infinite(lim.right):
+            kind = INFINITE
+        elif lim.reason == OSCILLATES:
+            kind = OSCILLATORY
+        elif lim.reason == DIFFER:
+            kind = JUMP
+        elif exists:
+            kind = REMOVABLE
+    where = f"{x} = {_show(a)}"
+    if continuous:
+        message = (f"continuous at {where}: f({_show(a)}) = {_show(value)} is defined, "
+                   f"the limit is {_show(lim.value)}, and they are equal")
+    else:
+        problems = []
+        if not defined:
+            problem = f"f({_show(a)}) is not defined"
+            if exists:
+                problem += f" (the limit is {_show(lim.value)})"
+            problems.append(problem)
+        if exists is None:
+            problems.append(f"the limit as {x} -> {_show(a)} could not be determined")
+        elif not exists:
+            detail = lim.message().split(": ", 1)[-1]
+            if lim.reason == DIFFER:
+                detail = (f"the one-sided limits differ: {_show(lim.left)} from the left, "
+                          f"{_show(lim.right)} from the right")
+            problems.append(f"the limit as {x} -> {_show(a)} does not exist ({detail})")
+        elif defined and not equal:
+            problems.append(f"f({_show(a)}) = {_show(value)} but the limit is {_show(lim.value)}")
+        message = f"not continuous at {where}: " + " and ".join(problems)
+        if kind:
+            message += f"; {'an' if kind[0] in 'aeiou' else 'a'} {kind} discontinuity"
+    return Continuity(f, x, a, value, defined, lim, exists, equal, continuous, kind, message)

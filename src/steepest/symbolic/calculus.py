@@ -1,0 +1,1024 @@
+"""Calculus in several variables: partials, gradient, Jacobian, Hessian,
+critical points, tangent lines and planes, the multivariable chain rule,
+limits and continuity.
+
+Every function takes text in learner notation (parsed safely by
+:func:`steepest.symbolic.parser.parse`, never evaluated as Python), a SymPy
+expression, or a :class:`steepest.Function`.  Variables come in a stable
+order: ``x``, ``y``, ``z``, then the others alphabetically; a point can be a
+dict (variable name -> value) or a sequence in that order.
+
+>>> import sympy as sp
+>>> x, y = sp.symbols("x y")
+>>> gradient(x**2 + y**2, at=(2, 3))
+(4, 6)
+>>> [(p.kind, p.point) for p in critical_points(x**2 + y**2)]
+[('minimum', {'x': 0, 'y': 0})]
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.simplify.fu import TR8
+
+from steepest.errors import SteepestError
+from steepest.symbolic import _critical, _limits
+from steepest.symbolic._critical import KINDS, CriticalPoint
+from steepest.symbolic._limits import Continuity, Limit
+from steepest.symbolic.parser import parse, variable_sort_key
+
+ExprLike = Any  # text, a SymPy expression, or a steepest Function
+PointLike = Any  # a dict name -> value, a sequence in variable order, or one value
+
+# ---------------------------------------------------------------------------
+# Turning user input into SymPy objects
+
+
+def to_expr(expr: ExprLike) -> sp.Expr:
+    """A SymPy expression from text, a SymPy expression or a steepest Function.
+
+    Text goes through the safe parser; it is never evaluated as Python.
+
+    >>> import sympy as sp
+    >>> to_expr(sp.Symbol("x") ** 2)
+    x**2
+    """
+    if isinstance(expr, sp.Basic):
+        if not isinstance(expr, sp.Expr):
+            raise SteepestError(
+                f"expected a math expression, got a {type(expr).__name__} ({expr})"
+            )
+        return expr
+    if isinstance(expr, str):
+        return parse(expr)
+    inner = getattr(expr, "expr", None)
+    if isinstance(inner, sp.Expr):
+        return inner
+    if isinstance(expr, numbers.Number) and not isinstance(expr, bool):
+        return as_value(expr)
+    raise SteepestError(
+        "expected a math expression as text, a SymPy expression or a steepest Function, "
+        f"got {type(expr).__name__}"
+    )
+
+
+def variables_of(expr: sp.Expr) -> tuple[sp.Symbol, ...]:
+    """The variables of ``expr`` in steepest's order: x, y, z, then alphabetical
+    (digits by value, so ``x_2`` comes before ``x_10``).
+
+    >>> import sympy as sp
+    >>> a, t, x, z = sp.symbols("a t x z")
+    >>> variables_of(a * t + z + x)
+    (x, z, a, t)
+    """
+    symbols = [s for s in expr.free_symbols if isinstance(s, sp.Symbol)]
+    return tuple(sorted(symbols, key=_variable_key))
+
+
+def _variable_key(symbol: sp.Symbol) -> tuple[int, list[object]]:
+    return variable_sort_key(symbol.name)
+
+
+def _symbol(expr: sp.Expr, name: str | sp.Symbol) -> sp.Symbol:
+    """The symbol of ``expr`` called ``name`` (a fresh one if it does not occur)."""
+    if isinstance(name, sp.Symbol):
+        name = name.name
+    if not isinstance(name, str) or not name.isidentifier():
+        raise SteepestError(f"{name!r} is not a variable name")
+    for symbol in expr.free_symbols:
+        if isinstance(symbol, sp.Symbol) and symbol.name == name:
+            return symbol
+    return sp.Symbol(name)
+
+
+def _variables(expr: sp.Expr, given: Iterable[str | sp.Symbol] | None) -> tuple[sp.Symbol, ...]:
+    if given is None:
+        return variables_of(expr)
+    if isinstance(given, (str, sp.Symbol)):
+        given = [given]
+    chosen = tuple(_symbol(expr, name) for name in given)
+    if len({s.name for s in chosen}) != len(chosen):
+        raise SteepestError("each variable may be listed only once")
+    return chosen
+
+
+def as_value(value: Any) -> sp.Expr:
+    """An exact SymPy number (or expression) from a Python, NumPy or text value.
+
+    Integers and fractions stay exact, floats stay floats, ``inf`` becomes
+    ``oo``, and text goes through the safe parser.
+
+    >>> as_value(3), as_value(0.5), as_value(float("-inf"))
+    (3, 0.500000000000000, -oo)
+    """
+    if isinstance(value, bool):
+        raise SteepestError(f"{value} is not a number")
+    if isinstance(value, sp.Basic):
+        if not isinstance(value, sp.Expr):
+            raise SteepestError(f"{value} is not a number")
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        infinity = _infinity(text)
+        if infinity is not None:
+            return infinity
+        return parse(text)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, numbers.Integral):
+        return sp.Integer(int(value))
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if math.isnan(number):
+            raise SteepestError("nan is not a number steepest can use as a point")
+        if math.isinf(number):
+            return sp.oo if number > 0 else -sp.oo
+        return sp.Float(number)
+    raise SteepestError(f"{value!r} is not a number")
+
+
+def _infinity(text: str) -> sp.Expr | None:
+    lowered = text.replace(" ", "").lower()
+    if lowered in {"inf", "+inf", "oo", "+oo", "infinity", "+infinity", "∞", "+∞"}:
+        return sp.oo
+    if lowered in {"-inf", "-oo", "-infinity", "-∞"}:
+        return -sp.oo
+    return None
+
+
+def resolve_point(at: PointLike, variables: Sequence[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
+    """Map each variable to its value from a dict, a sequence or a single value.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> resolve_point({"y": 3, "x": 2}, (x, y))
+    {x: 2, y: 3}
+    >>> resolve_point([1, 2, 3], (x, y))
+    Traceback (most recent call last):
+    ...
+    steepest.errors.SteepestError: the point has 3 values but the expression has 2 variables (x, y)
+    """
+    names = ", ".join(v.name for v in variables) or "none"
+    if isinstance(at, Mapping):
+        by_name = {v.name: v for v in variables}
+        point: dict[sp.Symbol, sp.Expr] = {}
+        for key, value in at.items():
+            name = key.name if isinstance(key, sp.Symbol) else str(key)
+            if name not in by_name:
+                raise SteepestError(
+                    f"unknown variable {name!r} in the point; the variables are {names}"
+                )
+            point[by_name[name]] = as_value(value)
+        missing = [v.name for v in variables if v not in point]
+        if missing:
+            raise SteepestError(f"the point gives no value for {', '.join(missing)}")
+        return {v: point[v] for v in variables}
+    if isinstance(at, (str, numbers.Number, sp.Basic)) and not isinstance(at, sp.MatrixBase):
+        values = [at]
+    elif isinstance(at, (Sequence, np.ndarray, sp.MatrixBase)):
+        values = list(np.asarray(at, dtype=object).ravel())
+    else:
+        raise SteepestError(f"a point must be a dict or a sequence of numbers, not {at!r}")
+    if len(values) != len(variables):
+        raise SteepestError(
+            f"the point has {len(values)} value{'s' if len(values) != 1 else ''} but the "
+            f"expression has {len(variables)} variable{'s' if len(variables) != 1 else ''}"
+            f" ({names})"
+        )
+    return {v: as_value(value) for v, value in zip(variables, values, strict=True)}
+
+
+def _real_copy(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Symbol, sp.Symbol]]:
+    """``expr`` over real symbols of the same names, and the map back."""
+    forward: dict[sp.Symbol, sp.Symbol] = {}
+    for symbol in expr.free_symbols:
+        if isinstance(symbol, sp.Symbol) and symbol.is_real is not True:
+            forward[symbol] = sp.Symbol(symbol.name, real=True)
+    back = {real: original for original, real in forward.items()}
+    return (expr.xreplace(forward) if forward else expr), back
+
+
+def _is_finite_number(value: sp.Expr) -> bool:
+    return not value.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds)
+
+
+def _show(expr: Any) -> str:
+    """Learner-style text: ``x^2`` rather than Python's ``x**2``."""
+    return str(expr).replace("**", "^")
+
+
+def _float(value: sp.Expr) -> float | None:
+    if not value.is_number:
+        return None
+    approx = sp.N(value, 20)
+    if approx.has(sp.nan, sp.zoo):
+        return None
+    try:
+        return float(sp.re(approx))
+    except TypeError:
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Partial derivatives, gradient, Jacobian, Hessian
+
+
+@dataclass(frozen=True, eq=False)
+class PartialDerivative:
+    """The partial derivative of ``expr`` with respect to ``wrt``.
+
+    ``result`` is the exact SymPy expression; ``held_constant`` names the
+    other variables.  It behaves like its result in comparisons and SymPy
+    arithmetic, and :meth:`text` shows the rule-by-rule derivation.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> d = partial(3 * x**2 * y**3, "x")
+    >>> d.result, d.held_constant
+    (6*x*y**3, ('y',))
+    >>> d == 6 * x * y**3
+    True
+    """
+
+    expr: sp.Expr
+    wrt: sp.Symbol
+    result: sp.Expr
+    held_constant: tuple[str, ...]
+
+    def _sympy_(self) -> sp.Expr:
+        return self.result
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PartialDerivative):
+            return self.result == other.result
+        if isinstance(other, (sp.Basic, numbers.Number)):
+            return self.result == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.result)
+
+    def __str__(self) -> str:
+        return str(self.result)
+
+    def subs(self, *args: Any, **kwargs: Any) -> sp.Expr:
+        """The result with values substituted (SymPy's ``subs``)."""
+        return self.result.subs(*args, **kwargs)
+
+    def derivation(self) -> Any:
+        """The rule-by-rule derivation (a :class:`steepest.symbolic.steps.Derivation`)."""
+        from steepest.symbolic.steps import derive
+
+        return derive(self.expr, self.wrt.name)
+
+    @property
+    def steps(self) -> Any:
+        """The tree of rule applications that leads to the result."""
+        return self.derivation().steps
+
+    def heading(self) -> str:
+        """``∂f/∂x = ...`` and which variables are held constant."""
+        line = f"∂/∂{self.wrt.name} [{_show(self.expr)}] = {_show(self.result)}"
+        if self.held_constant:
+            others = ", ".join(self.held_constant)
+            verb = "is" if len(self.held_constant) == 1 else "are"
+            line += f"  ({others} {verb} held constant)"
+        return line
+
+    def text(self) -> str:
+        """The rule-by-rule derivation as text (it names the variables held constant)."""
+        return str(self.derivation().text())
+
+    def latex(self) -> str:
+        """The derivation as a LaTeX ``aligned`` block."""
+        return str(self.derivation().latex())
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the expression, variable, result and held-constant variables."""
+        return {
+            "expr": str(self.expr),
+            "wrt": self.wrt.name,
+            "result": str(self.result),
+            "held_constant": list(self.held_constant),
+        }
+
+
+def partial(expr: ExprLike, wrt: str | sp.Symbol) -> PartialDerivative:
+    """The partial derivative of ``expr`` with respect to ``wrt``, the others held constant.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> partial(x**2 + y**2, "x").result
+    2*x
+    >>> print(partial(x**2 + y**2, "y").heading())
+    ∂/∂y [x^2 + y^2] = 2*y  (x is held constant)
+    """
+    f = to_expr(expr)
+    var = _symbol(f, wrt)
+    held = tuple(v.name for v in variables_of(f) if v != var)
+    return PartialDerivative(f, var, sp.diff(f, var), held)
+
+
+class Gradient(tuple):
+    """The gradient: a tuple of partial derivatives (or of their values at a point).
+
+    It compares equal to a plain tuple, converts to a NumPy array when
+    numeric, and knows its ``variables``, the point ``at`` (or None), its
+    ``magnitude`` (Euclidean norm) and a column ``matrix``.
+
+    >>> import sympy as sp
+    >>> x, y, z = sp.symbols("x y z")
+    >>> g = gradient(2*x + 3*y**2 - sp.sin(z))
+    >>> g
+    (2, 6*y, -cos(z))
+    >>> g["z"]
+    -cos(z)
+    """
+
+    variables: tuple[sp.Symbol, ...]
+    at: dict[str, sp.Expr] | None
+
+    def __new__(cls, components: Iterable[sp.Expr], variables: Sequence[sp.Symbol],
+                at: Mapping[sp.Symbol, sp.Expr] | None = None) -> Gradient:
+        obj = super().__new__(cls, tuple(components))
+        obj.variables = tuple(variables)
+        obj.at = None if at is None else {v.name: value for v, value in at.items()}
+        return obj
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, (str, sp.Symbol)):
+            name = key.name if isinstance(key, sp.Symbol) else key
+            for var, component in zip(self.variables, self, strict=True):
+                if var.name == name:
+                    return component
+            raise KeyError(name)
+        return super().__getitem__(key)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if all(c.is_number for c in self):
+            return np.array([_float(c) for c in self], dtype=dtype or float)
+        return np.array(list(self), dtype=object)
+
+    @property
+    def matrix(self) -> sp.Matrix:
+        """The gradient as a SymPy column vector."""
+        return sp.Matrix(list(self))
+
+    @property
+    def magnitude(self) -> sp.Expr:
+        """The Euclidean norm sqrt(sum of squared components).
+
+        >>> import sympy as sp
+        >>> x, y = sp.symbols("x y")
+        >>> gradient(x**2 + y**2, at=(2, 3)).magnitude
+        2*sqrt(13)
+        """
+        return sp.sqrt(sum((c**2 for c in self), sp.Integer(0)))
+
+    def as_dict(self) -> dict[str, sp.Expr]:
+        """Variable name -> component."""
+        return {v.name: c for v, c in zip(self.variables, self, strict=True)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: exact components as text, floats when numeric."""
+        numeric = all(c.is_number for c in self)
+        return {
+            "variables": [v.name for v in self.variables],
+            "components": [str(c) for c in self],
+            "at": None if self.at is None else {k: str(v) for k, v in self.at.items()},
+            "values": [_float(c) for c in self] if numeric else None,
+            "magnitude": str(self.magnitude),
+            "magnitude_value": _float(self.magnitude) if numeric else None,
+        }
+
+
+def gradient(expr: ExprLike, at: PointLike | None = None,
+             variables: Iterable[str | sp.Symbol] | None = None) -> Gradient:
+    """The gradient of ``expr``: symbolic, or its exact values at the point ``at``.
+
+    ``at`` is a dict (name -> value) or a sequence in variable order (x, y,
+    z, then alphabetical).  ``variables`` chooses the variables and their order.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> gradient(x**2 + y**2)
+    (2*x, 2*y)
+    >>> gradient(x**2 + y**2, at={"x": 2, "y": 3})
+    (4, 6)
+    >>> gradient(x**2, variables=["x", "y"])
+    (2*x, 0)
+    """
+    f = to_expr(expr)
+    chosen = _variables(f, variables)
+    components = [sp.diff(f, v) for v in chosen]
+    if at is None:
+        return Gradient(components, chosen)
+    point = resolve_point(at, chosen)
+    values = [_tidy(c.subs(point)) for c in components]
+    return Gradient(values, chosen, point)
+
+
+def _tidy(value: sp.Expr) -> sp.Expr:
+    return value if value.is_Atom or value.is_Rational else sp.simplify(value)
+
+
+def _evaluate_matrix(matrix: sp.Matrix, chosen: Sequence[sp.Symbol],
+                     at: PointLike | None) -> sp.Matrix:
+    if at is None:
+        return matrix
+    point = resolve_point(at, chosen)
+    return matrix.subs(point).applyfunc(_tidy)
+
+
+def jacobian(exprs: ExprLike | Sequence[ExprLike],
+             vars: Iterable[str | sp.Symbol] | None = None,
+             at: PointLike | None = None) -> sp.Matrix:
+    """The m x n Jacobian matrix of f: R^n -> R^m; row i is the gradient of f_i.
+
+    ``vars`` defaults to every variable of the components, in steepest's order.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> jacobian([x**2 * y, 5*x + sp.sin(y)], ["x", "y"])
+    Matrix([
+    [2*x*y, x**2],
+    [    5, cos(y)]])
+    >>> jacobian([x * y, x + y], at=(1, 2))
+    Matrix([
+    [2, 1],
+    [1, 1]])
+    """
+    if isinstance(exprs, sp.MatrixBase):
+        components = list(exprs)
+    elif isinstance(exprs, (str, sp.Basic)) or not isinstance(exprs, Iterable):
+        components = [to_expr(exprs)]
+    else:
+        components = [to_expr(e) for e in exprs]
+    if not components:
+        raise SteepestError("the Jacobian needs at least one function")
+    combined = sp.Add(*[sp.Dummy() * c for c in components])
+    if vars is None:
+        chosen = tuple(v for v in variables_of(combined) if not isinstance(v, sp.Dummy))
+    else:
+        chosen = _variables(combined, vars)
+    matrix = sp.Matrix([[sp.diff(c, v) for v in chosen] for c in components])
+    return _evaluate_matrix(matrix, chosen, at)
+
+
+def hessian(expr: ExprLike, vars: Iterable[str | sp.Symbol] | None = None,
+            at: PointLike | None = None) -> sp.Matrix:
+    """The n x n matrix of second partial derivatives of ``expr``.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> hessian(x**3 * y + y**2)
+    Matrix([
+    [ 6*x*y, 3*x**2],
+    [3*x**2,      2]])
+    >>> hessian(x**3 * y + y**2, at=(1, 2))
+    Matrix([
+    [12, 3],
+    [ 3, 2]])
+    """
+    f = to_expr(expr)
+    chosen = _variables(f, vars)
+    matrix = sp.hessian(f, chosen) if chosen else sp.zeros(0, 0)
+    return _evaluate_matrix(matrix, chosen, at)
+
+
+# ---------------------------------------------------------------------------
+# Critical points
+
+
+def critical_points(expr: ExprLike,
+                    domain: Mapping[str | sp.Symbol, tuple[Any, Any]] | None = None,
+                    ) -> list[CriticalPoint]:
+    """Every point where the gradient is zero, classified by the second-derivative test.
+
+    ``kind`` is ``minimum``, ``maximum`` or ``saddle`` (by the signs of the
+    Hessian's eigenvalues; in one variable by the first nonzero higher
+    derivative, a stationary inflection point counting as a saddle),
+    ``degenerate`` when the test is inconclusive or the point lies on a
+    non-isolated family (one entry per family, whose ``point`` holds only the
+    fixed coordinates and ``free`` the others), and ``boundary`` for the
+    candidates on the edge of a ``domain`` box ``{name: (low, high)}``:
+    critical points of f restricted to each edge and face, and the corners.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> sauna = 85 - x**2 * (x - 6) * y**2 * (y - 6) / 90
+    >>> for p in critical_points(sauna):
+    ...     print(p.kind, p.point, p.free, p.value)
+    degenerate {'x': 0} ('y',) 85
+    degenerate {'y': 0} ('x',) 85
+    minimum {'x': 4, 'y': 4} () 3313/45
+    saddle {'x': 6, 'y': 6} () 85
+    >>> [(p.kind, p.point) for p in critical_points(x**2 - 4*x + 4, domain={"x": (0, 5)})]
+    [('minimum', {'x': 2}), ('boundary', {'x': 0}), ('boundary', {'x': 5})]
+    """
+    f = to_expr(expr)
+    real_f, back = _real_copy(f)
+    chosen = variables_of(real_f)
+    box: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]] = {}
+    if domain:
+        by_name = {v.name: v for v in chosen}
+        for key, bounds in domain.items():
+            name = key.name if isinstance(key, sp.Symbol) else str(key)
+            if name not in by_name:
+                names = ", ".join(by_name) or "none"
+                raise SteepestError(
+                    f"unknown variable {name!r} in the domain; the variables are {names}"
+                )
+            try:
+                low, high = bounds
+            except (TypeError, ValueError):
+                raise SteepestError(
+                    f"the domain of {name} must be a pair (low, high), not {bounds!r}"
+                ) from None
+            low_value, high_value = as_value(low), as_value(high)
+            if not (low_value.is_number and high_value.is_number):
+                raise SteepestError(f"the bounds of {name} must be numbers")
+            if bool(low_value > high_value):
+                raise SteepestError(
+                    f"the domain of {name} is empty: {low_value} is greater than {high_value}"
+                )
+            box[by_name[name]] = (low_value, high_value)
+    found = _critical.find(real_f, chosen, box)
+    if not back:
+        return found
+    for entry in found:
+        entry.point = {k: v.xreplace(back) for k, v in entry.point.items()}
+        entry.value = entry.value.xreplace(back)
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Tangent lines and planes
+
+
+def _point_slope_text(value: sp.Expr, slopes: Sequence[tuple[sp.Symbol, sp.Expr, sp.Expr]],
+                      lhs: str) -> str:
+    """``z = 20 + 4(x - 2) + 8(y - 4)`` built term by term, signs tidied."""
+    text = "" if value == 0 and any(slope != 0 for _, slope, _ in slopes) else _show(value)
+    for var, slope, center in slopes:
+        if slope == 0:
+            continue
+        negative = slope.could_extract_minus_sign()
+        magnitude = -slope if negative else slope
+        shift = var.name if center == 0 else f"({_show(var - center)})"
+        coefficient = "" if magnitude == 1 else _paren(magnitude)
+        body = f"{coefficient}{shift}"
+        if not text:
+            text = f"-{body}" if negative else body
+        else:
+            text += f" - {body}" if negative else f" + {body}"
+    return f"{lhs} = {text}"
+
+
+def _paren(expr: sp.Expr) -> str:
+    shown = _show(expr)
+    return f"({shown})" if expr.is_Add else shown
+
+
+@dataclass(frozen=True)
+class TangentLine:
+    """The tangent line of a function of one variable (or of a slice) at a point.
+
+    ``equation`` is the line as a SymPy expression in ``variable`` (slope-
+    intercept form); ``fixed`` holds the other coordinates of a slice.  The
+    object is callable on numbers and NumPy arrays.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> line = tangent_line(x**2, at=3)
+    >>> line.slope, line.intercept, line.equation
+    (6, -9, 6*x - 9)
+    >>> line(4.0)
+    15.0
+    >>> str(line)
+    'y = 9 + 6(x - 3)'
+    """
+
+    expr: sp.Expr
+    variable: sp.Symbol
+    at: sp.Expr
+    value: sp.Expr
+    slope: sp.Expr
+    intercept: sp.Expr
+    equation: sp.Expr
+    fixed: dict[str, sp.Expr]
+
+    def __call__(self, x: Any) -> Any:
+        offset = np.asarray(x, dtype=float) - float(self.at)
+        result = float(self.value) + float(self.slope) * offset
+        return float(result) if np.ndim(result) == 0 else result
+
+    def __str__(self) -> str:
+        lhs = "z" if self.fixed else "y"
+        return _point_slope_text(self.value, [(self.variable, self.slope, self.at)], lhs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: point, slope, intercept and the equation as text."""
+        return {
+            "variable": self.variable.name,
+            "at": str(self.at),
+            "fixed": {k: str(v) for k, v in self.fixed.items()},
+            "value": str(self.value),
+            "slope": str(self.slope),
+            "intercept": str(self.intercept),
+            "equation": str(self.equation),
+            "text": str(self),
+            "slope_value": _float(self.slope),
+            "value_approx": _float(self.value),
+        }
+
+
+@dataclass(frozen=True)
+class TangentPlane:
+    """The tangent plane z = f(a) + sum of f_i(a) (x_i - a_i) at a point.
+
+    ``slopes`` maps each variable to its partial derivative at the point;
+    ``lines`` holds the tangent line along each variable (the plane contains
+    them all).  Callable on numbers and NumPy arrays, one argument per variable.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> plane = tangent_plane(x**2 + y**2, at=(2, 4))
+    >>> plane.slopes
+    {'x': 4, 'y': 8}
+    >>> print(plane)
+    z = 20 + 4(x - 2) + 8(y - 4)
+    >>> plane.equation
+    4*x + 8*y - 20
+    >>> plane(3, 4)
+    24.0
+    """
+
+    expr: sp.Expr
+    at: dict[str, sp.Expr]
+    value: sp.Expr
+    slopes: dict[str, sp.Expr]
+    equation: sp.Expr
+    lines: dict[str, TangentLine]
+    variables: tuple[sp.Symbol, ...]
+
+    def __call__(self, *coordinates: Any) -> Any:
+        if len(coordinates) != len(self.variables):
+            raise SteepestError(
+                f"the tangent plane takes {len(self.variables)} coordinates, "
+                f"got {len(coordinates)}"
+            )
+        total: Any = float(self.value)
+        for var, coordinate in zip(self.variables, coordinates, strict=True):
+            offset = np.asarray(coordinate, dtype=float) - float(self.at[var.name])
+            total = total + float(self.slopes[var.name]) * offset
+        return float(total) if np.ndim(total) == 0 else total
+
+    def __str__(self) -> str:
+        terms = [(v, self.slopes[v.name], self.at[v.name]) for v in self.variables]
+        return _point_slope_text(self.value, terms, "z")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: point, value, slopes and the equation as text."""
+        return {
+            "at": {k: str(v) for k, v in self.at.items()},
+            "value": str(self.value),
+            "slopes": {k: str(v) for k, v in self.slopes.items()},
+            "slope_values": {k: _float(v) for k, v in self.slopes.items()},
+            "equation": str(self.equation),
+            "text": str(self),
+        }
+
+
+_NONSMOOTH = (sp.Abs, sp.sign, sp.Piecewise, sp.Heaviside, sp.floor, sp.ceiling, sp.Min, sp.Max)
+
+
+def _slope_at(f: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """f's derivative along ``var`` at the point, refusing where it does not exist."""
+    here = point[var]
+    value = f.subs(point)
+    if not _is_finite_number(value) or value.is_real is False:
+        raise SteepestError(f"{_show(f)} is not defined at {_where(point)}")
+    derivative = sp.diff(f, var)
+    slope = derivative.subs(point)
+    others = {v: e for v, e in point.items() if v != var}
+    if derivative.has(*_NONSMOOTH) or not _is_finite_number(slope):
+        # Where the formula for f' breaks down, the slope is the limit of f'
+        # from both sides (|x| at 0 has slopes -1 and 1: no derivative).
+        along = _limits.compute(derivative.subs(others), var, here, "both")
+        if not along.exists:
+            detail = along.message().split(": ", 1)[-1] if ": " in along.message() else ""
+            detail = detail.replace("the one-sided limits differ", "the slopes differ")
+            shown = f": {detail}" if detail else ""
+            raise SteepestError(
+                f"{_show(f)} has no derivative along {var} at {_where(point)}{shown}"
+            )
+        slope = along.value
+    return _tidy(slope)
+
+
+def _where(point: Mapping[sp.Symbol, sp.Expr]) -> str:
+    return ", ".join(f"{v} = {_show(e)}" for v, e in point.items())
+
+
+def tangent_line(expr: ExprLike, at: PointLike,
+                 wrt: str | sp.Symbol | None = None) -> TangentLine:
+    """The tangent line y = f(a) + f'(a)(x - a) at ``at``.
+
+    For a function of several variables give ``wrt`` and a full point: the
+    result is the tangent line of the slice along ``wrt`` with the other
+    variables held at their values (it lies in the tangent plane).
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> tangent_line(x**2 + y**2, at=(2, 4), wrt="y").equation
+    8*y - 12
+    """
+    f = to_expr(expr)
+    chosen = variables_of(f)
+    if wrt is not None:
+        var = _symbol(f, wrt)
+        if var not in chosen:
+            chosen = (*chosen, var)
+    elif len(chosen) == 1:
+        var = chosen[0]
+    elif not chosen:
+        var = sp.Symbol("x")
+        chosen = (var,)
+    else:
+        names = ", ".join(v.name for v in chosen)
+        raise SteepestError(
+            f"{_show(f)} has several variables ({names}): give wrt= for a tangent line "
+            "of one slice, or use tangent_plane"
+        )
+    point = resolve_point(at, chosen)
+    for v, value in point.items():
+        if not _is_finite_number(value):
+            raise SteepestError(f"the point must be finite, got {v} = {value}")
+    slope = _slope_at(f, var, point)
+    value = _tidy(f.subs(point))
+    here = point[var]
+    equation = sp.expand(slope * (var - here) + value)
+    intercept = sp.expand(value - slope * here)
+    fixed = {v.name: e for v, e in point.items() if v != var}
+    return TangentLine(f, var, here, value, slope, intercept, equation, fixed)
+
+
+def tangent_plane(expr: ExprLike, at: PointLike) -> TangentPlane:
+    """The tangent plane z = f(a, b) + f_x(a, b)(x - a) + f_y(a, b)(y - b).
+
+    Works for any number (two or more) of variables: the tangent hyperplane.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> plane = tangent_plane(x**2 + y**2, at={"x": 2, "y": 4})
+    >>> plane.value, plane.lines["x"].equation
+    (20, 4*x + 12)
+    """
+    f = to_expr(expr)
+    chosen = variables_of(f)
+    if len(chosen) < 2:
+        raise SteepestError(
+            f"{_show(f)} has {len(chosen)} variable{'s' if len(chosen) != 1 else ''}: "
+            "a tangent plane needs two, use tangent_line"
+        )
+    point = resolve_point(at, chosen)
+    lines = {v.name: tangent_line(f, point, wrt=v) for v in chosen}
+    slopes = {name: line.slope for name, line in lines.items()}
+    value = next(iter(lines.values())).value
+    equation = sp.expand(value + sum(slopes[v.name] * (v - point[v]) for v in chosen))
+    return TangentPlane(
+        f, {v.name: e for v, e in point.items()}, value, slopes, equation, lines, chosen
+    )
+
+
+# ---------------------------------------------------------------------------
+# The chain rule in several variables
+
+
+@dataclass(frozen=True)
+class ChainRule:
+    """dz/dt = sum over the inner variables v of (∂z/∂v)(dv/dt).
+
+    ``terms`` lists (variable, ∂z/∂v, dv/dt); ``formula`` is that sum with the
+    partials still written in the inner variables, ``substituted`` the same
+    sum in t alone, and ``result`` its simplified form.
+
+    >>> import sympy as sp
+    >>> x, y, t = sp.symbols("x y t")
+    >>> rule = chain_rule(x**2 - 3*x*y + 2*y**2, {"x": 3*sp.sin(2*t), "y": 4*sp.cos(2*t)}, "t")
+    >>> rule.result
+    -46*sin(4*t) - 72*cos(4*t)
+    """
+
+    expr: sp.Expr
+    inner: dict[str, sp.Expr]
+    parameter: sp.Symbol
+    terms: tuple[tuple[str, sp.Expr, sp.Expr], ...]
+    formula: sp.Expr
+    substituted: sp.Expr
+    result: sp.Expr
+
+    def text(self) -> str:
+        """The rule, the sum of products, and the simplified result."""
+        t = self.parameter.name
+        names = [name for name, _, _ in self.terms]
+        general = " + ".join(f"(∂z/∂{v})(d{v}/d{t})" for v in names)
+        products = " + ".join(f"({_show(p)})({_show(d)})" for _, p, d in self.terms)
+        return "\n".join([
+            f"dz/d{t} = {general}",
+            f"      = {products}",
+            f"      = {_show(self.result)}",
+        ])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the terms, the formula and the result as text."""
+        return {
+            "expr": str(self.expr),
+            "inner": {k: str(v) for k, v in self.inner.items()},
+            "parameter": self.parameter.name,
+            "terms": [
+                {"variable": v, "partial": str(p), "derivative": str(d)}
+                for v, p, d in self.terms
+            ],
+            "formula": str(self.formula),
+            "result": str(self.result),
+        }
+
+
+def _simplest(expr: sp.Expr) -> sp.Expr:
+    """The shortest of a few equivalent forms (trig products become sums)."""
+    expanded = sp.expand(expr)
+    candidates = [expanded]
+    if expanded.has(sp.sin, sp.cos, sp.tan):
+        candidates.append(sp.expand(TR8(expanded)))
+    candidates.append(sp.factor_terms(min(candidates, key=sp.count_ops)))
+    best = min(candidates, key=sp.count_ops)
+    if sp.count_ops(best) > 12:
+        simplified = sp.simplify(best)
+        if sp.count_ops(simplified) < sp.count_ops(best):
+            best = simplified
+    return best
+
+
+def chain_rule(expr: ExprLike, inner: Mapping[str | sp.Symbol, ExprLike],
+               parameter: str | sp.Symbol = "t") -> ChainRule:
+    """The multivariable chain rule: z(x(t), y(t), ...) differentiated in t term by term.
+
+    The result equals the derivative of the composed function (checked in
+    the tests against SymPy's ``diff``).
+
+    >>> import sympy as sp
+    >>> x, y, t = sp.symbols("x y t")
+    >>> chain_rule(x * y, {"x": t**2, "y": sp.exp(t)}).result
+    t*(t + 2)*exp(t)
+    """
+    f = to_expr(expr)
+    own = variables_of(f)
+    by_name = {v.name: v for v in own}
+    t_name = parameter.name if isinstance(parameter, sp.Symbol) else str(parameter)
+    inner_exprs: dict[sp.Symbol, sp.Expr] = {}
+    for key, value in inner.items():
+        name = key.name if isinstance(key, sp.Symbol) else str(key)
+        if name not in by_name:
+            names = ", ".join(by_name) or "none"
+            raise SteepestError(f"unknown variable {name!r}; the variables of z are {names}")
+        inner_exprs[by_name[name]] = to_expr(value)
+    if not inner_exprs:
+        raise SteepestError("the chain rule needs at least one inner function such as x = x(t)")
+    if any(v.name == t_name for v in inner_exprs):
+        raise SteepestError(f"{t_name} cannot be both an inner variable and the parameter")
+    t = sp.Symbol(t_name)
+    for value in inner_exprs.values():
+        for symbol in value.free_symbols:
+            if isinstance(symbol, sp.Symbol) and symbol.name == t_name:
+                t = symbol
+    terms = []
+    for var, inside in inner_exprs.items():
+        terms.append((var.name, sp.diff(f, var), sp.diff(inside, t)))
+    formula = sp.Add(*[sp.Mul(p, d, evaluate=False) for _, p, d in terms], evaluate=False)
+    substituted = sp.Add(*[p.subs(inner_exprs) * d for _, p, d in terms])
+    return ChainRule(
+        f,
+        {v.name: e for v, e in inner_exprs.items()},
+        t,
+        tuple(terms),
+        formula,
+        substituted,
+        _simplest(substituted),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Limits and continuity
+
+
+def _limit_variable(f: sp.Expr, var: str | sp.Symbol | None) -> sp.Symbol:
+    if var is not None:
+        return _symbol(f, var)
+    own = variables_of(f)
+    if len(own) == 1:
+        return own[0]
+    if not own:
+        return sp.Symbol("x")
+    names = ", ".join(v.name for v in own)
+    raise SteepestError(f"{_show(f)} has several variables ({names}): say which one approaches")
+
+
+def limit(expr: ExprLike, var: str | sp.Symbol | None = None, at: Any = None,
+          side: str = "both") -> Limit:
+    """The limit of ``expr`` as ``var`` approaches ``at``, honest about one-sided limits.
+
+    ``side`` is ``"both"`` (default), ``"+"`` (from the right) or ``"-"``;
+    ``at`` may be a number, text such as ``"pi/2"``, ``"inf"``/``"-inf"``,
+    or a symbol.  The result has ``value``, ``left``, ``right``, ``exists``
+    (a finite limit) and, when it does not exist, ``reason``: one of
+    ``"one-sided limits differ"``, ``"oscillates"``, ``"unbounded"``,
+    ``"undetermined"``.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> lim = limit(1 / x, x, 0)
+    >>> lim.exists, lim.left, lim.right, lim.reason
+    (False, -oo, oo, 'one-sided limits differ')
+    >>> limit(1 / x, x, 0, side="+").value
+    oo
+    >>> limit(sp.sin(x), x, "inf").reason
+    'oscillates'
+    >>> limit(2 * x, x, 3).value
+    6
+    """
+    if at is None:
+        raise SteepestError("say which point the variable approaches, e.g. at=0")
+    f = to_expr(expr)
+    symbol = _limit_variable(f, var)
+    point = as_value(at)
+    if point.has(sp.nan, sp.zoo):
+        raise SteepestError(f"cannot take a limit at {point}")
+    if symbol in point.free_symbols:
+        raise SteepestError(f"the point {point} cannot contain the variable {symbol} itself")
+    return _limits.compute(f, symbol, point, _limits.normalize_side(side))
+
+
+def continuity(expr: ExprLike, at: Any, var: str | sp.Symbol | None = None) -> Continuity:
+    """Whether ``expr`` is continuous at ``at``: the three conditions and the kind of break.
+
+    f is continuous at a when f(a) is ``defined``, the limit at a exists
+    (``limit_exists``), and the two are ``equal``.  Otherwise ``kind`` names
+    the discontinuity: ``removable``, ``jump``, ``infinite`` or
+    ``oscillatory``; ``message`` says which condition fails.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> c = continuity(sp.sin(x) / x, 0)
+    >>> c.defined, c.limit_exists, c.continuous, c.kind
+    (False, True, False, 'removable')
+    >>> continuity(1 / x, 0).kind
+    'infinite'
+    """
+    f = to_expr(expr)
+    symbol = _limit_variable(f, var)
+    point = as_value(at)
+    if not _is_finite_number(point):
+        raise SteepestError(f"continuity is checked at a finite point, not {point}")
+    return _limits.continuity(f, symbol, point)
+
+
+__all__ = [
+    "KINDS",
+    "ChainRule",
+    "Continuity",
+    "CriticalPoint",
+    "Gradient",
+    "Limit",
+    "PartialDerivative",
+    "TangentLine",
+    "TangentPlane",
+    "as_value",
+    "chain_rule",
+    "continuity",
+    "critical_points",
+    "gradient",
+    "hessian",
+    "jacobian",
+    "limit",
+    "partial",
+    "resolve_point",
+    "tangent_line",
+    "tangent_plane",
+    "to_expr",
+    "variables_of",
+]

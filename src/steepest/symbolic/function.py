@@ -1,0 +1,283 @@
+"""A math expression that is also a fast NumPy function.
+
+:class:`Function` reads text once, compiles it to NumPy with
+:func:`sympy.lambdify`, and evaluates it vectorized over arrays.  Its exact
+gradient and Hessian are derived symbolically and compiled the same way, on
+first use.
+
+>>> import numpy as np
+>>> sauna = Function("85 - x^2 (x-6) y^2 (y-6)/90")
+>>> sauna.variables
+('x', 'y')
+>>> round(sauna(4, 4), 4)
+73.6222
+>>> sauna.grad(0.5, 0.6)
+array([-0.1134, -0.0935])
+>>> sauna(np.array([[0, 4], [0, 4]]))
+array([85.        , 73.62222222])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import sympy
+
+from steepest.errors import ParseError, SteepestError
+from steepest.symbolic.parser import is_variable_name, parse, symbol, variables
+from steepest.symbolic.steps import Derivation, derive, latex_form, text_form
+
+_Compiled = Callable[..., Any]
+
+
+class Function:
+    """A callable, vectorized math function built from text or a SymPy expression.
+
+    Call it with one argument per variable (NumPy arrays broadcast together),
+    or, for n > 1 variables, with one sequence or array whose first axis holds
+    the n coordinates.  Scalars in give a Python float out; non-finite values
+    come back as ``nan``/``inf`` the way NumPy computes them.  Complex inputs
+    are allowed (complex-step differentiation uses them).
+
+    ``variables`` fixes the argument order; by default it is x, y, z, then the
+    other names alphabetically.
+
+    >>> f = Function("x^2 - 4x + 4")
+    >>> f(2.0), f.grad(0.0)
+    (0.0, array([-4.]))
+    >>> Function("a x^2").variables
+    ('x', 'a')
+    >>> Function("x y", variables=["y", "x"]).grad(2, 3)
+    array([2., 3.])
+    """
+
+    def __init__(
+        self,
+        expr: str | sympy.Expr | Function,
+        variables: Iterable[str | sympy.Symbol] | str | None = None,
+    ) -> None:
+        if isinstance(expr, Function):
+            source: str | sympy.Expr = expr.expr
+            self.text: str = expr.text
+            if variables is None:
+                variables = expr.symbols
+        else:
+            source = expr
+            self.text = expr.strip() if isinstance(expr, str) else text_form(parse(expr))
+        self.expr: sympy.Expr = parse(source)
+        self.symbols: tuple[sympy.Symbol, ...] = _resolve_variables(self.expr, variables)
+        self.variables: tuple[str, ...] = tuple(s.name for s in self.symbols)
+        self._compiled = _compile(self.symbols, [self.expr])
+        self._gradient: tuple[sympy.Expr, ...] | None = None
+        self._gradient_compiled: _Compiled | None = None
+        self._hessian: sympy.Matrix | None = None
+        self._hessian_compiled: _Compiled | None = None
+
+    # -- evaluation --------------------------------------------------------
+    def __call__(self, *coords: Any, **named: Any) -> Any:
+        """Evaluate at the given coordinates (arrays broadcast)."""
+        arrays = self._arguments(coords, named)
+        shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+        with np.errstate(all="ignore"):
+            (value,) = self._compiled(*arrays)
+        return _finish(_broadcast(value, shape, arrays))
+
+    def grad(self, *coords: Any, **named: Any) -> np.ndarray:
+        """The exact gradient, shape ``(n,)`` plus the broadcast shape of the inputs.
+
+        >>> Function("x^2 + y^2").grad(2, 3)
+        array([4., 6.])
+        """
+        if self._gradient_compiled is None:
+            self._gradient_compiled = _compile(self.symbols, list(self.gradient_expr))
+        return self._evaluate_many(self._gradient_compiled, len(self.symbols), coords, named)
+
+    def hessian(self, *coords: Any, **named: Any) -> np.ndarray:
+        """The exact Hessian, shape ``(n, n)`` plus the broadcast shape of the inputs.
+
+        >>> Function("x^3 + x y^2").hessian(1, 2)
+        array([[6., 4.],
+               [4., 2.]])
+        """
+        n = len(self.symbols)
+        if self._hessian_compiled is None:
+            self._hessian_compiled = _compile(self.symbols, list(self.hessian_expr))
+        flat = self._evaluate_many(self._hessian_compiled, n * n, coords, named)
+        return flat.reshape((n, n) + flat.shape[1:])
+
+    def _evaluate_many(
+        self, compiled: _Compiled, count: int, coords: tuple[Any, ...], named: dict[str, Any]
+    ) -> np.ndarray:
+        arrays = self._arguments(coords, named)
+        shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+        with np.errstate(all="ignore"):
+            values = compiled(*arrays)
+        parts = [_broadcast(v, shape, arrays) for v in values]
+        if not parts:
+            return np.zeros((0,) + shape)
+        dtype = np.result_type(*parts)
+        return np.stack([p.astype(dtype, copy=False) for p in parts])
+
+    def _arguments(self, coords: tuple[Any, ...], named: dict[str, Any]) -> list[np.ndarray]:
+        n = len(self.symbols)
+        if named:
+            unknown = sorted(set(named) - set(self.variables))
+            if unknown:
+                raise SteepestError(
+                    f"unknown variable {unknown[0]!r}: this function's variables are "
+                    f"{', '.join(self.variables) or 'none'}"
+                )
+            if coords:
+                raise SteepestError("give the coordinates either by position or by name")
+            missing = [v for v in self.variables if v not in named]
+            if missing:
+                raise SteepestError(f"missing a value for {missing[0]!r}")
+            coords = tuple(named[v] for v in self.variables)
+        if len(coords) == 1 and n > 1:
+            coords = tuple(_unpack(coords[0], n, self.variables))
+        if len(coords) != n:
+            names = ", ".join(self.variables) or "no variables"
+            raise SteepestError(
+                f"this function takes {n} coordinate{'s' if n != 1 else ''} ({names}), "
+                f"not {len(coords)}"
+            )
+        return [_as_array(c) for c in coords]
+
+    # -- calculus ----------------------------------------------------------
+    @property
+    def gradient_expr(self) -> tuple[sympy.Expr, ...]:
+        """The partial derivatives, one SymPy expression per variable."""
+        if self._gradient is None:
+            self._gradient = tuple(sympy.diff(self.expr, s) for s in self.symbols)
+        return self._gradient
+
+    @property
+    def hessian_expr(self) -> sympy.Matrix:
+        """The matrix of second partial derivatives (a SymPy Matrix)."""
+        if self._hessian is None:
+            gradient = self.gradient_expr
+            self._hessian = sympy.Matrix(
+                [[sympy.diff(g, s) for s in self.symbols] for g in gradient]
+            )
+        return self._hessian
+
+    def derive(self, var: str | sympy.Symbol | None = None) -> Derivation:
+        """The derivative with respect to ``var``, with its steps (see :func:`derive`).
+
+        >>> Function("3x^2 y^3").derive("y").result
+        9*x**2*y**2
+        """
+        if var is None and len(self.symbols) == 1:
+            var = self.symbols[0]
+        return derive(self.expr, wrt=var)
+
+    def derivative(self, var: str | sympy.Symbol | None = None) -> Function:
+        """The derivative (partial, for several variables) as a new :class:`Function`.
+
+        >>> Function("x^3").derivative()(2.0)
+        12.0
+        """
+        derivation = self.derive(var)
+        return Function(derivation.result, variables=self.symbols)
+
+    # -- display -----------------------------------------------------------
+    def latex(self) -> str:
+        """``f(x, y) = ...`` as LaTeX."""
+        return f"f({', '.join(sympy.latex(s) for s in self.symbols)}) = {latex_form(self.expr)}"
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex()}$"
+
+    def __str__(self) -> str:
+        return f"f({', '.join(self.variables)}) = {text_form(self.expr)}"
+
+    def __repr__(self) -> str:
+        return f"Function({self.text!r}, variables={self.variables!r})"
+
+
+def _resolve_variables(
+    expr: sympy.Expr, requested: Iterable[str | sympy.Symbol] | str | None
+) -> tuple[sympy.Symbol, ...]:
+    present = variables(expr)
+    if requested is None:
+        return present
+    if isinstance(requested, str):
+        requested = [name for name in requested.replace(",", " ").split() if name]
+    by_name = {s.name: s for s in present}
+    chosen: list[sympy.Symbol] = []
+    for item in requested:
+        name = item.name if isinstance(item, sympy.Symbol) else str(item).strip()
+        if not is_variable_name(name):
+            raise ParseError(f"'{name}' is not a variable name", text=name)
+        if any(s.name == name for s in chosen):
+            raise ParseError(f"the variable {name} is listed twice", text=name)
+        if name in by_name:
+            chosen.append(by_name[name])
+        else:
+            chosen.append(item if isinstance(item, sympy.Symbol) else symbol(name))
+    left_out = [s.name for s in present if s not in chosen]
+    if left_out:
+        raise ParseError(
+            f"the expression also uses {', '.join(left_out)}, which is not among the "
+            f"variables {', '.join(s.name for s in chosen) or '(none)'}"
+        )
+    return tuple(chosen)
+
+
+def _compile(symbols: Sequence[sympy.Symbol], exprs: list[sympy.Expr]) -> _Compiled:
+    return sympy.lambdify(list(symbols), exprs, modules="numpy", cse=len(exprs) > 1)
+
+
+def _unpack(point: Any, n: int, names: tuple[str, ...]) -> list[Any]:
+    if isinstance(point, (list, tuple)) and len(point) == n:
+        return list(point)
+    array = np.asarray(point)
+    if array.ndim == 0 or array.shape[0] != n:
+        raise SteepestError(
+            f"this function takes {n} coordinates ({', '.join(names)}): pass them as "
+            f"{n} arguments or as one array whose first axis has length {n}, "
+            f"not shape {array.shape}"
+        )
+    return list(array)
+
+
+def _as_array(value: Any) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype.kind in "biu":
+        return array.astype(np.float64)
+    if array.dtype.kind == "O":
+        try:
+            return array.astype(np.complex128 if _has_complex(array) else np.float64)
+        except (TypeError, ValueError):
+            raise SteepestError("coordinates must be numbers or arrays of numbers") from None
+    if array.dtype.kind not in "fc":
+        raise SteepestError(f"coordinates must be numbers, not {array.dtype}")
+    return array
+
+
+def _has_complex(array: np.ndarray) -> bool:
+    return any(isinstance(item, complex) for item in array.flat)
+
+
+def _broadcast(value: Any, shape: tuple[int, ...], arrays: list[np.ndarray]) -> np.ndarray:
+    result = np.asarray(value)
+    if result.dtype.kind in "biuO":
+        result = result.astype(np.complex128 if np.iscomplexobj(result) else np.float64)
+    input_type = np.result_type(*arrays) if arrays else np.float64
+    if input_type.kind == "c" and result.dtype.kind != "c":
+        result = result.astype(np.result_type(result.dtype, input_type))
+    if result.shape != shape:
+        result = np.broadcast_to(result, shape).copy()
+    return result
+
+
+def _finish(result: np.ndarray) -> Any:
+    if result.ndim == 0:
+        item = result.item()
+        return complex(item) if isinstance(item, complex) else float(item)
+    return result
+
+
+__all__ = ["Function"]

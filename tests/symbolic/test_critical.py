@@ -1,0 +1,237 @@
+"""Critical points: solving grad f = 0 exactly, families, classification, boundaries."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from steepest.errors import SteepestError
+from steepest.symbolic.calculus import CriticalPoint, critical_points
+
+x, y, z, m, b = sp.symbols("x y z m b", real=True)
+SAUNA = "85 - x^2 (x - 6) y^2 (y - 6) / 90"
+
+
+def isolated(points: list[CriticalPoint]) -> dict[tuple, str]:
+    return {tuple(p.point.values()): p.kind for p in points if not p.free}
+
+
+def test_sauna_lines_minimum_and_saddle() -> None:
+    points = critical_points(SAUNA)
+    families = [(p.point, p.free, p.kind, p.value) for p in points if p.is_family]
+    assert families == [
+        ({"x": 0}, ("y",), "degenerate", 85),
+        ({"y": 0}, ("x",), "degenerate", 85),
+    ]
+    assert isolated(points) == {(4, 4): "minimum", (6, 6): "saddle"}
+    minimum = next(p for p in points if p.kind == "minimum")
+    assert minimum.value == sp.Rational(3313, 45)
+    assert float(minimum.value) == pytest.approx(73.6222, abs=5e-5)
+    assert {k: float(v) for k, v in minimum.point.items()} == {"x": 4.0, "y": 4.0}
+
+
+def test_sauna_gradient_vanishes_at_every_reported_point() -> None:
+    T = 85 - x**2 * (x - 6) * y**2 * (y - 6) / 90
+    grad = [sp.diff(T, v) for v in (x, y)]
+    for p in critical_points(SAUNA):
+        values = {sp.Symbol(k, real=True): v for k, v in p.point.items()}
+        assert all(sp.simplify(g.subs(values)) == 0 for g in grad)
+    # ...and nowhere else on a grid of the square: every zero is reported.
+    numeric = sp.lambdify((x, y), grad)
+    for a, c in itertools.product(np.linspace(0.5, 5.5, 11), repeat=2):
+        if not (np.isclose(a, 4) and np.isclose(c, 4)):
+            assert np.hypot(*numeric(a, c)) > 1e-9
+
+
+def test_sauna_classification_agrees_with_the_surface_around_the_points() -> None:
+    T = sp.lambdify((x, y), 85 - x**2 * (x - 6) * y**2 * (y - 6) / 90)
+    angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+    ring = 1e-3 * np.stack([np.cos(angles), np.sin(angles)])
+    around_min = T(4 + ring[0], 4 + ring[1]) - T(4, 4)
+    assert (around_min > 0).all()
+    around_saddle = T(6 + ring[0], 6 + ring[1]) - T(6, 6)
+    assert (around_saddle > 0).any() and (around_saddle < 0).any()
+
+
+def test_sauna_on_its_box_adds_the_boundary() -> None:
+    points = critical_points(SAUNA, domain={"x": (0, 6), "y": (0, 6)})
+    interior = [p for p in points if p.kind != "boundary"]
+    assert [(p.point, p.kind) for p in interior] == [
+        ({"x": 0}, "degenerate"), ({"y": 0}, "degenerate"),
+        ({"x": 4, "y": 4}, "minimum"), ({"x": 6, "y": 6}, "saddle"),
+    ]
+    boundary = [(p.point, p.free, p.value) for p in points if p.kind == "boundary"]
+    assert boundary == [({"x": 6}, ("y",), 85), ({"y": 6}, ("x",), 85)]
+    assert all("edge" in p.note for p in points if p.kind == "boundary")
+    coldest = min(points, key=lambda p: p.value)
+    assert coldest.point == {"x": 4, "y": 4}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x^2 + y^2", {(0, 0): "minimum"}),
+        ("x^2 - 4x + 4", {(2,): "minimum"}),
+        ("x^2 - y^2", {(0, 0): "saddle"}),
+        ("-(x^2) - y^2 + 2x", {(1, 0): "maximum"}),
+        ("x^4 + y^4", {(0, 0): "degenerate"}),
+        ("x^3", {(0,): "saddle"}),
+        ("-x^4", {(0,): "maximum"}),
+        ("x^3 - 3x + y^2", {(-1, 0): "saddle", (1, 0): "minimum"}),
+        ("x y z - x - y - z", {(-1, -1, -1): "saddle", (1, 1, 1): "saddle"}),
+        ("x^2 + y^2 + z^2 - 2z", {(0, 0, 1): "minimum"}),
+    ],
+)
+def test_classic_examples(text: str, expected: dict) -> None:
+    assert isolated(critical_points(text)) == expected
+
+
+def test_degenerate_is_never_mislabelled() -> None:
+    # The Hessian of each is zero at the origin, but the origin is a minimum,
+    # a saddle and a maximum respectively: only "degenerate" is honest.
+    for text in ("x^4 + y^4", "x^4 - y^4", "-(x^4) - y^4", "x^3 y"):
+        kinds = [p.kind for p in critical_points(text) if p.point.get("x") == 0 and not p.free]
+        assert kinds in ([], ["degenerate"])
+    [p] = critical_points("x^4 + y^4")
+    assert "inconclusive" in p.note
+
+
+def test_power_lines_cost_has_its_minimum_at_the_least_squares_line() -> None:
+    points = critical_points("14m^2 + 3b^2 + 38 + 12m b - 42m - 20b")
+    [p] = points
+    assert p.kind == "minimum"
+    assert p.point == {"m": sp.Rational(1, 2), "b": sp.Rational(7, 3)}
+    assert float(p.value) == pytest.approx(4.1667, abs=5e-5)
+
+
+def test_omega_constant_for_e_to_the_x_minus_ln_x() -> None:
+    [p] = critical_points("e^x - ln(x)")
+    assert p.kind == "minimum"
+    assert float(p.point["x"]) == pytest.approx(0.5671432904097838, rel=1e-12)
+
+
+def test_a_curve_of_critical_points_is_one_family() -> None:
+    [p] = critical_points("(x - y)^2")
+    assert p.kind == "degenerate" and p.free == ("y",)
+    assert p.point == {"x": y}
+    assert "curve" in p.note
+
+
+def test_constant_function_is_critical_everywhere() -> None:
+    [p] = critical_points("sin(x)^2 + cos(x)^2")
+    assert p.is_family and p.point == {} and p.free == ("x",) and p.value == 1
+    [p] = critical_points("5")
+    assert p.kind == "degenerate" and p.point == {} and "constant" in p.note
+
+
+def test_functions_without_critical_points() -> None:
+    assert critical_points("e^x") == []
+    assert critical_points("2x + 3y") == []
+    assert critical_points("1/x") == []
+
+
+def test_periodic_functions_need_a_domain() -> None:
+    with pytest.raises(SteepestError, match="infinitely many critical points"):
+        critical_points("sin(x)")
+    points = critical_points("sin(x)", domain={"x": (0, 10)})
+    inside = [(p.point["x"], p.kind) for p in points if p.kind != "boundary"]
+    assert inside == [(sp.pi / 2, "maximum"), (3 * sp.pi / 2, "minimum"),
+                      (5 * sp.pi / 2, "maximum")]
+    ends = [(p.point["x"], p.value) for p in points if p.kind == "boundary"]
+    assert ends == [(0, 0), (10, sp.sin(10))]
+
+
+def test_domain_in_one_variable_reports_the_ends() -> None:
+    points = critical_points("x^2 - 4x + 4", domain={"x": (0, 5)})
+    assert [(p.point, p.kind, p.value) for p in points] == [
+        ({"x": 2}, "minimum", 0), ({"x": 0}, "boundary", 4), ({"x": 5}, "boundary", 9),
+    ]
+    outside = critical_points("x^2 - 4x + 4", domain={"x": (3, 5)})
+    assert [p.kind for p in outside] == ["boundary", "boundary"]
+
+
+def test_domain_box_edges_and_corners() -> None:
+    points = critical_points("x^2 + y^2 - x y", domain={"x": (-1, 2), "y": (0, 1)})
+    interior = [p for p in points if p.kind != "boundary"]
+    assert [(p.point, p.kind) for p in interior] == [({"x": 0, "y": 0}, "minimum")]
+    boundary = {tuple(p.point.values()): p.note for p in points if p.kind == "boundary"}
+    # Critical points of the edges: y = 1 gives x = 1/2, x = -1 gives y = -1/2 (outside),
+    # x = 2 gives y = 1 (a corner); corners complete the list.
+    assert (sp.Rational(1, 2), 1) in boundary
+    assert "edge y = 1" in boundary[(sp.Rational(1, 2), 1)]
+    for corner in [(-1, 0), (-1, 1), (2, 0), (2, 1)]:
+        assert corner in boundary
+    # The extreme values on the closed box are among the candidates.
+    values = [p.value for p in points]
+    grid = np.linspace(-1, 2, 61)[:, None], np.linspace(0, 1, 21)[None, :]
+    surface = grid[0] ** 2 + grid[1] ** 2 - grid[0] * grid[1]
+    assert float(min(values)) == pytest.approx(surface.min())
+    assert float(max(values)) == pytest.approx(surface.max())
+
+
+@pytest.mark.parametrize(
+    ("domain", "message"),
+    [
+        ({"w": (0, 1)}, "unknown variable 'w' in the domain; the variables are x, y"),
+        ({"x": (2, 1)}, "the domain of x is empty"),
+        ({"x": 3}, "must be a pair"),
+        ({"x": (0, "a")}, "the bounds of x must be numbers"),
+    ],
+)
+def test_domain_errors(domain: dict, message: str) -> None:
+    with pytest.raises(SteepestError) as error:
+        critical_points("x^2 + y^2", domain=domain)
+    assert message in str(error.value)
+
+
+def test_to_dict_is_json_ready() -> None:
+    import json
+
+    data = [p.to_dict() for p in critical_points(SAUNA)]
+    text = json.dumps(data)
+    assert '"kind": "minimum"' in text
+    minimum = next(d for d in data if d["kind"] == "minimum")
+    assert minimum["point"] == {"x": "4", "y": "4"}
+    assert minimum["value_approx"] == pytest.approx(73.62222222)
+    assert minimum["approx"] == {"x": 4.0, "y": 4.0}
+
+
+coefficients = st.integers(min_value=-5, max_value=5)
+
+
+@given(coefficients, coefficients, coefficients, coefficients, coefficients)
+def test_quadratics_classified_like_numpy_eigenvalues(a, bxy, c, d, e) -> None:
+    # f = a x^2 + b x y + c y^2 + d x + e y has Hessian [[2a, b], [b, 2c]].
+    hessian = np.array([[2 * a, bxy], [bxy, 2 * c]], dtype=float)
+    assume(abs(np.linalg.det(hessian)) > 1e-9)
+    f = a * x**2 + bxy * x * y + c * y**2 + d * x + e * y
+    [p] = critical_points(f)
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    expected = ("minimum" if (eigenvalues > 0).all()
+                else "maximum" if (eigenvalues < 0).all() else "saddle")
+    assert p.kind == expected
+    point = np.linalg.solve(hessian, [-d, -e])
+    np.testing.assert_allclose([float(p.point["x"]), float(p.point["y"])], point, atol=1e-12)
+
+
+@given(st.lists(st.integers(min_value=-4, max_value=4), min_size=1, max_size=4, unique=True))
+def test_polynomial_with_known_stationary_points(roots: list[int]) -> None:
+    # f' = prod (x - r): the stationary points are exactly the roots; each is a
+    # minimum or maximum where f' changes sign, which numeric sampling confirms.
+    derivative = sp.prod([x - r for r in roots])
+    f = sp.integrate(derivative, x)
+    points = critical_points(f)
+    assert sorted(int(p.point["x"]) for p in points) == sorted(roots)
+    numeric = sp.lambdify(x, f)
+    for p in points:
+        r = float(p.point["x"])
+        left, right = numeric(r - 1e-3) - numeric(r), numeric(r + 1e-3) - numeric(r)
+        if p.kind == "minimum":
+            assert left > 0 and right > 0
+        elif p.kind == "maximum":
+            assert left < 0 and right < 0
