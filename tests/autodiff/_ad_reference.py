@@ -16,9 +16,7 @@ import numpy as np
 CENTRAL_STEP = float(np.finfo(np.float64).eps) ** (1.0 / 3.0)
 
 
-def central_gradient(
-    f: Callable[..., float], args: Sequence[Any], argnum: int
-) -> np.ndarray:
+def central_gradient(f: Callable[..., float], args: Sequence[Any], argnum: int) -> np.ndarray:
     """d f / d args[argnum] by central differences, one element at a time."""
     base = [np.array(a, dtype=np.float64) for a in args]
     x = base[argnum]

@@ -47,8 +47,12 @@ def mlp_problem():
     rng = np.random.default_rng(7)
     X = rng.normal(size=(16, 4))
     labels = rng.integers(0, 3, size=16)
-    params = [rng.normal(size=(4, 5)) * 0.7, rng.normal(size=5) * 0.1,
-              rng.normal(size=(5, 3)) * 0.7, rng.normal(size=3) * 0.1]
+    params = [
+        rng.normal(size=(4, 5)) * 0.7,
+        rng.normal(size=5) * 0.1,
+        rng.normal(size=(5, 3)) * 0.7,
+        rng.normal(size=3) * 0.1,
+    ]
     return params, X, labels
 
 
@@ -69,7 +73,8 @@ def test_mlp_gradient_with_respect_to_the_data_too(mlp_problem):
     g_X = st.grad(mlp_loss_numpy, argnums=4)(*params, X, labels)
     labels_t = torch.tensor(labels)
     (expected,) = torch_grads(
-        lambda x: mlp_loss_torch(*[torch.tensor(p) for p in params], x, labels_t), X)
+        lambda x: mlp_loss_torch(*[torch.tensor(p) for p in params], x, labels_t), X
+    )
     np.testing.assert_allclose(g_X, expected, rtol=RTOL, atol=ATOL)
 
 
@@ -142,23 +147,32 @@ def rosenbrock_torch(v):
     return torch.sum(100.0 * (v[1:] - v[:-1] ** 2) ** 2 + (1.0 - v[:-1]) ** 2)
 
 
-ROSENBROCK_POINTS = [np.array([-1.2, 1.0]), np.array([1.0, 1.0, 1.0]),
-                     np.array([0.3, -0.7, 1.9, 0.4, -1.1])]
+ROSENBROCK_POINTS = [
+    np.array([-1.2, 1.0]),
+    np.array([1.0, 1.0, 1.0]),
+    np.array([0.3, -0.7, 1.9, 0.4, -1.1]),
+]
 
 
 @pytest.mark.parametrize("point", ROSENBROCK_POINTS)
 def test_rosenbrock_gradient_and_hessian_match_torch(point):
-    np.testing.assert_allclose(st.grad(rosenbrock_numpy)(point),
-                               torch_grads(rosenbrock_torch, point)[0], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(
+        st.grad(rosenbrock_numpy)(point),
+        torch_grads(rosenbrock_torch, point)[0],
+        rtol=RTOL,
+        atol=ATOL,
+    )
     expected = torch.autograd.functional.hessian(rosenbrock_torch, torch.tensor(point))
-    np.testing.assert_allclose(st.hessian(rosenbrock_numpy)(point), to_numpy(expected),
-                               rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(
+        st.hessian(rosenbrock_numpy)(point), to_numpy(expected), rtol=RTOL, atol=ATOL
+    )
 
 
 def test_rosenbrock_minimum_has_zero_gradient_and_known_hessian():
     np.testing.assert_array_equal(st.grad(rosenbrock_numpy)(np.ones(2)), [0.0, 0.0])
-    np.testing.assert_allclose(st.hessian(rosenbrock_numpy)(np.ones(2)),
-                               [[802.0, -400.0], [-400.0, 200.0]])
+    np.testing.assert_allclose(
+        st.hessian(rosenbrock_numpy)(np.ones(2)), [[802.0, -400.0], [-400.0, 200.0]]
+    )
 
 
 def huber_numpy(theta, y, delta=1.0):
@@ -178,7 +192,8 @@ def test_huber_with_where_matches_torch(theta):
     huber_torch(theta_t, torch.tensor(y)).backward()
     assert ours == pytest.approx(theta_t.grad.item(), abs=1e-14)
     assert huber_numpy(theta, y) == pytest.approx(
-        huber_torch(torch.tensor(theta, dtype=torch.float64), torch.tensor(y)).item(), rel=1e-14)
+        huber_torch(torch.tensor(theta, dtype=torch.float64), torch.tensor(y)).item(), rel=1e-14
+    )
 
 
 # -- Jacobians and Hessians ------------------------------------------------------------
@@ -199,7 +214,8 @@ def softmax_numpy(v):
 
 def test_jacobians_match_torch():
     v = np.array([1.5, 0.4, -0.3])
-    for ours, theirs in [(polar_numpy, polar_torch), (softmax_numpy, lambda t: torch.softmax(t, 0))]:
+    pairs = [(polar_numpy, polar_torch), (softmax_numpy, lambda t: torch.softmax(t, 0))]
+    for ours, theirs in pairs:
         expected = torch.autograd.functional.jacobian(theirs, torch.tensor(v))
         jac = st.jacobian(ours)(v)
         assert jac.shape == tuple(expected.shape)
@@ -211,7 +227,8 @@ def test_matrix_valued_jacobian_has_output_then_input_shape():
     X = np.array([[0.2, -0.4], [1.1, 0.7], [0.5, 0.3]])
     jac = st.jacobian(lambda X: np.tanh(A @ X))(X)
     expected = torch.autograd.functional.jacobian(
-        lambda X: torch.tanh(torch.tensor(A) @ X), torch.tensor(X))
+        lambda X: torch.tanh(torch.tensor(A) @ X), torch.tensor(X)
+    )
     assert jac.shape == (2, 2, 3, 2)
     np.testing.assert_allclose(jac, to_numpy(expected), rtol=RTOL, atol=ATOL)
 
@@ -232,16 +249,21 @@ def test_hessians_match_torch():
     y = (rng.uniform(size=10) < 0.5).astype(float)
     w = rng.normal(size=3)
     expected = torch.autograd.functional.hessian(
-        lambda w: logistic_nll_torch(w, torch.tensor(X), torch.tensor(y)), torch.tensor(w))
-    np.testing.assert_allclose(st.hessian(logistic_nll_numpy)(w, X, y), to_numpy(expected),
-                               rtol=RTOL, atol=ATOL)
+        lambda w: logistic_nll_torch(w, torch.tensor(X), torch.tensor(y)), torch.tensor(w)
+    )
+    np.testing.assert_allclose(
+        st.hessian(logistic_nll_numpy)(w, X, y), to_numpy(expected), rtol=RTOL, atol=ATOL
+    )
 
     def mlp_numpy(W):
         return np.sum(np.tanh(X @ W) ** 2) + np.var(W) + np.std(W, axis=0).sum()
 
     def mlp_torch(W):
-        return (torch.sum(torch.tanh(torch.tensor(X) @ W) ** 2)
-                + torch.var(W, unbiased=False) + torch.std(W, dim=0, unbiased=False).sum())
+        return (
+            torch.sum(torch.tanh(torch.tensor(X) @ W) ** 2)
+            + torch.var(W, unbiased=False)
+            + torch.std(W, dim=0, unbiased=False).sum()
+        )
 
     W = rng.normal(size=(3, 2))
     expected = torch.autograd.functional.hessian(mlp_torch, torch.tensor(W))
@@ -259,8 +281,11 @@ def test_hessian_of_indexing_and_reductions_matches_torch():
 
     def f_torch(v):
         picked = v[torch.tensor([0, 2, 2, 3])]
-        return torch.prod(picked[:3]) + torch.sum(torch.cumsum(v, 0) ** 2) + torch.max(
-            v * torch.flip(v, (0,)))
+        return (
+            torch.prod(picked[:3])
+            + torch.sum(torch.cumsum(v, 0) ** 2)
+            + torch.max(v * torch.flip(v, (0,)))
+        )
 
     expected = torch.autograd.functional.hessian(f_torch, torch.tensor(v))
     np.testing.assert_allclose(st.hessian(f_numpy)(v), to_numpy(expected), rtol=RTOL, atol=ATOL)
@@ -271,8 +296,9 @@ def test_vjp_matches_torch():
     cotangent = np.array([0.3, -1.0, 2.0, 0.5])
     out, pullback = st.vjp(polar_numpy, v)
     np.testing.assert_allclose(out, to_numpy(polar_torch(torch.tensor(v))), rtol=RTOL)
-    _, expected = torch.autograd.functional.vjp(polar_torch, torch.tensor(v),
-                                                torch.tensor(cotangent))
+    _, expected = torch.autograd.functional.vjp(
+        polar_torch, torch.tensor(v), torch.tensor(cotangent)
+    )
     np.testing.assert_allclose(pullback(cotangent), to_numpy(expected), rtol=RTOL, atol=ATOL)
 
 

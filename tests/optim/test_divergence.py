@@ -47,8 +47,9 @@ def test_diabetes_critical_rate_is_one(diabetes):
 def test_diabetes_diverges_just_above_two_over_l(diabetes, automatic):
     X, y = diabetes
     grad = None if automatic else mse_with_intercept_grad
-    res = st.minimize(mse_with_intercept, np.zeros(X.shape[1] + 1), args=(X, y), grad=grad,
-                      lr=1.01, max_iter=1000)  # fmt: skip
+    res = st.minimize(
+        mse_with_intercept, np.zeros(X.shape[1] + 1), args=(X, y), grad=grad, lr=1.01, max_iter=1000
+    )
     assert res.status == "diverged"
     assert res.nit < 1000
     assert _threshold_in(res.message) == pytest.approx(1.0, abs=0.02)
@@ -61,8 +62,14 @@ def test_diabetes_diverges_just_above_two_over_l(diabetes, automatic):
 
 def test_diabetes_does_not_diverge_just_below(diabetes):
     X, y = diabetes
-    res = st.minimize(mse_with_intercept, np.zeros(X.shape[1] + 1), args=(X, y),
-                      grad=mse_with_intercept_grad, lr=0.99, max_iter=1000)  # fmt: skip
+    res = st.minimize(
+        mse_with_intercept,
+        np.zeros(X.shape[1] + 1),
+        args=(X, y),
+        grad=mse_with_intercept_grad,
+        lr=0.99,
+        max_iter=1000,
+    )
     assert res.status != "diverged"
     assert res.status == "max_iter"
     assert np.all(np.diff(res.history.loss) <= 1e-9)  # below 2/L the loss never rises

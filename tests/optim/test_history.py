@@ -53,8 +53,9 @@ def test_vector_frame_and_expanded_columns():
 
 def test_matrix_shaped_parameters_keep_their_shape():
     target = np.arange(6.0).reshape(2, 3)
-    res = st.minimize(lambda w: np.sum((w - target) ** 2), np.zeros((2, 3)), lr=0.25, max_iter=40,
-                      tol=None)  # fmt: skip
+    res = st.minimize(
+        lambda w: np.sum((w - target) ** 2), np.zeros((2, 3)), lr=0.25, max_iter=40, tol=None
+    )
     assert res.x.shape == (2, 3)
     assert res.history.x.shape == (41, 2, 3)
     assert res.history.grad.shape == (41, 2, 3)
@@ -82,8 +83,15 @@ def test_record_false_keeps_no_history_but_same_answer():
 
 
 def test_long_runs_have_bounded_memory():
-    res = st.minimize(lambda x: x**2, 1e3, grad=lambda x: 2 * x, lr=1e-4, max_iter=20_000,
-                      tol=None, history_limit=400)  # fmt: skip
+    res = st.minimize(
+        lambda x: x**2,
+        1e3,
+        grad=lambda x: 2 * x,
+        lr=1e-4,
+        max_iter=20_000,
+        tol=None,
+        history_limit=400,
+    )
     history = res.history
     assert history.thinned
     iterations = history.iteration
@@ -137,6 +145,5 @@ def test_grid_history_keeps_every_point():
     assert res.x == pytest.approx(-0.5) and res.grad is None
     assert np.all(np.isnan(res.history.grad_norm))
     assert len(res.table().splitlines()) == 21  # a grid search lists every point
-    two_d = st.minimize("(x - 1)^2 + (y + 1)^2", method="grid",
-                        grid=[[0, 0], [1, -1], [2, 2]])  # fmt: skip
+    two_d = st.minimize("(x - 1)^2 + (y + 1)^2", method="grid", grid=[[0, 0], [1, -1], [2, 2]])
     assert two_d.x.tolist() == [1.0, -1.0] and two_d.nit == 3

@@ -244,8 +244,12 @@ def quartic_grad(theta, y):
 def test_quartic_steps_and_local_minimum():
     y = np.array([0.0])
     assert float(st.grad(quartic)(-21.0, y)) == pytest.approx(quartic_grad(-21.0, y))
-    for start, expected in [(-21, -9.945), (-9.9, -12.641412), (-12.6, -14.162808),
-                            (-14.2, -14.497464)]:  # fmt: skip
+    for start, expected in [
+        (-21, -9.945),
+        (-9.9, -12.641412),
+        (-12.6, -14.162808),
+        (-14.2, -14.497464),
+    ]:
         res = st.minimize(quartic, float(start), data=y, lr=2.5, max_iter=1)
         assert res.x == pytest.approx(expected, abs=1e-6)
     local = st.minimize(quartic, -21.0, data=y, lr=2.5, tol=0.001)

@@ -41,8 +41,9 @@ ROSENBROCK_RUNS = {
 
 @pytest.mark.parametrize("method", sorted(ROSENBROCK_RUNS))
 def test_rosenbrock_reaches_one_one(method):
-    res = st.minimize(rosenbrock, ROSENBROCK_START, method=method, tol=1e-10,
-                      **ROSENBROCK_RUNS[method])  # fmt: skip
+    res = st.minimize(
+        rosenbrock, ROSENBROCK_START, method=method, tol=1e-10, **ROSENBROCK_RUNS[method]
+    )
     assert res.status == "converged", res.message
     np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-4)
     assert res.fun < 1e-8
@@ -53,8 +54,9 @@ def test_rosenbrock_newton_and_lbfgs_are_fast_and_agree_with_scipy():
     assert newton.nit < 50
     lbfgs = st.minimize(rosenbrock, ROSENBROCK_START, method="lbfgs", tol=1e-12)
     assert lbfgs.nit < 100
-    reference = scipy.optimize.minimize(rosenbrock, ROSENBROCK_START, jac=rosenbrock_grad,
-                                        method="L-BFGS-B", tol=1e-12)  # fmt: skip
+    reference = scipy.optimize.minimize(
+        rosenbrock, ROSENBROCK_START, jac=rosenbrock_grad, method="L-BFGS-B", tol=1e-12
+    )
     np.testing.assert_allclose(newton.x, reference.x, atol=1e-6)
     np.testing.assert_allclose(lbfgs.x, reference.x, atol=1e-6)
 
@@ -73,8 +75,12 @@ PROBLEMS = {
 }
 
 KNOWN_MINIMA = {
-    "himmelblau": [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186),
-                   (3.584428, -1.848126)],  # fmt: skip
+    "himmelblau": [
+        (3.0, 2.0),
+        (-2.805118, 3.131312),
+        (-3.779310, -3.283186),
+        (3.584428, -1.848126),
+    ],
     "beale": [(3.0, 0.5)],
     "booth": [(1.0, 3.0)],
     "six_hump_camel": [(0.0898420, -0.7126564), (-0.0898420, 0.7126564)],
@@ -118,8 +124,9 @@ def test_second_order_and_line_search_agree_with_scipy(name, method, scipy_answe
 @pytest.mark.parametrize("method", sorted(FIRST_ORDER))
 def test_first_order_methods_reach_a_minimum(name, method, scipy_answers):
     text, start = PROBLEMS[name]
-    res = st.minimize(text, start, method=method, tol=1e-10, gtol=1e-8, max_iter=20_000,
-                      **FIRST_ORDER[method])  # fmt: skip
+    res = st.minimize(
+        text, start, method=method, tol=1e-10, gtol=1e-8, max_iter=20_000, **FIRST_ORDER[method]
+    )
     assert res.status == "converged", res.message
     assert _nearest(res.x, KNOWN_MINIMA[name]) < 1e-5
     assert res.fun == pytest.approx(scipy_answers[name].fun, abs=1e-8)
@@ -132,8 +139,19 @@ def _nearest(x, points):
 
 
 @pytest.mark.parametrize(
-    "method", ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "armijo",
-               "lbfgs", "newton"],  # fmt: skip
+    "method",
+    [
+        "gd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adam",
+        "adamw",
+        "armijo",
+        "lbfgs",
+        "newton",
+    ],
 )
 def test_every_method_maximizes(method):
     # A concave bowl with its top at (1, -2): ascent finds the top, values are of f itself.
@@ -145,8 +163,9 @@ def test_every_method_maximizes(method):
         settings = {"lr": 0.05, "weight_decay": 0.0}
     if method in ("rmsprop", "adam"):
         settings["lr"] = schedules.exponential(0.05, 0.995)
-    res = st.maximize(f, [0.0, 0.0], method=method, tol=1e-10, gtol=1e-8, max_iter=20_000,
-                      **settings)  # fmt: skip
+    res = st.maximize(
+        f, [0.0, 0.0], method=method, tol=1e-10, gtol=1e-8, max_iter=20_000, **settings
+    )
     assert res.status == "converged", res.message
     np.testing.assert_allclose(res.x, [1, -2], atol=1e-5)
     assert res.fun == pytest.approx(5.0, abs=1e-9)
@@ -164,8 +183,9 @@ def test_newton_modifies_an_indefinite_hessian_and_says_so():
 
 
 def test_newton_hessian_from_user_gradient_by_differences():
-    hess_free = st.minimize(rosenbrock, ROSENBROCK_START, grad=rosenbrock_grad, method="newton",
-                            gtol=1e-8)  # fmt: skip
+    hess_free = st.minimize(
+        rosenbrock, ROSENBROCK_START, grad=rosenbrock_grad, method="newton", gtol=1e-8
+    )
     assert hess_free.status == "converged" and hess_free.nit < 50
     np.testing.assert_allclose(hess_free.x, [1, 1], atol=1e-6)
 
@@ -175,18 +195,31 @@ def test_newton_with_user_hessian():
         x, y = p
         return np.array([[2 - 400 * (y - 3 * x**2), -400 * x], [-400 * x, 200.0]])
 
-    res = st.minimize(rosenbrock, ROSENBROCK_START, grad=rosenbrock_grad, hessian=hess,
-                      method="newton", gtol=1e-10)  # fmt: skip
+    res = st.minimize(
+        rosenbrock,
+        ROSENBROCK_START,
+        grad=rosenbrock_grad,
+        hessian=hess,
+        method="newton",
+        gtol=1e-10,
+    )
     assert res.status == "converged" and res.nit < 50
 
 
 def test_optimizer_objects_are_accepted():
-    res = st.minimize(rosenbrock, ROSENBROCK_START, grad=rosenbrock_grad,
-                      method=st.optim.Momentum(2e-3, beta=0.9), tol=1e-10, max_iter=10_000)  # fmt: skip
+    res = st.minimize(
+        rosenbrock,
+        ROSENBROCK_START,
+        grad=rosenbrock_grad,
+        method=st.optim.Momentum(2e-3, beta=0.9),
+        tol=1e-10,
+        max_iter=10_000,
+    )
     assert res.status == "converged" and res.method == "momentum"
     np.testing.assert_allclose(res.x, [1, 1], atol=1e-4)
-    adam = st.minimize("x^2 + 10 y^2", [1.0, 1.0], method=st.optim.Adam(0.05), max_iter=3000,
-                       tol=None, gtol=1e-8)  # fmt: skip
+    adam = st.minimize(
+        "x^2 + 10 y^2", [1.0, 1.0], method=st.optim.Adam(0.05), max_iter=3000, tol=None, gtol=1e-8
+    )
     np.testing.assert_allclose(adam.x, [0, 0], atol=1e-6)
 
 

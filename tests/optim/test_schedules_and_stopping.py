@@ -31,8 +31,12 @@ def test_schedule_formulas(k, lr):
 
 def test_schedules_are_monotone_where_they_should_be():
     ks = np.arange(2000)
-    for schedule in [schedules.step(1.0, 100, 0.5), schedules.exponential(1.0, 0.995),
-                     schedules.inverse_time(1.0, 0.01), schedules.cosine(1.0, 1000)]:  # fmt: skip
+    for schedule in [
+        schedules.step(1.0, 100, 0.5),
+        schedules.exponential(1.0, 0.995),
+        schedules.inverse_time(1.0, 0.01),
+        schedules.cosine(1.0, 1000),
+    ]:
         rates = np.array([schedule(k) for k in ks])
         assert np.all(np.diff(rates) <= 0) and rates[0] == 1.0
     ramp = np.array([schedules.warmup(schedules.exponential(1.0, 0.9), steps=10)(k) for k in ks])
@@ -44,8 +48,11 @@ def test_parse_round_trips_and_rejects():
     assert schedules.parse("step,10,0.5", 1.0)(25) == 0.25
     assert schedules.parse("warmup:4", 0.2)(0) == pytest.approx(0.05)
     assert schedules.parse("constant", 0.3)(99) == 0.3
-    for bad, match in [("exponential:fast", "decay must be a number"),
-                       ("step:1:2:3", "at most 2"), ("zigzag", "unknown schedule")]:  # fmt: skip
+    for bad, match in [
+        ("exponential:fast", "decay must be a number"),
+        ("step:1:2:3", "at most 2"),
+        ("zigzag", "unknown schedule"),
+    ]:
         with pytest.raises(st.OptimizationError, match=match):
             schedules.parse(bad, 0.1)
     with pytest.raises(st.OptimizationError, match="positive"):
@@ -107,8 +114,9 @@ def test_max_time_stops_the_run():
         time.sleep(0.002)
         return x**2
 
-    res = st.minimize(slow, 1.0, grad=lambda x: 2 * x, lr=1e-6, max_time=0.05, max_iter=10**6,
-                      tol=None)  # fmt: skip
+    res = st.minimize(
+        slow, 1.0, grad=lambda x: 2 * x, lr=1e-6, max_time=0.05, max_iter=10**6, tol=None
+    )
     assert res.status == "stopped" and "max_time" in res.message
     assert 1 <= res.nit < 1000
 
@@ -129,9 +137,13 @@ def test_callback_sees_each_step_and_can_stop():
 
 
 def test_bad_settings_are_clear_errors():
-    for kwargs, match in [({"tol": -1}, "tol"), ({"max_iter": 2.5}, "max_iter"),
-                          ({"batch_size": 0, "data": np.ones(3)}, "batch_size"),
-                          ({"callback": 3}, "callback"), ({"clip_norm": 0}, "clip_norm")]:  # fmt: skip
+    for kwargs, match in [
+        ({"tol": -1}, "tol"),
+        ({"max_iter": 2.5}, "max_iter"),
+        ({"batch_size": 0, "data": np.ones(3)}, "batch_size"),
+        ({"callback": 3}, "callback"),
+        ({"clip_norm": 0}, "clip_norm"),
+    ]:
         with pytest.raises(st.OptimizationError, match=match):
             st.minimize("x^2", 1.0, **kwargs)
     with pytest.raises(st.OptimizationError, match="starting point"):

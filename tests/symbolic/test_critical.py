@@ -62,8 +62,10 @@ def test_sauna_on_its_box_adds_the_boundary() -> None:
     points = critical_points(SAUNA, domain={"x": (0, 6), "y": (0, 6)})
     interior = [p for p in points if p.kind != "boundary"]
     assert [(p.point, p.kind) for p in interior] == [
-        ({"x": 0}, "degenerate"), ({"y": 0}, "degenerate"),
-        ({"x": 4, "y": 4}, "minimum"), ({"x": 6, "y": 6}, "saddle"),
+        ({"x": 0}, "degenerate"),
+        ({"y": 0}, "degenerate"),
+        ({"x": 4, "y": 4}, "minimum"),
+        ({"x": 6, "y": 6}, "saddle"),
     ]
     boundary = [(p.point, p.free, p.value) for p in points if p.kind == "boundary"]
     assert boundary == [({"x": 6}, ("y",), 85), ({"y": 6}, ("x",), 85)]
@@ -140,8 +142,11 @@ def test_periodic_functions_need_a_domain() -> None:
         critical_points("sin(x)")
     points = critical_points("sin(x)", domain={"x": (0, 10)})
     inside = [(p.point["x"], p.kind) for p in points if p.kind != "boundary"]
-    assert inside == [(sp.pi / 2, "maximum"), (3 * sp.pi / 2, "minimum"),
-                      (5 * sp.pi / 2, "maximum")]
+    assert inside == [
+        (sp.pi / 2, "maximum"),
+        (3 * sp.pi / 2, "minimum"),
+        (5 * sp.pi / 2, "maximum"),
+    ]
     ends = [(p.point["x"], p.value) for p in points if p.kind == "boundary"]
     assert ends == [(0, 0), (10, sp.sin(10))]
 
@@ -149,7 +154,9 @@ def test_periodic_functions_need_a_domain() -> None:
 def test_domain_in_one_variable_reports_the_ends() -> None:
     points = critical_points("x^2 - 4x + 4", domain={"x": (0, 5)})
     assert [(p.point, p.kind, p.value) for p in points] == [
-        ({"x": 2}, "minimum", 0), ({"x": 0}, "boundary", 4), ({"x": 5}, "boundary", 9),
+        ({"x": 2}, "minimum", 0),
+        ({"x": 0}, "boundary", 4),
+        ({"x": 5}, "boundary", 9),
     ]
     outside = critical_points("x^2 - 4x + 4", domain={"x": (3, 5)})
     assert [p.kind for p in outside] == ["boundary", "boundary"]
@@ -212,8 +219,9 @@ def test_quadratics_classified_like_numpy_eigenvalues(a, bxy, c, d, e) -> None:
     f = a * x**2 + bxy * x * y + c * y**2 + d * x + e * y
     [p] = critical_points(f)
     eigenvalues = np.linalg.eigvalsh(hessian)
-    expected = ("minimum" if (eigenvalues > 0).all()
-                else "maximum" if (eigenvalues < 0).all() else "saddle")
+    expected = (
+        "minimum" if (eigenvalues > 0).all() else "maximum" if (eigenvalues < 0).all() else "saddle"
+    )
     assert p.kind == expected
     point = np.linalg.solve(hessian, [-d, -e])
     np.testing.assert_allclose([float(p.point["x"]), float(p.point["y"])], point, atol=1e-12)

@@ -157,8 +157,11 @@ def test_sympy_alone_gets_the_left_limit_wrong() -> None:
     assert sympy_left in (1, 3)  # 3 in SymPy 1.14; if fixed upstream both agree
 
 
-@given(st.integers(min_value=-5, max_value=5), st.integers(min_value=-5, max_value=5),
-       st.integers(min_value=-3, max_value=3))
+@given(
+    st.integers(min_value=-5, max_value=5),
+    st.integers(min_value=-5, max_value=5),
+    st.integers(min_value=-3, max_value=3),
+)
 def test_piecewise_linear_sides_match_the_branch_formulas(p: int, q: int, c: int) -> None:
     f = sp.Piecewise((p * x + 1, x < c), (q * x - 1, True))
     lim = limit(f, "x", c)
@@ -209,8 +212,10 @@ def test_limit_to_dict() -> None:
     assert data["exists"] is False and data["reason"] == "one-sided limits differ"
 
 
-@given(st.lists(st.integers(min_value=-6, max_value=6), min_size=1, max_size=5),
-       st.fractions(min_value=-4, max_value=4, max_denominator=9))
+@given(
+    st.lists(st.integers(min_value=-6, max_value=6), min_size=1, max_size=5),
+    st.fractions(min_value=-4, max_value=4, max_denominator=9),
+)
 def test_polynomials_are_continuous_everywhere(coefficients: list[int], at) -> None:
     f = sp.Add(*[c * x**k for k, c in enumerate(coefficients)])
     result = continuity(f, sp.Rational(at.numerator, at.denominator), "x")
@@ -224,7 +229,12 @@ def test_polynomials_are_continuous_everywhere(coefficients: list[int], at) -> N
 def test_continuous_function_reports_all_three_conditions() -> None:
     c = continuity("x^2", 3)
     assert (c.defined, c.limit_exists, c.equal, c.continuous, c.kind) == (
-        True, True, True, True, None)
+        True,
+        True,
+        True,
+        True,
+        None,
+    )
     assert bool(c) is True
     assert c.message == (
         "continuous at x = 3: f(3) = 9 is defined, the limit is 9, and they are equal"
@@ -236,8 +246,7 @@ def test_removable_discontinuity_where_f_is_undefined() -> None:
     assert (c.defined, c.limit_exists, c.equal, c.continuous) == (False, True, False, False)
     assert c.kind == "removable"
     assert c.message == (
-        "not continuous at x = 0: f(0) is not defined (the limit is 1); "
-        "a removable discontinuity"
+        "not continuous at x = 0: f(0) is not defined (the limit is 1); a removable discontinuity"
     )
 
 

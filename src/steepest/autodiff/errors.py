@@ -9,31 +9,48 @@ import linecache
 import re
 import sys
 
+import numpy as np
+
 from steepest.errors import DifferentiationError
 
 _MATH_CALL = re.compile(r"\bmath\.(\w+)\s*\(")
 
 
-def _caller_line() -> str:
-    """The source line of the user code that triggered the error, if any."""
+def _caller_source() -> tuple[str, str]:
+    """The user code that triggered the error: (the call being run, its whole line).
+
+    The call is cut out of the line with the instruction's column positions, so
+    that ``np.sin(x) + math.exp(x)`` blames ``math.exp``; either part is empty
+    when the source cannot be found (interactive input, compiled code).
+    """
     frame = sys._getframe(1)
     here = __file__.rsplit("/", 2)[0]
     while frame is not None and frame.f_code.co_filename.startswith(here):
         frame = frame.f_back
     if frame is None:
-        return ""
-    return linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+        return "", ""
+    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+    call = ""
+    positions = list(frame.f_code.co_positions())
+    index = frame.f_lasti // 2
+    if 0 <= index < len(positions):
+        start_line, end_line, start_col, end_col = positions[index]
+        if start_line == end_line == frame.f_lineno and start_col is not None and end_col:
+            call = line.encode()[start_col:end_col].decode(errors="replace")
+    return call, line.strip()
 
 
 def float_of_traced_value() -> DifferentiationError:
     """``math.sin(x)``, ``float(x)``: a Python float cannot carry a derivative."""
-    line = _caller_line()
-    match = _MATH_CALL.search(line)
+    call, line = _caller_source()
+    match = _MATH_CALL.search(call or line)
     if match:
         name = match.group(1)
+        instead = (f"use np.{name} instead" if hasattr(np, name)
+                   else "write it with NumPy functions (np.exp, np.log, np.sqrt, ...) instead")
         return DifferentiationError(
             f"math.{name} cannot take a traced value: it turns it into a plain float "
-            f"and the derivative is lost; use np.{name} instead"
+            f"and the derivative is lost; {instead}"
         )
     return DifferentiationError(
         "math.sin (or float()) cannot follow a traced value: a Python float carries "

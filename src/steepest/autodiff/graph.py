@@ -35,12 +35,21 @@ class GraphNode:
     kind: str = "op"  # "input", "constant" or "op"
 
 
+def _number(value: Any, digits: int) -> str:
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, complex):
+        return f"{value:.{digits}g}"
+    return f"{float(value) + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
+
+
 def _short(value: Any, digits: int = 4) -> str:
+    """A value in a few characters: a number, a short vector, or the shape."""
     array = np.asarray(value)
     if array.size == 1:
-        return f"{array.item():.{digits}g}"
-    if array.size <= 4:
-        return np.array2string(array.reshape(-1), precision=digits, separator=", ")
+        return _number(array.item(), digits)
+    if array.ndim == 1 and array.size <= 6:
+        return "[" + ", ".join(_number(v, digits) for v in array.tolist()) + "]"
     return f"array{array.shape}"
 
 
@@ -97,36 +106,47 @@ class Graph:
             {"node": [n.label for n in self.nodes], "op": [n.op for n in self.nodes],
              "value": [n.value for n in self.nodes], "grad": [n.grad for n in self.nodes]})
 
-    def to_dot(self) -> str:
-        """Graphviz DOT: values forward in black, gradients in red below."""
+    def to_dot(self, rankdir: str = "LR") -> str:
+        """Graphviz DOT: each node shows its value, and its gradient in red.
+
+        Inputs are blue, constants grey; arrows run from the inputs to the
+        output (``rankdir="TB"`` stacks them top to bottom instead).
+        """
         lines = [
             "digraph steepest {",
-            '  rankdir=LR; node [shape=record, fontname="Helvetica", fontsize=11];',
-            '  edge [color="#555555"];',
+            f"  rankdir={rankdir}; nodesep=0.25; ranksep=0.35;",
+            '  node [shape=plaintext, margin=0, width=0, height=0, fontname="Helvetica",'
+            ' fontsize=11];',
+            '  edge [color="#555555", arrowsize=0.7];',
         ]
         for n in self.nodes:
-            grad = "" if n.grad is None else f"|grad {_dot_escape(_short(n.grad))}"
-            colour = {"input": "#0072B2", "constant": "#999999", "op": "#000000"}[n.kind]
-            title = n.label if n.kind != "op" else f"{n.label}: {n.op}"
-            label = f"{{{_dot_escape(title)}|value {_dot_escape(_short(n.value))}{grad}}}"
-            lines.append(f'  n{n.id} [label="{label}", color="{colour}"];')
+            lines.append(f"  n{n.id} [label=<{_html_label(n)}>];")
         for n in self.nodes:
             for i in n.inputs:
                 lines.append(f"  n{i} -> n{n.id};")
         lines.append("}")
         return "\n".join(lines)
 
-    def render(self, path: str | Path, format: str | None = None) -> Path:
-        """Write an SVG or PNG picture of the graph (needs Graphviz's ``dot``)."""
+    def render(self, path: str | Path, format: str | None = None,
+               rankdir: str = "LR") -> Path:
+        """Write an SVG, PNG or PDF picture of the graph (needs Graphviz's ``dot``).
+
+        The format follows the file's suffix unless ``format`` is given;
+        ``rankdir="TB"`` draws the graph top to bottom.
+        """
         path = Path(path)
-        format = format or path.suffix.lstrip(".") or "svg"
+        format = (format or path.suffix.lstrip(".") or "svg").lower()
+        if format not in _FORMATS:
+            raise DifferentiationError(
+                f"cannot draw the graph as {format!r}: use one of {', '.join(_FORMATS)}")
         dot = shutil.which("dot")
         if dot is None:
             raise DifferentiationError(
                 "drawing the graph needs Graphviz's 'dot' program (Debian package graphviz); "
                 "to_dot() gives the text without it")
-        result = subprocess.run([dot, f"-T{format}", "-o", str(path)], input=self.to_dot(),
-                                text=True, capture_output=True, timeout=60, check=False)
+        result = subprocess.run([dot, f"-T{format}", "-o", str(path)],
+                                input=self.to_dot(rankdir), text=True, capture_output=True,
+                                timeout=60, check=False)
         if result.returncode != 0:
             raise DifferentiationError(
                 f"Graphviz could not draw the graph: {result.stderr.strip()}")
@@ -141,10 +161,28 @@ class Graph:
         return result.stdout if result.returncode == 0 else None
 
 
-def _dot_escape(text: str) -> str:
-    for ch in "{}|<>\"":
-        text = text.replace(ch, "\\" + ch)
-    return text
+_FORMATS = ("svg", "png", "pdf")
+_COLOURS = {"input": "#0072B2", "constant": "#999999", "op": "#333333"}
+_GRAD_COLOUR = "#C0392B"
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _html_label(n: GraphNode) -> str:
+    """A Graphviz HTML-like label: a small table of title, value and gradient."""
+    colour = _COLOURS[n.kind]
+    if n.kind == "constant":
+        return f'<FONT COLOR="{colour}">{_html(_short(n.value))}</FONT>'
+    title = n.label if n.kind == "input" else f"{n.label} = {n.op}"
+    rows = [f"<TR><TD><B>{_html(title)}</B></TD></TR>",
+            f"<TR><TD>{_html(_short(n.value))}</TD></TR>"]
+    if n.grad is not None:
+        rows.append(f'<TR><TD><FONT COLOR="{_GRAD_COLOUR}">grad {_html(_short(n.grad))}'
+                    "</FONT></TD></TR>")
+    return (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" '
+            f'COLOR="{colour}">{"".join(rows)}</TABLE>')
 
 
 def trace(f: Callable[..., Any], *args: Any) -> Graph:

@@ -15,6 +15,7 @@ is built from these.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,10 @@ import numpy as np
 from steepest.autodiff.core import MINUS_ONE, ONE, Primitive, unbroadcast
 
 PRIMITIVES: dict[str, Primitive] = {}
+
+# Python floats, not NumPy scalars: they keep float32 values float32.
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
 
 
 def primitive(name: str, forward: Any, *, partials: Any = None, vjp: Any = None,
@@ -40,11 +45,23 @@ def _minus_one(ans: Any, *args: Any) -> Any:
     return MINUS_ONE
 
 
+def _float_dtype(*values: Any) -> np.dtype:
+    """The floating dtype of the values: float32 stays float32."""
+    dtype = np.result_type(*(_concrete(v) for v in values))
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
+
+
+def _indicator(condition: Any, like: Any) -> np.ndarray:
+    """1 where the (plain boolean) condition holds, else 0, in the dtype of ``like``."""
+    return np.asarray(condition, dtype=_float_dtype(like))
+
+
 def _where_positive_log(ans: Any, x: Any) -> Any:
     # d(x^y)/dy = x^y ln x; defined for x > 0, zero where x^y is 0, NaN for x < 0.
     with np.errstate(divide="ignore", invalid="ignore"):
         safe = np.where(strip_positive(x), x, 1.0)
-        return np.where(strip_positive(x), ans * np.log(safe), np.where(x == 0, 0.0, np.nan))
+        elsewhere = np.where(x == 0, 0.0, np.nan).astype(_float_dtype(ans))
+        return np.where(strip_positive(x), ans * np.log(safe), elsewhere)
 
 
 def strip_positive(x: Any) -> Any:
@@ -62,11 +79,11 @@ def _power_exponent(ans: Any, x: Any, y: Any) -> Any:
 
 def _max_partial(ans: Any, x: Any, y: Any) -> Any:
     # Ties share the gradient equally, as a subgradient should.
-    return np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0))
+    return np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0)).astype(_float_dtype(ans))
 
 
 def _min_partial(ans: Any, x: Any, y: Any) -> Any:
-    return np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0))
+    return np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0)).astype(_float_dtype(ans))
 
 
 # -- elementwise: one input ------------------------------------------------
@@ -84,11 +101,11 @@ sqrt = primitive("sqrt", np.sqrt, partials=(lambda ans, x: 0.5 / ans,))
 cbrt = primitive("cbrt", np.cbrt, partials=(lambda ans, x: 1.0 / (3.0 * ans * ans),))
 reciprocal = primitive("reciprocal", np.reciprocal, partials=(lambda ans, x: -ans * ans,))
 exp = primitive("exp", np.exp, partials=(lambda ans, x: ans,))
-exp2 = primitive("exp2", np.exp2, partials=(lambda ans, x: ans * np.log(2.0),))
+exp2 = primitive("exp2", np.exp2, partials=(lambda ans, x: ans * LN2,))
 expm1 = primitive("expm1", np.expm1, partials=(lambda ans, x: ans + 1.0,))
 log = primitive("log", np.log, partials=(lambda ans, x: 1.0 / x,))
-log2 = primitive("log2", np.log2, partials=(lambda ans, x: 1.0 / (x * np.log(2.0)),))
-log10 = primitive("log10", np.log10, partials=(lambda ans, x: 1.0 / (x * np.log(10.0)),))
+log2 = primitive("log2", np.log2, partials=(lambda ans, x: 1.0 / (x * LN2),))
+log10 = primitive("log10", np.log10, partials=(lambda ans, x: 1.0 / (x * LN10),))
 log1p = primitive("log1p", np.log1p, partials=(lambda ans, x: 1.0 / (1.0 + x),))
 sin = primitive("sin", np.sin, partials=(lambda ans, x: np.cos(x),))
 cos = primitive("cos", np.cos, partials=(lambda ans, x: -np.sin(x),))
@@ -126,14 +143,14 @@ hypot = primitive("hypot", np.hypot,
 # np.clip is minimum(maximum(x, lo), hi): when lo > hi every element is hi.
 clip = primitive(
     "clip", lambda x, lo, hi: np.clip(x, lo, hi),
-    partials=(lambda ans, x, lo, hi: np.where((x >= lo) & (x <= hi), 1.0, 0.0),
-              lambda ans, x, lo, hi: np.where((x < lo) & (lo <= hi), 1.0, 0.0),
-              lambda ans, x, lo, hi: np.where((x > hi) | (lo > hi), 1.0, 0.0)),
+    partials=(lambda ans, x, lo, hi: _indicator((x >= lo) & (x <= hi), ans),
+              lambda ans, x, lo, hi: _indicator((x < lo) & (lo <= hi), ans),
+              lambda ans, x, lo, hi: _indicator((x > hi) | (lo > hi), ans)),
 )
 where = primitive(
     "where", np.where,
-    partials=(None, lambda ans, c, x, y: np.where(c, 1.0, 0.0),
-              lambda ans, c, x, y: np.where(c, 0.0, 1.0)),
+    partials=(None, lambda ans, c, x, y: _indicator(c, ans),
+              lambda ans, c, x, y: _indicator(np.logical_not(c), ans)),
     differentiable_args=(1, 2),
 )
 identity = primitive("copy", np.copy, partials=(_one,))
@@ -241,7 +258,7 @@ def _extremum_vjp(g, i, ans, args, kw):
     axis, keepdims = kw.get("axis"), kw.get("keepdims", False)
     shape = np.shape(x)
     ans_full = _expand_back(ans, shape, axis, keepdims)
-    hits = np.where(x == ans_full, 1.0, 0.0)
+    hits = _indicator(x == ans_full, ans)
     # Ties share the gradient equally.
     count = np.sum(hits, axis=axis, keepdims=True)
     return _expand_back(g, shape, axis, keepdims) * hits / count
@@ -251,7 +268,7 @@ def _extremum_jvp(t, i, ans, args, kw):
     x = args[0]
     axis, keepdims = kw.get("axis"), kw.get("keepdims", False)
     ans_full = _expand_back(ans, np.shape(x), axis, keepdims)
-    hits = np.where(x == ans_full, 1.0, 0.0)
+    hits = _indicator(x == ans_full, ans)
     count = np.sum(hits, axis=axis, keepdims=keepdims)
     return np.sum(t * hits, axis=axis, keepdims=keepdims) / count
 
@@ -405,7 +422,7 @@ getitem = primitive(
 )
 
 scatter_add = primitive(
-    "scatter_add", lambda g, shape, index: _scatter(g, shape, index, np.float64),
+    "scatter_add", lambda g, shape, index: _scatter(g, shape, index, _float_dtype(g)),
     vjp=lambda g, i, ans, args, kw: g[args[2]],
     jvp=lambda t, i, ans, args, kw: scatter_add_fn(t, args[1], args[2]),
     differentiable_args=(0,),
@@ -456,10 +473,15 @@ def _astype_forward(x, dtype):
     return x.astype(dtype) if isinstance(x, np.ndarray) else np.asarray(x).astype(dtype)
 
 
+def _astype_vjp(g, i, ans, args, kw):
+    # The gradient takes the dtype of the value before the cast.
+    dtype = _concrete(args[0]).dtype
+    return g.astype(dtype) if hasattr(g, "astype") else np.asarray(g, dtype=dtype)
+
+
 astype = primitive(
     "astype", _astype_forward,
-    vjp=lambda g, i, ans, args, kw: g.astype(_concrete(args[0]).dtype)
-    if isinstance(g, np.ndarray) else g,
+    vjp=_astype_vjp,
     jvp=lambda t, i, ans, args, kw: t,
     differentiable_args=(0,),
 )

@@ -58,8 +58,9 @@ def _number(text: str, option: str, *, allow_infinity: bool = False) -> sp.Expr:
     return value
 
 
-def parse_point(text: str, variables: Sequence[sp.Symbol], shown: str,
-                option: str = "--at") -> dict[sp.Symbol, sp.Expr]:
+def parse_point(
+    text: str, variables: Sequence[sp.Symbol], shown: str, option: str = "--at"
+) -> dict[sp.Symbol, sp.Expr]:
     """``2,3`` or ``x=2,y=3`` -> {x: 2, y: 3}, with errors that name the option."""
     pieces = _split_top_level(text)
     names = ", ".join(v.name for v in variables) or "none"
@@ -91,8 +92,9 @@ def parse_point(text: str, variables: Sequence[sp.Symbol], shown: str,
     return {v: _number(piece, option) for v, piece in zip(variables, pieces, strict=True)}
 
 
-def parse_domain(text: str, variables: Sequence[sp.Symbol],
-                 shown: str) -> dict[str, tuple[sp.Expr, sp.Expr]]:
+def parse_domain(
+    text: str, variables: Sequence[sp.Symbol], shown: str
+) -> dict[str, tuple[sp.Expr, sp.Expr]]:
     """``x=0:6,y=0:6`` -> {"x": (0, 6), "y": (0, 6)}."""
     names = {v.name for v in variables}
     domain: dict[str, tuple[sp.Expr, sp.Expr]] = {}
@@ -160,10 +162,16 @@ def _signature(f: sp.Expr, variables: Sequence[sp.Symbol]) -> str:
 
 @click.command("grad")
 @click.argument("expression")
-@click.option("--at", "at_text", default=None, metavar="POINT",
-              help="Evaluate at a point: 2,3 or x=2,y=3.")
-@click.option("--vars", "vars_text", default=None, metavar="NAMES",
-              help="Variables and their order, e.g. x,y,z (default: those of EXPRESSION).")
+@click.option(
+    "--at", "at_text", default=None, metavar="POINT", help="Evaluate at a point: 2,3 or x=2,y=3."
+)
+@click.option(
+    "--vars",
+    "vars_text",
+    default=None,
+    metavar="NAMES",
+    help="Variables and their order, e.g. x,y,z (default: those of EXPRESSION).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def grad(expression: str, at_text: str | None, vars_text: str | None, as_json: bool) -> None:
     """Gradient of EXPRESSION: every partial derivative, optionally at a point.
@@ -200,16 +208,27 @@ def grad(expression: str, at_text: str | None, vars_text: str | None, as_json: b
 
 @click.command("limit")
 @click.argument("expression")
-@click.option("--at", "at_text", required=True, metavar="A",
-              help="The point approached: a number, pi/2, inf or -inf.")
-@click.option("--side", default="both", show_default=True,
-              help="+ (from the right), - (from the left) or both.")
+@click.option(
+    "--at",
+    "at_text",
+    required=True,
+    metavar="A",
+    help="The point approached: a number, pi/2, inf or -inf.",
+)
+@click.option(
+    "--side",
+    default="both",
+    show_default=True,
+    help="+ (from the right), - (from the left) or both.",
+)
 @click.option("--var", "var_name", default=None, help="The variable that approaches A.")
-@click.option("--table", "with_table", is_flag=True,
-              help="Also print values of f as x approaches A.")
+@click.option(
+    "--table", "with_table", is_flag=True, help="Also print values of f as x approaches A."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def limit(expression: str, at_text: str, side: str, var_name: str | None, with_table: bool,
-          as_json: bool) -> None:
+def limit(
+    expression: str, at_text: str, side: str, var_name: str | None, with_table: bool, as_json: bool
+) -> None:
     """Limit of EXPRESSION, with both one-sided limits and why it may not exist.
 
     Example: steepest limit "1/x" --at 0 --side +
@@ -238,8 +257,13 @@ def limit(expression: str, at_text: str, side: str, var_name: str | None, with_t
 
 @click.command("critical")
 @click.argument("expression")
-@click.option("--domain", "domain_text", default=None, metavar="BOX",
-              help="Restrict to a box and check its boundary too, e.g. x=0:6,y=0:6.")
+@click.option(
+    "--domain",
+    "domain_text",
+    default=None,
+    metavar="BOX",
+    help="Restrict to a box and check its boundary too, e.g. x=0:6,y=0:6.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def critical(expression: str, domain_text: str | None, as_json: bool) -> None:
     """Critical points of EXPRESSION, classified by the second-derivative test.
@@ -252,14 +276,16 @@ def critical(expression: str, domain_text: str | None, as_json: bool) -> None:
     domain = None if domain_text is None else parse_domain(domain_text, variables, _show(f))
     found = critical_points(f, domain=domain)
     if as_json:
-        _echo_json({
-            "expr": str(f),
-            "variables": [v.name for v in variables],
-            "domain": None if domain is None else {
-                k: [str(low), str(high)] for k, (low, high) in domain.items()
-            },
-            "points": [p.to_dict() for p in found],
-        })
+        _echo_json(
+            {
+                "expr": str(f),
+                "variables": [v.name for v in variables],
+                "domain": None
+                if domain is None
+                else {k: [str(low), str(high)] for k, (low, high) in domain.items()},
+                "points": [p.to_dict() for p in found],
+            }
+        )
         return
     click.echo(_signature(f, variables))
     if not found:
@@ -270,10 +296,16 @@ def critical(expression: str, domain_text: str | None, as_json: bool) -> None:
 
 @click.command("tangent")
 @click.argument("expression")
-@click.option("--at", "at_text", required=True, metavar="POINT",
-              help="The point of tangency: 3, or 2,4 / x=2,y=4 for two variables.")
-@click.option("--wrt", default=None,
-              help="With several variables: the tangent line along this variable.")
+@click.option(
+    "--at",
+    "at_text",
+    required=True,
+    metavar="POINT",
+    help="The point of tangency: 3, or 2,4 / x=2,y=4 for two variables.",
+)
+@click.option(
+    "--wrt", default=None, help="With several variables: the tangent line along this variable."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def tangent(expression: str, at_text: str, wrt: str | None, as_json: bool) -> None:
     """Tangent line (one variable) or tangent plane (two or more) of EXPRESSION.
@@ -308,8 +340,10 @@ def tangent(expression: str, at_text: str, wrt: str | None, as_json: bool) -> No
         _echo_json({"kind": "plane", "expr": str(f), **plane.to_dict()})
         return
     coordinates = ", ".join(_show(point[v]) for v in variables)
-    click.echo(f"tangent plane of {_show(f)} at ({', '.join(v.name for v in variables)}) "
-               f"= ({coordinates}):")
+    click.echo(
+        f"tangent plane of {_show(f)} at ({', '.join(v.name for v in variables)}) "
+        f"= ({coordinates}):"
+    )
     click.echo(f"  {plane}")
     slopes = ", ".join(f"{name} {_approx(s)}" for name, s in plane.slopes.items())
     click.echo(f"  slopes along {slopes}")

@@ -23,9 +23,18 @@ import click
 from steepest.errors import SteepestError
 
 METHOD_NAMES = (
-    "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "armijo", "lbfgs",
-    "newton", "grid",
-)  # fmt: skip
+    "gd",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "rmsprop",
+    "adam",
+    "adamw",
+    "armijo",
+    "lbfgs",
+    "newton",
+    "grid",
+)
 
 PROGRESS_MIN_STEPS = 2000
 
@@ -116,9 +125,13 @@ def _progress_callback(max_iter: int) -> tuple[Callable[[Any], None] | None, Any
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     progress = Progress(
-        TextColumn("descending"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
-        TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-    )  # fmt: skip
+        TextColumn("descending"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} steps"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     task = progress.add_task("steps", total=max_iter)
     every = max(1, max_iter // 200)
 
@@ -133,28 +146,60 @@ def _options(function: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.argument("expression"),
         click.option("--x0", "x0_text", metavar="X0", help="Start, e.g. 0.5,0.6 or x=0.5,y=0.6."),
-        click.option("--lr", type=float, default=None,
-                     help="Learning rate (first trial step for armijo, lbfgs, newton)."),
-        click.option("--method", default="gd", show_default=True, metavar="NAME",
-                     help=f"One of {', '.join(METHOD_NAMES)}."),
+        click.option(
+            "--lr",
+            type=float,
+            default=None,
+            help="Learning rate (first trial step for armijo, lbfgs, newton).",
+        ),
+        click.option(
+            "--method",
+            default="gd",
+            show_default=True,
+            metavar="NAME",
+            help=f"One of {', '.join(METHOD_NAMES)}.",
+        ),
         click.option("--max-iter", type=int, default=None, help="Most steps (default 1000)."),
-        click.option("--tol", type=float, default=1e-6, show_default=True,
-                     help="Stop when a step moves the point less than this."),
+        click.option(
+            "--tol",
+            type=float,
+            default=1e-6,
+            show_default=True,
+            help="Stop when a step moves the point less than this.",
+        ),
         click.option("--gtol", type=float, default=None, help="Stop when |gradient| <= this."),
-        click.option("--ftol", type=float, default=None,
-                     help="Stop when the loss changes less than this (relative)."),
-        click.option("--schedule", default=None, metavar="SPEC",
-                     help="Learning-rate schedule, e.g. exponential:0.99, step:100:0.5, "
-                          "inverse_time:0.01, cosine:1000, warmup:10."),
+        click.option(
+            "--ftol",
+            type=float,
+            default=None,
+            help="Stop when the loss changes less than this (relative).",
+        ),
+        click.option(
+            "--schedule",
+            default=None,
+            metavar="SPEC",
+            help="Learning-rate schedule, e.g. exponential:0.99, step:100:0.5, "
+            "inverse_time:0.01, cosine:1000, warmup:10.",
+        ),
         click.option("--clip-norm", type=float, default=None, help="Clip the gradient norm."),
         click.option("--max-time", type=float, default=None, help="Stop after this many seconds."),
-        click.option("--grid", "grid_text", default=None, metavar="START:STOP:STEP",
-                     help="Grid for --method grid (one variable)."),
+        click.option(
+            "--grid",
+            "grid_text",
+            default=None,
+            metavar="START:STOP:STEP",
+            help="Grid for --method grid (one variable).",
+        ),
         click.option("--table", is_flag=True, help="Print every step (theta: ... | loss: ...)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
-        click.option("--plot", "plot_file", type=click.Path(dir_okay=False), default=None,
-                     help="Write a figure: the path over the function and the loss per step."),
-    ]  # fmt: skip
+        click.option(
+            "--plot",
+            "plot_file",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Write a figure: the path over the function and the loss per step.",
+        ),
+    ]
     for option in reversed(options):
         function = option(function)
     return function
@@ -174,25 +219,34 @@ def _run(direction: str, expression: str, x0_text: str | None, **settings: Any) 
             raise SteepestError(f"--{key.replace('_', '-')} must be at least 0")
     for key in ("lr", "tol", "gtol", "ftol", "clip_norm", "max_time"):
         value = settings[key]
-        if value is not None and (not math.isfinite(value) or value < 0 or
-                                  (key in ("lr", "clip_norm") and value == 0)):  # fmt: skip
+        if value is not None and (
+            not math.isfinite(value) or value < 0 or (key in ("lr", "clip_norm") and value == 0)
+        ):
             raise SteepestError(f"--{key.replace('_', '-')} must be a positive number")
     kwargs: dict[str, Any] = {
-        "method": method, "max_iter": settings["max_iter"], "tol": settings["tol"],
-        "gtol": settings["gtol"], "ftol": settings["ftol"], "clip_norm": settings["clip_norm"],
+        "method": method,
+        "max_iter": settings["max_iter"],
+        "tol": settings["tol"],
+        "gtol": settings["gtol"],
+        "ftol": settings["ftol"],
+        "clip_norm": settings["clip_norm"],
         "max_time": settings["max_time"],
-    }  # fmt: skip
+    }
     x0: Any = None
     if method == "grid":
         if settings["grid_text"] is None:
             raise SteepestError("--method grid needs --grid START:STOP:STEP")
         if len(variables) != 1:
-            raise SteepestError("--grid searches one variable; this expression has "
-                                f"{len(variables)} ({', '.join(variables)})")  # fmt: skip
+            raise SteepestError(
+                "--grid searches one variable; this expression has "
+                f"{len(variables)} ({', '.join(variables)})"
+            )
         kwargs["grid"] = parse_grid(settings["grid_text"])
     else:
         if x0_text is None:
-            raise SteepestError(f"--x0 is required: one value per variable ({', '.join(variables)})")
+            raise SteepestError(
+                f"--x0 is required: one value per variable ({', '.join(variables)})"
+            )
         start = parse_start(x0_text, variables)
         x0 = start[0] if len(start) == 1 else start
         lr: Any = settings["lr"]

@@ -156,7 +156,7 @@ ssr = Loss(
 )
 
 
-class huber(Loss):  # noqa: N801 - used as a function: huber(delta=1)
+class huber(Loss):
     """Huber loss with threshold ``delta``: quadratic near 0, linear beyond.
 
     ``mean(0.5 r^2 if |r| <= delta else delta (|r| - delta/2))`` with

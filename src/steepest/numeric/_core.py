@@ -11,6 +11,7 @@ gives the best step h ~ eps**(1 / (p + order)) (times the scale of x).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -143,7 +144,12 @@ def format_number(value: Any) -> str:
 
 def _call(f: Callable[..., Any], argument: Any) -> np.ndarray:
     with np.errstate(all="ignore"):
-        return np.asarray(f(argument))
+        if not np.iscomplexobj(argument):
+            return np.asarray(f(argument))
+        # Code that drops the imaginary part is reported below, as a NumericError.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+            return np.asarray(f(argument))
 
 
 def _call_one(f: Callable[..., Any], point: Any) -> Any:

@@ -300,14 +300,20 @@ def solve(table: Table, fx_magnitude: np.ndarray, scale: np.ndarray, weight_sum:
 
 
 def needs_smaller_steps(solution: Solution, rows: int) -> bool:
-    """Whether a second batch of smaller steps could help some element."""
-    if not (solution.finite_at_smallest & solution.reliable).all():
+    """Whether a second batch of smaller steps could help some element.
+
+    Yes where no estimate passed its checks or the smallest step was not
+    finite, and where the best estimate sits at the smallest steps tried
+    with an error above 1e-12 of its size.
+    """
+    if not (solution.finite_at_smallest.all() and solution.reliable.all()):
         return True
+    late = solution.row >= rows - 3
+    if not late.any():
+        return False
     with np.errstate(all="ignore"):
-        rough = (solution.error > WANTED_RTOL * np.abs(solution.value)) & (solution.row >= rows - 3)
-        if rough.any():
-            rough &= solution.error > WANTED_RTOL * solution.function_scale()
-    return bool(rough.any())
+        size = np.maximum(np.abs(solution.value), solution.function_scale())
+        return bool(np.any(late & (solution.error > WANTED_RTOL * size)))
 
 
 @dataclass(frozen=True)

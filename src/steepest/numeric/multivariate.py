@@ -12,6 +12,7 @@ against central differences; otherwise Richardson extrapolation.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -86,7 +87,9 @@ class _Probe:
         f = self.f
         results = []
         try:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                # Code that drops imaginary parts is reported below as a NumericError.
+                warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
                 for move in moves:
                     point = base.copy()
                     for index, amount in move:
@@ -128,9 +131,11 @@ class _Probe:
 
 
 def _describe(point: np.ndarray) -> str:
+    if point.ndim == 0:
+        return format_number(point)
     if point.size <= 6:
-        return np.array2string(np.asarray(point), precision=17, separator=", ")
-    return f"array of shape {point.shape}"
+        return "[" + ", ".join(format_number(v) for v in point.reshape(-1)) + "]"
+    return f"an array of shape {point.shape}"
 
 
 def _prepare(x: Any) -> np.ndarray:
@@ -243,7 +248,13 @@ def _best_jacobian(probe: _Probe) -> JacobianEstimate:
         if "complex" not in str(exc):
             raise
         return _richardson_jacobian(probe)
-    central, noise = _finite_jacobian(probe, "central", optimal_step("central") * step_scale(flat))
+    try:
+        central, noise = _finite_jacobian(
+            probe, "central", optimal_step("central") * step_scale(flat)
+        )
+    except NumericError:
+        # A central step leaves the domain of f: Richardson adapts its steps.
+        return _richardson_jacobian(probe)
     size = np.max(np.abs(value)) if value.size else 0.0
     tolerance = CROSS_CHECK_RTOL * (np.abs(value) + size) + 1e3 * noise
     if not np.all(np.isfinite(value)) or np.any(np.abs(value - central) > tolerance):

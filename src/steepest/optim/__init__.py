@@ -7,7 +7,7 @@ divergence detection and reporting; the methods themselves are update rules
 
 >>> import steepest as st
 >>> res = st.minimize("85 - x^2 (x-6) y^2 (y-6)/90", [0.5, 0.6], method="newton")
->>> res.status, [round(v, 6) for v in res.x], round(res.fun, 4)
+>>> res.status, res.x.round(6).tolist(), round(res.fun, 4)
 ('converged', [4.0, 4.0], 73.6222)
 """
 

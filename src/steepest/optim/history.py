@@ -127,9 +127,13 @@ class History:
         assert ring is not None
         j = self._ring_count % ring["loss"].size
         values = {
-            "iteration": iteration, "x": x, "grad": grad if grad is not None else math.nan,
-            "loss": loss, "step": step, "lr": lr,
-        }  # fmt: skip
+            "iteration": iteration,
+            "x": x,
+            "grad": grad if grad is not None else math.nan,
+            "loss": loss,
+            "step": step,
+            "lr": lr,
+        }
         for key, value in values.items():
             ring[key][j] = value
         self._ring_count += 1
@@ -285,8 +289,10 @@ class History:
             if previous is not None and iteration != previous + 1:
                 lines.append(f"... ({iteration - previous - 1} iterations not kept)")
             previous = iteration
-            lines.append(f"{self._format_x(rows['x'][i], name, digits)} | {label}: "
-                         f"{rows['loss'][i]:.{digits}f}")  # fmt: skip
+            lines.append(
+                f"{self._format_x(rows['x'][i], name, digits)} | {label}: "
+                f"{rows['loss'][i]:.{digits}f}"
+            )
         return "\n".join(lines)
 
     def _format_x(self, x: np.ndarray, name: str | None, digits: int) -> str:

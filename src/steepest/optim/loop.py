@@ -38,6 +38,8 @@ BLOWUP_FACTOR = 1e6
 OSCILLATION_WINDOW = 50
 # Stall: this many steps without any new best loss.
 STALL_WINDOW = 1000
+# Power iterations that sharpen the curvature estimate behind divergence advice.
+POWER_ITERATIONS = 40
 
 
 class Iterate(NamedTuple):
@@ -126,12 +128,31 @@ def minimize(
     theta: 5.86 | loss: 81.21
     """
     return _run(
-        f, x0, 1.0, method=method, lr=lr, max_iter=max_iter, tol=tol, gtol=gtol, ftol=ftol,
-        max_time=max_time, grad=grad, hessian=hessian, args=args, data=data,
-        batch_size=batch_size, epochs=epochs, seed=seed, shuffle=shuffle, grid=grid,
-        clip_norm=clip_norm, callback=callback, record=record, history_limit=history_limit,
+        f,
+        x0,
+        1.0,
+        method=method,
+        lr=lr,
+        max_iter=max_iter,
+        tol=tol,
+        gtol=gtol,
+        ftol=ftol,
+        max_time=max_time,
+        grad=grad,
+        hessian=hessian,
+        args=args,
+        data=data,
+        batch_size=batch_size,
+        epochs=epochs,
+        seed=seed,
+        shuffle=shuffle,
+        grid=grid,
+        clip_norm=clip_norm,
+        callback=callback,
+        record=record,
+        history_limit=history_limit,
         options=options,
-    )  # fmt: skip
+    )
 
 
 def maximize(f: Any, x0: Any = None, **kwargs: Any) -> OptimizeResult:
@@ -152,17 +173,49 @@ def maximize(f: Any, x0: Any = None, **kwargs: Any) -> OptimizeResult:
 
 def _split_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     named = {
-        "method", "lr", "max_iter", "tol", "gtol", "ftol", "max_time", "grad", "hessian",
-        "args", "data", "batch_size", "epochs", "seed", "shuffle", "grid", "clip_norm",
-        "callback", "record", "history_limit",
-    }  # fmt: skip
+        "method",
+        "lr",
+        "max_iter",
+        "tol",
+        "gtol",
+        "ftol",
+        "max_time",
+        "grad",
+        "hessian",
+        "args",
+        "data",
+        "batch_size",
+        "epochs",
+        "seed",
+        "shuffle",
+        "grid",
+        "clip_norm",
+        "callback",
+        "record",
+        "history_limit",
+    }
     settings: dict[str, Any] = {
-        "method": "gd", "lr": None, "max_iter": None, "tol": DEFAULT_TOL, "gtol": None,
-        "ftol": None, "max_time": None, "grad": None, "hessian": None, "args": (),
-        "data": None, "batch_size": None, "epochs": None, "seed": None, "shuffle": True,
-        "grid": None, "clip_norm": None, "callback": None, "record": True,
+        "method": "gd",
+        "lr": None,
+        "max_iter": None,
+        "tol": DEFAULT_TOL,
+        "gtol": None,
+        "ftol": None,
+        "max_time": None,
+        "grad": None,
+        "hessian": None,
+        "args": (),
+        "data": None,
+        "batch_size": None,
+        "epochs": None,
+        "seed": None,
+        "shuffle": True,
+        "grid": None,
+        "clip_norm": None,
+        "callback": None,
+        "record": True,
         "history_limit": None,
-    }  # fmt: skip
+    }
     options = {}
     for key, value in kwargs.items():
         if key in named:
@@ -244,9 +297,7 @@ def _descend(
     max_time, clip_norm, callback = s["max_time"], s["clip_norm"], s["callback"]
     constant_lr = float(schedule(0)) if _is_constant(schedule) else None
     history = (
-        History(
-            objective.shape, limit=s["history_limit"], variables=objective.variables, sign=sign
-        )
+        History(objective.shape, limit=s["history_limit"], variables=objective.variables, sign=sign)
         if s["record"]
         else None
     )
@@ -311,6 +362,8 @@ def _descend(
         if record is not None:
             record(k, z_new, sign * f_new, g_new if sign == 1.0 else -g_new, step_len, lr_k)
         if not (math.isfinite(f_new) and math.isfinite(step_len)):
+            if math.isfinite(step_len):
+                monitor.refine_curvature(vg, z, step)
             z, f, g = z_new, f_new, g_new
             gnorm = math.sqrt(float(g.dot(g)))
             status = "diverged"
@@ -332,6 +385,8 @@ def _descend(
         else:
             verdict = monitor.observe(k, f, f_new, g, g_new, step, step_len, z_new, lr_k)
             if verdict:
+                if verdict in ("diverged", "oscillating"):
+                    monitor.refine_curvature(vg, z_new, step)
                 message = monitor.message(verdict, sign, rule, lr_k)
                 status = "stalled" if verdict == "oscillating" else verdict
         if callback is not None and not status:
@@ -363,7 +418,9 @@ def _descend(
     )
 
 
-def _compose(status: str, steps: int, reason: str, note: str | None, epochs: int | None = None) -> str:
+def _compose(
+    status: str, steps: int, reason: str, note: str | None, epochs: int | None = None
+) -> str:
     """``"<status> after <n> steps: <reason>[. <note>]"``."""
     where = f"{steps} step{'s' * (steps != 1)}"
     if epochs is not None:
@@ -381,7 +438,9 @@ def _scheduled(schedule: Callable[[int], float], k: int) -> float:
             f"the learning-rate schedule did not return a number at step {k}"
         ) from None
     if not (lr >= 0.0 and math.isfinite(lr)):
-        raise OptimizationError(f"the learning-rate schedule gave {lr:g} at step {k}; rates must be >= 0")
+        raise OptimizationError(
+            f"the learning-rate schedule gave {lr:g} at step {k}; rates must be >= 0"
+        )
     return lr
 
 
@@ -507,6 +566,33 @@ class _Monitor:
                 return "stalled"
         return None
 
+    def refine_curvature(
+        self, vg: Callable[[np.ndarray], tuple[float, np.ndarray]], z: np.ndarray, step: np.ndarray
+    ) -> None:
+        """Sharpen the curvature estimate by power iteration before giving advice.
+
+        Hessian-vector products come from differences of the gradient,
+        ``H v ~ (g(z + h v) - g(z)) / h``, starting from the last step (the
+        direction the run was blowing up in).  This costs a few dozen
+        gradient evaluations, once, when the run has already failed.
+        """
+        size = math.sqrt(float(step @ step))
+        if not (size > 0 and math.isfinite(size) and np.all(np.isfinite(z))):
+            return
+        v = step / size
+        h = 1e-6 * (1.0 + math.sqrt(float(z @ z)))
+        _, g0 = vg(z)
+        estimate = None
+        for _ in range(POWER_ITERATIONS):
+            _, g1 = vg(z + h * v)
+            product = (g1 - g0) / h
+            length = math.sqrt(float(product @ product))
+            if not (length > 0 and math.isfinite(length)):
+                break
+            estimate, v = length, product / length
+        if estimate is not None and (self.lipschitz is None or estimate > self.lipschitz):
+            self.lipschitz = estimate
+
     def runaway(self, f: float, z: np.ndarray, sign: float) -> str | None:
         """A message when the loss fell by many orders of magnitude below zero: no minimum."""
         start = max(abs(self.f0), 1.0)
@@ -603,8 +689,10 @@ class _Monitor:
 def _factor(now: float, then: float) -> str:
     if then > 0 and now > 0:
         ratio = now / then
-        return f"{ratio:.2g}x" if ratio < 1e3 else f"{ratio:.0e}x".replace("e+0", "e").replace(
-            "e+", "e"
+        return (
+            f"{ratio:.2g}x"
+            if ratio < 1e3
+            else f"{ratio:.0e}x".replace("e+0", "e").replace("e+", "e")
         )
     return f"by {now - then:.3g}"
 
@@ -634,9 +722,7 @@ def _grid_search(f: Any, x0: Any, sign: float, s: dict[str, Any]) -> OptimizeRes
         raise OptimizationError("grid must hold at least one point")
     shape: tuple[int, ...] = () if points.ndim == 1 else points.shape[1:]
     if x0 is not None and np.shape(x0) != shape:
-        raise OptimizationError(
-            f"grid points have shape {shape} but x0 has shape {np.shape(x0)}"
-        )
+        raise OptimizationError(f"grid points have shape {shape} but x0 has shape {np.shape(x0)}")
     flat = points.reshape(points.shape[0], -1)
     args = tuple(s["args"]) if s["data"] is None else (s["data"], *s["args"])
     objective = Objective(f, grad=s["grad"], args=args, shape=shape, sign=sign)
@@ -681,11 +767,11 @@ def _in_memory(data: Any) -> bool:
     if isinstance(data, tuple) and data and all(_in_memory(part) for part in data):
         return True
     if isinstance(data, list):
+        # A list of numbers is data; a list of arrays is a list of batches.
         try:
-            np.asarray(data, dtype=float)
+            return np.asarray(data, dtype=float).ndim == 1
         except (TypeError, ValueError):
             return False
-        return True
     return False
 
 
@@ -914,9 +1000,13 @@ def _stochastic(
             message += f" without a step shorter than tol = {tol:g}"
     if history is not None and recorded != k:
         history.record(
-            k, z, sign * full_f if whole is not None else math.nan,
-            _signed(full_g, sign) if whole is not None else None, step_len, last_lr,
-        )  # fmt: skip
+            k,
+            z,
+            sign * full_f if whole is not None else math.nan,
+            _signed(full_g, sign) if whole is not None else None,
+            step_len,
+            last_lr,
+        )
     final_grad = full_g if full_g is not None else batch_g
     return OptimizeResult(
         x=_user(z, shape),

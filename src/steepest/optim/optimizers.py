@@ -369,9 +369,16 @@ class Armijo(Optimizer):
             return np.zeros_like(params), state
         first = lr if state["last_t"] is None else min(lr, state["last_t"] * self.grow)
         t = _backtrack(
-            objective, params, value, -grad, slope, first, self.c, self.shrink,
+            objective,
+            params,
+            value,
+            -grad,
+            slope,
+            first,
+            self.c,
+            self.shrink,
             self.max_backtracks,
-        )  # fmt: skip
+        )
         if t is None:
             state["stalled"] = _NO_DECREASE
             return np.zeros_like(params), state
@@ -453,9 +460,16 @@ class LBFGS(Optimizer):
             # No curvature known yet: a first step of length at most lr.
             first = lr * min(1.0, 1.0 / math.sqrt(-slope))
         t = _backtrack(
-            objective, params, value, direction, slope, first, self.c, self.shrink,
+            objective,
+            params,
+            value,
+            direction,
+            slope,
+            first,
+            self.c,
+            self.shrink,
             self.max_backtracks,
-        )  # fmt: skip
+        )
         if t is None:
             state["stalled"] = _NO_DECREASE
             return np.zeros_like(params), state
@@ -548,9 +562,16 @@ class Newton(Optimizer):
         if slope == 0.0:
             return np.zeros_like(params), state
         t = _backtrack(
-            objective, params, value, direction, slope, lr, self.c, self.shrink,
+            objective,
+            params,
+            value,
+            direction,
+            slope,
+            lr,
+            self.c,
+            self.shrink,
             self.max_backtracks,
-        )  # fmt: skip
+        )
         if t is None:
             state["stalled"] = _NO_DECREASE
             return np.zeros_like(params), state
@@ -586,7 +607,8 @@ def _fraction(name: str, value: float) -> float:
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
-    cls.name: cls for cls in (GD, Momentum, Nesterov, Adagrad, RMSProp, Adam, AdamW, Armijo, LBFGS, Newton)
+    cls.name: cls
+    for cls in (GD, Momentum, Nesterov, Adagrad, RMSProp, Adam, AdamW, Armijo, LBFGS, Newton)
 }
 
 METHODS = (*OPTIMIZERS, "grid")

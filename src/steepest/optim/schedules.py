@@ -36,7 +36,7 @@ class Schedule:
 
 
 @dataclass(frozen=True, repr=False)
-class constant(Schedule):  # noqa: N801 - read as a function name: schedules.constant(0.1)
+class constant(Schedule):
     """The same rate at every step.
 
     >>> constant(0.2)(1000)
@@ -53,7 +53,7 @@ class constant(Schedule):  # noqa: N801 - read as a function name: schedules.con
 
 
 @dataclass(frozen=True, repr=False)
-class step(Schedule):  # noqa: N801
+class step(Schedule):
     """Multiply the rate by ``factor`` every ``every`` steps.
 
     >>> [step(0.8, every=2, factor=0.5)(k) for k in range(5)]
@@ -72,7 +72,7 @@ class step(Schedule):  # noqa: N801
 
 
 @dataclass(frozen=True, repr=False)
-class exponential(Schedule):  # noqa: N801
+class exponential(Schedule):
     """``initial * decay**k``: a steady geometric decay.
 
     >>> round(exponential(1.0, 0.99)(100), 6)
@@ -90,7 +90,7 @@ class exponential(Schedule):  # noqa: N801
 
 
 @dataclass(frozen=True, repr=False)
-class inverse_time(Schedule):  # noqa: N801
+class inverse_time(Schedule):
     """``initial / (1 + decay k)**power``: the classic rate for stochastic descent.
 
     With ``power=1`` the rates sum to infinity while their squares do not,
@@ -112,7 +112,7 @@ class inverse_time(Schedule):  # noqa: N801
 
 
 @dataclass(frozen=True, repr=False)
-class cosine(Schedule):  # noqa: N801
+class cosine(Schedule):
     """Half a cosine from ``initial`` down to ``final`` over ``period`` steps, then ``final``.
 
     >>> s = cosine(1.0, period=10)
@@ -133,7 +133,7 @@ class cosine(Schedule):  # noqa: N801
 
 
 @dataclass(frozen=True, repr=False)
-class warmup(Schedule):  # noqa: N801
+class warmup(Schedule):
     """Ramp linearly from ``start * after(0)`` up to ``after`` over ``steps`` steps.
 
     ``after`` is a number or another schedule; it takes over, from its own

@@ -7,8 +7,8 @@ pyplot, so nothing opens a window; save it with ``fig.savefig("out.png")``.
 >>> from steepest.plot.descent import descent_figure
 >>> res = st.minimize("85 - x^2 (x-6) y^2 (y-6)/90", [0.5, 0.6], lr=0.05, max_iter=200)
 >>> fig = descent_figure(res, "85 - x^2 (x-6) y^2 (y-6)/90")
->>> len(fig.axes)
-2
+>>> len(fig.axes)  # the path over the contours, its colour bar, and the loss per step
+3
 """
 
 from __future__ import annotations
@@ -125,8 +125,9 @@ def descent_path(
             np.linspace(x_low, x_high, resolution), np.linspace(y_low, y_high, resolution)
         )
         zs = _evaluate(f, xs, ys)
-        contour = ax.contourf(xs, ys, np.where(np.isfinite(zs), zs, np.nan), levels=levels,
-                              cmap="viridis")  # fmt: skip
+        contour = ax.contourf(
+            xs, ys, np.where(np.isfinite(zs), zs, np.nan), levels=levels, cmap="viridis"
+        )
         fig.colorbar(contour, ax=ax, label="f")
         ax.plot(path[:, 0], path[:, 1], ".-", color="tab:red", markersize=3, linewidth=1)
         ax.plot(path[0, 0], path[0, 1], "o", color="white", markeredgecolor="black")
@@ -145,8 +146,10 @@ def descent_figure(result: Any, f: Any = None) -> Figure:
     This is what ``steepest minimize ... --plot FILE`` writes.
     """
     history = _history_of(result)
-    drawable = f is not None and np.asarray(history.x).ndim in (1, 2) and (
-        np.asarray(history.x).ndim == 1 or np.asarray(history.x).shape[1] == 2
+    drawable = (
+        f is not None
+        and np.asarray(history.x).ndim in (1, 2)
+        and (np.asarray(history.x).ndim == 1 or np.asarray(history.x).shape[1] == 2)
     )
     fig = Figure(figsize=(11, 4.5) if drawable else (6, 4.5), layout="constrained")
     if drawable:

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from steepest.errors import NumericError
 from steepest.numeric import EPS, ErrorSweep, error_sweep
-from steepest.plot.style import PALETTE, TEXT_COLOR, figure_for
+from steepest.plot.style import PALETTE, TEXT_COLOR, figure_for, styled
 
 METHOD_NAMES = {
     "forward": "forward difference",
@@ -61,6 +61,7 @@ def _sweeps(
     return [error_sweep(function, x, exact=exact, method=m, hs=hs) for m in methods]
 
 
+@styled
 def numeric_error(
     f: Any,
     x: float | None = None,
@@ -136,7 +137,7 @@ def numeric_error(
             textcoords="offset points",
             ha="right" if side == "left" else "left",
             va="bottom",
-            fontsize=9,
+            fontsize=10,
             color=TEXT_COLOR,
         )
     for position, text in (
@@ -150,7 +151,7 @@ def numeric_error(
             transform=ax.transAxes,
             ha="left" if position < 0.5 else "right",
             va="top",
-            fontsize=9,
+            fontsize=10,
             color=TEXT_COLOR,
         )
     ax.set_xlabel(r"step size $h$")
@@ -162,7 +163,7 @@ def numeric_error(
         else f"Error of numerical derivatives at x = {first.x:g}  (f' = {first.exact:.10g})",
         fontsize=11,
     )
-    ax.legend(loc="upper center", fontsize=9, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.56, 1.0), fontsize=10, frameon=False)
     return fig
 
 

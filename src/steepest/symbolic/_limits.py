@@ -35,9 +35,18 @@ OSCILLATORY = "oscillatory"
 DISCONTINUITY_KINDS = (REMOVABLE, JUMP, INFINITE, OSCILLATORY)
 
 _SIDES = {
-    "both": "both", "+-": "both", "±": "both", "two-sided": "both",
-    "+": "+", "right": "+", "r": "+", "from the right": "+",
-    "-": "-", "left": "-", "l": "-", "from the left": "-",
+    "both": "both",
+    "+-": "both",
+    "±": "both",
+    "two-sided": "both",
+    "+": "+",
+    "right": "+",
+    "r": "+",
+    "from the right": "+",
+    "-": "-",
+    "left": "-",
+    "l": "-",
+    "from the left": "-",
 }
 
 
@@ -82,8 +91,13 @@ def _holds_near(condition: Any, x: sp.Symbol, a: sp.Expr, side: str) -> bool | N
         edges = [b for b in region.boundary if b.is_number and b.is_finite]
         if a.is_infinite:
             # Approaching +oo from the left or -oo from the right.
-            probe = (max(edges) + 1) if a is sp.oo and edges else \
-                (min(edges) - 1) if edges else sp.Integer(0)
+            probe = (
+                (max(edges) + 1)
+                if a is sp.oo and edges
+                else (min(edges) - 1)
+                if edges
+                else sp.Integer(0)
+            )
         elif side == "+":
             beyond = [b for b in edges if bool(b > a)]
             probe = (a + min(beyond)) / 2 if beyond else a + 1
@@ -118,9 +132,7 @@ def select_branches(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr:
     if not f.has(sp.Piecewise):
         return f
     folded = sp.piecewise_fold(f)
-    return folded.replace(
-        lambda e: isinstance(e, sp.Piecewise), lambda e: _branch(e, x, a, side)
-    )
+    return folded.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: _branch(e, x, a, side))
 
 
 def one_sided(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None:
@@ -137,8 +149,14 @@ def one_sided(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None
     branch = select_branches(f, x, a, side)
     try:
         value = sp.limit(branch, x, a) if a.is_infinite else sp.limit(branch, x, a, side)
-    except (NotImplementedError, ValueError, TypeError, ZeroDivisionError, RecursionError,
-            sp.PoleError):
+    except (
+        NotImplementedError,
+        ValueError,
+        TypeError,
+        ZeroDivisionError,
+        RecursionError,
+        sp.PoleError,
+    ):
         return None
     if value is sp.nan or isinstance(value, sp.Limit) or value.has(sp.Limit, sp.nan):
         return None
@@ -155,7 +173,9 @@ def real_on_side(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> bool:
     else:
         return True
     try:
-        value = sp.N(f.subs(x, probe), 30)
+        # evalf with subs never builds the exact value ((1 + 1/x)^x at 10^6 would
+        # be a rational with millions of digits).
+        value = f.evalf(30, subs={x: probe})
     except (TypeError, ValueError, ZeroDivisionError):
         return True
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
@@ -206,23 +226,31 @@ class Limit:
         if self.exists:
             return f"{head} is {_show(self.value)}"
         if self.reason == DIFFER:
-            return (f"{head} does not exist: the one-sided limits differ "
-                    f"({_show(self.left)} from the left, {_show(self.right)} from the right)")
+            return (
+                f"{head} does not exist: the one-sided limits differ "
+                f"({_show(self.left)} from the left, {_show(self.right)} from the right)"
+            )
         if self.reason == OSCILLATES:
             bounds = next(b for b in (self.left, self.right) if _is_oscillating(b))
-            return (f"{head} does not exist: the function oscillates between "
-                    f"{_show(bounds.min)} and {_show(bounds.max)}")
+            return (
+                f"{head} does not exist: the function oscillates between "
+                f"{_show(bounds.min)} and {_show(bounds.max)}"
+            )
         if self.reason == UNBOUNDED:
             if self.value is not None and self.value is not sp.zoo:
-                return (f"{head} does not exist as a number: the function is unbounded "
-                        f"({_show(self.value)})")
+                return (
+                    f"{head} does not exist as a number: the function is unbounded "
+                    f"({_show(self.value)})"
+                )
             return f"{head} does not exist: the function is unbounded"
         if self.reason == UNDEFINED:
             where = " and ".join(
                 {"-": "to the left", "+": "to the right"}[s] for s in self.undefined_sides
             )
-            return (f"{head} does not exist: the function is not defined (as a real number) "
-                    f"just {where} of {_show(self.at)}")
+            return (
+                f"{head} does not exist: the function is not defined (as a real number) "
+                f"just {where} of {_show(self.at)}"
+            )
         return f"{head} could not be determined exactly"
 
     def __str__(self) -> str:
@@ -284,9 +312,17 @@ class Limit:
             if self.side in ("both", "-"):
                 plan += [("-", self.at - h) for h in steps]
         for side, point in plan:
-            rows.append((side, _to_float(point), _to_float(self.expr.subs(self.var, point))))
+            rows.append((side, _to_float(point), _evaluate(self.expr, self.var, point)))
         name = self.var.name
         return pd.DataFrame(rows, columns=["side", name, f"f({name})"])
+
+
+def _evaluate(f: sp.Expr, x: sp.Symbol, point: sp.Expr) -> float:
+    """f(point) as a float, computed with enough precision to survive cancellation."""
+    try:
+        return _to_float(f.evalf(30, subs={x: point}))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return float("nan")
 
 
 def _to_float(value: sp.Expr) -> float:
@@ -321,7 +357,8 @@ def compute(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> Limit:
         if side in ("both", "+"):
             right = one_sided(g, real_x, a, "+")
     undefined = [
-        which for which, value in (("-", left), ("+", right))
+        which
+        for which, value in (("-", left), ("+", right))
         if value is not None and (value.has(sp.I) or not real_on_side(g, real_x, a, which))
     ]
     left = None if left is None or "-" in undefined else left.xreplace(back)
@@ -351,8 +388,9 @@ def _judge_single(value: sp.Expr | None) -> tuple[sp.Expr | None, bool | None, s
     return value, True, None
 
 
-def _judge_both(left: sp.Expr | None,
-                right: sp.Expr | None) -> tuple[sp.Expr | None, bool | None, str | None]:
+def _judge_both(
+    left: sp.Expr | None, right: sp.Expr | None
+) -> tuple[sp.Expr | None, bool | None, str | None]:
     if _is_oscillating(left) or _is_oscillating(right):
         return None, False, OSCILLATES
     if left is None or right is None:
@@ -459,8 +497,10 @@ def continuity(f: sp.Expr, x: sp.Symbol, a: sp.Expr) -> Continuity:
             kind = REMOVABLE
     where = f"{x} = {_show(a)}"
     if continuous:
-        message = (f"continuous at {where}: f({_show(a)}) = {_show(value)} is defined, "
-                   f"the limit is {_show(lim.value)}, and they are equal")
+        message = (
+            f"continuous at {where}: f({_show(a)}) = {_show(value)} is defined, "
+            f"the limit is {_show(lim.value)}, and they are equal"
+        )
     else:
         problems = []
         if not defined:
@@ -473,8 +513,10 @@ def continuity(f: sp.Expr, x: sp.Symbol, a: sp.Expr) -> Continuity:
         elif not exists:
             detail = lim.message().split(": ", 1)[-1]
             if lim.reason == DIFFER:
-                detail = (f"the one-sided limits differ: {_show(lim.left)} from the left, "
-                          f"{_show(lim.right)} from the right")
+                detail = (
+                    f"the one-sided limits differ: {_show(lim.left)} from the left, "
+                    f"{_show(lim.right)} from the right"
+                )
             problems.append(f"the limit as {x} -> {_show(a)} does not exist ({detail})")
         elif defined and not equal:
             problems.append(f"f({_show(a)}) = {_show(value)} but the limit is {_show(lim.value)}")

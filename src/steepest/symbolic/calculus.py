@@ -53,9 +53,7 @@ def to_expr(expr: ExprLike) -> sp.Expr:
     """
     if isinstance(expr, sp.Basic):
         if not isinstance(expr, sp.Expr):
-            raise SteepestError(
-                f"expected a math expression, got a {type(expr).__name__} ({expr})"
-            )
+            raise SteepestError(f"expected a math expression, got a {type(expr).__name__} ({expr})")
         return expr
     if isinstance(expr, str):
         return parse(expr)
@@ -351,8 +349,12 @@ class Gradient(tuple):
     variables: tuple[sp.Symbol, ...]
     at: dict[str, sp.Expr] | None
 
-    def __new__(cls, components: Iterable[sp.Expr], variables: Sequence[sp.Symbol],
-                at: Mapping[sp.Symbol, sp.Expr] | None = None) -> Gradient:
+    def __new__(
+        cls,
+        components: Iterable[sp.Expr],
+        variables: Sequence[sp.Symbol],
+        at: Mapping[sp.Symbol, sp.Expr] | None = None,
+    ) -> Gradient:
         obj = super().__new__(cls, tuple(components))
         obj.variables = tuple(variables)
         obj.at = None if at is None else {v.name: value for v, value in at.items()}
@@ -405,8 +407,9 @@ class Gradient(tuple):
         }
 
 
-def gradient(expr: ExprLike, at: PointLike | None = None,
-             variables: Iterable[str | sp.Symbol] | None = None) -> Gradient:
+def gradient(
+    expr: ExprLike, at: PointLike | None = None, variables: Iterable[str | sp.Symbol] | None = None
+) -> Gradient:
     """The gradient of ``expr``: symbolic, or its exact values at the point ``at``.
 
     ``at`` is a dict (name -> value) or a sequence in variable order (x, y,
@@ -435,17 +438,20 @@ def _tidy(value: sp.Expr) -> sp.Expr:
     return value if value.is_Atom or value.is_Rational else sp.simplify(value)
 
 
-def _evaluate_matrix(matrix: sp.Matrix, chosen: Sequence[sp.Symbol],
-                     at: PointLike | None) -> sp.Matrix:
+def _evaluate_matrix(
+    matrix: sp.Matrix, chosen: Sequence[sp.Symbol], at: PointLike | None
+) -> sp.Matrix:
     if at is None:
         return matrix
     point = resolve_point(at, chosen)
     return matrix.subs(point).applyfunc(_tidy)
 
 
-def jacobian(exprs: ExprLike | Sequence[ExprLike],
-             vars: Iterable[str | sp.Symbol] | None = None,
-             at: PointLike | None = None) -> sp.Matrix:
+def jacobian(
+    exprs: ExprLike | Sequence[ExprLike],
+    vars: Iterable[str | sp.Symbol] | None = None,
+    at: PointLike | None = None,
+) -> sp.Matrix:
     """The m x n Jacobian matrix of f: R^n -> R^m; row i is the gradient of f_i.
 
     ``vars`` defaults to every variable of the components, in steepest's order.
@@ -478,8 +484,9 @@ def jacobian(exprs: ExprLike | Sequence[ExprLike],
     return _evaluate_matrix(matrix, chosen, at)
 
 
-def hessian(expr: ExprLike, vars: Iterable[str | sp.Symbol] | None = None,
-            at: PointLike | None = None) -> sp.Matrix:
+def hessian(
+    expr: ExprLike, vars: Iterable[str | sp.Symbol] | None = None, at: PointLike | None = None
+) -> sp.Matrix:
     """The n x n matrix of second partial derivatives of ``expr``.
 
     >>> import sympy as sp
@@ -503,9 +510,10 @@ def hessian(expr: ExprLike, vars: Iterable[str | sp.Symbol] | None = None,
 # Critical points
 
 
-def critical_points(expr: ExprLike,
-                    domain: Mapping[str | sp.Symbol, tuple[Any, Any]] | None = None,
-                    ) -> list[CriticalPoint]:
+def critical_points(
+    expr: ExprLike,
+    domain: Mapping[str | sp.Symbol, tuple[Any, Any]] | None = None,
+) -> list[CriticalPoint]:
     """Every point where the gradient is zero, classified by the second-derivative test.
 
     ``kind`` is ``minimum``, ``maximum`` or ``saddle`` (by the signs of the
@@ -569,8 +577,9 @@ def critical_points(expr: ExprLike,
 # Tangent lines and planes
 
 
-def _point_slope_text(value: sp.Expr, slopes: Sequence[tuple[sp.Symbol, sp.Expr, sp.Expr]],
-                      lhs: str) -> str:
+def _point_slope_text(
+    value: sp.Expr, slopes: Sequence[tuple[sp.Symbol, sp.Expr, sp.Expr]], lhs: str
+) -> str:
     """``z = 20 + 4(x - 2) + 8(y - 4)`` built term by term, signs tidied."""
     text = "" if value == 0 and any(slope != 0 for _, slope, _ in slopes) else _show(value)
     for var, slope, center in slopes:
@@ -678,8 +687,7 @@ class TangentPlane:
     def __call__(self, *coordinates: Any) -> Any:
         if len(coordinates) != len(self.variables):
             raise SteepestError(
-                f"the tangent plane takes {len(self.variables)} coordinates, "
-                f"got {len(coordinates)}"
+                f"the tangent plane takes {len(self.variables)} coordinates, got {len(coordinates)}"
             )
         total: Any = float(self.value)
         for var, coordinate in zip(self.variables, coordinates, strict=True):
@@ -734,8 +742,7 @@ def _where(point: Mapping[sp.Symbol, sp.Expr]) -> str:
     return ", ".join(f"{v} = {_show(e)}" for v, e in point.items())
 
 
-def tangent_line(expr: ExprLike, at: PointLike,
-                 wrt: str | sp.Symbol | None = None) -> TangentLine:
+def tangent_line(expr: ExprLike, at: PointLike, wrt: str | sp.Symbol | None = None) -> TangentLine:
     """The tangent line y = f(a) + f'(a)(x - a) at ``at``.
 
     For a function of several variables give ``wrt`` and a full point: the
@@ -838,11 +845,13 @@ class ChainRule:
         names = [name for name, _, _ in self.terms]
         general = " + ".join(f"(∂z/∂{v})(d{v}/d{t})" for v in names)
         products = " + ".join(f"({_show(p)})({_show(d)})" for _, p, d in self.terms)
-        return "\n".join([
-            f"dz/d{t} = {general}",
-            f"      = {products}",
-            f"      = {_show(self.result)}",
-        ])
+        return "\n".join(
+            [
+                f"dz/d{t} = {general}",
+                f"      = {products}",
+                f"      = {_show(self.result)}",
+            ]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the terms, the formula and the result as text."""
@@ -851,8 +860,7 @@ class ChainRule:
             "inner": {k: str(v) for k, v in self.inner.items()},
             "parameter": self.parameter.name,
             "terms": [
-                {"variable": v, "partial": str(p), "derivative": str(d)}
-                for v, p, d in self.terms
+                {"variable": v, "partial": str(p), "derivative": str(d)} for v, p, d in self.terms
             ],
             "formula": str(self.formula),
             "result": str(self.result),
@@ -874,8 +882,9 @@ def _simplest(expr: sp.Expr) -> sp.Expr:
     return best
 
 
-def chain_rule(expr: ExprLike, inner: Mapping[str | sp.Symbol, ExprLike],
-               parameter: str | sp.Symbol = "t") -> ChainRule:
+def chain_rule(
+    expr: ExprLike, inner: Mapping[str | sp.Symbol, ExprLike], parameter: str | sp.Symbol = "t"
+) -> ChainRule:
     """The multivariable chain rule: z(x(t), y(t), ...) differentiated in t term by term.
 
     The result equals the derivative of the composed function (checked in
@@ -938,8 +947,9 @@ def _limit_variable(f: sp.Expr, var: str | sp.Symbol | None) -> sp.Symbol:
     raise SteepestError(f"{_show(f)} has several variables ({names}): say which one approaches")
 
 
-def limit(expr: ExprLike, var: str | sp.Symbol | None = None, at: Any = None,
-          side: str = "both") -> Limit:
+def limit(
+    expr: ExprLike, var: str | sp.Symbol | None = None, at: Any = None, side: str = "both"
+) -> Limit:
     """The limit of ``expr`` as ``var`` approaches ``at``, honest about one-sided limits.
 
     ``side`` is ``"both"`` (default), ``"+"`` (from the right) or ``"-"``;

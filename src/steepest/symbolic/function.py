@@ -265,7 +265,7 @@ def _broadcast(value: Any, shape: tuple[int, ...], arrays: list[np.ndarray]) -> 
     result = np.asarray(value)
     if result.dtype.kind in "biuO":
         result = result.astype(np.complex128 if np.iscomplexobj(result) else np.float64)
-    input_type = np.result_type(*arrays) if arrays else np.float64
+    input_type = np.result_type(*arrays) if arrays else np.dtype(np.float64)
     if input_type.kind == "c" and result.dtype.kind != "c":
         result = result.astype(np.result_type(result.dtype, input_type))
     if result.shape != shape:

@@ -1,0 +1,271 @@
+"""What every model shares: scikit-learn's estimator conventions, without scikit-learn.
+
+The conventions are small and kept exactly, so models work inside
+scikit-learn's ``clone``, ``Pipeline`` and ``GridSearchCV``:
+
+- ``__init__`` only stores its arguments, under the same names;
+- ``get_params()`` reads them back by looking at ``__init__``'s signature,
+  ``set_params(**params)`` sets them (``step__param`` reaches into a
+  parameter that is itself an estimator);
+- ``fit(X, y)`` returns the model and sets the learned state, whose names
+  end in ``_`` (``coef_``, ``intercept_``, ``history_``, ``n_iter_``...);
+- ``score(X, y)`` is R^2 for regression and accuracy for classification.
+
+>>> import steepest as st
+>>> model = st.models.LinearRegression(solver="gd", lr=0.05)
+>>> model.get_params()["lr"]
+0.05
+>>> model.set_params(lr=0.1)
+LinearRegression(lr=0.1, solver='gd')
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+from steepest.errors import DataError
+
+
+class BaseModel:
+    """Parameter handling, printing and input checks shared by all models."""
+
+    _estimator_type: str | None = None
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        init = cls.__init__
+        if init is object.__init__:
+            return []
+        params = inspect.signature(init).parameters.values()
+        for p in params:
+            if p.kind == p.VAR_POSITIONAL:
+                raise TypeError(f"{cls.__name__}.__init__ must not take *args")
+        return sorted(p.name for p in params if p.name != "self" and p.kind != p.VAR_KEYWORD)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments by name (``deep``: also those of nested estimators)."""
+        out: dict[str, Any] = {}
+        for name in self._param_names():
+            value = getattr(self, name)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                for key, inner in value.get_params().items():
+                    out[f"{name}__{key}"] = inner
+            out[name] = value
+        return out
+
+    def set_params(self, **params: Any) -> BaseModel:
+        """Set constructor arguments by name; returns the model."""
+        if not params:
+            return self
+        valid = self.get_params(deep=True)
+        nested: dict[str, dict[str, Any]] = {}
+        for key, value in params.items():
+            name, _, inner = key.partition("__")
+            if name not in valid:
+                raise DataError(
+                    f"{type(self).__name__} has no parameter {name!r}; "
+                    f"its parameters are {', '.join(self._param_names())}"
+                )
+            if inner:
+                nested.setdefault(name, {})[inner] = value
+            else:
+                setattr(self, name, value)
+                valid[name] = value
+        for name, inner_params in nested.items():
+            valid[name].set_params(**inner_params)
+        return self
+
+    def __repr__(self) -> str:
+        signature = inspect.signature(type(self).__init__)
+        changed = []
+        for name in self._param_names():
+            default = signature.parameters[name].default
+            value = getattr(self, name)
+            if not _same(value, default):
+                changed.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self) -> Any:
+        # Called only by scikit-learn itself, so importing it here adds no dependency.
+        from sklearn.utils import ClassifierTags, RegressorTags, Tags, TargetTags
+
+        is_classifier = self._estimator_type == "classifier"
+        return Tags(
+            estimator_type=self._estimator_type,
+            target_tags=TargetTags(required=True),
+            transformer_tags=None,
+            regressor_tags=RegressorTags() if self._estimator_type == "regressor" else None,
+            classifier_tags=ClassifierTags() if is_classifier else None,
+        )
+
+    # -- state checks ------------------------------------------------------------------------
+    def _check_fitted(self, attribute: str = "n_features_in_") -> None:
+        if not hasattr(self, attribute):
+            raise DataError(
+                f"this {type(self).__name__} is not fitted yet: call fit(X, y) before using it"
+            )
+
+    def _validate_X(self, X: Any, *, fitting: bool) -> np.ndarray:
+        names = _column_names(X)
+        array = as_matrix(X)
+        if fitting:
+            self.n_features_in_ = array.shape[1]
+            if names is not None:
+                self.feature_names_in_ = np.asarray(names, dtype=object)
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        else:
+            self._check_fitted()
+            if array.shape[1] != self.n_features_in_:
+                raise DataError(
+                    f"X has {array.shape[1]} feature(s) but {type(self).__name__} was fitted "
+                    f"with {self.n_features_in_}"
+                )
+        return array
+
+
+def _same(value: Any, default: Any) -> bool:
+    if value is default:
+        return True
+    try:
+        return bool(value == default) and type(value) is type(default)
+    except (TypeError, ValueError):
+        return False
+
+
+def _column_names(X: Any) -> list[str] | None:
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return None
+    names = [str(c) for c in columns]
+    return names if all(isinstance(c, str) for c in columns) else None
+
+
+def as_matrix(X: Any) -> np.ndarray:
+    """Features as a finite 2-d float array (one column for 1-d input).
+
+    >>> as_matrix([1, 2, 3]).shape
+    (3, 1)
+    >>> as_matrix([[1.0, float("nan")]])
+    Traceback (most recent call last):
+    ...
+    steepest.errors.DataError: X has 1 missing or infinite value(s) (first at row 0, column 1)
+    """
+    try:
+        array = np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError("X must hold numbers only (encode text columns as numbers first)") from None
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    if array.ndim != 2:
+        raise DataError(f"X must be a 2-d array (samples, features), not {array.ndim}-d")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise DataError(f"X is empty (shape {array.shape})")
+    _check_finite(array, "X")
+    return array
+
+
+def as_target(y: Any, n_samples: int) -> np.ndarray:
+    """A finite 1-d float target with one value per sample.
+
+    >>> as_target([[1.0], [2.0]], 2)
+    array([1., 2.])
+    """
+    try:
+        array = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError("y must hold numbers only") from None
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise DataError(f"y must be 1-d (one value per sample), not shape {array.shape}")
+    if array.shape[0] != n_samples:
+        raise DataError(f"X has {n_samples} rows but y has {array.shape[0]} values")
+    _check_finite(array, "y")
+    return array
+
+
+def as_labels(y: Any, n_samples: int) -> np.ndarray:
+    """Class labels as a 1-d array with one label per sample (any hashable, sortable kind)."""
+    array = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise DataError(f"y must be 1-d (one label per sample), not shape {array.shape}")
+    if array.shape[0] != n_samples:
+        raise DataError(f"X has {n_samples} rows but y has {array.shape[0]} labels")
+    if array.dtype.kind == "f":
+        _check_finite(array, "y")
+    elif array.dtype.kind == "O" and any(v is None for v in array):
+        raise DataError("y has missing labels")
+    return array
+
+
+def _check_finite(array: np.ndarray, what: str) -> None:
+    bad = ~np.isfinite(array)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        place = f"row {where[0]}" + (f", column {where[1]}" if array.ndim == 2 else "")
+        raise DataError(
+            f"{what} has {int(bad.sum())} missing or infinite value(s) (first at {place})"
+        )
+
+
+def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Coefficient of determination ``1 - SS_res / SS_tot``.
+
+    >>> r2_score(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))
+    1.0
+    """
+    residual = float(np.sum((y_true - y_pred) ** 2))
+    total = float(np.sum((y_true - np.mean(y_true)) ** 2))
+    if total == 0.0:
+        return 1.0 if residual == 0.0 else 0.0
+    return 1.0 - residual / total
+
+
+class RegressorMixin:
+    """``score`` is R^2."""
+
+    _estimator_type = "regressor"
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """R^2 of the predictions on ``X`` against ``y`` (1 is perfect, 0 is the mean's score)."""
+        prediction = np.asarray(self.predict(X), dtype=float)  # type: ignore[attr-defined]
+        truth = as_target(y, prediction.shape[0])
+        if sample_weight is not None:
+            w = np.asarray(sample_weight, dtype=float)
+            mean = np.average(truth, weights=w)
+            residual = float(np.sum(w * (truth - prediction) ** 2))
+            total = float(np.sum(w * (truth - mean) ** 2))
+            return 1.0 - residual / total if total else float(residual == 0.0)
+        return r2_score(truth, prediction)
+
+
+class ClassifierMixin:
+    """``score`` is accuracy."""
+
+    _estimator_type = "classifier"
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """The fraction of samples of ``X`` whose predicted class is their label in ``y``."""
+        prediction = np.asarray(self.predict(X))  # type: ignore[attr-defined]
+        truth = as_labels(y, prediction.shape[0])
+        hits = (prediction == truth).astype(float)
+        if sample_weight is not None:
+            return float(np.average(hits, weights=np.asarray(sample_weight, dtype=float)))
+        return float(hits.mean())
+
+
+__all__ = [
+    "BaseModel",
+    "ClassifierMixin",
+    "RegressorMixin",
+    "as_labels",
+    "as_matrix",
+    "as_target",
+    "r2_score",
+]

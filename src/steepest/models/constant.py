@@ -1,0 +1,187 @@
+"""The constant model: one number theta that predicts every observation.
+
+Which number depends on the loss: the mean minimizes the mean squared
+error, the median the mean absolute error, and Huber's loss something in
+between that resists outliers.  ``solver="exact"`` computes the minimizer
+directly; a descent solver finds it step by step from ``theta0``, as in the
+lessons.
+
+>>> import steepest as st
+>>> tips = st.datasets.load("tips")
+>>> percent = 100 * tips["tip"] / tips["total_bill"]
+>>> [round(st.models.ConstantModel(loss=loss).fit(None, percent).theta_, 2)
+...  for loss in ("mse", "mae", "huber")]
+[16.08, 15.48, 15.5]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from steepest.errors import DataError
+from steepest.models._descent import Problem, Settings, descend, point_loss
+from steepest.models.base import BaseModel, RegressorMixin, as_target
+from steepest.models.linear import _epochs, _frame, _store_run
+
+
+def huber_location(y: np.ndarray, delta: float) -> float:
+    """The exact minimizer of ``sum(huber_delta(y_i - theta))`` over theta.
+
+    The derivative ``-sum(clip(y_i - theta, -delta, delta))`` is a
+    non-increasing, piecewise-linear function of theta with corners at
+    ``y_i +- delta``: a binary search over the corners finds the piece where
+    it crosses zero, and on that piece the root is found exactly.
+
+    >>> huber_location(np.array([12, 13, 15, 16, 17.0]), 1.0)
+    15.0
+    >>> huber_location(np.array([0.0, 0.0, 100.0]), 1.0)
+    0.5
+    >>> huber_location(np.array([0.0, 10.0]), 1.0)  # flat between 1 and 9
+    5.0
+    """
+    y = np.asarray(y, dtype=float)
+
+    def pull(theta: float) -> float:  # minus the derivative: positive left of the minimum
+        return float(np.sum(np.clip(y - theta, -delta, delta)))
+
+    corners = np.unique(np.concatenate([y - delta, y + delta]))
+    lo, hi = 0, corners.size - 1  # pull(corners[lo]) >= 0 >= pull(corners[hi])
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if pull(corners[mid]) >= 0:
+            lo = mid
+        else:
+            hi = mid
+    left, right = float(corners[lo]), float(corners[hi])
+    f_left, f_right = pull(left), pull(right)
+    if f_left > 0.0:
+        return left + f_left * (right - left) / (f_left - f_right)
+    # The derivative is zero on a whole interval [a, left]: every point of it minimizes;
+    # take the middle (as the median does for an even number of values).
+    first, last = 0, lo  # pull(corners[first]) > 0 == pull(corners[last])
+    while last - first > 1:
+        mid = (first + last) // 2
+        if pull(corners[mid]) > 0:
+            first = mid
+        else:
+            last = mid
+    return 0.5 * (float(corners[last]) + left)
+
+
+class ConstantModel(RegressorMixin, BaseModel):
+    """Predict one number, ``theta_``, chosen to minimize the loss on the training targets.
+
+    Parameters
+    ----------
+    loss : "mse" (theta = mean), "mae" (median), "huber" (Huber's location)
+    delta : Huber's threshold
+    solver : "exact", or a descent solver ("gd", "sgd", "minibatch", an
+        optimizer name or object) that works on the raw targets from
+        ``theta0``; ``lr``, ``epochs``/``max_iter``, ``batch_size``, ``tol``
+        and ``seed`` as for :class:`~steepest.models.LinearRegression`.
+
+    ``fit(X, y)`` uses ``X`` only for its number of rows; ``fit(None, y)``
+    and ``fit(y)`` work too.
+
+    The lesson's descent from 0 with rate 0.2, stopping when a step moves
+    theta less than 0.001:
+
+    >>> import numpy as np, steepest as st
+    >>> y = np.array([12.1, 12.8, 14.9, 16.3, 17.2])
+    >>> model = st.models.ConstantModel(solver="gd", lr=0.2, tol=0.001).fit(None, y)
+    >>> model.theta_, model.n_iter_
+    (14.658511131035242, 18)
+    >>> model.history_["theta"].round(2).tolist()[:3]
+    [0.0, 5.86, 9.38]
+    """
+
+    def __init__(
+        self,
+        *,
+        loss: Any = "mse",
+        delta: float = 1.0,
+        solver: Any = "exact",
+        lr: Any = None,
+        epochs: int | None = None,
+        max_iter: int | None = None,
+        batch_size: int | None = None,
+        tol: float | None = None,
+        seed: Any = None,
+        theta0: float = 0.0,
+    ) -> None:
+        self.loss = loss
+        self.delta = delta
+        self.solver = solver
+        self.lr = lr
+        self.epochs = epochs
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.tol = tol
+        self.seed = seed
+        self.theta0 = theta0
+
+    def fit(self, X: Any, y: Any = None) -> ConstantModel:
+        """Choose ``theta_`` from the targets ``y``; returns the model."""
+        if y is None:
+            X, y = None, X
+        n = len(X) if X is not None else len(np.atleast_1d(np.asarray(y, dtype=object)))
+        target = as_target(y, n)
+        self.n_features_in_ = 0 if X is None or np.ndim(X) < 2 else int(np.shape(X)[1])
+        loss_name = self._loss_name()
+        if isinstance(self.solver, str) and self.solver.strip().lower() == "exact":
+            self.theta_ = self._exact(target, loss_name)
+            self.n_iter_ = 0
+            self.converged_ = True
+            value = point_loss(loss_name, self.delta).value(target, np.full(n, self.theta_))
+            self.history_ = _frame([{"iteration": 0, "loss": value, "theta": self.theta_}])
+        else:
+            problem = Problem(np.ones((n, 1)), target, point_loss(self.loss, self.delta))
+            settings = Settings(self.solver, self.lr, _epochs(self), self.batch_size, self.tol,
+                                self.seed)
+            run = descend(problem, np.array([float(self.theta0)]), settings,
+                          report=lambda theta: {"theta": float(theta[0])},
+                          default_tol=1e-10)
+            self.theta_ = float(run.theta[0])
+            _store_run(self, run)
+        self.intercept_ = self.theta_
+        self.coef_ = np.zeros(self.n_features_in_)
+        return self
+
+    def _loss_name(self) -> str:
+        from steepest import losses
+
+        loss = self.loss
+        if isinstance(loss, losses.huber):
+            return "huber"
+        if loss is losses.mse or loss is losses.mae:
+            return loss.name
+        if isinstance(loss, str) and loss.strip().lower() in ("mse", "mae", "huber"):
+            return loss.strip().lower()
+        if isinstance(self.solver, str) and self.solver.strip().lower() == "exact":
+            raise DataError(
+                f"the exact constant model knows loss 'mse', 'mae' and 'huber', not {loss!r}; "
+                "use a descent solver such as 'gd' for another loss"
+            )
+        return "custom"
+
+    def _exact(self, y: np.ndarray, loss_name: str) -> float:
+        if loss_name == "mse":
+            return float(np.mean(y))
+        if loss_name == "mae":
+            return float(np.median(y))
+        from steepest import losses
+
+        delta = self.loss.delta if isinstance(self.loss, losses.huber) else self.delta
+        if not delta > 0:
+            raise DataError(f"huber's delta must be positive, not {delta!r}")
+        return huber_location(y, float(delta))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``theta_`` for every row of ``X``."""
+        self._check_fitted("theta_")
+        return np.full(len(X), self.theta_)
+
+
+__all__ = ["ConstantModel", "huber_location"]

@@ -1,0 +1,179 @@
+"""Activations and losses for networks, written with NumPy on tensors.
+
+Each function works on plain arrays and on :class:`~steepest.Tensor`
+values alike, and differentiates through the engine unchanged.  They are
+written to stay finite where the textbook formula overflows: ``softplus``
+is ``logaddexp(0, x)`` rather than ``log(1 + exp(x))``, ``sigmoid`` goes
+through ``tanh``, and cross-entropy shifts the logits by their maximum
+before exponentiating.
+
+>>> import numpy as np
+>>> float(softplus(np.array(1000.0))), round(float(softplus(np.array(-1.43))), 4)
+(1000.0, 0.2134)
+>>> float(sigmoid(np.array(-800.0)))
+0.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from steepest.autodiff import Tensor
+from steepest.errors import DataError
+
+
+def _data(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def softplus(x: Any) -> Any:
+    """``ln(1 + e^x)``, computed as ``logaddexp(0, x)`` so large inputs do not overflow.
+
+    Its derivative is the sigmoid.
+
+    >>> import numpy as np, steepest as st
+    >>> round(float(softplus(np.array(0.57))), 4)
+    1.0205
+    >>> float(st.grad(lambda v: softplus(v))(0.0))
+    0.5
+    """
+    return np.logaddexp(0.0, x)
+
+
+def relu(x: Any) -> Any:
+    """``max(x, 0)``; its derivative is taken as 0 at 0.
+
+    >>> relu(np.array([-2.0, 0.0, 3.0]))
+    array([0., 0., 3.])
+    """
+    return np.maximum(x, 0.0)
+
+
+def sigmoid(x: Any) -> Any:
+    """The logistic function ``1 / (1 + e^-x)``, computed as ``(1 + tanh(x/2)) / 2``.
+
+    >>> sigmoid(np.array([0.0, 2.0])).round(6)
+    array([0.5     , 0.880797])
+    """
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)
+
+
+def tanh(x: Any) -> Any:
+    """The hyperbolic tangent.
+
+    >>> float(tanh(np.array(0.0)))
+    0.0
+    """
+    return np.tanh(x)
+
+
+def identity(x: Any) -> Any:
+    """``x`` itself (the output layer of a regression network).
+
+    >>> identity(3.0)
+    3.0
+    """
+    return x
+
+
+ACTIVATIONS = {
+    "softplus": softplus,
+    "relu": relu,
+    "sigmoid": sigmoid,
+    "logistic": sigmoid,
+    "tanh": tanh,
+    "identity": identity,
+    "linear": identity,
+}
+
+
+def one_hot(labels: Any, classes: int, dtype: Any = np.float64) -> np.ndarray:
+    """Rows of zeros with a 1 in each label's column.
+
+    >>> one_hot(np.array([0, 2]), 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.]])
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise DataError(f"labels must be a 1-d array of integers 0..{classes - 1}")
+    encoded = np.zeros((labels.size, classes), dtype=dtype)
+    encoded[np.arange(labels.size), labels.astype(np.intp)] = 1.0
+    return encoded
+
+
+def log_softmax(logits: Any) -> Any:
+    """``logits - logsumexp(logits)`` along the last axis, shifted by the row maximum.
+
+    The shift is a constant as far as the derivative goes: log-softmax does
+    not change when the same number is added to every logit of a row.
+
+    >>> log_softmax(np.array([[1000.0, 1000.0]])).round(6)
+    array([[-0.693147, -0.693147]])
+    """
+    shift = np.max(_data(logits), axis=-1, keepdims=True)
+    shifted = logits - shift
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def softmax(logits: Any) -> Any:
+    """Class probabilities from logits: ``exp(log_softmax(logits))``; rows sum to 1.
+
+    >>> softmax(np.array([[0.0, np.log(3.0)]])).round(6)
+    array([[0.25, 0.75]])
+    """
+    return np.exp(log_softmax(logits))
+
+
+def softmax_cross_entropy(logits: Any, labels: Any) -> Any:
+    """Mean cross-entropy of integer ``labels`` under ``softmax(logits)``, fused and stable.
+
+    ``mean(logsumexp(z) - z[label])`` with the row maximum subtracted first,
+    so huge logits give finite losses; the gradient with respect to the
+    logits is ``(softmax(z) - one_hot(labels)) / n``.
+
+    >>> import numpy as np, steepest as st
+    >>> z = np.array([[2.0, 0.5, -1.0], [1000.0, 0.0, 0.0]])
+    >>> round(float(softmax_cross_entropy(z, np.array([0, 1]))), 6)
+    500.120138
+    >>> g = st.grad(lambda z: softmax_cross_entropy(z, np.array([0, 1])))(z)
+    >>> bool(np.allclose(g, (softmax(z) - one_hot(np.array([0, 1]), 3)) / 2))
+    True
+    """
+    z_data = _data(logits)
+    if z_data.ndim != 2:
+        raise DataError(f"logits must be a 2-d array (samples, classes), not shape {z_data.shape}")
+    target = one_hot(labels, z_data.shape[1], dtype=z_data.dtype)
+    shifted = logits - np.max(z_data, axis=1, keepdims=True)
+    log_norm = np.log(np.sum(np.exp(shifted), axis=1))
+    return np.mean(log_norm - np.sum(target * shifted, axis=1))
+
+
+def binary_cross_entropy_with_logits(logits: Any, labels: Any) -> Any:
+    """Mean log-loss of 0/1 ``labels`` under ``sigmoid(logits)``, without forming probabilities.
+
+    ``mean(logaddexp(0, z) - y z)``: the same number as ``log_loss(y, sigmoid(z))``
+    but finite for any ``z``; its gradient in ``z`` is ``(sigmoid(z) - y) / n``.
+
+    >>> round(float(binary_cross_entropy_with_logits(np.array([2.0, -1.0]), np.array([1, 0]))), 6)
+    0.220007
+    """
+    labels = np.asarray(labels, dtype=_data(logits).dtype)
+    return np.mean(np.logaddexp(0.0, logits) - labels * logits)
+
+
+__all__ = [
+    "ACTIVATIONS",
+    "binary_cross_entropy_with_logits",
+    "identity",
+    "log_softmax",
+    "one_hot",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "softmax_cross_entropy",
+    "softplus",
+    "tanh",
+]

@@ -1,0 +1,637 @@
+"""The playground's computations: checked request in, JSON-ready answer out.
+
+Each task takes the plain dict made by :mod:`steepest.web.requests` and
+returns plain Python values (lists, floats, strings) in which every
+non-finite number is ``None``, so that a diverged run is still valid JSON.
+The tasks run in worker processes (:mod:`steepest.web.worker`) under a
+deadline; they are ordinary functions and can be called directly too.
+
+>>> out = minimize_task({"function": "x^2 - 4x + 4", "x0": [0.0], "lr": 0.4,
+...                      "method": "gd", "max_iter": 5, "tol": 1e-6})
+>>> [round(p[0], 5) for p in out["path"]]
+[0.0, 1.6, 1.92, 1.984, 1.9968, 1.99936]
+>>> out["status"]
+'max_iter'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from steepest.errors import SteepestError
+from steepest.symbolic import Function, critical_points, derive, latex_form, text_form
+from steepest.web.requests import BadRequest
+
+# Soft limit on one run of the optimizer: it stops itself ("stopped") and returns its path.
+RUN_SECONDS = 3.0
+
+# Okabe-Ito colours, distinguishable with every common form of colour blindness.
+OKABE_ITO = ("#D55E00", "#0072B2", "#009E73", "#E69F00", "#56B4E9", "#CC79A7", "#F0E442")
+
+PRESETS: tuple[dict[str, Any], ...] = (
+    {
+        "name": "bowl",
+        "label": "Bowl",
+        "function": "x^2 + y^2",
+        "x0": [1.5, -1.0],
+        "lr": 0.1,
+        "method": "gd",
+        "max_iter": 1000,
+        "xlim": [-2.0, 2.0],
+        "ylim": [-2.0, 2.0],
+        "note": "Convex: every start slides to the one minimum at (0, 0).",
+    },
+    {
+        "name": "sauna",
+        "label": "Sauna",
+        "function": "85 - x^2 (x-6) y^2 (y-6)/90",
+        "x0": [0.5, 0.6],
+        "lr": 0.05,
+        "method": "gd",
+        "max_iter": 1000,
+        "xlim": [0.0, 6.0],
+        "ylim": [0.0, 6.0],
+        "note": "The coldest point of the sauna is (4, 4), where T = 73.62.",
+    },
+    {
+        "name": "rosenbrock",
+        "label": "Rosenbrock",
+        "function": "(1 - x)^2 + 100 (y - x^2)^2",
+        "x0": [-1.5, 2.0],
+        "lr": 0.001,
+        "method": "momentum",
+        "max_iter": 5000,
+        "xlim": [-2.0, 2.0],
+        "ylim": [-1.0, 3.0],
+        "note": "A curved narrow valley: plain gradient descent crawls along its floor.",
+    },
+    {
+        "name": "himmelblau",
+        "label": "Himmelblau",
+        "function": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        "x0": [0.0, 0.0],
+        "lr": 0.01,
+        "method": "gd",
+        "max_iter": 1000,
+        "xlim": [-5.0, 5.0],
+        "ylim": [-5.0, 5.0],
+        "note": "Four minima of equal height: the start decides which one a run reaches.",
+    },
+    {
+        "name": "camel",
+        "label": "Six-hump camel",
+        "function": "(4 - 2.1 x^2 + x^4/3) x^2 + x y + (-4 + 4 y^2) y^2",
+        "x0": [-1.5, 0.8],
+        "lr": 0.01,
+        "method": "gd",
+        "max_iter": 1000,
+        "xlim": [-2.0, 2.0],
+        "ylim": [-1.2, 1.2],
+        "note": "Six local minima; the two global ones are near (0.09, -0.71) and (-0.09, 0.71).",
+    },
+    {
+        "name": "quartic",
+        "label": "1-D quartic with a trap",
+        "function": "x^4 - 3x^2 + x",
+        "x0": [2.0],
+        "lr": 0.01,
+        "method": "gd",
+        "max_iter": 1000,
+        "xlim": [-2.2, 2.2],
+        "ylim": None,
+        "note": "From x = 2 descent settles in the local minimum near 1.13, not the global one "
+        "near -1.30.",
+    },
+)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+def finite_or_none(values: Any) -> Any:
+    """Nested lists of floats with every inf/nan replaced by ``None`` (valid JSON).
+
+    >>> finite_or_none(np.array([1.0, np.inf, np.nan]))
+    [1.0, None, None]
+    >>> finite_or_none(float("-inf")) is None
+    True
+    """
+    array = np.asarray(values, dtype=float)
+    if array.ndim == 0:
+        number = float(array)
+        return number if math.isfinite(number) else None
+    return np.where(np.isfinite(array), array, None).tolist()
+
+
+@lru_cache(maxsize=64)
+def _compiled(text: str) -> Function:
+    return Function(text)
+
+
+def load_function(text: str, *, field: str = "function") -> Function:
+    """The expression as a :class:`steepest.Function`, or a :class:`BadRequest` saying why not.
+
+    >>> load_function("x^2 + y^2").variables
+    ('x', 'y')
+    >>> load_function("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    steepest.web.requests.BadRequest: could not read the function: names cannot start with '_' ...
+    """
+    try:
+        return _compiled(text)
+    except SteepestError as exc:
+        raise BadRequest(
+            f"could not read the {field}: {_sentence(exc)}",
+            field=field,
+            column=getattr(exc, "column", None),
+        ) from None
+    except RecursionError:
+        raise BadRequest(f"the {field} is nested too deeply to read", field=field) from None
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _plot_dimension(f: Function, allowed: tuple[int, ...]) -> int:
+    n = len(f.variables)
+    if n == 0:
+        raise BadRequest(
+            "the function has no variables; write it in x (and y), such as x^2 + y^2",
+            field="function",
+        )
+    if n not in allowed:
+        names = ", ".join(f.variables)
+        wanted = " or ".join(str(a) for a in allowed)
+        raise BadRequest(
+            f"this needs a function of {wanted} variable{'s' * (allowed != (1,))}, but it has "
+            f"{n} ({names})",
+            field="function",
+        )
+    return n
+
+
+# --------------------------------------------------------------------------------------------
+# tasks
+# --------------------------------------------------------------------------------------------
+
+
+def presets_task(request: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The preset functions with their start, rate, method and plotting window.
+
+    >>> [p["name"] for p in presets_task()["presets"]][:3]
+    ['bowl', 'sauna', 'rosenbrock']
+    """
+    return {"presets": [dict(p) for p in PRESETS], "colors": list(OKABE_ITO)}
+
+
+def inspect_task(request: dict[str, Any]) -> dict[str, Any]:
+    """Variables, the expression as read (text and LaTeX) and its symbolic gradient.
+
+    >>> info = inspect_task({"function": "3x^2 y^3"})
+    >>> info["variables"], info["gradient"]
+    (['x', 'y'], ['6*x*y^3', '9*x^2*y^2'])
+    """
+    f = load_function(request["function"])
+    _plot_dimension(f, tuple(range(1, 11)))
+    return {
+        "function": request["function"],
+        "variables": list(f.variables),
+        "dimension": len(f.variables),
+        "text": text_form(f.expr),
+        "latex": latex_form(f.expr),
+        "gradient": [text_form(g) for g in f.gradient_expr],
+        "gradient_latex": [latex_form(g) for g in f.gradient_expr],
+    }
+
+
+def minimize_task(request: dict[str, Any], *, max_time: float = RUN_SECONDS) -> dict[str, Any]:
+    """Run :func:`steepest.minimize` and return every iterate, loss and gradient.
+
+    The sauna from (0.5, 0.6) with rate 0.05, as in the lessons:
+
+    >>> out = minimize_task({"function": "85 - x^2 (x-6) y^2 (y-6)/90", "x0": [0.5, 0.6],
+    ...                      "lr": 0.05, "method": "gd", "max_iter": 2, "tol": 1e-6})
+    >>> [[round(v, 6) for v in p] for p in out["path"]]
+    [[0.5, 0.6], [0.50567, 0.604675], [0.51148, 0.609482]]
+    >>> [round(v, 4) for v in out["grads"][0]]
+    [-0.1134, -0.0935]
+    """
+    from steepest.optim import minimize
+
+    f = load_function(request["function"])
+    n = _plot_dimension(f, tuple(range(1, 11)))
+    x0 = request["x0"]
+    if len(x0) != n:
+        names = ", ".join(f.variables)
+        raise BadRequest(
+            f"the function has {n} variable{'s' * (n != 1)} ({names}) but the start point has "
+            f"{len(x0)} value{'s' * (len(x0) != 1)}",
+            field="x0",
+        )
+    max_iter = int(request["max_iter"])
+    try:
+        result = minimize(
+            f,
+            np.array(x0, dtype=float),
+            method=request["method"],
+            lr=request["lr"],
+            max_iter=max_iter,
+            tol=request["tol"] if request["tol"] > 0 else None,
+            max_time=max_time,
+            history_limit=max_iter + 1,
+        )
+    except SteepestError as exc:
+        raise BadRequest(f"the run could not start: {_sentence(exc)}") from None
+    history = result.history
+    assert history is not None  # recorded by default
+    path = np.asarray(history.x, dtype=float).reshape(-1, n)
+    grads = np.asarray(history.grad, dtype=float).reshape(-1, n)
+    return {
+        "function": request["function"],
+        "variables": list(f.variables),
+        "method": request["method"],
+        "lr": request["lr"],
+        "path": finite_or_none(path),
+        "losses": finite_or_none(history.loss),
+        "grads": finite_or_none(grads),
+        "status": result.status,
+        "message": result.message,
+        "x": finite_or_none(path[-1]),
+        "fun": finite_or_none(result.fun),
+        "nit": int(result.nit),
+    }
+
+
+def derive_task(request: dict[str, Any]) -> dict[str, Any]:
+    """The derivative with its rule-by-rule steps (a tree of rule applications).
+
+    >>> out = derive_task({"expression": "sin(3x)", "wrt": "x"})
+    >>> out["result"], out["steps"]["rule"], out["steps"]["substeps"][0]["rule"]
+    ('3*cos(3*x)', 'chain', 'trig')
+    """
+    load_function(request["expression"], field="expression")
+    try:
+        derivation = derive(request["expression"], wrt=request["wrt"])
+    except SteepestError as exc:
+        raise BadRequest(
+            f"could not differentiate: {_sentence(exc)}", field="expression"
+        ) from None
+    described = derivation.to_dict()
+    return {
+        "expression": described["expr"],
+        "wrt": described["wrt"],
+        "partial": described["partial"],
+        "held_constant": described["held_constant"],
+        "result": described["result"],
+        "result_latex": described["result_latex"],
+        "latex": described["latex"],
+        "text": described["text"],
+        "rules": described["rules"],
+        "steps": described["steps"],
+    }
+
+
+def surface_task(request: dict[str, Any]) -> dict[str, Any]:
+    """``f`` on an n x n grid: ``z[i][j] = f(x[j], y[i])`` (the layout Plotly expects).
+
+    >>> out = surface_task({"function": "x^2 + y^2", "xlim": [-1, 1], "ylim": [0, 2], "n": 3})
+    >>> out["x"], out["y"], out["z"]
+    ([-1.0, 0.0, 1.0], [0.0, 1.0, 2.0], [[1.0, 0.0, 1.0], [2.0, 1.0, 2.0], [5.0, 4.0, 5.0]])
+    """
+    f = load_function(request["function"])
+    _plot_dimension(f, (2,))
+    n = int(request["n"])
+    xs = np.linspace(*request["xlim"], n)
+    ys = np.linspace(*request["ylim"], n)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    z = np.real_if_close(np.asarray(f(grid_x, grid_y)))
+    if np.iscomplexobj(z):
+        z = np.where(np.abs(z.imag) > 1e-12, np.nan, z.real)
+    return {
+        "variables": list(f.variables),
+        "x": xs.tolist(),
+        "y": ys.tolist(),
+        "z": finite_or_none(z),
+    }
+
+
+def curve_task(request: dict[str, Any]) -> dict[str, Any]:
+    """``f`` of one variable at n points of ``xlim``.
+
+    >>> curve_task({"function": "x^4 - 3x^2 + x", "xlim": [-1, 1], "n": 3})["y"]
+    [-1.0, 0.0, -1.0]
+    """
+    f = load_function(request["function"])
+    _plot_dimension(f, (1,))
+    xs = np.linspace(*request["xlim"], int(request["n"]))
+    ys = np.asarray(f(xs))
+    if np.iscomplexobj(ys):
+        ys = np.where(np.abs(ys.imag) > 1e-12, np.nan, ys.real)
+    return {"variables": list(f.variables), "x": xs.tolist(), "y": finite_or_none(ys)}
+
+
+def critical_symbolic_task(request: dict[str, Any]) -> dict[str, Any]:
+    """Critical points solved exactly by :func:`steepest.symbolic.critical_points`.
+
+    Isolated points carry every coordinate; a non-isolated family (the line
+    x = 0 of the sauna) carries its fixed coordinates and names the ``free``
+    ones.  Can take long on hard systems: run it under a deadline.
+
+    >>> out = critical_symbolic_task({"function": "x^2 - 4x + 4"})
+    >>> out["points"], out["source"]
+    ([{'kind': 'minimum', 'point': [2.0], 'value': 0.0, 'free': []}], 'symbolic')
+    """
+    f = load_function(request["function"])
+    _plot_dimension(f, tuple(range(1, 11)))
+    try:
+        found = critical_points(f.expr)
+    except SteepestError as exc:
+        raise BadRequest(f"could not solve for the critical points: {_sentence(exc)}") from None
+    points: list[dict[str, Any]] = []
+    for entry in found:
+        coordinates: list[float | None] = []
+        for name in f.variables:
+            if name in entry.point:
+                value = _real_number(entry.point[name])
+                if value is None:
+                    break
+                coordinates.append(value)
+            else:
+                coordinates.append(None)
+        else:
+            free = [name for name in f.variables if name not in entry.point]
+            value = None if free else _real_number(entry.value)
+            points.append(
+                {"kind": entry.kind, "point": coordinates, "value": value, "free": free}
+            )
+    return {"points": points, "source": "symbolic"}
+
+
+def _real_number(value: Any) -> float | None:
+    try:
+        number = complex(value)
+    except (TypeError, ValueError):
+        return None
+    if abs(number.imag) > 1e-12 * max(1.0, abs(number.real)) or not math.isfinite(number.real):
+        return None
+    return float(number.real)
+
+
+def critical_numeric_task(request: dict[str, Any], *, starts: int = 15) -> dict[str, Any]:
+    """Critical points inside the window found by Newton's method on the gradient.
+
+    Newton's iteration ``z <- z - H(z)^+ grad f(z)`` (pseudo-inverse, so a
+    singular Hessian does not stop it) starts from a grid of points covering
+    the window; the points where the gradient vanishes are kept, merged, and
+    classified by the eigenvalues of the exact Hessian.  Degenerate points
+    (a zero eigenvalue) are left out: this search cannot tell what they are.
+
+    >>> out = critical_numeric_task({"function": "x^4 - 3x^2 + x", "xlim": [-2, 2],
+    ...                              "ylim": None})
+    >>> [(p["kind"], round(p["point"][0], 4)) for p in out["points"]]
+    [('minimum', -1.3008), ('maximum', 0.1699), ('minimum', 1.1309)]
+    """
+    f = load_function(request["function"])
+    n = _plot_dimension(f, (1, 2))
+    limits = [request["xlim"]] + ([request["ylim"]] if n == 2 else [])
+    if n == 2 and request["ylim"] is None:
+        raise BadRequest("ylim is required for a function of two variables", field="ylim")
+    lows = np.array([low for low, _ in limits])
+    highs = np.array([high for _, high in limits])
+    width = highs - lows
+    axes = [np.linspace(low, high, starts if n == 2 else 8 * starts) for low, high in limits]
+    z = np.stack([axis.reshape(-1) for axis in np.meshgrid(*axes, indexing="ij")])
+    with np.errstate(all="ignore"):
+        for _ in range(60):
+            g = np.asarray(f.grad(*z), dtype=float).reshape(n, -1)
+            h = np.asarray(f.hessian(*z), dtype=float).reshape(n, n, -1)
+            step = np.einsum("kij,jk->ik", np.linalg.pinv(np.moveaxis(h, 2, 0)), g)
+            # Keep each Newton step within half a window: far jumps leave the picture anyway.
+            scale = np.max(np.abs(step) / (0.5 * width[:, None]), axis=0)
+            step = step / np.maximum(scale, 1.0)
+            z = z - step
+            z = np.where(np.isfinite(z), z, np.nan)
+        g = np.asarray(f.grad(*z), dtype=float).reshape(n, -1)
+        values = np.asarray(f(*z), dtype=float).reshape(-1)
+    gnorm = np.sqrt(np.sum(g * g, axis=0))
+    inside = np.all((z >= lows[:, None] - 1e-9 * width[:, None])
+                    & (z <= highs[:, None] + 1e-9 * width[:, None]), axis=0)  # fmt: skip
+    keep = inside & np.isfinite(gnorm) & (gnorm <= 1e-8 * (1.0 + np.abs(values)))
+    found: list[np.ndarray] = []
+    for column in np.flatnonzero(keep):
+        point = z[:, column]
+        if all(np.max(np.abs(point - other) / width) > 1e-5 for other in found):
+            found.append(point)
+    points: list[dict[str, Any]] = []
+    for point in sorted(found, key=lambda p: tuple(p)):
+        hessian = np.asarray(f.hessian(*point), dtype=float).reshape(n, n)
+        eigenvalues = np.linalg.eigvalsh(0.5 * (hessian + hessian.T))
+        tolerance = 1e-8 * max(1.0, float(np.max(np.abs(eigenvalues))))
+        if np.all(eigenvalues > tolerance):
+            kind = "minimum"
+        elif np.all(eigenvalues < -tolerance):
+            kind = "maximum"
+        elif np.any(eigenvalues > tolerance) and np.any(eigenvalues < -tolerance):
+            kind = "saddle"
+        else:
+            continue
+        points.append(
+            {"kind": kind, "point": point.tolist(), "value": float(f(*point)), "free": []}
+        )
+    return {"points": points, "source": "numeric"}
+
+
+# --------------------------------------------------------------------------------------------
+# data mode: full batch vs SGD vs mini-batch on a straight-line fit
+# --------------------------------------------------------------------------------------------
+
+DATA_COLUMNS = {
+    "tips": ("total_bill", "tip"),
+    "advertising": ("TV", "sales"),
+}
+
+
+def line_loss(theta: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> float:
+    """Mean squared error of the line ``theta[0] + theta[1] * x`` on one batch ``(x, y)``.
+
+    >>> line_loss(np.array([1.0, 2.0]), (np.array([0.0, 1.0]), np.array([1.0, 4.0])))
+    0.5
+    """
+    x, y = batch
+    residual = theta[0] + theta[1] * x - y
+    return float(np.mean(residual * residual))
+
+
+def line_loss_grad(theta: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The exact gradient of :func:`line_loss`: ``2 mean(r)`` and ``2 mean(r x)``.
+
+    >>> line_loss_grad(np.array([1.0, 2.0]), (np.array([0.0, 1.0]), np.array([1.0, 4.0])))
+    array([-1., -1.])
+    """
+    x, y = batch
+    residual = theta[0] + theta[1] * x - y
+    return np.array([2.0 * np.mean(residual), 2.0 * np.mean(residual * x)])
+
+
+def data_descent_task(request: dict[str, Any], *, max_time: float = RUN_SECONDS) -> dict[str, Any]:
+    """Fit ``y = b + m x`` three ways from the same start: full batch, SGD, mini-batch.
+
+    The feature is standardized (``z = (x - mean) / std``), so the loss
+    surface over (intercept, slope in z) is round and one learning rate
+    suits all three runs; the fitted lines are reported in the data's units
+    next to the least-squares line.
+
+    >>> out = data_descent_task({"dataset": "advertising", "lr": 0.3, "batch_size": 16,
+    ...                          "epochs": 20, "seed": 0})
+    >>> [run["label"] for run in out["runs"]]
+    ['full batch', 'SGD (batch size 1)', 'mini-batch (batch size 16)']
+    >>> full = out["runs"][0]["line"]
+    >>> round(full["intercept"], 4), round(full["slope"], 6)
+    (7.0326, 0.047537)
+    """
+    from steepest.datasets import load
+    from steepest.optim import minimize
+
+    name = request["dataset"]
+    x_name, y_name = DATA_COLUMNS[name]
+    frame = load(name)
+    x = frame[x_name].to_numpy(dtype=float)
+    y = frame[y_name].to_numpy(dtype=float)
+    mean, std = float(x.mean()), float(x.std())
+    z = (x - mean) / std
+    slope_ls, intercept_ls = np.polyfit(x, y, 1)
+    best = np.array([intercept_ls + slope_ls * mean, slope_ls * std])  # in (b, m_z) coordinates
+
+    def in_data_units(theta: np.ndarray) -> dict[str, float | None]:
+        return {
+            "intercept": finite_or_none(theta[0] - theta[1] * mean / std),
+            "slope": finite_or_none(theta[1] / std),
+        }
+
+    rows = len(x)
+    settings = [
+        ("full batch", rows),
+        ("SGD (batch size 1)", 1),
+        (f"mini-batch (batch size {request['batch_size']})", min(request["batch_size"], rows)),
+    ]
+    runs = []
+    for (label, batch_size), colour in zip(settings, OKABE_ITO):
+        result = minimize(
+            line_loss,
+            np.zeros(2),
+            grad=line_loss_grad,
+            data=(z, y),
+            batch_size=batch_size,
+            epochs=request["epochs"],
+            lr=request["lr"],
+            seed=request["seed"],
+            tol=None,
+            max_time=max_time / 3,
+            history_limit=request["epochs"] * rows + 1,
+        )
+        history = result.history
+        assert history is not None
+        path = np.asarray(history.x, dtype=float).reshape(-1, 2)
+        # The loss on all the data at every iterate: comparable between the three runs.
+        with np.errstate(all="ignore"):
+            residuals = path[:, :1] + path[:, 1:] * z[None, :] - y[None, :]
+            full_losses = np.mean(residuals * residuals, axis=1)
+        steps_per_epoch = math.ceil(rows / batch_size)
+        runs.append(
+            {
+                "label": label,
+                "batch_size": batch_size,
+                "color": colour,
+                "path": finite_or_none(path),
+                "losses": finite_or_none(full_losses),
+                "epoch": (np.asarray(history.iteration, dtype=float) / steps_per_epoch).tolist(),
+                "steps": int(result.nit),
+                "status": result.status,
+                "message": result.message,
+                "theta": finite_or_none(path[-1]),
+                "line": in_data_units(path[-1]),
+                "loss": finite_or_none(full_losses[-1]),
+            }
+        )
+    theta_points = np.concatenate(
+        [np.zeros((1, 2)), best[None, :]]
+        + [np.asarray(r["path"], dtype=float).reshape(-1, 2) for r in runs]
+    )
+    finite = theta_points[np.all(np.isfinite(theta_points), axis=1)]
+    low, high = finite.min(axis=0), finite.max(axis=0)
+    pad = np.maximum(0.15 * (high - low), 0.5)
+    low, high = np.maximum(low - pad, best - 50 * (np.abs(best) + 1)), np.minimum(
+        high + pad, best + 50 * (np.abs(best) + 1)
+    )
+    axis_b = np.linspace(low[0], high[0], 60)
+    axis_m = np.linspace(low[1], high[1], 60)
+    grid_b, grid_m = np.meshgrid(axis_b, axis_m)
+    # MSE of every grid line at once: it is quadratic in (b, m), so three sums suffice.
+    grid_loss = (
+        grid_b**2
+        + 2 * grid_b * grid_m * z.mean()
+        + grid_m**2 * np.mean(z * z)
+        - 2 * grid_b * y.mean()
+        - 2 * grid_m * np.mean(z * y)
+        + np.mean(y * y)
+    )
+    return {
+        "dataset": name,
+        "x_name": x_name,
+        "y_name": y_name,
+        "x": x.tolist(),
+        "y": y.tolist(),
+        "mean": mean,
+        "std": std,
+        "runs": runs,
+        "least_squares": {
+            "intercept": float(intercept_ls),
+            "slope": float(slope_ls),
+            "theta": best.tolist(),
+            "loss": line_loss(best, (z, y)),
+        },
+        "grid": {"b": axis_b.tolist(), "m": axis_m.tolist(), "loss": finite_or_none(grid_loss)},
+    }
+
+
+TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "presets": presets_task,
+    "inspect": inspect_task,
+    "minimize": minimize_task,
+    "derive": derive_task,
+    "surface": surface_task,
+    "curve": curve_task,
+    "critical_symbolic": critical_symbolic_task,
+    "critical_numeric": critical_numeric_task,
+    "data_descent": data_descent_task,
+}
+
+
+__all__ = [
+    "OKABE_ITO",
+    "PRESETS",
+    "TASKS",
+    "critical_numeric_task",
+    "critical_symbolic_task",
+    "curve_task",
+    "data_descent_task",
+    "derive_task",
+    "finite_or_none",
+    "inspect_task",
+    "line_loss",
+    "line_loss_grad",
+    "load_function",
+    "minimize_task",
+    "presets_task",
+    "surface_task",
+]

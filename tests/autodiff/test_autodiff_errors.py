@@ -1,0 +1,260 @@
+"""Code that cannot be differentiated: one clear DifferentiationError each.
+
+Every message names the function at fault and what to write instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import steepest as st
+from steepest.errors import DifferentiationError, SteepestError
+
+VECTOR = np.array([0.5, 1.5, 2.5])
+
+
+def message_of(f, *args, transform=st.grad) -> str:
+    with pytest.raises(DifferentiationError) as info:
+        transform(f)(*args)
+    return str(info.value)
+
+
+def test_differentiation_error_is_a_steepest_error():
+    assert issubclass(DifferentiationError, SteepestError)
+    assert issubclass(DifferentiationError, TypeError)
+    assert st.DifferentiationError is DifferentiationError
+
+
+# -- NumPy functions without a derivative rule -------------------------------------
+def test_einsum_names_the_function_and_the_alternative():
+    message = message_of(lambda x: np.einsum("i,i->", x, x), VECTOR)
+    assert message == (
+        "np.einsum has no derivative rule in steepest; use @ (np.matmul), np.sum and broadcasting"
+    )
+
+
+def test_linalg_inv_names_the_function():
+    message = message_of(lambda A: np.sum(np.linalg.inv(A)), np.eye(2) * 2.0)
+    assert message.startswith("np.linalg.inv has no derivative rule in steepest; ")
+    assert "@" in message
+
+
+def test_other_unsupported_functions_get_a_general_hint():
+    message = message_of(lambda x: np.sum(np.sinc(x)), VECTOR)
+    assert message.startswith(
+        "np.sinc has no derivative rule in steepest; write it with supported operations"
+    )
+    message = message_of(lambda x: np.sum(np.add.accumulate(x)), VECTOR)
+    assert message.startswith("np.add.accumulate has no derivative rule in steepest")
+    message = message_of(lambda x: np.sum(np.deg2rad(x)), VECTOR)
+    assert message.startswith("np.deg2rad has no derivative rule in steepest")
+
+
+def test_unsupported_options_are_named():
+    message = message_of(lambda x: np.linalg.norm(x, ord=3), VECTOR)
+    assert message.startswith("np.linalg.norm has no derivative rule in steepest; ord=3")
+    message = message_of(lambda x: np.sum(np.exp(x, where=x > 1)), VECTOR)
+    assert "dtype= and where=" in message
+
+
+def test_np_array_of_a_traced_value():
+    message = message_of(lambda x: np.sum(np.array([x[0], x[1]])), VECTOR)
+    assert message == (
+        "np.array / np.asarray on a traced value would drop its derivative; use the value "
+        "directly, np.stack or np.concatenate to combine values"
+    )
+
+
+# -- math functions ------------------------------------------------------------------
+def test_math_sin_says_np_sin():
+    message = message_of(lambda x: math.sin(x), 1.0)
+    assert message == (
+        "math.sin cannot take a traced value: it turns it into a plain float and the "
+        "derivative is lost; use np.sin instead"
+    )
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "cos"])
+def test_math_friends_name_themselves(name):
+    math_fn = getattr(math, name)
+
+    def f(x):
+        return np.sin(x) + math_fn(x)  # the message is read from the source line
+
+    # The line above says math_fn, not math.<name>: the general message applies.
+    assert message_of(f, 1.0).startswith("math.sin (or float()) cannot follow a traced value")
+
+
+def test_the_math_call_that_failed_is_the_one_named():
+    def f(x):
+        return np.sin(x) * 2 + math.exp(x)
+
+    assert message_of(f, 1.0).startswith("math.exp cannot take a traced value")
+
+    def g(x):
+        return math.sqrt(math.log(x))
+
+    assert message_of(g, 2.0).endswith("use np.log instead")
+
+
+def test_math_function_without_a_numpy_twin():
+    def f(x):
+        return math.erf(x)
+
+    assert message_of(f, 1.0).endswith(
+        "write it with NumPy functions (np.exp, np.log, np.sqrt, ...) instead"
+    )
+
+
+def test_float_of_a_traced_value():
+    message = message_of(lambda x: float(x) * 2, 1.0)
+    assert message.startswith("math.sin (or float()) cannot follow a traced value")
+    assert ".item()" in message
+
+
+# -- in-place writes -------------------------------------------------------------------
+IN_PLACE = (
+    "in-place writes into a traced array (x[i] = ..., out=...) are not differentiable; "
+    "build a new array instead with np.where, np.concatenate or np.stack"
+)
+
+
+def test_item_assignment_into_a_traced_array():
+    def f(x):
+        x[0] = 1.0
+        return np.sum(x)
+
+    assert message_of(f, VECTOR) == IN_PLACE
+
+
+def test_out_argument():
+    def f(x):
+        buffer = np.zeros(3)
+        np.add(x, x, out=buffer)
+        return np.sum(buffer)
+
+    assert message_of(f, VECTOR) == IN_PLACE
+
+    def g(x):
+        return np.sum(np.sum(x, out=np.zeros(())))
+
+    assert message_of(g, VECTOR) == IN_PLACE
+
+
+def test_augmented_assignment_into_a_plain_array():
+    def f(x):
+        total = np.zeros(3)
+        total += x
+        return np.sum(total)
+
+    assert message_of(f, VECTOR) == IN_PLACE
+
+
+def test_augmented_assignment_of_a_traced_name_rebinds_and_works():
+    def f(x):
+        x += 1.0  # a new traced value bound to the name x: nothing is written in place
+        x *= x
+        return np.sum(x)
+
+    np.testing.assert_allclose(st.grad(f)(VECTOR), 2 * (VECTOR + 1.0))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a[i] = traced raises NumPy's ValueError "
+    "('setting an array element with a sequence'), not DifferentiationError",
+)
+def test_writing_a_traced_value_into_a_plain_array():
+    def f(x):
+        buffer = np.zeros(3)
+        buffer[0] = x[0]
+        return np.sum(buffer)
+
+    assert message_of(f, VECTOR) == IN_PLACE
+
+
+# -- outputs and arguments -------------------------------------------------------------
+def test_grad_of_a_vector_output_says_jacobian():
+    message = message_of(lambda x: x**2, VECTOR)
+    assert message == (
+        "grad needs a function with one number as output, but it returned shape (3,); "
+        "use st.jacobian for vector outputs, or reduce the output (np.sum, np.mean)"
+    )
+    assert "st.jacobian" in message_of(lambda x: x**2, VECTOR, transform=st.value_and_grad)
+
+
+def test_grad_of_a_tuple_output():
+    message = message_of(lambda x: (np.sum(x), np.mean(x)), VECTOR)
+    assert message.startswith("the function returned a tuple; return one array")
+
+
+def test_backward_of_a_vector_says_what_to_pass():
+    w = st.Tensor(VECTOR, requires_grad=True)
+    with pytest.raises(DifferentiationError) as info:
+        (w * 2).backward()
+    assert str(info.value) == (
+        "backward() without an argument needs a one-element tensor, not shape (3,); "
+        "pass the output gradient, e.g. out.backward(np.ones(out.shape))"
+    )
+
+
+def test_argnums_out_of_range():
+    with pytest.raises(DifferentiationError) as info:
+        st.grad(lambda a, b: a * b, argnums=2)(1.0, 2.0)
+    assert str(info.value) == (
+        "argnums=2 asks for argument 2, but the function was called with 2 positional argument(s)"
+    )
+
+
+def test_non_numeric_argument():
+    message = message_of(lambda s: np.sum(s), {"a": 1})
+    assert message == (
+        "cannot differentiate with respect to a value of type dict: pass numbers or NumPy arrays"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a str argument reaches astype(float64) and raises "
+    "NumPy's ValueError instead of DifferentiationError",
+)
+def test_string_argument():
+    message = message_of(lambda s: np.sum(s), "text")
+    assert message == (
+        "cannot differentiate with respect to a value of type str: pass numbers or NumPy arrays"
+    )
+
+
+def test_jvp_shape_checks():
+    with pytest.raises(DifferentiationError, match="one tangent per primal"):
+        st.jvp(np.sin, (1.0, 2.0), (1.0,))
+    with pytest.raises(
+        DifferentiationError,
+        match=r"a tangent has shape \(2,\) but its primal "
+        r"has shape \(3,\)",
+    ):
+        st.jvp(np.sin, (VECTOR,), (np.ones(2),))
+
+
+def test_vjp_cotangent_shape_check():
+    _, pullback = st.vjp(np.sin, VECTOR)
+    with pytest.raises(
+        DifferentiationError,
+        match=r"the cotangent has shape \(2,\), but the "
+        r"output has shape \(3,\)",
+    ):
+        pullback(np.ones(2))
+
+
+# -- integers are promoted, not refused -----------------------------------------------
+def test_integer_inputs_are_promoted_to_float64():
+    g = st.grad(lambda x: np.sum(x**3))(np.array([1, 2, 3]))
+    assert g.dtype == np.float64
+    np.testing.assert_array_equal(g, [3.0, 12.0, 27.0])
+    assert st.grad(lambda x: x**3)(2) == 12.0
+    assert st.Tensor([1, 2]).dtype == np.float64
+    assert st.Tensor(np.array([True, False])).dtype == np.float64
+    assert st.hessian(lambda x: x**3)(2) == 12.0
