@@ -50,7 +50,7 @@ def test_central_within_truncation_plus_roundoff(case):
 
 @given(smooth_functions())
 def test_estimates_are_honest(case):
-    f, first, _, _, size, x = case
+    f, first, _, _, _, x = case
     exact = first(x)
     for method in ("forward", "central", "richardson"):
         est = estimate(f, x, method=method)

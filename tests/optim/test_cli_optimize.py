@@ -181,3 +181,26 @@ def test_plot_writes_a_figure(tmp_path):
         == 0
     )
     assert one.exists()
+
+
+def test_progress_bar_only_for_long_runs_on_a_terminal(monkeypatch):
+    from steepest.cli import optimize
+
+    assert optimize._progress_callback(100_000) == (None, None)  # not a terminal under pytest
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+        def write(self, text):
+            return len(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(optimize.sys, "stderr", Terminal())
+    assert optimize._progress_callback(500) == (None, None)  # short runs need no bar
+    callback, progress = optimize._progress_callback(10_000)
+    assert callable(callback)
+    callback(type("Info", (), {"iteration": 50})())
+    assert progress.tasks[0].completed == 50 and progress.tasks[0].total == 10_000

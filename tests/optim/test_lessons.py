@@ -229,6 +229,8 @@ def test_huber_minimize_on_tips(tip_percent):
     huber = st.losses.huber(1)
     auto = st.minimize(huber, 0.0, data=tip_percent, lr=0.2, tol=0.001)
     assert auto.x == pytest.approx(15.506849531471964, abs=1e-12)
+    from_series = st.minimize(course_huber, 0.0, data=series, lr=0.2, tol=0.001)
+    assert from_series.x == pytest.approx(15.506849531471964, abs=1e-12)
 
 
 def quartic(theta, y):

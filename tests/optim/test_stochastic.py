@@ -198,3 +198,5 @@ def test_stochastic_maximize(tip_percent):
 def test_batch_size_needs_data():
     with pytest.raises(st.OptimizationError, match="data="):
         st.minimize(mse, 0.0, batch_size=4)
+    with pytest.raises(st.OptimizationError, match="cannot be split into batches"):
+        st.minimize(mse, 0.0, data={"y": [1.0, 2.0]}, batch_size=1)

@@ -243,3 +243,14 @@ def test_polynomial_with_known_stationary_points(roots: list[int]) -> None:
             assert left > 0 and right > 0
         elif p.kind == "maximum":
             assert left < 0 and right < 0
+
+
+def test_denominators_are_handled() -> None:
+    # f' = 1 - 1/x^2: zeros of the numerator x^2 - 1, never the pole at 0.
+    assert isolated(critical_points("x + 1/x")) == {(-1,): "maximum", (1,): "minimum"}
+
+
+def test_no_second_derivative_is_degenerate_not_a_guess() -> None:
+    [p] = critical_points("|x| + y^2")
+    assert p.kind == "degenerate" and p.point == {"x": 0, "y": 0}
+    assert "not defined" in p.note

@@ -9,6 +9,7 @@
 
 from steepest.autodiff import operators as _operators  # noqa: F401  (installs Tensor methods)
 from steepest.autodiff.core import Tensor, no_grad
+from steepest.autodiff.explain import explain
 from steepest.autodiff.graph import Graph, trace
 from steepest.autodiff.primitives import PRIMITIVES
 from steepest.autodiff.transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
@@ -17,6 +18,7 @@ __all__ = [
     "PRIMITIVES",
     "Graph",
     "Tensor",
+    "explain",
     "grad",
     "hessian",
     "jacobian",

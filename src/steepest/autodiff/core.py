@@ -176,6 +176,8 @@ class Tensor:
         "name",
     )
     __array_priority__ = 1000.0
+    # pandas defers to Tensor in `series - tensor`, so the result is traced.
+    __pandas_priority__ = 5000
 
     def __init__(
         self,
@@ -488,6 +490,10 @@ def strip(value: Any) -> Any:
     return value
 
 
+_PLAIN_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, tuple, slice,
+                          type(None), type(Ellipsis)})
+
+
 def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     """Run ``prim`` on ``args``, recording it on the newest trace among them."""
     top = _top_trace(args) if _grad_enabled[-1] else None
@@ -507,6 +513,8 @@ def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
             if a._trace is None or a._trace.done:
                 raw_args.append(strip(a))
                 continue
+        elif type(a) not in _PLAIN_TYPES and hasattr(a, "__array__"):
+            a = np.asarray(a)  # pandas objects and other array-likes join as arrays
         raw_args.append(a)
     allowed = prim.differentiable_args
     if allowed is not None:

@@ -61,7 +61,17 @@ def _number(text: str, option: str, *, allow_infinity: bool = False) -> sp.Expr:
 def parse_point(
     text: str, variables: Sequence[sp.Symbol], shown: str, option: str = "--at"
 ) -> dict[sp.Symbol, sp.Expr]:
-    """``2,3`` or ``x=2,y=3`` -> {x: 2, y: 3}, with errors that name the option."""
+    """``2,3`` or ``x=2,y=3`` -> {x: 2, y: 3}, with errors that name the option.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> parse_point("y=1/2, x=pi", (x, y), "f")
+    {x: pi, y: 1/2}
+    >>> parse_point("2,3,4", (x, y), "x*y")
+    Traceback (most recent call last):
+    ...
+    steepest.errors.SteepestError: --at has 3 values but x*y has 2 variables (x, y)
+    """
     pieces = _split_top_level(text)
     names = ", ".join(v.name for v in variables) or "none"
     named = ["=" in piece for piece in pieces]
@@ -95,7 +105,12 @@ def parse_point(
 def parse_domain(
     text: str, variables: Sequence[sp.Symbol], shown: str
 ) -> dict[str, tuple[sp.Expr, sp.Expr]]:
-    """``x=0:6,y=0:6`` -> {"x": (0, 6), "y": (0, 6)}."""
+    """``x=0:6,y=0:6`` -> {"x": (0, 6), "y": (0, 6)}.
+
+    >>> import sympy as sp
+    >>> parse_domain("x=0:6, y=-1:inf", sp.symbols("x y"), "f")
+    {'x': (0, 6), 'y': (-1, oo)}
+    """
     names = {v.name for v in variables}
     domain: dict[str, tuple[sp.Expr, sp.Expr]] = {}
     for piece in _split_top_level(text):

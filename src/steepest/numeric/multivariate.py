@@ -103,9 +103,15 @@ class _Probe:
                 ) from exc
             raise
         self.nfev += len(moves)
-        values = np.asarray(results)
+        try:
+            values = np.asarray(results)
+        except ValueError:
+            values = np.asarray(results, dtype=object)
         if values.dtype == object:
-            values = np.array([call_vector(lambda _, r=r: r, np.zeros(1)) for r in results])
+            raise NumericError(
+                "f must return a number or an array of numbers of one shape; got "
+                f"{type(results[0]).__name__} values"
+            )
         values = numeric_values(values, complex_input=complex_step)
         if values.shape[1:] != self.out_shape:
             raise NumericError(

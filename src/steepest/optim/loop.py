@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -21,7 +21,7 @@ from steepest.optim.history import History
 from steepest.optim.objective import Objective, as_start
 from steepest.optim.optimizers import GD, Momentum, Nesterov, Optimizer, make
 from steepest.optim.result import OptimizeResult
-from steepest.optim.schedules import LearningRate, Schedule, as_schedule
+from steepest.optim.schedules import LearningRate, as_schedule
 
 DEFAULT_MAX_ITER = 1000
 DEFAULT_EPOCHS = 100
@@ -112,7 +112,9 @@ def minimize(
     equal-length arrays, or an iterable of batches) with ``batch_size`` 1
     (SGD) or k (mini-batch), ``epochs`` passes (default 100), reshuffled
     every epoch from ``seed``.  With ``data`` and ``batch_size=None`` every
-    step uses all of the data.
+    step uses all of the data.  When the gradient is automatic, a pandas
+    Series given as ``data`` reaches ``f`` as a NumPy array (pandas cannot
+    compute with traced values).
 
     >>> import numpy as np, steepest as st
     >>> res = st.minimize(lambda x: x**2 - 4*x + 4, 0.0, lr=0.4, max_iter=5)
@@ -240,6 +242,9 @@ def _run(f: Any, x0: Any, sign: float, **s: Any) -> OptimizeResult:
     schedule = as_schedule(rule.lr)
     z0, shape = as_start(x0)
     data = s["data"]
+    if s["grad"] is None and _is_series(data) and not isinstance(f, str):
+        # pandas cannot compute with traced values; a Series of data is just its numbers.
+        data = s["data"] = data.to_numpy()
     stochastic = s["batch_size"] is not None or (data is not None and not _in_memory(data))
     # Overflow and nan on the way to divergence are reported in words, not as warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -250,6 +255,10 @@ def _run(f: Any, x0: Any, sign: float, **s: Any) -> OptimizeResult:
             f, grad=s["grad"], hessian=s["hessian"], args=args, shape=shape, sign=sign
         )
         return _descend(objective, z0, sign, rule, schedule, s)
+
+
+def _is_series(data: Any) -> bool:
+    return hasattr(data, "iloc") and hasattr(data, "to_numpy") and getattr(data, "ndim", 0) == 1
 
 
 def _check_settings(s: dict[str, Any]) -> None:
@@ -478,10 +487,11 @@ class _Monitor:
     """Watches the loss for divergence, oscillation and stalls; estimates the curvature.
 
     The curvature estimate is the largest secant ``|g_k - g_(k-1)| / |x_k - x_(k-1)|``
-    seen on steps where the loss did not go down, which for a quadratic is a
-    lower bound on the largest Hessian eigenvalue L that becomes tight once
-    the unstable direction dominates.  Gradient descent is stable on a
-    quadratic exactly when ``lr < 2 / L``.
+    seen on steps where the loss did not go down (for a quadratic, a lower
+    bound on the largest Hessian eigenvalue L), sharpened when a run fails by
+    power iteration on Hessian-vector products taken from gradient
+    differences.  Gradient descent is stable on a quadratic exactly when
+    ``lr < 2 / L``.
     """
 
     def __init__(self, f0: float) -> None:
@@ -811,6 +821,11 @@ class _Batches:
                 raise OptimizationError("data has no rows")
             if batch_size is None:
                 self.batch_size = self.n
+        elif isinstance(data, Mapping | str | bytes):
+            raise OptimizationError(
+                f"data of type {type(data).__name__} cannot be split into batches; use an "
+                "array, a DataFrame, a tuple of arrays, or an iterable of batches"
+            )
         elif callable(data):
             self.source = _Call(data)
         elif isinstance(data, Iterator):
@@ -1037,6 +1052,3 @@ def _stochastic_advice(lr: float) -> str:
 
 
 __all__ = ["Iterate", "maximize", "minimize"]
-
-# Referenced for typing only: a schedule object or a plain callable both work.
-_ = Schedule

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from steepest.errors import NumericError
 from steepest.numeric import EPS, ErrorSweep, error_sweep
@@ -88,10 +89,13 @@ def numeric_error(
     >>> ax = fig.axes[0]
     >>> ax.get_xscale(), ax.get_yscale()
     ('log', 'log')
-    >>> [line.get_label() for line in ax.get_lines()][:2]
-    ['forward difference', 'model: truncation + round-off']
+    >>> [line.get_label() for line in ax.get_lines()][0:4:2]
+    ['forward difference', 'central difference']
+    >>> [text.get_text() for text in fig.legends[0].get_texts()]
+    ['forward difference', 'central difference', 'model: truncation + round-off']
     """
     sweeps = _sweeps(f, x, exact, methods, hs)
+    own_figure = ax is None
     fig, ax = figure_for(ax)
     scale = max(1.0, abs(sweeps[0].x))
     errors = np.concatenate([s.error[np.isfinite(s.error)] for s in sweeps])
@@ -119,7 +123,6 @@ def numeric_error(
                 linestyle="--",
                 linewidth=1.0,
                 alpha=0.8,
-                label="model: truncation + round-off" if index == 0 else None,
             )
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -163,7 +166,15 @@ def numeric_error(
         else f"Error of numerical derivatives at x = {first.x:g}  (f' = {first.exact:.10g})",
         fontsize=11,
     )
-    ax.legend(loc="upper center", bbox_to_anchor=(0.56, 1.0), fontsize=10, frameon=False)
+    handles, labels = ax.get_legend_handles_labels()
+    if show_model:
+        # One entry for all dashed model curves, in a neutral color.
+        handles.append(Line2D([], [], color=TEXT_COLOR, linestyle="--", linewidth=1.0))
+        labels.append("model: truncation + round-off")
+    if own_figure:
+        fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=10, frameon=False)
+    else:
+        ax.legend(handles, labels, loc="best", fontsize=9)
     return fig
 
 

@@ -473,18 +473,34 @@ def _sign_changes(signs: Sequence[int]) -> int:
     return sum(1 for a, b in itertools.pairwise(nonzero) if a != b)
 
 
+def _undefined(value: sp.Expr) -> bool:
+    """Not a finite real number: infinite, NaN, or a DiracDelta from |x| or sign(x)."""
+    return bool(value.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.DiracDelta)) or not value.is_number
+
+
 def classify_by_hessian(hessian_at: sp.Matrix) -> tuple[str, str]:
     """Kind of a stationary point from the eigenvalue signs of its Hessian.
 
     The Hessian is symmetric, so its characteristic polynomial has only real
     roots and Descartes' rule of signs counts the positive and negative
     eigenvalues exactly, without computing any of them.
+
+    >>> import sympy as sp
+    >>> classify_by_hessian(sp.Matrix([[2, 1], [1, 2]]))[0]
+    'minimum'
+    >>> classify_by_hessian(sp.Matrix([[2, 0], [0, -2]]))[0]
+    'saddle'
+    >>> classify_by_hessian(sp.Matrix([[0, 0], [0, 12]]))
+    ('degenerate', 'second-derivative test inconclusive: the Hessian is singular')
     """
     n = hessian_at.shape[0]
-    if any(entry.has(sp.nan, sp.zoo, sp.oo, -sp.oo) for entry in hessian_at):
+    if any(_undefined(entry) for entry in hessian_at):
         return DEGENERATE, "the Hessian is not defined there"
     coefficients = hessian_at.charpoly().all_coeffs()
-    signs = [_sign(sp.simplify(c) if not c.is_Rational else c) for c in coefficients]
+    try:
+        signs = [_sign(sp.simplify(c) if not c.is_Rational else c) for c in coefficients]
+    except TypeError:
+        return DEGENERATE, "the signs of the Hessian's eigenvalues cannot be decided"
     positive = _sign_changes(signs)
     negative = _sign_changes([s * (-1) ** (n - i) for i, s in enumerate(signs)])
     if positive == n:
@@ -502,9 +518,12 @@ def classify_1d(f: sp.Expr, var: sp.Symbol, at: sp.Expr) -> tuple[str, str]:
     for order in range(2, MAX_DERIVATIVE_ORDER + 1):
         derivative = sp.diff(derivative, var)
         value = derivative.subs(var, at)
-        if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        if _undefined(value):
             return DEGENERATE, f"the derivative of order {order} is not defined there"
-        sign = _sign(value)
+        try:
+            sign = _sign(value)
+        except TypeError:
+            return DEGENERATE, f"the sign of the derivative of order {order} cannot be decided"
         if sign == 0:
             continue
         if order % 2 == 1:

@@ -136,7 +136,7 @@ def _json_type(value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, float) else repr(value)
+    text = repr(value) if isinstance(value, str | float) else json.dumps(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
