@@ -100,3 +100,32 @@ def test_complex_step_catches_non_analytic_code():
     assert not est.reliable
     assert est.error >= abs(est.value - 2.0) / 10
     assert "not analytic" in est.note
+
+
+@pytest.mark.parametrize("method", ["central", "richardson"])
+@pytest.mark.parametrize(
+    ("f", "jump"),
+    [(np.abs, 2.0), (lambda t: np.maximum(t, 0.0), 1.0), (lambda t: np.abs(t - 0.0) * 3, 6.0)],
+    ids=["abs", "relu", "3abs"],
+)
+def test_corners_have_no_derivative(f, jump, method):
+    # |x| at 0: the symmetric difference is 0 at every step, which looks
+    # perfectly converged; the one-sided slopes give the corner away.
+    est = estimate(f, 0.0, method=method)
+    assert not est.reliable
+    assert est.error >= jump / 2 - 1e-12
+    assert "corner" in est.note
+
+
+def test_complex_step_is_not_trusted_at_a_corner():
+    # np.maximum keeps complex numbers (ordering them by real part first), so
+    # the complex step returns a confident-looking slope of 1 at the corner.
+    est = estimate(lambda t: np.maximum(t, 0.0), 0.0, method="complex")
+    assert not est.reliable
+    assert est.error >= 0.5
+
+
+def test_smooth_points_are_not_corners():
+    for f, x in [(np.abs, 0.3), (lambda t: t**2, 0.0), (np.cos, 0.0), (np.abs, 1e-10)]:
+        est = estimate(f, x, method="richardson")
+        assert est.reliable and "corner" not in est.note

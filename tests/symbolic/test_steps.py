@@ -183,10 +183,13 @@ def _compare_at_points(
     with np.errstate(all="ignore"):
         for point in _POINTS:
             u = np.complex128(point)
-            value = complex(compiled_function(u))
+            try:
+                value = complex(compiled_function(u))
+                p, q = complex(compiled_left(u)), complex(compiled_right(u))
+            except (OverflowError, ZeroDivisionError):
+                continue  # Python's complex power overflows instead of giving inf
             if not np.isfinite(value) or abs(value.imag) > 1e-9 * (1 + abs(value)):
                 continue  # outside the real domain of the function
-            p, q = complex(compiled_left(u)), complex(compiled_right(u))
             both_real = abs(p.imag) < 1e-9 * (1 + abs(p)) and abs(q.imag) < 1e-9 * (1 + abs(q))
             if not (np.isfinite(p) and np.isfinite(q) and both_real):
                 continue

@@ -76,6 +76,12 @@ CONSTANT_UFUNCS = {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.heaviside,
 
 def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
                    kwargs: dict[str, Any]) -> Any:
+    """Apply a NumPy ufunc (``np.exp``, ``np.add``...) to values that may be traced.
+
+    >>> import numpy as np, steepest as st
+    >>> st.grad(lambda x: np.exp(x))(0.0)
+    1.0
+    """
     if kwargs.get("out") is not None:
         raise in_place_write()
     if method == "reduce" and ufunc in (np.add, np.maximum, np.minimum, np.multiply):
@@ -109,6 +115,11 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
 def implements(*numpy_functions: Callable[..., Any]) -> Callable[[Callable], Callable]:
+    """Register the decorated function as the traced version of ``numpy_functions``.
+
+    >>> FUNCTIONS[np.amax] is FUNCTIONS[np.max]
+    True
+    """
     def register(impl: Callable[..., Any]) -> Callable[..., Any]:
         for f in numpy_functions:
             FUNCTIONS[f] = impl
@@ -119,6 +130,12 @@ def implements(*numpy_functions: Callable[..., Any]) -> Callable[[Callable], Cal
 
 def dispatch_function(func: Callable[..., Any], args: tuple[Any, ...],
                       kwargs: dict[str, Any]) -> Any:
+    """Run a NumPy function (``np.sum``, ``np.var``...) on values that may be traced.
+
+    >>> import numpy as np, steepest as st
+    >>> st.grad(lambda x: np.var(x))(np.array([1.0, 3.0]))
+    array([-1.,  1.])
+    """
     impl = FUNCTIONS.get(func)
     if impl is not None:
         return impl(*args, **kwargs)
@@ -262,6 +279,12 @@ def _inner(a, b):
 
 @implements(np.outer)
 def outer(a, b, out=None):
+    """``np.outer`` as a broadcast product of a column and a row.
+
+    >>> import numpy as np, steepest as st
+    >>> st.grad(lambda a: np.sum(np.outer(a, [1.0, 2.0])))(np.array([1.0, 1.0]))
+    array([3., 3.])
+    """
     if out is not None:
         raise in_place_write()
     return _reshape(a, (-1, 1)) * _reshape(b, (1, -1))
@@ -471,7 +494,14 @@ def _diff(a, n=1, axis=-1, prepend=None, append=None):
 
 
 def getitem(x: Any, index: Any) -> Any:
-    """x[index] for every kind of NumPy index (slices, integer arrays, masks)."""
+    """x[index] for every kind of NumPy index (slices, integer arrays, masks).
+
+    Repeated integer indices add their gradients up:
+
+    >>> import numpy as np, steepest as st
+    >>> st.grad(lambda x: np.sum(x[[0, 0, 2]]))(np.array([1.0, 2.0, 3.0]))
+    array([2., 0., 1.])
+    """
     index = P._plain_index(index)
     if isinstance(index, list):
         index = np.asarray(index)

@@ -41,7 +41,13 @@ def _caller_source() -> tuple[str, str]:
 
 
 def float_of_traced_value() -> DifferentiationError:
-    """``math.sin(x)``, ``float(x)``: a Python float cannot carry a derivative."""
+    """``math.sin(x)``, ``float(x)``: a Python float cannot carry a derivative.
+
+    The message names the ``math`` function when the failing line shows it.
+
+    >>> print(float_of_traced_value())  # no math call on this line: the general message
+    math.sin (or float()) cannot follow a traced value: ... or .item() to read the value ...
+    """
     call, line = _caller_source()
     match = _MATH_CALL.search(call or line)
     if match:
@@ -60,6 +66,11 @@ def float_of_traced_value() -> DifferentiationError:
 
 
 def array_of_traced_value() -> DifferentiationError:
+    """``np.array(x)`` of a traced value would keep the numbers and lose the derivative.
+
+    >>> str(array_of_traced_value()).startswith("np.array / np.asarray")
+    True
+    """
     return DifferentiationError(
         "np.array / np.asarray on a traced value would drop its derivative; "
         "use the value directly, np.stack or np.concatenate to combine values"
@@ -67,6 +78,11 @@ def array_of_traced_value() -> DifferentiationError:
 
 
 def in_place_write() -> DifferentiationError:
+    """``x[i] = ...``, ``out=``, ``a += x``: the tape still needs the old value.
+
+    >>> "np.where" in str(in_place_write())
+    True
+    """
     return DifferentiationError(
         "in-place writes into a traced array (x[i] = ..., out=...) are not differentiable; "
         "build a new array instead with np.where, np.concatenate or np.stack"
@@ -74,6 +90,11 @@ def in_place_write() -> DifferentiationError:
 
 
 def unsupported_function(name: str, hint: str = "") -> DifferentiationError:
+    """A NumPy function with no derivative rule, and what to write instead.
+
+    >>> print(unsupported_function("einsum", "use @ (np.matmul)"))
+    np.einsum has no derivative rule in steepest; use @ (np.matmul)
+    """
     message = f"np.{name} has no derivative rule in steepest"
     if hint:
         message += f"; {hint}"
@@ -86,6 +107,11 @@ def unsupported_function(name: str, hint: str = "") -> DifferentiationError:
 
 
 def non_scalar_output(shape: tuple[int, ...]) -> DifferentiationError:
+    """grad of a function whose output is not one number: point to the Jacobian.
+
+    >>> "st.jacobian" in str(non_scalar_output((3,)))
+    True
+    """
     return DifferentiationError(
         f"grad needs a function with one number as output, but it returned shape {shape}; "
         "use st.jacobian for vector outputs, or reduce the output (np.sum, np.mean)"
@@ -93,6 +119,11 @@ def non_scalar_output(shape: tuple[int, ...]) -> DifferentiationError:
 
 
 def non_scalar_backward(shape: tuple[int, ...]) -> DifferentiationError:
+    """``out.backward()`` on a tensor with several elements: say what to pass.
+
+    >>> "out.backward(np.ones(out.shape))" in str(non_scalar_backward((2,)))
+    True
+    """
     return DifferentiationError(
         f"backward() without an argument needs a one-element tensor, not shape {shape}; "
         "pass the output gradient, e.g. out.backward(np.ones(out.shape))"

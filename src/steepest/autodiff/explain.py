@@ -54,8 +54,21 @@ from steepest.errors import DifferentiationError
 
 # Operations that only move, select or relabel elements: their local derivative is 1 for
 # every element that passes through.
-STRUCTURAL = {"reshape", "transpose", "broadcast_to", "getitem", "copy", "astype", "flip",
-              "squeeze", "expand_dims", "swapaxes", "moveaxis", "ravel", "positive"}
+STRUCTURAL = {
+    "reshape",
+    "transpose",
+    "broadcast_to",
+    "getitem",
+    "copy",
+    "astype",
+    "flip",
+    "squeeze",
+    "expand_dims",
+    "swapaxes",
+    "moveaxis",
+    "ravel",
+    "positive",
+}
 MAX_PATHS = 50
 TIMES = " \u00d7 "  # the multiplication sign: "x" is too often a variable
 
@@ -93,11 +106,19 @@ def _number(value: float) -> str:
 
 def _wrap(text: str) -> str:
     """Parenthesize a compound expression used as an operand."""
-    if not text or text.isidentifier() or _is_number(text) or (
-            text.startswith("(") and text.endswith(")") and _balanced(text[1:-1])):
+    if (
+        not text
+        or text.isidentifier()
+        or _is_number(text)
+        or (text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]))
+    ):
         return text
-    if text.endswith(")") and "(" in text and text[: text.index("(")].isidentifier() and _balanced(
-            text[text.index("(") + 1:-1]):
+    if (
+        text.endswith(")")
+        and "(" in text
+        and text[: text.index("(")].isidentifier()
+        and _balanced(text[text.index("(") + 1 : -1])
+    ):
         return text  # a function call such as exp(v)
     return f"({text})"
 
@@ -167,8 +188,11 @@ class Explanation:
         """The explanation as plain text."""
         d = f"d{self.output}/d{self.wrt}"
         count = self.total_paths
-        lines = [f"{d} by the chain rule, along {count} path{'s' if count != 1 else ''} "
-                 f"from {self.output} back to {self.wrt}:", ""]
+        lines = [
+            f"{d} by the chain rule, along {count} path{'s' if count != 1 else ''} "
+            f"from {self.output} back to {self.wrt}:",
+            "",
+        ]
         for number, path in enumerate(self.paths, start=1):
             indent = "  "
             if count > 1:
@@ -182,8 +206,9 @@ class Explanation:
             product = _product(path.links, TIMES)
             prefix = "sum " if path.summed else ""
             label = d if count == 1 else "contribution"
-            lines.append(f"{indent}{label} = {prefix}{product} = "
-                         f"{_show(path.contribution, digits)}")
+            lines.append(
+                f"{indent}{label} = {prefix}{product} = {_show(path.contribution, digits)}"
+            )
             if count > 1:
                 lines.append("")
         if count > 1:
@@ -209,14 +234,18 @@ class Explanation:
             for link in path.links:
                 value = _latex_value(link.value, digits)
                 formula = _latex_formula(link.formula)
-                rows.append(f"{_latex_partial(link.upper, link.lower)} &= "
-                            + (formula if _is_number(link.formula) else f"{formula} = {value}"))
+                rows.append(
+                    f"{_latex_partial(link.upper, link.lower)} &= "
+                    + (formula if _is_number(link.formula) else f"{formula} = {value}")
+                )
             product = _latex_formula(_product(path.links, TIMES))
             total = r"\sum " if path.summed else ""
-            rows.append(f"{d} &= {total}{product} = {_latex_value(path.contribution, digits)}"
-                        if self.total_paths == 1 else
-                        rf"\text{{path}} &= {total}{product} = "
-                        f"{_latex_value(path.contribution, digits)}")
+            rows.append(
+                f"{d} &= {total}{product} = {_latex_value(path.contribution, digits)}"
+                if self.total_paths == 1
+                else rf"\text{{path}} &= {total}{product} = "
+                f"{_latex_value(path.contribution, digits)}"
+            )
         if self.total_paths > 1:
             rows.append(rf"{d} &= \sum_{{\text{{paths}}}} = {_latex_value(self.value, digits)}")
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
@@ -226,19 +255,24 @@ class Explanation:
         """The explanation as an HTML fragment (what Jupyter shows)."""
         e = html.escape
         d = f"&part;{e(self.output)}/&part;{e(self.wrt)}"
-        parts = [f'<div class="steepest-explain"><p><b>{d}</b> by the chain rule, along '
-                 f"{self.total_paths} path{'s' if self.total_paths != 1 else ''}</p>"]
+        parts = [
+            f'<div class="steepest-explain"><p><b>{d}</b> by the chain rule, along '
+            f"{self.total_paths} path{'s' if self.total_paths != 1 else ''}</p>"
+        ]
         for number, path in enumerate(self.paths, start=1):
             if self.total_paths > 1:
                 parts.append(f"<p>path {number}</p>")
-            chain = " &times; ".join(f"&part;{e(link.upper)}/&part;{e(link.lower)}"
-                                     for link in path.links)
+            chain = " &times; ".join(
+                f"&part;{e(link.upper)}/&part;{e(link.lower)}" for link in path.links
+            )
             parts.append(f"<p>{d} = {chain}</p>")
             parts.append("<table><tr><th>factor</th><th>formula</th><th>value</th></tr>")
             for link in path.links:
-                parts.append(f"<tr><td>&part;{e(link.upper)}/&part;{e(link.lower)}</td>"
-                             f"<td>{e(link.formula)}</td><td>{e(_show(link.value, digits))}</td>"
-                             "</tr>")
+                parts.append(
+                    f"<tr><td>&part;{e(link.upper)}/&part;{e(link.lower)}</td>"
+                    f"<td>{e(link.formula)}</td><td>{e(_show(link.value, digits))}</td>"
+                    "</tr>"
+                )
             parts.append("</table>")
             product = " &times; ".join(e(f) for f in _product(path.links, "\n").split("\n"))
             prefix = "&sum; " if path.summed else ""
@@ -258,8 +292,10 @@ class Explanation:
 
 def _product(links: list[Link], sign: str) -> str:
     """The formulas of a chain joined by ``sign``; negative factors after the first in brackets."""
-    texts = [link.formula if i == 0 or not link.formula.startswith("-") else f"({link.formula})"
-             for i, link in enumerate(links)]
+    texts = [
+        link.formula if i == 0 or not link.formula.startswith("-") else f"({link.formula})"
+        for i, link in enumerate(links)
+    ]
     return sign.join(texts)
 
 
@@ -295,7 +331,7 @@ def _fmt(value: float, digits: int) -> str:
 def _latex_name(name: str) -> str:
     """``b3`` -> ``b_{3}``, ``SSR`` -> ``\\mathrm{SSR}``."""
     stem = name.rstrip("0123456789")
-    digits = name[len(stem):]
+    digits = name[len(stem) :]
     if len(stem) == 1:
         body = stem
     else:
@@ -325,11 +361,14 @@ class _Graph:
         self.output = output
         self.wrt = wrt
         self.order = topological_order(output)
-        self.named_constants = {k: np.asarray(v.data if isinstance(v, Tensor) else v, dtype=float)
-                                for k, v in names.items() if not isinstance(v, Tensor)
-                                or v._trace is None}
-        self.named_tensors = {id(v): k for k, v in names.items()
-                              if isinstance(v, Tensor) and v._trace is not None}
+        self.named_constants = {
+            k: np.asarray(v.data if isinstance(v, Tensor) else v, dtype=float)
+            for k, v in names.items()
+            if not isinstance(v, Tensor) or v._trace is None
+        }
+        self.named_tensors = {
+            id(v): k for k, v in names.items() if isinstance(v, Tensor) and v._trace is not None
+        }
         self.labels: dict[int, str] = {id(output): "output"}
         self.counter = 0
         reaches: set[int] = {id(wrt)}
@@ -388,8 +427,11 @@ class _Graph:
             if i in parents:
                 texts.append(self.expression(parents[i]))
             elif args is not None:
-                texts.append(self._constant_text(np.asarray(args[i]) if not isinstance(
-                    args[i], tuple | slice) else None))
+                texts.append(
+                    self._constant_text(
+                        np.asarray(args[i]) if not isinstance(args[i], tuple | slice) else None
+                    )
+                )
             else:
                 texts.append(self._constant_text(self._reconstruct(node, i, parents)))
         return texts
@@ -402,7 +444,7 @@ class _Graph:
         if other is None:
             return None
         o = np.asarray(other.data, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if name == "add":
                 return ans - o
             if name == "subtract":
@@ -419,7 +461,7 @@ class _Graph:
         if value is None:
             return "c"
         array = np.asarray(value, dtype=float) if np.asarray(value).dtype != object else None
-        if array is None or array.size == 0:
+        if array is None or array.size == 0 or not np.all(np.isfinite(array)):
             return "c"
         for name, known in self.named_constants.items():
             try:
@@ -480,16 +522,22 @@ class _Graph:
             other = b if position == 0 else a
             return _coefficient_or_text(other)
         if name == "divide":
-            return Factor(1.0, f"1/{_wrap(b)}") if position == 0 else Factor(
-                -1.0, f"{_wrap(a)}/{_wrap(b)}^2")
+            return (
+                Factor(1.0, f"1/{_wrap(b)}")
+                if position == 0
+                else Factor(-1.0, f"{_wrap(a)}/{_wrap(b)}^2")
+            )
         if name == "square":
             return Factor(2.0, _wrap(a))
         if name == "power":
             if position == 0:
                 if _is_number(b):
                     n = float(b)
-                    return Factor(n, f"{_wrap(a)}^{_number(n - 1)}") if n != 2 else Factor(
-                        2.0, _wrap(a))
+                    return (
+                        Factor(n, f"{_wrap(a)}^{_number(n - 1)}")
+                        if n != 2
+                        else Factor(2.0, _wrap(a))
+                    )
                 return Factor(1.0, f"{_wrap(b)} {_wrap(a)}^({b} - 1)")
             return Factor(1.0, f"{_wrap(e)} ln {_wrap(a)}")
         if name == "sum":
@@ -584,8 +632,14 @@ def _waypoint(graph: _Graph, node: Tensor, detail: str) -> bool:
     return graph.name(node) is not None
 
 
-def explain(output: Tensor, wrt: Tensor, *, names: dict[str, Any] | None = None,
-            detail: str = "auto", max_paths: int = MAX_PATHS) -> Explanation:
+def explain(
+    output: Tensor,
+    wrt: Tensor,
+    *,
+    names: dict[str, Any] | None = None,
+    detail: str = "auto",
+    max_paths: int = MAX_PATHS,
+) -> Explanation:
     """The chain rule behind d ``output`` / d ``wrt``, path by path, with values.
 
     ``output`` is a one-number :class:`~steepest.Tensor` computed from
@@ -605,10 +659,12 @@ def explain(output: Tensor, wrt: Tensor, *, names: dict[str, Any] | None = None,
     """
     if not isinstance(output, Tensor) or output._trace is None:
         raise DifferentiationError(
-            "explain needs the output of a computation on tensors with requires_grad=True")
+            "explain needs the output of a computation on tensors with requires_grad=True"
+        )
     if output.size != 1:
         raise DifferentiationError(
-            f"explain needs a one-number output (a loss), not shape {output.shape}")
+            f"explain needs a one-number output (a loss), not shape {output.shape}"
+        )
     if not isinstance(wrt, Tensor):
         raise DifferentiationError("wrt must be the Tensor whose gradient is explained")
     if detail not in ("auto", "named", "all"):
@@ -618,17 +674,22 @@ def explain(output: Tensor, wrt: Tensor, *, names: dict[str, Any] | None = None,
         raise DifferentiationError(
             f"{graph.label(output) if graph.name(output) else 'the output'} does not depend on "
             f"{graph.label(wrt) if graph.name(wrt) else 'wrt'}: the gradient is zero and no chain "
-            "leads there")
+            "leads there"
+        )
     if detail == "auto":
-        detail = "named" if any(graph.name(n) for n in graph.order
-                                if n is not output and id(n) in graph.reaches) else "all"
+        detail = (
+            "named"
+            if any(graph.name(n) for n in graph.order if n is not output and id(n) in graph.reaches)
+            else "all"
+        )
     total = _count_paths(graph)
     value = _gradient(graph)
     paths = [_explain_path(graph, edges, detail) for edges in _enumerate_paths(graph, max_paths)]
     notes = []
     if len(paths) < total:
-        notes.append(f"{total} paths in all; the first {len(paths)} are shown, the total "
-                     "includes every path")
+        notes.append(
+            f"{total} paths in all; the first {len(paths)} are shown, the total includes every path"
+        )
     if wrt.name is None:
         notes.append("name tensors (t.name = 'w') to see them by name")
     return Explanation(graph.label(output), graph.label(wrt), paths, value, total, notes)
@@ -673,8 +734,7 @@ def _explain_path(graph: _Graph, edges: list[tuple[Tensor, int]], detail: str) -
     return Path(links, value, summed)
 
 
-def _link(graph: _Graph, upper: Tensor, lower: Tensor,
-          segment: list[tuple[Tensor, int]]) -> Link:
+def _link(graph: _Graph, upper: Tensor, lower: Tensor, segment: list[tuple[Tensor, int]]) -> Link:
     factor = Factor()
     g: Any = np.ones(upper.shape, dtype=float)
     for position, (node, j) in enumerate(segment):

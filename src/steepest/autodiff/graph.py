@@ -76,14 +76,36 @@ class Graph:
 
     @property
     def output(self) -> GraphNode:
+        """The node of the function's result.
+
+        >>> import steepest as st
+        >>> st.trace(lambda x: x * x, 3.0).output.value
+        9.0
+        """
         return next(n for n in self.nodes if n.id == self.output_id)
 
     @property
     def inputs(self) -> list[GraphNode]:
+        """The nodes of the arguments, named after the function's parameters.
+
+        >>> import steepest as st
+        >>> [(n.label, n.grad) for n in st.trace(lambda a, b: a * b, 3.0, 4.0).inputs]
+        [('a', 4.0), ('b', 3.0)]
+        """
         return [n for n in self.nodes if n.kind == "input"]
 
     def table(self) -> str:
-        """A plain-text table: node, operation, inputs, value, gradient."""
+        """A plain-text table: node, operation, inputs, value, gradient.
+
+        >>> import numpy as np, steepest as st
+        >>> print(st.trace(lambda x: np.exp(2 * x), 0.0).table())
+        node   operation  inputs    value  d out / d node
+        -----  ---------  --------  -----  --------------
+        x      input                0      2
+        const  constant             2
+        v1     multiply   const, x  0      1
+        v2     exp        v1        1      1
+        """
         names = {n.id: n.label for n in self.nodes}
         rows = [("node", "operation", "inputs", "value", "d out / d node")]
         for n in self.nodes:
@@ -99,7 +121,12 @@ class Graph:
         return self.table()
 
     def to_frame(self) -> Any:
-        """The table as a pandas DataFrame."""
+        """The table as a pandas DataFrame.
+
+        >>> import steepest as st
+        >>> list(st.trace(lambda x: x * x, 3.0).to_frame()["op"])
+        ['input', 'multiply']
+        """
         import pandas as pd
 
         return pd.DataFrame(
@@ -111,6 +138,11 @@ class Graph:
 
         Inputs are blue, constants grey; arrows run from the inputs to the
         output (``rankdir="TB"`` stacks them top to bottom instead).
+
+        >>> import numpy as np, steepest as st
+        >>> dot = st.trace(lambda x: np.sin(x), 0.0).to_dot()
+        >>> dot.splitlines()[0], "n0 -> n1;" in dot, "grad 1" in dot
+        ('digraph steepest {', True, True)
         """
         lines = [
             "digraph steepest {",
@@ -133,6 +165,11 @@ class Graph:
 
         The format follows the file's suffix unless ``format`` is given;
         ``rankdir="TB"`` draws the graph top to bottom.
+
+        >>> import shutil, tempfile, pathlib, steepest as st
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "graph.svg"
+        >>> if shutil.which("dot"):
+        ...     assert "<svg" in st.trace(lambda x: x * x, 3.0).render(target).read_text()
         """
         path = Path(path)
         format = (format or path.suffix.lstrip(".") or "svg").lower()

@@ -31,6 +31,12 @@ LN10 = math.log(10.0)
 
 def primitive(name: str, forward: Any, *, partials: Any = None, vjp: Any = None,
               jvp: Any = None, differentiable_args: tuple[int, ...] | None = None) -> Primitive:
+    """Create a primitive and enter it in :data:`PRIMITIVES` under ``name``.
+
+    >>> import numpy as np
+    >>> PRIMITIVES["exp"].partials[0](np.exp(1.0), 1.0) == np.exp(1.0)
+    np.True_
+    """
     prim = Primitive(name, forward, tuple(partials) if partials is not None else None,
                      vjp, jvp, differentiable_args)
     PRIMITIVES[name] = prim
@@ -65,6 +71,11 @@ def _where_positive_log(ans: Any, x: Any) -> Any:
 
 
 def strip_positive(x: Any) -> Any:
+    """Where ``x`` is positive, as a plain boolean array (comparisons drop tracing).
+
+    >>> strip_positive(np.array([-1.0, 0.0, 2.0]))
+    array([False, False,  True])
+    """
     return x > 0
 
 
@@ -430,6 +441,11 @@ scatter_add = primitive(
 
 
 def scatter_add_fn(g: Any, shape: tuple[int, ...], index: Any) -> Any:
+    """Zeros of ``shape`` with ``g`` added at ``index`` (repeats add up): indexing's adjoint.
+
+    >>> scatter_add_fn(np.array([1.0, 2.0, 3.0]), (2,), np.array([0, 1, 1]))
+    array([1., 5.])
+    """
     from steepest.autodiff.core import apply
 
     return apply(scatter_add, (g, shape, index), {})

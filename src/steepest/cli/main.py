@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "minimize": "steepest.cli.optimize:minimize",
     "maximize": "steepest.cli.optimize:maximize",
     "numdiff": "steepest.cli.numdiff:numdiff",
+    "fit": "steepest.cli.fit:fit",
+    "serve": "steepest.cli.serve:serve",
 }
 
 USER_ERRORS = (SteepestError, ValueError, OverflowError, ZeroDivisionError)

@@ -51,6 +51,8 @@ STOCHASTIC_SCALE = 0.8
 STOCHASTIC_PATIENCE = 2.0
 # Condition numbers beyond this are treated as this when setting the decay.
 MAX_CONDITION = 1e3
+# The MAE has no curvature to set a rate from; subgradient steps must shrink over time.
+MAE_DECAY = 0.01
 STOCHASTIC_STEPS = 100_000  # default epochs: about this many steps, between the two below
 MIN_EPOCHS, MAX_EPOCHS = 100, 1000
 BLOWUP = 1e12
@@ -102,7 +104,7 @@ def _mae() -> PointLoss:
         lambda t, p: float(np.mean(np.abs(t - p))),
         lambda t, p: np.sign(p - t) / t.size,
         None,
-        row_derivative=lambda t, p: (p > t) - (p < t),
+        row_derivative=lambda t, p: float(p > t) - float(p < t),
     )
 
 
@@ -204,8 +206,9 @@ class Problem:
     t: np.ndarray
     loss: PointLoss
 
-    def value_and_grad(self, theta: np.ndarray, rows: slice | np.ndarray = slice(None),
-                       weight: float = 1.0) -> tuple[float, np.ndarray]:
+    def value_and_grad(
+        self, theta: np.ndarray, rows: slice | np.ndarray = slice(None), weight: float = 1.0
+    ) -> tuple[float, np.ndarray]:
         Z = self.Z[rows]
         t = self.t[rows]
         pred = Z @ theta
@@ -300,9 +303,14 @@ def check_positive_int(name: str, value: Any) -> int | None:
     return int(value)
 
 
-def descend(problem: Problem, theta0: np.ndarray, settings: Settings, *,
-            report: Callable[[np.ndarray], dict[str, float]] | None = None,
-            default_tol: float = DEFAULT_GD_TOL) -> Run:
+def descend(
+    problem: Problem,
+    theta0: np.ndarray,
+    settings: Settings,
+    *,
+    report: Callable[[np.ndarray], dict[str, float]] | None = None,
+    default_tol: float = DEFAULT_GD_TOL,
+) -> Run:
     """Run the solver of ``settings`` on ``problem`` from ``theta0``."""
     rule, implied_batch, auto_rate = resolve_rule(settings.solver, settings.lr)
     batch_size = check_positive_int("batch_size", settings.batch_size) or implied_batch
@@ -312,8 +320,11 @@ def descend(problem: Problem, theta0: np.ndarray, settings: Settings, *,
         raise OptimizationError(f"tol must be a non-negative number or None, not {tol!r}")
     n = problem.Z.shape[0]
     stochastic = batch_size is not None and batch_size < n
-    schedule = (_default_schedule(problem, batch_size or n, stochastic) if auto_rate
-                else as_schedule(rule.lr))
+    schedule = (
+        _default_schedule(problem, batch_size or n, stochastic)
+        if auto_rate
+        else as_schedule(rule.lr)
+    )
     if rule.uses_objective and stochastic:
         raise OptimizationError(
             f"{rule.name} searches along a line on the whole loss; it cannot take mini-batch "
@@ -322,14 +333,30 @@ def descend(problem: Problem, theta0: np.ndarray, settings: Settings, *,
     with np.errstate(over="ignore", invalid="ignore"):
         if stochastic:
             assert batch_size is not None
-            run = _stochastic(problem, theta0, rule, schedule, batch_size,
-                              epochs or default_epochs(n, batch_size), tol, settings.seed,
-                              report)
+            run = _stochastic(
+                problem,
+                theta0,
+                rule,
+                schedule,
+                batch_size,
+                epochs or default_epochs(n, batch_size),
+                tol,
+                settings.seed,
+                report,
+            )
         else:
-            run = _full_batch(problem, theta0, rule, schedule, epochs or DEFAULT_GD_ITER,
-                              default_tol if tol is None else tol, report)
+            run = _full_batch(
+                problem,
+                theta0,
+                rule,
+                schedule,
+                epochs or DEFAULT_GD_ITER,
+                default_tol if tol is None else tol,
+                report,
+            )
     run.rule = rule
-    if not run.converged and (tol is not None or not stochastic):
+    smooth = problem.loss.curvature is not None
+    if not run.converged and (tol is not None or (not stochastic and smooth)):
         warnings.warn(
             f"{rule.name} stopped after {run.n_iter} {'epochs' if stochastic else 'steps'} "
             "before the parameters settled (steps still longer than tol); raise "
@@ -369,11 +396,23 @@ def _diverged(rule: Optimizer, steps: int, loss: float, lr: float) -> Optimizati
     )
 
 
-def _row(index_name: str, index: int, loss: float, grad_norm: float, step: float, lr: float,
-         theta: np.ndarray, report: Callable[[np.ndarray], dict[str, float]] | None
-         ) -> dict[str, Any]:
-    row: dict[str, Any] = {index_name: index, "loss": loss, "grad_norm": grad_norm,
-                           "step": step, "lr": lr}
+def _row(
+    index_name: str,
+    index: int,
+    loss: float,
+    grad_norm: float,
+    step: float,
+    lr: float,
+    theta: np.ndarray,
+    report: Callable[[np.ndarray], dict[str, float]] | None,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        index_name: index,
+        "loss": loss,
+        "grad_norm": grad_norm,
+        "step": step,
+        "lr": lr,
+    }
     if report is not None:
         row.update(report(theta))
     return row
@@ -395,43 +434,82 @@ class _Objective:
         return self.problem.hessian(theta)
 
 
-def _full_batch(problem: Problem, theta: np.ndarray, rule: Optimizer,
-                schedule: Callable[[int], float], max_iter: int, tol: float,
-                report: Callable[[np.ndarray], dict[str, float]] | None) -> Run:
+def _full_batch(
+    problem: Problem,
+    theta: np.ndarray,
+    rule: Optimizer,
+    schedule: Callable[[int], float],
+    max_iter: int,
+    tol: float,
+    report: Callable[[np.ndarray], dict[str, float]] | None,
+) -> Run:
     theta = np.array(theta, dtype=float)
     state = rule.init(theta.copy())
     objective = _Objective(problem) if rule.uses_objective else None
     run = Run(theta)
     value, gradient = problem.value_and_grad(theta)
     first = value
+    # Subgradient steps on a loss with corners need not go down: keep the best point seen.
+    keep_best = problem.loss.curvature is None
+    best_value, best_theta = value, theta
     last_step, last_lr = math.nan, math.nan
     for k in range(max_iter):
-        run.rows.append(_row("iteration", k, value, float(np.linalg.norm(gradient)), last_step,
-                             last_lr, theta, report))
+        run.rows.append(
+            _row(
+                "iteration",
+                k,
+                value,
+                float(np.linalg.norm(gradient)),
+                last_step,
+                last_lr,
+                theta,
+                report,
+            )
+        )
         lr = _rate(schedule, k)
-        step, state = rule.update(gradient, state, theta.copy(), lr, value=value,
-                                  objective=objective)
+        step, state = rule.update(
+            gradient, state, theta.copy(), lr, value=value, objective=objective
+        )
         theta = theta + step
         last_step, last_lr = float(np.linalg.norm(step)), lr
         value, gradient = problem.value_and_grad(theta)
         run.n_iter = k + 1
         if not (math.isfinite(value) and np.all(np.isfinite(theta))) or (
-                value > BLOWUP * max(first, 1.0)):
+            value > BLOWUP * max(first, 1.0)
+        ):
             raise _diverged(rule, k + 1, value, lr)
-        if float(np.max(np.abs(step))) < tol or (isinstance(state, dict)
-                                                  and state.get("stalled")):
+        if value < best_value:
+            best_value, best_theta = value, theta
+        if float(np.max(np.abs(step))) < tol or (isinstance(state, dict) and state.get("stalled")):
             run.converged = True
             break
-    run.rows.append(_row("iteration", run.n_iter, value, float(np.linalg.norm(gradient)),
-                         last_step, last_lr, theta, report))
-    run.theta = theta
+    run.rows.append(
+        _row(
+            "iteration",
+            run.n_iter,
+            value,
+            float(np.linalg.norm(gradient)),
+            last_step,
+            last_lr,
+            theta,
+            report,
+        )
+    )
+    run.theta = best_theta if keep_best else theta
     return run
 
 
-def _stochastic(problem: Problem, theta: np.ndarray, rule: Optimizer,
-                schedule: Callable[[int], float], batch_size: int, epochs: int,
-                tol: float | None, seed: Any,
-                report: Callable[[np.ndarray], dict[str, float]] | None) -> Run:
+def _stochastic(
+    problem: Problem,
+    theta: np.ndarray,
+    rule: Optimizer,
+    schedule: Callable[[int], float],
+    batch_size: int,
+    epochs: int,
+    tol: float | None,
+    seed: Any,
+    report: Callable[[np.ndarray], dict[str, float]] | None,
+) -> Run:
     theta = np.array(theta, dtype=float)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     n = problem.Z.shape[0]
@@ -439,8 +517,9 @@ def _stochastic(problem: Problem, theta: np.ndarray, rule: Optimizer,
     run = Run(theta, stochastic=True)
     value, gradient = problem.value_and_grad(theta)
     first = value
-    run.rows.append(_row("epoch", 0, value, float(np.linalg.norm(gradient)), math.nan, math.nan,
-                         theta, report))
+    run.rows.append(
+        _row("epoch", 0, value, float(np.linalg.norm(gradient)), math.nan, math.nan, theta, report)
+    )
     k = 0
     gd_fast_path = type(rule) is GD
     Z, t, derivative = problem.Z, problem.t, problem.loss.derivative
@@ -462,8 +541,8 @@ def _stochastic(problem: Problem, theta: np.ndarray, rule: Optimizer,
             lr = rates[-1]
         else:
             for start, weight, lr in zip(starts, weights, rates, strict=True):
-                Zb = Zp[start:start + batch_size]
-                tb = tp[start:start + batch_size]
+                Zb = Zp[start : start + batch_size]
+                tb = tp[start : start + batch_size]
                 g = (derivative(tb, Zb @ theta) * weight) @ Zb
                 if gd_fast_path:
                     theta = theta - lr * g
@@ -472,11 +551,22 @@ def _stochastic(problem: Problem, theta: np.ndarray, rule: Optimizer,
                     theta = theta + step
         value, gradient = problem.value_and_grad(theta)
         moved = float(np.max(np.abs(theta - start_theta)))
-        run.rows.append(_row("epoch", epoch, value, float(np.linalg.norm(gradient)),
-                             float(np.linalg.norm(theta - start_theta)), lr, theta, report))
+        run.rows.append(
+            _row(
+                "epoch",
+                epoch,
+                value,
+                float(np.linalg.norm(gradient)),
+                float(np.linalg.norm(theta - start_theta)),
+                lr,
+                theta,
+                report,
+            )
+        )
         run.n_iter = epoch
         if not (math.isfinite(value) and np.all(np.isfinite(theta))) or (
-                value > BLOWUP * max(first, 1.0)):
+            value > BLOWUP * max(first, 1.0)
+        ):
             raise _diverged(rule, k, value, lr)
         if tol is not None and moved < tol:
             run.converged = True

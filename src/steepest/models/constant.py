@@ -11,7 +11,10 @@ lessons.
 >>> percent = 100 * tips["tip"] / tips["total_bill"]
 >>> [round(st.models.ConstantModel(loss=loss).fit(None, percent).theta_, 2)
 ...  for loss in ("mse", "mae", "huber")]
-[16.08, 15.48, 15.5]
+[16.08, 15.48, 15.53]
+
+(A grid search in steps of 0.1 lands on 15.5 for Huber's loss, the nearest
+grid point to its minimizer 15.53.)
 """
 
 from __future__ import annotations
@@ -138,11 +141,16 @@ class ConstantModel(RegressorMixin, BaseModel):
             self.history_ = _frame([{"iteration": 0, "loss": value, "theta": self.theta_}])
         else:
             problem = Problem(np.ones((n, 1)), target, point_loss(self.loss, self.delta))
-            settings = Settings(self.solver, self.lr, _epochs(self), self.batch_size, self.tol,
-                                self.seed)
-            run = descend(problem, np.array([float(self.theta0)]), settings,
-                          report=lambda theta: {"theta": float(theta[0])},
-                          default_tol=1e-10)
+            settings = Settings(
+                self.solver, self.lr, _epochs(self), self.batch_size, self.tol, self.seed
+            )
+            run = descend(
+                problem,
+                np.array([float(self.theta0)]),
+                settings,
+                report=lambda theta: {"theta": float(theta[0])},
+                default_tol=1e-10,
+            )
             self.theta_ = float(run.theta[0])
             _store_run(self, run)
         self.intercept_ = self.theta_

@@ -5,7 +5,9 @@ directly.  The normal equations ``X^T X b = X^T y`` say what the answer is,
 but forming ``X^T X`` squares the condition number, so the solver instead
 centres and scales the columns and factorizes ``X`` itself (an SVD-based
 least-squares solve): the ill-conditioned Longley data keep all of NIST's
-certified digits that double precision can hold.
+certified digits that double precision can hold.  When the columns are
+linearly dependent the answer is the one whose standardized coefficients
+have the smallest norm (dependent columns share the effect).
 
 The descent solvers (``"gd"``, ``"sgd"``, ``"minibatch"``, an optimizer
 name such as ``"adam"``, or any optimizer object from :mod:`steepest.optim`)
@@ -197,8 +199,7 @@ class LinearRegression(RegressorMixin, BaseModel):
         self.converged_ = True
         residual = y - self.predict(X)
         row = {"iteration": 0, "loss": float(np.mean(residual**2)), "intercept": self.intercept_}
-        row.update(zip(_history_columns(_feature_names(self)), map(float, self.coef_),
-                       strict=True))
+        row.update(zip(_history_columns(_feature_names(self)), map(float, self.coef_), strict=True))
         self.history_ = _frame([row])
 
     def _fit_descent(self, X: np.ndarray, y: np.ndarray, solver: Any) -> None:
@@ -263,8 +264,12 @@ def _is_mse(loss: Any) -> bool:
 def _is_builtin_loss(loss: Any) -> bool:
     from steepest import losses
 
-    return (loss is losses.mse or loss is losses.mae or loss is losses.ssr
-            or isinstance(loss, losses.huber))
+    return (
+        loss is losses.mse
+        or loss is losses.mae
+        or loss is losses.ssr
+        or isinstance(loss, losses.huber)
+    )
 
 
 class LogisticRegression(ClassifierMixin, BaseModel):
@@ -322,8 +327,10 @@ class LogisticRegression(ClassifierMixin, BaseModel):
         solver = self.solver
         if isinstance(solver, str) and solver.strip().lower() in ("auto", "normal"):
             if solver.strip().lower() == "normal":
-                raise DataError("logistic regression has no closed form: use solver='gd' "
-                                "or another descent solver")
+                raise DataError(
+                    "logistic regression has no closed form: use solver='gd' "
+                    "or another descent solver"
+                )
             solver = "gd"
         scaler = _Standardizer(X, center=self.fit_intercept)
         Z = scaler.transform(X)
@@ -354,10 +361,11 @@ class LogisticRegression(ClassifierMixin, BaseModel):
         _store_run(self, run)
         for warning in caught:
             message = str(warning.message)
-            if issubclass(warning.category, ConvergenceWarning) and (
-                    self.score(X, labels) == 1.0):
-                message += ("; the classes are separable, so the unpenalized log-loss has no "
-                            "minimum and the coefficients keep growing")
+            if issubclass(warning.category, ConvergenceWarning) and (self.score(X, labels) == 1.0):
+                message += (
+                    "; the classes are separable, so the unpenalized log-loss has no "
+                    "minimum and the coefficients keep growing"
+                )
             warnings.warn(message, warning.category, stacklevel=2)
         return self
 

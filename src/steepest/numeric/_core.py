@@ -207,6 +207,39 @@ def numeric_values(values: np.ndarray, *, complex_input: bool) -> np.ndarray:
     return values.astype(np.float64, copy=False)
 
 
+#: A corner: the second difference over h, |f(x+h) - 2 f(x) + f(x-h)| / h, stays
+#: put as h halves (it halves for a smooth f) and stands this far above round-off.
+CORNER_RATIO = (0.75, 1.34)
+CORNER_NOISE = 10.0
+
+
+def corner_jump(
+    plus: np.ndarray, minus: np.ndarray, fx: np.ndarray, steps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Detect a corner (a kink, like |x| at 0) at x from three halving steps.
+
+    ``plus``, ``minus`` and ``steps`` have a leading axis of three consecutive
+    halving steps.  Returns the jump in slope seen at the largest step and a
+    mask of the elements where f has a corner: the one-sided slopes differ by
+    an amount that does not shrink with h, so no derivative exists.
+    """
+    with np.errstate(all="ignore"):
+        gap = np.abs(plus - 2 * fx + minus) / steps
+        ratio = gap[1:] / gap[:-1]
+        corner = np.all((ratio >= CORNER_RATIO[0]) & (ratio <= CORNER_RATIO[1]), axis=0)
+        if corner.any():
+            size = np.abs(plus) + 2 * np.abs(fx) + np.abs(minus)
+            noise = ROUNDOFF_FACTOR * EPS * size / steps
+            corner &= np.all(gap > CORNER_NOISE * noise, axis=0)
+    return gap[0], corner
+
+
+NOTE_CORNER = (
+    "f has a corner at or within a step of x: the slopes on the two sides differ by about "
+    "{jump:.3g} at every step (no derivative there, or a very sharp bend)"
+)
+
+
 def raise_not_finite(
     where: str,
     x: np.ndarray,

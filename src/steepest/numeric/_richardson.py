@@ -34,6 +34,7 @@ from steepest.numeric._core import (
     STENCILS,
     NumericError,
     check_value_at_x,
+    corner_jump,
     evaluate,
     raise_not_finite,
     step_scale,
@@ -323,6 +324,8 @@ class RichardsonResult:
     reliable: np.ndarray
     h: np.ndarray
     nfev: int
+    corner: np.ndarray | None = None  # elements where f has a corner (first derivatives)
+    jump: np.ndarray | None = None  # the jump in slope there
 
 
 def power_of_two_scale(x: np.ndarray) -> np.ndarray:
@@ -403,6 +406,23 @@ class _UnivariateTable:
             noise = (ROUNDOFF_FACTOR * EPS) * magnitude / scaled_steps
         return Table(differences, noise, magnitude)
 
+    def corners(self, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Corner test on the chosen row and the two smaller steps after it."""
+        points = self.points[0] if len(self.points) == 1 else np.concatenate(self.points, axis=1)
+        values = self.values[0] if len(self.values) == 1 else np.concatenate(self.values, axis=1)
+        rows = values.shape[1]
+        if row.ndim == 0:
+            first = min(int(row), rows - 3)
+            minus, plus = values[0, first : first + 3], values[1, first : first + 3]
+            steps = points[1, first : first + 3] - self.x
+        else:
+            picks = np.minimum(row, rows - 3)[None] + np.arange(3).reshape((3,) + (1,) * row.ndim)
+            minus = np.take_along_axis(values[0], picks, axis=0)
+            plus = np.take_along_axis(values[1], picks, axis=0)
+            steps = np.take_along_axis(points[1], picks, axis=0) - self.x
+        jump, corner = corner_jump(plus, minus, self.fx, steps)
+        return corner, jump
+
     def raise_at_smallest_step(self) -> None:
         values = self.values[-1][:, -1]
         points = self.points[-1][:, -1]
@@ -410,8 +430,15 @@ class _UnivariateTable:
         raise_not_finite("next to", self.x, position[1:], points[position], values[position])
 
 
-def richardson_univariate(f: Callable[[Any], Any], x: np.ndarray, order: int) -> RichardsonResult:
-    """Richardson-extrapolated derivative of an elementwise f at every element of x."""
+def richardson_univariate(
+    f: Callable[[Any], Any], x: np.ndarray, order: int, *, check_corners: bool = True
+) -> RichardsonResult:
+    """Richardson-extrapolated derivative of an elementwise f at every element of x.
+
+    ``check_corners`` (first derivatives only) looks for a corner such as |x|
+    at 0, where the symmetric differences agree on a derivative that does not
+    exist: such elements become unreliable, with half the jump in slope as error.
+    """
     builder = _UnivariateTable(f, x, order)
     table = builder.levels(0, FIRST_LEVELS)
     fx_magnitude = np.abs(builder.fx)
@@ -421,12 +448,21 @@ def richardson_univariate(f: Callable[[Any], Any], x: np.ndarray, order: int) ->
         solution = solve(table, fx_magnitude, builder.scale, builder.weight_sum)
         if not solution.finite_at_smallest.all():
             builder.raise_at_smallest_step()
+    error, reliable = solution.error, solution.reliable
+    corner = jump = None
+    if order == 1 and check_corners:
+        corner, jump = builder.corners(solution.row)
+        if corner.any():
+            error = np.where(corner, np.fmax(error, jump / 2), error)
+            reliable = reliable & ~corner
     return RichardsonResult(
         value=solution.value,
-        error=solution.error,
-        reliable=solution.reliable,
+        error=error,
+        reliable=reliable,
         h=builder.steps(solution.row),
         nfev=builder.nfev,
+        corner=corner,
+        jump=jump,
     )
 
 

@@ -17,6 +17,7 @@ deadline; they are ordinary functions and can be called directly too.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -78,6 +79,12 @@ def load_function(text: str, *, field: str = "function") -> Function:
         raise BadRequest(f"the {field} is nested too deeply to read", field=field) from None
 
 
+def _remaining(request: dict[str, Any], started: float) -> float:
+    """Seconds left of the task's budget ``request["max_time"]`` (compiling counts too)."""
+    budget = float(request.get("max_time", RUN_SECONDS))
+    return max(0.05, budget - (time.perf_counter() - started))
+
+
 def _sentence(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -135,8 +142,11 @@ def inspect_task(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def minimize_task(request: dict[str, Any], *, max_time: float = RUN_SECONDS) -> dict[str, Any]:
+def minimize_task(request: dict[str, Any]) -> dict[str, Any]:
     """Run :func:`steepest.minimize` and return every iterate, loss and gradient.
+
+    The run stops itself after ``request["max_time"]`` seconds (default
+    ``RUN_SECONDS``) with status ``stopped`` and the path so far.
 
     The sauna from (0.5, 0.6) with rate 0.05, as in the lessons:
 
@@ -149,6 +159,7 @@ def minimize_task(request: dict[str, Any], *, max_time: float = RUN_SECONDS) -> 
     """
     from steepest.optim import minimize
 
+    started = time.perf_counter()
     f = load_function(request["function"])
     n = _plot_dimension(f, tuple(range(1, 11)))
     x0 = request["x0"]
@@ -168,7 +179,7 @@ def minimize_task(request: dict[str, Any], *, max_time: float = RUN_SECONDS) -> 
             lr=request["lr"],
             max_iter=max_iter,
             tol=request["tol"] if request["tol"] > 0 else None,
-            max_time=max_time,
+            max_time=_remaining(request, started),
             history_limit=max_iter + 1,
         )
     except SteepestError as exc:
@@ -204,9 +215,7 @@ def derive_task(request: dict[str, Any]) -> dict[str, Any]:
     try:
         derivation = derive(request["expression"], wrt=request["wrt"])
     except SteepestError as exc:
-        raise BadRequest(
-            f"could not differentiate: {_sentence(exc)}", field="expression"
-        ) from None
+        raise BadRequest(f"could not differentiate: {_sentence(exc)}", field="expression") from None
     described = derivation.to_dict()
     return {
         "expression": described["expr"],
@@ -292,9 +301,7 @@ def critical_symbolic_task(request: dict[str, Any]) -> dict[str, Any]:
         else:
             free = [name for name in f.variables if name not in entry.point]
             value = None if free else _real_number(entry.value)
-            points.append(
-                {"kind": entry.kind, "point": coordinates, "value": value, "free": free}
-            )
+            points.append({"kind": entry.kind, "point": coordinates, "value": value, "free": free})
     return {"points": points, "source": "symbolic"}
 
 
@@ -404,7 +411,7 @@ def line_loss_grad(theta: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> n
     return np.array([2.0 * np.mean(residual), 2.0 * np.mean(residual * x)])
 
 
-def data_descent_task(request: dict[str, Any], *, max_time: float = RUN_SECONDS) -> dict[str, Any]:
+def data_descent_task(request: dict[str, Any]) -> dict[str, Any]:
     """Fit ``y = b + m x`` three ways from the same start: full batch, SGD, mini-batch.
 
     The feature is standardized (``z = (x - mean) / std``), so the loss
@@ -423,6 +430,7 @@ def data_descent_task(request: dict[str, Any], *, max_time: float = RUN_SECONDS)
     from steepest.datasets import load
     from steepest.optim import minimize
 
+    started = time.perf_counter()
     name = request["dataset"]
     x_name, y_name = DATA_COLUMNS[name]
     frame = load(name)
@@ -457,7 +465,7 @@ def data_descent_task(request: dict[str, Any], *, max_time: float = RUN_SECONDS)
             lr=request["lr"],
             seed=request["seed"],
             tol=None,
-            max_time=max_time / 3,
+            max_time=_remaining(request, started) / (3 - len(runs)),
             history_limit=request["epochs"] * rows + 1,
         )
         history = result.history
@@ -491,8 +499,9 @@ def data_descent_task(request: dict[str, Any], *, max_time: float = RUN_SECONDS)
     finite = theta_points[np.all(np.isfinite(theta_points), axis=1)]
     low, high = finite.min(axis=0), finite.max(axis=0)
     pad = np.maximum(0.15 * (high - low), 0.5)
-    low, high = np.maximum(low - pad, best - 50 * (np.abs(best) + 1)), np.minimum(
-        high + pad, best + 50 * (np.abs(best) + 1)
+    low, high = (
+        np.maximum(low - pad, best - 50 * (np.abs(best) + 1)),
+        np.minimum(high + pad, best + 50 * (np.abs(best) + 1)),
     )
     axis_b = np.linspace(low[0], high[0], 60)
     axis_m = np.linspace(low[1], high[1], 60)

@@ -250,9 +250,7 @@ class Fields:
             )
         if not min_len <= len(value) <= max_len:
             size = f"{min_len}" if min_len == max_len else f"{min_len} to {max_len}"
-            raise BadRequest(
-                f"{name} must hold {size} numbers, not {len(value)}", field=name
-            )
+            raise BadRequest(f"{name} must hold {size} numbers, not {len(value)}", field=name)
         out: list[float] = []
         for item in value:
             if isinstance(item, bool) or not isinstance(item, int | float):
@@ -261,9 +259,7 @@ class Fields:
                 )
             number = float(item)
             if not math.isfinite(number):
-                raise BadRequest(
-                    f"{name} must hold finite numbers, not {_shown(item)}", field=name
-                )
+                raise BadRequest(f"{name} must hold finite numbers, not {_shown(item)}", field=name)
             if abs(number) > bound:
                 raise BadRequest(
                     f"{name} values must be within ±{bound:g}, not {number:g}", field=name

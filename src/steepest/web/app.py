@@ -1,0 +1,343 @@
+"""The playground's web application: the page, Plotly.js, and the JSON API.
+
+:func:`create_app` builds a FastAPI application.  Its routes:
+
+* ``GET /`` the page; ``/static/...`` its script and style sheet;
+  ``/vendor/plotly.min.js`` the Plotly.js bundled in the installed ``plotly``
+  package (nothing is fetched from the network).
+* ``GET /api/health`` -> ``{"status": "ok"}``; ``GET /api/presets``.
+* ``POST /api/minimize`` ``{function, x0, lr, method, max_iter?, tol?}`` ->
+  ``{path, losses, grads, status, message, ...}``
+* ``POST /api/derive`` ``{expression, wrt?}`` -> ``{result, latex, steps, ...}``
+* ``POST /api/surface`` ``{function, xlim, ylim, n}`` -> ``{x, y, z}``;
+  ``POST /api/curve`` ``{function, xlim, n?}`` -> ``{x, y}`` (one variable)
+* ``POST /api/inspect`` ``{function}`` -> variables and symbolic gradient
+* ``POST /api/critical`` ``{function, xlim, ylim?}`` -> ``{points, source}``
+* ``POST /api/data-descent`` ``{dataset, lr, batch_size?, epochs?, seed?}``
+
+Every bad request is answered with a 4xx status and ``{"error": "<one
+sentence>"}``; computations run in worker processes under ``time_limit``
+seconds (:mod:`steepest.web.worker`).
+
+>>> from fastapi.testclient import TestClient
+>>> client = TestClient(create_app())
+>>> client.get("/api/health").json()
+{'status': 'ok'}
+>>> client.post("/api/surface", content=b"not json",
+...             headers={"content-type": "application/json"}).json()
+{'error': 'the request body is not valid JSON (line 1, column 1)'}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import threading
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from steepest.web import requests as checks
+from steepest.web.presets import OKABE_ITO, PRESETS
+from steepest.web.requests import MAX_BODY_BYTES, BadRequest
+from steepest.web.worker import ComputationTimeout, ServerBusy, WorkerFailure, WorkerPool
+
+STATIC = Path(__file__).parent / "static"
+DEFAULT_TIME_LIMIT = 5.0
+# Solving for critical points exactly gets this long before the numerical search takes over.
+SYMBOLIC_CRITICAL_SECONDS = 2.5
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+# Share of the time limit an optimizer run may take before it stops itself ("stopped").
+RUN_SHARE = 0.6
+
+_SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; connect-src 'self'; worker-src blob:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    ),
+}
+
+
+def plotly_js_path() -> Path | None:
+    """The ``plotly.min.js`` shipped inside the installed ``plotly`` package, if any.
+
+    >>> path = plotly_js_path()
+    >>> path is None or path.name == "plotly.min.js"
+    True
+    """
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        candidate = Path(folder) / "package_data" / "plotly.min.js"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class _HostCheck:
+    """Answer requests whose Host header is not one of ``hosts`` with a JSON 400.
+
+    A server on 127.0.0.1 is reachable from pages on other sites through DNS
+    rebinding unless it checks the name it was asked for.
+    """
+
+    def __init__(self, app: ASGIApp, hosts: Iterable[str]) -> None:
+        self.app = app
+        self.hosts = {host.lower() for host in hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host = ""
+            for key, value in scope.get("headers", []):
+                if key == b"host":
+                    host = value.decode("latin-1").lower()
+                    break
+            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+            if name not in self.hosts:
+                response = JSONResponse(
+                    {"error": f"this server answers only to {', '.join(sorted(self.hosts))}"},
+                    status_code=400,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The request's JSON object, read at most ``MAX_BODY_BYTES`` bytes far."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise BadRequest(
+            "send the body as JSON with the header Content-Type: application/json", status=415
+        )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BadRequest(
+            f"the request body has {int(declared):,} bytes; the limit is {MAX_BODY_BYTES:,}",
+            status=413,
+        )
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_BODY_BYTES:
+            raise BadRequest(
+                f"the request body is over the limit of {MAX_BODY_BYTES:,} bytes", status=413
+            )
+    return checks.parse_body(bytes(body))
+
+
+def _json_bytes(payload: bytes) -> Response:
+    return Response(content=payload, media_type="application/json")
+
+
+def create_app(
+    *,
+    workers: int = 2,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    allowed_hosts: Iterable[str] | None = None,
+    pool: WorkerPool | None = None,
+) -> FastAPI:
+    """The playground application.
+
+    ``workers`` processes compute (so that many requests run at once),
+    each request for at most ``time_limit`` seconds.  ``allowed_hosts``
+    limits the Host names it answers to (``steepest serve`` on 127.0.0.1
+    passes the loopback names).  The workers start with the application's
+    lifespan (or on first use) and stop with it.
+
+    >>> from fastapi.testclient import TestClient
+    >>> with TestClient(create_app(workers=1)) as client:
+    ...     client.post("/api/derive", json={"expression": "x^4", "wrt": "x"}).json()["result"]
+    '4*x^3'
+    """
+    if not time_limit > 0:
+        raise ValueError("time_limit must be positive")
+    workers_pool = pool if pool is not None else WorkerPool(workers)
+    critical_cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+    unsolvable: set[str] = set()
+    cache_lock = threading.Lock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Workers start in the background: the page is served while they load SymPy.
+        threading.Thread(target=workers_pool.start, name="steepest-pool-start", daemon=True).start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(workers_pool.close)
+
+    app = FastAPI(
+        title="steepest playground",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.pool = workers_pool
+    app.state.time_limit = time_limit
+
+    # -- errors: every one is JSON {"error": "<sentence>"} -----------------------------------
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
+        return JSONResponse(exc.as_json(), status_code=exc.status)
+
+    @app.exception_handler(ComputationTimeout)
+    async def too_slow(request: Request, exc: ComputationTimeout) -> JSONResponse:
+        return JSONResponse(
+            {
+                "error": f"the computation took longer than the {exc.seconds:g} s limit and "
+                "was stopped; try fewer iterations, a smaller grid or a simpler expression"
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(ServerBusy)
+    async def busy(request: Request, exc: ServerBusy) -> JSONResponse:
+        return JSONResponse(
+            {"error": "the server is busy with other computations; try again in a moment"},
+            status_code=503,
+        )
+
+    @app.exception_handler(WorkerFailure)
+    async def failed(request: Request, exc: WorkerFailure) -> JSONResponse:
+        return JSONResponse(
+            {"error": f"the computation failed: {exc}"},
+            status_code=500,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            message = f"there is nothing at {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        else:
+            message = str(exc.detail)
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
+        response: Response = await call_next(request)
+        for key, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+    if allowed_hosts is not None:
+        app.add_middleware(_HostCheck, hosts=list(allowed_hosts))
+
+    async def compute(task: str, request: dict[str, Any], seconds: float | None = None) -> bytes:
+        limit = time_limit if seconds is None else seconds
+        return await asyncio.to_thread(workers_pool.call, task, request, timeout=limit)
+
+    # Optimizer runs stop themselves well before the hard limit and return the path so far.
+    run_seconds = RUN_SHARE * time_limit
+
+    # -- the page ---------------------------------------------------------------------------
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly_js() -> Response:
+        path = plotly_js_path()
+        if path is None:
+            return JSONResponse(
+                {"error": "plotly is not installed: pip install 'steepest[web]'"},
+                status_code=404,
+            )
+        return FileResponse(
+            path, media_type="text/javascript", headers={"cache-control": "max-age=86400"}
+        )
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    # -- the API ----------------------------------------------------------------------------
+
+    @app.get("/api/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/presets")
+    async def presets() -> dict[str, Any]:
+        return {"presets": [dict(p) for p in PRESETS], "colors": list(OKABE_ITO)}
+
+    @app.post("/api/inspect")
+    async def inspect(request: Request) -> Response:
+        body = checks.function_request(await read_json(request))
+        return _json_bytes(await compute("inspect", body))
+
+    @app.post("/api/minimize")
+    async def minimize(request: Request) -> Response:
+        body = checks.minimize_request(await read_json(request))
+        return _json_bytes(await compute("minimize", {**body, "max_time": run_seconds}))
+
+    @app.post("/api/derive")
+    async def derive(request: Request) -> Response:
+        body = checks.derive_request(await read_json(request))
+        return _json_bytes(await compute("derive", body))
+
+    @app.post("/api/surface")
+    async def surface(request: Request) -> Response:
+        body = checks.surface_request(await read_json(request))
+        return _json_bytes(await compute("surface", body))
+
+    @app.post("/api/curve")
+    async def curve(request: Request) -> Response:
+        body = checks.curve_request(await read_json(request))
+        return _json_bytes(await compute("curve", body))
+
+    @app.post("/api/critical")
+    async def critical(request: Request) -> Response:
+        body = checks.critical_request(await read_json(request))
+        text = body["function"]
+        symbolic_key: tuple[Any, ...] = ("symbolic", text)
+        numeric_key: tuple[Any, ...] = ("numeric", text, tuple(body["xlim"]),
+                                        tuple(body["ylim"] or ()))  # fmt: skip
+        with cache_lock:
+            for key in (symbolic_key, numeric_key):
+                if key in critical_cache:
+                    critical_cache.move_to_end(key)
+                    return _json_bytes(critical_cache[key])
+            solve = text not in unsolvable
+        payload: bytes | None = None
+        key = symbolic_key
+        if solve:
+            try:
+                payload = await compute(
+                    "critical_symbolic", body, min(SYMBOLIC_CRITICAL_SECONDS, time_limit)
+                )
+            except ComputationTimeout:
+                with cache_lock:
+                    unsolvable.add(text)
+        if payload is None:
+            key = numeric_key
+            payload = await compute("critical_numeric", body)
+        with cache_lock:
+            critical_cache[key] = payload
+            while len(critical_cache) > 64:
+                critical_cache.popitem(last=False)
+        return _json_bytes(payload)
+
+    @app.post("/api/data-descent")
+    async def data_descent(request: Request) -> Response:
+        body = checks.data_descent_request(await read_json(request))
+        return _json_bytes(await compute("data_descent", {**body, "max_time": run_seconds}))
+
+    return app
+
+
+__all__ = ["LOOPBACK_HOSTS", "create_app", "plotly_js_path", "read_json"]

@@ -1,0 +1,137 @@
+"""Request checking, worker processes and error mapping, without a browser."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from steepest.web import requests as checks
+from steepest.web.app import create_app
+from steepest.web.requests import BadRequest
+from steepest.web.worker import ComputationTimeout, ServerBusy, WorkerFailure, WorkerPool
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children,
+                                                                      max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_give_an_object_or_a_client_error(raw: bytes) -> None:
+    try:
+        body = checks.parse_body(raw)
+    except BadRequest as exc:
+        assert exc.status in (400, 413)
+        assert "\n" not in exc.message
+    else:
+        assert isinstance(body, dict)
+
+
+@given(st.dictionaries(st.sampled_from(["function", "x0", "lr", "method", "max_iter", "tol", "x"]),
+                       json_values, max_size=7))  # fmt: skip
+def test_minimize_requests_are_in_bounds_or_rejected(body: dict[str, Any]) -> None:
+    try:
+        out = checks.minimize_request(body)
+    except BadRequest as exc:
+        assert 400 <= exc.status < 500
+        assert exc.message and "\n" not in exc.message
+        return
+    assert 0 < len(out["function"]) <= checks.MAX_EXPRESSION_CHARS
+    assert 1 <= len(out["x0"]) <= 10 and all(math.isfinite(v) for v in out["x0"])
+    assert 0 < out["lr"] <= 100 and out["method"] in checks.METHODS
+    assert isinstance(out["max_iter"], int) and 1 <= out["max_iter"] <= checks.MAX_ITER
+
+
+def test_limits_are_exact() -> None:
+    base = {"function": "x", "x0": [0], "lr": 1, "method": "gd"}
+    assert checks.minimize_request({**base, "max_iter": 100_000})["max_iter"] == 100_000
+    with pytest.raises(BadRequest):
+        checks.minimize_request({**base, "max_iter": 100_001})
+    assert checks.minimize_request({**base, "function": "x" * 2000})["function"]
+    with pytest.raises(BadRequest):
+        checks.minimize_request({**base, "function": "x" * 2001})
+    grid = {"function": "x y", "xlim": [0, 1], "ylim": [0, 1]}
+    assert checks.surface_request({**grid, "n": 200})["n"] == 200
+    with pytest.raises(BadRequest, match="between 2 and 200"):
+        checks.surface_request({**grid, "n": 201})
+    exact = json.dumps({"padding": "x" * (checks.MAX_BODY_BYTES - 15)}).encode()
+    assert len(exact) == checks.MAX_BODY_BYTES
+    assert checks.parse_body(exact)
+    with pytest.raises(BadRequest) as caught:
+        checks.parse_body(exact + b" ")
+    assert caught.value.status == 413
+
+
+def test_a_stuck_worker_is_replaced() -> None:
+    pool = WorkerPool(size=1)
+    try:
+        himmelblau = {"function": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"}
+        with pytest.raises(ComputationTimeout):
+            pool.call("critical_symbolic", himmelblau, timeout=0.3)
+        answer = json.loads(pool.call("derive", {"expression": "x^2", "wrt": "x"}, timeout=30))
+        assert answer["result"] == "2*x"
+        with pytest.raises(BadRequest, match="could not read"):
+            pool.call("inspect", {"function": "x +* 2"}, timeout=30)
+    finally:
+        pool.close()
+    with pytest.raises(WorkerFailure):
+        pool.call("derive", {"expression": "x", "wrt": "x"}, timeout=1)
+
+
+class _FailingPool:
+    """Stands in for the worker pool and fails the way a real one can."""
+
+    def __init__(self, failure: Exception) -> None:
+        self.failure = failure
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def call(self, task: str, request: dict[str, Any], *, timeout: float) -> bytes:
+        raise self.failure
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "words"),
+    [
+        (ComputationTimeout(5.0), 422, "longer than the 5 s limit"),
+        (ServerBusy("busy"), 503, "busy"),
+        (WorkerFailure("the worker process ended"), 500, "failed"),
+    ],
+)
+def test_failures_of_the_workers_answer_json(failure: Exception, status: int, words: str) -> None:
+    from fastapi.testclient import TestClient  # imported quietly by conftest.py already
+
+    client = TestClient(create_app(pool=_FailingPool(failure)))  # type: ignore[arg-type]
+    response = client.post("/api/derive", json={"expression": "x^2", "wrt": "x"})
+    assert response.status_code == status
+    assert words in response.json()["error"]
+    assert client.get("/api/health").json() == {"status": "ok"}
+
+
+def test_host_names_are_checked_when_asked() -> None:
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(pool=_FailingPool(ServerBusy()), allowed_hosts=["127.0.0.1"]))
+    response = client.get("/api/health")  # the test client says Host: testserver
+    assert response.status_code == 400
+    assert "127.0.0.1" in response.json()["error"]
+    assert client.get("/api/health", headers={"host": "127.0.0.1:8000"}).status_code == 200
+
+
+@given(st.text(max_size=60))
+def test_any_text_as_a_function_is_answered_without_a_server_error(client, text: str) -> None:
+    response = client.post("/api/inspect", json={"function": text})
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert response.json()["error"]
