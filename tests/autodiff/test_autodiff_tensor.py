@@ -240,11 +240,6 @@ def test_jacobian_of_a_vector_function_of_a_0d_array():
     np.testing.assert_array_equal(jac, [1.0, 2.0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jacobian delivers a float for a float argument and reshapes the (2,) "
-    "Jacobian to () (ValueError)",
-)
 def test_jacobian_of_a_vector_function_of_a_float():
     jac = st.jacobian(lambda t: np.array([1.0, 2.0]) * t)(3.0)
     np.testing.assert_array_equal(jac, [1.0, 2.0])

@@ -135,7 +135,7 @@ def _as_float_array(value: Any) -> Any:
                           if value.dtype.kind not in "fc" else value.dtype)
     array = np.asarray(value)
     if array.dtype.kind not in "fc":
-        if array.dtype == object:
+        if array.dtype.kind not in "iub":
             from steepest.errors import DifferentiationError
 
             raise DifferentiationError(

@@ -200,7 +200,8 @@ class Program:
         self.out_shape = shapes[out_slot]
         self.source, namespace = self._generate(steps, wanted_of, receives, shapes, out_slot,
                                                 np.result_type(strip(out._value)))
-        exec(compile(self.source, "<steepest program>", "exec"), namespace)  # noqa: S102
+        # The source is generated above from the primitive table, never from user text.
+        exec(compile(self.source, "<steepest program>", "exec"), namespace)
         self._run = namespace["program"]
 
     def _generate(self, steps, wanted_of, receives, shapes, out_slot, out_dtype):
@@ -252,7 +253,7 @@ class Program:
         lines.append(f"    g{out_slot} = SEED")
         has_grad = {out_slot}
         owned: set[int] = set()
-        for slot, prim, spec, kwargs, locals_ in reversed(steps):
+        for slot, prim, spec, _kwargs, locals_ in reversed(steps):
             if not receives[slot] or slot not in has_grad:
                 continue
             for p in wanted_of[slot]:

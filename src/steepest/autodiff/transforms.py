@@ -50,7 +50,7 @@ def _deliver(g: Any, like: Any) -> Any:
     """Shape a derivative for the user: a float for a float, an array otherwise."""
     if isinstance(g, Tensor):
         return g
-    if _is_python_number(like):
+    if _is_python_number(like) and np.size(g) == 1:
         return float(np.asarray(g).reshape(()))
     array = np.asarray(g)
     if not array.flags.writeable or (array.base is not None and array.strides.count(0)):
