@@ -73,6 +73,7 @@ def test_regressor_fits_a_curve_and_multiple_outputs():
         X, Y
     )
     assert model.predict(X).shape == (60, 2)
+    assert model.score(X, Y) > 0.95
     assert np.mean((model.predict(X) - Y) ** 2) < 0.01
 
 

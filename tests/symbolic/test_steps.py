@@ -410,6 +410,14 @@ _FUNCTIONS = [
 ]
 
 
+def _power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
+    # SymPy evaluates powers of numbers exactly; keep them small so that
+    # generating an example never means computing a number with millions of digits.
+    if base.is_number and exponent.is_number and (abs(exponent) > 8 or abs(base) > 100):
+        return base + exponent
+    return base**exponent
+
+
 def _combine(children: st.SearchStrategy) -> st.SearchStrategy:
     pair = st.tuples(children, children)
     return st.one_of(
@@ -418,12 +426,12 @@ def _combine(children: st.SearchStrategy) -> st.SearchStrategy:
         pair.map(lambda p: p[0] * p[1]),
         pair.map(lambda p: p[0] / p[1]),
         st.tuples(children, st.sampled_from([2, 3, -1, -2, sympy.Rational(1, 2)])).map(
-            lambda p: p[0] ** p[1]
+            lambda p: _power(p[0], sympy.sympify(p[1]))
         ),
         st.tuples(st.sampled_from([2, sympy.E, sympy.Rational(1, 2)]), children).map(
-            lambda p: p[0] ** p[1]
+            lambda p: _power(sympy.sympify(p[0]), p[1])
         ),
-        children.map(lambda c: (c + 2) ** c),
+        children.map(lambda c: _power(c + 2, c)),
         st.tuples(st.sampled_from(_FUNCTIONS), children).map(lambda p: p[0](p[1])),
     )
 

@@ -257,7 +257,8 @@ def test_an_invalid_function_shows_an_error(page: Page, shots: Path) -> None:
     page.settle()
     expect(page.test_id("steps-panel")).to_contain_text("4·y")
     assert page.dialogs == []
-    assert page.errors == []
+    # The browser reports each refused request (status 422) on its console; nothing else.
+    assert all("status of 422" in error for error in page.errors), page.errors
 
 
 def test_compare_mode_draws_two_paths(page: Page, shots: Path) -> None:
@@ -274,7 +275,8 @@ def test_compare_mode_draws_two_paths(page: Page, shots: Path) -> None:
         paths = [t for t in page.traces(plot) if t["name"].startswith("path")]
         assert [t["points"] for t in paths] == [6, 6], plot
         assert len({t["color"] for t in paths}) == 2
-        assert paths[0]["x"][0] == paths[1]["x"][0] == -1.5  # the same start
+        if plot != "loss-plot":
+            assert paths[0]["x"][0] == paths[1]["x"][0] == -1.5  # the same start
     expect(page.test_id("runs-table").locator("tbody tr")).to_have_count(2)
     page.test_id("run-button").click()
     expect(page.test_id("run-status")).not_to_contain_text("in progress", timeout=60_000)
@@ -292,11 +294,20 @@ def test_run_pause_reset_and_learning_rate_slider(page: Page) -> None:
     slider.evaluate("(s) => { s.value = '-2'; s.dispatchEvent(new Event('input')); }")
     expect(page.test_id("lr-input")).to_have_value("0.01")
     page.settle()
-    page.test_id("run-button").click()
-    page.test_id("pause-button").click()
-    stopped_at = int(page.test_id("iteration-count").inner_text())
+    # Pause right after the first frame (a slow software renderer could finish a whole run
+    # between two clicks from here).
+    stopped_at = page.tab.evaluate(
+        """async () => {
+            document.querySelector('[data-testid="run-button"]').click();
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            document.querySelector('[data-testid="pause-button"]').click();
+            return Number(document.querySelector('[data-testid="iteration-count"]').textContent);
+        }"""
+    )
     page.tab.wait_for_timeout(300)
+    assert 0 < stopped_at < 500
     assert int(page.test_id("iteration-count").inner_text()) == stopped_at
+    expect(page.test_id("pause-button")).to_be_disabled()
 
 
 def test_one_variable_shows_the_curve_and_tangent_line(page: Page, shots: Path) -> None:

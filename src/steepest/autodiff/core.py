@@ -224,12 +224,13 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        if self._prim is not None and not flag:
+        if not flag:
+            # Frozen: operations on it are no longer recorded (it becomes a constant).
             self._trace = None
             self._prim = None
             self._parents = ()
             self._saved = None
-        elif flag and self._trace is None:
+        elif self._trace is None:
             self._trace = EAGER
 
     @property

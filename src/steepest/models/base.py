@@ -235,6 +235,14 @@ class RegressorMixin:
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """R^2 of the predictions on ``X`` against ``y`` (1 is perfect, 0 is the mean's score)."""
         prediction = np.asarray(self.predict(X), dtype=float)  # type: ignore[attr-defined]
+        if prediction.ndim == 2:  # several outputs: the mean of their R^2
+            truth_2d = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=float)
+            truth_2d = truth_2d.reshape(prediction.shape)
+            return float(
+                np.mean(
+                    [r2_score(truth_2d[:, j], prediction[:, j]) for j in range(prediction.shape[1])]
+                )
+            )
         truth = as_target(y, prediction.shape[0])
         if sample_weight is not None:
             w = np.asarray(sample_weight, dtype=float)
