@@ -24,7 +24,7 @@ class DifferentiationError(SteepestError, TypeError):
     >>> st.grad(lambda x: math.sin(x))(1.0)
     Traceback (most recent call last):
     ...
-    steepest.errors.DifferentiationError: math.sin cannot take a traced value: ... use np.sin instead
+    steepest.errors.DifferentiationError: math.sin cannot take a traced value: ...np.sin...
     """
 
 

@@ -248,6 +248,8 @@ def where_case(data: Any) -> Case:
     y = floats_in(data, s_y, -5, 5)
     if data.draw(hs.booleans()):
         # The condition computed from a traced value: a plain boolean array.
+        # x on a lattice offset from the threshold keeps it away from the jump.
+        x = lattice(data, s_x, 0.1)
         return Case(lambda x, y: np.where(x > 0.5, x * y, y), [x, y], "where")
     return Case(lambda x, y: np.where(condition, x, y), [x, y], "where")
 

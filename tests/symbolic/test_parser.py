@@ -119,7 +119,9 @@ INTENDED_READINGS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), INTENDED_READINGS, ids=[c[0] for c in INTENDED_READINGS])
+@pytest.mark.parametrize(
+    ("text", "expected"), INTENDED_READINGS, ids=[c[0] for c in INTENDED_READINGS]
+)
 def test_learner_notation_gets_the_intended_reading(text: str, expected: sympy.Expr) -> None:
     assert parse(text) == expected
 

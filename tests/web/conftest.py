@@ -23,4 +23,3 @@ def client() -> Iterator[TestClient]:
     """A test client of the playground; its two workers live for the whole session."""
     with TestClient(create_app(workers=2)) as test_client:
         yield test_client
-

@@ -37,7 +37,10 @@ def strict_json(text: str) -> Any:
 def sauna_gradient(x: float, y: float) -> np.ndarray:
     """The lesson's partial derivatives of the sauna temperature, written out by hand."""
     return np.array(
-        [-(1 / 90) * x * (3 * x - 12) * y**2 * (y - 6), -(1 / 90) * x**2 * (x - 6) * y * (3 * y - 12)]
+        [
+            -(1 / 90) * x * (3 * x - 12) * y**2 * (y - 6),
+            -(1 / 90) * x**2 * (x - 6) * y * (3 * y - 12),
+        ]
     )
 
 
@@ -100,7 +103,8 @@ def test_minimize_sauna_converges_to_the_coldest_point(client) -> None:
 
 
 @pytest.mark.parametrize(
-    "method", ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "armijo", "lbfgs", "newton"]
+    "method",
+    ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "armijo", "lbfgs", "newton"],
 )
 def test_every_method_descends_the_bowl(client, method: str) -> None:
     out = client.post(
@@ -240,7 +244,9 @@ def test_critical_points_of_a_quartic(client) -> None:
 
 
 def test_data_descent_full_batch_reaches_least_squares(client) -> None:
-    body = {"dataset": "advertising", "lr": 0.3, "batch_size": 16, "epochs": 20, "seed": 0}
+    # In standardized units the loss is a round bowl, 2 I its Hessian: rate 0.45 shrinks the
+    # error of full-batch descent tenfold per epoch.
+    body = {"dataset": "advertising", "lr": 0.45, "batch_size": 16, "epochs": 10, "seed": 0}
     out = client.post("/api/data-descent", json=body).json()
     full, sgd, mini = out["runs"]
     # The lesson's least-squares line, computed independently with numpy.
@@ -250,11 +256,13 @@ def test_data_descent_full_batch_reaches_least_squares(client) -> None:
     assert (round(intercept, 4), round(slope, 6)) == (7.0326, 0.047537)
     assert full["line"]["intercept"] == pytest.approx(intercept, rel=1e-5)
     assert full["line"]["slope"] == pytest.approx(slope, rel=1e-5)
-    assert (full["steps"], sgd["steps"], mini["steps"]) == (20, 20 * 200, 20 * 13)
+    assert (full["steps"], mini["steps"]) == (10, 10 * 13)
+    # SGD takes one step per example, unless the time limit stopped it first (a busy machine).
+    assert sgd["steps"] == 10 * 200 or (sgd["status"] == "stopped" and sgd["steps"] > 200)
     # Full batch descends smoothly; single examples make the loss on all the data jump about.
     assert np.all(np.diff(full["losses"]) <= 1e-12)
     assert np.sum(np.diff(sgd["losses"]) > 0) > 100
-    assert mini["batch_size"] == 16 and mini["epoch"][-1] == pytest.approx(20)
+    assert mini["batch_size"] == 16 and mini["epoch"][-1] == pytest.approx(10)
 
 
 # --------------------------------------------------------------------------------------------
@@ -345,8 +353,14 @@ def test_missing_and_unknown_fields(client) -> None:
 
 def test_non_json_bodies(client) -> None:
     headers = {"content-type": "application/json"}
-    assert_error(client.post("/api/minimize", content=b"function=x^2", headers=headers), 400, "not valid JSON")
-    assert_error(client.post("/api/minimize", content=b"[1, 2]", headers=headers), 400, "JSON object")
+    assert_error(
+        client.post("/api/minimize", content=b"function=x^2", headers=headers),
+        400,
+        "not valid JSON",
+    )
+    assert_error(
+        client.post("/api/minimize", content=b"[1, 2]", headers=headers), 400, "JSON object"
+    )
     assert_error(client.post("/api/minimize", content=b"", headers=headers), 400, "empty")
     assert_error(client.post("/api/minimize", content=b"\xff\xfe", headers=headers), 400, "UTF-8")
     assert_error(client.post("/api/minimize", content=b'{"lr": NaN}', headers=headers), 400, "NaN")
@@ -430,7 +444,7 @@ def test_long_runs_stop_themselves_within_the_time_limit() -> None:
 
     from steepest.web.app import create_app
 
-    with TestClient(create_app(workers=1, time_limit=2.0)) as short:
+    with TestClient(create_app(workers=1, time_limit=3.0)) as short:
         body = {"function": "(1 - x)^2 + 100 (y - x^2)^2", "x0": [-1.5, 2], "lr": 1e-6,
                 "method": "newton", "max_iter": 100_000, "tol": 0}  # fmt: skip
         out = short.post("/api/minimize", json=body).json()

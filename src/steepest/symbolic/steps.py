@@ -161,7 +161,8 @@ class Step:
     @property
     def title(self) -> str:
         """The rule's name as a heading: ``"sin rule"``, ``"quotient rule"``."""
-        return f"{self.function or self.rule} rule"
+        name = self.function or self.rule
+        return f"{_TITLES.get(name, name)} rule"
 
     def walk(self) -> Iterator[Step]:
         """This step and every step below it, depth first.
@@ -222,7 +223,7 @@ _FUNCTION_RULES: dict[type, _FunctionRule] = {
     sympy.tan: ("trig", "tan", lambda u: sympy.sec(u) ** 2),
     sympy.sec: ("trig", "sec", lambda u: sympy.sec(u) * sympy.tan(u)),
     sympy.csc: ("trig", "csc", lambda u: -sympy.csc(u) * sympy.cot(u)),
-    sympy.cot: ("trig", "cot", lambda u: -sympy.csc(u) ** 2),
+    sympy.cot: ("trig", "cot", lambda u: -(sympy.csc(u) ** 2)),
     sympy.asin: ("inverse trig", "arcsin", lambda u: 1 / sympy.sqrt(1 - u**2)),
     sympy.acos: ("inverse trig", "arccos", lambda u: -1 / sympy.sqrt(1 - u**2)),
     sympy.atan: ("inverse trig", "arctan", lambda u: 1 / (1 + u**2)),
@@ -253,9 +254,11 @@ _FUNCTION_RULES: dict[type, _FunctionRule] = {
     sympy.sign: ("sign", "sign", lambda u: sympy.Integer(0)),
 }
 
+_TITLES = {"exp": "exponential", "ln": "logarithm", "abs": "absolute value"}
+
 _FUNCTION_NOTES = {
-    "abs": "|u| has no derivative at u = 0",
-    "sign": "sign(u) jumps at u = 0, where it has no derivative",
+    "abs": "|{v}| has no derivative at {v} = 0",
+    "sign": "sign({v}) jumps at {v} = 0, where it has no derivative",
 }
 
 
@@ -268,8 +271,10 @@ class _Deriver:
         self.partial = bool(held_constant)
 
     def d(self, variable: sympy.Symbol) -> str:
-        return f"∂/∂{variable.name}" if self.partial and variable == self.wrt else (
-            f"d/d{variable.name}"
+        return (
+            f"∂/∂{variable.name}"
+            if self.partial and variable == self.wrt
+            else (f"d/d{variable.name}")
         )
 
     def step(self, expr: sympy.Expr, x: sympy.Symbol) -> Step:
@@ -315,7 +320,9 @@ class _Deriver:
         negative = any(term.could_extract_minus_sign() for term in terms[1:])
         rule = "difference" if negative else "sum"
         formula = "(f - g)' = f' - g'" if negative else "(f + g)' = f' + g'"
-        return Step(rule, expr, sympy.Add(*(s.result for s in substeps)), x, substeps, None, formula)
+        return Step(
+            rule, expr, sympy.Add(*(s.result for s in substeps)), x, substeps, None, formula
+        )
 
     def mul(self, expr: sympy.Mul, x: sympy.Symbol) -> Step:
         factors = expr.as_ordered_factors()
@@ -475,7 +482,7 @@ class _Deriver:
             formula_text=lambda v: (
                 f"d/d{v} {text_form(cls(symbol(v)))} = {text_form(derivative(symbol(v)))}"
             ),
-            note=_FUNCTION_NOTES.get(name, ""),
+            note=lambda v: _FUNCTION_NOTES.get(name, "").format(v=v),
         )
 
     def piecewise(self, expr: sympy.Piecewise, x: sympy.Symbol) -> Step:
@@ -507,7 +514,7 @@ class _Deriver:
         function: str | None,
         formula_text: Callable[[str], str],
         bindings: tuple[tuple[str, sympy.Expr], ...] = (),
-        note: str = "",
+        note: Callable[[str], str] | None = None,
         display: Callable[[sympy.Expr], tuple[str, str]] | None = None,
     ) -> Step:
         """The rule itself when ``inside`` is the variable, else the chain rule."""
@@ -528,7 +535,7 @@ class _Deriver:
                 function=function,
                 formula=formula_text(x.name),
                 bindings=bindings,
-                note=note,
+                note=note(x.name) if note else "",
                 display=shown[0],
                 display_latex=shown[1],
             )
@@ -542,7 +549,7 @@ class _Deriver:
             function=function,
             formula=formula_text(u.name),
             bindings=bindings,
-            note=note,
+            note=note(u.name) if note else "",
             display=shown_u[0],
             display_latex=shown_u[1],
         )
@@ -562,11 +569,7 @@ class _Deriver:
 
 
 def _is_reciprocal_power(factor: sympy.Expr) -> bool:
-    return (
-        isinstance(factor, sympy.Pow)
-        and factor.exp.is_number
-        and bool(factor.exp.is_negative)
-    )
+    return isinstance(factor, sympy.Pow) and factor.exp.is_number and bool(factor.exp.is_negative)
 
 
 def _power_derivative(u: sympy.Expr, n: sympy.Expr) -> sympy.Expr:

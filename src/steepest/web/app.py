@@ -322,6 +322,8 @@ def create_app(
                 )
             except ComputationTimeout:
                 with cache_lock:
+                    if len(unsolvable) >= 1024:
+                        unsolvable.clear()
                     unsolvable.add(text)
         if payload is None:
             key = numeric_key

@@ -30,7 +30,7 @@
   var el = {
     preset: $("preset-select"), fn: $("function-input"), note: $("preset-note"),
     xlim: $("xlim-input"), ylim: $("ylim-input"), ylimField: $("ylim-field"),
-    x0: $("x0-input"), lrSlider: $("lr-slider"), lr: $("lr-input"),
+    x0: $("x0-input"), startHint: $("start-hint"), lrSlider: $("lr-slider"), lr: $("lr-input"),
     method: $("method-select"), maxIter: $("max-iter-input"),
     tangent: $("tangent-toggle"), compare: $("compare-toggle"), compareRuns: $("compare-runs"),
     compareMethods: [byTest("compare-method-1"), byTest("compare-method-2")],
@@ -58,6 +58,7 @@
     clickBound: false,
     pending: 0,
     recompute: null,
+    fnReady: Promise.resolve(),
     dataDrawn: false
   };
 
@@ -93,7 +94,13 @@
   function fmt(value, digits) {
     if (value === null || value === undefined) return "not finite";
     if (!isFinite(value)) return String(value);
-    var text = Number(value.toPrecision(digits || 6)).toString();
+    var places = digits || 6;
+    var size = Math.abs(value);
+    if (size !== 0 && (size < 1e-4 || size >= 1e9)) {
+      // Exponent form: 2.68e-5, not 0.0000268233.
+      return value.toExponential(Math.min(places, 4) - 1).replace(/\.?0+e/, "e").replace("e+", "e");
+    }
+    var text = Number(value.toPrecision(places)).toString();
     return text === "-0" ? "0" : text;
   }
 
@@ -134,7 +141,8 @@
     METHODS.forEach(function (method) {
       var option = document.createElement("option");
       option.value = method;
-      option.textContent = method + " (" + METHOD_LABELS[method] + ")";
+      option.textContent = method;
+      option.title = METHOD_LABELS[method];
       select.appendChild(option);
     });
     select.value = value;
@@ -171,6 +179,10 @@
     state.runs = null;
     state.runsPromise = null;
     state.index = 0;
+    cancelRecompute();
+    // Runs asked for while the function loads (a Step click) wait for it.
+    var functionReady;
+    state.fnReady = new Promise(function (resolve) { functionReady = resolve; });
     var info;
     var xlim;
     var ylim = null;
@@ -202,6 +214,7 @@
         el.x0.value = limits.map(function (l) { return fmt(l[0] + 0.75 * (l[1] - l[0]), 4); }).join(", ");
       }
       document.body.classList.toggle("one-d", info.dimension === 1);
+      el.startHint.textContent = info.dimension === 1 ? "(or click the curve)" : "(or click the contour)";
       el.ylimField.hidden = info.dimension === 1;
       el.contourCaption.textContent = info.dimension === 1
         ? "Curve, path and tangent line at the current point, critical points"
@@ -210,12 +223,17 @@
         ? " tangent line at the current point" : " tangent plane at the current point";
       clearError();
       renderSteps(state.fn);
+      functionReady();
       return computeRuns().then(function () { render(); });
     }).catch(function (error) {
       if (generation !== state.fnGeneration) return;
       state.fn = null;
+      functionReady();
       showError(error.message);
       resetReadout();
+    }).finally(function () {
+      // Plots of a function that no longer reads are dimmed, not left as if current.
+      document.body.classList.toggle("stale", !state.fn);
     });
   }
 
@@ -252,7 +270,7 @@
     if (state.runs) return Promise.resolve(state.runs);
     if (state.runsPromise) return state.runsPromise;
     var generation = state.runGeneration;
-    var promise = Promise.resolve().then(function () {
+    var promise = state.fnReady.then(function () {
       if (!state.fn) throw new Error("fix the function first: " + (el.error.textContent || "it could not be read"));
       var x0 = parseNumbers(el.x0.value);
       if (!x0) throw new Error("the start point must be numbers separated by commas, such as 0.5, 0.6");
@@ -292,13 +310,21 @@
     state.index = 0;
     delete document.body.dataset.index;
     // Settings often change in bursts (a slider): compute once they rest for a moment.
-    if (state.recompute !== null) clearTimeout(state.recompute); else busy(1);
+    cancelRecompute();
+    busy(1);
     state.recompute = setTimeout(function () {
       state.recompute = null;
       busy(-1);
       if (!state.fn) return;
       computeRuns().then(render, function (error) { showError(error.message); resetReadout(); });
     }, 150);
+  }
+
+  function cancelRecompute() {
+    if (state.recompute === null) return;
+    clearTimeout(state.recompute);
+    state.recompute = null;
+    busy(-1);
   }
 
   function step() {
@@ -402,7 +428,7 @@
       var swatch = document.createElement("span");
       swatch.className = "swatch";
       swatch.style.background = COLORS[i];
-      var cells = [swatch, run.method, fmt(run.lr, 3), now.k + "/" + now.last, fmt(now.loss, 5),
+      var cells = [swatch, run.method + " " + fmt(run.lr, 3), now.k + "/" + now.last, fmt(now.loss, 3),
         now.k < now.last ? "…" : run.status];
       cells.forEach(function (content) {
         var cell = document.createElement("td");
@@ -450,9 +476,12 @@
       var plane = ys.map(function (y) {
         return xs.map(function (x) { return current.loss + current.grad[0] * (x - px) + current.grad[1] * (y - py); });
       });
+      // Two triangles: far cheaper to redraw at every step than a second surface.
       traces.push({
-        type: "surface", name: "tangent plane", x: xs, y: ys, z: plane, showscale: false, opacity: 0.6,
-        colorscale: [[0, COLORS[0]], [1, COLORS[0]]], hoverinfo: "skip"
+        type: "mesh3d", name: "tangent plane", flatshading: true, opacity: 0.6, color: COLORS[0],
+        x: [xs[0], xs[1], xs[1], xs[0]], y: [ys[0], ys[0], ys[1], ys[1]],
+        z: [plane[0][0], plane[0][1], plane[1][1], plane[1][0]], i: [0, 0], j: [1, 2], k: [2, 3],
+        hoverinfo: "skip"
       });
     }
     runs.forEach(function (run, i) {
@@ -468,10 +497,12 @@
       showlegend: false,
       uirevision: fn.text,
       scene: {
-        xaxis: { title: { text: names[0] } },
-        yaxis: { title: { text: names[1] } },
-        zaxis: { title: { text: "f" } },
-        camera: { eye: { x: 1.5, y: -1.5, z: 1.0 } }
+        xaxis: { title: { text: names[0] }, nticks: 5, tickfont: { size: 10 } },
+        yaxis: { title: { text: names[1] }, nticks: 5, tickfont: { size: 10 } },
+        zaxis: { title: { text: "f" }, nticks: 5, tickfont: { size: 10 }, exponentformat: "power" },
+        aspectmode: "manual",
+        aspectratio: { x: 1, y: 1, z: 0.75 },
+        camera: { eye: { x: 1.2, y: -1.25, z: 0.8 } }
       }
     }, PLOT_CONFIG);
   }
@@ -650,7 +681,10 @@
       margin: { l: 56, r: 8, t: 6, b: 36 },
       showlegend: false,
       xaxis: { title: { text: "iteration", standoff: 4 }, automargin: true, rangemode: "tozero" },
-      yaxis: { title: { text: logScale ? "loss (log scale)" : "loss", standoff: 4 }, automargin: true, type: logScale ? "log" : "linear" }
+      yaxis: {
+        title: { text: logScale ? "loss (log scale)" : "loss", standoff: 4 }, automargin: true,
+        type: logScale ? "log" : "linear", exponentformat: "power"
+      }
     }, PLOT_CONFIG);
   }
 

@@ -1,0 +1,99 @@
+"""W4: a long chain of scalar steps, x <- x + 0.5 sin(x), forward and backward.
+
+Each step is three primitives (sin, multiply, add); the figure is the time
+per primitive.  It measures the per-operation cost of an engine, which
+dominates code written one number at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from common import Case
+
+START = 0.3
+
+
+def chain(x: Any, steps: int, sin: Callable[[Any], Any] = np.sin) -> Any:
+    for _ in range(steps):
+        x = x + 0.5 * sin(x)
+    return x
+
+
+def _floor(steps: int) -> Callable[[], Any]:
+    def run() -> Any:
+        x = START
+        slopes = []
+        for _ in range(steps):
+            slopes.append(1.0 + 0.5 * math.cos(x))
+            x = x + 0.5 * math.sin(x)
+        derivative = 1.0
+        for slope in reversed(slopes):
+            derivative *= slope
+        return x, derivative
+
+    return run
+
+
+def _steepest(steps: int) -> Callable[[], Any]:
+    import steepest as st
+
+    value_and_grad = st.value_and_grad(lambda x: chain(x, steps))
+    return lambda: value_and_grad(START)
+
+
+def _torch(steps: int) -> Callable[[], Any]:
+    import torch
+
+    def run() -> Any:
+        x = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+        out = chain(x, steps, torch.sin)
+        (g,) = torch.autograd.grad(out, x)
+        return out.item(), g.item()
+
+    return run
+
+
+def _jax(steps: int) -> Callable[[], Any]:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    value_and_grad = jax.value_and_grad(lambda x: chain(x, steps, jnp.sin))
+    return lambda: tuple(float(v) for v in value_and_grad(START))
+
+
+def _autograd(steps: int) -> Callable[[], Any]:
+    import autograd
+    import autograd.numpy as anp
+
+    value_and_grad = autograd.value_and_grad(lambda x: chain(x, steps, anp.sin))
+    return lambda: value_and_grad(START)
+
+
+def _mygrad(steps: int) -> Callable[[], Any]:
+    import mygrad as mg
+
+    def run() -> Any:
+        x = mg.tensor(START)
+        out = chain(x, steps, mg.sin)
+        out.backward()
+        return out.item(), float(x.grad)
+
+    return run
+
+
+def cases(quick: bool) -> list[Case]:
+    steps = 1_000
+    makers = {"floor": _floor, "steepest": _steepest, "autograd": _autograd,
+              "mygrad": _mygrad, "torch": _torch, "jax": _jax}
+    factories = {name: (lambda make=make: make(steps)) for name, make in makers.items()}
+    return [Case(f"W4 {steps:,} chained sin steps ({3 * steps:,} primitives), fwd + bwd",
+                 "primitive", 3 * steps, factories, rtol=1e-9,
+                 notes={"micrograd": "has no sin primitive", "jax": "no jit (jit compiles "
+                        "the unrolled chain for seconds)"})]
