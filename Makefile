@@ -17,7 +17,7 @@ $(VENV)/.installed-all: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml
-	$(PIP) install --quiet -e '.[all,test]'
+	$(PIP) install --quiet -e '.[all,test,browser]'
 	touch $@
 
 demo: $(VENV)/.installed-all
@@ -25,7 +25,7 @@ demo: $(VENV)/.installed-all
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

@@ -18,8 +18,13 @@ from typing import Any
 
 import numpy as np
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 # Order of the columns in every table: the floor first, steepest next.
 ENGINES = ("floor", "steepest", "micrograd", "autograd", "mygrad", "torch", "jax")
@@ -31,7 +36,8 @@ def pin_threads_in_environment(threads: int) -> None:
         os.environ[name] = str(threads)
     os.environ["XLA_FLAGS"] = (
         f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} "
-        f"intra_op_parallelism_threads={threads}")
+        f"intra_op_parallelism_threads={threads}"
+    )
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 
@@ -48,7 +54,8 @@ def pin_threads_at_runtime(threads: int, torch_too: bool = True) -> dict[str, An
 
         threadpool_limits(threads)
         settings["threadpoolctl"] = [
-            f"{pool['internal_api']}={pool['num_threads']}" for pool in threadpool_info()]
+            f"{pool['internal_api']}={pool['num_threads']}" for pool in threadpool_info()
+        ]
     except ImportError:
         settings["threadpoolctl"] = "not installed (environment variables only)"
     if not torch_too:
@@ -105,8 +112,7 @@ def measure(case: Case, repeats: int, warmup: int = 1) -> dict[str, Any]:
         runners[engine] = runner
     reference = answers.get("floor")
     for engine in list(runners):
-        if engine != "floor" and not same_answer(answers[engine], reference,
-                                                 case.rtol, case.atol):
+        if engine != "floor" and not same_answer(answers[engine], reference, case.rtol, case.atol):
             notes[engine] = "gave a different answer; not timed"
             del runners[engine]
     for _ in range(warmup - 1):
@@ -116,7 +122,7 @@ def measure(case: Case, repeats: int, warmup: int = 1) -> dict[str, Any]:
     order = list(runners)
     for r in range(repeats):
         # Rotate the starting engine so no engine always runs right after another.
-        for engine in order[r % len(order):] + order[:r % len(order)]:
+        for engine in order[r % len(order) :] + order[: r % len(order)]:
             start = time.perf_counter()
             runners[engine]()
             times[engine].append(time.perf_counter() - start)

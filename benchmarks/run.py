@@ -29,8 +29,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 WORKLOADS = {"W1": "w1_descent", "W2": "w2_rosenbrock", "W3": "w3_mlp", "W4": "w4_chain"}
-PEERS = {"torch": "torch", "jax": "jax", "autograd": "autograd", "mygrad": "mygrad",
-         "micrograd": "micrograd", "threadpoolctl": "threadpoolctl"}
+PEERS = {
+    "torch": "torch",
+    "jax": "jax",
+    "autograd": "autograd",
+    "mygrad": "mygrad",
+    "micrograd": "micrograd",
+    "threadpoolctl": "threadpoolctl",
+}
 
 
 def _repeats(quick: bool, workload: str) -> tuple[int, int]:
@@ -72,16 +78,28 @@ def _memory_worker(engine: str, quick: bool, threads: int) -> None:
     before = _rss_kib("VmRSS")
     runner()
     peak = _rss_kib("VmHWM")
-    print(json.dumps({"engine": engine, "peak_mib": peak / 1024,
-                      "baseline_mib": before / 1024, "growth_mib": (peak - before) / 1024}))
+    print(
+        json.dumps(
+            {
+                "engine": engine,
+                "peak_mib": peak / 1024,
+                "baseline_mib": before / 1024,
+                "growth_mib": (peak - before) / 1024,
+            }
+        )
+    )
 
 
 def _subprocess(arguments: list[str], threads: int) -> dict[str, Any]:
     from common import pin_threads_in_environment
 
     pin_threads_in_environment(threads)
-    completed = subprocess.run([sys.executable, str(HERE / "run.py"), *arguments],
-                               capture_output=True, text=True, env=os.environ.copy())
+    completed = subprocess.run(
+        [sys.executable, str(HERE / "run.py"), *arguments],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     if completed.returncode != 0:
         sys.stderr.write(completed.stderr)
         raise SystemExit(f"benchmark worker {arguments} failed")
@@ -106,8 +124,14 @@ def _machine() -> dict[str, Any]:
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
         for line in lscpu.splitlines():
             key, _, value = line.partition(":")
-            if key.strip() in ("Model name", "CPU(s)", "Thread(s) per core", "L3",
-                               "L3 cache", "CPU max MHz"):
+            if key.strip() in (
+                "Model name",
+                "CPU(s)",
+                "Thread(s) per core",
+                "L3",
+                "L3 cache",
+                "CPU max MHz",
+            ):
                 info[key.strip()] = value.strip()
     except OSError:
         pass
@@ -126,10 +150,12 @@ def markdown(report: dict[str, Any]) -> str:
     from common import ENGINES, per_unit
 
     rows = [r for block in report["workloads"] for r in block["results"]]
-    engines = [e for e in ("floor", "steepest", "steepest.minimize", *ENGINES[2:])
-               if any(e in r["median_s"] or e in r["notes"] for r in rows)]
-    lines = ["| workload | " + " | ".join(engines) + " |",
-             "|---" * (len(engines) + 1) + "|"]
+    engines = [
+        e
+        for e in ("floor", "steepest", "steepest.minimize", *ENGINES[2:])
+        if any(e in r["median_s"] or e in r["notes"] for r in rows)
+    ]
+    lines = ["| workload | " + " | ".join(engines) + " |", "|---" * (len(engines) + 1) + "|"]
     footnotes: list[str] = []
     for r in rows:
         cells = []
@@ -170,31 +196,43 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", "Ratios:", "", *goals]
     memory = report.get("memory")
     if memory:
-        lines += ["", f"| W3 peak resident memory ({memory['label']}) | peak RSS | "
-                  "RSS after imports and data | growth during the epoch |",
-                  "|---|---|---|---|"]
+        lines += [
+            "",
+            f"| W3 peak resident memory ({memory['label']}) | peak RSS | "
+            "RSS after imports and data | growth during the epoch |",
+            "|---|---|---|---|",
+        ]
         for m in memory["engines"]:
             if "note" in m:
                 lines.append(f"| {m['engine']} | - | - | {m['note']} |")
             else:
-                lines.append(f"| {m['engine']} | {m['peak_mib']:.0f} MiB | "
-                             f"{m['baseline_mib']:.0f} MiB | {m['growth_mib']:.1f} MiB |")
+                lines.append(
+                    f"| {m['engine']} | {m['peak_mib']:.0f} MiB | "
+                    f"{m['baseline_mib']:.0f} MiB | {m['growth_mib']:.1f} MiB |"
+                )
     if footnotes:
         lines += ["", *[f"[{i}] {text}" for i, text in enumerate(footnotes, 1)]]
     settings = report["threads"]
-    lines += ["", f"Threads pinned: {settings}", f"Load average (1, 5, 15 min) before: "
-              f"{report['load_before']}, after: {report['load_after']}",
-              f"Machine: {report['machine']}", f"Versions: {report['versions']}",
-              f"Mode: {'quick' if report['quick'] else 'full'}, "
-              f"{report['elapsed_s']:.0f} s in all"]
+    lines += [
+        "",
+        f"Threads pinned: {settings}",
+        f"Load average (1, 5, 15 min) before: "
+        f"{report['load_before']}, after: {report['load_after']}",
+        f"Machine: {report['machine']}",
+        f"Versions: {report['versions']}",
+        f"Mode: {'quick' if report['quick'] else 'full'}, {report['elapsed_s']:.0f} s in all",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
-    parser.add_argument("--only", default="W1,W2,W3,W4,memory",
-                        help="comma-separated workloads among W1,W2,W3,W4,memory")
+    parser.add_argument(
+        "--only",
+        default="W1,W2,W3,W4,memory",
+        help="comma-separated workloads among W1,W2,W3,W4,memory",
+    )
     parser.add_argument("--threads", type=int, default=1, help="BLAS/engine threads (1)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -213,9 +251,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
     flags = ["--threads", str(options.threads)] + (["--quick"] if options.quick else [])
     started = time.perf_counter()
-    report: dict[str, Any] = {"quick": options.quick, "load_before": _load(),
-                              "machine": _machine(), "versions": _versions(),
-                              "workloads": [], "threads": {}}
+    report: dict[str, Any] = {
+        "quick": options.quick,
+        "load_before": _load(),
+        "machine": _machine(),
+        "versions": _versions(),
+        "workloads": [],
+        "threads": {},
+    }
     for workload in WORKLOADS:
         if workload in chosen:
             print(f"running {workload}...", file=sys.stderr, flush=True)
@@ -228,8 +271,11 @@ def main(argv: list[str] | None = None) -> int:
 
         report["memory"] = {
             "label": "one epoch" if not options.quick else "32 steps",
-            "engines": [_subprocess(["--memory-worker", engine, *flags], options.threads)
-                        for engine in w3_mlp.MAKERS]}
+            "engines": [
+                _subprocess(["--memory-worker", engine, *flags], options.threads)
+                for engine in w3_mlp.MAKERS
+            ],
+        }
     report["load_after"] = _load()
     report["elapsed_s"] = time.perf_counter() - started
     options.out.mkdir(parents=True, exist_ok=True)

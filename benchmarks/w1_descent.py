@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
 from common import Case
 
 START = (0.5, 0.6)
@@ -53,8 +52,9 @@ def _steepest_minimize(steps: int) -> Callable[[], Any]:
     import steepest as st
 
     def run() -> Any:
-        result = st.minimize(sauna, np.array(START), lr=RATE, max_iter=steps, tol=None,
-                             record=False)
+        result = st.minimize(
+            sauna, np.array(START), lr=RATE, max_iter=steps, tol=None, record=False
+        )
         return np.asarray(result.x)
 
     return run
@@ -136,9 +136,23 @@ def _micrograd(steps: int) -> Callable[[], Any]:
 
 def cases(quick: bool) -> list[Case]:
     steps = 1_000 if quick else 10_000
-    makers = {"floor": _floor, "steepest": _steepest, "steepest.minimize": _steepest_minimize,
-              "micrograd": _micrograd, "autograd": _autograd, "mygrad": _mygrad,
-              "torch": _torch, "jax": _jax}
+    makers = {
+        "floor": _floor,
+        "steepest": _steepest,
+        "steepest.minimize": _steepest_minimize,
+        "micrograd": _micrograd,
+        "autograd": _autograd,
+        "mygrad": _mygrad,
+        "torch": _torch,
+        "jax": _jax,
+    }
     factories = {name: (lambda make=make: make(steps)) for name, make in makers.items()}
-    return [Case(f"W1 sauna descent, {steps:,} steps", "step", steps, factories,
-                 notes={"jax": "jit(step) in a Python loop"})]
+    return [
+        Case(
+            f"W1 sauna descent, {steps:,} steps",
+            "step",
+            steps,
+            factories,
+            notes={"jax": "jit(step) in a Python loop"},
+        )
+    ]

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
 from common import Case
 
 
@@ -53,8 +52,9 @@ def _torch(x: np.ndarray, calls: int) -> Callable[[], Any]:
 
     def gradient() -> Any:
         t = torch.from_numpy(x).requires_grad_()
-        (g,) = torch.autograd.grad(torch.sum(100.0 * (t[1:] - t[:-1] ** 2) ** 2
-                                             + (1 - t[:-1]) ** 2), t)
+        (g,) = torch.autograd.grad(
+            torch.sum(100.0 * (t[1:] - t[:-1] ** 2) ** 2 + (1 - t[:-1]) ** 2), t
+        )
         return g.numpy()
 
     return _loop(gradient, calls)
@@ -79,7 +79,8 @@ def _autograd(x: np.ndarray, calls: int) -> Callable[[], Any]:
     import autograd.numpy as anp
 
     gradient = autograd.grad(
-        lambda v: anp.sum(100.0 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2))
+        lambda v: anp.sum(100.0 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2)
+    )
     return _loop(lambda: gradient(x), calls)
 
 
@@ -98,12 +99,27 @@ def cases(quick: bool) -> list[Case]:
     result = []
     for n, calls in ((10, 200 if quick else 2_000), (100_000, 3 if quick else 20)):
         x = point(n)
-        makers = {"floor": _floor, "steepest": _steepest, "autograd": _autograd,
-                  "mygrad": _mygrad, "torch": _torch, "jax": _jax}
-        factories = {name: (lambda make=make, x=x, calls=calls: make(x, calls))
-                     for name, make in makers.items()}
-        result.append(Case(f"W2 Rosenbrock gradient, n = {n:,}", "call", calls, factories,
-                           rtol=1e-9, atol=1e-9,
-                           notes={"micrograd": "scalar-only engine (no arrays)",
-                                  "jax": "jit(grad)"}))
+        makers = {
+            "floor": _floor,
+            "steepest": _steepest,
+            "autograd": _autograd,
+            "mygrad": _mygrad,
+            "torch": _torch,
+            "jax": _jax,
+        }
+        factories = {
+            name: (lambda make=make, x=x, calls=calls: make(x, calls))
+            for name, make in makers.items()
+        }
+        result.append(
+            Case(
+                f"W2 Rosenbrock gradient, n = {n:,}",
+                "call",
+                calls,
+                factories,
+                rtol=1e-9,
+                atol=1e-9,
+                notes={"micrograd": "scalar-only engine (no arrays)", "jax": "jit(grad)"},
+            )
+        )
     return result

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
 from common import Case
 
 BATCH = 64
@@ -50,8 +49,8 @@ def _floor(steps: int) -> Callable[[], Any]:
     def run() -> Any:
         w1, b1, w2, b2 = initial_parameters()
         for k in range(steps):
-            x = inputs[k * BATCH:(k + 1) * BATCH]
-            y = one_hot[k * BATCH:(k + 1) * BATCH]
+            x = inputs[k * BATCH : (k + 1) * BATCH]
+            y = one_hot[k * BATCH : (k + 1) * BATCH]
             z1 = x @ w1 + b1
             h = np.maximum(z1, 0)
             z2 = h @ w2 + b2
@@ -79,8 +78,8 @@ def _steepest(steps: int) -> Callable[[], Any]:
     def run() -> Any:
         params = initial_parameters()
         for k in range(steps):
-            x = inputs[k * BATCH:(k + 1) * BATCH]
-            y = one_hot[k * BATCH:(k + 1) * BATCH]
+            x = inputs[k * BATCH : (k + 1) * BATCH]
+            y = one_hot[k * BATCH : (k + 1) * BATCH]
             for p, g in zip(params, gradient(*params, x, y)):
                 p -= RATE * g
         return tuple(params)
@@ -100,10 +99,11 @@ def _torch(steps: int) -> Callable[[], Any]:
         params = [torch.from_numpy(p).requires_grad_() for p in initial_parameters()]
         w1, b1, w2, b2 = params
         for k in range(steps):
-            x = x_all[k * BATCH:(k + 1) * BATCH]
+            x = x_all[k * BATCH : (k + 1) * BATCH]
             logits = F.relu(x @ w1 + b1) @ w2 + b2
-            grads = torch.autograd.grad(F.cross_entropy(logits, y_all[k * BATCH:(k + 1) * BATCH]),
-                                        params)
+            grads = torch.autograd.grad(
+                F.cross_entropy(logits, y_all[k * BATCH : (k + 1) * BATCH]), params
+            )
             with torch.no_grad():
                 for p, g in zip(params, grads):
                     p -= RATE * g
@@ -123,15 +123,17 @@ def _jax(steps: int) -> Callable[[], Any]:
         logits = jnp.maximum(x @ w1 + b1, 0) @ w2 + b2
         return -jnp.mean(jnp.sum(y * jax.nn.log_softmax(logits), axis=1))
 
-    step = jax.jit(lambda params, x, y: [p - RATE * g for p, g in
-                                         zip(params, jax.grad(f)(params, x, y))])
+    step = jax.jit(
+        lambda params, x, y: [p - RATE * g for p, g in zip(params, jax.grad(f)(params, x, y))]
+    )
     x_all, y_all = jnp.asarray(inputs), jnp.asarray(one_hot)
 
     def run() -> Any:
         params = [jnp.asarray(p) for p in initial_parameters()]
         for k in range(steps):
-            params = step(params, x_all[k * BATCH:(k + 1) * BATCH],
-                          y_all[k * BATCH:(k + 1) * BATCH])
+            params = step(
+                params, x_all[k * BATCH : (k + 1) * BATCH], y_all[k * BATCH : (k + 1) * BATCH]
+            )
         return tuple(np.asarray(p.block_until_ready()) for p in params)
 
     return run
@@ -154,8 +156,11 @@ def _autograd(steps: int) -> Callable[[], Any]:
     def run() -> Any:
         params = initial_parameters()
         for k in range(steps):
-            grads = gradient(tuple(params), inputs[k * BATCH:(k + 1) * BATCH],
-                             one_hot[k * BATCH:(k + 1) * BATCH])
+            grads = gradient(
+                tuple(params),
+                inputs[k * BATCH : (k + 1) * BATCH],
+                one_hot[k * BATCH : (k + 1) * BATCH],
+            )
             for p, g in zip(params, grads):
                 p -= RATE * g
         return tuple(params)
@@ -173,8 +178,8 @@ def _mygrad(steps: int) -> Callable[[], Any]:
         for k in range(steps):
             tensors = [mg.tensor(p) for p in params]
             w1, b1, w2, b2 = tensors
-            x = inputs[k * BATCH:(k + 1) * BATCH]
-            y = one_hot[k * BATCH:(k + 1) * BATCH]
+            x = inputs[k * BATCH : (k + 1) * BATCH]
+            y = one_hot[k * BATCH : (k + 1) * BATCH]
             logits = mg.matmul(mg.maximum(mg.matmul(x, w1) + b1, 0), w2) + b2
             shifted = logits - mg.max(logits, axis=1, keepdims=True)
             value = mg.mean(mg.log(mg.sum(mg.exp(shifted), axis=1)) - mg.sum(y * shifted, axis=1))
@@ -186,15 +191,28 @@ def _mygrad(steps: int) -> Callable[[], Any]:
     return run
 
 
-MAKERS = {"floor": _floor, "steepest": _steepest, "autograd": _autograd, "mygrad": _mygrad,
-          "torch": _torch, "jax": _jax}
+MAKERS = {
+    "floor": _floor,
+    "steepest": _steepest,
+    "autograd": _autograd,
+    "mygrad": _mygrad,
+    "torch": _torch,
+    "jax": _jax,
+}
 
 
 def cases(quick: bool) -> list[Case]:
     steps = 32 if quick else 156
     factories = {name: (lambda make=make: make(steps)) for name, make in MAKERS.items()}
     label = "one epoch" if steps == 156 else f"{steps} steps"
-    return [Case(f"W3 MLP 784-128-10 float32, batch 64, {label}", "epoch", 1, factories,
-                 rtol=1e-3, atol=1e-4,
-                 notes={"micrograd": "scalar-only engine (no arrays)",
-                        "jax": "jit(step)"})]
+    return [
+        Case(
+            f"W3 MLP 784-128-10 float32, batch 64, {label}",
+            "epoch",
+            1,
+            factories,
+            rtol=1e-3,
+            atol=1e-4,
+            notes={"micrograd": "scalar-only engine (no arrays)", "jax": "jit(step)"},
+        )
+    ]

@@ -1,4 +1,4 @@
-"""W4: a long chain of scalar steps, x <- x + 0.5 sin(x), forward and backward.
+"""W4: a long chain of scalar steps, x <- x + 0.01 sin(x), forward and backward.
 
 Each step is three primitives (sin, multiply, add); the figure is the time
 per primitive.  It measures the per-operation cost of an engine, which
@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
 from common import Case
 
 START = 0.3
@@ -20,7 +19,7 @@ START = 0.3
 
 def chain(x: Any, steps: int, sin: Callable[[Any], Any] = np.sin) -> Any:
     for _ in range(steps):
-        x = x + 0.5 * sin(x)
+        x = x + 0.01 * sin(x)
     return x
 
 
@@ -29,8 +28,8 @@ def _floor(steps: int) -> Callable[[], Any]:
         x = START
         slopes = []
         for _ in range(steps):
-            slopes.append(1.0 + 0.5 * math.cos(x))
-            x = x + 0.5 * math.sin(x)
+            slopes.append(1.0 + 0.01 * math.cos(x))
+            x = x + 0.01 * math.sin(x)
         derivative = 1.0
         for slope in reversed(slopes):
             derivative *= slope
@@ -90,10 +89,25 @@ def _mygrad(steps: int) -> Callable[[], Any]:
 
 def cases(quick: bool) -> list[Case]:
     steps = 1_000
-    makers = {"floor": _floor, "steepest": _steepest, "autograd": _autograd,
-              "mygrad": _mygrad, "torch": _torch, "jax": _jax}
+    makers = {
+        "floor": _floor,
+        "steepest": _steepest,
+        "autograd": _autograd,
+        "mygrad": _mygrad,
+        "torch": _torch,
+        "jax": _jax,
+    }
     factories = {name: (lambda make=make: make(steps)) for name, make in makers.items()}
-    return [Case(f"W4 {steps:,} chained sin steps ({3 * steps:,} primitives), fwd + bwd",
-                 "primitive", 3 * steps, factories, rtol=1e-9,
-                 notes={"micrograd": "has no sin primitive", "jax": "no jit (jit compiles "
-                        "the unrolled chain for seconds)"})]
+    return [
+        Case(
+            f"W4 {steps:,} chained sin steps ({3 * steps:,} primitives), fwd + bwd",
+            "primitive",
+            3 * steps,
+            factories,
+            rtol=1e-9,
+            notes={
+                "micrograd": "has no sin primitive",
+                "jax": "no jit (jit compiles the unrolled chain for seconds)",
+            },
+        )
+    ]

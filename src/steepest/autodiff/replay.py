@@ -22,6 +22,7 @@ when:
 from __future__ import annotations
 
 import builtins
+import operator
 import types
 import weakref
 from collections.abc import Callable, Sequence
@@ -134,6 +135,11 @@ _INFIX = {
 }
 
 
+# The same operations as Python operators, for the interpreted long programs.
+_OPERATOR = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+             "divide": operator.truediv, "negative": operator.neg, "getitem": operator.getitem}
+
+
 def _basic_index(index: Any) -> bool:
     """An index that selects each element at most once (so += scatters correctly)."""
     parts = index if isinstance(index, tuple) else (index,)
@@ -198,8 +204,18 @@ class Program:
         self.grad_inputs = tuple(grad_inputs)
         self.n_inputs = n_inputs
         self.out_shape = shapes[out_slot]
+        self.compiled = len(steps) <= MAX_COMPILED_STEPS
+        out_dtype = np.result_type(strip(out._value))
+        if not self.compiled:
+            # A long tape (an unrolled loop) is run by one loop over its steps:
+            # no code whose size grows with the number of iterations.
+            self.source = None
+            self.run = self._run = _interpreter(steps, wanted_of, receives, shapes, out_slot,
+                                                out_dtype, n_inputs, self.grad_inputs)
+            self.all_receive = all(receives[i] for i in self.grad_inputs)
+            return
         self.source, namespace = self._generate(steps, wanted_of, receives, shapes, out_slot,
-                                                np.result_type(strip(out._value)))
+                                                out_dtype)
         # The source is generated above from the primitive table, never from user text.
         exec(compile(self.source, "<steepest program>", "exec"), namespace)
         self.run = self._run = namespace["program"]
@@ -304,6 +320,85 @@ class Program:
         return value, list(grads)
 
 
+def _interpreter(steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inputs,
+                 grad_inputs) -> Callable[[Sequence[Any]], tuple[Any, tuple]]:
+    """The program of a long tape as one loop over a prepared step list.
+
+    The same decisions as the generated code (which slots need a gradient,
+    which local derivatives, where broadcasting is undone) are made here
+    once; each call then only runs the primitives.
+    """
+    n_slots = len(shapes)
+    forward_steps = []
+    backward_steps = []
+    for slot, prim, spec, kwargs, locals_ in steps:
+        positions = tuple(j if is_slot else None for is_slot, j in spec)
+        constants = tuple(None if is_slot else j for is_slot, j in spec)
+        # What the backward sweep needs of this step, computed on the way forward.
+        partials = []  # (position, function or None for a unit local, the unit)
+        if receives[slot] and prim.partials is not None:
+            for p in wanted_of[slot]:
+                local = locals_[p]
+                unit = local if local is ONE or local is MINUS_ONE else None
+                partials.append((p, None if unit is not None else prim.partials[p], unit))
+        keep_args = receives[slot] and prim.partials is None
+        forward = _OPERATOR.get(prim.name, prim.forward) if not kwargs else prim.forward
+        forward_steps.append((slot, forward, positions, constants, kwargs,
+                              tuple(partials), keep_args))
+        if not receives[slot]:
+            continue
+        targets = []
+        for p in wanted_of[slot]:
+            j = spec[p][1]
+            if prim.partials is not None:
+                local = locals_[p]
+                local_shape = shapes[slot] if local is ONE or local is MINUS_ONE else \
+                    np.broadcast_shapes(shapes[slot], np.shape(local))
+            else:
+                local_shape = shapes[j]
+            targets.append((p, j, shapes[j] if local_shape != shapes[j] else None))
+        backward_steps.append((slot, prim, kwargs, tuple(targets)))
+    backward_steps.reverse()
+    seed = np.ones(shapes[out_slot], dtype=out_dtype)
+    seed.flags.writeable = False
+    differentiable = receives[out_slot]
+
+    def program(inputs: Sequence[Any]) -> tuple[Any, tuple]:
+        values: list[Any] = [*inputs, *([None] * (n_slots - n_inputs))]
+        saved: dict[int, Any] = {}
+        for slot, forward, positions, constants, kwargs, partials, keep_args in forward_steps:
+            args = [constants[p] if j is None else values[j] for p, j in enumerate(positions)]
+            ans = forward(*args, **kwargs) if kwargs else forward(*args)
+            values[slot] = ans
+            if partials:
+                # In the order of the backward targets: the same wanted positions.
+                saved[slot] = [unit if fn is None else fn(ans, *args) for _, fn, unit in partials]
+            elif keep_args:
+                saved[slot] = args
+        if not differentiable:
+            return values[out_slot], tuple(None for _ in grad_inputs)
+        grads: list[Any] = [None] * n_slots
+        grads[out_slot] = seed
+        for slot, prim, kwargs, targets in backward_steps:
+            g = grads[slot]
+            if g is None:
+                continue
+            grads[slot] = None
+            local_of = saved[slot]
+            for k, (p, j, unbroadcast_to) in enumerate(targets):
+                if prim.partials is not None:
+                    local = local_of[k]
+                    ct = g if local is ONE else -g if local is MINUS_ONE else g * local
+                else:
+                    ct = prim.vjp(g, p, values[slot], local_of, kwargs)
+                if unbroadcast_to is not None:
+                    ct = unbroadcast(ct, unbroadcast_to)
+                grads[j] = ct if grads[j] is None else grads[j] + ct
+        return values[out_slot], tuple(grads[i] for i in grad_inputs)
+
+    return program
+
+
 # id(function) -> {call signature -> _Entry}; an entry leaves with its function.
 _PROGRAMS: dict[int, dict[Any, Any]] = {}
 _RECORD_AFTER = 1  # calls traced eagerly before a recording is made
@@ -384,11 +479,6 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
         trace.done = True
     if (not (isinstance(out, Tensor) and out._trace is trace) or trace.data_dependent
             or np.size(out._value) != 1):
-        entry.calls = -1
-        return None
-    if len(trace.tape or []) > MAX_COMPILED_STEPS:
-        # Compiling straight-line code for a long unrolled loop costs more
-        # than it saves unless the function is called very many times.
         entry.calls = -1
         return None
     program = Program(trace, leaves, out, argnums)

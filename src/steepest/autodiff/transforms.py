@@ -48,10 +48,10 @@ def _is_python_number(value: Any) -> bool:
 
 def _deliver(g: Any, like: Any) -> Any:
     """Shape a derivative for the user: a float for a float, an array otherwise."""
-    if type(g) is np.ndarray and type(like) is np.ndarray:
-        # The common case of replayed descent: an array the engine just made.
-        if g.base is None and g.flags.writeable:
-            return g
+    # The common case of replayed descent: an array the engine just made.
+    if (type(g) is np.ndarray and type(like) is np.ndarray and g.base is None
+            and g.flags.writeable):
+        return g
     if isinstance(g, Tensor):
         return g
     if _is_python_number(like) and np.size(g) == 1:
