@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 export MPLBACKEND := Agg
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ demo: $(VENV)/.installed-all
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+$(VENV)/.installed-bench: $(BIN)/python pyproject.toml
+	$(PIP) install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/run.py --quick
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

@@ -27,7 +27,7 @@ def long_mixed(w, x, unused):
     # far past the length that is compiled to straight-line code.
     for k in range(replay.MAX_COMPILED_STEPS // 5):
         w = np.tanh(w * x[0] + 0.1 * k) + np.sum(w) * 0.01 - w[::-1] / 7.0
-    return np.sum((x @ w) ** 2) / 3.0
+    return np.sum(np.mean((x @ w)[:, None] * x, axis=0, keepdims=True) ** 2) / 3.0
 
 
 def test_a_long_program_is_interpreted_and_equals_eager_bit_for_bit():

@@ -22,7 +22,9 @@ when:
 from __future__ import annotations
 
 import builtins
+import functools
 import operator
+import re
 import types
 import weakref
 from collections.abc import Callable, Sequence
@@ -222,6 +224,8 @@ class Program:
 
     def _generate(self, steps, wanted_of, receives, shapes, out_slot, out_dtype):
         namespace: dict[str, Any] = {"unbroadcast": unbroadcast}
+        sizes = {f"{kind}{k}": int(np.prod(shape)) for k, shape in enumerate(shapes)
+                 for kind in "sg"}
         lines = ["def program(inputs):"]
         lines.append("    " + ", ".join(f"s{i}" for i in range(self.n_inputs))
                      + (", = inputs" if self.n_inputs == 1 else " = inputs"))
@@ -254,12 +258,15 @@ class Program:
                         ct_shapes[slot, p] = shapes[slot]
                         continue
                     namespace[f"D{slot}_{p}"] = prim.partials[p]
+                    sizes[f"d{slot}_{p}"] = int(np.size(local))
                     lines.append(f"    d{slot}_{p} = D{slot}_{p}(s{slot}, {arg_list})")
                     ct_shapes[slot, p] = np.broadcast_shapes(shapes[slot], np.shape(local))
             else:
                 namespace[f"V{slot}"] = prim.vjp
                 namespace.setdefault(f"K{slot}", kwargs)
                 lines.append(f"    a{slot} = [{arg_list}]")
+                sizes[f"a{slot}"] = max((sizes[f"s{j}"] for is_slot, j in spec if is_slot),
+                                        default=0)
         # True when every differentiated input gets a gradient array (no None to fill).
         self.all_receive = False
         if not receives[out_slot]:
@@ -313,11 +320,39 @@ class Program:
         grads = ", ".join(f"g{i}" if i in has_grad else "None" for i in self.grad_inputs)
         self.all_receive = all(i in has_grad for i in self.grad_inputs)
         lines.append(f"    return s{out_slot}, ({grads},)")
-        return "\n".join(lines) + "\n", namespace
+        return "\n".join(_free_after_last_use(lines, sizes)) + "\n", namespace
 
     def value_and_grad(self, inputs: Sequence[Any]) -> tuple[Any, list]:
         value, grads = self._run(inputs)
         return value, list(grads)
+
+
+_FREE_AT = 4096  # elements: arrays this large are released as soon as they are dead
+_NAME = re.compile(r"\b([sgda]\d+(?:_\d+)?)\b")
+
+
+def _free_after_last_use(lines: list[str], sizes: dict[str, int]) -> list[str]:
+    """``del`` each large temporary right after the line that uses it last.
+
+    Without this every forward value, local derivative and gradient of a
+    call stays alive until the call returns: on large arrays the peak
+    memory is the sum of them all, and each call faults fresh pages in.
+    Released at once, they are reused by the next temporaries instead.
+    """
+    last: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        for name in _NAME.findall(line):
+            last[name] = i
+    release: dict[int, list[str]] = {}
+    for name, i in last.items():
+        if sizes.get(name, 0) >= _FREE_AT and 1 < i < len(lines) - 1:
+            release.setdefault(i, []).append(name)
+    out = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        if i in release:
+            out.append("    del " + ", ".join(sorted(release[i])))
+    return out
 
 
 def _interpreter(steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inputs,
@@ -326,71 +361,84 @@ def _interpreter(steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inpu
 
     The same decisions as the generated code (which slots need a gradient,
     which local derivatives, where broadcasting is undone) are made here
-    once; each call then only runs the primitives.
+    once; each call then only runs the primitives.  Constants get slots of
+    their own after the steps', so every argument is fetched the same way.
     """
     n_slots = len(shapes)
+    constants: list[Any] = []
     forward_steps = []
     backward_steps = []
     for slot, prim, spec, kwargs, locals_ in steps:
-        positions = tuple(j if is_slot else None for is_slot, j in spec)
-        constants = tuple(None if is_slot else j for is_slot, j in spec)
-        # What the backward sweep needs of this step, computed on the way forward.
-        partials = []  # (position, function or None for a unit local, the unit)
-        if receives[slot] and prim.partials is not None:
-            for p in wanted_of[slot]:
-                local = locals_[p]
-                unit = local if local is ONE or local is MINUS_ONE else None
-                partials.append((p, None if unit is not None else prim.partials[p], unit))
-        keep_args = receives[slot] and prim.partials is None
-        forward = _OPERATOR.get(prim.name, prim.forward) if not kwargs else prim.forward
-        forward_steps.append((slot, forward, positions, constants, kwargs,
-                              tuple(partials), keep_args))
-        if not receives[slot]:
-            continue
-        targets = []
-        for p in wanted_of[slot]:
-            j = spec[p][1]
-            if prim.partials is not None:
-                local = locals_[p]
-                local_shape = shapes[slot] if local is ONE or local is MINUS_ONE else \
-                    np.broadcast_shapes(shapes[slot], np.shape(local))
+        positions = []
+        for is_slot, j in spec:
+            if is_slot:
+                positions.append(j)
             else:
-                local_shape = shapes[j]
-            targets.append((p, j, shapes[j] if local_shape != shapes[j] else None))
-        backward_steps.append((slot, prim, kwargs, tuple(targets)))
+                positions.append(n_slots + len(constants))
+                constants.append(j)
+        forward = prim.forward
+        if kwargs:
+            forward = functools.partial(forward, **kwargs)
+        elif prim.name in _OPERATOR:
+            forward = _OPERATOR[prim.name]
+        # Local derivatives the backward sweep needs (units +1/-1 need none).
+        partials = []
+        targets = []
+        if receives[slot]:
+            for p in wanted_of[slot]:
+                j = spec[p][1]
+                if prim.partials is not None:
+                    local = locals_[p]
+                    unit = local if local is ONE or local is MINUS_ONE else None
+                    if unit is None:
+                        partials.append(prim.partials[p])
+                        local_shape = np.broadcast_shapes(shapes[slot], np.shape(local))
+                    else:
+                        local_shape = shapes[slot]
+                    targets.append((len(partials) - 1, unit, j,
+                                    shapes[j] if local_shape != shapes[j] else None))
+                else:
+                    targets.append((p, None, j, None))
+        keep_args = receives[slot] and prim.partials is None
+        forward_steps.append((slot, forward, tuple(positions), tuple(partials), keep_args))
+        if receives[slot]:
+            vjp = (prim.vjp, kwargs) if prim.partials is None else None
+            backward_steps.append((slot, vjp, tuple(targets)))
     backward_steps.reverse()
     seed = np.ones(shapes[out_slot], dtype=out_dtype)
     seed.flags.writeable = False
     differentiable = receives[out_slot]
+    padding = [None] * (n_slots - n_inputs)
 
     def program(inputs: Sequence[Any]) -> tuple[Any, tuple]:
-        values: list[Any] = [*inputs, *([None] * (n_slots - n_inputs))]
-        saved: dict[int, Any] = {}
-        for slot, forward, positions, constants, kwargs, partials, keep_args in forward_steps:
-            args = [constants[p] if j is None else values[j] for p, j in enumerate(positions)]
-            ans = forward(*args, **kwargs) if kwargs else forward(*args)
-            values[slot] = ans
+        values: list[Any] = [*inputs, *padding, *constants]
+        saved: list[Any] = [None] * n_slots
+        for slot, forward, positions, partials, keep_args in forward_steps:
+            args = [values[j] for j in positions]
+            ans = values[slot] = forward(*args)
             if partials:
-                # In the order of the backward targets: the same wanted positions.
-                saved[slot] = [unit if fn is None else fn(ans, *args) for _, fn, unit in partials]
+                saved[slot] = [fn(ans, *args) for fn in partials]
             elif keep_args:
                 saved[slot] = args
         if not differentiable:
             return values[out_slot], tuple(None for _ in grad_inputs)
         grads: list[Any] = [None] * n_slots
         grads[out_slot] = seed
-        for slot, prim, kwargs, targets in backward_steps:
+        for slot, vjp, targets in backward_steps:
             g = grads[slot]
             if g is None:
                 continue
             grads[slot] = None
             local_of = saved[slot]
-            for k, (p, j, unbroadcast_to) in enumerate(targets):
-                if prim.partials is not None:
-                    local = local_of[k]
-                    ct = g if local is ONE else -g if local is MINUS_ONE else g * local
+            for k, unit, j, unbroadcast_to in targets:
+                if vjp is not None:
+                    ct = vjp[0](g, k, values[slot], local_of, vjp[1])
+                elif unit is ONE:
+                    ct = g
+                elif unit is MINUS_ONE:
+                    ct = -g
                 else:
-                    ct = prim.vjp(g, p, values[slot], local_of, kwargs)
+                    ct = g * local_of[k]
                 if unbroadcast_to is not None:
                     ct = unbroadcast(ct, unbroadcast_to)
                 grads[j] = ct if grads[j] is None else grads[j] + ct

@@ -375,7 +375,6 @@ _SUM = 10
 _PRODUCT = 20
 _SIGN = 30
 _POWER = 40
-_COMPARISON = 5
 _COMPARISONS = {"<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge}
 
 
