@@ -415,8 +415,11 @@ _FUNCTIONS = [
 def _power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
     # SymPy evaluates powers of numbers exactly; keep them small so that
     # generating an example never means computing a number with millions of digits.
-    if base.is_number and exponent.is_number and (abs(exponent) > 8 or abs(base) > 100):
-        return base + exponent
+    if base.is_number and exponent.is_number:
+        small = (
+            base.is_Rational and exponent.is_Rational and abs(exponent) <= 8 and abs(base) <= 100
+        )
+        return base**exponent if small else base + exponent
     return base**exponent
 
 
