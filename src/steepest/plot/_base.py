@@ -38,7 +38,7 @@ class Drawable:
             f = f.original
         self.original = f
         self.symbolic: Function | None = None
-        if isinstance(f, str) or isinstance(f, Function):
+        if isinstance(f, str | Function):
             self.symbolic = f if isinstance(f, Function) else Function(f)
             self.variables: tuple[str, ...] = self.symbolic.variables
             if n is not None and len(self.variables) > n:
@@ -53,8 +53,12 @@ class Drawable:
         elif callable(f):
             if n is None:
                 raise SteepestError("say how many variables the function has")
-            self.variables = ("x",) if n == 1 else ("x", "y", "z")[:n] if n <= 3 else tuple(
-                f"x{i}" for i in range(n)
+            self.variables = (
+                ("x",)
+                if n == 1
+                else ("x", "y", "z")[:n]
+                if n <= 3
+                else tuple(f"x{i}" for i in range(n))
             )
         else:
             raise SteepestError(
@@ -141,7 +145,7 @@ def latex_name(name: str) -> str:
         return "\\" + name
     stem = name.rstrip("0123456789")
     if stem and stem != name:
-        return f"{latex_name(stem)}_{{{name[len(stem):]}}}"
+        return f"{latex_name(stem)}_{{{name[len(stem) :]}}}"
     if len(name) > 1:
         return rf"\mathrm{{{name}}}"
     return name
@@ -182,7 +186,7 @@ def _evaluate_callable(f: Callable[..., Any], arrays: list[np.ndarray], shape: t
             values = np.asarray(f(argument), dtype=float)
         if values.shape == shape:
             return values
-    except Exception:  # noqa: BLE001 - any failure means: evaluate point by point
+    except Exception:
         pass
     flat = [a.ravel() for a in arrays]
     out = np.empty(flat[0].size)
@@ -287,9 +291,7 @@ def named_runs(runs: Any, labels: Sequence[str] | None = None) -> list[tuple[str
         return []
     if isinstance(runs, Mapping):
         return [(str(k), v) for k, v in runs.items()]
-    single = hasattr(runs, "history") or (
-        isinstance(runs, np.ndarray) and runs.dtype != object
-    )
+    single = hasattr(runs, "history") or (isinstance(runs, np.ndarray) and runs.dtype != object)
     items = [runs] if single else list(runs)
     names = list(labels) if labels is not None else [run_label(r, i) for i, r in enumerate(items)]
     if len(names) != len(items):

@@ -104,9 +104,16 @@ def function(
         tx = np.array([a - width / 2, a + width / 2])
         ty = value + slope * (tx - a)
         tag = f"{a:.4g}"
-        ax.plot(tx, ty, color=color, linewidth=2.0, gid=f"tangent:{tag}", zorder=3,
-                label=f"tangent at ${drawable.axis_names()[0].strip('$')} = {_number(a)}$: "
-                      f"slope {_number(slope)}")  # fmt: skip
+        ax.plot(
+            tx,
+            ty,
+            color=color,
+            linewidth=2.0,
+            gid=f"tangent:{tag}",
+            zorder=3,
+            label=f"tangent at ${drawable.axis_names()[0].strip('$')} = {_number(a)}$: "
+            f"slope {_number(slope)}",
+        )
         ax.plot([a], [value], "o", color=POINT, markersize=7, gid=f"point:{tag}", zorder=4)
         shown_y.extend([value, *ty])
     if ylim is not None:
@@ -172,8 +179,10 @@ def _limit_title(result: Any, drawable: Drawable, at_text: str, side: str) -> st
         return f"${head} = {shown(result.value)}$"
     reason = result.reason or "undetermined"
     if reason == "one-sided limits differ":
-        return (f"${head}$ does not exist:\n"
-                f"from the left ${shown(result.left)}$, from the right ${shown(result.right)}$")  # fmt: skip
+        return (
+            f"${head}$ does not exist:\n"
+            f"from the left ${shown(result.left)}$, from the right ${shown(result.right)}$"
+        )
     if reason == "unbounded" and result.value is not None:
         return f"${head} = {shown(result.value)}$ (no finite limit)"
     if reason == "oscillates":
@@ -243,8 +252,11 @@ def limit(
     ax.set_xlabel(name)
     ax.set_ylabel(f"${drawable.name}({name.strip('$')})$")
     if title is None:
-        title = (_limit_title(result, drawable, at_text, side) if result is not None
-                 else f"${drawable.name}({name.strip('$')})$ as ${name.strip('$')} \\to {at_text}$")  # fmt: skip
+        title = (
+            _limit_title(result, drawable, at_text, side)
+            if result is not None
+            else f"${drawable.name}({name.strip('$')})$ as ${name.strip('$')} \\to {at_text}$"
+        )
     ax.set_title(title)
     return fig
 
@@ -268,8 +280,14 @@ def _limit_at_point(
     limits = robust_limits(even_values[np.abs(even_values) < np.inf])
     for s, xs, ys in samples:
         emphasized = s in sides
-        ax.plot(xs, clip_to(ys, limits), color=CURVE, alpha=1.0 if emphasized else 0.35,
-                gid=f"curve:{s}", zorder=2)  # fmt: skip
+        ax.plot(
+            xs,
+            clip_to(ys, limits),
+            color=CURVE,
+            alpha=1.0 if emphasized else 0.35,
+            gid=f"curve:{s}",
+            zorder=2,
+        )
     ax.axvline(a, color=TEXT_COLOR, linestyle=":", linewidth=1.2, zorder=1)
     colors = {"-": PALETTE[2], "+": PALETTE[1]}
     side_values = {}
@@ -285,9 +303,16 @@ def _limit_at_point(
         if limits is not None:
             visible &= (ys >= limits[0]) & (ys <= limits[1])
         word = "right" if s == "+" else "left"
-        ax.plot(xs[visible], ys[visible], "o", color=colors[s], markersize=6,
-                gid=f"approach:{s}", zorder=4,
-                label=f"from the {word}: $x = {_number(a)} {'+' if s == '+' else '-'} h$")  # fmt: skip
+        ax.plot(
+            xs[visible],
+            ys[visible],
+            "o",
+            color=colors[s],
+            markersize=6,
+            gid=f"approach:{s}",
+            zorder=4,
+            label=f"from the {word}: $x = {_number(a)} {'+' if s == '+' else '-'} h$",
+        )
         value = side_values.get(s)
         if value is None or limits is None:
             continue
@@ -296,15 +321,34 @@ def _limit_at_point(
             tip = y1 if value > 0 else y0
             base = tip - 0.22 * (y1 - y0) * (1 if value > 0 else -1)
             x_arrow = a + sign * w * 0.3
-            ax.annotate("", xy=(x_arrow, tip), xytext=(x_arrow, base),
-                        arrowprops={"arrowstyle": "-|>", "color": colors[s], "linewidth": 2},
-                        zorder=5)  # fmt: skip
-            ax.text(x_arrow + sign * w * 0.03, (tip + base) / 2, r"$+\infty$" if value > 0 else r"$-\infty$",
-                    color=colors[s], ha="left" if s == "+" else "right", va="center",
-                    fontsize=14)  # fmt: skip
+            ax.annotate(
+                "",
+                xy=(x_arrow, tip),
+                xytext=(x_arrow, base),
+                arrowprops={"arrowstyle": "-|>", "color": colors[s], "linewidth": 2},
+                zorder=5,
+            )
+            ax.text(
+                x_arrow + sign * w * 0.03,
+                (tip + base) / 2,
+                r"$+\infty$" if value > 0 else r"$-\infty$",
+                color=colors[s],
+                ha="left" if s == "+" else "right",
+                va="center",
+                fontsize=14,
+            )
         else:
-            ax.plot([a], [value], "o", markerfacecolor="white", markeredgecolor=colors[s],
-                    markeredgewidth=2, markersize=9, zorder=5, gid=f"limit:{s}")  # fmt: skip
+            ax.plot(
+                [a],
+                [value],
+                "o",
+                markerfacecolor="white",
+                markeredgecolor=colors[s],
+                markeredgewidth=2,
+                markersize=9,
+                zorder=5,
+                gid=f"limit:{s}",
+            )
             ax.axhline(value, color=colors[s], linestyle="--", linewidth=1.0, alpha=0.7)
     if limits is not None:
         ax.set_ylim(*limits)
@@ -329,16 +373,31 @@ def _limit_at_infinity(
             ax.axhline(level, color=HIGHLIGHT, linestyle="--", linewidth=1.2)
         height = high - low
         ax.set_ylim(low - 0.3 * height, high + 0.3 * height)
-        ax.text(0.01, 0.98, f"keeps oscillating between {_number(low)} and {_number(high)}",
-                transform=ax.transAxes, ha="left", va="top", color=TEXT_COLOR)  # fmt: skip
+        ax.text(
+            0.01,
+            0.98,
+            f"keeps oscillating between {_number(low)} and {_number(high)}",
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            color=TEXT_COLOR,
+        )
     else:
         number = _as_float(value)
         if number is not None and math.isfinite(number):
             ax.axhline(number, color=TANGENT, linestyle="--", linewidth=1.2, gid="limit")
     name = drawable.axis_names()[0].strip("$")
     direction = rf"${name} \rightarrow \infty$" if a > 0 else rf"${name} \rightarrow -\infty$"
-    ax.text(0.99 if a > 0 else 0.01, 0.02, direction, transform=ax.transAxes,
-            ha="right" if a > 0 else "left", va="bottom", fontsize=15, color=TEXT_COLOR)  # fmt: skip
+    ax.text(
+        0.99 if a > 0 else 0.01,
+        0.02,
+        direction,
+        transform=ax.transAxes,
+        ha="right" if a > 0 else "left",
+        va="bottom",
+        fontsize=15,
+        color=TEXT_COLOR,
+    )
     ax.set_xlim(xs[0], xs[-1])
 
 
@@ -411,18 +470,36 @@ def convexity(
         gap = chord - curve
         scale = max(1.0, float(np.nanmax(np.abs(curve))))
         below = gap < -1e-9 * scale
-        ax.plot(inner, chord, color=HIGHLIGHT, linewidth=2.2, gid="chord",
-                label=r"chord $t f(a) + (1-t) f(b)$", zorder=3)  # fmt: skip
+        ax.plot(
+            inner,
+            chord,
+            color=HIGHLIGHT,
+            linewidth=2.2,
+            gid="chord",
+            label=r"chord $t f(a) + (1-t) f(b)$",
+            zorder=3,
+        )
         ax.plot([a, b], [fa, fb], "o", color=POINT, zorder=4, gid="ends")
-        ax.fill_between(inner, chord, curve, where=below, color=TANGENT, alpha=0.35,
-                        interpolate=True, zorder=1, label="chord below the curve")  # fmt: skip
+        ax.fill_between(
+            inner,
+            chord,
+            curve,
+            where=below,
+            color=TANGENT,
+            alpha=0.35,
+            interpolate=True,
+            zorder=1,
+            label="chord below the curve",
+        )
         interval = f"[{_number(a)}, {_number(b)}]"
         if below.any():
             where = inner[below]
             name = drawable.axis_names()[0].strip("$")
-            verdict = (f"not convex on {interval}: the chord is below the curve "
-                       f"for ${name} \\in [{_number(float(where.min()))}, "
-                       f"{_number(float(where.max()))}]$")  # fmt: skip
+            verdict = (
+                f"not convex on {interval}: the chord is below the curve "
+                f"for ${name} \\in [{_number(float(where.min()))}, "
+                f"{_number(float(where.max()))}]$"
+            )
         else:
             verdict = f"convex on {interval}: the chord never dips below the curve"
         heading = titles[index] if titles is not None else drawable.label()

@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -141,8 +142,14 @@ def find_minima(
     for r, c in zip(rows + 1, cols + 1):
         start = np.array([grid_x[r, c], grid_y[r, c]])
         try:
-            run = st.minimize(drawable.symbolic or drawable.original, start, method="newton",
-                              max_iter=50, tol=1e-12, record=False)  # fmt: skip
+            run = st.minimize(
+                drawable.symbolic or drawable.original,
+                start,
+                method="newton",
+                max_iter=50,
+                tol=1e-12,
+                record=False,
+            )
         except (SteepestError, ArithmeticError, ValueError):
             continue
         point = np.asarray(run.x, dtype=float)
@@ -162,15 +169,40 @@ def _draw_paths(
         if path.ndim != 2 or path.shape[1] != 2:
             raise SteepestError("a path over contours needs points with two coordinates")
         many = len(path) > 60
-        ax.plot(path[:, 0], path[:, 1], "-" if many else ".-", color=color, linewidth=1.8,
-                markersize=6, gid=f"path:{label}", label=label, zorder=4,
-                path_effects=_OUTLINE)  # fmt: skip
-        ax.plot(path[0, 0], path[0, 1], "o", markersize=10, markerfacecolor="white",
-                markeredgecolor="black", markeredgewidth=1.5, gid=f"start:{label}",
-                zorder=5)  # fmt: skip
-        ax.plot(path[-1, 0], path[-1, 1], "*", markersize=17, color=color,
-                markeredgecolor="black", markeredgewidth=1.0, gid=f"end:{label}",
-                zorder=6)  # fmt: skip
+        ax.plot(
+            path[:, 0],
+            path[:, 1],
+            "-" if many else ".-",
+            color=color,
+            linewidth=1.8,
+            markersize=6,
+            gid=f"path:{label}",
+            label=label,
+            zorder=4,
+            path_effects=_OUTLINE,
+        )
+        ax.plot(
+            path[0, 0],
+            path[0, 1],
+            "o",
+            markersize=10,
+            markerfacecolor="white",
+            markeredgecolor="black",
+            markeredgewidth=1.5,
+            gid=f"start:{label}",
+            zorder=5,
+        )
+        ax.plot(
+            path[-1, 0],
+            path[-1, 1],
+            "*",
+            markersize=17,
+            color=color,
+            markeredgecolor="black",
+            markeredgewidth=1.0,
+            gid=f"end:{label}",
+            zorder=6,
+        )
 
 
 def _gradient_arrow(
@@ -192,24 +224,56 @@ def _gradient_arrow(
     direction = -gradient / norm
     length = 0.18 * float(np.linalg.norm(span)) / math.sqrt(2)
     tip = point + direction * length
-    ax.annotate("", xy=(tip[0], tip[1]), xytext=(point[0], point[1]), zorder=7, gid="arrow",
-                arrowprops={"arrowstyle": "-|>,head_length=0.8,head_width=0.4",
-                            "color": "white", "linewidth": 2.6, "shrinkA": 0,
-                            "shrinkB": 0})  # fmt: skip
+    ax.annotate(
+        "",
+        xy=(tip[0], tip[1]),
+        xytext=(point[0], point[1]),
+        zorder=7,
+        gid="arrow",
+        arrowprops={
+            "arrowstyle": "-|>,head_length=0.8,head_width=0.4",
+            "color": "white",
+            "linewidth": 2.6,
+            "shrinkA": 0,
+            "shrinkB": 0,
+        },
+    )
     grid_x, grid_y, values = grid
     level = drawable(*point)
     if math.isfinite(level) and np.nanmin(values) < level < np.nanmax(values):
-        ax.contour(grid_x, grid_y, values, levels=[level], colors="white", linewidths=1.2,
-                   linestyles="--", zorder=3)  # fmt: skip
+        ax.contour(
+            grid_x,
+            grid_y,
+            values,
+            levels=[level],
+            colors="white",
+            linewidths=1.2,
+            linestyles="--",
+            zorder=3,
+        )
     names = [n.strip("$") for n in drawable.axis_names()]
-    text = (rf"$-\nabla {drawable.name}({point[0]:.3g}, {point[1]:.3g})$" + "\n"
-            + f"= ({-gradient[0]:.3g}, {-gradient[1]:.3g})")  # fmt: skip
+    text = (
+        rf"$-\nabla {drawable.name}({point[0]:.3g}, {point[1]:.3g})$"
+        + "\n"
+        + f"= ({-gradient[0]:.3g}, {-gradient[1]:.3g})"
+    )
     del names
-    ax.text(tip[0], tip[1], text, color="black", fontsize=10, zorder=8,
-            ha="left" if direction[0] >= 0 else "right",
-            va="bottom" if direction[1] >= 0 else "top",
-            bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "alpha": 0.85,
-                  "edgecolor": "none"})  # fmt: skip
+    ax.text(
+        tip[0],
+        tip[1],
+        text,
+        color="black",
+        fontsize=10,
+        zorder=8,
+        ha="left" if direction[0] >= 0 else "right",
+        va="bottom" if direction[1] >= 0 else "top",
+        bbox={
+            "boxstyle": "round,pad=0.25",
+            "facecolor": "white",
+            "alpha": 0.85,
+            "edgecolor": "none",
+        },
+    )
 
 
 def _contour_panel(
@@ -234,13 +298,24 @@ def _contour_panel(
     grid = mesh(drawable, x_range, y_range, resolution)
     grid_x, grid_y, values = grid
     shown = np.where(np.isfinite(values), values, np.nan)
-    filled = ax.contourf(grid_x, grid_y, shown, levels=_levels(shown, levels), cmap=CMAP,
-                         extend="both", zorder=1)  # fmt: skip
-    ax.contour(grid_x, grid_y, shown, levels=filled.levels, colors="white", linewidths=0.4,
-               alpha=0.45, zorder=2)  # fmt: skip
+    filled = ax.contourf(
+        grid_x, grid_y, shown, levels=_levels(shown, levels), cmap=CMAP, extend="both", zorder=1
+    )
+    ax.contour(
+        grid_x,
+        grid_y,
+        shown,
+        levels=filled.levels,
+        colors="white",
+        linewidths=0.4,
+        alpha=0.45,
+        zorder=2,
+    )
     if colorbar:
         bar = fig.colorbar(filled, ax=ax, pad=0.02)
-        bar.set_label(f"${drawable.name}({', '.join(n.strip('$') for n in drawable.axis_names())})$")
+        bar.set_label(
+            f"${drawable.name}({', '.join(n.strip('$') for n in drawable.axis_names())})$"
+        )
     ax.grid(False)
     if points:
         _draw_paths(ax, drawable, runs, points)
@@ -248,10 +323,18 @@ def _contour_panel(
     if minima is True:
         found = find_minima(drawable, x_range, y_range)
     for index, point in enumerate(found):
-        ax.plot(point[0], point[1], "X", markersize=13, color="white", markeredgecolor="black",
-                markeredgewidth=1.2, gid="minimum", zorder=6,
-                label=("minimum" if len(found) == 1 else "minima") if index == 0 else None,
-                )  # fmt: skip
+        ax.plot(
+            point[0],
+            point[1],
+            "X",
+            markersize=13,
+            color="white",
+            markeredgecolor="black",
+            markeredgewidth=1.2,
+            gid="minimum",
+            zorder=6,
+            label=("minimum" if len(found) == 1 else "minima") if index == 0 else None,
+        )
     if arrow_at is not None and arrow_at is not False:
         if isinstance(arrow_at, str):
             if not points:
@@ -307,10 +390,19 @@ def contour(
     drawable = Drawable(f, 2)
     runs = named_runs(paths, labels)
     fig, ax = figure_for(ax, 7.0, 5.4)
-    _contour_panel(ax, drawable, runs, xlim=xlim, ylim=ylim, levels=levels,
-                   resolution=resolution, arrow_at=arrow_at if runs or not isinstance(
-                       arrow_at, str) else None, minima=minima, colorbar=colorbar,
-                   fig=fig)  # fmt: skip
+    _contour_panel(
+        ax,
+        drawable,
+        runs,
+        xlim=xlim,
+        ylim=ylim,
+        levels=levels,
+        resolution=resolution,
+        arrow_at=arrow_at if runs or not isinstance(arrow_at, str) else None,
+        minima=minima,
+        colorbar=colorbar,
+        fig=fig,
+    )
     ax.set_title(title if title is not None else drawable.label())
     return fig
 
@@ -368,8 +460,18 @@ def surface(
     shown = np.where(np.isfinite(values), values, np.nan)
     if limits is not None:
         shown = np.clip(shown, limits[0], limits[1])
-    ax.plot_surface(grid_x, grid_y, shown, cmap=CMAP, alpha=0.78, linewidth=0, antialiased=True,
-                    rcount=resolution, ccount=resolution, zorder=1)  # fmt: skip
+    ax.plot_surface(
+        grid_x,
+        grid_y,
+        shown,
+        cmap=CMAP,
+        alpha=0.78,
+        linewidth=0,
+        antialiased=True,
+        rcount=resolution,
+        ccount=resolution,
+        zorder=1,
+    )
     names = drawable.axis_names()
     if tangent_at is not None:
         a, b = (float(v) for v in np.asarray(tangent_at, dtype=float).reshape(2))
@@ -379,31 +481,73 @@ def surface(
             raise SteepestError(f"the function has no tangent plane at ({a:g}, {b:g})")
         half_x = plane_size * (x_range[1] - x_range[0]) / 2
         half_y = plane_size * (y_range[1] - y_range[0]) / 2
-        px, py = np.meshgrid(np.linspace(a - half_x, a + half_x, 2),
-                             np.linspace(b - half_y, b + half_y, 2))  # fmt: skip
+        px, py = np.meshgrid(
+            np.linspace(a - half_x, a + half_x, 2), np.linspace(b - half_y, b + half_y, 2)
+        )
         pz = value + slope_x * (px - a) + slope_y * (py - b)
-        ax.plot_surface(px, py, pz, color=TANGENT, alpha=0.45, linewidth=0, gid="plane",
-                        zorder=3)  # fmt: skip
+        ax.plot_surface(px, py, pz, color=TANGENT, alpha=0.45, linewidth=0, gid="plane", zorder=3)
         lx = np.array([a - half_x, a + half_x])
-        ax.plot(lx, [b, b], value + slope_x * (lx - a), color=TANGENT, linewidth=2.6,
-                gid="tangent:x", zorder=4,
-                label=f"slope {slope_x:.4g} along {names[0]}")  # fmt: skip
+        ax.plot(
+            lx,
+            [b, b],
+            value + slope_x * (lx - a),
+            color=TANGENT,
+            linewidth=2.6,
+            gid="tangent:x",
+            zorder=4,
+            label=f"slope {slope_x:.4g} along {names[0]}",
+        )
         ly = np.array([b - half_y, b + half_y])
-        ax.plot([a, a], ly, value + slope_y * (ly - b), color=OKABE_ITO["reddish purple"],
-                linewidth=2.6, gid="tangent:y", zorder=4,
-                label=f"slope {slope_y:.4g} along {names[1]}")  # fmt: skip
+        ax.plot(
+            [a, a],
+            ly,
+            value + slope_y * (ly - b),
+            color=OKABE_ITO["reddish purple"],
+            linewidth=2.6,
+            gid="tangent:y",
+            zorder=4,
+            label=f"slope {slope_y:.4g} along {names[1]}",
+        )
         ax.plot([a], [b], [value], "o", color=POINT, markersize=7, gid="point", zorder=5)
     if points:
         track = points[0]
         if track.ndim != 2 or track.shape[1] != 2:
             raise SteepestError("a path on a surface needs points with two coordinates")
         heights = drawable.values(track[:, 0], track[:, 1])
-        ax.plot(track[:, 0], track[:, 1], heights, ".-", color=OKABE_ITO["vermillion"],
-                markersize=5, linewidth=1.8, gid="path", zorder=6, label="descent path")  # fmt: skip
-        ax.plot([track[0, 0]], [track[0, 1]], [heights[0]], "o", color="white",
-                markeredgecolor="black", markersize=8, gid="start", zorder=7)  # fmt: skip
-        ax.plot([track[-1, 0]], [track[-1, 1]], [heights[-1]], "*", color=TANGENT,
-                markeredgecolor="black", markersize=14, gid="end", zorder=7)  # fmt: skip
+        ax.plot(
+            track[:, 0],
+            track[:, 1],
+            heights,
+            ".-",
+            color=OKABE_ITO["vermillion"],
+            markersize=5,
+            linewidth=1.8,
+            gid="path",
+            zorder=6,
+            label="descent path",
+        )
+        ax.plot(
+            [track[0, 0]],
+            [track[0, 1]],
+            [heights[0]],
+            "o",
+            color="white",
+            markeredgecolor="black",
+            markersize=8,
+            gid="start",
+            zorder=7,
+        )
+        ax.plot(
+            [track[-1, 0]],
+            [track[-1, 1]],
+            [heights[-1]],
+            "*",
+            color=TANGENT,
+            markeredgecolor="black",
+            markersize=14,
+            gid="end",
+            zorder=7,
+        )
     ax.view_init(elev=elev, azim=azim)
     ax.set_xlabel(names[0], labelpad=6)
     ax.set_ylabel(names[1], labelpad=6)
@@ -449,21 +593,41 @@ def gradient_field(
     fig, ax = figure_for(ax, 7.0, 5.8)
     if contours:
         grid_x, grid_y, values = mesh(drawable, x_range, y_range, 120)
-        ax.contour(grid_x, grid_y, values, levels=14, colors=TEXT_COLOR, linewidths=0.7,
-                   alpha=0.45, zorder=1)  # fmt: skip
+        ax.contour(
+            grid_x,
+            grid_y,
+            values,
+            levels=14,
+            colors=TEXT_COLOR,
+            linewidths=0.7,
+            alpha=0.45,
+            zorder=1,
+        )
     xs = np.linspace(*x_range, density)
     ys = np.linspace(*y_range, density)
     grid_x, grid_y = np.meshgrid(xs, ys)
     if drawable.symbolic is not None:
         u, v = np.asarray(drawable.symbolic.grad(grid_x, grid_y), dtype=float)
     else:
-        gradients = np.array([drawable.gradient([x, y]) for x, y in zip(grid_x.ravel(),
-                                                                       grid_y.ravel())])  # fmt: skip
+        gradients = np.array(
+            [drawable.gradient([x, y]) for x, y in zip(grid_x.ravel(), grid_y.ravel())]
+        )
         u = gradients[:, 0].reshape(grid_x.shape)
         v = gradients[:, 1].reshape(grid_x.shape)
     magnitude = np.hypot(u, v)
-    field = ax.quiver(grid_x, grid_y, u, v, magnitude, cmap=CMAP, pivot="middle",
-                      angles="xy", width=0.005, zorder=2, gid="field")  # fmt: skip
+    field = ax.quiver(
+        grid_x,
+        grid_y,
+        u,
+        v,
+        magnitude,
+        cmap=CMAP,
+        pivot="middle",
+        angles="xy",
+        width=0.005,
+        zorder=2,
+        gid="field",
+    )
     bar = fig.colorbar(field, ax=ax, pad=0.02)
     bar.set_label(rf"$\|\nabla {drawable.name}\|$")
     ax.set_xlim(*x_range)
@@ -472,8 +636,9 @@ def gradient_field(
     names = drawable.axis_names()
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
-    ax.set_title(title if title is not None else rf"$\nabla {drawable.name}$ for " +
-                 drawable.label())  # fmt: skip
+    ax.set_title(
+        title if title is not None else rf"$\nabla {drawable.name}$ for " + drawable.label()
+    )
     return fig
 
 
@@ -499,8 +664,11 @@ def describe_run(path: np.ndarray, losses: np.ndarray, status: str) -> str:
         return "diverges" if status == "diverged" or not finite.all() else "does not move"
     if lengths[0] == 0:
         return "does not move"
-    reversals = np.mean([float(np.dot(s, t)) < 0 for s, t in zip(steps[:-1], steps[1:])]) if len(
-        steps) > 1 else 0.0  # fmt: skip
+    reversals = (
+        np.mean([float(np.dot(s, t)) < 0 for s, t in itertools.pairwise(steps)])
+        if len(steps) > 1
+        else 0.0
+    )
     growth = (lengths[-1] / lengths[0]) ** (1 / max(1, len(lengths) - 1))
     if growth >= 1.0 and losses[-1] > losses[0]:
         return "diverges"
@@ -558,7 +726,7 @@ def learning_rates(
     cols = ncols if ncols is not None else min(len(rates), 4)
     rows = math.ceil(len(rates) / cols)
     fig, axes = new_grid(rows, cols, width=4.2 * cols + 0.4, height=3.9 * rows + 0.5)
-    for extra in axes[len(rates):]:
+    for extra in axes[len(rates) :]:
         extra.set_visible(False)
     if n == 1:
         every = np.concatenate(paths)
@@ -570,12 +738,27 @@ def learning_rates(
             losses = drawable.values(path)
             ax.plot(xs, curve, color=CURVE, zorder=1, gid="curve")
             ax.plot(path, losses, "-", color=TANGENT, linewidth=1.2, alpha=0.7, zorder=2)
-            ax.plot(path, losses, "o", color=TANGENT, markersize=6, zorder=3,
-                    gid=f"path:{rate:g}")  # fmt: skip
-            ax.plot(path[0], losses[0], "o", markersize=10, markerfacecolor="white",
-                    markeredgecolor="black", zorder=4, gid="start")  # fmt: skip
-            ax.plot(path[-1], losses[-1], "*", markersize=15, color=TANGENT,
-                    markeredgecolor="black", zorder=4, gid="end")  # fmt: skip
+            ax.plot(path, losses, "o", color=TANGENT, markersize=6, zorder=3, gid=f"path:{rate:g}")
+            ax.plot(
+                path[0],
+                losses[0],
+                "o",
+                markersize=10,
+                markerfacecolor="white",
+                markeredgecolor="black",
+                zorder=4,
+                gid="start",
+            )
+            ax.plot(
+                path[-1],
+                losses[-1],
+                "*",
+                markersize=15,
+                color=TANGENT,
+                markeredgecolor="black",
+                zorder=4,
+                gid="end",
+            )
             ax.set_xlim(*view)
             if ylim is not None:
                 ax.set_ylim(*as_range(ylim, "ylim"))
@@ -597,8 +780,7 @@ def learning_rates(
             verdict = describe_run(path, drawable.values(path[:, 0], path[:, 1]), run.status)
             ax.set_title(f"$\\alpha = {rate:g}$: {verdict}")
         axes[0].set_ylabel(drawable.axis_names()[1])
-    fig.suptitle(f"{steps} steps of {method} from the same start, "
-                 f"{drawable.label()}")  # fmt: skip
+    fig.suptitle(f"{steps} steps of {method} from the same start, {drawable.label()}")
     return fig
 
 
@@ -634,9 +816,8 @@ def compare(
     >>> sorted(l.get_gid() for l in fig.axes[0].lines if l.get_gid().startswith("path:"))
     ['path:gd ($\\\\alpha$ = 0.05)', 'path:momentum ($\\\\alpha$ = 0.05)']
     """
-    from steepest.plot.loss import draw_history
-
     import steepest as st
+    from steepest.plot.loss import draw_history
 
     if runs is None:
         if x0 is None:
@@ -659,8 +840,19 @@ def compare(
         raise SteepestError("nothing to compare: no runs")
     fig, (left, right) = new_grid(1, 2, width=13.0, height=5.2)
     if drawable.n == 2:
-        _contour_panel(left, drawable, named, xlim=xlim, ylim=ylim, levels=20, resolution=130,
-                       arrow_at=None, minima=minima, colorbar=True, fig=fig)  # fmt: skip
+        _contour_panel(
+            left,
+            drawable,
+            named,
+            xlim=xlim,
+            ylim=ylim,
+            levels=20,
+            resolution=130,
+            arrow_at=None,
+            minima=minima,
+            colorbar=True,
+            fig=fig,
+        )
     else:
         paths = [path_of(run) for _, run in named]
         low, high = as_range(xlim, "xlim") if xlim is not None else padded(np.concatenate(paths))
@@ -668,8 +860,15 @@ def compare(
         left.plot(xs, drawable.values(xs), color=CURVE, gid="curve")
         for index, ((label, _), path) in enumerate(zip(named, paths)):
             color = PATH_COLORS[index % len(PATH_COLORS)]
-            left.plot(path, drawable.values(path), ".-", color=color, gid=f"path:{label}",
-                      label=label, linewidth=1.2)  # fmt: skip
+            left.plot(
+                path,
+                drawable.values(path),
+                ".-",
+                color=color,
+                gid=f"path:{label}",
+                label=label,
+                linewidth=1.2,
+            )
         left.set_xlabel(drawable.axis_names()[0])
         left.set_ylabel(f"${drawable.name}$")
         left.legend(loc="best", fontsize=10)

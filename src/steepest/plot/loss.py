@@ -90,9 +90,7 @@ class _LossOfTheta:
             y = self.data
             self.value = lambda t: float(np.mean(function(t, y)))
             self._grad = lambda t: float(np.mean(function.grad(t, y)[0]))
-            label = rf"\frac{{1}}{{n}} \sum_i {latex_form(function.expr)}".replace(
-                "y", "y_i"
-            )
+            label = rf"\frac{{1}}{{n}} \sum_i {latex_form(function.expr)}".replace("y", "y_i")
         elif len(names) <= 1:
             if not names:
                 function = Function(function.expr, variables=["theta"])
@@ -188,44 +186,96 @@ def loss_curve(
     ax.plot(grid, values, color=CURVE, gid="curve", zorder=2)
     if rug and y is not None:
         inside = y[(y >= grid.min()) & (y <= grid.max())]
-        ax.plot(inside, np.full(inside.shape, 0.02), "|", color=HIGHLIGHT, markersize=16,
-                markeredgewidth=2, alpha=0.8, transform=ax.get_xaxis_transform(), gid="rug",
-                label=f"data $y$ ({y.size} values)")  # fmt: skip
+        ax.plot(
+            inside,
+            np.full(inside.shape, 0.02),
+            "|",
+            color=HIGHLIGHT,
+            markersize=16,
+            markeredgewidth=2,
+            alpha=0.8,
+            transform=ax.get_xaxis_transform(),
+            gid="rug",
+            label=f"data $y$ ({y.size} values)",
+        )
     if theta is not None and slope is not None:
         current = objective.value(float(theta))
         width = (grid.max() - grid.min()) / 4
         tx = np.array([theta - width / 2, theta + width / 2])
-        ax.plot(tx, current + slope * (tx - theta), color=TANGENT, linewidth=2.0, gid="tangent",
-                zorder=3, label=rf"slope $\partial L / \partial {name} = {_number(slope)}$")  # fmt: skip
-        ax.plot([theta], [current], "o", color=POINT, markersize=9, gid="current", zorder=5,
-                label=f"${name}_0 = {_number(float(theta))}$")  # fmt: skip
+        ax.plot(
+            tx,
+            current + slope * (tx - theta),
+            color=TANGENT,
+            linewidth=2.0,
+            gid="tangent",
+            zorder=3,
+            label=rf"slope $\partial L / \partial {name} = {_number(slope)}$",
+        )
+        ax.plot(
+            [theta],
+            [current],
+            "o",
+            color=POINT,
+            markersize=9,
+            gid="current",
+            zorder=5,
+            label=f"${name}_0 = {_number(float(theta))}$",
+        )
         if next_theta is not None and lr is not None:
             after = objective.value(next_theta)
-            ax.plot([next_theta], [after], "o", color=STEP, markersize=9, markeredgecolor="black",
-                    gid="next", zorder=5,
-                    label=rf"${name}_1 = {name}_0 - \alpha\, \partial L/\partial {name}"
-                          rf" = {_number(next_theta)}$")  # fmt: skip
+            ax.plot(
+                [next_theta],
+                [after],
+                "o",
+                color=STEP,
+                markersize=9,
+                markeredgecolor="black",
+                gid="next",
+                zorder=5,
+                label=rf"${name}_1 = {name}_0 - \alpha\, \partial L/\partial {name}"
+                rf" = {_number(next_theta)}$",
+            )
             bottom = ax.get_ylim()[0]
             for x_at, y_at in ((theta, current), (next_theta, after)):
-                ax.plot([x_at, x_at], [bottom, y_at], ":", color=TEXT_COLOR, linewidth=1.0,
-                        zorder=1)  # fmt: skip
-            ax.annotate("", xy=(next_theta, after), xytext=(theta, current), zorder=4,
-                        arrowprops={"arrowstyle": "-|>", "color": STEP, "linewidth": 2.0,
-                                    "connectionstyle": "arc3,rad=-0.25", "shrinkA": 6,
-                                    "shrinkB": 6})  # fmt: skip
+                ax.plot(
+                    [x_at, x_at], [bottom, y_at], ":", color=TEXT_COLOR, linewidth=1.0, zorder=1
+                )
+            ax.annotate(
+                "",
+                xy=(next_theta, after),
+                xytext=(theta, current),
+                zorder=4,
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": STEP,
+                    "linewidth": 2.0,
+                    "connectionstyle": "arc3,rad=-0.25",
+                    "shrinkA": 6,
+                    "shrinkB": 6,
+                },
+            )
             ax.set_ylim(bottom=bottom)
-            ax.text(0.02, 0.97, rf"step with $\alpha = {lr:g}$: "
-                    rf"${_number(float(theta))} - {lr:g} \times ({_number(slope)})"
-                    rf" = {_number(next_theta)}$", transform=ax.transAxes, ha="left",
-                    va="top", color=TEXT_COLOR, fontsize=11,
-                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})  # fmt: skip
+            ax.text(
+                0.02,
+                0.97,
+                rf"step with $\alpha = {lr:g}$: "
+                rf"${_number(float(theta))} - {lr:g} \times ({_number(slope)})"
+                rf" = {_number(next_theta)}$",
+                transform=ax.transAxes,
+                ha="left",
+                va="top",
+                color=TEXT_COLOR,
+                fontsize=11,
+                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
+            )
     ax.set_xlim(grid.min(), grid.max())
     ax.set_xlabel(f"${name}$")
     ax.set_ylabel(f"$L({name})$")
     ax.set_title(title if title is not None else objective.title)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper right" if theta is None or theta < grid.mean() else "upper left",
-                  fontsize=10)  # fmt: skip
+        ax.legend(
+            loc="upper right" if theta is None or theta < grid.mean() else "upper left", fontsize=10
+        )
     return fig
 
 
@@ -263,8 +313,15 @@ def draw_history(
         shown = losses - optimum if optimum is not None else losses
         every.append(shown[np.isfinite(shown)])
         many = shown.size > 40
-        ax.plot(iterations, shown, "-" if many else ".-", color=colors[index % len(colors)],
-                label=label, gid=f"history:{label}", linewidth=1.6 if many else 2.0)  # fmt: skip
+        ax.plot(
+            iterations,
+            shown,
+            "-" if many else ".-",
+            color=colors[index % len(colors)],
+            label=label,
+            gid=f"history:{label}",
+            linewidth=1.6 if many else 2.0,
+        )
     finite = np.concatenate(every) if every else np.empty(0)
     if log is None:
         log = bool(finite.size > 1 and finite.min() > 0 and finite.max() / finite.min() > 100)
@@ -277,7 +334,7 @@ def draw_history(
         ax.set_yscale("log")
     ax.set_xlabel("epoch" if per == "epoch" else "iteration")
     ax.set_ylabel(r"$f(x_k) - f^*$" if optimum is not None else "loss")
-    if len(named) > 1 or named and not named[0][0].startswith("path"):
+    if len(named) > 1 or (named and not named[0][0].startswith("path")):
         ax.legend(loc="best", fontsize=10)
 
 
@@ -314,8 +371,10 @@ def history(
     draw_history(ax, named, optimum=optimum, log=log, per=per)
     if title is None:
         first = named[0][1]
-        title = "loss per iteration" if len(named) > 1 else (
-            f"{getattr(first, 'method', 'run')}: {getattr(first, 'status', '')}".rstrip(": ")
+        title = (
+            "loss per iteration"
+            if len(named) > 1
+            else (f"{getattr(first, 'method', 'run')}: {getattr(first, 'status', '')}".rstrip(": "))
         )
     ax.set_title(title)
     return fig

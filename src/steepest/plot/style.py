@@ -235,7 +235,9 @@ def save(fig: Figure, path: str | Path, *, dpi: int | None = None) -> Path:
         else:
             fig.savefig(target, dpi=dpi if dpi is not None else "figure")
     except OSError as exc:
-        raise SteepestError(f"cannot write the picture to {str(path)!r}: {exc.strerror or exc}")
+        raise SteepestError(
+            f"cannot write the picture to {str(path)!r}: {exc.strerror or exc}"
+        ) from None
     return target
 
 
