@@ -21,7 +21,7 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed-all
-	$(BIN)/steepest demo
+	$(BIN)/steepest tour --out steepest-tour
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "numdiff": "steepest.cli.numdiff:numdiff",
     "fit": "steepest.cli.fit:fit",
     "serve": "steepest.cli.serve:serve",
+    "plot": "steepest.cli.plot:plot",
+    "tour": "steepest.cli.tour:tour",
 }
 
 USER_ERRORS = (SteepestError, ValueError, OverflowError, ZeroDivisionError)

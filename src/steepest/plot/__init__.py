@@ -1,60 +1,111 @@
-"""Pictures of calculus and optimization, each returned as a matplotlib Figure.
+"""Pictures of calculus and gradient descent, each returned as a matplotlib Figure.
 
-Figures are built without pyplot (nothing opens a window); save them with
-``fig.savefig("picture.png")``.  The shared look (colorblind-safe Okabe-Ito
-colors, mathtext labels) is in :mod:`steepest.plot.style`.
+Figures are built without pyplot, so nothing opens a window and no global
+setting changes; save them with ``fig.savefig("picture.png")`` or
+:func:`save` (PNG, SVG, PDF or GIF by the file's extension).  One look
+throughout (:mod:`steepest.plot.style`): the colorblind-safe Okabe-Ito
+palette, viridis for contours and surfaces, math typeset by mathtext, text
+readable on a slide.
 
-Every public name of the modules in this package (their ``__all__``) is
-available here, loaded on first use: ``st.plot.numeric_error``,
-``st.plot.function``, ``st.plot.contour`` and so on.
+Every function that takes a function also takes an expression string such
+as ``"x^2 - 4x + 4"`` (read by :class:`steepest.Function`, with exact
+derivatives) or a Python function written with NumPy (differentiated
+automatically).
+
+* calculus: :func:`function` (tangent lines), :func:`limit` (one-sided
+  approach), :func:`convexity` (the chord test), :func:`numeric_error`
+  (error of numerical derivatives against h);
+* two variables: :func:`surface` (3D, tangent plane), :func:`contour`
+  (descent paths, the gradient, minima), :func:`gradient_field`;
+* descent: :func:`loss_curve` (one step on the loss curve),
+  :func:`learning_rates` (small multiples), :func:`history` (loss per
+  iteration), :func:`compare` (several runs on one contour),
+  :func:`animate` (a GIF, one frame per iteration);
+* models: :func:`regression` (data, line, residuals), :func:`network` (the
+  backpropagation lesson's network with its values and gradients),
+  :func:`regression_fit` and :func:`training_curve` for fitted models.
 
 >>> import numpy as np
 >>> from steepest import plot
 >>> fig = plot.numeric_error(lambda x: x**2, 3.0, methods=["forward"])
 >>> fig.axes[0].get_xlabel()
 'step size $h$'
+>>> fig = plot.function("x^2 - 4x + 4", at=[0, 3])
+>>> fig.axes[0].get_title()
+'$f(x) = x^{2} - 4 x + 4$'
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from types import ModuleType
-from typing import Any
+# ``regression`` names both a module of this package and the function drawing a line
+# with its residuals; importing the module first lets the function keep the name.
+import steepest.plot.regression as _fitted_models  # noqa: F401  (loaded before the rebind)
+from steepest.plot import descent as _descent
+from steepest.plot import numeric as _numeric
+from steepest.plot.animation import animate, frame_indices
+from steepest.plot.backprop import forward_backward, lesson_network, network
+from steepest.plot.calculus import chord_gap, convexity, function, limit
+from steepest.plot.landscape import (
+    compare,
+    contour,
+    describe_run,
+    find_minima,
+    gradient_field,
+    learning_rates,
+    surface,
+)
+from steepest.plot.loss import history, loss_curve
+from steepest.plot.regression import regression_fit, training_curve
+from steepest.plot.residuals import least_squares_line, regression
+from steepest.plot.style import (
+    CMAP,
+    OKABE_ITO,
+    PALETTE,
+    new_figure,
+    new_grid,
+    plot_style,
+    save,
+    styled,
+)
 
-#: Modules searched first, in this order, when two export the same name.
-_PREFERRED = ("numeric", "calculus", "landscape", "descent", "style")
+# The same fonts and mathtext for the pictures of the numeric and descent layers.
+numeric_error = styled(_numeric.numeric_error)
+descent_figure = styled(_descent.descent_figure)
+descent_history = styled(_descent.descent_history)
+descent_path = styled(_descent.descent_path)
 
-
-def _modules() -> list[str]:
-    found = {info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")}
-    return [m for m in _PREFERRED if m in found] + sorted(found - set(_PREFERRED))
-
-
-def _load(name: str) -> ModuleType:
-    return importlib.import_module(f"{__name__}.{name}")
-
-
-def __getattr__(name: str) -> Any:
-    if name.startswith("__"):
-        raise AttributeError(name)
-    modules = _modules()
-    if name in modules:
-        return _load(name)
-    for module_name in modules:
-        module = _load(module_name)
-        if name in getattr(module, "__all__", ()):
-            value = getattr(module, name)
-            globals()[name] = value
-            return value
-    raise AttributeError(f"module 'steepest.plot' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    names = set(_modules())
-    for module_name in _modules():
-        try:
-            names |= set(getattr(_load(module_name), "__all__", ()))
-        except Exception:  # a module that fails to import still leaves the others listed
-            continue
-    return sorted(names)
+__all__ = [
+    "CMAP",
+    "OKABE_ITO",
+    "PALETTE",
+    "animate",
+    "chord_gap",
+    "compare",
+    "contour",
+    "convexity",
+    "descent_figure",
+    "descent_history",
+    "descent_path",
+    "describe_run",
+    "find_minima",
+    "forward_backward",
+    "frame_indices",
+    "function",
+    "gradient_field",
+    "history",
+    "learning_rates",
+    "least_squares_line",
+    "lesson_network",
+    "limit",
+    "loss_curve",
+    "network",
+    "new_figure",
+    "new_grid",
+    "numeric_error",
+    "plot_style",
+    "regression",
+    "regression_fit",
+    "save",
+    "surface",
+    "training_curve",
+]

@@ -23,6 +23,9 @@ FunctionLike = Any  # str | steepest.Function | Callable
 class Drawable:
     """A function of ``n`` variables prepared for drawing.
 
+    ``variables`` names the coordinates of a Python function on the axes
+    (an expression names its own).
+
     >>> f = Drawable("x^2 - 4x + 4", 1)
     >>> f.values(np.array([0.0, 2.0])).tolist(), f.derivative(0.0)
     ([4.0, 0.0], -4.0)
@@ -30,12 +33,18 @@ class Drawable:
     [4.0, 6.0]
     """
 
-    def __init__(self, f: FunctionLike, n: int | None = None, *, name: str = "f") -> None:
+    def __init__(
+        self,
+        f: FunctionLike,
+        n: int | None = None,
+        *,
+        name: str = "f",
+        variables: Sequence[str] | None = None,
+    ) -> None:
         from steepest.symbolic import Function
 
         if isinstance(f, Drawable):
-            self.__dict__.update(f.__dict__)
-            f = f.original
+            f = f.symbolic if f.symbolic is not None else f.original
         self.original = f
         self.symbolic: Function | None = None
         if isinstance(f, str | Function):
@@ -53,13 +62,12 @@ class Drawable:
         elif callable(f):
             if n is None:
                 raise SteepestError("say how many variables the function has")
-            self.variables = (
-                ("x",)
-                if n == 1
-                else ("x", "y", "z")[:n]
-                if n <= 3
-                else tuple(f"x{i}" for i in range(n))
-            )
+            self.variables = ("x", "y", "z")[:n] if n <= 3 else tuple(f"x{i}" for i in range(n))
+            if variables is not None:
+                if len(variables) != n:
+                    raise SteepestError(f"give {n} variable names, not {len(variables)}")
+                # Names for the axes only: a Python function takes its point as one array.
+                self.variables = tuple(str(v) for v in variables)
         else:
             raise SteepestError(
                 f"expected an expression such as 'x^2' or a function, not {type(f).__name__}"
@@ -129,10 +137,30 @@ class Drawable:
 
 
 _GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-    "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
     "omega",
-}  # fmt: skip
+}
 
 
 def latex_name(name: str) -> str:
@@ -167,8 +195,9 @@ def _pad_names(present: tuple[str, ...], n: int) -> tuple[str, ...]:
 
 def _real(values: np.ndarray) -> np.ndarray:
     if np.iscomplexobj(values):
-        values = np.where(np.abs(values.imag) <= 1e-12 * np.maximum(1, np.abs(values.real)),
-                          values.real, np.nan)  # fmt: skip
+        values = np.where(
+            np.abs(values.imag) <= 1e-12 * np.maximum(1, np.abs(values.real)), values.real, np.nan
+        )
     return np.asarray(values, dtype=float)
 
 

@@ -27,6 +27,7 @@ from steepest.plot._base import Drawable, FunctionLike, as_range, clip_to, robus
 from steepest.plot.style import (
     CURVE,
     HIGHLIGHT,
+    OKABE_ITO,
     PALETTE,
     POINT,
     TANGENT,
@@ -35,6 +36,8 @@ from steepest.plot.style import (
     new_grid,
     styled,
 )
+
+SECANT_COLORS = (OKABE_ITO["reddish purple"], OKABE_ITO["orange"], OKABE_ITO["sky blue"])
 
 
 def _number(value: float) -> str:
@@ -57,6 +60,7 @@ def function(
     xlim: tuple[float, float] | None = None,
     ylim: tuple[float, float] | None = None,
     tangent_width: float | None = None,
+    secants: Sequence[float] = (),
     resolution: int = 400,
     title: str | None = None,
     ax: Axes | None = None,
@@ -66,8 +70,10 @@ def function(
     ``f`` is an expression (``"x^2/(x+1)"``), a :class:`steepest.Function`
     or a NumPy function of one variable; slopes are exact for expressions
     and come from automatic differentiation for Python code.  Each tangent
-    is drawn over ``tangent_width`` (a fifth of the x range by default)
-    around its point and labelled with its slope.
+    is drawn over ``tangent_width`` (a third of the x range by default)
+    around its point and labelled with its slope.  ``secants`` (steps h)
+    adds the secant through (a, f(a)) and (a + h, f(a + h)) for each h: the
+    difference quotient whose limit as h -> 0 is the tangent's slope.
 
     >>> import numpy as np
     >>> fig = function(np.sin, at=[0.0, np.pi / 2], xlim=(-4, 4))
@@ -88,7 +94,7 @@ def function(
     xs = np.linspace(low, high, resolution)
     ys = drawable.values(xs)
     limits = robust_limits(ys)
-    ax.plot(xs, clip_to(ys, limits), color=CURVE, gid="curve", label=drawable.label(), zorder=2)
+    ax.plot(xs, clip_to(ys, limits), color=CURVE, gid="curve", zorder=2)
     width = tangent_width if tangent_width is not None else (high - low) / 3
     shown_y = [] if limits is None else list(limits)
     for index, a in enumerate(points):
@@ -116,6 +122,21 @@ def function(
         )
         ax.plot([a], [value], "o", color=POINT, markersize=7, gid=f"point:{tag}", zorder=4)
         shown_y.extend([value, *ty])
+        for number, h in enumerate(secants):
+            other = drawable(a + h)
+            rise = (other - value) / h
+            sx = np.array([min(a, a + h) - width / 4, max(a, a + h) + width / 4])
+            ax.plot(
+                sx,
+                value + rise * (sx - a),
+                color=SECANT_COLORS[number % len(SECANT_COLORS)],
+                linewidth=1.3,
+                linestyle="--",
+                gid=f"secant:{tag}:{h:g}",
+                zorder=2.5,
+                label=f"secant, $h = {_number(h)}$: slope {_number(rise)}",
+            )
+            ax.plot([a + h], [other], "o", color=TEXT_COLOR, markersize=4, zorder=4)
     if ylim is not None:
         ax.set_ylim(*as_range(ylim, "ylim"))
     elif shown_y:

@@ -46,24 +46,22 @@ from steepest.plot.style import (
     CMAP,
     CURVE,
     OKABE_ITO,
-    PALETTE,
     POINT,
     TANGENT,
     TEXT_COLOR,
     figure_for,
     new_grid,
     plot_style,
-    style_axes,
     styled,
 )
 
 #: Colors of paths drawn over viridis contours: warm and dark ones stand out on it.
 PATH_COLORS: tuple[str, ...] = (
     OKABE_ITO["vermillion"],
+    OKABE_ITO["sky blue"],
     OKABE_ITO["orange"],
     OKABE_ITO["reddish purple"],
-    OKABE_ITO["sky blue"],
-    "#ffffff",
+    OKABE_ITO["bluish green"],
     OKABE_ITO["black"],
 )
 
@@ -107,10 +105,16 @@ def _window(
 
 
 def _levels(values: np.ndarray, count: int) -> np.ndarray | int:
+    """About ``count`` contour levels at round numbers, ignoring a few extreme values."""
+    from matplotlib.ticker import MaxNLocator
+
     limits = robust_limits(values, padding=0.0)
     if limits is None or not limits[0] < limits[1]:
         return count
-    return np.linspace(limits[0], limits[1], count + 1)
+    return MaxNLocator(count + 1).tick_values(*limits)
+
+
+MAX_CANDIDATES = 12
 
 
 def find_minima(
@@ -129,14 +133,23 @@ def find_minima(
 
     grid_x, grid_y, values = mesh(drawable, xlim, ylim, resolution)
     inner = values[1:-1, 1:-1]
+    # A cell no higher than its eight neighbours and lower than one of them: ties are
+    # allowed because a symmetric grid puts two cells at the same height beside a minimum.
     is_min = np.isfinite(inner)
+    lower_than_one = np.zeros_like(is_min)
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
             if dx == 0 and dy == 0:
                 continue
             neighbour = values[1 + dy : values.shape[0] - 1 + dy, 1 + dx : values.shape[1] - 1 + dx]
-            is_min &= inner < np.where(np.isfinite(neighbour), neighbour, np.inf)
+            neighbour = np.where(np.isfinite(neighbour), neighbour, np.inf)
+            is_min &= inner <= neighbour
+            lower_than_one |= inner < neighbour
+    is_min &= lower_than_one
     rows, cols = np.nonzero(is_min)
+    # The lowest few candidates suffice; a plateau would otherwise offer hundreds.
+    order = np.argsort(inner[rows, cols])[:MAX_CANDIDATES]
+    rows, cols = rows[order], cols[order]
     found: list[np.ndarray] = []
     width = max(xlim[1] - xlim[0], ylim[1] - ylim[0])
     for r, c in zip(rows + 1, cols + 1):
@@ -251,13 +264,11 @@ def _gradient_arrow(
             linestyles="--",
             zorder=3,
         )
-    names = [n.strip("$") for n in drawable.axis_names()]
     text = (
         rf"$-\nabla {drawable.name}({point[0]:.3g}, {point[1]:.3g})$"
         + "\n"
         + f"= ({-gradient[0]:.3g}, {-gradient[1]:.3g})"
     )
-    del names
     ax.text(
         tip[0],
         tip[1],
@@ -327,12 +338,12 @@ def _contour_panel(
             point[0],
             point[1],
             "X",
-            markersize=13,
+            markersize=11,
             color="white",
             markeredgecolor="black",
             markeredgewidth=1.2,
             gid="minimum",
-            zorder=6,
+            zorder=3.5,
             label=("minimum" if len(found) == 1 else "minima") if index == 0 else None,
         )
     if arrow_at is not None and arrow_at is not False:
@@ -347,6 +358,11 @@ def _contour_panel(
         _gradient_arrow(ax, drawable, np.asarray(at, dtype=float), x_range, y_range, grid)
     ax.set_xlim(*x_range)
     ax.set_ylim(*y_range)
+    # Equal scales keep right angles right: the gradient then looks perpendicular to
+    # the level curves, as it is.  Very unequal ranges would flatten the picture instead.
+    ratio = (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])
+    if 0.5 <= ratio <= 2.0:
+        ax.set_aspect("equal", adjustable="box")
     names = drawable.axis_names()
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
@@ -368,6 +384,7 @@ def contour(
     arrow_at: Any = "start",
     minima: Any = True,
     colorbar: bool = True,
+    variables: Sequence[str] | None = None,
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
@@ -380,14 +397,15 @@ def contour(
     the descent direction -grad f there with the level curve through that
     point, so one sees the gradient cross the contours at right angles.
     ``minima=True`` finds and marks the local minima in view (a list of
-    points marks those instead; False marks none).
+    points marks those instead; False marks none).  ``variables`` names the
+    two coordinates of a Python function (``("m", "b")``) on the axes.
 
     >>> fig = contour("85 - x^2 (x-6) y^2 (y-6)/90", xlim=(0, 6), ylim=(0, 6), arrow_at=(1, 1))
     >>> marks = [l for l in fig.axes[0].lines if l.get_gid() == "minimum"]
     >>> [(round(float(m.get_xdata()[0]), 6), round(float(m.get_ydata()[0]), 6)) for m in marks]
     [(4.0, 4.0)]
     """
-    drawable = Drawable(f, 2)
+    drawable = Drawable(f, 2, variables=variables)
     runs = named_runs(paths, labels)
     fig, ax = figure_for(ax, 7.0, 5.4)
     _contour_panel(
@@ -485,7 +503,7 @@ def surface(
             np.linspace(a - half_x, a + half_x, 2), np.linspace(b - half_y, b + half_y, 2)
         )
         pz = value + slope_x * (px - a) + slope_y * (py - b)
-        ax.plot_surface(px, py, pz, color=TANGENT, alpha=0.45, linewidth=0, gid="plane", zorder=3)
+        ax.plot_surface(px, py, pz, color=TANGENT, alpha=0.6, linewidth=0, gid="plane", zorder=3)
         lx = np.array([a - half_x, a + half_x])
         ax.plot(
             lx,
@@ -725,18 +743,21 @@ def learning_rates(
     paths = [path_of(run) for run in runs]
     cols = ncols if ncols is not None else min(len(rates), 4)
     rows = math.ceil(len(rates) / cols)
-    fig, axes = new_grid(rows, cols, width=4.2 * cols + 0.4, height=3.9 * rows + 0.5)
+    width = max(6.5, 3.7 * cols + 0.4)
+    fig, axes = new_grid(rows, cols, width=width, height=3.7 * rows + 0.9)
     for extra in axes[len(rates) :]:
         extra.set_visible(False)
     if n == 1:
-        every = np.concatenate(paths)
-        low, high = as_range(xlim, "xlim") if xlim is not None else padded(every, 0.15)
-        view = (low, high)
-        xs = np.linspace(low, high, 300)
-        curve = drawable.values(xs)
-        for ax, rate, run, path in zip(axes, rates, runs, paths):
+        verdicts = [describe_run(p, drawable.values(p), r.status) for p, r in zip(paths, runs)]
+        # Runs that settle share one view, so they compare at a glance; a diverging run
+        # gets its own, or it would shrink the others to nothing.
+        calm = [p for p, v in zip(paths, verdicts) if v != "diverges"] or paths
+        shared = as_range(xlim, "xlim") if xlim is not None else padded(np.concatenate(calm), 0.2)
+        for ax, rate, path, verdict in zip(axes, rates, paths, verdicts):
+            view = shared if verdict != "diverges" or xlim is not None else padded(path, 0.1)
+            xs = np.linspace(*view, 300)
             losses = drawable.values(path)
-            ax.plot(xs, curve, color=CURVE, zorder=1, gid="curve")
+            ax.plot(xs, drawable.values(xs), color=CURVE, zorder=1, gid="curve")
             ax.plot(path, losses, "-", color=TANGENT, linewidth=1.2, alpha=0.7, zorder=2)
             ax.plot(path, losses, "o", color=TANGENT, markersize=6, zorder=3, gid=f"path:{rate:g}")
             ax.plot(
@@ -763,7 +784,6 @@ def learning_rates(
             if ylim is not None:
                 ax.set_ylim(*as_range(ylim, "ylim"))
             ax.set_xlabel(drawable.axis_names()[0])
-            verdict = describe_run(path, losses, run.status)
             ax.set_title(f"$\\alpha = {rate:g}$: {verdict}")
         axes[0].set_ylabel(f"${drawable.name}$")
     else:
@@ -780,7 +800,10 @@ def learning_rates(
             verdict = describe_run(path, drawable.values(path[:, 0], path[:, 1]), run.status)
             ax.set_title(f"$\\alpha = {rate:g}$: {verdict}")
         axes[0].set_ylabel(drawable.axis_names()[1])
-    fig.suptitle(f"{steps} steps of {method} from the same start, {drawable.label()}")
+    heading = f"{steps} steps of {method} from the same start"
+    fig.suptitle(
+        f"{drawable.label()}\n{heading}" if len(rates) < 3 else f"{heading}, {drawable.label()}"
+    )
     return fig
 
 
@@ -801,6 +824,7 @@ def compare(
     ylim: tuple[float, float] | None = None,
     minima: Any = True,
     optimum: float | None = None,
+    variables: Sequence[str] | None = None,
     title: str | None = None,
 ) -> Figure:
     """Several runs on one picture: their paths over ``f`` and their loss per iteration.
@@ -809,7 +833,8 @@ def compare(
     stochastic and mini-batch descent on one loss), or give ``x0`` and
     ``methods`` and each method is run from ``x0`` with ``lr`` (one rate,
     or a mapping method -> rate) for at most ``max_iter`` steps.  For a
-    stochastic run, ``f`` is the loss on all of the data.
+    stochastic run, ``f`` is the loss on all of the data; ``variables``
+    names the coordinates of a Python function on the axes.
 
     >>> fig = compare("x^2 + 10 y^2", x0=[3.0, 1.0], methods=["gd", "momentum"], lr=0.05,
     ...               max_iter=40)
@@ -823,7 +848,7 @@ def compare(
         if x0 is None:
             raise SteepestError("give the runs to compare, or x0 and methods to run")
         start = np.asarray(x0, dtype=float)
-        drawable = Drawable(f, max(1, start.size))
+        drawable = Drawable(f, max(1, start.size), variables=variables)
         function = drawable.symbolic or drawable.original
         start_arg: Any = float(start.reshape(-1)[0]) if start.size == 1 else start
         made = {}
@@ -835,7 +860,7 @@ def compare(
     else:
         named = named_runs(runs, labels)
         first = path_of(named[0][1]) if named else np.empty(0)
-        drawable = Drawable(f, 1 if first.ndim == 1 else first.shape[1])
+        drawable = Drawable(f, 1 if first.ndim == 1 else first.shape[1], variables=variables)
     if not named:
         raise SteepestError("nothing to compare: no runs")
     fig, (left, right) = new_grid(1, 2, width=13.0, height=5.2)
@@ -896,6 +921,3 @@ __all__ = [
     "mesh",
     "surface",
 ]
-
-# Keep the palette import used for callers who build their own panels.
-_ = (PALETTE, style_axes)

@@ -121,7 +121,9 @@ def _as_values(data: Any) -> np.ndarray:
 
 
 def _number(value: float) -> str:
-    return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3g}"
+    if abs(value) < 1e-12:
+        return "0"  # rounding noise of a slope that is zero
+    return f"{value:.6g}" if abs(value) >= 1e-3 else f"{value:.3g}"
 
 
 @styled
@@ -134,6 +136,7 @@ def loss_curve(
     thetas: Any = None,
     rug: bool = True,
     resolution: int = 300,
+    parameter: str | None = None,
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
@@ -146,7 +149,8 @@ def loss_curve(
     tangent line shows the slope dL/dtheta; with ``lr`` the step
     theta - lr dL/dtheta is drawn to the next point on the curve, as in the
     picture of one iteration of gradient descent.  ``rug`` marks the data
-    values along the bottom.
+    values along the bottom.  ``parameter`` names the parameter on the axes
+    (``"b3"`` is written b_3; by default theta, or an expression's variable).
 
     >>> import numpy as np
     >>> fig = loss_curve("mse", np.array([12.1, 12.8, 14.9, 16.3, 17.2]), theta=12.0, lr=1.0)
@@ -156,9 +160,12 @@ def loss_curve(
     -5.32
     """
     objective = _LossOfTheta(loss, data)
+    if parameter is not None:
+        objective.parameter = parameter
     y = objective.data
     special = [] if theta is None else [float(theta)]
     slope = next_theta = None
+    step_text: str | None = None
     if theta is not None:
         slope = objective.slope(float(theta))
         if not math.isfinite(slope):
@@ -219,7 +226,7 @@ def loss_curve(
             markersize=9,
             gid="current",
             zorder=5,
-            label=f"${name}_0 = {_number(float(theta))}$",
+            label=f"${{{name}}}_0 = {_number(float(theta))}$",
         )
         if next_theta is not None and lr is not None:
             after = objective.value(next_theta)
@@ -232,7 +239,7 @@ def loss_curve(
                 markeredgecolor="black",
                 gid="next",
                 zorder=5,
-                label=rf"${name}_1 = {name}_0 - \alpha\, \partial L/\partial {name}"
+                label=rf"${{{name}}}_1 = {{{name}}}_0 - \alpha\, \partial L/\partial {name}"
                 rf" = {_number(next_theta)}$",
             )
             bottom = ax.get_ylim()[0]
@@ -255,23 +262,16 @@ def loss_curve(
                 },
             )
             ax.set_ylim(bottom=bottom)
-            ax.text(
-                0.02,
-                0.97,
-                rf"step with $\alpha = {lr:g}$: "
-                rf"${_number(float(theta))} - {lr:g} \times ({_number(slope)})"
-                rf" = {_number(next_theta)}$",
-                transform=ax.transAxes,
-                ha="left",
-                va="top",
-                color=TEXT_COLOR,
-                fontsize=11,
-                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
+            step_text = (
+                rf"one step with $\alpha = {lr:g}$: ${{{name}}}_1 = {_number(float(theta))}"
+                rf" - {lr:g} \times ({_number(slope)}) = {_number(next_theta)}$"
             )
     ax.set_xlim(grid.min(), grid.max())
     ax.set_xlabel(f"${name}$")
     ax.set_ylabel(f"$L({name})$")
-    ax.set_title(title if title is not None else objective.title)
+    if title is None:
+        title = objective.title if step_text is None else f"{objective.title}\n{step_text}"
+    ax.set_title(title)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(
             loc="upper right" if theta is None or theta < grid.mean() else "upper left", fontsize=10
@@ -311,6 +311,10 @@ def draw_history(
     for index, (label, run) in enumerate(named):
         iterations, losses = _losses(run, per)
         shown = losses - optimum if optimum is not None else losses
+        if optimum is not None:
+            # A gap of zero or below is the optimum reached to rounding: nothing to draw
+            # on a log scale, so the line ends there.
+            shown = np.where(shown > 0, shown, np.nan)
         every.append(shown[np.isfinite(shown)])
         many = shown.size > 40
         ax.plot(
@@ -325,6 +329,7 @@ def draw_history(
     finite = np.concatenate(every) if every else np.empty(0)
     if log is None:
         log = bool(finite.size > 1 and finite.min() > 0 and finite.max() / finite.min() > 100)
+        log = log or (optimum is not None and finite.size > 1)
     if log:
         if finite.size and finite.min() <= 0:
             raise SteepestError(
@@ -352,8 +357,9 @@ def history(
     """The loss at every iteration of one run or several, on a log scale when it spans decades.
 
     ``runs`` is a run, a list of runs, or a mapping label -> run.
-    ``optimum`` (the best value, when known) plots the gap f(x_k) - f*,
-    which shows linear convergence as a straight line on the log scale.
+    ``optimum`` (the best value, when known) plots the gap f(x_k) - f* on a
+    log scale, where linear convergence is a straight line (a gap of zero,
+    the optimum reached to rounding, ends the line).
     ``per="epoch"`` plots a stochastic run's loss on all the data after each
     epoch instead of each batch's loss.
 
