@@ -16,6 +16,7 @@ import numpy as np
 
 from steepest.errors import SteepestError
 from steepest.plot.style import math_text
+from steepest.symbolic.parser import GREEK
 
 FunctionLike = Any  # str | steepest.Function | Callable
 
@@ -136,31 +137,8 @@ class Drawable:
         return [f"${latex_name(v)}$" for v in self.variables]
 
 
-_GREEK = {
-    "alpha",
-    "beta",
-    "gamma",
-    "delta",
-    "epsilon",
-    "zeta",
-    "eta",
-    "theta",
-    "iota",
-    "kappa",
-    "lambda",
-    "mu",
-    "nu",
-    "xi",
-    "pi",
-    "rho",
-    "sigma",
-    "tau",
-    "upsilon",
-    "phi",
-    "chi",
-    "psi",
-    "omega",
-}
+# Greek variable names the parser accepts; mathtext has no \omicron.
+_GREEK = set(GREEK) - {"omicron"}
 
 
 def latex_name(name: str) -> str:
