@@ -469,6 +469,19 @@ def astype_case(data: Any) -> Case:
     return Case(lambda x: x.astype(np.float64) * 2.0, [x], "astype")
 
 
+def softmax_cross_entropy_case(data: Any) -> Case:
+    n, k = data.draw(hs.integers(1, MAX_SIDE)), data.draw(hs.integers(1, MAX_SIDE + 1))
+    z = floats_in(data, (n, k), -5, 5)
+    if data.draw(hs.booleans()):
+        # Class labels are constants (a difference quotient cannot move them).
+        labels = np.array(data.draw(hs.lists(hs.integers(0, k - 1), min_size=n, max_size=n)))
+        return Case(lambda z: P.softmax_cross_entropy_fn(z, labels), [z],
+                    "softmax_cross_entropy")
+    # A target distribution is differentiated too (unnormalized rows included).
+    target = floats_in(data, (n, k), 0.0, 1.0)
+    return Case(P.softmax_cross_entropy_fn, [z, target], "softmax_cross_entropy")
+
+
 CASES: dict[str, Callable[[Any], Case]] = {
     **{name: unary_case(name) for name in UNARY_DOMAINS},
     **{name: binary_case(name) for name in BINARY},
@@ -488,6 +501,7 @@ CASES: dict[str, Callable[[Any], Case]] = {
     "concatenate": concatenate_case,
     "stack": stack_case,
     "astype": astype_case,
+    "softmax_cross_entropy": softmax_cross_entropy_case,
 }
 
 

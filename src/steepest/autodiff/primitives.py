@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from steepest.autodiff.core import MINUS_ONE, ONE, Primitive, unbroadcast
+from steepest.autodiff.core import MINUS_ONE, ONE, Code, Primitive, unbroadcast
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -30,7 +30,8 @@ LN10 = math.log(10.0)
 
 
 def primitive(name: str, forward: Any, *, partials: Any = None, vjp: Any = None,
-              jvp: Any = None, differentiable_args: tuple[int, ...] | None = None) -> Primitive:
+              jvp: Any = None, differentiable_args: tuple[int, ...] | None = None,
+              code: Code | None = None) -> Primitive:
     """Create a primitive and enter it in :data:`PRIMITIVES` under ``name``.
 
     >>> import numpy as np
@@ -38,7 +39,7 @@ def primitive(name: str, forward: Any, *, partials: Any = None, vjp: Any = None,
     np.True_
     """
     prim = Primitive(name, forward, tuple(partials) if partials is not None else None,
-                     vjp, jvp, differentiable_args)
+                     vjp, jvp, differentiable_args, code=code)
     PRIMITIVES[name] = prim
     return prim
 
@@ -89,48 +90,92 @@ def _power_exponent(ans: Any, x: Any, y: Any) -> Any:
 
 
 def _max_partial(ans: Any, x: Any, y: Any) -> Any:
-    # Ties share the gradient equally, as a subgradient should.
-    return np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0)).astype(_float_dtype(ans))
+    return _with_ties_halved(x > y, x, y, ans)
 
 
 def _min_partial(ans: Any, x: Any, y: Any) -> Any:
-    return np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0)).astype(_float_dtype(ans))
+    return _with_ties_halved(x < y, x, y, ans)
+
+
+def _with_ties_halved(wins: Any, x: Any, y: Any, ans: Any) -> np.ndarray:
+    """1 where ``x`` wins, 0.5 at ties (a subgradient shares equally), else 0.
+
+    Comparisons give plain booleans (traced values are read, not recorded),
+    so the rule is a constant to any outer trace.  A NaN compares false both
+    ways and gets 0.  Ties are rare in practice, so they are patched in only
+    when there are some: two nested ``where`` cost four times as much.
+    """
+    dtype = ans.dtype if type(ans) is np.ndarray and ans.dtype.kind in "fc" else _float_dtype(ans)
+    local = np.asarray(wins, dtype=dtype)
+    ties = x == y
+    if np.count_nonzero(ties):  # count_nonzero: a quarter of any()'s cost
+        local[ties] = 0.5
+    return local
 
 
 # -- elementwise: one input ------------------------------------------------
-add = primitive("add", np.add, partials=(_one, _one))
-subtract = primitive("subtract", np.subtract, partials=(_one, _minus_one))
+add = primitive("add", np.add, partials=(_one, _one), code=Code("{0} + {1}", (None, None)))
+subtract = primitive("subtract", np.subtract, partials=(_one, _minus_one),
+                     code=Code("{0} - {1}", (None, None)))
 multiply = primitive("multiply", np.multiply,
-                     partials=(lambda ans, x, y: y, lambda ans, x, y: x))
+                     partials=(lambda ans, x, y: y, lambda ans, x, y: x),
+                     code=Code("{0} * {1}", ("{1}", "{0}")))
 divide = primitive("divide", np.true_divide,
-                   partials=(lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y))
-negative = primitive("negative", np.negative, partials=(_minus_one,))
-positive = primitive("positive", np.positive, partials=(_one,))
-power = primitive("power", np.power, partials=(_power_base, _power_exponent))
-square = primitive("square", np.square, partials=(lambda ans, x: 2.0 * x,))
-sqrt = primitive("sqrt", np.sqrt, partials=(lambda ans, x: 0.5 / ans,))
-cbrt = primitive("cbrt", np.cbrt, partials=(lambda ans, x: 1.0 / (3.0 * ans * ans),))
-reciprocal = primitive("reciprocal", np.reciprocal, partials=(lambda ans, x: -ans * ans,))
-exp = primitive("exp", np.exp, partials=(lambda ans, x: ans,))
-exp2 = primitive("exp2", np.exp2, partials=(lambda ans, x: ans * LN2,))
-expm1 = primitive("expm1", np.expm1, partials=(lambda ans, x: ans + 1.0,))
-log = primitive("log", np.log, partials=(lambda ans, x: 1.0 / x,))
-log2 = primitive("log2", np.log2, partials=(lambda ans, x: 1.0 / (x * LN2),))
-log10 = primitive("log10", np.log10, partials=(lambda ans, x: 1.0 / (x * LN10),))
-log1p = primitive("log1p", np.log1p, partials=(lambda ans, x: 1.0 / (1.0 + x),))
-sin = primitive("sin", np.sin, partials=(lambda ans, x: np.cos(x),))
-cos = primitive("cos", np.cos, partials=(lambda ans, x: -np.sin(x),))
-tan = primitive("tan", np.tan, partials=(lambda ans, x: 1.0 + ans * ans,))
-arcsin = primitive("arcsin", np.arcsin, partials=(lambda ans, x: 1.0 / np.sqrt(1.0 - x * x),))
-arccos = primitive("arccos", np.arccos, partials=(lambda ans, x: -1.0 / np.sqrt(1.0 - x * x),))
-arctan = primitive("arctan", np.arctan, partials=(lambda ans, x: 1.0 / (1.0 + x * x),))
-sinh = primitive("sinh", np.sinh, partials=(lambda ans, x: np.cosh(x),))
-cosh = primitive("cosh", np.cosh, partials=(lambda ans, x: np.sinh(x),))
-tanh = primitive("tanh", np.tanh, partials=(lambda ans, x: 1.0 - ans * ans,))
-arcsinh = primitive("arcsinh", np.arcsinh, partials=(lambda ans, x: 1.0 / np.sqrt(x * x + 1.0),))
-arccosh = primitive("arccosh", np.arccosh, partials=(lambda ans, x: 1.0 / np.sqrt(x * x - 1.0),))
-arctanh = primitive("arctanh", np.arctanh, partials=(lambda ans, x: 1.0 / (1.0 - x * x),))
-absolute = primitive("absolute", np.absolute, partials=(lambda ans, x: np.sign(x),))
+                   partials=(lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y),
+                   code=Code("{0} / {1}", ("1.0 / {1}", "-{ans} / {1}")))
+negative = primitive("negative", np.negative, partials=(_minus_one,), code=Code("-{0}", (None,)))
+positive = primitive("positive", np.positive, partials=(_one,), code=Code("+{0}", (None,)))
+# Python's math.pow raises where NumPy gives nan or inf (0 ** -1, (-8) ** (1/3)): the
+# program over floats then hands that call to the NumPy program.
+power = primitive("power", np.power, partials=(_power_base, _power_exponent),
+                  code=Code("pow({0}, {1})", ("{1} * pow({0}, {1} - 1)", "{ans} * log({0})")))
+square = primitive("square", np.square, partials=(lambda ans, x: 2.0 * x,),
+                   code=Code("{0} * {0}", ("2.0 * {0}",)))
+sqrt = primitive("sqrt", np.sqrt, partials=(lambda ans, x: 0.5 / ans,),
+                 code=Code("sqrt({0})", ("0.5 / {ans}",)))
+cbrt = primitive("cbrt", np.cbrt, partials=(lambda ans, x: 1.0 / (3.0 * ans * ans),),
+                 code=Code("cbrt({0})", ("1.0 / (3.0 * {ans} * {ans})",)))
+reciprocal = primitive("reciprocal", np.reciprocal, partials=(lambda ans, x: -ans * ans,),
+                       code=Code("1.0 / {0}", ("-{ans} * {ans}",)))
+exp = primitive("exp", np.exp, partials=(lambda ans, x: ans,), code=Code("exp({0})", ("{ans}",)))
+exp2 = primitive("exp2", np.exp2, partials=(lambda ans, x: ans * LN2,),
+                 code=Code("exp2({0})", ("{ans} * LN2",)))
+expm1 = primitive("expm1", np.expm1, partials=(lambda ans, x: ans + 1.0,),
+                  code=Code("expm1({0})", ("{ans} + 1.0",)))
+log = primitive("log", np.log, partials=(lambda ans, x: 1.0 / x,),
+                code=Code("log({0})", ("1.0 / {0}",)))
+log2 = primitive("log2", np.log2, partials=(lambda ans, x: 1.0 / (x * LN2),),
+                 code=Code("log2({0})", ("1.0 / ({0} * LN2)",)))
+log10 = primitive("log10", np.log10, partials=(lambda ans, x: 1.0 / (x * LN10),),
+                  code=Code("log10({0})", ("1.0 / ({0} * LN10)",)))
+log1p = primitive("log1p", np.log1p, partials=(lambda ans, x: 1.0 / (1.0 + x),),
+                  code=Code("log1p({0})", ("1.0 / (1.0 + {0})",)))
+sin = primitive("sin", np.sin, partials=(lambda ans, x: np.cos(x),),
+                code=Code("sin({0})", ("cos({0})",)))
+cos = primitive("cos", np.cos, partials=(lambda ans, x: -np.sin(x),),
+                code=Code("cos({0})", ("-sin({0})",)))
+tan = primitive("tan", np.tan, partials=(lambda ans, x: 1.0 + ans * ans,),
+                code=Code("tan({0})", ("1.0 + {ans} * {ans}",)))
+arcsin = primitive("arcsin", np.arcsin, partials=(lambda ans, x: 1.0 / np.sqrt(1.0 - x * x),),
+                   code=Code("asin({0})", ("1.0 / sqrt(1.0 - {0} * {0})",)))
+arccos = primitive("arccos", np.arccos, partials=(lambda ans, x: -1.0 / np.sqrt(1.0 - x * x),),
+                   code=Code("acos({0})", ("-1.0 / sqrt(1.0 - {0} * {0})",)))
+arctan = primitive("arctan", np.arctan, partials=(lambda ans, x: 1.0 / (1.0 + x * x),),
+                   code=Code("atan({0})", ("1.0 / (1.0 + {0} * {0})",)))
+sinh = primitive("sinh", np.sinh, partials=(lambda ans, x: np.cosh(x),),
+                 code=Code("sinh({0})", ("cosh({0})",)))
+cosh = primitive("cosh", np.cosh, partials=(lambda ans, x: np.sinh(x),),
+                 code=Code("cosh({0})", ("sinh({0})",)))
+tanh = primitive("tanh", np.tanh, partials=(lambda ans, x: 1.0 - ans * ans,),
+                 code=Code("tanh({0})", ("1.0 - {ans} * {ans}",)))
+arcsinh = primitive("arcsinh", np.arcsinh, partials=(lambda ans, x: 1.0 / np.sqrt(x * x + 1.0),),
+                    code=Code("asinh({0})", ("1.0 / sqrt({0} * {0} + 1.0)",)))
+arccosh = primitive("arccosh", np.arccosh, partials=(lambda ans, x: 1.0 / np.sqrt(x * x - 1.0),),
+                    code=Code("acosh({0})", ("1.0 / sqrt({0} * {0} - 1.0)",)))
+arctanh = primitive("arctanh", np.arctanh, partials=(lambda ans, x: 1.0 / (1.0 - x * x),),
+                    code=Code("atanh({0})", ("1.0 / (1.0 - {0} * {0})",)))
+absolute = primitive("absolute", np.absolute, partials=(lambda ans, x: np.sign(x),),
+                     code=Code("abs({0})", ("sign({0})",)))
 maximum = primitive("maximum", np.maximum,
                     partials=(_max_partial, lambda a, x, y: _max_partial(a, y, x)))
 minimum = primitive("minimum", np.minimum,
@@ -148,9 +193,12 @@ logaddexp2 = primitive(
 arctan2 = primitive(
     "arctan2", np.arctan2,
     partials=(lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: -y / (x * x + y * y)),
+    code=Code("atan2({0}, {1})", ("{1} / ({1} * {1} + {0} * {0})",
+                                  "-{0} / ({1} * {1} + {0} * {0})")),
 )
 hypot = primitive("hypot", np.hypot,
-                  partials=(lambda ans, x, y: x / ans, lambda ans, x, y: y / ans))
+                  partials=(lambda ans, x, y: x / ans, lambda ans, x, y: y / ans),
+                  code=Code("hypot({0}, {1})", ("{0} / {ans}", "{1} / {ans}")))
 # np.clip is minimum(maximum(x, lo), hi): when lo > hi every element is hi.
 clip = primitive(
     "clip", lambda x, lo, hi: np.clip(x, lo, hi),
@@ -164,7 +212,7 @@ where = primitive(
               lambda ans, c, x, y: _indicator(np.logical_not(c), ans)),
     differentiable_args=(1, 2),
 )
-identity = primitive("copy", np.copy, partials=(_one,))
+identity = primitive("copy", np.copy, partials=(_one,), code=Code("{0}", (None,)))
 
 
 # -- reductions ------------------------------------------------------------
@@ -183,7 +231,8 @@ def _keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
 
 def _expand_back(g: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
     """Undo a reduction's shape: g broadcast back to the input's shape."""
-    if not keepdims:
+    # A reduction over every axis leaves a 0-d g (or all ones): it broadcasts as it is.
+    if not keepdims and axis is not None:
         g = np.reshape(g, _keepdims_shape(x_shape, axis))
     return np.broadcast_to(g, x_shape)
 
@@ -209,8 +258,11 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
 
 def _mean_vjp(g, i, ans, args, kw):
     shape = np.shape(args[0])
-    return _expand_back(g, shape, kw.get("axis"), kw.get("keepdims", False)) / _count(
-        shape, kw.get("axis"))
+    axis = kw.get("axis")
+    if axis is None and isinstance(g, np.ndarray | np.generic | float):
+        # The mean of everything (a loss): one filled array, not a broadcast then a division.
+        return np.full(shape, g / _count(shape, None))
+    return _expand_back(g, shape, axis, kw.get("keepdims", False)) / _count(shape, axis)
 
 
 mean = primitive("mean", np.mean, vjp=_mean_vjp, jvp=lambda t, i, ans, args, kw: np.mean(t, **kw))
@@ -303,6 +355,10 @@ cumsum = primitive("cumsum", np.cumsum, vjp=_cumsum_vjp,
 # -- linear algebra --------------------------------------------------------
 def _matmul_vjp(g, i, ans, args, kw):
     a, b = args
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 == b.ndim:
+        # Matrix by matrix (a layer of a network): nothing is broadcast, so
+        # nothing is summed back; only the BLAS call is left.
+        return g @ b.T if i == 0 else a.T @ g
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 1 and b_nd == 1:
         return g * b if i == 0 else g * a
@@ -501,3 +557,192 @@ astype = primitive(
     jvp=lambda t, i, ans, args, kw: t,
     differentiable_args=(0,),
 )
+
+
+# -- fused losses ----------------------------------------------------------
+# Softmax cross-entropy as one operation.  Spelled out (max, subtract, exp,
+# sum, log, a pick per row, mean) it records a dozen nodes, and half of its
+# backward sweep carries the gradient through the max shift, which is zero;
+# fused, it is one node with the closed-form gradient (softmax(z) - target) / n.
+def _any_tensor(*values: Any) -> bool:
+    """True when a value is a steepest Tensor; plain values are told apart without an import."""
+    if all(isinstance(v, np.ndarray | np.generic | float | int) for v in values):
+        return False
+    from steepest.autodiff.core import Tensor
+
+    return any(isinstance(v, Tensor) for v in values)
+
+
+def _logits(z: Any) -> np.ndarray:
+    from steepest.errors import DataError
+
+    if type(z) is not np.ndarray:
+        z = np.asarray(z)
+    if z.ndim != 2 or z.shape[1] == 0:
+        raise DataError("logits must be a 2-d array (samples, classes) with at least one "
+                        f"class, not shape {z.shape}")
+    if z.dtype.kind != "f":
+        if z.dtype.kind not in "iub":
+            raise DataError(f"logits must be real numbers, not {z.dtype}")
+        z = z.astype(np.float64)
+    return z
+
+
+def _class_targets(labels: Any, shape: tuple[int, ...],
+                   check: bool = True) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``(column of each row, None)`` for class labels, ``(None, target)`` for an (n, k) target.
+
+    >>> _class_targets(np.array([2.0, 0.0]), (2, 3))
+    (array([2, 0]), None)
+    """
+    if type(labels) is not np.ndarray:
+        labels = np.asarray(_concrete(labels))
+    n, k = shape
+    if labels.shape == (n,) and labels.dtype.kind in "iubf":
+        if labels.dtype.kind != "f":
+            columns = labels.astype(np.intp, copy=False)
+            whole = True
+        else:
+            # Inside a trace labels arrive as floats: every input of a trace is one.
+            with np.errstate(invalid="ignore"):
+                columns = labels.astype(np.intp)
+            whole = not check or not np.count_nonzero(columns != labels)
+        # Viewed as unsigned, a negative label is huge: one comparison checks both ends.
+        if not check or (whole and not np.count_nonzero(columns.view(np.uintp) >= k)):
+            return columns, None
+    elif labels.shape == (n, k) and labels.dtype.kind in "iubf":
+        return None, labels
+    from steepest.errors import DataError
+
+    raise DataError(
+        f"labels must be {n} class labels (integers 0..{k - 1}) or an ({n}, {k}) array of "
+        f"target probabilities, one row per row of the logits; got shape {labels.shape}"
+        + (" with values out of range" if labels.shape == (n,) else "")
+    )
+
+
+# The exponentials of the last forward call on small logits, for the vjp that
+# normally follows at once: the softmax is then not computed twice.  One entry,
+# matched by the identity of the result and of the arguments, and taken when
+# used (the vjp scales it in place); large logits are not kept alive for it.
+_KEEP_AT_MOST = 1 << 16  # elements
+_kept_softmax: tuple[Any, ...] | None = None
+
+
+def _softmax_cross_entropy_forward(z: Any, labels: Any) -> Any:
+    global _kept_softmax
+    if _any_tensor(z, labels):
+        # Values of an older trace (a Hessian): recorded there in turn.
+        return softmax_cross_entropy_fn(z, labels)
+    given = z
+    z = _logits(z)
+    columns, target = _class_targets(labels, z.shape)
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    sums = e.sum(axis=1, keepdims=True)
+    log_norm = np.log(sums.reshape(-1))
+    if columns is not None:
+        per_row = log_norm - shifted[np.arange(len(columns)), columns]
+    else:
+        target = target.astype(z.dtype, copy=False)
+        per_row = log_norm * target.sum(axis=1) - (target * shifted).sum(axis=1)
+    # sum / n is the mean at a third of its cost (nan for no rows, as np.mean gives).
+    value = per_row.sum() / len(per_row) if len(per_row) else per_row.dtype.type(np.nan)
+    if z.size <= _KEEP_AT_MOST:
+        _kept_softmax = (value, given, labels, e, sums, columns, target)
+    return value
+
+
+def _softmax_residual(z: Any, labels: Any, ans: Any = None) -> Any:
+    """``softmax(z) * sum(target) - target`` row by row: d (summed loss) / d z, a fresh array."""
+    global _kept_softmax
+    kept = _kept_softmax
+    if kept is not None and kept[0] is ans and kept[1] is z and kept[2] is labels:
+        _kept_softmax = None
+        p, sums, columns, target = kept[3:]
+    elif _any_tensor(z, labels):
+        # Written with NumPy functions, so that an outer trace records it.
+        plain = _concrete(z)
+        columns, target = _class_targets(labels, plain.shape, check=False)
+        e = np.exp(z - plain.max(axis=1, keepdims=True))  # the shift is a constant
+        p = e / np.sum(e, axis=1, keepdims=True)
+        if columns is not None:
+            one_hot = np.zeros(plain.shape, dtype=plain.dtype)
+            one_hot[np.arange(len(columns)), columns] = 1.0
+            return p - one_hot
+        if _any_tensor(labels):
+            target = labels
+        else:
+            target = target.astype(plain.dtype, copy=False)
+        return p * np.sum(target, axis=1, keepdims=True) - target
+    else:
+        # The forward pass has checked the labels against these same logits.
+        z = _logits(z)
+        columns, target = _class_targets(labels, z.shape, check=False)
+        p = z - z.max(axis=1, keepdims=True)
+        np.exp(p, out=p)
+        sums = p.sum(axis=1, keepdims=True)
+    p /= sums
+    if columns is not None:
+        p[np.arange(len(columns)), columns] -= 1.0
+    else:
+        p *= target.sum(axis=1, keepdims=True)
+        p -= target
+    return p
+
+
+def _label_gradient(z: Any, labels: Any) -> Any:
+    """d (summed loss) / d labels: 0 for class labels, ``-log_softmax(z)`` for a target."""
+    if np.ndim(labels) == 1:  # piecewise constant in the labels
+        return np.zeros(np.shape(labels), dtype=_float_dtype(z))
+    shifted = z - _concrete(z).max(axis=1, keepdims=True)
+    return np.log(np.sum(np.exp(shifted), axis=1, keepdims=True)) - shifted
+
+
+def _softmax_cross_entropy_vjp(g, i, ans, args, kw):
+    z, labels = args
+    scale = g / max(np.shape(z)[0], 1)
+    if i == 1:
+        return _label_gradient(z, labels) * scale
+    residual = _softmax_residual(z, labels, ans)
+    if _any_tensor(residual, scale):
+        return residual * scale
+    residual *= scale  # in place: the residual is a fresh array, in the logits' dtype
+    return residual
+
+
+def _softmax_cross_entropy_jvp(t, i, ans, args, kw):
+    z, labels = args
+    local = _label_gradient(z, labels) if i == 1 else _softmax_residual(z, labels, ans)
+    return np.sum(local * t) / max(np.shape(z)[0], 1)
+
+
+# The labels count as an argument that can be differentiated (class labels with
+# a zero derivative), not as a constant: a recorded program reads constants'
+# values at record time, so with differentiable_args=(0,) every replayed call
+# would see the first call's labels.
+softmax_cross_entropy = primitive(
+    "softmax_cross_entropy", _softmax_cross_entropy_forward,
+    vjp=_softmax_cross_entropy_vjp, jvp=_softmax_cross_entropy_jvp,
+)
+
+
+def softmax_cross_entropy_fn(logits: Any, labels: Any) -> Any:
+    """Mean over rows of ``logsumexp(z) - z[label]``: softmax cross-entropy as one primitive.
+
+    ``labels`` are class indices (one per row, like PyTorch's
+    ``F.cross_entropy``) or an ``(n, k)`` array of target probabilities
+    (one-hot rows, say).  Each row is shifted by its maximum first, so huge
+    logits give finite losses.  The gradient in the logits is
+    ``(softmax(z) - target) / n``; in a target it is ``-log_softmax(z) / n``,
+    and class labels have derivative 0.
+
+    >>> z = np.array([[2.0, 0.5, -1.0], [1000.0, 0.0, 0.0]])
+    >>> round(float(softmax_cross_entropy_fn(z, np.array([0, 1]))), 6)
+    500.120656
+    >>> round(float(softmax_cross_entropy_fn(z, np.eye(3)[[0, 1]])), 6)
+    500.120656
+    """
+    from steepest.autodiff.core import apply
+
+    return apply(softmax_cross_entropy, (logits, labels), {})

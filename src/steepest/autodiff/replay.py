@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 import operator
 import re
 import types
@@ -32,7 +33,15 @@ from typing import Any
 
 import numpy as np
 
-from steepest.autodiff.core import MINUS_ONE, ONE, Tensor, Trace, strip, unbroadcast
+from steepest.autodiff.core import (
+    MINUS_ONE,
+    ONE,
+    Tensor,
+    Trace,
+    _as_float_array,
+    strip,
+    unbroadcast,
+)
 
 _SIMPLE = (int, float, complex, str, bytes, bool, type(None), np.generic, np.dtype)
 _MAX_DEPTH = 4
@@ -149,6 +158,195 @@ def _basic_index(index: Any) -> bool:
                for k in parts)
 
 
+def _float_sign(x: float) -> float:
+    """np.sign on a Python float: -1.0, 0.0 or 1.0, and nan for nan."""
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x if x != x else 0.0
+
+
+# The names the expressions of :class:`steepest.autodiff.core.Code` may use, over Python
+# floats.  Where NumPy gives inf or nan (log 0, 1/0, exp overflow), these raise instead,
+# and the program over floats hands the call to the NumPy program.
+FLOAT_NAMES: dict[str, Any] = {
+    name: getattr(math, name)
+    for name in ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
+                 "asinh", "acosh", "atanh", "exp", "exp2", "expm1", "log", "log2", "log10",
+                 "log1p", "sqrt", "cbrt", "hypot", "pow")
+}
+FLOAT_NAMES.update(abs=abs, sign=_float_sign, LN2=math.log(2.0), LN10=math.log(10.0))
+
+MAX_FLOAT_ELEMENTS = 64  # array inputs up to this size may be unpacked into Python floats
+_IDENTIFIER = re.compile(r"^-?[A-Za-z_][A-Za-z_0-9]*$|^-?[0-9.e+-]+$")
+
+
+def _literal(value: Any) -> str | None:
+    """A constant as Python source, when it is a plain finite number."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | np.integer):
+        return repr(int(value))
+    if isinstance(value, float | np.floating) and np.dtype(type(value)) == np.float64:
+        number = float(value)
+        return repr(number) if math.isfinite(number) else None
+    return None
+
+
+def _flat_index(index: Any, shape: tuple[int, ...]) -> int | None:
+    """The position in ``ravel()`` of ``x[index]`` when it picks one element, else None."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if len(parts) != len(shape) or not all(
+            isinstance(k, int | np.integer) and not isinstance(k, bool | np.bool_)
+            for k in parts):
+        return None
+    try:
+        return int(np.ravel_multi_index(tuple(int(k) % n for k, n in zip(parts, shape)), shape))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _input_kind(arg: Any, leaf_value: Any) -> str | None:
+    """How an input enters a program over floats: 'float', 'number', 'elements' or None."""
+    if type(arg) is float:
+        return "float"
+    if isinstance(arg, int | float | np.integer | np.floating) and not isinstance(
+            arg, bool | np.bool_):
+        return "number" if np.result_type(leaf_value) == np.float64 else None
+    if type(arg) is np.ndarray and arg.dtype == np.float64:
+        if arg.ndim == 0:
+            return "number"
+        if arg.size <= MAX_FLOAT_ELEMENTS:
+            return "elements"
+    return None
+
+
+def _float_program_source(steps, wanted_of, receives, shapes, dtypes, out_slot, n_inputs,
+                          grad_inputs, kinds) -> tuple[str, dict[str, Any]] | None:
+    """The program as straight-line code over Python floats, or None if it is not one.
+
+    Applies when every value the tape computed is a single float64 number and
+    every operation has a :class:`~steepest.autodiff.core.Code`; small array
+    inputs are unpacked element by element (``x, y = v``).  The code is the
+    same sweep as the NumPy program's, operation for operation, so the
+    numbers are the same; a call that meets an exception (a log of 0, a
+    division by 0) is run by the NumPy program instead, which gives NumPy's
+    inf and nan.
+    """
+    if shapes[out_slot] != () or dtypes[out_slot] != np.float64 or not receives[out_slot]:
+        return None
+    namespace: dict[str, Any] = {"array": np.array}
+    name_of: dict[int, str] = {}  # slot -> the expression naming its value
+    used_elements: dict[int, set[int]] = {}
+    element_of: dict[int, tuple[int, int]] = {}  # getitem slot -> (input, flat index)
+    for i in range(n_inputs):
+        if kinds[i] in ("float", "number"):
+            name_of[i] = f"s{i}"
+    body: list[str] = []
+    for slot, prim, spec, kwargs, _locals in steps:
+        if prim.name == "getitem":
+            is_slot, j = spec[0]
+            flat = None
+            if is_slot and j < n_inputs and kinds[j] == "elements":
+                flat = _flat_index(spec[1][1], shapes[j])
+            if flat is None:
+                return None
+            used_elements.setdefault(j, set()).add(flat)
+            element_of[slot] = (j, flat)
+            name_of[slot] = f"e{j}_{flat}"
+            continue
+        if prim.code is None or kwargs or shapes[slot] != () or dtypes[slot] != np.float64:
+            return None
+        names = []
+        for is_slot, j in spec:
+            if is_slot:
+                if j not in name_of:
+                    return None
+                names.append(name_of[j])
+            else:
+                literal = _literal(j)
+                if literal is None:
+                    return None
+                names.append(literal)
+        body.append(f"s{slot} = {prim.code.forward.format(*names)}")
+        name_of[slot] = f"s{slot}"
+    lines = ["def program(inputs):"]
+    lines.append("    " + ", ".join(f"s{i}" for i in range(n_inputs))
+                 + (", = inputs" if n_inputs == 1 else " = inputs"))
+    lines.append("    try:")
+    for i in range(n_inputs):
+        if kinds[i] == "number":
+            lines.append(f"        s{i} = float(s{i})")
+        elif kinds[i] == "elements" and i in used_elements:
+            size = int(np.prod(shapes[i]))
+            unpack = f"s{i}.tolist()" if len(shapes[i]) == 1 else f"s{i}.ravel().tolist()"
+            lines.append("        " + ", ".join(f"e{i}_{k}" for k in range(size))
+                         + (", = " if size == 1 else " = ") + unpack)
+    lines.extend("        " + line for line in body)
+
+    # Backward, in the order of the NumPy program: the same sums in the same order.
+    grad_of: dict[int, str] = {}  # slot -> its gradient variable, once it has one
+    element_grads: set[str] = set()
+    backward = [f"g{out_slot} = 1.0"]
+    grad_of[out_slot] = f"g{out_slot}"
+    for slot, prim, spec, _kwargs, locals_ in reversed(steps):
+        if not receives[slot] or slot not in grad_of:
+            continue
+        g = grad_of[slot]
+        if slot in element_of:
+            j, flat = element_of[slot]
+            target = f"ge{j}_{flat}"
+            if target in element_grads:
+                backward.append(f"{target} = {target} + {g}")
+            else:
+                backward.append(f"{target} = {g}")
+                element_grads.add(target)
+            continue
+        names = [name_of[j] if is_slot else _literal(j) for is_slot, j in spec]
+        for p in wanted_of[slot]:
+            j = spec[p][1]
+            local = locals_[p]
+            if local is ONE:
+                ct = g
+            elif local is MINUS_ONE:
+                ct = f"-{g}"
+            else:
+                template = prim.code.partials[p]
+                if template is None:
+                    return None
+                partial = template.format(*names, ans=name_of[slot])
+                ct = f"{g} * {partial}" if _IDENTIFIER.match(partial) else f"{g} * ({partial})"
+            if j in grad_of:
+                backward.append(f"g{j} = g{j} + {ct}")
+            else:
+                backward.append(f"g{j} = {ct}")
+                grad_of[j] = f"g{j}"
+    lines.extend("        " + line for line in backward)
+    results = []
+    for i in grad_inputs:
+        if kinds[i] in ("float", "number"):
+            results.append(grad_of.get(i, "0.0"))
+        elif kinds[i] == "elements":
+            size = int(np.prod(shapes[i]))
+            parts = ", ".join(f"ge{i}_{k}" if f"ge{i}_{k}" in element_grads else "0.0"
+                              for k in range(size))
+            made = f"array(({parts},))"
+            if len(shapes[i]) != 1:
+                namespace[f"S{i}"] = shapes[i]
+                made += f".reshape(S{i})"
+            results.append(made)
+        else:
+            return None
+    if out_slot not in name_of:
+        return None
+    lines.append(f"        return {name_of[out_slot]}, ({', '.join(results)},)")
+    lines.append("    except (ArithmeticError, ValueError):")
+    lines.append("        return FALLBACK(inputs)")
+    namespace.update(FLOAT_NAMES)
+    return "\n".join(lines) + "\n", namespace
+
+
 class Program:
     """The tape of one traced call, compiled to straight-line Python.
 
@@ -159,10 +357,11 @@ class Program:
     """
 
     def __init__(self, trace: Trace, leaves: Sequence[Tensor], out: Tensor,
-                 grad_inputs: Sequence[int]):
+                 grad_inputs: Sequence[int], args: Sequence[Any] | None = None):
         slot_of = {id(leaf): i for i, leaf in enumerate(leaves)}
         n_inputs = len(leaves)
         shapes = [np.shape(leaf._value) for leaf in leaves]
+        dtypes = [np.result_type(leaf._value) for leaf in leaves]
         log = trace.inputs_log or {}
         steps = []
         for node in trace.tape or []:
@@ -174,6 +373,7 @@ class Program:
             slot = n_inputs + len(steps)
             slot_of[id(node)] = slot
             shapes.append(np.shape(node._value))
+            dtypes.append(np.result_type(node._value))
             if node._prim.partials is not None:
                 locals_ = dict(zip(node._argnums, node._saved))
                 kwargs: dict[str, Any] = {}
@@ -208,6 +408,11 @@ class Program:
         self.out_shape = shapes[out_slot]
         self.compiled = len(steps) <= MAX_COMPILED_STEPS
         out_dtype = np.result_type(strip(out._value))
+        # Over Python floats when every value is one number (see _float_program_source).
+        self.floats = False
+        self.float_source: str | None = None
+        kinds = ([_input_kind(a, leaf._value) for a, leaf in zip(args, leaves)]
+                 if args is not None else [None] * n_inputs)
         if not self.compiled:
             # A long tape (an unrolled loop) is run by one loop over its steps:
             # no code whose size grows with the number of iterations.
@@ -215,21 +420,42 @@ class Program:
             self.run = self._run = _interpreter(steps, wanted_of, receives, shapes, out_slot,
                                                 out_dtype, n_inputs, self.grad_inputs)
             self.all_receive = all(receives[i] for i in self.grad_inputs)
+            floats = _float_interpreter(steps, wanted_of, receives, shapes, dtypes, out_slot,
+                                        n_inputs, self.grad_inputs, kinds, self._run)
+            if floats is not None:
+                self.run, self.floats, self.all_receive = floats, True, True
             return
         self.source, namespace = self._generate(steps, wanted_of, receives, shapes, out_slot,
                                                 out_dtype)
         # The source is generated above from the primitive table, never from user text.
         exec(compile(self.source, "<steepest program>", "exec"), namespace)
         self.run = self._run = namespace["program"]
+        generated = _float_program_source(steps, wanted_of, receives, shapes, dtypes, out_slot,
+                                          n_inputs, self.grad_inputs, kinds)
+        if generated is not None:
+            self.float_source, namespace = generated
+            namespace["FALLBACK"] = self._run_converted
+            exec(compile(self.float_source, "<steepest program over floats>", "exec"),
+                 namespace)
+            self.run, self.floats, self.all_receive = namespace["program"], True, True
+
+    def _run_converted(self, inputs: Sequence[Any]) -> tuple[Any, tuple]:
+        """The NumPy program on inputs as they were passed (numbers become arrays)."""
+        value, grads = self._run([_as_float_array(a) for a in inputs])
+        return value, tuple(g if g is not None else np.zeros(np.shape(a))
+                            for g, a in zip(grads, (inputs[i] for i in self.grad_inputs)))
 
     def _generate(self, steps, wanted_of, receives, shapes, out_slot, out_dtype):
-        namespace: dict[str, Any] = {"unbroadcast": unbroadcast}
+        namespace: dict[str, Any] = {"unbroadcast": unbroadcast, "full": np.full}
         sizes = {f"{kind}{k}": int(np.prod(shape)) for k, shape in enumerate(shapes)
                  for kind in "sg"}
         lines = ["def program(inputs):"]
         lines.append("    " + ", ".join(f"s{i}" for i in range(self.n_inputs))
                      + (", = inputs" if self.n_inputs == 1 else " = inputs"))
         ct_shapes: dict[tuple[int, int], tuple[int, ...]] = {}
+        # (slot, p) -> the expression of a local derivative that is an operand itself
+        # (a product's other factor): nothing is computed for it on the way forward.
+        operand_of: dict[tuple[int, int], tuple[str, Any]] = {}
         for slot, prim, spec, kwargs, locals_ in steps:
             names = []
             for p, (is_slot, j) in enumerate(spec):
@@ -257,10 +483,18 @@ class Program:
                     if local is ONE or local is MINUS_ONE:
                         ct_shapes[slot, p] = shapes[slot]
                         continue
+                    ct_shapes[slot, p] = np.broadcast_shapes(shapes[slot], np.shape(local))
+                    template = prim.code.partials[p] if prim.code is not None else None
+                    bare = _PLACEHOLDER.match(template) if template else None
+                    if bare and bare.group(1) != "ans":
+                        k = int(bare.group(1))
+                        is_slot, j = spec[k]
+                        operand_of[slot, p] = (names[k], None if is_slot else j,
+                                               shapes[j] if is_slot else np.shape(j))
+                        continue
                     namespace[f"D{slot}_{p}"] = prim.partials[p]
                     sizes[f"d{slot}_{p}"] = int(np.size(local))
                     lines.append(f"    d{slot}_{p} = D{slot}_{p}(s{slot}, {arg_list})")
-                    ct_shapes[slot, p] = np.broadcast_shapes(shapes[slot], np.shape(local))
             else:
                 namespace[f"V{slot}"] = prim.vjp
                 namespace.setdefault(f"K{slot}", kwargs)
@@ -272,54 +506,50 @@ class Program:
         if not receives[out_slot]:
             lines.append(f"    return s{out_slot}, " + "(" + "None, " * len(self.grad_inputs) + ")")
             return "\n".join(lines) + "\n", namespace
-        seed = np.ones(shapes[out_slot], dtype=out_dtype)
-        seed.flags.writeable = False
-        namespace["SEED"] = seed
-        lines.append(f"    g{out_slot} = SEED")
-        has_grad = {out_slot}
-        owned: set[int] = set()
-        for slot, prim, spec, _kwargs, locals_ in reversed(steps):
-            if not receives[slot] or slot not in has_grad:
+        sweep = _Backward(lines, namespace, sizes, shapes, out_dtype)
+        sweep.grads[out_slot] = _Grad.uniform(1.0)
+        for slot, prim, spec, kwargs, locals_ in reversed(steps):
+            g = sweep.grads.get(slot)
+            if not receives[slot] or g is None:
                 continue
             for p in wanted_of[slot]:
                 j = spec[p][1]
                 if prim.partials is not None:
                     local = locals_[p]
                     if local is ONE:
-                        ct = f"g{slot}"
+                        ct = g
                     elif local is MINUS_ONE:
-                        ct = f"-g{slot}"
+                        ct = g.negated()
+                    elif (slot, p) in operand_of:
+                        ct = sweep.times(g, *operand_of[slot, p], slot, f"g{slot}_{p}",
+                                         ct_shapes[slot, p])
                     else:
-                        ct = f"g{slot} * d{slot}_{p}"
+                        ct = sweep.times(g, f"d{slot}_{p}", None, np.shape(local), slot,
+                                         f"g{slot}_{p}", ct_shapes[slot, p])
                     if ct_shapes[slot, p] != shapes[j]:
                         namespace[f"S{j}"] = shapes[j]
-                        ct = f"unbroadcast({ct}, S{j})"
+                        ct = sweep.unbroadcast(ct, ct_shapes[slot, p], f"S{j}", f"g{slot}_{p}")
+                    sweep.add_to(j, ct)
                 elif prim.name == "getitem" and _basic_index(spec[1][1]):
-                    # Scatter straight into a gradient buffer this program owns.
-                    index = f"c{slot}_1"
-                    if j not in has_grad:
-                        namespace[f"S{j}"] = shapes[j]
-                        namespace["zeros"] = np.zeros
-                        lines.append(f"    g{j} = zeros(S{j}, dtype=s{j}.dtype)")
-                        has_grad.add(j)
-                        owned.add(j)
-                    elif j not in owned:
-                        lines.append(f"    g{j} = g{j}.copy()")
-                        owned.add(j)
-                    lines.append(f"    g{j}[{index}] += g{slot}")
-                    continue
+                    sweep.scatter(j, f"c{slot}_1", g, slot)
+                elif (prim.name in ("sum", "mean") and g.is_uniform and sweep.exact
+                      and kwargs.get("axis") is None):
+                    # The gradient of a total is the same number everywhere.
+                    count = int(np.prod(shapes[j]))
+                    value = g.value if prim.name == "sum" else g.value / count
+                    sweep.add_to(j, _Grad.uniform(value))
                 else:
-                    ct = f"V{slot}(g{slot}, {p}, s{slot}, a{slot}, K{slot})"
-                if j in owned:
-                    lines.append(f"    g{j} += {ct}")
-                elif j in has_grad:
-                    lines.append(f"    g{j} = g{j} + {ct}")
-                else:
-                    lines.append(f"    g{j} = {ct}")
-                    has_grad.add(j)
-        grads = ", ".join(f"g{i}" if i in has_grad else "None" for i in self.grad_inputs)
-        self.all_receive = all(i in has_grad for i in self.grad_inputs)
-        lines.append(f"    return s{out_slot}, ({grads},)")
+                    name = f"g{slot}_{p}"
+                    lines.append(f"    {name} = V{slot}({sweep.array(g, slot)}, {p}, s{slot}, "
+                                 f"a{slot}, K{slot})")
+                    sizes[name] = int(np.prod(shapes[j]))
+                    sweep.add_to(j, _Grad(name, g.sign if not g.is_uniform else 1.0, True))
+        results = []
+        for i in self.grad_inputs:
+            g = sweep.grads.get(i)
+            results.append("None" if g is None else sweep.fresh_array(g, i))
+        self.all_receive = all(i in sweep.grads for i in self.grad_inputs)
+        lines.append(f"    return s{out_slot}, ({', '.join(results)},)")
         return "\n".join(_free_after_last_use(lines, sizes)) + "\n", namespace
 
     def value_and_grad(self, inputs: Sequence[Any]) -> tuple[Any, list]:
@@ -327,8 +557,161 @@ class Program:
         return value, list(grads)
 
 
+class _Grad:
+    """A gradient while the backward code is generated: ``sign * name``, or one number.
+
+    Carrying a sign and a uniform value through the sweep saves whole passes
+    over large arrays: the gradient of a total is all ones (no ``ones * d``),
+    a constant factor stays a number, and a minus sign is folded into the
+    next sum (``g -= ct``) instead of negating an array.  ``fresh`` says the
+    array was made by this program (it may be handed to the caller as it is).
+    """
+
+    __slots__ = ("fresh", "name", "sign", "value")
+
+    def __init__(self, name: str | None, sign: float = 1.0, fresh: bool = False,
+                 value: float | None = None):
+        self.name, self.sign, self.fresh, self.value = name, sign, fresh, value
+
+    @classmethod
+    def uniform(cls, value: float) -> _Grad:
+        return cls(None, value=value)
+
+    @property
+    def is_uniform(self) -> bool:
+        return self.name is None
+
+    def negated(self) -> _Grad:
+        if self.is_uniform:
+            return _Grad.uniform(-self.value)
+        return _Grad(self.name, -self.sign, self.fresh)
+
+
+class _Backward:
+    """Emits the backward sweep of a NumPy program, one contribution at a time."""
+
+    def __init__(self, lines: list[str], namespace: dict[str, Any], sizes: dict[str, int],
+                 shapes: list[tuple[int, ...]], dtype: np.dtype):
+        self.lines, self.namespace, self.sizes, self.shapes = lines, namespace, sizes, shapes
+        self.grads: dict[int, _Grad] = {}
+        self.owned: set[int] = set()
+        # Numbers are folded at generation time only where that is the same arithmetic
+        # as NumPy's: float64 (a float32 program rounds every product to float32).
+        self.exact = dtype == np.float64
+        self.dtype = dtype
+
+    def _uniform_array(self, value: float, slot: int) -> str:
+        """A read-only array of ``value`` in the shape of ``slot``."""
+        name = f"U{slot}_{len(self.namespace)}"
+        array = np.broadcast_to(np.asarray(value, dtype=self.dtype), self.shapes[slot])
+        self.namespace[name] = array
+        return name
+
+    def array(self, g: _Grad, slot: int) -> str:
+        """An expression of g as an array (a negated one costs a pass, so it is rare)."""
+        if g.is_uniform:
+            return self._uniform_array(g.value, slot)
+        return g.name if g.sign > 0 else f"(-{g.name})"
+
+    def times(self, g: _Grad, operand: str, constant: Any, operand_shape: tuple[int, ...],
+              slot: int, name: str, shape: tuple[int, ...]) -> _Grad:
+        """g times a local derivative: an operand, a constant or a computed array.
+
+        ``shape`` is the shape of the product (the two broadcast together).
+        """
+        if g.is_uniform and self.exact:
+            if (constant is not None and not isinstance(constant, np.ndarray)
+                    and np.ndim(constant) == 0 and np.result_type(constant).kind in "iuf"):
+                return _Grad.uniform(g.value * float(constant))
+            if g.value in (1.0, -1.0) and operand_shape == shape:
+                return _Grad(operand, g.value, False)
+            return self._product(operand, repr(g.value), name, shape)
+        if g.is_uniform:
+            return self._product(operand, self.array(g, slot), name, shape)
+        return self._product(operand, g.name, name, shape, sign=g.sign)
+
+    def _product(self, a: str, b: str, name: str, shape: tuple[int, ...],
+                 sign: float = 1.0) -> _Grad:
+        self.lines.append(f"    {name} = {b} * {a}")
+        self.sizes[name] = int(np.prod(shape))
+        return _Grad(name, sign, True)
+
+    def unbroadcast(self, g: _Grad, shape: tuple[int, ...], target: str, name: str) -> _Grad:
+        if g.is_uniform:
+            self.namespace[f"{name}_shape"] = shape
+            source = f"full({name}_shape, {g.value!r}, dtype=DTYPE)"
+            self.namespace["DTYPE"] = self.dtype
+            self.lines.append(f"    {name} = unbroadcast({source}, {target})")
+            return _Grad(name, 1.0, False)
+        self.lines.append(f"    {name}u = unbroadcast({g.name}, {target})")
+        # unbroadcast may hand back its argument: fresh only if that was.
+        return _Grad(f"{name}u", g.sign, False)
+
+    def add_to(self, j: int, ct: _Grad) -> None:
+        """Accumulate the contribution ``ct`` into the gradient of slot j."""
+        have = self.grads.get(j)
+        if j in self.owned:
+            if ct.is_uniform:
+                self.lines.append(f"    g{j} += {ct.value!r}")
+            else:
+                self.lines.append(f"    g{j} {'+' if ct.sign > 0 else '-'}= {ct.name}")
+            return
+        if have is None:
+            self.grads[j] = ct
+            return
+        if have.is_uniform and ct.is_uniform and self.exact:
+            self.grads[j] = _Grad.uniform(have.value + ct.value)
+            return
+        a = self.array(have, j) if have.is_uniform else have.name
+        b = self.array(ct, j) if ct.is_uniform else ct.name
+        sa = 1.0 if have.is_uniform else have.sign
+        sb = 1.0 if ct.is_uniform else ct.sign
+        if sa > 0 and sb > 0:
+            expr, sign = f"{a} + {b}", 1.0
+        elif sa > 0:
+            expr, sign = f"{a} - {b}", 1.0
+        elif sb > 0:
+            expr, sign = f"{b} - {a}", 1.0
+        else:
+            expr, sign = f"{a} + {b}", -1.0
+        self.lines.append(f"    g{j} = {expr}")
+        self.grads[j] = _Grad(f"g{j}", sign, True)
+
+    def scatter(self, j: int, index: str, g: _Grad, slot: int) -> None:
+        """Indexing's adjoint, added straight into a gradient buffer this program owns."""
+        have = self.grads.get(j)
+        if j not in self.owned:
+            self.namespace[f"S{j}"] = self.shapes[j]
+            if have is None:
+                self.namespace["zeros"] = np.zeros
+                self.lines.append(f"    g{j} = zeros(S{j}, dtype=s{j}.dtype)")
+            elif have.is_uniform:
+                self.namespace["DTYPE"] = self.dtype
+                self.lines.append(f"    g{j} = full(S{j}, {have.value!r}, dtype=DTYPE)")
+            elif have.sign > 0:
+                self.lines.append(f"    g{j} = {have.name}.copy()")
+            else:
+                self.lines.append(f"    g{j} = -{have.name}")
+            self.owned.add(j)
+            self.grads[j] = _Grad(f"g{j}", 1.0, True)
+        if g.is_uniform:
+            self.lines.append(f"    g{j}[{index}] += {g.value!r}")
+        else:
+            self.lines.append(f"    g{j}[{index}] {'+' if g.sign > 0 else '-'}= {g.name}")
+
+    def fresh_array(self, g: _Grad, j: int) -> str:
+        """The final gradient of an input as an array the caller may keep and change."""
+        if g.is_uniform:
+            self.namespace[f"S{j}"] = self.shapes[j]
+            self.namespace["DTYPE"] = self.dtype
+            return f"full(S{j}, {g.value!r}, dtype=DTYPE)"
+        if g.sign < 0:
+            return f"-{g.name}"
+        return g.name if g.fresh else f"{g.name}.copy()"
+
+
 _FREE_AT = 4096  # elements: arrays this large are released as soon as they are dead
-_NAME = re.compile(r"\b([sgda]\d+(?:_\d+)?)\b")
+_NAME = re.compile(r"\b([sgda]\d+(?:_\d+)?u?)\b")
 
 
 def _free_after_last_use(lines: list[str], sizes: dict[str, int]) -> list[str]:
@@ -447,6 +830,182 @@ def _interpreter(steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inpu
     return program
 
 
+_FLOAT_OPERATORS = {"{0} + {1}": operator.add, "{0} - {1}": operator.sub,
+                    "{0} * {1}": operator.mul, "{0} / {1}": operator.truediv,
+                    "-{0}": operator.neg, "+{0}": operator.pos}
+_CALL = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*)\((\{(?:\d+|ans)\}(?:, \{(?:\d+|ans)\})*)\)$")
+_PLACEHOLDER = re.compile(r"^\{(\d+|ans)\}$")
+
+
+def _float_function(template: str, slots: dict[str, int]) -> tuple[Callable[..., Any], tuple]:
+    """A template as (function, the slots of its arguments), for the interpreter over floats.
+
+    ``slots`` maps the template's placeholders ("0", "1", "ans") to value slots.
+    Plain operators and single calls (``cos({0})``) become the operator or
+    the math function itself; anything else one small compiled function.
+    """
+    if template in _FLOAT_OPERATORS:
+        return _FLOAT_OPERATORS[template], (slots["0"],) if "{1}" not in template else (
+            slots["0"], slots["1"])
+    call = _CALL.match(template)
+    if call and call.group(1) in FLOAT_NAMES and callable(FLOAT_NAMES[call.group(1)]):
+        keys = [part.strip("{}") for part in call.group(2).split(", ")]
+        return FLOAT_NAMES[call.group(1)], tuple(slots[k] for k in keys)
+    keys = sorted(slots)
+    params = ", ".join(f"_{k}" for k in keys)
+    body = template.format(*(f"_{k}" for k in keys if k != "ans"), ans="_ans")
+    namespace = dict(FLOAT_NAMES)
+    # Generated from the primitive table's templates, never from user text.
+    exec(compile(f"def f({params}):\n    return {body}\n", "<steepest rule>", "exec"),
+         namespace)
+    return namespace["f"], tuple(slots[k] for k in keys)
+
+
+def _float_interpreter(steps, wanted_of, receives, shapes, dtypes, out_slot, n_inputs,
+                       grad_inputs, kinds, fallback) -> Callable[[Sequence[Any]], Any] | None:
+    """A long program over Python floats: one loop over prepared steps, no generated code.
+
+    The same conditions and the same sweep as :func:`_float_program_source`;
+    a call that meets an exception is run by ``fallback`` (the NumPy program).
+    """
+    if shapes[out_slot] != () or dtypes[out_slot] != np.float64 or not receives[out_slot]:
+        return None
+    n_slots = len(shapes)
+    extra: list[Any] = []  # constants, then the elements of unpacked inputs
+
+    def new_slot(value: Any) -> int:
+        extra.append(value)
+        return n_slots + len(extra) - 1
+
+    element_slot: dict[tuple[int, int], int] = {}
+    unpack: list[tuple[int, tuple[int, ...]]] = []  # input -> its element slots
+    for i in range(n_inputs):
+        if kinds[i] == "elements":
+            size = int(np.prod(shapes[i]))
+            first = n_slots + len(extra)
+            extra.extend([0.0] * size)
+            unpack.append((i, tuple(range(first, first + size))))
+            for k in range(size):
+                element_slot[i, k] = first + k
+        elif kinds[i] not in ("float", "number"):
+            return None
+    scalar = set(range(n_inputs)) - {i for i, _ in unpack}
+    forward: list[tuple[int, Callable[..., Any], tuple[int, ...]]] = []
+    backward: list[tuple[int, tuple]] = []
+    for slot, prim, spec, kwargs, locals_ in steps:
+        if prim.name == "getitem":
+            is_slot, j = spec[0]
+            flat = _flat_index(spec[1][1], shapes[j]) if is_slot and (j, 0) in element_slot \
+                else None
+            if flat is None:
+                return None
+            source = element_slot[j, flat]
+            forward.append((slot, _same, (source,)))
+            scalar.add(slot)
+            if receives[slot]:
+                backward.append((slot, ((source, 0, None, ()),)))
+            continue
+        if prim.code is None or kwargs or shapes[slot] != () or dtypes[slot] != np.float64:
+            return None
+        positions = []
+        for is_slot, j in spec:
+            if is_slot:
+                if j not in scalar:
+                    return None
+                positions.append(j)
+            else:
+                if _literal(j) is None:
+                    return None
+                positions.append(new_slot(j))
+        slots = {str(p): j for p, j in enumerate(positions)}
+        fn, where = _float_function(prim.code.forward, slots)
+        forward.append((slot, fn, where))
+        scalar.add(slot)
+        if not receives[slot]:
+            continue
+        slots["ans"] = slot
+        targets = []
+        for p in wanted_of[slot]:
+            j = spec[p][1]
+            local = locals_[p]
+            if local is ONE:
+                targets.append((j, 0, None, ()))
+            elif local is MINUS_ONE:
+                targets.append((j, 1, None, ()))
+            else:
+                template = prim.code.partials[p]
+                if template is None:
+                    return None
+                bare = _PLACEHOLDER.match(template)
+                if bare:
+                    targets.append((j, 2, None, (slots[bare.group(1)],)))
+                else:
+                    fn, where = _float_function(template, slots)
+                    targets.append((j, 3 if len(where) == 1 else 4, fn, where))
+        backward.append((slot, tuple(targets)))
+    backward.reverse()
+    results = []
+    for i in grad_inputs:
+        if kinds[i] == "elements":
+            results.append((i, tuple(element_slot[i, k] for k in range(int(np.prod(shapes[i])))),
+                            shapes[i]))
+        else:
+            results.append((i, None, None))
+    padding = [None] * (n_slots - n_inputs)
+
+    def program(inputs: Sequence[Any]) -> tuple[Any, tuple]:
+        try:
+            values: list[Any] = [*inputs, *padding, *extra]
+            for i in scalar_inputs:
+                values[i] = float(values[i])
+            for i, where in unpack:
+                for k, element in zip(where, values[i].ravel().tolist()):
+                    values[k] = element
+            for slot, fn, where in forward:
+                if len(where) == 1:
+                    values[slot] = fn(values[where[0]])
+                else:
+                    values[slot] = fn(values[where[0]], values[where[1]])
+            grads: list[Any] = [None] * len(values)
+            grads[out_slot] = 1.0
+            for slot, targets in backward:
+                g = grads[slot]
+                if g is None:
+                    continue
+                for j, kind, fn, where in targets:
+                    if kind == 0:
+                        ct = g
+                    elif kind == 1:
+                        ct = -g
+                    elif kind == 2:
+                        ct = g * values[where[0]]
+                    elif kind == 3:
+                        ct = g * fn(values[where[0]])
+                    else:
+                        ct = g * fn(*[values[k] for k in where])
+                    grads[j] = ct if grads[j] is None else grads[j] + ct
+        except (ArithmeticError, ValueError):
+            value, grads_ = fallback([_as_float_array(a) for a in inputs])
+            return value, tuple(g if g is not None else np.zeros(np.shape(inputs[i]))
+                                for g, i in zip(grads_, grad_inputs))
+        out = []
+        for i, where, shape in results:
+            if where is None:
+                g = grads[i]
+                out.append(0.0 if g is None else g)
+            else:
+                out.append(np.array([0.0 if grads[k] is None else grads[k] for k in where])
+                           .reshape(shape))
+        return values[out_slot], tuple(out)
+
+    scalar_inputs = [i for i in range(n_inputs) if kinds[i] == "number"]
+    return program
+
+
+def _same(x: float) -> float:
+    return x
+
+
 # id(function) -> {call signature -> _Entry}; an entry leaves with its function.
 _PROGRAMS: dict[int, dict[Any, Any]] = {}
 _RECORD_AFTER = 1  # calls traced eagerly before a recording is made
@@ -476,12 +1035,40 @@ def _signature(args: Sequence[Any], argnums: tuple[int, ...]) -> Any:
 
 
 class _Entry:
-    __slots__ = ("calls", "guard", "program")
+    """The recording of one function for one call signature."""
 
-    def __init__(self) -> None:
+    __slots__ = ("calls", "guard", "nums", "program")
+
+    def __init__(self, nums: tuple[int, ...]) -> None:
         self.calls = 0
+        self.nums = nums
         self.program: Program | None = None
         self.guard: _Guard | None = None
+
+    def replay(self, args: Sequence[Any]) -> tuple[Any, Sequence[Any]] | None:
+        """(value, gradients) of a call by the recorded program; None when it no longer applies.
+
+        The caller has checked that ``args`` have this entry's signature.  A
+        guard that fails (changed closure or global data) drops the program,
+        and the next calls record it afresh.
+        """
+        program = self.program
+        if program is None:
+            return None
+        if not self.guard.holds():
+            self.program = None
+            self.calls = 0
+            return None
+        if program.floats:  # a program over Python floats takes the arguments as they are
+            return program.run(args)
+        # Float arrays pass as they are; anything else is converted as on a trace.
+        inputs = [a if type(a) is np.ndarray and a.dtype.kind in "fc"
+                  else _as_float_array(a) for a in args]
+        value, grads = program.run(inputs)
+        if program.all_receive:
+            return value, grads
+        return value, [g if g is not None else np.zeros(np.shape(inputs[n]))
+                       for g, n in zip(grads, self.nums)]
 
 
 def lookup(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...]) -> Any:
@@ -497,7 +1084,7 @@ def lookup(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...])
         weakref.finalize(f, _PROGRAMS.pop, id(f), None)
     entry = table.get(key)
     if entry is None:
-        entry = table[key] = _Entry()
+        entry = table[key] = _Entry(argnums)
     return entry
 
 
@@ -529,7 +1116,7 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
             or np.size(out._value) != 1):
         entry.calls = -1
         return None
-    program = Program(trace, leaves, out, argnums)
+    program = Program(trace, leaves, out, argnums, args)
     seed = np.ones(np.shape(out._value), dtype=np.result_type(out._value))
     backward_sweep(out, seed, trace.tape or [])
     grads = []

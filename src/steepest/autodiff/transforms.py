@@ -19,7 +19,6 @@ from steepest.autodiff.core import (
     REVERSE,
     Tensor,
     Trace,
-    _as_float_array,
     backward_sweep,
     box,
     strip,
@@ -48,7 +47,9 @@ def _is_python_number(value: Any) -> bool:
 
 def _deliver(g: Any, like: Any) -> Any:
     """Shape a derivative for the user: a float for a float, an array otherwise."""
-    # The common case of replayed descent: an array the engine just made.
+    # The common cases of replayed descent: a float or an array the engine just made.
+    if type(g) is float and _is_python_number(like):
+        return g
     if (type(g) is np.ndarray and type(like) is np.ndarray and g.base is None
             and g.flags.writeable):
         return g
@@ -183,19 +184,10 @@ def _replayed(f: Callable[..., Any], args: Sequence[Any],
     entry = replay.lookup(f, args, nums)
     if entry is None or entry.calls < 0:
         return None
-    program = entry.program
-    if program is not None:
-        if entry.guard.holds():
-            # Float arrays pass as they are; anything else is converted as on a trace.
-            inputs = [a if type(a) is np.ndarray and a.dtype.kind in "fc"
-                      else _as_float_array(a) for a in args]
-            value, grads = program.run(inputs)
-            if program.all_receive:
-                return value, grads
-            return value, [g if g is not None else np.zeros(np.shape(inputs[n]))
-                           for g, n in zip(grads, nums)]
-        entry.program = None
-        entry.calls = 0
+    if entry.program is not None:
+        result = entry.replay(args)
+        if result is not None:
+            return result
     entry.calls += 1
     if entry.calls <= replay._RECORD_AFTER:
         return None
@@ -203,6 +195,8 @@ def _replayed(f: Callable[..., Any], args: Sequence[Any],
 
 
 def _plain(value: Any) -> Any:
+    if type(value) is float:
+        return value
     if type(value) is np.float64:
         return float(value)
     array = np.asarray(value)
