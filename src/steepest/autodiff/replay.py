@@ -29,6 +29,7 @@ import re
 import types
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -222,21 +223,45 @@ def _input_kind(arg: Any, leaf_value: Any) -> str | None:
     return None
 
 
-def _float_program_source(steps, wanted_of, receives, shapes, dtypes, out_slot, n_inputs,
-                          grad_inputs, kinds) -> tuple[str, dict[str, Any]] | None:
-    """The program as straight-line code over Python floats, or None if it is not one.
+@dataclass(frozen=True, eq=False)
+class FloatSweep:
+    """A recorded program's forward and backward sweep as statements over Python floats.
+
+    ``inputs[i]`` names the values of input ``i`` in flat order (``s0`` for
+    a number, ``e0_0, e0_1...`` for the elements of a small array);
+    ``unpack`` reads the arguments ``s0, s1...`` into those names, ``body``
+    computes the value ``value`` and, for each differentiated input, the
+    expressions ``grads[k]`` of its gradient element by element.  The
+    program over floats is these statements in a function; a descent loop
+    can place them inside its own loop (see :mod:`steepest.optim.loop`).
+    Evaluating them may raise ``ArithmeticError`` or ``ValueError`` where
+    NumPy gives inf or nan.
+    """
+
+    inputs: tuple[tuple[str, ...], ...]
+    kinds: tuple[str | None, ...]
+    shapes: tuple[tuple[int, ...], ...]
+    unpack: tuple[str, ...]
+    body: tuple[str, ...]
+    value: str
+    grad_inputs: tuple[int, ...]
+    grads: tuple[tuple[str, ...], ...]
+    namespace: dict[str, Any]
+
+
+def _float_sweep(steps, wanted_of, receives, shapes, dtypes, out_slot, n_inputs,
+                 grad_inputs, kinds) -> FloatSweep | None:
+    """The program as statements over Python floats, or None if it is not one.
 
     Applies when every value the tape computed is a single float64 number and
     every operation has a :class:`~steepest.autodiff.core.Code`; small array
-    inputs are unpacked element by element (``x, y = v``).  The code is the
-    same sweep as the NumPy program's, operation for operation, so the
-    numbers are the same; a call that meets an exception (a log of 0, a
-    division by 0) is run by the NumPy program instead, which gives NumPy's
-    inf and nan.
+    inputs are unpacked element by element (``x, y = v``).  The statements
+    are the same sweep as the NumPy program's, operation for operation, so
+    the numbers are the same.
     """
     if shapes[out_slot] != () or dtypes[out_slot] != np.float64 or not receives[out_slot]:
         return None
-    namespace: dict[str, Any] = {"array": np.array}
+    namespace: dict[str, Any] = {}
     name_of: dict[int, str] = {}  # slot -> the expression naming its value
     used_elements: dict[int, set[int]] = {}
     element_of: dict[int, tuple[int, int]] = {}  # getitem slot -> (input, flat index)
@@ -271,19 +296,15 @@ def _float_program_source(steps, wanted_of, receives, shapes, dtypes, out_slot, 
                 names.append(literal)
         body.append(f"s{slot} = {prim.code.forward.format(*names)}")
         name_of[slot] = f"s{slot}"
-    lines = ["def program(inputs):"]
-    lines.append("    " + ", ".join(f"s{i}" for i in range(n_inputs))
-                 + (", = inputs" if n_inputs == 1 else " = inputs"))
-    lines.append("    try:")
+    unpack: list[str] = []
     for i in range(n_inputs):
         if kinds[i] == "number":
-            lines.append(f"        s{i} = float(s{i})")
+            unpack.append(f"s{i} = float(s{i})")
         elif kinds[i] == "elements" and i in used_elements:
             size = int(np.prod(shapes[i]))
-            unpack = f"s{i}.tolist()" if len(shapes[i]) == 1 else f"s{i}.ravel().tolist()"
-            lines.append("        " + ", ".join(f"e{i}_{k}" for k in range(size))
-                         + (", = " if size == 1 else " = ") + unpack)
-    lines.extend("        " + line for line in body)
+            source = f"s{i}.tolist()" if len(shapes[i]) == 1 else f"s{i}.ravel().tolist()"
+            unpack.append(", ".join(f"e{i}_{k}" for k in range(size))
+                          + (", = " if size == 1 else " = ") + source)
 
     # Backward, in the order of the NumPy program: the same sums in the same order.
     grad_of: dict[int, str] = {}  # slot -> its gradient variable, once it has one
@@ -322,28 +343,53 @@ def _float_program_source(steps, wanted_of, receives, shapes, dtypes, out_slot, 
             else:
                 backward.append(f"g{j} = {ct}")
                 grad_of[j] = f"g{j}"
-    lines.extend("        " + line for line in backward)
-    results = []
+    grads = []
     for i in grad_inputs:
         if kinds[i] in ("float", "number"):
-            results.append(grad_of.get(i, "0.0"))
+            grads.append((grad_of.get(i, "0.0"),))
         elif kinds[i] == "elements":
-            size = int(np.prod(shapes[i]))
-            parts = ", ".join(f"ge{i}_{k}" if f"ge{i}_{k}" in element_grads else "0.0"
-                              for k in range(size))
-            made = f"array(({parts},))"
-            if len(shapes[i]) != 1:
-                namespace[f"S{i}"] = shapes[i]
-                made += f".reshape(S{i})"
-            results.append(made)
+            grads.append(tuple(f"ge{i}_{k}" if f"ge{i}_{k}" in element_grads else "0.0"
+                               for k in range(int(np.prod(shapes[i])))))
         else:
             return None
     if out_slot not in name_of:
         return None
-    lines.append(f"        return {name_of[out_slot]}, ({', '.join(results)},)")
+    inputs = tuple((f"s{i}",) if kinds[i] in ("float", "number")
+                   else tuple(f"e{i}_{k}" for k in range(int(np.prod(shapes[i]))))
+                   if kinds[i] == "elements" else () for i in range(n_inputs))
+    namespace.update(FLOAT_NAMES)
+    return FloatSweep(inputs, tuple(kinds), tuple(shapes[:n_inputs]), tuple(unpack),
+                      tuple(body + backward), name_of[out_slot], tuple(grad_inputs),
+                      tuple(grads), namespace)
+
+
+def _float_program_source(sweep: FloatSweep) -> tuple[str, dict[str, Any]]:
+    """The program over floats: a call runs the sweep; an exception hands it to FALLBACK.
+
+    A call that meets an exception (a log of 0, a division by 0) is run by
+    the NumPy program instead, which gives NumPy's inf and nan.
+    """
+    namespace = dict(sweep.namespace)
+    namespace["array"] = np.array
+    n_inputs = len(sweep.inputs)
+    lines = ["def program(inputs):"]
+    lines.append("    " + ", ".join(f"s{i}" for i in range(n_inputs))
+                 + (", = inputs" if n_inputs == 1 else " = inputs"))
+    lines.append("    try:")
+    lines.extend("        " + line for line in (*sweep.unpack, *sweep.body))
+    results = []
+    for i, parts in zip(sweep.grad_inputs, sweep.grads):
+        if sweep.kinds[i] == "elements":
+            made = f"array(({', '.join(parts)},))"
+            if len(sweep.shapes[i]) != 1:
+                namespace[f"S{i}"] = sweep.shapes[i]
+                made += f".reshape(S{i})"
+            results.append(made)
+        else:
+            results.append(parts[0])
+    lines.append(f"        return {sweep.value}, ({', '.join(results)},)")
     lines.append("    except (ArithmeticError, ValueError):")
     lines.append("        return FALLBACK(inputs)")
-    namespace.update(FLOAT_NAMES)
     return "\n".join(lines) + "\n", namespace
 
 
@@ -411,6 +457,7 @@ class Program:
         # Over Python floats when every value is one number (see _float_program_source).
         self.floats = False
         self.float_source: str | None = None
+        self.float_sweep: FloatSweep | None = None
         kinds = ([_input_kind(a, leaf._value) for a, leaf in zip(args, leaves)]
                  if args is not None else [None] * n_inputs)
         if not self.compiled:
@@ -430,10 +477,10 @@ class Program:
         # The source is generated above from the primitive table, never from user text.
         exec(compile(self.source, "<steepest program>", "exec"), namespace)
         self.run = self._run = namespace["program"]
-        generated = _float_program_source(steps, wanted_of, receives, shapes, dtypes, out_slot,
-                                          n_inputs, self.grad_inputs, kinds)
-        if generated is not None:
-            self.float_source, namespace = generated
+        self.float_sweep = _float_sweep(steps, wanted_of, receives, shapes, dtypes, out_slot,
+                                        n_inputs, self.grad_inputs, kinds)
+        if self.float_sweep is not None:
+            self.float_source, namespace = _float_program_source(self.float_sweep)
             namespace["FALLBACK"] = self._run_converted
             exec(compile(self.float_source, "<steepest program over floats>", "exec"),
                  namespace)
@@ -865,7 +912,7 @@ def _float_interpreter(steps, wanted_of, receives, shapes, dtypes, out_slot, n_i
                        grad_inputs, kinds, fallback) -> Callable[[Sequence[Any]], Any] | None:
     """A long program over Python floats: one loop over prepared steps, no generated code.
 
-    The same conditions and the same sweep as :func:`_float_program_source`;
+    The same conditions and the same sweep as :func:`_float_sweep`;
     a call that meets an exception is run by ``fallback`` (the NumPy program).
     """
     if shapes[out_slot] != () or dtypes[out_slot] != np.float64 or not receives[out_slot]:

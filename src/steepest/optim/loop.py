@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from steepest.errors import OptimizationError
+from steepest.optim.float_descent import descent_loop
 from steepest.optim.history import History
 from steepest.optim.objective import Objective, as_start
 from steepest.optim.optimizers import GD, Momentum, Nesterov, Optimizer, make
@@ -336,10 +337,53 @@ def _descend(
     lr_k = math.nan
     step_len = math.nan
 
+    # Plain descent at a constant rate on a function whose gradient runs over floats
+    # takes its routine steps in a loop over floats (see steepest.optim.float_descent).
+    over_floats = (
+        type(rule) is GD
+        and constant_lr is not None
+        and objective.kind == "autodiff"
+        and callback is None
+        and clip_norm is None
+        and max_time is None
+    )
+    try_floats_at, backoff = 2, 1  # the function is recorded on its second call
+
     if gtol is not None and gnorm <= gtol:
         status = "converged"
         message = f"the gradient norm {gnorm:.3g} is already at most gtol = {gtol:g} at the start"
     while not status:
+        if over_floats and k >= try_floats_at and k < max_iter:
+            sweep = objective.float_sweep()
+            run = None
+            if sweep is not None:
+                loop = descent_loop(sweep, sign=sign, tol=tol is not None, gtol=gtol is not None,
+                                    ftol=ftol is not None, record=record is not None)
+                rows: list[tuple[float, ...]] = []
+                previous = monitor.previous_step
+                before = tuple(previous.tolist()) if previous is not None else (math.nan,) * z.size
+                run = loop(tuple(z.tolist()), f, tuple(g.tolist()), k, max_iter, constant_lr,
+                           tol, gtol, ftol, best, before, objective.args, rows)
+                nfev += run.nfev
+            if run is not None and run.k > k:
+                if run.improved:
+                    best = run.best
+                    monitor.improved(run.best_k, best, np.array(run.best_step), run.best_len)
+                if run.repeats:
+                    monitor.repeated(run.k, run.f, np.array(run.step), run.step_len,
+                                     run.repeats, constant_lr)
+                k, f = run.k, run.f
+                z, g, step = np.array(run.z), np.array(run.g), np.array(run.step)
+                step_len, lr_k = run.step_len, constant_lr
+                if history is not None:
+                    history.record_rows(rows, constant_lr)
+                if need_gnorm:
+                    gnorm = math.sqrt(float(g.dot(g)))
+                backoff = 1
+            else:
+                backoff *= 2  # nothing to gain here for now: look again later
+            try_floats_at = k + backoff
+            continue
         if k >= max_iter:
             gnorm = math.sqrt(float(g.dot(g)))
             status = "max_iter"
@@ -520,6 +564,28 @@ class _Monitor:
         self.k = self.best_at = k
         self.last = self.best = f_new
         self.since_best = self.reversals = self.rises = 0
+        self.previous_step, self.previous_len = step, step_len
+
+    def repeated(self, k: int, f: float, step: np.ndarray, step_len: float, count: int,
+                 lr: float) -> None:
+        """``count`` steps that each left the parameters exactly where they were.
+
+        What :meth:`observe` records for such steps, all at once: the same
+        step from the same point gives the same loss and gradient, so the
+        loss neither rose nor fell, the gradient did not change (a secant of
+        0), the step did not reverse, and the run is settled (its step is
+        below the rounding of the parameters) at every check.
+        """
+        before = self.since_best
+        self.k, self.last = k, f
+        self.since_best += count
+        self.rises = 0
+        if self.lipschitz is None and step_len > 0:
+            self.lipschitz = 0.0
+        if before == 0:
+            self.window_step, self.window_lr = step_len, lr
+        if before // OSCILLATION_WINDOW < self.since_best // OSCILLATION_WINDOW:
+            self.settled = True
         self.previous_step, self.previous_len = step, step_len
 
     def observe(self, k, f, f_new, g, g_new, step, step_len, z_new, lr) -> str | None:

@@ -173,6 +173,7 @@ class Objective:
         # Every call of a run has the same signature, so once the function is
         # recorded the run calls its program directly.
         recording: list[Any] = [None]
+        self._recording = recording
 
         def vg(z: np.ndarray) -> tuple[float, np.ndarray]:
             call = (z if flat else to_user(z), *args)
@@ -260,6 +261,24 @@ class Objective:
             g_minus = np.asarray(self.user_grad(self.to_user(backward), *self.args), float)
             columns[:, i] = (g_plus.reshape(-1) - g_minus.reshape(-1)) / (forward[i] - backward[i])
         return 0.5 * (columns + columns.T)
+
+    def float_sweep(self) -> Any:
+        """The recorded gradient program as statements over Python floats, when there is one.
+
+        A :class:`steepest.autodiff.replay.FloatSweep` whose input 0 is the
+        parameters (their values in flat order) and whose gradient is taken
+        in them alone; None until the function is recorded, and for
+        functions whose program is not over floats (arrays, reductions) or
+        whose outside data changed since it was recorded.
+        """
+        recording = self.__dict__.get("_recording")
+        entry = recording[0] if recording else None
+        program = entry.program if entry is not None else None
+        sweep = program.float_sweep if program is not None else None
+        if (sweep is None or sweep.grad_inputs != (0,) or len(sweep.inputs[0]) != self.size
+                or not entry.guard.holds()):
+            return None
+        return sweep
 
     def check(self, z: np.ndarray) -> tuple[float, np.ndarray]:
         """Evaluate once at the start and turn shape mistakes into clear errors."""

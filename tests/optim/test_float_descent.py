@@ -1,0 +1,160 @@
+"""Descent over Python floats takes exactly the steps the general loop takes.
+
+A callback (even one that never stops the run) keeps a run in the general
+loop, so each run here is made twice, once each way, and everything the
+result holds is compared: the iterates, losses, gradients and learning
+rates bit for bit, the status, the message and the number of steps.  The
+step lengths may differ in the last bit (NumPy's dot product may sum in
+another order than the loop over floats).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
+
+import steepest as st
+from steepest.optim import loop as loop_module
+
+
+def sauna(v):
+    x, y = v[0], v[1]
+    return 85 - (1 / 90) * x**2 * (x - 6) * y**2 * (y - 6)
+
+
+def _never_stop(_iterate):
+    return None
+
+
+@pytest.fixture
+def float_runs(monkeypatch):
+    """Counts the steps taken over floats, to show the fast path really ran."""
+    taken = []
+    original = loop_module.descent_loop
+
+    def counting(*args, **kwargs):
+        loop = original(*args, **kwargs)
+
+        def run(*loop_args):
+            result = loop(*loop_args)
+            taken.append(result.k - loop_args[3])
+            return result
+
+        return run
+
+    monkeypatch.setattr(loop_module, "descent_loop", counting)
+    return taken
+
+
+def assert_same_run(f, x0, **options):
+    fast = st.minimize(f, x0, **options)
+    general = st.minimize(f, x0, callback=_never_stop, **options)
+    assert (fast.status, fast.nit, fast.message) == (general.status, general.nit, general.message)
+    np.testing.assert_array_equal(fast.x, general.x)
+    np.testing.assert_array_equal(fast.grad, general.grad)
+    assert fast.fun == general.fun or (math.isnan(fast.fun) and math.isnan(general.fun))
+    if options.get("record", True):
+        h, r = fast.history, general.history
+        np.testing.assert_array_equal(h.iteration, r.iteration)
+        np.testing.assert_array_equal(h.x, r.x)
+        np.testing.assert_array_equal(h.loss, r.loss)
+        np.testing.assert_array_equal(h.grad, r.grad)
+        np.testing.assert_array_equal(h.lr, r.lr)
+        np.testing.assert_allclose(h.step, r.step, rtol=4e-16, atol=0)
+        assert h.thinned == r.thinned
+    return fast
+
+
+def test_sauna_lesson_run_is_the_same_and_mostly_over_floats(float_runs):
+    result = assert_same_run(sauna, np.array([0.5, 0.6]), lr=0.05, max_iter=10_000, tol=None)
+    assert result.x.tolist() == pytest.approx([4.0, 4.0])
+    assert result.fun == pytest.approx(73.6222, abs=1e-4)
+    assert sum(float_runs) > 9_800  # all but the steps that needed a decision
+
+
+def test_converging_by_tol_stops_at_the_same_step(float_runs):
+    result = assert_same_run(sauna, np.array([0.5, 0.6]), lr=0.05)
+    assert result.status == "converged" and sum(float_runs) > 100
+
+
+@pytest.mark.parametrize("rule", [{"gtol": 1e-6, "tol": None}, {"ftol": 1e-12, "tol": None}])
+def test_gradient_and_loss_tolerances(float_runs, rule):
+    result = assert_same_run(sauna, np.array([1.0, 2.0]), lr=0.05, max_iter=5_000, **rule)
+    assert result.status == "converged" and sum(float_runs) > 50
+
+
+def test_a_diverging_rate_is_reported_the_same_way():
+    result = assert_same_run(lambda v: v[0] ** 2 + 10 * v[1] ** 2, np.array([1.0, 1.0]), lr=0.11)
+    assert result.status == "diverged" and "learning rate 0.11" in result.message
+
+
+def test_an_overflow_is_reported_the_same_way():
+    result = assert_same_run(lambda v: np.exp(v[0]) - v[0] * v[1] ** 2, np.array([1.0, 3.0]),
+                             lr=0.5, max_iter=2_000)
+    assert result.status == "diverged"
+
+
+def test_a_math_domain_error_on_the_way_hands_over_to_numpy(float_runs):
+    # sqrt of a negative number raises over floats; NumPy gives nan, and the run says so.
+    result = assert_same_run(lambda v: np.sqrt(v[0]) + v[1] ** 2, np.array([1.0, 1.0]), lr=3.0)
+    assert result.status == "diverged"
+
+
+def test_maximize_scalar_start_and_data_argument(float_runs):
+    ups = st.maximize(lambda t, c: -(t - c) ** 2 + math.pi, 0.0, args=(2.5,), lr=0.1)
+    general = st.maximize(lambda t, c: -(t - c) ** 2 + math.pi, 0.0, args=(2.5,), lr=0.1,
+                          callback=_never_stop)
+    assert (ups.x, ups.fun, ups.nit, ups.message) == (general.x, general.fun, general.nit,
+                                                      general.message)
+    np.testing.assert_array_equal(ups.history.grad, general.history.grad)
+    np.testing.assert_array_equal(ups.history.loss, general.history.loss)
+    assert isinstance(ups.x, float) and ups.x == pytest.approx(2.5, abs=1e-5)
+    assert sum(float_runs) > 10
+
+
+def test_matrix_shaped_parameters(float_runs):
+    def f(w):
+        return (w[0, 0] - 1) ** 2 + (w[0, 1] + 2) ** 2 + (w[1, 0] * w[1, 1] - 3) ** 2
+
+    result = assert_same_run(f, np.ones((2, 2)), lr=0.05, max_iter=3_000)
+    assert result.x.shape == (2, 2) and sum(float_runs) > 10
+
+
+def test_bounded_history_is_thinned_the_same_way():
+    result = assert_same_run(sauna, np.array([0.5, 0.6]), lr=0.05, max_iter=3_000, tol=None,
+                             history_limit=40)
+    assert result.history.thinned and len(result.history) < 100
+
+
+def test_no_record_gives_the_same_result():
+    assert_same_run(sauna, np.array([0.5, 0.6]), lr=0.05, max_iter=2_000, tol=None,
+                    record=False)
+
+
+def test_schedules_and_other_methods_stay_in_the_general_loop(float_runs):
+    st.minimize(sauna, np.array([0.5, 0.6]), lr=st.optim.schedules.exponential(0.05, 0.999),
+                max_iter=200)
+    st.minimize(sauna, np.array([0.5, 0.6]), method="momentum", lr=0.01, max_iter=200)
+    st.minimize(lambda v: np.sum(v**2), np.array([0.5, 0.6]), lr=0.1)  # a reduction: arrays
+    assert sum(float_runs) == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    a=hst.floats(0.1, 5.0),
+    b=hst.floats(-3.0, 3.0),
+    c=hst.floats(0.0, 2.0),
+    start=hst.tuples(hst.floats(-3, 3), hst.floats(-3, 3)),
+    lr=hst.floats(0.01, 0.6),
+    tol=hst.sampled_from([None, 1e-3, 1e-8]),
+)
+def test_random_quartics_match_the_general_loop(a, b, c, start, lr, tol):
+    def f(v):
+        x, y = v[0], v[1]
+        return a * (x - b) ** 2 + c * x**2 * y**2 + (y + 0.5) ** 4 * 0.25
+
+    assert_same_run(f, np.array(start), lr=lr, tol=tol, max_iter=400)
