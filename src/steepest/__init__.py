@@ -59,6 +59,8 @@ _LAZY_NAMES = {
     "minimize": "steepest.optim",
     "maximize": "steepest.optim",
     "explain": "steepest.autodiff",
+    "blas_threads": "steepest.threads",
+    "blas_threads_in_use": "steepest.threads",
 }
 
 

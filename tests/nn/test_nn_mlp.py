@@ -142,3 +142,25 @@ def test_mistakes_are_reported():
         st.nn.MLPRegressor(hidden=2, solver="gd", lr=1e6, epochs=50, seed=0).fit(
             np.linspace(0, 10, 8).reshape(-1, 1), np.linspace(0, 100, 8)
         )
+
+
+def test_small_networks_train_on_one_blas_thread_and_restore_the_setting():
+    from threadpoolctl import threadpool_limits
+
+    seen = []
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = st.blas_threads_in_use()
+        model = st.nn.MLPRegressor(hidden=(8,), epochs=3, seed=0)
+        original = model._train_epochs
+
+        def spy(*args):
+            seen.append(st.blas_threads_in_use())
+            return original(*args)
+
+        model._train_epochs = spy
+        model.fit(X, y)
+        assert st.blas_threads_in_use() == before
+    if before is not None:  # a BLAS library is loaded (NumPy's own)
+        assert seen == [1]

@@ -38,6 +38,7 @@ from steepest.nn.module import as_float_dtype
 from steepest.nn.progress import TrainingProgress
 from steepest.optim.optimizers import Optimizer, make
 from steepest.optim.schedules import as_schedule
+from steepest.threads import SMALL_MATRIX, blas_threads
 
 REGRESSION_LOSSES = ("mse", "ssr", "mae", "huber")
 
@@ -113,6 +114,14 @@ class _MLP(BaseModel):
         return network
 
     def _train(self, X: np.ndarray, target: np.ndarray) -> None:
+        # Small layers train faster on one BLAS thread (see steepest.threads); large ones
+        # keep whatever the user set.
+        sizes = (X.shape[1], *_hidden_sizes(self.hidden))
+        largest = max(a * b for a, b in itertools.pairwise(sizes))
+        with blas_threads(1 if largest < SMALL_MATRIX else None):
+            self._train_epochs(X, target)
+
+    def _train_epochs(self, X: np.ndarray, target: np.ndarray) -> None:
         rng = as_generator(
             copy.deepcopy(self.seed) if isinstance(self.seed, np.random.Generator) else self.seed
         )
