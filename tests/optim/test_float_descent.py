@@ -11,6 +11,7 @@ another order than the loop over floats).
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 import pytest
@@ -50,9 +51,20 @@ def float_runs(monkeypatch):
     return taken
 
 
+def _fresh(f):
+    """A new function object with f's code: recorded afresh, as on its first run.
+
+    A run's first two calls are traced with NumPy and the later ones replay over
+    floats, whose pow and exp may differ from NumPy's in the last bit; both runs
+    of a comparison must start from the same state.
+    """
+    return types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__,
+                              f.__closure__)
+
+
 def assert_same_run(f, x0, **options):
-    fast = st.minimize(f, x0, **options)
-    general = st.minimize(f, x0, callback=_never_stop, **options)
+    fast = st.minimize(_fresh(f), x0, **options)
+    general = st.minimize(_fresh(f), x0, callback=_never_stop, **options)
     assert (fast.status, fast.nit, fast.message) == (general.status, general.nit, general.message)
     np.testing.assert_array_equal(fast.x, general.x)
     np.testing.assert_array_equal(fast.grad, general.grad)
@@ -105,9 +117,11 @@ def test_a_math_domain_error_on_the_way_hands_over_to_numpy(float_runs):
 
 
 def test_maximize_scalar_start_and_data_argument(float_runs):
-    ups = st.maximize(lambda t, c: -(t - c) ** 2 + math.pi, 0.0, args=(2.5,), lr=0.1)
-    general = st.maximize(lambda t, c: -(t - c) ** 2 + math.pi, 0.0, args=(2.5,), lr=0.1,
-                          callback=_never_stop)
+    def hill(t, c):
+        return -((t - c) ** 2) + math.pi
+
+    ups = st.maximize(_fresh(hill), 0.0, args=(2.5,), lr=0.1)
+    general = st.maximize(_fresh(hill), 0.0, args=(2.5,), lr=0.1, callback=_never_stop)
     assert (ups.x, ups.fun, ups.nit, ups.message) == (general.x, general.fun, general.nit,
                                                       general.message)
     np.testing.assert_array_equal(ups.history.grad, general.history.grad)
@@ -143,7 +157,7 @@ def test_schedules_and_other_methods_stay_in_the_general_loop(float_runs):
     assert sum(float_runs) == 0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     a=hst.floats(0.1, 5.0),
     b=hst.floats(-3.0, 3.0),

@@ -15,12 +15,14 @@ is built from these.
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 from typing import Any
 
 import numpy as np
 
-from steepest.autodiff.core import MINUS_ONE, ONE, Code, Primitive, unbroadcast
+from steepest.autodiff.core import MINUS_ONE, ONE, Code, Primitive, Tensor, unbroadcast
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -105,8 +107,10 @@ def _with_ties_halved(wins: Any, x: Any, y: Any, ans: Any) -> np.ndarray:
     ways and gets 0.  Ties are rare in practice, so they are patched in only
     when there are some: two nested ``where`` cost four times as much.
     """
-    dtype = ans.dtype if type(ans) is np.ndarray and ans.dtype.kind in "fc" else _float_dtype(ans)
-    local = np.asarray(wins, dtype=dtype)
+    if type(wins) is np.ndarray and type(ans) is np.ndarray and ans.dtype.kind in "fc":
+        local = wins.astype(ans.dtype)  # the common case, without asarray's dispatch
+    else:
+        local = np.asarray(wins, dtype=_float_dtype(ans))
     ties = x == y
     if np.count_nonzero(ties):  # count_nonzero: a quarter of any()'s cost
         local[ties] = 0.5
@@ -121,14 +125,20 @@ multiply = primitive("multiply", np.multiply,
                      partials=(lambda ans, x, y: y, lambda ans, x, y: x),
                      code=Code("{0} * {1}", ("{1}", "{0}")))
 divide = primitive("divide", np.true_divide,
-                   partials=(lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y),
+                   # np.true_divide, not /: a constant Python divisor of 0 gives inf, and an
+                   # array scalar (never a bare float) that recorded programs can copy.
+                   partials=(lambda ans, x, y: np.true_divide(1.0, y), lambda ans, x, y: -ans / y),
                    code=Code("{0} / {1}", ("1.0 / {1}", "-{ans} / {1}")))
 negative = primitive("negative", np.negative, partials=(_minus_one,), code=Code("-{0}", (None,)))
 positive = primitive("positive", np.positive, partials=(_one,), code=Code("+{0}", (None,)))
 # Python's math.pow raises where NumPy gives nan or inf (0 ** -1, (-8) ** (1/3)): the
-# program over floats then hands that call to the NumPy program.
+# program over floats then hands that call to the NumPy program.  NumPy 2 takes a scalar
+# exponent of 0.5 as a square root, which differs from pow at -inf (nan, not inf) and -0.0;
+# SQRT_POWER is 0.5 where the installed NumPy does so (nan, equal to nothing, elsewhere).
 power = primitive("power", np.power, partials=(_power_base, _power_exponent),
-                  code=Code("pow({0}, {1})", ("{1} * pow({0}, {1} - 1)", "{ans} * log({0})")))
+                  code=Code("(sqrt({0}) if {1} == SQRT_POWER else pow({0}, {1}))",
+                            ("{1} * (sqrt({0}) if {1} - 1 == SQRT_POWER else pow({0}, {1} - 1))",
+                             "{ans} * log({0})")))
 square = primitive("square", np.square, partials=(lambda ans, x: 2.0 * x,),
                    code=Code("{0} * {0}", ("2.0 * {0}",)))
 sqrt = primitive("sqrt", np.sqrt, partials=(lambda ans, x: 0.5 / ans,),
@@ -565,27 +575,56 @@ astype = primitive(
 # backward sweep carries the gradient through the max shift, which is zero;
 # fused, it is one node with the closed-form gradient (softmax(z) - target) / n.
 def _any_tensor(*values: Any) -> bool:
-    """True when a value is a steepest Tensor; plain values are told apart without an import."""
-    if all(isinstance(v, np.ndarray | np.generic | float | int) for v in values):
-        return False
-    from steepest.autodiff.core import Tensor
-
-    return any(isinstance(v, Tensor) for v in values)
+    """True when a value is a steepest Tensor."""
+    return any(type(v) is not np.ndarray and isinstance(v, Tensor) for v in values)
 
 
 def _logits(z: Any) -> np.ndarray:
-    from steepest.errors import DataError
-
     if type(z) is not np.ndarray:
         z = np.asarray(z)
     if z.ndim != 2 or z.shape[1] == 0:
+        from steepest.errors import DataError
+
         raise DataError("logits must be a 2-d array (samples, classes) with at least one "
                         f"class, not shape {z.shape}")
     if z.dtype.kind != "f":
         if z.dtype.kind not in "iub":
+            from steepest.errors import DataError
+
             raise DataError(f"logits must be real numbers, not {z.dtype}")
         z = z.astype(np.float64)
     return z
+
+
+_SMALL_RANGE = 1 << 12  # elements
+
+
+@functools.lru_cache(maxsize=32)
+def _kept_range(count: int, step: int, dtype: type) -> np.ndarray:
+    numbers = np.arange(0, count * step, step, dtype=dtype)
+    numbers.flags.writeable = False  # shared by every call
+    return numbers
+
+
+def _range(count: int, step: int, dtype: type) -> np.ndarray:
+    """``0, step, 2 step...`` (``count`` numbers): kept for the sizes of a batch or of the classes.
+
+    >>> _range(3, 10, np.intp)
+    array([ 0, 10, 20])
+    """
+    if count <= _SMALL_RANGE:
+        # A loss is called with the same batch size and classes step after step.
+        return _kept_range(count, step, dtype)
+    return np.arange(0, count * step, step, dtype=dtype)
+
+
+def _row_max(z: np.ndarray) -> np.ndarray:
+    """``z.max(axis=1, keepdims=True)``, the same numbers."""
+    if z.shape[1] <= 32:
+        # NumPy reduces along a short contiguous row several times slower than
+        # it reads down columns: a transposed copy is cheaper up to ~32 classes.
+        return z.T.copy().max(axis=0)[:, None]
+    return z.max(axis=1, keepdims=True)
 
 
 def _class_targets(labels: Any, shape: tuple[int, ...],
@@ -601,15 +640,19 @@ def _class_targets(labels: Any, shape: tuple[int, ...],
     if labels.shape == (n,) and labels.dtype.kind in "iubf":
         if labels.dtype.kind != "f":
             columns = labels.astype(np.intp, copy=False)
-            whole = True
+            # Viewed as unsigned, a negative label is huge: one comparison checks both ends.
+            if not check or not np.count_nonzero(columns.view(np.uintp) >= k):
+                return columns, None
         else:
             # Inside a trace labels arrive as floats: every input of a trace is one.
-            with np.errstate(invalid="ignore"):
-                columns = labels.astype(np.intp)
-            whole = not check or not np.count_nonzero(columns != labels)
-        # Viewed as unsigned, a negative label is huge: one comparison checks both ends.
-        if not check or (whole and not np.count_nonzero(columns.view(np.uintp) >= k)):
-            return columns, None
+            # Looked up among the classes 0.0..k-1.0 rather than cast to integers:
+            # a cast of NaN warns, and silencing that (errstate) costs more than
+            # the lookup.  A label is a class exactly when the class found for it
+            # (clipped into range) equals it: wholeness and both ends in one test.
+            classes = _range(k, 1, np.float64)
+            columns = classes.searchsorted(labels)
+            if not check or not np.count_nonzero(classes.take(columns, mode="clip") != labels):
+                return columns, None
     elif labels.shape == (n, k) and labels.dtype.kind in "iubf":
         return None, labels
     from steepest.errors import DataError
@@ -622,45 +665,64 @@ def _class_targets(labels: Any, shape: tuple[int, ...],
 
 
 # The exponentials of the last forward call on small logits, for the vjp that
-# normally follows at once: the softmax is then not computed twice.  One entry,
-# matched by the identity of the result and of the arguments, and taken when
-# used (the vjp scales it in place); large logits are not kept alive for it.
+# normally follows at once: the softmax is then not computed twice.  One entry
+# per thread (threads may differentiate at the same time), matched by the
+# identity of the result and of the arguments, and taken when used (the vjp
+# scales it in place); large logits are not kept alive for it.
 _KEEP_AT_MOST = 1 << 16  # elements
-_kept_softmax: tuple[Any, ...] | None = None
+
+
+class _KeptSoftmax(threading.local):
+    # (value, logits, labels, exponentials, row sums, flat positions of the labels
+    # or None, target or None); a class attribute, so a new thread starts with None.
+    entry: tuple[Any, ...] | None = None
+
+
+_kept_softmax = _KeptSoftmax()
 
 
 def _softmax_cross_entropy_forward(z: Any, labels: Any) -> Any:
-    global _kept_softmax
-    if _any_tensor(z, labels):
+    if (type(z) is not np.ndarray or type(labels) is not np.ndarray) and _any_tensor(z, labels):
         # Values of an older trace (a Hessian): recorded there in turn.
         return softmax_cross_entropy_fn(z, labels)
     given = z
     z = _logits(z)
+    n, k = z.shape
     columns, target = _class_targets(labels, z.shape)
-    shifted = z - z.max(axis=1, keepdims=True)
+    shifted = z - _row_max(z)
     e = np.exp(shifted)
     sums = e.sum(axis=1, keepdims=True)
     log_norm = np.log(sums.reshape(-1))
     if columns is not None:
-        per_row = log_norm - shifted[np.arange(len(columns)), columns]
+        # Positions in the flattened array: take() is a third of the cost of
+        # indexing by (rows, columns), and the vjp reuses them.
+        picks = columns + _range(n, k, np.intp)
+        per_row = log_norm - shifted.take(picks)
     else:
+        picks = None
         target = target.astype(z.dtype, copy=False)
         per_row = log_norm * target.sum(axis=1) - (target * shifted).sum(axis=1)
     # sum / n is the mean at a third of its cost (nan for no rows, as np.mean gives).
-    value = per_row.sum() / len(per_row) if len(per_row) else per_row.dtype.type(np.nan)
-    if z.size <= _KEEP_AT_MOST:
-        _kept_softmax = (value, given, labels, e, sums, columns, target)
+    value = per_row.sum() / n if n else per_row.dtype.type(np.nan)
+    if n * k <= _KEEP_AT_MOST:
+        _kept_softmax.entry = (value, given, labels, e, sums, picks, target)
     return value
 
 
 def _softmax_residual(z: Any, labels: Any, ans: Any = None) -> Any:
     """``softmax(z) * sum(target) - target`` row by row: d (summed loss) / d z, a fresh array."""
-    global _kept_softmax
-    kept = _kept_softmax
+    kept = _kept_softmax.entry
     if kept is not None and kept[0] is ans and kept[1] is z and kept[2] is labels:
-        _kept_softmax = None
-        p, sums, columns, target = kept[3:]
-    elif _any_tensor(z, labels):
+        _kept_softmax.entry = None
+        p, sums, picks, target = kept[3:]
+        p /= sums
+        if picks is not None:
+            p.reshape(-1)[picks] -= 1.0  # e is a fresh C-ordered array: reshape is a view
+        else:
+            p *= target.sum(axis=1, keepdims=True)
+            p -= target
+        return p
+    if _any_tensor(z, labels):
         # Written with NumPy functions, so that an outer trace records it.
         plain = _concrete(z)
         columns, target = _class_targets(labels, plain.shape, check=False)
@@ -675,13 +737,12 @@ def _softmax_residual(z: Any, labels: Any, ans: Any = None) -> Any:
         else:
             target = target.astype(plain.dtype, copy=False)
         return p * np.sum(target, axis=1, keepdims=True) - target
-    else:
-        # The forward pass has checked the labels against these same logits.
-        z = _logits(z)
-        columns, target = _class_targets(labels, z.shape, check=False)
-        p = z - z.max(axis=1, keepdims=True)
-        np.exp(p, out=p)
-        sums = p.sum(axis=1, keepdims=True)
+    # The forward pass has checked the labels against these same logits.
+    z = _logits(z)
+    columns, target = _class_targets(labels, z.shape, check=False)
+    p = z - _row_max(z)
+    np.exp(p, out=p)
+    sums = p.sum(axis=1, keepdims=True)
     p /= sums
     if columns is not None:
         p[np.arange(len(columns)), columns] -= 1.0
@@ -701,11 +762,11 @@ def _label_gradient(z: Any, labels: Any) -> Any:
 
 def _softmax_cross_entropy_vjp(g, i, ans, args, kw):
     z, labels = args
-    scale = g / max(np.shape(z)[0], 1)
+    scale = g / max(len(z), 1)
     if i == 1:
         return _label_gradient(z, labels) * scale
     residual = _softmax_residual(z, labels, ans)
-    if _any_tensor(residual, scale):
+    if type(residual) is not np.ndarray or isinstance(scale, Tensor):
         return residual * scale
     residual *= scale  # in place: the residual is a fresh array, in the logits' dtype
     return residual

@@ -178,6 +178,11 @@ FLOAT_NAMES: dict[str, Any] = {
                  "log1p", "sqrt", "cbrt", "hypot", "pow")
 }
 FLOAT_NAMES.update(abs=abs, sign=_float_sign, LN2=math.log(2.0), LN10=math.log(10.0))
+# The exponent NumPy's power computes as a square root (0.5 since NumPy 2: sqrt(-inf) is
+# nan where pow(-inf, 0.5) is inf), or nan, which no exponent equals, for a NumPy that does not.
+with np.errstate(invalid="ignore"):
+    FLOAT_NAMES["SQRT_POWER"] = (0.5 if math.isnan(np.power(np.array(-math.inf), 0.5))
+                                 else math.nan)
 
 MAX_FLOAT_ELEMENTS = 64  # array inputs up to this size may be unpacked into Python floats
 _IDENTIFIER = re.compile(r"^-?[A-Za-z_][A-Za-z_0-9]*$|^-?[0-9.e+-]+$")
@@ -575,7 +580,8 @@ class Program:
                                          f"g{slot}_{p}", ct_shapes[slot, p])
                     if ct_shapes[slot, p] != shapes[j]:
                         namespace[f"S{j}"] = shapes[j]
-                        ct = sweep.unbroadcast(ct, ct_shapes[slot, p], f"S{j}", f"g{slot}_{p}")
+                        ct = sweep.unbroadcast(ct, ct_shapes[slot, p], f"S{j}", f"g{slot}_{p}",
+                                               shapes[j])
                     sweep.add_to(j, ct)
                 elif prim.name == "getitem" and _basic_index(spec[1][1]):
                     sweep.scatter(j, f"c{slot}_1", g, slot)
@@ -683,13 +689,27 @@ class _Backward:
         self.sizes[name] = int(np.prod(shape))
         return _Grad(name, sign, True)
 
-    def unbroadcast(self, g: _Grad, shape: tuple[int, ...], target: str, name: str) -> _Grad:
+    def unbroadcast(self, g: _Grad, shape: tuple[int, ...], target: str, name: str,
+                    to: tuple[int, ...]) -> _Grad:
+        """g (of ``shape``) summed back to the shape ``to`` of an argument (named ``target``)."""
+        reduction = _reduction_to(shape, to)
+        constant = self.namespace.get(g.name)
+        if constant is not None and not isinstance(constant, np.ndarray):
+            reduction = None  # a constant operand as the user wrote it (a list): no .sum
         if g.is_uniform:
             self.namespace[f"{name}_shape"] = shape
             source = f"full({name}_shape, {g.value!r}, dtype=DTYPE)"
             self.namespace["DTYPE"] = self.dtype
+            if reduction is not None:
+                self.lines.append(f"    {name} = {source}{reduction}")
+                return _Grad(name, 1.0, True)
             self.lines.append(f"    {name} = unbroadcast({source}, {target})")
             return _Grad(name, 1.0, False)
+        if reduction is not None:
+            # The axes are known now: the array's own sum, without unbroadcast's
+            # shape tests on every call, and its result is a new array.
+            self.lines.append(f"    {name}u = {g.name}{reduction}")
+            return _Grad(f"{name}u", g.sign, True)
         self.lines.append(f"    {name}u = unbroadcast({g.name}, {target})")
         # unbroadcast may hand back its argument: fresh only if that was.
         return _Grad(f"{name}u", g.sign, False)
@@ -755,6 +775,34 @@ class _Backward:
         if g.sign < 0:
             return f"-{g.name}"
         return g.name if g.fresh else f"{g.name}.copy()"
+
+
+def _reduction_to(shape: tuple[int, ...], to: tuple[int, ...]) -> str | None:
+    """The method calls that sum an array of ``shape`` back to ``to``, as unbroadcast does.
+
+    The same sums in the same order as :func:`steepest.autodiff.core.unbroadcast`
+    (the leading axes, then the stretched ones), so the numbers are the same;
+    None where no sum gives ``to`` (a scalar gradient for an array argument).
+
+    >>> _reduction_to((64, 10), (10,))
+    '.sum(axis=(0,))'
+    >>> _reduction_to((2, 3, 4), (3, 1))
+    '.sum(axis=(0,)).sum(axis=(1,), keepdims=True)'
+    >>> _reduction_to((), (3,)) is None
+    True
+    """
+    extra = len(shape) - len(to)
+    if extra < 0:
+        return None
+    kept = shape[extra:]
+    stretched = tuple(i for i, n in enumerate(to) if n == 1 and kept[i] != 1)
+    if tuple(1 if i in stretched else n for i, n in enumerate(kept)) != to or not (
+            extra or stretched):
+        return None
+    code = f".sum(axis={tuple(range(extra))!r})" if extra else ""
+    if stretched:
+        code += f".sum(axis={stretched!r}, keepdims=True)"
+    return code
 
 
 _FREE_AT = 4096  # elements: arrays this large are released as soon as they are dead
@@ -963,7 +1011,10 @@ def _float_interpreter(steps, wanted_of, receives, shapes, dtypes, out_slot, n_i
             else:
                 if _literal(j) is None:
                     return None
-                positions.append(new_slot(j))
+                # A Python number, as in the generated code: a NumPy scalar (a constant
+                # taken from an array) would turn every value after it into one.
+                positions.append(new_slot(int(j) if isinstance(j, int | np.integer)
+                                          else float(j)))
         slots = {str(p): j for p, j in enumerate(positions)}
         fn, where = _float_function(prim.code.forward, slots)
         forward.append((slot, fn, where))
@@ -1084,13 +1135,16 @@ def _signature(args: Sequence[Any], argnums: tuple[int, ...]) -> Any:
 class _Entry:
     """The recording of one function for one call signature."""
 
-    __slots__ = ("calls", "guard", "nums", "program")
+    __slots__ = ("calls", "convert", "guard", "nums", "program")
 
     def __init__(self, nums: tuple[int, ...]) -> None:
         self.calls = 0
         self.nums = nums
         self.program: Program | None = None
         self.guard: _Guard | None = None
+        # The arguments that are not float arrays, converted as on a trace.  The
+        # signature fixes every argument's kind and dtype, so they are found once.
+        self.convert: tuple[int, ...] = ()
 
     def replay(self, args: Sequence[Any]) -> tuple[Any, Sequence[Any]] | None:
         """(value, gradients) of a call by the recorded program; None when it no longer applies.
@@ -1108,9 +1162,11 @@ class _Entry:
             return None
         if program.floats:  # a program over Python floats takes the arguments as they are
             return program.run(args)
-        # Float arrays pass as they are; anything else is converted as on a trace.
-        inputs = [a if type(a) is np.ndarray and a.dtype.kind in "fc"
-                  else _as_float_array(a) for a in args]
+        inputs = args
+        if self.convert:
+            inputs = list(args)
+            for i in self.convert:
+                inputs[i] = _as_float_array(args[i])
         value, grads = program.run(inputs)
         if program.all_receive:
             return value, grads
@@ -1172,6 +1228,8 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
         grads.append(g if g is not None else np.zeros(np.shape(leaves[n]._value)))
     for leaf in leaves:
         leaf._g = None
+    entry.convert = tuple(i for i, a in enumerate(args)
+                          if not (isinstance(a, np.ndarray) and a.dtype.kind in "fc"))
     entry.program = program
     entry.guard = guard
     return strip(out._value), grads
