@@ -596,3 +596,36 @@ def test_repeated_calls_give_the_eager_gradient(name: str, data: Any):
     if name in UNARY_DOMAINS:  # straight-line code: it must have been recorded and replayed
         entries = replay._PROGRAMS.get(id(objective), {}).values()
         assert any(entry.program is not None for entry in entries)
+
+
+# How the gradient reaches the primitive: recorded programs carry a gradient's sign and a
+# gradient that is one number everywhere without computing them, so each way must replay
+# exactly as the eager trace computes it.
+ARRIVALS: dict[str, Callable[[Any, Any], Any]] = {
+    "negated": lambda w, out: np.sum(w * (0.5 - out)),  # -g arrives, as in z - max(z)
+    "negated total": lambda w, out: -np.sum(out),  # a uniform -1
+    "scaled total": lambda w, out: np.sum(out * 3.0) - np.sum(out),  # two uniform parts
+}
+
+
+@pytest.mark.parametrize("arrival", sorted(ARRIVALS))
+@pytest.mark.parametrize("name", sorted(CASES))
+@settings(max_examples=3)
+@given(data=hs.data())
+def test_replay_matches_eager_whatever_gradient_arrives(name: str, arrival: str, data: Any):
+    case = CASES[name](data)
+    fn, way = case.fn, ARRIVALS[arrival]
+    w = _weights(data, np.shape(fn(*case.args)))
+    argnums = tuple(range(len(case.args)))
+
+    def objective(*args: Any) -> Any:
+        return way(w, fn(*args))
+
+    gradient = st.grad(objective, argnums=argnums)
+    fresh_functions = []  # kept alive so that no two of them share an id
+    for _ in range(3):  # traced, recorded, replayed
+        fresh = lambda *a: objective(*a)  # noqa: E731  (a new function: traced afresh)
+        fresh_functions.append(fresh)
+        expected = st.grad(fresh, argnums=argnums)(*case.args)
+        for g, e in zip(gradient(*case.args), expected):
+            np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)

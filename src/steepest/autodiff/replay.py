@@ -592,11 +592,13 @@ class Program:
                     value = g.value if prim.name == "sum" else g.value / count
                     sweep.add_to(j, _Grad.uniform(value))
                 else:
+                    # A vjp is linear in g: the sign of a negated g stays outside the call.
                     name = f"g{slot}_{p}"
-                    lines.append(f"    {name} = V{slot}({sweep.array(g, slot)}, {p}, s{slot}, "
+                    incoming = sweep.array(g, slot) if g.is_uniform else g.name
+                    lines.append(f"    {name} = V{slot}({incoming}, {p}, s{slot}, "
                                  f"a{slot}, K{slot})")
                     sizes[name] = int(np.prod(shapes[j]))
-                    sweep.add_to(j, _Grad(name, g.sign if not g.is_uniform else 1.0, True))
+                    sweep.add_to(j, _Grad(name, 1.0 if g.is_uniform else g.sign, True))
         results = []
         for i in self.grad_inputs:
             g = sweep.grads.get(i)
@@ -676,10 +678,12 @@ class _Backward:
             if (constant is not None and not isinstance(constant, np.ndarray)
                     and np.ndim(constant) == 0 and np.result_type(constant).kind in "iuf"):
                 return _Grad.uniform(g.value * float(constant))
-            if g.value in (1.0, -1.0) and operand_shape == shape:
-                return _Grad(operand, g.value, False)
-            return self._product(operand, repr(g.value), name, shape)
+            if operand_shape == shape:
+                if g.value in (1.0, -1.0):
+                    return _Grad(operand, g.value, False)
+                return self._product(operand, repr(g.value), name, shape)
         if g.is_uniform:
+            # g as an array of its own shape: the product must broadcast to that too.
             return self._product(operand, self.array(g, slot), name, shape)
         return self._product(operand, g.name, name, shape, sign=g.sign)
 
