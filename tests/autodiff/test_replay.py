@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as hst
 
 import steepest as st
@@ -151,3 +151,94 @@ def test_network_with_softmax_written_out_replays_the_eager_gradient():
     torch.nn.functional.cross_entropy(logits, torch.from_numpy(y).double()).backward()
     for g, p in zip(first, t):
         np.testing.assert_allclose(g, p.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+# Random programs: broadcasting, reductions, slices, signs and constants mixed, so that
+# the recorded program's folding of signs, uniform gradients and sums meets every pairing.
+# Each program is written out as Python source: a recorded function may read only
+# what its guard can check (arrays, functions, numbers), not tables of operations.
+_N, _M = 3, 4
+_SHAPES = [(_N, _M), (1, _M), (_N, 1), (_M,), ()]
+_UNARY = {  # template, and the result's shape (None: not for this shape)
+    "neg": ("-{0}", lambda s: s),
+    "tanh": ("np.tanh({0})", lambda s: s),
+    "sin": ("np.sin({0})", lambda s: s),
+    "square": ("np.square({0})", lambda s: s),
+    "scale": ("{0} * 2.5", lambda s: s),
+    "shift": ("1.5 - {0}", lambda s: s),
+    "exp": ("np.exp(np.tanh({0}))", lambda s: s),
+    "rowsum": ("np.sum({0}, axis=-1, keepdims=True)", lambda s: s[:-1] + (1,) if s else None),
+    "colmean": ("np.mean({0}, axis=0, keepdims=True)",
+                lambda s: (1, *s[1:]) if len(s) == 2 else None),
+    "rowmax": ("np.max({0}, axis=-1, keepdims=True)", lambda s: s[:-1] + (1,) if s else None),
+    "firstcol": ("{0}[..., :1]", lambda s: s[:-1] + (1,) if s else None),
+}
+_BINARY = {
+    "add": "{0} + {1}",
+    "sub": "{0} - {1}",
+    "mul": "{0} * {1}",
+    "div": "{0} / (1.5 + np.tanh({1}))",
+    "max": "np.maximum({0}, {1})",
+}
+_ENDS = {
+    "sum": "np.sum({0})",
+    "minus sum": "-np.sum({0})",
+    "weighted": "np.sum(w * {0})",
+    "mean": "np.mean({0}) * 3.0 - np.sum({0})",
+}
+
+
+@hst.composite
+def _programs(draw):
+    n_inputs = draw(hst.integers(1, 3))
+    shapes = [draw(hst.sampled_from(_SHAPES)) for _ in range(n_inputs)]
+    values = list(shapes)
+    lines = []
+    for _ in range(draw(hst.integers(1, 7))):
+        if draw(hst.booleans()):
+            i = draw(hst.integers(0, len(values) - 1))
+            template, shape_of = _UNARY[draw(hst.sampled_from(sorted(_UNARY)))]
+            if shape_of(values[i]) is None:
+                template, shape_of = _UNARY["tanh"]
+            lines.append(f"v{len(values)} = " + template.format(f"v{i}"))
+            values.append(shape_of(values[i]))
+        else:
+            i, j = (draw(hst.integers(0, len(values) - 1)) for _ in range(2))
+            template = _BINARY[draw(hst.sampled_from(sorted(_BINARY)))]
+            lines.append(f"v{len(values)} = " + template.format(f"v{i}", f"v{j}"))
+            values.append(np.broadcast_shapes(values[i], values[j]))
+    end = _ENDS[draw(hst.sampled_from(sorted(_ENDS)))].format(f"v{len(values) - 1}")
+    params = ", ".join(f"v{i}" for i in range(n_inputs))
+    source = "\n".join([f"def f({params}):", *("    " + line for line in lines),
+                        f"    return {end}"])
+    dtype = draw(hst.sampled_from([np.float64, np.float32]))
+    return shapes, source, dtype, draw(hst.integers(0, 2**16))
+
+
+@settings(max_examples=150, deadline=None)
+@given(_programs())
+def test_random_programs_replay_the_eager_gradient(program):
+    shapes, source, dtype, seed = program
+    rng = np.random.default_rng(seed)
+    argnums = tuple(range(len(shapes)))
+
+    def make():
+        namespace = {"np": np, "w": w}
+        exec(source, namespace)  # the test's own generated source
+        return namespace["f"]
+
+    w = rng.normal(size=(_N, _M))
+    f = make()
+    gradient = st.grad(f, argnums=argnums)
+    fresh_functions = []  # kept alive so that no two of them share an id
+    for _ in range(4):  # traced, recorded, then replayed on new values of the same shapes
+        args = [rng.normal(size=s).astype(dtype) if s else float(rng.normal()) for s in shapes]
+        fresh = make()
+        fresh_functions.append(fresh)
+        expected = st.grad(fresh, argnums=argnums)(*args)
+        for g, e, a in zip(gradient(*args), expected, args):
+            assert np.shape(g) == np.shape(a)
+            np.testing.assert_allclose(g, e, rtol=1e-12 if dtype == np.float64 else 2e-6,
+                                       atol=1e-12 if dtype == np.float64 else 1e-6,
+                                       err_msg=source)
+    assert entry_for(f).program is not None, source
