@@ -1,0 +1,162 @@
+"""What each design choice of the engine buys: the same workload with it switched off and on.
+
+Each pair runs in this one process, interleaved (off, on, off, on...), with
+one BLAS thread; the figures are medians.  A choice is switched off by
+replacing the engine's function that makes it with one that declines, for
+a function object of its own (recorded programs are cached per function),
+so both variants compute the same answer, which is checked first.
+
+    python benchmarks/ablations.py            # about a minute
+    python benchmarks/ablations.py --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from common import (  # noqa: E402
+    Case,
+    measure,
+    per_unit,
+    pin_threads_at_runtime,
+    pin_threads_in_environment,
+)
+
+
+def _fresh(f: Callable[..., Any]) -> Callable[..., Any]:
+    """A new function object with f's code, so that it is recorded afresh."""
+    return types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__,
+                              f.__closure__)
+
+
+@contextmanager
+def _declining(owner: Any, name: str) -> Iterator[None]:
+    with mock.patch.object(owner, name, lambda *args, **kwargs: None):
+        yield
+
+
+def _pair(name: str, unit: str, per: int, make: Callable[[Any], Callable[[], Any]],
+          switch_off: Callable[[], Any], rtol: float = 1e-12, atol: float = 0.0) -> Case:
+    """A case whose 'floor' is the choice switched off and whose 'steepest' has it on."""
+
+    def variant(off: bool) -> Callable[[], Any]:
+        run = make(off)
+
+        def timed() -> Any:
+            with switch_off() if off else nullcontext():
+                return run()
+
+        return timed
+
+    return Case(name, unit, per, {"floor": lambda: variant(True),
+                                  "steepest": lambda: variant(False)}, rtol=rtol, atol=atol)
+
+
+def cases(quick: bool) -> list[Case]:
+    import numpy as np
+    import w1_descent
+    import w3_mlp
+    import w4_chain
+
+    import steepest as st
+    from steepest.autodiff import replay
+    from steepest.nn.functional import softmax_cross_entropy
+    from steepest.optim.objective import Objective
+
+    steps = 1_000 if quick else 10_000
+    epoch = 32 if quick else 156
+
+    def sauna_loop(off: bool) -> Callable[[], Any]:
+        gradient = st.grad(_fresh(w1_descent.sauna))
+
+        def run() -> Any:
+            v = np.array(w1_descent.START)
+            for _ in range(steps):
+                v = v - w1_descent.RATE * gradient(v)
+            return v
+
+        return run
+
+    def chain(off: bool) -> Callable[[], Any]:
+        def f(x: Any) -> Any:
+            return w4_chain.chain(x, 1_000, np.sin)
+
+        value_and_grad = st.value_and_grad(_fresh(f))
+        return lambda: value_and_grad(w4_chain.START)
+
+    def minimize(off: bool) -> Callable[[], Any]:
+        sauna = _fresh(w1_descent.sauna)
+        return lambda: st.minimize(sauna, np.array(w1_descent.START), lr=w1_descent.RATE,
+                                   max_iter=steps, tol=None, record=False).x
+
+    def mlp(fused: bool) -> Callable[[], Any]:
+        inputs, labels, one_hot = w3_mlp.data(epoch)
+
+        def fused_loss(w1: Any, b1: Any, w2: Any, b2: Any, x: Any, y: Any) -> Any:
+            return softmax_cross_entropy(np.maximum(x @ w1 + b1, 0) @ w2 + b2, y)
+
+        gradient = st.grad(_fresh(fused_loss if fused else w3_mlp.loss), argnums=(0, 1, 2, 3))
+        targets = labels if fused else one_hot
+
+        def run() -> Any:
+            params = w3_mlp.initial_parameters()
+            for k in range(epoch):
+                batch = slice(k * w3_mlp.BATCH, (k + 1) * w3_mlp.BATCH)
+                for p, g in zip(params, gradient(*params, inputs[batch], targets[batch])):
+                    p -= w3_mlp.RATE * g
+            return tuple(params)
+
+        return run
+
+    def floats_off() -> Any:
+        stack = mock.patch.multiple(replay, _float_sweep=lambda *a: None,
+                                    _float_interpreter=lambda *a: None)
+        return stack
+
+    return [
+        _pair(f"programs over Python floats: W1 `st.grad` in a loop, {steps:,} steps", "step",
+              steps, sauna_loop, floats_off),
+        _pair("programs over Python floats: W4 1,000 chained sin steps", "primitive", 3_000,
+              chain, floats_off),
+        _pair(f"descent loop over floats: W1 `st.minimize`, {steps:,} steps", "step", steps,
+              minimize, lambda: _declining(Objective, "float_sweep")),
+        _pair(f"fused softmax cross-entropy: W3, {epoch} steps", "epoch", 1,
+              # float32 sums in another order, over 156 steps: close, not equal
+              lambda off: mlp(fused=not off), nullcontext, rtol=1e-3, atol=1e-5),
+        _pair(f"generated sums for broadcast gradients: W3, {epoch} steps", "epoch", 1,
+              lambda off: mlp(fused=True), lambda: _declining(replay, "_reduction_to"),
+              rtol=1e-6),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    options = parser.parse_args()
+    pin_threads_in_environment(1)
+    pin_threads_at_runtime(1, torch_too=False)
+    print("| design choice: workload | switched off | on | on / off |")
+    print("|---|---|---|---|")
+    for case in cases(options.quick):
+        result = measure(case, repeats=5 if options.quick else 9, warmup=2)
+        times = result["median_s"]
+        if "floor" not in times or "steepest" not in times:
+            print(f"| {case.name} | {result['notes']} | | |")
+            continue
+        off, on = times["floor"], times["steepest"]
+        print(f"| {case.name} | {per_unit(off, case.per)} | {per_unit(on, case.per)} | "
+              f"{on / off:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
