@@ -196,53 +196,116 @@ def _kw(axis: Any = None, keepdims: bool = False) -> dict[str, Any]:
     return kwargs
 
 
+def _given(value: Any) -> bool:
+    """Whether an optional argument was passed (NumPy marks the ones left out with _NoValue)."""
+    return value is not None and value is not np._NoValue
+
+
+def _mask_for(a: Any, where: Any) -> np.ndarray:
+    """A reduction's ``where=`` as a boolean array of ``a``'s shape (read, never recorded)."""
+    return np.broadcast_to(np.asarray(strip(where), dtype=bool), np.shape(a))
+
+
+def _masked(a: Any, where: Any, fill: float) -> Any:
+    """``a`` where the mask holds and ``fill`` elsewhere: ``where=`` as a selection.
+
+    The selection is differentiable in ``a`` (1 where kept, 0 elsewhere), so
+    a masked reduction is the plain reduction of it.
+    """
+    return apply(P.where, (_mask_for(a, where), a, fill), {})
+
+
+def _no_other_options(name: str, unused: dict[str, Any]) -> None:
+    if unused:
+        options = " and ".join(f"{key}=" for key in unused)
+        many = len(unused) > 1
+        raise unsupported_function(
+            name, f"its {options} option{'s' if many else ''} {'are' if many else 'is'} "
+            "not differentiable here")
+
+
 @implements(np.sum)
-def _sum(a, axis=None, dtype=None, out=None, keepdims=False, **unused):
+def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True,
+         **unused):
     if out is not None:
         raise in_place_write()
-    return apply(P.sum_, (a,), _kw(axis, keepdims))
+    _no_other_options("sum", unused)
+    if where is not True and where is not np._NoValue:
+        a = _masked(a, where, 0.0)
+    total = apply(P.sum_, (a,), _kw(axis, keepdims))
+    return total + initial if _given(initial) else total
 
 
 @implements(np.mean)
-def _mean(a, axis=None, dtype=None, out=None, keepdims=False, **unused):
+def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True, **unused):
     if out is not None:
         raise in_place_write()
-    return apply(P.mean, (a,), _kw(axis, keepdims))
+    _no_other_options("mean", unused)
+    if where is True or where is np._NoValue:
+        return apply(P.mean, (a,), _kw(axis, keepdims))
+    # Over the kept elements only: their sum over their count (nan where none is kept).
+    count = np.sum(_mask_for(a, where), axis=axis, keepdims=keepdims)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _sum(a, axis=axis, keepdims=keepdims, where=where) / count
 
 
 @implements(np.prod)
-def _prod(a, axis=None, dtype=None, out=None, keepdims=False, **unused):
+def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True,
+          **unused):
     if out is not None:
         raise in_place_write()
-    return apply(P.prod, (a,), _kw(axis, keepdims))
+    _no_other_options("prod", unused)
+    if where is not True and where is not np._NoValue:
+        a = _masked(a, where, 1.0)
+    product = apply(P.prod, (a,), _kw(axis, keepdims))
+    return product * initial if _given(initial) else product
+
+
+def _extremum(prim: Any, bound: Any, worst: float, name: str, a: Any, axis: Any, out: Any,
+              keepdims: bool, initial: Any, where: Any, unused: dict[str, Any]) -> Any:
+    if out is not None:
+        raise in_place_write()
+    _no_other_options(name, unused)
+    if where is not True and where is not np._NoValue:
+        if not _given(initial):
+            # NumPy's own refusal (a masked max of nothing has no value), in its words.
+            getattr(np, name)(strip(a), axis=axis, where=strip(where))
+        a = _masked(a, where, worst)
+    result = apply(prim, (a,), _kw(axis, keepdims))
+    return apply(bound, (result, initial), {}) if _given(initial) else result
 
 
 @implements(np.max, np.amax)
-def _max(a, axis=None, out=None, keepdims=False, **unused):
-    if out is not None:
-        raise in_place_write()
-    return apply(P.amax, (a,), _kw(axis, keepdims))
+def _max(a, axis=None, out=None, keepdims=False, initial=None, where=True, **unused):
+    return _extremum(P.amax, P.maximum, -np.inf, "max", a, axis, out, keepdims, initial, where,
+                     unused)
 
 
 @implements(np.min, np.amin)
-def _min(a, axis=None, out=None, keepdims=False, **unused):
-    if out is not None:
-        raise in_place_write()
-    return apply(P.amin, (a,), _kw(axis, keepdims))
+def _min(a, axis=None, out=None, keepdims=False, initial=None, where=True, **unused):
+    return _extremum(P.amin, P.minimum, np.inf, "min", a, axis, out, keepdims, initial, where,
+                     unused)
 
 
 @implements(np.var)
-def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
+def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+         correction=None, **unused):
     if out is not None:
         raise in_place_write()
-    centered = a - _mean(a, axis=axis, keepdims=True)
-    n = P._count(np.shape(a), axis)
-    return _sum(centered * centered, axis=axis, keepdims=keepdims) / (n - ddof)
+    _no_other_options("var", unused)
+    if _given(correction):
+        ddof = correction
+    centered = a - _mean(a, axis=axis, keepdims=True, where=where)
+    if where is True or where is np._NoValue:
+        n = P._count(np.shape(a), axis)
+    else:
+        n = np.sum(_mask_for(a, where), axis=axis, keepdims=keepdims)
+    return _sum(centered * centered, axis=axis, keepdims=keepdims, where=where) / (n - ddof)
 
 
 @implements(np.std)
-def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
-    return np.sqrt(_var(a, axis=axis, ddof=ddof, keepdims=keepdims, out=out))
+def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
+    return np.sqrt(_var(a, axis=axis, ddof=ddof, keepdims=keepdims, out=out, **options))
 
 
 @implements(np.cumsum)
