@@ -78,3 +78,11 @@ def test_masked_max_without_initial_is_numpys_error():
 def test_other_options_are_refused_in_words():
     with pytest.raises(DifferentiationError, match="mean= option is not differentiable"):
         st.grad(lambda v: np.var(v, mean=1.0))(np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("reduce", [np.sum, np.mean, np.prod])
+def test_a_reduction_computes_in_the_dtype_it_is_asked_for(reduce):
+    x = np.array([0.1, 0.7, 1.3], dtype=np.float32)
+    value, g = st.value_and_grad(lambda v: reduce(v, dtype=np.float64))(x)
+    assert value == reduce(x, dtype=np.float64)  # float64 sums: not float32's rounding
+    assert g.dtype == np.float32

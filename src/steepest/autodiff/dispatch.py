@@ -215,6 +215,11 @@ def _masked(a: Any, where: Any, fill: float) -> Any:
     return apply(P.where, (_mask_for(a, where), a, fill), {})
 
 
+def _in_dtype(a: Any, dtype: Any) -> Any:
+    """``a`` in the dtype a reduction was asked to compute in (``dtype=``), if any."""
+    return apply(P.astype, (a, np.dtype(dtype)), {}) if _given(dtype) else a
+
+
 def _no_other_options(name: str, unused: dict[str, Any]) -> None:
     if unused:
         options = " and ".join(f"{key}=" for key in unused)
@@ -230,6 +235,7 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     if out is not None:
         raise in_place_write()
     _no_other_options("sum", unused)
+    a = _in_dtype(a, dtype)
     if where is not True and where is not np._NoValue:
         a = _masked(a, where, 0.0)
     total = apply(P.sum_, (a,), _kw(axis, keepdims))
@@ -241,6 +247,7 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True, **u
     if out is not None:
         raise in_place_write()
     _no_other_options("mean", unused)
+    a = _in_dtype(a, dtype)
     if where is True or where is np._NoValue:
         return apply(P.mean, (a,), _kw(axis, keepdims))
     # Over the kept elements only: their sum over their count (nan where none is kept).
@@ -255,6 +262,7 @@ def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wher
     if out is not None:
         raise in_place_write()
     _no_other_options("prod", unused)
+    a = _in_dtype(a, dtype)
     if where is not True and where is not np._NoValue:
         a = _masked(a, where, 1.0)
     product = apply(P.prod, (a,), _kw(axis, keepdims))
