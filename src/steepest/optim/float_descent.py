@@ -7,11 +7,13 @@ time around that code: NumPy arrays of two elements, one call per step.
 Here the loop itself is generated around the sweep's statements, the
 parameters held as floats, so a step costs what the arithmetic costs.
 
-The generated loop takes only the steps that need no decision: a finite,
-strictly better loss, with no stopping rule met.  At the first step that
-would need one (a stop, a loss that did not improve, an inf or nan, a
-math error), it returns before taking it, and the general loop in
-:mod:`steepest.optim.loop` takes that step itself, with all its checks.
+The generated loop takes only the steps that need no decision, with no
+stopping rule met: a finite, strictly better loss, or the same step again
+from a point it no longer moves (a fixed point in floating point, where
+the general loop's monitor only counts and finds the run settled).  At the
+first step that would need one (a stop, a loss that rose or stalled, an inf
+or nan, a math error), it returns before taking it, and the general loop
+in :mod:`steepest.optim.loop` takes that step itself, with all its checks.
 The numbers are the same as the general loop's: the same update
 ``z + (-lr * g)`` and the same sweep, operation for operation.
 """
