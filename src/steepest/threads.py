@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
+
+from steepest.errors import DataError
 
 SMALL_MATRIX = 1 << 20  # elements: below this, one BLAS thread is as fast or faster
 
@@ -28,8 +31,16 @@ def blas_threads(count: int | None) -> Any:
     >>> with st.blas_threads(1):
     ...     st.blas_threads_in_use() in (None, 1)
     True
+    >>> st.blas_threads(0)
+    Traceback (most recent call last):
+    ...
+    steepest.errors.DataError: the number of BLAS threads must be a whole number >= 1 ...
     """
-    return threadpool_limits(limits=count, user_api="blas")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int | np.integer)
+                              or count < 1):
+        raise DataError(
+            f"the number of BLAS threads must be a whole number >= 1 (or None), not {count!r}")
+    return threadpool_limits(limits=None if count is None else int(count), user_api="blas")
 
 
 def blas_threads_in_use() -> int | None:
