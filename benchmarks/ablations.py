@@ -118,6 +118,23 @@ def cases(quick: bool) -> list[Case]:
 
         return run
 
+    tips = st.datasets.load("tips")["tip"].to_numpy()
+
+    def huber(theta: Any, y: Any) -> Any:
+        r = y - theta
+        return np.mean(np.where(np.abs(r) <= 1.0, 0.5 * r**2, np.abs(r) - 0.5))
+
+    def huber_descent(off: bool) -> Callable[[], Any]:
+        gradient = st.grad(_fresh(huber))
+
+        def run() -> Any:
+            theta = 0.0
+            for _ in range(steps // 5):
+                theta = theta - 0.2 * gradient(theta, tips)
+            return theta
+
+        return run
+
     def floats_off() -> Any:
         stack = mock.patch.multiple(replay, _float_sweep=lambda *a: None,
                                     _float_interpreter=lambda *a: None)
@@ -128,6 +145,9 @@ def cases(quick: bool) -> list[Case]:
               steps, sauna_loop, floats_off),
         _pair("programs over Python floats: W4 1,000 chained sin steps", "primitive", 3_000,
               chain, floats_off),
+        _pair(f"reads repeated on replay: Huber loss on the tips, `st.grad` in a loop, "
+              f"{steps // 5:,} steps", "step", steps // 5, huber_descent,
+              lambda: _declining(replay, "_same_read")),
         _pair(f"descent loop over floats: W1 `st.minimize`, {steps:,} steps", "step", steps,
               minimize, lambda: _declining(Objective, "float_sweep")),
         _pair(f"fused softmax cross-entropy: W3, {epoch} steps", "epoch", 1,

@@ -58,27 +58,71 @@ def test_cache_is_keyed_by_shape_and_dtype():
     assert len(replay._PROGRAMS[id(f)]) == 3
 
 
-def test_branch_on_a_traced_value_is_never_replayed():
+def test_a_branch_replays_until_it_goes_the_other_way():
     def f(x):
         if x > 0:
             return x**2
         return -(x**3)
 
-    values = [st.grad(f)(v) for v in [1.0, 1.0, 1.0, -2.0, -2.0, 3.0]]
-    assert values == [2.0, 2.0, 2.0, -12.0, -12.0, 6.0]
-    assert entry_for(f).program is None
+    gradient = st.grad(f)
+    points = [1.0, 1.5, 2.0, 2.5, -2.0, -1.0, -3.0, 3.0]
+    assert [gradient(v) for v in points] == [2 * v if v > 0 else -3 * v**2 for v in points]
+    entry = entry_for(f)
+    # 1.0 traced, 1.5 recorded, 2.0 and 2.5 replayed; -2.0 took the other branch
+    # (traced), -1.0 recorded it, -3.0 replayed; 3.0 went back (traced).
+    assert (entry.hits, entry.misses) == (3, 2)
 
 
-def test_where_mask_is_recomputed_for_new_inputs():
+def test_a_where_mask_replays_while_it_holds_and_is_recomputed_when_it_changes():
     def huber(theta, y):
         r = y - theta
         return np.mean(np.where(np.abs(r) <= 1.0, 0.5 * r**2, np.abs(r) - 0.5))
 
     y = np.array([12.1, 12.8, 14.9, 16.3, 17.2])
-    for theta in [12.0, 12.0, 12.0, 15.0, 15.0]:
+    thetas = [12.0, 12.01, 12.02, 12.03, 15.0, 15.01, 15.02, 12.0]
+    for theta in thetas:
         r = y - theta
         expected = np.mean(np.where(np.abs(r) <= 1.0, -r, -np.sign(r)))
         assert st.grad(huber)(theta, y) == pytest.approx(expected, abs=1e-15)
+    entry = entry_for(huber)
+    assert (entry.hits, entry.misses) == (3, 2)
+
+
+def test_a_condition_given_as_numbers_is_read_again():
+    def f(x):
+        return np.sum(np.where(x, x * 2.0, x * 3.0))  # x itself is the condition
+
+    gradient = st.grad(f)
+    for v in ([1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]):
+        expected = np.where(np.array(v) != 0, 2.0, 3.0)
+        np.testing.assert_array_equal(gradient(np.array(v)), expected)
+
+
+def test_recordings_that_keep_missing_are_made_ever_more_rarely():
+    def f(x):
+        return x**2 if x > 0 else -(x**3)
+
+    gradient = st.grad(f)
+    points = [1.0, 2.0, -1.0, -2.0] * 25  # the branch changes every other call
+    assert [gradient(v) for v in points] == [2 * v if v > 0 else -3 * v**2 for v in points]
+    entry = entry_for(f)
+    # Each recording was replayed at most once before it missed, so the next one
+    # waited for 1, 3, 7, 15, 31, 63 traced calls: a handful of recordings in 100 calls.
+    assert entry.misses <= 7 and entry.wait >= 31
+    for v in [3.0, 3.5] * 40:  # one branch for good: recorded again, and replayed
+        assert gradient(v) == 2 * v
+    assert entry.program is not None and entry.streak > 10
+
+
+def test_reads_that_cannot_be_repeated_are_never_replayed():
+    def f(x):
+        return np.sum(x * np.sum(x).item())  # a number read out of the trace
+
+    gradient = st.grad(f)
+    for v in ([1.0, 2.0], [1.0, 2.0], [1.0, 2.0], [3.0, 1.0]):
+        x = np.array(v)
+        np.testing.assert_allclose(gradient(x), np.sum(x) * np.ones(2))
+    assert entry_for(f).program is None and entry_for(f).calls == -1
 
 
 def test_changed_global_data_is_noticed():
@@ -167,6 +211,9 @@ _UNARY = {  # template, and the result's shape (None: not for this shape)
     "scale": ("{0} * 2.5", lambda s: s),
     "shift": ("1.5 - {0}", lambda s: s),
     "exp": ("np.exp(np.tanh({0}))", lambda s: s),
+    # Reads of values: masks and signs, which a replayed call computes again.
+    "leaky": ("np.where({0} > 0.2, {0}, 0.1 * {0})", lambda s: s),
+    "signed": ("np.sign({0}) * np.square({0})", lambda s: s),
     "rowsum": ("np.sum({0}, axis=-1, keepdims=True)", lambda s: s[:-1] + (1,) if s else None),
     "colmean": ("np.mean({0}, axis=0, keepdims=True)",
                 lambda s: (1, *s[1:]) if len(s) == 2 else None),
@@ -179,6 +226,7 @@ _BINARY = {
     "mul": "{0} * {1}",
     "div": "{0} / (1.5 + np.tanh({1}))",
     "max": "np.maximum({0}, {1})",
+    "pick": "np.where({0} < {1}, {0} * 2.0, {1})",
 }
 _ENDS = {
     "sum": "np.sum({0})",
@@ -231,8 +279,11 @@ def test_random_programs_replay_the_eager_gradient(program):
     f = make()
     gradient = st.grad(f, argnums=argnums)
     fresh_functions = []  # kept alive so that no two of them share an id
-    for _ in range(4):  # traced, recorded, then replayed on new values of the same shapes
-        args = [rng.normal(size=s).astype(dtype) if s else float(rng.normal()) for s in shapes]
+    first = [rng.normal(size=s).astype(dtype) if s else float(rng.normal()) for s in shapes]
+    second = [rng.normal(size=s).astype(dtype) if s else float(rng.normal()) for s in shapes]
+    # Traced, recorded, replayed; then new values of the same shapes: replayed, or (when a
+    # mask or sign differs) traced, recorded and replayed again.
+    for args in (first, first, first, second, second, second):
         fresh = make()
         fresh_functions.append(fresh)
         expected = st.grad(fresh, argnums=argnums)(*args)

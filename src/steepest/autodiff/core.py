@@ -33,16 +33,20 @@ _levels = itertools.count(1)
 class Trace:
     """One act of differentiation: a level, a mode, and (reverse) a tape."""
 
-    __slots__ = ("data_dependent", "done", "inputs_log", "level", "mode", "tape")
+    __slots__ = ("data_dependent", "done", "inputs_log", "level", "mode", "reads", "tape")
 
     def __init__(self, mode: str, level: int | None = None, keep_tape: bool = True):
         self.mode = mode
         self.level = next(_levels) if level is None else level
         self.tape: list[Tensor] | None = [] if (keep_tape and mode == REVERSE) else None
         self.done = False
-        # Set when the traced function reads a concrete value (bool, float,
-        # item): such a function may branch, so its graph cannot be replayed.
+        # Set when the traced function reads a concrete value (float, item) in a
+        # way a recording cannot repeat: its graph cannot be replayed.
         self.data_dependent = False
+        # While a call is recorded: the reads it can repeat (a comparison, a sign,
+        # bool of a comparison), as (function, arguments, keywords, result).  A
+        # replayed call computes each again and goes on only if it gives the same.
+        self.reads: list[tuple[Any, tuple, dict[str, Any], Any]] | None = None
         # For pictures of the graph only: node id -> the raw arguments.
         self.inputs_log: dict[int, list[Any]] | None = None
 
@@ -305,8 +309,9 @@ class Tensor:
         return Tensor(self.data)
 
     def __bool__(self) -> bool:
-        _mark_data_dependent(self)
-        return bool(self.data)
+        result = bool(self.data)
+        mark_value_read((self,), bool, None, result)
+        return result
 
     def __float__(self) -> float:
         if self._trace is not None and self._trace is not EAGER and not self._trace.done:
@@ -395,17 +400,30 @@ def _mark_data_dependent(tensor: Tensor) -> None:
         trace.data_dependent = True
 
 
-def mark_value_read(values: Sequence[Any]) -> None:
+def mark_value_read(values: Sequence[Any], fn: Callable[..., Any] | None = None,
+                    kwargs: dict[str, Any] | None = None, result: Any = None) -> None:
     """A concrete value of a traced tensor was read (a comparison, a sign...).
 
-    The result may steer the computation, so a recording of this call is not
-    valid for other inputs.
+    The result may steer the computation (a branch, a mask), so a recording
+    of this call is not valid for other inputs as it stands.  When ``fn``
+    gives the read again (``result == fn(*values, **kwargs)`` on the
+    values), a recording keeps the read and a replayed call checks that it
+    still gives ``result``; otherwise the recording is given up.
     """
+    traces = set()
     for value in values:
-        if isinstance(value, Tensor) and value._trace is not None:
-            value._trace.data_dependent = True
+        if isinstance(value, Tensor):
+            if value._trace is not None:
+                traces.add(value._trace)
         elif isinstance(value, list | tuple):
-            mark_value_read(value)
+            mark_value_read(value)  # not repeatable as it stands: inside a sequence
+    repeatable = (fn is not None and len(traces) == 1
+                  and not any(isinstance(v, Tensor) for v in (kwargs or {}).values()))
+    for trace in traces:
+        if repeatable and trace.reads is not None:
+            trace.reads.append((fn, tuple(values), dict(kwargs or {}), result))
+        else:
+            trace.data_dependent = True
 
 
 def _leaves(order: Sequence[Tensor], root: Tensor) -> list[Tensor]:

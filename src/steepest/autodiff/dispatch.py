@@ -92,12 +92,10 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
         return outer(*inputs)
     if method != "__call__":
         raise unsupported_function(f"{ufunc.__name__}.{method}")
-    if ufunc in PLAIN_UFUNCS:
-        mark_value_read(inputs)
-        return ufunc(*[strip(a) for a in inputs], **kwargs)
-    if ufunc in CONSTANT_UFUNCS:
-        mark_value_read(inputs)
-        return constant(ufunc(*[strip(a) for a in inputs], **kwargs))
+    if ufunc in PLAIN_UFUNCS or ufunc in CONSTANT_UFUNCS:
+        result = ufunc(*[strip(a) for a in inputs], **kwargs)
+        mark_value_read(inputs, ufunc, kwargs, result)
+        return result if ufunc in PLAIN_UFUNCS else constant(result)
     prim = UFUNCS.get(ufunc)
     if prim is None:
         raise unsupported_function(ufunc.__name__)
@@ -139,13 +137,11 @@ def dispatch_function(func: Callable[..., Any], args: tuple[Any, ...],
     impl = FUNCTIONS.get(func)
     if impl is not None:
         return impl(*args, **kwargs)
-    if func in VALUE_ONLY:
+    if func in VALUE_ONLY or func in CONSTANT_FUNCTIONS:
+        result = func(*_strip_all(args), **_strip_all(kwargs))
         if func not in SHAPE_ONLY:
-            mark_value_read(args)
-        return func(*_strip_all(args), **_strip_all(kwargs))
-    if func in CONSTANT_FUNCTIONS:
-        mark_value_read(args)
-        return constant(func(*_strip_all(args), **_strip_all(kwargs)))
+            mark_value_read(args, func, kwargs, result)
+        return result if func in VALUE_ONLY else constant(result)
     name = getattr(func, "__name__", str(func))
     module = getattr(func, "__module__", "") or ""
     if "linalg" in module:
@@ -201,9 +197,17 @@ def _given(value: Any) -> bool:
     return value is not None and value is not np._NoValue
 
 
+def _truth(values: Any) -> np.ndarray:
+    """Which elements count as true (a condition given as numbers)."""
+    return np.asarray(values, dtype=bool)
+
+
 def _mask_for(a: Any, where: Any) -> np.ndarray:
     """A reduction's ``where=`` as a boolean array of ``a``'s shape (read, never recorded)."""
-    return np.broadcast_to(np.asarray(strip(where), dtype=bool), np.shape(a))
+    mask = _truth(strip(where))
+    if isinstance(where, Tensor):
+        mark_value_read((where,), _truth, None, mask)
+    return np.broadcast_to(mask, np.shape(a))
 
 
 def _masked(a: Any, where: Any, fill: float) -> Any:
@@ -523,8 +527,19 @@ def _clip(a, a_min=None, a_max=None, out=None, **kwargs):
 @implements(np.where)
 def _where(condition, x=None, y=None):
     if x is None and y is None:
-        return np.where(strip(condition))
-    return apply(P.where, (strip(condition), x, y), {})
+        return _nonzero_positions(condition)
+    if isinstance(condition, Tensor):
+        # A condition computed from traced numbers is read (not differentiated).
+        mask = _truth(strip(condition))
+        mark_value_read((condition,), _truth, None, mask)
+        condition = mask
+    return apply(P.where, (condition, x, y), {})
+
+
+def _nonzero_positions(condition: Any) -> tuple[np.ndarray, ...]:
+    positions = np.where(strip(condition))
+    mark_value_read((condition,), np.nonzero, None, positions)
+    return positions
 
 
 @implements(np.copy)

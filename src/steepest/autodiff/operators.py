@@ -27,8 +27,9 @@ def _binary(prim: P.Primitive):
 
 def _comparison(ufunc: np.ufunc):
     def compare(self: Tensor, other: Any) -> np.ndarray:
-        mark_value_read((self, other))
-        return ufunc(self.data, other.data if isinstance(other, Tensor) else other)
+        result = ufunc(self.data, other.data if isinstance(other, Tensor) else other)
+        mark_value_read((self, other), ufunc, None, result)
+        return result
 
     return compare
 

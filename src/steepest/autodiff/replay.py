@@ -433,6 +433,22 @@ class Program:
                 kwargs = node._saved[1]
             steps.append((slot, node._prim, tuple(spec), kwargs, locals_))
         out_slot = slot_of[id(out)]
+        # The reads of concrete values (comparisons, signs) the call made: each is made
+        # again right after its last argument is computed, and must give the same.
+        self.reads: list[tuple[int, Any, tuple, dict[str, Any], Any]] = []
+        self.repeatable = True
+        for fn, values, read_kwargs, result in trace.reads or ():
+            read_spec = []
+            for value in values:
+                if isinstance(value, Tensor) and value._trace is trace:
+                    if id(value) not in slot_of:
+                        self.repeatable = False  # a value outside the tape
+                        break
+                    read_spec.append((True, slot_of[id(value)]))
+                else:
+                    read_spec.append((False, strip(value)))
+            after = max((j for is_slot, j in read_spec if is_slot), default=-1)
+            self.reads.append((after, fn, tuple(read_spec), read_kwargs, result))
 
         # Forward: which slots depend on a differentiated input.
         depends = [False] * len(shapes)
@@ -464,7 +480,9 @@ class Program:
         self.float_source: str | None = None
         self.float_sweep: FloatSweep | None = None
         kinds = ([_input_kind(a, leaf._value) for a, leaf in zip(args, leaves)]
-                 if args is not None else [None] * n_inputs)
+                 if args is not None and not self.reads else [None] * n_inputs)
+        if self.reads and not self.compiled:
+            self.repeatable = False  # the interpreter of long programs checks no reads
         if not self.compiled:
             # A long tape (an unrolled loop) is run by one loop over its steps:
             # no code whose size grows with the number of iterations.
@@ -504,6 +522,22 @@ class Program:
         lines = ["def program(inputs):"]
         lines.append("    " + ", ".join(f"s{i}" for i in range(self.n_inputs))
                      + (", = inputs" if self.n_inputs == 1 else " = inputs"))
+        reads_after: dict[int, list[str]] = {}
+        for k, (after, fn, spec, read_kwargs, result) in enumerate(self.reads):
+            namespace.update({f"R{k}": fn, f"RK{k}": read_kwargs, f"r{k}": result,
+                              "SAME": _same_read})
+            read_args = []
+            for p, (is_slot, j) in enumerate(spec):
+                if is_slot:
+                    read_args.append(f"s{j}")
+                else:
+                    namespace[f"rc{k}_{p}"] = j
+                    read_args.append(f"rc{k}_{p}")
+            # A read that gives something else (another branch, another mask): this
+            # recording does not apply to the call.
+            reads_after.setdefault(max(after, self.n_inputs - 1), []).append(
+                f"    if not SAME(R{k}({', '.join(read_args)}, **RK{k}), r{k}): return None")
+        lines.extend(reads_after.get(self.n_inputs - 1, []))
         ct_shapes: dict[tuple[int, int], tuple[int, ...]] = {}
         # (slot, p) -> the expression of a local derivative that is an operand itself
         # (a product's other factor): nothing is computed for it on the way forward.
@@ -527,6 +561,7 @@ class Program:
                 else:
                     expr = f"F{slot}({arg_list})"
             lines.append(f"    s{slot} = {expr}")
+            lines.extend(reads_after.get(slot, []))
             if not receives[slot]:
                 continue
             if prim.partials is not None:
@@ -779,6 +814,22 @@ class _Backward:
         if g.sign < 0:
             return f"-{g.name}"
         return g.name if g.fresh else f"{g.name}.copy()"
+
+
+def _same_read(now: Any, then: Any) -> bool:
+    """Whether a read of concrete values gives what it gave when it was recorded.
+
+    >>> _same_read(np.array([True, False]), np.array([True, False]))
+    True
+    >>> _same_read(np.float64("nan"), np.float64("nan")), _same_read(1.0, -1.0)
+    (True, False)
+    """
+    if type(now) is bool or type(now) is np.bool_:
+        return type(then) is type(now) and now == then
+    now, then = np.asarray(now), np.asarray(then)
+    if now.shape != then.shape or now.dtype != then.dtype:
+        return False
+    return bool(np.array_equal(now, then, equal_nan=now.dtype.kind in "fc"))
 
 
 def _reduction_to(shape: tuple[int, ...], to: tuple[int, ...]) -> str | None:
@@ -1111,6 +1162,7 @@ def _same(x: float) -> float:
 # id(function) -> {call signature -> _Entry}; an entry leaves with its function.
 _PROGRAMS: dict[int, dict[Any, Any]] = {}
 _RECORD_AFTER = 1  # calls traced eagerly before a recording is made
+_LONGEST_WAIT = 255  # traced calls between recordings that keep missing, at most
 MAX_COMPILED_STEPS = 400
 
 
@@ -1139,11 +1191,20 @@ def _signature(args: Sequence[Any], argnums: tuple[int, ...]) -> Any:
 class _Entry:
     """The recording of one function for one call signature."""
 
-    __slots__ = ("calls", "convert", "guard", "nums", "program")
+    __slots__ = ("calls", "convert", "guard", "hits", "misses", "nums", "program", "streak",
+                 "wait")
 
     def __init__(self, nums: tuple[int, ...]) -> None:
         self.calls = 0
         self.nums = nums
+        # Replays, and calls whose reads differed from the recording's (a branch taken
+        # the other way, a mask that changed).  A recording that missed before it was
+        # replayed twice was not worth making: the next one waits for more traced calls
+        # (twice as many each time), as while descent crosses data points one by one.
+        self.hits = 0
+        self.misses = 0
+        self.streak = 0  # replays of the current recording
+        self.wait = 0  # traced calls, beyond the usual, before the next recording
         self.program: Program | None = None
         self.guard: _Guard | None = None
         # The arguments that are not float arrays, converted as on a trace.  The
@@ -1171,7 +1232,16 @@ class _Entry:
             inputs = list(args)
             for i in self.convert:
                 inputs[i] = _as_float_array(args[i])
-        value, grads = program.run(inputs)
+        result = program.run(inputs)
+        if result is None:  # a read differs: recorded again for the new branch, later
+            self.program = None
+            self.misses += 1
+            self.wait = 0 if self.streak >= 2 else min(2 * self.wait + 1, _LONGEST_WAIT)
+            self.calls = 0
+            return None
+        self.hits += 1
+        self.streak += 1
+        value, grads = result
         if program.all_receive:
             return value, grads
         return value, [g if g is not None else np.zeros(np.shape(inputs[n]))
@@ -1211,6 +1281,7 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
         return None
     trace = Trace(REVERSE)
     trace.inputs_log = {}
+    trace.reads = []
     leaves = [box(a, trace) for a in args]
     try:
         out = f(*leaves)
@@ -1224,6 +1295,9 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
         entry.calls = -1
         return None
     program = Program(trace, leaves, out, argnums, args)
+    if not program.repeatable:
+        entry.calls = -1
+        return None
     seed = np.ones(np.shape(out._value), dtype=np.result_type(out._value))
     backward_sweep(out, seed, trace.tape or [])
     grads = []
@@ -1236,4 +1310,5 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
                           if not (isinstance(a, np.ndarray) and a.dtype.kind in "fc"))
     entry.program = program
     entry.guard = guard
+    entry.streak = 0
     return strip(out._value), grads

@@ -202,7 +202,7 @@ def _replayed(f: Callable[..., Any], args: Sequence[Any],
         if result is not None:
             return result
     entry.calls += 1
-    if entry.calls <= replay._RECORD_AFTER:
+    if entry.calls <= replay._RECORD_AFTER + entry.wait:
         return None
     return replay.record(f, args, nums, entry)
 
