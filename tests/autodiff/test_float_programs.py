@@ -166,6 +166,21 @@ def test_every_coded_primitive_has_points_in_its_domain():
     assert all(len(POINTS[name][0]) == 2 for name in BINARY)
 
 
+@pytest.mark.parametrize("name", CODED)
+def test_a_rule_whose_template_leaves_out_the_result_does_not_read_it(name):
+    # A gradient-only program passes None for the result to such a rule: the rule
+    # and its template must agree that the result is not needed.
+    prim = PRIMITIVES[name]
+    for p, template in enumerate(prim.code.partials):
+        if template is None or "{ans}" in template:
+            continue
+        for point in POINTS[name]:
+            args = [np.array(v) for v in point]
+            ans = prim.forward(*args)
+            np.testing.assert_array_equal(prim.partials[p](None, *args),
+                                          prim.partials[p](ans, *args))
+
+
 # -- 1. every primitive with a template --------------------------------------------------
 @pytest.mark.parametrize("name", CODED)
 def test_primitive_over_python_floats(name, path):

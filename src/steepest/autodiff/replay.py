@@ -538,6 +538,7 @@ class Program:
             reads_after.setdefault(max(after, self.n_inputs - 1), []).append(
                 f"    if not SAME(R{k}({', '.join(read_args)}, **RK{k}), r{k}): return None")
         lines.extend(reads_after.get(self.n_inputs - 1, []))
+        pure: set[str] = set()  # forward values computed by operations with no side effect
         ct_shapes: dict[tuple[int, int], tuple[int, ...]] = {}
         # (slot, p) -> the expression of a local derivative that is an operand itself
         # (a product's other factor): nothing is computed for it on the way forward.
@@ -561,6 +562,8 @@ class Program:
                 else:
                     expr = f"F{slot}({arg_list})"
             lines.append(f"    s{slot} = {expr}")
+            if prim.partials is not None or prim.name in _PURE_REDUCTIONS:
+                pure.add(f"s{slot}")
             lines.extend(reads_after.get(slot, []))
             if not receives[slot]:
                 continue
@@ -581,7 +584,10 @@ class Program:
                         continue
                     namespace[f"D{slot}_{p}"] = prim.partials[p]
                     sizes[f"d{slot}_{p}"] = int(np.size(local))
-                    lines.append(f"    d{slot}_{p} = D{slot}_{p}(s{slot}, {arg_list})")
+                    # A rule whose template does not name the result gets None for it, so
+                    # that a gradient-only program need not compute the result.
+                    ans = f"s{slot}" if template is None or "{ans}" in template else "None"
+                    lines.append(f"    d{slot}_{p} = D{slot}_{p}({ans}, {arg_list})")
             else:
                 namespace[f"V{slot}"] = prim.vjp
                 namespace.setdefault(f"K{slot}", kwargs)
@@ -640,7 +646,23 @@ class Program:
             results.append("None" if g is None else sweep.fresh_array(g, i))
         self.all_receive = all(i in sweep.grads for i in self.grad_inputs)
         lines.append(f"    return s{out_slot}, ({', '.join(results)},)")
+        self._gradient_only = (_without_dead_values(lines, pure), sizes, namespace)
         return "\n".join(_free_after_last_use(lines, sizes)) + "\n", namespace
+
+    def gradient_run(self) -> Callable[[Sequence[Any]], Any]:
+        """The program without the forward values only the result needed; its value is None.
+
+        ``st.grad`` asks for the gradient alone: the loss itself, and whatever
+        only it was made of, need not be computed.  Generated on first use.
+        """
+        run = self.__dict__.get("_gradient_run")
+        if run is None:
+            lines, sizes, namespace = self._gradient_only
+            source = "\n".join(_free_after_last_use(lines, sizes)) + "\n"
+            namespace = dict(namespace)
+            exec(compile(source, "<steepest gradient program>", "exec"), namespace)
+            run = self.__dict__["_gradient_run"] = namespace["program"]
+        return run
 
     def value_and_grad(self, inputs: Sequence[Any]) -> tuple[Any, list]:
         value, grads = self._run(inputs)
@@ -862,6 +884,34 @@ def _reduction_to(shape: tuple[int, ...], to: tuple[int, ...]) -> str | None:
 
 _FREE_AT = 4096  # elements: arrays this large are released as soon as they are dead
 _NAME = re.compile(r"\b([sgda]\d+(?:_\d+)?u?)\b")
+
+
+_PURE_REDUCTIONS = ("sum", "mean")
+_ASSIGNED = re.compile(r"^    ([sa]\d+) = ")
+
+
+def _without_dead_values(lines: list[str], pure: set[str]) -> list[str]:
+    """The program's lines returning None for the value, less what only the value needed.
+
+    A forward value (``sN``) of an operation with no side effect, or an
+    argument list (``aN``), that no other line reads is dropped, until none
+    is left; operations that check their input (a loss's labels) are kept.
+    """
+    lines = lines[:-1] + [re.sub(r"^    return \w+, ", "    return None, ", lines[-1])]
+    while True:
+        reads: dict[str, int] = {}
+        for line in lines:
+            for name in _NAME.findall(line):
+                reads[name] = reads.get(name, 0) + 1
+        dead = set()
+        for i, line in enumerate(lines):
+            assigned = _ASSIGNED.match(line)
+            if assigned and reads[assigned.group(1)] == 1 and (
+                    assigned.group(1) in pure or assigned.group(1)[0] == "a"):
+                dead.add(i)
+        if not dead:
+            return lines
+        lines = [line for i, line in enumerate(lines) if i not in dead]
 
 
 def _free_after_last_use(lines: list[str], sizes: dict[str, int]) -> list[str]:
@@ -1211,12 +1261,14 @@ class _Entry:
         # signature fixes every argument's kind and dtype, so they are found once.
         self.convert: tuple[int, ...] = ()
 
-    def replay(self, args: Sequence[Any]) -> tuple[Any, Sequence[Any]] | None:
+    def replay(self, args: Sequence[Any],
+               value: bool = True) -> tuple[Any, Sequence[Any]] | None:
         """(value, gradients) of a call by the recorded program; None when it no longer applies.
 
         The caller has checked that ``args`` have this entry's signature.  A
         guard that fails (changed closure or global data) drops the program,
-        and the next calls record it afresh.
+        and the next calls record it afresh.  With ``value=False`` the value
+        may come back as None (see :meth:`Program.gradient_run`).
         """
         program = self.program
         if program is None:
@@ -1232,7 +1284,8 @@ class _Entry:
             inputs = list(args)
             for i in self.convert:
                 inputs[i] = _as_float_array(args[i])
-        result = program.run(inputs)
+        result = program.run(inputs) if value or program.source is None else (
+            program.gradient_run()(inputs))
         if result is None:  # a read differs: recorded again for the new branch, later
             self.program = None
             self.misses += 1

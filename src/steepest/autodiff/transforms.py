@@ -162,7 +162,12 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0,
     >>> round(float(loss), 4), round(slope, 4)
     (10.918, -5.32)
     """
+    return _value_and_grad(f, argnums, has_aux, need_value=True)
 
+
+def _value_and_grad(f: Callable[..., Any], argnums: ArgNums, has_aux: bool,
+                    need_value: bool) -> Callable[..., Any]:
+    """:func:`value_and_grad`; without ``need_value`` (for :func:`grad`) the value may be None."""
     # argnums checked once per number of positional arguments, not per call.
     normalized: dict[int, tuple[tuple[int, ...], bool]] = {}
     replayable = not has_aux
@@ -174,7 +179,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0,
             norm = normalized[len(args)] = _normalize_argnums(argnums, len(args))
         nums, single = norm
         if replayable and not kwargs:
-            fast = _replayed(f, args, nums)
+            fast = _replayed(f, args, nums, need_value)
             if fast is not None:
                 value, grads = fast
                 if single:
@@ -191,14 +196,17 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0,
     return value_and_grad_f
 
 
-def _replayed(f: Callable[..., Any], args: Sequence[Any],
-              nums: tuple[int, ...]) -> tuple[Any, Sequence[Any]] | None:
-    """(value, gradients) from a recorded program, when one applies to this call."""
+def _replayed(f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...],
+              value: bool = True) -> tuple[Any, Sequence[Any]] | None:
+    """(value, gradients) from a recorded program, when one applies to this call.
+
+    ``value=False``: only the gradients are wanted (the value may be None).
+    """
     entry = replay.lookup(f, args, nums)
     if entry is None or entry.calls < 0:
         return None
     if entry.program is not None:
-        result = entry.replay(args)
+        result = entry.replay(args, value)
         if result is not None:
             return result
     entry.calls += 1
@@ -230,7 +238,7 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> 
     >>> st.grad(lambda a, b: a * b, argnums=(0, 1))(3.0, 4.0)
     (4.0, 3.0)
     """
-    value_and_grad_f = value_and_grad(f, argnums, has_aux)
+    value_and_grad_f = _value_and_grad(f, argnums, has_aux, need_value=False)
 
     @functools.wraps(f)
     def grad_f(*args: Any, **kwargs: Any) -> Any:
