@@ -65,6 +65,7 @@ def _pair(name: str, unit: str, per: int, make: Callable[[Any], Callable[[], Any
 def cases(quick: bool) -> list[Case]:
     import numpy as np
     import w1_descent
+    import w2_rosenbrock
     import w3_mlp
     import w4_chain
 
@@ -135,6 +136,19 @@ def cases(quick: bool) -> list[Case]:
 
         return run
 
+    def rosenbrock_large(off: bool) -> Callable[[], Any]:
+        x = w2_rosenbrock.point(100_000)
+        # value_and_grad computes the loss too; grad replays the gradient-only program.
+        transform = st.value_and_grad if off else st.grad
+        gradient = transform(_fresh(w2_rosenbrock.rosenbrock))
+
+        def run() -> Any:
+            for _ in range(19):
+                gradient(x)
+            return gradient(x)[1] if off else gradient(x)
+
+        return run
+
     def floats_off() -> Any:
         stack = mock.patch.multiple(replay, _float_sweep=lambda *a: None,
                                     _float_interpreter=lambda *a: None)
@@ -148,6 +162,8 @@ def cases(quick: bool) -> list[Case]:
         _pair(f"reads repeated on replay: Huber loss on the tips, `st.grad` in a loop, "
               f"{steps // 5:,} steps", "step", steps // 5, huber_descent,
               lambda: _declining(replay, "_same_read")),
+        _pair("gradient-only programs: W2 Rosenbrock, n = 100,000", "call", 20,
+              rosenbrock_large, nullcontext),
         _pair(f"descent loop over floats: W1 `st.minimize`, {steps:,} steps", "step", steps,
               minimize, lambda: _declining(Objective, "float_sweep")),
         _pair(f"fused softmax cross-entropy: W3, {epoch} steps", "epoch", 1,
