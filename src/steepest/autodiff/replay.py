@@ -228,6 +228,49 @@ def _input_kind(arg: Any, leaf_value: Any) -> str | None:
     return None
 
 
+def _float_steps(steps, receives, shapes, dtypes, out_slot, n_inputs, kinds) -> list | None:
+    """The tape as operations on single numbers, or None where it is not one.
+
+    A program is over floats when every value it computes is a single float64
+    number and every operation has a :class:`~steepest.autodiff.core.Code`;
+    small array inputs are read element by element (``x, y = v``).  Each step
+    becomes ``(slot, prim, operands, element, locals)``: ``element`` is
+    ``(input, flat index)`` for the pick of one element of an array input,
+    otherwise None and ``operands`` are ``(True, slot)`` or ``(False,
+    number)``, a constant as a plain Python number.  Both the straight-line
+    code and the interpreter of long programs are made from this, so they
+    apply to the same programs.
+    """
+    if shapes[out_slot] != () or dtypes[out_slot] != np.float64 or not receives[out_slot]:
+        return None
+    numbers = {i for i in range(n_inputs) if kinds[i] in ("float", "number")}
+    plan = []
+    for slot, prim, spec, kwargs, locals_ in steps:
+        if prim.name == "getitem":
+            is_slot, j = spec[0]
+            flat = (_flat_index(spec[1][1], shapes[j])
+                    if is_slot and j < n_inputs and kinds[j] == "elements" else None)
+            if flat is None:
+                return None
+            plan.append((slot, prim, (), (j, flat), locals_))
+        else:
+            if prim.code is None or kwargs or shapes[slot] != () or dtypes[slot] != np.float64:
+                return None
+            operands = []
+            for is_slot, j in spec:
+                if is_slot and j not in numbers:
+                    return None
+                if not is_slot and _literal(j) is None:
+                    return None
+                # A constant as a Python number: a NumPy scalar (taken from an array)
+                # would turn every value computed after it into one.
+                operands.append((True, j) if is_slot else (
+                    False, int(j) if isinstance(j, int | np.integer) else float(j)))
+            plan.append((slot, prim, tuple(operands), None, locals_))
+        numbers.add(slot)
+    return plan
+
+
 @dataclass(frozen=True, eq=False)
 class FloatSweep:
     """A recorded program's forward and backward sweep as statements over Python floats.
@@ -254,51 +297,27 @@ class FloatSweep:
     namespace: dict[str, Any]
 
 
-def _float_sweep(steps, wanted_of, receives, shapes, dtypes, out_slot, n_inputs,
-                 grad_inputs, kinds) -> FloatSweep | None:
-    """The program as statements over Python floats, or None if it is not one.
+def _float_sweep(plan, wanted_of, receives, shapes, out_slot, n_inputs, grad_inputs,
+                 kinds) -> FloatSweep | None:
+    """The program (``plan``, see :func:`_float_steps`) as statements over Python floats.
 
-    Applies when every value the tape computed is a single float64 number and
-    every operation has a :class:`~steepest.autodiff.core.Code`; small array
-    inputs are unpacked element by element (``x, y = v``).  The statements
-    are the same sweep as the NumPy program's, operation for operation, so
-    the numbers are the same.
+    The statements are the same sweep as the NumPy program's, operation for
+    operation, so the numbers are the same.  None when a rule has no
+    template.
     """
-    if shapes[out_slot] != () or dtypes[out_slot] != np.float64 or not receives[out_slot]:
-        return None
-    namespace: dict[str, Any] = {}
     name_of: dict[int, str] = {}  # slot -> the expression naming its value
     used_elements: dict[int, set[int]] = {}
-    element_of: dict[int, tuple[int, int]] = {}  # getitem slot -> (input, flat index)
     for i in range(n_inputs):
         if kinds[i] in ("float", "number"):
             name_of[i] = f"s{i}"
     body: list[str] = []
-    for slot, prim, spec, kwargs, _locals in steps:
-        if prim.name == "getitem":
-            is_slot, j = spec[0]
-            flat = None
-            if is_slot and j < n_inputs and kinds[j] == "elements":
-                flat = _flat_index(spec[1][1], shapes[j])
-            if flat is None:
-                return None
+    for slot, prim, operands, element, _locals in plan:
+        if element is not None:
+            j, flat = element
             used_elements.setdefault(j, set()).add(flat)
-            element_of[slot] = (j, flat)
             name_of[slot] = f"e{j}_{flat}"
             continue
-        if prim.code is None or kwargs or shapes[slot] != () or dtypes[slot] != np.float64:
-            return None
-        names = []
-        for is_slot, j in spec:
-            if is_slot:
-                if j not in name_of:
-                    return None
-                names.append(name_of[j])
-            else:
-                literal = _literal(j)
-                if literal is None:
-                    return None
-                names.append(literal)
+        names = [name_of[j] if is_slot else repr(j) for is_slot, j in operands]
         body.append(f"s{slot} = {prim.code.forward.format(*names)}")
         name_of[slot] = f"s{slot}"
     unpack: list[str] = []
@@ -316,12 +335,12 @@ def _float_sweep(steps, wanted_of, receives, shapes, dtypes, out_slot, n_inputs,
     element_grads: set[str] = set()
     backward = [f"g{out_slot} = 1.0"]
     grad_of[out_slot] = f"g{out_slot}"
-    for slot, prim, spec, _kwargs, locals_ in reversed(steps):
+    for slot, prim, operands, element, locals_ in reversed(plan):
         if not receives[slot] or slot not in grad_of:
             continue
         g = grad_of[slot]
-        if slot in element_of:
-            j, flat = element_of[slot]
+        if element is not None:
+            j, flat = element
             target = f"ge{j}_{flat}"
             if target in element_grads:
                 backward.append(f"{target} = {target} + {g}")
@@ -329,9 +348,9 @@ def _float_sweep(steps, wanted_of, receives, shapes, dtypes, out_slot, n_inputs,
                 backward.append(f"{target} = {g}")
                 element_grads.add(target)
             continue
-        names = [name_of[j] if is_slot else _literal(j) for is_slot, j in spec]
+        names = [name_of[j] if is_slot else repr(j) for is_slot, j in operands]
         for p in wanted_of[slot]:
-            j = spec[p][1]
+            j = operands[p][1]
             local = locals_[p]
             if local is ONE:
                 ct = g
@@ -359,10 +378,10 @@ def _float_sweep(steps, wanted_of, receives, shapes, dtypes, out_slot, n_inputs,
             return None
     if out_slot not in name_of:
         return None
+    namespace: dict[str, Any] = dict(FLOAT_NAMES)
     inputs = tuple((f"s{i}",) if kinds[i] in ("float", "number")
                    else tuple(f"e{i}_{k}" for k in range(int(np.prod(shapes[i]))))
                    if kinds[i] == "elements" else () for i in range(n_inputs))
-    namespace.update(FLOAT_NAMES)
     return FloatSweep(inputs, tuple(kinds), tuple(shapes[:n_inputs]), tuple(unpack),
                       tuple(body + backward), name_of[out_slot], tuple(grad_inputs),
                       tuple(grads), namespace)
@@ -483,6 +502,7 @@ class Program:
                  if args is not None and not self.reads else [None] * n_inputs)
         if self.reads and not self.compiled:
             self.repeatable = False  # the interpreter of long programs checks no reads
+        plan = _float_steps(steps, receives, shapes, dtypes, out_slot, n_inputs, kinds)
         if not self.compiled:
             # A long tape (an unrolled loop) is run by one loop over its steps:
             # no code whose size grows with the number of iterations.
@@ -490,9 +510,10 @@ class Program:
             self.run = self._run = _interpreter(steps, wanted_of, receives, shapes, out_slot,
                                                 out_dtype, n_inputs, self.grad_inputs)
             self.all_receive = all(receives[i] for i in self.grad_inputs)
-            floats = _float_interpreter(steps, wanted_of, receives, shapes, dtypes, out_slot,
-                                        n_inputs, self.grad_inputs, kinds, self._run)
-            if floats is not None:
+            floats = plan is not None and _float_interpreter(
+                plan, wanted_of, receives, shapes, out_slot, n_inputs, self.grad_inputs, kinds,
+                self._run)
+            if floats:
                 self.run, self.floats, self.all_receive = floats, True, True
             return
         self.source, namespace = self._generate(steps, wanted_of, receives, shapes, out_slot,
@@ -500,8 +521,9 @@ class Program:
         # The source is generated above from the primitive table, never from user text.
         exec(compile(self.source, "<steepest program>", "exec"), namespace)
         self.run = self._run = namespace["program"]
-        self.float_sweep = _float_sweep(steps, wanted_of, receives, shapes, dtypes, out_slot,
-                                        n_inputs, self.grad_inputs, kinds)
+        if plan is not None:
+            self.float_sweep = _float_sweep(plan, wanted_of, receives, shapes, out_slot,
+                                            n_inputs, self.grad_inputs, kinds)
         if self.float_sweep is not None:
             self.float_source, namespace = _float_program_source(self.float_sweep)
             namespace["FALLBACK"] = self._run_converted
@@ -526,13 +548,7 @@ class Program:
         for k, (after, fn, spec, read_kwargs, result) in enumerate(self.reads):
             namespace.update({f"R{k}": fn, f"RK{k}": read_kwargs, f"r{k}": result,
                               "SAME": _same_read})
-            read_args = []
-            for p, (is_slot, j) in enumerate(spec):
-                if is_slot:
-                    read_args.append(f"s{j}")
-                else:
-                    namespace[f"rc{k}_{p}"] = j
-                    read_args.append(f"rc{k}_{p}")
+            read_args = _argument_names(spec, namespace, f"rc{k}")
             # A read that gives something else (another branch, another mask): this
             # recording does not apply to the call.
             reads_after.setdefault(max(after, self.n_inputs - 1), []).append(
@@ -544,13 +560,7 @@ class Program:
         # (a product's other factor): nothing is computed for it on the way forward.
         operand_of: dict[tuple[int, int], tuple[str, Any]] = {}
         for slot, prim, spec, kwargs, locals_ in steps:
-            names = []
-            for p, (is_slot, j) in enumerate(spec):
-                if is_slot:
-                    names.append(f"s{j}")
-                else:
-                    namespace[f"c{slot}_{p}"] = j
-                    names.append(f"c{slot}_{p}")
+            names = _argument_names(spec, namespace, f"c{slot}")
             arg_list = ", ".join(names)
             if prim.name in _INFIX and not kwargs:
                 expr = _INFIX[prim.name].format(*names)
@@ -667,6 +677,20 @@ class Program:
     def value_and_grad(self, inputs: Sequence[Any]) -> tuple[Any, list]:
         value, grads = self._run(inputs)
         return value, list(grads)
+
+
+def _argument_names(spec: Sequence[tuple[bool, Any]], namespace: dict[str, Any],
+                    prefix: str) -> list[str]:
+    """The names of a call's arguments in generated code: ``sN`` for a slot, and a
+    constant entered in ``namespace`` as ``<prefix>_<position>``."""
+    names = []
+    for p, (is_slot, j) in enumerate(spec):
+        if is_slot:
+            names.append(f"s{j}")
+        else:
+            namespace[f"{prefix}_{p}"] = j
+            names.append(f"{prefix}_{p}")
+    return names
 
 
 class _Grad:
@@ -1061,15 +1085,16 @@ def _float_function(template: str, slots: dict[str, int]) -> tuple[Callable[...,
     return namespace["f"], tuple(slots[k] for k in keys)
 
 
-def _float_interpreter(steps, wanted_of, receives, shapes, dtypes, out_slot, n_inputs,
-                       grad_inputs, kinds, fallback) -> Callable[[Sequence[Any]], Any] | None:
+def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, grad_inputs,
+                       kinds, fallback) -> Callable[[Sequence[Any]], Any] | None:
     """A long program over Python floats: one loop over prepared steps, no generated code.
 
-    The same conditions and the same sweep as :func:`_float_sweep`;
-    a call that meets an exception is run by ``fallback`` (the NumPy program).
+    The same program (``plan``, see :func:`_float_steps`) and the same sweep
+    as :func:`_float_sweep`; a call that meets an exception is run by
+    ``fallback`` (the NumPy program).
     """
-    if shapes[out_slot] != () or dtypes[out_slot] != np.float64 or not receives[out_slot]:
-        return None
+    if any(kinds[i] not in ("float", "number", "elements") for i in grad_inputs):
+        return None  # its gradient is an array of zeros, made by the NumPy program
     n_slots = len(shapes)
     extra: list[Any] = []  # constants, then the elements of unpacked inputs
 
@@ -1087,49 +1112,25 @@ def _float_interpreter(steps, wanted_of, receives, shapes, dtypes, out_slot, n_i
             unpack.append((i, tuple(range(first, first + size))))
             for k in range(size):
                 element_slot[i, k] = first + k
-        elif kinds[i] not in ("float", "number"):
-            return None
-    scalar = set(range(n_inputs)) - {i for i, _ in unpack}
     forward: list[tuple[int, Callable[..., Any], tuple[int, ...]]] = []
     backward: list[tuple[int, tuple]] = []
-    for slot, prim, spec, kwargs, locals_ in steps:
-        if prim.name == "getitem":
-            is_slot, j = spec[0]
-            flat = _flat_index(spec[1][1], shapes[j]) if is_slot and (j, 0) in element_slot \
-                else None
-            if flat is None:
-                return None
-            source = element_slot[j, flat]
+    for slot, prim, operands, element, locals_ in plan:
+        if element is not None:
+            source = element_slot[element]
             forward.append((slot, _same, (source,)))
-            scalar.add(slot)
             if receives[slot]:
                 backward.append((slot, ((source, 0, None, ()),)))
             continue
-        if prim.code is None or kwargs or shapes[slot] != () or dtypes[slot] != np.float64:
-            return None
-        positions = []
-        for is_slot, j in spec:
-            if is_slot:
-                if j not in scalar:
-                    return None
-                positions.append(j)
-            else:
-                if _literal(j) is None:
-                    return None
-                # A Python number, as in the generated code: a NumPy scalar (a constant
-                # taken from an array) would turn every value after it into one.
-                positions.append(new_slot(int(j) if isinstance(j, int | np.integer)
-                                          else float(j)))
+        positions = [j if is_slot else new_slot(j) for is_slot, j in operands]
         slots = {str(p): j for p, j in enumerate(positions)}
         fn, where = _float_function(prim.code.forward, slots)
         forward.append((slot, fn, where))
-        scalar.add(slot)
         if not receives[slot]:
             continue
         slots["ans"] = slot
         targets = []
         for p in wanted_of[slot]:
-            j = spec[p][1]
+            j = operands[p][1]
             local = locals_[p]
             if local is ONE:
                 targets.append((j, 0, None, ()))
