@@ -277,7 +277,7 @@ class FloatSweep:
 
     ``inputs[i]`` names the values of input ``i`` in flat order (``s0`` for
     a number, ``e0_0, e0_1...`` for the elements of a small array);
-    ``unpack`` reads the arguments ``s0, s1...`` into those names, ``body``
+    ``unpack[i]`` reads the argument ``si`` into those names, ``body``
     computes the value ``value`` and, for each differentiated input, the
     expressions ``grads[k]`` of its gradient element by element.  The
     program over floats is these statements in a function; a descent loop
@@ -289,7 +289,7 @@ class FloatSweep:
     inputs: tuple[tuple[str, ...], ...]
     kinds: tuple[str | None, ...]
     shapes: tuple[tuple[int, ...], ...]
-    unpack: tuple[str, ...]
+    unpack: dict[int, str]
     body: tuple[str, ...]
     value: str
     grad_inputs: tuple[int, ...]
@@ -320,15 +320,15 @@ def _float_sweep(plan, wanted_of, receives, shapes, out_slot, n_inputs, grad_inp
         names = [name_of[j] if is_slot else repr(j) for is_slot, j in operands]
         body.append(f"s{slot} = {prim.code.forward.format(*names)}")
         name_of[slot] = f"s{slot}"
-    unpack: list[str] = []
+    unpack: dict[int, str] = {}  # input -> the statement that reads it
     for i in range(n_inputs):
         if kinds[i] == "number":
-            unpack.append(f"s{i} = float(s{i})")
+            unpack[i] = f"s{i} = float(s{i})"
         elif kinds[i] == "elements" and i in used_elements:
             size = int(np.prod(shapes[i]))
             source = f"s{i}.tolist()" if len(shapes[i]) == 1 else f"s{i}.ravel().tolist()"
-            unpack.append(", ".join(f"e{i}_{k}" for k in range(size))
-                          + (", = " if size == 1 else " = ") + source)
+            unpack[i] = (", ".join(f"e{i}_{k}" for k in range(size))
+                         + (", = " if size == 1 else " = ") + source)
 
     # Backward, in the order of the NumPy program: the same sums in the same order.
     grad_of: dict[int, str] = {}  # slot -> its gradient variable, once it has one
@@ -382,7 +382,7 @@ def _float_sweep(plan, wanted_of, receives, shapes, out_slot, n_inputs, grad_inp
     inputs = tuple((f"s{i}",) if kinds[i] in ("float", "number")
                    else tuple(f"e{i}_{k}" for k in range(int(np.prod(shapes[i]))))
                    if kinds[i] == "elements" else () for i in range(n_inputs))
-    return FloatSweep(inputs, tuple(kinds), tuple(shapes[:n_inputs]), tuple(unpack),
+    return FloatSweep(inputs, tuple(kinds), tuple(shapes[:n_inputs]), unpack,
                       tuple(body + backward), name_of[out_slot], tuple(grad_inputs),
                       tuple(grads), namespace)
 
@@ -400,7 +400,7 @@ def _float_program_source(sweep: FloatSweep) -> tuple[str, dict[str, Any]]:
     lines.append("    " + ", ".join(f"s{i}" for i in range(n_inputs))
                  + (", = inputs" if n_inputs == 1 else " = inputs"))
     lines.append("    try:")
-    lines.extend("        " + line for line in (*sweep.unpack, *sweep.body))
+    lines.extend("        " + line for line in (*sweep.unpack.values(), *sweep.body))
     results = []
     for i, parts in zip(sweep.grad_inputs, sweep.grads):
         if sweep.kinds[i] == "elements":

@@ -63,19 +63,6 @@ def _deliver(g: Any, like: Any) -> Any:
     return array
 
 
-def _deliver_all(grads: Sequence[Any], args: Sequence[Any], nums: tuple[int, ...]) -> tuple:
-    """``_deliver`` for each gradient of a replayed call, in one call."""
-    out = []
-    for g, n in zip(grads, nums):
-        # Inlined for the arrays a recorded program makes: a call each costs more than the test.
-        if (type(g) is np.ndarray and g.base is None and type(args[n]) is np.ndarray
-                and g.flags.writeable):
-            out.append(g)
-        else:
-            out.append(_deliver(g, args[n]))
-    return tuple(out)
-
-
 def _value_of(out: Any, trace: Trace) -> Any:
     if isinstance(out, Tensor) and out._trace is trace:
         return out._value
@@ -184,7 +171,7 @@ def _value_and_grad(f: Callable[..., Any], argnums: ArgNums, has_aux: bool,
                 value, grads = fast
                 if single:
                     return _plain(value), _deliver(grads[0], args[nums[0]])
-                return _plain(value), _deliver_all(grads, args, nums)
+                return _plain(value), tuple(_deliver(g, args[n]) for g, n in zip(grads, nums))
         run = _ReverseRun(f, args, kwargs, nums, has_aux)
         grads = run.pullback(_scalar_seed(run.value))
         delivered = tuple(_deliver(g, args[n]) for g, n in zip(grads, nums))

@@ -107,7 +107,7 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     lines = [
         "def loop(z, f, g, k, max_iter, lr, tol, gtol, ftol, best, previous, args, rows):",
         f"    {', '.join(others)}, = args" if others else "    pass",
-        *("    " + line for line in sweep.unpack if not _reads_input_zero(line)),
+        *("    " + line for i, line in sweep.unpack.items() if i != 0),
         f"    {', '.join(zs)}, = z",
         f"    {', '.join(gs)}, = g",
         f"    {', '.join(ps)}, = previous",
@@ -172,8 +172,3 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     loop.source = source
     return loop
 
-
-def _reads_input_zero(line: str) -> bool:
-    """Whether an unpacking statement reads the first input (``... = s0...``)."""
-    source = line.split(" = ", 1)[1]
-    return source == "float(s0)" or source.startswith("s0.")
