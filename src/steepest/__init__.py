@@ -36,6 +36,7 @@ from steepest.errors import (
     OptimizationError,
     ParseError,
     SteepestError,
+    TimeLimitError,
 )
 
 __version__ = "0.1.0"
@@ -83,6 +84,7 @@ __all__ = [
     "OptimizationError",
     "ParseError",
     "SteepestError",
+    "TimeLimitError",
     "Tensor",
     "__version__",
     "grad",

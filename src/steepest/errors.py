@@ -62,6 +62,16 @@ class OptimizationError(SteepestError):
     """
 
 
+class TimeLimitError(SteepestError, TimeoutError):
+    """Work that did not finish within its time limit (``timeout=``).
+
+    The message says what took too long and what to try instead.
+
+    >>> issubclass(TimeLimitError, SteepestError)
+    True
+    """
+
+
 class DataError(SteepestError):
     """A data set or column that cannot be used as asked.
 
@@ -77,4 +87,5 @@ __all__ = [
     "OptimizationError",
     "ParseError",
     "SteepestError",
+    "TimeLimitError",
 ]
