@@ -48,7 +48,9 @@ def check_timeout(timeout: Any) -> float | None:
     if timeout is None:
         return None
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
-        raise TimeLimitError(f"timeout must be a positive number of seconds or None, not {timeout!r}")
+        raise TimeLimitError(
+            f"timeout must be a positive number of seconds or None, not {timeout!r}"
+        )
     return float(timeout)
 
 
