@@ -164,7 +164,7 @@ def test_plot_is_written(tmp_path):
         ),
         (
             ["--data", "advertising", "--x", "TV", "--y", "sales", "--solver", "gd", "--lr", "50"],
-            "smaller lr",
+            "learning rate 50 is above 2/L",
         ),
     ],
 )

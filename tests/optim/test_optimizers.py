@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import steepest as st
-from steepest.optim import optimizers as opt
+from steepest import optim as opt
 
 
 def quadratic_problem(seed: int, n: int = 4):

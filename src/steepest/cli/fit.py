@@ -163,7 +163,7 @@ def build_model(
         "solver": solver or "adam",
         "lr": lr,
         "epochs": epochs if epochs is not None else 200,
-        "batch_size": batch_size if batch_size is not None else 32,
+        "batch_size": batch_size if batch_size is not None else "auto",
         "seed": seed,
         "verbose": None,
     }

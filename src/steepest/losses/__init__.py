@@ -59,35 +59,143 @@ def _reduce_to(grad: np.ndarray, y_pred: Any) -> Any:
 
 
 class Loss:
-    """A loss ``loss(y_true, y_pred)`` with its analytic gradient ``.grad(y_true, y_pred)``."""
+    """A loss ``loss(y_true, y_pred, **options)`` with what every user of it needs.
+
+    - ``loss(y_true, y_pred)``: the value (one number), written with NumPy so
+      automatic differentiation goes through it;
+    - ``loss.grad(y_true, y_pred)``: its gradient in ``y_pred``, worked out by hand;
+    - ``loss.curvature``: a bound on the second derivative of the loss of one
+      row in its prediction (``None`` where there is none: corners), which
+      sets the stable learning rate ``2/L`` of the divergence advice;
+    - ``loss.weights(y_true, y_pred)``: the per-row second derivatives (a
+      Newton step's Hessian is ``Z^T diag(w) Z``), where they exist;
+    - ``loss.total``: whether rows are summed (``ssr``) rather than averaged.
+
+    Options (Huber's ``delta``...) are given in the call or bound once:
+    ``huber(delta=2)`` is the configured loss, accepted wherever a loss
+    name is.
+    """
 
     def __init__(
         self,
         name: str,
-        value: Callable[[Any, Any], Any],
-        gradient: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        value: Callable[..., Any],
+        gradient: Callable[..., np.ndarray],
         doc: str,
+        *,
+        curvature: float | Callable[..., float | None] | None = None,
+        weights: Callable[..., np.ndarray] | None = None,
+        total: bool = False,
+        defaults: dict[str, Any] | None = None,
+        check: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        self.name = name
-        self._value = value
-        self._gradient = gradient
+        self.base_name = name
+        self._value, self._gradient, self._weights = value, gradient, weights
+        self._curvature, self.total = curvature, total
+        self.defaults = dict(defaults or {})
+        self._check = check
+        self.options = dict(self.defaults)
         self.__doc__ = doc
 
-    def __call__(self, y_true: Any, y_pred: Any) -> Any:
-        return self._value(_plain(y_true), _plain(y_pred))
+    # -- configuring ---------------------------------------------------------------------------
 
-    def grad(self, y_true: Any, y_pred: Any) -> Any:
+    def configure(self, **options: Any) -> Loss:
+        """The same loss with ``options`` bound (unknown options are refused in words)."""
+        merged = self._options(options)
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.options = merged
+        return clone
+
+    def _options(self, given: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(given) - set(self.defaults))
+        if unknown:
+            known = ", ".join(self.defaults) or "none"
+            raise DataError(
+                f"the {self.base_name} loss has no option {unknown[0]!r} (its options: {known})"
+            )
+        merged = {**self.options, **given}
+        if self._check is not None and given:
+            self._check(merged)
+        return merged
+
+    def __getattr__(self, name: str) -> Any:
+        options = self.__dict__.get("options", {})
+        if name in options:
+            return options[name]
+        raise AttributeError(name)
+
+    @property
+    def name(self) -> str:
+        """``"huber(delta=2)"`` for options other than the defaults; the plain name otherwise."""
+        changed = {k: v for k, v in self.options.items() if v != self.defaults.get(k)}
+        if not changed and not (self.defaults and self.base_name == "huber"):
+            return self.base_name
+        shown = changed or self.options
+        text = ", ".join(f"{k}={v:g}" if _is_number(v) else f"{k}={v!r}" for k, v in shown.items())
+        return f"{self.base_name}({text})"
+
+    # -- using ---------------------------------------------------------------------------------
+
+    def __call__(self, *args: Any, **options: Any) -> Any:
+        if len(args) == 2:
+            y_true, y_pred = args
+            return self._value(_plain(y_true), _plain(y_pred), **self._options(options))
+        if not args or (len(args) == 1 and _is_number(args[0]) and len(self.defaults) == 1):
+            # huber(delta=2), or huber(2): the loss with that option bound.
+            positional = dict(zip(self.defaults, args, strict=False))
+            return self.configure(**positional, **options)
+        raise DataError(
+            f"call the {self.base_name} loss as {self.base_name}(y_true, y_pred) "
+            f"(or {self.base_name}(option=value) to set its options)"
+        )
+
+    def grad(self, y_true: Any, y_pred: Any, **options: Any) -> Any:
         """Derivative of the loss with respect to ``y_pred``, worked out by hand."""
         y_true = np.asarray(_plain(y_true), dtype=float)
         y_pred_array = np.asarray(_plain(y_pred), dtype=float)
         full = np.broadcast_to(y_pred_array, np.broadcast_shapes(y_true.shape, y_pred_array.shape))
         truth = np.broadcast_to(y_true, full.shape)
-        return _reduce_to(np.asarray(self._gradient(truth, full), dtype=float), y_pred_array)
+        gradient = self._gradient(truth, full, **self._options(options))
+        return _reduce_to(np.asarray(gradient, dtype=float), y_pred_array)
 
     gradient = grad
 
+    def evaluate(self, y_true: np.ndarray, y_pred: np.ndarray) -> Any:
+        """The value for arrays (no conversions or checks: the hot path of a descent)."""
+        return self._value(y_true, y_pred, **self.options)
+
+    def derivative(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """The gradient in ``y_pred`` for arrays of the same shape (no checks: the hot path)."""
+        return self._gradient(y_true, y_pred, **self.options)
+
+    @property
+    def curvature(self) -> float | None:
+        """Bound on d^2 loss / d pred^2 for one row (before averaging); None at corners."""
+        curvature = self._curvature
+        return curvature(**self.options) if callable(curvature) else curvature
+
+    def weights(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray | None:
+        """Per-row second derivatives in the prediction (averaging included), or None."""
+        if self._weights is None:
+            return None
+        return self._weights(y_true, y_pred, **self.options)
+
     def __repr__(self) -> str:
         return self.name
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Loss) and other._value is self._value
+                and other.options == self.options)
+
+    def __hash__(self) -> int:
+        return hash((self.base_name, tuple(sorted(self.options.items()))))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool
+    )
 
 
 def _mse(y_true: Any, y_pred: Any) -> Any:
@@ -109,6 +217,8 @@ mse = Loss(
     >>> float(mse(y, 14.6))
     3.44
     """,
+    curvature=2.0,
+    weights=lambda t, p: np.full(t.size, 2.0 / t.size),
 )
 
 
@@ -153,52 +263,84 @@ ssr = Loss(
     >>> round(float(ssr(np.array([0, 1, 0.0]), np.array([-2.60, -1.61, -2.61]))), 1)
     20.4
     """,
+    curvature=2.0,
+    weights=lambda t, p: np.full(t.size, 2.0),
+    total=True,
 )
 
 
-class huber(Loss):
+def _huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Any:
+    residual = y_true - y_pred
+    size = np.abs(residual)
+    return np.mean(np.where(size <= delta, 0.5 * residual**2, delta * (size - 0.5 * delta)))
+
+
+def _huber_grad(y_true: np.ndarray, y_pred: np.ndarray, delta: float = 1.0) -> np.ndarray:
+    residual = y_true - y_pred
+    return -np.clip(residual, -delta, delta) / y_true.size
+
+
+def _huber_weights(y_true: np.ndarray, y_pred: np.ndarray, delta: float = 1.0) -> np.ndarray:
+    return (np.abs(y_true - y_pred) <= delta).astype(float) / y_true.size
+
+
+def _check_delta(options: dict[str, Any]) -> None:
+    delta = options["delta"]
+    if isinstance(delta, bool) or not isinstance(delta, int | float | np.number) or not delta > 0:
+        raise DataError(f"huber's delta must be positive, not {delta!r}")
+    options["delta"] = float(delta)
+
+
+huber = Loss(
+    "huber",
+    _huber,
+    _huber_grad,
     """Huber loss with threshold ``delta``: quadratic near 0, linear beyond.
 
     ``mean(0.5 r^2 if |r| <= delta else delta (|r| - delta/2))`` with
     ``r = y_true - y_pred``; its gradient is ``-(1/n) r`` inside the threshold
-    and ``-(delta/n) sign(r)`` outside.
+    and ``-(delta/n) sign(r)`` outside.  ``huber(y_true, y_pred, delta=1.0)``
+    is its value; ``huber(delta=2)`` the loss with that threshold.
 
     >>> import numpy as np
     >>> y = np.array([12, 13, 15, 16, 17.0])
-    >>> float(huber(1)(y, 15.0))
-    1.2
-    >>> float(huber(1).grad(y, 15.0))
+    >>> float(huber(y, 15.0, delta=1.0)), float(huber(delta=1)(y, 15.0))
+    (1.2, 1.2)
+    >>> float(huber(delta=1).grad(y, 15.0))
     0.0
-    """
-
-    def __init__(self, delta: float = 1.0) -> None:
-        if not delta > 0:
-            raise DataError(f"huber's delta must be positive, not {delta!r}")
-        self.delta = float(delta)
-        super().__init__(
-            f"huber(delta={delta:g})", self._huber_value, self._huber_grad, type(self).__doc__ or ""
-        )
-
-    def _huber_value(self, y_true: Any, y_pred: Any) -> Any:
-        residual = y_true - y_pred
-        size = np.abs(residual)
-        delta = self.delta
-        return np.mean(np.where(size <= delta, 0.5 * residual**2, delta * (size - 0.5 * delta)))
-
-    def _huber_grad(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        residual = y_true - y_pred
-        inside = np.abs(residual) <= self.delta
-        return -np.where(inside, residual, self.delta * np.sign(residual)) / y_true.size
+    >>> huber(delta=2)
+    huber(delta=2)
+    """,
+    curvature=1.0,
+    weights=_huber_weights,
+    defaults={"delta": 1.0},
+    check=_check_delta,
+)
 
 
-def _log_loss(y_true: Any, y_pred: Any) -> Any:
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * z) + 1.0)
+
+
+def _log_loss(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
+    if from_logits:  # stable for any logit: log(1 + e^z) - y z
+        return np.mean(np.logaddexp(0.0, y_pred) - y_true * y_pred)
     p = np.clip(y_pred, EPS, 1.0 - EPS)
     return -np.mean(y_true * np.log(p) + (1.0 - y_true) * np.log(1.0 - p))
 
 
-def _log_loss_grad(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+def _log_loss_grad(y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool = False):
+    if from_logits:
+        return (_sigmoid(y_pred) - y_true) / y_true.size
     p = np.clip(y_pred, EPS, 1.0 - EPS)
     return (p - y_true) / (p * (1.0 - p)) / y_true.size
+
+
+def _log_loss_weights(y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool = False):
+    if not from_logits:
+        return None
+    p = _sigmoid(y_pred)
+    return p * (1.0 - p) / y_true.size
 
 
 log_loss = Loss(
@@ -208,12 +350,19 @@ log_loss = Loss(
     """Binary cross-entropy ``-mean(y log p + (1 - y) log(1 - p))`` for probabilities ``p``.
 
     Probabilities are clipped to ``[1e-12, 1 - 1e-12]`` so a confident
-    mistake costs a large, finite amount.
+    mistake costs a large, finite amount.  With ``from_logits=True`` the
+    predictions are logits ``z`` (``p = sigmoid(z)``) and the loss
+    ``mean(log(1 + e^z) - y z)`` is exact for any ``z``.
 
     >>> import numpy as np
     >>> round(float(log_loss(np.array([1, 0]), np.array([0.8, 0.4]))), 6)
     0.367003
+    >>> round(float(log_loss(np.array([1, 0]), np.log([4.0, 2 / 3]), from_logits=True)), 6)
+    0.367003
     """,
+    curvature=lambda from_logits: 0.25 if from_logits else None,
+    weights=_log_loss_weights,
+    defaults={"from_logits": False},
 )
 
 
@@ -228,22 +377,29 @@ def _one_hot(y_true: Any, classes: int) -> np.ndarray:
     return np.eye(classes)[labels.astype(int)]
 
 
-def _cross_entropy(y_true: Any, y_pred: Any) -> Any:
+def _log_softmax(z: Any) -> Any:
+    shifted = z - np.max(np.asarray(getattr(z, "data", z)), axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def _cross_entropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Any:
     target = _one_hot(y_true, np.shape(y_pred)[-1])
-    p = np.clip(y_pred, EPS, 1.0)
-    return -np.mean(np.sum(target * np.log(p), axis=-1))
+    log_p = _log_softmax(y_pred) if from_logits else np.log(np.clip(y_pred, EPS, 1.0))
+    return -np.mean(np.sum(target * log_p, axis=-1))
 
 
-def _cross_entropy_grad(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+def _cross_entropy_grad(y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool = False):
     target = _one_hot(y_true, y_pred.shape[-1])
+    if from_logits:
+        return (np.exp(_log_softmax(y_pred)) - target) / y_pred.shape[0]
     p = np.clip(y_pred, EPS, 1.0)
     return -target / p / y_pred.shape[0]
 
 
 class _CrossEntropy(Loss):
-    def grad(self, y_true: Any, y_pred: Any) -> Any:
+    def grad(self, y_true: Any, y_pred: Any, **options: Any) -> Any:
         y_pred = np.asarray(_plain(y_pred), dtype=float)
-        return self._gradient(np.asarray(_plain(y_true)), y_pred)
+        return self._gradient(np.asarray(_plain(y_true)), y_pred, **self._options(options))
 
     gradient = grad
 
@@ -255,19 +411,24 @@ cross_entropy = _CrossEntropy(
     """Categorical cross-entropy ``-mean(sum_k y_k log p_k)`` for rows of class probabilities.
 
     ``y_true`` holds class labels ``0..k-1`` or one-hot rows; ``y_pred`` is
-    ``(n, k)`` with rows summing to 1.
+    ``(n, k)`` with rows summing to 1, or logits with ``from_logits=True``
+    (``p = softmax(z)``, computed stably).
 
     >>> import numpy as np
     >>> p = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]])
     >>> round(float(cross_entropy(np.array([0, 1]), p)), 6)
     0.289909
+    >>> round(float(cross_entropy(np.array([0, 1]), np.log(p), from_logits=True)), 6)
+    0.289909
     """,
+    curvature=lambda from_logits: 0.5 if from_logits else None,
+    defaults={"from_logits": False},
 )
 
-LOSSES: dict[str, Loss | Callable[..., Loss]] = {
+LOSSES: dict[str, Loss] = {
     "mse": mse,
     "mae": mae,
-    "huber": huber(),
+    "huber": huber,
     "ssr": ssr,
     "log_loss": log_loss,
     "cross_entropy": cross_entropy,
@@ -289,8 +450,7 @@ def get(name: str | Loss) -> Loss:
     key = str(name).strip().lower().replace("-", "_")
     if key not in LOSSES:
         raise DataError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
-    loss = LOSSES[key]
-    return loss if isinstance(loss, Loss) else loss()
+    return LOSSES[key]
 
 
 def names() -> list[str]:

@@ -16,9 +16,9 @@ array([0.04754])
 
 from __future__ import annotations
 
-from steepest.models._descent import ConvergenceWarning
 from steepest.models.base import BaseModel, ClassifierMixin, RegressorMixin, r2_score
 from steepest.models.constant import ConstantModel, huber_location
+from steepest.models.descent import ConvergenceWarning
 from steepest.models.linear import LinearRegression, LogisticRegression
 
 __all__ = [

@@ -23,10 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from steepest import losses
 from steepest.errors import DataError
-from steepest.models._descent import Problem, Settings, descend, point_loss
 from steepest.models.base import BaseModel, RegressorMixin, as_target
-from steepest.models.linear import _epochs, _frame, _store_run
+from steepest.models.descent import best_iterate, fit_linear, model_loss, store_fit
+from steepest.models.linear import epochs_of, frame
 
 
 def huber_location(y: np.ndarray, delta: float) -> float:
@@ -135,36 +136,29 @@ class ConstantModel(RegressorMixin, BaseModel):
         loss_name = self._loss_name()
         if isinstance(self.solver, str) and self.solver.strip().lower() == "exact":
             self.theta_ = self._exact(target, loss_name)
-            self.n_iter_ = 0
+            self.n_iter_ = self.t_ = 0
             self.converged_ = True
-            value = point_loss(loss_name, self.delta).value(target, np.full(n, self.theta_))
-            self.history_ = _frame([{"iteration": 0, "loss": value, "theta": self.theta_}])
+            loss = model_loss(self.loss, self.delta)
+            value = float(loss(target, np.full(n, self.theta_)))
+            self.history_ = frame([{"iteration": 0, "loss": value, "theta": self.theta_}])
         else:
-            problem = Problem(np.ones((n, 1)), target, point_loss(self.loss, self.delta))
-            settings = Settings(
-                self.solver, self.lr, _epochs(self), self.batch_size, self.tol, self.seed
+            loss = model_loss(self.loss, self.delta)
+            res = fit_linear(
+                np.ones((n, 1)), target, loss, np.array([float(self.theta0)]),
+                solver=self.solver, lr=self.lr, epochs=epochs_of(self),
+                batch_size=self.batch_size, tol=self.tol, seed=self.seed, default_tol=1e-10,
             )
-            run = descend(
-                problem,
-                np.array([float(self.theta0)]),
-                settings,
-                report=lambda theta: {"theta": float(theta[0])},
-                default_tol=1e-10,
-            )
-            self.theta_ = float(run.theta[0])
-            _store_run(self, run)
+            theta = store_fit(self, res, lambda thetas: {"theta": thetas[:, 0]},
+                              theta=best_iterate(res) if loss.curvature is None else None)
+            self.theta_ = float(theta[0])
         self.intercept_ = self.theta_
         self.coef_ = np.zeros(self.n_features_in_)
         return self
 
     def _loss_name(self) -> str:
-        from steepest import losses
-
         loss = self.loss
-        if isinstance(loss, losses.huber):
-            return "huber"
-        if loss is losses.mse or loss is losses.mae:
-            return loss.name
+        if isinstance(loss, losses.Loss) and loss.base_name in ("mse", "mae", "huber"):
+            return loss.base_name
         if isinstance(loss, str) and loss.strip().lower() in ("mse", "mae", "huber"):
             return loss.strip().lower()
         if isinstance(self.solver, str) and self.solver.strip().lower() == "exact":
@@ -179,9 +173,9 @@ class ConstantModel(RegressorMixin, BaseModel):
             return float(np.mean(y))
         if loss_name == "mae":
             return float(np.median(y))
-        from steepest import losses
-
-        delta = self.loss.delta if isinstance(self.loss, losses.huber) else self.delta
+        loss = self.loss
+        delta = loss.delta if isinstance(loss, losses.Loss) and loss.base_name == "huber" else (
+            self.delta)
         if not delta > 0:
             raise DataError(f"huber's delta must be positive, not {delta!r}")
         return huber_location(y, float(delta))

@@ -33,15 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from steepest import losses
 from steepest.errors import DataError
-from steepest.models._descent import (
-    ConvergenceWarning,
-    Problem,
-    Run,
-    Settings,
-    descend,
-    point_loss,
-)
 from steepest.models.base import (
     BaseModel,
     ClassifierMixin,
@@ -49,6 +42,13 @@ from steepest.models.base import (
     as_labels,
     as_matrix,
     as_target,
+)
+from steepest.models.descent import (
+    ConvergenceWarning,
+    best_iterate,
+    fit_linear,
+    model_loss,
+    store_fit,
 )
 
 RESERVED_COLUMNS = {"iteration", "epoch", "loss", "grad_norm", "step", "lr", "intercept"}
@@ -65,7 +65,8 @@ def _history_columns(names: list[str]) -> list[str]:
     return [f"coef_{n}" if n in RESERVED_COLUMNS else n for n in names]
 
 
-def _frame(rows: list[dict[str, Any]]) -> Any:
+def frame(rows: list[dict[str, Any]]) -> Any:
+    """A pandas DataFrame of ``rows`` (pandas is imported only when a model is fitted)."""
     import pandas as pd
 
     return pd.DataFrame(rows)
@@ -87,7 +88,8 @@ class _Standardizer:
         return (X - self.mean) / self.scale
 
 
-def _epochs(model: Any) -> int | None:
+def epochs_of(model: Any) -> int | None:
+    """The limit a model was given as ``epochs`` or ``max_iter`` (the same limit)."""
     if model.epochs is not None and model.max_iter is not None and model.epochs != model.max_iter:
         raise DataError("give epochs or max_iter, not both (they are the same limit)")
     return model.epochs if model.epochs is not None else model.max_iter
@@ -101,7 +103,8 @@ class LinearRegression(RegressorMixin, BaseModel):
     solver : "auto", "normal", "gd", "sgd", "minibatch", an optimizer name or object
         ``"auto"`` is ``"normal"`` for the MSE and ``"gd"`` otherwise.
         ``"sgd"`` takes one observation per step, ``"minibatch"`` 32 (or
-        ``batch_size``); both reshuffle every epoch from ``seed``.
+        ``batch_size``); both reshuffle every epoch from ``seed`` (the table
+        in :mod:`steepest.models.descent`).
     loss : "mse", "mae", "huber", or a function ``loss(y_true, y_pred)``
     delta : Huber's threshold (on the scale of ``y``)
     lr : learning rate (a number or a schedule of the step number); ``None``
@@ -112,11 +115,17 @@ class LinearRegression(RegressorMixin, BaseModel):
     epochs, max_iter : limit on steps (full batch, default 10000) or epochs
         (stochastic, default 1000); either name.
     batch_size : rows per step (``None``: the solver's own choice)
-    tol : stop when a step (full batch) or an epoch (stochastic) moves every
-        standardized parameter less than this; full batch defaults to 1e-10,
-        stochastic runs all epochs unless ``tol`` is given.
+    tol : stop when a step moves the (standardized) parameters less than
+        this; full batch defaults to 1e-10, stochastic runs all epochs unless
+        ``tol`` is given.
     seed : seed of the shuffling
     fit_intercept : whether to fit ``intercept_`` (otherwise it is 0)
+    standardize : whether descent works on standardized features and target
+        (the default: the rate can be chosen from the data and one rate
+        suits every column).  With ``standardize=False`` descent minimizes
+        the documented loss ``loss(y, Z @ theta)`` on ``Z = [1, X]`` itself,
+        exactly the steps of ``steepest.minimize`` on that loss over
+        ``data=(Z, y)`` with the same solver, rate, batches and seed.
 
     Attributes
     ----------
@@ -124,8 +133,9 @@ class LinearRegression(RegressorMixin, BaseModel):
     history_ : pandas DataFrame, one row per step (full batch) or epoch
         (stochastic): ``loss`` on the original scale, ``grad_norm``, ``step``
         and ``lr`` on the standardized scale, and the coefficients so far.
-    n_iter_ : steps or epochs taken (0 for the normal solver)
-    converged_ : whether the tolerance was met
+    n_iter_ : steps (full batch) or epochs (over batches) taken (0 for the normal solver)
+    t_ : steps taken in all (rows x epochs for ``"sgd"``)
+    converged_ : whether a stopping rule of the solver held
 
     >>> import numpy as np, steepest as st
     >>> lines = st.datasets.load("powerlines")
@@ -149,6 +159,7 @@ class LinearRegression(RegressorMixin, BaseModel):
         tol: float | None = None,
         seed: Any = None,
         fit_intercept: bool = True,
+        standardize: bool = True,
     ) -> None:
         self.solver = solver
         self.loss = loss
@@ -160,6 +171,7 @@ class LinearRegression(RegressorMixin, BaseModel):
         self.tol = tol
         self.seed = seed
         self.fit_intercept = fit_intercept
+        self.standardize = standardize
 
     def _resolved_solver(self) -> Any:
         if isinstance(self.solver, str) and self.solver.strip().lower() == "auto":
@@ -195,52 +207,53 @@ class LinearRegression(RegressorMixin, BaseModel):
         self.coef_ = scaled / scaler.scale
         self.intercept_ = float(y_mean - scaler.mean @ self.coef_) if self.fit_intercept else 0.0
         self.rank_ = int(rank)
-        self.n_iter_ = 0
+        self.n_iter_ = self.t_ = 0
         self.converged_ = True
         residual = y - self.predict(X)
         row = {"iteration": 0, "loss": float(np.mean(residual**2)), "intercept": self.intercept_}
         row.update(zip(_history_columns(_feature_names(self)), map(float, self.coef_), strict=True))
-        self.history_ = _frame([row])
+        self.history_ = frame([row])
 
     def _fit_descent(self, X: np.ndarray, y: np.ndarray, solver: Any) -> None:
         scaler = _Standardizer(X, center=self.fit_intercept)
         named_loss = isinstance(self.loss, str) or _is_builtin_loss(self.loss)
-        if named_loss:
+        if named_loss and self.standardize:
             y_shift = float(y.mean()) if self.fit_intercept else 0.0
             spread = float(y.std()) if self.fit_intercept else float(np.sqrt(np.mean(y * y)))
             y_scale = spread if spread > 0 else 1.0
         else:
             # A loss of the user's own need not be unchanged by rescaling y: leave y alone.
             y_shift, y_scale = 0.0, 1.0
-        loss = point_loss(self.loss, self.delta, scale=y_scale)
-        Z = scaler.transform(X)
+        loss = model_loss(self.loss, self.delta, scale=y_scale)
+        Z = scaler.transform(X) if self.standardize else X
         if self.fit_intercept:
             Z = np.column_stack([np.ones(X.shape[0]), Z])
         t = (y - y_shift) / y_scale
-        problem = Problem(Z, t, loss)
         names = _history_columns(_feature_names(self))
         loss_factor = y_scale if loss.name == "mae" else y_scale**2 if named_loss else 1.0
+        intercept_column = 1 if self.fit_intercept else 0
+        spread = scaler.scale if self.standardize else np.ones(X.shape[1])
+        center = scaler.mean if self.standardize else np.zeros(X.shape[1])
 
-        def to_original(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            weights = theta[1:] if self.fit_intercept else theta
-            coef = weights * y_scale / scaler.scale
-            intercept = 0.0
+        def to_original(thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            coef = thetas[:, intercept_column:] * y_scale / spread
+            intercept = np.zeros(thetas.shape[0])
             if self.fit_intercept:
-                intercept = y_shift + y_scale * float(theta[0]) - float(scaler.mean @ coef)
+                intercept = y_shift + y_scale * thetas[:, 0] - coef @ center
             return intercept, coef
 
-        def report(theta: np.ndarray) -> dict[str, float]:
-            intercept, coef = to_original(theta)
-            row = {"intercept": intercept}
-            row.update(zip(names, map(float, coef), strict=True))
-            return row
+        def report(thetas: np.ndarray) -> dict[str, Any]:
+            intercept, coef = to_original(thetas)
+            return {"intercept": intercept, **dict(zip(names, coef.T, strict=True))}
 
-        settings = Settings(solver, self.lr, _epochs(self), self.batch_size, self.tol, self.seed)
-        run = descend(problem, np.zeros(Z.shape[1]), settings, report=report)
-        for row in run.rows:
-            row["loss"] *= loss_factor
-        self.intercept_, self.coef_ = to_original(run.theta)
-        _store_run(self, run)
+        res = fit_linear(
+            Z, t, loss, np.zeros(Z.shape[1]), solver=solver, lr=self.lr,
+            epochs=epochs_of(self), batch_size=self.batch_size, tol=self.tol, seed=self.seed,
+        )
+        theta = store_fit(self, res, report, loss_factor,
+                          theta=best_iterate(res) if loss.curvature is None else None)
+        intercept, coef = to_original(theta[None, :])
+        self.intercept_, self.coef_ = float(intercept[0]), coef[0]
 
     def predict(self, X: Any) -> np.ndarray:
         """``X @ coef_ + intercept_``."""
@@ -249,27 +262,13 @@ class LinearRegression(RegressorMixin, BaseModel):
         return X @ self.coef_ + self.intercept_
 
 
-def _store_run(model: Any, run: Run) -> None:
-    model.n_iter_ = run.n_iter
-    model.converged_ = run.converged
-    model.history_ = _frame(run.rows)
-
-
 def _is_mse(loss: Any) -> bool:
-    from steepest import losses
-
     return (isinstance(loss, str) and loss.strip().lower() == "mse") or loss is losses.mse
 
 
 def _is_builtin_loss(loss: Any) -> bool:
-    from steepest import losses
-
-    return (
-        loss is losses.mse
-        or loss is losses.mae
-        or loss is losses.ssr
-        or isinstance(loss, losses.huber)
-    )
+    """The losses whose minimizer moves with the target when it is shifted and rescaled."""
+    return isinstance(loss, losses.Loss) and loss.base_name in ("mse", "mae", "ssr", "huber")
 
 
 class LogisticRegression(ClassifierMixin, BaseModel):
@@ -336,29 +335,28 @@ class LogisticRegression(ClassifierMixin, BaseModel):
         Z = scaler.transform(X)
         if self.fit_intercept:
             Z = np.column_stack([np.ones(X.shape[0]), Z])
-        problem = Problem(Z, target.astype(float), point_loss("log_loss"))
         names = _history_columns(_feature_names(self))
+        first = 1 if self.fit_intercept else 0
 
-        def to_original(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            weights = theta[1:] if self.fit_intercept else theta
-            coef = weights / scaler.scale
-            intercept = float(theta[0]) - float(scaler.mean @ coef) if self.fit_intercept else 0.0
+        def to_original(thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            coef = thetas[:, first:] / scaler.scale
+            intercept = thetas[:, 0] - coef @ scaler.mean if self.fit_intercept else (
+                np.zeros(thetas.shape[0]))
             return intercept, coef
 
-        def report(theta: np.ndarray) -> dict[str, float]:
-            intercept, coef = to_original(theta)
-            row = {"intercept": intercept}
-            row.update(zip(names, map(float, coef), strict=True))
-            return row
+        def report(thetas: np.ndarray) -> dict[str, Any]:
+            intercept, coef = to_original(thetas)
+            return {"intercept": intercept, **dict(zip(names, coef.T, strict=True))}
 
-        settings = Settings(solver, self.lr, _epochs(self), self.batch_size, self.tol, self.seed)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
-            run = descend(problem, np.zeros(Z.shape[1]), settings, report=report)
-        intercept, coef = to_original(run.theta)
-        self.intercept_ = intercept
-        self.coef_ = coef
-        _store_run(self, run)
+            res = fit_linear(
+                Z, target.astype(float), losses.log_loss.configure(from_logits=True),
+                np.zeros(Z.shape[1]), solver=solver, lr=self.lr, epochs=epochs_of(self),
+                batch_size=self.batch_size, tol=self.tol, seed=self.seed,
+            )
+        intercept, coef = to_original(store_fit(self, res, report)[None, :])
+        self.intercept_, self.coef_ = float(intercept[0]), coef[0]
         for warning in caught:
             message = str(warning.message)
             if issubclass(warning.category, ConvergenceWarning) and (self.score(X, labels) == 1.0):

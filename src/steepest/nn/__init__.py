@@ -45,7 +45,7 @@ from steepest.nn.layers import (
 )
 from steepest.nn.mlp import MLPClassifier, MLPRegressor
 from steepest.nn.module import Module, Parameter
-from steepest.nn.progress import TrainingProgress
+from steepest.optim.progress import TrainingProgress
 
 __all__ = [
     "Identity",

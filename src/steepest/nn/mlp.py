@@ -1,10 +1,12 @@
 """Multi-layer perceptrons learned by backpropagation: ``MLPRegressor`` and ``MLPClassifier``.
 
 A network of :class:`~steepest.nn.Linear` layers with an activation between
-them is trained by mini-batch descent: each step runs the batch forward,
-calls ``loss.backward()`` (the chain rule from the loss back to every
-weight), and lets an update rule of :mod:`steepest.optim` (Adam by default)
-turn the gradient into a step.  Both follow scikit-learn's estimator
+them is trained by the one descent loop of :mod:`steepest.optim` over
+batches of the data: each step runs the batch forward, calls
+``loss.backward()`` (the chain rule from the loss back to every weight),
+and an update rule (Adam by default) turns the gradient into a step.  The
+solver names and ``batch_size`` mean what they mean for every model (see
+:mod:`steepest.models.descent`).  Both follow scikit-learn's estimator
 conventions.
 
 The network of the backpropagation lesson, one input, two softplus nodes,
@@ -23,24 +25,25 @@ from __future__ import annotations
 
 import copy
 import itertools
-import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from steepest import losses
 from steepest.autodiff import Tensor, no_grad
 from steepest.errors import DataError, OptimizationError
 from steepest.models.base import BaseModel, ClassifierMixin, RegressorMixin, as_labels, as_target
+from steepest.models.descent import positive_int, resolve_solver
 from steepest.nn import functional as F
 from steepest.nn.layers import Linear, Sequential, activation, as_generator
 from steepest.nn.module import as_float_dtype
-from steepest.nn.progress import TrainingProgress
-from steepest.optim.optimizers import Optimizer, make
-from steepest.optim.schedules import as_schedule
+from steepest.optim import EarlyStopping, minimize
+from steepest.optim.progress import TrainingProgress
 from steepest.threads import SMALL_MATRIX, blas_threads
 
 REGRESSION_LOSSES = ("mse", "ssr", "mae", "huber")
+# Rows per step when batch_size is "auto" and the solver does not say (as for "adam").
+DEFAULT_BATCH = 32
 
 
 def _hidden_sizes(hidden: Any) -> tuple[int, ...]:
@@ -125,99 +128,72 @@ class _MLP(BaseModel):
         rng = as_generator(
             copy.deepcopy(self.seed) if isinstance(self.seed, np.random.Generator) else self.seed
         )
-        dtype = as_float_dtype(self.dtype)
-        X = X.astype(dtype)
-        epochs = _positive_int("epochs", self.epochs)
-        batch_size = (
-            None if self.batch_size is None else _positive_int("batch_size", self.batch_size)
-        )
-        patience = _positive_int("patience", self.patience)
-        X_train, y_train, X_val, y_val = X, target, None, None
-        if self.early_stopping:
-            if not 0 < self.validation_fraction < 1:
-                raise DataError("validation_fraction must be between 0 and 1")
-            order = rng.permutation(X.shape[0])
-            n_val = max(1, round(self.validation_fraction * X.shape[0]))
-            if n_val >= X.shape[0]:
-                raise DataError("too few samples to hold some out for early stopping")
-            X_val, y_val = X[order[:n_val]], target[order[:n_val]]
-            X_train, y_train = X[order[n_val:]], target[order[n_val:]]
+        X = X.astype(as_float_dtype(self.dtype))
+        epochs = positive_int("epochs", self.epochs)
+        patience = positive_int("patience", self.patience)
+        rule, batch_size = self._solver()
+        X_train, y_train, validation = self._split(X, target, rng)
         self.network_ = self._build(X.shape[1], self._output_size(target), rng)
         flat = _Flat(self.network_)
-        rule = _rule(self.solver, self.lr)
-        schedule = as_schedule(rule.lr)
-        n = X_train.shape[0]
-        full_batch = batch_size is None or batch_size >= n
-        if rule.uses_objective and not full_batch:
-            raise OptimizationError(
-                f"{rule.name} searches along a line on the whole loss; use batch_size=None"
-            )
-        state = rule.init(flat.vector.copy())
-        objective = _NetworkObjective(self, flat, X_train, y_train) if rule.uses_objective else None
-        rows: list[dict[str, Any]] = []
-        best_score, best_vector, stale = -math.inf, None, 0
-        best_loss = math.inf
-        progress = TrainingProgress(epochs, self.verbose, type(self).__name__)
-        step_count = 0
-        self.n_iter_ = 0
-        # Overflow on the way to divergence is reported in words below, not as warnings.
-        with np.errstate(over="ignore", invalid="ignore"), progress:
-            for epoch in range(1, epochs + 1):
-                batches = [slice(None)] if full_batch else _batches(rng, n, batch_size)
-                for rows_of_batch in batches:
-                    flat.zero_grad()
-                    Xb = X_train[rows_of_batch]
-                    loss = self._loss(self.network_(Xb), y_train[rows_of_batch])
-                    loss.backward()
-                    lr = float(schedule(step_count))
-                    current = flat.vector.copy()
-                    step, state = rule.update(
-                        flat.gradient(),
-                        state,
-                        current.copy(),
-                        lr,
-                        value=float(loss.data),
-                        objective=objective,
-                    )
-                    flat.vector[:] = current + np.asarray(step, dtype=flat.vector.dtype)
-                    step_count += 1
-                flat.zero_grad()
-                train_loss = self._evaluate_loss(X_train, y_train)
-                if not math.isfinite(train_loss):
-                    raise OptimizationError(
-                        f"training diverged in epoch {epoch} (the loss became {train_loss}); "
-                        f"use a smaller lr than {lr:.3g}"
-                    )
-                row: dict[str, Any] = {"epoch": epoch, "loss": train_loss, "lr": lr}
-                score = None
-                if X_val is not None:
-                    score = self._validation_score(X_val, y_val)
-                    row["validation_score"] = score
-                rows.append(row)
-                self.n_iter_ = epoch
-                progress.update(epoch, train_loss, score)
-                if score is not None:
-                    if score > best_score + (self.tol or 0.0):
-                        best_score, best_vector, stale = score, flat.vector.copy(), 0
-                    else:
-                        stale += 1
-                elif self.tol is not None:
-                    if train_loss < best_loss - self.tol:
-                        best_loss, stale = train_loss, 0
-                    else:
-                        stale += 1
-                if score is None and self.tol is None:
-                    continue
-                if stale >= patience:
-                    break
-        if best_vector is not None:
-            flat.vector[:] = best_vector
-            self.best_validation_score_ = best_score
+        objective = _NetworkObjective(self, flat)
+        stopping = None
+        if validation is not None:
+            stopping = EarlyStopping(lambda v: objective.score(v, *validation),
+                                     patience=patience, tol=self.tol or 0.0)
+        elif self.tol is not None:
+            stopping = EarlyStopping(patience=patience, tol=self.tol)
+        res = minimize(objective.value, flat.vector.astype(float), method=rule,
+                       grad=objective.grad, hessian=objective.hessian,
+                       data=(X_train, y_train), batch_size=batch_size or X_train.shape[0],
+                       epochs=epochs, seed=rng, tol=None, early_stopping=stopping,
+                       record="epochs",
+                       progress=TrainingProgress(epochs, self.verbose, type(self).__name__))
+        if res.status == "diverged":
+            raise OptimizationError(f"training {res.message}")
+        flat.vector[:] = np.asarray(res.x, dtype=float)
+        if stopping is not None and stopping.best_x is not None:
+            self.best_validation_score_ = stopping.best
+        self._store_history(res, stopping)
+        self.loss_ = self._evaluate_loss(X_train, y_train)
+
+    def _solver(self) -> tuple[Any, int | None]:
+        """The update rule and the rows per step (None: all of them), as for every model."""
+        size = self.batch_size
+        auto = isinstance(size, str) and size == "auto"
+        if not auto and size is not None:
+            positive_int("batch_size", size)
+        rule, batch_size, _ = resolve_solver(self.solver, self.lr, None if auto else size)
+        full = rule.uses_objective or (
+            isinstance(self.solver, str) and self.solver.strip().lower() == "gd")
+        if auto and not full:
+            batch_size = batch_size or DEFAULT_BATCH
+        return rule, batch_size
+
+    def _split(self, X: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> tuple:
+        """Training rows, and held-out ``(X, y)`` for early stopping (or None)."""
+        if not self.early_stopping:
+            return X, target, None
+        if not 0 < self.validation_fraction < 1:
+            raise DataError("validation_fraction must be between 0 and 1")
+        order = rng.permutation(X.shape[0])
+        n_val = max(1, round(self.validation_fraction * X.shape[0]))
+        if n_val >= X.shape[0]:
+            raise DataError("too few samples to hold some out for early stopping")
+        held, kept = order[:n_val], order[n_val:]
+        return X[kept], target[kept], (X[held], target[held])
+
+    def _store_history(self, res: Any, stopping: EarlyStopping | None) -> None:
         import pandas as pd
 
-        self.history_ = pd.DataFrame(rows)
-        self.loss_ = self._evaluate_loss(X_train, y_train)
-        self.t_ = step_count
+        history = res.history
+        rows = slice(1, None)  # row 0 is the start, before any epoch
+        frame = pd.DataFrame({"epoch": history.iteration[rows], "loss": history.loss[rows],
+                              "lr": history.lr[rows]})
+        if stopping is not None and stopping.score is not None:
+            frame["validation_score"] = stopping.scores[: len(frame)]
+        self.history_ = frame
+        self.n_iter_ = int(res.epochs)
+        self.t_ = int(res.nit)
 
     def _evaluate_loss(self, X: np.ndarray, target: np.ndarray) -> float:
         with no_grad():
@@ -233,53 +209,41 @@ class _MLP(BaseModel):
 
 
 class _NetworkObjective:
-    """The full-batch loss as a function of the flat parameter vector (for line searches)."""
+    """The loss of a batch ``(X, y)`` as a function of the flat parameter vector.
 
-    def __init__(self, model: _MLP, flat: _Flat, X: np.ndarray, target: np.ndarray) -> None:
-        self.model, self.flat, self.X, self.target = model, flat, X, target
+    One forward and backward pass gives both the loss and its gradient; the
+    loop asks for the value and then the gradient at the same point, so the
+    gradient is kept from the value's pass.
+    """
 
-    def value(self, vector: np.ndarray) -> float:
-        self.flat.vector[:] = vector
-        return self.model._evaluate_loss(self.X, self.target)
+    def __init__(self, model: _MLP, flat: _Flat) -> None:
+        self.model, self.flat = model, flat
+        self.kept: tuple[np.ndarray, Any, np.ndarray] | None = None
 
-    def value_and_grad(self, vector: np.ndarray) -> tuple[float, np.ndarray]:
+    def value(self, vector: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> float:
+        X, target = batch
         self.flat.vector[:] = vector
         self.flat.zero_grad()
-        loss = self.model._loss(self.model.network_(self.X), self.target)
+        loss = self.model._loss(self.model.network_(X), target)
         loss.backward()
-        return float(loss.data), self.flat.gradient()
+        self.kept = (vector.copy(), batch, self.flat.gradient())
+        return float(loss.data)
 
-    def hessian(self, vector: np.ndarray) -> np.ndarray:
+    def grad(self, vector: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        kept = self.kept
+        if kept is None or kept[1] is not batch or not np.array_equal(kept[0], vector):
+            self.value(vector, batch)
+            kept = self.kept
+        return kept[2]
+
+    def hessian(self, vector: np.ndarray, batch: Any) -> np.ndarray:
         raise OptimizationError(
             "Newton's method needs a Hessian, which networks here do not build; use 'lbfgs' instead"
         )
 
-
-def _rule(solver: Any, lr: Any) -> Optimizer:
-    if isinstance(solver, str):
-        key = solver.strip().lower()
-        rule = make("gd" if key in ("sgd", "minibatch") else key, None)
-    elif isinstance(solver, Optimizer) or (hasattr(solver, "init") and hasattr(solver, "update")):
-        rule = make(copy.deepcopy(solver), None)
-    else:
-        raise OptimizationError(
-            f"solver must be an optimizer name such as 'adam' or an "
-            f"optimizer object, not {solver!r}"
-        )
-    if lr is not None:
-        rule.lr = lr
-    return rule
-
-
-def _batches(rng: np.random.Generator, n: int, size: int) -> list[np.ndarray]:
-    order = rng.permutation(n)
-    return [order[start : start + size] for start in range(0, n, size)]
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise DataError(f"{name} must be a positive whole number, not {value!r}")
-    return int(value)
+    def score(self, vector: np.ndarray, X: np.ndarray, target: np.ndarray) -> float:
+        self.flat.vector[:] = vector
+        return self.model._validation_score(X, target)
 
 
 _PARAMETERS_DOC = """
@@ -287,10 +251,13 @@ _PARAMETERS_DOC = """
     ----------
     hidden : size of the hidden layer, or a tuple of sizes (one per layer)
     activation : "relu", "softplus", "tanh", "sigmoid", "identity" (or a module)
-    solver : an optimizer name ("adam", "gd", "momentum", "lbfgs"...) or object
+    solver : "sgd" (one row per step), "minibatch", "gd" (full batch), an
+        optimizer name ("adam", "momentum", "lbfgs"...) or an update rule
     lr : learning rate (number or schedule); None uses the optimizer's default
     epochs : passes over the training data
-    batch_size : rows per step; None uses every row in every step
+    batch_size : rows per step; None uses every row in every step; "auto"
+        (the default) is the solver's own: 1 for "sgd", every row for "gd",
+        32 otherwise
     seed : seed of the initial weights, the shuffling and the validation split
     early_stopping : hold out ``validation_fraction`` of the data and stop
         when its score has not improved by ``tol`` for ``patience`` epochs,
@@ -307,6 +274,7 @@ _PARAMETERS_DOC = """
     history_ : pandas DataFrame, one row per epoch (``loss`` on the training
         data, ``lr``, and ``validation_score`` with early stopping)
     loss_ : the final training loss; n_iter_ : epochs run; t_ : steps taken
+        (rows x epochs for "sgd", ceil(rows / batch_size) x epochs for "minibatch")
 """
 
 
@@ -336,7 +304,7 @@ class MLPRegressor(RegressorMixin, _MLP):
         solver: Any = "adam",
         lr: Any = None,
         epochs: int = 200,
-        batch_size: int | None = 32,
+        batch_size: int | str | None = "auto",
         seed: Any = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -381,29 +349,23 @@ class MLPRegressor(RegressorMixin, _MLP):
     def _output_size(self, target: np.ndarray) -> int:
         return target.shape[1]
 
-    def _loss_function(self) -> Callable[[Any, Any], Any]:
-        key = str(self.loss).strip().lower()
+    def _loss_function(self) -> losses.Loss:
+        """The training loss from :mod:`steepest.losses` (a name, or a loss object)."""
+        loss = self.loss
+        if isinstance(loss, losses.Loss):
+            key, given = loss.base_name, loss
+        else:
+            key, given = str(loss).strip().lower(), None
         if key not in REGRESSION_LOSSES:
             raise DataError(
                 f"unknown loss {self.loss!r}; choose one of {', '.join(REGRESSION_LOSSES)}"
             )
-        delta = float(self.delta)
-        if key == "mse":
-            return lambda out, y: np.mean((out - y) ** 2)
-        if key == "ssr":
-            return lambda out, y: np.sum((out - y) ** 2)
-        if key == "mae":
-            return lambda out, y: np.mean(np.abs(out - y))
-
-        def huber(out: Any, y: Any) -> Any:
-            size = np.abs(out - y)
-            inside = (size.data if isinstance(size, Tensor) else np.asarray(size)) <= delta
-            return np.mean(np.where(inside, 0.5 * size**2, delta * (size - 0.5 * delta)))
-
-        return huber
+        if given is not None:
+            return given
+        return losses.huber(delta=self.delta) if key == "huber" else losses.get(key)
 
     def _loss(self, output: Any, target: np.ndarray) -> Any:
-        return self._loss_function()(output, target)
+        return self._loss_function()(target, output)
 
     def _validation_score(self, X: np.ndarray, target: np.ndarray) -> float:
         with no_grad():
@@ -446,7 +408,7 @@ class MLPClassifier(ClassifierMixin, _MLP):
         solver: Any = "adam",
         lr: Any = None,
         epochs: int = 200,
-        batch_size: int | None = 32,
+        batch_size: int | str | None = "auto",
         seed: Any = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,

@@ -1,9 +1,11 @@
 """Gradient descent and its relatives, with the full history of every run.
 
-``minimize`` and ``maximize`` run one loop that owns stopping, history,
-divergence detection and reporting; the methods themselves are update rules
-(:mod:`steepest.optim.optimizers`), and learning rates may follow a schedule
-(:mod:`steepest.optim.schedules`).
+``minimize`` and ``maximize`` run the one loop (:mod:`steepest.optim.loop`)
+that owns stopping, history, divergence detection and reporting; the
+methods themselves are pure update rules (:mod:`steepest.optim.rules`) that
+compose with gradient transforms through :func:`chain`; learning rates may
+follow a schedule (:mod:`steepest.optim.schedules`); data becomes batches
+in one place (:mod:`steepest.optim.batches`).
 
 >>> import steepest as st
 >>> res = st.minimize("85 - x^2 (x-6) y^2 (y-6)/90", [0.5, 0.6], method="newton")
@@ -13,10 +15,11 @@ divergence detection and reporting; the methods themselves are update rules
 
 from __future__ import annotations
 
-from steepest.optim import schedules
+from steepest.optim import batches, schedules
 from steepest.optim.history import History
 from steepest.optim.loop import Iterate, maximize, minimize
-from steepest.optim.optimizers import (
+from steepest.optim.result import OptimizeResult
+from steepest.optim.rules import (
     GD,
     LBFGS,
     METHODS,
@@ -24,14 +27,30 @@ from steepest.optim.optimizers import (
     Adam,
     AdamW,
     Armijo,
+    Chain,
+    GradientTransform,
     Momentum,
     Nesterov,
     Newton,
+    NoStep,
     Optimizer,
     RMSProp,
+    adagrad,
+    adam,
+    adamw,
+    add_decayed_weights,
+    armijo,
+    chain,
+    clip_by_norm,
+    gd,
+    lbfgs,
     make,
+    momentum,
+    nesterov,
+    newton,
+    rmsprop,
 )
-from steepest.optim.result import OptimizeResult
+from steepest.optim.stopping import EarlyStopping
 
 SGD = GD
 
@@ -44,16 +63,34 @@ __all__ = [
     "Adam",
     "AdamW",
     "Armijo",
+    "Chain",
+    "EarlyStopping",
+    "GradientTransform",
     "History",
     "Iterate",
     "Momentum",
     "Nesterov",
     "Newton",
+    "NoStep",
     "OptimizeResult",
     "Optimizer",
     "RMSProp",
+    "adagrad",
+    "adam",
+    "adamw",
+    "add_decayed_weights",
+    "armijo",
+    "batches",
+    "chain",
+    "clip_by_norm",
+    "gd",
+    "lbfgs",
     "make",
     "maximize",
     "minimize",
+    "momentum",
+    "nesterov",
+    "newton",
+    "rmsprop",
     "schedules",
 ]

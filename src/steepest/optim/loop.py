@@ -1,46 +1,70 @@
-"""One loop for every method: stepping, stopping, history, divergence, callbacks.
+"""The one descent loop: stepping, stopping, history, divergence, callbacks, progress.
 
-The update rules in :mod:`steepest.optim.optimizers` only say which step to
-take.  Everything else lives here: evaluating the loss and its gradient,
-the learning-rate schedule, gradient clipping, the stopping rules, the
-detection of divergence and of oscillation that makes no progress, the
-history, callbacks, and the plain-words message of the result.
+Every run of gradient descent in steepest comes here: ``st.minimize`` and
+``st.maximize``, every model of :mod:`steepest.models`, the networks of
+:mod:`steepest.nn`, the playground and the command line.  What varies
+lives elsewhere, each in one place:
+
+- the function and its gradient, on flat vectors: :mod:`steepest.optim.objective`;
+- the batches of each epoch: :mod:`steepest.optim.batches`;
+- the update rule (pure ``init``/``update``): :mod:`steepest.optim.rules`;
+- the learning rate over time: :mod:`steepest.optim.schedules`;
+- the stopping rules and verdicts: :mod:`steepest.optim.stopping`;
+- divergence detection and advice: :mod:`steepest.optim.divergence`;
+- the record of the run: :mod:`steepest.optim.history`, :mod:`steepest.optim.result`.
+
+Plain descent at a constant rate on a function whose gradient runs over
+Python floats takes its routine steps in a generated loop over floats
+(:mod:`steepest.optim.float_descent`), with the same history and results
+bit for bit.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from steepest.errors import OptimizationError
+from steepest.optim.batches import BatchSource, batch_source
+from steepest.optim.divergence import (
+    BLOWUP_FACTOR,
+    GROWTH_FACTOR,
+    Monitor,
+    factor,
+    stochastic_advice,
+    word,
+)
 from steepest.optim.float_descent import descent_loop
 from steepest.optim.history import History
 from steepest.optim.objective import Objective, as_start
-from steepest.optim.optimizers import GD, Momentum, Nesterov, Optimizer, make
+from steepest.optim.progress import TrainingProgress
 from steepest.optim.result import OptimizeResult
-from steepest.optim.schedules import LearningRate, as_schedule
+from steepest.optim.rules import GD, NoStep, Optimizer, chain, clip_by_norm, make
+from steepest.optim.schedules import LearningRate, as_schedule, constant
+from steepest.optim.stopping import (
+    EarlyStopping,
+    check_settings,
+    compose,
+    converged,
+    max_iter_message,
+)
 
 DEFAULT_MAX_ITER = 1000
 DEFAULT_EPOCHS = 100
 DEFAULT_TOL = 1e-6
-EPS = float(np.finfo(float).eps)
 
-# Divergence: the loss rose on this many consecutive steps and now exceeds the best loss by
-# GROWTH_FACTOR times the loss scale of the run ...
-GROWTH_PATIENCE = 10
-GROWTH_FACTOR = 10.0
-# ... or, rising or not, exceeds it by this many times the scale.
-BLOWUP_FACTOR = 1e6
-# Oscillation: this many steps without a new best loss, most of them reversing direction.
-OSCILLATION_WINDOW = 50
-# Stall: this many steps without any new best loss.
-STALL_WINDOW = 1000
-# Power iterations that sharpen the curvature estimate behind divergence advice.
-POWER_ITERATIONS = 40
+# Every setting of a run with its default (the options of a method aside).
+DEFAULTS: dict[str, Any] = {
+    "method": "gd", "lr": None, "max_iter": None, "tol": DEFAULT_TOL, "gtol": None,
+    "ftol": None, "max_time": None, "grad": None, "hessian": None, "args": (), "data": None,
+    "batch_size": None, "epochs": None, "seed": None, "shuffle": True, "grid": None,
+    "clip_norm": None, "callback": None, "epoch_callback": None, "early_stopping": None,
+    "record": True, "history_limit": None, "progress": False,
+}
 
 
 class Iterate(NamedTuple):
@@ -81,8 +105,11 @@ def minimize(
     grid: Any = None,
     clip_norm: float | None = None,
     callback: Callable[[Iterate], Any] | None = None,
-    record: bool = True,
+    epoch_callback: Callable[[Iterate], Any] | None = None,
+    early_stopping: EarlyStopping | None = None,
+    record: bool | str = True,
     history_limit: int | None = None,
+    progress: bool | TrainingProgress | None = False,
     **options: Any,
 ) -> OptimizeResult:
     """Minimize ``f`` from ``x0`` by gradient descent or one of its relatives.
@@ -112,10 +139,18 @@ def minimize(
     Stochastic and mini-batch descent: ``data`` (array, DataFrame, tuple of
     equal-length arrays, or an iterable of batches) with ``batch_size`` 1
     (SGD) or k (mini-batch), ``epochs`` passes (default 100), reshuffled
-    every epoch from ``seed``.  With ``data`` and ``batch_size=None`` every
-    step uses all of the data.  When the gradient is automatic, a pandas
-    Series given as ``data`` reaches ``f`` as a NumPy array (pandas cannot
-    compute with traced values).
+    every epoch from ``seed`` (see :mod:`steepest.optim.batches`).  With
+    ``data`` and ``batch_size=None`` every step uses all of the data.  When
+    the gradient is automatic, a pandas Series given as ``data`` reaches
+    ``f`` as a NumPy array (pandas cannot compute with traced values).
+    After each epoch ``epoch_callback(iterate)`` may return True to stop,
+    and ``early_stopping`` (a :class:`~steepest.optim.stopping.EarlyStopping`)
+    ends the run when its score stops improving.
+
+    ``record``: True keeps every step (and every epoch), ``"epochs"`` only
+    the epochs of a run over batches, False nothing.  ``progress`` draws a
+    progress bar on stderr (None: when stderr is a terminal; or give a
+    :class:`~steepest.optim.progress.TrainingProgress` bar).
 
     >>> import numpy as np, steepest as st
     >>> res = st.minimize(lambda x: x**2 - 4*x + 4, 0.0, lr=0.4, max_iter=5)
@@ -130,32 +165,8 @@ def minimize(
     >>> print(res.table().splitlines()[1])
     theta: 5.86 | loss: 81.21
     """
-    return _run(
-        f,
-        x0,
-        1.0,
-        method=method,
-        lr=lr,
-        max_iter=max_iter,
-        tol=tol,
-        gtol=gtol,
-        ftol=ftol,
-        max_time=max_time,
-        grad=grad,
-        hessian=hessian,
-        args=args,
-        data=data,
-        batch_size=batch_size,
-        epochs=epochs,
-        seed=seed,
-        shuffle=shuffle,
-        grid=grid,
-        clip_norm=clip_norm,
-        callback=callback,
-        record=record,
-        history_limit=history_limit,
-        options=options,
-    )
+    settings = {key: value for key, value in locals().items() if key in DEFAULTS}
+    return _run(f, x0, 1.0, settings, options)
 
 
 def maximize(f: Any, x0: Any = None, **kwargs: Any) -> OptimizeResult:
@@ -171,62 +182,9 @@ def maximize(f: Any, x0: Any = None, **kwargs: Any) -> OptimizeResult:
     >>> print(f"{res.fun:.4g}")
     -4.096e-07
     """
-    return _run(f, x0, -1.0, **_split_kwargs(kwargs))
-
-
-def _split_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
-    named = {
-        "method",
-        "lr",
-        "max_iter",
-        "tol",
-        "gtol",
-        "ftol",
-        "max_time",
-        "grad",
-        "hessian",
-        "args",
-        "data",
-        "batch_size",
-        "epochs",
-        "seed",
-        "shuffle",
-        "grid",
-        "clip_norm",
-        "callback",
-        "record",
-        "history_limit",
-    }
-    settings: dict[str, Any] = {
-        "method": "gd",
-        "lr": None,
-        "max_iter": None,
-        "tol": DEFAULT_TOL,
-        "gtol": None,
-        "ftol": None,
-        "max_time": None,
-        "grad": None,
-        "hessian": None,
-        "args": (),
-        "data": None,
-        "batch_size": None,
-        "epochs": None,
-        "seed": None,
-        "shuffle": True,
-        "grid": None,
-        "clip_norm": None,
-        "callback": None,
-        "record": True,
-        "history_limit": None,
-    }
-    options = {}
-    for key, value in kwargs.items():
-        if key in named:
-            settings[key] = value
-        else:
-            options[key] = value
-    settings["options"] = options
-    return settings
+    settings = {**DEFAULTS, **{k: v for k, v in kwargs.items() if k in DEFAULTS}}
+    options = {k: v for k, v in kwargs.items() if k not in DEFAULTS}
+    return _run(f, x0, -1.0, settings, options)
 
 
 # --------------------------------------------------------------------------------------------
@@ -234,273 +192,42 @@ def _split_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def _run(f: Any, x0: Any, sign: float, **s: Any) -> OptimizeResult:
-    _check_settings(s)
+def _run(
+    f: Any, x0: Any, sign: float, s: dict[str, Any], options: dict[str, Any]
+) -> OptimizeResult:
+    check_settings(s)
     method = s["method"]
     if isinstance(method, str) and method.strip().lower() == "grid":
         return _grid_search(f, x0, sign, s)
-    rule = make(method, s["lr"], **s["options"])
-    schedule = as_schedule(rule.lr)
+    rule = make(method, s["lr"], **options)
+    as_schedule(rule.lr)  # a bad rate is reported before any work
+    if s["clip_norm"] is not None:
+        rule = chain(clip_by_norm(s["clip_norm"]), rule)
     z0, shape = as_start(x0)
-    data = s["data"]
+    data, args, source = s["data"], tuple(s["args"]), None
     if s["grad"] is None and _is_series(data) and not isinstance(f, str):
         # pandas cannot compute with traced values; a Series of data is just its numbers.
-        data = s["data"] = data.to_numpy()
-    stochastic = s["batch_size"] is not None or (data is not None and not _in_memory(data))
+        data = data.to_numpy()
+    if data is not None:
+        source = batch_source(data, s["batch_size"], s["seed"], s["shuffle"])
+        if s["batch_size"] is None and source.whole is not None:
+            args, source = (source.whole, *args), None  # full batch: the data is an argument
+    elif s["batch_size"] is not None:
+        raise OptimizationError("batch_size needs data= to draw the batches from")
+    objective = Objective(f, grad=s["grad"], hessian=s["hessian"], args=args, shape=shape,
+                          sign=sign)
     # Overflow and nan on the way to divergence are reported in words, not as warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if stochastic:
-            return _stochastic(f, z0, shape, sign, rule, schedule, s)
-        args = tuple(s["args"]) if data is None else (data, *s["args"])
-        objective = Objective(
-            f, grad=s["grad"], hessian=s["hessian"], args=args, shape=shape, sign=sign
-        )
-        return _descend(objective, z0, sign, rule, schedule, s)
+        return _Descent(objective, z0, sign, rule, s, source).run()
 
 
 def _is_series(data: Any) -> bool:
     return hasattr(data, "iloc") and hasattr(data, "to_numpy") and getattr(data, "ndim", 0) == 1
 
 
-def _check_settings(s: dict[str, Any]) -> None:
-    for key in ("tol", "gtol", "ftol", "max_time", "clip_norm"):
-        value = s[key]
-        if value is None:
-            continue
-        if not isinstance(value, int | float) or not value >= 0 or math.isnan(value):
-            raise OptimizationError(f"{key} must be a non-negative number or None, not {value!r}")
-    for key in ("max_iter", "epochs", "batch_size"):
-        value = s[key]
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-            raise OptimizationError(f"{key} must be a non-negative whole number, not {value!r}")
-    if s["batch_size"] is not None and s["batch_size"] < 1:
-        raise OptimizationError("batch_size must be at least 1 (or None for full batch)")
-    if s["clip_norm"] is not None and s["clip_norm"] <= 0:
-        raise OptimizationError("clip_norm must be positive")
-    if s["callback"] is not None and not callable(s["callback"]):
-        raise OptimizationError("callback must be callable")
-
-
 def _lr_label(rule: Optimizer) -> str:
     lr = rule.lr
     return f"{lr:g}" if isinstance(lr, int | float) else repr(lr)
-
-
-# --------------------------------------------------------------------------------------------
-# deterministic descent
-# --------------------------------------------------------------------------------------------
-
-
-def _descend(
-    objective: Objective,
-    z: np.ndarray,
-    sign: float,
-    rule: Optimizer,
-    schedule: Callable[[int], float],
-    s: dict[str, Any],
-) -> OptimizeResult:
-    started = time.perf_counter()
-    max_iter = DEFAULT_MAX_ITER if s["max_iter"] is None else int(s["max_iter"])
-    tol, gtol, ftol = s["tol"], s["gtol"], s["ftol"]
-    max_time, clip_norm, callback = s["max_time"], s["clip_norm"], s["callback"]
-    constant_lr = float(schedule(0)) if _is_constant(schedule) else None
-    history = (
-        History(objective.shape, limit=s["history_limit"], variables=objective.variables, sign=sign)
-        if s["record"]
-        else None
-    )
-    record = history.record if history is not None else None
-    uses_objective = rule.uses_objective
-    vg = objective.vg
-
-    f, g = objective.check(z)
-    gnorm = math.sqrt(float(g.dot(g)))
-    nfev = 1
-    if not (math.isfinite(f) and math.isfinite(gnorm)):
-        raise OptimizationError(
-            f"the function or its gradient is not finite at the start (f = {sign * f:g}, "
-            f"gradient norm {gnorm:g}); choose another starting point"
-        )
-    if record is not None:
-        record(0, z, sign * f, g if sign == 1.0 else -g, math.nan, math.nan)
-    monitor = _Monitor(f)
-    best = f
-    state = rule.init(z)
-    check_stall = isinstance(state, dict)
-    # The gradient norm is needed every step only for these rules; otherwise it is
-    # computed when read (history) or at the end (result).
-    need_gnorm = gtol is not None or clip_norm is not None
-    status, message = "", ""
-    k = 0
-    lr_k = math.nan
-    step_len = math.nan
-
-    # Plain descent at a constant rate on a function whose gradient runs over floats
-    # takes its routine steps in a loop over floats (see steepest.optim.float_descent).
-    over_floats = (
-        type(rule) is GD
-        and constant_lr is not None
-        and objective.kind == "autodiff"
-        and callback is None
-        and clip_norm is None
-        and max_time is None
-    )
-    try_floats_at, backoff = 2, 1  # the function is recorded on its second call
-
-    if gtol is not None and gnorm <= gtol:
-        status = "converged"
-        message = f"the gradient norm {gnorm:.3g} is already at most gtol = {gtol:g} at the start"
-    while not status:
-        if over_floats and k >= try_floats_at and k < max_iter:
-            sweep = objective.float_sweep()
-            run = None
-            if sweep is not None:
-                loop = descent_loop(sweep, sign=sign, tol=tol is not None, gtol=gtol is not None,
-                                    ftol=ftol is not None, record=record is not None)
-                rows: list[tuple[float, ...]] = []
-                previous = monitor.previous_step
-                before = tuple(previous.tolist()) if previous is not None else (math.nan,) * z.size
-                run = loop(tuple(z.tolist()), f, tuple(g.tolist()), k, max_iter, constant_lr,
-                           tol, gtol, ftol, best, before, objective.args, rows)
-                nfev += run.nfev
-            if run is not None and run.k > k:
-                if run.improved:
-                    best = run.best
-                    monitor.improved(run.best_k, best, np.array(run.best_step), run.best_len)
-                if run.repeats:
-                    monitor.repeated(run.k, run.f, np.array(run.step), run.step_len,
-                                     run.repeats, constant_lr)
-                k, f = run.k, run.f
-                z, g, step = np.array(run.z), np.array(run.g), np.array(run.step)
-                step_len, lr_k = run.step_len, constant_lr
-                if history is not None:
-                    history.record_rows(rows, constant_lr)
-                if need_gnorm:
-                    gnorm = math.sqrt(float(g.dot(g)))
-                backoff = 1
-            else:
-                backoff *= 2  # nothing to gain here for now: look again later
-            try_floats_at = k + backoff
-            continue
-        if k >= max_iter:
-            gnorm = math.sqrt(float(g.dot(g)))
-            status = "max_iter"
-            message = _max_iter_message(max_iter, tol, gtol, step_len, gnorm, monitor)
-            break
-        lr_k = constant_lr if constant_lr is not None else _scheduled(schedule, k)
-        if lr_k == 0.0:
-            status = "stopped"
-            message = "the learning rate reached 0 (end of its schedule), so no step can move"
-            break
-        g_used = g if clip_norm is None or gnorm <= clip_norm else g * (clip_norm / gnorm)
-        if uses_objective:
-            step, state = rule.update(g_used, state, z, lr_k, value=f, objective=objective)
-        else:
-            step, state = rule.update(g_used, state, z, lr_k)
-        if check_stall and "stalled" in state:
-            status, message = "stalled", state.pop("stalled")
-            runaway = monitor.runaway(f, z, sign)
-            if runaway:
-                status, message = "diverged", runaway
-            break
-        z_new = z + step
-        step_len = math.sqrt(float(step.dot(step)))
-        k += 1
-        f_new, g_new = vg(z_new)
-        nfev += 1
-        if need_gnorm:
-            gnorm = math.sqrt(float(g_new.dot(g_new)))
-        if record is not None:
-            record(k, z_new, sign * f_new, g_new if sign == 1.0 else -g_new, step_len, lr_k)
-        if not (math.isfinite(f_new) and math.isfinite(step_len)):
-            if math.isfinite(step_len):
-                monitor.refine_curvature(vg, z, step)
-            z, f, g = z_new, f_new, g_new
-            gnorm = math.sqrt(float(g.dot(g)))
-            status = "diverged"
-            message = monitor.nonfinite_message(k, f_new, gnorm, step_len, sign, rule, lr_k)
-            break
-        if tol is not None and step_len < tol:
-            status = "converged"
-            message = f"the last step moved the parameters {step_len:.3g} < tol = {tol:g}"
-        elif gtol is not None and gnorm <= gtol:
-            status = "converged"
-            message = f"the gradient norm {gnorm:.3g} <= gtol = {gtol:g}"
-        elif ftol is not None and abs(f_new - f) <= ftol * max(abs(f), abs(f_new), 1.0):
-            status = "converged"
-            message = f"the loss changed by at most ftol = {ftol:g} (relative) in the last step"
-        elif f_new < best:
-            # The usual case, kept cheap: a new best loss needs no further checks.
-            best = f_new
-            monitor.improved(k, f_new, step, step_len)
-        else:
-            verdict = monitor.observe(k, f, f_new, g, g_new, step, step_len, z_new, lr_k)
-            if verdict:
-                if verdict in ("diverged", "oscillating"):
-                    monitor.refine_curvature(vg, z_new, step)
-                message = monitor.message(verdict, sign, rule, lr_k)
-                status = "stalled" if verdict == "oscillating" else verdict
-        if callback is not None and not status:
-            shape = objective.shape
-            info = Iterate(
-                k, _user(z_new, shape), sign * f_new, _user(sign * g_new, shape), step_len, lr_k
-            )
-            if callback(info) is True:
-                status, message = "stopped", "the callback asked to stop"
-        if max_time is not None and not status and time.perf_counter() - started > max_time:
-            status, message = "stopped", f"max_time = {max_time:g} s was reached"
-        z, f, g = z_new, f_new, g_new
-
-    return OptimizeResult(
-        x=_user(z, objective.shape),
-        fun=sign * f,
-        grad=_user(g * sign, objective.shape),
-        nit=k,
-        status=status,
-        message=_compose(status, k, message, rule.describe(state)),
-        history=history,
-        method=rule.name,
-        maximize=sign < 0,
-        nfev=nfev,
-        elapsed=time.perf_counter() - started,
-        variables=objective.variables,
-        lipschitz=monitor.lipschitz,
-        extra={"optimizer": rule, "lr": _lr_label(rule)},
-    )
-
-
-def _compose(
-    status: str, steps: int, reason: str, note: str | None, epochs: int | None = None
-) -> str:
-    """``"<status> after <n> steps: <reason>[. <note>]"``."""
-    where = f"{steps} step{'s' * (steps != 1)}"
-    if epochs is not None:
-        where += f" ({epochs} epoch{'s' * (epochs != 1)})"
-    text = f"{status} after {where}: {reason}"
-    return f"{text}. {note}" if note else text
-
-
-def _scheduled(schedule: Callable[[int], float], k: int) -> float:
-    """The rate for step ``k``; a negative or non-finite rate is a mistake in the schedule."""
-    try:
-        lr = float(schedule(k))
-    except (TypeError, ValueError):
-        raise OptimizationError(
-            f"the learning-rate schedule did not return a number at step {k}"
-        ) from None
-    if not (lr >= 0.0 and math.isfinite(lr)):
-        raise OptimizationError(
-            f"the learning-rate schedule gave {lr:g} at step {k}; rates must be >= 0"
-        )
-    return lr
-
-
-def _is_constant(schedule: Callable[[int], float]) -> bool:
-    from steepest.optim.schedules import constant
-
-    return isinstance(schedule, constant)
 
 
 def _user(z: np.ndarray, shape: tuple[int, ...]) -> Any:
@@ -509,284 +236,486 @@ def _user(z: np.ndarray, shape: tuple[int, ...]) -> Any:
     return z.reshape(shape).copy()
 
 
-def _max_iter_message(max_iter, tol, gtol, step_len, gnorm, monitor) -> str:
-    rules = []
-    if tol is not None:
-        rules.append(f"tol = {tol:g} (last step {step_len:.3g})")
-    if gtol is not None:
-        rules.append(f"gtol = {gtol:g} (gradient norm {gnorm:.3g})")
-    met = f"{' and '.join(rules)} not met" if rules else "no stopping rule was set"
-    hint = ""
-    if monitor.settled:
-        hint = (
-            "; the run had settled: its steps no longer change the loss beyond rounding error "
-            f"(last step {step_len:.2g}); set gtol to stop as soon as that happens"
-        )
-    elif monitor.still_decreasing():
-        hint = "; the loss was still improving: allow more steps or a larger learning rate"
-    return f"max_iter = {max_iter} reached, {met}{hint}"
+def _norm(v: np.ndarray) -> float:
+    return math.sqrt(float(v.dot(v)))
 
 
-class _Monitor:
-    """Watches the loss for divergence, oscillation and stalls; estimates the curvature.
+def _signed(g: np.ndarray | None, sign: float) -> np.ndarray | None:
+    return None if g is None else (g if sign == 1.0 else -g)
 
-    The curvature estimate is the largest secant ``|g_k - g_(k-1)| / |x_k - x_(k-1)|``
-    seen on steps where the loss did not go down (for a quadratic, a lower
-    bound on the largest Hessian eigenvalue L), sharpened when a run fails by
-    power iteration on Hessian-vector products taken from gradient
-    differences.  Gradient descent is stable on a quadratic exactly when
-    ``lr < 2 / L``.
+
+# --------------------------------------------------------------------------------------------
+# the loop
+# --------------------------------------------------------------------------------------------
+
+
+class _Descent:
+    """One run: the loop over steps (and epochs, over batches) with everything it owns.
+
+    A full-batch run evaluates the loss and gradient at each new point; a run
+    over batches evaluates each new point on the next batch, and after each
+    epoch on all of the data (when it is at hand).  Both take their steps in
+    :meth:`_step`, the one place where an update rule is called.
     """
 
-    def __init__(self, f0: float) -> None:
-        self.f0 = f0
-        self.best = f0
-        self.best_at = 0
-        self.rises = 0
-        self.rise_start = f0
-        self.rise_start_at = 0
-        self.since_best = 0
-        self.reversals = 0
-        self.previous_step: np.ndarray | None = None
-        self.previous_len = math.nan
-        self.lipschitz: float | None = None
-        self.window_step = math.nan
-        self.window_lr = math.nan
-        self.settled = False
-        self.k = 0
-        self.last = f0
+    def __init__(self, objective: Objective, z: np.ndarray, sign: float, rule: Optimizer,
+                 s: dict[str, Any], source: BatchSource | None) -> None:
+        self.objective, self.z, self.sign, self.rule, self.s = objective, z, sign, rule, s
+        self.source = source
+        self.started = time.perf_counter()
+        self.max_iter = s["max_iter"]
+        if source is None and self.max_iter is None:
+            self.max_iter = DEFAULT_MAX_ITER
+        self.epochs = DEFAULT_EPOCHS if s["epochs"] is None else int(s["epochs"])
+        self.k, self.nfev, self.epoch = 0, 0, 0
+        self.status, self.message = "", ""
+        self.lr_k = self.step_len = self.last_lr = math.nan
+        self.f, self.g = math.nan, np.zeros_like(z)
+        variables, limit = objective.variables, s["history_limit"]
+        self.history = (History(objective.shape, limit=limit, variables=variables, sign=sign)
+                        if s["record"] is True else None)
+        self.epoch_history = (History(objective.shape, kind="epochs", variables=variables,
+                                      sign=sign) if source is not None and s["record"] else None)
+        if self.history is not None:
+            self.history.epochs = self.epoch_history
+        self.state = rule.init(z)
+        self.monitor = Monitor(0.0)
+        total = self.epochs if source is not None else self.max_iter
+        bar = s["progress"]
+        self.progress = bar if isinstance(bar, TrainingProgress) else TrainingProgress(
+            total or 1, bar, "training" if source is not None else "descent")
 
-    def scale(self) -> float:
-        return max(abs(self.f0), abs(self.best), abs(self.f0 - self.best), 1e-300)
+    # -- the run ---------------------------------------------------------------------------------
 
-    def improved(self, k: int, f_new: float, step: np.ndarray, step_len: float) -> None:
-        """A step reached a new best loss (so the loss also went down)."""
-        self.k = self.best_at = k
-        self.last = self.best = f_new
-        self.since_best = self.reversals = self.rises = 0
-        self.previous_step, self.previous_len = step, step_len
+    def run(self) -> OptimizeResult:
+        with self.progress:
+            if self.source is None:
+                self._full_batch()
+            else:
+                self._over_batches()
+        return self._result()
 
-    def repeated(self, k: int, f: float, step: np.ndarray, step_len: float, count: int,
-                 lr: float) -> None:
-        """``count`` steps that each left the parameters exactly where they were.
-
-        What :meth:`observe` records for such steps, all at once: the same
-        step from the same point gives the same loss and gradient, so the
-        loss neither rose nor fell, the gradient did not change (a secant of
-        0), the step did not reverse, and the run is settled (its step is
-        below the rounding of the parameters) at every check.
-        """
-        before = self.since_best
-        self.k, self.last = k, f
-        self.since_best += count
-        self.rises = 0
-        if self.lipschitz is None and step_len > 0:
-            self.lipschitz = 0.0
-        if before == 0:
-            self.window_step, self.window_lr = step_len, lr
-        if before // OSCILLATION_WINDOW < self.since_best // OSCILLATION_WINDOW:
-            self.settled = True
-        self.previous_step, self.previous_len = step, step_len
-
-    def observe(self, k, f, f_new, g, g_new, step, step_len, z_new, lr) -> str | None:
-        self.k, self.last = k, f_new
-        if f_new < self.best:
-            self.best, self.best_at, self.since_best, self.reversals = f_new, k, 0, 0
-        else:
-            self.since_best += 1
-        if f_new > f:
-            if self.rises == 0:
-                self.rise_start, self.rise_start_at = f, k - 1
-            self.rises += 1
-        else:
-            self.rises = 0
-        if (f_new > f or (f_new == f and self.lipschitz is None)) and step_len > 0:
-            dg = g_new - g
-            secant = math.sqrt(float(dg @ dg)) / step_len
-            if math.isfinite(secant) and (self.lipschitz is None or secant > self.lipschitz):
-                self.lipschitz = secant
-        rise = f_new - self.best
-        if rise > 0.0:
-            scale = self.scale()
-            if rise > BLOWUP_FACTOR * scale or (
-                self.rises >= GROWTH_PATIENCE and rise > GROWTH_FACTOR * scale
-            ):
-                return "diverged"
-        previous, previous_len = self.previous_step, self.previous_len
-        self.previous_step, self.previous_len = step, step_len
-        if not self.since_best:
+    def _step(self, objective: Any) -> np.ndarray | None:
+        """Ask the rule for the next step from ``z``; None when it found none (``stalled``)."""
+        self.lr_k = lr = self.rule.rate(self.state)
+        updates, self.state = self.rule.update(
+            self.g, self.state, self.z, lr, value=self.f, objective=objective
+        )
+        if isinstance(updates, NoStep):
+            self.stall_reason = updates.reason
             return None
-        if previous is not None and float(previous @ step) < -0.5 * step_len * previous_len:
-            self.reversals += 1
-        if self.since_best == 1:
-            self.window_step, self.window_lr = step_len, lr
-        if self.since_best % OSCILLATION_WINDOW == 0:
-            # A run whose steps are rounding-error sized, or whose steps change the loss by
-            # less than its rounding error, has settled; it is not stalled or oscillating.
-            change = step_len * math.sqrt(float(g_new @ g_new))
-            self.settled = step_len <= 1e-9 * (1.0 + math.sqrt(float(z_new @ z_new))) or (
-                change <= 1e3 * EPS * abs(f_new)
+        return updates
+
+    def _callbacks(self, g: np.ndarray | None) -> None:
+        """The step callback and the time limit, after a step that ended nothing."""
+        callback, max_time = self.s["callback"], self.s["max_time"]
+        shape = self.objective.shape
+        if callback is not None and not self.status:
+            grad = None if g is None else _user(self.sign * g, shape)
+            info = Iterate(self.k, _user(self.z, shape), self.sign * self.f, grad,
+                           self.step_len, self.lr_k)
+            if callback(info) is True:
+                self.status, self.message = "stopped", "the callback asked to stop"
+        if max_time is not None and not self.status and (
+            time.perf_counter() - self.started > max_time
+        ):
+            self.status, self.message = "stopped", f"max_time = {max_time:g} s was reached"
+
+    # -- full batch ------------------------------------------------------------------------------
+
+    def _full_batch(self) -> None:
+        objective, sign, s = self.objective, self.sign, self.s
+        self.f, self.g = objective.check(self.z)
+        self.nfev = 1
+        self.gnorm = _norm(self.g)
+        if not (math.isfinite(self.f) and math.isfinite(self.gnorm)):
+            raise OptimizationError(
+                f"the function or its gradient is not finite at the start (f = {sign * self.f:g}, "
+                f"gradient norm {self.gnorm:g}); choose another starting point"
             )
-            if self.settled:
-                return None
-            if self.rises >= self.since_best:
-                return "diverged"  # the loss rose on every step since its best: it keeps growing
-            # Under a decaying schedule an oscillation may still die out: give it time.
-            if (
-                self.reversals >= 0.8 * self.since_best
-                and step_len >= 0.5 * self.window_step
-                and lr >= self.window_lr
-            ):
-                return "oscillating"
-            if self.since_best >= STALL_WINDOW:
-                return "stalled"
-        return None
+        self._record(0, self.z, self.f, self.g, math.nan, math.nan)
+        self.monitor = Monitor(self.f)
+        self.best = self.f
+        gtol = s["gtol"]
+        # The gradient norm is needed every step only for gtol; otherwise it is computed
+        # when read (history) or at the end (result).
+        self.need_gnorm = gtol is not None
+        if gtol is not None and self.gnorm <= gtol:
+            self.status = "converged"
+            self.message = (
+                f"the gradient norm {self.gnorm:.3g} is already at most gtol = {gtol:g} "
+                "at the start"
+            )
+        floats = _FloatSteps.chosen(self)
+        while not self.status:
+            if floats is not None and floats.due(self.k, self.max_iter):
+                floats.take(self)
+                continue
+            self._full_step()
+            if self.progress.enabled and self.k % max(1, self.max_iter // 100) == 0:
+                self.progress.update(self.k, sign * self.f)
 
-    def refine_curvature(
-        self, vg: Callable[[np.ndarray], tuple[float, np.ndarray]], z: np.ndarray, step: np.ndarray
-    ) -> None:
-        """Sharpen the curvature estimate by power iteration before giving advice.
-
-        Hessian-vector products come from differences of the gradient,
-        ``H v ~ (g(z + h v) - g(z)) / h``, starting from the last step (the
-        direction the run was blowing up in).  This costs a few dozen
-        gradient evaluations, once, when the run has already failed.
-        """
-        size = math.sqrt(float(step @ step))
-        if not (size > 0 and math.isfinite(size) and np.all(np.isfinite(z))):
+    def _full_step(self) -> None:
+        if self.k >= self.max_iter:
+            self.gnorm = _norm(self.g)
+            self.status = "max_iter"
+            self.message = max_iter_message(self.max_iter, self.s["tol"], self.s["gtol"],
+                                            self.step_len, self.gnorm, self.monitor)
             return
-        v = step / size
-        h = 1e-6 * (1.0 + math.sqrt(float(z @ z)))
-        _, g0 = vg(z)
-        estimate = None
-        for _ in range(POWER_ITERATIONS):
-            _, g1 = vg(z + h * v)
-            product = (g1 - g0) / h
-            length = math.sqrt(float(product @ product))
-            if not (length > 0 and math.isfinite(length)):
-                break
-            estimate, v = length, product / length
-        if estimate is not None and (self.lipschitz is None or estimate > self.lipschitz):
-            self.lipschitz = estimate
+        if self.rule.rate(self.state) == 0.0:
+            self.status = "stopped"
+            self.message = "the learning rate reached 0 (end of its schedule), so no step can move"
+            return
+        step = self._step(self.objective if self.rule.uses_objective else None)
+        if step is None:
+            self.status, self.message = "stalled", self.stall_reason
+            runaway = self.monitor.runaway(self.f, self.z, self.sign)
+            if runaway:
+                self.status, self.message = "diverged", runaway
+            return
+        z_new = self.z + step
+        self.step_len = step_len = _norm(step)
+        self.k += 1
+        f_new, g_new = self.objective.vg(z_new)
+        self.nfev += 1
+        if self.need_gnorm:
+            self.gnorm = _norm(g_new)
+        self._record(self.k, z_new, f_new, g_new, step_len, self.lr_k)
+        if not (math.isfinite(f_new) and math.isfinite(step_len)):
+            self._nonfinite(z_new, f_new, g_new, step)
+            return
+        self._judge(f_new, g_new, step, z_new)
+        self.z, self.f, self.g = z_new, f_new, g_new
+        if self.s["callback"] is not None or self.s["max_time"] is not None:
+            self._callbacks(g_new)
 
-    def runaway(self, f: float, z: np.ndarray, sign: float) -> str | None:
-        """A message when the loss fell by many orders of magnitude below zero: no minimum."""
-        start = max(abs(self.f0), 1.0)
-        if f < -1e10 * start:
-            size = math.sqrt(float(z @ z))
-            moved, bound = ("fell", "below") if sign > 0 else ("rose", "above")
-            return (
-                f"the value {moved} from {sign * self.f0:.4g} to {sign * f:.3g} (parameters of "
-                f"size {size:.3g}): the function seems to have no "
-                f"{'minimum' if sign > 0 else 'maximum'} in the direction the steps took "
-                f"(unbounded {bound}); start elsewhere or restrict the domain"
-            )
-        return None
+    def _judge(self, f_new: float, g_new: np.ndarray, step: np.ndarray,
+               z_new: np.ndarray) -> None:
+        """The stopping rules and the watch for divergence after a full-batch step."""
+        s = self.s
+        reason = converged(self.step_len, self.gnorm, self.f, f_new, s["tol"], s["gtol"],
+                           s["ftol"])
+        if reason:
+            self.status, self.message = "converged", reason
+        elif f_new < self.best:
+            # The usual case, kept cheap: a new best loss needs no further checks.
+            self.best = f_new
+            self.monitor.improved(self.k, f_new, step, self.step_len)
+        else:
+            verdict = self.monitor.observe(self.k, self.f, f_new, self.g, g_new, step,
+                                           self.step_len, z_new, self.lr_k)
+            if verdict:
+                if verdict in ("diverged", "oscillating"):
+                    self.monitor.refine_curvature(self.objective.vg, z_new, step)
+                self.message = self.monitor.message(verdict, self.sign, self.rule, self.lr_k)
+                self.status = "stalled" if verdict == "oscillating" else verdict
 
-    def still_decreasing(self) -> bool:
-        return self.since_best == 0 and self.k > 0
+    def _nonfinite(self, z_new: np.ndarray, f_new: float, g_new: np.ndarray,
+                   step: np.ndarray) -> None:
+        if math.isfinite(self.step_len):
+            self.monitor.refine_curvature(self.objective.vg, self.z, step)
+        self.z, self.f, self.g = z_new, f_new, g_new
+        self.gnorm = _norm(g_new)
+        self.status = "diverged"
+        self.message = self.monitor.nonfinite_message(self.k, f_new, self.gnorm, self.step_len,
+                                                      self.sign, self.rule, self.lr_k)
 
-    # -- messages ---------------------------------------------------------------------------
+    def _record(self, k: int, z: np.ndarray, f: float, g: np.ndarray | None, step: float,
+                lr: float) -> None:
+        if self.history is not None:
+            self.history.record(k, z, self.sign * f, _signed(g, self.sign), step, lr)
 
-    def message(self, verdict: str, sign: float, rule: Optimizer, lr: float) -> str:
-        if verdict == "diverged":
-            start, at = (self.rise_start, self.rise_start_at) if self.rises else (self.best, 0)
-            steps = max(1, self.k - at)
-            what = (
-                f"the loss grew from {sign * start:.3g} to {sign * self.last:.3g} "
-                f"({_factor(self.last, start)}) in {steps} steps"
-            )
-            return f"{what}: {self.advice(rule, lr)}"
-        if verdict == "oscillating":
-            what = (
-                f"oscillating without progress: the last {self.since_best} steps went back "
-                f"and forth without lowering the loss below {sign * self.best:.4g} "
-                f"(reached at step {self.best_at})"
-            )
-            return f"{what}: {self.advice(rule, lr)}"
-        return (
-            f"no lower loss in the last {self.since_best} steps (best {sign * self.best:.6g} "
-            f"at step {self.best_at}); the steps are not making progress"
-        )
+    # -- over batches ----------------------------------------------------------------------------
 
-    def nonfinite_message(self, k, f_new, gnorm, step_len, sign, rule, lr) -> str:
-        if not math.isfinite(step_len):
-            what = f"the parameters became {_word(step_len)} at step {k}"
-        elif not math.isfinite(f_new):
-            if f_new == -math.inf and self.best < self.f0:
-                extreme = "minimum" if sign > 0 else "maximum"
-                return (
-                    f"the value went to {sign * f_new:g} at step {k}: the function has no "
-                    f"{extreme} in the direction the steps took (unbounded)"
+    def _over_batches(self) -> None:
+        """Steps on one batch at a time; a history row per step and per epoch.
+
+        A step row holds the iterate and the loss and gradient *of the batch
+        used there*; each epoch row holds the iterate at the end of the epoch
+        and the loss on all of the data (the mean batch loss of the epoch
+        when the data come from an iterator).
+        """
+        assert self.source is not None
+        objective, sign = self.objective, self.sign
+        whole = self.source.whole
+        self.whole = objective.with_args((whole, *objective.args)) if whole is not None else None
+        self.full_f, self.full_g = math.nan, None
+        if self.whole is not None:
+            self.full_f, self.full_g = self.whole.check(self.z)
+            self.nfev += 1
+            if not math.isfinite(self.full_f):
+                raise OptimizationError(
+                    f"the loss is not finite at the start (f = {sign * self.full_f:g}); "
+                    "choose another start"
                 )
-            what = f"the loss became {_word(sign * f_new)} at step {k}"
-        else:
-            what = f"the gradient became {_word(gnorm)} at step {k}"
-        if self.best < self.f0 and self.rises == 0:
-            return what
-        grown = ""
-        if self.rises:
-            grown = f" after growing {_factor(self.last, self.rise_start)} in {self.rises} steps"
-        return f"{what}{grown}: {self.advice(rule, lr)}"
+        self._record_epoch(self.z, self.full_f, self.full_g, math.nan, math.nan)
+        self.scale = abs(self.full_f) if self.whole is not None else None
+        self.epoch_best = self.previous_epoch_loss = self.full_f
+        self.epoch_rises = 0
+        self.batches: Iterator[Any] = iter(())
+        self.epoch_start, self.batch_losses = self.z, []
+        self.recorded = self.closed_epoch = -1
+        if self._next_batch():
+            while not self.status:
+                self._batch_step()
+        self._finish_batches()
 
-    def advice(self, rule: Optimizer, lr: float) -> str:
-        rate = f"learning rate {lr:g}"
-        lipschitz = self.lipschitz
-        if lipschitz is None or not lipschitz > 0:
-            return f"{rate} is too large here; try a smaller one, such as {_round(lr / 10)}"
-        if type(rule) is GD:
-            threshold, name, suggestion = 2.0 / lipschitz, "2/L", 1.0 / lipschitz
-        elif type(rule) is Momentum:
-            beta = rule.beta  # type: ignore[attr-defined]
-            threshold = 2.0 * (1.0 + beta) / lipschitz
-            name, suggestion = f"2(1 + beta)/L (beta = {beta:g})", (1.0 + beta) / lipschitz
-        elif type(rule) is Nesterov:
-            # Looking ahead costs stability: on a quadratic the limit is 2(1+b)/((1+2b) L).
-            beta = rule.beta  # type: ignore[attr-defined]
-            threshold = 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * lipschitz)
-            name = f"2(1 + beta)/((1 + 2 beta) L) (beta = {beta:g})"
-            suggestion = threshold / 2.0
-        else:
-            return (
-                f"{rate} is too large for curvature L = {lipschitz:.3g} estimated from the "
-                f"gradient; try a smaller one, such as {_round(lr / 10)}, or a decaying "
-                "schedule from steepest.optim.schedules"
+    def _next_batch(self) -> bool:
+        """Evaluate ``z`` on the next batch (ending epochs on the way); False at the end."""
+        batch = next(self.batches, _END)
+        while batch is _END:
+            if self.epoch > 0:
+                self._end_epoch()
+                if self.status:
+                    return False
+            if self.epoch >= self.epochs:
+                self.status, self.message = "max_iter", f"finished {self.epochs} epochs"
+                if self.s["tol"] is not None:
+                    self.message += f" without a step shorter than tol = {self.s['tol']:g}"
+                return False
+            self.epoch += 1
+            self.epoch_start, self.batch_losses = self.z, []
+            self.batches = self.source.epoch()
+            batch = next(self.batches, _END)
+            if batch is _END:
+                self.epoch -= 1
+                self.status, self.message = "max_iter", "the iterator of batches ran out"
+                return False
+        self.batch_args = (batch, *self.objective.args)
+        self.f, self.g = self.objective.vg_with(self.z, self.batch_args)
+        self.nfev += 1
+        self._record(self.k, self.z, self.f, self.g, self.step_len, self.last_lr)
+        self.recorded = self.k
+        self.batch_losses.append(self.f)
+        return self._batch_sane()
+
+    def _batch_sane(self) -> bool:
+        """Whether the loss and gradient on the batch are finite and have not blown up."""
+        f, sign = self.f, self.sign
+        gnorm = _norm(self.g)
+        if self.scale is None:
+            self.scale = abs(f)
+        if not (math.isfinite(f) and math.isfinite(gnorm)):
+            bad = sign * f if not math.isfinite(f) else gnorm
+            what = "loss" if not math.isfinite(f) else "gradient"
+            self.status = "diverged"
+            self.message = (f"the {what} on a batch became {word(bad)} at step {self.k}: "
+                            f"{stochastic_advice(self.lr_k)}")
+            return False
+        if f - self.epoch_best > BLOWUP_FACTOR * max(self.scale, 1e-300):
+            self.status = "diverged"
+            self.message = (
+                f"the loss on a batch grew to {sign * f:.3g} at step {self.k}, "
+                f"{factor(f, max(self.scale, 1e-300))} the starting loss: "
+                f"{stochastic_advice(self.lr_k)}"
             )
-        relation = "is above" if lr > threshold else "is close to"
-        if lr <= 0.9 * threshold:
-            relation = "is below the quadratic limit"
-        suggestion = min(suggestion, lr / 2)
-        return (
-            f"{rate} {relation} {name} = {threshold:#.3g} estimated from the gradient; "
-            f"try {_round(suggestion)}"
+            return False
+        return True
+
+    def _batch_step(self) -> None:
+        if self.max_iter is not None and self.k >= self.max_iter:
+            self.status, self.message = "max_iter", f"reached max_iter = {self.max_iter} steps"
+            return
+        uses = self.rule.uses_objective
+        step = self._step(self.objective.with_args(self.batch_args) if uses else None)
+        # A line search that fails on one batch is not the end of the run: the next differs.
+        step = np.zeros_like(self.z) if step is None else step
+        self.z = self.z + step
+        self.step_len = _norm(step)
+        self.last_lr = self.lr_k
+        self.k += 1
+        tol = self.s["tol"]
+        if not math.isfinite(self.step_len):
+            self.status = "diverged"
+            self.message = (f"the parameters became {word(self.step_len)} at step {self.k}: "
+                            f"{stochastic_advice(self.lr_k)}")
+        elif tol is not None and self.step_len < tol:
+            self.status = "converged"
+            self.message = f"a step moved the parameters {self.step_len:.3g} < tol = {tol:g}"
+        self._callbacks(None)
+        if not self.status:
+            self._next_batch()
+
+    def _end_epoch(self) -> None:
+        """The loss on all of the data, the epoch's row, and the checks made once an epoch."""
+        sign, lr = self.sign, self.lr_k
+        if self.whole is not None:
+            self.full_f, self.full_g = self.whole.vg(self.z)
+            self.nfev += 1
+        else:
+            self.full_f, self.full_g = float(np.mean(self.batch_losses)), None
+        moved = _norm(self.z - self.epoch_start)
+        self.closed_epoch = self.epoch
+        self._record_epoch(self.z, self.full_f, self.full_g, moved, self.last_lr)
+        stopping = self.s["early_stopping"]
+        self.progress.update(self.epoch, sign * self.full_f,
+                             stopping.latest if stopping is not None else None)
+        if self.status:
+            return
+        full_f = self.full_f
+        if not math.isfinite(full_f):
+            self.status = "diverged"
+            self.message = (f"the loss became {word(sign * full_f)} in epoch {self.epoch}: "
+                            + stochastic_advice(lr))
+            return
+        self.epoch_rises = self.epoch_rises + 1 if full_f > self.previous_epoch_loss else 0
+        best = self.epoch_best
+        self.epoch_best = min(best, full_f) if math.isfinite(best) else full_f
+        self.previous_epoch_loss = full_f
+        if self.epoch_rises >= 3 and full_f - self.epoch_best > GROWTH_FACTOR * max(
+            self.scale or 0.0, 1e-300
+        ):
+            self.status = "diverged"
+            self.message = (f"the loss grew in each of the last {self.epoch_rises} epochs, to "
+                            f"{sign * full_f:.3g}: {stochastic_advice(lr)}")
+            return
+        self._epoch_rules()
+
+    def _epoch_rules(self) -> None:
+        """Early stopping and the epoch callback, at the end of an epoch that ended nothing."""
+        stopping, callback = self.s["early_stopping"], self.s["epoch_callback"]
+        if stopping is not None:
+            reason = stopping(self.epoch, self.z, self.sign * self.full_f)
+            if reason:
+                self.status, self.message = "stopped", reason
+                if stopping.best_x is not None:
+                    self.z = stopping.best_x
+                    self.message += f"; the parameters of epoch {stopping.best_epoch} are kept"
+                return
+        if callback is not None:
+            shape = self.objective.shape
+            grad = None if self.full_g is None else _user(self.sign * self.full_g, shape)
+            info = Iterate(self.epoch, _user(self.z, shape), self.sign * self.full_f, grad,
+                           math.nan, self.last_lr)
+            if callback(info) is True:
+                self.status, self.message = "stopped", "the epoch callback asked to stop"
+
+    def _finish_batches(self) -> None:
+        """An epoch cut short still gets its row; the last step its row on all of the data."""
+        if self.batch_losses and self.closed_epoch != self.epoch:
+            self._end_epoch()
+        if self.recorded != self.k:
+            self._record(self.k, self.z, self.full_f if self.whole is not None else math.nan,
+                         self.full_g, self.step_len, self.last_lr)
+        self.f = self.full_f
+        self.g = self.full_g if self.full_g is not None else self.g
+
+    def _record_epoch(self, z: np.ndarray, f: float, g: np.ndarray | None, moved: float,
+                      lr: float) -> None:
+        if self.epoch_history is not None:
+            self.epoch_history.record(self.epoch, z, self.sign * f, _signed(g, self.sign),
+                                      moved, lr)
+
+    # -- the result ------------------------------------------------------------------------------
+
+    def _result(self) -> OptimizeResult:
+        shape, sign, rule = self.objective.shape, self.sign, self.rule
+        stochastic = self.source is not None
+        history = self.history
+        if history is None and self.s["record"] == "epochs":
+            history = self.epoch_history
+        return OptimizeResult(
+            x=_user(self.z, shape),
+            fun=sign * self.f,
+            grad=_user(sign * self.g, shape),
+            nit=self.k,
+            status=self.status,
+            message=compose(self.status, self.k, self.message, rule.describe(self.state),
+                            epochs=self.epoch if stochastic else None),
+            history=history,
+            method=rule.name,
+            maximize=sign < 0,
+            nfev=self.nfev,
+            epochs=self.epoch if stochastic else None,
+            elapsed=time.perf_counter() - self.started,
+            variables=self.objective.variables,
+            lipschitz=None if stochastic else self.monitor.lipschitz,
+            extra={"optimizer": rule, "lr": _lr_label(rule)},
         )
 
 
-def _factor(now: float, then: float) -> str:
-    if then > 0 and now > 0:
-        ratio = now / then
-        return (
-            f"{ratio:.2g}x"
-            if ratio < 1e3
-            else f"{ratio:.0e}x".replace("e+0", "e").replace("e+", "e")
+_END = object()
+
+
+class _FloatSteps:
+    """The specialisation of the full-batch loop for plain descent over Python floats.
+
+    Chosen for plain descent at a constant rate on a function whose gradient
+    runs over floats, with nothing that must see every step (callbacks, time
+    limits, progress).  It takes the routine steps of the run in a generated
+    loop (see :mod:`steepest.optim.float_descent`) and hands every other step
+    back to :meth:`_Descent._full_step`, so history and results are the same
+    bit for bit.
+    """
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.at, self.backoff = 2, 1  # the function is recorded on its second call
+
+    @staticmethod
+    def chosen(run: _Descent) -> _FloatSteps | None:
+        s, rule = run.s, run.rule
+        lr = rule.lr
+        schedule_constant = isinstance(lr, int | float | constant)
+        plain = (
+            type(rule) is GD
+            and schedule_constant
+            and run.objective.kind == "autodiff"
+            and s["callback"] is None
+            and s["max_time"] is None
+            and not run.progress.enabled
         )
-    return f"by {now - then:.3g}"
+        if not plain:
+            return None
+        return _FloatSteps(float(as_schedule(lr)(0)))
 
+    def due(self, k: int, max_iter: int) -> bool:
+        return self.at <= k < max_iter
 
-def _round(value: float) -> str:
-    return f"{float(f'{value:.2g}'):g}"
+    def take(self, run: _Descent) -> None:
+        """Steps over floats from ``run``'s state; or, when none can be taken now, later."""
+        s, k = run.s, run.k
+        sweep = run.objective.float_sweep()
+        result = None
+        if sweep is not None:
+            loop = descent_loop(sweep, sign=run.sign, tol=s["tol"] is not None,
+                                gtol=s["gtol"] is not None, ftol=s["ftol"] is not None,
+                                record=run.history is not None)
+            rows: list[tuple[float, ...]] = []
+            previous = run.monitor.previous_step
+            before = tuple(previous.tolist()) if previous is not None else (math.nan,) * run.z.size
+            result = loop(tuple(run.z.tolist()), run.f, tuple(run.g.tolist()), k, run.max_iter,
+                          self.rate, s["tol"], s["gtol"], s["ftol"], run.best, before,
+                          run.objective.args, rows)
+            run.nfev += result.nfev
+        if result is None or result.k <= k:
+            self.backoff *= 2  # nothing to gain here for now: look again later
+            self.at = k + self.backoff
+            return
+        self._adopt(run, result, rows)
+        self.backoff = 1
+        self.at = run.k + 1
 
-
-def _word(value: float) -> str:
-    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-
-
-# --------------------------------------------------------------------------------------------
-# grid search
-# --------------------------------------------------------------------------------------------
+    def _adopt(self, run: _Descent, result: Any, rows: list[tuple[float, ...]]) -> None:
+        monitor = run.monitor
+        if result.improved:
+            run.best = result.best
+            monitor.improved(result.best_k, run.best, np.array(result.best_step), result.best_len)
+        if result.repeats:
+            monitor.repeated(result.k, result.f, np.array(result.step), result.step_len,
+                             result.repeats, self.rate)
+        run.k, run.f = result.k, result.f
+        run.z, run.g = np.array(result.z), np.array(result.g)
+        run.step_len, run.lr_k = result.step_len, self.rate
+        run.state = {**run.state, "count": run.k}
+        if run.history is not None:
+            run.history.record_rows(rows, self.rate)
+        if run.need_gnorm:
+            run.gnorm = _norm(run.g)
 
 
 def _grid_search(f: Any, x0: Any, sign: float, s: dict[str, Any]) -> OptimizeResult:
+    """The best point of ``s["grid"]``, every grid loss in the history."""
     started = time.perf_counter()
     if s["grid"] is None:
         raise OptimizationError("method='grid' needs grid=, e.g. grid=np.arange(12, 18, 0.1)")
@@ -831,290 +760,5 @@ def _grid_search(f: Any, x0: Any, sign: float, s: dict[str, Any]) -> OptimizeRes
     )
 
 
-# --------------------------------------------------------------------------------------------
-# stochastic and mini-batch descent
-# --------------------------------------------------------------------------------------------
 
-
-def _in_memory(data: Any) -> bool:
-    """Data that can be indexed by rows (sliced into batches and evaluated whole)."""
-    if isinstance(data, np.ndarray) or hasattr(data, "iloc"):
-        return True
-    if isinstance(data, tuple) and data and all(_in_memory(part) for part in data):
-        return True
-    if isinstance(data, list):
-        # A list of numbers is data; a list of arrays is a list of batches.
-        try:
-            return np.asarray(data, dtype=float).ndim == 1
-        except (TypeError, ValueError):
-            return False
-    return False
-
-
-def _rows(data: Any) -> int:
-    if isinstance(data, tuple):
-        lengths = {_rows(part) for part in data}
-        if len(lengths) != 1:
-            raise OptimizationError(
-                f"the arrays in data have different numbers of rows: {sorted(lengths)}"
-            )
-        return lengths.pop()
-    return len(data)
-
-
-def _take(data: Any, index: np.ndarray) -> Any:
-    if isinstance(data, tuple):
-        return tuple(_take(part, index) for part in data)
-    if hasattr(data, "iloc"):
-        return data.iloc[index]
-    return data[index]
-
-
-class _Batches:
-    """Yields the batches of one epoch; knows whether the whole data set is available."""
-
-    def __init__(self, data: Any, batch_size: int | None, seed: Any, shuffle: bool) -> None:
-        self.whole: Any = None
-        self.rng = np.random.default_rng(seed)
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.one_pass: Iterator[Any] | None = None
-        self.source: Iterable[Any] | None = None
-        if _in_memory(data):
-            self.whole = np.asarray(data, dtype=float) if isinstance(data, list) else data
-            self.n = _rows(self.whole)
-            if self.n == 0:
-                raise OptimizationError("data has no rows")
-            if batch_size is None:
-                self.batch_size = self.n
-        elif isinstance(data, Mapping | str | bytes):
-            raise OptimizationError(
-                f"data of type {type(data).__name__} cannot be split into batches; use an "
-                "array, a DataFrame, a tuple of arrays, or an iterable of batches"
-            )
-        elif callable(data):
-            self.source = _Call(data)
-        elif isinstance(data, Iterator):
-            self.one_pass = data
-        elif isinstance(data, Iterable):
-            self.source = data
-        else:
-            raise OptimizationError(
-                "data must be an array, a DataFrame, a tuple of arrays, or an iterable of batches"
-            )
-
-    def epoch(self) -> Iterator[Any]:
-        if self.whole is not None:
-            n, size = self.n, self.batch_size
-            order = self.rng.permutation(n) if self.shuffle else np.arange(n)
-            for start in range(0, n, size):
-                yield _take(self.whole, order[start : start + size])
-        elif self.source is not None:
-            yield from iter(self.source)
-        elif self.one_pass is not None:
-            yield from self.one_pass
-            self.one_pass = iter(())
-
-
-class _Call:
-    def __init__(self, factory: Callable[[], Iterable[Any]]) -> None:
-        self.factory = factory
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.factory())
-
-
-def _stochastic(
-    f: Any,
-    z: np.ndarray,
-    shape: tuple[int, ...],
-    sign: float,
-    rule: Optimizer,
-    schedule: Callable[[int], float],
-    s: dict[str, Any],
-) -> OptimizeResult:
-    """Steps on one batch at a time; per-step and per-epoch history.
-
-    A step row holds the iterate and the loss and gradient *of the batch
-    used there*; each epoch row holds the iterate at the end of the epoch
-    and the loss on all of the data (the mean batch loss of the epoch when
-    the data come from an iterator).
-    """
-    started = time.perf_counter()
-    data = s["data"]
-    if data is None:
-        raise OptimizationError("batch_size needs data= to draw the batches from")
-    batches = _Batches(data, s["batch_size"], s["seed"], s["shuffle"])
-    epochs = DEFAULT_EPOCHS if s["epochs"] is None else int(s["epochs"])
-    max_iter = s["max_iter"]
-    tol, max_time, clip_norm = s["tol"], s["max_time"], s["clip_norm"]
-    callback, args = s["callback"], tuple(s["args"])
-    base = Objective(f, grad=s["grad"], hessian=s["hessian"], args=args, shape=shape, sign=sign)
-    whole = base.with_args((batches.whole, *args)) if batches.whole is not None else None
-    history = (
-        History(shape, limit=s["history_limit"], variables=base.variables, sign=sign)
-        if s["record"]
-        else None
-    )
-    epoch_history = History(shape, kind="epochs", variables=base.variables, sign=sign)
-    if history is not None:
-        history.epochs = epoch_history
-
-    full_f, full_g = whole.check(z) if whole is not None else (math.nan, None)
-    nfev = 1 if whole is not None else 0
-    if whole is not None and not math.isfinite(full_f):
-        raise OptimizationError(
-            f"the loss is not finite at the start (f = {sign * full_f:g}); choose another start"
-        )
-    epoch_history.record(0, z, sign * full_f, _signed(full_g, sign), math.nan, math.nan)
-    scale = abs(full_f) if whole is not None else None
-    epoch_best, epoch_rises, previous_epoch_loss = full_f, 0, full_f
-    state = rule.init(z)
-    k, epoch, recorded = 0, 0, -1
-    status, message = "", ""
-    lr_k, step_len, last_lr = math.nan, math.nan, math.nan
-    batch_g: np.ndarray | None = None
-    for epoch in range(1, epochs + 1):
-        epoch_start = z
-        batch_losses: list[float] = []
-        for batch in batches.epoch():
-            if max_iter is not None and k >= max_iter:
-                status, message = "max_iter", f"reached max_iter = {max_iter} steps"
-                break
-            batch_args = (batch, *args)
-            batch_f, batch_g = base.vg_with(z, batch_args)
-            nfev += 1
-            gnorm = math.sqrt(float(batch_g @ batch_g))
-            if history is not None:
-                history.record(k, z, sign * batch_f, sign * batch_g, step_len, last_lr)
-                recorded = k
-            batch_losses.append(batch_f)
-            if scale is None:
-                scale = abs(batch_f)
-            if not (math.isfinite(batch_f) and math.isfinite(gnorm)):
-                status = "diverged"
-                bad = sign * batch_f if not math.isfinite(batch_f) else gnorm
-                what = "loss" if not math.isfinite(batch_f) else "gradient"
-                message = (
-                    f"the {what} on a batch became {_word(bad)} at step {k}: "
-                    f"{_stochastic_advice(lr_k)}"
-                )
-                break
-            if batch_f - epoch_best > BLOWUP_FACTOR * max(scale, 1e-300):
-                status = "diverged"
-                message = (
-                    f"the loss on a batch grew to {sign * batch_f:.3g} at step {k}, "
-                    f"{_factor(batch_f, max(scale, 1e-300))} the starting loss: "
-                    f"{_stochastic_advice(lr_k)}"
-                )
-                break
-            lr_k = _scheduled(schedule, k)
-            if clip_norm is not None and gnorm > clip_norm:
-                batch_g = batch_g * (clip_norm / gnorm)
-            if rule.uses_objective:
-                objective = base.with_args(batch_args)
-                step, state = rule.update(
-                    batch_g, state, z, lr_k, value=batch_f, objective=objective
-                )
-            else:
-                step, state = rule.update(batch_g, state, z, lr_k)
-            # A line search that fails on one batch is not the end of the run: the next differs.
-            state.pop("stalled", None)
-            z = z + step
-            step_len = math.sqrt(float(step @ step))
-            last_lr = lr_k
-            k += 1
-            if not math.isfinite(step_len):
-                status = "diverged"
-                message = (
-                    f"the parameters became {_word(step_len)} at step {k}: "
-                    f"{_stochastic_advice(lr_k)}"
-                )
-                break
-            if tol is not None and step_len < tol:
-                status = "converged"
-                message = f"a step moved the parameters {step_len:.3g} < tol = {tol:g}"
-                break
-            if callback is not None:
-                info = Iterate(k, _user(z, shape), sign * batch_f, None, step_len, lr_k)
-                if callback(info) is True:
-                    status, message = "stopped", "the callback asked to stop"
-                    break
-            if max_time is not None and time.perf_counter() - started > max_time:
-                status, message = "stopped", f"max_time = {max_time:g} s was reached"
-                break
-        if not batch_losses:
-            epoch -= 1
-            if not status:
-                status, message = "max_iter", "the iterator of batches ran out"
-            break
-        # End of an epoch (complete or not): the loss on all the data when it is at hand.
-        if whole is not None:
-            full_f, full_g = whole.vg(z)
-            nfev += 1
-        elif whole is None:
-            full_f, full_g = float(np.mean(batch_losses)), None
-        moved = math.sqrt(float((z - epoch_start) @ (z - epoch_start)))
-        epoch_history.record(epoch, z, sign * full_f, _signed(full_g, sign), moved, last_lr)
-        if status:
-            break
-        if not math.isfinite(full_f):
-            status = "diverged"
-            message = f"the loss became {_word(sign * full_f)} in epoch {epoch}: " + (
-                _stochastic_advice(lr_k)
-            )
-            break
-        epoch_rises = epoch_rises + 1 if full_f > previous_epoch_loss else 0
-        epoch_best = min(epoch_best, full_f) if math.isfinite(epoch_best) else full_f
-        previous_epoch_loss = full_f
-        if epoch_rises >= 3 and full_f - epoch_best > GROWTH_FACTOR * max(scale or 0.0, 1e-300):
-            status = "diverged"
-            message = (
-                f"the loss grew in each of the last {epoch_rises} epochs, to "
-                f"{sign * full_f:.3g}: {_stochastic_advice(lr_k)}"
-            )
-            break
-    if not status:
-        status = "max_iter"
-        message = f"finished {epochs} epochs"
-        if tol is not None:
-            message += f" without a step shorter than tol = {tol:g}"
-    if history is not None and recorded != k:
-        history.record(
-            k,
-            z,
-            sign * full_f if whole is not None else math.nan,
-            _signed(full_g, sign) if whole is not None else None,
-            step_len,
-            last_lr,
-        )
-    final_grad = full_g if full_g is not None else batch_g
-    return OptimizeResult(
-        x=_user(z, shape),
-        fun=sign * full_f,
-        grad=None if final_grad is None else _user(sign * final_grad, shape),
-        nit=k,
-        status=status,
-        message=_compose(status, k, message, rule.describe(state), epochs=epoch),
-        history=history,
-        method=rule.name,
-        maximize=sign < 0,
-        nfev=nfev,
-        epochs=epoch,
-        elapsed=time.perf_counter() - started,
-        variables=base.variables,
-        extra={"optimizer": rule, "lr": _lr_label(rule)},
-    )
-
-
-def _signed(g: np.ndarray | None, sign: float) -> np.ndarray | None:
-    return None if g is None else (g if sign == 1.0 else -g)
-
-
-def _stochastic_advice(lr: float) -> str:
-    if not math.isfinite(lr):
-        return "the function is not finite at the start of a batch"
-    return f"learning rate {lr:g} is too large for these batches; try {_round(lr / 10)}"
-
-
-__all__ = ["Iterate", "maximize", "minimize"]
+__all__ = ["DEFAULTS", "Iterate", "maximize", "minimize"]

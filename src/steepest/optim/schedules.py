@@ -183,6 +183,29 @@ def as_schedule(lr: LearningRate) -> Callable[[int], float]:
     return constant(value)
 
 
+def rate_at(schedule: Callable[[int], float], k: int) -> float:
+    """The rate of ``schedule`` at step ``k``; a negative or non-finite rate is a mistake.
+
+    >>> rate_at(exponential(0.1, 0.5), 2)
+    0.025
+    >>> rate_at(lambda k: -1.0, 3)
+    Traceback (most recent call last):
+    ...
+    steepest.errors.OptimizationError: the learning-rate schedule gave -1 at step 3; ...
+    """
+    try:
+        lr = float(schedule(k))
+    except (TypeError, ValueError):
+        raise OptimizationError(
+            f"the learning-rate schedule did not return a number at step {k}"
+        ) from None
+    if not (lr >= 0.0 and math.isfinite(lr)):
+        raise OptimizationError(
+            f"the learning-rate schedule gave {lr:g} at step {k}; rates must be >= 0"
+        )
+    return lr
+
+
 def _positive_rate(lr: object) -> float:
     try:
         value = float(lr)  # type: ignore[arg-type]
@@ -268,6 +291,7 @@ __all__ = [
     "inverse_time",
     "names",
     "parse",
+    "rate_at",
     "step",
     "warmup",
 ]

@@ -1,0 +1,305 @@
+"""Divergence: detecting it, and advice from what the run measured.
+
+:class:`Monitor` watches the loss of a full-batch run for divergence,
+oscillation and stalls and estimates the curvature ``L`` behind the advice:
+gradient descent on a quadratic is stable exactly when ``lr < 2 / L``
+(momentum and Nesterov have their own limits).  Stochastic runs, whose
+batch losses are noisy, are judged by blow-ups and by the loss over whole
+epochs instead (:func:`stochastic_advice`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from steepest.optim.rules import GD, Momentum, Nesterov, Optimizer
+
+EPS = float(np.finfo(float).eps)
+
+# Divergence: the loss rose on this many consecutive steps and now exceeds the best loss by
+# GROWTH_FACTOR times the loss scale of the run ...
+GROWTH_PATIENCE = 10
+GROWTH_FACTOR = 10.0
+# ... or, rising or not, exceeds it by this many times the scale.
+BLOWUP_FACTOR = 1e6
+# Oscillation: this many steps without a new best loss, most of them reversing direction.
+OSCILLATION_WINDOW = 50
+# Stall: this many steps without any new best loss.
+STALL_WINDOW = 1000
+# Power iterations that sharpen the curvature estimate behind divergence advice.
+POWER_ITERATIONS = 40
+
+
+class Monitor:
+    """Watches the loss for divergence, oscillation and stalls; estimates the curvature.
+
+    The curvature estimate is the largest secant ``|g_k - g_(k-1)| / |x_k - x_(k-1)|``
+    seen on steps where the loss did not go down (for a quadratic, a lower
+    bound on the largest Hessian eigenvalue L), sharpened when a run fails by
+    power iteration on Hessian-vector products taken from gradient
+    differences.  Gradient descent is stable on a quadratic exactly when
+    ``lr < 2 / L``.
+    """
+
+    def __init__(self, f0: float) -> None:
+        self.f0 = f0
+        self.best = f0
+        self.best_at = 0
+        self.rises = 0
+        self.rise_start = f0
+        self.rise_start_at = 0
+        self.since_best = 0
+        self.reversals = 0
+        self.previous_step: np.ndarray | None = None
+        self.previous_len = math.nan
+        self.lipschitz: float | None = None
+        self.window_step = math.nan
+        self.window_lr = math.nan
+        self.settled = False
+        self.k = 0
+        self.last = f0
+
+    def scale(self) -> float:
+        return max(abs(self.f0), abs(self.best), abs(self.f0 - self.best), 1e-300)
+
+    def improved(self, k: int, f_new: float, step: np.ndarray, step_len: float) -> None:
+        """A step reached a new best loss (so the loss also went down)."""
+        self.k = self.best_at = k
+        self.last = self.best = f_new
+        self.since_best = self.reversals = self.rises = 0
+        self.previous_step, self.previous_len = step, step_len
+
+    def repeated(self, k: int, f: float, step: np.ndarray, step_len: float, count: int,
+                 lr: float) -> None:
+        """``count`` steps that each left the parameters exactly where they were.
+
+        What :meth:`observe` records for such steps, all at once: the same
+        step from the same point gives the same loss and gradient, so the
+        loss neither rose nor fell, the gradient did not change (a secant of
+        0), the step did not reverse, and the run is settled (its step is
+        below the rounding of the parameters) at every check.
+        """
+        before = self.since_best
+        self.k, self.last = k, f
+        self.since_best += count
+        self.rises = 0
+        if self.lipschitz is None and step_len > 0:
+            self.lipschitz = 0.0
+        if before == 0:
+            self.window_step, self.window_lr = step_len, lr
+        if before // OSCILLATION_WINDOW < self.since_best // OSCILLATION_WINDOW:
+            self.settled = True
+        self.previous_step, self.previous_len = step, step_len
+
+    def observe(self, k, f, f_new, g, g_new, step, step_len, z_new, lr) -> str | None:
+        self.k, self.last = k, f_new
+        if f_new < self.best:
+            self.best, self.best_at, self.since_best, self.reversals = f_new, k, 0, 0
+        else:
+            self.since_best += 1
+        if f_new > f:
+            if self.rises == 0:
+                self.rise_start, self.rise_start_at = f, k - 1
+            self.rises += 1
+        else:
+            self.rises = 0
+        if (f_new > f or (f_new == f and self.lipschitz is None)) and step_len > 0:
+            dg = g_new - g
+            secant = math.sqrt(float(dg @ dg)) / step_len
+            if math.isfinite(secant) and (self.lipschitz is None or secant > self.lipschitz):
+                self.lipschitz = secant
+        rise = f_new - self.best
+        if rise > 0.0:
+            scale = self.scale()
+            if rise > BLOWUP_FACTOR * scale or (
+                self.rises >= GROWTH_PATIENCE and rise > GROWTH_FACTOR * scale
+            ):
+                return "diverged"
+        previous, previous_len = self.previous_step, self.previous_len
+        self.previous_step, self.previous_len = step, step_len
+        if not self.since_best:
+            return None
+        if previous is not None and float(previous @ step) < -0.5 * step_len * previous_len:
+            self.reversals += 1
+        if self.since_best == 1:
+            self.window_step, self.window_lr = step_len, lr
+        if self.since_best % OSCILLATION_WINDOW == 0:
+            # A run whose steps are rounding-error sized, or whose steps change the loss by
+            # less than its rounding error, has settled; it is not stalled or oscillating.
+            change = step_len * math.sqrt(float(g_new @ g_new))
+            self.settled = step_len <= 1e-9 * (1.0 + math.sqrt(float(z_new @ z_new))) or (
+                change <= 1e3 * EPS * abs(f_new)
+            )
+            if self.settled:
+                return None
+            if self.rises >= self.since_best:
+                return "diverged"  # the loss rose on every step since its best: it keeps growing
+            # Under a decaying schedule an oscillation may still die out: give it time.
+            if (
+                self.reversals >= 0.8 * self.since_best
+                and step_len >= 0.5 * self.window_step
+                and lr >= self.window_lr
+            ):
+                return "oscillating"
+            if self.since_best >= STALL_WINDOW:
+                return "stalled"
+        return None
+
+    def refine_curvature(
+        self, vg: Callable[[np.ndarray], tuple[float, np.ndarray]], z: np.ndarray, step: np.ndarray
+    ) -> None:
+        """Sharpen the curvature estimate by power iteration before giving advice.
+
+        Hessian-vector products come from differences of the gradient,
+        ``H v ~ (g(z + h v) - g(z)) / h``, starting from the last step (the
+        direction the run was blowing up in).  This costs a few dozen
+        gradient evaluations, once, when the run has already failed.
+        """
+        size = math.sqrt(float(step @ step))
+        if not (size > 0 and math.isfinite(size) and np.all(np.isfinite(z))):
+            return
+        v = step / size
+        h = 1e-6 * (1.0 + math.sqrt(float(z @ z)))
+        _, g0 = vg(z)
+        estimate = None
+        for _ in range(POWER_ITERATIONS):
+            _, g1 = vg(z + h * v)
+            product = (g1 - g0) / h
+            length = math.sqrt(float(product @ product))
+            if not (length > 0 and math.isfinite(length)):
+                break
+            estimate, v = length, product / length
+        if estimate is not None and (self.lipschitz is None or estimate > self.lipschitz):
+            self.lipschitz = estimate
+
+    def runaway(self, f: float, z: np.ndarray, sign: float) -> str | None:
+        """A message when the loss fell by many orders of magnitude below zero: no minimum."""
+        start = max(abs(self.f0), 1.0)
+        if f < -1e10 * start:
+            size = math.sqrt(float(z @ z))
+            moved, bound = ("fell", "below") if sign > 0 else ("rose", "above")
+            return (
+                f"the value {moved} from {sign * self.f0:.4g} to {sign * f:.3g} (parameters of "
+                f"size {size:.3g}): the function seems to have no "
+                f"{'minimum' if sign > 0 else 'maximum'} in the direction the steps took "
+                f"(unbounded {bound}); start elsewhere or restrict the domain"
+            )
+        return None
+
+    def still_decreasing(self) -> bool:
+        return self.since_best == 0 and self.k > 0
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def message(self, verdict: str, sign: float, rule: Optimizer, lr: float) -> str:
+        if verdict == "diverged":
+            start, at = (self.rise_start, self.rise_start_at) if self.rises else (self.best, 0)
+            steps = max(1, self.k - at)
+            what = (
+                f"the loss grew from {sign * start:.3g} to {sign * self.last:.3g} "
+                f"({factor(self.last, start)}) in {steps} steps"
+            )
+            return f"{what}: {self.advice(rule, lr)}"
+        if verdict == "oscillating":
+            what = (
+                f"oscillating without progress: the last {self.since_best} steps went back "
+                f"and forth without lowering the loss below {sign * self.best:.4g} "
+                f"(reached at step {self.best_at})"
+            )
+            return f"{what}: {self.advice(rule, lr)}"
+        return (
+            f"no lower loss in the last {self.since_best} steps (best {sign * self.best:.6g} "
+            f"at step {self.best_at}); the steps are not making progress"
+        )
+
+    def nonfinite_message(self, k, f_new, gnorm, step_len, sign, rule, lr) -> str:
+        if not math.isfinite(step_len):
+            what = f"the parameters became {word(step_len)} at step {k}"
+        elif not math.isfinite(f_new):
+            if f_new == -math.inf and self.best < self.f0:
+                extreme = "minimum" if sign > 0 else "maximum"
+                return (
+                    f"the value went to {sign * f_new:g} at step {k}: the function has no "
+                    f"{extreme} in the direction the steps took (unbounded)"
+                )
+            what = f"the loss became {word(sign * f_new)} at step {k}"
+        else:
+            what = f"the gradient became {word(gnorm)} at step {k}"
+        if self.best < self.f0 and self.rises == 0:
+            return what
+        grown = ""
+        if self.rises:
+            grown = f" after growing {factor(self.last, self.rise_start)} in {self.rises} steps"
+        return f"{what}{grown}: {self.advice(rule, lr)}"
+
+    def advice(self, rule: Optimizer, lr: float) -> str:
+        rate = f"learning rate {lr:g}"
+        rule = rule.rule
+        lipschitz = self.lipschitz
+        if lipschitz is None or not lipschitz > 0:
+            return f"{rate} is too large here; try a smaller one, such as {round_rate(lr / 10)}"
+        if type(rule) is GD:
+            threshold, name, suggestion = 2.0 / lipschitz, "2/L", 1.0 / lipschitz
+        elif type(rule) is Momentum:
+            beta = rule.beta  # type: ignore[attr-defined]
+            threshold = 2.0 * (1.0 + beta) / lipschitz
+            name, suggestion = f"2(1 + beta)/L (beta = {beta:g})", (1.0 + beta) / lipschitz
+        elif type(rule) is Nesterov:
+            # Looking ahead costs stability: on a quadratic the limit is 2(1+b)/((1+2b) L).
+            beta = rule.beta  # type: ignore[attr-defined]
+            threshold = 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * lipschitz)
+            name = f"2(1 + beta)/((1 + 2 beta) L) (beta = {beta:g})"
+            suggestion = threshold / 2.0
+        else:
+            return (
+                f"{rate} is too large for curvature L = {lipschitz:.3g} estimated from the "
+                f"gradient; try a smaller one, such as {round_rate(lr / 10)}, or a decaying "
+                "schedule from steepest.optim.schedules"
+            )
+        relation = "is above" if lr > threshold else "is close to"
+        if lr <= 0.9 * threshold:
+            relation = "is below the quadratic limit"
+        suggestion = min(suggestion, lr / 2)
+        return (
+            f"{rate} {relation} {name} = {threshold:#.3g} estimated from the gradient; "
+            f"try {round_rate(suggestion)}"
+        )
+
+
+def factor(now: float, then: float) -> str:
+    if then > 0 and now > 0:
+        ratio = now / then
+        return (
+            f"{ratio:.2g}x"
+            if ratio < 1e3
+            else f"{ratio:.0e}x".replace("e+0", "e").replace("e+", "e")
+        )
+    return f"by {now - then:.3g}"
+
+
+def round_rate(value: float) -> str:
+    return f"{float(f'{value:.2g}'):g}"
+
+
+def word(value: float) -> str:
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def stochastic_advice(lr: float) -> str:
+    if not math.isfinite(lr):
+        return "the function is not finite at the start of a batch"
+    return f"learning rate {lr:g} is too large for these batches; try {round_rate(lr / 10)}"
+
+
+__all__ = [
+    "BLOWUP_FACTOR",
+    "GROWTH_FACTOR",
+    "Monitor",
+    "factor",
+    "round_rate",
+    "stochastic_advice",
+    "word",
+]
