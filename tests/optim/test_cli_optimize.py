@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import steepest as st
 from steepest.cli.main import cli, main
 
 SAUNA = "85 - x^2 (x-6) y^2 (y-6)/90"
@@ -183,24 +184,11 @@ def test_plot_writes_a_figure(tmp_path):
     assert one.exists()
 
 
-def test_progress_bar_only_for_long_runs_on_a_terminal(monkeypatch):
-    from steepest.cli import optimize
-
-    assert optimize._progress_callback(100_000) == (None, None)  # not a terminal under pytest
-
-    class Terminal:
-        def isatty(self):
-            return True
-
-        def write(self, text):
-            return len(text)
-
-        def flush(self):
-            pass
-
-    monkeypatch.setattr(optimize.sys, "stderr", Terminal())
-    assert optimize._progress_callback(500) == (None, None)  # short runs need no bar
-    callback, progress = optimize._progress_callback(10_000)
-    assert callable(callback)
-    callback(type("Info", (), {"iteration": 50})())
-    assert progress.tasks[0].completed == 50 and progress.tasks[0].total == 10_000
+def test_progress_bar_only_when_asked_or_on_a_terminal(capsys):
+    st.minimize("x^2", 1.0, lr=0.1, max_iter=3000, tol=None)
+    assert capsys.readouterr().err == ""
+    st.minimize("x^2", 1.0, lr=0.1, max_iter=3000, tol=None, progress=None)
+    assert capsys.readouterr().err == ""  # stderr is not a terminal under pytest
+    st.minimize("x^2", 1.0, lr=0.1, max_iter=3000, tol=None, progress=True)
+    err = capsys.readouterr().err
+    assert "descent" in err and "3000/3000" in err

@@ -117,31 +117,6 @@ def parse_grid(text: str) -> Any:
     return np.arange(start, stop, step)
 
 
-def _progress_callback(max_iter: int) -> tuple[Callable[[Any], None] | None, Any]:
-    """A rich progress bar on stderr for long runs on a terminal, else nothing."""
-    if max_iter < PROGRESS_MIN_STEPS or not sys.stderr.isatty():
-        return None, None
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    progress = Progress(
-        TextColumn("descending"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} steps"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = progress.add_task("steps", total=max_iter)
-    every = max(1, max_iter // 200)
-
-    def callback(info: Any) -> None:
-        if info.iteration % every == 0:
-            progress.update(task, completed=info.iteration)
-
-    return callback, progress
-
-
 def _options(function: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.argument("expression"),
@@ -255,16 +230,10 @@ def _run(direction: str, expression: str, x0_text: str | None, **settings: Any) 
                 lr = st.optim.make(method).lr
             lr = schedules.parse(settings["schedule"], lr)
         kwargs["lr"] = lr
-    callback, progress = (None, None)
-    if method != "grid":
-        callback, progress = _progress_callback(settings["max_iter"] or 1000)
-    kwargs["callback"] = callback
+    if method != "grid" and (settings["max_iter"] or 1000) >= PROGRESS_MIN_STEPS:
+        kwargs["progress"] = None  # a bar on stderr when it is a terminal
     run = st.maximize if direction == "maximize" else st.minimize
-    if progress is not None:
-        with progress:
-            result = run(function, x0, **kwargs)
-    else:
-        result = run(function, x0, **kwargs)
+    result = run(function, x0, **kwargs)
     if settings["plot_file"]:
         _write_plot(result, function, settings["plot_file"])
     _report(result, expression, direction, settings["table"], settings["as_json"])

@@ -45,6 +45,12 @@ class BaseModel:
                 raise TypeError(f"{cls.__name__}.__init__ must not take *args")
         return sorted(p.name for p in params if p.name != "self" and p.kind != p.VAR_KEYWORD)
 
+    def _keep(self, given: dict[str, Any]) -> None:
+        """Store the constructor's parameters unchanged (scikit-learn's rule for ``__init__``);
+        called as ``self._keep(locals())``."""
+        for name in self._param_names():
+            setattr(self, name, given[name])
+
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor arguments by name (``deep``: also those of nested estimators)."""
         out: dict[str, Any] = {}
@@ -175,32 +181,34 @@ def as_target(y: Any, n_samples: int) -> np.ndarray:
     array([1., 2.])
     """
     try:
-        array = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=np.float64)
-    except (TypeError, ValueError):
+        array = _one_per_sample(y, n_samples, "value", dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        if isinstance(error, DataError):
+            raise
         raise DataError("y must hold numbers only") from None
-    if array.ndim == 2 and array.shape[1] == 1:
-        array = array[:, 0]
-    if array.ndim != 1:
-        raise DataError(f"y must be 1-d (one value per sample), not shape {array.shape}")
-    if array.shape[0] != n_samples:
-        raise DataError(f"X has {n_samples} rows but y has {array.shape[0]} values")
     _check_finite(array, "y")
     return array
 
 
 def as_labels(y: Any, n_samples: int) -> np.ndarray:
     """Class labels as a 1-d array with one label per sample (any hashable, sortable kind)."""
-    array = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
-    if array.ndim == 2 and array.shape[1] == 1:
-        array = array[:, 0]
-    if array.ndim != 1:
-        raise DataError(f"y must be 1-d (one label per sample), not shape {array.shape}")
-    if array.shape[0] != n_samples:
-        raise DataError(f"X has {n_samples} rows but y has {array.shape[0]} labels")
+    array = _one_per_sample(y, n_samples, "label")
     if array.dtype.kind == "f":
         _check_finite(array, "y")
     elif array.dtype.kind == "O" and any(v is None for v in array):
         raise DataError("y has missing labels")
+    return array
+
+
+def _one_per_sample(y: Any, n_samples: int, what: str, dtype: Any = None) -> np.ndarray:
+    """``y`` as a 1-d array (a one-column 2-d one is flattened) with ``n_samples`` entries."""
+    array = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=dtype)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise DataError(f"y must be 1-d (one {what} per sample), not shape {array.shape}")
+    if array.shape[0] != n_samples:
+        raise DataError(f"X has {n_samples} rows but y has {array.shape[0]} {what}s")
     return array
 
 

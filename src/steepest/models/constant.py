@@ -115,16 +115,7 @@ class ConstantModel(RegressorMixin, BaseModel):
         seed: Any = None,
         theta0: float = 0.0,
     ) -> None:
-        self.loss = loss
-        self.delta = delta
-        self.solver = solver
-        self.lr = lr
-        self.epochs = epochs
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.tol = tol
-        self.seed = seed
-        self.theta0 = theta0
+        self._keep(locals())
 
     def fit(self, X: Any, y: Any = None) -> ConstantModel:
         """Choose ``theta_`` from the targets ``y``; returns the model."""

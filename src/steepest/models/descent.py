@@ -262,9 +262,10 @@ def fit_linear(
         raise OptimizationError(f"{rule.name}: {res.message}")
     smooth = loss.curvature is not None
     if res.status != "converged" and (tol is not None or (not stochastic and smooth)):
+        reason = res.message.split(": ", 1)[-1]
         warnings.warn(
             f"{rule.name} stopped after {res.nit} steps before the parameters settled: "
-            f"{res.message}; raise epochs/max_iter or lr",
+            f"{reason}",
             ConvergenceWarning,
             stacklevel=3,
         )

@@ -161,17 +161,7 @@ class LinearRegression(RegressorMixin, BaseModel):
         fit_intercept: bool = True,
         standardize: bool = True,
     ) -> None:
-        self.solver = solver
-        self.loss = loss
-        self.delta = delta
-        self.lr = lr
-        self.epochs = epochs
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.tol = tol
-        self.seed = seed
-        self.fit_intercept = fit_intercept
-        self.standardize = standardize
+        self._keep(locals())
 
     def _resolved_solver(self) -> Any:
         if isinstance(self.solver, str) and self.solver.strip().lower() == "auto":
@@ -303,14 +293,7 @@ class LogisticRegression(ClassifierMixin, BaseModel):
         seed: Any = None,
         fit_intercept: bool = True,
     ) -> None:
-        self.solver = solver
-        self.lr = lr
-        self.epochs = epochs
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.tol = tol
-        self.seed = seed
-        self.fit_intercept = fit_intercept
+        self._keep(locals())
 
     def fit(self, X: Any, y: Any) -> LogisticRegression:
         """Fit to ``X`` and two-class labels ``y``; returns the model."""

@@ -315,22 +315,7 @@ class MLPRegressor(RegressorMixin, _MLP):
         init: str | None = None,
         verbose: bool | None = None,
     ) -> None:
-        self.hidden = hidden
-        self.activation = activation
-        self.loss = loss
-        self.solver = solver
-        self.lr = lr
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.seed = seed
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.tol = tol
-        self.delta = delta
-        self.dtype = dtype
-        self.init = init
-        self.verbose = verbose
+        self._keep(locals())
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
         """Train on ``X`` (samples x features) and numeric targets ``y``; returns the model."""
@@ -418,20 +403,7 @@ class MLPClassifier(ClassifierMixin, _MLP):
         init: str | None = None,
         verbose: bool | None = None,
     ) -> None:
-        self.hidden = hidden
-        self.activation = activation
-        self.solver = solver
-        self.lr = lr
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.seed = seed
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.tol = tol
-        self.dtype = dtype
-        self.init = init
-        self.verbose = verbose
+        self._keep(locals())
 
     def fit(self, X: Any, y: Any) -> MLPClassifier:
         """Train on ``X`` and class labels ``y`` (two or more classes); returns the model."""

@@ -37,6 +37,19 @@ DEFAULT_LIMIT = 100_000
 FLOAT_BUDGET = 10_000_000  # floats for iterates plus gradients (80 MB)
 
 
+class _Column:
+    """A read-only column of a :class:`History` (a view; iterates and gradients reshaped)."""
+
+    def __init__(self, key: str, doc: str, shaped: bool = False) -> None:
+        self.key, self.shaped, self.__doc__ = key, shaped, doc
+
+    def __get__(self, history: History | None, owner: type) -> Any:
+        if history is None:
+            return self
+        column = history._column(self.key)
+        return column.reshape(-1, *history.shape) if self.shaped else column
+
+
 class History:
     """Iterates, losses, gradients, step lengths and learning rates of one run.
 
@@ -230,40 +243,14 @@ class History:
         column.flags.writeable = False
         return column
 
-    @property
-    def iteration(self) -> np.ndarray:
-        """Iteration number of each kept row (0 is the start)."""
-        return self._column("iteration")
-
-    @property
-    def x(self) -> np.ndarray:
-        """Iterates, one row each, shaped like the starting point."""
-        return self._column("x").reshape(-1, *self.shape)
-
-    @property
-    def grad(self) -> np.ndarray:
-        """Gradients of the user's function at each iterate, shaped like ``x``."""
-        return self._column("grad").reshape(-1, *self.shape)
-
-    @property
-    def loss(self) -> np.ndarray:
-        """Value of the user's function at each iterate."""
-        return self._column("loss")
-
-    @property
-    def grad_norm(self) -> np.ndarray:
-        """Euclidean norm of the gradient at each iterate."""
-        return self._column("grad_norm")
-
-    @property
-    def step(self) -> np.ndarray:
-        """Length of the step that led to each iterate (``nan`` at the start)."""
-        return self._column("step")
-
-    @property
-    def lr(self) -> np.ndarray:
-        """Learning rate of the step that led to each iterate (``nan`` at the start)."""
-        return self._column("lr")
+    iteration = _Column("iteration", "Iteration number of each kept row (0 is the start).")
+    x = _Column("x", "Iterates, one row each, shaped like the starting point.", shaped=True)
+    grad = _Column("grad", "Gradients of the user's function at each iterate, shaped like ``x``.",
+                   shaped=True)
+    loss = _Column("loss", "Value of the user's function at each iterate.")
+    grad_norm = _Column("grad_norm", "Euclidean norm of the gradient at each iterate.")
+    step = _Column("step", "Length of the step that led to each iterate (``nan`` at the start).")
+    lr = _Column("lr", "Learning rate of the step that led to each iterate (``nan`` at the start).")
 
     def to_frame(self, expand: bool = False) -> pd.DataFrame:
         """A pandas DataFrame: ``iteration``, ``x``, ``loss``, ``grad_norm``, ``step``, ``lr``.

@@ -321,14 +321,9 @@ class AdamW(Adam):
     name = "adamw"
 
     def __init__(
-        self,
-        lr: LearningRate | None = None,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        eps: float = 1e-8,
-        weight_decay: float = 0.01,
+        self, lr: LearningRate | None = None, *, weight_decay: float = 0.01, **adam: float
     ) -> None:
-        super().__init__(lr, beta1, beta2, eps)
+        super().__init__(lr, **adam)
         self.weight_decay = _non_negative("weight_decay", weight_decay)
 
     def _step(self, grads, state, params, lr, value, objective):
