@@ -44,8 +44,15 @@ class Monitor:
     ``lr < 2 / L``.
     """
 
-    def __init__(self, f0: float) -> None:
+    def __init__(self, f0: float, z0: np.ndarray | None = None) -> None:
         self.f0 = f0
+        # The last point where the run was still stable (its best so far): curvature for
+        # advice is measured there, not where the run blew up.
+        self.stable_z = z0
+        self.runaway_below = -1e10 * max(abs(f0), 1.0)
+        # The change the first step predicted, |g . step|: a loss that starts at 0 (or at
+        # the minimum) has no size of its own to measure a rise against.
+        self.floor = 1e-300
         self.best = f0
         self.best_at = 0
         self.rises = 0
@@ -63,10 +70,13 @@ class Monitor:
         self.last = f0
 
     def scale(self) -> float:
-        return max(abs(self.f0), abs(self.best), abs(self.f0 - self.best), 1e-300)
+        return max(abs(self.f0), abs(self.best), abs(self.f0 - self.best), self.floor)
 
-    def improved(self, k: int, f_new: float, step: np.ndarray, step_len: float) -> None:
-        """A step reached a new best loss (so the loss also went down)."""
+    def improved(self, k: int, f_new: float, step: np.ndarray, step_len: float,
+                 z: np.ndarray | None = None) -> None:
+        """A step reached a new best loss (so the loss also went down), at ``z``."""
+        if z is not None:
+            self.stable_z = z
         self.k = self.best_at = k
         self.last = self.best = f_new
         self.since_best = self.reversals = self.rises = 0
@@ -149,15 +159,23 @@ class Monitor:
         return None
 
     def refine_curvature(
-        self, vg: Callable[[np.ndarray], tuple[float, np.ndarray]], z: np.ndarray, step: np.ndarray
+        self, vg: Callable[[np.ndarray], tuple[float, np.ndarray]], z: np.ndarray,
+        step: np.ndarray, *, stable: bool = False,
     ) -> None:
         """Sharpen the curvature estimate by power iteration before giving advice.
 
         Hessian-vector products come from differences of the gradient,
         ``H v ~ (g(z + h v) - g(z)) / h``, starting from the last step (the
         direction the run was blowing up in).  This costs a few dozen
-        gradient evaluations, once, when the run has already failed.
+        gradient evaluations, once, when the run has already failed.  With
+        ``stable``, ``z`` is ignored and the curvature is measured at the
+        last point where the run was still stable; that estimate replaces
+        the secants taken on the way to the blow-up, where the curvature of
+        a function steeper than a quadratic is far larger than where the run
+        started.
         """
+        if stable and self.stable_z is not None:
+            z = self.stable_z
         size = math.sqrt(float(step @ step))
         if not (size > 0 and math.isfinite(size) and np.all(np.isfinite(z))):
             return
@@ -172,13 +190,14 @@ class Monitor:
             if not (length > 0 and math.isfinite(length)):
                 break
             estimate, v = length, product / length
-        if estimate is not None and (self.lipschitz is None or estimate > self.lipschitz):
+        if estimate is not None and (
+            stable or self.lipschitz is None or estimate > self.lipschitz
+        ):
             self.lipschitz = estimate
 
     def runaway(self, f: float, z: np.ndarray, sign: float) -> str | None:
         """A message when the loss fell by many orders of magnitude below zero: no minimum."""
-        start = max(abs(self.f0), 1.0)
-        if f < -1e10 * start:
+        if f < self.runaway_below:
             size = math.sqrt(float(z @ z))
             moved, bound = ("fell", "below") if sign > 0 else ("rose", "above")
             return (

@@ -56,6 +56,9 @@ from steepest.optim.stopping import (
 DEFAULT_MAX_ITER = 1000
 DEFAULT_EPOCHS = 100
 DEFAULT_TOL = 1e-6
+# A run that stops on tol has converged where the gradient norm is at most this fraction of
+# its size at the start (or of 1, when that was smaller).
+NEAR_ZERO_GRADIENT = 1e-3
 
 # Every setting of a run with its default (the options of a method aside).
 DEFAULTS: dict[str, Any] = {
@@ -334,8 +337,9 @@ class _Descent:
                 f"gradient norm {self.gnorm:g}); choose another starting point"
             )
         self._record(0, self.z, self.f, self.g, math.nan, math.nan)
-        self.monitor = Monitor(self.f)
+        self.monitor = Monitor(self.f, self.z)
         self.best = self.f
+        self.g0 = self.gnorm
         gtol = s["gtol"]
         # The gradient norm is needed every step only for gtol; otherwise it is computed
         # when read (history) or at the end (result).
@@ -376,6 +380,10 @@ class _Descent:
         z_new = self.z + step
         self.step_len = step_len = _norm(step)
         self.k += 1
+        if self.k == 1:
+            predicted = abs(float(self.g @ step))
+            if math.isfinite(predicted) and predicted > 0:
+                self.monitor.floor = predicted
         f_new, g_new = self.objective.vg(z_new)
         self.nfev += 1
         if self.need_gnorm:
@@ -396,24 +404,46 @@ class _Descent:
         reason = converged(self.step_len, self.gnorm, self.f, f_new, s["tol"], s["gtol"],
                            s["ftol"])
         if reason:
-            self.status, self.message = "converged", reason
+            self.status, self.message = self._verdict(reason, g_new)
         elif f_new < self.best:
-            # The usual case, kept cheap: a new best loss needs no further checks.
+            # The usual case, kept cheap: a new best loss needs few further checks.
             self.best = f_new
-            self.monitor.improved(self.k, f_new, step, self.step_len)
+            self.monitor.improved(self.k, f_new, step, self.step_len, z_new)
+            if f_new < self.monitor.runaway_below:
+                self.status = "diverged"
+                self.message = self.monitor.runaway(f_new, z_new, self.sign) or ""
         else:
             verdict = self.monitor.observe(self.k, self.f, f_new, self.g, g_new, step,
                                            self.step_len, z_new, self.lr_k)
             if verdict:
                 if verdict in ("diverged", "oscillating"):
-                    self.monitor.refine_curvature(self.objective.vg, z_new, step)
+                    self.monitor.refine_curvature(self.objective.vg, z_new, step,
+                                                  stable=verdict == "diverged")
                 self.message = self.monitor.message(verdict, self.sign, self.rule, self.lr_k)
                 self.status = "stalled" if verdict == "oscillating" else verdict
+
+    def _verdict(self, reason: str, g_new: np.ndarray) -> tuple[str, str]:
+        """``converged`` when a stopping rule held where the gradient is small.
+
+        A rule that searches along a line can take ever shorter steps where the
+        gradient is not small at all (at a kink or a cusp, or when the search
+        cannot continue): that is reported as ``stalled``, not as a minimum.
+        """
+        if not self.rule.uses_objective or self.s["gtol"] is not None:
+            return "converged", reason
+        gnorm = _norm(g_new)
+        if gnorm <= NEAR_ZERO_GRADIENT * max(self.g0, 1.0):
+            return "converged", reason
+        return "stalled", (
+            f"{reason}, but the gradient norm is still {gnorm:.3g} (it was {self.g0:.3g} at the "
+            "start): this is not a point where the gradient vanishes (a kink or a cusp, or "
+            "a line search that cannot continue), so it may not be a minimum"
+        )
 
     def _nonfinite(self, z_new: np.ndarray, f_new: float, g_new: np.ndarray,
                    step: np.ndarray) -> None:
         if math.isfinite(self.step_len):
-            self.monitor.refine_curvature(self.objective.vg, self.z, step)
+            self.monitor.refine_curvature(self.objective.vg, self.z, step, stable=True)
         self.z, self.f, self.g = z_new, f_new, g_new
         self.gnorm = _norm(g_new)
         self.status = "diverged"
@@ -699,8 +729,11 @@ class _FloatSteps:
     def _adopt(self, run: _Descent, result: Any, rows: list[tuple[float, ...]]) -> None:
         monitor = run.monitor
         if result.improved:
+            # The loop over floats takes only new-best steps and steps that stay where they
+            # are: its last point is its best.
             run.best = result.best
-            monitor.improved(result.best_k, run.best, np.array(result.best_step), result.best_len)
+            monitor.improved(result.best_k, run.best, np.array(result.best_step), result.best_len,
+                             np.array(result.z))
         if result.repeats:
             monitor.repeated(result.k, result.f, np.array(result.step), result.step_len,
                              result.repeats, self.rate)

@@ -496,9 +496,10 @@ class LBFGS(_LineSearch):
             return pairs
         old_params, old_grads = state["previous"]
         s, y = params - old_params, grads - old_grads
-        curvature = float(s @ y)
-        # Pairs without positive curvature would break positive definiteness: skip them.
-        if not curvature > 1e-10 * math.sqrt(float(s @ s) * float(y @ y)):
+        curvature, yy = float(s @ y), float(y @ y)
+        # Pairs without positive curvature would break positive definiteness, and a gradient
+        # change that underflowed to nothing says nothing of it: skip them.
+        if not (yy > 0.0 and curvature > 1e-10 * math.sqrt(float(s @ s) * yy)):
             return pairs
         return (*pairs, (s, y, 1.0 / curvature))[-self.memory :]
 
