@@ -80,9 +80,11 @@ def test_separable_classes_warn_in_words():
         LogisticRegression(max_iter=200).fit(X, y)
 
 
-def test_only_two_classes():
-    with pytest.raises(DataError, match="binary"):
-        LogisticRegression().fit([[0.0], [1.0], [2.0]], ["a", "b", "c"])
+def test_one_class_and_no_closed_form_are_refused():
+    with pytest.raises(DataError, match="single class"):
+        LogisticRegression().fit([[0.0], [1.0], [2.0]], ["a", "a", "a"])
+    with pytest.raises(DataError, match="C or alpha"):
+        LogisticRegression(C=1.0, alpha=1.0).fit([[0.0], [1.0]], [0, 1])
     with pytest.raises(DataError, match="closed form"):
         LogisticRegression(solver="normal").fit([[0.0], [1.0]], [0, 1])
 

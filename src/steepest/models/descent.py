@@ -111,63 +111,69 @@ def _differentiated(loss: Callable[[Any, Any], Any]) -> Loss:
 
 
 class LinearObjective:
-    """``loss(t, Z @ theta) + alpha/2 |theta[penalized]|^2`` over a batch ``(Z, t)``.
+    """``loss(t, Z @ theta) + sum(penalty * theta^2)`` over a batch ``(Z, t)``.
 
     The gradient is the loss's hand-derived derivative in the predictions
-    times ``Z``; the Hessian ``Z^T diag(w) Z`` from the loss's per-row
-    second derivatives ``w``.  With ``batch_size`` the loss of a smaller
-    (last) batch is weighted by its share of a full batch, so every row
-    weighs the same in every epoch.
+    times ``Z`` (the chain rule with the linear model's Jacobian); the
+    Hessian ``Z^T diag(w) Z`` from the loss's per-row second derivatives
+    ``w``.  ``penalty`` holds the weight of each parameter's square (an L2
+    penalty; 0 for the intercept).  With ``outputs`` > 1 the parameters are a
+    ``(columns of Z, outputs)`` matrix, flattened (one column of logits per
+    class).  With ``batch_size`` the loss of a smaller last batch is weighted
+    by its share of a full batch, so every row weighs the same in every epoch.
     """
 
-    def __init__(self, loss: Loss, alpha: float = 0.0, penalized: slice = slice(None),
+    def __init__(self, loss: Loss, penalty: np.ndarray | None = None, outputs: int = 1,
                  batch_size: int | None = None) -> None:
-        self.loss, self.alpha, self.penalized = loss, float(alpha), penalized
-        self.batch_size = batch_size
+        self.loss, self.outputs, self.batch_size = loss, outputs, batch_size
+        self.penalty = None if penalty is None or not np.any(penalty) else penalty
 
     def _weight(self, rows: int) -> float:
         size = self.batch_size
         return 1.0 if size is None or rows >= size else rows / size
 
+    def _predict(self, theta: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        return Z @ (theta if self.outputs == 1 else theta.reshape(Z.shape[1], self.outputs))
+
     def value(self, theta: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> float:
         Z, t = batch
-        value = self._weight(t.size) * float(self.loss.evaluate(t, Z @ theta))
-        if self.alpha:
-            w = theta[self.penalized]
-            value += 0.5 * self.alpha * float(w @ w)
+        value = self._weight(t.size) * float(self.loss.evaluate(t, self._predict(theta, Z)))
+        if self.penalty is not None:
+            value += float(self.penalty @ (theta * theta))
         return value
 
     def grad(self, theta: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         Z, t = batch
-        g = self.loss.derivative(t, Z @ theta) @ Z
+        g = (Z.T @ self.loss.derivative(t, self._predict(theta, Z))).reshape(-1)
         if self.batch_size is not None and t.size < self.batch_size:
             g *= t.size / self.batch_size
-        if self.alpha:
-            g[self.penalized] += self.alpha * theta[self.penalized]
+        if self.penalty is not None:
+            g += 2.0 * self.penalty * theta
         return g
 
     def hessian(self, theta: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         Z, t = batch
-        w = self.loss.weights(t, Z @ theta)
+        w = self.loss.weights(t, self._predict(theta, Z)) if self.outputs == 1 else None
         if w is None:
             raise OptimizationError(
-                f"the {self.loss.name} loss has no second derivative to build a Hessian from; "
-                "use a first-order solver"
+                f"the {self.loss.name} loss has no second derivative here to build a Hessian "
+                "from; use a first-order solver or 'lbfgs'"
             )
         h = (Z * w[:, None]).T @ Z
-        if self.alpha:
-            index = np.arange(theta.size)[self.penalized]
-            h[index, index] += self.alpha
+        if self.penalty is not None:
+            h[np.diag_indices_from(h)] += 2.0 * self.penalty
         return h
 
 
-def curvatures(Z: np.ndarray, loss: Loss, batch: int, alpha: float = 0.0) -> tuple[float, float]:
+def curvatures(Z: np.ndarray, loss: Loss, batch: int,
+               penalty: np.ndarray | None = None) -> tuple[float, float]:
     """Bounds on the largest curvature of a batch's loss and the smallest of the full loss.
 
     For a mean loss with curvature ``c`` per row the full loss has
     largest curvature ``c lambda_max(Z^T Z / n)``; a single row up to
     ``c |z_i|^2``, on average ``c mean |z_i|^2``; batches lie between.
-    A loss without curvature (the MAE) is treated as the MSE.
+    A loss without curvature (the MAE) is treated as the MSE.  An L2
+    penalty adds twice its weights.
     """
     n = Z.shape[0]
     eigenvalues = np.linalg.eigvalsh(Z.T @ Z / n)
@@ -177,14 +183,16 @@ def curvatures(Z: np.ndarray, loss: Loss, batch: int, alpha: float = 0.0) -> tup
     batch = min(batch, n)
     factor = loss.curvature if loss.curvature is not None else 2.0
     size = batch if loss.total else 1
-    top = factor * size * (largest + (per_row - largest) / batch) + alpha
-    return top, factor * size * smallest + alpha
+    extra = (2.0 * float(np.max(penalty)), 2.0 * float(np.min(penalty))) if (
+        penalty is not None and penalty.size) else (0.0, 0.0)
+    top = factor * size * (largest + (per_row - largest) / batch) + extra[0]
+    return top, factor * size * smallest + extra[1]
 
 
 def default_schedule(Z: np.ndarray, loss: Loss, batch: int, stochastic: bool,
-                     alpha: float = 0.0) -> Callable[[int], float]:
+                     penalty: np.ndarray | None = None) -> Callable[[int], float]:
     """Plain descent with no rate given: a rate from the curvature of the problem."""
-    top, bottom = curvatures(Z, loss, batch, alpha)
+    top, bottom = curvatures(Z, loss, batch, penalty)
     if loss.curvature is not None and not stochastic:
         return as_schedule(1.0 / top)  # 1/L: the loss goes down at every step
     start = STOCHASTIC_SCALE / top
@@ -240,16 +248,20 @@ def positive_int(name: str, value: Any) -> int | None:
 def fit_linear(
     Z: np.ndarray, t: np.ndarray, loss: Loss, theta0: np.ndarray, *, solver: Any, lr: Any,
     epochs: int | None, batch_size: int | None, tol: float | None, seed: Any,
-    alpha: float = 0.0, penalized: slice = slice(None), default_tol: float = DEFAULT_GD_TOL,
+    penalty: np.ndarray | None = None, outputs: int = 1,
+    default_tol: float = DEFAULT_GD_TOL,
 ) -> OptimizeResult:
-    """Minimize the model's loss over ``(Z, t)`` from ``theta0`` with the one loop."""
+    """Minimize the model's loss over ``(Z, t)`` from ``theta0`` with the one loop.
+
+    ``penalty`` weighs each parameter's square (see :class:`LinearObjective`).
+    """
     rule, batch, auto_rate = resolve_solver(solver, lr, batch_size)
     epochs = positive_int("epochs", epochs)
     n = Z.shape[0]
     stochastic = batch is not None
     if auto_rate:
-        rule.lr = default_schedule(Z, loss, batch or n, stochastic and batch < n, alpha)
-    objective = LinearObjective(loss, alpha, penalized, batch)
+        rule.lr = default_schedule(Z, loss, batch or n, stochastic and batch < n, penalty)
+    objective = LinearObjective(loss, penalty, outputs, batch)
     if stochastic:
         settings = {"batch_size": batch, "epochs": epochs or default_epochs(n, batch),
                     "tol": tol, "seed": seed, "record": "epochs"}
@@ -270,6 +282,27 @@ def fit_linear(
             stacklevel=3,
         )
     return res
+
+
+def l2_penalty(alpha: float, rows: int, spread: np.ndarray, intercept: bool,
+               outputs: int = 1, half: bool = False) -> np.ndarray | None:
+    """The weight of each standardized parameter's square for an L2 penalty on the
+    coefficients on the original scale (the intercept is not penalized).
+
+    The penalty is ``alpha / rows * |coef|^2`` (``alpha / (2 rows)`` with
+    ``half``, the convention of the log-loss), and a coefficient is its
+    standardized parameter divided by its column's ``spread``.
+
+    >>> l2_penalty(2.0, 4, np.array([1.0, 2.0]), intercept=True)
+    array([0.   , 0.5  , 0.125])
+    """
+    if alpha is None or alpha == 0:
+        return None
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha >= 0:
+        raise OptimizationError(f"the penalty alpha must be a number >= 0, not {alpha!r}")
+    weights = (0.5 if half else 1.0) * alpha / rows / spread**2
+    weights = np.concatenate([[0.0], weights]) if intercept else weights
+    return np.repeat(weights, outputs)
 
 
 def best_iterate(res: OptimizeResult) -> np.ndarray:
@@ -325,6 +358,7 @@ __all__ = [
     "default_epochs",
     "default_schedule",
     "fit_linear",
+    "l2_penalty",
     "model_loss",
     "positive_int",
     "resolve_solver",

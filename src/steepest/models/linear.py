@@ -47,6 +47,7 @@ from steepest.models.descent import (
     ConvergenceWarning,
     best_iterate,
     fit_linear,
+    l2_penalty,
     model_loss,
     store_fit,
 )
@@ -120,6 +121,10 @@ class LinearRegression(RegressorMixin, BaseModel):
         ``tol`` is given.
     seed : seed of the shuffling
     fit_intercept : whether to fit ``intercept_`` (otherwise it is 0)
+    alpha : L2 penalty (ridge regression): the loss plus ``alpha / n * |coef|^2``
+        (for the MSE, scikit-learn's ``Ridge(alpha)``: ``|y - X coef|^2 +
+        alpha |coef|^2``); the intercept is not penalized.  The history's
+        ``loss`` includes the penalty.
     standardize : whether descent works on standardized features and target
         (the default: the rate can be chosen from the data and one rate
         suits every column).  With ``standardize=False`` descent minimizes
@@ -160,6 +165,7 @@ class LinearRegression(RegressorMixin, BaseModel):
         seed: Any = None,
         fit_intercept: bool = True,
         standardize: bool = True,
+        alpha: float = 0.0,
     ) -> None:
         self._keep(locals())
 
@@ -192,7 +198,13 @@ class LinearRegression(RegressorMixin, BaseModel):
         Z = scaler.transform(X)
         norms = np.sqrt(np.sum(Z * Z, axis=0))
         norms = np.where(norms > 0, norms, 1.0)
-        solution, _, rank, _ = np.linalg.lstsq(Z / norms, y - y_mean, rcond=None)
+        A, b = Z / norms, y - y_mean
+        if self.alpha:
+            # Ridge: least squares of [A; sqrt(alpha) D] against [b; 0], where D undoes the
+            # scaling so that the penalty falls on the coefficients of X itself.
+            undo = np.diag(np.sqrt(self.alpha) / (scaler.scale * norms))
+            A, b = np.vstack([A, undo]), np.concatenate([b, np.zeros(X.shape[1])])
+        solution, _, rank, _ = np.linalg.lstsq(A, b, rcond=None)
         scaled = solution / norms
         self.coef_ = scaled / scaler.scale
         self.intercept_ = float(y_mean - scaler.mean @ self.coef_) if self.fit_intercept else 0.0
@@ -200,7 +212,8 @@ class LinearRegression(RegressorMixin, BaseModel):
         self.n_iter_ = self.t_ = 0
         self.converged_ = True
         residual = y - self.predict(X)
-        row = {"iteration": 0, "loss": float(np.mean(residual**2)), "intercept": self.intercept_}
+        objective = float(np.mean(residual**2)) + self._penalty_value(X.shape[0])
+        row = {"iteration": 0, "loss": objective, "intercept": self.intercept_}
         row.update(zip(_history_columns(_feature_names(self)), map(float, self.coef_), strict=True))
         self.history_ = frame([row])
 
@@ -236,14 +249,20 @@ class LinearRegression(RegressorMixin, BaseModel):
             intercept, coef = to_original(thetas)
             return {"intercept": intercept, **dict(zip(names, coef.T, strict=True))}
 
+        penalty = l2_penalty(self.alpha * y_scale**2 / loss_factor, X.shape[0], spread,
+                             self.fit_intercept)
         res = fit_linear(
             Z, t, loss, np.zeros(Z.shape[1]), solver=solver, lr=self.lr,
             epochs=epochs_of(self), batch_size=self.batch_size, tol=self.tol, seed=self.seed,
+            penalty=penalty,
         )
         theta = store_fit(self, res, report, loss_factor,
                           theta=best_iterate(res) if loss.curvature is None else None)
         intercept, coef = to_original(theta[None, :])
         self.intercept_, self.coef_ = float(intercept[0]), coef[0]
+
+    def _penalty_value(self, rows: int) -> float:
+        return float(self.alpha) / rows * float(self.coef_ @ self.coef_) if self.alpha else 0.0
 
     def predict(self, X: Any) -> np.ndarray:
         """``X @ coef_ + intercept_``."""
@@ -262,14 +281,19 @@ def _is_builtin_loss(loss: Any) -> bool:
 
 
 class LogisticRegression(ClassifierMixin, BaseModel):
-    """Binary logistic regression: ``P(class 1) = sigmoid(X coef + intercept)``.
+    """Logistic regression: class probabilities from a linear function of the features.
 
-    The loss is the mean log-loss, unpenalized, computed from the logits so
-    it stays finite.  Solvers as for :class:`LinearRegression` (no
-    ``"normal"``: there is no closed form); ``"auto"`` is ``"gd"`` with the
-    rate ``1/L`` of the standardized problem.  On separable classes the
-    log-loss has no minimum and the coefficients grow until ``max_iter``; a
-    :class:`ConvergenceWarning` says so.
+    Two classes: ``P(class 1) = sigmoid(X coef + intercept)`` with the mean
+    log-loss.  More classes: multinomial (softmax) regression, one column of
+    logits per class, with the mean cross-entropy (as scikit-learn does).
+    Both losses are computed from the logits, so they stay finite.  Solvers
+    as for :class:`LinearRegression` (no ``"normal"``: there is no closed
+    form); ``"auto"`` is ``"gd"`` with the rate ``1/L`` of the standardized
+    problem.  Unpenalized by default: on separable classes the loss then has
+    no minimum and the coefficients grow until ``max_iter`` (a
+    :class:`ConvergenceWarning` says so).  ``C`` (as scikit-learn:
+    ``|coef|^2 / 2 + C * summed loss``) or ``alpha = 1 / C`` adds an L2
+    penalty, which the history's ``loss`` includes.
 
     >>> import numpy as np, steepest as st
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
@@ -279,6 +303,9 @@ class LogisticRegression(ClassifierMixin, BaseModel):
     (['no', 'yes'], ['no', 'yes'])
     >>> model.predict_proba([[2.5]]).round(3)
     array([[0.5, 0.5]])
+    >>> three = st.models.LogisticRegression(C=1.0).fit(X, [0, 0, 1, 1, 2, 2])
+    >>> three.coef_.shape, three.predict([[0.0], [5.0]]).tolist()
+    ((3, 1), [0, 2])
     """
 
     def __init__(
@@ -292,79 +319,122 @@ class LogisticRegression(ClassifierMixin, BaseModel):
         tol: float | None = None,
         seed: Any = None,
         fit_intercept: bool = True,
+        C: float | None = None,
+        alpha: float = 0.0,
     ) -> None:
         self._keep(locals())
 
     def fit(self, X: Any, y: Any) -> LogisticRegression:
-        """Fit to ``X`` and two-class labels ``y``; returns the model."""
+        """Fit to ``X`` and class labels ``y`` (two or more classes); returns the model."""
         X = self._validate_X(X, fitting=True)
         labels = as_labels(y, X.shape[0])
         classes, target = np.unique(labels, return_inverse=True)
-        if classes.size != 2:
-            raise DataError(
-                f"LogisticRegression is binary: y has {classes.size} class(es); "
-                "use steepest.nn.MLPClassifier for more than two"
-            )
+        if classes.size < 2:
+            raise DataError("y has a single class: a classifier needs at least two")
         self.classes_ = classes
-        solver = self.solver
-        if isinstance(solver, str) and solver.strip().lower() in ("auto", "normal"):
-            if solver.strip().lower() == "normal":
-                raise DataError(
-                    "logistic regression has no closed form: use solver='gd' "
-                    "or another descent solver"
-                )
-            solver = "gd"
+        outputs = 1 if classes.size == 2 else int(classes.size)
         scaler = _Standardizer(X, center=self.fit_intercept)
         Z = scaler.transform(X)
         if self.fit_intercept:
             Z = np.column_stack([np.ones(X.shape[0]), Z])
+        if outputs == 1:
+            loss, t = losses.log_loss.configure(from_logits=True), target.astype(float)
+        else:
+            loss, t = losses.cross_entropy.configure(from_logits=True), target
+        report, to_original = self._reporting(scaler, outputs)
+        penalty = l2_penalty(self._alpha(), X.shape[0], scaler.scale, self.fit_intercept,
+                             outputs, half=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            res = fit_linear(
+                Z, t, loss, np.zeros(Z.shape[1] * outputs), solver=self._solver(), lr=self.lr,
+                epochs=epochs_of(self), batch_size=self.batch_size, tol=self.tol,
+                seed=self.seed, penalty=penalty, outputs=outputs,
+            )
+        intercept, coef = to_original(store_fit(self, res, report)[None, :])
+        if outputs == 1:
+            self.intercept_, self.coef_ = float(intercept[0]), coef[0]
+        else:
+            self.intercept_, self.coef_ = intercept[0], coef[0].T
+        self._warn(caught, X, labels)
+        return self
+
+    def _alpha(self) -> float:
+        if self.C is not None:
+            if isinstance(self.C, bool) or not isinstance(self.C, int | float) or not self.C > 0:
+                raise DataError(f"C must be a positive number, not {self.C!r}")
+            if self.alpha:
+                raise DataError("give C or alpha (alpha = 1 / C), not both")
+            return 1.0 / self.C
+        return self.alpha
+
+    def _solver(self) -> Any:
+        solver = self.solver
+        if isinstance(solver, str) and solver.strip().lower() == "normal":
+            raise DataError(
+                "logistic regression has no closed form: use solver='gd' or another descent solver"
+            )
+        return "gd" if isinstance(solver, str) and solver.strip().lower() == "auto" else solver
+
+    def _reporting(self, scaler: _Standardizer, outputs: int) -> tuple[Any, Any]:
+        """The history's coefficient columns, and standardized parameters -> original ones."""
         names = _history_columns(_feature_names(self))
         first = 1 if self.fit_intercept else 0
+        if outputs > 1:
+            names = [f"{name}[{c}]" for name in names for c in self.classes_]
 
         def to_original(thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            coef = thetas[:, first:] / scaler.scale
-            intercept = thetas[:, 0] - coef @ scaler.mean if self.fit_intercept else (
-                np.zeros(thetas.shape[0]))
+            thetas = thetas.reshape(thetas.shape[0], -1, outputs)
+            coef = thetas[:, first:, :] / scaler.scale[None, :, None]
+            intercept = (thetas[:, 0, :] - np.einsum("kpc,p->kc", coef, scaler.mean)
+                         if self.fit_intercept else np.zeros((thetas.shape[0], outputs)))
+            if outputs == 1:
+                return intercept[:, 0], coef[:, :, 0]
             return intercept, coef
 
         def report(thetas: np.ndarray) -> dict[str, Any]:
             intercept, coef = to_original(thetas)
-            return {"intercept": intercept, **dict(zip(names, coef.T, strict=True))}
+            columns = coef.reshape(coef.shape[0], -1).T
+            heads = ({"intercept": intercept} if outputs == 1 else
+                     {f"intercept[{c}]": intercept[:, i] for i, c in enumerate(self.classes_)})
+            return {**heads, **dict(zip(names, columns, strict=True))}
 
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            res = fit_linear(
-                Z, target.astype(float), losses.log_loss.configure(from_logits=True),
-                np.zeros(Z.shape[1]), solver=solver, lr=self.lr, epochs=epochs_of(self),
-                batch_size=self.batch_size, tol=self.tol, seed=self.seed,
-            )
-        intercept, coef = to_original(store_fit(self, res, report)[None, :])
-        self.intercept_, self.coef_ = float(intercept[0]), coef[0]
+        return report, to_original
+
+    def _warn(self, caught: list[Any], X: np.ndarray, labels: np.ndarray) -> None:
         for warning in caught:
             message = str(warning.message)
-            if issubclass(warning.category, ConvergenceWarning) and (self.score(X, labels) == 1.0):
+            if issubclass(warning.category, ConvergenceWarning) and not self._alpha() and (
+                self.score(X, labels) == 1.0
+            ):
                 message += (
                     "; the classes are separable, so the unpenalized log-loss has no "
-                    "minimum and the coefficients keep growing"
+                    "minimum and the coefficients keep growing (a penalty, C=, gives one)"
                 )
-            warnings.warn(message, warning.category, stacklevel=2)
-        return self
+            warnings.warn(message, warning.category, stacklevel=3)
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """The logits ``X @ coef_ + intercept_`` (positive means class ``classes_[1]``)."""
+        """The logits ``X @ coef_ + intercept_`` (positive means class ``classes_[1]``;
+        one column per class for more than two)."""
         X = self._validate_X(X, fitting=False)
         self._check_fitted("coef_")
-        return X @ self.coef_ + self.intercept_
+        return X @ self.coef_.T + self.intercept_ if self.coef_.ndim == 2 else (
+            X @ self.coef_ + self.intercept_)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Probabilities of ``classes_[0]`` and ``classes_[1]``, one row per sample."""
+        """Probabilities of each class in ``classes_``, one row per sample."""
         z = self.decision_function(X)
+        if z.ndim == 2:
+            shifted = np.exp(z - z.max(axis=1, keepdims=True))
+            return shifted / shifted.sum(axis=1, keepdims=True)
         p = 0.5 * (np.tanh(0.5 * z) + 1.0)
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: Any) -> np.ndarray:
-        """The more probable class of each sample."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        """The most probable class of each sample."""
+        z = self.decision_function(X)
+        index = np.argmax(z, axis=1) if z.ndim == 2 else (z > 0).astype(int)
+        return self.classes_[index]
 
 
 __all__ = ["ConvergenceWarning", "LinearRegression", "LogisticRegression", "as_matrix"]

@@ -64,6 +64,9 @@ class _Flat:
         for p in self.params:
             p.data = self.vector[offset : offset + p.size].reshape(p.shape)
             offset += p.size
+        # 1 where the vector holds a weight matrix's entry, 0 for a bias.
+        self.weights = np.concatenate(
+            [np.full(p.size, 1.0 if p.ndim == 2 else 0.0) for p in self.params])
 
     def gradient(self) -> np.ndarray:
         parts = [
@@ -135,7 +138,7 @@ class _MLP(BaseModel):
         X_train, y_train, validation = self._split(X, target, rng)
         self.network_ = self._build(X.shape[1], self._output_size(target), rng)
         flat = _Flat(self.network_)
-        objective = _NetworkObjective(self, flat)
+        objective = _NetworkObjective(self, flat, _weight_decay(self.weight_decay))
         stopping = None
         if validation is not None:
             stopping = EarlyStopping(lambda v: objective.score(v, *validation),
@@ -208,6 +211,12 @@ class _MLP(BaseModel):
         return out.data if isinstance(out, Tensor) else np.asarray(out)
 
 
+def _weight_decay(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise OptimizationError(f"weight_decay must be a number >= 0, not {value!r}")
+    return float(value)
+
+
 class _NetworkObjective:
     """The loss of a batch ``(X, y)`` as a function of the flat parameter vector.
 
@@ -216,9 +225,11 @@ class _NetworkObjective:
     gradient is kept from the value's pass.
     """
 
-    def __init__(self, model: _MLP, flat: _Flat) -> None:
+    def __init__(self, model: _MLP, flat: _Flat, weight_decay: float = 0.0) -> None:
         self.model, self.flat = model, flat
         self.kept: tuple[np.ndarray, Any, np.ndarray] | None = None
+        # An L2 penalty weight_decay / 2 * |W|^2 on the weight matrices (not the biases).
+        self.decay = weight_decay * flat.weights if weight_decay else None
 
     def value(self, vector: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> float:
         X, target = batch
@@ -226,8 +237,12 @@ class _NetworkObjective:
         self.flat.zero_grad()
         loss = self.model._loss(self.model.network_(X), target)
         loss.backward()
-        self.kept = (vector.copy(), batch, self.flat.gradient())
-        return float(loss.data)
+        value, gradient = float(loss.data), self.flat.gradient()
+        if self.decay is not None:
+            value += 0.5 * float(self.decay @ (vector * vector))
+            gradient = gradient + self.decay * vector
+        self.kept = (vector.copy(), batch, gradient)
+        return value
 
     def grad(self, vector: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         kept = self.kept
@@ -262,6 +277,8 @@ _PARAMETERS_DOC = """
     early_stopping : hold out ``validation_fraction`` of the data and stop
         when its score has not improved by ``tol`` for ``patience`` epochs,
         keeping the best weights
+    weight_decay : L2 penalty ``weight_decay / 2 * |W|^2`` on the weight
+        matrices (not the biases), part of the loss the history records
     tol : without early stopping, stop when the training loss has not
         improved by ``tol`` for ``patience`` epochs (None: run every epoch)
     dtype : "float64" or "float32"
@@ -314,6 +331,7 @@ class MLPRegressor(RegressorMixin, _MLP):
         dtype: Any = "float64",
         init: str | None = None,
         verbose: bool | None = None,
+        weight_decay: float = 0.0,
     ) -> None:
         self._keep(locals())
 
@@ -402,6 +420,7 @@ class MLPClassifier(ClassifierMixin, _MLP):
         dtype: Any = "float64",
         init: str | None = None,
         verbose: bool | None = None,
+        weight_decay: float = 0.0,
     ) -> None:
         self._keep(locals())
 
