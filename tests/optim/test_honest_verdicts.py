@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
@@ -60,3 +61,22 @@ def test_converged_means_at_the_minimum(scales, centre, kink, method):
     if res.status == "converged":
         np.testing.assert_allclose(res.x, c, atol=2e-3)
     assert res.status in ("converged", "stalled", "max_iter")
+
+
+@pytest.mark.parametrize("solver", ["normal", "gd", "sgd", "adam"])
+def test_data_whose_squares_overflow_is_refused_in_one_sentence(solver):
+    X = np.array([[1e300], [2e300], [3e300]])
+    with pytest.raises(st.DataError, match="squares overflow"):
+        st.models.LinearRegression(solver=solver, epochs=5).fit(X, [1.0, 2.0, 3.0])
+    with pytest.raises(st.DataError, match="squares overflow"):
+        st.models.LinearRegression(solver=solver, epochs=5).fit([[1.0], [2.0], [3.0]], X[:, 0])
+    with pytest.raises(st.DataError, match="squares overflow"):
+        st.nn.MLPRegressor(hidden=2, epochs=1).fit(X, [1.0, 2.0, 3.0])
+
+
+def test_huge_but_representable_data_is_standardized_without_overflow():
+    X = np.array([[1e140], [2e140], [3e140], [4e140]])
+    y = 2e-140 * X[:, 0] + 1.0
+    with np.errstate(all="raise"):
+        model = st.models.LinearRegression(solver="gd").fit(X, y)
+    assert model.coef_[0] == pytest.approx(2e-140, rel=1e-9)

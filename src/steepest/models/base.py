@@ -212,6 +212,10 @@ def _one_per_sample(y: Any, n_samples: int, what: str, dtype: Any = None) -> np.
     return array
 
 
+# Squares of larger values (sums of squares, variances, losses) overflow double precision.
+LARGEST_VALUE = 1e150
+
+
 def _check_finite(array: np.ndarray, what: str) -> None:
     bad = ~np.isfinite(array)
     if bad.any():
@@ -219,6 +223,12 @@ def _check_finite(array: np.ndarray, what: str) -> None:
         place = f"row {where[0]}" + (f", column {where[1]}" if array.ndim == 2 else "")
         raise DataError(
             f"{what} has {int(bad.sum())} missing or infinite value(s) (first at {place})"
+        )
+    largest = float(np.max(np.abs(array))) if array.size else 0.0
+    if largest > LARGEST_VALUE:
+        raise DataError(
+            f"{what} has values as large as {largest:.3g}, whose squares overflow double "
+            f"precision; rescale it (divide by a power of ten) and scale the answer back"
         )
 
 

@@ -77,16 +77,27 @@ class _Standardizer:
     """Column means and spreads; constant columns keep a spread of 1."""
 
     def __init__(self, X: np.ndarray, center: bool) -> None:
-        if center:
-            self.mean = X.mean(axis=0)
-            spread = X.std(axis=0)
-        else:
-            self.mean = np.zeros(X.shape[1])
-            spread = np.sqrt(np.mean(X * X, axis=0))
+        self.mean, spread = location_and_spread(X, center)
         self.scale = np.where(spread > 0, spread, 1.0)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean) / self.scale
+
+
+def location_and_spread(values: np.ndarray, center: bool) -> tuple[Any, Any]:
+    """Column means (0 without ``center``) and standard deviations (root mean squares
+    without ``center``), computed on values divided by their largest size first, so that
+    data near the largest floats do not overflow when squared.
+
+    >>> location_and_spread(np.array([[1e300], [3e300]]), center=True)
+    (array([2.e+300]), array([1.e+300]))
+    """
+    size = np.max(np.abs(values), axis=0)
+    size = np.where(np.isfinite(size) & (size > 0), size, 1.0)
+    scaled = values / size
+    mean = scaled.mean(axis=0) if center else np.zeros_like(size)
+    spread = np.sqrt(np.mean((scaled - mean) ** 2, axis=0))
+    return mean * size, spread * size
 
 
 def epochs_of(model: Any) -> int | None:
@@ -222,7 +233,7 @@ class LinearRegression(RegressorMixin, BaseModel):
         named_loss = isinstance(self.loss, str) or _is_builtin_loss(self.loss)
         if named_loss and self.standardize:
             y_shift = float(y.mean()) if self.fit_intercept else 0.0
-            spread = float(y.std()) if self.fit_intercept else float(np.sqrt(np.mean(y * y)))
+            spread = float(location_and_spread(y, self.fit_intercept)[1])
             y_scale = spread if spread > 0 else 1.0
         else:
             # A loss of the user's own need not be unchanged by rescaling y: leave y alone.
