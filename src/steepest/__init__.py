@@ -13,11 +13,13 @@ Subpackages and the heavier names (SymPy, pandas, matplotlib) load on first
 use, so ``import steepest`` stays quick.
 """
 
+# ruff: noqa: F401 - the names imported below are re-exported through __all__
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
+from steepest import autodiff, errors
 from steepest.autodiff import (
     Tensor,
     grad,
@@ -77,22 +79,7 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | _SUBPACKAGES | set(_LAZY_NAMES))
 
 
-__all__ = [
-    "DataError",
-    "DifferentiationError",
-    "NumericError",
-    "OptimizationError",
-    "ParseError",
-    "SteepestError",
-    "Tensor",
-    "TimeLimitError",
-    "__version__",
-    "grad",
-    "hessian",
-    "jacobian",
-    "jvp",
-    "no_grad",
-    "trace",
-    "value_and_grad",
-    "vjp",
-]
+# The engine's transforms and every error, as listed by their own modules.
+__all__ = sorted(
+    {*errors.__all__, *(name for name in autodiff.__all__ if name in globals()), "__version__"}
+)

@@ -35,21 +35,38 @@ class BaseModel:
     _estimator_type: str | None = None
 
     @classmethod
+    def _parameters(cls) -> dict[str, Any]:
+        """Constructor parameters and their defaults.
+
+        An ``__init__`` that passes ``**settings`` on to its parent's shares the
+        parent's parameters (and their one definition); the nearest default wins.
+        """
+        found: dict[str, Any] = {}
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None or init is object.__init__:
+                continue
+            params = inspect.signature(init).parameters.values()
+            for p in params:
+                if p.kind == p.VAR_POSITIONAL:
+                    raise TypeError(f"{klass.__name__}.__init__ must not take *args")
+                if p.name != "self" and p.kind != p.VAR_KEYWORD:
+                    found.setdefault(p.name, p.default)
+            if not any(p.kind == p.VAR_KEYWORD for p in params):
+                break
+        return found
+
+    @classmethod
     def _param_names(cls) -> list[str]:
-        init = cls.__init__
-        if init is object.__init__:
-            return []
-        params = inspect.signature(init).parameters.values()
-        for p in params:
-            if p.kind == p.VAR_POSITIONAL:
-                raise TypeError(f"{cls.__name__}.__init__ must not take *args")
-        return sorted(p.name for p in params if p.name != "self" and p.kind != p.VAR_KEYWORD)
+        return sorted(cls._parameters())
 
     def _keep(self, given: dict[str, Any]) -> None:
         """Store the constructor's parameters unchanged (scikit-learn's rule for ``__init__``);
         called as ``self._keep(locals())``."""
-        for name in self._param_names():
-            setattr(self, name, given[name])
+        names = self._parameters()
+        for name, value in given.items():
+            if name in names:
+                setattr(self, name, value)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor arguments by name (``deep``: also those of nested estimators)."""
@@ -85,10 +102,8 @@ class BaseModel:
         return self
 
     def __repr__(self) -> str:
-        signature = inspect.signature(type(self).__init__)
         changed = []
-        for name in self._param_names():
-            default = signature.parameters[name].default
+        for name, default in sorted(self._parameters().items()):
             value = getattr(self, name)
             if not _same(value, default):
                 changed.append(f"{name}={value!r}")
@@ -131,6 +146,35 @@ class BaseModel:
                     f"with {self.n_features_in_}"
                 )
         return array
+
+
+class DescentModel(BaseModel):
+    """The settings of a model learned by descent, defined once for every such model.
+
+    solver : "gd" (full batch), "sgd" (one row per step), "minibatch"
+        (``batch_size`` rows, 32 unless given), an optimizer name ("adam",
+        "lbfgs"...) or an update rule of :mod:`steepest.optim`
+    lr : learning rate (a number or a schedule of the step number); None lets
+        the model choose
+    epochs, max_iter : limit on steps (full batch) or epochs (over batches);
+        either name
+    batch_size : rows per step (None: the solver's own choice)
+    tol : stop when a step moves the parameters less than this
+    seed : seed of the shuffling
+    """
+
+    def __init__(
+        self,
+        *,
+        solver: Any = "auto",
+        lr: Any = None,
+        epochs: int | None = None,
+        max_iter: int | None = None,
+        batch_size: int | None = None,
+        tol: float | None = None,
+        seed: Any = None,
+    ) -> None:
+        self._keep(locals())
 
 
 def _same(value: Any, default: Any) -> bool:
@@ -289,6 +333,7 @@ class ClassifierMixin:
 __all__ = [
     "BaseModel",
     "ClassifierMixin",
+    "DescentModel",
     "RegressorMixin",
     "as_labels",
     "as_matrix",

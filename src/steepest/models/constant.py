@@ -25,7 +25,7 @@ import numpy as np
 
 from steepest import losses
 from steepest.errors import DataError
-from steepest.models.base import BaseModel, RegressorMixin, as_target
+from steepest.models.base import DescentModel, RegressorMixin, as_target
 from steepest.models.descent import best_iterate, fit_linear, model_loss, store_fit
 from steepest.models.linear import epochs_of, frame
 
@@ -74,7 +74,7 @@ def huber_location(y: np.ndarray, delta: float) -> float:
     return 0.5 * (float(corners[last]) + left)
 
 
-class ConstantModel(RegressorMixin, BaseModel):
+class ConstantModel(RegressorMixin, DescentModel):
     """Predict one number, ``theta_``, chosen to minimize the loss on the training targets.
 
     Parameters
@@ -107,15 +107,11 @@ class ConstantModel(RegressorMixin, BaseModel):
         loss: Any = "mse",
         delta: float = 1.0,
         solver: Any = "exact",
-        lr: Any = None,
-        epochs: int | None = None,
-        max_iter: int | None = None,
-        batch_size: int | None = None,
-        tol: float | None = None,
-        seed: Any = None,
         theta0: float = 0.0,
+        **descent: Any,
     ) -> None:
         self._keep(locals())
+        super().__init__(solver=solver, **descent)
 
     def fit(self, X: Any, y: Any = None) -> ConstantModel:
         """Choose ``theta_`` from the targets ``y``; returns the model."""

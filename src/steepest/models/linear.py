@@ -38,6 +38,7 @@ from steepest.errors import DataError
 from steepest.models.base import (
     BaseModel,
     ClassifierMixin,
+    DescentModel,
     RegressorMixin,
     as_labels,
     as_matrix,
@@ -107,7 +108,7 @@ def epochs_of(model: Any) -> int | None:
     return model.epochs if model.epochs is not None else model.max_iter
 
 
-class LinearRegression(RegressorMixin, BaseModel):
+class LinearRegression(RegressorMixin, DescentModel):
     """Least squares (or another loss) for ``y = X coef + intercept``.
 
     Parameters
@@ -168,17 +169,13 @@ class LinearRegression(RegressorMixin, BaseModel):
         solver: Any = "auto",
         loss: Any = "mse",
         delta: float = 1.0,
-        lr: Any = None,
-        epochs: int | None = None,
-        max_iter: int | None = None,
-        batch_size: int | None = None,
-        tol: float | None = None,
-        seed: Any = None,
         fit_intercept: bool = True,
         standardize: bool = True,
         alpha: float = 0.0,
+        **descent: Any,
     ) -> None:
         self._keep(locals())
+        super().__init__(solver=solver, **descent)
 
     def _resolved_solver(self) -> Any:
         if isinstance(self.solver, str) and self.solver.strip().lower() == "auto":
@@ -291,7 +288,7 @@ def _is_builtin_loss(loss: Any) -> bool:
     return isinstance(loss, losses.Loss) and loss.base_name in ("mse", "mae", "ssr", "huber")
 
 
-class LogisticRegression(ClassifierMixin, BaseModel):
+class LogisticRegression(ClassifierMixin, DescentModel):
     """Logistic regression: class probabilities from a linear function of the features.
 
     Two classes: ``P(class 1) = sigmoid(X coef + intercept)`` with the mean
@@ -322,18 +319,13 @@ class LogisticRegression(ClassifierMixin, BaseModel):
     def __init__(
         self,
         *,
-        solver: Any = "auto",
-        lr: Any = None,
-        epochs: int | None = None,
-        max_iter: int | None = None,
-        batch_size: int | None = None,
-        tol: float | None = None,
-        seed: Any = None,
         fit_intercept: bool = True,
         C: float | None = None,
         alpha: float = 0.0,
+        **descent: Any,
     ) -> None:
         self._keep(locals())
+        super().__init__(**descent)
 
     def fit(self, X: Any, y: Any) -> LogisticRegression:
         """Fit to ``X`` and class labels ``y`` (two or more classes); returns the model."""

@@ -83,6 +83,33 @@ class _Flat:
 class _MLP(BaseModel):
     """Shared training of the two estimators."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Each estimator's docstring: its summary, the shared parameters, its example.
+        super().__init_subclass__(**kwargs)
+        summary, _, example = (cls.__doc__ or "").partition("\n\n")
+        cls.__doc__ = f"{summary}\n{_PARAMETERS_DOC}\n{example}"
+
+    def __init__(
+        self,
+        *,
+        hidden: Any = (100,),
+        activation: Any = "relu",
+        solver: Any = "adam",
+        lr: Any = None,
+        epochs: int = 200,
+        batch_size: int | str | None = "auto",
+        seed: Any = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        tol: float | None = None,
+        dtype: Any = "float64",
+        init: str | None = None,
+        verbose: bool | None = None,
+        weight_decay: float = 0.0,
+    ) -> None:
+        self._keep(locals())
+
     def _output_size(self, target: np.ndarray) -> int:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -296,12 +323,8 @@ _PARAMETERS_DOC = """
 
 
 class MLPRegressor(RegressorMixin, _MLP):
-    """A network for numeric targets: linear output, loss "mse" (or "ssr", "mae", "huber")."""
+    """A network for numeric targets: linear output, loss "mse" (or "ssr", "mae", "huber").
 
-    __doc__ = (
-        (__doc__ or "")
-        + _PARAMETERS_DOC
-        + """
     >>> import numpy as np, steepest as st
     >>> X = np.linspace(-1, 1, 40).reshape(-1, 1)
     >>> y = np.sin(3 * X[:, 0])
@@ -310,30 +333,10 @@ class MLPRegressor(RegressorMixin, _MLP):
     >>> bool(model.score(X, y) > 0.95), len(model.history_)
     (True, 300)
     """
-    )
 
-    def __init__(
-        self,
-        *,
-        hidden: Any = (100,),
-        activation: Any = "relu",
-        loss: str = "mse",
-        solver: Any = "adam",
-        lr: Any = None,
-        epochs: int = 200,
-        batch_size: int | str | None = "auto",
-        seed: Any = None,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        patience: int = 10,
-        tol: float | None = None,
-        delta: float = 1.0,
-        dtype: Any = "float64",
-        init: str | None = None,
-        verbose: bool | None = None,
-        weight_decay: float = 0.0,
-    ) -> None:
+    def __init__(self, *, loss: Any = "mse", delta: float = 1.0, **network: Any) -> None:
         self._keep(locals())
+        super().__init__(**network)
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
         """Train on ``X`` (samples x features) and numeric targets ``y``; returns the model."""
@@ -385,12 +388,8 @@ class MLPRegressor(RegressorMixin, _MLP):
 
 
 class MLPClassifier(ClassifierMixin, _MLP):
-    """A network for class labels: softmax output, fused and stable cross-entropy loss."""
+    """A network for class labels: softmax output, fused and stable cross-entropy loss.
 
-    __doc__ = (
-        (__doc__ or "")
-        + _PARAMETERS_DOC
-        + """
     >>> import numpy as np, steepest as st
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 2))
@@ -401,28 +400,6 @@ class MLPClassifier(ClassifierMixin, _MLP):
     >>> model.predict_proba(X[:2]).sum(axis=1).round(6).tolist()
     [1.0, 1.0]
     """
-    )
-
-    def __init__(
-        self,
-        *,
-        hidden: Any = (100,),
-        activation: Any = "relu",
-        solver: Any = "adam",
-        lr: Any = None,
-        epochs: int = 200,
-        batch_size: int | str | None = "auto",
-        seed: Any = None,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        patience: int = 10,
-        tol: float | None = None,
-        dtype: Any = "float64",
-        init: str | None = None,
-        verbose: bool | None = None,
-        weight_decay: float = 0.0,
-    ) -> None:
-        self._keep(locals())
 
     def fit(self, X: Any, y: Any) -> MLPClassifier:
         """Train on ``X`` and class labels ``y`` (two or more classes); returns the model."""

@@ -408,14 +408,9 @@ class Armijo(_LineSearch):
     name = "armijo"
 
     def __init__(
-        self,
-        lr: LearningRate | None = None,
-        c: float = 1e-4,
-        shrink: float = 0.5,
-        grow: float = 2.0,
-        max_backtracks: int = 60,
+        self, lr: LearningRate | None = None, *, grow: float = 2.0, **search: Any
     ) -> None:
-        super().__init__(lr, c, shrink, max_backtracks)
+        super().__init__(lr, **search)
         self.grow = grow
 
     def _start(self, params):
