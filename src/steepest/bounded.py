@@ -71,9 +71,17 @@ def within(
     return _in_thread(call, limit, message)
 
 
+# After the limit the timer keeps firing at this interval until the computation stops: an
+# expiry raised while the interpreter runs a garbage-collection callback is swallowed.
+REPEAT = 0.05
+
+
 def _with_timer(call: Callable[[], T], limit: float, message: str) -> T:
+    armed = [True]
+
     def expire(signum: int, frame: Any) -> None:
-        raise _Expired
+        if armed[0]:
+            raise _Expired
 
     previous_handler = signal.signal(signal.SIGALRM, expire)
     # An enclosing limit keeps running: the inner one may only be shorter.
@@ -82,12 +90,14 @@ def _with_timer(call: Callable[[], T], limit: float, message: str) -> T:
         signal.signal(signal.SIGALRM, previous_handler)
         return call()
     started = time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, limit)
+    signal.setitimer(signal.ITIMER_REAL, limit, REPEAT)
     try:
         return call()
     except _Expired:
+        armed[0] = False
         raise TimeLimitError(message) from None
     finally:
+        armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
         if outer_remaining:
