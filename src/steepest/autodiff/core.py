@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from steepest.errors import DifferentiationError
+
 REVERSE = "reverse"
 FORWARD = "forward"
 
@@ -38,7 +40,7 @@ class Trace:
     def __init__(self, mode: str, level: int | None = None, keep_tape: bool = True):
         self.mode = mode
         self.level = next(_levels) if level is None else level
-        self.tape: list[Tensor] | None = [] if (keep_tape and mode == REVERSE) else None
+        self.tape: list[Node] | None = [] if (keep_tape and mode == REVERSE) else None
         self.done = False
         # Set when the traced function reads a concrete value (float, item) in a
         # way a recording cannot repeat: its graph cannot be replayed.
@@ -151,8 +153,12 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     return g
 
 
-def _as_float_array(value: Any) -> Any:
-    """Values enter a trace as float arrays: integers and bools are promoted."""
+def as_float_array(value: Any) -> Any:
+    """Values enter a trace as float arrays: integers and bools are promoted.
+
+    >>> as_float_array([1, 2])
+    array([1., 2.])
+    """
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "fc":
             return value
@@ -163,8 +169,6 @@ def _as_float_array(value: Any) -> Any:
     array = np.asarray(value)
     if array.dtype.kind not in "fc":
         if array.dtype.kind not in "iub":
-            from steepest.errors import DifferentiationError
-
             raise DifferentiationError(
                 f"cannot differentiate with respect to a value of type {type(value).__name__}: "
                 "pass numbers or NumPy arrays"
@@ -173,20 +177,12 @@ def _as_float_array(value: Any) -> Any:
     return array
 
 
-class Tensor:
-    """A NumPy array that records the operations applied to it.
+class Node:
+    """A value in a trace: what the engine needs of a traced value.
 
-    Plain NumPy code differentiates unchanged: the transforms (``st.grad``...)
-    pass ``Tensor`` values into it, and NumPy hands every operation back to
-    steepest through ``__array_ufunc__`` and ``__array_function__``.  Used
-    directly, it behaves like a PyTorch tensor.
-
-    >>> import numpy as np, steepest as st
-    >>> w = st.Tensor([1.0, 2.0], requires_grad=True)
-    >>> loss = np.sum(w ** 2)
-    >>> loss.backward()
-    >>> w.grad
-    array([2., 4.])
+    :class:`steepest.Tensor` is the user-facing subclass, with NumPy's
+    protocols and Python's operators; the engine creates new nodes of the
+    class of the traced values it was given, so it needs nothing above it.
     """
 
     __slots__ = (
@@ -202,200 +198,11 @@ class Tensor:
         "grad",
         "name",
     )
-    __array_priority__ = 1000.0
-    # pandas defers to Tensor in `series - tensor`, so the result is traced.
-    __pandas_priority__ = 5000
-
-    def __init__(
-        self,
-        data: Any,
-        requires_grad: bool = False,
-        dtype: Any = None,
-        name: str | None = None,
-    ):
-        if isinstance(data, Tensor):
-            data = data.data
-        array = np.array(data, dtype=dtype, copy=True) if dtype is not None else np.array(data)
-        if array.dtype.kind not in "fc":
-            array = array.astype(np.float64)
-        self._value = array
-        self._trace: Trace | None = EAGER if requires_grad else None
-        self._prim: Primitive | None = None
-        self._parents: tuple[Tensor, ...] = ()
-        self._argnums: tuple[int, ...] = ()
-        self._saved: Any = None
-        self._g: Any = None
-        self._tangent: Any = None
-        self.grad: np.ndarray | None = None
-        self.name = name
-
-    # -- properties -------------------------------------------------------
-    @property
-    def data(self) -> np.ndarray:
-        """The underlying NumPy array (writable for leaf tensors)."""
-        value = self._value
-        while isinstance(value, Tensor):
-            value = value._value
-        return value
-
-    @data.setter
-    def data(self, value: Any) -> None:
-        self._value = np.asarray(value, dtype=np.result_type(value, np.float64)
-                                 if np.asarray(value).dtype.kind not in "fc"
-                                 else np.asarray(value).dtype)
-
-    @property
-    def requires_grad(self) -> bool:
-        """True when operations on this tensor are recorded."""
-        return self._trace is not None
-
-    @requires_grad.setter
-    def requires_grad(self, flag: bool) -> None:
-        if not flag:
-            # Frozen: operations on it are no longer recorded (it becomes a constant).
-            self._trace = None
-            self._prim = None
-            self._parents = ()
-            self._saved = None
-        elif self._trace is None:
-            self._trace = EAGER
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return np.shape(self._value)
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
-
-    @property
-    def is_leaf(self) -> bool:
-        """True for tensors not produced by a recorded operation."""
-        return self._prim is None
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
-
-    def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
-
-    # -- concrete values ----------------------------------------------------
-    def numpy(self) -> np.ndarray:
-        """The value as a NumPy array, without its derivative."""
-        return np.array(self.data)
-
-    def item(self) -> float:
-        """The value of a one-element tensor as a Python number."""
-        _mark_data_dependent(self)
-        return self.data.item()
-
-    def tolist(self) -> Any:
-        """The value as nested Python lists."""
-        return self.data.tolist()
-
-    def detach(self) -> Tensor:
-        """A constant tensor with the same value, cut off from the graph."""
-        return Tensor(self.data)
-
-    def __bool__(self) -> bool:
-        result = bool(self.data)
-        mark_value_read((self,), bool, None, result)
-        return result
-
-    def __float__(self) -> float:
-        if self._trace is not None and self._trace is not EAGER and not self._trace.done:
-            from steepest.autodiff.errors import float_of_traced_value
-
-            raise float_of_traced_value()
-        return float(self.data)
-
-    def __int__(self) -> int:
-        _mark_data_dependent(self)
-        return int(self.data)
-
-    def __index__(self) -> int:
-        _mark_data_dependent(self)
-        return int(self.data)
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if self._trace is not None and self._trace is not EAGER and not self._trace.done:
-            from steepest.autodiff.errors import array_of_traced_value
-
-            raise array_of_traced_value()
-        return self.data if dtype is None else self.data.astype(dtype)
-
-    def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
-        extra = ""
-        if self._prim is not None:
-            extra = f", op={self._prim.name}"
-        elif self.requires_grad:
-            extra = ", requires_grad=True"
-        return f"Tensor({body}{extra})"
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        from steepest.autodiff.errors import in_place_write
-
-        raise in_place_write()
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    # -- reverse mode, PyTorch style ---------------------------------------
-    def backward(self, gradient: Any = None) -> None:
-        """Backpropagate from this tensor; leaves collect ``.grad``.
-
-        ``gradient`` defaults to 1 for a one-element tensor.
-        """
-        from steepest.autodiff.errors import non_scalar_backward
-
-        if gradient is None:
-            if self.size != 1:
-                raise non_scalar_backward(self.shape)
-            gradient = np.ones(self.shape, dtype=self.dtype)
-        if self._trace is None:
-            return
-        order = topological_order(self)
-        backward_sweep(self, gradient, order)
-        for leaf in _leaves(order, self):
-            g = leaf._g
-            leaf._g = None
-            if g is None:
-                continue
-            g = np.asarray(g, dtype=leaf.dtype) if not isinstance(g, Tensor) else g
-            if np.shape(g) != leaf.shape:
-                g = np.broadcast_to(g, leaf.shape)
-            leaf.grad = np.array(g) if leaf.grad is None else leaf.grad + g
-
-    def zero_grad(self) -> None:
-        """Forget the accumulated ``.grad``."""
-        self.grad = None
-
-    # -- NumPy protocols ----------------------------------------------------
-    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        from steepest.autodiff.dispatch import dispatch_ufunc
-
-        return dispatch_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        from steepest.autodiff.dispatch import dispatch_function
-
-        return dispatch_function(func, args, kwargs)
 
 
-def _mark_data_dependent(tensor: Tensor) -> None:
-    trace = tensor._trace
+def mark_data_dependent(node: Node) -> None:
+    """A concrete value was read in a way a recording cannot repeat (``float``, ``item``)."""
+    trace = node._trace
     if trace is not None:
         trace.data_dependent = True
 
@@ -412,13 +219,13 @@ def mark_value_read(values: Sequence[Any], fn: Callable[..., Any] | None = None,
     """
     traces = set()
     for value in values:
-        if isinstance(value, Tensor):
+        if isinstance(value, Node):
             if value._trace is not None:
                 traces.add(value._trace)
         elif isinstance(value, list | tuple):
             mark_value_read(value)  # not repeatable as it stands: inside a sequence
     repeatable = (fn is not None and len(traces) == 1
-                  and not any(isinstance(v, Tensor) for v in (kwargs or {}).values()))
+                  and not any(isinstance(v, Node) for v in (kwargs or {}).values()))
     for trace in traces:
         if repeatable and trace.reads is not None:
             trace.reads.append((fn, tuple(values), dict(kwargs or {}), result))
@@ -426,24 +233,11 @@ def mark_value_read(values: Sequence[Any], fn: Callable[..., Any] | None = None,
             trace.data_dependent = True
 
 
-def _leaves(order: Sequence[Tensor], root: Tensor) -> list[Tensor]:
-    seen: set[int] = set()
-    leaves = []
-    for node in order:
-        for parent in node._parents:
-            if parent._prim is None and id(parent) not in seen:
-                seen.add(id(parent))
-                leaves.append(parent)
-    if root._prim is None:
-        leaves.append(root)
-    return leaves
-
-
-def topological_order(root: Tensor) -> list[Tensor]:
+def topological_order(root: Node) -> list[Node]:
     """Nodes reachable from ``root`` in creation order (iterative DFS, no recursion)."""
-    order: list[Tensor] = []
+    order: list[Node] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -459,7 +253,7 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def backward_sweep(root: Tensor, seed: Any, order: Sequence[Tensor],
+def backward_sweep(root: Node, seed: Any, order: Sequence[Node],
                    record: dict[int, Any] | None = None) -> None:
     """Push ``seed`` = d out / d root back through ``order`` (topological).
 
@@ -494,8 +288,9 @@ def backward_sweep(root: Tensor, seed: Any, order: Sequence[Tensor],
                 parent._g = ct if parent._g is None else parent._g + ct
 
 
-def _new_node(value: Any, trace: Trace) -> Tensor:
-    out = Tensor.__new__(Tensor)
+def new_node(value: Any, trace: Trace | None, cls: type[Node]) -> Node:
+    """A fresh node of class ``cls`` holding ``value``, on ``trace`` (None: a constant)."""
+    out = cls.__new__(cls)
     out._value = value
     out._trace = trace
     out._prim = None
@@ -509,16 +304,15 @@ def _new_node(value: Any, trace: Trace) -> Tensor:
     return out
 
 
-def constant(value: Any) -> Tensor:
-    """Wrap a value as a Tensor that records nothing."""
-    out = _new_node(value, None)  # type: ignore[arg-type]
-    return out
+def constant(value: Any, like: Node) -> Node:
+    """Wrap a value as a node of ``like``'s class that records nothing."""
+    return new_node(value, None, type(like))
 
 
 def _top_trace(args: Sequence[Any]) -> Trace | None:
     top: Trace | None = None
     for a in args:
-        if isinstance(a, Tensor):
+        if isinstance(a, Node):
             trace = a._trace
             if trace is not None and not trace.done and (top is None or trace.level > top.level):
                 top = trace
@@ -526,8 +320,8 @@ def _top_trace(args: Sequence[Any]) -> Trace | None:
 
 
 def strip(value: Any) -> Any:
-    """Every Tensor wrapper removed: the concrete NumPy value."""
-    while isinstance(value, Tensor):
+    """Every Node wrapper removed: the concrete NumPy value."""
+    while isinstance(value, Node):
         value = value._value
     return value
 
@@ -542,12 +336,15 @@ def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     if top is None:
         raw = [strip(a) for a in args]
         value = prim.forward(*raw, **kwargs)
-        return constant(value) if any(isinstance(a, Tensor) for a in args) else value
+        for a in args:
+            if isinstance(a, Node):
+                return constant(value, a)
+        return value
 
     raw_args = []
     traced = []
     for i, a in enumerate(args):
-        if isinstance(a, Tensor):
+        if isinstance(a, Node):
             if a._trace is top:
                 raw_args.append(a._value)
                 traced.append(i)
@@ -563,8 +360,10 @@ def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
         traced = [i for i in traced if i in allowed]
     value = prim.forward(*raw_args, **kwargs)
     if not traced:
-        return constant(strip(value)) if not isinstance(value, Tensor) else value
-    out = _new_node(value, top)
+        if isinstance(value, Node):
+            return value
+        return constant(strip(value), next(a for a in args if isinstance(a, Node)))
+    out = new_node(value, top, type(args[traced[0]]))
     if top.mode == REVERSE:
         out._prim = prim
         out._parents = tuple(args[i] for i in traced)
@@ -597,10 +396,3 @@ def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
             tangent = np.broadcast_to(tangent, out_shape)
         out._tangent = tangent
     return out
-
-
-def box(value: Any, trace: Trace) -> Tensor:
-    """Make ``value`` a leaf of ``trace`` (the start of differentiation)."""
-    if not isinstance(value, Tensor):
-        value = _as_float_array(value)
-    return _new_node(value, trace)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from steepest.autodiff import primitives as P
-from steepest.autodiff.core import Tensor, apply, constant, mark_value_read, strip
+from steepest.autodiff.core import Node, apply, constant, mark_value_read, strip
 from steepest.autodiff.errors import in_place_write, unsupported_function
 
 # ufunc -> primitive
@@ -95,7 +95,9 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
     if ufunc in PLAIN_UFUNCS or ufunc in CONSTANT_UFUNCS:
         result = ufunc(*[strip(a) for a in inputs], **kwargs)
         mark_value_read(inputs, ufunc, kwargs, result)
-        return result if ufunc in PLAIN_UFUNCS else constant(result)
+        if ufunc in PLAIN_UFUNCS:
+            return result
+        return constant(result, _first_node((*inputs, *kwargs.values())))
     prim = UFUNCS.get(ufunc)
     if prim is None:
         raise unsupported_function(ufunc.__name__)
@@ -141,7 +143,9 @@ def dispatch_function(func: Callable[..., Any], args: tuple[Any, ...],
         result = func(*_strip_all(args), **_strip_all(kwargs))
         if func not in SHAPE_ONLY:
             mark_value_read(args, func, kwargs, result)
-        return result if func in VALUE_ONLY else constant(result)
+        if func in VALUE_ONLY:
+            return result
+        return constant(result, _first_node((*args, *kwargs.values())))
     name = getattr(func, "__name__", str(func))
     module = getattr(func, "__module__", "") or ""
     if "linalg" in module:
@@ -149,8 +153,20 @@ def dispatch_function(func: Callable[..., Any], args: tuple[Any, ...],
     raise unsupported_function(name, HINTS.get(name, ""))
 
 
+def _first_node(values: Any) -> Any:
+    """The first traced value among ``values`` (searched into lists and tuples)."""
+    for v in values:
+        if isinstance(v, Node):
+            return v
+        if isinstance(v, list | tuple):
+            found = _first_node(v)
+            if found is not None:
+                return found
+    return None
+
+
 def _strip_all(obj: Any) -> Any:
-    if isinstance(obj, Tensor):
+    if isinstance(obj, Node):
         return strip(obj)
     if isinstance(obj, list | tuple):
         return type(obj)(_strip_all(o) for o in obj)
@@ -205,7 +221,7 @@ def _truth(values: Any) -> np.ndarray:
 def _mask_for(a: Any, where: Any) -> np.ndarray:
     """A reduction's ``where=`` as a boolean array of ``a``'s shape (read, never recorded)."""
     mask = _truth(strip(where))
-    if isinstance(where, Tensor):
+    if isinstance(where, Node):
         mark_value_read((where,), _truth, None, mask)
     return np.broadcast_to(mask, np.shape(a))
 
@@ -309,7 +325,7 @@ def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tr
         ddof = correction
     centered = a - _mean(a, axis=axis, keepdims=True, where=where)
     if where is True or where is np._NoValue:
-        n = P._count(np.shape(a), axis)
+        n = P.element_count(np.shape(a), axis)
     else:
         n = np.sum(_mask_for(a, where), axis=axis, keepdims=keepdims)
     return _sum(centered * centered, axis=axis, keepdims=keepdims, where=where) / (n - ddof)
@@ -528,7 +544,7 @@ def _clip(a, a_min=None, a_max=None, out=None, **kwargs):
 def _where(condition, x=None, y=None):
     if x is None and y is None:
         return _nonzero_positions(condition)
-    if isinstance(condition, Tensor):
+    if isinstance(condition, Node):
         # A condition computed from traced numbers is read (not differentiated).
         mask = _truth(strip(condition))
         mark_value_read((condition,), _truth, None, mask)
@@ -588,7 +604,7 @@ def getitem(x: Any, index: Any) -> Any:
     >>> st.grad(lambda x: np.sum(x[[0, 0, 2]]))(np.array([1.0, 2.0, 3.0]))
     array([2., 0., 1.])
     """
-    index = P._plain_index(index)
+    index = P.plain_index(index)
     if isinstance(index, list):
         index = np.asarray(index)
     return apply(P.getitem, (x, index), {})

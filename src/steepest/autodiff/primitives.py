@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from steepest.autodiff.core import MINUS_ONE, ONE, Code, Primitive, Tensor, unbroadcast
+from steepest.autodiff.core import MINUS_ONE, ONE, Code, Node, Primitive, apply, strip, unbroadcast
+from steepest.errors import DataError
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -258,7 +259,7 @@ def _sum_jvp(t, i, ans, args, kw):
 sum_ = primitive("sum", np.sum, vjp=_sum_vjp, jvp=_sum_jvp)
 
 
-def _count(shape: tuple[int, ...], axis: Any) -> int:
+def element_count(shape: tuple[int, ...], axis: Any) -> int:
     axes = _normalize_axis(axis, len(shape))
     n = 1
     for a in axes:
@@ -271,8 +272,8 @@ def _mean_vjp(g, i, ans, args, kw):
     axis = kw.get("axis")
     if axis is None and isinstance(g, np.ndarray | np.generic | float):
         # The mean of everything (a loss): one filled array, not a broadcast then a division.
-        return np.full(shape, g / _count(shape, None))
-    return _expand_back(g, shape, axis, kw.get("keepdims", False)) / _count(shape, axis)
+        return np.full(shape, g / element_count(shape, None))
+    return _expand_back(g, shape, axis, kw.get("keepdims", False)) / element_count(shape, axis)
 
 
 mean = primitive("mean", np.mean, vjp=_mean_vjp, jvp=lambda t, i, ans, args, kw: np.mean(t, **kw))
@@ -291,8 +292,6 @@ def _prod_vjp(g, i, ans, args, kw):
 
 
 def _concrete(x: Any) -> Any:
-    from steepest.autodiff.core import strip
-
     return strip(x)
 
 
@@ -455,9 +454,7 @@ flip = primitive(
 )
 
 
-def _plain_index(index: Any) -> Any:
-    from steepest.autodiff.core import strip
-
+def plain_index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(strip(k) for k in index)
     return strip(index)
@@ -474,9 +471,7 @@ def _index_is_basic(index: Any) -> bool:
 
 def _scatter(g: Any, shape: tuple[int, ...], index: Any, dtype: Any) -> Any:
     """The adjoint of indexing: place g into zeros at index, adding repeats."""
-    from steepest.autodiff.core import Tensor
-
-    if isinstance(g, Tensor):
+    if isinstance(g, Node):
         return scatter_add_fn(g, shape, index)
     out = np.zeros(shape, dtype=np.result_type(g, dtype))
     if _index_is_basic(index):
@@ -512,8 +507,6 @@ def scatter_add_fn(g: Any, shape: tuple[int, ...], index: Any) -> Any:
     >>> scatter_add_fn(np.array([1.0, 2.0, 3.0]), (2,), np.array([0, 1, 1]))
     array([1., 5.])
     """
-    from steepest.autodiff.core import apply
-
     return apply(scatter_add, (g, shape, index), {})
 
 
@@ -576,22 +569,18 @@ astype = primitive(
 # fused, it is one node with the closed-form gradient (softmax(z) - target) / n.
 def _any_tensor(*values: Any) -> bool:
     """True when a value is a steepest Tensor."""
-    return any(type(v) is not np.ndarray and isinstance(v, Tensor) for v in values)
+    return any(type(v) is not np.ndarray and isinstance(v, Node) for v in values)
 
 
 def _logits(z: Any) -> np.ndarray:
     if type(z) is not np.ndarray:
         z = np.asarray(z)
     if z.ndim != 2 or z.shape[1] == 0:
-        from steepest.errors import DataError
-
         raise DataError("logits must be a 2-d array (samples, classes) with at least one "
                         f"class, not shape {z.shape}")
     if z.dtype.kind != "f":
         if z.dtype.kind not in "iub":
-            from steepest.errors import DataError
-
-            raise DataError(f"logits must be real numbers, not {z.dtype}")
+                raise DataError(f"logits must be real numbers, not {z.dtype}")
         z = z.astype(np.float64)
     return z
 
@@ -655,8 +644,6 @@ def _class_targets(labels: Any, shape: tuple[int, ...],
                 return columns, None
     elif labels.shape == (n, k) and labels.dtype.kind in "iubf":
         return None, labels
-    from steepest.errors import DataError
-
     raise DataError(
         f"labels must be {n} class labels (integers 0..{k - 1}) or an ({n}, {k}) array of "
         f"target probabilities, one row per row of the logits; got shape {labels.shape}"
@@ -766,7 +753,7 @@ def _softmax_cross_entropy_vjp(g, i, ans, args, kw):
     if i == 1:
         return _label_gradient(z, labels) * scale
     residual = _softmax_residual(z, labels, ans)
-    if type(residual) is not np.ndarray or isinstance(scale, Tensor):
+    if type(residual) is not np.ndarray or isinstance(scale, Node):
         return residual * scale
     residual *= scale  # in place: the residual is a fresh array, in the logits' dtype
     return residual
@@ -804,6 +791,4 @@ def softmax_cross_entropy_fn(logits: Any, labels: Any) -> Any:
     >>> round(float(softmax_cross_entropy_fn(z, np.eye(3)[[0, 1]])), 6)
     500.120656
     """
-    from steepest.autodiff.core import apply
-
     return apply(softmax_cross_entropy, (logits, labels), {})

@@ -37,12 +37,15 @@ import numpy as np
 from steepest.autodiff.core import (
     MINUS_ONE,
     ONE,
-    Tensor,
+    REVERSE,
     Trace,
-    _as_float_array,
+    as_float_array,
+    backward_sweep,
     strip,
     unbroadcast,
 )
+from steepest.autodiff.tensor import Tensor, box
+from steepest.errors import SteepestError
 
 _SIMPLE = (int, float, complex, str, bytes, bool, type(None), np.generic, np.dtype)
 _MAX_DEPTH = 4
@@ -533,7 +536,7 @@ class Program:
 
     def _run_converted(self, inputs: Sequence[Any]) -> tuple[Any, tuple]:
         """The NumPy program on inputs as they were passed (numbers become arrays)."""
-        value, grads = self._run([_as_float_array(a) for a in inputs])
+        value, grads = self._run([as_float_array(a) for a in inputs])
         return value, tuple(g if g is not None else np.zeros(np.shape(a))
                             for g, a in zip(grads, (inputs[i] for i in self.grad_inputs)))
 
@@ -1189,7 +1192,7 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
                         ct = g * fn(*[values[k] for k in where])
                     grads[j] = ct if grads[j] is None else grads[j] + ct
         except (ArithmeticError, ValueError):
-            value, grads_ = fallback([_as_float_array(a) for a in inputs])
+            value, grads_ = fallback([as_float_array(a) for a in inputs])
             return value, tuple(g if g is not None else np.zeros(np.shape(inputs[i]))
                                 for g, i in zip(grads_, grad_inputs))
         out = []
@@ -1284,7 +1287,7 @@ class _Entry:
         if self.convert:
             inputs = list(args)
             for i in self.convert:
-                inputs[i] = _as_float_array(args[i])
+                inputs[i] = as_float_array(args[i])
         result = program.run(inputs) if value or program.source is None else (
             program.gradient_run()(inputs))
         if result is None:  # a read differs: recorded again for the new branch, later
@@ -1326,9 +1329,6 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
     Returns (value, gradients) of this call, or None when the recording
     could not be made (the caller then traces as usual).
     """
-    from steepest.autodiff.core import REVERSE, backward_sweep, box, strip
-    from steepest.errors import SteepestError
-
     guard = guard_for(f)
     if guard is None:
         entry.calls = -1  # never again for this signature

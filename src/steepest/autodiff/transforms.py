@@ -17,13 +17,12 @@ from steepest.autodiff import replay
 from steepest.autodiff.core import (
     FORWARD,
     REVERSE,
-    Tensor,
     Trace,
     backward_sweep,
-    box,
     strip,
 )
 from steepest.autodiff.errors import non_scalar_output
+from steepest.autodiff.tensor import Tensor, box
 from steepest.errors import DifferentiationError
 
 ArgNums = int | Sequence[int]
