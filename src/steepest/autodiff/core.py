@@ -136,6 +136,19 @@ class Primitive:
         return f"Primitive({self.name})"
 
 
+def chain(v: Any, local: Any) -> Any:
+    """A gradient or tangent ``v`` times a local derivative (``ONE``, ``MINUS_ONE`` or a value).
+
+    >>> chain(2.0, MINUS_ONE), chain(2.0, 3.0)
+    (-2.0, 6.0)
+    """
+    if local is ONE:
+        return v
+    if local is MINUS_ONE:
+        return -v
+    return v * local
+
+
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum a gradient over the axes that broadcasting added or stretched."""
     g_shape = np.shape(g)
@@ -272,13 +285,7 @@ def backward_sweep(root: Node, seed: Any, order: Sequence[Node],
         parents = node._parents
         if prim.partials is not None:
             for parent, local in zip(parents, node._saved):
-                if local is ONE:
-                    ct = g
-                elif local is MINUS_ONE:
-                    ct = -g
-                else:
-                    ct = g * local
-                ct = unbroadcast(ct, np.shape(parent._value))
+                ct = unbroadcast(chain(g, local), np.shape(parent._value))
                 parent._g = ct if parent._g is None else parent._g + ct
         else:
             args, kwargs = node._saved
@@ -324,6 +331,21 @@ def strip(value: Any) -> Any:
     while isinstance(value, Node):
         value = value._value
     return value
+
+
+def strip_all(obj: Any) -> Any:
+    """:func:`strip` applied throughout lists, tuples and dicts.
+
+    >>> strip_all({"a": [1.0, (2.0,)]})
+    {'a': [1.0, (2.0,)]}
+    """
+    if isinstance(obj, Node):
+        return strip(obj)
+    if isinstance(obj, list | tuple):
+        return type(obj)(strip_all(o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: strip_all(v) for k, v in obj.items()}
+    return obj
 
 
 _PLAIN_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, tuple, slice,
@@ -382,13 +404,7 @@ def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
         for i in traced:
             t_in = args[i]._tangent
             if prim.partials is not None:
-                local = prim.partials[i](value, *raw_args)
-                if local is ONE:
-                    contribution = t_in
-                elif local is MINUS_ONE:
-                    contribution = -t_in
-                else:
-                    contribution = t_in * local
+                contribution = chain(t_in, prim.partials[i](value, *raw_args))
             else:
                 contribution = prim.jvp(t_in, i, value, raw_args, kwargs)
             tangent = contribution if tangent is None else tangent + contribution

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from steepest.autodiff import primitives as P
-from steepest.autodiff.core import Node, apply, constant, mark_value_read, strip
+from steepest.autodiff.core import Node, apply, constant, mark_value_read, strip, strip_all
 from steepest.autodiff.errors import in_place_write, unsupported_function
 
 # ufunc -> primitive
@@ -140,7 +140,7 @@ def dispatch_function(func: Callable[..., Any], args: tuple[Any, ...],
     if impl is not None:
         return impl(*args, **kwargs)
     if func in VALUE_ONLY or func in CONSTANT_FUNCTIONS:
-        result = func(*_strip_all(args), **_strip_all(kwargs))
+        result = func(*strip_all(args), **strip_all(kwargs))
         if func not in SHAPE_ONLY:
             mark_value_read(args, func, kwargs, result)
         if func in VALUE_ONLY:
@@ -163,16 +163,6 @@ def _first_node(values: Any) -> Any:
             if found is not None:
                 return found
     return None
-
-
-def _strip_all(obj: Any) -> Any:
-    if isinstance(obj, Node):
-        return strip(obj)
-    if isinstance(obj, list | tuple):
-        return type(obj)(_strip_all(o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _strip_all(v) for k, v in obj.items()}
-    return obj
 
 
 HINTS = {
@@ -249,16 +239,22 @@ def _no_other_options(name: str, unused: dict[str, Any]) -> None:
             "not differentiable here")
 
 
+def _folded(prim: P.Primitive, name: str, neutral: float, a: Any, axis: Any, dtype: Any,
+            out: Any, keepdims: bool, where: Any, unused: dict[str, Any]) -> Any:
+    """A sum or product: masked elements (``where=``) count as the ``neutral`` element."""
+    if out is not None:
+        raise in_place_write()
+    _no_other_options(name, unused)
+    a = _in_dtype(a, dtype)
+    if where is not True and where is not np._NoValue:
+        a = _masked(a, where, neutral)
+    return apply(prim, (a,), _kw(axis, keepdims))
+
+
 @implements(np.sum)
 def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True,
          **unused):
-    if out is not None:
-        raise in_place_write()
-    _no_other_options("sum", unused)
-    a = _in_dtype(a, dtype)
-    if where is not True and where is not np._NoValue:
-        a = _masked(a, where, 0.0)
-    total = apply(P.sum_, (a,), _kw(axis, keepdims))
+    total = _folded(P.sum_, "sum", 0.0, a, axis, dtype, out, keepdims, where, unused)
     return total + initial if _given(initial) else total
 
 
@@ -279,13 +275,7 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True, **u
 @implements(np.prod)
 def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True,
           **unused):
-    if out is not None:
-        raise in_place_write()
-    _no_other_options("prod", unused)
-    a = _in_dtype(a, dtype)
-    if where is not True and where is not np._NoValue:
-        a = _masked(a, where, 1.0)
-    product = apply(P.prod, (a,), _kw(axis, keepdims))
+    product = _folded(P.prod, "prod", 1.0, a, axis, dtype, out, keepdims, where, unused)
     return product * initial if _given(initial) else product
 
 

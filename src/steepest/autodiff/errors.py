@@ -106,25 +106,22 @@ def unsupported_function(name: str, hint: str = "") -> DifferentiationError:
     return DifferentiationError(message)
 
 
-def non_scalar_output(shape: tuple[int, ...]) -> DifferentiationError:
-    """grad of a function whose output is not one number: point to the Jacobian.
+# What needs one number, and what to do instead, for each place that does.
+_ONE_NUMBER = {
+    "grad": ("grad needs a function with one number as output, but it returned shape {shape}",
+             "use st.jacobian for vector outputs, or reduce the output (np.sum, np.mean)"),
+    "backward": ("backward() without an argument needs a one-element tensor, not shape {shape}",
+                 "pass the output gradient, e.g. out.backward(np.ones(out.shape))"),
+}
 
-    >>> "st.jacobian" in str(non_scalar_output((3,)))
+
+def not_one_number(where: str, shape: tuple[int, ...]) -> DifferentiationError:
+    """``grad`` of a vector function, ``out.backward()`` of a vector: say what to do instead.
+
+    >>> print(not_one_number("grad", (3,)))
+    grad needs a function with one number as output, but it returned shape (3,); use st.jacobian ...
+    >>> "out.backward(np.ones(out.shape))" in str(not_one_number("backward", (2,)))
     True
     """
-    return DifferentiationError(
-        f"grad needs a function with one number as output, but it returned shape {shape}; "
-        "use st.jacobian for vector outputs, or reduce the output (np.sum, np.mean)"
-    )
-
-
-def non_scalar_backward(shape: tuple[int, ...]) -> DifferentiationError:
-    """``out.backward()`` on a tensor with several elements: say what to pass.
-
-    >>> "out.backward(np.ones(out.shape))" in str(non_scalar_backward((2,)))
-    True
-    """
-    return DifferentiationError(
-        f"backward() without an argument needs a one-element tensor, not shape {shape}; "
-        "pass the output gradient, e.g. out.backward(np.ones(out.shape))"
-    )
+    problem, advice = _ONE_NUMBER[where]
+    return DifferentiationError(f"{problem.format(shape=shape)}; {advice}")

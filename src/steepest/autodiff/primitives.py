@@ -519,9 +519,13 @@ def _concat_vjp(g, i, ans, args, kw):
     return g[tuple(index)]
 
 
+def _tangent_among_zeros(t: Any, i: int, args: Any) -> list[Any]:
+    """The parts of a joined array: argument ``i``'s tangent, zeros for the others."""
+    return [t if j == i else np.zeros_like(_concrete(a)) for j, a in enumerate(args)]
+
+
 def _concat_jvp(t, i, ans, args, kw):
-    parts = [t if j == i else np.zeros_like(_concrete(a)) for j, a in enumerate(args)]
-    return np.concatenate(parts, axis=kw.get("axis", 0))
+    return np.concatenate(_tangent_among_zeros(t, i, args), axis=kw.get("axis", 0))
 
 
 concatenate = primitive("concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis),
@@ -536,8 +540,7 @@ def _stack_vjp(g, i, ans, args, kw):
 
 
 def _stack_jvp(t, i, ans, args, kw):
-    parts = [t if j == i else np.zeros_like(_concrete(a)) for j, a in enumerate(args)]
-    return np.stack(parts, axis=kw.get("axis", 0))
+    return np.stack(_tangent_among_zeros(t, i, args), axis=kw.get("axis", 0))
 
 
 stack = primitive("stack", lambda *xs, axis=0: np.stack(xs, axis=axis),

@@ -32,8 +32,45 @@ from steepest.autodiff.errors import (
     array_of_traced_value,
     float_of_traced_value,
     in_place_write,
-    non_scalar_backward,
+    not_one_number,
 )
+
+
+def _binary(prim: Primitive) -> tuple[Any, Any]:
+    """An operator and its reflection (``x - y``, ``y - x``), applying ``prim`` directly."""
+    def op(self: Tensor, other: Any) -> Any:
+        return apply(prim, (self, other), {})
+
+    def rop(self: Tensor, other: Any) -> Any:
+        return apply(prim, (other, self), {})
+
+    return op, rop
+
+
+def _unary(prim: Primitive) -> Any:
+    """A method applying a one-argument primitive (``x.exp()``, ``-x``)."""
+    def method(self: Tensor) -> Any:
+        return apply(prim, (self,), {})
+
+    return method
+
+
+def _comparison(ufunc: np.ufunc) -> Any:
+    """A comparison operator: it reads the values and gives plain booleans."""
+    def compare(self: Tensor, other: Any) -> np.ndarray:
+        result = ufunc(self.data, other.data if isinstance(other, Tensor) else other)
+        mark_value_read((self, other), ufunc, None, result)
+        return result
+
+    return compare
+
+
+def _numpy_method(func: Any) -> Any:
+    """An array method that is NumPy's function of the array (``x.sum(axis=0)``)."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return FUNCTIONS[func](self, *args, **kwargs)
+
+    return method
 
 
 class Tensor(Node):
@@ -205,7 +242,7 @@ class Tensor(Node):
         """
         if gradient is None:
             if self.size != 1:
-                raise non_scalar_backward(self.shape)
+                raise not_one_number("backward", self.shape)
             gradient = np.ones(self.shape, dtype=self.dtype)
         if self._trace is None:
             return
@@ -235,35 +272,11 @@ class Tensor(Node):
     # -- Python operators ---------------------------------------------------
     # Straight to the primitives, skipping NumPy's dispatch: the cost per
     # operation stays small.
-    def __add__(self, other: Any) -> Any:
-        return apply(P.add, (self, other), {})
-
-    def __radd__(self, other: Any) -> Any:
-        return apply(P.add, (other, self), {})
-
-    def __sub__(self, other: Any) -> Any:
-        return apply(P.subtract, (self, other), {})
-
-    def __rsub__(self, other: Any) -> Any:
-        return apply(P.subtract, (other, self), {})
-
-    def __mul__(self, other: Any) -> Any:
-        return apply(P.multiply, (self, other), {})
-
-    def __rmul__(self, other: Any) -> Any:
-        return apply(P.multiply, (other, self), {})
-
-    def __truediv__(self, other: Any) -> Any:
-        return apply(P.divide, (self, other), {})
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return apply(P.divide, (other, self), {})
-
-    def __matmul__(self, other: Any) -> Any:
-        return apply(P.matmul, (self, other), {})
-
-    def __rmatmul__(self, other: Any) -> Any:
-        return apply(P.matmul, (other, self), {})
+    __add__, __radd__ = _binary(P.add)
+    __sub__, __rsub__ = _binary(P.subtract)
+    __mul__, __rmul__ = _binary(P.multiply)
+    __truediv__, __rtruediv__ = _binary(P.divide)
+    __matmul__, __rmatmul__ = _binary(P.matmul)
 
     def __pow__(self, exponent: Any) -> Any:
         if isinstance(exponent, int | float) and not isinstance(exponent, bool):
@@ -276,69 +289,36 @@ class Tensor(Node):
     def __rpow__(self, base: Any) -> Any:
         return apply(P.power, (base, self), {})
 
-    def __neg__(self) -> Any:
-        return apply(P.negative, (self,), {})
-
     def __pos__(self) -> Any:
         return self
-
-    def __abs__(self) -> Any:
-        return apply(P.absolute, (self,), {})
 
     def __getitem__(self, index: Any) -> Any:
         return getitem(self, index)
 
     # Comparisons read the values (they steer branches and masks): plain booleans.
-    def _compare(self, ufunc: np.ufunc, other: Any) -> np.ndarray:
-        result = ufunc(self.data, other.data if isinstance(other, Tensor) else other)
-        mark_value_read((self, other), ufunc, None, result)
-        return result
-
-    def __lt__(self, other: Any) -> Any:
-        return self._compare(np.less, other)
-
-    def __le__(self, other: Any) -> Any:
-        return self._compare(np.less_equal, other)
-
-    def __gt__(self, other: Any) -> Any:
-        return self._compare(np.greater, other)
-
-    def __ge__(self, other: Any) -> Any:
-        return self._compare(np.greater_equal, other)
-
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        return self._compare(np.equal, other)
-
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
-        return self._compare(np.not_equal, other)
+    __lt__ = _comparison(np.less)
+    __le__ = _comparison(np.less_equal)
+    __gt__ = _comparison(np.greater)
+    __ge__ = _comparison(np.greater_equal)
+    __eq__ = _comparison(np.equal)  # type: ignore[assignment]
+    __ne__ = _comparison(np.not_equal)  # type: ignore[assignment]
 
     # -- array methods: NumPy's functions' arguments, in the same order -------
-    def sum(self, *args: Any, **kwargs: Any) -> Any:
-        return FUNCTIONS[np.sum](self, *args, **kwargs)
-
-    def mean(self, *args: Any, **kwargs: Any) -> Any:
-        return FUNCTIONS[np.mean](self, *args, **kwargs)
-
-    def prod(self, *args: Any, **kwargs: Any) -> Any:
-        return FUNCTIONS[np.prod](self, *args, **kwargs)
-
-    def max(self, *args: Any, **kwargs: Any) -> Any:
-        return FUNCTIONS[np.max](self, *args, **kwargs)
-
-    def min(self, *args: Any, **kwargs: Any) -> Any:
-        return FUNCTIONS[np.min](self, *args, **kwargs)
-
-    def var(self, *args: Any, **kwargs: Any) -> Any:
-        return FUNCTIONS[np.var](self, *args, **kwargs)
-
-    def std(self, *args: Any, **kwargs: Any) -> Any:
-        return FUNCTIONS[np.std](self, *args, **kwargs)
-
-    def cumsum(self, axis: Any = None) -> Any:
-        return FUNCTIONS[np.cumsum](self, axis)
-
-    def dot(self, other: Any) -> Any:
-        return FUNCTIONS[np.dot](self, other)
+    sum = _numpy_method(np.sum)
+    mean = _numpy_method(np.mean)
+    prod = _numpy_method(np.prod)
+    max = _numpy_method(np.max)
+    min = _numpy_method(np.min)
+    var = _numpy_method(np.var)
+    std = _numpy_method(np.std)
+    cumsum = _numpy_method(np.cumsum)
+    dot = _numpy_method(np.dot)
+    swapaxes = _numpy_method(np.swapaxes)
+    squeeze = _numpy_method(np.squeeze)
+    ravel = _numpy_method(np.ravel)
+    flatten = _numpy_method(np.ravel)
+    clip = _numpy_method(np.clip)
+    copy = _numpy_method(np.copy)
 
     def reshape(self, *shape: Any, **kwargs: Any) -> Any:
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
@@ -354,47 +334,18 @@ class Tensor(Node):
     def T(self) -> Any:
         return FUNCTIONS[np.transpose](self, None)
 
-    def swapaxes(self, axis1: int, axis2: int) -> Any:
-        return FUNCTIONS[np.swapaxes](self, axis1, axis2)
-
-    def squeeze(self, axis: Any = None) -> Any:
-        return FUNCTIONS[np.squeeze](self, axis)
-
-    def ravel(self) -> Any:
-        return FUNCTIONS[np.ravel](self)
-
-    def flatten(self) -> Any:
-        return FUNCTIONS[np.ravel](self)
-
-    def clip(self, a_min: Any = None, a_max: Any = None) -> Any:
-        return FUNCTIONS[np.clip](self, a_min, a_max)
-
     def astype(self, dtype: Any, **unused: Any) -> Any:
         return apply(P.astype, (self, np.dtype(dtype)), {})
 
-    def copy(self) -> Any:
-        return FUNCTIONS[np.copy](self)
-
-    def exp(self) -> Any:
-        return apply(P.exp, (self,), {})
-
-    def log(self) -> Any:
-        return apply(P.log, (self,), {})
-
-    def sin(self) -> Any:
-        return apply(P.sin, (self,), {})
-
-    def cos(self) -> Any:
-        return apply(P.cos, (self,), {})
-
-    def tanh(self) -> Any:
-        return apply(P.tanh, (self,), {})
-
-    def sqrt(self) -> Any:
-        return apply(P.sqrt, (self,), {})
-
-    def abs(self) -> Any:
-        return apply(P.absolute, (self,), {})
+    exp = _unary(P.exp)
+    log = _unary(P.log)
+    sin = _unary(P.sin)
+    cos = _unary(P.cos)
+    tanh = _unary(P.tanh)
+    sqrt = _unary(P.sqrt)
+    abs = _unary(P.absolute)
+    __neg__ = _unary(P.negative)
+    __abs__ = _unary(P.absolute)
 
     def sigmoid(self) -> Any:
         return 0.5 * (apply(P.tanh, (0.5 * self,), {}) + 1.0)

@@ -20,8 +20,9 @@ from steepest.autodiff.core import (
     Trace,
     backward_sweep,
     strip,
+    strip_all,
 )
-from steepest.autodiff.errors import non_scalar_output
+from steepest.autodiff.errors import not_one_number
 from steepest.autodiff.tensor import Tensor, box
 from steepest.errors import DifferentiationError
 
@@ -89,7 +90,7 @@ class _ReverseRun:
                 raise DifferentiationError(
                     "has_aux=True needs the function to return a pair (output, auxiliary data)")
             result, aux = result
-            self.aux = _strip_tree(aux)
+            self.aux = strip_all(aux)
         if isinstance(result, list | tuple):
             raise DifferentiationError(
                 f"the function returned a {type(result).__name__}; return one array "
@@ -114,20 +115,10 @@ class _ReverseRun:
         return grads
 
 
-def _strip_tree(obj: Any) -> Any:
-    if isinstance(obj, Tensor):
-        return strip(obj)
-    if isinstance(obj, list | tuple):
-        return type(obj)(_strip_tree(o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _strip_tree(v) for k, v in obj.items()}
-    return obj
-
-
 def _scalar_seed(value: Any) -> Any:
     shape = np.shape(value)
     if int(np.prod(shape)) != 1:
-        raise non_scalar_output(shape)
+        raise not_one_number("grad", shape)
     dtype = strip(value).dtype if hasattr(strip(value), "dtype") else np.float64
     if dtype.kind not in "fc":
         dtype = np.dtype(np.float64)
