@@ -429,6 +429,8 @@ class Program:
     (broadcasting, which slots receive a gradient) made once, here.
     """
 
+    # long: one pass over the tape fills the slot, shape and need tables together; parts of it
+    # would pass all of those tables to each other.
     def __init__(self, trace: Trace, leaves: Sequence[Tensor], out: Tensor,
                  grad_inputs: Sequence[int], args: Sequence[Any] | None = None):
         slot_of = {id(leaf): i for i, leaf in enumerate(leaves)}
@@ -540,6 +542,8 @@ class Program:
         return value, tuple(g if g is not None else np.zeros(np.shape(a))
                             for g, a in zip(grads, (inputs[i] for i in self.grad_inputs)))
 
+    # long: writes one generated function top to bottom (reads, forward, sweep, result); the
+    # sections share the lines written so far and the names already bound.
     def _generate(self, steps, wanted_of, receives, shapes, out_slot, out_dtype):
         namespace: dict[str, Any] = {"unbroadcast": unbroadcast, "full": np.full}
         sizes = {f"{kind}{k}": int(np.prod(shape)) for k, shape in enumerate(shapes)
@@ -1088,6 +1092,8 @@ def _float_function(template: str, slots: dict[str, int]) -> tuple[Callable[...,
     return namespace["f"], tuple(slots[k] for k in keys)
 
 
+# long: the interpreter's loops are one closure, so that each step costs a few local lookups
+# and no call; taken apart, every step would pay for the calls between the parts.
 def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, grad_inputs,
                        kinds, fallback) -> Callable[[Sequence[Any]], Any] | None:
     """A long program over Python floats: one loop over prepared steps, no generated code.
@@ -1215,7 +1221,7 @@ def _same(x: float) -> float:
 
 # id(function) -> {call signature -> _Entry}; an entry leaves with its function.
 _PROGRAMS: dict[int, dict[Any, Any]] = {}
-_RECORD_AFTER = 1  # calls traced eagerly before a recording is made
+RECORD_AFTER = 1  # calls traced eagerly before a recording is made
 _LONGEST_WAIT = 255  # traced calls between recordings that keep missing, at most
 MAX_COMPILED_STEPS = 400
 

@@ -187,7 +187,7 @@ def _replayed(f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...],
         if result is not None:
             return result
     entry.calls += 1
-    if entry.calls <= replay._RECORD_AFTER + entry.wait:
+    if entry.calls <= replay.RECORD_AFTER + entry.wait:
         return None
     return replay.record(f, args, nums, entry)
 
