@@ -60,12 +60,16 @@ def test_unsupported_options_are_named():
     assert "dtype= and where=" in message
 
 
-def test_np_array_of_a_traced_value():
-    message = message_of(lambda x: np.sum(np.array([x[0], x[1]])), VECTOR)
-    assert message == (
-        "np.array / np.asarray on a traced value would drop its derivative; use the value "
-        "directly, np.stack or np.concatenate to combine values"
-    )
+def test_np_array_of_traced_values_keeps_their_derivatives():
+    assert st.grad(lambda x: np.sum(np.array([x[0], x[1]]) ** 2))(VECTOR).tolist() == [
+        1.0, 3.0, 0.0]
+    jac = st.jacobian(lambda x: np.array([x, x ** 2, 3.0]))(2.0)
+    assert jac.tolist() == [1.0, 4.0, 0.0]
+
+
+def test_np_array_with_a_number_dtype_is_refused():
+    message = message_of(lambda x: np.sum(np.array([x[0], x[1]], dtype=float)), VECTOR)
+    assert message.startswith("np.array / np.asarray with a number dtype")
 
 
 # -- math functions ------------------------------------------------------------------

@@ -273,7 +273,12 @@ def backward_sweep(root: Node, seed: Any, order: Sequence[Node],
     Gradients accumulate in each parent's ``_g``; interior nodes are cleared
     as they are passed, leaves keep theirs for the caller to collect.
     """
-    root._g = seed
+    root._g = seed if root._g is None else root._g + seed
+    sweep(order, record)
+
+
+def sweep(order: Sequence[Node], record: dict[int, Any] | None = None) -> None:
+    """The backward sweep over ``order`` from the gradients already seeded in nodes' ``_g``."""
     for node in reversed(order):
         g = node._g
         if g is None:
@@ -316,6 +321,10 @@ def constant(value: Any, like: Node) -> Node:
     return new_node(value, None, type(like))
 
 
+# _top_trace's answer when an argument is an object array holding traced values.
+_GATHER = Trace(REVERSE, level=-1, keep_tape=False)
+
+
 def _top_trace(args: Sequence[Any]) -> Trace | None:
     top: Trace | None = None
     for a in args:
@@ -323,7 +332,30 @@ def _top_trace(args: Sequence[Any]) -> Trace | None:
             trace = a._trace
             if trace is not None and not trace.done and (top is None or trace.level > top.level):
                 top = trace
+        elif type(a) is np.ndarray and a.dtype.hasobject:
+            return _GATHER
     return top
+
+
+def gather(value: Any) -> Any:
+    """An object array of traced values (``np.array([x, y])``) as one traced array.
+
+    NumPy builds ``np.array([x, y])`` without asking steepest: each traced
+    value hands NumPy an object array of its elements (see
+    ``Tensor.__array__``), and the first operation that meets the result
+    stacks them here into one traced array.  Anything else is returned as it is.
+
+    >>> import numpy as np, steepest as st
+    >>> st.grad(lambda x: np.sum(np.array([x, 2.0 * x]) ** 2))(1.0)
+    10.0
+    """
+    if type(value) is not np.ndarray or not value.dtype.hasobject:
+        return value
+    flat = list(value.reshape(-1))
+    if not any(isinstance(v, Node) for v in flat):
+        return value
+    stacked = np.stack(flat)  # the traced np.stack, through NumPy's dispatch
+    return stacked.reshape(value.shape + np.shape(stacked)[1:])
 
 
 def strip(value: Any) -> Any:
@@ -331,6 +363,37 @@ def strip(value: Any) -> Any:
     while isinstance(value, Node):
         value = value._value
     return value
+
+
+def flatten(tree: Any) -> tuple[list[Any], Callable[[Sequence[Any]], Any]]:
+    """The arrays in a tuple, list or dict (nested), and the function that rebuilds it.
+
+    >>> leaves, rebuild = flatten({"a": (1.0, 2.0), "b": 3.0})
+    >>> leaves, rebuild([10.0, 20.0, 30.0])
+    ([1.0, 2.0, 3.0], {'a': (10.0, 20.0), 'b': 30.0})
+    """
+    if isinstance(tree, list | tuple):
+        parts = [flatten(item) for item in tree]
+        kind: Any = type(tree)
+        keys = None
+    elif isinstance(tree, dict):
+        parts = [flatten(item) for item in tree.values()]
+        kind, keys = dict, list(tree)
+    else:
+        return [tree], lambda leaves: leaves[0]
+    sizes = [len(leaves) for leaves, _ in parts]
+    leaves = [leaf for part, _ in parts for leaf in part]
+
+    def rebuild(values: Sequence[Any]) -> Any:
+        items, start = [], 0
+        for size, (_, rebuild_part) in zip(sizes, parts):
+            items.append(rebuild_part(values[start:start + size]))
+            start += size
+        if keys is not None:
+            return dict(zip(keys, items))
+        return kind(*items) if hasattr(kind, "_fields") else kind(items)
+
+    return leaves, rebuild
 
 
 def strip_all(obj: Any) -> Any:
@@ -355,6 +418,8 @@ _PLAIN_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, 
 def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     """Run ``prim`` on ``args``, recording it on the newest trace among them."""
     top = _top_trace(args) if _grad_enabled[-1] else None
+    if top is _GATHER:
+        return apply(prim, [gather(a) for a in args], kwargs)
     if top is None:
         raw = [strip(a) for a in args]
         value = prim.forward(*raw, **kwargs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import linecache
 import re
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -66,14 +67,14 @@ def float_of_traced_value() -> DifferentiationError:
 
 
 def array_of_traced_value() -> DifferentiationError:
-    """``np.array(x)`` of a traced value would keep the numbers and lose the derivative.
+    """``np.array(x, dtype=float)`` of a traced value would keep the numbers and lose the derivative.
 
-    >>> str(array_of_traced_value()).startswith("np.array / np.asarray")
+    >>> str(array_of_traced_value()).startswith("np.array / np.asarray with a number dtype")
     True
     """
     return DifferentiationError(
-        "np.array / np.asarray on a traced value would drop its derivative; "
-        "use the value directly, np.stack or np.concatenate to combine values"
+        "np.array / np.asarray with a number dtype (dtype=float...) on a traced value would "
+        "drop its derivative; leave out dtype=, or use np.stack or np.concatenate"
     )
 
 
@@ -125,3 +126,27 @@ def not_one_number(where: str, shape: tuple[int, ...]) -> DifferentiationError:
     """
     problem, advice = _ONE_NUMBER[where]
     return DifferentiationError(f"{problem.format(shape=shape)}; {advice}")
+
+
+def check_differentiable_output(value: Any) -> None:
+    """Refuse an output that is not a number or an array of numbers (a bool, a string...).
+
+    >>> check_differentiable_output(np.float64(2.0))
+    >>> check_differentiable_output(True)
+    Traceback (most recent call last):
+    steepest.errors.DifferentiationError: the function returned a bool ...
+    """
+    while hasattr(value, "_value"):  # a traced value: its number
+        value = value._value
+    kind = np.result_type(value).kind if _is_array_like(value) else ""
+    if kind and kind in "iufc":
+        return
+    what = {"b": "bool (True/False)", "": "None" if value is None else type(value).__name__}.get(
+        kind, f"array of {np.result_type(value)}")
+    raise DifferentiationError(
+        f"the function returned a {what}, which has no derivative; return a number or an "
+        "array of numbers (a comparison's truth has derivative 0 everywhere it is defined)")
+
+
+def _is_array_like(value: Any) -> bool:
+    return isinstance(value, int | float | complex | np.generic | np.ndarray)

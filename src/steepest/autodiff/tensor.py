@@ -216,8 +216,32 @@ class Tensor(Node):
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if self._trace is not None and self._trace is not EAGER and not self._trace.done:
-            raise array_of_traced_value()
+            if dtype is not None and np.dtype(dtype) != object:
+                raise array_of_traced_value()
+            return self._elements()
         return self.data if dtype is None else self.data.astype(dtype)
+
+    def _elements(self) -> np.ndarray:
+        """An object array of the traced elements: ``np.array([x, y])`` keeps their derivatives.
+
+        The operations that meet such an array stack it back into one traced
+        array (:func:`steepest.autodiff.core.gather`).
+        """
+        elements = np.empty(self.shape, dtype=object)
+        if not self.shape:
+            elements[()] = self
+        else:
+            for index in np.ndindex(*self.shape):
+                elements[index] = self[index]
+        return elements
+
+    def __getattr__(self, name: str) -> Any:
+        # NumPy computes a ufunc on an object array (np.exp(np.array([x, y]))) by
+        # calling each element's method of the ufunc's name.
+        ufunc = getattr(np, name, None)
+        if isinstance(ufunc, np.ufunc) and not name.startswith("_"):
+            return lambda *others: dispatch_ufunc(ufunc, "__call__", (self, *others), {})
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
