@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.autodiff import linalg as L
 from steepest.autodiff import primitives as P
 from steepest.autodiff.core import Node, apply, constant, mark_value_read, strip, strip_all
 from steepest.autodiff.errors import in_place_write, unsupported_function
@@ -61,6 +62,7 @@ UFUNCS: dict[np.ufunc, P.Primitive] = {
     np.arctan2: P.arctan2,
     np.hypot: P.hypot,
     np.matmul: P.matmul,  # a ufunc since NumPy 2
+    np.conjugate: P.conjugate,
 }
 
 # ufuncs whose result carries no derivative: comparisons and tests give plain
@@ -92,6 +94,8 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
         return outer(*inputs)
     if method != "__call__":
         raise unsupported_function(f"{ufunc.__name__}.{method}")
+    if ufunc is np.absolute and any(P.is_complex(a) for a in inputs):
+        return apply(P.complex_abs, inputs, {})
     if ufunc in PLAIN_UFUNCS or ufunc in CONSTANT_UFUNCS:
         result = ufunc(*[strip(a) for a in inputs], **kwargs)
         mark_value_read(inputs, ufunc, kwargs, result)
@@ -166,8 +170,6 @@ def _first_node(values: Any) -> Any:
 
 
 HINTS = {
-    "einsum": "use @ (np.matmul), np.sum and broadcasting",
-    "tensordot": "use @ (np.matmul) with reshape",
     "linalg.inv": "solve the system with @ of known factors, or use st.numeric for this part",
     "linalg.det": "expand small determinants by hand (a*d - b*c)",
     "put": "build a new array with np.where or np.concatenate",
@@ -351,11 +353,51 @@ def _dot(a, b, out=None):
     return apply(P.matmul, (a, b), {})
 
 
-@implements(np.vdot, np.inner)
+@implements(np.einsum)
+def _einsum(*operands, out=None, **options):
+    if out is not None:
+        raise in_place_write()
+    return L.einsum(*operands, **options)
+
+
+@implements(np.tensordot)
+def _tensordot(a, b, axes=2):
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, int | np.integer):
+        a_axes, b_axes = list(range(na - axes, na)), list(range(axes))
+    else:
+        a_axes, b_axes = ([ax] if isinstance(ax, int | np.integer) else list(ax) for ax in axes)
+    a_axes = [ax % na for ax in a_axes]
+    b_axes = [ax % nb for ax in b_axes]
+    a_labels = list(range(na))
+    b_labels = list(range(na, na + nb))
+    for ax_a, ax_b in zip(a_axes, b_axes):
+        b_labels[ax_b] = a_labels[ax_a]
+    out = ([label for k, label in enumerate(a_labels) if k not in a_axes]
+           + [label for k, label in enumerate(b_labels) if k not in b_axes])
+    return L.einsum(a, a_labels, b, b_labels, out)
+
+
+@implements(np.inner)
 def _inner(a, b):
-    if np.ndim(a) > 1 or np.ndim(b) > 1:
-        return _sum(a * b) if np.shape(a) == np.shape(b) else _dot(a, np.swapaxes(b, -1, -2))
-    return apply(P.matmul, (a, b), {}) if np.ndim(a) == 1 == np.ndim(b) else a * b
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return a * b
+    return _tensordot(a, b, axes=([-1], [-1]))
+
+
+@implements(np.vdot)
+def _vdot(a, b):
+    return _sum(np.conj(_ravel(a)) * _ravel(b))
+
+
+@implements(np.kron)
+def _kron(a, b):
+    nd = max(np.ndim(a), np.ndim(b))
+    a = _reshape(a, (1,) * (nd - np.ndim(a)) + np.shape(a))
+    b = _reshape(b, (1,) * (nd - np.ndim(b)) + np.shape(b))
+    pairs = L.einsum(a, list(range(nd)), b, list(range(nd, 2 * nd)),
+                     [label for k in range(nd) for label in (k, nd + k)])
+    return _reshape(pairs, tuple(m * n for m, n in zip(np.shape(a), np.shape(b))))
 
 
 @implements(np.outer)
@@ -555,12 +597,33 @@ def _copy(a, order="K", subok=False):
 
 @implements(np.abs, np.absolute)
 def _abs(x, **kwargs):
-    return apply(P.absolute, (x,), {})
+    return apply(P.complex_abs if P.is_complex(x) else P.absolute, (x,), {})
 
 
 @implements(np.real)
 def _real(val):
-    return val
+    return apply(P.real, (val,), {}) if P.is_complex(val) else val
+
+
+@implements(np.imag)
+def _imag(val):
+    return apply(P.imag, (val,), {})
+
+
+@implements(np.angle)
+def _angle(z, deg=False):
+    result = apply(P.angle, (z,), {})
+    return result * (180.0 / np.pi) if deg else result
+
+
+@implements(np.real_if_close)
+def _real_if_close(a, tol=100):
+    if not P.is_complex(a):
+        return a
+    limit = tol * np.finfo(strip(a).dtype).eps if tol > 1 else tol
+    small = np.all(np.abs(np.imag(strip(a))) < limit)
+    mark_value_read((a,), None)
+    return _real(a) if small else a
 
 
 @implements(np.linalg.multi_dot)

@@ -67,7 +67,7 @@ def float_of_traced_value() -> DifferentiationError:
 
 
 def array_of_traced_value() -> DifferentiationError:
-    """``np.array(x, dtype=float)`` of a traced value would keep the numbers and lose the derivative.
+    """``np.array(x, dtype=float)`` of a traced value: the numbers kept, the derivative lost.
 
     >>> str(array_of_traced_value()).startswith("np.array / np.asarray with a number dtype")
     True

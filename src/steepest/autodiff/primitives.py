@@ -226,6 +226,66 @@ where = primitive(
 identity = primitive("copy", np.copy, partials=(_one,), code=Code("{0}", (None,)))
 
 
+# -- complex numbers ---------------------------------------------------------
+# The convention (autograd's and JAX's): the reverse rule of a holomorphic
+# function is the forward one, g * f'(z), so one local derivative serves both
+# modes; for a real-valued function of z = x + iy the gradient is then
+# df/dx - i df/dy, the complex conjugate of PyTorch's.  Functions that are
+# not holomorphic (real, imag, conj, abs, angle) give both rules here.
+def is_complex(x: Any) -> bool:
+    """Whether a value (traced or not) holds complex numbers.
+
+    >>> is_complex(1j), is_complex(np.ones(2))
+    (True, False)
+    """
+    return np.iscomplexobj(_concrete(x))
+
+
+def _like_input(g: Any, x: Any) -> Any:
+    """A gradient in the input's kind of number: the real part for a real input."""
+    if is_complex(x):
+        return g if is_complex(g) else g * (1.0 + 0.0j)
+    return np.real(g) if is_complex(g) else g
+
+
+real = primitive("real", np.real,
+                 vjp=lambda g, i, ans, args, kw: _like_input(np.real(g), args[0]),
+                 jvp=lambda t, i, ans, args, kw: np.real(t))
+imag = primitive("imag", np.imag,
+                 vjp=lambda g, i, ans, args, kw: _like_input(-1.0j * np.real(g), args[0]),
+                 jvp=lambda t, i, ans, args, kw: np.imag(t))
+conjugate = primitive("conjugate", np.conjugate,
+                      vjp=lambda g, i, ans, args, kw: _like_input(np.conjugate(g), args[0]),
+                      jvp=lambda t, i, ans, args, kw: np.conjugate(t))
+
+
+def _unit_conj(z: Any, ans: Any) -> Any:
+    """conj(z) / |z|, and 0 at z = 0 (the subgradient, as for |x| at 0)."""
+    zero = _concrete(ans) == 0
+    return np.where(zero, 0.0, np.conjugate(z) / np.where(zero, 1.0, ans))
+
+
+complex_abs = primitive(
+    "complex_abs", np.absolute,
+    vjp=lambda g, i, ans, args, kw: np.real(g) * _unit_conj(args[0], ans),
+    jvp=lambda t, i, ans, args, kw: np.real(t * _unit_conj(args[0], ans)),
+)
+
+
+def _angle_slope(z: Any) -> Any:
+    """-i conj(z) / |z|^2: the gradient of angle(z) (0 at z = 0)."""
+    size = np.real(z * np.conjugate(z))
+    zero = _concrete(size) == 0
+    return np.where(zero, 0.0, -1.0j * np.conjugate(z) / np.where(zero, 1.0, size))
+
+
+angle = primitive(
+    "angle", np.angle,
+    vjp=lambda g, i, ans, args, kw: _like_input(np.real(g) * _angle_slope(args[0]), args[0]),
+    jvp=lambda t, i, ans, args, kw: np.real(t * _angle_slope(args[0])),
+)
+
+
 # -- reductions ------------------------------------------------------------
 def _normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
     if axis is None:

@@ -367,9 +367,19 @@ class Tensor(Node):
     cos = _unary(P.cos)
     tanh = _unary(P.tanh)
     sqrt = _unary(P.sqrt)
-    abs = _unary(P.absolute)
+    abs = _numpy_method(np.abs)
     __neg__ = _unary(P.negative)
-    __abs__ = _unary(P.absolute)
+    __abs__ = _numpy_method(np.abs)
+    conj = _unary(P.conjugate)
+    conjugate = _unary(P.conjugate)
+
+    @property
+    def real(self) -> Any:
+        return FUNCTIONS[np.real](self)
+
+    @property
+    def imag(self) -> Any:
+        return FUNCTIONS[np.imag](self)
 
     def sigmoid(self) -> Any:
         return 0.5 * (apply(P.tanh, (0.5 * self,), {}) + 1.0)

@@ -134,6 +134,8 @@ class _ReverseRun:
             leaf._g = None
             if g is None:
                 g = np.zeros(np.shape(leaf._value), dtype=strip(leaf._value).dtype)
+            elif np.iscomplexobj(strip(g)) and not np.iscomplexobj(strip(leaf._value)):
+                g = np.real(g)  # a real input's gradient is real (the convention in primitives)
             grads.append(g)
         return grads
 

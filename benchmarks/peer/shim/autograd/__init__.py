@@ -15,7 +15,7 @@ import numpy.linalg
 import numpy.random
 
 import steepest as st
-from autograd.core import make_jvp, make_vjp, vspace
+from autograd.core import _over, make_jvp, make_vjp, vspace
 from autograd.extend import primitive  # noqa: F401  (autograd.primitive)
 from autograd.wrap_util import unary_to_nary
 
@@ -31,40 +31,32 @@ isinstance = builtins.isinstance  # noqa: A001
 type = builtins.type  # noqa: A001
 
 
-def _over(fun, x):
-    """``fun`` of one argument, as steepest's transforms take it, and the arguments."""
-    if builtins.isinstance(x, builtins.tuple | builtins.list):
-        return (lambda *xs: fun(builtins.type(x)(xs))), builtins.tuple(x), True
-    return fun, (x,), False
-
-
 @unary_to_nary
 def grad(fun, x):
-    f, args, several = _over(fun, x)
-    g = st.grad(f, argnums=builtins.tuple(builtins.range(len(args))) if several else 0)(*args)
-    return builtins.type(x)(g) if several else g  # several argnums: a tuple from steepest
+    f, args, rebuild = _over(fun, x)
+    g = st.grad(f, argnums=builtins.tuple(builtins.range(len(args))))(*args)
+    return rebuild(g)
 
 
 @unary_to_nary
 def value_and_grad(fun, x):
-    f, args, several = _over(fun, x)
-    nums = builtins.tuple(builtins.range(len(args))) if several else 0
-    value, g = st.value_and_grad(f, argnums=nums)(*args)
-    return value, (builtins.type(x)(g) if several else g)
+    f, args, rebuild = _over(fun, x)
+    value, g = st.value_and_grad(f, argnums=builtins.tuple(builtins.range(len(args))))(*args)
+    return value, rebuild(g)
 
 
 @unary_to_nary
 def jacobian(fun, x):
-    f, args, several = _over(fun, x)
-    if several:
+    f, args, rebuild = _over(fun, x)
+    if len(args) != 1 or rebuild(args) is not args[0]:
         raise NotImplementedError("jacobian with respect to several arguments")
     return st.jacobian(f)(*args)
 
 
 @unary_to_nary
 def hessian(fun, x):
-    f, args, several = _over(fun, x)
-    if several:
+    f, args, rebuild = _over(fun, x)
+    if len(args) != 1 or rebuild(args) is not args[0]:
         raise NotImplementedError("hessian with respect to several arguments")
     return st.hessian(f)(*args)
 

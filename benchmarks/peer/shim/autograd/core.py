@@ -5,34 +5,33 @@ import builtins
 import numpy as np
 
 import steepest as st
+from steepest.autodiff.core import flatten
 
 
 def _over(fun, x):
-    if isinstance(x, tuple | list):
-        return (lambda *xs: fun(type(x)(xs))), tuple(x), True
-    return fun, (x,), False
+    """``fun`` of a structure ``x`` as a function of its arrays, for steepest's transforms."""
+    leaves, rebuild = flatten(x)
+    return (lambda *xs: fun(rebuild(xs))), tuple(leaves), rebuild
 
 
 def make_vjp(fun, x):
     """``(vjp, value)`` of ``fun`` at ``x``, from ``st.vjp``."""
-    f, args, several = _over(fun, x)
+    f, args, rebuild = _over(fun, x)
     value, pullback = st.vjp(f, *args)
 
     def vjp(g):
         result = pullback(g)
-        if not several:
-            return result
-        return type(x)((result,) if len(args) == 1 else result)  # one primal: one value
+        return rebuild((result,) if len(args) == 1 else result)
 
     return vjp, value
 
 
 def make_jvp(fun, x):
     """``v -> (value, J v)`` of ``fun`` at ``x``, from ``st.jvp``."""
-    f, args, several = _over(fun, x)
+    f, args, _ = _over(fun, x)
 
     def jvp(v):
-        return st.jvp(f, args, tuple(v) if several else (v,))
+        return st.jvp(f, args, flatten(v)[0])
 
     return jvp
 
