@@ -29,17 +29,12 @@ def test_differentiation_error_is_a_steepest_error():
 
 
 # -- NumPy functions without a derivative rule -------------------------------------
-def test_einsum_names_the_function_and_the_alternative():
-    message = message_of(lambda x: np.einsum("i,i->", x, x), VECTOR)
+def test_a_function_without_a_rule_names_itself_and_the_alternative():
+    message = message_of(lambda x: np.sum(np.put(x, [0], 1.0)), VECTOR)
     assert message == (
-        "np.einsum has no derivative rule in steepest; use @ (np.matmul), np.sum and broadcasting"
+        "np.put has no derivative rule in steepest; build a new array with np.where or "
+        "np.concatenate"
     )
-
-
-def test_linalg_inv_names_the_function():
-    message = message_of(lambda A: np.sum(np.linalg.inv(A)), np.eye(2) * 2.0)
-    assert message.startswith("np.linalg.inv has no derivative rule in steepest; ")
-    assert "@" in message
 
 
 def test_other_unsupported_functions_get_a_general_hint():
@@ -49,8 +44,8 @@ def test_other_unsupported_functions_get_a_general_hint():
     )
     message = message_of(lambda x: np.sum(np.add.accumulate(x)), VECTOR)
     assert message.startswith("np.add.accumulate has no derivative rule in steepest")
-    message = message_of(lambda x: np.sum(np.deg2rad(x)), VECTOR)
-    assert message.startswith("np.deg2rad has no derivative rule in steepest")
+    message = message_of(lambda x: np.sum(np.interp(x, [0.0, 1.0], [0.0, 2.0])), VECTOR)
+    assert message.startswith("np.interp has no derivative rule in steepest")
 
 
 def test_unsupported_options_are_named():

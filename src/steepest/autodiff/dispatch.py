@@ -63,6 +63,8 @@ UFUNCS: dict[np.ufunc, P.Primitive] = {
     np.hypot: P.hypot,
     np.matmul: P.matmul,  # a ufunc since NumPy 2
     np.conjugate: P.conjugate,
+    np.remainder: P.remainder,
+    np.fmod: P.fmod,
 }
 
 # ufuncs whose result carries no derivative: comparisons and tests give plain
@@ -73,7 +75,7 @@ PLAIN_UFUNCS = {
     np.logical_not, np.logical_xor,
 }
 CONSTANT_UFUNCS = {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.heaviside,
-                   np.floor_divide, np.remainder, np.mod}
+                   np.floor_divide}
 
 
 def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
@@ -320,12 +322,15 @@ def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tr
         n = P.element_count(np.shape(a), axis)
     else:
         n = np.sum(_mask_for(a, where), axis=axis, keepdims=keepdims)
-    return _sum(centered * centered, axis=axis, keepdims=keepdims, where=where) / (n - ddof)
+    # |c|^2: for complex values c times its conjugate (real), as NumPy computes it.
+    squares = np.real(centered * np.conj(centered)) if P.is_complex(a) else centered * centered
+    return _sum(squares, axis=axis, keepdims=keepdims, where=where) / (n - ddof)
 
 
 @implements(np.std)
 def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
-    return np.sqrt(_var(a, axis=axis, ddof=ddof, keepdims=keepdims, out=out, **options))
+    variance = _var(a, axis=axis, ddof=ddof, keepdims=keepdims, out=out, **options)
+    return apply(P.spread_root, (variance,), {})
 
 
 @implements(np.cumsum)

@@ -129,24 +129,24 @@ def not_one_number(where: str, shape: tuple[int, ...]) -> DifferentiationError:
 
 
 def check_differentiable_output(value: Any) -> None:
-    """Refuse an output that is not a number or an array of numbers (a bool, a string...).
+    """Refuse an output that is not a number, a truth value or an array of them.
+
+    A truth value (a comparison's result) is a step function of the input:
+    its derivative is 0 wherever it is defined, as for ``np.floor``.
 
     >>> check_differentiable_output(np.float64(2.0))
-    >>> check_differentiable_output(True)
+    >>> check_differentiable_output("done")
     Traceback (most recent call last):
-    steepest.errors.DifferentiationError: the function returned a bool ...
+    steepest.errors.DifferentiationError: the function returned a str ...
     """
     while hasattr(value, "_value"):  # a traced value: its number
         value = value._value
-    kind = np.result_type(value).kind if _is_array_like(value) else ""
-    if kind and kind in "iufc":
-        return
-    what = {"b": "bool (True/False)", "": "None" if value is None else type(value).__name__}.get(
-        kind, f"array of {np.result_type(value)}")
+    if isinstance(value, bool | int | float | complex | np.generic | np.ndarray):
+        if np.result_type(value).kind in "biufc":
+            return
+        what = f"array of {np.result_type(value)}"
+    else:
+        what = "None" if value is None else type(value).__name__
     raise DifferentiationError(
         f"the function returned a {what}, which has no derivative; return a number or an "
-        "array of numbers (a comparison's truth has derivative 0 everywhere it is defined)")
-
-
-def _is_array_like(value: Any) -> bool:
-    return isinstance(value, int | float | complex | np.generic | np.ndarray)
+        "array of numbers")

@@ -224,6 +224,31 @@ where = primitive(
     differentiable_args=(1, 2),
 )
 identity = primitive("copy", np.copy, partials=(_one,), code=Code("{0}", (None,)))
+# x mod y = x - floor(x / y) * y: slope 1 in x and -floor(x / y) in y, away from the jumps.
+remainder = primitive(
+    "remainder", np.remainder,
+    partials=(_one, lambda ans, x, y: -np.floor_divide(x, y)),
+)
+# fmod truncates instead: x - trunc(x / y) * y.
+fmod = primitive("fmod", np.fmod,
+                 partials=(_one, lambda ans, x, y: -np.trunc(np.true_divide(x, y))))
+
+
+def _spread_root_partial(ans: Any, v: Any) -> Any:
+    # Where the spread is 0 the square root has no slope: the subgradient 0 is taken,
+    # as for a norm at the origin (exactly right for a spread that is always 0).
+    zero = _concrete(ans) == 0
+    return np.where(zero, 0.0, 0.5 / np.where(zero, 1.0, ans))
+
+
+# The standard deviation from the variance: sqrt with slope 0 where the variance is 0.
+def _spread_root_forward(v: Any) -> Any:
+    # A value of an outer trace (a second derivative) is recorded there as this same
+    # operation, not as np.sqrt, whose slope at 0 is infinite.
+    return apply(spread_root, (v,), {}) if isinstance(v, Node) else np.sqrt(v)
+
+
+spread_root = primitive("spread_root", _spread_root_forward, partials=(_spread_root_partial,))
 
 
 # -- complex numbers ---------------------------------------------------------

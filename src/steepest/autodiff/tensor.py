@@ -301,6 +301,19 @@ class Tensor(Node):
     __mul__, __rmul__ = _binary(P.multiply)
     __truediv__, __rtruediv__ = _binary(P.divide)
     __matmul__, __rmatmul__ = _binary(P.matmul)
+    __mod__, __rmod__ = _binary(P.remainder)
+
+    def __floordiv__(self, other: Any) -> Any:
+        return dispatch_ufunc(np.floor_divide, "__call__", (self, other), {})
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        return dispatch_ufunc(np.floor_divide, "__call__", (other, self), {})
+
+    def __divmod__(self, other: Any) -> Any:
+        return self // other, self % other
+
+    def __rdivmod__(self, other: Any) -> Any:
+        return other // self, other % self
 
     def __pow__(self, exponent: Any) -> Any:
         if isinstance(exponent, int | float) and not isinstance(exponent, bool):
