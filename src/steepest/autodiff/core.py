@@ -353,7 +353,8 @@ def gather(value: Any) -> Any:
         return value
     flat = list(value.reshape(-1))
     if not any(isinstance(v, Node) for v in flat):
-        return value
+        numbers = np.array(value.tolist())  # no traced value left (np.min picked constants)
+        return numbers if numbers.dtype.kind in "biufc" else value
     stacked = np.stack(flat)  # the traced np.stack, through NumPy's dispatch
     return stacked.reshape(value.shape + np.shape(stacked)[1:])
 

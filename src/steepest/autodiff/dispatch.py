@@ -8,6 +8,7 @@ their own.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -104,6 +105,9 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
         if ufunc in PLAIN_UFUNCS:
             return result
         return constant(result, _first_node((*inputs, *kwargs.values())))
+    impl = FUNCTIONS.get(ufunc)
+    if impl is not None:  # a ufunc written with others (np.deg2rad...)
+        return impl(*inputs, **kwargs)
     prim = UFUNCS.get(ufunc)
     if prim is None:
         raise unsupported_function(ufunc.__name__)
@@ -185,7 +189,7 @@ VALUE_ONLY = {
     np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero, np.isfinite,
     np.isnan, np.isinf, np.result_type, np.iscomplexobj, np.isrealobj, np.searchsorted,
     np.all, np.any, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
-    np.array_equiv, np.may_share_memory, np.shares_memory,
+    np.array_equiv, np.may_share_memory, np.shares_memory, np.iscomplex, np.isreal,
 }
 SHAPE_ONLY = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
               np.zeros_like, np.ones_like, np.empty_like, np.may_share_memory,
@@ -353,8 +357,8 @@ def _dot(a, b, out=None):
         raise in_place_write()
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return a * b
-    if np.ndim(b) > 2:
-        raise unsupported_function("dot", "for arrays of more than 2 dimensions use np.matmul (@)")
+    if np.ndim(b) > 2 or np.ndim(a) > 2:  # the last axis of a with the second-to-last of b
+        return _tensordot(a, b, axes=([-1], [max(np.ndim(b) - 2, 0)]))
     return apply(P.matmul, (a, b), {})
 
 
@@ -666,3 +670,311 @@ def getitem(x: Any, index: Any) -> Any:
     if isinstance(index, list):
         index = np.asarray(index)
     return apply(P.getitem, (x, index), {})
+
+
+# -- arrays rearranged: indexing, joining and masking, no rules of their own ---------
+def _along(a: Any, axis: int, index: Any) -> Any:
+    """``a`` indexed by ``index`` along ``axis`` (an integer array or a slice)."""
+    key = [slice(None)] * np.ndim(a)
+    key[axis] = index
+    return getitem(a, tuple(key))
+
+
+def _positions(shape: tuple[int, ...]) -> np.ndarray:
+    return np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+
+
+def _rearranged(a: Any, positions: np.ndarray) -> Any:
+    """The elements of ``a`` at the flat ``positions`` (any shape): a rearrangement as indexing."""
+    return getitem(_ravel(a), positions)
+
+
+@implements(np.repeat)
+def _repeat(a, repeats, axis=None):
+    if axis is None:
+        return getitem(_ravel(a), np.repeat(np.arange(np.size(strip(a))), strip(repeats)))
+    axis %= np.ndim(a)
+    return _along(a, axis, np.repeat(np.arange(np.shape(a)[axis]), strip(repeats)))
+
+
+@implements(np.tile)
+def _tile(A, reps):
+    return _rearranged(A, np.tile(_positions(np.shape(A)), reps))
+
+
+@implements(np.roll)
+def _roll(a, shift, axis=None):
+    return _rearranged(a, np.roll(_positions(np.shape(a)), shift, axis))
+
+
+@implements(np.rot90)
+def _rot90(m, k=1, axes=(0, 1)):
+    return _rearranged(m, np.rot90(_positions(np.shape(m)), k, axes))
+
+
+@implements(np.fliplr)
+def _fliplr(m):
+    return _flip(m, 1)
+
+
+@implements(np.flipud)
+def _flipud(m):
+    return _flip(m, 0)
+
+
+@implements(np.rollaxis)
+def _rollaxis(a, axis, start=0):
+    return _transpose(a, _rolled_axes(np.ndim(a), axis, start))
+
+
+def _rolled_axes(ndim: int, axis: int, start: int) -> list[int]:
+    axis %= ndim
+    start = start % (ndim + 1) if start < 0 else start
+    order = [n for n in range(ndim) if n != axis]
+    order.insert(start - 1 if start > axis else start, axis)
+    return order
+
+
+@implements(np.pad)
+def _pad(array, pad_width, mode="constant", **kwargs):
+    positions = _positions(np.shape(array))
+    if mode == "constant":
+        # Positions padded with -1 mark where the constant goes.
+        marked = np.pad(positions, pad_width, mode="constant", constant_values=-1)
+        inside = marked >= 0
+        values = _rearranged(array, np.where(inside, marked, 0))
+        fill = kwargs.get("constant_values", 0)
+        if np.ndim(fill) != 0:
+            raise unsupported_function("pad", "a constant_values per side is not supported")
+        return apply(P.where, (inside, values, fill), {})
+    if mode in ("edge", "reflect", "symmetric", "wrap"):
+        return _rearranged(array, np.pad(positions, pad_width, mode=mode, **kwargs))
+    raise unsupported_function("pad", f"mode={mode!r} is not differentiable here; 'constant', "
+                               "'edge', 'reflect', 'symmetric' and 'wrap' are")
+
+
+@implements(np.append)
+def _append(arr, values, axis=None):
+    if axis is None:
+        return _concatenate([_ravel(arr), _ravel(values)], axis=0)
+    return _concatenate([arr, values], axis=axis)
+
+
+@implements(np.atleast_3d)
+def _atleast_3d(*arrays):
+    out = []
+    for a in arrays:
+        nd = np.ndim(a)
+        shape = {0: (1, 1, 1), 1: (1, -1, 1), 2: np.shape(a) + (1,)}.get(nd)
+        out.append(a if shape is None else _reshape(a, shape))
+    return out[0] if len(out) == 1 else out
+
+
+@implements(np.dstack)
+def _dstack(tup):
+    return _concatenate([_atleast_3d(a) for a in tup], axis=2)
+
+
+def _split_points(n: int, sections: Any, equal: bool) -> list[int]:
+    if isinstance(sections, int | np.integer):
+        if equal and n % sections:
+            raise ValueError("array split does not result in an equal division")
+        size, extra = divmod(n, int(sections))
+        bounds = [0]
+        for k in range(int(sections)):
+            bounds.append(bounds[-1] + size + (1 if k < extra else 0))
+        return bounds
+    return [0, *[int(p) for p in sections], n]
+
+
+def _split_along(ary: Any, sections: Any, axis: int, equal: bool) -> list[Any]:
+    axis %= np.ndim(ary)
+    bounds = _split_points(np.shape(ary)[axis], sections, equal)
+    return [_along(ary, axis, slice(lo, max(lo, hi))) for lo, hi in itertools.pairwise(bounds)]
+
+
+@implements(np.split)
+def _split(ary, indices_or_sections, axis=0):
+    return _split_along(ary, indices_or_sections, axis, equal=True)
+
+
+@implements(np.array_split)
+def _array_split(ary, indices_or_sections, axis=0):
+    return _split_along(ary, indices_or_sections, axis, equal=False)
+
+
+@implements(np.hsplit)
+def _hsplit(ary, indices_or_sections):
+    return _split_along(ary, indices_or_sections, 1 if np.ndim(ary) > 1 else 0, equal=True)
+
+
+@implements(np.vsplit)
+def _vsplit(ary, indices_or_sections):
+    return _split_along(ary, indices_or_sections, 0, equal=True)
+
+
+@implements(np.dsplit)
+def _dsplit(ary, indices_or_sections):
+    return _split_along(ary, indices_or_sections, 2, equal=True)
+
+
+def _triangle_mask(shape: tuple[int, ...], k: int, lower: bool) -> np.ndarray:
+    rows, cols = shape[-2:]
+    below = np.tri(rows, cols, k, dtype=bool)
+    return below if lower else ~np.tri(rows, cols, k - 1, dtype=bool)
+
+
+@implements(np.tril)
+def _tril(m, k=0):
+    return apply(P.where, (_triangle_mask(np.shape(m), k, True), m, 0.0), {})
+
+
+@implements(np.triu)
+def _triu(m, k=0):
+    return apply(P.where, (_triangle_mask(np.shape(m), k, False), m, 0.0), {})
+
+
+@implements(np.diag)
+def _diag(v, k=0):
+    if np.ndim(v) == 2:
+        return _diagonal(v, k)
+    if np.ndim(v) != 1:
+        raise ValueError("Input must be 1- or 2-d.")
+    n = np.shape(v)[0]
+    size = n + abs(k)
+    rows = np.arange(n) + max(-k, 0)
+    cols = np.arange(n) + max(k, 0)
+    return apply(P.scatter_add, (v, (size, size), (rows, cols)), {})
+
+
+@implements(np.diagflat)
+def _diagflat(v, k=0):
+    return _diag(_ravel(v), k)
+
+
+@implements(np.select)
+def _select(condlist, choicelist, default=0):
+    result = default
+    for condition, choice in reversed(list(zip(condlist, choicelist))):
+        result = _where(condition, choice, result)
+    return result
+
+
+@implements(np.sort)
+def _sort(a, axis=-1, kind=None, order=None, **unused):
+    if axis is None:
+        return _sort(_ravel(a), axis=0)
+    order_ = np.argsort(strip(a), axis=axis, kind=kind)
+    mark_value_read((a,), np.argsort, {"axis": axis, "kind": kind}, order_)
+    return _take_along_axis(a, order_, axis)
+
+
+@implements(np.partition)
+def _partition(a, kth, axis=-1, kind="introselect", order=None):
+    if axis is None:
+        return _partition(_ravel(a), kth, axis=0)
+    order_ = np.argpartition(strip(a), kth, axis=axis)
+    mark_value_read((a,), np.argpartition, {"kth": kth, "axis": axis}, order_)
+    return _take_along_axis(a, order_, axis)
+
+
+@implements(np.take_along_axis)
+def _take_along_axis(arr, indices, axis):
+    if axis is None:
+        return getitem(_ravel(arr), strip(indices))
+    axis %= np.ndim(arr)
+    shape = np.shape(strip(indices))
+    key = [np.arange(n).reshape([-1 if d == k else 1 for d in range(len(shape))])
+           for k, n in enumerate(shape)]
+    key[axis] = strip(indices)
+    return getitem(arr, tuple(key))
+
+
+@implements(np.take)
+def _take(a, indices, axis=None, out=None, mode="raise"):
+    if out is not None:
+        raise in_place_write()
+    if axis is None:
+        return getitem(_ravel(a), strip(indices))
+    return _along(a, axis % np.ndim(a), strip(indices))
+
+
+@implements(np.nan_to_num)
+def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    plain = strip(x)
+    finite = np.isfinite(plain)
+    mark_value_read((x,), np.isfinite, None, finite)
+    replaced = np.nan_to_num(plain, nan=nan, posinf=posinf, neginf=neginf)
+    return apply(P.where, (finite, x, replaced), {})
+
+
+# Conversions between degrees and radians: products with a constant.
+@implements(np.deg2rad, np.radians)
+def _deg2rad(x, **unused):
+    return x * (np.pi / 180.0)
+
+
+@implements(np.rad2deg, np.degrees)
+def _rad2deg(x, **unused):
+    return x * (180.0 / np.pi)
+
+
+@implements(np.linspace)
+def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    if dtype is not None or axis != 0:
+        raise unsupported_function("linspace", "dtype= and axis= are not supported here")
+    steps = (num - 1) if endpoint else num
+    fraction = np.arange(num, dtype=np.float64) / max(steps, 1)
+    shape = (num,) + (1,) * max(np.ndim(start), np.ndim(stop))
+    fraction = fraction.reshape(shape)
+    values = start + (stop - start) * fraction
+    if endpoint and num > 1:
+        values = _concatenate([getitem(values, slice(0, -1)),
+                               _expand_dims(stop + 0.0 * start, 0)], axis=0)
+    return (values, (stop - start) / max(steps, 1)) if retstep else values
+
+
+@implements(np.cross)
+def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a = _moveaxis(a, axisa, -1)
+    b = _moveaxis(b, axisb, -1)
+    na, nb = np.shape(a)[-1], np.shape(b)[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product (dimension must be 2 or 3)")
+    a0, a1 = getitem(a, (Ellipsis, 0)), getitem(a, (Ellipsis, 1))
+    b0, b1 = getitem(b, (Ellipsis, 0)), getitem(b, (Ellipsis, 1))
+    a2 = getitem(a, (Ellipsis, 2)) if na == 3 else 0.0
+    b2 = getitem(b, (Ellipsis, 2)) if nb == 3 else 0.0
+    z = a0 * b1 - a1 * b0
+    if na == 2 and nb == 2:
+        return z
+    x = a1 * b2 - a2 * b1
+    y = a2 * b0 - a0 * b2
+    return _moveaxis(_stack([x, y, z + 0.0 * x], axis=-1), -1, axisc)
+
+
+@implements(np.gradient)
+def _gradient(f, *varargs, axis=None, edge_order=1):
+    if edge_order != 1 or any(np.ndim(h) != 0 for h in varargs):
+        raise unsupported_function("gradient", "edge_order=2 and spacings given as coordinates "
+                                   "are not supported; give one number per axis")
+    axes = list(range(np.ndim(f))) if axis is None else [
+        ax % np.ndim(f) for ax in np.atleast_1d(axis)]
+    spacing = list(varargs) * len(axes) if len(varargs) == 1 else (list(varargs) or [1.0] * len(
+        axes))
+    results = []
+    for ax, h in zip(axes, spacing):
+        n = np.shape(f)[ax]
+        if n < 2:
+            raise ValueError("Shape of array too small to calculate a numerical gradient, "
+                             "at least (edge_order + 1) elements are required.")
+        first = (_along(f, ax, slice(1, 2)) - _along(f, ax, slice(0, 1))) / h
+        last = (_along(f, ax, slice(n - 1, n)) - _along(f, ax, slice(n - 2, n - 1))) / h
+        parts = [first]
+        if n > 2:
+            parts.append((_along(f, ax, slice(2, None)) - _along(f, ax, slice(0, -2))) / (2.0 * h))
+        parts.append(last)
+        results.append(_concatenate(parts, axis=ax))
+    return results[0] if len(results) == 1 else tuple(results)
