@@ -137,7 +137,7 @@ def check_differentiable_output(value: Any) -> None:
     >>> check_differentiable_output(np.float64(2.0))
     >>> check_differentiable_output("done")
     Traceback (most recent call last):
-    steepest.errors.DifferentiationError: the function returned a str ...
+    steepest.errors.DifferentiationError: the function returned a str, which has no derivative...
     """
     while hasattr(value, "_value"):  # a traced value: its number
         value = value._value
