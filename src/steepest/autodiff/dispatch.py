@@ -18,6 +18,7 @@ from steepest.autodiff import linalg as L
 from steepest.autodiff import primitives as P
 from steepest.autodiff.core import Node, apply, constant, mark_value_read, strip, strip_all
 from steepest.autodiff.errors import in_place_write, unsupported_function
+from steepest.errors import DifferentiationError
 
 # ufunc -> primitive
 UFUNCS: dict[np.ufunc, P.Primitive] = {
@@ -176,8 +177,6 @@ def _first_node(values: Any) -> Any:
 
 
 HINTS = {
-    "linalg.inv": "solve the system with @ of known factors, or use st.numeric for this part",
-    "linalg.det": "expand small determinants by hand (a*d - b*c)",
     "put": "build a new array with np.where or np.concatenate",
     "copyto": "build a new array with np.where or np.concatenate",
     "fill_diagonal": "build a new array with np.where or np.concatenate",
@@ -436,19 +435,6 @@ def _diagonal(a, offset=0, axis1=0, axis2=1):
     cols = np.arange(n) + max(offset, 0)
     moved = _moveaxis(a, (axis1, axis2), (-2, -1))
     return apply(P.getitem, (moved, (Ellipsis, rows, cols)), {})
-
-
-@implements(np.linalg.norm)
-def _norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) == 2)):
-        if ord == 1 and (axis is not None or np.ndim(x) == 1):
-            return _sum(np.abs(x), axis=axis, keepdims=keepdims)
-        if ord in (np.inf, float("inf")) and (axis is not None or np.ndim(x) == 1):
-            return _max(np.abs(x), axis=axis, keepdims=keepdims)
-        raise unsupported_function(
-            "linalg.norm", f"ord={ord!r} is not differentiable here; the 2-norm, 1-norm and "
-            "max-norm of vectors and the Frobenius norm of matrices are")
-    return apply(P.norm, (x,), _kw(axis, keepdims))
 
 
 @implements(np.reshape)
@@ -978,3 +964,159 @@ def _gradient(f, *varargs, axis=None, edge_order=1):
         parts.append(last)
         results.append(_concatenate(parts, axis=ax))
     return results[0] if len(results) == 1 else tuple(results)
+
+
+# -- np.linalg -------------------------------------------------------------------------
+@implements(np.linalg.inv)
+def _inv(a):
+    return apply(L.inv_prim, (a,), {})
+
+
+@implements(np.linalg.solve)
+def _solve(a, b):
+    return apply(L.solve_prim, (a, b), {})
+
+
+@implements(np.linalg.det)
+def _det(a):
+    return apply(L.det_prim, (a,), {})
+
+
+@implements(np.linalg.slogdet)
+def _slogdet(a):
+    sign = np.linalg.slogdet(strip(a))[0]
+    mark_value_read((a,), None)  # the sign is read, not differentiated (it is piecewise constant)
+    return type(np.linalg.slogdet(np.eye(1)))(sign, apply(L.logabsdet_prim, (a,), {}))
+
+
+@implements(np.linalg.cholesky)
+def _cholesky(a, /, *, upper=False):
+    low = apply(L.cholesky_prim, (a,), {})
+    return np.conj(_swapaxes(low, -1, -2)) if upper else low
+
+
+@implements(np.linalg.eigh)
+def _eigh(a, UPLO="L"):
+    values = apply(L.eigh_values, (a, UPLO), {})
+    vectors = apply(L.eigh_vectors, (a, UPLO), {})
+    return type(np.linalg.eigh(np.eye(1)))(values, vectors)
+
+
+@implements(np.linalg.eigvalsh)
+def _eigvalsh(a, UPLO="L"):
+    return apply(L.eigh_values, (a, UPLO), {})
+
+
+@implements(np.linalg.svd)
+def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    if not compute_uv:
+        return apply(L.svd_s, (a,), {})
+    m, n = np.shape(a)[-2:]
+    if full_matrices and m != n:
+        raise unsupported_function(
+            "linalg.svd", "with full_matrices=True the extra singular vectors of a non-square "
+            "matrix are not unique; pass full_matrices=False")
+    parts = (apply(L.svd_u, (a,), {}), apply(L.svd_s, (a,), {}), apply(L.svd_vh, (a,), {}))
+    return type(np.linalg.svd(np.eye(1)))(*parts)
+
+
+@implements(np.linalg.svdvals)
+def _svdvals(x, /):
+    return apply(L.svd_s, (x,), {})
+
+
+@implements(np.linalg.pinv)
+def _pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
+    plain = strip(a)
+    rank = np.linalg.matrix_rank(plain)
+    mark_value_read((a,), None)
+    m, n = np.shape(plain)[-2:]
+    if np.any(rank != min(m, n)):
+        raise DifferentiationError(
+            "np.linalg.pinv is not differentiable at a matrix of deficient rank (it jumps "
+            "there); steepest differentiates it for matrices of full rank")
+    at = np.conj(_swapaxes(a, -1, -2))
+    if m >= n:
+        return _solve(at @ a, at)
+    return at @ _inv(a @ at)
+
+
+@implements(np.linalg.matrix_power)
+def _matrix_power(a, n):
+    if n < 0:
+        return _matrix_power(_inv(a), -n)
+    result = _broadcast_to(np.eye(np.shape(a)[-1]), np.shape(a)) if n == 0 else a
+    for _ in range(max(n - 1, 0)):
+        result = result @ a
+    return result
+
+
+@implements(np.linalg.eig, np.linalg.eigvals)
+def _eig(a):
+    raise unsupported_function(
+        "linalg.eig", "the eigenvectors of a general matrix are complex and fixed only up to a "
+        "factor each; for symmetric matrices use np.linalg.eigh")
+
+
+def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
+    magnitude = np.abs(x)
+    if ord in (None, 2):
+        return apply(P.norm, (x,), _kw(axis, keepdims)) if not P.is_complex(x) else np.sqrt(
+            _sum(np.real(x * np.conj(x)), axis=axis, keepdims=keepdims))
+    if ord == np.inf:
+        return _max(magnitude, axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return _min(magnitude, axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return _sum(apply(P.where, (strip(magnitude) != 0, 1.0, 0.0), {}), axis=axis,
+                    keepdims=keepdims)
+    if ord == 1:
+        return _sum(magnitude, axis=axis, keepdims=keepdims)
+    return _sum(magnitude ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+
+
+def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any:
+    row, col = (ax % np.ndim(x) for ax in axes)
+    if ord in (None, "fro"):
+        return _vector_norm(x, 2, (row, col), keepdims)
+    if ord in (1, -1, np.inf, -np.inf):
+        summed, other = (row, col) if ord in (1, -1) else (col, row)
+        sums = _sum(np.abs(x), axis=summed, keepdims=True)
+        pick = _max if ord in (1, np.inf) else _min
+        result = pick(sums, axis=other, keepdims=True)
+    elif ord in ("nuc", 2, -2):
+        moved = _moveaxis(x, (row, col), (-2, -1))
+        values = apply(L.svd_s, (moved,), {})
+        result = {"nuc": _sum, 2: _max, -2: _min}[ord](values, axis=-1)
+        result = _expand_dims(_expand_dims(result, -1), -1)
+        result = _moveaxis(result, (-2, -1), (row, col))
+    else:
+        raise ValueError(f"Invalid norm order {ord!r} for matrices.")
+    return result if keepdims else _squeeze(result, axis=(row, col))
+
+
+@implements(np.linalg.norm)
+def _norm(x, ord=None, axis=None, keepdims=False):
+    nd = np.ndim(x)
+    if axis is None and ord is None:
+        return _vector_norm(_ravel(x), 2, None, False) if not keepdims else _reshape(
+            _vector_norm(_ravel(x), 2, None, False), (1,) * nd)
+    if axis is None:
+        axis = tuple(range(nd))
+    if isinstance(axis, int | np.integer) or len(tuple(axis)) == 1:
+        ax = axis if isinstance(axis, int | np.integer) else next(iter(axis))
+        return _vector_norm(x, ord, int(ax), keepdims)
+    return _matrix_norm(x, ord, tuple(axis), keepdims)
+
+
+@implements(np.linalg.vector_norm)
+def _vector_norm_fn(x, /, *, axis=None, keepdims=False, ord=2):
+    if axis is None:
+        flat = _vector_norm(_ravel(x), ord, None, False)
+        return _reshape(flat, (1,) * np.ndim(x)) if keepdims else flat
+    return _vector_norm(x, ord, axis, keepdims)
+
+
+@implements(np.linalg.matrix_norm)
+def _matrix_norm_fn(x, /, *, keepdims=False, ord="fro"):
+    return _matrix_norm(x, ord, (-2, -1), keepdims)

@@ -19,6 +19,7 @@ import numpy as np
 from steepest.autodiff.core import apply, strip
 from steepest.autodiff.errors import unsupported_function
 from steepest.autodiff.primitives import primitive
+from steepest.errors import DifferentiationError
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # NumPy's order
 _MAX_LABELS = 52
@@ -165,3 +166,286 @@ def einsum(*args: Any, **options: Any) -> Any:
     operands, subs, out = einsum_canonical(args)
     return apply(einsum_prim, tuple(operands),
                  {"subs": tuple(tuple(s) for s in subs), "out": tuple(out)})
+
+
+# -- np.linalg -------------------------------------------------------------------
+# Matrices are the last two axes; leading axes are a batch.
+def _t(x: Any) -> Any:
+    """The (batched) transpose."""
+    return np.swapaxes(x, -1, -2)
+
+
+def _h(x: Any) -> Any:
+    """The (batched) conjugate transpose."""
+    return np.conj(_t(x)) if np.iscomplexobj(strip(x)) else _t(x)
+
+
+def _unbroadcast_batch(g: Any, shape: tuple[int, ...]) -> Any:
+    """A gradient summed over the batch axes that broadcasting added."""
+    extra = np.ndim(g) - len(shape)
+    return np.sum(g, axis=tuple(range(extra))) if extra > 0 else g
+
+
+def _as_matrix(x: Any) -> Any:
+    return x[..., None, None]
+
+
+def _inv_forward(a: Any) -> Any:
+    return np.linalg.inv(a)
+
+
+inv_prim = primitive(
+    "inv", _inv_forward,
+    vjp=lambda g, i, ans, args, kw: -_t(ans) @ g @ _t(ans),
+    jvp=lambda t, i, ans, args, kw: -ans @ t @ ans,
+)
+
+
+def _solve_is_vector(b: Any) -> bool:
+    return np.ndim(b) == 1  # NumPy 2: b is a stack of vectors only when it is 1-d
+
+
+def _solve_vjp(g, i, ans, args, kw):
+    a, b = args
+    vector = _solve_is_vector(b)
+    gb = np.linalg.solve(_t(a), g[..., None])[..., 0] if vector else np.linalg.solve(_t(a), g)
+    if i == 1:
+        return _unbroadcast_batch(gb, np.shape(b))
+    ga = -(gb[..., :, None] * ans[..., None, :]) if vector else -(gb @ _t(ans))
+    return _unbroadcast_batch(ga, np.shape(a))
+
+
+def _solve_jvp(t, i, ans, args, kw):
+    a, b = args
+    if i == 1:
+        return np.linalg.solve(a, t[..., None])[..., 0] if _solve_is_vector(b) else (
+            np.linalg.solve(a, t))
+    if _solve_is_vector(b):
+        return -np.linalg.solve(a, (t @ ans[..., None]))[..., 0]
+    return -np.linalg.solve(a, t @ ans)
+
+
+solve_prim = primitive("solve", lambda a, b: np.linalg.solve(a, b), vjp=_solve_vjp,
+                       jvp=_solve_jvp)
+
+
+def _nonsingular(a: Any, ans: Any, name: str) -> None:
+    if np.any(strip(ans) == 0):
+        raise DifferentiationError(
+            f"the derivative of np.linalg.{name} at a singular matrix needs its cofactors, "
+            "which steepest does not compute; move the point off the singular matrix")
+
+
+def _det_vjp(g, i, ans, args, kw):
+    _nonsingular(args[0], ans, "det")
+    return _as_matrix(g * ans) * _t(np.linalg.inv(args[0]))
+
+
+def _det_jvp(t, i, ans, args, kw):
+    _nonsingular(args[0], ans, "det")
+    return ans * np.sum(np.linalg.inv(args[0]) * _t(t), axis=(-2, -1))
+
+
+det_prim = primitive("det", lambda a: np.linalg.det(a), vjp=_det_vjp, jvp=_det_jvp)
+
+# log |det A|: slope inv(A)^T, the same for the holomorphic log det (see primitives).
+logabsdet_prim = primitive(
+    "logabsdet", lambda a: np.linalg.slogdet(a)[1],
+    vjp=lambda g, i, ans, args, kw: _as_matrix(g) * _t(np.linalg.inv(args[0])),
+    jvp=lambda t, i, ans, args, kw: np.real(np.sum(np.linalg.inv(args[0]) * _t(t),
+                                                   axis=(-2, -1))),
+)
+
+
+def _lower_halved(x: Any) -> Any:
+    """The lower triangle with its diagonal halved (Murray's Phi)."""
+    n = np.shape(x)[-1]
+    return np.tril(x) * (1.0 - 0.5 * np.eye(n))
+
+
+def _sandwich_inverse(low: Any, x: Any) -> Any:
+    """L^-T X L^-1 for a lower triangular L."""
+    return _t(np.linalg.solve(_t(low), _t(np.linalg.solve(_t(low), x))))
+
+
+def _cholesky_vjp(g, i, ans, args, kw):
+    # Iain Murray, "Differentiation of the Cholesky decomposition" (2016), symmetrized.
+    s = _sandwich_inverse(ans, _lower_halved(_t(ans) @ g))
+    return 0.5 * (s + _t(s))
+
+
+def _cholesky_jvp(t, i, ans, args, kw):
+    inner = np.linalg.solve(ans, _t(np.linalg.solve(ans, _t(0.5 * (t + _t(t))))))
+    return ans @ _lower_halved(inner)
+
+
+cholesky_prim = primitive("cholesky", lambda a: np.linalg.cholesky(a), vjp=_cholesky_vjp,
+                          jvp=_cholesky_jvp)
+
+
+# eigh: eigenvalues and eigenvectors as two primitives (each rule is linear in its
+# gradient, so the pair of rules is the joint rule split in two).  np.linalg.eigh
+# reads one triangle only: the gradient lives on that triangle (and the diagonal).
+def _eigh_values(a: Any, uplo: str) -> Any:
+    return np.linalg.eigh(a, UPLO=uplo)[0]
+
+
+def _eigh_vectors(a: Any, uplo: str) -> Any:
+    return np.linalg.eigh(a, UPLO=uplo)[1]
+
+
+def _on_triangle(full: Any, uplo: str) -> Any:
+    n = np.shape(full)[-1]
+    tri = np.tril(np.ones((n, n)), -1) if uplo == "L" else np.triu(np.ones((n, n)), 1)
+    return np.real(full) * np.eye(n) + (full + np.conj(_t(full))) * tri
+
+
+def _gaps(w: Any) -> Any:
+    """1 / (w_j - w_i) off the diagonal, 0 on it."""
+    n = np.shape(w)[-1]
+    eye = np.eye(n)
+    return (1.0 - eye) / (w[..., None, :] - w[..., :, None] + eye)
+
+
+def _eigh_values_vjp(g, i, ans, args, kw):
+    a, uplo = args
+    v = _eigh_vectors(a, uplo)
+    return _on_triangle((np.conj(v) * g[..., None, :]) @ _t(v), uplo)
+
+
+def _eigh_vectors_vjp(g, i, ans, args, kw):
+    a, uplo = args
+    w = _eigh_values(a, uplo)
+    v = ans
+    full = np.conj(v) @ (_gaps(w) * (_t(v) @ g)) @ _t(v)
+    return _on_triangle(full, uplo)
+
+
+def _symmetric_tangent(t: Any, uplo: str) -> Any:
+    """The tangent of the matrix eigh sees: one triangle mirrored."""
+    low = np.tril(t) if uplo == "L" else np.triu(t)
+    return low + _h(np.tril(t, -1) if uplo == "L" else np.triu(t, 1))
+
+
+def _eigh_values_jvp(t, i, ans, args, kw):
+    a, uplo = args
+    v = _eigh_vectors(a, uplo)
+    return np.real(np.sum(np.conj(v) * (_symmetric_tangent(t, uplo) @ v), axis=-2))
+
+
+def _eigh_vectors_jvp(t, i, ans, args, kw):
+    a, uplo = args
+    w = _eigh_values(a, uplo)
+    v = ans
+    return v @ (_gaps(w) * (_h(v) @ _symmetric_tangent(t, uplo) @ v))
+
+
+eigh_values = primitive("eigh_values", _eigh_values, vjp=_eigh_values_vjp,
+                        jvp=_eigh_values_jvp, differentiable_args=(0,))
+eigh_vectors = primitive("eigh_vectors", _eigh_vectors, vjp=_eigh_vectors_vjp,
+                         jvp=_eigh_vectors_jvp, differentiable_args=(0,))
+
+
+# svd (thin): U, the singular values and V^H as three primitives, for distinct singular values.
+def _svd_part(a: Any, part: int) -> Any:
+    return np.linalg.svd(a, full_matrices=False)[part]
+
+
+def _identity_like(n: int, ndim: int) -> np.ndarray:
+    return np.eye(n).reshape((1,) * (ndim - 2) + (n, n))
+
+
+def _svd_vjp_parts(a: Any, gu: Any, gs: Any, gv: Any) -> Any:
+    """The gradient of the thin SVD from gradients of U, s and V (zeros where absent).
+
+    The standard rule (Townsend, "Differentiating the singular value
+    decomposition", 2016), valid for distinct nonzero singular values.
+    """
+    u, s, vh = (_svd_part(a, k) for k in range(3))
+    v = np.conj(_t(vh))
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
+    eye = _identity_like(k, np.ndim(a))
+    f = 1.0 / (s[..., None, :] ** 2 - s[..., :, None] ** 2 + eye) * (1.0 - eye)
+    utgu = _t(u) @ gu
+    vtgv = _t(v) @ gv
+    inner = (f * (utgu - np.conj(_t(utgu)))) * s[..., None, :]
+    inner = inner + eye * gs[..., :, None]
+    inner = inner + s[..., :, None] * (f * (vtgv - np.conj(_t(vtgv))))
+    grad = np.conj(u) @ inner @ _t(v)
+    if m < n:
+        rest = _identity_like(n, np.ndim(a)) - v @ np.conj(_t(v))
+        grad = grad + np.conj((u / s[..., None, :]) @ _t(gv) @ rest)
+    elif m > n:
+        rest = _identity_like(m, np.ndim(a)) - u @ np.conj(_t(u))
+        grad = grad + _t((v / s[..., None, :]) @ _t(gu) @ rest)
+    return grad
+
+
+def _real_svd_only(a: Any, what: str) -> None:
+    if np.iscomplexobj(strip(a)):
+        raise DifferentiationError(
+            f"the {what} of a complex SVD are fixed only up to a phase per column, so they "
+            "have no derivative; functions of the singular values alone (np.linalg.svd(a, "
+            "compute_uv=False), norms) are differentiable")
+
+
+def _svd_zeros(a: Any) -> tuple[Any, Any, Any]:
+    u, s, vh = (np.zeros(np.shape(_svd_part(strip(a), k))) for k in range(3))
+    return u, s, np.conj(_t(vh))
+
+
+def _svd_u_vjp(g, i, ans, args, kw):
+    _real_svd_only(args[0], "singular vectors")
+    _, gs, gv = _svd_zeros(args[0])
+    return _svd_vjp_parts(args[0], g, gs, gv)
+
+
+def _svd_s_vjp(g, i, ans, args, kw):
+    u, vh = _svd_part(args[0], 0), _svd_part(args[0], 2)
+    return (np.conj(u) * g[..., None, :]) @ np.conj(vh)
+
+
+def _svd_vh_vjp(g, i, ans, args, kw):
+    _real_svd_only(args[0], "singular vectors")
+    gu, gs, _ = _svd_zeros(args[0])
+    return _svd_vjp_parts(args[0], gu, gs, np.conj(_t(g)))
+
+
+def _svd_tangents(a: Any, t: Any) -> tuple[Any, Any, Any]:
+    """d U, d s, d V^T of the thin SVD of a real matrix along the tangent t."""
+    u, s, vh = (_svd_part(a, k) for k in range(3))
+    v = _t(vh)
+    m, n = np.shape(a)[-2:]
+    eye = _identity_like(min(m, n), np.ndim(a))
+    f = (1.0 - eye) / (s[..., None, :] ** 2 - s[..., :, None] ** 2 + eye)
+    dp = _t(u) @ t @ v
+    row, column = s[..., None, :], s[..., :, None]  # X * row = X S, column * X = S X
+    du = u @ (f * (dp * row + column * _t(dp))) + (
+        _identity_like(m, np.ndim(a)) - u @ _t(u)) @ t @ (v / row)
+    dv = v @ (f * (column * dp + _t(dp) * row)) + (
+        _identity_like(n, np.ndim(a)) - v @ _t(v)) @ _t(t) @ (u / row)
+    return du, np.sum(dp * eye, axis=-1), _t(dv)
+
+
+def _svd_s_jvp(t, i, ans, args, kw):
+    a = args[0]
+    if np.iscomplexobj(strip(a)) or np.iscomplexobj(strip(t)):
+        u, vh = _svd_part(a, 0), _svd_part(a, 2)
+        return np.real(np.sum(np.conj(u) * (t @ np.conj(_t(vh))), axis=-2))
+    return _svd_tangents(a, t)[1]
+
+
+def _svd_u_jvp(t, i, ans, args, kw):
+    _real_svd_only(args[0], "singular vectors")
+    return _svd_tangents(args[0], t)[0]
+
+
+def _svd_vh_jvp(t, i, ans, args, kw):
+    _real_svd_only(args[0], "singular vectors")
+    return _svd_tangents(args[0], t)[2]
+
+
+svd_u = primitive("svd_u", lambda a: _svd_part(a, 0), vjp=_svd_u_vjp, jvp=_svd_u_jvp)
+svd_s = primitive("svd_s", lambda a: _svd_part(a, 1), vjp=_svd_s_vjp, jvp=_svd_s_jvp)
+svd_vh = primitive("svd_vh", lambda a: _svd_part(a, 2), vjp=_svd_vh_vjp, jvp=_svd_vh_jvp)
