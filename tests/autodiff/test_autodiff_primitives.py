@@ -319,8 +319,6 @@ def matmul_case(data: Any) -> Case:
     functions: list[Callable[..., Any]] = [lambda a, b: a @ b, np.matmul]
     if len(shape_a) <= 2 and len(shape_b) <= 2:
         functions += [np.dot, lambda a, b: a.dot(b)]
-    if len(shape_a) == 1 and len(shape_b) == 1:
-        functions += [np.inner, np.vdot]
     return Case(data.draw(hs.sampled_from(functions)), [a, b], "matmul")
 
 
@@ -482,6 +480,123 @@ def softmax_cross_entropy_case(data: Any) -> Case:
     return Case(P.softmax_cross_entropy_fn, [z, target], "softmax_cross_entropy")
 
 
+# -- remainders and spreads ---------------------------------------------------------
+def remainder_case(name: str) -> Callable[[Any], Case]:
+    def build(data: Any) -> Case:
+        shape_a, shape_b = two_shapes(data)
+        # |x| < y keeps x / y inside one interval between the jumps.
+        x = nonzero(data, shape_a, 0.2, 1.9)
+        y = floats_in(data, shape_b, 2.1, 2.9)
+        functions = {"remainder": [np.remainder, np.mod, lambda a, b: a % b],
+                     "fmod": [np.fmod]}[name]
+        return Case(data.draw(hs.sampled_from(functions)), [x, y], name)
+
+    return build
+
+
+def spread_root_case(data: Any) -> Case:
+    shape = shape_of(data)
+    x = distinct(data, shape)
+    axis = axis_for(data, len(shape))
+    ddof = data.draw(hs.sampled_from([0, 1])) if np.size(x) > 1 and axis is None else 0
+    as_method = data.draw(hs.booleans())
+    if as_method:
+        return Case(lambda x: x.std(axis=axis, ddof=ddof), [x], "spread_root")
+    return Case(lambda x: np.std(x, axis=axis, ddof=ddof), [x], "spread_root")
+
+
+# -- complex numbers: real inputs, complex values inside, real outputs -------------------
+def complex_case(name: str) -> Callable[[Any], Case]:
+    def build(data: Any) -> Case:
+        shape_a, shape_b = two_shapes(data)
+        x = lattice(data, shape_a, 0.125)  # never 0: z stays off the origin
+        y = lattice(data, shape_b, 0.0625)  # never 0: angle stays off its branch cut
+        fn = {
+            "real": lambda x, y: np.real((x + 1j * y) * (x - 2j * y)),
+            "imag": lambda x, y: np.imag((x + 1j * y) * (x + 0.5j)),
+            "conjugate": lambda x, y: np.real(np.conj(x + 1j * y) * (x + 1j * y) ** 2),
+            "angle": lambda x, y: np.angle(x + 1j * y),
+            "complex_abs": lambda x, y: np.abs((x + 1j * y) * (1.0 - 0.5j)),
+        }[name]
+        return Case(fn, [x, y], name)
+
+    return build
+
+
+# -- contractions and matrix functions -------------------------------------------------
+def einsum_case(data: Any) -> Case:
+    n, m, k = (data.draw(hs.integers(1, MAX_SIDE)) for _ in range(3))
+    variant = data.draw(hs.sampled_from(
+        ["matmul", "quadratic form", "diagonal", "batch", "tensordot", "inner", "kron"]))
+    if variant == "matmul":
+        a, b = floats_in(data, (n, m), -3, 3), floats_in(data, (m, k), -3, 3)
+        return Case(lambda a, b: np.einsum("ij,jk->ik", a, b), [a, b], "einsum")
+    if variant == "quadratic form":
+        x, a = floats_in(data, (n,), -3, 3), floats_in(data, (n, n), -3, 3)
+        return Case(lambda x, a: np.einsum("i,ij,j", x, a, x), [x, a], "einsum")
+    if variant == "diagonal":
+        a = floats_in(data, (n, n), -3, 3)
+        return Case(lambda a: np.einsum("ii->i", a) * np.einsum("jj", a), [a], "einsum")
+    if variant == "batch":
+        a, b = floats_in(data, (2, n, m), -3, 3), floats_in(data, (1, m, k), -3, 3)
+        return Case(lambda a, b: np.einsum("...ij,...jk->...ik", a, b), [a, b], "einsum")
+    if variant == "tensordot":
+        a, b = floats_in(data, (n, m, k), -3, 3), floats_in(data, (k, m), -3, 3)
+        return Case(lambda a, b: np.tensordot(a, b, axes=([1, 2], [1, 0])), [a, b], "einsum")
+    if variant == "inner":
+        a, b = floats_in(data, (n, m), -3, 3), floats_in(data, (k, m), -3, 3)
+        return Case(np.inner, [a, b], "einsum")
+    a, b = floats_in(data, (n, m), -3, 3), floats_in(data, (k, 2), -3, 3)
+    return Case(np.kron, [a, b], "einsum")
+
+
+def _well_conditioned(data: Any, n: int, batch: tuple[int, ...] = ()) -> np.ndarray:
+    """A random matrix plus a multiple of the identity: far from singular."""
+    return floats_in(data, (*batch, n, n), -1, 1) + 3.0 * np.eye(n)
+
+
+def matrix_case(name: str) -> Callable[[Any], Case]:
+    def build(data: Any) -> Case:
+        n = data.draw(hs.integers(1, MAX_SIDE))
+        batch = data.draw(hs.sampled_from([(), (2,)]))
+        a = _well_conditioned(data, n, batch)
+        if name == "inv":
+            return Case(np.linalg.inv, [a], name)
+        if name == "solve":
+            b = floats_in(data, (n,) if data.draw(hs.booleans()) else (*batch, n, 2), -2, 2)
+            return Case(np.linalg.solve, [a, b], name)
+        if name == "det":
+            return Case(np.linalg.det, [a], name)
+        if name == "logabsdet":
+            return Case(lambda a: np.linalg.slogdet(a)[1], [a], name)
+        if name == "cholesky":
+            return Case(lambda x: np.linalg.cholesky(x @ np.swapaxes(x, -1, -2)), [a], name)
+        # Diagonal steps of 20 against off-diagonal entries below 4: distinct eigenvalues
+        # (Gershgorin), and distinct nonzero singular values.
+        spread = np.diag(20.0 * np.arange(1, n + 1))
+        symmetric = floats_in(data, (*batch, n, n), -1, 1) + spread / 2
+        if name == "eigh_values":
+            return Case(lambda x: np.linalg.eigvalsh(x + np.swapaxes(x, -1, -2)), [symmetric],
+                        name)
+        if name == "eigh_vectors":
+            # Squares: each eigenvector is fixed only up to its sign.
+            return Case(lambda x: np.linalg.eigh(x + np.swapaxes(x, -1, -2))[1] ** 2,
+                        [symmetric], name)
+        m = data.draw(hs.integers(1, MAX_SIDE))
+        rect = floats_in(data, (*batch, n, m), -1, 1)
+        rect = rect + np.eye(n, m) * 20.0 * np.arange(1, m + 1)
+        if name == "svd_s":
+            return Case(lambda x: np.linalg.svd(x, compute_uv=False), [rect], name)
+        part = {"svd_u": 0, "svd_vh": 2}[name]
+        return Case(lambda x: np.linalg.svd(x, full_matrices=False)[part] ** 2, [rect], name)
+
+    return build
+
+
+LINALG = ("inv", "solve", "det", "logabsdet", "cholesky", "eigh_values", "eigh_vectors", "svd_s",
+          "svd_u", "svd_vh")
+
+
 CASES: dict[str, Callable[[Any], Case]] = {
     **{name: unary_case(name) for name in UNARY_DOMAINS},
     **{name: binary_case(name) for name in BINARY},
@@ -502,6 +617,11 @@ CASES: dict[str, Callable[[Any], Case]] = {
     "stack": stack_case,
     "astype": astype_case,
     "softmax_cross_entropy": softmax_cross_entropy_case,
+    **{name: remainder_case(name) for name in ("remainder", "fmod")},
+    "spread_root": spread_root_case,
+    **{name: complex_case(name) for name in ("real", "imag", "conjugate", "angle", "complex_abs")},
+    "einsum": einsum_case,
+    **{name: matrix_case(name) for name in LINALG},
 }
 
 

@@ -307,8 +307,36 @@ def _gaps(w: Any) -> Any:
     return (1.0 - eye) / (w[..., None, :] - w[..., :, None] + eye)
 
 
+def _repeated(values: Any) -> np.ndarray:
+    """Which neighbours (sorted values along the last axis) are equal to rounding."""
+    values = np.sort(np.asarray(strip(values)), axis=-1)
+    scale = max(1.0, float(np.max(np.abs(values), initial=0.0)))
+    return np.abs(np.diff(values, axis=-1)) <= 1e-8 * scale
+
+
+def _refuse_repeated(values: Any, what: str, g: Any = None) -> None:
+    """Refuse where the derivative does not exist: repeated eigen- or singular values.
+
+    The values alone stay differentiable where the gradient is the same for every
+    value of a repeated group (a trace, a sum); vectors never are.
+    """
+    repeated = _repeated(values)
+    if not np.any(repeated):
+        return
+    if g is not None:
+        order = np.argsort(np.asarray(strip(values)), axis=-1)
+        g_sorted = np.take_along_axis(np.asarray(strip(g)), order, axis=-1)
+        if not np.any(repeated & (np.diff(g_sorted, axis=-1) != 0)):
+            return
+    raise DifferentiationError(
+        f"the {what} of a matrix with repeated eigen- or singular values have no derivative "
+        "there (they are not unique); functions of all the values together (np.trace, "
+        "np.sum of them, norms) are differentiable")
+
+
 def _eigh_values_vjp(g, i, ans, args, kw):
     a, uplo = args
+    _refuse_repeated(ans, "eigenvalues (taken one by one)", g)
     v = _eigh_vectors(a, uplo)
     return _on_triangle((np.conj(v) * g[..., None, :]) @ _t(v), uplo)
 
@@ -316,6 +344,7 @@ def _eigh_values_vjp(g, i, ans, args, kw):
 def _eigh_vectors_vjp(g, i, ans, args, kw):
     a, uplo = args
     w = _eigh_values(a, uplo)
+    _refuse_repeated(w, "eigenvectors")
     v = ans
     full = np.conj(v) @ (_gaps(w) * (_t(v) @ g)) @ _t(v)
     return _on_triangle(full, uplo)
@@ -329,6 +358,7 @@ def _symmetric_tangent(t: Any, uplo: str) -> Any:
 
 def _eigh_values_jvp(t, i, ans, args, kw):
     a, uplo = args
+    _refuse_repeated(ans, "eigenvalues (taken one by one)")
     v = _eigh_vectors(a, uplo)
     return np.real(np.sum(np.conj(v) * (_symmetric_tangent(t, uplo) @ v), axis=-2))
 
@@ -336,6 +366,7 @@ def _eigh_values_jvp(t, i, ans, args, kw):
 def _eigh_vectors_jvp(t, i, ans, args, kw):
     a, uplo = args
     w = _eigh_values(a, uplo)
+    _refuse_repeated(w, "eigenvectors")
     v = ans
     return v @ (_gaps(w) * (_h(v) @ _symmetric_tangent(t, uplo) @ v))
 
@@ -362,6 +393,7 @@ def _svd_vjp_parts(a: Any, gu: Any, gs: Any, gv: Any) -> Any:
     decomposition", 2016), valid for distinct nonzero singular values.
     """
     u, s, vh = (_svd_part(a, k) for k in range(3))
+    _refuse_degenerate_svd(s, "singular vectors")
     v = np.conj(_t(vh))
     m, n = np.shape(a)[-2:]
     k = min(m, n)
@@ -401,7 +433,17 @@ def _svd_u_vjp(g, i, ans, args, kw):
     return _svd_vjp_parts(args[0], g, gs, gv)
 
 
+def _refuse_degenerate_svd(s: Any, what: str, g: Any = None) -> None:
+    """Singular values that are 0 (a kink, as |x| at 0) or repeated have no derivative."""
+    if np.any(np.asarray(strip(s)) <= 1e-12 * max(1.0, float(np.max(strip(s), initial=0.0)))):
+        raise DifferentiationError(
+            f"the {what} of a matrix with a zero singular value have no derivative there (a "
+            "kink, like |x| at 0); move the point to a matrix of full rank")
+    _refuse_repeated(s, what, g)
+
+
 def _svd_s_vjp(g, i, ans, args, kw):
+    _refuse_degenerate_svd(ans, "singular values (taken one by one)", g)
     u, vh = _svd_part(args[0], 0), _svd_part(args[0], 2)
     return (np.conj(u) * g[..., None, :]) @ np.conj(vh)
 
@@ -415,6 +457,7 @@ def _svd_vh_vjp(g, i, ans, args, kw):
 def _svd_tangents(a: Any, t: Any) -> tuple[Any, Any, Any]:
     """d U, d s, d V^T of the thin SVD of a real matrix along the tangent t."""
     u, s, vh = (_svd_part(a, k) for k in range(3))
+    _refuse_degenerate_svd(s, "singular vectors")
     v = _t(vh)
     m, n = np.shape(a)[-2:]
     eye = _identity_like(min(m, n), np.ndim(a))
@@ -430,6 +473,7 @@ def _svd_tangents(a: Any, t: Any) -> tuple[Any, Any, Any]:
 
 def _svd_s_jvp(t, i, ans, args, kw):
     a = args[0]
+    _refuse_degenerate_svd(ans, "singular values (taken one by one)")
     if np.iscomplexobj(strip(a)) or np.iscomplexobj(strip(t)):
         u, vh = _svd_part(a, 0), _svd_part(a, 2)
         return np.real(np.sum(np.conj(u) * (t @ np.conj(_t(vh))), axis=-2))

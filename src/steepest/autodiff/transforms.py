@@ -48,13 +48,19 @@ def _is_python_number(value: Any) -> bool:
 
 
 def _deliver(g: Any, like: Any) -> Any:
-    """Shape a derivative for the user: a float for a float, an array otherwise."""
+    """Shape a derivative for the user: a float for a float, an array otherwise.
+
+    A real input gets a real derivative: the real part of a gradient that a
+    complex computation made complex (the convention in ``primitives``).
+    """
     # The common cases of replayed descent: a float or an array the engine just made.
     if type(g) is float and _is_python_number(like):
         return g
     if (type(g) is np.ndarray and type(like) is np.ndarray and g.base is None
-            and g.flags.writeable):
+            and g.flags.writeable and (g.dtype.kind != "c" or like.dtype.kind == "c")):
         return g
+    if np.iscomplexobj(strip(g)) and not np.iscomplexobj(strip(like)):
+        g = np.real(g)
     if isinstance(g, Tensor):
         return g
     if _is_python_number(like) and np.size(g) == 1:
@@ -134,8 +140,6 @@ class _ReverseRun:
             leaf._g = None
             if g is None:
                 g = np.zeros(np.shape(leaf._value), dtype=strip(leaf._value).dtype)
-            elif np.iscomplexobj(strip(g)) and not np.iscomplexobj(strip(leaf._value)):
-                g = np.real(g)  # a real input's gradient is real (the convention in primitives)
             grads.append(g)
         return grads
 
