@@ -550,45 +550,55 @@ def einsum_case(data: Any) -> Case:
     return Case(np.kron, [a, b], "einsum")
 
 
-def _well_conditioned(data: Any, n: int, batch: tuple[int, ...] = ()) -> np.ndarray:
-    """A random matrix plus a multiple of the identity: far from singular."""
-    return floats_in(data, (*batch, n, n), -1, 1) + 3.0 * np.eye(n)
+def _shifted(x: Any, shift: np.ndarray) -> Any:
+    """x plus a constant matrix, in x's dtype (float32 stays float32)."""
+    return x + shift.astype(x.dtype)
 
 
 def matrix_case(name: str) -> Callable[[Any], Case]:
+    """Matrices built inside the function from the drawn values, so that any values of
+    the domain (the replay test permutes them) keep the matrix far from degenerate."""
+
     def build(data: Any) -> Case:
         n = data.draw(hs.integers(1, MAX_SIDE))
         batch = data.draw(hs.sampled_from([(), (2,)]))
-        a = _well_conditioned(data, n, batch)
+        a = floats_in(data, (*batch, n, n), -1, 1)
+        dominant = 3.0 * np.eye(n)  # entries below 1 against 3 on the diagonal: invertible
         if name == "inv":
-            return Case(np.linalg.inv, [a], name)
+            return Case(lambda x: np.linalg.inv(_shifted(x, dominant)), [a], name)
         if name == "solve":
             b = floats_in(data, (n,) if data.draw(hs.booleans()) else (*batch, n, 2), -2, 2)
-            return Case(np.linalg.solve, [a, b], name)
+            return Case(lambda x, b: np.linalg.solve(_shifted(x, dominant), b), [a, b], name)
         if name == "det":
-            return Case(np.linalg.det, [a], name)
+            return Case(lambda x: np.linalg.det(_shifted(x, dominant)), [a], name)
         if name == "logabsdet":
-            return Case(lambda a: np.linalg.slogdet(a)[1], [a], name)
+            return Case(lambda x: np.linalg.slogdet(_shifted(x, dominant))[1], [a], name)
         if name == "cholesky":
-            return Case(lambda x: np.linalg.cholesky(x @ np.swapaxes(x, -1, -2)), [a], name)
-        # Diagonal steps of 20 against off-diagonal entries below 4: distinct eigenvalues
+            def cholesky(x: Any) -> Any:
+                shifted = _shifted(x, dominant)
+                return np.linalg.cholesky(shifted @ np.swapaxes(shifted, -1, -2))
+
+            return Case(cholesky, [a], name)
+        # Diagonal steps of 20 against off-diagonal entries below 2: distinct eigenvalues
         # (Gershgorin), and distinct nonzero singular values.
-        spread = np.diag(20.0 * np.arange(1, n + 1))
-        symmetric = floats_in(data, (*batch, n, n), -1, 1) + spread / 2
+        spread = np.diag(10.0 * np.arange(1, n + 1))
         if name == "eigh_values":
-            return Case(lambda x: np.linalg.eigvalsh(x + np.swapaxes(x, -1, -2)), [symmetric],
-                        name)
+            return Case(lambda x: np.linalg.eigvalsh(_shifted(x + np.swapaxes(x, -1, -2), spread)),
+                        [a], name)
         if name == "eigh_vectors":
             # Squares: each eigenvector is fixed only up to its sign.
-            return Case(lambda x: np.linalg.eigh(x + np.swapaxes(x, -1, -2))[1] ** 2,
-                        [symmetric], name)
+            return Case(
+                lambda x: np.linalg.eigh(_shifted(x + np.swapaxes(x, -1, -2), spread))[1] ** 2,
+                [a], name)
         m = data.draw(hs.integers(1, MAX_SIDE))
         rect = floats_in(data, (*batch, n, m), -1, 1)
-        rect = rect + np.eye(n, m) * 20.0 * np.arange(1, m + 1)
+        steps = np.eye(n, m) * 20.0 * np.arange(1, m + 1)
         if name == "svd_s":
-            return Case(lambda x: np.linalg.svd(x, compute_uv=False), [rect], name)
+            return Case(lambda x: np.linalg.svd(_shifted(x, steps), compute_uv=False), [rect],
+                        name)
         part = {"svd_u": 0, "svd_vh": 2}[name]
-        return Case(lambda x: np.linalg.svd(x, full_matrices=False)[part] ** 2, [rect], name)
+        return Case(lambda x: np.linalg.svd(_shifted(x, steps), full_matrices=False)[part] ** 2,
+                    [rect], name)
 
     return build
 

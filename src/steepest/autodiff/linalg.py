@@ -260,7 +260,7 @@ logabsdet_prim = primitive(
 def _lower_halved(x: Any) -> Any:
     """The lower triangle with its diagonal halved (Murray's Phi)."""
     n = np.shape(x)[-1]
-    return np.tril(x) * (1.0 - 0.5 * np.eye(n))
+    return np.tril(x) * (1.0 - 0.5 * np.eye(n, dtype=_real_dtype(x)))
 
 
 def _sandwich_inverse(low: Any, x: Any) -> Any:
@@ -296,14 +296,15 @@ def _eigh_vectors(a: Any, uplo: str) -> Any:
 
 def _on_triangle(full: Any, uplo: str) -> Any:
     n = np.shape(full)[-1]
-    tri = np.tril(np.ones((n, n)), -1) if uplo == "L" else np.triu(np.ones((n, n)), 1)
-    return np.real(full) * np.eye(n) + (full + np.conj(_t(full))) * tri
+    dtype = _real_dtype(full)
+    tri = np.tri(n, n, -1, dtype=dtype) if uplo == "L" else np.tri(n, n, -1, dtype=dtype).T
+    return np.real(full) * np.eye(n, dtype=dtype) + (full + np.conj(_t(full))) * tri
 
 
 def _gaps(w: Any) -> Any:
     """1 / (w_j - w_i) off the diagonal, 0 on it."""
     n = np.shape(w)[-1]
-    eye = np.eye(n)
+    eye = np.eye(n, dtype=_real_dtype(w))
     return (1.0 - eye) / (w[..., None, :] - w[..., :, None] + eye)
 
 
@@ -382,8 +383,18 @@ def _svd_part(a: Any, part: int) -> Any:
     return np.linalg.svd(a, full_matrices=False)[part]
 
 
-def _identity_like(n: int, ndim: int) -> np.ndarray:
-    return np.eye(n).reshape((1,) * (ndim - 2) + (n, n))
+def _identity_like(n: int, ndim: int, like: Any = None) -> np.ndarray:
+    """The n x n identity, broadcastable over a batch, in the real dtype of ``like``."""
+    dtype = _real_dtype(like)
+    return np.eye(n, dtype=dtype).reshape((1,) * (ndim - 2) + (n, n))
+
+
+def _real_dtype(like: Any) -> np.dtype:
+    """float32 for float32 and complex64 values, float64 otherwise: constants keep the dtype."""
+    if like is None:
+        return np.dtype(np.float64)
+    kind = np.result_type(strip(like))
+    return np.dtype(np.float32) if kind in (np.float32, np.complex64) else np.dtype(np.float64)
 
 
 def _svd_vjp_parts(a: Any, gu: Any, gs: Any, gv: Any) -> Any:
@@ -397,7 +408,7 @@ def _svd_vjp_parts(a: Any, gu: Any, gs: Any, gv: Any) -> Any:
     v = np.conj(_t(vh))
     m, n = np.shape(a)[-2:]
     k = min(m, n)
-    eye = _identity_like(k, np.ndim(a))
+    eye = _identity_like(k, np.ndim(a), a)
     f = 1.0 / (s[..., None, :] ** 2 - s[..., :, None] ** 2 + eye) * (1.0 - eye)
     utgu = _t(u) @ gu
     vtgv = _t(v) @ gv
@@ -406,10 +417,10 @@ def _svd_vjp_parts(a: Any, gu: Any, gs: Any, gv: Any) -> Any:
     inner = inner + s[..., :, None] * (f * (vtgv - np.conj(_t(vtgv))))
     grad = np.conj(u) @ inner @ _t(v)
     if m < n:
-        rest = _identity_like(n, np.ndim(a)) - v @ np.conj(_t(v))
+        rest = _identity_like(n, np.ndim(a), a) - v @ np.conj(_t(v))
         grad = grad + np.conj((u / s[..., None, :]) @ _t(gv) @ rest)
     elif m > n:
-        rest = _identity_like(m, np.ndim(a)) - u @ np.conj(_t(u))
+        rest = _identity_like(m, np.ndim(a), a) - u @ np.conj(_t(u))
         grad = grad + _t((v / s[..., None, :]) @ _t(gu) @ rest)
     return grad
 
@@ -423,7 +434,7 @@ def _real_svd_only(a: Any, what: str) -> None:
 
 
 def _svd_zeros(a: Any) -> tuple[Any, Any, Any]:
-    u, s, vh = (np.zeros(np.shape(_svd_part(strip(a), k))) for k in range(3))
+    u, s, vh = (np.zeros_like(_svd_part(strip(a), k)) for k in range(3))
     return u, s, np.conj(_t(vh))
 
 
@@ -460,14 +471,14 @@ def _svd_tangents(a: Any, t: Any) -> tuple[Any, Any, Any]:
     _refuse_degenerate_svd(s, "singular vectors")
     v = _t(vh)
     m, n = np.shape(a)[-2:]
-    eye = _identity_like(min(m, n), np.ndim(a))
+    eye = _identity_like(min(m, n), np.ndim(a), a)
     f = (1.0 - eye) / (s[..., None, :] ** 2 - s[..., :, None] ** 2 + eye)
     dp = _t(u) @ t @ v
     row, column = s[..., None, :], s[..., :, None]  # X * row = X S, column * X = S X
     du = u @ (f * (dp * row + column * _t(dp))) + (
-        _identity_like(m, np.ndim(a)) - u @ _t(u)) @ t @ (v / row)
+        _identity_like(m, np.ndim(a), a) - u @ _t(u)) @ t @ (v / row)
     dv = v @ (f * (column * dp + _t(dp) * row)) + (
-        _identity_like(n, np.ndim(a)) - v @ _t(v)) @ _t(t) @ (u / row)
+        _identity_like(n, np.ndim(a), a) - v @ _t(v)) @ _t(t) @ (u / row)
     return du, np.sum(dp * eye, axis=-1), _t(dv)
 
 

@@ -125,10 +125,18 @@ subtract = primitive("subtract", np.subtract, partials=(_one, _minus_one),
 multiply = primitive("multiply", np.multiply,
                      partials=(lambda ans, x, y: y, lambda ans, x, y: x),
                      code=Code("{0} * {1}", ("{1}", "{0}")))
+def _reciprocal_of_divisor(ans: Any, x: Any, y: Any) -> Any:
+    # np.true_divide, not /: a constant Python divisor of 0 gives inf, and an array
+    # scalar (never a bare float) that recorded programs can copy.  A Python divisor
+    # takes the value's dtype, as NumPy's own division does (float32 stays float32).
+    reciprocal = np.true_divide(1.0, y)
+    if type(y) is int or type(y) is float:
+        return reciprocal.astype(_float_dtype(x))
+    return reciprocal
+
+
 divide = primitive("divide", np.true_divide,
-                   # np.true_divide, not /: a constant Python divisor of 0 gives inf, and an
-                   # array scalar (never a bare float) that recorded programs can copy.
-                   partials=(lambda ans, x, y: np.true_divide(1.0, y), lambda ans, x, y: -ans / y),
+                   partials=(_reciprocal_of_divisor, lambda ans, x, y: -ans / y),
                    code=Code("{0} / {1}", ("1.0 / {1}", "-{ans} / {1}")))
 negative = primitive("negative", np.negative, partials=(_minus_one,), code=Code("-{0}", (None,)))
 positive = primitive("positive", np.positive, partials=(_one,), code=Code("+{0}", (None,)))
