@@ -1059,6 +1059,8 @@ def _eig(a):
 
 
 def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
+    if not (ord is None or isinstance(ord, int | float | np.integer | np.floating)):
+        raise unsupported_function("linalg.norm", f"ord={ord!r} is not an order of a vector norm")
     magnitude = np.abs(x)
     if ord in (None, 2):
         return apply(P.norm, (x,), _kw(axis, keepdims)) if not P.is_complex(x) else np.sqrt(
@@ -1091,7 +1093,7 @@ def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any
         result = _expand_dims(_expand_dims(result, -1), -1)
         result = _moveaxis(result, (-2, -1), (row, col))
     else:
-        raise ValueError(f"Invalid norm order {ord!r} for matrices.")
+        raise unsupported_function("linalg.norm", f"ord={ord!r} is not an order of a matrix norm")
     return result if keepdims else _squeeze(result, axis=(row, col))
 
 

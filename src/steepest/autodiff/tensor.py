@@ -8,6 +8,7 @@ primitives or to the NumPy functions' traced versions in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -210,15 +211,36 @@ class Tensor(Node):
         mark_data_dependent(self)
         return int(self.data)
 
+    # floor, ceil, trunc and round read the value, as int() does: steps, derivative 0.
+    def __floor__(self) -> int:
+        mark_data_dependent(self)
+        return math.floor(self.data.item())
+
+    def __ceil__(self) -> int:
+        mark_data_dependent(self)
+        return math.ceil(self.data.item())
+
+    def __trunc__(self) -> int:
+        mark_data_dependent(self)
+        return math.trunc(self.data.item())
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        mark_data_dependent(self)
+        return round(self.data.item(), ndigits)
+
     def __index__(self) -> int:
         mark_data_dependent(self)
         return int(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if self._trace is not None and self._trace is not EAGER and not self._trace.done:
-            if dtype is not None and np.dtype(dtype) != object:
-                raise array_of_traced_value()
-            return self._elements()
+            if dtype is None or np.dtype(dtype) == object:
+                return self._elements()
+            if np.dtype(dtype).kind in "biu":
+                # Integers and truth values are read, as int() reads: steps, derivative 0.
+                mark_data_dependent(self)
+                return self.data.astype(dtype)
+            raise array_of_traced_value()
         return self.data if dtype is None else self.data.astype(dtype)
 
     def _elements(self) -> np.ndarray:
