@@ -805,9 +805,8 @@ def _dsplit(ary, indices_or_sections):
 
 
 def _triangle_mask(shape: tuple[int, ...], k: int, lower: bool) -> np.ndarray:
-    rows, cols = shape[-2:]
-    below = np.tri(rows, cols, k, dtype=bool)
-    return below if lower else ~np.tri(rows, cols, k - 1, dtype=bool)
+    sides = shape[-2:]  # NumPy's own reading: a vector is the rows of a square matrix
+    return np.tri(*sides, k=k, dtype=bool) if lower else ~np.tri(*sides, k=k - 1, dtype=bool)
 
 
 @implements(np.tril)
@@ -1051,11 +1050,19 @@ def _matrix_power(a, n):
     return result
 
 
-@implements(np.linalg.eig, np.linalg.eigvals)
+_EIG_ADVICE = ("the eigenvalues and eigenvectors of a general matrix are complex, and the "
+               "eigenvectors fixed only up to a factor each; for symmetric matrices use "
+               "np.linalg.eigh or np.linalg.eigvalsh")
+
+
+@implements(np.linalg.eig)
 def _eig(a):
-    raise unsupported_function(
-        "linalg.eig", "the eigenvectors of a general matrix are complex and fixed only up to a "
-        "factor each; for symmetric matrices use np.linalg.eigh")
+    raise unsupported_function("linalg.eig", _EIG_ADVICE)
+
+
+@implements(np.linalg.eigvals)
+def _eigvals(a):
+    raise unsupported_function("linalg.eigvals", _EIG_ADVICE)
 
 
 def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
