@@ -38,20 +38,23 @@ NAMESPACE = {**_public(np), **_public(np.linalg, "linalg.")}
 
 # Functions that do not compute numbers from an array's values: settings, files, text,
 # types, shapes and index generators, tests.  Nothing of theirs is differentiated.
-NOT_ON_VALUES = set("""
-base_repr binary_repr bmat busday_count busday_offset can_cast datetime_as_string
-datetime_data diag_indices diag_indices_from einsum_path format_float_positional
-format_float_scientific from_dlpack frombuffer fromfile fromfunction fromiter frompyfunc
-fromregex fromstring genfromtxt get_include get_printoptions getbufsize geterr geterrcall
-indices info is_busday isdtype isfortran issubdtype load loadtxt mask_indices mintypecode
-nested_iters printoptions promote_types ravel_multi_index save savetxt savez
-savez_compressed set_printoptions setbufsize seterr seterrcall show_config show_runtime
-test linalg.test tril_indices tril_indices_from triu_indices triu_indices_from typename
-unravel_index broadcast_shapes min_scalar_type common_type result_type array2string
-array_repr array_str iterable isscalar ndim shape size may_share_memory shares_memory
-isrealobj iscomplexobj empty arange eye identity ones zeros full tri bartlett blackman
-hamming hanning kaiser copyto place put putmask put_along_axis fill_diagonal
-""".split())
+NOT_ON_VALUES = set([
+    "base_repr", "binary_repr", "bmat", "busday_count", "busday_offset", "can_cast",
+    "datetime_as_string", "datetime_data", "diag_indices", "diag_indices_from", "einsum_path",
+    "format_float_positional", "format_float_scientific", "from_dlpack", "frombuffer", "fromfile",
+    "fromfunction", "fromiter", "frompyfunc", "fromregex", "fromstring", "genfromtxt",
+    "get_include", "get_printoptions", "getbufsize", "geterr", "geterrcall", "indices", "info",
+    "is_busday", "isdtype", "isfortran", "issubdtype", "load", "loadtxt", "mask_indices",
+    "mintypecode", "nested_iters", "printoptions", "promote_types", "ravel_multi_index", "save",
+    "savetxt", "savez", "savez_compressed", "set_printoptions", "setbufsize", "seterr",
+    "seterrcall", "show_config", "show_runtime", "test", "linalg.test", "tril_indices",
+    "tril_indices_from", "triu_indices", "triu_indices_from", "typename", "unravel_index",
+    "broadcast_shapes", "min_scalar_type", "common_type", "result_type", "array2string",
+    "array_repr", "array_str", "iterable", "isscalar", "ndim", "shape", "size", "may_share_memory",
+    "shares_memory", "isrealobj", "iscomplexobj", "empty", "arange", "eye", "identity", "ones",
+    "zeros", "full", "tri", "bartlett", "blackman", "hamming", "hanning", "kaiser", "copyto",
+    "place", "put", "putmask", "put_along_axis", "fill_diagonal",
+])
 
 C3 = np.array([0.5, 0.6, 0.7])
 M = np.array([[0.9, 0.2, 0.1], [0.3, 1.1, 0.4], [0.2, 0.5, 1.3]])
@@ -65,19 +68,28 @@ def _square(x: Any) -> Any:
 # How to call each function that is not a ufunc (ufuncs are called with the traced
 # value, and a constant second argument when they take two).  x has three elements
 # between 0.3 and 0.9.
+def _on_x(name: str) -> Callable[[Any], Any]:
+    """``np.<name>(x)``."""
+    fn = getattr(np, name)
+    return lambda x: fn(x)
+
+
 CALLS: dict[str, Callable[[Any], Any]] = {
-    **{name: (lambda name: lambda x: getattr(np, name)(x))(name) for name in """
-    all amax amin any argmax argmin argsort around array asanyarray asarray
-    asarray_chkfinite ascontiguousarray asfortranarray asmatrix atleast_1d atleast_2d
-    atleast_3d average copy count_nonzero cumprod cumsum cumulative_prod cumulative_sum
-    diag diagflat diff ediff1d empty_like fix flatnonzero flip flipud gradient histogram
-    histogram_bin_edges i0 imag iscomplex isneginf isposinf isreal max mean median min
-    nan_to_num nanargmax nanargmin nancumprod nancumsum nanmax nanmean nanmedian nanmin
-    nanprod nanstd nansum nanvar ones_like permute_dims poly polyder polyint prod ptp ravel
-    real real_if_close require round roots sinc sort sort_complex squeeze std sum transpose
-    trapezoid trim_zeros unique unique_values unwrap vander var zeros_like argwhere nonzero
-    angle linalg.norm linalg.vector_norm matrix_transpose cov corrcoef spacing
-    """.split() if "." not in name},
+    **{name: _on_x(name) for name in [
+        "all", "amax", "amin", "any", "argmax", "argmin", "argsort", "around", "array",
+        "asanyarray", "asarray", "asarray_chkfinite", "ascontiguousarray", "asfortranarray",
+        "asmatrix", "atleast_1d", "atleast_2d", "atleast_3d", "average", "copy", "count_nonzero",
+        "cumprod", "cumsum", "cumulative_prod", "cumulative_sum", "diag", "diagflat", "diff",
+        "ediff1d", "empty_like", "fix", "flatnonzero", "flip", "flipud", "gradient", "histogram",
+        "histogram_bin_edges", "i0", "imag", "iscomplex", "isneginf", "isposinf", "isreal", "max",
+        "mean", "median", "min", "nan_to_num", "nanargmax", "nanargmin", "nancumprod", "nancumsum",
+        "nanmax", "nanmean", "nanmedian", "nanmin", "nanprod", "nanstd", "nansum", "nanvar",
+        "ones_like", "permute_dims", "poly", "polyder", "polyint", "prod", "ptp", "ravel", "real",
+        "real_if_close", "require", "round", "roots", "sinc", "sort", "sort_complex", "squeeze",
+        "std", "sum", "transpose", "trapezoid", "trim_zeros", "unique", "unique_values", "unwrap",
+        "vander", "var", "zeros_like", "argwhere", "nonzero", "angle", "linalg.norm",
+        "linalg.vector_norm", "matrix_transpose", "cov", "corrcoef", "spacing",
+    ] if "." not in name},
     "linalg.norm": lambda x: np.linalg.norm(x),
     "linalg.vector_norm": lambda x: np.linalg.vector_norm(x),
     "unique_all": lambda x: np.unique_all(x).values,

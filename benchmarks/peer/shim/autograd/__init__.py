@@ -24,11 +24,11 @@ sys.modules["autograd.numpy.random"] = numpy.random
 sys.modules["autograd.numpy.linalg"] = numpy.linalg
 numpy_module = numpy
 
-tuple = builtins.tuple  # noqa: A001  (autograd's container types are Python's here)
-list = builtins.list  # noqa: A001
-dict = builtins.dict  # noqa: A001
-isinstance = builtins.isinstance  # noqa: A001
-type = builtins.type  # noqa: A001
+tuple = builtins.tuple
+list = builtins.list
+dict = builtins.dict
+isinstance = builtins.isinstance
+type = builtins.type
 
 
 @unary_to_nary
