@@ -43,9 +43,9 @@ def test_other_transforms_of_a_constant_are_zero(constant):
     f, x = CONSTANTS[constant], INPUTS["vector"]
     assert np.array_equal(st.jacobian(f)(x), np.zeros(3))
     assert np.array_equal(st.hessian(f)(x), np.zeros((3, 3)))
-    value, tangent = st.jvp(f, (x,), (np.ones(3),))
+    _, tangent = st.jvp(f, (x,), (np.ones(3),))
     assert tangent == 0.0
-    value, pullback = st.vjp(f, x)
+    _, pullback = st.vjp(f, x)
     assert np.array_equal(pullback(1.0), np.zeros(3))
 
 

@@ -45,20 +45,20 @@ def value_and_grad(fun, x):
     return value, rebuild(g)
 
 
-@unary_to_nary
-def jacobian(fun, x):
-    f, args, rebuild = _over(fun, x)
-    if len(args) != 1 or rebuild(args) is not args[0]:
-        raise NotImplementedError("jacobian with respect to several arguments")
-    return st.jacobian(f)(*args)
+def _of_one_array(transform):
+    """autograd's operator ``transform`` of a function of one array, from steepest's."""
+    def operator(fun, x):
+        f, args, rebuild = _over(fun, x)
+        if len(args) != 1 or rebuild(args) is not args[0]:
+            raise NotImplementedError(f"{transform.__name__} with respect to several arguments")
+        return transform(f)(*args)
+
+    operator.__name__ = transform.__name__
+    return unary_to_nary(operator)
 
 
-@unary_to_nary
-def hessian(fun, x):
-    f, args, rebuild = _over(fun, x)
-    if len(args) != 1 or rebuild(args) is not args[0]:
-        raise NotImplementedError("hessian with respect to several arguments")
-    return st.hessian(f)(*args)
+jacobian = _of_one_array(st.jacobian)
+hessian = _of_one_array(st.hessian)
 
 
 @unary_to_nary
