@@ -23,6 +23,7 @@ from hypothesis import assume, given, settings
 
 import steepest as st
 from steepest.autodiff import PRIMITIVES, replay
+from steepest.autodiff import linalg as L
 from steepest.autodiff import primitives as P
 from steepest.autodiff.core import apply
 
@@ -563,7 +564,8 @@ def matrix_case(name: str) -> Callable[[Any], Case]:
         n = data.draw(hs.integers(1, MAX_SIDE))
         batch = data.draw(hs.sampled_from([(), (2,)]))
         a = floats_in(data, (*batch, n, n), -1, 1)
-        dominant = 3.0 * np.eye(n)  # entries below 1 against 3 on the diagonal: invertible
+        # Entries below 1 against MAX_SIDE + 1 on the diagonal: strictly dominant, invertible.
+        dominant = (MAX_SIDE + 1.0) * np.eye(n)
         if name == "inv":
             return Case(lambda x: np.linalg.inv(_shifted(x, dominant)), [a], name)
         if name == "solve":
@@ -603,6 +605,19 @@ def matrix_case(name: str) -> Callable[[Any], Case]:
     return build
 
 
+def svd_frame_case(data: Any) -> Case:
+    """U diag(w) V^H of a complex matrix: reached when singular values are differentiated twice."""
+    n, m = data.draw(hs.integers(1, MAX_SIDE)), data.draw(hs.integers(1, MAX_SIDE))
+    x, y = floats_in(data, (n, m), -1, 1), floats_in(data, (n, m), -1, 1)
+    w = floats_in(data, (min(n, m),), -2, 2)
+    steps = np.eye(n, m) * 20.0 * np.arange(1, m + 1)
+
+    def frame(x: Any, y: Any, w: Any) -> Any:
+        return np.real(apply(L.svd_frame, (_shifted(x, steps) + 1j * y, w), {}))
+
+    return Case(frame, [x, y, w], "svd_frame")
+
+
 LINALG = ("inv", "solve", "det", "logabsdet", "cholesky", "eigh_values", "eigh_vectors", "svd_s",
           "svd_u", "svd_vh")
 
@@ -632,6 +647,7 @@ CASES: dict[str, Callable[[Any], Case]] = {
     **{name: complex_case(name) for name in ("real", "imag", "conjugate", "angle", "complex_abs")},
     "einsum": einsum_case,
     **{name: matrix_case(name) for name in LINALG},
+    "svd_frame": svd_frame_case,
 }
 
 

@@ -139,3 +139,31 @@ def test_jvp_of_a_tuple_and_a_dict_of_outputs():
     np.testing.assert_allclose(tangents["value"], np.cos(X) * V)
     np.testing.assert_allclose(tangents["pair"][0], 2 * X * V)
     assert tangents["pair"][1] == pytest.approx(np.sum(V))
+
+
+ZM = RNG.normal(size=(4, 3)) + 1j * RNG.normal(size=(4, 3))
+
+
+def complex_singular_loss(z):
+    return np.sum(np.linalg.svd(z, compute_uv=False) ** 3 * np.arange(1, 4))
+
+
+def test_complex_singular_values_match_torch_to_second_order():
+    expected = np.conj(torch_gradient(
+        lambda z: torch.sum(torch.linalg.svdvals(z) ** 3 * torch.arange(1, 4)), ZM))
+    np.testing.assert_allclose(st.grad(complex_singular_loss)(ZM), expected, rtol=RTOL,
+                               atol=ATOL)
+    # Second order: the change of the gradient along a direction, against differences.
+    direction = RNG.normal(size=ZM.shape) + 1j * RNG.normal(size=ZM.shape)
+    gradient = st.grad(complex_singular_loss)
+    h = 1e-6
+    expected = (gradient(ZM + h * direction) - gradient(ZM - h * direction)) / (2 * h)
+    _, tangent = st.jvp(gradient, (ZM,), (direction,))
+    np.testing.assert_allclose(tangent, expected, rtol=1e-6, atol=1e-6)
+    pulled = st.vjp(gradient, ZM)[1](np.ones(ZM.shape))
+    assert np.all(np.isfinite(pulled))
+
+
+def test_complex_singular_vectors_are_refused():
+    with pytest.raises(st.DifferentiationError, match="fixed only up to a phase"):
+        st.grad(lambda z: np.sum(np.abs(np.linalg.svd(z, full_matrices=False)[0])))(ZM)

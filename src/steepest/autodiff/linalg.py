@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from steepest.autodiff.core import apply, strip
+from steepest.autodiff.core import Node, apply, strip
 from steepest.autodiff.errors import unsupported_function
 from steepest.autodiff.primitives import primitive
 from steepest.errors import DifferentiationError
@@ -380,6 +380,8 @@ eigh_vectors = primitive("eigh_vectors", _eigh_vectors, vjp=_eigh_vectors_vjp,
 
 # svd (thin): U, the singular values and V^H as three primitives, for distinct singular values.
 def _svd_part(a: Any, part: int) -> Any:
+    if isinstance(a, Node):  # a value of an outer trace: only this part is recorded there
+        return apply((svd_u, svd_s, svd_vh)[part], (a,), {})
     return np.linalg.svd(a, full_matrices=False)[part]
 
 
@@ -415,6 +417,8 @@ def _svd_vjp_parts(a: Any, gu: Any, gs: Any, gv: Any) -> Any:
     inner = (f * (utgu - np.conj(_t(utgu)))) * s[..., None, :]
     inner = inner + eye * gs[..., :, None]
     inner = inner + s[..., :, None] * (f * (vtgv - np.conj(_t(vtgv))))
+    if np.iscomplexobj(strip(u)):  # the phase of each pair of singular vectors
+        inner = inner + 1j * np.imag(utgu * eye) / s[..., None, :]
     grad = np.conj(u) @ inner @ _t(v)
     if m < n:
         rest = _identity_like(n, np.ndim(a), a) - v @ np.conj(_t(v))
@@ -455,8 +459,59 @@ def _refuse_degenerate_svd(s: Any, what: str, g: Any = None) -> None:
 
 def _svd_s_vjp(g, i, ans, args, kw):
     _refuse_degenerate_svd(ans, "singular values (taken one by one)", g)
+    if np.iscomplexobj(strip(args[0])):
+        # Through the frame U diag(g) V^H, which no phase of the vectors changes.
+        return np.conj(apply(svd_frame, (args[0], g), {}))
     u, vh = _svd_part(args[0], 0), _svd_part(args[0], 2)
-    return (np.conj(u) * g[..., None, :]) @ np.conj(vh)
+    return (u * g[..., None, :]) @ vh
+
+
+# The frame U diag(w) V^H of the thin SVD: the gradient of the singular values
+# weighted by w.  The phases of complex singular vectors cancel in it, so it is
+# differentiable where the vectors alone are not.
+def _frame_forward(a: Any, w: Any) -> Any:
+    u, _, vh = (_svd_part(a, k) for k in range(3))
+    return (u * w[..., None, :]) @ vh
+
+
+def _frame_vjp(g, i, ans, args, kw):
+    a, w = args
+    u, vh = _svd_part(a, 0), _svd_part(a, 2)
+    if i == 1:
+        weights = np.sum(u * (g @ _t(vh)), axis=-2)
+        return weights if np.iscomplexobj(strip(w)) else np.real(weights)
+    gu = (g @ _t(vh)) * w[..., None, :]
+    gvh = (_t(u) @ g) * w[..., :, None]
+    return _svd_vjp_parts(a, gu, np.zeros_like(strip(w)), np.conj(_t(gvh)))
+
+
+def _complex_svd_tangents(a: Any, t: Any) -> tuple[Any, Any]:
+    """d U and d V^H along t, in the phase where V's columns keep theirs (d V_j . V_j = 0)."""
+    u, s, vh = (_svd_part(a, k) for k in range(3))
+    _refuse_degenerate_svd(s, "singular vectors")
+    v = np.conj(_t(vh))
+    m, n = np.shape(a)[-2:]
+    eye = _identity_like(min(m, n), np.ndim(a), a)
+    f = (1.0 - eye) / (s[..., None, :] ** 2 - s[..., :, None] ** 2 + eye)
+    dp = np.conj(_t(u)) @ t @ v
+    row, column = s[..., None, :], s[..., :, None]
+    du = u @ (f * (dp * row + column * np.conj(_t(dp))) + 1j * np.imag(dp * eye) / row) + (
+        _identity_like(m, np.ndim(a), a) - u @ np.conj(_t(u))) @ t @ (v / row)
+    dv = v @ (f * (column * dp + np.conj(_t(dp)) * row)) + (
+        _identity_like(n, np.ndim(a), a) - v @ np.conj(_t(v))) @ np.conj(_t(t)) @ (u / row)
+    return du, np.conj(_t(dv))
+
+
+def _frame_jvp(t, i, ans, args, kw):
+    a, w = args
+    u, vh = _svd_part(a, 0), _svd_part(a, 2)
+    if i == 1:
+        return (u * t[..., None, :]) @ vh
+    du, dvh = _complex_svd_tangents(a, t)
+    return (du * w[..., None, :]) @ vh + (u * w[..., None, :]) @ dvh
+
+
+svd_frame = primitive("svd_frame", _frame_forward, vjp=_frame_vjp, jvp=_frame_jvp)
 
 
 def _svd_vh_vjp(g, i, ans, args, kw):
