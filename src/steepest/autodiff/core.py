@@ -214,7 +214,13 @@ class Node:
 
 
 def mark_data_dependent(node: Node) -> None:
-    """A concrete value was read in a way a recording cannot repeat (``float``, ``item``)."""
+    """A concrete value was read in a way a recording cannot repeat (``float``, ``item``).
+
+    >>> trace = Trace(REVERSE)
+    >>> node = new_node(1.0, trace, Node)
+    >>> mark_data_dependent(node); trace.data_dependent
+    True
+    """
     trace = node._trace
     if trace is not None:
         trace.data_dependent = True
@@ -278,7 +284,15 @@ def backward_sweep(root: Node, seed: Any, order: Sequence[Node],
 
 
 def sweep(order: Sequence[Node], record: dict[int, Any] | None = None) -> None:
-    """The backward sweep over ``order`` from the gradients already seeded in nodes' ``_g``."""
+    """The backward sweep over ``order`` from the gradients already seeded in nodes' ``_g``.
+
+    Several outputs can be seeded at once (a tuple output's cotangents); a
+    single output is :func:`backward_sweep`.
+
+    >>> import numpy as np, steepest as st
+    >>> st.vjp(lambda x: (2.0 * x, x * x), 3.0)[1]((1.0, 1.0))  # 2 + 2x, in one sweep
+    8.0
+    """
     for node in reversed(order):
         g = node._g
         if g is None:
@@ -301,7 +315,11 @@ def sweep(order: Sequence[Node], record: dict[int, Any] | None = None) -> None:
 
 
 def new_node(value: Any, trace: Trace | None, cls: type[Node]) -> Node:
-    """A fresh node of class ``cls`` holding ``value``, on ``trace`` (None: a constant)."""
+    """A fresh node of class ``cls`` holding ``value``, on ``trace`` (None: a constant).
+
+    >>> new_node(2.0, None, Node)._value
+    2.0
+    """
     out = cls.__new__(cls)
     out._value = value
     out._trace = trace
@@ -317,7 +335,11 @@ def new_node(value: Any, trace: Trace | None, cls: type[Node]) -> Node:
 
 
 def constant(value: Any, like: Node) -> Node:
-    """Wrap a value as a node of ``like``'s class that records nothing."""
+    """Wrap a value as a node of ``like``'s class that records nothing.
+
+    >>> constant(2.0, new_node(1.0, None, Node))._trace is None
+    True
+    """
     return new_node(value, None, type(like))
 
 

@@ -353,6 +353,11 @@ sum_ = primitive("sum", np.sum, vjp=_sum_vjp, jvp=_sum_jvp)
 
 
 def element_count(shape: tuple[int, ...], axis: Any) -> int:
+    """How many elements a reduction over ``axis`` combines into each result.
+
+    >>> element_count((2, 3, 4), (0, 2)), element_count((2, 3), None)
+    (8, 6)
+    """
     axes = _normalize_axis(axis, len(shape))
     n = 1
     for a in axes:
@@ -548,6 +553,11 @@ flip = primitive(
 
 
 def plain_index(index: Any) -> Any:
+    """An index with traced parts replaced by their values (an index has no derivative).
+
+    >>> plain_index((slice(None), 2))
+    (slice(None, None, None), 2)
+    """
     if isinstance(index, tuple):
         return tuple(strip(k) for k in index)
     return strip(index)
