@@ -257,13 +257,6 @@ class Tensor(Node):
                 elements[index] = self[index]
         return elements
 
-    def __getattr__(self, name: str) -> Any:
-        # NumPy computes a ufunc on an object array (np.exp(np.array([x, y]))) by
-        # calling each element's method of the ufunc's name.
-        ufunc = getattr(np, name, None)
-        if isinstance(ufunc, np.ufunc) and not name.startswith("_"):
-            return lambda *others: dispatch_ufunc(ufunc, "__call__", (self, *others), {})
-        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
@@ -396,8 +389,27 @@ class Tensor(Node):
     def astype(self, dtype: Any, **unused: Any) -> Any:
         return apply(P.astype, (self, np.dtype(dtype)), {})
 
+    # NumPy computes a ufunc on an array of traced values (np.exp(np.array([x, y])))
+    # by calling each element's method of the ufunc's name.
     exp = _unary(P.exp)
     log = _unary(P.log)
+    square = _unary(P.square)
+    cbrt = _unary(P.cbrt)
+    reciprocal = _unary(P.reciprocal)
+    exp2 = _unary(P.exp2)
+    expm1 = _unary(P.expm1)
+    log2 = _unary(P.log2)
+    log10 = _unary(P.log10)
+    log1p = _unary(P.log1p)
+    tan = _unary(P.tan)
+    arcsin = _unary(P.arcsin)
+    arccos = _unary(P.arccos)
+    arctan = _unary(P.arctan)
+    sinh = _unary(P.sinh)
+    cosh = _unary(P.cosh)
+    arcsinh = _unary(P.arcsinh)
+    arccosh = _unary(P.arccosh)
+    arctanh = _unary(P.arctanh)
     sin = _unary(P.sin)
     cos = _unary(P.cos)
     tanh = _unary(P.tanh)
