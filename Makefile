@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 export MPLBACKEND := Agg
 
-.PHONY: demo test lint bench bench-quick clean
+.PHONY: demo test lint bench bench-quick peer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(VENV)/.installed-bench
 
 bench-quick: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py --quick
+
+# HIPS autograd's own tests against steepest (downloads autograd's sources; not part of test).
+peer: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/peer/run.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

@@ -86,6 +86,15 @@ ELEMENTWISE = {
         [np.array([-1.5, 0.2, 1.8]), np.array([-1.0, -1.0, 0.0]), np.array([1.0, 0.5, 1.2])],
     ),
     "copy": (np.copy, torch.clone, [_uniform(-2, 2)]),
+    # |x| < y: x / y stays between two jumps of the remainder.
+    "remainder": (np.remainder, torch.remainder, [_away_from_zero(), _uniform(2.1, 2.9)]),
+    "fmod": (np.fmod, torch.fmod, [_away_from_zero(), _uniform(2.1, 2.9)]),
+    # The spread of (v, -v) is |v|: a standard deviation, through its square root.
+    "spread_root": (
+        lambda v: np.std(np.stack([v, -v]), axis=0),
+        lambda v: torch.std(torch.stack([v, -v]), dim=0, unbiased=False),
+        [_away_from_zero()],
+    ),
 }
 CONDITION = np.array([True, False, True])
 

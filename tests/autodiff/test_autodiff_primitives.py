@@ -23,6 +23,7 @@ from hypothesis import assume, given, settings
 
 import steepest as st
 from steepest.autodiff import PRIMITIVES, replay
+from steepest.autodiff import linalg as L
 from steepest.autodiff import primitives as P
 from steepest.autodiff.core import apply
 
@@ -319,8 +320,6 @@ def matmul_case(data: Any) -> Case:
     functions: list[Callable[..., Any]] = [lambda a, b: a @ b, np.matmul]
     if len(shape_a) <= 2 and len(shape_b) <= 2:
         functions += [np.dot, lambda a, b: a.dot(b)]
-    if len(shape_a) == 1 and len(shape_b) == 1:
-        functions += [np.inner, np.vdot]
     return Case(data.draw(hs.sampled_from(functions)), [a, b], "matmul")
 
 
@@ -482,6 +481,147 @@ def softmax_cross_entropy_case(data: Any) -> Case:
     return Case(P.softmax_cross_entropy_fn, [z, target], "softmax_cross_entropy")
 
 
+# -- remainders and spreads ---------------------------------------------------------
+def remainder_case(name: str) -> Callable[[Any], Case]:
+    def build(data: Any) -> Case:
+        shape_a, shape_b = two_shapes(data)
+        # |x| < y keeps x / y inside one interval between the jumps.
+        x = nonzero(data, shape_a, 0.2, 1.9)
+        y = floats_in(data, shape_b, 2.1, 2.9)
+        functions = {"remainder": [np.remainder, np.mod, lambda a, b: a % b],
+                     "fmod": [np.fmod]}[name]
+        return Case(data.draw(hs.sampled_from(functions)), [x, y], name)
+
+    return build
+
+
+def spread_root_case(data: Any) -> Case:
+    shape = shape_of(data)
+    x = distinct(data, shape)
+    axis = axis_for(data, len(shape))
+    ddof = data.draw(hs.sampled_from([0, 1])) if np.size(x) > 1 and axis is None else 0
+    as_method = data.draw(hs.booleans())
+    if as_method:
+        return Case(lambda x: x.std(axis=axis, ddof=ddof), [x], "spread_root")
+    return Case(lambda x: np.std(x, axis=axis, ddof=ddof), [x], "spread_root")
+
+
+# -- complex numbers: real inputs, complex values inside, real outputs -------------------
+def complex_case(name: str) -> Callable[[Any], Case]:
+    def build(data: Any) -> Case:
+        shape_a, shape_b = two_shapes(data)
+        x = lattice(data, shape_a, 0.125)  # never 0: z stays off the origin
+        y = lattice(data, shape_b, 0.0625)  # never 0: angle stays off its branch cut
+        fn = {
+            "real": lambda x, y: np.real((x + 1j * y) * (x - 2j * y)),
+            "imag": lambda x, y: np.imag((x + 1j * y) * (x + 0.5j)),
+            "conjugate": lambda x, y: np.real(np.conj(x + 1j * y) * (x + 1j * y) ** 2),
+            "angle": lambda x, y: np.angle(x + 1j * y),
+            "complex_abs": lambda x, y: np.abs((x + 1j * y) * (1.0 - 0.5j)),
+        }[name]
+        return Case(fn, [x, y], name)
+
+    return build
+
+
+# -- contractions and matrix functions -------------------------------------------------
+def einsum_case(data: Any) -> Case:
+    n, m, k = (data.draw(hs.integers(1, MAX_SIDE)) for _ in range(3))
+    variant = data.draw(hs.sampled_from(
+        ["matmul", "quadratic form", "diagonal", "batch", "tensordot", "inner", "kron"]))
+    if variant == "matmul":
+        a, b = floats_in(data, (n, m), -3, 3), floats_in(data, (m, k), -3, 3)
+        return Case(lambda a, b: np.einsum("ij,jk->ik", a, b), [a, b], "einsum")
+    if variant == "quadratic form":
+        x, a = floats_in(data, (n,), -3, 3), floats_in(data, (n, n), -3, 3)
+        return Case(lambda x, a: np.einsum("i,ij,j", x, a, x), [x, a], "einsum")
+    if variant == "diagonal":
+        a = floats_in(data, (n, n), -3, 3)
+        return Case(lambda a: np.einsum("ii->i", a) * np.einsum("jj", a), [a], "einsum")
+    if variant == "batch":
+        a, b = floats_in(data, (2, n, m), -3, 3), floats_in(data, (1, m, k), -3, 3)
+        return Case(lambda a, b: np.einsum("...ij,...jk->...ik", a, b), [a, b], "einsum")
+    if variant == "tensordot":
+        a, b = floats_in(data, (n, m, k), -3, 3), floats_in(data, (k, m), -3, 3)
+        return Case(lambda a, b: np.tensordot(a, b, axes=([1, 2], [1, 0])), [a, b], "einsum")
+    if variant == "inner":
+        a, b = floats_in(data, (n, m), -3, 3), floats_in(data, (k, m), -3, 3)
+        return Case(np.inner, [a, b], "einsum")
+    a, b = floats_in(data, (n, m), -3, 3), floats_in(data, (k, 2), -3, 3)
+    return Case(np.kron, [a, b], "einsum")
+
+
+def _shifted(x: Any, shift: np.ndarray) -> Any:
+    """x plus a constant matrix, in x's dtype (float32 stays float32)."""
+    return x + shift.astype(x.dtype)
+
+
+def matrix_case(name: str) -> Callable[[Any], Case]:
+    """Matrices built inside the function from the drawn values, so that any values of
+    the domain (the replay test permutes them) keep the matrix far from degenerate."""
+
+    def build(data: Any) -> Case:
+        n = data.draw(hs.integers(1, MAX_SIDE))
+        batch = data.draw(hs.sampled_from([(), (2,)]))
+        a = floats_in(data, (*batch, n, n), -1, 1)
+        # Entries below 1 against MAX_SIDE + 1 on the diagonal: strictly dominant, invertible.
+        dominant = (MAX_SIDE + 1.0) * np.eye(n)
+        if name == "inv":
+            return Case(lambda x: np.linalg.inv(_shifted(x, dominant)), [a], name)
+        if name == "solve":
+            b = floats_in(data, (n,) if data.draw(hs.booleans()) else (*batch, n, 2), -2, 2)
+            return Case(lambda x, b: np.linalg.solve(_shifted(x, dominant), b), [a, b], name)
+        if name == "det":
+            return Case(lambda x: np.linalg.det(_shifted(x, dominant)), [a], name)
+        if name == "logabsdet":
+            return Case(lambda x: np.linalg.slogdet(_shifted(x, dominant))[1], [a], name)
+        if name == "cholesky":
+            def cholesky(x: Any) -> Any:
+                shifted = _shifted(x, dominant)
+                return np.linalg.cholesky(shifted @ np.swapaxes(shifted, -1, -2))
+
+            return Case(cholesky, [a], name)
+        # Diagonal steps of 20 against off-diagonal entries below 2: distinct eigenvalues
+        # (Gershgorin), and distinct nonzero singular values.
+        spread = np.diag(10.0 * np.arange(1, n + 1))
+        if name == "eigh_values":
+            return Case(lambda x: np.linalg.eigvalsh(_shifted(x + np.swapaxes(x, -1, -2), spread)),
+                        [a], name)
+        if name == "eigh_vectors":
+            # Squares: each eigenvector is fixed only up to its sign.
+            return Case(
+                lambda x: np.linalg.eigh(_shifted(x + np.swapaxes(x, -1, -2), spread))[1] ** 2,
+                [a], name)
+        m = data.draw(hs.integers(1, MAX_SIDE))
+        rect = floats_in(data, (*batch, n, m), -1, 1)
+        steps = np.eye(n, m) * 20.0 * np.arange(1, m + 1)
+        if name == "svd_s":
+            return Case(lambda x: np.linalg.svd(_shifted(x, steps), compute_uv=False), [rect],
+                        name)
+        part = {"svd_u": 0, "svd_vh": 2}[name]
+        return Case(lambda x: np.linalg.svd(_shifted(x, steps), full_matrices=False)[part] ** 2,
+                    [rect], name)
+
+    return build
+
+
+def svd_frame_case(data: Any) -> Case:
+    """U diag(w) V^H of a complex matrix: reached when singular values are differentiated twice."""
+    n, m = data.draw(hs.integers(1, MAX_SIDE)), data.draw(hs.integers(1, MAX_SIDE))
+    x, y = floats_in(data, (n, m), -1, 1), floats_in(data, (n, m), -1, 1)
+    w = floats_in(data, (min(n, m),), -2, 2)
+    steps = np.eye(n, m) * 20.0 * np.arange(1, m + 1)
+
+    def frame(x: Any, y: Any, w: Any) -> Any:
+        return np.real(apply(L.svd_frame, (_shifted(x, steps) + 1j * y, w), {}))
+
+    return Case(frame, [x, y, w], "svd_frame")
+
+
+LINALG = ("inv", "solve", "det", "logabsdet", "cholesky", "eigh_values", "eigh_vectors", "svd_s",
+          "svd_u", "svd_vh")
+
+
 CASES: dict[str, Callable[[Any], Case]] = {
     **{name: unary_case(name) for name in UNARY_DOMAINS},
     **{name: binary_case(name) for name in BINARY},
@@ -502,6 +642,12 @@ CASES: dict[str, Callable[[Any], Case]] = {
     "stack": stack_case,
     "astype": astype_case,
     "softmax_cross_entropy": softmax_cross_entropy_case,
+    **{name: remainder_case(name) for name in ("remainder", "fmod")},
+    "spread_root": spread_root_case,
+    **{name: complex_case(name) for name in ("real", "imag", "conjugate", "angle", "complex_abs")},
+    "einsum": einsum_case,
+    **{name: matrix_case(name) for name in LINALG},
+    "svd_frame": svd_frame_case,
 }
 
 

@@ -150,13 +150,13 @@ def on_path(program, path):
 def fallbacks(monkeypatch):
     """Grows with each call handed to the NumPy program (both paths convert its inputs)."""
     calls = []
-    convert = replay._as_float_array
+    convert = replay.as_float_array
 
     def counted(value):
         calls.append(value)
         return convert(value)
 
-    monkeypatch.setattr(replay, "_as_float_array", counted)
+    monkeypatch.setattr(replay, "as_float_array", counted)
     return calls
 
 

@@ -7,11 +7,11 @@
 -5.32
 """
 
-from steepest.autodiff import operators as _operators  # noqa: F401  (installs Tensor methods)
-from steepest.autodiff.core import Tensor, no_grad
+from steepest.autodiff.core import no_grad
 from steepest.autodiff.explain import explain
 from steepest.autodiff.graph import Graph, trace
 from steepest.autodiff.primitives import PRIMITIVES
+from steepest.autodiff.tensor import Tensor
 from steepest.autodiff.transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
 __all__ = [

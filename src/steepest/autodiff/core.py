@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from steepest.errors import DifferentiationError
+
 REVERSE = "reverse"
 FORWARD = "forward"
 
@@ -38,7 +40,7 @@ class Trace:
     def __init__(self, mode: str, level: int | None = None, keep_tape: bool = True):
         self.mode = mode
         self.level = next(_levels) if level is None else level
-        self.tape: list[Tensor] | None = [] if (keep_tape and mode == REVERSE) else None
+        self.tape: list[Node] | None = [] if (keep_tape and mode == REVERSE) else None
         self.done = False
         # Set when the traced function reads a concrete value (float, item) in a
         # way a recording cannot repeat: its graph cannot be replayed.
@@ -134,6 +136,19 @@ class Primitive:
         return f"Primitive({self.name})"
 
 
+def chain(v: Any, local: Any) -> Any:
+    """A gradient or tangent ``v`` times a local derivative (``ONE``, ``MINUS_ONE`` or a value).
+
+    >>> chain(2.0, MINUS_ONE), chain(2.0, 3.0)
+    (-2.0, 6.0)
+    """
+    if local is ONE:
+        return v
+    if local is MINUS_ONE:
+        return -v
+    return v * local
+
+
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum a gradient over the axes that broadcasting added or stretched."""
     g_shape = np.shape(g)
@@ -151,8 +166,12 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     return g
 
 
-def _as_float_array(value: Any) -> Any:
-    """Values enter a trace as float arrays: integers and bools are promoted."""
+def as_float_array(value: Any) -> Any:
+    """Values enter a trace as float arrays: integers and bools are promoted.
+
+    >>> as_float_array([1, 2])
+    array([1., 2.])
+    """
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "fc":
             return value
@@ -163,8 +182,6 @@ def _as_float_array(value: Any) -> Any:
     array = np.asarray(value)
     if array.dtype.kind not in "fc":
         if array.dtype.kind not in "iub":
-            from steepest.errors import DifferentiationError
-
             raise DifferentiationError(
                 f"cannot differentiate with respect to a value of type {type(value).__name__}: "
                 "pass numbers or NumPy arrays"
@@ -173,20 +190,12 @@ def _as_float_array(value: Any) -> Any:
     return array
 
 
-class Tensor:
-    """A NumPy array that records the operations applied to it.
+class Node:
+    """A value in a trace: what the engine needs of a traced value.
 
-    Plain NumPy code differentiates unchanged: the transforms (``st.grad``...)
-    pass ``Tensor`` values into it, and NumPy hands every operation back to
-    steepest through ``__array_ufunc__`` and ``__array_function__``.  Used
-    directly, it behaves like a PyTorch tensor.
-
-    >>> import numpy as np, steepest as st
-    >>> w = st.Tensor([1.0, 2.0], requires_grad=True)
-    >>> loss = np.sum(w ** 2)
-    >>> loss.backward()
-    >>> w.grad
-    array([2., 4.])
+    :class:`steepest.Tensor` is the user-facing subclass, with NumPy's
+    protocols and Python's operators; the engine creates new nodes of the
+    class of the traced values it was given, so it needs nothing above it.
     """
 
     __slots__ = (
@@ -202,200 +211,17 @@ class Tensor:
         "grad",
         "name",
     )
-    __array_priority__ = 1000.0
-    # pandas defers to Tensor in `series - tensor`, so the result is traced.
-    __pandas_priority__ = 5000
-
-    def __init__(
-        self,
-        data: Any,
-        requires_grad: bool = False,
-        dtype: Any = None,
-        name: str | None = None,
-    ):
-        if isinstance(data, Tensor):
-            data = data.data
-        array = np.array(data, dtype=dtype, copy=True) if dtype is not None else np.array(data)
-        if array.dtype.kind not in "fc":
-            array = array.astype(np.float64)
-        self._value = array
-        self._trace: Trace | None = EAGER if requires_grad else None
-        self._prim: Primitive | None = None
-        self._parents: tuple[Tensor, ...] = ()
-        self._argnums: tuple[int, ...] = ()
-        self._saved: Any = None
-        self._g: Any = None
-        self._tangent: Any = None
-        self.grad: np.ndarray | None = None
-        self.name = name
-
-    # -- properties -------------------------------------------------------
-    @property
-    def data(self) -> np.ndarray:
-        """The underlying NumPy array (writable for leaf tensors)."""
-        value = self._value
-        while isinstance(value, Tensor):
-            value = value._value
-        return value
-
-    @data.setter
-    def data(self, value: Any) -> None:
-        self._value = np.asarray(value, dtype=np.result_type(value, np.float64)
-                                 if np.asarray(value).dtype.kind not in "fc"
-                                 else np.asarray(value).dtype)
-
-    @property
-    def requires_grad(self) -> bool:
-        """True when operations on this tensor are recorded."""
-        return self._trace is not None
-
-    @requires_grad.setter
-    def requires_grad(self, flag: bool) -> None:
-        if not flag:
-            # Frozen: operations on it are no longer recorded (it becomes a constant).
-            self._trace = None
-            self._prim = None
-            self._parents = ()
-            self._saved = None
-        elif self._trace is None:
-            self._trace = EAGER
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return np.shape(self._value)
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
-
-    @property
-    def is_leaf(self) -> bool:
-        """True for tensors not produced by a recorded operation."""
-        return self._prim is None
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
-
-    def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
-
-    # -- concrete values ----------------------------------------------------
-    def numpy(self) -> np.ndarray:
-        """The value as a NumPy array, without its derivative."""
-        return np.array(self.data)
-
-    def item(self) -> float:
-        """The value of a one-element tensor as a Python number."""
-        _mark_data_dependent(self)
-        return self.data.item()
-
-    def tolist(self) -> Any:
-        """The value as nested Python lists."""
-        return self.data.tolist()
-
-    def detach(self) -> Tensor:
-        """A constant tensor with the same value, cut off from the graph."""
-        return Tensor(self.data)
-
-    def __bool__(self) -> bool:
-        result = bool(self.data)
-        mark_value_read((self,), bool, None, result)
-        return result
-
-    def __float__(self) -> float:
-        if self._trace is not None and self._trace is not EAGER and not self._trace.done:
-            from steepest.autodiff.errors import float_of_traced_value
-
-            raise float_of_traced_value()
-        return float(self.data)
-
-    def __int__(self) -> int:
-        _mark_data_dependent(self)
-        return int(self.data)
-
-    def __index__(self) -> int:
-        _mark_data_dependent(self)
-        return int(self.data)
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if self._trace is not None and self._trace is not EAGER and not self._trace.done:
-            from steepest.autodiff.errors import array_of_traced_value
-
-            raise array_of_traced_value()
-        return self.data if dtype is None else self.data.astype(dtype)
-
-    def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
-        extra = ""
-        if self._prim is not None:
-            extra = f", op={self._prim.name}"
-        elif self.requires_grad:
-            extra = ", requires_grad=True"
-        return f"Tensor({body}{extra})"
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        from steepest.autodiff.errors import in_place_write
-
-        raise in_place_write()
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    # -- reverse mode, PyTorch style ---------------------------------------
-    def backward(self, gradient: Any = None) -> None:
-        """Backpropagate from this tensor; leaves collect ``.grad``.
-
-        ``gradient`` defaults to 1 for a one-element tensor.
-        """
-        from steepest.autodiff.errors import non_scalar_backward
-
-        if gradient is None:
-            if self.size != 1:
-                raise non_scalar_backward(self.shape)
-            gradient = np.ones(self.shape, dtype=self.dtype)
-        if self._trace is None:
-            return
-        order = topological_order(self)
-        backward_sweep(self, gradient, order)
-        for leaf in _leaves(order, self):
-            g = leaf._g
-            leaf._g = None
-            if g is None:
-                continue
-            g = np.asarray(g, dtype=leaf.dtype) if not isinstance(g, Tensor) else g
-            if np.shape(g) != leaf.shape:
-                g = np.broadcast_to(g, leaf.shape)
-            leaf.grad = np.array(g) if leaf.grad is None else leaf.grad + g
-
-    def zero_grad(self) -> None:
-        """Forget the accumulated ``.grad``."""
-        self.grad = None
-
-    # -- NumPy protocols ----------------------------------------------------
-    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        from steepest.autodiff.dispatch import dispatch_ufunc
-
-        return dispatch_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        from steepest.autodiff.dispatch import dispatch_function
-
-        return dispatch_function(func, args, kwargs)
 
 
-def _mark_data_dependent(tensor: Tensor) -> None:
-    trace = tensor._trace
+def mark_data_dependent(node: Node) -> None:
+    """A concrete value was read in a way a recording cannot repeat (``float``, ``item``).
+
+    >>> trace = Trace(REVERSE)
+    >>> node = new_node(1.0, trace, Node)
+    >>> mark_data_dependent(node); trace.data_dependent
+    True
+    """
+    trace = node._trace
     if trace is not None:
         trace.data_dependent = True
 
@@ -412,13 +238,13 @@ def mark_value_read(values: Sequence[Any], fn: Callable[..., Any] | None = None,
     """
     traces = set()
     for value in values:
-        if isinstance(value, Tensor):
+        if isinstance(value, Node):
             if value._trace is not None:
                 traces.add(value._trace)
         elif isinstance(value, list | tuple):
             mark_value_read(value)  # not repeatable as it stands: inside a sequence
     repeatable = (fn is not None and len(traces) == 1
-                  and not any(isinstance(v, Tensor) for v in (kwargs or {}).values()))
+                  and not any(isinstance(v, Node) for v in (kwargs or {}).values()))
     for trace in traces:
         if repeatable and trace.reads is not None:
             trace.reads.append((fn, tuple(values), dict(kwargs or {}), result))
@@ -426,24 +252,11 @@ def mark_value_read(values: Sequence[Any], fn: Callable[..., Any] | None = None,
             trace.data_dependent = True
 
 
-def _leaves(order: Sequence[Tensor], root: Tensor) -> list[Tensor]:
-    seen: set[int] = set()
-    leaves = []
-    for node in order:
-        for parent in node._parents:
-            if parent._prim is None and id(parent) not in seen:
-                seen.add(id(parent))
-                leaves.append(parent)
-    if root._prim is None:
-        leaves.append(root)
-    return leaves
-
-
-def topological_order(root: Tensor) -> list[Tensor]:
+def topological_order(root: Node) -> list[Node]:
     """Nodes reachable from ``root`` in creation order (iterative DFS, no recursion)."""
-    order: list[Tensor] = []
+    order: list[Node] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -459,14 +272,27 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def backward_sweep(root: Tensor, seed: Any, order: Sequence[Tensor],
+def backward_sweep(root: Node, seed: Any, order: Sequence[Node],
                    record: dict[int, Any] | None = None) -> None:
     """Push ``seed`` = d out / d root back through ``order`` (topological).
 
     Gradients accumulate in each parent's ``_g``; interior nodes are cleared
     as they are passed, leaves keep theirs for the caller to collect.
     """
-    root._g = seed
+    root._g = seed if root._g is None else root._g + seed
+    sweep(order, record)
+
+
+def sweep(order: Sequence[Node], record: dict[int, Any] | None = None) -> None:
+    """The backward sweep over ``order`` from the gradients already seeded in nodes' ``_g``.
+
+    Several outputs can be seeded at once (a tuple output's cotangents); a
+    single output is :func:`backward_sweep`.
+
+    >>> import numpy as np, steepest as st
+    >>> st.vjp(lambda x: (2.0 * x, x * x), 3.0)[1]((1.0, 1.0))  # 2 + 2x, in one sweep
+    8.0
+    """
     for node in reversed(order):
         g = node._g
         if g is None:
@@ -478,13 +304,7 @@ def backward_sweep(root: Tensor, seed: Any, order: Sequence[Tensor],
         parents = node._parents
         if prim.partials is not None:
             for parent, local in zip(parents, node._saved):
-                if local is ONE:
-                    ct = g
-                elif local is MINUS_ONE:
-                    ct = -g
-                else:
-                    ct = g * local
-                ct = unbroadcast(ct, np.shape(parent._value))
+                ct = unbroadcast(chain(g, local), np.shape(parent._value))
                 parent._g = ct if parent._g is None else parent._g + ct
         else:
             args, kwargs = node._saved
@@ -494,8 +314,13 @@ def backward_sweep(root: Tensor, seed: Any, order: Sequence[Tensor],
                 parent._g = ct if parent._g is None else parent._g + ct
 
 
-def _new_node(value: Any, trace: Trace) -> Tensor:
-    out = Tensor.__new__(Tensor)
+def new_node(value: Any, trace: Trace | None, cls: type[Node]) -> Node:
+    """A fresh node of class ``cls`` holding ``value``, on ``trace`` (None: a constant).
+
+    >>> new_node(2.0, None, Node)._value
+    2.0
+    """
+    out = cls.__new__(cls)
     out._value = value
     out._trace = trace
     out._prim = None
@@ -509,27 +334,104 @@ def _new_node(value: Any, trace: Trace) -> Tensor:
     return out
 
 
-def constant(value: Any) -> Tensor:
-    """Wrap a value as a Tensor that records nothing."""
-    out = _new_node(value, None)  # type: ignore[arg-type]
-    return out
+def constant(value: Any, like: Node) -> Node:
+    """Wrap a value as a node of ``like``'s class that records nothing.
+
+    >>> constant(2.0, new_node(1.0, None, Node))._trace is None
+    True
+    """
+    return new_node(value, None, type(like))
+
+
+# _top_trace's answer when an argument is an object array holding traced values.
+_GATHER = Trace(REVERSE, level=-1, keep_tape=False)
 
 
 def _top_trace(args: Sequence[Any]) -> Trace | None:
     top: Trace | None = None
     for a in args:
-        if isinstance(a, Tensor):
+        if isinstance(a, Node):
             trace = a._trace
             if trace is not None and not trace.done and (top is None or trace.level > top.level):
                 top = trace
+        elif type(a) is np.ndarray and a.dtype.hasobject:
+            return _GATHER
     return top
 
 
+def gather(value: Any) -> Any:
+    """An object array of traced values (``np.array([x, y])``) as one traced array.
+
+    NumPy builds ``np.array([x, y])`` without asking steepest: each traced
+    value hands NumPy an object array of its elements (see
+    ``Tensor.__array__``), and the first operation that meets the result
+    stacks them here into one traced array.  Anything else is returned as it is.
+
+    >>> import numpy as np, steepest as st
+    >>> st.grad(lambda x: np.sum(np.array([x, 2.0 * x]) ** 2))(1.0)
+    10.0
+    """
+    if type(value) is not np.ndarray or not value.dtype.hasobject:
+        return value
+    flat = list(value.reshape(-1))
+    if not any(isinstance(v, Node) for v in flat):
+        numbers = np.array(value.tolist())  # no traced value left (np.min picked constants)
+        return numbers if numbers.dtype.kind in "biufc" else value
+    stacked = np.stack(flat)  # the traced np.stack, through NumPy's dispatch
+    return stacked.reshape(value.shape + np.shape(stacked)[1:])
+
+
 def strip(value: Any) -> Any:
-    """Every Tensor wrapper removed: the concrete NumPy value."""
-    while isinstance(value, Tensor):
+    """Every Node wrapper removed: the concrete NumPy value."""
+    while isinstance(value, Node):
         value = value._value
     return value
+
+
+def flatten(tree: Any) -> tuple[list[Any], Callable[[Sequence[Any]], Any]]:
+    """The arrays in a tuple, list or dict (nested), and the function that rebuilds it.
+
+    >>> leaves, rebuild = flatten({"a": (1.0, 2.0), "b": 3.0})
+    >>> leaves, rebuild([10.0, 20.0, 30.0])
+    ([1.0, 2.0, 3.0], {'a': (10.0, 20.0), 'b': 30.0})
+    """
+    if isinstance(tree, list | tuple):
+        parts = [flatten(item) for item in tree]
+        kind: Any = type(tree)
+        keys = None
+    elif isinstance(tree, dict):
+        parts = [flatten(item) for item in tree.values()]
+        kind, keys = dict, list(tree)
+    else:
+        return [tree], lambda leaves: leaves[0]
+    sizes = [len(leaves) for leaves, _ in parts]
+    leaves = [leaf for part, _ in parts for leaf in part]
+
+    def rebuild(values: Sequence[Any]) -> Any:
+        items, start = [], 0
+        for size, (_, rebuild_part) in zip(sizes, parts):
+            items.append(rebuild_part(values[start:start + size]))
+            start += size
+        if keys is not None:
+            return dict(zip(keys, items))
+        return kind(*items) if hasattr(kind, "_fields") else kind(items)
+
+    return leaves, rebuild
+
+
+def strip_all(obj: Any) -> Any:
+    """:func:`strip` applied throughout lists, tuples and dicts.
+
+    >>> strip_all({"a": [1.0, (2.0,)]})
+    {'a': [1.0, (2.0,)]}
+    """
+    if isinstance(obj, Node):
+        return strip(obj)
+    if isinstance(obj, list | tuple):
+        return type(obj)(strip_all(o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: strip_all(v) for k, v in obj.items()}
+    return obj
 
 
 _PLAIN_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, tuple, slice,
@@ -539,15 +441,20 @@ _PLAIN_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, 
 def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     """Run ``prim`` on ``args``, recording it on the newest trace among them."""
     top = _top_trace(args) if _grad_enabled[-1] else None
+    if top is _GATHER:
+        return apply(prim, [gather(a) for a in args], kwargs)
     if top is None:
         raw = [strip(a) for a in args]
         value = prim.forward(*raw, **kwargs)
-        return constant(value) if any(isinstance(a, Tensor) for a in args) else value
+        for a in args:
+            if isinstance(a, Node):
+                return constant(value, a)
+        return value
 
     raw_args = []
     traced = []
     for i, a in enumerate(args):
-        if isinstance(a, Tensor):
+        if isinstance(a, Node):
             if a._trace is top:
                 raw_args.append(a._value)
                 traced.append(i)
@@ -563,8 +470,10 @@ def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
         traced = [i for i in traced if i in allowed]
     value = prim.forward(*raw_args, **kwargs)
     if not traced:
-        return constant(strip(value)) if not isinstance(value, Tensor) else value
-    out = _new_node(value, top)
+        if isinstance(value, Node):
+            return value
+        return constant(strip(value), next(a for a in args if isinstance(a, Node)))
+    out = new_node(value, top, type(args[traced[0]]))
     if top.mode == REVERSE:
         out._prim = prim
         out._parents = tuple(args[i] for i in traced)
@@ -583,13 +492,7 @@ def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
         for i in traced:
             t_in = args[i]._tangent
             if prim.partials is not None:
-                local = prim.partials[i](value, *raw_args)
-                if local is ONE:
-                    contribution = t_in
-                elif local is MINUS_ONE:
-                    contribution = -t_in
-                else:
-                    contribution = t_in * local
+                contribution = chain(t_in, prim.partials[i](value, *raw_args))
             else:
                 contribution = prim.jvp(t_in, i, value, raw_args, kwargs)
             tangent = contribution if tangent is None else tangent + contribution
@@ -597,10 +500,3 @@ def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
             tangent = np.broadcast_to(tangent, out_shape)
         out._tangent = tangent
     return out
-
-
-def box(value: Any, trace: Trace) -> Tensor:
-    """Make ``value`` a leaf of ``trace`` (the start of differentiation)."""
-    if not isinstance(value, Tensor):
-        value = _as_float_array(value)
-    return _new_node(value, trace)

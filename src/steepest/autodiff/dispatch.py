@@ -8,14 +8,17 @@ their own.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from steepest.autodiff import linalg as L
 from steepest.autodiff import primitives as P
-from steepest.autodiff.core import Tensor, apply, constant, mark_value_read, strip
+from steepest.autodiff.core import Node, apply, constant, mark_value_read, strip, strip_all
 from steepest.autodiff.errors import in_place_write, unsupported_function
+from steepest.errors import DifferentiationError
 
 # ufunc -> primitive
 UFUNCS: dict[np.ufunc, P.Primitive] = {
@@ -61,6 +64,9 @@ UFUNCS: dict[np.ufunc, P.Primitive] = {
     np.arctan2: P.arctan2,
     np.hypot: P.hypot,
     np.matmul: P.matmul,  # a ufunc since NumPy 2
+    np.conjugate: P.conjugate,
+    np.remainder: P.remainder,
+    np.fmod: P.fmod,
 }
 
 # ufuncs whose result carries no derivative: comparisons and tests give plain
@@ -71,7 +77,7 @@ PLAIN_UFUNCS = {
     np.logical_not, np.logical_xor,
 }
 CONSTANT_UFUNCS = {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.heaviside,
-                   np.floor_divide, np.remainder, np.mod}
+                   np.floor_divide}
 
 
 def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
@@ -92,10 +98,17 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
         return outer(*inputs)
     if method != "__call__":
         raise unsupported_function(f"{ufunc.__name__}.{method}")
+    if ufunc is np.absolute and any(P.is_complex(a) for a in inputs):
+        return apply(P.complex_abs, inputs, {})
     if ufunc in PLAIN_UFUNCS or ufunc in CONSTANT_UFUNCS:
         result = ufunc(*[strip(a) for a in inputs], **kwargs)
         mark_value_read(inputs, ufunc, kwargs, result)
-        return result if ufunc in PLAIN_UFUNCS else constant(result)
+        if ufunc in PLAIN_UFUNCS:
+            return result
+        return constant(result, _first_node((*inputs, *kwargs.values())))
+    impl = FUNCTIONS.get(ufunc)
+    if impl is not None:  # a ufunc written with others (np.deg2rad...)
+        return impl(*inputs, **kwargs)
     prim = UFUNCS.get(ufunc)
     if prim is None:
         raise unsupported_function(ufunc.__name__)
@@ -138,10 +151,12 @@ def dispatch_function(func: Callable[..., Any], args: tuple[Any, ...],
     if impl is not None:
         return impl(*args, **kwargs)
     if func in VALUE_ONLY or func in CONSTANT_FUNCTIONS:
-        result = func(*_strip_all(args), **_strip_all(kwargs))
+        result = func(*strip_all(args), **strip_all(kwargs))
         if func not in SHAPE_ONLY:
             mark_value_read(args, func, kwargs, result)
-        return result if func in VALUE_ONLY else constant(result)
+        if func in VALUE_ONLY:
+            return result
+        return constant(result, _first_node((*args, *kwargs.values())))
     name = getattr(func, "__name__", str(func))
     module = getattr(func, "__module__", "") or ""
     if "linalg" in module:
@@ -149,21 +164,19 @@ def dispatch_function(func: Callable[..., Any], args: tuple[Any, ...],
     raise unsupported_function(name, HINTS.get(name, ""))
 
 
-def _strip_all(obj: Any) -> Any:
-    if isinstance(obj, Tensor):
-        return strip(obj)
-    if isinstance(obj, list | tuple):
-        return type(obj)(_strip_all(o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _strip_all(v) for k, v in obj.items()}
-    return obj
+def _first_node(values: Any) -> Any:
+    """The first traced value among ``values`` (searched into lists and tuples)."""
+    for v in values:
+        if isinstance(v, Node):
+            return v
+        if isinstance(v, list | tuple):
+            found = _first_node(v)
+            if found is not None:
+                return found
+    return None
 
 
 HINTS = {
-    "einsum": "use @ (np.matmul), np.sum and broadcasting",
-    "tensordot": "use @ (np.matmul) with reshape",
-    "linalg.inv": "solve the system with @ of known factors, or use st.numeric for this part",
-    "linalg.det": "expand small determinants by hand (a*d - b*c)",
     "put": "build a new array with np.where or np.concatenate",
     "copyto": "build a new array with np.where or np.concatenate",
     "fill_diagonal": "build a new array with np.where or np.concatenate",
@@ -175,7 +188,7 @@ VALUE_ONLY = {
     np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero, np.isfinite,
     np.isnan, np.isinf, np.result_type, np.iscomplexobj, np.isrealobj, np.searchsorted,
     np.all, np.any, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
-    np.array_equiv, np.may_share_memory, np.shares_memory,
+    np.array_equiv, np.may_share_memory, np.shares_memory, np.iscomplex, np.isreal,
 }
 SHAPE_ONLY = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
               np.zeros_like, np.ones_like, np.empty_like, np.may_share_memory,
@@ -205,7 +218,7 @@ def _truth(values: Any) -> np.ndarray:
 def _mask_for(a: Any, where: Any) -> np.ndarray:
     """A reduction's ``where=`` as a boolean array of ``a``'s shape (read, never recorded)."""
     mask = _truth(strip(where))
-    if isinstance(where, Tensor):
+    if isinstance(where, Node):
         mark_value_read((where,), _truth, None, mask)
     return np.broadcast_to(mask, np.shape(a))
 
@@ -233,16 +246,22 @@ def _no_other_options(name: str, unused: dict[str, Any]) -> None:
             "not differentiable here")
 
 
+def _folded(prim: P.Primitive, name: str, neutral: float, a: Any, axis: Any, dtype: Any,
+            out: Any, keepdims: bool, where: Any, unused: dict[str, Any]) -> Any:
+    """A sum or product: masked elements (``where=``) count as the ``neutral`` element."""
+    if out is not None:
+        raise in_place_write()
+    _no_other_options(name, unused)
+    a = _in_dtype(a, dtype)
+    if where is not True and where is not np._NoValue:
+        a = _masked(a, where, neutral)
+    return apply(prim, (a,), _kw(axis, keepdims))
+
+
 @implements(np.sum)
 def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True,
          **unused):
-    if out is not None:
-        raise in_place_write()
-    _no_other_options("sum", unused)
-    a = _in_dtype(a, dtype)
-    if where is not True and where is not np._NoValue:
-        a = _masked(a, where, 0.0)
-    total = apply(P.sum_, (a,), _kw(axis, keepdims))
+    total = _folded(P.sum_, "sum", 0.0, a, axis, dtype, out, keepdims, where, unused)
     return total + initial if _given(initial) else total
 
 
@@ -263,13 +282,7 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True, **u
 @implements(np.prod)
 def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True,
           **unused):
-    if out is not None:
-        raise in_place_write()
-    _no_other_options("prod", unused)
-    a = _in_dtype(a, dtype)
-    if where is not True and where is not np._NoValue:
-        a = _masked(a, where, 1.0)
-    product = apply(P.prod, (a,), _kw(axis, keepdims))
+    product = _folded(P.prod, "prod", 1.0, a, axis, dtype, out, keepdims, where, unused)
     return product * initial if _given(initial) else product
 
 
@@ -309,15 +322,18 @@ def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tr
         ddof = correction
     centered = a - _mean(a, axis=axis, keepdims=True, where=where)
     if where is True or where is np._NoValue:
-        n = P._count(np.shape(a), axis)
+        n = P.element_count(np.shape(a), axis)
     else:
         n = np.sum(_mask_for(a, where), axis=axis, keepdims=keepdims)
-    return _sum(centered * centered, axis=axis, keepdims=keepdims, where=where) / (n - ddof)
+    # |c|^2: for complex values c times its conjugate (real), as NumPy computes it.
+    squares = np.real(centered * np.conj(centered)) if P.is_complex(a) else centered * centered
+    return _sum(squares, axis=axis, keepdims=keepdims, where=where) / (n - ddof)
 
 
 @implements(np.std)
 def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
-    return np.sqrt(_var(a, axis=axis, ddof=ddof, keepdims=keepdims, out=out, **options))
+    variance = _var(a, axis=axis, ddof=ddof, keepdims=keepdims, out=out, **options)
+    return apply(P.spread_root, (variance,), {})
 
 
 @implements(np.cumsum)
@@ -340,16 +356,56 @@ def _dot(a, b, out=None):
         raise in_place_write()
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return a * b
-    if np.ndim(b) > 2:
-        raise unsupported_function("dot", "for arrays of more than 2 dimensions use np.matmul (@)")
+    if np.ndim(b) > 2 or np.ndim(a) > 2:  # the last axis of a with the second-to-last of b
+        return _tensordot(a, b, axes=([-1], [max(np.ndim(b) - 2, 0)]))
     return apply(P.matmul, (a, b), {})
 
 
-@implements(np.vdot, np.inner)
+@implements(np.einsum)
+def _einsum(*operands, out=None, **options):
+    if out is not None:
+        raise in_place_write()
+    return L.einsum(*operands, **options)
+
+
+@implements(np.tensordot)
+def _tensordot(a, b, axes=2):
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, int | np.integer):
+        a_axes, b_axes = list(range(na - axes, na)), list(range(axes))
+    else:
+        a_axes, b_axes = ([ax] if isinstance(ax, int | np.integer) else list(ax) for ax in axes)
+    a_axes = [ax % na for ax in a_axes]
+    b_axes = [ax % nb for ax in b_axes]
+    a_labels = list(range(na))
+    b_labels = list(range(na, na + nb))
+    for ax_a, ax_b in zip(a_axes, b_axes):
+        b_labels[ax_b] = a_labels[ax_a]
+    out = ([label for k, label in enumerate(a_labels) if k not in a_axes]
+           + [label for k, label in enumerate(b_labels) if k not in b_axes])
+    return L.einsum(a, a_labels, b, b_labels, out)
+
+
+@implements(np.inner)
 def _inner(a, b):
-    if np.ndim(a) > 1 or np.ndim(b) > 1:
-        return _sum(a * b) if np.shape(a) == np.shape(b) else _dot(a, np.swapaxes(b, -1, -2))
-    return apply(P.matmul, (a, b), {}) if np.ndim(a) == 1 == np.ndim(b) else a * b
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return a * b
+    return _tensordot(a, b, axes=([-1], [-1]))
+
+
+@implements(np.vdot)
+def _vdot(a, b):
+    return _sum(np.conj(_ravel(a)) * _ravel(b))
+
+
+@implements(np.kron)
+def _kron(a, b):
+    nd = max(np.ndim(a), np.ndim(b))
+    a = _reshape(a, (1,) * (nd - np.ndim(a)) + np.shape(a))
+    b = _reshape(b, (1,) * (nd - np.ndim(b)) + np.shape(b))
+    pairs = L.einsum(a, list(range(nd)), b, list(range(nd, 2 * nd)),
+                     [label for k in range(nd) for label in (k, nd + k)])
+    return _reshape(pairs, tuple(m * n for m, n in zip(np.shape(a), np.shape(b))))
 
 
 @implements(np.outer)
@@ -379,19 +435,6 @@ def _diagonal(a, offset=0, axis1=0, axis2=1):
     cols = np.arange(n) + max(offset, 0)
     moved = _moveaxis(a, (axis1, axis2), (-2, -1))
     return apply(P.getitem, (moved, (Ellipsis, rows, cols)), {})
-
-
-@implements(np.linalg.norm)
-def _norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) == 2)):
-        if ord == 1 and (axis is not None or np.ndim(x) == 1):
-            return _sum(np.abs(x), axis=axis, keepdims=keepdims)
-        if ord in (np.inf, float("inf")) and (axis is not None or np.ndim(x) == 1):
-            return _max(np.abs(x), axis=axis, keepdims=keepdims)
-        raise unsupported_function(
-            "linalg.norm", f"ord={ord!r} is not differentiable here; the 2-norm, 1-norm and "
-            "max-norm of vectors and the Frobenius norm of matrices are")
-    return apply(P.norm, (x,), _kw(axis, keepdims))
 
 
 @implements(np.reshape)
@@ -528,7 +571,7 @@ def _clip(a, a_min=None, a_max=None, out=None, **kwargs):
 def _where(condition, x=None, y=None):
     if x is None and y is None:
         return _nonzero_positions(condition)
-    if isinstance(condition, Tensor):
+    if isinstance(condition, Node):
         # A condition computed from traced numbers is read (not differentiated).
         mask = _truth(strip(condition))
         mark_value_read((condition,), _truth, None, mask)
@@ -549,12 +592,33 @@ def _copy(a, order="K", subok=False):
 
 @implements(np.abs, np.absolute)
 def _abs(x, **kwargs):
-    return apply(P.absolute, (x,), {})
+    return apply(P.complex_abs if P.is_complex(x) else P.absolute, (x,), {})
 
 
 @implements(np.real)
 def _real(val):
-    return val
+    return apply(P.real, (val,), {}) if P.is_complex(val) else val
+
+
+@implements(np.imag)
+def _imag(val):
+    return apply(P.imag, (val,), {})
+
+
+@implements(np.angle)
+def _angle(z, deg=False):
+    result = apply(P.angle, (z,), {})
+    return result * (180.0 / np.pi) if deg else result
+
+
+@implements(np.real_if_close)
+def _real_if_close(a, tol=100):
+    if not P.is_complex(a):
+        return a
+    limit = tol * np.finfo(strip(a).dtype).eps if tol > 1 else tol
+    small = np.all(np.abs(np.imag(strip(a))) < limit)
+    mark_value_read((a,), None)
+    return _real(a) if small else a
 
 
 @implements(np.linalg.multi_dot)
@@ -588,7 +652,480 @@ def getitem(x: Any, index: Any) -> Any:
     >>> st.grad(lambda x: np.sum(x[[0, 0, 2]]))(np.array([1.0, 2.0, 3.0]))
     array([2., 0., 1.])
     """
-    index = P._plain_index(index)
+    index = P.plain_index(index)
     if isinstance(index, list):
         index = np.asarray(index)
     return apply(P.getitem, (x, index), {})
+
+
+# -- arrays rearranged: indexing, joining and masking, no rules of their own ---------
+def _along(a: Any, axis: int, index: Any) -> Any:
+    """``a`` indexed by ``index`` along ``axis`` (an integer array or a slice)."""
+    key = [slice(None)] * np.ndim(a)
+    key[axis] = index
+    return getitem(a, tuple(key))
+
+
+def _positions(shape: tuple[int, ...]) -> np.ndarray:
+    return np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+
+
+def _rearranged(a: Any, positions: np.ndarray) -> Any:
+    """The elements of ``a`` at the flat ``positions`` (any shape): a rearrangement as indexing."""
+    return getitem(_ravel(a), positions)
+
+
+@implements(np.repeat)
+def _repeat(a, repeats, axis=None):
+    if axis is None:
+        return getitem(_ravel(a), np.repeat(np.arange(np.size(strip(a))), strip(repeats)))
+    axis %= np.ndim(a)
+    return _along(a, axis, np.repeat(np.arange(np.shape(a)[axis]), strip(repeats)))
+
+
+@implements(np.tile)
+def _tile(A, reps):
+    return _rearranged(A, np.tile(_positions(np.shape(A)), reps))
+
+
+@implements(np.roll)
+def _roll(a, shift, axis=None):
+    return _rearranged(a, np.roll(_positions(np.shape(a)), shift, axis))
+
+
+@implements(np.rot90)
+def _rot90(m, k=1, axes=(0, 1)):
+    return _rearranged(m, np.rot90(_positions(np.shape(m)), k, axes))
+
+
+@implements(np.fliplr)
+def _fliplr(m):
+    return _flip(m, 1)
+
+
+@implements(np.flipud)
+def _flipud(m):
+    return _flip(m, 0)
+
+
+@implements(np.rollaxis)
+def _rollaxis(a, axis, start=0):
+    return _transpose(a, _rolled_axes(np.ndim(a), axis, start))
+
+
+def _rolled_axes(ndim: int, axis: int, start: int) -> list[int]:
+    axis %= ndim
+    start = start % (ndim + 1) if start < 0 else start
+    order = [n for n in range(ndim) if n != axis]
+    order.insert(start - 1 if start > axis else start, axis)
+    return order
+
+
+@implements(np.pad)
+def _pad(array, pad_width, mode="constant", **kwargs):
+    positions = _positions(np.shape(array))
+    if mode == "constant":
+        # Positions padded with -1 mark where the constant goes.
+        marked = np.pad(positions, pad_width, mode="constant", constant_values=-1)
+        inside = marked >= 0
+        values = _rearranged(array, np.where(inside, marked, 0))
+        fill = kwargs.get("constant_values", 0)
+        if np.ndim(fill) != 0:
+            raise unsupported_function("pad", "a constant_values per side is not supported")
+        return apply(P.where, (inside, values, fill), {})
+    if mode in ("edge", "reflect", "symmetric", "wrap"):
+        return _rearranged(array, np.pad(positions, pad_width, mode=mode, **kwargs))
+    raise unsupported_function("pad", f"mode={mode!r} is not differentiable here; 'constant', "
+                               "'edge', 'reflect', 'symmetric' and 'wrap' are")
+
+
+@implements(np.append)
+def _append(arr, values, axis=None):
+    if axis is None:
+        return _concatenate([_ravel(arr), _ravel(values)], axis=0)
+    return _concatenate([arr, values], axis=axis)
+
+
+@implements(np.atleast_3d)
+def _atleast_3d(*arrays):
+    out = []
+    for a in arrays:
+        nd = np.ndim(a)
+        shape = {0: (1, 1, 1), 1: (1, -1, 1), 2: np.shape(a) + (1,)}.get(nd)
+        out.append(a if shape is None else _reshape(a, shape))
+    return out[0] if len(out) == 1 else out
+
+
+@implements(np.dstack)
+def _dstack(tup):
+    return _concatenate([_atleast_3d(a) for a in tup], axis=2)
+
+
+def _split_points(n: int, sections: Any, equal: bool) -> list[int]:
+    if isinstance(sections, int | np.integer):
+        if equal and n % sections:
+            raise ValueError("array split does not result in an equal division")
+        size, extra = divmod(n, int(sections))
+        bounds = [0]
+        for k in range(int(sections)):
+            bounds.append(bounds[-1] + size + (1 if k < extra else 0))
+        return bounds
+    return [0, *[int(p) for p in sections], n]
+
+
+def _split_along(ary: Any, sections: Any, axis: int, equal: bool) -> list[Any]:
+    axis %= np.ndim(ary)
+    bounds = _split_points(np.shape(ary)[axis], sections, equal)
+    return [_along(ary, axis, slice(lo, max(lo, hi))) for lo, hi in itertools.pairwise(bounds)]
+
+
+@implements(np.split)
+def _split(ary, indices_or_sections, axis=0):
+    return _split_along(ary, indices_or_sections, axis, equal=True)
+
+
+@implements(np.array_split)
+def _array_split(ary, indices_or_sections, axis=0):
+    return _split_along(ary, indices_or_sections, axis, equal=False)
+
+
+@implements(np.hsplit)
+def _hsplit(ary, indices_or_sections):
+    return _split_along(ary, indices_or_sections, 1 if np.ndim(ary) > 1 else 0, equal=True)
+
+
+@implements(np.vsplit)
+def _vsplit(ary, indices_or_sections):
+    return _split_along(ary, indices_or_sections, 0, equal=True)
+
+
+@implements(np.dsplit)
+def _dsplit(ary, indices_or_sections):
+    return _split_along(ary, indices_or_sections, 2, equal=True)
+
+
+def _triangle_mask(shape: tuple[int, ...], k: int, lower: bool) -> np.ndarray:
+    sides = shape[-2:]  # NumPy's own reading: a vector is the rows of a square matrix
+    return np.tri(*sides, k=k, dtype=bool) if lower else ~np.tri(*sides, k=k - 1, dtype=bool)
+
+
+@implements(np.tril)
+def _tril(m, k=0):
+    return apply(P.where, (_triangle_mask(np.shape(m), k, True), m, 0.0), {})
+
+
+@implements(np.triu)
+def _triu(m, k=0):
+    return apply(P.where, (_triangle_mask(np.shape(m), k, False), m, 0.0), {})
+
+
+@implements(np.diag)
+def _diag(v, k=0):
+    if np.ndim(v) == 2:
+        return _diagonal(v, k)
+    if np.ndim(v) != 1:
+        raise ValueError("Input must be 1- or 2-d.")
+    n = np.shape(v)[0]
+    size = n + abs(k)
+    rows = np.arange(n) + max(-k, 0)
+    cols = np.arange(n) + max(k, 0)
+    return apply(P.scatter_add, (v, (size, size), (rows, cols)), {})
+
+
+@implements(np.diagflat)
+def _diagflat(v, k=0):
+    return _diag(_ravel(v), k)
+
+
+@implements(np.select)
+def _select(condlist, choicelist, default=0):
+    result = default
+    for condition, choice in reversed(list(zip(condlist, choicelist))):
+        result = _where(condition, choice, result)
+    return result
+
+
+@implements(np.sort)
+def _sort(a, axis=-1, kind=None, order=None, **unused):
+    if axis is None:
+        return _sort(_ravel(a), axis=0)
+    order_ = np.argsort(strip(a), axis=axis, kind=kind)
+    mark_value_read((a,), np.argsort, {"axis": axis, "kind": kind}, order_)
+    return _take_along_axis(a, order_, axis)
+
+
+@implements(np.partition)
+def _partition(a, kth, axis=-1, kind="introselect", order=None):
+    if axis is None:
+        return _partition(_ravel(a), kth, axis=0)
+    order_ = np.argpartition(strip(a), kth, axis=axis)
+    mark_value_read((a,), np.argpartition, {"kth": kth, "axis": axis}, order_)
+    return _take_along_axis(a, order_, axis)
+
+
+@implements(np.take_along_axis)
+def _take_along_axis(arr, indices, axis):
+    if axis is None:
+        return getitem(_ravel(arr), strip(indices))
+    axis %= np.ndim(arr)
+    shape = np.shape(strip(indices))
+    key = [np.arange(n).reshape([-1 if d == k else 1 for d in range(len(shape))])
+           for k, n in enumerate(shape)]
+    key[axis] = strip(indices)
+    return getitem(arr, tuple(key))
+
+
+@implements(np.take)
+def _take(a, indices, axis=None, out=None, mode="raise"):
+    if out is not None:
+        raise in_place_write()
+    if axis is None:
+        return getitem(_ravel(a), strip(indices))
+    return _along(a, axis % np.ndim(a), strip(indices))
+
+
+@implements(np.nan_to_num)
+def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    plain = strip(x)
+    finite = np.isfinite(plain)
+    mark_value_read((x,), np.isfinite, None, finite)
+    replaced = np.nan_to_num(plain, nan=nan, posinf=posinf, neginf=neginf)
+    return apply(P.where, (finite, x, replaced), {})
+
+
+# Conversions between degrees and radians: products with a constant.
+@implements(np.deg2rad, np.radians)
+def _deg2rad(x, **unused):
+    return x * (np.pi / 180.0)
+
+
+@implements(np.rad2deg, np.degrees)
+def _rad2deg(x, **unused):
+    return x * (180.0 / np.pi)
+
+
+@implements(np.linspace)
+def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    if dtype is not None or axis != 0:
+        raise unsupported_function("linspace", "dtype= and axis= are not supported here")
+    steps = (num - 1) if endpoint else num
+    fraction = np.arange(num, dtype=np.float64) / max(steps, 1)
+    shape = (num,) + (1,) * max(np.ndim(start), np.ndim(stop))
+    fraction = fraction.reshape(shape)
+    values = start + (stop - start) * fraction
+    if endpoint and num > 1:
+        values = _concatenate([getitem(values, slice(0, -1)),
+                               _expand_dims(stop + 0.0 * start, 0)], axis=0)
+    return (values, (stop - start) / max(steps, 1)) if retstep else values
+
+
+@implements(np.cross)
+def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a = _moveaxis(a, axisa, -1)
+    b = _moveaxis(b, axisb, -1)
+    na, nb = np.shape(a)[-1], np.shape(b)[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product (dimension must be 2 or 3)")
+    a0, a1 = getitem(a, (Ellipsis, 0)), getitem(a, (Ellipsis, 1))
+    b0, b1 = getitem(b, (Ellipsis, 0)), getitem(b, (Ellipsis, 1))
+    a2 = getitem(a, (Ellipsis, 2)) if na == 3 else 0.0
+    b2 = getitem(b, (Ellipsis, 2)) if nb == 3 else 0.0
+    z = a0 * b1 - a1 * b0
+    if na == 2 and nb == 2:
+        return z
+    x = a1 * b2 - a2 * b1
+    y = a2 * b0 - a0 * b2
+    return _moveaxis(_stack([x, y, z + 0.0 * x], axis=-1), -1, axisc)
+
+
+@implements(np.gradient)
+def _gradient(f, *varargs, axis=None, edge_order=1):
+    if edge_order != 1 or any(np.ndim(h) != 0 for h in varargs):
+        raise unsupported_function("gradient", "edge_order=2 and spacings given as coordinates "
+                                   "are not supported; give one number per axis")
+    axes = list(range(np.ndim(f))) if axis is None else [
+        ax % np.ndim(f) for ax in np.atleast_1d(axis)]
+    spacing = list(varargs) * len(axes) if len(varargs) == 1 else (list(varargs) or [1.0] * len(
+        axes))
+    results = []
+    for ax, h in zip(axes, spacing):
+        n = np.shape(f)[ax]
+        if n < 2:
+            raise ValueError("Shape of array too small to calculate a numerical gradient, "
+                             "at least (edge_order + 1) elements are required.")
+        first = (_along(f, ax, slice(1, 2)) - _along(f, ax, slice(0, 1))) / h
+        last = (_along(f, ax, slice(n - 1, n)) - _along(f, ax, slice(n - 2, n - 1))) / h
+        parts = [first]
+        if n > 2:
+            parts.append((_along(f, ax, slice(2, None)) - _along(f, ax, slice(0, -2))) / (2.0 * h))
+        parts.append(last)
+        results.append(_concatenate(parts, axis=ax))
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+# -- np.linalg -------------------------------------------------------------------------
+@implements(np.linalg.inv)
+def _inv(a):
+    return apply(L.inv_prim, (a,), {})
+
+
+@implements(np.linalg.solve)
+def _solve(a, b):
+    return apply(L.solve_prim, (a, b), {})
+
+
+@implements(np.linalg.det)
+def _det(a):
+    return apply(L.det_prim, (a,), {})
+
+
+@implements(np.linalg.slogdet)
+def _slogdet(a):
+    sign = np.linalg.slogdet(strip(a))[0]
+    mark_value_read((a,), None)  # the sign is read, not differentiated (it is piecewise constant)
+    return type(np.linalg.slogdet(np.eye(1)))(sign, apply(L.logabsdet_prim, (a,), {}))
+
+
+@implements(np.linalg.cholesky)
+def _cholesky(a, /, *, upper=False):
+    low = apply(L.cholesky_prim, (a,), {})
+    return np.conj(_swapaxes(low, -1, -2)) if upper else low
+
+
+@implements(np.linalg.eigh)
+def _eigh(a, UPLO="L"):
+    values = apply(L.eigh_values, (a, UPLO), {})
+    vectors = apply(L.eigh_vectors, (a, UPLO), {})
+    return type(np.linalg.eigh(np.eye(1)))(values, vectors)
+
+
+@implements(np.linalg.eigvalsh)
+def _eigvalsh(a, UPLO="L"):
+    return apply(L.eigh_values, (a, UPLO), {})
+
+
+@implements(np.linalg.svd)
+def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    if not compute_uv:
+        return apply(L.svd_s, (a,), {})
+    m, n = np.shape(a)[-2:]
+    if full_matrices and m != n:
+        raise unsupported_function(
+            "linalg.svd", "with full_matrices=True the extra singular vectors of a non-square "
+            "matrix are not unique; pass full_matrices=False")
+    parts = (apply(L.svd_u, (a,), {}), apply(L.svd_s, (a,), {}), apply(L.svd_vh, (a,), {}))
+    return type(np.linalg.svd(np.eye(1)))(*parts)
+
+
+@implements(np.linalg.svdvals)
+def _svdvals(x, /):
+    return apply(L.svd_s, (x,), {})
+
+
+@implements(np.linalg.pinv)
+def _pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
+    plain = strip(a)
+    rank = np.linalg.matrix_rank(plain)
+    mark_value_read((a,), None)
+    m, n = np.shape(plain)[-2:]
+    if np.any(rank != min(m, n)):
+        raise DifferentiationError(
+            "np.linalg.pinv is not differentiable at a matrix of deficient rank (it jumps "
+            "there); steepest differentiates it for matrices of full rank")
+    at = np.conj(_swapaxes(a, -1, -2))
+    if m >= n:
+        return _solve(at @ a, at)
+    return at @ _inv(a @ at)
+
+
+@implements(np.linalg.matrix_power)
+def _matrix_power(a, n):
+    if n < 0:
+        return _matrix_power(_inv(a), -n)
+    result = _broadcast_to(np.eye(np.shape(a)[-1]), np.shape(a)) if n == 0 else a
+    for _ in range(max(n - 1, 0)):
+        result = result @ a
+    return result
+
+
+_EIG_ADVICE = ("the eigenvalues and eigenvectors of a general matrix are complex, and the "
+               "eigenvectors fixed only up to a factor each; for symmetric matrices use "
+               "np.linalg.eigh or np.linalg.eigvalsh")
+
+
+@implements(np.linalg.eig)
+def _eig(a):
+    raise unsupported_function("linalg.eig", _EIG_ADVICE)
+
+
+@implements(np.linalg.eigvals)
+def _eigvals(a):
+    raise unsupported_function("linalg.eigvals", _EIG_ADVICE)
+
+
+def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
+    if not (ord is None or isinstance(ord, int | float | np.integer | np.floating)):
+        raise unsupported_function("linalg.norm", f"ord={ord!r} is not an order of a vector norm")
+    magnitude = np.abs(x)
+    if ord in (None, 2):
+        return apply(P.norm, (x,), _kw(axis, keepdims)) if not P.is_complex(x) else np.sqrt(
+            _sum(np.real(x * np.conj(x)), axis=axis, keepdims=keepdims))
+    if ord == np.inf:
+        return _max(magnitude, axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return _min(magnitude, axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return _sum(apply(P.where, (strip(magnitude) != 0, 1.0, 0.0), {}), axis=axis,
+                    keepdims=keepdims)
+    if ord == 1:
+        return _sum(magnitude, axis=axis, keepdims=keepdims)
+    return _sum(magnitude ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+
+
+def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any:
+    row, col = (ax % np.ndim(x) for ax in axes)
+    if ord in (None, "fro"):
+        return _vector_norm(x, 2, (row, col), keepdims)
+    if ord in (1, -1, np.inf, -np.inf):
+        summed, other = (row, col) if ord in (1, -1) else (col, row)
+        sums = _sum(np.abs(x), axis=summed, keepdims=True)
+        pick = _max if ord in (1, np.inf) else _min
+        result = pick(sums, axis=other, keepdims=True)
+    elif ord in ("nuc", 2, -2):
+        moved = _moveaxis(x, (row, col), (-2, -1))
+        values = apply(L.svd_s, (moved,), {})
+        result = {"nuc": _sum, 2: _max, -2: _min}[ord](values, axis=-1)
+        result = _expand_dims(_expand_dims(result, -1), -1)
+        result = _moveaxis(result, (-2, -1), (row, col))
+    else:
+        raise unsupported_function("linalg.norm", f"ord={ord!r} is not an order of a matrix norm")
+    return result if keepdims else _squeeze(result, axis=(row, col))
+
+
+@implements(np.linalg.norm)
+def _norm(x, ord=None, axis=None, keepdims=False):
+    nd = np.ndim(x)
+    if axis is None and ord is None:
+        return _vector_norm(_ravel(x), 2, None, False) if not keepdims else _reshape(
+            _vector_norm(_ravel(x), 2, None, False), (1,) * nd)
+    if axis is None:
+        axis = tuple(range(nd))
+    if isinstance(axis, int | np.integer) or len(tuple(axis)) == 1:
+        ax = axis if isinstance(axis, int | np.integer) else next(iter(axis))
+        return _vector_norm(x, ord, int(ax), keepdims)
+    return _matrix_norm(x, ord, tuple(axis), keepdims)
+
+
+@implements(np.linalg.vector_norm)
+def _vector_norm_fn(x, /, *, axis=None, keepdims=False, ord=2):
+    if axis is None:
+        flat = _vector_norm(_ravel(x), ord, None, False)
+        return _reshape(flat, (1,) * np.ndim(x)) if keepdims else flat
+    return _vector_norm(x, ord, axis, keepdims)
+
+
+@implements(np.linalg.matrix_norm)
+def _matrix_norm_fn(x, /, *, keepdims=False, ord="fro"):
+    return _matrix_norm(x, ord, (-2, -1), keepdims)

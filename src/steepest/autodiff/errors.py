@@ -5,75 +5,116 @@ Each names what went wrong and what to write instead.
 
 from __future__ import annotations
 
-import linecache
-import re
+import builtins
+import dis
+import math
 import sys
+from typing import Any
 
 import numpy as np
 
 from steepest.errors import DifferentiationError
 
-_MATH_CALL = re.compile(r"\bmath\.(\w+)\s*\(")
 
-
-def _caller_source() -> tuple[str, str]:
-    """The user code that triggered the error: (the call being run, its whole line).
-
-    The call is cut out of the line with the instruction's column positions, so
-    that ``np.sin(x) + math.exp(x)`` blames ``math.exp``; either part is empty
-    when the source cannot be found (interactive input, compiled code).
-    """
+def _user_frame() -> Any:
+    """The innermost frame outside steepest: the user code that handed over a traced value."""
     frame = sys._getframe(1)
     here = __file__.rsplit("/", 2)[0]
     while frame is not None and frame.f_code.co_filename.startswith(here):
         frame = frame.f_back
+    return frame
+
+
+_NAME_LOADS = {"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE"}
+_ATTRIBUTE_LOADS = {"LOAD_ATTR", "LOAD_METHOD"}
+
+
+def _callee(frame: Any) -> Any:
+    """The function the frame is calling now (``math.exp``, ``fn``...), read from its bytecode.
+
+    The call instruction's source span starts where the expression naming
+    the function starts; the loads that share that start and end before the
+    call's end spell the function (``math`` then ``.exp``).  Only names and
+    module attributes are looked up (nothing is evaluated); None when unsure.
+    """
     if frame is None:
-        return "", ""
-    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
-    call = ""
-    positions = list(frame.f_code.co_positions())
-    index = frame.f_lasti // 2
-    if 0 <= index < len(positions):
-        start_line, end_line, start_col, end_col = positions[index]
-        if start_line == end_line == frame.f_lineno and start_col is not None and end_col:
-            call = line.encode()[start_col:end_col].decode(errors="replace")
-    return call, line.strip()
+        return None
+    instructions = list(dis.get_instructions(frame.f_code))
+    index = next((k for k, ins in enumerate(instructions) if ins.offset == frame.f_lasti), None)
+    if index is None or not instructions[index].opname.startswith("CALL"):
+        return None
+    call = instructions[index].positions
+    chain: list[Any] = []
+    for ins in instructions[:index]:
+        where = ins.positions
+        if (where is None or where.lineno != call.lineno or where.col_offset != call.col_offset
+                or where.end_col_offset is None or where.end_col_offset >= call.end_col_offset):
+            continue
+        if ins.opname in _NAME_LOADS:
+            chain = [ins]
+        elif ins.opname in _ATTRIBUTE_LOADS and chain:
+            chain.append(ins)
+    if not chain:
+        return None
+    name = chain[0].argval
+    scopes = (frame.f_locals, frame.f_globals, vars(builtins))
+    value = next((scope[name] for scope in scopes if name in scope), None)
+    for ins in chain[1:]:
+        value = getattr(value, ins.argval, None) if isinstance(value, type(math)) else None
+    return value
+
+
+def _math_name(fn: Any) -> str | None:
+    """The name of ``fn`` in the math module, if it is one of its functions."""
+    name = getattr(fn, "__name__", None)
+    return name if name is not None and getattr(math, name, None) is fn else None
 
 
 def float_of_traced_value() -> DifferentiationError:
     """``math.sin(x)``, ``float(x)``: a Python float cannot carry a derivative.
 
-    The message names the ``math`` function when the failing line shows it.
+    The message names the function that was given the traced value, read
+    from the calling code (``math.exp`` also when called under another name),
+    and the NumPy function to use instead.
 
-    >>> print(float_of_traced_value())  # no math call on this line: the general message
-    math.sin (or float()) cannot follow a traced value: ... or .item() to read the value ...
+    >>> print(float_of_traced_value())  # called here by no math function: the general message
+    a traced value was turned into a Python float (float(), int() or a math function)...
     """
-    call, line = _caller_source()
-    match = _MATH_CALL.search(call or line)
-    if match:
-        name = match.group(1)
-        instead = (f"use np.{name} instead" if hasattr(np, name)
+    name = _math_name(_callee(_user_frame()))
+    if name is not None:
+        twin = _NUMPY_TWINS.get(name, name)
+        instead = (f"use np.{twin} instead" if twin and hasattr(np, twin.split(".")[0])
                    else "write it with NumPy functions (np.exp, np.log, np.sqrt, ...) instead")
         return DifferentiationError(
             f"math.{name} cannot take a traced value: it turns it into a plain float "
             f"and the derivative is lost; {instead}"
         )
     return DifferentiationError(
-        "math.sin (or float()) cannot follow a traced value: a Python float carries "
-        "no derivative; use the NumPy function (np.sin, np.exp, ...) instead, "
+        "a traced value was turned into a Python float (float(), int() or a math function), "
+        "which carries no derivative; use the NumPy function (np.sin, np.exp, ...) instead, "
         "or .item() to read the value without its derivative"
     )
 
 
-def array_of_traced_value() -> DifferentiationError:
-    """``np.array(x)`` of a traced value would keep the numbers and lose the derivative.
+# math functions whose NumPy counterpart has another name ("" where NumPy has none).
+_NUMPY_TWINS = {
+    "asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2",
+    "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "pow": "power",
+    "fsum": "sum", "dist": "linalg.norm", "ulp": "spacing", "sumprod": "dot",
+    "lgamma": "", "gamma": "", "erf": "", "erfc": "", "factorial": "", "comb": "", "perm": "",
+    "isqrt": "",
+}
 
-    >>> str(array_of_traced_value()).startswith("np.array / np.asarray")
+
+def array_of_traced_value() -> DifferentiationError:
+    """``np.array(x, dtype=float)`` of a traced value: the numbers kept, the derivative lost.
+
+    >>> str(array_of_traced_value()).startswith("np.array / np.asarray with a number dtype")
     True
     """
     return DifferentiationError(
-        "np.array / np.asarray on a traced value would drop its derivative; "
-        "use the value directly, np.stack or np.concatenate to combine values"
+        "np.array / np.asarray with a number dtype (dtype=float...) on a traced value would "
+        "drop its derivative; leave out dtype=, or use np.stack or np.concatenate"
     )
 
 
@@ -106,25 +147,46 @@ def unsupported_function(name: str, hint: str = "") -> DifferentiationError:
     return DifferentiationError(message)
 
 
-def non_scalar_output(shape: tuple[int, ...]) -> DifferentiationError:
-    """grad of a function whose output is not one number: point to the Jacobian.
+# What needs one number, and what to do instead, for each place that does.
+_ONE_NUMBER = {
+    "grad": ("grad needs a function with one number as output, but it returned shape {shape}",
+             "use st.jacobian for vector outputs, or reduce the output (np.sum, np.mean)"),
+    "backward": ("backward() without an argument needs a one-element tensor, not shape {shape}",
+                 "pass the output gradient, e.g. out.backward(np.ones(out.shape))"),
+}
 
-    >>> "st.jacobian" in str(non_scalar_output((3,)))
+
+def not_one_number(where: str, shape: tuple[int, ...]) -> DifferentiationError:
+    """``grad`` of a vector function, ``out.backward()`` of a vector: say what to do instead.
+
+    >>> print(not_one_number("grad", (3,)))
+    grad needs a function with one number as output, but it returned shape (3,); use st.jacobian ...
+    >>> "out.backward(np.ones(out.shape))" in str(not_one_number("backward", (2,)))
     True
     """
-    return DifferentiationError(
-        f"grad needs a function with one number as output, but it returned shape {shape}; "
-        "use st.jacobian for vector outputs, or reduce the output (np.sum, np.mean)"
-    )
+    problem, advice = _ONE_NUMBER[where]
+    return DifferentiationError(f"{problem.format(shape=shape)}; {advice}")
 
 
-def non_scalar_backward(shape: tuple[int, ...]) -> DifferentiationError:
-    """``out.backward()`` on a tensor with several elements: say what to pass.
+def check_differentiable_output(value: Any) -> None:
+    """Refuse an output that is not a number, a truth value or an array of them.
 
-    >>> "out.backward(np.ones(out.shape))" in str(non_scalar_backward((2,)))
-    True
+    A truth value (a comparison's result) is a step function of the input:
+    its derivative is 0 wherever it is defined, as for ``np.floor``.
+
+    >>> check_differentiable_output(np.float64(2.0))
+    >>> check_differentiable_output("done")
+    Traceback (most recent call last):
+    steepest.errors.DifferentiationError: the function returned a str, which has no derivative...
     """
-    return DifferentiationError(
-        f"backward() without an argument needs a one-element tensor, not shape {shape}; "
-        "pass the output gradient, e.g. out.backward(np.ones(out.shape))"
-    )
+    while hasattr(value, "_value"):  # a traced value: its number
+        value = value._value
+    if isinstance(value, bool | int | float | complex | np.generic | np.ndarray):
+        if np.result_type(value).kind in "biufc":
+            return
+        what = f"array of {np.result_type(value)}"
+    else:
+        what = "None" if value is None else type(value).__name__
+    raise DifferentiationError(
+        f"the function returned a {what}, which has no derivative; return a number or an "
+        "array of numbers")

@@ -48,8 +48,9 @@ from typing import Any
 
 import numpy as np
 
-from steepest.autodiff.core import MINUS_ONE, ONE, Tensor, backward_sweep, topological_order
+from steepest.autodiff.core import MINUS_ONE, ONE, backward_sweep, topological_order
 from steepest.autodiff.core import unbroadcast as _unbroadcast
+from steepest.autodiff.tensor import Tensor
 from steepest.errors import DifferentiationError
 
 # Operations that only move, select or relabel elements: their local derivative is 1 for

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from steepest.autodiff.core import REVERSE, Tensor, Trace, backward_sweep, box, strip
+from steepest.autodiff.core import REVERSE, Trace, backward_sweep, strip
+from steepest.autodiff.tensor import Tensor, box
 from steepest.errors import DifferentiationError
 
 

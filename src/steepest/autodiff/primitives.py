@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from steepest.autodiff.core import MINUS_ONE, ONE, Code, Primitive, Tensor, unbroadcast
+from steepest.autodiff.core import MINUS_ONE, ONE, Code, Node, Primitive, apply, strip, unbroadcast
+from steepest.errors import DataError
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -124,10 +125,18 @@ subtract = primitive("subtract", np.subtract, partials=(_one, _minus_one),
 multiply = primitive("multiply", np.multiply,
                      partials=(lambda ans, x, y: y, lambda ans, x, y: x),
                      code=Code("{0} * {1}", ("{1}", "{0}")))
+def _reciprocal_of_divisor(ans: Any, x: Any, y: Any) -> Any:
+    # np.true_divide, not /: a constant Python divisor of 0 gives inf, and an array
+    # scalar (never a bare float) that recorded programs can copy.  A Python divisor
+    # takes the value's dtype, as NumPy's own division does (float32 stays float32).
+    reciprocal = np.true_divide(1.0, y)
+    if type(y) is int or type(y) is float:
+        return reciprocal.astype(_float_dtype(x))
+    return reciprocal
+
+
 divide = primitive("divide", np.true_divide,
-                   # np.true_divide, not /: a constant Python divisor of 0 gives inf, and an
-                   # array scalar (never a bare float) that recorded programs can copy.
-                   partials=(lambda ans, x, y: np.true_divide(1.0, y), lambda ans, x, y: -ans / y),
+                   partials=(_reciprocal_of_divisor, lambda ans, x, y: -ans / y),
                    code=Code("{0} / {1}", ("1.0 / {1}", "-{ans} / {1}")))
 negative = primitive("negative", np.negative, partials=(_minus_one,), code=Code("-{0}", (None,)))
 positive = primitive("positive", np.positive, partials=(_one,), code=Code("+{0}", (None,)))
@@ -223,6 +232,91 @@ where = primitive(
     differentiable_args=(1, 2),
 )
 identity = primitive("copy", np.copy, partials=(_one,), code=Code("{0}", (None,)))
+# x mod y = x - floor(x / y) * y: slope 1 in x and -floor(x / y) in y, away from the jumps.
+remainder = primitive(
+    "remainder", np.remainder,
+    partials=(_one, lambda ans, x, y: -np.floor_divide(x, y)),
+)
+# fmod truncates instead: x - trunc(x / y) * y.
+fmod = primitive("fmod", np.fmod,
+                 partials=(_one, lambda ans, x, y: -np.trunc(np.true_divide(x, y))))
+
+
+def _spread_root_partial(ans: Any, v: Any) -> Any:
+    # Where the spread is 0 the square root has no slope: the subgradient 0 is taken,
+    # as for a norm at the origin (exactly right for a spread that is always 0).
+    zero = _concrete(ans) == 0
+    return np.where(zero, 0.0, 0.5 / np.where(zero, 1.0, ans))
+
+
+# The standard deviation from the variance: sqrt with slope 0 where the variance is 0.
+def _spread_root_forward(v: Any) -> Any:
+    # A value of an outer trace (a second derivative) is recorded there as this same
+    # operation, not as np.sqrt, whose slope at 0 is infinite.
+    return apply(spread_root, (v,), {}) if isinstance(v, Node) else np.sqrt(v)
+
+
+spread_root = primitive("spread_root", _spread_root_forward, partials=(_spread_root_partial,))
+
+
+# -- complex numbers ---------------------------------------------------------
+# The convention (autograd's and JAX's): the reverse rule of a holomorphic
+# function is the forward one, g * f'(z), so one local derivative serves both
+# modes; for a real-valued function of z = x + iy the gradient is then
+# df/dx - i df/dy, the complex conjugate of PyTorch's.  Functions that are
+# not holomorphic (real, imag, conj, abs, angle) give both rules here.
+def is_complex(x: Any) -> bool:
+    """Whether a value (traced or not) holds complex numbers.
+
+    >>> is_complex(1j), is_complex(np.ones(2))
+    (True, False)
+    """
+    return np.iscomplexobj(_concrete(x))
+
+
+def _like_input(g: Any, x: Any) -> Any:
+    """A gradient in the input's kind of number: the real part for a real input."""
+    if is_complex(x):
+        return g if is_complex(g) else g * (1.0 + 0.0j)
+    return np.real(g) if is_complex(g) else g
+
+
+real = primitive("real", np.real,
+                 vjp=lambda g, i, ans, args, kw: _like_input(np.real(g), args[0]),
+                 jvp=lambda t, i, ans, args, kw: np.real(t))
+imag = primitive("imag", np.imag,
+                 vjp=lambda g, i, ans, args, kw: _like_input(-1.0j * np.real(g), args[0]),
+                 jvp=lambda t, i, ans, args, kw: np.imag(t))
+conjugate = primitive("conjugate", np.conjugate,
+                      vjp=lambda g, i, ans, args, kw: _like_input(np.conjugate(g), args[0]),
+                      jvp=lambda t, i, ans, args, kw: np.conjugate(t))
+
+
+def _unit_conj(z: Any, ans: Any) -> Any:
+    """conj(z) / |z|, and 0 at z = 0 (the subgradient, as for |x| at 0)."""
+    zero = _concrete(ans) == 0
+    return np.where(zero, 0.0, np.conjugate(z) / np.where(zero, 1.0, ans))
+
+
+complex_abs = primitive(
+    "complex_abs", np.absolute,
+    vjp=lambda g, i, ans, args, kw: np.real(g) * _unit_conj(args[0], ans),
+    jvp=lambda t, i, ans, args, kw: np.real(t * _unit_conj(args[0], ans)),
+)
+
+
+def _angle_slope(z: Any) -> Any:
+    """-i conj(z) / |z|^2: the gradient of angle(z) (0 at z = 0)."""
+    size = np.real(z * np.conjugate(z))
+    zero = _concrete(size) == 0
+    return np.where(zero, 0.0, -1.0j * np.conjugate(z) / np.where(zero, 1.0, size))
+
+
+angle = primitive(
+    "angle", np.angle,
+    vjp=lambda g, i, ans, args, kw: _like_input(np.real(g) * _angle_slope(args[0]), args[0]),
+    jvp=lambda t, i, ans, args, kw: np.real(t * _angle_slope(args[0])),
+)
 
 
 # -- reductions ------------------------------------------------------------
@@ -258,7 +352,12 @@ def _sum_jvp(t, i, ans, args, kw):
 sum_ = primitive("sum", np.sum, vjp=_sum_vjp, jvp=_sum_jvp)
 
 
-def _count(shape: tuple[int, ...], axis: Any) -> int:
+def element_count(shape: tuple[int, ...], axis: Any) -> int:
+    """How many elements a reduction over ``axis`` combines into each result.
+
+    >>> element_count((2, 3, 4), (0, 2)), element_count((2, 3), None)
+    (8, 6)
+    """
     axes = _normalize_axis(axis, len(shape))
     n = 1
     for a in axes:
@@ -271,8 +370,8 @@ def _mean_vjp(g, i, ans, args, kw):
     axis = kw.get("axis")
     if axis is None and isinstance(g, np.ndarray | np.generic | float):
         # The mean of everything (a loss): one filled array, not a broadcast then a division.
-        return np.full(shape, g / _count(shape, None))
-    return _expand_back(g, shape, axis, kw.get("keepdims", False)) / _count(shape, axis)
+        return np.full(shape, g / element_count(shape, None))
+    return _expand_back(g, shape, axis, kw.get("keepdims", False)) / element_count(shape, axis)
 
 
 mean = primitive("mean", np.mean, vjp=_mean_vjp, jvp=lambda t, i, ans, args, kw: np.mean(t, **kw))
@@ -291,8 +390,6 @@ def _prod_vjp(g, i, ans, args, kw):
 
 
 def _concrete(x: Any) -> Any:
-    from steepest.autodiff.core import strip
-
     return strip(x)
 
 
@@ -455,9 +552,12 @@ flip = primitive(
 )
 
 
-def _plain_index(index: Any) -> Any:
-    from steepest.autodiff.core import strip
+def plain_index(index: Any) -> Any:
+    """An index with traced parts replaced by their values (an index has no derivative).
 
+    >>> plain_index((slice(None), 2))
+    (slice(None, None, None), 2)
+    """
     if isinstance(index, tuple):
         return tuple(strip(k) for k in index)
     return strip(index)
@@ -474,9 +574,7 @@ def _index_is_basic(index: Any) -> bool:
 
 def _scatter(g: Any, shape: tuple[int, ...], index: Any, dtype: Any) -> Any:
     """The adjoint of indexing: place g into zeros at index, adding repeats."""
-    from steepest.autodiff.core import Tensor
-
-    if isinstance(g, Tensor):
+    if isinstance(g, Node):
         return scatter_add_fn(g, shape, index)
     out = np.zeros(shape, dtype=np.result_type(g, dtype))
     if _index_is_basic(index):
@@ -512,8 +610,6 @@ def scatter_add_fn(g: Any, shape: tuple[int, ...], index: Any) -> Any:
     >>> scatter_add_fn(np.array([1.0, 2.0, 3.0]), (2,), np.array([0, 1, 1]))
     array([1., 5.])
     """
-    from steepest.autodiff.core import apply
-
     return apply(scatter_add, (g, shape, index), {})
 
 
@@ -526,9 +622,13 @@ def _concat_vjp(g, i, ans, args, kw):
     return g[tuple(index)]
 
 
+def _tangent_among_zeros(t: Any, i: int, args: Any) -> list[Any]:
+    """The parts of a joined array: argument ``i``'s tangent, zeros for the others."""
+    return [t if j == i else np.zeros_like(_concrete(a)) for j, a in enumerate(args)]
+
+
 def _concat_jvp(t, i, ans, args, kw):
-    parts = [t if j == i else np.zeros_like(_concrete(a)) for j, a in enumerate(args)]
-    return np.concatenate(parts, axis=kw.get("axis", 0))
+    return np.concatenate(_tangent_among_zeros(t, i, args), axis=kw.get("axis", 0))
 
 
 concatenate = primitive("concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis),
@@ -543,8 +643,7 @@ def _stack_vjp(g, i, ans, args, kw):
 
 
 def _stack_jvp(t, i, ans, args, kw):
-    parts = [t if j == i else np.zeros_like(_concrete(a)) for j, a in enumerate(args)]
-    return np.stack(parts, axis=kw.get("axis", 0))
+    return np.stack(_tangent_among_zeros(t, i, args), axis=kw.get("axis", 0))
 
 
 stack = primitive("stack", lambda *xs, axis=0: np.stack(xs, axis=axis),
@@ -576,22 +675,18 @@ astype = primitive(
 # fused, it is one node with the closed-form gradient (softmax(z) - target) / n.
 def _any_tensor(*values: Any) -> bool:
     """True when a value is a steepest Tensor."""
-    return any(type(v) is not np.ndarray and isinstance(v, Tensor) for v in values)
+    return any(type(v) is not np.ndarray and isinstance(v, Node) for v in values)
 
 
 def _logits(z: Any) -> np.ndarray:
     if type(z) is not np.ndarray:
         z = np.asarray(z)
     if z.ndim != 2 or z.shape[1] == 0:
-        from steepest.errors import DataError
-
         raise DataError("logits must be a 2-d array (samples, classes) with at least one "
                         f"class, not shape {z.shape}")
     if z.dtype.kind != "f":
         if z.dtype.kind not in "iub":
-            from steepest.errors import DataError
-
-            raise DataError(f"logits must be real numbers, not {z.dtype}")
+                raise DataError(f"logits must be real numbers, not {z.dtype}")
         z = z.astype(np.float64)
     return z
 
@@ -655,8 +750,6 @@ def _class_targets(labels: Any, shape: tuple[int, ...],
                 return columns, None
     elif labels.shape == (n, k) and labels.dtype.kind in "iubf":
         return None, labels
-    from steepest.errors import DataError
-
     raise DataError(
         f"labels must be {n} class labels (integers 0..{k - 1}) or an ({n}, {k}) array of "
         f"target probabilities, one row per row of the logits; got shape {labels.shape}"
@@ -766,7 +859,7 @@ def _softmax_cross_entropy_vjp(g, i, ans, args, kw):
     if i == 1:
         return _label_gradient(z, labels) * scale
     residual = _softmax_residual(z, labels, ans)
-    if type(residual) is not np.ndarray or isinstance(scale, Tensor):
+    if type(residual) is not np.ndarray or isinstance(scale, Node):
         return residual * scale
     residual *= scale  # in place: the residual is a fresh array, in the logits' dtype
     return residual
@@ -804,6 +897,4 @@ def softmax_cross_entropy_fn(logits: Any, labels: Any) -> Any:
     >>> round(float(softmax_cross_entropy_fn(z, np.eye(3)[[0, 1]])), 6)
     500.120656
     """
-    from steepest.autodiff.core import apply
-
     return apply(softmax_cross_entropy, (logits, labels), {})

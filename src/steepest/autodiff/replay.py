@@ -37,12 +37,15 @@ import numpy as np
 from steepest.autodiff.core import (
     MINUS_ONE,
     ONE,
-    Tensor,
+    REVERSE,
     Trace,
-    _as_float_array,
+    as_float_array,
+    backward_sweep,
     strip,
     unbroadcast,
 )
+from steepest.autodiff.tensor import Tensor, box
+from steepest.errors import SteepestError
 
 _SIMPLE = (int, float, complex, str, bytes, bool, type(None), np.generic, np.dtype)
 _MAX_DEPTH = 4
@@ -426,6 +429,8 @@ class Program:
     (broadcasting, which slots receive a gradient) made once, here.
     """
 
+    # long: one pass over the tape fills the slot, shape and need tables together; parts of it
+    # would pass all of those tables to each other.
     def __init__(self, trace: Trace, leaves: Sequence[Tensor], out: Tensor,
                  grad_inputs: Sequence[int], args: Sequence[Any] | None = None):
         slot_of = {id(leaf): i for i, leaf in enumerate(leaves)}
@@ -533,10 +538,12 @@ class Program:
 
     def _run_converted(self, inputs: Sequence[Any]) -> tuple[Any, tuple]:
         """The NumPy program on inputs as they were passed (numbers become arrays)."""
-        value, grads = self._run([_as_float_array(a) for a in inputs])
+        value, grads = self._run([as_float_array(a) for a in inputs])
         return value, tuple(g if g is not None else np.zeros(np.shape(a))
                             for g, a in zip(grads, (inputs[i] for i in self.grad_inputs)))
 
+    # long: writes one generated function top to bottom (reads, forward, sweep, result); the
+    # sections share the lines written so far and the names already bound.
     def _generate(self, steps, wanted_of, receives, shapes, out_slot, out_dtype):
         namespace: dict[str, Any] = {"unbroadcast": unbroadcast, "full": np.full}
         sizes = {f"{kind}{k}": int(np.prod(shape)) for k, shape in enumerate(shapes)
@@ -1085,6 +1092,8 @@ def _float_function(template: str, slots: dict[str, int]) -> tuple[Callable[...,
     return namespace["f"], tuple(slots[k] for k in keys)
 
 
+# long: the interpreter's loops are one closure, so that each step costs a few local lookups
+# and no call; taken apart, every step would pay for the calls between the parts.
 def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, grad_inputs,
                        kinds, fallback) -> Callable[[Sequence[Any]], Any] | None:
     """A long program over Python floats: one loop over prepared steps, no generated code.
@@ -1189,7 +1198,7 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
                         ct = g * fn(*[values[k] for k in where])
                     grads[j] = ct if grads[j] is None else grads[j] + ct
         except (ArithmeticError, ValueError):
-            value, grads_ = fallback([_as_float_array(a) for a in inputs])
+            value, grads_ = fallback([as_float_array(a) for a in inputs])
             return value, tuple(g if g is not None else np.zeros(np.shape(inputs[i]))
                                 for g, i in zip(grads_, grad_inputs))
         out = []
@@ -1212,7 +1221,7 @@ def _same(x: float) -> float:
 
 # id(function) -> {call signature -> _Entry}; an entry leaves with its function.
 _PROGRAMS: dict[int, dict[Any, Any]] = {}
-_RECORD_AFTER = 1  # calls traced eagerly before a recording is made
+RECORD_AFTER = 1  # calls traced eagerly before a recording is made
 _LONGEST_WAIT = 255  # traced calls between recordings that keep missing, at most
 MAX_COMPILED_STEPS = 400
 
@@ -1284,7 +1293,7 @@ class _Entry:
         if self.convert:
             inputs = list(args)
             for i in self.convert:
-                inputs[i] = _as_float_array(args[i])
+                inputs[i] = as_float_array(args[i])
         result = program.run(inputs) if value or program.source is None else (
             program.gradient_run()(inputs))
         if result is None:  # a read differs: recorded again for the new branch, later
@@ -1326,9 +1335,6 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
     Returns (value, gradients) of this call, or None when the recording
     could not be made (the caller then traces as usual).
     """
-    from steepest.autodiff.core import REVERSE, backward_sweep, box, strip
-    from steepest.errors import SteepestError
-
     guard = guard_for(f)
     if guard is None:
         entry.calls = -1  # never again for this signature

@@ -17,13 +17,15 @@ from steepest.autodiff import replay
 from steepest.autodiff.core import (
     FORWARD,
     REVERSE,
-    Tensor,
     Trace,
-    backward_sweep,
-    box,
+    flatten,
+    gather,
     strip,
+    strip_all,
+    sweep,
 )
-from steepest.autodiff.errors import non_scalar_output
+from steepest.autodiff.errors import check_differentiable_output, not_one_number
+from steepest.autodiff.tensor import Tensor, box
 from steepest.errors import DifferentiationError
 
 ArgNums = int | Sequence[int]
@@ -46,13 +48,19 @@ def _is_python_number(value: Any) -> bool:
 
 
 def _deliver(g: Any, like: Any) -> Any:
-    """Shape a derivative for the user: a float for a float, an array otherwise."""
+    """Shape a derivative for the user: a float for a float, an array otherwise.
+
+    A real input gets a real derivative: the real part of a gradient that a
+    complex computation made complex (the convention in ``primitives``).
+    """
     # The common cases of replayed descent: a float or an array the engine just made.
     if type(g) is float and _is_python_number(like):
         return g
     if (type(g) is np.ndarray and type(like) is np.ndarray and g.base is None
-            and g.flags.writeable):
+            and g.flags.writeable and (g.dtype.kind != "c" or like.dtype.kind == "c")):
         return g
+    if np.iscomplexobj(strip(g)) and not np.iscomplexobj(strip(like)):
+        g = np.real(g)
     if isinstance(g, Tensor):
         return g
     if _is_python_number(like) and np.size(g) == 1:
@@ -70,10 +78,14 @@ def _value_of(out: Any, trace: Trace) -> Any:
 
 
 class _ReverseRun:
-    """One traced call of f, ready to be swept back any number of times."""
+    """One traced call of f, ready to be swept back any number of times.
+
+    ``several``: the output may be a tuple, list or dict of arrays (for
+    :func:`vjp`); otherwise it must be one array.
+    """
 
     def __init__(self, f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
-                 argnums: tuple[int, ...], has_aux: bool = False):
+                 argnums: tuple[int, ...], has_aux: bool = False, several: bool = False):
         self.trace = Trace(REVERSE)
         boxed = list(args)
         self.leaves: list[Tensor] = []
@@ -83,6 +95,10 @@ class _ReverseRun:
             self.leaves.append(leaf)
         try:
             result = f(*boxed, **kwargs)
+            if has_aux and isinstance(result, tuple) and len(result) == 2:
+                result = (_gather_all(result[0]), result[1])
+            elif not has_aux:
+                result = _gather_all(result)
         finally:
             self.trace.done = True
         if has_aux:
@@ -90,21 +106,34 @@ class _ReverseRun:
                 raise DifferentiationError(
                     "has_aux=True needs the function to return a pair (output, auxiliary data)")
             result, aux = result
-            self.aux = _strip_tree(aux)
-        if isinstance(result, list | tuple):
+            self.aux = strip_all(aux)
+        if isinstance(result, list | tuple | dict) and not several:
             raise DifferentiationError(
                 f"the function returned a {type(result).__name__}; return one array "
                 "(np.stack the parts) or use has_aux=True for extra outputs"
             )
-        self.out = result
-        self.value = _value_of(result, self.trace)
-        self.traced = isinstance(result, Tensor) and result._trace is self.trace
+        self.outputs, self.rebuild = flatten(result)
+        for out in self.outputs:
+            check_differentiable_output(out)
+        self.out = self.outputs[0] if len(self.outputs) == 1 else None
+        values = [_value_of(out, self.trace) for out in self.outputs]
+        self.value = self.rebuild(values)
 
     def pullback(self, cotangent: Any) -> list[Any]:
+        """The gradients of ``sum(cotangent * output)`` for each input (one output)."""
+        return self.pullback_all([cotangent])
+
+    def pullback_all(self, cotangents: Sequence[Any]) -> list[Any]:
+        """The gradients of ``sum over outputs of cotangent * output``, for each input."""
         for leaf in self.leaves:
             leaf._g = None
-        if self.traced:
-            backward_sweep(self.out, cotangent, self.trace.tape or [])
+        seeded = False
+        for out, cotangent in zip(self.outputs, cotangents):
+            if isinstance(out, Tensor) and out._trace is self.trace:
+                out._g = cotangent if out._g is None else out._g + cotangent
+                seeded = True
+        if seeded:
+            sweep(self.trace.tape or [])
         grads = []
         for leaf in self.leaves:
             g = leaf._g
@@ -115,24 +144,11 @@ class _ReverseRun:
         return grads
 
 
-def _strip_tree(obj: Any) -> Any:
-    if isinstance(obj, Tensor):
-        return strip(obj)
-    if isinstance(obj, list | tuple):
-        return type(obj)(_strip_tree(o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _strip_tree(v) for k, v in obj.items()}
-    return obj
-
-
 def _scalar_seed(value: Any) -> Any:
     shape = np.shape(value)
     if int(np.prod(shape)) != 1:
-        raise non_scalar_output(shape)
-    dtype = strip(value).dtype if hasattr(strip(value), "dtype") else np.float64
-    if dtype.kind not in "fc":
-        dtype = np.dtype(np.float64)
-    return np.ones(shape, dtype=dtype)
+        raise not_one_number("grad", shape)
+    return np.ones(shape, dtype=_float_kind(value))
 
 
 def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0,
@@ -197,7 +213,7 @@ def _replayed(f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...],
         if result is not None:
             return result
     entry.calls += 1
-    if entry.calls <= replay._RECORD_AFTER + entry.wait:
+    if entry.calls <= replay.RECORD_AFTER + entry.wait:
         return None
     return replay.record(f, args, nums, entry)
 
@@ -239,36 +255,66 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], Any]
     """Evaluate ``f`` and return ``(f(*primals), pullback)``.
 
     ``pullback(v)`` gives v^T J, the vector-Jacobian product, for each primal
-    (one value for one primal, a tuple otherwise).
+    (one value for one primal, a tuple otherwise).  An output that is a tuple,
+    list or dict of arrays takes a cotangent of the same structure.  The
+    cotangent may itself be traced (by an enclosing ``grad`` or ``jvp``), so
+    reverse-over-reverse and forward-over-reverse derivatives go through.
 
     >>> import numpy as np, steepest as st
     >>> out, pullback = st.vjp(lambda x: x ** 2, np.array([1.0, 2.0, 3.0]))
     >>> pullback(np.array([1.0, 0.0, 1.0]))
     array([2., 0., 6.])
+    >>> (a, b), pullback = st.vjp(lambda x: (x * 2.0, np.sin(x)), 0.0)
+    >>> pullback((1.0, 1.0))
+    3.0
     """
-    run = _ReverseRun(f, primals, {}, tuple(range(len(primals))))
+    run = _ReverseRun(f, primals, {}, tuple(range(len(primals))), several=True)
 
     def pullback(cotangent: Any) -> Any:
-        shape = np.shape(run.value)
-        cotangent = np.asarray(cotangent, dtype=np.result_type(strip(run.value), np.float32))
-        if cotangent.shape != shape:
+        parts, _ = flatten(cotangent)
+        if len(parts) != len(run.outputs):
             raise DifferentiationError(
-                f"the cotangent has shape {cotangent.shape}, but the output has shape {shape}")
-        grads = run.pullback(cotangent)
+                f"the cotangent has {len(parts)} part(s), but the output has "
+                f"{len(run.outputs)}: give one cotangent per output, in the same structure")
+        cotangents = [_cotangent(ct, out) for ct, out in zip(parts, run.outputs)]
+        grads = run.pullback_all(cotangents)
         delivered = tuple(_deliver(g, p) for g, p in zip(grads, primals))
         return delivered[0] if len(primals) == 1 else delivered
 
-    return _plain(run.value), pullback
+    return run.rebuild([_plain(v) for v in flatten(run.value)[0]]), pullback
+
+
+def _gather_all(result: Any) -> Any:
+    """Outputs built with ``np.array`` of traced values, each stacked into one traced array."""
+    leaves, rebuild = flatten(result)
+    return rebuild([gather(leaf) for leaf in leaves])
+
+
+def _cotangent(cotangent: Any, out: Any) -> Any:
+    """A cotangent checked against its output's shape: an array, or a traced value as it is."""
+    cotangent = gather(cotangent)
+    shape = np.shape(strip(out))
+    if not isinstance(cotangent, Tensor):
+        cotangent = np.asarray(cotangent, dtype=np.result_type(strip(out), np.float32))
+    if np.shape(cotangent) != shape:
+        raise DifferentiationError(
+            f"the cotangent has shape {np.shape(cotangent)}, but the output has shape {shape}")
+    return cotangent
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """Forward mode: ``(f(*primals), J @ tangents)`` in one pass.
+
+    An output that is a tuple, list or dict of arrays gives tangents of the
+    same structure.
 
     >>> import numpy as np, steepest as st
     >>> st.jvp(lambda x: np.sin(x) * x, (0.0,), (1.0,))
     (0.0, 0.0)
     >>> st.jvp(lambda v: v @ v, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
     (5.0, 2.0)
+    >>> st.jvp(lambda x: (x * 2.0, 7.0), (1.0,), (1.0,))
+    ((2.0, 7.0), (2.0, 0.0))
     """
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
@@ -279,6 +325,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     boxed = []
     for p, t in zip(primals, tangents):
         leaf = box(p, trace)
+        t = gather(t)
         t_array = t if isinstance(t, Tensor) else np.asarray(t, dtype=strip(leaf._value).dtype)
         if np.shape(t_array) != np.shape(leaf._value):
             raise DifferentiationError(
@@ -287,17 +334,29 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         leaf._tangent = t_array
         boxed.append(leaf)
     try:
-        out = f(*boxed)
+        result = _gather_all(f(*boxed))
     finally:
         trace.done = True
-    if isinstance(out, Tensor) and out._trace is trace:
-        value, tangent = out._value, out._tangent
-    else:
-        value = strip(out) if isinstance(out, Tensor) else out
-        tangent = np.zeros(np.shape(value))
-    if not isinstance(tangent, Tensor):
-        tangent = _plain(np.asarray(tangent))
-    return (value if isinstance(value, Tensor) else _plain(value)), tangent
+    outputs, rebuild = flatten(result)
+    values, out_tangents = [], []
+    for out in outputs:
+        check_differentiable_output(out)
+        if isinstance(out, Tensor) and out._trace is trace:
+            value, tangent = out._value, out._tangent
+        else:
+            value = strip(out) if isinstance(out, Tensor) else out
+            tangent = np.zeros(np.shape(value), dtype=_float_kind(value))
+        if not isinstance(tangent, Tensor):
+            tangent = _plain(np.asarray(tangent))
+        values.append(value if isinstance(value, Tensor) else _plain(value))
+        out_tangents.append(tangent)
+    return rebuild(values), rebuild(out_tangents)
+
+
+def _float_kind(value: Any) -> np.dtype:
+    """The dtype of a derivative of ``value``: its own if floating, else float64."""
+    dtype = np.result_type(strip(value))
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 
 def jacobian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:

@@ -1,0 +1,460 @@
+"""The user-facing traced value: :class:`Tensor`, its operators and array methods.
+
+``x + y``, ``x @ w``, ``x[1:]``, ``x.sum()``... go straight to the
+primitives or to the NumPy functions' traced versions in
+:mod:`steepest.autodiff.dispatch`; NumPy calls arrive through
+``__array_ufunc__`` and ``__array_function__``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from steepest.autodiff import primitives as P
+from steepest.autodiff.core import (
+    EAGER,
+    Node,
+    Primitive,
+    Trace,
+    apply,
+    as_float_array,
+    backward_sweep,
+    mark_data_dependent,
+    mark_value_read,
+    new_node,
+    topological_order,
+)
+from steepest.autodiff.dispatch import FUNCTIONS, dispatch_function, dispatch_ufunc, getitem
+from steepest.autodiff.errors import (
+    array_of_traced_value,
+    float_of_traced_value,
+    in_place_write,
+    not_one_number,
+)
+
+
+def _binary(prim: Primitive) -> tuple[Any, Any]:
+    """An operator and its reflection (``x - y``, ``y - x``), applying ``prim`` directly."""
+    def op(self: Tensor, other: Any) -> Any:
+        return apply(prim, (self, other), {})
+
+    def rop(self: Tensor, other: Any) -> Any:
+        return apply(prim, (other, self), {})
+
+    return op, rop
+
+
+def _unary(prim: Primitive) -> Any:
+    """A method applying a one-argument primitive (``x.exp()``, ``-x``)."""
+    def method(self: Tensor) -> Any:
+        return apply(prim, (self,), {})
+
+    return method
+
+
+def _comparison(ufunc: np.ufunc) -> Any:
+    """A comparison operator: it reads the values and gives plain booleans."""
+    def compare(self: Tensor, other: Any) -> np.ndarray:
+        result = ufunc(self.data, other.data if isinstance(other, Tensor) else other)
+        mark_value_read((self, other), ufunc, None, result)
+        return result
+
+    return compare
+
+
+def _numpy_method(func: Any) -> Any:
+    """An array method that is NumPy's function of the array (``x.sum(axis=0)``)."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return FUNCTIONS[func](self, *args, **kwargs)
+
+    return method
+
+
+class Tensor(Node):
+    """A NumPy array that records the operations applied to it.
+
+    Plain NumPy code differentiates unchanged: the transforms (``st.grad``...)
+    pass ``Tensor`` values into it, and NumPy hands every operation back to
+    steepest through ``__array_ufunc__`` and ``__array_function__``.  Used
+    directly, it behaves like a PyTorch tensor.
+
+    >>> import numpy as np, steepest as st
+    >>> w = st.Tensor([1.0, 2.0], requires_grad=True)
+    >>> loss = np.sum(w ** 2)
+    >>> loss.backward()
+    >>> w.grad
+    array([2., 4.])
+    """
+
+    __slots__ = ()
+    __array_priority__ = 1000.0
+    # pandas defers to Tensor in `series - tensor`, so the result is traced.
+    __pandas_priority__ = 5000
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ):
+        if isinstance(data, Tensor):
+            data = data.data
+        array = np.array(data, dtype=dtype, copy=True) if dtype is not None else np.array(data)
+        if array.dtype.kind not in "fc":
+            array = array.astype(np.float64)
+        self._value = array
+        self._trace: Trace | None = EAGER if requires_grad else None
+        self._prim: Primitive | None = None
+        self._parents: tuple[Tensor, ...] = ()
+        self._argnums: tuple[int, ...] = ()
+        self._saved: Any = None
+        self._g: Any = None
+        self._tangent: Any = None
+        self.grad: np.ndarray | None = None
+        self.name = name
+
+    # -- properties -------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The underlying NumPy array (writable for leaf tensors)."""
+        value = self._value
+        while isinstance(value, Tensor):
+            value = value._value
+        return value
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._value = np.asarray(value, dtype=np.result_type(value, np.float64)
+                                 if np.asarray(value).dtype.kind not in "fc"
+                                 else np.asarray(value).dtype)
+
+    @property
+    def requires_grad(self) -> bool:
+        """True when operations on this tensor are recorded."""
+        return self._trace is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if not flag:
+            # Frozen: operations on it are no longer recorded (it becomes a constant).
+            self._trace = None
+            self._prim = None
+            self._parents = ()
+            self._saved = None
+        elif self._trace is None:
+            self._trace = EAGER
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return np.shape(self._value)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation."""
+        return self._prim is None
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    # -- concrete values ----------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The value as a NumPy array, without its derivative."""
+        return np.array(self.data)
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        mark_data_dependent(self)
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """The value as nested Python lists."""
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """A constant tensor with the same value, cut off from the graph."""
+        return Tensor(self.data)
+
+    def __bool__(self) -> bool:
+        result = bool(self.data)
+        mark_value_read((self,), bool, None, result)
+        return result
+
+    def __float__(self) -> float:
+        if self._trace is not None and self._trace is not EAGER and not self._trace.done:
+            raise float_of_traced_value()
+        return float(self.data)
+
+    def __int__(self) -> int:
+        mark_data_dependent(self)
+        return int(self.data)
+
+    # floor, ceil, trunc and round read the value, as int() does: steps, derivative 0.
+    def __floor__(self) -> int:
+        mark_data_dependent(self)
+        return math.floor(self.data.item())
+
+    def __ceil__(self) -> int:
+        mark_data_dependent(self)
+        return math.ceil(self.data.item())
+
+    def __trunc__(self) -> int:
+        mark_data_dependent(self)
+        return math.trunc(self.data.item())
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        mark_data_dependent(self)
+        return round(self.data.item(), ndigits)
+
+    def __index__(self) -> int:
+        mark_data_dependent(self)
+        return int(self.data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if self._trace is not None and self._trace is not EAGER and not self._trace.done:
+            if dtype is None or np.dtype(dtype) == object:
+                return self._elements()
+            if np.dtype(dtype).kind in "biu":
+                # Integers and truth values are read, as int() reads: steps, derivative 0.
+                mark_data_dependent(self)
+                return self.data.astype(dtype)
+            raise array_of_traced_value()
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def _elements(self) -> np.ndarray:
+        """An object array of the traced elements: ``np.array([x, y])`` keeps their derivatives.
+
+        The operations that meet such an array stack it back into one traced
+        array (:func:`steepest.autodiff.core.gather`).
+        """
+        elements = np.empty(self.shape, dtype=object)
+        if not self.shape:
+            elements[()] = self
+        else:
+            for index in np.ndindex(*self.shape):
+                elements[index] = self[index]
+        return elements
+
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = ""
+        if self._prim is not None:
+            extra = f", op={self._prim.name}"
+        elif self.requires_grad:
+            extra = ", requires_grad=True"
+        return f"Tensor({body}{extra})"
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise in_place_write()
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # -- reverse mode, PyTorch style ---------------------------------------
+    def backward(self, gradient: Any = None) -> None:
+        """Backpropagate from this tensor; leaves collect ``.grad``.
+
+        ``gradient`` defaults to 1 for a one-element tensor.
+        """
+        if gradient is None:
+            if self.size != 1:
+                raise not_one_number("backward", self.shape)
+            gradient = np.ones(self.shape, dtype=self.dtype)
+        if self._trace is None:
+            return
+        order = topological_order(self)
+        backward_sweep(self, gradient, order)
+        for leaf in _leaves(order, self):
+            g = leaf._g
+            leaf._g = None
+            if g is None:
+                continue
+            g = np.asarray(g, dtype=leaf.dtype) if not isinstance(g, Tensor) else g
+            if np.shape(g) != leaf.shape:
+                g = np.broadcast_to(g, leaf.shape)
+            leaf.grad = np.array(g) if leaf.grad is None else leaf.grad + g
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated ``.grad``."""
+        self.grad = None
+
+    # -- NumPy protocols ----------------------------------------------------
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return dispatch_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return dispatch_function(func, args, kwargs)
+
+    # -- Python operators ---------------------------------------------------
+    # Straight to the primitives, skipping NumPy's dispatch: the cost per
+    # operation stays small.
+    __add__, __radd__ = _binary(P.add)
+    __sub__, __rsub__ = _binary(P.subtract)
+    __mul__, __rmul__ = _binary(P.multiply)
+    __truediv__, __rtruediv__ = _binary(P.divide)
+    __matmul__, __rmatmul__ = _binary(P.matmul)
+    __mod__, __rmod__ = _binary(P.remainder)
+
+    def __floordiv__(self, other: Any) -> Any:
+        return dispatch_ufunc(np.floor_divide, "__call__", (self, other), {})
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        return dispatch_ufunc(np.floor_divide, "__call__", (other, self), {})
+
+    def __divmod__(self, other: Any) -> Any:
+        return self // other, self % other
+
+    def __rdivmod__(self, other: Any) -> Any:
+        return other // self, other % self
+
+    def __pow__(self, exponent: Any) -> Any:
+        if isinstance(exponent, int | float) and not isinstance(exponent, bool):
+            if exponent == 2:
+                return apply(P.square, (self,), {})
+            if exponent == 1:
+                return self
+        return apply(P.power, (self, exponent), {})
+
+    def __rpow__(self, base: Any) -> Any:
+        return apply(P.power, (base, self), {})
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __getitem__(self, index: Any) -> Any:
+        return getitem(self, index)
+
+    # Comparisons read the values (they steer branches and masks): plain booleans.
+    __lt__ = _comparison(np.less)
+    __le__ = _comparison(np.less_equal)
+    __gt__ = _comparison(np.greater)
+    __ge__ = _comparison(np.greater_equal)
+    __eq__ = _comparison(np.equal)  # type: ignore[assignment]
+    __ne__ = _comparison(np.not_equal)  # type: ignore[assignment]
+
+    # -- array methods: NumPy's functions' arguments, in the same order -------
+    sum = _numpy_method(np.sum)
+    mean = _numpy_method(np.mean)
+    prod = _numpy_method(np.prod)
+    max = _numpy_method(np.max)
+    min = _numpy_method(np.min)
+    var = _numpy_method(np.var)
+    std = _numpy_method(np.std)
+    cumsum = _numpy_method(np.cumsum)
+    dot = _numpy_method(np.dot)
+    swapaxes = _numpy_method(np.swapaxes)
+    squeeze = _numpy_method(np.squeeze)
+    ravel = _numpy_method(np.ravel)
+    flatten = _numpy_method(np.ravel)
+    clip = _numpy_method(np.clip)
+    copy = _numpy_method(np.copy)
+
+    def reshape(self, *shape: Any, **kwargs: Any) -> Any:
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return FUNCTIONS[np.reshape](self, shape, **kwargs)
+
+    def transpose(self, *axes: Any) -> Any:
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = tuple(axes[0])
+        return FUNCTIONS[np.transpose](self, axes or None)
+
+    @property
+    def T(self) -> Any:
+        return FUNCTIONS[np.transpose](self, None)
+
+    def astype(self, dtype: Any, **unused: Any) -> Any:
+        return apply(P.astype, (self, np.dtype(dtype)), {})
+
+    # NumPy computes a ufunc on an array of traced values (np.exp(np.array([x, y])))
+    # by calling each element's method of the ufunc's name.
+    exp = _unary(P.exp)
+    log = _unary(P.log)
+    square = _unary(P.square)
+    cbrt = _unary(P.cbrt)
+    reciprocal = _unary(P.reciprocal)
+    exp2 = _unary(P.exp2)
+    expm1 = _unary(P.expm1)
+    log2 = _unary(P.log2)
+    log10 = _unary(P.log10)
+    log1p = _unary(P.log1p)
+    tan = _unary(P.tan)
+    arcsin = _unary(P.arcsin)
+    arccos = _unary(P.arccos)
+    arctan = _unary(P.arctan)
+    sinh = _unary(P.sinh)
+    cosh = _unary(P.cosh)
+    arcsinh = _unary(P.arcsinh)
+    arccosh = _unary(P.arccosh)
+    arctanh = _unary(P.arctanh)
+    sin = _unary(P.sin)
+    cos = _unary(P.cos)
+    tanh = _unary(P.tanh)
+    sqrt = _unary(P.sqrt)
+    abs = _numpy_method(np.abs)
+    __neg__ = _unary(P.negative)
+    __abs__ = _numpy_method(np.abs)
+    conj = _unary(P.conjugate)
+    conjugate = _unary(P.conjugate)
+
+    @property
+    def real(self) -> Any:
+        return FUNCTIONS[np.real](self)
+
+    @property
+    def imag(self) -> Any:
+        return FUNCTIONS[np.imag](self)
+
+    def sigmoid(self) -> Any:
+        return 0.5 * (apply(P.tanh, (0.5 * self,), {}) + 1.0)
+
+    def relu(self) -> Any:
+        return apply(P.maximum, (self, 0.0), {})
+
+
+def _leaves(order: Sequence[Tensor], root: Tensor) -> list[Tensor]:
+    seen: set[int] = set()
+    leaves = []
+    for node in order:
+        for parent in node._parents:
+            if parent._prim is None and id(parent) not in seen:
+                seen.add(id(parent))
+                leaves.append(parent)
+    if root._prim is None:
+        leaves.append(root)
+    return leaves
+
+
+def box(value: Any, trace: Trace) -> Tensor:
+    """Make ``value`` a leaf of ``trace`` (the start of differentiation).
+
+    >>> from steepest.autodiff.core import REVERSE
+    >>> box(2, Trace(REVERSE)).data
+    array(2.)
+    """
+    if not isinstance(value, Tensor):
+        value = as_float_array(value)
+    return new_node(value, trace, Tensor)
