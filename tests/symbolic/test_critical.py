@@ -94,13 +94,17 @@ def test_classic_examples(text: str, expected: dict) -> None:
 
 
 def test_degenerate_is_never_mislabelled() -> None:
-    # The Hessian of each is zero at the origin, but the origin is a minimum,
-    # a saddle and a maximum respectively: only "degenerate" is honest.
-    for text in ("x^4 + y^4", "x^4 - y^4", "-(x^4) - y^4", "x^3 y"):
+    # The Hessian of each is zero at the origin.  A minimum or maximum cannot be
+    # proven by looking along lines, so those stay "degenerate"; a saddle can
+    # (f rises along one line and falls along another).
+    for text in ("x^4 + y^4", "-(x^4) - y^4", "x^3 y", "(y - x^2)(y - 2x^2)"):
         kinds = [p.kind for p in critical_points(text) if p.point.get("x") == 0 and not p.free]
         assert kinds in ([], ["degenerate"])
     [p] = critical_points("x^4 + y^4")
     assert "inconclusive" in p.note
+    for text in ("x^4 - y^4", "x^3 + y^4", "x^3 - 3x y^2"):
+        [p] = [p for p in critical_points(text) if not p.free]
+        assert p.kind == "saddle" and "inconclusive, but" in p.note
 
 
 def test_power_lines_cost_has_its_minimum_at_the_least_squares_line() -> None:
