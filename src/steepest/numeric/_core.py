@@ -44,6 +44,14 @@ RELIABLE_ZERO_TOL: float = 1e-6
 
 
 @dataclass(frozen=True)
+class ValueAndError:
+    """Numbers and estimates of their absolute errors (arrays of one shape)."""
+
+    value: np.ndarray
+    error: np.ndarray
+
+
+@dataclass(frozen=True)
 class Stencil:
     """Offsets and weights of one finite-difference formula."""
 
@@ -207,37 +215,110 @@ def numeric_values(values: np.ndarray, *, complex_input: bool) -> np.ndarray:
     return values.astype(np.float64, copy=False)
 
 
-#: A corner: the second difference over h, |f(x+h) - 2 f(x) + f(x-h)| / h, stays
-#: put as h halves (it halves for a smooth f) and stands this far above round-off.
-CORNER_RATIO = (0.75, 1.34)
-CORNER_NOISE = 10.0
-
-
-def corner_jump(
-    plus: np.ndarray, minus: np.ndarray, fx: np.ndarray, steps: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Detect a corner (a kink, like |x| at 0) at x from three halving steps.
-
-    ``plus``, ``minus`` and ``steps`` have a leading axis of three consecutive
-    halving steps.  Returns the jump in slope seen at the largest step and a
-    mask of the elements where f has a corner: the one-sided slopes differ by
-    an amount that does not shrink with h, so no derivative exists.
-    """
-    with np.errstate(all="ignore"):
-        gap = np.abs(plus - 2 * fx + minus) / steps
-        ratio = gap[1:] / gap[:-1]
-        corner = np.all((ratio >= CORNER_RATIO[0]) & (ratio <= CORNER_RATIO[1]), axis=0)
-        if corner.any():
-            size = np.abs(plus) + 2 * np.abs(fx) + np.abs(minus)
-            noise = ROUNDOFF_FACTOR * EPS * size / steps
-            corner &= np.all(gap > CORNER_NOISE * noise, axis=0)
-    return gap[0], corner
-
+#: One-sided slopes at halving steps "settle" when their consecutive changes
+#: shrink (a smooth f: by half per halving) or sit at round-off level; a jump
+#: (changes double), an infinite slope (x1.41) or an oscillation does not.
+SETTLE_RATIO = 0.75
+#: Changes within this many round-off bounds count as noise.
+SLOPE_NOISE = 2.0
+#: The forward and backward limits may differ by this many of their last
+#: changes (a smooth f: by less than one) before f counts as having a corner.
+SLOPE_AGREEMENT = 4.0
 
 NOTE_CORNER = (
     "f has a corner at or within a step of x: the slopes on the two sides differ by about "
     "{jump:.3g} at every step (no derivative there, or a very sharp bend)"
 )
+NOTE_UNSETTLED = (
+    "the one-sided slopes do not settle as h shrinks: f jumps, has an infinite slope or "
+    "oscillates at or within a step of x (no derivative there, or a very sharp feature)"
+)
+
+
+@dataclass(frozen=True)
+class OneSided:
+    """What the one-sided slopes at three halving steps say about f' at x.
+
+    ``broken``: no derivative (or a feature sharper than the step) at those
+    elements; ``corner``: of those, the ones whose slopes settle on two
+    different values; ``gap``: the largest difference between the forward
+    and backward slopes seen, a measure of how wrong any estimate may be.
+    """
+
+    broken: np.ndarray
+    corner: np.ndarray
+    gap: np.ndarray
+
+    def note(self) -> str:
+        """The sentence for an estimate these slopes make unreliable ('' if none)."""
+        if not np.any(self.broken):
+            return ""
+        if np.all(self.corner[self.broken]):
+            return NOTE_CORNER.format(jump=float(np.max(np.where(self.corner, self.gap, 0.0))))
+        return NOTE_UNSETTLED
+
+    def apply(self, error: np.ndarray, reliable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``error`` widened to half the gap and ``reliable`` cleared where f is broken."""
+        with np.errstate(invalid="ignore"):
+            widened = np.where(self.broken, np.fmax(error, self.gap / 2), error)
+        return widened, reliable & ~self.broken
+
+
+def _settles(slopes: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    change = slopes[:-1] - slopes[1:]
+    quiet = np.abs(change) <= SLOPE_NOISE * (noise[:-1] + noise[1:])
+    ratio = change[1] / change[0]
+    return quiet[1] | (~quiet[0] & (np.abs(ratio) <= SETTLE_RATIO))
+
+
+def one_sided(
+    plus: np.ndarray, minus: np.ndarray, fx: np.ndarray, steps: np.ndarray, x: np.ndarray
+) -> OneSided:
+    """Differentiability test from f(x + h), f(x - h) at three halving steps h.
+
+    ``plus``, ``minus`` and ``steps`` have a leading axis of the three steps
+    (largest first).  A derivative exists where the forward slopes
+    (f(x+h) - f(x)) / h and the backward slopes (f(x) - f(x-h)) / h both
+    settle as h shrinks and head for the same value.  A side where f is not
+    finite (the edge of its domain) is left out.
+
+    >>> h = np.array([1e-3, 5e-4, 2.5e-4])
+    >>> one_sided(np.abs(h), np.abs(-h), np.array(0.0), h, np.array(0.0)).corner
+    array(True)
+    >>> one_sided(np.cos(h), np.cos(-h), np.array(1.0), h, np.array(0.0)).broken
+    array(False)
+    """
+    with np.errstate(all="ignore"):
+        forward = (plus - fx) / steps
+        backward = (fx - minus) / steps
+        rounding = 0.5 * EPS * np.abs(x) * (np.abs(forward) + np.abs(backward)) / steps
+        forward_noise = ROUNDOFF_FACTOR * EPS * (np.abs(plus) + np.abs(fx)) / steps + rounding
+        backward_noise = ROUNDOFF_FACTOR * EPS * (np.abs(minus) + np.abs(fx)) / steps + rounding
+        has_forward = np.all(np.isfinite(forward), axis=0)
+        has_backward = np.all(np.isfinite(backward), axis=0)
+        settled = (_settles(forward, forward_noise) | ~has_forward) & (
+            _settles(backward, backward_noise) | ~has_backward
+        )
+        # Linear extrapolation of each side to h = 0 (a smooth f: both reach f'
+        # up to h**2 terms that are the same on the two sides).
+        forward_limit = 2 * forward[-1] - forward[-2]
+        backward_limit = 2 * backward[-1] - backward[-2]
+        allowed = SLOPE_AGREEMENT * (
+            np.abs(forward[-1] - forward[-2])
+            + np.abs(backward[-1] - backward[-2])
+            + SLOPE_NOISE * (forward_noise[-2] + backward_noise[-2])
+        )
+        agree = np.abs(forward_limit - backward_limit) <= allowed
+        agree |= ~(has_forward & has_backward)
+        gap = np.max(np.abs(forward - backward), axis=0)
+        # One side only: how far its own slopes spread instead.
+        spread = np.fmax(
+            np.max(np.abs(forward - forward[-1]), axis=0),
+            np.max(np.abs(backward - backward[-1]), axis=0),
+        )
+        gap = np.where(has_forward & has_backward, gap, spread)
+    broken = ~(settled & agree)
+    return OneSided(np.asarray(broken), np.asarray(settled & ~agree), np.asarray(gap))
 
 
 def raise_not_finite(

@@ -620,6 +620,15 @@ def classify_by_hessian(hessian_at: sp.Matrix) -> tuple[str, str]:
         return DEGENERATE, "the signs of the Hessian's eigenvalues cannot be decided"
     positive = _sign_changes(signs)
     negative = _sign_changes([s * (-1) ** (n - i) for i, s in enumerate(signs)])
+    return kind_from_eigenvalue_signs(positive, negative, n)
+
+
+def kind_from_eigenvalue_signs(positive: int, negative: int, n: int) -> tuple[str, str]:
+    """Kind and note from how many of the n Hessian eigenvalues are positive and negative.
+
+    >>> kind_from_eigenvalue_signs(1, 1, 2)
+    ('saddle', 'the Hessian has eigenvalues of both signs')
+    """
     if positive == n:
         return MINIMUM, "the Hessian is positive definite"
     if negative == n:
@@ -794,13 +803,7 @@ def _classify_hessian_precisely(
     size = max(mpmath.mnorm(matrix, 1), 1)
     positive = sum(1 for e in eigenvalues if e > ZERO_TOLERANCE * size)
     negative = sum(1 for e in eigenvalues if e < -ZERO_TOLERANCE * size)
-    if positive == n:
-        return MINIMUM, "the Hessian is positive definite"
-    if negative == n:
-        return MAXIMUM, "the Hessian is negative definite"
-    if positive and negative:
-        return SADDLE, "the Hessian has eigenvalues of both signs"
-    return DEGENERATE, "second-derivative test inconclusive: the Hessian is singular"
+    return kind_from_eigenvalue_signs(positive, negative, n)
 
 
 def _second_look(

@@ -21,14 +21,7 @@ import scipy.optimize
 import sympy as sp
 from scipy.stats import qmc
 
-from steepest.symbolic._critical import (
-    DEGENERATE,
-    MAXIMUM,
-    MINIMUM,
-    NUMERICALLY,
-    SADDLE,
-    CriticalPoint,
-)
+from steepest.symbolic._critical import NUMERICALLY, CriticalPoint, kind_from_eigenvalue_signs
 
 # Where to start when no domain box is given, and how many starts per variable.
 DEFAULT_HALF_WIDTH = 10.0
@@ -56,14 +49,7 @@ def _kind(hessian: np.ndarray) -> tuple[str, str]:
     size = max(float(np.max(np.abs(eigenvalues))), 1.0)
     positive = int(np.sum(eigenvalues > EIGENVALUE_TOLERANCE * size))
     negative = int(np.sum(eigenvalues < -EIGENVALUE_TOLERANCE * size))
-    n = len(eigenvalues)
-    if positive == n:
-        return MINIMUM, "the Hessian is positive definite"
-    if negative == n:
-        return MAXIMUM, "the Hessian is negative definite"
-    if positive and negative:
-        return SADDLE, "the Hessian has eigenvalues of both signs"
-    return DEGENERATE, "the Hessian is numerically singular there"
+    return kind_from_eigenvalue_signs(positive, negative, len(eigenvalues))
 
 
 def search(
