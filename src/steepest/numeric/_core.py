@@ -215,15 +215,13 @@ def numeric_values(values: np.ndarray, *, complex_input: bool) -> np.ndarray:
     return values.astype(np.float64, copy=False)
 
 
-#: One-sided slopes at halving steps "settle" when their consecutive changes
-#: shrink (a smooth f: by half per halving) or sit at round-off level; a jump
-#: (changes double), an infinite slope (x1.41) or an oscillation does not.
+#: Differentiability test.  For a smooth f the gap between the forward and
+#: backward slopes, f'' h + O(h**3), halves with h; at a corner it stays put
+#: (ratio 1), at a jump it doubles, at an infinite slope it grows by 1.41, and
+#: an oscillation scatters it.  Ratios up to this much count as shrinking.
 SETTLE_RATIO = 0.75
 #: Changes within this many round-off bounds count as noise.
 SLOPE_NOISE = 2.0
-#: The forward and backward limits may differ by this many of their last
-#: changes (a smooth f: by less than one) before f counts as having a corner.
-SLOPE_AGREEMENT = 4.0
 
 NOTE_CORNER = (
     "f has a corner at or within a step of x: the slopes on the two sides differ by about "
@@ -264,11 +262,13 @@ class OneSided:
         return widened, reliable & ~self.broken
 
 
-def _settles(slopes: np.ndarray, noise: np.ndarray) -> np.ndarray:
-    change = slopes[:-1] - slopes[1:]
-    quiet = np.abs(change) <= SLOPE_NOISE * (noise[:-1] + noise[1:])
-    ratio = change[1] / change[0]
-    return quiet[1] | (~quiet[0] & (np.abs(ratio) <= SETTLE_RATIO))
+def _shrinks(sequence: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Whether a sequence over three halving steps shrinks like a power of h, or
+    ends at round-off level."""
+    quiet = np.abs(sequence) <= SLOPE_NOISE * noise
+    ratios = sequence[1:] / sequence[:-1]
+    shrinking = np.all(np.abs(ratios) <= SETTLE_RATIO, axis=0)
+    return quiet[-1] | shrinking
 
 
 def one_sided(
@@ -277,10 +277,11 @@ def one_sided(
     """Differentiability test from f(x + h), f(x - h) at three halving steps h.
 
     ``plus``, ``minus`` and ``steps`` have a leading axis of the three steps
-    (largest first).  A derivative exists where the forward slopes
-    (f(x+h) - f(x)) / h and the backward slopes (f(x) - f(x-h)) / h both
-    settle as h shrinks and head for the same value.  A side where f is not
-    finite (the edge of its domain) is left out.
+    (largest first).  A derivative exists where the gap between the forward
+    slope (f(x+h) - f(x)) / h and the backward slope (f(x) - f(x-h)) / h
+    shrinks with h (like f'' h) or sits at round-off level.  Where f is not
+    finite on one side (the edge of its domain), the slopes on the other
+    side must settle instead: their changes shrink with h.
 
     >>> h = np.array([1e-3, 5e-4, 2.5e-4])
     >>> one_sided(np.abs(h), np.abs(-h), np.array(0.0), h, np.array(0.0)).corner
@@ -296,29 +297,22 @@ def one_sided(
         backward_noise = ROUNDOFF_FACTOR * EPS * (np.abs(minus) + np.abs(fx)) / steps + rounding
         has_forward = np.all(np.isfinite(forward), axis=0)
         has_backward = np.all(np.isfinite(backward), axis=0)
-        settled = (_settles(forward, forward_noise) | ~has_forward) & (
-            _settles(backward, backward_noise) | ~has_backward
-        )
-        # Linear extrapolation of each side to h = 0 (a smooth f: both reach f'
-        # up to h**2 terms that are the same on the two sides).
-        forward_limit = 2 * forward[-1] - forward[-2]
-        backward_limit = 2 * backward[-1] - backward[-2]
-        allowed = SLOPE_AGREEMENT * (
-            np.abs(forward[-1] - forward[-2])
-            + np.abs(backward[-1] - backward[-2])
-            + SLOPE_NOISE * (forward_noise[-2] + backward_noise[-2])
-        )
-        agree = np.abs(forward_limit - backward_limit) <= allowed
-        agree |= ~(has_forward & has_backward)
-        gap = np.max(np.abs(forward - backward), axis=0)
-        # One side only: how far its own slopes spread instead.
+        both = has_forward & has_backward
+        gaps = forward - backward
+        smooth = _shrinks(gaps, forward_noise + backward_noise)
+        forward_settles = _shrinks(forward[:-1] - forward[1:], forward_noise[:-1])
+        backward_settles = _shrinks(backward[:-1] - backward[1:], backward_noise[:-1])
+        one_side = np.where(has_forward, forward_settles, backward_settles)
+        settled = np.where(both, smooth, one_side | ~(has_forward | has_backward))
+        ratios = np.abs(gaps[1:] / gaps[:-1])
+        corner = both & ~settled & np.all((ratios > SETTLE_RATIO) & (ratios < 1.34), axis=0)
+        # The gap is how wrong any estimate may be; on one side only, the spread.
         spread = np.fmax(
             np.max(np.abs(forward - forward[-1]), axis=0),
             np.max(np.abs(backward - backward[-1]), axis=0),
         )
-        gap = np.where(has_forward & has_backward, gap, spread)
-    broken = ~(settled & agree)
-    return OneSided(np.asarray(broken), np.asarray(settled & ~agree), np.asarray(gap))
+        gap = np.where(both, np.max(np.abs(gaps), axis=0), spread)
+    return OneSided(np.asarray(~settled), np.asarray(corner), np.asarray(gap))
 
 
 def raise_not_finite(

@@ -302,9 +302,11 @@ def jacobian_estimate(
         size = np.abs(probe.fx)[..., None] / step_scale(probe.flat)
         reliable = is_reliable(value, error, np.ones(value.shape, bool), lambda: size)
         result = JacobianEstimate(value, error, reliable, method, probe.nfev)
-    test_steps = _steps_for(
-        points, method if method in ("forward", "backward") else "central", 1, h
-    )
+    # The test runs at the central step, where round-off leaves it sharp, or at
+    # the method's own step if that is larger.
+    test_steps = optimal_step("central") * step_scale(probe.flat)
+    if method in ("forward", "backward", "central"):
+        test_steps = np.maximum(test_steps, _steps_for(points, method, 1, h))
     test = _differentiability(probe, test_steps)
     error, reliable = test.apply(result.error, np.asarray(result.reliable, dtype=bool))
     return JacobianEstimate(

@@ -276,22 +276,22 @@ def _plain_estimate(
 def _one_sided_test(
     f: Callable[[Any], Any], x: np.ndarray, method: str, steps: np.ndarray, diff: _Differences
 ) -> tuple[OneSided, int]:
-    """Whether f' exists at x, from f on both sides at the method's own steps.
+    """Whether f' exists at x, from f on both sides of it.
 
-    A forward (backward) difference sees one side only, so f is also
-    evaluated at the mirrored points: |x| at 0 has forward slope 1 at every
-    step, perfectly settled, and only the other side shows the corner.
+    A forward (backward) difference sees one side only: |x| at 0 has forward
+    slope 1 at every step, perfectly settled.  So f is also evaluated on both
+    sides at the central step (or the method's, if larger), where round-off
+    is small enough for the test to be sharp; the central difference reuses
+    its own points.
     """
     assert diff.samples is not None
-    samples = diff.samples[0]
     if method == "central":
-        return one_sided(diff.samples[1], samples, diff.fx, steps, x), 0
-    sign = -1.0 if method == "forward" else 1.0
+        return one_sided(diff.samples[1], diff.samples[0], diff.fx, steps, x), 0
+    test_steps = np.maximum(steps, optimal_step("central") * step_scale(x) * steps / steps[0])
     with np.errstate(all="ignore"):
-        mirrored = evaluate(f, x + sign * steps)
-    if method == "forward":
-        return one_sided(samples, mirrored, diff.fx, steps, x), mirrored.size
-    return one_sided(mirrored, samples, diff.fx, steps, x), mirrored.size
+        plus = evaluate(f, x + test_steps)
+        minus = evaluate(f, x - test_steps)
+    return one_sided(plus, minus, diff.fx, test_steps, x), plus.size + minus.size
 
 
 def _complex_values(
