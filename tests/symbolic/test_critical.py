@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -465,3 +466,72 @@ def test_random_polynomials_against_multistart_and_numpy(monomials: list) -> Non
         assert kind_agrees_with_numpy(p, f, [x, y])
     for root in reference_roots(f, [x, y], half_width=3, n=7):
         assert covered(root, points, [x, y])
+
+
+# ---------------------------------------------------------------------------
+# Fuzzing: generated expressions get a correct answer or one SteepestError
+# sentence, never another exception and never SymPy's internal names.
+
+INTERNAL_NAMES = re.compile(
+    r"\b(zoo|nan|oo|AccumBounds|ImageSet|Lambda|CRootOf|RootSum|DiracDelta|Piecewise)\b"
+)
+leaves = st.sampled_from(["x", "y", "1", "2", "3", "x^2", "y^2", "x y", "x^3"])
+
+
+def arithmetic(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    pairs = st.tuples(children, children)
+    return st.one_of(
+        pairs.map(lambda p: f"({p[0]}) + ({p[1]})"),
+        pairs.map(lambda p: f"({p[0]}) - ({p[1]})"),
+        pairs.map(lambda p: f"({p[0]}) ({p[1]})"),
+        children.map(lambda c: f"({c})^2"),
+    )
+
+
+def with_functions(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    functions = st.sampled_from(["sin", "cos", "exp", "ln", "sqrt", "tanh", "abs"])
+    return st.one_of(
+        arithmetic(children),
+        st.tuples(functions, children).map(lambda p: f"{p[0]}({p[1]})"),
+    )
+
+
+polynomial_texts = st.recursive(leaves, arithmetic, max_leaves=7)
+expression_texts = st.recursive(leaves, with_functions, max_leaves=6)
+
+
+def assert_correct_or_one_sentence(text: str) -> None:
+    try:
+        points = critical_points(text, timeout=1)
+    except SteepestError as error:
+        message = str(error)
+        assert "\n" not in message and not INTERNAL_NAMES.search(message), message
+        for p in getattr(error, "points", []):
+            assert p.found == "numerically"
+        return
+    f, variables = sympy_function(text)
+    for p in points:
+        shown = p.describe() + str(p.to_dict())
+        assert not INTERNAL_NAMES.search(shown), shown
+        if p.free or not variables:
+            continue
+        # Exact coordinates go in exactly: at a corner such as |x^3 + 2| the
+        # derivative is sign(0) * ... = 0 only at the exact point.
+        coordinates = {v: p.point[v.name] for v in variables}
+        for v in variables:
+            slope = sp.N(sp.diff(f, v).subs(coordinates), 30)
+            if slope.is_real and slope.is_finite:
+                scale = 1 + max(abs(float(c)) for c in coordinates.values()) ** 6
+                assert abs(float(slope)) <= 1e-8 * scale, (text, p, v, slope)
+
+
+@settings(max_examples=40, deadline=None)
+@given(expression_texts)
+def test_fuzz_expressions(text: str) -> None:
+    assert_correct_or_one_sentence(text)
+
+
+@settings(max_examples=40, deadline=None)
+@given(polynomial_texts)
+def test_fuzz_polynomials(text: str) -> None:
+    assert_correct_or_one_sentence(text)

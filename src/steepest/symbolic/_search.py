@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.optimize
 import sympy as sp
 from scipy.stats import qmc
 
-from steepest.symbolic._critical import NUMERICALLY, CriticalPoint, kind_from_eigenvalue_signs
+from steepest.symbolic._critical import (
+    DEGENERATE,
+    NUMERICALLY,
+    CriticalPoint,
+    kind_from_eigenvalue_signs,
+)
 
 # Where to start when no domain box is given, and how many starts per variable.
 DEFAULT_HALF_WIDTH = 10.0
@@ -60,37 +66,58 @@ def search(
     """Critical points of ``f`` that root finding reaches from starts spread over the box
     (or [-10, 10] in each unbounded variable), classified by the Hessian's eigenvalues."""
     box = box or {}
-    n = len(variables)
-    if n == 0:
+    if not variables:
         return []
-    gradient = sp.lambdify(variables, [sp.diff(f, v) for v in variables], "numpy")
-    hessian = sp.lambdify(variables, sp.hessian(f, variables), "numpy")
-    value = sp.lambdify(variables, f, "numpy")
-    found: list[np.ndarray] = []
+    gradient = _compiled(variables, [sp.diff(f, v) for v in variables])
+    hessian = _compiled(variables, sp.hessian(f, variables))
+    value = _compiled(variables, f)
+    points: list[CriticalPoint] = []
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        for start in _starts(n, box, variables):
+        found: list[np.ndarray] = []
+        for start in _starts(len(variables), box, variables):
             root = _root(gradient, hessian, start)
             if root is None or not _in_box(root, box, variables):
                 continue
-            if any(np.allclose(root, other, rtol=1e-7, atol=1e-9) for other in found):
-                continue
-            found.append(root)
-    found.sort(key=tuple)
-    points: list[CriticalPoint] = []
-    for root in found:
-        kind, note = _kind(np.asarray(hessian(*root), dtype=float))
-        points.append(
-            CriticalPoint(
-                {v.name: sp.Float(float(c), 17) for v, c in zip(variables, root, strict=True)},
-                kind,
-                sp.Float(float(np.real(value(*root))), 17),
-                note=f"{note}; found by a numerical search, the list may be incomplete",
-                exact=False,
-                found=NUMERICALLY,
-            )
-        )
+            if not any(np.allclose(root, other, rtol=1e-7, atol=1e-9) for other in found):
+                found.append(root)
+        for root in sorted(found, key=tuple):
+            at = float(np.real(value(*root)))
+            if np.isfinite(at):
+                points.append(_point(variables, root, at, hessian))
     return points
+
+
+def _point(variables: Sequence[sp.Symbol], root: np.ndarray, at: float, hessian) -> CriticalPoint:
+    matrix = np.asarray(hessian(*root), dtype=float)
+    if np.all(np.isfinite(matrix)):
+        kind, note = _kind(matrix)
+    else:
+        kind, note = DEGENERATE, "the Hessian is not defined there"
+    return CriticalPoint(
+        {v.name: sp.Float(float(c), 17) for v, c in zip(variables, root, strict=True)},
+        kind,
+        sp.Float(at, 17),
+        note=f"{note}; found by a numerical search, the list may be incomplete",
+        exact=False,
+        found=NUMERICALLY,
+    )
+
+
+def _compiled(variables: Sequence[sp.Symbol], expr: Any) -> Any:
+    """NumPy code for ``expr``; DiracDelta (the derivative of a sign) is zero
+    wherever the code can be evaluated in floating point."""
+
+    def smooth_part(e: sp.Expr) -> sp.Expr:
+        return e.replace(sp.DiracDelta, lambda *_: sp.S.Zero)
+
+    if isinstance(expr, sp.MatrixBase):
+        expr = expr.applyfunc(smooth_part)
+    elif isinstance(expr, list):
+        expr = [smooth_part(e) for e in expr]
+    else:
+        expr = smooth_part(expr)
+    return sp.lambdify(variables, expr, "numpy")
 
 
 def _root(gradient, hessian, start: np.ndarray) -> np.ndarray | None:
