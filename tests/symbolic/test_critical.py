@@ -535,3 +535,37 @@ def test_fuzz_expressions(text: str) -> None:
 @given(polynomial_texts)
 def test_fuzz_polynomials(text: str) -> None:
     assert_correct_or_one_sentence(text)
+
+
+def test_three_variables_by_groebner_bases_against_multistart() -> None:
+    x3, y3, z3 = sp.symbols("x y z", real=True)
+    f = x3**3 + y3**3 + z3**3 - 3 * x3 - 3 * y3 - 3 * z3 + x3 * y3 * z3
+    points = critical_points(f)
+    assert len(points) == 8 and all(p.exact for p in points)
+    reference = reference_roots(f, [x3, y3, z3], half_width=3, n=6)
+    assert len(reference) == 8
+    assert all(covered(root, points, [x3, y3, z3]) for root in reference)
+    for p in points:
+        assert gradient_is_zero(f, [x3, y3, z3], p.point)
+        assert kind_agrees_with_numpy(p, f, [x3, y3, z3])
+    # The origin of x^4 + y^4 + z^4 - 4xyz has a zero Hessian; along (1, 1, 1)
+    # f = 3t^4 - 4t^3 changes sign, so it is a saddle.
+    [origin] = [p for p in critical_points("x^4 + y^4 + z^4 - 4 x y z") if p.value == 0]
+    assert origin.kind == "saddle" and "(1, 1, 1)" in origin.note
+
+
+def test_running_out_of_time_gives_the_points_of_a_numerical_search() -> None:
+    from steepest.errors import TimeLimitError
+
+    with pytest.raises(TimeLimitError) as error:
+        critical_points(BENCHMARKS["himmelblau"], timeout=0.01)
+    message = str(error.value)
+    assert "time limit of 0.01 s" in message and "larger timeout" in message
+    exact = critical_points(BENCHMARKS["himmelblau"])
+    found = error.value.points
+    assert found and all(p.found == "numerically" for p in found)
+    for p in found:  # each is one of the exact ones, classified alike
+        [match] = [q for q in exact if q.approx() == pytest.approx(p.approx(), abs=1e-9)]
+        assert match.kind == p.kind
+    returned = critical_points(BENCHMARKS["himmelblau"], timeout=0.01, fallback="numeric")
+    assert [p.point for p in returned] == [p.point for p in found]

@@ -806,6 +806,24 @@ def _classify_hessian_precisely(
     return kind_from_eigenvalue_signs(positive, negative, n)
 
 
+def _directions(n: int) -> list[tuple[int, ...]]:
+    """Lines to look along: every direction with entries -1, 0, 1 (up to sign) in
+    up to three variables; the axes and the diagonals of each pair beyond."""
+    if n <= 3:
+        return [
+            d
+            for d in itertools.product((1, 0, -1), repeat=n)
+            if any(d) and next(c for c in d if c) == 1
+        ]
+    axes = [tuple(int(i == k) for i in range(n)) for k in range(n)]
+    diagonals = [
+        tuple(int(i == a) + sign * int(i == b) for i in range(n))
+        for a, b in itertools.combinations(range(n), 2)
+        for sign in (1, -1)
+    ]
+    return [*axes, *diagonals]
+
+
 def _second_look(
     f: sp.Expr, variables: Sequence[sp.Symbol], at: Mapping[sp.Symbol, sp.Expr]
 ) -> tuple[str, str] | None:
@@ -818,16 +836,9 @@ def _second_look(
     fall along a curve), so then the point stays degenerate.
     """
     t = sp.Dummy("t")
-    n = len(variables)
-    axes = [tuple(int(i == k) for i in range(n)) for k in range(n)]
-    diagonals = [
-        tuple(int(i == a) + sign * int(i == b) for i in range(n))
-        for a, b in itertools.combinations(range(n), 2)
-        for sign in (1, -1)
-    ]
     base = f.subs(at)
     seen: dict[int, tuple[int, ...]] = {}
-    for direction in [*axes, *diagonals]:
+    for direction in _directions(len(variables)):
         moved = {v: at[v] + step * t for v, step in zip(variables, direction, strict=True)}
         along = sp.Poly(sp.expand(f.subs(moved) - base), t)
         terms = [(m[0], c) for m, c in reversed(along.terms()) if not is_zero(c)]
@@ -849,7 +860,7 @@ def _second_look(
 
 
 def _family_note(candidate: _Candidate) -> str:
-    fixed = ", ".join(f"{v} = {e}" for v, e in candidate.assignment.items())
+    fixed = ", ".join(f"{v} = {_show(e)}" for v, e in candidate.assignment.items())
     shape = {
         1: "line" if all(not e.free_symbols for e in candidate.assignment.values()) else "curve",
         2: "surface",
