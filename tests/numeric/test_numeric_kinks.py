@@ -166,3 +166,26 @@ def test_jacobian_entries_at_a_corner_are_not_reliable(c, a, method):
         return
     assert not result.reliable[0]
     assert result.reliable[1] and abs(result.value[1] - 1.0) <= result.error[1] + 1e-15
+
+
+SECOND_ORDER_METHODS = ["forward", "backward", "central", "richardson"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-2, 2), size_of, signs, st.sampled_from(SECOND_ORDER_METHODS))
+def test_no_second_derivative_where_the_slope_has_a_corner(c, a, sign, method):
+    # a (t - c)|t - c| has slope 2a|t - c|: a corner at c, so no f'' there,
+    # while every one-sided second difference is a clean +-2a.
+    def f(t):
+        return sign * a * (t - c) * np.abs(t - c) + np.cos(t)
+
+    est = estimate(f, c, method=method, order=2)
+    assert not est.reliable and est.note
+    assert est.error >= abs(a) - 1e-9  # half the gap 4a between the two sides
+
+
+@pytest.mark.parametrize("method", SECOND_ORDER_METHODS)
+def test_second_derivatives_of_smooth_functions_stay_reliable(method):
+    for f, x, exact in [(np.sin, 1.0, -np.sin(1.0)), (np.exp, 0.3, np.exp(0.3))]:
+        est = estimate(f, x, method=method, order=2)
+        assert est.reliable and abs(est.value - exact) <= est.error

@@ -227,6 +227,10 @@ NOTE_CORNER = (
     "f has a corner at or within a step of x: the slopes on the two sides differ by about "
     "{jump:.3g} at every step (no derivative there, or a very sharp bend)"
 )
+NOTE_NO_SECOND = (
+    "the one-sided second differences disagree or do not settle as h shrinks: the slope "
+    "of f has a corner (or f a jump) at or within a step of x (no second derivative there)"
+)
 NOTE_UNSETTLED = (
     "the one-sided slopes do not settle as h shrinks: f jumps, has an infinite slope or "
     "oscillates at or within a step of x (no derivative there, or a very sharp feature)"
@@ -246,14 +250,27 @@ class OneSided:
     broken: np.ndarray
     corner: np.ndarray
     gap: np.ndarray
+    derivative: int = 1  # which derivative the test is about
 
     def note(self) -> str:
         """The sentence for an estimate these slopes make unreliable ('' if none)."""
         if not np.any(self.broken):
             return ""
+        if self.derivative == 2:
+            return NOTE_NO_SECOND
         if np.all(self.corner[self.broken]):
             return NOTE_CORNER.format(jump=float(np.max(np.where(self.corner, self.gap, 0.0))))
         return NOTE_UNSETTLED
+
+    def __or__(self, other: OneSided) -> OneSided:
+        """Both tests at once: broken where either is (the note of the first that fails)."""
+        first = self if np.any(self.broken) else other
+        return OneSided(
+            self.broken | other.broken,
+            first.corner,
+            np.fmax(self.gap, other.gap),
+            first.derivative,
+        )
 
     def apply(self, error: np.ndarray, reliable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``error`` widened to half the gap and ``reliable`` cleared where f is broken."""
@@ -295,6 +312,51 @@ def one_sided(
         rounding = 0.5 * EPS * np.abs(x) * (np.abs(forward) + np.abs(backward)) / steps
         forward_noise = ROUNDOFF_FACTOR * EPS * (np.abs(plus) + np.abs(fx)) / steps + rounding
         backward_noise = ROUNDOFF_FACTOR * EPS * (np.abs(minus) + np.abs(fx)) / steps + rounding
+    return compare_sides(forward, backward, forward_noise, backward_noise)
+
+
+def one_sided_curvature(
+    plus: np.ndarray, minus: np.ndarray, fx: np.ndarray, steps: np.ndarray, x: np.ndarray
+) -> OneSided:
+    """Whether the second derivative exists at x: the same test on one-sided
+    second differences.
+
+    ``plus`` and ``minus`` hold f(x + k h) and f(x - k h) for k = 1, 2
+    (leading axis: k, then the three halving steps).  The forward second
+    difference (f(x+2h) - 2 f(x+h) + f(x)) / h**2 and the backward one differ
+    by twice the third derivative times h for a smooth f; where the slope has
+    a corner (x|x| at 0) the gap stays put.  A corner of f itself is for the
+    first-derivative test to find.
+
+    >>> h = np.array([1e-2, 5e-3, 2.5e-3])
+    >>> k = np.array([1.0, 2.0])[:, None]
+    >>> one_sided_curvature((k * h) ** 2, -((k * h) ** 2), np.array(0.0), h, np.array(0.0)).corner
+    array(True)
+    """
+    with np.errstate(all="ignore"):
+        forward = (plus[1] - 2 * plus[0] + fx) / steps**2
+        backward = (fx - 2 * minus[0] + minus[1]) / steps**2
+        slope = np.abs(plus[0] - minus[0]) / (2 * steps)
+        rounding = 4 * EPS * step_scale(x) * slope / steps**2
+        size = ROUNDOFF_FACTOR * EPS / steps**2
+        forward_noise = size * (np.abs(plus[1]) + 2 * np.abs(plus[0]) + np.abs(fx)) + rounding
+        backward_noise = size * (np.abs(minus[1]) + 2 * np.abs(minus[0]) + np.abs(fx)) + rounding
+    return compare_sides(forward, backward, forward_noise, backward_noise, derivative=2)
+
+
+def compare_sides(
+    forward: np.ndarray,
+    backward: np.ndarray,
+    forward_noise: np.ndarray,
+    backward_noise: np.ndarray,
+    derivative: int = 1,
+) -> OneSided:
+    """The verdict of :func:`one_sided` from one-sided estimates at three halving steps.
+
+    >>> compare_sides(np.ones(3), -np.ones(3), np.zeros(3), np.zeros(3)).corner
+    array(True)
+    """
+    with np.errstate(all="ignore"):
         has_forward = np.all(np.isfinite(forward), axis=0)
         has_backward = np.all(np.isfinite(backward), axis=0)
         both = has_forward & has_backward
@@ -312,7 +374,7 @@ def one_sided(
             np.max(np.abs(backward - backward[-1]), axis=0),
         )
         gap = np.where(both, np.max(np.abs(gaps), axis=0), spread)
-    return OneSided(np.asarray(~settled), np.asarray(corner), np.asarray(gap))
+    return OneSided(np.asarray(~settled), np.asarray(corner), np.asarray(gap), derivative)
 
 
 def raise_not_finite(
