@@ -45,7 +45,11 @@ RELIABLE_ZERO_TOL: float = 1e-6
 
 @dataclass(frozen=True)
 class ValueAndError:
-    """Numbers and estimates of their absolute errors (arrays of one shape)."""
+    """Numbers and estimates of their absolute errors (arrays of one shape).
+
+    >>> ValueAndError(np.array(1.0), np.array(1e-16)).error
+    array(1.e-16)
+    """
 
     value: np.ndarray
     error: np.ndarray
@@ -253,7 +257,11 @@ class OneSided:
     derivative: int = 1  # which derivative the test is about
 
     def note(self) -> str:
-        """The sentence for an estimate these slopes make unreliable ('' if none)."""
+        """The sentence for an estimate these slopes make unreliable ('' if none).
+
+        >>> OneSided(np.array(False), np.array(False), np.array(0.0)).note()
+        ''
+        """
         if not np.any(self.broken):
             return ""
         if self.derivative == 2:
@@ -263,7 +271,12 @@ class OneSided:
         return NOTE_UNSETTLED
 
     def __or__(self, other: OneSided) -> OneSided:
-        """Both tests at once: broken where either is (the note of the first that fails)."""
+        """Both tests at once: broken where either is (the note of the first that fails).
+
+        >>> fine = OneSided(np.array(False), np.array(False), np.array(0.0))
+        >>> bool((fine | OneSided(np.array(True), np.array(False), np.array(1.0), 2)).broken)
+        True
+        """
         first = self if np.any(self.broken) else other
         return OneSided(
             self.broken | other.broken,
@@ -273,7 +286,13 @@ class OneSided:
         )
 
     def apply(self, error: np.ndarray, reliable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``error`` widened to half the gap and ``reliable`` cleared where f is broken."""
+        """``error`` widened to half the gap and ``reliable`` cleared where f is broken.
+
+        >>> error, reliable = OneSided(np.array(True), np.array(True), np.array(2.0)).apply(
+        ...     np.array(0.0), np.array(True))
+        >>> float(error), bool(reliable)
+        (1.0, False)
+        """
         with np.errstate(invalid="ignore"):
             widened = np.where(self.broken, np.fmax(error, self.gap / 2), error)
         return widened, reliable & ~self.broken

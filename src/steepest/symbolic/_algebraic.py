@@ -49,7 +49,11 @@ class RealRoot:
     exact: sp.Expr | None
 
     def as_sympy(self) -> sp.Expr:
-        """The exact form, or a 17-digit Float (enough for every double)."""
+        """The exact form, or a 17-digit Float (enough for every double).
+
+        >>> RealRoot(mpmath.mpf(1) / 3, None).as_sympy()
+        0.33333333333333333
+        """
         if self.exact is not None:
             return self.exact
         return sp.Float(mpmath.nstr(self.value, 17), 17)

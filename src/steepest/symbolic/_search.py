@@ -64,7 +64,12 @@ def search(
     box: Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]] | None = None,
 ) -> list[CriticalPoint]:
     """Critical points of ``f`` that root finding reaches from starts spread over the box
-    (or [-10, 10] in each unbounded variable), classified by the Hessian's eigenvalues."""
+    (or [-10, 10] in each unbounded variable), classified by the Hessian's eigenvalues.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> [(p.kind, round(p.approx()["x"], 12)) for p in search(sp.cos(x), [x], {x: (1, 4)})]
+    [('minimum', 3.14159265359)]
+    """
     box = box or {}
     if not variables:
         return []
