@@ -102,7 +102,10 @@ def honest(case: Case, x: float, method: str) -> None:
         assert est.note
     elif est.reliable:
         actual = abs(est.value - case.slope(x))
-        assert actual <= est.error + 8 * EPS * case.size, (case.name, x, method, est)
+        # Error bars cover the round-off in the values of f, not in its terms
+        # (a floor(t) + s t can cancel to a small f): allow that, divided by h.
+        rounding = 8 * EPS * case.size / min(float(est.h), 1.0)
+        assert actual <= est.error + rounding, (case.name, x, method, est)
 
 
 @st.composite

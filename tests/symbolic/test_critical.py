@@ -570,3 +570,16 @@ def test_running_out_of_time_gives_the_points_of_a_numerical_search() -> None:
         assert match.kind == p.kind
     returned = critical_points(BENCHMARKS["himmelblau"], timeout=0.01, fallback="numeric")
     assert [p.point for p in returned] == [p.point for p in found]
+
+
+def test_what_sympy_cannot_solve_is_one_sentence_with_the_search_results() -> None:
+    # The cubic factor has the coefficient tanh(1): SymPy isolates no real
+    # roots over that ring (it raises NotImplementedError inside).
+    text = "(x^2 - 1) (x^3 - tanh(1))"
+    with pytest.raises(SteepestError, match="cannot solve grad f = 0 exactly") as error:
+        critical_points(text)
+    points = critical_points(text, fallback="numeric")
+    assert [p.point for p in error.value.points] == [p.point for p in points]
+    f, variables = sympy_function(text)
+    assert len(points) == 2 and all(gradient_is_zero(f, variables, p.point) for p in points)
+    assert [p.kind for p in points] == ["maximum", "minimum"]

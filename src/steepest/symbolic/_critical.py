@@ -665,6 +665,20 @@ def _family_value(f: sp.Expr, candidate: _Candidate) -> sp.Expr:
     return sp.simplify(value) if not value.is_Rational else value
 
 
+def find_exactly(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
+    """:func:`find`, with SymPy's own limits (no real roots over ZZ[tanh(1)], say)
+    told as an :class:`ExactSolutionError`.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> [p.kind for p in find_exactly(x**2, [x], {})]
+    ['minimum']
+    """
+    try:
+        return find(f, variables, box)
+    except (NotImplementedError, sp.polys.polyerrors.BasePolynomialError):
+        raise ExactSolutionError(f"SymPy cannot solve grad f = 0 exactly for {_show(f)}") from None
+
+
 def find(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
     """Critical points of ``f`` (classified), then boundary candidates of the box."""
     if not variables:

@@ -583,7 +583,7 @@ def critical_points(
             box[by_name[name]] = (low_value, high_value)
     try:
         found = within(
-            lambda: _critical.find(real_f, chosen, box),
+            lambda: _critical.find_exactly(real_f, chosen, box),
             timeout=timeout,
             what=f"solving grad f = 0 exactly for {_show(f)}",
             advice="",
