@@ -445,9 +445,13 @@ def test_time_limit_carries_the_numerical_search() -> None:
         assert "larger timeout" in message
 
 
-def test_fallback_must_be_known() -> None:
+def test_fallback_and_timeout_must_make_sense() -> None:
     with pytest.raises(SteepestError, match="fallback must be"):
         critical_points("x^2", fallback="guess")
+    with pytest.raises(SteepestError, match="timeout must be a positive number") as error:
+        critical_points("x^2", timeout=0)
+    assert not hasattr(error.value, "points")
+    assert [p.kind for p in critical_points("x^2", timeout=None)] == ["minimum"]
 
 
 exponents = st.tuples(st.integers(0, 6), st.integers(0, 6)).filter(lambda e: sum(e) <= 6)

@@ -29,7 +29,7 @@ import numpy as np
 import sympy as sp
 from sympy.simplify.fu import TR8
 
-from steepest.bounded import DEFAULT_TIMEOUT, within
+from steepest.bounded import DEFAULT_TIMEOUT, check_timeout, within
 from steepest.errors import SteepestError, TimeLimitError
 from steepest.symbolic import _critical, _limits, _search
 from steepest.symbolic._critical import KINDS, CriticalPoint
@@ -554,6 +554,7 @@ def critical_points(
     """
     if fallback not in (None, "numeric"):
         raise SteepestError(f'fallback must be None or "numeric", not {fallback!r}')
+    timeout = check_timeout(timeout)  # a bad timeout is a mistake, not a time limit
     f = to_expr(expr)
     real_f, back = _real_copy(f)
     chosen = variables_of(real_f)
