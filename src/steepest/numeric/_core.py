@@ -44,6 +44,18 @@ RELIABLE_ZERO_TOL: float = 1e-6
 
 
 @dataclass(frozen=True)
+class ValueAndError:
+    """Numbers and estimates of their absolute errors (arrays of one shape).
+
+    >>> ValueAndError(np.array(1.0), np.array(1e-16)).error
+    array(1.e-16)
+    """
+
+    value: np.ndarray
+    error: np.ndarray
+
+
+@dataclass(frozen=True)
 class Stencil:
     """Offsets and weights of one finite-difference formula."""
 
@@ -207,37 +219,181 @@ def numeric_values(values: np.ndarray, *, complex_input: bool) -> np.ndarray:
     return values.astype(np.float64, copy=False)
 
 
-#: A corner: the second difference over h, |f(x+h) - 2 f(x) + f(x-h)| / h, stays
-#: put as h halves (it halves for a smooth f) and stands this far above round-off.
-CORNER_RATIO = (0.75, 1.34)
-CORNER_NOISE = 10.0
-
-
-def corner_jump(
-    plus: np.ndarray, minus: np.ndarray, fx: np.ndarray, steps: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Detect a corner (a kink, like |x| at 0) at x from three halving steps.
-
-    ``plus``, ``minus`` and ``steps`` have a leading axis of three consecutive
-    halving steps.  Returns the jump in slope seen at the largest step and a
-    mask of the elements where f has a corner: the one-sided slopes differ by
-    an amount that does not shrink with h, so no derivative exists.
-    """
-    with np.errstate(all="ignore"):
-        gap = np.abs(plus - 2 * fx + minus) / steps
-        ratio = gap[1:] / gap[:-1]
-        corner = np.all((ratio >= CORNER_RATIO[0]) & (ratio <= CORNER_RATIO[1]), axis=0)
-        if corner.any():
-            size = np.abs(plus) + 2 * np.abs(fx) + np.abs(minus)
-            noise = ROUNDOFF_FACTOR * EPS * size / steps
-            corner &= np.all(gap > CORNER_NOISE * noise, axis=0)
-    return gap[0], corner
-
+#: Differentiability test.  For a smooth f the gap between the forward and
+#: backward slopes, f'' h + O(h**3), halves with h; at a corner it stays put
+#: (ratio 1), at a jump it doubles, at an infinite slope it grows by 1.41, and
+#: an oscillation scatters it.  Ratios up to this much count as shrinking.
+SETTLE_RATIO = 0.75
+#: Changes within this many round-off bounds count as noise.
+SLOPE_NOISE = 2.0
 
 NOTE_CORNER = (
     "f has a corner at or within a step of x: the slopes on the two sides differ by about "
     "{jump:.3g} at every step (no derivative there, or a very sharp bend)"
 )
+NOTE_NO_SECOND = (
+    "the one-sided second differences disagree or do not settle as h shrinks: the slope "
+    "of f has a corner (or f a jump) at or within a step of x (no second derivative there)"
+)
+NOTE_UNSETTLED = (
+    "the one-sided slopes do not settle as h shrinks: f jumps, has an infinite slope or "
+    "oscillates at or within a step of x (no derivative there, or a very sharp feature)"
+)
+
+
+@dataclass(frozen=True)
+class OneSided:
+    """What the one-sided slopes at three halving steps say about f' at x.
+
+    ``broken``: no derivative (or a feature sharper than the step) at those
+    elements; ``corner``: of those, the ones whose slopes settle on two
+    different values; ``gap``: the largest difference between the forward
+    and backward slopes seen, a measure of how wrong any estimate may be.
+    """
+
+    broken: np.ndarray
+    corner: np.ndarray
+    gap: np.ndarray
+    derivative: int = 1  # which derivative the test is about
+
+    def note(self) -> str:
+        """The sentence for an estimate these slopes make unreliable ('' if none).
+
+        >>> OneSided(np.array(False), np.array(False), np.array(0.0)).note()
+        ''
+        """
+        if not np.any(self.broken):
+            return ""
+        if self.derivative == 2:
+            return NOTE_NO_SECOND
+        if np.all(self.corner[self.broken]):
+            return NOTE_CORNER.format(jump=float(np.max(np.where(self.corner, self.gap, 0.0))))
+        return NOTE_UNSETTLED
+
+    def __or__(self, other: OneSided) -> OneSided:
+        """Both tests at once: broken where either is (the note of the first that fails).
+
+        >>> fine = OneSided(np.array(False), np.array(False), np.array(0.0))
+        >>> bool((fine | OneSided(np.array(True), np.array(False), np.array(1.0), 2)).broken)
+        True
+        """
+        first = self if np.any(self.broken) else other
+        return OneSided(
+            self.broken | other.broken,
+            first.corner,
+            np.fmax(self.gap, other.gap),
+            first.derivative,
+        )
+
+    def apply(self, error: np.ndarray, reliable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``error`` widened to half the gap and ``reliable`` cleared where f is broken.
+
+        >>> error, reliable = OneSided(np.array(True), np.array(True), np.array(2.0)).apply(
+        ...     np.array(0.0), np.array(True))
+        >>> float(error), bool(reliable)
+        (1.0, False)
+        """
+        with np.errstate(invalid="ignore"):
+            widened = np.where(self.broken, np.fmax(error, self.gap / 2), error)
+        return widened, reliable & ~self.broken
+
+
+def _shrinks(sequence: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Whether a sequence over three halving steps shrinks like a power of h, or
+    ends at round-off level."""
+    quiet = np.abs(sequence) <= SLOPE_NOISE * noise
+    ratios = sequence[1:] / sequence[:-1]
+    shrinking = np.all(np.abs(ratios) <= SETTLE_RATIO, axis=0)
+    return quiet[-1] | shrinking
+
+
+def one_sided(
+    plus: np.ndarray, minus: np.ndarray, fx: np.ndarray, steps: np.ndarray, x: np.ndarray
+) -> OneSided:
+    """Differentiability test from f(x + h), f(x - h) at three halving steps h.
+
+    ``plus``, ``minus`` and ``steps`` have a leading axis of the three steps
+    (largest first).  A derivative exists where the gap between the forward
+    slope (f(x+h) - f(x)) / h and the backward slope (f(x) - f(x-h)) / h
+    shrinks with h (like f'' h) or sits at round-off level.  Where f is not
+    finite on one side (the edge of its domain), the slopes on the other
+    side must settle instead: their changes shrink with h.
+
+    >>> h = np.array([1e-3, 5e-4, 2.5e-4])
+    >>> one_sided(np.abs(h), np.abs(-h), np.array(0.0), h, np.array(0.0)).corner
+    array(True)
+    >>> one_sided(np.cos(h), np.cos(-h), np.array(1.0), h, np.array(0.0)).broken
+    array(False)
+    """
+    with np.errstate(all="ignore"):
+        forward = (plus - fx) / steps
+        backward = (fx - minus) / steps
+        rounding = 0.5 * EPS * np.abs(x) * (np.abs(forward) + np.abs(backward)) / steps
+        forward_noise = ROUNDOFF_FACTOR * EPS * (np.abs(plus) + np.abs(fx)) / steps + rounding
+        backward_noise = ROUNDOFF_FACTOR * EPS * (np.abs(minus) + np.abs(fx)) / steps + rounding
+    return compare_sides(forward, backward, forward_noise, backward_noise)
+
+
+def one_sided_curvature(
+    plus: np.ndarray, minus: np.ndarray, fx: np.ndarray, steps: np.ndarray, x: np.ndarray
+) -> OneSided:
+    """Whether the second derivative exists at x: the same test on one-sided
+    second differences.
+
+    ``plus`` and ``minus`` hold f(x + k h) and f(x - k h) for k = 1, 2
+    (leading axis: k, then the three halving steps).  The forward second
+    difference (f(x+2h) - 2 f(x+h) + f(x)) / h**2 and the backward one differ
+    by twice the third derivative times h for a smooth f; where the slope has
+    a corner (x|x| at 0) the gap stays put.  A corner of f itself is for the
+    first-derivative test to find.
+
+    >>> h = np.array([1e-2, 5e-3, 2.5e-3])
+    >>> k = np.array([1.0, 2.0])[:, None]
+    >>> one_sided_curvature((k * h) ** 2, -((k * h) ** 2), np.array(0.0), h, np.array(0.0)).corner
+    array(True)
+    """
+    with np.errstate(all="ignore"):
+        forward = (plus[1] - 2 * plus[0] + fx) / steps**2
+        backward = (fx - 2 * minus[0] + minus[1]) / steps**2
+        slope = np.abs(plus[0] - minus[0]) / (2 * steps)
+        rounding = 4 * EPS * step_scale(x) * slope / steps**2
+        size = ROUNDOFF_FACTOR * EPS / steps**2
+        forward_noise = size * (np.abs(plus[1]) + 2 * np.abs(plus[0]) + np.abs(fx)) + rounding
+        backward_noise = size * (np.abs(minus[1]) + 2 * np.abs(minus[0]) + np.abs(fx)) + rounding
+    return compare_sides(forward, backward, forward_noise, backward_noise, derivative=2)
+
+
+def compare_sides(
+    forward: np.ndarray,
+    backward: np.ndarray,
+    forward_noise: np.ndarray,
+    backward_noise: np.ndarray,
+    derivative: int = 1,
+) -> OneSided:
+    """The verdict of :func:`one_sided` from one-sided estimates at three halving steps.
+
+    >>> compare_sides(np.ones(3), -np.ones(3), np.zeros(3), np.zeros(3)).corner
+    array(True)
+    """
+    with np.errstate(all="ignore"):
+        has_forward = np.all(np.isfinite(forward), axis=0)
+        has_backward = np.all(np.isfinite(backward), axis=0)
+        both = has_forward & has_backward
+        gaps = forward - backward
+        smooth = _shrinks(gaps, forward_noise + backward_noise)
+        forward_settles = _shrinks(forward[:-1] - forward[1:], forward_noise[:-1])
+        backward_settles = _shrinks(backward[:-1] - backward[1:], backward_noise[:-1])
+        one_side = np.where(has_forward, forward_settles, backward_settles)
+        settled = np.where(both, smooth, one_side | ~(has_forward | has_backward))
+        ratios = np.abs(gaps[1:] / gaps[:-1])
+        corner = both & ~settled & np.all((ratios > SETTLE_RATIO) & (ratios < 1.34), axis=0)
+        # The gap is how wrong any estimate may be; on one side only, the spread.
+        spread = np.fmax(
+            np.max(np.abs(forward - forward[-1]), axis=0),
+            np.max(np.abs(backward - backward[-1]), axis=0),
+        )
+        gap = np.where(both, np.max(np.abs(gaps), axis=0), spread)
+    return OneSided(np.asarray(~settled), np.asarray(corner), np.asarray(gap), derivative)
 
 
 def raise_not_finite(

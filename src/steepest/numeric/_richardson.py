@@ -33,9 +33,11 @@ from steepest.numeric._core import (
     ROUNDOFF_FACTOR,
     STENCILS,
     NumericError,
+    OneSided,
+    ValueAndError,
     check_value_at_x,
-    corner_jump,
     evaluate,
+    one_sided,
     raise_not_finite,
     step_scale,
 )
@@ -58,11 +60,9 @@ WANTED_RTOL = 1e-12
 
 
 @dataclass(frozen=True)
-class Extrapolated:
-    """Best tableau entry per element."""
+class Extrapolated(ValueAndError):
+    """Best tableau entry per element: whether it passed the checks, and its row."""
 
-    value: np.ndarray
-    error: np.ndarray
     converged: np.ndarray
     row: np.ndarray
 
@@ -324,8 +324,7 @@ class RichardsonResult:
     reliable: np.ndarray
     h: np.ndarray
     nfev: int
-    corner: np.ndarray | None = None  # elements where f has a corner (first derivatives)
-    jump: np.ndarray | None = None  # the jump in slope there
+    one_sided: OneSided | None = None  # the differentiability test (first derivatives)
 
 
 def power_of_two_scale(x: np.ndarray) -> np.ndarray:
@@ -406,8 +405,8 @@ class _UnivariateTable:
             noise = (ROUNDOFF_FACTOR * EPS) * magnitude / scaled_steps
         return Table(differences, noise, magnitude)
 
-    def corners(self, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Corner test on the chosen row and the two smaller steps after it."""
+    def one_sided(self, row: np.ndarray) -> OneSided:
+        """Differentiability test on the chosen row and the two smaller steps after it."""
         points = self.points[0] if len(self.points) == 1 else np.concatenate(self.points, axis=1)
         values = self.values[0] if len(self.values) == 1 else np.concatenate(self.values, axis=1)
         rows = values.shape[1]
@@ -420,8 +419,7 @@ class _UnivariateTable:
             minus = np.take_along_axis(values[0], picks, axis=0)
             plus = np.take_along_axis(values[1], picks, axis=0)
             steps = np.take_along_axis(points[1], picks, axis=0) - self.x
-        jump, corner = corner_jump(plus, minus, self.fx, steps)
-        return corner, jump
+        return one_sided(plus, minus, self.fx, steps, self.x)
 
     def raise_at_smallest_step(self) -> None:
         values = self.values[-1][:, -1]
@@ -435,9 +433,11 @@ def richardson_univariate(
 ) -> RichardsonResult:
     """Richardson-extrapolated derivative of an elementwise f at every element of x.
 
-    ``check_corners`` (first derivatives only) looks for a corner such as |x|
-    at 0, where the symmetric differences agree on a derivative that does not
-    exist: such elements become unreliable, with half the jump in slope as error.
+    ``check_corners`` (first derivatives only) tests that f' exists: at a
+    corner such as |x| at 0, a jump or an infinite slope, the symmetric
+    differences can agree on a derivative that does not exist, while the
+    one-sided slopes disagree or do not settle; such elements become
+    unreliable, with half the gap between the slopes as error.
     """
     builder = _UnivariateTable(f, x, order)
     table = builder.levels(0, FIRST_LEVELS)
@@ -449,20 +449,17 @@ def richardson_univariate(
         if not solution.finite_at_smallest.all():
             builder.raise_at_smallest_step()
     error, reliable = solution.error, solution.reliable
-    corner = jump = None
+    test = None
     if order == 1 and check_corners:
-        corner, jump = builder.corners(solution.row)
-        if corner.any():
-            error = np.where(corner, np.fmax(error, jump / 2), error)
-            reliable = reliable & ~corner
+        test = builder.one_sided(solution.row)
+        error, reliable = test.apply(error, reliable)
     return RichardsonResult(
         value=solution.value,
         error=error,
         reliable=reliable,
         h=builder.steps(solution.row),
         nfev=builder.nfev,
-        corner=corner,
-        jump=jump,
+        one_sided=test,
     )
 
 

@@ -22,7 +22,7 @@ from steepest.numeric._core import (
     optimal_step,
 )
 from steepest.numeric._richardson import richardson_univariate
-from steepest.numeric.univariate import _complex_estimate
+from steepest.numeric.univariate import complex_step_estimate
 
 SWEEP_METHODS = ("forward", "backward", "central", "complex")
 
@@ -156,7 +156,7 @@ def _reference(f: Callable[[Any], Any], x: np.ndarray, order: int) -> tuple[floa
     """The best available derivative: complex step (checked), else Richardson."""
     if order == 1:
         try:
-            value, error, reliable, _, _, _ = _complex_estimate(f, x, None)
+            value, error, reliable, _, _, _ = complex_step_estimate(f, x, None)
             if bool(reliable):
                 return (
                     float(value),

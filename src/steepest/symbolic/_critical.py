@@ -20,9 +20,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import sympy as sp
 
-from steepest.errors import SteepestError
+from steepest.errors import SteepestError, TimeLimitError
+from steepest.symbolic._algebraic import DIGITS, ZERO_TOLERANCE, real_solutions, vanishes_at
 
 MINIMUM = "minimum"
 MAXIMUM = "maximum"
@@ -30,6 +32,9 @@ SADDLE = "saddle"
 DEGENERATE = "degenerate"
 BOUNDARY = "boundary"
 KINDS = (MINIMUM, MAXIMUM, SADDLE, DEGENERATE, BOUNDARY)
+# How a point was found: by solving grad f = 0 completely, or by a search.
+EXACTLY = "exactly"
+NUMERICALLY = "numerically"
 
 # Highest derivative order tried when the second derivative of a function of
 # one variable vanishes at a stationary point.
@@ -39,6 +44,50 @@ MAX_DERIVATIVE_ORDER = 12
 MAX_CASES = 4000
 
 Box = Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]]
+
+
+class ExactSolutionError(SteepestError):
+    """grad f = 0 has no exact solution SymPy can find; ``points`` (filled in by
+    :func:`~steepest.symbolic.critical_points`) holds what a numerical search found.
+
+    >>> ExactSolutionError("cannot solve cos(x) = x for x exactly").points
+    []
+    """
+
+    def __init__(self, message: str, *, points: list[CriticalPoint] | None = None):
+        super().__init__(message)
+        self.points = points or []
+
+
+def with_search_results(error: SteepestError, points: list[CriticalPoint]) -> SteepestError:
+    """``error`` retold with the critical points a numerical search found, which it carries.
+
+    >>> print(with_search_results(ExactSolutionError("cannot solve it"), []))
+    cannot solve it; a numerical search found no critical point (its results: ...)
+    """
+    count = f"{len(points)} critical point(s)" if points else "no critical point"
+    message = (
+        f"{str(error).rstrip('; ')}; a numerical search found {count} "
+        "(its results: error.points, or fallback='numeric')"
+    )
+    if isinstance(error, TimeLimitError):
+        return CriticalPointsTimeLimitError(message + "; or give a larger timeout=", points=points)
+    return ExactSolutionError(message, points=points)
+
+
+class CriticalPointsTimeLimitError(TimeLimitError):
+    """grad f = 0 could not be solved exactly in time; ``points`` holds the critical
+    points a numerical search found instead (labelled ``found="numerically"``,
+    with no claim that they are all).
+
+    >>> error = CriticalPointsTimeLimitError("too slow", points=[])
+    >>> isinstance(error, TimeLimitError), error.points
+    (True, [])
+    """
+
+    def __init__(self, message: str, *, points: list[CriticalPoint]):
+        super().__init__(message)
+        self.points = points
 
 
 @dataclass
@@ -54,6 +103,10 @@ class CriticalPoint:
     ``boundary`` (a candidate for the extreme values on the edge of the box;
     ``note`` says which edge).  ``value`` is f at the point (on a family, an
     expression in the free variables unless f is constant along it).
+    ``exact`` is False when a coordinate has no short exact form: it is then
+    a 17-digit SymPy Float, correct to double precision.  ``found`` is
+    ``"exactly"`` (the list is complete) or ``"numerically"`` (a point a
+    numerical search found, with no claim that the list is complete).
 
     >>> import sympy as sp
     >>> p = CriticalPoint({"x": sp.Integer(2)}, "minimum", sp.Integer(0))
@@ -66,6 +119,8 @@ class CriticalPoint:
     value: sp.Expr
     free: tuple[str, ...] = ()
     note: str = ""
+    exact: bool = True
+    found: str = EXACTLY
 
     @property
     def is_family(self) -> bool:
@@ -93,6 +148,8 @@ class CriticalPoint:
             "value_approx": value_float,
             "free": list(self.free),
             "note": self.note,
+            "exact": self.exact,
+            "found": self.found,
         }
 
     def describe(self) -> str:
@@ -102,21 +159,33 @@ class CriticalPoint:
         >>> CriticalPoint({"x": sp.Integer(0)}, "degenerate", sp.Integer(85), ("y",)).describe()
         'degenerate  all points with x = 0 (y free), f = 85'
         """
-        fixed = ", ".join(f"{name} = {_show(value)}" for name, value in self.point.items())
+        fixed = ", ".join(_show_coordinate(name, value) for name, value in self.point.items())
         if self.free:
             free = ", ".join(self.free)
             where = f"all points with {fixed} ({free} free)" if fixed else "every point"
         else:
             where = f"({fixed})"
-        value = _show(self.value)
-        if self.value.is_number and not self.value.is_Integer and self.value.is_finite:
-            value += f" (about {float(sp.re(sp.N(self.value, 20))):.6g})"
-        line = f"{self.kind:<11} {where}, f = {value}"
+        if isinstance(self.value, sp.Float):
+            value = f"≈ {float(self.value)!r}"
+        else:
+            value = f"= {_show(self.value)}"
+            if self.value.is_number and not self.value.is_Integer and self.value.is_finite:
+                value += f" (about {float(sp.re(sp.N(self.value, 20))):.6g})"
+        line = f"{self.kind:<11} {where}, f {value}"
+        if self.found != EXACTLY:
+            line += f"  (found {self.found})"
         return f"{line}  [{self.note}]" if self.note else line
 
 
 def _show(expr: Any) -> str:
     return str(expr).replace("**", "^")
+
+
+def _show_coordinate(name: str, value: sp.Expr) -> str:
+    """``x = 4`` for an exact value, ``x ≈ -2.805118086952745`` for a decimal one."""
+    if isinstance(value, sp.Float):
+        return f"{name} ≈ {float(value)!r}"
+    return f"{name} = {_show(value)}"
 
 
 @dataclass
@@ -125,6 +194,8 @@ class _Candidate:
 
     assignment: dict[sp.Symbol, sp.Expr]
     free: tuple[sp.Symbol, ...]
+    # The coordinates to DIGITS digits when some have no short exact form.
+    precise: dict[sp.Symbol, mpmath.mpf] | None = None
 
 
 def _numerator(expr: sp.Expr) -> sp.Expr:
@@ -239,8 +310,9 @@ def _real_roots(
             roots = []
         elif _is_periodic(solutions) and bounds is None:
             raise SteepestError(
-                f"{original} has infinitely many critical points ({var} in {solutions}); "
-                f"give a domain box such as domain={{'{var}': (0, 10)}} to list them"
+                f"{_show(original)} has infinitely many critical points (they repeat "
+                f"periodically in {var}); give a domain box such as "
+                f"domain={{'{var}': (0, 10)}} to list them"
             )
         else:
             try:
@@ -248,10 +320,7 @@ def _real_roots(
             except NotImplementedError:
                 roots = []
             if not roots:
-                raise SteepestError(
-                    f"cannot solve {factor} = 0 for {var} exactly; "
-                    "use a numerical method (steepest.minimize) instead"
-                )
+                raise ExactSolutionError(f"cannot solve {_show(factor)} = 0 for {var} exactly")
     return [r for r in roots if _in_interval(r, bounds)]
 
 
@@ -296,9 +365,9 @@ class _CaseSolver:
     ) -> Iterator[dict[sp.Symbol, sp.Expr]]:
         self.cases += 1
         if self.cases > MAX_CASES:
-            raise SteepestError(
-                f"the critical points of {self.original} split into too many cases to solve "
-                "exactly; use a numerical method (steepest.minimize) instead"
+            raise ExactSolutionError(
+                f"the critical points of {_show(self.original)} split into too many cases "
+                "to solve exactly"
             )
         if any(not factors for factors in equations):
             return  # some equation can no longer hold
@@ -384,10 +453,7 @@ class _CaseSolver:
         except NotImplementedError:
             solutions = []
         if not solutions:
-            raise SteepestError(
-                f"cannot solve {factor} = 0 for {var} exactly; "
-                "use a numerical method (steepest.minimize) instead"
-            )
+            raise ExactSolutionError(f"cannot solve {_show(factor)} = 0 for {var} exactly")
         for solution in solutions:
             yield from self._assign(rest, assignment, var, solution)
 
@@ -414,12 +480,63 @@ def _verified(candidate: _Candidate, gradient: Sequence[sp.Expr]) -> bool:
     return True
 
 
+def _rational_polynomial(f: sp.Expr, variables: Sequence[sp.Symbol]) -> bool:
+    if not variables or not f.is_polynomial(*variables):
+        return False
+    return all(c.is_Rational for c in sp.Poly(f, *variables).coeffs())
+
+
+def _polynomial_stationary(
+    f: sp.Expr, variables: Sequence[sp.Symbol], box: Box
+) -> list[_Candidate] | None:
+    """grad f = 0 for a polynomial with rational coefficients, by elimination.
+
+    The gradient's common factor h holds the non-isolated families (found by
+    the case solver, where they are curves or surfaces); the isolated points
+    solve grad f / h = 0, which has finitely many solutions in two variables.
+    None when that system is not finite (three or more variables): then the
+    case solver does everything.
+    """
+    gradient = [sp.Poly(sp.diff(f, v), *variables, domain="QQ") for v in variables]
+    if all(g.is_zero for g in gradient):
+        return None  # f is constant
+    common = gradient[0]
+    for g in gradient[1:]:
+        common = common.gcd(g)
+    if len(variables) == 1 or common.is_ground:
+        common = sp.Poly(1, *variables, domain="QQ")
+    reduced = [g.exquo(common) for g in gradient]
+    solutions = real_solutions(reduced, variables)
+    if solutions is None:
+        return None
+    families: list[_Candidate] = []
+    if not common.is_ground:
+        solver = _CaseSolver(variables, box, f)
+        exprs = [sp.diff(f, v) for v in variables]
+        families = [c for c in solver.solve([common.as_expr()]) if _verified(c, exprs)]
+    points: list[_Candidate] = []
+    for solution in solutions:
+        precise = {v: root.value for v, root in solution.items()}
+        if not common.is_ground and vanishes_at(
+            common.as_expr(), variables, [precise[v] for v in variables]
+        ):
+            continue  # on a family
+        assignment = {v: root.as_sympy() for v, root in solution.items()}
+        exact = all(root.exact is not None for root in solution.values())
+        points.append(_Candidate(assignment, (), None if exact else precise))
+    return [*families, *points]
+
+
 def stationary(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[_Candidate]:
     """Solutions of grad f = 0 inside the box: isolated points, then families."""
     gradient = [sp.diff(f, v) for v in variables]
-    equations = [g if g.is_polynomial(*variables) else _numerator(g) for g in gradient]
-    solver = _CaseSolver(variables, box, f)
-    found = [c for c in solver.solve(equations) if _verified(c, gradient)]
+    found: list[_Candidate] | None = None
+    if _rational_polynomial(f, variables):
+        found = _polynomial_stationary(f, variables, box)
+    if found is None:
+        equations = [g if g.is_polynomial(*variables) else _numerator(g) for g in gradient]
+        solver = _CaseSolver(variables, box, f)
+        found = [c for c in solver.solve(equations) if _verified(c, gradient)]
     families: list[_Candidate] = []
     order = {v: i for i, v in enumerate(variables)}
 
@@ -437,7 +554,7 @@ def stationary(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[_Ca
             continue
         if any(_on_family(candidate, family) for family in families):
             continue
-        if any(_same_point(candidate, other) for other in points):
+        if candidate.precise is None and any(_same_point(candidate, other) for other in points):
             continue
         points.append(candidate)
     points.sort(key=lambda c: tuple(float(sp.re(sp.N(c.assignment[v], 20))) for v in variables))
@@ -503,6 +620,15 @@ def classify_by_hessian(hessian_at: sp.Matrix) -> tuple[str, str]:
         return DEGENERATE, "the signs of the Hessian's eigenvalues cannot be decided"
     positive = _sign_changes(signs)
     negative = _sign_changes([s * (-1) ** (n - i) for i, s in enumerate(signs)])
+    return kind_from_eigenvalue_signs(positive, negative, n)
+
+
+def kind_from_eigenvalue_signs(positive: int, negative: int, n: int) -> tuple[str, str]:
+    """Kind and note from how many of the n Hessian eigenvalues are positive and negative.
+
+    >>> kind_from_eigenvalue_signs(1, 1, 2)
+    ('saddle', 'the Hessian has eigenvalues of both signs')
+    """
     if positive == n:
         return MINIMUM, "the Hessian is positive definite"
     if negative == n:
@@ -539,11 +665,25 @@ def _family_value(f: sp.Expr, candidate: _Candidate) -> sp.Expr:
     return sp.simplify(value) if not value.is_Rational else value
 
 
+def find_exactly(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
+    """:func:`find`, with SymPy's own limits (no real roots over ZZ[tanh(1)], say)
+    told as an :class:`ExactSolutionError`.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> [p.kind for p in find_exactly(x**2, [x], {})]
+    ['minimum']
+    """
+    try:
+        return find(f, variables, box)
+    except (NotImplementedError, sp.polys.polyerrors.BasePolynomialError):
+        raise ExactSolutionError(f"SymPy cannot solve grad f = 0 exactly for {_show(f)}") from None
+
+
 def find(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
     """Critical points of ``f`` (classified), then boundary candidates of the box."""
     if not variables:
         return [CriticalPoint({}, DEGENERATE, f, (), "f is constant: every point is critical")]
-    found = stationary(f, variables, box)
+    found = [_without_root_objects(c) for c in stationary(f, variables, box)]
     hessian = sp.hessian(f, variables) if len(variables) > 1 and found else None
     interior = [_classify(f, variables, c, hessian) for c in found]
     if not box:
@@ -557,6 +697,26 @@ def find(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalP
     families = [e for e in kept if e.free]
     points = sorted((e for e in kept if not e.free), key=_sort_key)
     return [*interior, *families, *points]
+
+
+def _without_root_objects(candidate: _Candidate) -> _Candidate:
+    """Roots SymPy can only name (CRootOf, RootSum) become DIGITS-digit decimals."""
+    values = candidate.assignment.values()
+    named = any(v.has(sp.CRootOf, sp.RootSum) for v in values)
+    if candidate.free or candidate.precise or not named:
+        return candidate
+    precise = {
+        var: mpmath.mpf(str(sp.re(sp.N(value, DIGITS + 10))))
+        for var, value in candidate.assignment.items()
+    }
+    with mpmath.workdps(DIGITS + 10):
+        assignment = {var: sp.Float(mpmath.nstr(v, 17), 17) for var, v in precise.items()}
+    if not all(value.has(sp.CRootOf, sp.RootSum) for value in values):
+        assignment = {
+            var: value if not value.has(sp.CRootOf, sp.RootSum) else assignment[var]
+            for var, value in candidate.assignment.items()
+        }
+    return _Candidate(assignment, (), precise)
 
 
 def _sort_key(entry: CriticalPoint) -> tuple[float, ...]:
@@ -590,6 +750,9 @@ def _classify(
 ) -> CriticalPoint:
     point = {v.name: candidate.assignment[v] for v in variables if v in candidate.assignment}
     free = tuple(v.name for v in candidate.free)
+    if candidate.precise is not None:
+        kind, note, value = _classify_precisely(f, variables, candidate.precise)
+        return CriticalPoint(point, kind, value, free, note, exact=False)
     value = _family_value(f, candidate)
     if candidate.free:
         return CriticalPoint(point, DEGENERATE, value, free, _family_note(candidate))
@@ -601,11 +764,117 @@ def _classify(
         at = hessian.subs(candidate.assignment)
         at = at.applyfunc(lambda e: e if e.is_Rational else sp.radsimp(e))
         kind, note = classify_by_hessian(at)
+        if kind == DEGENERATE and f.is_polynomial(*variables):
+            kind, note = _second_look(f, variables, candidate.assignment) or (kind, note)
     return CriticalPoint(point, kind, value, free, note)
 
 
+def _classify_precisely(
+    f: sp.Expr, variables: Sequence[sp.Symbol], precise: Mapping[sp.Symbol, mpmath.mpf]
+) -> tuple[str, str, sp.Expr]:
+    """Kind, note and value of f at a point of a polynomial known to DIGITS digits.
+
+    A derivative counts as zero where it vanishes to that precision (a true
+    zero shows as ~10^-DIGITS, see :mod:`steepest.symbolic._algebraic`).
+    """
+    at = [precise[v] for v in variables]
+    with mpmath.workdps(DIGITS + 10):
+        value = mpmath.mpf(sp.lambdify(variables, f, "mpmath")(*at))
+        if vanishes_at(f, variables, at):
+            value = mpmath.mpf(0)  # a zero to DIGITS digits, not round-off in print
+        if len(variables) == 1:
+            kind, note = _classify_1d_precisely(f, variables[0], at)
+        else:
+            kind, note = _classify_hessian_precisely(f, variables, at)
+        return kind, note, sp.Float(mpmath.nstr(value, 17), 17)
+
+
+def _classify_1d_precisely(f: sp.Expr, var: sp.Symbol, at: Sequence[mpmath.mpf]) -> tuple[str, str]:
+    derivative = sp.diff(f, var)
+    for order in range(2, MAX_DERIVATIVE_ORDER + 1):
+        derivative = sp.diff(derivative, var)
+        if derivative == 0 or vanishes_at(derivative, [var], at):
+            continue
+        positive = sp.lambdify([var], derivative, "mpmath")(*at) > 0
+        if order % 2 == 1:
+            return SADDLE, f"first nonzero derivative has odd order {order}: an inflection point"
+        if positive:
+            return MINIMUM, f"first nonzero derivative (order {order}) is positive"
+        return MAXIMUM, f"first nonzero derivative (order {order}) is negative"
+    return DEGENERATE, f"derivatives up to order {MAX_DERIVATIVE_ORDER} vanish there"
+
+
+def _classify_hessian_precisely(
+    f: sp.Expr, variables: Sequence[sp.Symbol], at: Sequence[mpmath.mpf]
+) -> tuple[str, str]:
+    n = len(variables)
+    matrix = mpmath.matrix(n, n)
+    for i, j in itertools.product(range(n), repeat=2):
+        entry = sp.diff(f, variables[i], variables[j])
+        if entry != 0 and not vanishes_at(entry, variables, at):
+            matrix[i, j] = sp.lambdify(variables, entry, "mpmath")(*at)
+    eigenvalues = mpmath.eigsy(matrix, eigvals_only=True)
+    size = max(mpmath.mnorm(matrix, 1), 1)
+    positive = sum(1 for e in eigenvalues if e > ZERO_TOLERANCE * size)
+    negative = sum(1 for e in eigenvalues if e < -ZERO_TOLERANCE * size)
+    return kind_from_eigenvalue_signs(positive, negative, n)
+
+
+def _directions(n: int) -> list[tuple[int, ...]]:
+    """Lines to look along: every direction with entries -1, 0, 1 (up to sign) in
+    up to three variables; the axes and the diagonals of each pair beyond."""
+    if n <= 3:
+        return [
+            d
+            for d in itertools.product((1, 0, -1), repeat=n)
+            if any(d) and next(c for c in d if c) == 1
+        ]
+    axes = [tuple(int(i == k) for i in range(n)) for k in range(n)]
+    diagonals = [
+        tuple(int(i == a) + sign * int(i == b) for i in range(n))
+        for a, b in itertools.combinations(range(n), 2)
+        for sign in (1, -1)
+    ]
+    return [*axes, *diagonals]
+
+
+def _second_look(
+    f: sp.Expr, variables: Sequence[sp.Symbol], at: Mapping[sp.Symbol, sp.Expr]
+) -> tuple[str, str] | None:
+    """A saddle proven along lines through the point, when the Hessian says nothing.
+
+    Along the line at + t d, f - f(at) is a polynomial in t; if its lowest term
+    has odd degree, or has opposite signs along two lines, f takes values
+    above and below f(at) arbitrarily close to it: a saddle.  A minimum or
+    maximum cannot be proven this way (f may rise along every line and still
+    fall along a curve), so then the point stays degenerate.
+    """
+    t = sp.Dummy("t")
+    base = f.subs(at)
+    seen: dict[int, tuple[int, ...]] = {}
+    for direction in _directions(len(variables)):
+        moved = {v: at[v] + step * t for v, step in zip(variables, direction, strict=True)}
+        along = sp.Poly(sp.expand(f.subs(moved) - base), t)
+        terms = [(m[0], c) for m, c in reversed(along.terms()) if not is_zero(c)]
+        if not terms:
+            continue
+        order, coefficient = terms[0]
+        if order % 2 == 1:
+            return SADDLE, (
+                f"second-derivative test inconclusive, but along direction {direction} "
+                f"f - f(point) starts with t^{order}: it changes sign"
+            )
+        seen.setdefault(_sign(coefficient), direction)
+    if 1 in seen and -1 in seen:
+        return SADDLE, (
+            f"second-derivative test inconclusive, but f rises along direction {seen[1]} "
+            f"and falls along {seen[-1]}"
+        )
+    return None
+
+
 def _family_note(candidate: _Candidate) -> str:
-    fixed = ", ".join(f"{v} = {e}" for v, e in candidate.assignment.items())
+    fixed = ", ".join(f"{v} = {_show(e)}" for v, e in candidate.assignment.items())
     shape = {
         1: "line" if all(not e.free_symbols for e in candidate.assignment.values()) else "curve",
         2: "surface",

@@ -29,8 +29,9 @@ import numpy as np
 import sympy as sp
 from sympy.simplify.fu import TR8
 
-from steepest.errors import SteepestError
-from steepest.symbolic import _critical, _limits
+from steepest.bounded import DEFAULT_TIMEOUT, check_timeout, within
+from steepest.errors import SteepestError, TimeLimitError
+from steepest.symbolic import _critical, _limits, _search
 from steepest.symbolic._critical import KINDS, CriticalPoint
 from steepest.symbolic._limits import Continuity, Limit
 from steepest.symbolic.parser import parse, variable_sort_key
@@ -513,8 +514,22 @@ def hessian(
 def critical_points(
     expr: ExprLike,
     domain: Mapping[str | sp.Symbol, tuple[Any, Any]] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    fallback: str | None = None,
 ) -> list[CriticalPoint]:
     """Every point where the gradient is zero, classified by the second-derivative test.
+
+    A polynomial with rational coefficients is solved completely by
+    elimination (resultants or Groebner bases) and exact real-root
+    isolation: a coordinate keeps its exact form when that is a short
+    radical, and is otherwise a decimal correct to double precision
+    (``exact=False``).  Other functions are solved symbolically case by case.
+    Solving stops after ``timeout`` seconds with a
+    :class:`~steepest.errors.TimeLimitError` whose ``points`` are the critical
+    points a numerical multi-start search found; ``fallback="numeric"``
+    returns those instead (labelled ``found="numerically"``: the list may
+    be incomplete).
 
     ``kind`` is ``minimum``, ``maximum`` or ``saddle`` (by the signs of the
     Hessian's eigenvalues; in one variable by the first nonzero higher
@@ -537,6 +552,9 @@ def critical_points(
     >>> [(p.kind, p.point) for p in critical_points(x**2 - 4*x + 4, domain={"x": (0, 5)})]
     [('minimum', {'x': 2}), ('boundary', {'x': 0}), ('boundary', {'x': 5})]
     """
+    if fallback not in (None, "numeric"):
+        raise SteepestError(f'fallback must be None or "numeric", not {fallback!r}')
+    timeout = check_timeout(timeout)  # a bad timeout is a mistake, not a time limit
     f = to_expr(expr)
     real_f, back = _real_copy(f)
     chosen = variables_of(real_f)
@@ -564,7 +582,17 @@ def critical_points(
                     f"the domain of {name} is empty: {low_value} is greater than {high_value}"
                 )
             box[by_name[name]] = (low_value, high_value)
-    found = _critical.find(real_f, chosen, box)
+    try:
+        found = within(
+            lambda: _critical.find_exactly(real_f, chosen, box),
+            timeout=timeout,
+            what=f"solving grad f = 0 exactly for {_show(f)}",
+            advice="",
+        )
+    except (TimeLimitError, _critical.ExactSolutionError) as error:
+        found = _search.search(real_f, chosen, box)
+        if fallback != "numeric":
+            raise _critical.with_search_results(error, found) from None
     if not back:
         return found
     for entry in found:

@@ -1,0 +1,156 @@
+"""Critical points found by a numerical multi-start search.
+
+When grad f = 0 cannot be solved exactly in time, Newton-type root finding
+(``scipy.optimize.root`` with the exact Hessian as Jacobian) from many
+starting points spread over a box still finds critical points, with no
+claim that it finds them all: each is labelled ``found="numerically"``.
+
+>>> import sympy as sp
+>>> x, y = sp.symbols("x y", real=True)
+>>> [(p.kind, p.approx(), p.found) for p in search(x**2 - 2*x + y**2, [x, y])]
+[('minimum', {'x': 1.0, 'y': 0.0}, 'numerically')]
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.optimize
+import sympy as sp
+from scipy.stats import qmc
+
+from steepest.symbolic._critical import (
+    DEGENERATE,
+    NUMERICALLY,
+    CriticalPoint,
+    kind_from_eigenvalue_signs,
+)
+
+# Where to start when no domain box is given, and how many starts per variable.
+DEFAULT_HALF_WIDTH = 10.0
+STARTS_PER_VARIABLE = 64
+# A root is accepted when the gradient there is this small relative to the
+# size of the Hessian; eigenvalues this small relative to it count as zero.
+GRADIENT_TOLERANCE = 1e-9
+EIGENVALUE_TOLERANCE = 1e-8
+
+
+def _starts(n: int, box: Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]], variables) -> np.ndarray:
+    low = np.full(n, -DEFAULT_HALF_WIDTH)
+    high = np.full(n, DEFAULT_HALF_WIDTH)
+    for i, var in enumerate(variables):
+        if var in box:
+            a, b = (float(bound) for bound in box[var])
+            low[i] = a if np.isfinite(a) else min(-DEFAULT_HALF_WIDTH, b - 2 * DEFAULT_HALF_WIDTH)
+            high[i] = b if np.isfinite(b) else max(DEFAULT_HALF_WIDTH, a + 2 * DEFAULT_HALF_WIDTH)
+    unit = qmc.Halton(d=n, scramble=False).random(STARTS_PER_VARIABLE * n + 1)[1:]
+    return low + unit * (high - low)
+
+
+def _kind(hessian: np.ndarray) -> tuple[str, str]:
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    size = max(float(np.max(np.abs(eigenvalues))), 1.0)
+    positive = int(np.sum(eigenvalues > EIGENVALUE_TOLERANCE * size))
+    negative = int(np.sum(eigenvalues < -EIGENVALUE_TOLERANCE * size))
+    return kind_from_eigenvalue_signs(positive, negative, len(eigenvalues))
+
+
+def search(
+    f: sp.Expr,
+    variables: Sequence[sp.Symbol],
+    box: Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]] | None = None,
+) -> list[CriticalPoint]:
+    """Critical points of ``f`` that root finding reaches from starts spread over the box
+    (or [-10, 10] in each unbounded variable), classified by the Hessian's eigenvalues.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> [(p.kind, round(p.approx()["x"], 12)) for p in search(sp.cos(x), [x], {x: (1, 4)})]
+    [('minimum', 3.14159265359)]
+    """
+    box = box or {}
+    if not variables:
+        return []
+    gradient = _compiled(variables, [sp.diff(f, v) for v in variables])
+    hessian = _compiled(variables, sp.hessian(f, variables))
+    value = _compiled(variables, f)
+    points: list[CriticalPoint] = []
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        found: list[np.ndarray] = []
+        for start in _starts(len(variables), box, variables):
+            root = _root(gradient, hessian, start)
+            if root is None or not _in_box(root, box, variables):
+                continue
+            if not any(np.allclose(root, other, rtol=1e-7, atol=1e-9) for other in found):
+                found.append(root)
+        for root in sorted(found, key=tuple):
+            at = float(np.real(value(*root)))
+            if np.isfinite(at):
+                points.append(_point(variables, root, at, hessian))
+    return points
+
+
+def _point(variables: Sequence[sp.Symbol], root: np.ndarray, at: float, hessian) -> CriticalPoint:
+    matrix = np.asarray(hessian(*root), dtype=float)
+    if np.all(np.isfinite(matrix)):
+        kind, note = _kind(matrix)
+    else:
+        kind, note = DEGENERATE, "the Hessian is not defined there"
+    return CriticalPoint(
+        {v.name: sp.Float(float(c), 17) for v, c in zip(variables, root, strict=True)},
+        kind,
+        sp.Float(at, 17),
+        note=f"{note}; found by a numerical search, the list may be incomplete",
+        exact=False,
+        found=NUMERICALLY,
+    )
+
+
+def _compiled(variables: Sequence[sp.Symbol], expr: Any) -> Any:
+    """NumPy code for ``expr``; DiracDelta (the derivative of a sign) is zero
+    wherever the code can be evaluated in floating point."""
+
+    def smooth_part(e: sp.Expr) -> sp.Expr:
+        return e.replace(sp.DiracDelta, lambda *_: sp.S.Zero)
+
+    if isinstance(expr, sp.MatrixBase):
+        expr = expr.applyfunc(smooth_part)
+    elif isinstance(expr, list):
+        expr = [smooth_part(e) for e in expr]
+    else:
+        expr = smooth_part(expr)
+    return sp.lambdify(variables, expr, "numpy")
+
+
+def _root(gradient, hessian, start: np.ndarray) -> np.ndarray | None:
+    def equations(v: np.ndarray) -> np.ndarray:
+        return np.asarray(gradient(*v), dtype=float)
+
+    def jacobian(v: np.ndarray) -> np.ndarray:
+        return np.asarray(hessian(*v), dtype=float)
+
+    try:
+        result = scipy.optimize.root(equations, start, jac=jacobian, method="hybr")
+        root = np.asarray(result.x, dtype=float)
+        residual = np.linalg.norm(equations(root))
+        size = max(float(np.linalg.norm(jacobian(root))), 1.0)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError, np.linalg.LinAlgError):
+        return None
+    if not np.all(np.isfinite(root)) or not residual <= GRADIENT_TOLERANCE * size:
+        return None
+    return root
+
+
+def _in_box(root: np.ndarray, box, variables) -> bool:
+    for coordinate, var in zip(root, variables, strict=True):
+        if var in box:
+            low, high = (float(bound) for bound in box[var])
+            if not low <= coordinate <= high:
+                return False
+    return True
+
+
+__all__ = ["search"]
