@@ -293,3 +293,17 @@ def test_integer_inputs_are_promoted_to_float64():
     assert st.Tensor([1, 2]).dtype == np.float64
     assert st.Tensor(np.array([True, False])).dtype == np.float64
     assert st.hessian(lambda x: x**3)(2) == 12.0
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.linalg.det(np.array([[x, 1.0], [2.0, x]])),
+        lambda x: np.sum(np.exp(np.array([x, 1.0]))),
+    ],
+)
+def test_numpy_refusing_an_array_of_traced_values_becomes_one_sentence(f):
+    with pytest.raises(st.DifferentiationError, match="np.stack"):
+        st.grad(f)(3.0)
+    with pytest.raises(st.DifferentiationError, match="np.stack"):
+        st.jvp(f, (3.0,), (1.0,))

@@ -7,8 +7,9 @@ mode).
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -77,6 +78,27 @@ def _value_of(out: Any, trace: Trace) -> Any:
     return strip(out) if isinstance(out, Tensor) else out
 
 
+@contextlib.contextmanager
+def _user_code() -> Iterator[None]:
+    """Where the user's function runs: NumPy's error for an array of traced values becomes
+    one sentence saying how to build that array instead."""
+    try:
+        yield
+    except TypeError as error:
+        text = str(error)
+        about_objects = "ufunc" in text and any(
+            mark in text for mark in ("dtype('O')", "has no callable", "object")
+        )
+        if isinstance(error, DifferentiationError) or not about_objects:
+            raise
+        raise DifferentiationError(
+            "NumPy could not compute on an array that holds traced values as Python objects "
+            "(np.array of traced values mixed with numbers, passed straight to a function "
+            "such as np.linalg.det or np.exp); build it with np.stack (for example "
+            "np.stack([x, np.ones_like(x)])) so that it is one traced array"
+        ) from None
+
+
 class _ReverseRun:
     """One traced call of f, ready to be swept back any number of times.
 
@@ -94,7 +116,8 @@ class _ReverseRun:
             boxed[n] = leaf
             self.leaves.append(leaf)
         try:
-            result = f(*boxed, **kwargs)
+            with _user_code():
+                result = f(*boxed, **kwargs)
             if has_aux and isinstance(result, tuple) and len(result) == 2:
                 result = (_gather_all(result[0]), result[1])
             elif not has_aux:
@@ -334,7 +357,8 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         leaf._tangent = t_array
         boxed.append(leaf)
     try:
-        result = _gather_all(f(*boxed))
+        with _user_code():
+            result = _gather_all(f(*boxed))
     finally:
         trace.done = True
     outputs, rebuild = flatten(result)
