@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -33,7 +34,8 @@ from steepest.errors import SteepestError
 from steepest.symbolic import _critical, _limits
 from steepest.symbolic._critical import KINDS, CriticalPoint
 from steepest.symbolic._limits import Continuity, Limit
-from steepest.symbolic.parser import parse, variable_sort_key
+from steepest.symbolic.parser import is_variable_name, parse, variable_sort_key
+from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
 
 ExprLike = Any  # text, a SymPy expression, or a steepest Function
 PointLike = Any  # a dict name -> value, a sequence in variable order, or one value
@@ -314,7 +316,9 @@ class PartialDerivative:
         }
 
 
-def partial(expr: ExprLike, wrt: str | sp.Symbol) -> PartialDerivative:
+def partial(
+    expr: ExprLike, wrt: str | sp.Symbol, *, timeout: float | None = DEFAULT_TIMEOUT
+) -> PartialDerivative:
     """The partial derivative of ``expr`` with respect to ``wrt``, the others held constant.
 
     >>> import sympy as sp
@@ -327,7 +331,8 @@ def partial(expr: ExprLike, wrt: str | sp.Symbol) -> PartialDerivative:
     f = to_expr(expr)
     var = _symbol(f, wrt)
     held = tuple(v.name for v in variables_of(f) if v != var)
-    return PartialDerivative(f, var, sp.diff(f, var), held)
+    result = timed(lambda: sp.diff(f, var), timeout, f"the partial derivative of {_show(f)}")
+    return PartialDerivative(f, var, result, held)
 
 
 class Gradient(tuple):
@@ -408,12 +413,17 @@ class Gradient(tuple):
 
 
 def gradient(
-    expr: ExprLike, at: PointLike | None = None, variables: Iterable[str | sp.Symbol] | None = None
+    expr: ExprLike,
+    at: PointLike | None = None,
+    variables: Iterable[str | sp.Symbol] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Gradient:
     """The gradient of ``expr``: symbolic, or its exact values at the point ``at``.
 
     ``at`` is a dict (name -> value) or a sequence in variable order (x, y,
     z, then alphabetical).  ``variables`` chooses the variables and their order.
+    SymPy's work is limited to ``timeout`` seconds (a :class:`TimeLimitError` after).
 
     >>> import sympy as sp
     >>> x, y = sp.symbols("x y")
@@ -426,12 +436,54 @@ def gradient(
     """
     f = to_expr(expr)
     chosen = _variables(f, variables)
-    components = [sp.diff(f, v) for v in chosen]
-    if at is None:
-        return Gradient(components, chosen)
-    point = resolve_point(at, chosen)
-    values = [_tidy(c.subs(point)) for c in components]
-    return Gradient(values, chosen, point)
+
+    def work() -> Gradient:
+        components = [sp.diff(f, v) for v in chosen]
+        if at is None:
+            return Gradient(components, chosen)
+        point = resolve_point(at, chosen)
+        values = [_tidy(c.subs(point)) for c in components]
+        return Gradient(values, chosen, point)
+
+    return timed(work, timeout, f"the gradient of {_show(f)}")
+
+
+def _old_spelling(name: str, at: Any, variables: Any, legacy: Any) -> tuple[Any, Any]:
+    """``(at, variables)`` from the current or the deprecated call spelling.
+
+    The old ``jacobian(exprs, vars, at)`` and ``hessian(expr, vars, at)`` put
+    the variables before the point; a second argument made only of variable
+    names is read that way for one more release, with a DeprecationWarning.
+    """
+    if legacy is not None:
+        warnings.warn(
+            f"{name}(..., vars=...) is deprecated: use {name}(expr, at, variables=...)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return at, legacy
+    if at is not None and _are_variable_names(at):
+        warnings.warn(
+            f"{name}(expr, variables, at) is deprecated: the point now comes second, "
+            f"as in {name}(expr, at, variables=...)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return variables, at
+    return at, variables
+
+
+def _are_variable_names(value: Any) -> bool:
+    """Whether ``value`` is a variable name or a list of them (never a point)."""
+    items = [value] if isinstance(value, (str, sp.Symbol)) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        return False
+    for item in items:
+        if isinstance(item, sp.Symbol):
+            continue
+        if not isinstance(item, str) or not is_variable_name(item.strip()):
+            return False
+    return True
 
 
 def _tidy(value: sp.Expr) -> sp.Expr:
@@ -449,16 +501,22 @@ def _evaluate_matrix(
 
 def jacobian(
     exprs: ExprLike | Sequence[ExprLike],
-    vars: Iterable[str | sp.Symbol] | None = None,
     at: PointLike | None = None,
+    variables: Iterable[str | sp.Symbol] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    vars: Iterable[str | sp.Symbol] | None = None,
 ) -> sp.Matrix:
     """The m x n Jacobian matrix of f: R^n -> R^m; row i is the gradient of f_i.
 
-    ``vars`` defaults to every variable of the components, in steepest's order.
+    Called like :func:`gradient`: the functions, then the point ``at`` (None
+    for the symbolic matrix), then ``variables`` (default: every variable of
+    the components, in steepest's order).  ``vars=`` and the old order
+    ``jacobian(exprs, variables, at)`` still work, with a DeprecationWarning.
 
     >>> import sympy as sp
     >>> x, y = sp.symbols("x y")
-    >>> jacobian([x**2 * y, 5*x + sp.sin(y)], ["x", "y"])
+    >>> jacobian([x**2 * y, 5*x + sp.sin(y)], variables=["x", "y"])
     Matrix([
     [2*x*y, x**2],
     [    5, cos(y)]])
@@ -476,18 +534,33 @@ def jacobian(
     if not components:
         raise SteepestError("the Jacobian needs at least one function")
     combined = sp.Add(*[sp.Dummy() * c for c in components])
-    if vars is None:
+    at, variables = _old_spelling("jacobian", at, variables, vars)
+    if variables is None:
         chosen = tuple(v for v in variables_of(combined) if not isinstance(v, sp.Dummy))
     else:
-        chosen = _variables(combined, vars)
-    matrix = sp.Matrix([[sp.diff(c, v) for v in chosen] for c in components])
-    return _evaluate_matrix(matrix, chosen, at)
+        chosen = _variables(combined, variables)
+
+    def work() -> sp.Matrix:
+        matrix = sp.Matrix([[sp.diff(c, v) for v in chosen] for c in components])
+        return _evaluate_matrix(matrix, chosen, at)
+
+    shown = ", ".join(_show(c) for c in components)
+    return timed(work, timeout, f"the Jacobian of ({shown})")
 
 
 def hessian(
-    expr: ExprLike, vars: Iterable[str | sp.Symbol] | None = None, at: PointLike | None = None
+    expr: ExprLike,
+    at: PointLike | None = None,
+    variables: Iterable[str | sp.Symbol] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    vars: Iterable[str | sp.Symbol] | None = None,
 ) -> sp.Matrix:
     """The n x n matrix of second partial derivatives of ``expr``.
+
+    Called like :func:`gradient`: the expression, the point ``at``, then
+    ``variables``.  ``vars=`` and the old order ``hessian(expr, variables,
+    at)`` still work, with a DeprecationWarning.
 
     >>> import sympy as sp
     >>> x, y = sp.symbols("x y")
@@ -501,9 +574,14 @@ def hessian(
     [ 3, 2]])
     """
     f = to_expr(expr)
-    chosen = _variables(f, vars)
-    matrix = sp.hessian(f, chosen) if chosen else sp.zeros(0, 0)
-    return _evaluate_matrix(matrix, chosen, at)
+    at, variables = _old_spelling("hessian", at, variables, vars)
+    chosen = _variables(f, variables)
+
+    def work() -> sp.Matrix:
+        matrix = sp.hessian(f, chosen) if chosen else sp.zeros(0, 0)
+        return _evaluate_matrix(matrix, chosen, at)
+
+    return timed(work, timeout, f"the Hessian of {_show(f)}")
 
 
 # ---------------------------------------------------------------------------
@@ -742,7 +820,13 @@ def _where(point: Mapping[sp.Symbol, sp.Expr]) -> str:
     return ", ".join(f"{v} = {_show(e)}" for v, e in point.items())
 
 
-def tangent_line(expr: ExprLike, at: PointLike, wrt: str | sp.Symbol | None = None) -> TangentLine:
+def tangent_line(
+    expr: ExprLike,
+    at: PointLike,
+    wrt: str | sp.Symbol | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> TangentLine:
     """The tangent line y = f(a) + f'(a)(x - a) at ``at``.
 
     For a function of several variables give ``wrt`` and a full point: the
@@ -775,16 +859,22 @@ def tangent_line(expr: ExprLike, at: PointLike, wrt: str | sp.Symbol | None = No
     for v, value in point.items():
         if not _is_finite_number(value):
             raise SteepestError(f"the point must be finite, got {v} = {value}")
-    slope = _slope_at(f, var, point)
-    value = _tidy(f.subs(point))
-    here = point[var]
-    equation = sp.expand(slope * (var - here) + value)
-    intercept = sp.expand(value - slope * here)
-    fixed = {v.name: e for v, e in point.items() if v != var}
-    return TangentLine(f, var, here, value, slope, intercept, equation, fixed)
+
+    def work() -> TangentLine:
+        slope = _slope_at(f, var, point)
+        value = _tidy(f.subs(point))
+        here = point[var]
+        equation = sp.expand(slope * (var - here) + value)
+        intercept = sp.expand(value - slope * here)
+        fixed = {v.name: e for v, e in point.items() if v != var}
+        return TangentLine(f, var, here, value, slope, intercept, equation, fixed)
+
+    return timed(work, timeout, f"the tangent line of {_show(f)}")
 
 
-def tangent_plane(expr: ExprLike, at: PointLike) -> TangentPlane:
+def tangent_plane(
+    expr: ExprLike, at: PointLike, *, timeout: float | None = DEFAULT_TIMEOUT
+) -> TangentPlane:
     """The tangent plane z = f(a, b) + f_x(a, b)(x - a) + f_y(a, b)(y - b).
 
     Works for any number (two or more) of variables: the tangent hyperplane.
@@ -803,7 +893,11 @@ def tangent_plane(expr: ExprLike, at: PointLike) -> TangentPlane:
             "a tangent plane needs two, use tangent_line"
         )
     point = resolve_point(at, chosen)
-    lines = {v.name: tangent_line(f, point, wrt=v) for v in chosen}
+    lines = timed(
+        lambda: {v.name: tangent_line(f, point, wrt=v, timeout=None) for v in chosen},
+        timeout,
+        f"the tangent plane of {_show(f)}",
+    )
     slopes = {name: line.slope for name, line in lines.items()}
     value = next(iter(lines.values())).value
     equation = sp.expand(value + sum(slopes[v.name] * (v - point[v]) for v in chosen))
@@ -948,7 +1042,12 @@ def _limit_variable(f: sp.Expr, var: str | sp.Symbol | None) -> sp.Symbol:
 
 
 def limit(
-    expr: ExprLike, var: str | sp.Symbol | None = None, at: Any = None, side: str = "both"
+    expr: ExprLike,
+    var: str | sp.Symbol | None = None,
+    at: Any = None,
+    side: str = "both",
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Limit:
     """The limit of ``expr`` as ``var`` approaches ``at``, honest about one-sided limits.
 
@@ -957,7 +1056,8 @@ def limit(
     or a symbol.  The result has ``value``, ``left``, ``right``, ``exists``
     (a finite limit) and, when it does not exist, ``reason``: one of
     ``"one-sided limits differ"``, ``"oscillates"``, ``"unbounded"``,
-    ``"undetermined"``.
+    ``"undetermined"``.  SymPy's work is limited to ``timeout`` seconds
+    (a :class:`~steepest.errors.TimeLimitError` after).
 
     >>> import sympy as sp
     >>> x = sp.Symbol("x")
@@ -980,10 +1080,21 @@ def limit(
         raise SteepestError(f"cannot take a limit at {point}")
     if symbol in point.free_symbols:
         raise SteepestError(f"the point {point} cannot contain the variable {symbol} itself")
-    return _limits.compute(f, symbol, point, _limits.normalize_side(side))
+    chosen_side = _limits.normalize_side(side)
+    return timed(
+        lambda: _limits.compute(f, symbol, point, chosen_side),
+        timeout,
+        f"the limit of {_show(f)} as {symbol} approaches {_show(point)}",
+    )
 
 
-def continuity(expr: ExprLike, at: Any, var: str | sp.Symbol | None = None) -> Continuity:
+def continuity(
+    expr: ExprLike,
+    at: Any,
+    var: str | sp.Symbol | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Continuity:
     """Whether ``expr`` is continuous at ``at``: the three conditions and the kind of break.
 
     f is continuous at a when f(a) is ``defined``, the limit at a exists
@@ -1004,7 +1115,11 @@ def continuity(expr: ExprLike, at: Any, var: str | sp.Symbol | None = None) -> C
     point = as_value(at)
     if not _is_finite_number(point):
         raise SteepestError(f"continuity is checked at a finite point, not {point}")
-    return _limits.continuity(f, symbol, point)
+    return timed(
+        lambda: _limits.continuity(f, symbol, point),
+        timeout,
+        f"checking the continuity of {_show(f)} at {symbol} = {_show(point)}",
+    )
 
 
 __all__ = [
@@ -1018,7 +1133,7 @@ __all__ = [
     "TangentLine",
     "TangentPlane",
     "as_value",
-    "chain_rule",
+        "chain_rule",
     "continuity",
     "critical_points",
     "gradient",

@@ -35,6 +35,7 @@ from sympy.printing.str import StrPrinter
 
 from steepest.errors import ParseError
 from steepest.symbolic.parser import is_variable_name, parse, symbol, variables
+from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
 
 # ---------------------------------------------------------------------------
 # Printing in course notation: x^2, e^x, ln(x), |x|.
@@ -878,7 +879,12 @@ def resolve_variable(
     return chosen, others
 
 
-def derive(expr: str | sympy.Expr, wrt: str | sympy.Symbol | None = None) -> Derivation:
+def derive(
+    expr: str | sympy.Expr,
+    wrt: str | sympy.Symbol | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Derivation:
     """Differentiate ``expr`` rule by rule, with respect to ``wrt``.
 
     ``expr`` is text in learner notation (see :func:`~steepest.symbolic.parse`)
@@ -886,7 +892,8 @@ def derive(expr: str | sympy.Expr, wrt: str | sympy.Symbol | None = None) -> Der
     is x, or the only variable of an expression in one other variable
     (``t^2``).  An explicit ``wrt`` is always obeyed: ``derive("t^2", "x")`` is 0.  On an
     expression with several variables this is the partial derivative: the
-    other variables are held constant, and the steps say so.
+    other variables are held constant, and the steps say so.  The work is
+    limited to ``timeout`` seconds (a :class:`~steepest.errors.TimeLimitError` after).
 
     >>> derive("3x^4 + 4x").result
     12*x**3 + 4
@@ -898,11 +905,14 @@ def derive(expr: str | sympy.Expr, wrt: str | sympy.Symbol | None = None) -> Der
     """
     expression = parse(expr)
     variable, others = resolve_variable(expression, wrt)
-    deriver = _Deriver(variable, others)
-    root = deriver.step(expression, variable)
-    if others:
-        root = _with_held(root, others)
-    return Derivation(expression, variable, root, tidy(root.result), others)
+
+    def work() -> Derivation:
+        root = _Deriver(variable, others).step(expression, variable)
+        if others:
+            root = _with_held(root, others)
+        return Derivation(expression, variable, root, tidy(root.result), others)
+
+    return timed(work, timeout, f"differentiating {text_form(expression)}")
 
 
 def _with_held(step: Step, others: tuple[sympy.Symbol, ...]) -> Step:

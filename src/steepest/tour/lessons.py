@@ -375,7 +375,7 @@ def gradient_and_jacobian(s: Section) -> None:
     s.text(f"Its Euclidean norm there is {np.linalg.norm(values):.6g}.")
     s.heading("The Jacobian")
     x, y = _symbols("x y")
-    jac = st.symbolic.jacobian([x**2 * y, 5 * x + sp.sin(y)], ["x", "y"])
+    jac = st.symbolic.jacobian([x**2 * y, 5 * x + sp.sin(y)], variables=["x", "y"])
     s.text(
         "For f(x, y) = (x^2 y, 5x + sin y), row i of the Jacobian is the gradient of f_i: "
         + str(jac.tolist())
