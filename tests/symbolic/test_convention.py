@@ -32,9 +32,7 @@ def test_symbolic_and_numeric_take_the_point_second() -> None:
     exact_hessian = np.array(hessian(text, point), dtype=float)
     exact_jacobian = np.array(jacobian([text, "x y"], point), dtype=float)
     np.testing.assert_allclose(st.numeric.gradient(lambda v: f(v), point), exact_gradient)
-    np.testing.assert_allclose(
-        st.numeric.hessian(lambda v: f(v), point), exact_hessian, rtol=1e-6
-    )
+    np.testing.assert_allclose(st.numeric.hessian(lambda v: f(v), point), exact_hessian, rtol=1e-6)
     both = lambda v: np.array([f(v), v[0] * v[1]])  # noqa: E731
     np.testing.assert_allclose(st.numeric.jacobian(both, point), exact_jacobian, rtol=1e-8)
 

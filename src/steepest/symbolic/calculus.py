@@ -1133,7 +1133,7 @@ __all__ = [
     "TangentLine",
     "TangentPlane",
     "as_value",
-        "chain_rule",
+    "chain_rule",
     "continuity",
     "critical_points",
     "gradient",
