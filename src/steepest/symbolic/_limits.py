@@ -20,6 +20,7 @@ import sympy as sp
 
 from steepest.errors import SteepestError
 from steepest.symbolic._critical import is_zero
+from steepest.symbolic.printing import text_form
 
 DIFFER = "one-sided limits differ"
 OSCILLATES = "oscillates"
@@ -60,10 +61,6 @@ def normalize_side(side: str) -> str:
     if key not in _SIDES:
         raise SteepestError(f"side must be '+', '-' or 'both', not {side!r}")
     return _SIDES[key]
-
-
-def _show(expr: Any) -> str:
-    return str(expr).replace("**", "^")
 
 
 def _is_infinite(value: sp.Expr | None) -> bool:
@@ -218,29 +215,29 @@ class Limit:
 
     def _approach(self) -> str:
         arrow = {"both": "", "+": "+", "-": "-"}[self.side]
-        return f"{self.var} -> {_show(self.at)}{arrow}"
+        return f"{self.var} -> {text_form(self.at)}{arrow}"
 
     def message(self) -> str:
         """One sentence: the value, or why the limit does not exist."""
-        head = f"the limit of {_show(self.expr)} as {self._approach()}"
+        head = f"the limit of {text_form(self.expr)} as {self._approach()}"
         if self.exists:
-            return f"{head} is {_show(self.value)}"
+            return f"{head} is {text_form(self.value)}"
         if self.reason == DIFFER:
             return (
                 f"{head} does not exist: the one-sided limits differ "
-                f"({_show(self.left)} from the left, {_show(self.right)} from the right)"
+                f"({text_form(self.left)} from the left, {text_form(self.right)} from the right)"
             )
         if self.reason == OSCILLATES:
             bounds = next(b for b in (self.left, self.right) if _is_oscillating(b))
             return (
                 f"{head} does not exist: the function oscillates between "
-                f"{_show(bounds.min)} and {_show(bounds.max)}"
+                f"{text_form(bounds.min)} and {text_form(bounds.max)}"
             )
         if self.reason == UNBOUNDED:
             if self.value is not None and self.value is not sp.zoo:
                 return (
                     f"{head} does not exist as a number: the function is unbounded "
-                    f"({_show(self.value)})"
+                    f"({text_form(self.value)})"
                 )
             return f"{head} does not exist: the function is unbounded"
         if self.reason == UNDEFINED:
@@ -249,7 +246,7 @@ class Limit:
             )
             return (
                 f"{head} does not exist: the function is not defined (as a real number) "
-                f"just {where} of {_show(self.at)}"
+                f"just {where} of {text_form(self.at)}"
             )
         return f"{head} could not be determined exactly"
 
@@ -260,7 +257,7 @@ class Limit:
         """JSON-ready: every field as text (None stays None), and the message."""
 
         def text(value: Any) -> str | None:
-            return None if value is None else str(value)
+            return None if value is None else text_form(value)
 
         return {
             "expr": text(self.expr),
@@ -447,10 +444,10 @@ class Continuity:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the three conditions, the verdict, the kind and the message."""
         return {
-            "expr": str(self.expr),
+            "expr": text_form(self.expr),
             "var": str(self.var),
-            "at": str(self.at),
-            "value": None if self.value is None else str(self.value),
+            "at": text_form(self.at),
+            "value": None if self.value is None else text_form(self.value),
             "defined": self.defined,
             "limit": self.limit.to_dict(),
             "limit_exists": self.limit_exists,
@@ -495,31 +492,33 @@ def continuity(f: sp.Expr, x: sp.Symbol, a: sp.Expr) -> Continuity:
             kind = JUMP
         elif exists:
             kind = REMOVABLE
-    where = f"{x} = {_show(a)}"
+    where = f"{x} = {text_form(a)}"
     if continuous:
         message = (
-            f"continuous at {where}: f({_show(a)}) = {_show(value)} is defined, "
-            f"the limit is {_show(lim.value)}, and they are equal"
+            f"continuous at {where}: f({text_form(a)}) = {text_form(value)} is defined, "
+            f"the limit is {text_form(lim.value)}, and they are equal"
         )
     else:
         problems = []
         if not defined:
-            problem = f"f({_show(a)}) is not defined"
+            problem = f"f({text_form(a)}) is not defined"
             if exists:
-                problem += f" (the limit is {_show(lim.value)})"
+                problem += f" (the limit is {text_form(lim.value)})"
             problems.append(problem)
         if exists is None:
-            problems.append(f"the limit as {x} -> {_show(a)} could not be determined")
+            problems.append(f"the limit as {x} -> {text_form(a)} could not be determined")
         elif not exists:
             detail = lim.message().split(": ", 1)[-1]
             if lim.reason == DIFFER:
                 detail = (
-                    f"the one-sided limits differ: {_show(lim.left)} from the left, "
-                    f"{_show(lim.right)} from the right"
+                    f"the one-sided limits differ: {text_form(lim.left)} from the left, "
+                    f"{text_form(lim.right)} from the right"
                 )
-            problems.append(f"the limit as {x} -> {_show(a)} does not exist ({detail})")
+            problems.append(f"the limit as {x} -> {text_form(a)} does not exist ({detail})")
         elif defined and not equal:
-            problems.append(f"f({_show(a)}) = {_show(value)} but the limit is {_show(lim.value)}")
+            problems.append(
+                f"f({text_form(a)}) = {text_form(value)} but the limit is {text_form(lim.value)}"
+            )
         message = f"not continuous at {where}: " + " and ".join(problems)
         if kind:
             message += f"; {'an' if kind[0] in 'aeiou' else 'a'} {kind} discontinuity"

@@ -35,6 +35,7 @@ from steepest.symbolic import _critical, _limits
 from steepest.symbolic._critical import KINDS, CriticalPoint
 from steepest.symbolic._limits import Continuity, Limit
 from steepest.symbolic.parser import is_variable_name, parse, variable_sort_key
+from steepest.symbolic.printing import text_form
 from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
 
 ExprLike = Any  # text, a SymPy expression, or a steepest Function
@@ -212,11 +213,6 @@ def _is_finite_number(value: sp.Expr) -> bool:
     return not value.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds)
 
 
-def _show(expr: Any) -> str:
-    """Learner-style text: ``x^2`` rather than Python's ``x**2``."""
-    return str(expr).replace("**", "^")
-
-
 def _float(value: sp.Expr) -> float | None:
     if not value.is_number:
         return None
@@ -269,7 +265,7 @@ class PartialDerivative:
         return hash(self.result)
 
     def __str__(self) -> str:
-        return str(self.result)
+        return text_form(self.result)
 
     def subs(self, *args: Any, **kwargs: Any) -> sp.Expr:
         """The result with values substituted (SymPy's ``subs``)."""
@@ -288,7 +284,7 @@ class PartialDerivative:
 
     def heading(self) -> str:
         """``∂f/∂x = ...`` and which variables are held constant."""
-        line = f"∂/∂{self.wrt.name} [{_show(self.expr)}] = {_show(self.result)}"
+        line = f"∂/∂{self.wrt.name} [{text_form(self.expr)}] = {text_form(self.result)}"
         if self.held_constant:
             others = ", ".join(self.held_constant)
             verb = "is" if len(self.held_constant) == 1 else "are"
@@ -309,9 +305,9 @@ class PartialDerivative:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the expression, variable, result and held-constant variables."""
         return {
-            "expr": str(self.expr),
+            "expr": text_form(self.expr),
             "wrt": self.wrt.name,
-            "result": str(self.result),
+            "result": text_form(self.result),
             "held_constant": list(self.held_constant),
         }
 
@@ -331,7 +327,7 @@ def partial(
     f = to_expr(expr)
     var = _symbol(f, wrt)
     held = tuple(v.name for v in variables_of(f) if v != var)
-    result = timed(lambda: sp.diff(f, var), timeout, f"the partial derivative of {_show(f)}")
+    result = timed(lambda: sp.diff(f, var), timeout, f"the partial derivative of {text_form(f)}")
     return PartialDerivative(f, var, result, held)
 
 
@@ -404,10 +400,10 @@ class Gradient(tuple):
         numeric = all(c.is_number for c in self)
         return {
             "variables": [v.name for v in self.variables],
-            "components": [str(c) for c in self],
-            "at": None if self.at is None else {k: str(v) for k, v in self.at.items()},
+            "components": [text_form(c) for c in self],
+            "at": None if self.at is None else {k: text_form(v) for k, v in self.at.items()},
             "values": [_float(c) for c in self] if numeric else None,
-            "magnitude": str(self.magnitude),
+            "magnitude": text_form(self.magnitude),
             "magnitude_value": _float(self.magnitude) if numeric else None,
         }
 
@@ -445,7 +441,7 @@ def gradient(
         values = [_tidy(c.subs(point)) for c in components]
         return Gradient(values, chosen, point)
 
-    return timed(work, timeout, f"the gradient of {_show(f)}")
+    return timed(work, timeout, f"the gradient of {text_form(f)}")
 
 
 def _old_spelling(name: str, at: Any, variables: Any, legacy: Any) -> tuple[Any, Any]:
@@ -544,7 +540,7 @@ def jacobian(
         matrix = sp.Matrix([[sp.diff(c, v) for v in chosen] for c in components])
         return _evaluate_matrix(matrix, chosen, at)
 
-    shown = ", ".join(_show(c) for c in components)
+    shown = ", ".join(text_form(c) for c in components)
     return timed(work, timeout, f"the Jacobian of ({shown})")
 
 
@@ -581,7 +577,7 @@ def hessian(
         matrix = sp.hessian(f, chosen) if chosen else sp.zeros(0, 0)
         return _evaluate_matrix(matrix, chosen, at)
 
-    return timed(work, timeout, f"the Hessian of {_show(f)}")
+    return timed(work, timeout, f"the Hessian of {text_form(f)}")
 
 
 # ---------------------------------------------------------------------------
@@ -659,13 +655,13 @@ def _point_slope_text(
     value: sp.Expr, slopes: Sequence[tuple[sp.Symbol, sp.Expr, sp.Expr]], lhs: str
 ) -> str:
     """``z = 20 + 4(x - 2) + 8(y - 4)`` built term by term, signs tidied."""
-    text = "" if value == 0 and any(slope != 0 for _, slope, _ in slopes) else _show(value)
+    text = "" if value == 0 and any(slope != 0 for _, slope, _ in slopes) else text_form(value)
     for var, slope, center in slopes:
         if slope == 0:
             continue
         negative = slope.could_extract_minus_sign()
         magnitude = -slope if negative else slope
-        shift = var.name if center == 0 else f"({_show(var - center)})"
+        shift = var.name if center == 0 else f"({text_form(var - center)})"
         coefficient = "" if magnitude == 1 else _paren(magnitude)
         body = f"{coefficient}{shift}"
         if not text:
@@ -675,8 +671,19 @@ def _point_slope_text(
     return f"{lhs} = {text}"
 
 
+def output_name(inputs: Sequence[str], preferred: str) -> str:
+    """``preferred`` as the name of a function's value, unless it names an input.
+
+    >>> output_name(["x", "y"], "z"), output_name(["x", "y", "z"], "z")
+    ('z', 'f')
+    """
+    if preferred not in inputs:
+        return preferred
+    return next(name for name in ("f", "g", "h", "u", "w") if name not in inputs)
+
+
 def _paren(expr: sp.Expr) -> str:
-    shown = _show(expr)
+    shown = text_form(expr)
     return f"({shown})" if expr.is_Add else shown
 
 
@@ -713,21 +720,27 @@ class TangentLine:
         result = float(self.value) + float(self.slope) * offset
         return float(result) if np.ndim(result) == 0 else result
 
+    @property
+    def output_name(self) -> str:
+        """The name of the line's value: y (z for a slice), or f when that is an input."""
+        return output_name([self.variable.name, *self.fixed], "z" if self.fixed else "y")
+
     def __str__(self) -> str:
-        lhs = "z" if self.fixed else "y"
-        return _point_slope_text(self.value, [(self.variable, self.slope, self.at)], lhs)
+        slope = [(self.variable, self.slope, self.at)]
+        return _point_slope_text(self.value, slope, self.output_name)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: point, slope, intercept and the equation as text."""
         return {
             "variable": self.variable.name,
-            "at": str(self.at),
-            "fixed": {k: str(v) for k, v in self.fixed.items()},
-            "value": str(self.value),
-            "slope": str(self.slope),
-            "intercept": str(self.intercept),
-            "equation": str(self.equation),
+            "at": text_form(self.at),
+            "fixed": {k: text_form(v) for k, v in self.fixed.items()},
+            "value": text_form(self.value),
+            "slope": text_form(self.slope),
+            "intercept": text_form(self.intercept),
+            "equation": text_form(self.equation),
             "text": str(self),
+            "output": self.output_name,
             "slope_value": _float(self.slope),
             "value_approx": _float(self.value),
         }
@@ -773,19 +786,25 @@ class TangentPlane:
             total = total + float(self.slopes[var.name]) * offset
         return float(total) if np.ndim(total) == 0 else total
 
+    @property
+    def output_name(self) -> str:
+        """The name of the plane's value: z, or f when z is one of the inputs."""
+        return output_name([v.name for v in self.variables], "z")
+
     def __str__(self) -> str:
         terms = [(v, self.slopes[v.name], self.at[v.name]) for v in self.variables]
-        return _point_slope_text(self.value, terms, "z")
+        return _point_slope_text(self.value, terms, self.output_name)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: point, value, slopes and the equation as text."""
         return {
-            "at": {k: str(v) for k, v in self.at.items()},
-            "value": str(self.value),
-            "slopes": {k: str(v) for k, v in self.slopes.items()},
+            "at": {k: text_form(v) for k, v in self.at.items()},
+            "value": text_form(self.value),
+            "slopes": {k: text_form(v) for k, v in self.slopes.items()},
             "slope_values": {k: _float(v) for k, v in self.slopes.items()},
-            "equation": str(self.equation),
+            "equation": text_form(self.equation),
             "text": str(self),
+            "output": self.output_name,
         }
 
 
@@ -797,7 +816,7 @@ def _slope_at(f: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) ->
     here = point[var]
     value = f.subs(point)
     if not _is_finite_number(value) or value.is_real is False:
-        raise SteepestError(f"{_show(f)} is not defined at {_where(point)}")
+        raise SteepestError(f"{text_form(f)} is not defined at {_where(point)}")
     derivative = sp.diff(f, var)
     slope = derivative.subs(point)
     others = {v: e for v, e in point.items() if v != var}
@@ -810,14 +829,14 @@ def _slope_at(f: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) ->
             detail = detail.replace("the one-sided limits differ", "the slopes differ")
             shown = f": {detail}" if detail else ""
             raise SteepestError(
-                f"{_show(f)} has no derivative along {var} at {_where(point)}{shown}"
+                f"{text_form(f)} has no derivative along {var} at {_where(point)}{shown}"
             )
         slope = along.value
     return _tidy(slope)
 
 
 def _where(point: Mapping[sp.Symbol, sp.Expr]) -> str:
-    return ", ".join(f"{v} = {_show(e)}" for v, e in point.items())
+    return ", ".join(f"{v} = {text_form(e)}" for v, e in point.items())
 
 
 def tangent_line(
@@ -852,7 +871,7 @@ def tangent_line(
     else:
         names = ", ".join(v.name for v in chosen)
         raise SteepestError(
-            f"{_show(f)} has several variables ({names}): give wrt= for a tangent line "
+            f"{text_form(f)} has several variables ({names}): give wrt= for a tangent line "
             "of one slice, or use tangent_plane"
         )
     point = resolve_point(at, chosen)
@@ -869,7 +888,7 @@ def tangent_line(
         fixed = {v.name: e for v, e in point.items() if v != var}
         return TangentLine(f, var, here, value, slope, intercept, equation, fixed)
 
-    return timed(work, timeout, f"the tangent line of {_show(f)}")
+    return timed(work, timeout, f"the tangent line of {text_form(f)}")
 
 
 def tangent_plane(
@@ -889,14 +908,14 @@ def tangent_plane(
     chosen = variables_of(f)
     if len(chosen) < 2:
         raise SteepestError(
-            f"{_show(f)} has {len(chosen)} variable{'s' if len(chosen) != 1 else ''}: "
+            f"{text_form(f)} has {len(chosen)} variable{'s' if len(chosen) != 1 else ''}: "
             "a tangent plane needs two, use tangent_line"
         )
     point = resolve_point(at, chosen)
     lines = timed(
         lambda: {v.name: tangent_line(f, point, wrt=v, timeout=None) for v in chosen},
         timeout,
-        f"the tangent plane of {_show(f)}",
+        f"the tangent plane of {text_form(f)}",
     )
     slopes = {name: line.slope for name, line in lines.items()}
     value = next(iter(lines.values())).value
@@ -938,26 +957,27 @@ class ChainRule:
         t = self.parameter.name
         names = [name for name, _, _ in self.terms]
         general = " + ".join(f"(∂z/∂{v})(d{v}/d{t})" for v in names)
-        products = " + ".join(f"({_show(p)})({_show(d)})" for _, p, d in self.terms)
+        products = " + ".join(f"({text_form(p)})({text_form(d)})" for _, p, d in self.terms)
         return "\n".join(
             [
                 f"dz/d{t} = {general}",
                 f"      = {products}",
-                f"      = {_show(self.result)}",
+                f"      = {text_form(self.result)}",
             ]
         )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the terms, the formula and the result as text."""
         return {
-            "expr": str(self.expr),
-            "inner": {k: str(v) for k, v in self.inner.items()},
+            "expr": text_form(self.expr),
+            "inner": {k: text_form(v) for k, v in self.inner.items()},
             "parameter": self.parameter.name,
             "terms": [
-                {"variable": v, "partial": str(p), "derivative": str(d)} for v, p, d in self.terms
+                {"variable": v, "partial": text_form(p), "derivative": text_form(d)}
+                for v, p, d in self.terms
             ],
-            "formula": str(self.formula),
-            "result": str(self.result),
+            "formula": text_form(self.formula),
+            "result": text_form(self.result),
         }
 
 
@@ -1038,7 +1058,7 @@ def _limit_variable(f: sp.Expr, var: str | sp.Symbol | None) -> sp.Symbol:
     if not own:
         return sp.Symbol("x")
     names = ", ".join(v.name for v in own)
-    raise SteepestError(f"{_show(f)} has several variables ({names}): say which one approaches")
+    raise SteepestError(f"{text_form(f)} has several variables ({names}): say which one approaches")
 
 
 def limit(
@@ -1084,7 +1104,7 @@ def limit(
     return timed(
         lambda: _limits.compute(f, symbol, point, chosen_side),
         timeout,
-        f"the limit of {_show(f)} as {symbol} approaches {_show(point)}",
+        f"the limit of {text_form(f)} as {symbol} approaches {text_form(point)}",
     )
 
 
@@ -1118,7 +1138,7 @@ def continuity(
     return timed(
         lambda: _limits.continuity(f, symbol, point),
         timeout,
-        f"checking the continuity of {_show(f)} at {symbol} = {_show(point)}",
+        f"checking the continuity of {text_form(f)} at {symbol} = {text_form(point)}",
     )
 
 
@@ -1140,6 +1160,7 @@ __all__ = [
     "hessian",
     "jacobian",
     "limit",
+    "output_name",
     "partial",
     "resolve_point",
     "tangent_line",

@@ -30,101 +30,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sympy
-from sympy.printing.latex import LatexPrinter
-from sympy.printing.str import StrPrinter
 
 from steepest.errors import ParseError
 from steepest.symbolic.parser import is_variable_name, parse, symbol, variables
+from steepest.symbolic.printing import latex_form, text_form
 from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
-
-# ---------------------------------------------------------------------------
-# Printing in course notation: x^2, e^x, ln(x), |x|.
-
-
-def _course_order(terms: list[sympy.Expr]) -> list[sympy.Expr]:
-    """Start a sum with a positive term when it is not a plain polynomial.
-
-    SymPy writes the quotient rule's numerator as ``-x^2 + 2x(x + 1)``; a
-    course writes ``2x(x + 1) - x^2``.  Sums of monomials keep SymPy's order.
-    """
-    if len(terms) < 2 or not terms[0].could_extract_minus_sign():
-        return terms
-    if all(_is_monomial(term) for term in terms):
-        return terms
-    for index, term in enumerate(terms):
-        if not term.could_extract_minus_sign():
-            return [term, *terms[:index], *terms[index + 1 :]]
-    return terms
-
-
-def _is_monomial(term: sympy.Expr) -> bool:
-    return all(
-        factor.is_number
-        or factor.is_Symbol
-        or (isinstance(factor, sympy.Pow) and factor.base.is_Symbol and factor.exp.is_number)
-        for factor in sympy.Mul.make_args(term)
-    )
-
-
-class _CoursePrinter(StrPrinter):
-    """SymPy's string printer with the notation the parser reads back."""
-
-    def _as_ordered_terms(self, expr: sympy.Expr, order: str | None = None) -> list[Any]:
-        terms = super()._as_ordered_terms(expr, order=order)
-        return _course_order(terms) if isinstance(expr, sympy.Add) else terms
-
-    def _print_Pow(self, expr: sympy.Pow, rational: bool = False) -> str:
-        return super()._print_Pow(expr, rational).replace("**", "^")
-
-    def _print_exp(self, expr: sympy.Expr) -> str:
-        argument = expr.args[0]
-        text = self._print(argument)
-        if argument.is_Symbol or (argument.is_Integer and argument >= 0):
-            return f"e^{text}"
-        return f"e^({text})"
-
-    def _print_Exp1(self, expr: sympy.Expr) -> str:
-        return "e"
-
-    def _print_log(self, expr: sympy.Expr) -> str:
-        return f"ln({self._print(expr.args[0])})"
-
-    def _print_Abs(self, expr: sympy.Expr) -> str:
-        return f"|{self._print(expr.args[0])}|"
-
-    def _print_Infinity(self, expr: sympy.Expr) -> str:
-        return "oo"
-
-
-class _CourseLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with sums ordered as a course writes them."""
-
-    def _as_ordered_terms(self, expr: sympy.Expr, order: str | None = None) -> list[Any]:
-        terms = super()._as_ordered_terms(expr, order=order)
-        return _course_order(terms) if isinstance(expr, sympy.Add) else terms
-
-
-_PRINTER = _CoursePrinter()
-_LATEX_PRINTER = _CourseLatexPrinter({"ln_notation": True})
-
-
-def text_form(expr: sympy.Basic) -> str:
-    """``expr`` in the notation :func:`~steepest.symbolic.parse` reads back.
-
-    >>> text_form(parse("e^(2x) ln x + x^2"))
-    'x^2 + e^(2*x)*ln(x)'
-    """
-    return _PRINTER.doprint(expr).replace("**", "^")
-
-
-def latex_form(expr: sympy.Basic) -> str:
-    """``expr`` as LaTeX, with ``\\ln`` for the natural logarithm.
-
-    >>> latex_form(parse("ln(x)/x"))
-    '\\\\frac{\\\\ln{\\\\left(x \\\\right)}}{x}'
-    """
-    return _LATEX_PRINTER.doprint(expr)
-
 
 # ---------------------------------------------------------------------------
 # The step tree.
