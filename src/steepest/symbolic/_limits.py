@@ -199,7 +199,7 @@ class Limit:
     >>> from steepest.symbolic.calculus import limit
     >>> print(limit(1 / x, x, 0))
     the limit of 1/x as x -> 0 does not exist: the one-sided limits differ
-    (-oo from the left, oo from the right)
+    (-inf from the left, inf from the right)
     """
 
     value: sp.Expr | None

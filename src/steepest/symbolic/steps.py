@@ -163,6 +163,8 @@ _FUNCTION_RULES: dict[type, _FunctionRule] = {
     sympy.log: ("logarithm", "ln", lambda u: 1 / u),
     sympy.Abs: ("abs", "abs", lambda u: sympy.sign(u)),
     sympy.sign: ("sign", "sign", lambda u: sympy.Integer(0)),
+    sympy.floor: ("step", "floor", lambda u: sympy.Integer(0)),
+    sympy.ceiling: ("step", "ceil", lambda u: sympy.Integer(0)),
 }
 
 _TITLES = {"exp": "exponential", "ln": "logarithm", "abs": "absolute value"}
@@ -170,6 +172,8 @@ _TITLES = {"exp": "exponential", "ln": "logarithm", "abs": "absolute value"}
 _FUNCTION_NOTES = {
     "abs": "|{v}| has no derivative at {v} = 0",
     "sign": "sign({v}) jumps at {v} = 0, where it has no derivative",
+    "floor": "floor({v}) jumps at every integer {v}, where it has no derivative",
+    "ceil": "ceil({v}) jumps at every integer {v}, where it has no derivative",
 }
 
 
@@ -201,6 +205,8 @@ class _Deriver:
             return self.pow(expr, x)
         if isinstance(expr, sympy.Piecewise):
             return self.piecewise(expr, x)
+        if isinstance(expr, (sympy.Max, sympy.Min)):
+            return self.extremum(expr, x)
         rule = _FUNCTION_RULES.get(type(expr))
         if rule is not None and len(expr.args) == 1:
             return self.function(expr, x, rule)
@@ -396,6 +402,29 @@ class _Deriver:
             note=lambda v: _FUNCTION_NOTES.get(name, "").format(v=v),
         )
 
+    def extremum(self, expr: sympy.Expr, x: sympy.Symbol) -> Step:
+        # max(u, v)' is u' where u is the largest and v' where v is; where two
+        # arguments tie the slopes may differ and there is no derivative.
+        name = "max" if isinstance(expr, sympy.Max) else "min"
+        beats = (lambda a, b: a > b) if name == "max" else (lambda a, b: a < b)
+        arguments = list(expr.args)
+        substeps = tuple(self.step(argument, x) for argument in arguments)
+        pieces = [
+            (step.result, sympy.And(*[beats(a, b) for b in arguments if b is not a]))
+            for a, step in zip(arguments, substeps, strict=True)
+        ]
+        return Step(
+            name,
+            expr,
+            sympy.Piecewise(*pieces),
+            x,
+            substeps,
+            name,
+            f"d/d{x} {name}(u, v) = u' where u is the {'largest' if name == 'max' else 'smallest'}"
+            ", v' where v is",
+            note=f"{name}(...) has no derivative where two arguments tie with different slopes",
+        )
+
     def piecewise(self, expr: sympy.Piecewise, x: sympy.Symbol) -> Step:
         substeps = tuple(self.step(value, x) for value, _ in expr.args)
         result = sympy.Piecewise(
@@ -527,6 +556,11 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     """
     if expr.is_Atom or isinstance(expr, sympy.Piecewise):
         return expr
+    # Away from 0 (where these derivatives do not exist) sign(u)^2 is 1.
+    expr = expr.replace(
+        lambda e: isinstance(e, sympy.Pow) and isinstance(e.base, sympy.sign) and e.exp == 2,
+        lambda e: sympy.Integer(1),
+    )
     if sympy.count_ops(expr) > _TIDY_MAX_OPS or _largest_integer_power(expr) > _TIDY_MAX_DEGREE:
         return expr
     candidates = [expr]

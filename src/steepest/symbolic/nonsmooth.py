@@ -1,0 +1,103 @@
+"""Derivatives of functions with kinks and jumps: |x|, sign, max, min, relu,
+floor, ceil, piecewise.
+
+SymPy writes their derivatives with ``sign``, ``Heaviside`` and
+``DiracDelta``; those formulas hold away from the kinks and jumps, where
+DiracDelta is 0.  At a kink the derivative may not exist (|x| at 0) or may
+exist all the same (x|x| at 0).  :func:`derivative` gives a formula that is
+right wherever it is defined and *undefined* (NaN once compiled) exactly where
+the formula cannot decide; :func:`decide_at` settles such a point from the
+one-sided limits, or says in one sentence that there is no derivative.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> d = derivative(sp.Max(x, 0), x)
+>>> [d.subs(x, v) for v in (-2, 3)]
+[0, 1]
+>>> d.subs(x, 0)
+nan
+>>> decide_at(sp.Max(x, 0), x, {x: sp.Integer(0)})
+Traceback (most recent call last):
+...
+steepest.errors.SteepestError: the derivative of max(0, x) ... differ (0 and 1)
+>>> decide_at(x * sp.Abs(x), x, {x: sp.Integer(0)})
+0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy as sp
+
+from steepest.errors import SteepestError
+from steepest.symbolic.printing import text_form
+
+KINKED = (sp.Abs, sp.sign, sp.Max, sp.Min, sp.floor, sp.ceiling, sp.Heaviside, sp.Piecewise)
+JUMPING = (sp.sign, sp.floor, sp.ceiling, sp.Heaviside, sp.Piecewise)
+"""The functions among :data:`KINKED` that can jump (the others are continuous)."""
+
+
+def _undefined_at_zero(u: sp.Expr, away: sp.Expr) -> sp.Expr:
+    """``away`` where u != 0, undefined where u = 0."""
+    return sp.Piecewise((away, sp.Ne(u, 0)), (sp.nan, True))
+
+
+def derivative(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """d expr / d var, undefined (NaN) where a kink or jump leaves it undecided.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> derivative(sp.Abs(x), x).subs(x, -3), derivative(sp.floor(x), x).subs(x, 0.5)
+    (-1, 0)
+    """
+    result = sp.diff(expr, var)
+    if not result.has(sp.Derivative, sp.DiracDelta, sp.Heaviside, sp.sign):
+        return result
+    result = result.replace(
+        lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, (sp.floor, sp.ceiling)),
+        lambda e: (
+            _undefined_at_zero(e.expr.args[0] - sp.floor(e.expr.args[0]), sp.Integer(0))
+            * sp.diff(e.expr.args[0], var)
+        ),
+    )
+    result = result.replace(sp.DiracDelta, lambda *a: _undefined_at_zero(a[0], sp.Integer(0)))
+    result = result.replace(
+        sp.Heaviside, lambda *a: _undefined_at_zero(a[0], sp.Heaviside(a[0], 0))
+    )
+    return result.replace(sp.sign, lambda u: _undefined_at_zero(u, sp.sign(u)))
+
+
+def decide_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """The derivative along ``var`` at ``point`` where the formula is undefined there.
+
+    If expr is continuous along ``var`` at the point and the derivative has
+    the same finite limit from both sides, that limit is the derivative (the
+    mean value theorem); otherwise there is none, and the error says why.
+    """
+    from steepest.symbolic._limits import compute
+
+    here = point[var]
+    others = {v: value for v, value in point.items() if v != var}
+    where = ", ".join(f"{v} = {text_form(value)}" for v, value in point.items())
+    head = f"the derivative of {text_form(expr)} with respect to {var} does not exist at {where}"
+    along = expr.subs(others).replace(sp.DiracDelta, lambda *a: sp.Integer(0))
+    along = along.rewrite(sp.Piecewise) if along.has(sp.Max, sp.Min) else along
+    value = along.subs(var, here)
+    if not value.is_finite:
+        raise SteepestError(f"{head}: the function is not defined there")
+    if along.has(*JUMPING):
+        through = compute(along, var, here, "both")
+        if not (through.exists and sp.simplify(through.value - value) == 0):
+            raise SteepestError(f"{head}: the function is not continuous there")
+    slopes = compute(sp.diff(along, var), var, here, "both")
+    if slopes.exists:
+        return slopes.value
+    if slopes.left is not None and slopes.right is not None:
+        left, right = text_form(slopes.left), text_form(slopes.right)
+        raise SteepestError(
+            f"{head}: the slopes from the left and right differ ({left} and {right})"
+        )
+    raise SteepestError(f"{head}: the slope has no limit there")
+
+
+__all__ = ["JUMPING", "KINKED", "decide_at", "derivative"]
