@@ -24,8 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from steepest.bounded import DEFAULT_TIMEOUT
 from steepest.errors import SteepestError
 from steepest.symbolic import Function, critical_points, derive, latex_form, text_form
+from steepest.symbolic.printing import plain_text
 from steepest.web.presets import OKABE_ITO, PRESETS
 from steepest.web.requests import BadRequest
 
@@ -53,11 +55,22 @@ def finite_or_none(values: Any) -> Any:
 
 
 @lru_cache(maxsize=64)
-def _compiled(text: str) -> Function:
-    return Function(text)
+def _compiled(text: str, timeout: float | None) -> Function:
+    return Function(text, timeout=timeout)
 
 
-def load_function(text: str, *, field: str = "function") -> Function:
+def symbolic_timeout(request: dict[str, Any]) -> float | None:
+    """The limit on symbolic work the server gave this request (``timeout``).
+
+    >>> symbolic_timeout({"timeout": 4.0}), symbolic_timeout({})
+    (4.0, 10.0)
+    """
+    return float(request.get("timeout", DEFAULT_TIMEOUT))
+
+
+def load_function(
+    text: str, *, field: str = "function", timeout: float | None = DEFAULT_TIMEOUT
+) -> Function:
     """The expression as a :class:`steepest.Function`, or a :class:`BadRequest` saying why not.
 
     >>> load_function("x^2 + y^2").variables
@@ -68,7 +81,7 @@ def load_function(text: str, *, field: str = "function") -> Function:
     steepest.web.requests.BadRequest: could not read the function: names cannot start with '_' ...
     """
     try:
-        return _compiled(text)
+        return _compiled(text, timeout)
     except SteepestError as exc:
         raise BadRequest(
             f"could not read the {field}: {_sentence(exc)}",
@@ -86,7 +99,7 @@ def _remaining(request: dict[str, Any], started: float) -> float:
 
 
 def _sentence(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
+    text = plain_text(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
 
@@ -129,7 +142,7 @@ def inspect_task(request: dict[str, Any]) -> dict[str, Any]:
     >>> info["variables"], info["gradient"]
     (['x', 'y'], ['6*x*y^3', '9*x^2*y^2'])
     """
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     _plot_dimension(f, tuple(range(1, 11)))
     return {
         "function": request["function"],
@@ -160,7 +173,7 @@ def minimize_task(request: dict[str, Any]) -> dict[str, Any]:
     from steepest.optim import minimize
 
     started = time.perf_counter()
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     n = _plot_dimension(f, tuple(range(1, 11)))
     x0 = request["x0"]
     if len(x0) != n:
@@ -211,9 +224,10 @@ def derive_task(request: dict[str, Any]) -> dict[str, Any]:
     >>> out["result"], out["steps"]["rule"], out["steps"]["substeps"][0]["rule"]
     ('3*cos(3*x)', 'chain', 'trig')
     """
-    load_function(request["expression"], field="expression")
+    timeout = symbolic_timeout(request)
+    load_function(request["expression"], field="expression", timeout=timeout)
     try:
-        derivation = derive(request["expression"], wrt=request["wrt"])
+        derivation = derive(request["expression"], wrt=request["wrt"], timeout=timeout)
     except SteepestError as exc:
         raise BadRequest(f"could not differentiate: {_sentence(exc)}", field="expression") from None
     described = derivation.to_dict()
@@ -238,7 +252,7 @@ def surface_task(request: dict[str, Any]) -> dict[str, Any]:
     >>> out["x"], out["y"], out["z"]
     ([-1.0, 0.0, 1.0], [0.0, 1.0, 2.0], [[1.0, 0.0, 1.0], [2.0, 1.0, 2.0], [5.0, 4.0, 5.0]])
     """
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     _plot_dimension(f, (2,))
     n = int(request["n"])
     xs = np.linspace(*request["xlim"], n)
@@ -261,7 +275,7 @@ def curve_task(request: dict[str, Any]) -> dict[str, Any]:
     >>> curve_task({"function": "x^4 - 3x^2 + x", "xlim": [-1, 1], "n": 3})["y"]
     [-3.0, 0.0, -1.0]
     """
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     _plot_dimension(f, (1,))
     xs = np.linspace(*request["xlim"], int(request["n"]))
     ys = np.asarray(f(xs))
@@ -281,7 +295,7 @@ def critical_symbolic_task(request: dict[str, Any]) -> dict[str, Any]:
     >>> out["points"], out["source"]
     ([{'kind': 'minimum', 'point': [2.0], 'value': 0.0, 'free': []}], 'symbolic')
     """
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     _plot_dimension(f, tuple(range(1, 11)))
     try:
         found = critical_points(f.expr)
@@ -329,7 +343,7 @@ def critical_numeric_task(request: dict[str, Any], *, starts: int = 15) -> dict[
     >>> [(p["kind"], round(p["point"][0], 4)) for p in out["points"]]
     [('minimum', -1.3008), ('maximum', 0.1699), ('minimum', 1.1309)]
     """
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     n = _plot_dimension(f, (1, 2))
     limits = [request["xlim"]] + ([request["ylim"]] if n == 2 else [])
     if n == 2 and request["ylim"] is None:
