@@ -442,7 +442,6 @@ def data_descent_task(request: dict[str, Any]) -> dict[str, Any]:
     (7.0326, 0.047537)
     """
     from steepest.datasets import load
-    from steepest.optim import minimize
 
     started = time.perf_counter()
     name = request["dataset"]
@@ -461,13 +460,44 @@ def data_descent_task(request: dict[str, Any]) -> dict[str, Any]:
             "slope": finite_or_none(theta[1] / std),
         }
 
-    rows = len(x)
+    runs = _descent_runs(request, z, y, started, in_data_units)
+    axis_b, axis_m, grid_loss = _loss_grid(runs, best, z, y)
+    return {
+        "dataset": name,
+        "x_name": x_name,
+        "y_name": y_name,
+        "x": x.tolist(),
+        "y": y.tolist(),
+        "mean": mean,
+        "std": std,
+        "runs": runs,
+        "least_squares": {
+            "intercept": float(intercept_ls),
+            "slope": float(slope_ls),
+            "theta": best.tolist(),
+            "loss": line_loss(best, (z, y)),
+        },
+        "grid": {"b": axis_b.tolist(), "m": axis_m.tolist(), "loss": finite_or_none(grid_loss)},
+    }
+
+
+def _descent_runs(
+    request: dict[str, Any],
+    z: np.ndarray,
+    y: np.ndarray,
+    started: float,
+    in_data_units: Callable[[np.ndarray], dict[str, float | None]],
+) -> list[dict[str, Any]]:
+    """Full batch, SGD and mini-batch from the same start, sharing what is left of the time."""
+    from steepest.optim import minimize
+
+    rows = len(z)
     settings = [
         ("full batch", rows),
         ("SGD (batch size 1)", 1),
         (f"mini-batch (batch size {request['batch_size']})", min(request["batch_size"], rows)),
     ]
-    runs = []
+    runs: list[dict[str, Any]] = []
     for (label, batch_size), colour in zip(settings, OKABE_ITO):
         result = minimize(
             line_loss,
@@ -506,6 +536,13 @@ def data_descent_task(request: dict[str, Any]) -> dict[str, Any]:
                 "loss": finite_or_none(full_losses[-1]),
             }
         )
+    return runs
+
+
+def _loss_grid(
+    runs: list[dict[str, Any]], best: np.ndarray, z: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A 60 x 60 grid of (b, m) around the runs and the optimum, with the MSE at each point."""
     theta_points = np.concatenate(
         [np.zeros((1, 2)), best[None, :]]
         + [np.asarray(r["path"], dtype=float).reshape(-1, 2) for r in runs]
@@ -529,23 +566,7 @@ def data_descent_task(request: dict[str, Any]) -> dict[str, Any]:
         - 2 * grid_m * np.mean(z * y)
         + np.mean(y * y)
     )
-    return {
-        "dataset": name,
-        "x_name": x_name,
-        "y_name": y_name,
-        "x": x.tolist(),
-        "y": y.tolist(),
-        "mean": mean,
-        "std": std,
-        "runs": runs,
-        "least_squares": {
-            "intercept": float(intercept_ls),
-            "slope": float(slope_ls),
-            "theta": best.tolist(),
-            "loss": line_loss(best, (z, y)),
-        },
-        "grid": {"b": axis_b.tolist(), "m": axis_m.tolist(), "loss": finite_or_none(grid_loss)},
-    }
+    return axis_b, axis_m, grid_loss
 
 
 TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
