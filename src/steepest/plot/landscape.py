@@ -492,80 +492,13 @@ def surface(
     )
     names = drawable.axis_names()
     if tangent_at is not None:
-        a, b = (float(v) for v in np.asarray(tangent_at, dtype=float).reshape(2))
-        value = drawable(a, b)
-        slope_x, slope_y = drawable.gradient([a, b])
-        if not all(math.isfinite(v) for v in (value, slope_x, slope_y)):
-            raise SteepestError(f"the function has no tangent plane at ({a:g}, {b:g})")
-        half_x = plane_size * (x_range[1] - x_range[0]) / 2
-        half_y = plane_size * (y_range[1] - y_range[0]) / 2
-        px, py = np.meshgrid(
-            np.linspace(a - half_x, a + half_x, 2), np.linspace(b - half_y, b + half_y, 2)
+        half = (
+            plane_size * (x_range[1] - x_range[0]) / 2,
+            plane_size * (y_range[1] - y_range[0]) / 2,
         )
-        pz = value + slope_x * (px - a) + slope_y * (py - b)
-        ax.plot_surface(px, py, pz, color=TANGENT, alpha=0.6, linewidth=0, gid="plane", zorder=3)
-        lx = np.array([a - half_x, a + half_x])
-        ax.plot(
-            lx,
-            [b, b],
-            value + slope_x * (lx - a),
-            color=TANGENT,
-            linewidth=2.6,
-            gid="tangent:x",
-            zorder=4,
-            label=f"slope {slope_x:.4g} along {names[0]}",
-        )
-        ly = np.array([b - half_y, b + half_y])
-        ax.plot(
-            [a, a],
-            ly,
-            value + slope_y * (ly - b),
-            color=OKABE_ITO["reddish purple"],
-            linewidth=2.6,
-            gid="tangent:y",
-            zorder=4,
-            label=f"slope {slope_y:.4g} along {names[1]}",
-        )
-        ax.plot([a], [b], [value], "o", color=POINT, markersize=7, gid="point", zorder=5)
+        _draw_tangent_plane(ax, drawable, tangent_at, half, names)
     if points:
-        track = points[0]
-        if track.ndim != 2 or track.shape[1] != 2:
-            raise SteepestError("a path on a surface needs points with two coordinates")
-        heights = drawable.values(track[:, 0], track[:, 1])
-        ax.plot(
-            track[:, 0],
-            track[:, 1],
-            heights,
-            ".-",
-            color=OKABE_ITO["vermillion"],
-            markersize=5,
-            linewidth=1.8,
-            gid="path",
-            zorder=6,
-            label="descent path",
-        )
-        ax.plot(
-            [track[0, 0]],
-            [track[0, 1]],
-            [heights[0]],
-            "o",
-            color="white",
-            markeredgecolor="black",
-            markersize=8,
-            gid="start",
-            zorder=7,
-        )
-        ax.plot(
-            [track[-1, 0]],
-            [track[-1, 1]],
-            [heights[-1]],
-            "*",
-            color=TANGENT,
-            markeredgecolor="black",
-            markersize=14,
-            gid="end",
-            zorder=7,
-        )
+        _draw_path_3d(ax, drawable, points[0])
     ax.view_init(elev=elev, azim=azim)
     ax.set_xlabel(names[0], labelpad=6)
     ax.set_ylabel(names[1], labelpad=6)
@@ -578,6 +511,79 @@ def surface(
         ax.legend(loc="upper left", fontsize=10)
     ax.set_title(title if title is not None else drawable.label())
     return fig
+
+
+def _draw_tangent_plane(
+    ax: Any, drawable: Drawable, at: Sequence[float], half: tuple[float, float],
+    names: Sequence[str],
+) -> None:  # fmt: skip
+    """The tangent plane over a rectangle around ``at`` and its tangent lines along x and y."""
+    a, b = (float(v) for v in np.asarray(at, dtype=float).reshape(2))
+    value = drawable(a, b)
+    slope_x, slope_y = drawable.gradient([a, b])
+    if not all(math.isfinite(v) for v in (value, slope_x, slope_y)):
+        raise SteepestError(f"the function has no tangent plane at ({a:g}, {b:g})")
+    half_x, half_y = half
+    px, py = np.meshgrid(
+        np.linspace(a - half_x, a + half_x, 2), np.linspace(b - half_y, b + half_y, 2)
+    )
+    pz = value + slope_x * (px - a) + slope_y * (py - b)
+    ax.plot_surface(px, py, pz, color=TANGENT, alpha=0.6, linewidth=0, gid="plane", zorder=3)
+    lx = np.array([a - half_x, a + half_x])
+    ax.plot(
+        lx,
+        [b, b],
+        value + slope_x * (lx - a),
+        color=TANGENT,
+        linewidth=2.6,
+        gid="tangent:x",
+        zorder=4,
+        label=f"slope {slope_x:.4g} along {names[0]}",
+    )
+    ly = np.array([b - half_y, b + half_y])
+    ax.plot(
+        [a, a],
+        ly,
+        value + slope_y * (ly - b),
+        color=OKABE_ITO["reddish purple"],
+        linewidth=2.6,
+        gid="tangent:y",
+        zorder=4,
+        label=f"slope {slope_y:.4g} along {names[1]}",
+    )
+    ax.plot([a], [b], [value], "o", color=POINT, markersize=7, gid="point", zorder=5)
+
+
+def _draw_path_3d(ax: Any, drawable: Drawable, track: np.ndarray) -> None:
+    """A descent path on the surface, its start (white dot) and its end (star)."""
+    if track.ndim != 2 or track.shape[1] != 2:
+        raise SteepestError("a path on a surface needs points with two coordinates")
+    heights = drawable.values(track[:, 0], track[:, 1])
+    ax.plot(
+        track[:, 0],
+        track[:, 1],
+        heights,
+        ".-",
+        color=OKABE_ITO["vermillion"],
+        markersize=5,
+        linewidth=1.8,
+        gid="path",
+        zorder=6,
+        label="descent path",
+    )
+    for index, marker, color, size, gid in ((0, "o", "white", 8, "start"),
+                                            (-1, "*", TANGENT, 14, "end")):  # fmt: skip
+        ax.plot(
+            [track[index, 0]],
+            [track[index, 1]],
+            [heights[index]],
+            marker,
+            color=color,
+            markeredgecolor="black",
+            markersize=size,
+            gid=gid,
+            zorder=7,
+        )
 
 
 # -- gradient field --------------------------------------------------------------------------------
