@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from steepest.errors import SteepestError
 from steepest.plot._base import Drawable, FunctionLike, as_range, padded, path_of
-from steepest.plot.landscape import _contour_panel
+from steepest.plot.landscape import contour_panel
 from steepest.plot.style import CURVE, PATH, POINT, TEXT_COLOR, new_figure, plot_style
 
 DEFAULT_MAX_FRAMES = 60
@@ -123,7 +123,7 @@ def _render(
             ax.set_xlabel(drawable.axis_names()[0])
             ax.set_ylabel(f"${drawable.name}$")
         else:
-            _contour_panel(
+            contour_panel(
                 ax,
                 drawable,
                 [],

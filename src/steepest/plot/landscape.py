@@ -287,7 +287,7 @@ def _gradient_arrow(
     )
 
 
-def _contour_panel(
+def contour_panel(
     ax: Axes,
     drawable: Drawable,
     runs: list[tuple[str, Any]],
@@ -301,6 +301,17 @@ def _contour_panel(
     colorbar: bool,
     fig: Figure,
 ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Filled contours of a function of two variables on ``ax``, with runs, minima and arrows.
+
+    The panel :func:`contour`, :func:`compare` and the animation share.
+    Returns the x and y ranges it shows.
+
+    >>> from steepest.plot.style import new_figure
+    >>> fig, ax = new_figure(4, 4)
+    >>> contour_panel(ax, Drawable("x^2 + y^2", 2), [], xlim=(-1, 1), ylim=(-2, 2), levels=5,
+    ...               resolution=20, arrow_at=None, minima=False, colorbar=False, fig=fig)
+    ((-1.0, 1.0), (-2.0, 2.0))
+    """
     points = [path_of(run) for _, run in runs]
     given_minima: list[np.ndarray] = []
     if minima is not None and minima is not True and minima is not False:
@@ -408,7 +419,7 @@ def contour(
     drawable = Drawable(f, 2, variables=variables)
     runs = named_runs(paths, labels)
     fig, ax = figure_for(ax, 7.0, 5.4)
-    _contour_panel(
+    contour_panel(
         ax,
         drawable,
         runs,
@@ -571,19 +582,7 @@ def _draw_path_3d(ax: Any, drawable: Drawable, track: np.ndarray) -> None:
         zorder=6,
         label="descent path",
     )
-    for index, marker, color, size, gid in ((0, "o", "white", 8, "start"),
-                                            (-1, "*", TANGENT, 14, "end")):  # fmt: skip
-        ax.plot(
-            [track[index, 0]],
-            [track[index, 1]],
-            [heights[index]],
-            marker,
-            color=color,
-            markeredgecolor="black",
-            markersize=size,
-            gid=gid,
-            zorder=7,
-        )
+    mark_ends(ax, track[:, 0], track[:, 1], heights, zorder=7)
 
 
 # -- gradient field --------------------------------------------------------------------------------
@@ -705,6 +704,74 @@ def describe_run(path: np.ndarray, losses: np.ndarray, status: str) -> str:
     return "converges quickly"
 
 
+def mark_ends(
+    ax: Any, *coordinates: np.ndarray, end_color: str = TANGENT, zorder: float = 4
+) -> None:
+    """The start of a path as a white dot and its end as a star (in 2D or 3D axes).
+
+    >>> from steepest.plot.style import new_figure
+    >>> fig, ax = new_figure(3, 3)
+    >>> mark_ends(ax, np.array([0.0, 1.0, 2.0]), np.array([4.0, 1.0, 0.0]))
+    >>> [line.get_gid() for line in ax.lines]
+    ['start', 'end']
+    """
+    for index, marker, color, size, gid in ((0, "o", "white", 10, "start"),
+                                            (-1, "*", end_color, 15, "end")):  # fmt: skip
+        ax.plot(
+            *[[np.asarray(c)[index]] for c in coordinates],
+            marker,
+            color=color,
+            markeredgecolor="black",
+            markersize=size,
+            gid=gid,
+            zorder=zorder,
+        )
+
+
+def _rate_panels_1d(
+    axes: Any, drawable: Drawable, rates: list[float], runs: list[Any], paths: list[np.ndarray],
+    xlim: Any, ylim: Any,
+) -> None:  # fmt: skip
+    verdicts = [describe_run(p, drawable.values(p), r.status) for p, r in zip(paths, runs)]
+    # Runs that settle share one view, so they compare at a glance; a diverging run
+    # gets its own, or it would shrink the others to nothing.
+    calm = [p for p, v in zip(paths, verdicts) if v != "diverges"] or paths
+    shared = as_range(xlim, "xlim") if xlim is not None else padded(np.concatenate(calm), 0.2)
+    for ax, rate, path, verdict in zip(axes, rates, paths, verdicts):
+        view = shared if verdict != "diverges" or xlim is not None else padded(path, 0.1)
+        xs = np.linspace(*view, 300)
+        losses = drawable.values(path)
+        ax.plot(xs, drawable.values(xs), color=CURVE, zorder=1, gid="curve")
+        ax.plot(path, losses, "-", color=TANGENT, linewidth=1.2, alpha=0.7, zorder=2)
+        ax.plot(path, losses, "o", color=TANGENT, markersize=6, zorder=3, gid=f"path:{rate:g}")
+        mark_ends(ax, path, losses)
+        ax.set_xlim(*view)
+        if ylim is not None:
+            ax.set_ylim(*as_range(ylim, "ylim"))
+        ax.set_xlabel(drawable.axis_names()[0])
+        ax.set_title(f"$\\alpha = {rate:g}$: {verdict}")
+    axes[0].set_ylabel(f"${drawable.name}$")
+
+
+def _rate_panels_2d(
+    axes: Any, drawable: Drawable, rates: list[float], runs: list[Any], paths: list[np.ndarray],
+    xlim: Any, ylim: Any,
+) -> None:  # fmt: skip
+    x_range, y_range = _window(paths, xlim, ylim)
+    grid = mesh(drawable, x_range, y_range, 100)
+    for ax, rate, run, path in zip(axes, rates, runs, paths):
+        shown = np.where(np.isfinite(grid[2]), grid[2], np.nan)
+        ax.contourf(*grid[:2], shown, levels=_levels(shown, 16), cmap=CMAP, zorder=1)
+        ax.grid(False)
+        _draw_paths(ax, drawable, [(f"{rate:g}", run)], [path])
+        ax.set_xlim(*x_range)
+        ax.set_ylim(*y_range)
+        ax.set_xlabel(drawable.axis_names()[0])
+        verdict = describe_run(path, drawable.values(path[:, 0], path[:, 1]), run.status)
+        ax.set_title(f"$\\alpha = {rate:g}$: {verdict}")
+    axes[0].set_ylabel(drawable.axis_names()[1])
+
+
 @styled
 def learning_rates(
     f: FunctionLike,
@@ -754,58 +821,9 @@ def learning_rates(
     for extra in axes[len(rates) :]:
         extra.set_visible(False)
     if n == 1:
-        verdicts = [describe_run(p, drawable.values(p), r.status) for p, r in zip(paths, runs)]
-        # Runs that settle share one view, so they compare at a glance; a diverging run
-        # gets its own, or it would shrink the others to nothing.
-        calm = [p for p, v in zip(paths, verdicts) if v != "diverges"] or paths
-        shared = as_range(xlim, "xlim") if xlim is not None else padded(np.concatenate(calm), 0.2)
-        for ax, rate, path, verdict in zip(axes, rates, paths, verdicts):
-            view = shared if verdict != "diverges" or xlim is not None else padded(path, 0.1)
-            xs = np.linspace(*view, 300)
-            losses = drawable.values(path)
-            ax.plot(xs, drawable.values(xs), color=CURVE, zorder=1, gid="curve")
-            ax.plot(path, losses, "-", color=TANGENT, linewidth=1.2, alpha=0.7, zorder=2)
-            ax.plot(path, losses, "o", color=TANGENT, markersize=6, zorder=3, gid=f"path:{rate:g}")
-            ax.plot(
-                path[0],
-                losses[0],
-                "o",
-                markersize=10,
-                markerfacecolor="white",
-                markeredgecolor="black",
-                zorder=4,
-                gid="start",
-            )
-            ax.plot(
-                path[-1],
-                losses[-1],
-                "*",
-                markersize=15,
-                color=TANGENT,
-                markeredgecolor="black",
-                zorder=4,
-                gid="end",
-            )
-            ax.set_xlim(*view)
-            if ylim is not None:
-                ax.set_ylim(*as_range(ylim, "ylim"))
-            ax.set_xlabel(drawable.axis_names()[0])
-            ax.set_title(f"$\\alpha = {rate:g}$: {verdict}")
-        axes[0].set_ylabel(f"${drawable.name}$")
+        _rate_panels_1d(axes, drawable, rates, runs, paths, xlim, ylim)
     else:
-        x_range, y_range = _window(paths, xlim, ylim)
-        grid = mesh(drawable, x_range, y_range, 100)
-        for ax, rate, run, path in zip(axes, rates, runs, paths):
-            shown = np.where(np.isfinite(grid[2]), grid[2], np.nan)
-            ax.contourf(*grid[:2], shown, levels=_levels(shown, 16), cmap=CMAP, zorder=1)
-            ax.grid(False)
-            _draw_paths(ax, drawable, [(f"{rate:g}", run)], [path])
-            ax.set_xlim(*x_range)
-            ax.set_ylim(*y_range)
-            ax.set_xlabel(drawable.axis_names()[0])
-            verdict = describe_run(path, drawable.values(path[:, 0], path[:, 1]), run.status)
-            ax.set_title(f"$\\alpha = {rate:g}$: {verdict}")
-        axes[0].set_ylabel(drawable.axis_names()[1])
+        _rate_panels_2d(axes, drawable, rates, runs, paths, xlim, ylim)
     heading = f"{steps} steps of {method} from the same start"
     fig.suptitle(
         f"{drawable.label()}\n{heading}" if len(rates) < 3 else f"{heading}, {drawable.label()}"
@@ -871,7 +889,7 @@ def compare(
         raise SteepestError("nothing to compare: no runs")
     fig, (left, right) = new_grid(1, 2, width=13.0, height=5.2)
     if drawable.n == 2:
-        _contour_panel(
+        contour_panel(
             left,
             drawable,
             named,
@@ -920,10 +938,12 @@ __all__ = [
     "PATH_COLORS",
     "compare",
     "contour",
+    "contour_panel",
     "describe_run",
     "find_minima",
     "gradient_field",
     "learning_rates",
+    "mark_ends",
     "mesh",
     "surface",
 ]
