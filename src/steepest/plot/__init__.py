@@ -45,6 +45,7 @@ from steepest.plot import numeric as _numeric
 from steepest.plot.animation import animate, frame_indices
 from steepest.plot.backprop import forward_backward, lesson_network, network
 from steepest.plot.calculus import chord_gap, convexity, function, limit
+from steepest.plot.fitted import regression_fit, training_curve
 from steepest.plot.landscape import (
     compare,
     contour,
@@ -55,7 +56,6 @@ from steepest.plot.landscape import (
     surface,
 )
 from steepest.plot.loss import history, loss_curve
-from steepest.plot.fitted import regression_fit, training_curve
 from steepest.plot.residuals import least_squares_line, regression
 from steepest.plot.style import (
     CMAP,
