@@ -47,7 +47,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from steepest.symbolic.printing import plain_text
 from steepest.web import requests as checks
-from steepest.web.presets import OKABE_ITO, PRESETS
+from steepest.web.presets import listing
 from steepest.web.requests import MAX_BODY_BYTES, BadRequest
 from steepest.web.worker import ComputationTimeout, ServerBusy, WorkerFailure, WorkerPool
 
@@ -239,7 +239,7 @@ def api_router(compute: Compute, run_seconds: float) -> APIRouter:
 
     @router.get("/api/presets")
     async def presets() -> dict[str, Any]:
-        return {"presets": [dict(p) for p in PRESETS], "colors": list(OKABE_ITO)}
+        return listing()
 
     for path, (task, check, timed_run) in _TASKS.items():
         router.add_api_route(path, _task_route(compute, task, check, timed_run, run_seconds),

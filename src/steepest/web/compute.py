@@ -28,7 +28,7 @@ from steepest.bounded import DEFAULT_TIMEOUT
 from steepest.errors import SteepestError
 from steepest.symbolic import Function, critical_points, derive, latex_form, text_form
 from steepest.symbolic.printing import plain_text
-from steepest.web.presets import OKABE_ITO, PRESETS
+from steepest.web.presets import OKABE_ITO, listing
 from steepest.web.requests import BadRequest
 
 # Soft limit on one run of the optimizer: it stops itself ("stopped") and returns its path.
@@ -132,7 +132,7 @@ def presets_task(request: dict[str, Any] | None = None) -> dict[str, Any]:
     >>> [p["name"] for p in presets_task()["presets"]][:3]
     ['bowl', 'sauna', 'rosenbrock']
     """
-    return {"presets": [dict(p) for p in PRESETS], "colors": list(OKABE_ITO)}
+    return listing()
 
 
 def inspect_task(request: dict[str, Any]) -> dict[str, Any]:
