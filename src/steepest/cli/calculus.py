@@ -13,7 +13,7 @@ from typing import Any
 import click
 import sympy as sp
 
-from steepest.cli.options import echo_json, json_flag, timeout_option
+from steepest.cli.options import echo_json, json_flag, text_option, timeout_option
 from steepest.errors import ParseError, SteepestError
 from steepest.symbolic.printing import plain_text, text_form
 from steepest.symbolic.timed import timed
@@ -159,15 +159,9 @@ def _signature(f: sp.Expr, variables: Sequence[sp.Symbol]) -> str:
 
 @click.command("grad")
 @click.argument("expression")
-@click.option(
-    "--at", "at_text", default=None, metavar="POINT", help="Evaluate at a point: 2,3 or x=2,y=3."
-)
-@click.option(
-    "--vars",
-    "vars_text",
-    default=None,
-    metavar="NAMES",
-    help="Variables and their order, e.g. x,y,z (default: those of EXPRESSION).",
+@text_option("--at", "at_text", "POINT", "Evaluate at a point: 2,3 or x=2,y=3.")
+@text_option(
+    "--vars", "vars_text", "NAMES", "Variables and their order, e.g. x,y,z (default: all)."
 )
 @json_flag()
 @timeout_option()
@@ -238,12 +232,8 @@ def gradient_json(f: sp.Expr, symbolic: Any, at_point: Any | None) -> dict[str, 
 
 @click.command("limit")
 @click.argument("expression")
-@click.option(
-    "--at",
-    "at_text",
-    required=True,
-    metavar="A",
-    help="The point approached: a number, pi/2, inf or -inf.",
+@text_option(
+    "--at", "at_text", "A", "The point approached: a number, pi/2, inf or -inf.", required=True
 )
 @click.option(
     "--side",
@@ -294,12 +284,8 @@ def limit(
 
 @click.command("critical")
 @click.argument("expression")
-@click.option(
-    "--domain",
-    "domain_text",
-    default=None,
-    metavar="BOX",
-    help="Restrict to a box and check its boundary too, e.g. x=0:6,y=0:6.",
+@text_option(
+    "--domain", "domain_text", "BOX", "Restrict to a box and check its edges, e.g. x=0:6,y=0:6."
 )
 @json_flag()
 @timeout_option()
@@ -352,12 +338,8 @@ def _critical_points(
 
 @click.command("tangent")
 @click.argument("expression")
-@click.option(
-    "--at",
-    "at_text",
-    required=True,
-    metavar="POINT",
-    help="The point of tangency: 3, or 2,4 / x=2,y=4 for two variables.",
+@text_option(
+    "--at", "at_text", "POINT", "The point of tangency: 3, or 2,4 / x=2,y=4.", required=True
 )
 @click.option(
     "--wrt", default=None, help="With several variables: the tangent line along this variable."

@@ -54,7 +54,13 @@ def timeout_option() -> Callable[[F], F]:
 
 
 def file_option(
-    flag: str, dest: str, help_text: str, *, required: bool = False, folder: bool = False
+    flag: str,
+    dest: str,
+    help_text: str,
+    *,
+    required: bool = False,
+    folder: bool = False,
+    default: str | None = None,
 ) -> Callable[[F], F]:
     """An option naming a file to write (or, with ``folder=True``, a folder).
 
@@ -64,11 +70,25 @@ def file_option(
     return click.option(
         flag,
         dest,
-        default=None,
+        default=default,
+        show_default=default is not None,
         required=required,
         metavar="FOLDER" if folder else "FILE",
         type=click.Path(file_okay=not folder, dir_okay=folder),
         help=help_text,
+    )
+
+
+def text_option(
+    flag: str, dest: str, metavar: str, help_text: str, *, required: bool = False
+) -> Callable[[F], F]:
+    """An option holding text the command reads itself (a point, a box, names).
+
+    >>> text_option("--at", "at_text", "POINT", "A point.")  # doctest: +ELLIPSIS
+    <function ...>
+    """
+    return click.option(
+        flag, dest, default=None, required=required, metavar=metavar, help=help_text
     )
 
 
@@ -122,5 +142,6 @@ __all__ = [
     "int_range_option",
     "json_flag",
     "json_safe",
+    "text_option",
     "timeout_option",
 ]
