@@ -129,11 +129,6 @@ def _render(
                 [],
                 xlim=xlim if xlim is not None else padded(points[:, 0], 0.3),
                 ylim=ylim if ylim is not None else padded(points[:, 1], 0.3),
-                levels=16,
-                resolution=100,
-                arrow_at=None,
-                minima=False,
-                colorbar=True,
                 fig=fig,
             )
             heights = drawable.values(points[:, 0], points[:, 1])

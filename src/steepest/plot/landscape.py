@@ -89,19 +89,15 @@ def _window(
         np.asarray(points, dtype=float).reshape(-1, 2)
     ]
     stacked = np.concatenate(every) if every else np.empty((0, 2))
-    if xlim is not None:
-        x_range = as_range(xlim, "xlim")
-    elif stacked.size:
-        x_range = padded(stacked[:, 0], 0.3)
-    else:
-        x_range = (-3.0, 3.0)
-    if ylim is not None:
-        y_range = as_range(ylim, "ylim")
-    elif stacked.size:
-        y_range = padded(stacked[:, 1], 0.3)
-    else:
-        y_range = (-3.0, 3.0)
-    return x_range, y_range
+    ranges = []
+    for axis, (given, name) in enumerate(((xlim, "xlim"), (ylim, "ylim"))):
+        if given is not None:
+            ranges.append(as_range(given, name))
+        elif stacked.size:
+            ranges.append(padded(stacked[:, axis], 0.3))
+        else:
+            ranges.append((-3.0, 3.0))
+    return ranges[0], ranges[1]
 
 
 def _levels(values: np.ndarray, count: int) -> np.ndarray | int:
@@ -294,12 +290,12 @@ def contour_panel(
     *,
     xlim: Any,
     ylim: Any,
-    levels: int,
-    resolution: int,
-    arrow_at: Any,
-    minima: Any,
-    colorbar: bool,
     fig: Figure,
+    levels: int = 16,
+    resolution: int = 100,
+    arrow_at: Any = None,
+    minima: Any = False,
+    colorbar: bool = True,
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """Filled contours of a function of two variables on ``ax``, with runs, minima and arrows.
 
@@ -308,8 +304,8 @@ def contour_panel(
 
     >>> from steepest.plot.style import new_figure
     >>> fig, ax = new_figure(4, 4)
-    >>> contour_panel(ax, Drawable("x^2 + y^2", 2), [], xlim=(-1, 1), ylim=(-2, 2), levels=5,
-    ...               resolution=20, arrow_at=None, minima=False, colorbar=False, fig=fig)
+    >>> contour_panel(ax, Drawable("x^2 + y^2", 2), [], xlim=(-1, 1), ylim=(-2, 2), fig=fig,
+    ...               levels=5, resolution=20, colorbar=False)
     ((-1.0, 1.0), (-2.0, 2.0))
     """
     points = [path_of(run) for _, run in runs]
@@ -889,19 +885,8 @@ def compare(
         raise SteepestError("nothing to compare: no runs")
     fig, (left, right) = new_grid(1, 2, width=13.0, height=5.2)
     if drawable.n == 2:
-        contour_panel(
-            left,
-            drawable,
-            named,
-            xlim=xlim,
-            ylim=ylim,
-            levels=20,
-            resolution=130,
-            arrow_at=None,
-            minima=minima,
-            colorbar=True,
-            fig=fig,
-        )
+        contour_panel(left, drawable, named, xlim=xlim, ylim=ylim, fig=fig, levels=20,
+                      resolution=130, minima=minima)  # fmt: skip
     else:
         paths = [path_of(run) for _, run in named]
         low, high = as_range(xlim, "xlim") if xlim is not None else padded(np.concatenate(paths))

@@ -465,34 +465,25 @@ class _Deriver:
                 text = plain_formula(v)
                 return text.replace(f"d/d{v}", f"∂/∂{v}") if v == self.wrt.name else text
 
-        if inside == x:
-            shown = display(x) if display else (None, None)
+        def rule_in(variable: sympy.Symbol, applied_to: sympy.Expr) -> Step:
+            shown = display(variable) if display else (None, None)
             return Step(
                 rule,
-                expr,
-                outer_derivative(x),
-                x,
+                applied_to,
+                outer_derivative(variable),
+                variable,
                 function=function,
-                formula=formula_text(x.name),
+                formula=formula_text(variable.name),
                 bindings=bindings,
-                note=note(x.name) if note else "",
+                note=note(variable.name) if note else "",
                 display=shown[0],
                 display_latex=shown[1],
             )
+
+        if inside == x:
+            return rule_in(x, expr)
         u = _placeholder(expr)
-        shown_u = display(u) if display else (None, None)
-        outer_step = Step(
-            rule,
-            outer(u),
-            outer_derivative(u),
-            u,
-            function=function,
-            formula=formula_text(u.name),
-            bindings=bindings,
-            note=note(u.name) if note else "",
-            display=shown_u[0],
-            display_latex=shown_u[1],
-        )
+        outer_step = rule_in(u, outer(u))
         inner_step = self.step(inside, x)
         shown = display(inside) if display else (None, None)
         return Step(
