@@ -311,7 +311,7 @@ def critical(expression: str, domain_text: str | None, as_json: bool, timeout: f
                 "domain": None
                 if domain is None
                 else {k: [text_form(low), text_form(high)] for k, (low, high) in domain.items()},
-                "points": [p.to_dict() for p in found],
+                "points": [critical_point_json(p) for p in found],
             }
         )
         return
@@ -319,7 +319,37 @@ def critical(expression: str, domain_text: str | None, as_json: bool, timeout: f
     if not found:
         click.echo("no critical points: the gradient is never zero")
     for entry in found:
-        click.echo(entry.describe())
+        click.echo(describe_critical_point(entry))
+
+
+def describe_critical_point(entry: Any) -> str:
+    """One line for a critical point (or family): kind, where, and f there, in plain words.
+
+    >>> from steepest.symbolic import critical_points
+    >>> [describe_critical_point(p) for p in critical_points("x^2 - 4x + 5")]
+    ['minimum     (x = 2), f = 1  [first nonzero derivative (order 2) is positive]']
+    """
+    fixed = ", ".join(f"{name} = {text_form(value)}" for name, value in entry.point.items())
+    if entry.free:
+        free = ", ".join(entry.free)
+        where = f"all points with {fixed} ({free} free)" if fixed else "every point"
+    else:
+        where = f"({fixed})"
+    line = f"{entry.kind:<11} {where}, f = {_approx(entry.value)}"
+    return f"{line}  [{entry.note}]" if entry.note else line
+
+
+def critical_point_json(entry: Any) -> dict[str, Any]:
+    """A critical point for ``--json``: its fields, exact values in plain words.
+
+    >>> from steepest.symbolic import critical_points
+    >>> critical_point_json(critical_points("x^2 - 4x + 5")[0])["point"]
+    {'x': '2'}
+    """
+    data = dict(entry.to_dict())
+    data["point"] = {name: text_form(value) for name, value in entry.point.items()}
+    data["value"] = text_form(entry.value)
+    return data
 
 
 def _critical_points(

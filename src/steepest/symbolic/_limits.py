@@ -20,7 +20,7 @@ import sympy as sp
 
 from steepest.errors import SteepestError
 from steepest.symbolic._critical import is_zero
-from steepest.symbolic.printing import text_form
+from steepest.symbolic.printing import plain_repr, text_form
 
 DIFFER = "one-sided limits differ"
 OSCILLATES = "oscillates"
@@ -201,6 +201,8 @@ class Limit:
     the limit of 1/x as x -> 0 does not exist: the one-sided limits differ
     (-inf from the left, inf from the right)
     """
+
+    __repr__ = plain_repr
 
     value: sp.Expr | None
     left: sp.Expr | None
@@ -422,6 +424,8 @@ class Continuity:
     not continuous at x = 0: the limit as x -> 0 does not exist (the one-sided limits
     differ: 0 from the left, 1 from the right); a jump discontinuity
     """
+
+    __repr__ = plain_repr
 
     expr: sp.Expr
     var: sp.Symbol

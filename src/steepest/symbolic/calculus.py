@@ -31,11 +31,11 @@ import sympy as sp
 from sympy.simplify.fu import TR8
 
 from steepest.errors import SteepestError
-from steepest.symbolic import _critical, _limits
+from steepest.symbolic import _critical, _limits, nonsmooth
 from steepest.symbolic._critical import KINDS, CriticalPoint
 from steepest.symbolic._limits import Continuity, Limit
 from steepest.symbolic.parser import is_variable_name, parse, variable_sort_key
-from steepest.symbolic.printing import text_form
+from steepest.symbolic.printing import plain_repr, text_form
 from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
 
 ExprLike = Any  # text, a SymPy expression, or a steepest Function
@@ -246,6 +246,8 @@ class PartialDerivative:
     True
     """
 
+    __repr__ = plain_repr
+
     expr: sp.Expr
     wrt: sp.Symbol
     result: sp.Expr
@@ -327,7 +329,9 @@ def partial(
     f = to_expr(expr)
     var = _symbol(f, wrt)
     held = tuple(v.name for v in variables_of(f) if v != var)
-    result = timed(lambda: sp.diff(f, var), timeout, f"the partial derivative of {text_form(f)}")
+    result = timed(
+        lambda: _partial_formula(f, var), timeout, f"the partial derivative of {text_form(f)}"
+    )
     return PartialDerivative(f, var, result, held)
 
 
@@ -434,14 +438,18 @@ def gradient(
     chosen = _variables(f, variables)
 
     def work() -> Gradient:
-        components = [sp.diff(f, v) for v in chosen]
         if at is None:
-            return Gradient(components, chosen)
+            return Gradient([_partial_formula(f, v) for v in chosen], chosen)
         point = resolve_point(at, chosen)
-        values = [_tidy(c.subs(point)) for c in components]
+        values = [_tidy(nonsmooth.derivative_at(f, v, point)) for v in chosen]
         return Gradient(values, chosen, point)
 
     return timed(work, timeout, f"the gradient of {text_form(f)}")
+
+
+def _partial_formula(f: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """df/dvar as a formula, as it holds away from kinks and jumps (no DiracDelta)."""
+    return nonsmooth.away_from_kinks(sp.diff(f, var))
 
 
 def _old_spelling(name: str, at: Any, variables: Any, legacy: Any) -> tuple[Any, Any]:
@@ -486,15 +494,6 @@ def _tidy(value: sp.Expr) -> sp.Expr:
     return value if value.is_Atom or value.is_Rational else sp.simplify(value)
 
 
-def _evaluate_matrix(
-    matrix: sp.Matrix, chosen: Sequence[sp.Symbol], at: PointLike | None
-) -> sp.Matrix:
-    if at is None:
-        return matrix
-    point = resolve_point(at, chosen)
-    return matrix.subs(point).applyfunc(_tidy)
-
-
 def jacobian(
     exprs: ExprLike | Sequence[ExprLike],
     at: PointLike | None = None,
@@ -537,8 +536,11 @@ def jacobian(
         chosen = _variables(combined, variables)
 
     def work() -> sp.Matrix:
-        matrix = sp.Matrix([[sp.diff(c, v) for v in chosen] for c in components])
-        return _evaluate_matrix(matrix, chosen, at)
+        if at is None:
+            return sp.Matrix([[_partial_formula(c, v) for v in chosen] for c in components])
+        point = resolve_point(at, chosen)
+        rows = [[nonsmooth.derivative_at(c, v, point) for v in chosen] for c in components]
+        return sp.Matrix(rows).applyfunc(_tidy)
 
     shown = ", ".join(text_form(c) for c in components)
     return timed(work, timeout, f"the Jacobian of ({shown})")
@@ -574,8 +576,12 @@ def hessian(
     chosen = _variables(f, variables)
 
     def work() -> sp.Matrix:
-        matrix = sp.hessian(f, chosen) if chosen else sp.zeros(0, 0)
-        return _evaluate_matrix(matrix, chosen, at)
+        first = [_partial_formula(f, v) for v in chosen]
+        if at is None:
+            return sp.Matrix([[_partial_formula(g, v) for v in chosen] for g in first])
+        point = resolve_point(at, chosen)
+        rows = [[nonsmooth.derivative_at(g, v, point) for v in chosen] for g in first]
+        return sp.Matrix(rows).applyfunc(_tidy) if chosen else sp.zeros(0, 0)
 
     return timed(work, timeout, f"the Hessian of {text_form(f)}")
 
@@ -706,6 +712,8 @@ class TangentLine:
     'y = 9 + 6(x - 3)'
     """
 
+    __repr__ = plain_repr
+
     expr: sp.Expr
     variable: sp.Symbol
     at: sp.Expr
@@ -766,6 +774,8 @@ class TangentPlane:
     >>> plane(3, 4)
     24.0
     """
+
+    __repr__ = plain_repr
 
     expr: sp.Expr
     at: dict[str, sp.Expr]
@@ -943,6 +953,8 @@ class ChainRule:
     >>> rule.result
     -46*sin(4*t) - 72*cos(4*t)
     """
+
+    __repr__ = plain_repr
 
     expr: sp.Expr
     inner: dict[str, sp.Expr]

@@ -67,6 +67,37 @@ def derivative(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     return result.replace(sp.sign, lambda u: _undefined_at_zero(u, sp.sign(u)))
 
 
+def away_from_kinks(derivative_formula: sp.Expr) -> sp.Expr:
+    """A derivative formula as it holds away from kinks and jumps (DiracDelta is 0 there).
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> away_from_kinks(sp.diff(sp.sign(x) * x**2, x))
+    2*x*sign(x)
+    """
+    if not derivative_formula.has(sp.DiracDelta, sp.Derivative):
+        return derivative_formula
+    zero = sp.Integer(0)
+    return derivative_formula.replace(sp.DiracDelta, lambda *a: zero).replace(
+        lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, (sp.floor, sp.ceiling)),
+        lambda e: zero,
+    )
+
+
+def derivative_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """d expr / d var at ``point``, exact; at a kink decided by :func:`decide_at`.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> derivative_at(x * sp.Abs(x), x, {x: sp.Integer(0)}), derivative_at(sp.Abs(x), x, {x: 2})
+    (0, 1)
+    """
+    if not expr.has(*KINKED):
+        return sp.diff(expr, var).subs(point)
+    value = derivative(expr, var).subs(point)
+    if value.has(sp.nan, sp.zoo) or value.is_finite is False:
+        return decide_at(expr, var, point)
+    return value
+
+
 def decide_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
     """The derivative along ``var`` at ``point`` where the formula is undefined there.
 
@@ -100,4 +131,4 @@ def decide_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr])
     raise SteepestError(f"{head}: the slope has no limit there")
 
 
-__all__ = ["JUMPING", "KINKED", "decide_at", "derivative"]
+__all__ = ["JUMPING", "KINKED", "away_from_kinks", "decide_at", "derivative", "derivative_at"]

@@ -111,7 +111,7 @@ class _CoursePrinter(StrPrinter):
         right = ")" if expr.right_open else "]"
         return f"{left}{self._print(expr.start)}, {self._print(expr.end)}{right}"
 
-    def _print_CRootOf(self, expr: sympy.Expr) -> str:
+    def _print_ComplexRootOf(self, expr: sympy.Expr) -> str:
         return f"{float(sympy.re(sympy.N(expr, 17))):.10g}"
 
     def _print_DiracDelta(self, expr: sympy.Expr) -> str:
@@ -235,6 +235,47 @@ def _unwrap_union(text: str) -> str:
     return text
 
 
+def plain_value(value: Any) -> str:
+    """``repr`` of a value, with SymPy objects (also inside lists and dicts) in plain words.
+
+    >>> import sympy as sp
+    >>> plain_value({"left": -sp.oo, "n": 2, "names": ("x",)})
+    "{'left': -inf, 'n': 2, 'names': ('x',)}"
+    """
+    if isinstance(value, sympy.Basic):
+        return text_form(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {plain_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(plain_value(v) for v in value)
+        if isinstance(value, tuple):
+            return f"({inner},)" if len(value) == 1 else f"({inner})"
+        return f"[{inner}]"
+    return repr(value)
+
+
+def plain_repr(obj: Any) -> str:
+    """The ``repr`` of a result dataclass, its SymPy fields in plain words.
+
+    >>> from dataclasses import dataclass
+    >>> import sympy as sp
+    >>> @dataclass
+    ... class Result:
+    ...     value: Any
+    ...     __repr__ = plain_repr
+    >>> Result(sp.zoo)
+    Result(value=undefined)
+    """
+    import dataclasses
+
+    fields = ", ".join(
+        f"{field.name}={plain_value(getattr(obj, field.name))}"
+        for field in dataclasses.fields(obj)
+        if field.repr
+    )
+    return f"{type(obj).__name__}({fields})"
+
+
 def shows_internals(text: str) -> list[str]:
     """The internal names of SymPy that ``text`` shows (empty when it is plain).
 
@@ -244,4 +285,12 @@ def shows_internals(text: str) -> list[str]:
     return [name for name in INTERNAL_NAMES if re.search(rf"\b{name}\b", text)]
 
 
-__all__ = ["INTERNAL_NAMES", "latex_form", "plain_text", "shows_internals", "text_form"]
+__all__ = [
+    "INTERNAL_NAMES",
+    "latex_form",
+    "plain_repr",
+    "plain_text",
+    "plain_value",
+    "shows_internals",
+    "text_form",
+]
