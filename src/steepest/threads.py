@@ -36,12 +36,10 @@ def blas_threads(count: int | None) -> Any:
     ...
     steepest.errors.DataError: the number of BLAS threads must be a whole number >= 1 ...
     """
-    if count is not None and (
-        isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1
-    ):
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int | np.integer)
+                              or count < 1):
         raise DataError(
-            f"the number of BLAS threads must be a whole number >= 1 (or None), not {count!r}"
-        )
+            f"the number of BLAS threads must be a whole number >= 1 (or None), not {count!r}")
     return threadpool_limits(limits=None if count is None else int(count), user_api="blas")
 
 

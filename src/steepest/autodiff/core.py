@@ -158,12 +158,8 @@ def _as_float_array(value: Any) -> Any:
             return value
         return value.astype(np.float64)
     if isinstance(value, np.generic):
-        return np.asarray(
-            value,
-            dtype=np.result_type(value.dtype, np.float64)
-            if value.dtype.kind not in "fc"
-            else value.dtype,
-        )
+        return np.asarray(value, dtype=np.result_type(value.dtype, np.float64)
+                          if value.dtype.kind not in "fc" else value.dtype)
     array = np.asarray(value)
     if array.dtype.kind not in "fc":
         if array.dtype.kind not in "iub":
@@ -244,12 +240,9 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
-        self._value = np.asarray(
-            value,
-            dtype=np.result_type(value, np.float64)
-            if np.asarray(value).dtype.kind not in "fc"
-            else np.asarray(value).dtype,
-        )
+        self._value = np.asarray(value, dtype=np.result_type(value, np.float64)
+                                 if np.asarray(value).dtype.kind not in "fc"
+                                 else np.asarray(value).dtype)
 
     @property
     def requires_grad(self) -> bool:
@@ -407,12 +400,8 @@ def _mark_data_dependent(tensor: Tensor) -> None:
         trace.data_dependent = True
 
 
-def mark_value_read(
-    values: Sequence[Any],
-    fn: Callable[..., Any] | None = None,
-    kwargs: dict[str, Any] | None = None,
-    result: Any = None,
-) -> None:
+def mark_value_read(values: Sequence[Any], fn: Callable[..., Any] | None = None,
+                    kwargs: dict[str, Any] | None = None, result: Any = None) -> None:
     """A concrete value of a traced tensor was read (a comparison, a sign...).
 
     The result may steer the computation (a branch, a mask), so a recording
@@ -428,11 +417,8 @@ def mark_value_read(
                 traces.add(value._trace)
         elif isinstance(value, list | tuple):
             mark_value_read(value)  # not repeatable as it stands: inside a sequence
-    repeatable = (
-        fn is not None
-        and len(traces) == 1
-        and not any(isinstance(v, Tensor) for v in (kwargs or {}).values())
-    )
+    repeatable = (fn is not None and len(traces) == 1
+                  and not any(isinstance(v, Tensor) for v in (kwargs or {}).values()))
     for trace in traces:
         if repeatable and trace.reads is not None:
             trace.reads.append((fn, tuple(values), dict(kwargs or {}), result))
@@ -473,9 +459,8 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def backward_sweep(
-    root: Tensor, seed: Any, order: Sequence[Tensor], record: dict[int, Any] | None = None
-) -> None:
+def backward_sweep(root: Tensor, seed: Any, order: Sequence[Tensor],
+                   record: dict[int, Any] | None = None) -> None:
     """Push ``seed`` = d out / d root back through ``order`` (topological).
 
     Gradients accumulate in each parent's ``_g``; interior nodes are cleared
@@ -547,9 +532,8 @@ def strip(value: Any) -> Any:
     return value
 
 
-_PLAIN_TYPES = frozenset(
-    {float, int, bool, np.ndarray, np.float64, np.float32, tuple, slice, type(None), type(Ellipsis)}
-)
+_PLAIN_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, tuple, slice,
+                          type(None), type(Ellipsis)})
 
 
 def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:

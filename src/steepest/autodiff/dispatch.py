@@ -66,37 +66,16 @@ UFUNCS: dict[np.ufunc, P.Primitive] = {
 # ufuncs whose result carries no derivative: comparisons and tests give plain
 # arrays, piecewise-constant functions give constants (derivative zero).
 PLAIN_UFUNCS = {
-    np.greater,
-    np.greater_equal,
-    np.less,
-    np.less_equal,
-    np.equal,
-    np.not_equal,
-    np.isfinite,
-    np.isinf,
-    np.isnan,
-    np.signbit,
-    np.logical_and,
-    np.logical_or,
-    np.logical_not,
-    np.logical_xor,
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.isfinite, np.isinf, np.isnan, np.signbit, np.logical_and, np.logical_or,
+    np.logical_not, np.logical_xor,
 }
-CONSTANT_UFUNCS = {
-    np.sign,
-    np.floor,
-    np.ceil,
-    np.trunc,
-    np.rint,
-    np.heaviside,
-    np.floor_divide,
-    np.remainder,
-    np.mod,
-}
+CONSTANT_UFUNCS = {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.heaviside,
+                   np.floor_divide, np.remainder, np.mod}
 
 
-def dispatch_ufunc(
-    ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
-) -> Any:
+def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> Any:
     """Apply a NumPy ufunc (``np.exp``, ``np.add``...) to values that may be traced.
 
     >>> import numpy as np, steepest as st
@@ -106,9 +85,8 @@ def dispatch_ufunc(
     if kwargs.get("out") is not None:
         raise in_place_write()
     if method == "reduce" and ufunc in (np.add, np.maximum, np.minimum, np.multiply):
-        reducer = {np.add: np.sum, np.maximum: np.max, np.minimum: np.min, np.multiply: np.prod}[
-            ufunc
-        ]
+        reducer = {np.add: np.sum, np.maximum: np.max, np.minimum: np.min,
+                   np.multiply: np.prod}[ufunc]
         return FUNCTIONS[reducer](*inputs, **kwargs)
     if method == "outer" and ufunc is np.multiply:
         return outer(*inputs)
@@ -125,8 +103,7 @@ def dispatch_ufunc(
         kwargs = {k: v for k, v in kwargs.items() if k not in ("casting", "order", "subok")}
         if kwargs.get("dtype") is not None or kwargs.get("where", True) is not True:
             raise unsupported_function(
-                ufunc.__name__, "its dtype= and where= options are not differentiable here"
-            )
+                ufunc.__name__, "its dtype= and where= options are not differentiable here")
         kwargs = {}
     return apply(prim, inputs, kwargs)
 
@@ -141,7 +118,6 @@ def implements(*numpy_functions: Callable[..., Any]) -> Callable[[Callable], Cal
     >>> FUNCTIONS[np.amax] is FUNCTIONS[np.max]
     True
     """
-
     def register(impl: Callable[..., Any]) -> Callable[..., Any]:
         for f in numpy_functions:
             FUNCTIONS[f] = impl
@@ -150,9 +126,8 @@ def implements(*numpy_functions: Callable[..., Any]) -> Callable[[Callable], Cal
     return register
 
 
-def dispatch_function(
-    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> Any:
+def dispatch_function(func: Callable[..., Any], args: tuple[Any, ...],
+                      kwargs: dict[str, Any]) -> Any:
     """Run a NumPy function (``np.sum``, ``np.var``...) on values that may be traced.
 
     >>> import numpy as np, steepest as st
@@ -196,48 +171,15 @@ HINTS = {
 
 # Functions of the value only: shapes, tests, index results.
 VALUE_ONLY = {
-    np.shape,
-    np.ndim,
-    np.size,
-    np.isclose,
-    np.allclose,
-    np.array_equal,
-    np.argmax,
-    np.argmin,
-    np.argsort,
-    np.nonzero,
-    np.flatnonzero,
-    np.count_nonzero,
-    np.isfinite,
-    np.isnan,
-    np.isinf,
-    np.result_type,
-    np.iscomplexobj,
-    np.isrealobj,
-    np.searchsorted,
-    np.all,
-    np.any,
-    np.zeros_like,
-    np.ones_like,
-    np.empty_like,
-    np.full_like,
-    np.array_equiv,
-    np.may_share_memory,
-    np.shares_memory,
+    np.shape, np.ndim, np.size, np.isclose, np.allclose, np.array_equal, np.argmax,
+    np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero, np.isfinite,
+    np.isnan, np.isinf, np.result_type, np.iscomplexobj, np.isrealobj, np.searchsorted,
+    np.all, np.any, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.array_equiv, np.may_share_memory, np.shares_memory,
 }
-SHAPE_ONLY = {
-    np.shape,
-    np.ndim,
-    np.size,
-    np.result_type,
-    np.iscomplexobj,
-    np.isrealobj,
-    np.zeros_like,
-    np.ones_like,
-    np.empty_like,
-    np.may_share_memory,
-    np.shares_memory,
-}
+SHAPE_ONLY = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
+              np.zeros_like, np.ones_like, np.empty_like, np.may_share_memory,
+              np.shares_memory}
 CONSTANT_FUNCTIONS = {np.sign, np.floor, np.ceil, np.round, np.around, np.trunc, np.rint}
 
 
@@ -287,14 +229,13 @@ def _no_other_options(name: str, unused: dict[str, Any]) -> None:
         options = " and ".join(f"{key}=" for key in unused)
         many = len(unused) > 1
         raise unsupported_function(
-            name,
-            f"its {options} option{'s' if many else ''} {'are' if many else 'is'} "
-            "not differentiable here",
-        )
+            name, f"its {options} option{'s' if many else ''} {'are' if many else 'is'} "
+            "not differentiable here")
 
 
 @implements(np.sum)
-def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True, **unused):
+def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True,
+         **unused):
     if out is not None:
         raise in_place_write()
     _no_other_options("sum", unused)
@@ -320,7 +261,8 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True, **u
 
 
 @implements(np.prod)
-def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True, **unused):
+def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True,
+          **unused):
     if out is not None:
         raise in_place_write()
     _no_other_options("prod", unused)
@@ -331,19 +273,8 @@ def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wher
     return product * initial if _given(initial) else product
 
 
-def _extremum(
-    prim: Any,
-    bound: Any,
-    worst: float,
-    name: str,
-    a: Any,
-    axis: Any,
-    out: Any,
-    keepdims: bool,
-    initial: Any,
-    where: Any,
-    unused: dict[str, Any],
-) -> Any:
+def _extremum(prim: Any, bound: Any, worst: float, name: str, a: Any, axis: Any, out: Any,
+              keepdims: bool, initial: Any, where: Any, unused: dict[str, Any]) -> Any:
     if out is not None:
         raise in_place_write()
     _no_other_options(name, unused)
@@ -358,31 +289,19 @@ def _extremum(
 
 @implements(np.max, np.amax)
 def _max(a, axis=None, out=None, keepdims=False, initial=None, where=True, **unused):
-    return _extremum(
-        P.amax, P.maximum, -np.inf, "max", a, axis, out, keepdims, initial, where, unused
-    )
+    return _extremum(P.amax, P.maximum, -np.inf, "max", a, axis, out, keepdims, initial, where,
+                     unused)
 
 
 @implements(np.min, np.amin)
 def _min(a, axis=None, out=None, keepdims=False, initial=None, where=True, **unused):
-    return _extremum(
-        P.amin, P.minimum, np.inf, "min", a, axis, out, keepdims, initial, where, unused
-    )
+    return _extremum(P.amin, P.minimum, np.inf, "min", a, axis, out, keepdims, initial, where,
+                     unused)
 
 
 @implements(np.var)
-def _var(
-    a,
-    axis=None,
-    dtype=None,
-    out=None,
-    ddof=0,
-    keepdims=False,
-    *,
-    where=True,
-    correction=None,
-    **unused,
-):
+def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+         correction=None, **unused):
     if out is not None:
         raise in_place_write()
     _no_other_options("var", unused)
@@ -454,11 +373,8 @@ def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 @implements(np.diagonal)
 def _diagonal(a, offset=0, axis1=0, axis2=1):
     shape = np.shape(a)
-    n = (
-        min(shape[axis1], shape[axis2] - offset)
-        if offset >= 0
-        else min(shape[axis1] + offset, shape[axis2])
-    )
+    n = min(shape[axis1], shape[axis2] - offset) if offset >= 0 else min(
+        shape[axis1] + offset, shape[axis2])
     rows = np.arange(n) + max(-offset, 0)
     cols = np.arange(n) + max(offset, 0)
     moved = _moveaxis(a, (axis1, axis2), (-2, -1))
@@ -473,10 +389,8 @@ def _norm(x, ord=None, axis=None, keepdims=False):
         if ord in (np.inf, float("inf")) and (axis is not None or np.ndim(x) == 1):
             return _max(np.abs(x), axis=axis, keepdims=keepdims)
         raise unsupported_function(
-            "linalg.norm",
-            f"ord={ord!r} is not differentiable here; the 2-norm, 1-norm and "
-            "max-norm of vectors and the Frobenius norm of matrices are",
-        )
+            "linalg.norm", f"ord={ord!r} is not differentiable here; the 2-norm, 1-norm and "
+            "max-norm of vectors and the Frobenius norm of matrices are")
     return apply(P.norm, (x,), _kw(axis, keepdims))
 
 
@@ -486,16 +400,8 @@ def _reshape(a, shape=None, order="C", **kwargs):
         shape = kwargs.get("newshape")
     if order != "C":
         raise unsupported_function("reshape", "only order='C' is supported")
-    return apply(
-        P.reshape,
-        (
-            a,
-            shape
-            if isinstance(shape, tuple)
-            else (tuple(shape) if isinstance(shape, list) else shape),
-        ),
-        {},
-    )
+    return apply(P.reshape, (a, shape if isinstance(shape, tuple) else (
+        tuple(shape) if isinstance(shape, list) else shape)), {})
 
 
 @implements(np.ravel)
@@ -566,11 +472,8 @@ def _atleast_2d(*arrays):
 
 @implements(np.broadcast_to)
 def _broadcast_to(array, shape, subok=False):
-    return apply(
-        P.broadcast_to,
-        (array, tuple(np.atleast_1d(shape)) if not isinstance(shape, tuple) else shape),
-        {},
-    )
+    return apply(P.broadcast_to, (array, tuple(np.atleast_1d(shape)) if not isinstance(
+        shape, tuple) else shape), {})
 
 
 @implements(np.flip)

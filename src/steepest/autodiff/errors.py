@@ -52,11 +52,8 @@ def float_of_traced_value() -> DifferentiationError:
     match = _MATH_CALL.search(call or line)
     if match:
         name = match.group(1)
-        instead = (
-            f"use np.{name} instead"
-            if hasattr(np, name)
-            else "write it with NumPy functions (np.exp, np.log, np.sqrt, ...) instead"
-        )
+        instead = (f"use np.{name} instead" if hasattr(np, name)
+                   else "write it with NumPy functions (np.exp, np.log, np.sqrt, ...) instead")
         return DifferentiationError(
             f"math.{name} cannot take a traced value: it turns it into a plain float "
             f"and the derivative is lost; {instead}"

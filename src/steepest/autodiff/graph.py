@@ -109,17 +109,11 @@ class Graph:
         names = {n.id: n.label for n in self.nodes}
         rows = [("node", "operation", "inputs", "value", "d out / d node")]
         for n in self.nodes:
-            rows.append(
-                (
-                    n.label,
-                    n.op,
-                    ", ".join(names[i] for i in n.inputs),
-                    _short(n.value),
-                    "" if n.grad is None else _short(n.grad),
-                )
-            )
+            rows.append((n.label, n.op, ", ".join(names[i] for i in n.inputs),
+                         _short(n.value), "" if n.grad is None else _short(n.grad)))
         widths = [max(len(r[c]) for r in rows) for c in range(5)]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+                 for row in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
 
@@ -136,13 +130,8 @@ class Graph:
         import pandas as pd
 
         return pd.DataFrame(
-            {
-                "node": [n.label for n in self.nodes],
-                "op": [n.op for n in self.nodes],
-                "value": [n.value for n in self.nodes],
-                "grad": [n.grad for n in self.nodes],
-            }
-        )
+            {"node": [n.label for n in self.nodes], "op": [n.op for n in self.nodes],
+             "value": [n.value for n in self.nodes], "grad": [n.grad for n in self.nodes]})
 
     def to_dot(self, rankdir: str = "LR") -> str:
         """Graphviz DOT: each node shows its value, and its gradient in red.
@@ -159,7 +148,7 @@ class Graph:
             "digraph steepest {",
             f"  rankdir={rankdir}; nodesep=0.25; ranksep=0.35;",
             '  node [shape=plaintext, margin=0, width=0, height=0, fontname="Helvetica",'
-            " fontsize=11];",
+            ' fontsize=11];',
             '  edge [color="#555555", arrowsize=0.7];',
         ]
         for n in self.nodes:
@@ -170,7 +159,8 @@ class Graph:
         lines.append("}")
         return "\n".join(lines)
 
-    def render(self, path: str | Path, format: str | None = None, rankdir: str = "LR") -> Path:
+    def render(self, path: str | Path, format: str | None = None,
+               rankdir: str = "LR") -> Path:
         """Write an SVG, PNG or PDF picture of the graph (needs Graphviz's ``dot``).
 
         The format follows the file's suffix unless ``format`` is given;
@@ -185,40 +175,26 @@ class Graph:
         format = (format or path.suffix.lstrip(".") or "svg").lower()
         if format not in _FORMATS:
             raise DifferentiationError(
-                f"cannot draw the graph as {format!r}: use one of {', '.join(_FORMATS)}"
-            )
+                f"cannot draw the graph as {format!r}: use one of {', '.join(_FORMATS)}")
         dot = shutil.which("dot")
         if dot is None:
             raise DifferentiationError(
                 "drawing the graph needs Graphviz's 'dot' program (Debian package graphviz); "
-                "to_dot() gives the text without it"
-            )
-        result = subprocess.run(
-            [dot, f"-T{format}", "-o", str(path)],
-            input=self.to_dot(rankdir),
-            text=True,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
+                "to_dot() gives the text without it")
+        result = subprocess.run([dot, f"-T{format}", "-o", str(path)],
+                                input=self.to_dot(rankdir), text=True, capture_output=True,
+                                timeout=60, check=False)
         if result.returncode != 0:
             raise DifferentiationError(
-                f"Graphviz could not draw the graph: {result.stderr.strip()}"
-            )
+                f"Graphviz could not draw the graph: {result.stderr.strip()}")
         return path
 
     def _repr_svg_(self) -> str | None:
         dot = shutil.which("dot")
         if dot is None:
             return None
-        result = subprocess.run(
-            [dot, "-Tsvg"],
-            input=self.to_dot(),
-            text=True,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
+        result = subprocess.run([dot, "-Tsvg"], input=self.to_dot(), text=True,
+                                capture_output=True, timeout=60, check=False)
         return result.stdout if result.returncode == 0 else None
 
 
@@ -237,18 +213,13 @@ def _html_label(n: GraphNode) -> str:
     if n.kind == "constant":
         return f'<FONT COLOR="{colour}">{_html(_short(n.value))}</FONT>'
     title = n.label if n.kind == "input" else f"{n.label} = {n.op}"
-    rows = [
-        f"<TR><TD><B>{_html(title)}</B></TD></TR>",
-        f"<TR><TD>{_html(_short(n.value))}</TD></TR>",
-    ]
+    rows = [f"<TR><TD><B>{_html(title)}</B></TD></TR>",
+            f"<TR><TD>{_html(_short(n.value))}</TD></TR>"]
     if n.grad is not None:
-        rows.append(
-            f'<TR><TD><FONT COLOR="{_GRAD_COLOUR}">grad {_html(_short(n.grad))}</FONT></TD></TR>'
-        )
-    return (
-        f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" '
-        f'COLOR="{colour}">{"".join(rows)}</TABLE>'
-    )
+        rows.append(f'<TR><TD><FONT COLOR="{_GRAD_COLOUR}">grad {_html(_short(n.grad))}'
+                    "</FONT></TD></TR>")
+    return (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" '
+            f'COLOR="{colour}">{"".join(rows)}</TABLE>')
 
 
 def trace(f: Callable[..., Any], *args: Any) -> Graph:
@@ -283,8 +254,7 @@ def trace(f: Callable[..., Any], *args: Any) -> Graph:
         run_trace.done = True
     if not (isinstance(out, Tensor) and out._trace is run_trace):
         raise DifferentiationError(
-            "the function's output does not depend on its inputs, so there is no graph to show"
-        )
+            "the function's output does not depend on its inputs, so there is no graph to show")
     adjoints: dict[int, Any] = {}
     if np.size(out._value) == 1:
         for leaf in leaves:
@@ -306,17 +276,8 @@ def trace(f: Callable[..., Any], *args: Any) -> Graph:
         return None if g is None else _scalarize(strip(g))
 
     for leaf in leaves:
-        add(
-            GraphNode(
-                len(nodes),
-                "input",
-                leaf.name or "input",
-                _scalarize(strip(leaf._value)),
-                grad_of(id(leaf)),
-                kind="input",
-            ),
-            id(leaf),
-        )
+        add(GraphNode(len(nodes), "input", leaf.name or "input", _scalarize(strip(leaf._value)),
+                      grad_of(id(leaf)), kind="input"), id(leaf))
     for counter, node in enumerate(run_trace.tape or [], start=1):
         raw = run_trace.inputs_log.get(id(node), [])
         parents = {a: p for a, p in zip(node._argnums, node._parents)}
@@ -326,27 +287,14 @@ def trace(f: Callable[..., Any], *args: Any) -> Graph:
                 key = id(parents[position])
                 if key in ids:
                     inputs.append(ids[key])
-            elif (
-                isinstance(value, np.ndarray | float | int | np.generic)
-                and not isinstance(value, bool)
-                and node._prim.name not in ("reshape", "getitem", "broadcast_to")
-            ):
-                const = GraphNode(
-                    len(nodes), "constant", "const", _scalarize(value), None, kind="constant"
-                )
+            elif isinstance(value, np.ndarray | float | int | np.generic) and not isinstance(
+                    value, bool) and node._prim.name not in ("reshape", "getitem", "broadcast_to"):
+                const = GraphNode(len(nodes), "constant", "const", _scalarize(value), None,
+                                  kind="constant")
                 nodes.append(const)
                 inputs.append(const.id)
-        add(
-            GraphNode(
-                len(nodes),
-                node._prim.name,
-                f"v{counter}",
-                _scalarize(strip(node._value)),
-                grad_of(id(node)),
-                inputs,
-            ),
-            id(node),
-        )
+        add(GraphNode(len(nodes), node._prim.name, f"v{counter}",
+                      _scalarize(strip(node._value)), grad_of(id(node)), inputs), id(node))
     return Graph(nodes, ids[id(out)])
 
 

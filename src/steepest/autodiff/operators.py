@@ -106,13 +106,8 @@ METHODS: dict[str, Any] = {
     "relu": lambda self: apply(P.maximum, (self, 0.0), {}),
 }
 
-for _name, _prim in [
-    ("add", P.add),
-    ("sub", P.subtract),
-    ("mul", P.multiply),
-    ("truediv", P.divide),
-    ("matmul", P.matmul),
-]:
+for _name, _prim in [("add", P.add), ("sub", P.subtract), ("mul", P.multiply),
+                     ("truediv", P.divide), ("matmul", P.matmul)]:
     METHODS[f"__{_name}__"], METHODS[f"__r{_name}__"] = _binary(_prim)
 
 for _name, _impl in METHODS.items():

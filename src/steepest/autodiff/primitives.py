@@ -31,31 +31,17 @@ LN2 = math.log(2.0)
 LN10 = math.log(10.0)
 
 
-def primitive(
-    name: str,
-    forward: Any,
-    *,
-    partials: Any = None,
-    vjp: Any = None,
-    jvp: Any = None,
-    differentiable_args: tuple[int, ...] | None = None,
-    code: Code | None = None,
-) -> Primitive:
+def primitive(name: str, forward: Any, *, partials: Any = None, vjp: Any = None,
+              jvp: Any = None, differentiable_args: tuple[int, ...] | None = None,
+              code: Code | None = None) -> Primitive:
     """Create a primitive and enter it in :data:`PRIMITIVES` under ``name``.
 
     >>> import numpy as np
     >>> PRIMITIVES["exp"].partials[0](np.exp(1.0), 1.0) == np.exp(1.0)
     np.True_
     """
-    prim = Primitive(
-        name,
-        forward,
-        tuple(partials) if partials is not None else None,
-        vjp,
-        jvp,
-        differentiable_args,
-        code=code,
-    )
+    prim = Primitive(name, forward, tuple(partials) if partials is not None else None,
+                     vjp, jvp, differentiable_args, code=code)
     PRIMITIVES[name] = prim
     return prim
 
@@ -133,203 +119,107 @@ def _with_ties_halved(wins: Any, x: Any, y: Any, ans: Any) -> np.ndarray:
 
 # -- elementwise: one input ------------------------------------------------
 add = primitive("add", np.add, partials=(_one, _one), code=Code("{0} + {1}", (None, None)))
-subtract = primitive(
-    "subtract", np.subtract, partials=(_one, _minus_one), code=Code("{0} - {1}", (None, None))
-)
-multiply = primitive(
-    "multiply",
-    np.multiply,
-    partials=(lambda ans, x, y: y, lambda ans, x, y: x),
-    code=Code("{0} * {1}", ("{1}", "{0}")),
-)
-divide = primitive(
-    "divide",
-    np.true_divide,
-    # np.true_divide, not /: a constant Python divisor of 0 gives inf, and an
-    # array scalar (never a bare float) that recorded programs can copy.
-    partials=(lambda ans, x, y: np.true_divide(1.0, y), lambda ans, x, y: -ans / y),
-    code=Code("{0} / {1}", ("1.0 / {1}", "-{ans} / {1}")),
-)
+subtract = primitive("subtract", np.subtract, partials=(_one, _minus_one),
+                     code=Code("{0} - {1}", (None, None)))
+multiply = primitive("multiply", np.multiply,
+                     partials=(lambda ans, x, y: y, lambda ans, x, y: x),
+                     code=Code("{0} * {1}", ("{1}", "{0}")))
+divide = primitive("divide", np.true_divide,
+                   # np.true_divide, not /: a constant Python divisor of 0 gives inf, and an
+                   # array scalar (never a bare float) that recorded programs can copy.
+                   partials=(lambda ans, x, y: np.true_divide(1.0, y), lambda ans, x, y: -ans / y),
+                   code=Code("{0} / {1}", ("1.0 / {1}", "-{ans} / {1}")))
 negative = primitive("negative", np.negative, partials=(_minus_one,), code=Code("-{0}", (None,)))
 positive = primitive("positive", np.positive, partials=(_one,), code=Code("+{0}", (None,)))
 # Python's math.pow raises where NumPy gives nan or inf (0 ** -1, (-8) ** (1/3)): the
 # program over floats then hands that call to the NumPy program.  NumPy 2 takes a scalar
 # exponent of 0.5 as a square root, which differs from pow at -inf (nan, not inf) and -0.0;
 # SQRT_POWER is 0.5 where the installed NumPy does so (nan, equal to nothing, elsewhere).
-power = primitive(
-    "power",
-    np.power,
-    partials=(_power_base, _power_exponent),
-    code=Code(
-        "(sqrt({0}) if {1} == SQRT_POWER else pow({0}, {1}))",
-        ("{1} * (sqrt({0}) if {1} - 1 == SQRT_POWER else pow({0}, {1} - 1))", "{ans} * log({0})"),
-    ),
-)
-square = primitive(
-    "square", np.square, partials=(lambda ans, x: 2.0 * x,), code=Code("{0} * {0}", ("2.0 * {0}",))
-)
-sqrt = primitive(
-    "sqrt", np.sqrt, partials=(lambda ans, x: 0.5 / ans,), code=Code("sqrt({0})", ("0.5 / {ans}",))
-)
-cbrt = primitive(
-    "cbrt",
-    np.cbrt,
-    partials=(lambda ans, x: 1.0 / (3.0 * ans * ans),),
-    code=Code("cbrt({0})", ("1.0 / (3.0 * {ans} * {ans})",)),
-)
-reciprocal = primitive(
-    "reciprocal",
-    np.reciprocal,
-    partials=(lambda ans, x: -ans * ans,),
-    code=Code("1.0 / {0}", ("-{ans} * {ans}",)),
-)
+power = primitive("power", np.power, partials=(_power_base, _power_exponent),
+                  code=Code("(sqrt({0}) if {1} == SQRT_POWER else pow({0}, {1}))",
+                            ("{1} * (sqrt({0}) if {1} - 1 == SQRT_POWER else pow({0}, {1} - 1))",
+                             "{ans} * log({0})")))
+square = primitive("square", np.square, partials=(lambda ans, x: 2.0 * x,),
+                   code=Code("{0} * {0}", ("2.0 * {0}",)))
+sqrt = primitive("sqrt", np.sqrt, partials=(lambda ans, x: 0.5 / ans,),
+                 code=Code("sqrt({0})", ("0.5 / {ans}",)))
+cbrt = primitive("cbrt", np.cbrt, partials=(lambda ans, x: 1.0 / (3.0 * ans * ans),),
+                 code=Code("cbrt({0})", ("1.0 / (3.0 * {ans} * {ans})",)))
+reciprocal = primitive("reciprocal", np.reciprocal, partials=(lambda ans, x: -ans * ans,),
+                       code=Code("1.0 / {0}", ("-{ans} * {ans}",)))
 exp = primitive("exp", np.exp, partials=(lambda ans, x: ans,), code=Code("exp({0})", ("{ans}",)))
-exp2 = primitive(
-    "exp2", np.exp2, partials=(lambda ans, x: ans * LN2,), code=Code("exp2({0})", ("{ans} * LN2",))
-)
-expm1 = primitive(
-    "expm1",
-    np.expm1,
-    partials=(lambda ans, x: ans + 1.0,),
-    code=Code("expm1({0})", ("{ans} + 1.0",)),
-)
-log = primitive(
-    "log", np.log, partials=(lambda ans, x: 1.0 / x,), code=Code("log({0})", ("1.0 / {0}",))
-)
-log2 = primitive(
-    "log2",
-    np.log2,
-    partials=(lambda ans, x: 1.0 / (x * LN2),),
-    code=Code("log2({0})", ("1.0 / ({0} * LN2)",)),
-)
-log10 = primitive(
-    "log10",
-    np.log10,
-    partials=(lambda ans, x: 1.0 / (x * LN10),),
-    code=Code("log10({0})", ("1.0 / ({0} * LN10)",)),
-)
-log1p = primitive(
-    "log1p",
-    np.log1p,
-    partials=(lambda ans, x: 1.0 / (1.0 + x),),
-    code=Code("log1p({0})", ("1.0 / (1.0 + {0})",)),
-)
-sin = primitive(
-    "sin", np.sin, partials=(lambda ans, x: np.cos(x),), code=Code("sin({0})", ("cos({0})",))
-)
-cos = primitive(
-    "cos", np.cos, partials=(lambda ans, x: -np.sin(x),), code=Code("cos({0})", ("-sin({0})",))
-)
-tan = primitive(
-    "tan",
-    np.tan,
-    partials=(lambda ans, x: 1.0 + ans * ans,),
-    code=Code("tan({0})", ("1.0 + {ans} * {ans}",)),
-)
-arcsin = primitive(
-    "arcsin",
-    np.arcsin,
-    partials=(lambda ans, x: 1.0 / np.sqrt(1.0 - x * x),),
-    code=Code("asin({0})", ("1.0 / sqrt(1.0 - {0} * {0})",)),
-)
-arccos = primitive(
-    "arccos",
-    np.arccos,
-    partials=(lambda ans, x: -1.0 / np.sqrt(1.0 - x * x),),
-    code=Code("acos({0})", ("-1.0 / sqrt(1.0 - {0} * {0})",)),
-)
-arctan = primitive(
-    "arctan",
-    np.arctan,
-    partials=(lambda ans, x: 1.0 / (1.0 + x * x),),
-    code=Code("atan({0})", ("1.0 / (1.0 + {0} * {0})",)),
-)
-sinh = primitive(
-    "sinh", np.sinh, partials=(lambda ans, x: np.cosh(x),), code=Code("sinh({0})", ("cosh({0})",))
-)
-cosh = primitive(
-    "cosh", np.cosh, partials=(lambda ans, x: np.sinh(x),), code=Code("cosh({0})", ("sinh({0})",))
-)
-tanh = primitive(
-    "tanh",
-    np.tanh,
-    partials=(lambda ans, x: 1.0 - ans * ans,),
-    code=Code("tanh({0})", ("1.0 - {ans} * {ans}",)),
-)
-arcsinh = primitive(
-    "arcsinh",
-    np.arcsinh,
-    partials=(lambda ans, x: 1.0 / np.sqrt(x * x + 1.0),),
-    code=Code("asinh({0})", ("1.0 / sqrt({0} * {0} + 1.0)",)),
-)
-arccosh = primitive(
-    "arccosh",
-    np.arccosh,
-    partials=(lambda ans, x: 1.0 / np.sqrt(x * x - 1.0),),
-    code=Code("acosh({0})", ("1.0 / sqrt({0} * {0} - 1.0)",)),
-)
-arctanh = primitive(
-    "arctanh",
-    np.arctanh,
-    partials=(lambda ans, x: 1.0 / (1.0 - x * x),),
-    code=Code("atanh({0})", ("1.0 / (1.0 - {0} * {0})",)),
-)
-absolute = primitive(
-    "absolute",
-    np.absolute,
-    partials=(lambda ans, x: np.sign(x),),
-    code=Code("abs({0})", ("sign({0})",)),
-)
-maximum = primitive(
-    "maximum", np.maximum, partials=(_max_partial, lambda a, x, y: _max_partial(a, y, x))
-)
-minimum = primitive(
-    "minimum", np.minimum, partials=(_min_partial, lambda a, x, y: _min_partial(a, y, x))
-)
+exp2 = primitive("exp2", np.exp2, partials=(lambda ans, x: ans * LN2,),
+                 code=Code("exp2({0})", ("{ans} * LN2",)))
+expm1 = primitive("expm1", np.expm1, partials=(lambda ans, x: ans + 1.0,),
+                  code=Code("expm1({0})", ("{ans} + 1.0",)))
+log = primitive("log", np.log, partials=(lambda ans, x: 1.0 / x,),
+                code=Code("log({0})", ("1.0 / {0}",)))
+log2 = primitive("log2", np.log2, partials=(lambda ans, x: 1.0 / (x * LN2),),
+                 code=Code("log2({0})", ("1.0 / ({0} * LN2)",)))
+log10 = primitive("log10", np.log10, partials=(lambda ans, x: 1.0 / (x * LN10),),
+                  code=Code("log10({0})", ("1.0 / ({0} * LN10)",)))
+log1p = primitive("log1p", np.log1p, partials=(lambda ans, x: 1.0 / (1.0 + x),),
+                  code=Code("log1p({0})", ("1.0 / (1.0 + {0})",)))
+sin = primitive("sin", np.sin, partials=(lambda ans, x: np.cos(x),),
+                code=Code("sin({0})", ("cos({0})",)))
+cos = primitive("cos", np.cos, partials=(lambda ans, x: -np.sin(x),),
+                code=Code("cos({0})", ("-sin({0})",)))
+tan = primitive("tan", np.tan, partials=(lambda ans, x: 1.0 + ans * ans,),
+                code=Code("tan({0})", ("1.0 + {ans} * {ans}",)))
+arcsin = primitive("arcsin", np.arcsin, partials=(lambda ans, x: 1.0 / np.sqrt(1.0 - x * x),),
+                   code=Code("asin({0})", ("1.0 / sqrt(1.0 - {0} * {0})",)))
+arccos = primitive("arccos", np.arccos, partials=(lambda ans, x: -1.0 / np.sqrt(1.0 - x * x),),
+                   code=Code("acos({0})", ("-1.0 / sqrt(1.0 - {0} * {0})",)))
+arctan = primitive("arctan", np.arctan, partials=(lambda ans, x: 1.0 / (1.0 + x * x),),
+                   code=Code("atan({0})", ("1.0 / (1.0 + {0} * {0})",)))
+sinh = primitive("sinh", np.sinh, partials=(lambda ans, x: np.cosh(x),),
+                 code=Code("sinh({0})", ("cosh({0})",)))
+cosh = primitive("cosh", np.cosh, partials=(lambda ans, x: np.sinh(x),),
+                 code=Code("cosh({0})", ("sinh({0})",)))
+tanh = primitive("tanh", np.tanh, partials=(lambda ans, x: 1.0 - ans * ans,),
+                 code=Code("tanh({0})", ("1.0 - {ans} * {ans}",)))
+arcsinh = primitive("arcsinh", np.arcsinh, partials=(lambda ans, x: 1.0 / np.sqrt(x * x + 1.0),),
+                    code=Code("asinh({0})", ("1.0 / sqrt({0} * {0} + 1.0)",)))
+arccosh = primitive("arccosh", np.arccosh, partials=(lambda ans, x: 1.0 / np.sqrt(x * x - 1.0),),
+                    code=Code("acosh({0})", ("1.0 / sqrt({0} * {0} - 1.0)",)))
+arctanh = primitive("arctanh", np.arctanh, partials=(lambda ans, x: 1.0 / (1.0 - x * x),),
+                    code=Code("atanh({0})", ("1.0 / (1.0 - {0} * {0})",)))
+absolute = primitive("absolute", np.absolute, partials=(lambda ans, x: np.sign(x),),
+                     code=Code("abs({0})", ("sign({0})",)))
+maximum = primitive("maximum", np.maximum,
+                    partials=(_max_partial, lambda a, x, y: _max_partial(a, y, x)))
+minimum = primitive("minimum", np.minimum,
+                    partials=(_min_partial, lambda a, x, y: _min_partial(a, y, x)))
 fmax = primitive("fmax", np.fmax, partials=maximum.partials)
 fmin = primitive("fmin", np.fmin, partials=minimum.partials)
 logaddexp = primitive(
-    "logaddexp",
-    np.logaddexp,
+    "logaddexp", np.logaddexp,
     partials=(lambda ans, x, y: np.exp(x - ans), lambda ans, x, y: np.exp(y - ans)),
 )
 logaddexp2 = primitive(
-    "logaddexp2",
-    np.logaddexp2,
+    "logaddexp2", np.logaddexp2,
     partials=(lambda ans, x, y: np.exp2(x - ans), lambda ans, x, y: np.exp2(y - ans)),
 )
 arctan2 = primitive(
-    "arctan2",
-    np.arctan2,
+    "arctan2", np.arctan2,
     partials=(lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: -y / (x * x + y * y)),
-    code=Code(
-        "atan2({0}, {1})", ("{1} / ({1} * {1} + {0} * {0})", "-{0} / ({1} * {1} + {0} * {0})")
-    ),
+    code=Code("atan2({0}, {1})", ("{1} / ({1} * {1} + {0} * {0})",
+                                  "-{0} / ({1} * {1} + {0} * {0})")),
 )
-hypot = primitive(
-    "hypot",
-    np.hypot,
-    partials=(lambda ans, x, y: x / ans, lambda ans, x, y: y / ans),
-    code=Code("hypot({0}, {1})", ("{0} / {ans}", "{1} / {ans}")),
-)
+hypot = primitive("hypot", np.hypot,
+                  partials=(lambda ans, x, y: x / ans, lambda ans, x, y: y / ans),
+                  code=Code("hypot({0}, {1})", ("{0} / {ans}", "{1} / {ans}")))
 # np.clip is minimum(maximum(x, lo), hi): when lo > hi every element is hi.
 clip = primitive(
-    "clip",
-    lambda x, lo, hi: np.clip(x, lo, hi),
-    partials=(
-        lambda ans, x, lo, hi: _indicator((x >= lo) & (x <= hi), ans),
-        lambda ans, x, lo, hi: _indicator((x < lo) & (lo <= hi), ans),
-        lambda ans, x, lo, hi: _indicator((x > hi) | (lo > hi), ans),
-    ),
+    "clip", lambda x, lo, hi: np.clip(x, lo, hi),
+    partials=(lambda ans, x, lo, hi: _indicator((x >= lo) & (x <= hi), ans),
+              lambda ans, x, lo, hi: _indicator((x < lo) & (lo <= hi), ans),
+              lambda ans, x, lo, hi: _indicator((x > hi) | (lo > hi), ans)),
 )
 where = primitive(
-    "where",
-    np.where,
-    partials=(
-        None,
-        lambda ans, c, x, y: _indicator(c, ans),
-        lambda ans, c, x, y: _indicator(np.logical_not(c), ans),
-    ),
+    "where", np.where,
+    partials=(None, lambda ans, c, x, y: _indicator(c, ans),
+              lambda ans, c, x, y: _indicator(np.logical_not(c), ans)),
     differentiable_args=(1, 2),
 )
 identity = primitive("copy", np.copy, partials=(_one,), code=Code("{0}", (None,)))
@@ -429,15 +319,8 @@ def _products_of_others(x: Any, axis: Any) -> np.ndarray:
 def _prod_jvp(t, i, ans, args, kw):
     x = args[0]
     axis, keepdims = kw.get("axis"), kw.get("keepdims", False)
-    return (
-        np.sum(
-            t * _prod_vjp(np.ones_like(_concrete(ans)), 0, ans, args, kw),
-            axis=axis,
-            keepdims=keepdims,
-        )
-        if np.ndim(x)
-        else t
-    )
+    return np.sum(t * _prod_vjp(np.ones_like(_concrete(ans)), 0, ans, args, kw),
+                  axis=axis, keepdims=keepdims) if np.ndim(x) else t
 
 
 prod = primitive("prod", np.prod, vjp=_prod_vjp, jvp=_prod_jvp)
@@ -475,9 +358,8 @@ def _cumsum_vjp(g, i, ans, args, kw):
     return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
 
 
-cumsum = primitive(
-    "cumsum", np.cumsum, vjp=_cumsum_vjp, jvp=lambda t, i, ans, args, kw: np.cumsum(t, **kw)
-)
+cumsum = primitive("cumsum", np.cumsum, vjp=_cumsum_vjp,
+                   jvp=lambda t, i, ans, args, kw: np.cumsum(t, **kw))
 
 
 # -- linear algebra --------------------------------------------------------
@@ -533,11 +415,8 @@ def _norm_vjp(g, i, ans, args, kw):
 def _norm_jvp(t, i, ans, args, kw):
     x = args[0]
     unit = _norm_vjp(np.ones_like(_concrete(ans)), i, ans, args, kw)
-    return (
-        np.sum(t * unit, axis=kw.get("axis"), keepdims=kw.get("keepdims", False))
-        if np.ndim(x)
-        else t * np.sign(x)
-    )
+    return np.sum(t * unit, axis=kw.get("axis"), keepdims=kw.get("keepdims", False)) if np.ndim(
+        x) else t * np.sign(x)
 
 
 norm = primitive("norm", _norm_forward, vjp=_norm_vjp, jvp=_norm_jvp)
@@ -545,8 +424,7 @@ norm = primitive("norm", _norm_forward, vjp=_norm_vjp, jvp=_norm_jvp)
 
 # -- shape -----------------------------------------------------------------
 reshape = primitive(
-    "reshape",
-    lambda x, shape: np.reshape(x, shape),
+    "reshape", lambda x, shape: np.reshape(x, shape),
     vjp=lambda g, i, ans, args, kw: np.reshape(g, np.shape(args[0])),
     jvp=lambda t, i, ans, args, kw: np.reshape(t, args[1]),
     differentiable_args=(0,),
@@ -560,21 +438,18 @@ def _inverse_axes(axes: Any, ndim: int) -> Any:
 
 
 transpose = primitive(
-    "transpose",
-    lambda x, axes=None: np.transpose(x, axes),
+    "transpose", lambda x, axes=None: np.transpose(x, axes),
     vjp=lambda g, i, ans, args, kw: np.transpose(g, _inverse_axes(kw.get("axes"), np.ndim(g))),
     jvp=lambda t, i, ans, args, kw: np.transpose(t, kw.get("axes")),
 )
 broadcast_to = primitive(
-    "broadcast_to",
-    lambda x, shape: np.broadcast_to(x, shape),
+    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     vjp=lambda g, i, ans, args, kw: unbroadcast(g, np.shape(args[0])),
     jvp=lambda t, i, ans, args, kw: np.broadcast_to(t, args[1]),
     differentiable_args=(0,),
 )
 flip = primitive(
-    "flip",
-    lambda x, axis=None: np.flip(x, axis),
+    "flip", lambda x, axis=None: np.flip(x, axis),
     vjp=lambda g, i, ans, args, kw: np.flip(g, kw.get("axis")),
     jvp=lambda t, i, ans, args, kw: np.flip(t, kw.get("axis")),
 )
@@ -591,9 +466,7 @@ def _plain_index(index: Any) -> Any:
 def _index_is_basic(index: Any) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     return all(
-        isinstance(k, slice | int | np.integer)
-        or k is None
-        or k is Ellipsis
+        isinstance(k, slice | int | np.integer) or k is None or k is Ellipsis
         or (isinstance(k, np.ndarray) and k.dtype == bool)
         for k in parts
     )
@@ -619,16 +492,14 @@ def _getitem_vjp(g, i, ans, args, kw):
 
 
 getitem = primitive(
-    "getitem",
-    lambda x, index: x[index],
+    "getitem", lambda x, index: x[index],
     vjp=_getitem_vjp,
     jvp=lambda t, i, ans, args, kw: t[args[1]],
     differentiable_args=(0,),
 )
 
 scatter_add = primitive(
-    "scatter_add",
-    lambda g, shape, index: _scatter(g, shape, index, _float_dtype(g)),
+    "scatter_add", lambda g, shape, index: _scatter(g, shape, index, _float_dtype(g)),
     vjp=lambda g, i, ans, args, kw: g[args[2]],
     jvp=lambda t, i, ans, args, kw: scatter_add_fn(t, args[1], args[2]),
     differentiable_args=(0,),
@@ -660,12 +531,8 @@ def _concat_jvp(t, i, ans, args, kw):
     return np.concatenate(parts, axis=kw.get("axis", 0))
 
 
-concatenate = primitive(
-    "concatenate",
-    lambda *xs, axis=0: np.concatenate(xs, axis=axis),
-    vjp=_concat_vjp,
-    jvp=_concat_jvp,
-)
+concatenate = primitive("concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis),
+                        vjp=_concat_vjp, jvp=_concat_jvp)
 
 
 def _stack_vjp(g, i, ans, args, kw):
@@ -680,9 +547,8 @@ def _stack_jvp(t, i, ans, args, kw):
     return np.stack(parts, axis=kw.get("axis", 0))
 
 
-stack = primitive(
-    "stack", lambda *xs, axis=0: np.stack(xs, axis=axis), vjp=_stack_vjp, jvp=_stack_jvp
-)
+stack = primitive("stack", lambda *xs, axis=0: np.stack(xs, axis=axis),
+                  vjp=_stack_vjp, jvp=_stack_jvp)
 
 
 def _astype_forward(x, dtype):
@@ -696,8 +562,7 @@ def _astype_vjp(g, i, ans, args, kw):
 
 
 astype = primitive(
-    "astype",
-    _astype_forward,
+    "astype", _astype_forward,
     vjp=_astype_vjp,
     jvp=lambda t, i, ans, args, kw: t,
     differentiable_args=(0,),
@@ -720,10 +585,8 @@ def _logits(z: Any) -> np.ndarray:
     if z.ndim != 2 or z.shape[1] == 0:
         from steepest.errors import DataError
 
-        raise DataError(
-            "logits must be a 2-d array (samples, classes) with at least one "
-            f"class, not shape {z.shape}"
-        )
+        raise DataError("logits must be a 2-d array (samples, classes) with at least one "
+                        f"class, not shape {z.shape}")
     if z.dtype.kind != "f":
         if z.dtype.kind not in "iub":
             from steepest.errors import DataError
@@ -764,9 +627,8 @@ def _row_max(z: np.ndarray) -> np.ndarray:
     return z.max(axis=1, keepdims=True)
 
 
-def _class_targets(
-    labels: Any, shape: tuple[int, ...], check: bool = True
-) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _class_targets(labels: Any, shape: tuple[int, ...],
+                   check: bool = True) -> tuple[np.ndarray | None, np.ndarray | None]:
     """``(column of each row, None)`` for class labels, ``(None, target)`` for an (n, k) target.
 
     >>> _class_targets(np.array([2.0, 0.0]), (2, 3))
@@ -921,10 +783,8 @@ def _softmax_cross_entropy_jvp(t, i, ans, args, kw):
 # values at record time, so with differentiable_args=(0,) every replayed call
 # would see the first call's labels.
 softmax_cross_entropy = primitive(
-    "softmax_cross_entropy",
-    _softmax_cross_entropy_forward,
-    vjp=_softmax_cross_entropy_vjp,
-    jvp=_softmax_cross_entropy_jvp,
+    "softmax_cross_entropy", _softmax_cross_entropy_forward,
+    vjp=_softmax_cross_entropy_vjp, jvp=_softmax_cross_entropy_jvp,
 )
 
 

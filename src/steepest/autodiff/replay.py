@@ -84,7 +84,8 @@ def _code_names(code: types.CodeType) -> set[str]:
 
 
 def _accept(value: Any, refs: list, getter: Callable[[], Any], depth: int, seen: set[int]) -> bool:
-    if isinstance(value, (*_SIMPLE, types.ModuleType, types.BuiltinFunctionType, np.ufunc, type)):
+    if isinstance(value, (*_SIMPLE, types.ModuleType, types.BuiltinFunctionType, np.ufunc,
+                          type)):
         refs.append((getter, value, None))
         return True
     if isinstance(value, np.ndarray):
@@ -147,20 +148,15 @@ _INFIX = {
 
 
 # The same operations as Python operators, for the interpreted long programs.
-_OPERATOR = {
-    "add": operator.add,
-    "subtract": operator.sub,
-    "multiply": operator.mul,
-    "divide": operator.truediv,
-    "negative": operator.neg,
-    "getitem": operator.getitem,
-}
+_OPERATOR = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+             "divide": operator.truediv, "negative": operator.neg, "getitem": operator.getitem}
 
 
 def _basic_index(index: Any) -> bool:
     """An index that selects each element at most once (so += scatters correctly)."""
     parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(k, int | slice | np.integer) or k is None or k is Ellipsis for k in parts)
+    return all(isinstance(k, int | slice | np.integer) or k is None or k is Ellipsis
+               for k in parts)
 
 
 def _float_sign(x: float) -> float:
@@ -177,38 +173,16 @@ def _float_sign(x: float) -> float:
 # and the program over floats hands the call to the NumPy program.
 FLOAT_NAMES: dict[str, Any] = {
     name: getattr(math, name)
-    for name in (
-        "sin",
-        "cos",
-        "tan",
-        "asin",
-        "acos",
-        "atan",
-        "atan2",
-        "sinh",
-        "cosh",
-        "tanh",
-        "asinh",
-        "acosh",
-        "atanh",
-        "exp",
-        "exp2",
-        "expm1",
-        "log",
-        "log2",
-        "log10",
-        "log1p",
-        "sqrt",
-        "cbrt",
-        "hypot",
-        "pow",
-    )
+    for name in ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
+                 "asinh", "acosh", "atanh", "exp", "exp2", "expm1", "log", "log2", "log10",
+                 "log1p", "sqrt", "cbrt", "hypot", "pow")
 }
 FLOAT_NAMES.update(abs=abs, sign=_float_sign, LN2=math.log(2.0), LN10=math.log(10.0))
 # The exponent NumPy's power computes as a square root (0.5 since NumPy 2: sqrt(-inf) is
 # nan where pow(-inf, 0.5) is inf), or nan, which no exponent equals, for a NumPy that does not.
 with np.errstate(invalid="ignore"):
-    FLOAT_NAMES["SQRT_POWER"] = 0.5 if math.isnan(np.power(np.array(-math.inf), 0.5)) else math.nan
+    FLOAT_NAMES["SQRT_POWER"] = (0.5 if math.isnan(np.power(np.array(-math.inf), 0.5))
+                                 else math.nan)
 
 MAX_FLOAT_ELEMENTS = 64  # array inputs up to this size may be unpacked into Python floats
 _IDENTIFIER = re.compile(r"^-?[A-Za-z_][A-Za-z_0-9]*$|^-?[0-9.e+-]+$")
@@ -230,8 +204,8 @@ def _flat_index(index: Any, shape: tuple[int, ...]) -> int | None:
     """The position in ``ravel()`` of ``x[index]`` when it picks one element, else None."""
     parts = index if isinstance(index, tuple) else (index,)
     if len(parts) != len(shape) or not all(
-        isinstance(k, int | np.integer) and not isinstance(k, bool | np.bool_) for k in parts
-    ):
+            isinstance(k, int | np.integer) and not isinstance(k, bool | np.bool_)
+            for k in parts):
         return None
     try:
         return int(np.ravel_multi_index(tuple(int(k) % n for k, n in zip(parts, shape)), shape))
@@ -244,8 +218,7 @@ def _input_kind(arg: Any, leaf_value: Any) -> str | None:
     if type(arg) is float:
         return "float"
     if isinstance(arg, int | float | np.integer | np.floating) and not isinstance(
-        arg, bool | np.bool_
-    ):
+            arg, bool | np.bool_):
         return "number" if np.result_type(leaf_value) == np.float64 else None
     if type(arg) is np.ndarray and arg.dtype == np.float64:
         if arg.ndim == 0:
@@ -275,11 +248,8 @@ def _float_steps(steps, receives, shapes, dtypes, out_slot, n_inputs, kinds) -> 
     for slot, prim, spec, kwargs, locals_ in steps:
         if prim.name == "getitem":
             is_slot, j = spec[0]
-            flat = (
-                _flat_index(spec[1][1], shapes[j])
-                if is_slot and j < n_inputs and kinds[j] == "elements"
-                else None
-            )
+            flat = (_flat_index(spec[1][1], shapes[j])
+                    if is_slot and j < n_inputs and kinds[j] == "elements" else None)
             if flat is None:
                 return None
             plan.append((slot, prim, (), (j, flat), locals_))
@@ -294,11 +264,8 @@ def _float_steps(steps, receives, shapes, dtypes, out_slot, n_inputs, kinds) -> 
                     return None
                 # A constant as a Python number: a NumPy scalar (taken from an array)
                 # would turn every value computed after it into one.
-                operands.append(
-                    (True, j)
-                    if is_slot
-                    else (False, int(j) if isinstance(j, int | np.integer) else float(j))
-                )
+                operands.append((True, j) if is_slot else (
+                    False, int(j) if isinstance(j, int | np.integer) else float(j)))
             plan.append((slot, prim, tuple(operands), None, locals_))
         numbers.add(slot)
     return plan
@@ -330,9 +297,8 @@ class FloatSweep:
     namespace: dict[str, Any]
 
 
-def _float_sweep(
-    plan, wanted_of, receives, shapes, out_slot, n_inputs, grad_inputs, kinds
-) -> FloatSweep | None:
+def _float_sweep(plan, wanted_of, receives, shapes, out_slot, n_inputs, grad_inputs,
+                 kinds) -> FloatSweep | None:
     """The program (``plan``, see :func:`_float_steps`) as statements over Python floats.
 
     The statements are the same sweep as the NumPy program's, operation for
@@ -361,11 +327,8 @@ def _float_sweep(
         elif kinds[i] == "elements" and i in used_elements:
             size = int(np.prod(shapes[i]))
             source = f"s{i}.tolist()" if len(shapes[i]) == 1 else f"s{i}.ravel().tolist()"
-            unpack[i] = (
-                ", ".join(f"e{i}_{k}" for k in range(size))
-                + (", = " if size == 1 else " = ")
-                + source
-            )
+            unpack[i] = (", ".join(f"e{i}_{k}" for k in range(size))
+                         + (", = " if size == 1 else " = ") + source)
 
     # Backward, in the order of the NumPy program: the same sums in the same order.
     grad_of: dict[int, str] = {}  # slot -> its gradient variable, once it has one
@@ -409,36 +372,19 @@ def _float_sweep(
         if kinds[i] in ("float", "number"):
             grads.append((grad_of.get(i, "0.0"),))
         elif kinds[i] == "elements":
-            grads.append(
-                tuple(
-                    f"ge{i}_{k}" if f"ge{i}_{k}" in element_grads else "0.0"
-                    for k in range(int(np.prod(shapes[i])))
-                )
-            )
+            grads.append(tuple(f"ge{i}_{k}" if f"ge{i}_{k}" in element_grads else "0.0"
+                               for k in range(int(np.prod(shapes[i])))))
         else:
             return None
     if out_slot not in name_of:
         return None
     namespace: dict[str, Any] = dict(FLOAT_NAMES)
-    inputs = tuple(
-        (f"s{i}",)
-        if kinds[i] in ("float", "number")
-        else tuple(f"e{i}_{k}" for k in range(int(np.prod(shapes[i]))))
-        if kinds[i] == "elements"
-        else ()
-        for i in range(n_inputs)
-    )
-    return FloatSweep(
-        inputs,
-        tuple(kinds),
-        tuple(shapes[:n_inputs]),
-        unpack,
-        tuple(body + backward),
-        name_of[out_slot],
-        tuple(grad_inputs),
-        tuple(grads),
-        namespace,
-    )
+    inputs = tuple((f"s{i}",) if kinds[i] in ("float", "number")
+                   else tuple(f"e{i}_{k}" for k in range(int(np.prod(shapes[i]))))
+                   if kinds[i] == "elements" else () for i in range(n_inputs))
+    return FloatSweep(inputs, tuple(kinds), tuple(shapes[:n_inputs]), unpack,
+                      tuple(body + backward), name_of[out_slot], tuple(grad_inputs),
+                      tuple(grads), namespace)
 
 
 def _float_program_source(sweep: FloatSweep) -> tuple[str, dict[str, Any]]:
@@ -451,11 +397,8 @@ def _float_program_source(sweep: FloatSweep) -> tuple[str, dict[str, Any]]:
     namespace["array"] = np.array
     n_inputs = len(sweep.inputs)
     lines = ["def program(inputs):"]
-    lines.append(
-        "    "
-        + ", ".join(f"s{i}" for i in range(n_inputs))
-        + (", = inputs" if n_inputs == 1 else " = inputs")
-    )
+    lines.append("    " + ", ".join(f"s{i}" for i in range(n_inputs))
+                 + (", = inputs" if n_inputs == 1 else " = inputs"))
     lines.append("    try:")
     lines.extend("        " + line for line in (*sweep.unpack.values(), *sweep.body))
     results = []
@@ -483,14 +426,8 @@ class Program:
     (broadcasting, which slots receive a gradient) made once, here.
     """
 
-    def __init__(
-        self,
-        trace: Trace,
-        leaves: Sequence[Tensor],
-        out: Tensor,
-        grad_inputs: Sequence[int],
-        args: Sequence[Any] | None = None,
-    ):
+    def __init__(self, trace: Trace, leaves: Sequence[Tensor], out: Tensor,
+                 grad_inputs: Sequence[int], args: Sequence[Any] | None = None):
         slot_of = {id(leaf): i for i, leaf in enumerate(leaves)}
         n_inputs = len(leaves)
         shapes = [np.shape(leaf._value) for leaf in leaves]
@@ -539,12 +476,9 @@ class Program:
         wanted_of = {}
         for slot, prim, spec, _, _ in steps:
             wanted = tuple(
-                p
-                for p, (is_slot, j) in enumerate(spec)
-                if is_slot
-                and depends[j]
-                and (prim.differentiable_args is None or p in prim.differentiable_args)
-            )
+                p for p, (is_slot, j) in enumerate(spec)
+                if is_slot and depends[j]
+                and (prim.differentiable_args is None or p in prim.differentiable_args))
             wanted_of[slot] = wanted
             depends[slot] = bool(wanted)
         # Backward: which slots receive a gradient from the output.
@@ -564,11 +498,8 @@ class Program:
         self.floats = False
         self.float_source: str | None = None
         self.float_sweep: FloatSweep | None = None
-        kinds = (
-            [_input_kind(a, leaf._value) for a, leaf in zip(args, leaves)]
-            if args is not None and not self.reads
-            else [None] * n_inputs
-        )
+        kinds = ([_input_kind(a, leaf._value) for a, leaf in zip(args, leaves)]
+                 if args is not None and not self.reads else [None] * n_inputs)
         if self.reads and not self.compiled:
             self.repeatable = False  # the interpreter of long programs checks no reads
         plan = _float_steps(steps, receives, shapes, dtypes, out_slot, n_inputs, kinds)
@@ -576,70 +507,52 @@ class Program:
             # A long tape (an unrolled loop) is run by one loop over its steps:
             # no code whose size grows with the number of iterations.
             self.source = None
-            self.run = self._run = _interpreter(
-                steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inputs, self.grad_inputs
-            )
+            self.run = self._run = _interpreter(steps, wanted_of, receives, shapes, out_slot,
+                                                out_dtype, n_inputs, self.grad_inputs)
             self.all_receive = all(receives[i] for i in self.grad_inputs)
             floats = plan is not None and _float_interpreter(
-                plan,
-                wanted_of,
-                receives,
-                shapes,
-                out_slot,
-                n_inputs,
-                self.grad_inputs,
-                kinds,
-                self._run,
-            )
+                plan, wanted_of, receives, shapes, out_slot, n_inputs, self.grad_inputs, kinds,
+                self._run)
             if floats:
                 self.run, self.floats, self.all_receive = floats, True, True
             return
-        self.source, namespace = self._generate(
-            steps, wanted_of, receives, shapes, out_slot, out_dtype
-        )
+        self.source, namespace = self._generate(steps, wanted_of, receives, shapes, out_slot,
+                                                out_dtype)
         # The source is generated above from the primitive table, never from user text.
         exec(compile(self.source, "<steepest program>", "exec"), namespace)
         self.run = self._run = namespace["program"]
         if plan is not None:
-            self.float_sweep = _float_sweep(
-                plan, wanted_of, receives, shapes, out_slot, n_inputs, self.grad_inputs, kinds
-            )
+            self.float_sweep = _float_sweep(plan, wanted_of, receives, shapes, out_slot,
+                                            n_inputs, self.grad_inputs, kinds)
         if self.float_sweep is not None:
             self.float_source, namespace = _float_program_source(self.float_sweep)
             namespace["FALLBACK"] = self._run_converted
-            exec(compile(self.float_source, "<steepest program over floats>", "exec"), namespace)
+            exec(compile(self.float_source, "<steepest program over floats>", "exec"),
+                 namespace)
             self.run, self.floats, self.all_receive = namespace["program"], True, True
 
     def _run_converted(self, inputs: Sequence[Any]) -> tuple[Any, tuple]:
         """The NumPy program on inputs as they were passed (numbers become arrays)."""
         value, grads = self._run([_as_float_array(a) for a in inputs])
-        return value, tuple(
-            g if g is not None else np.zeros(np.shape(a))
-            for g, a in zip(grads, (inputs[i] for i in self.grad_inputs))
-        )
+        return value, tuple(g if g is not None else np.zeros(np.shape(a))
+                            for g, a in zip(grads, (inputs[i] for i in self.grad_inputs)))
 
     def _generate(self, steps, wanted_of, receives, shapes, out_slot, out_dtype):
         namespace: dict[str, Any] = {"unbroadcast": unbroadcast, "full": np.full}
-        sizes = {
-            f"{kind}{k}": int(np.prod(shape)) for k, shape in enumerate(shapes) for kind in "sg"
-        }
+        sizes = {f"{kind}{k}": int(np.prod(shape)) for k, shape in enumerate(shapes)
+                 for kind in "sg"}
         lines = ["def program(inputs):"]
-        lines.append(
-            "    "
-            + ", ".join(f"s{i}" for i in range(self.n_inputs))
-            + (", = inputs" if self.n_inputs == 1 else " = inputs")
-        )
+        lines.append("    " + ", ".join(f"s{i}" for i in range(self.n_inputs))
+                     + (", = inputs" if self.n_inputs == 1 else " = inputs"))
         reads_after: dict[int, list[str]] = {}
         for k, (after, fn, spec, read_kwargs, result) in enumerate(self.reads):
-            namespace.update(
-                {f"R{k}": fn, f"RK{k}": read_kwargs, f"r{k}": result, "SAME": _same_read}
-            )
+            namespace.update({f"R{k}": fn, f"RK{k}": read_kwargs, f"r{k}": result,
+                              "SAME": _same_read})
             read_args = _argument_names(spec, namespace, f"rc{k}")
             # A read that gives something else (another branch, another mask): this
             # recording does not apply to the call.
             reads_after.setdefault(max(after, self.n_inputs - 1), []).append(
-                f"    if not SAME(R{k}({', '.join(read_args)}, **RK{k}), r{k}): return None"
-            )
+                f"    if not SAME(R{k}({', '.join(read_args)}, **RK{k}), r{k}): return None")
         lines.extend(reads_after.get(self.n_inputs - 1, []))
         pure: set[str] = set()  # forward values computed by operations with no side effect
         ct_shapes: dict[tuple[int, int], tuple[int, ...]] = {}
@@ -676,11 +589,8 @@ class Program:
                     if bare and bare.group(1) != "ans":
                         k = int(bare.group(1))
                         is_slot, j = spec[k]
-                        operand_of[slot, p] = (
-                            names[k],
-                            None if is_slot else j,
-                            shapes[j] if is_slot else np.shape(j),
-                        )
+                        operand_of[slot, p] = (names[k], None if is_slot else j,
+                                               shapes[j] if is_slot else np.shape(j))
                         continue
                     namespace[f"D{slot}_{p}"] = prim.partials[p]
                     sizes[f"d{slot}_{p}"] = int(np.size(local))
@@ -692,9 +602,8 @@ class Program:
                 namespace[f"V{slot}"] = prim.vjp
                 namespace.setdefault(f"K{slot}", kwargs)
                 lines.append(f"    a{slot} = [{arg_list}]")
-                sizes[f"a{slot}"] = max(
-                    (sizes[f"s{j}"] for is_slot, j in spec if is_slot), default=0
-                )
+                sizes[f"a{slot}"] = max((sizes[f"s{j}"] for is_slot, j in spec if is_slot),
+                                        default=0)
         # True when every differentiated input gets a gradient array (no None to fill).
         self.all_receive = False
         if not receives[out_slot]:
@@ -715,33 +624,20 @@ class Program:
                     elif local is MINUS_ONE:
                         ct = g.negated()
                     elif (slot, p) in operand_of:
-                        ct = sweep.times(
-                            g, *operand_of[slot, p], slot, f"g{slot}_{p}", ct_shapes[slot, p]
-                        )
+                        ct = sweep.times(g, *operand_of[slot, p], slot, f"g{slot}_{p}",
+                                         ct_shapes[slot, p])
                     else:
-                        ct = sweep.times(
-                            g,
-                            f"d{slot}_{p}",
-                            None,
-                            np.shape(local),
-                            slot,
-                            f"g{slot}_{p}",
-                            ct_shapes[slot, p],
-                        )
+                        ct = sweep.times(g, f"d{slot}_{p}", None, np.shape(local), slot,
+                                         f"g{slot}_{p}", ct_shapes[slot, p])
                     if ct_shapes[slot, p] != shapes[j]:
                         namespace[f"S{j}"] = shapes[j]
-                        ct = sweep.unbroadcast(
-                            ct, ct_shapes[slot, p], f"S{j}", f"g{slot}_{p}", shapes[j]
-                        )
+                        ct = sweep.unbroadcast(ct, ct_shapes[slot, p], f"S{j}", f"g{slot}_{p}",
+                                               shapes[j])
                     sweep.add_to(j, ct)
                 elif prim.name == "getitem" and _basic_index(spec[1][1]):
                     sweep.scatter(j, f"c{slot}_1", g, slot)
-                elif (
-                    prim.name in ("sum", "mean")
-                    and g.is_uniform
-                    and sweep.exact
-                    and kwargs.get("axis") is None
-                ):
+                elif (prim.name in ("sum", "mean") and g.is_uniform and sweep.exact
+                      and kwargs.get("axis") is None):
                     # The gradient of a total is the same number everywhere.
                     count = int(np.prod(shapes[j]))
                     value = g.value if prim.name == "sum" else g.value / count
@@ -750,9 +646,8 @@ class Program:
                     # A vjp is linear in g: the sign of a negated g stays outside the call.
                     name = f"g{slot}_{p}"
                     incoming = sweep.array(g, slot) if g.is_uniform else g.name
-                    lines.append(
-                        f"    {name} = V{slot}({incoming}, {p}, s{slot}, a{slot}, K{slot})"
-                    )
+                    lines.append(f"    {name} = V{slot}({incoming}, {p}, s{slot}, "
+                                 f"a{slot}, K{slot})")
                     sizes[name] = int(np.prod(shapes[j]))
                     sweep.add_to(j, _Grad(name, 1.0 if g.is_uniform else g.sign, True))
         results = []
@@ -784,9 +679,8 @@ class Program:
         return value, list(grads)
 
 
-def _argument_names(
-    spec: Sequence[tuple[bool, Any]], namespace: dict[str, Any], prefix: str
-) -> list[str]:
+def _argument_names(spec: Sequence[tuple[bool, Any]], namespace: dict[str, Any],
+                    prefix: str) -> list[str]:
     """The names of a call's arguments in generated code: ``sN`` for a slot, and a
     constant entered in ``namespace`` as ``<prefix>_<position>``."""
     names = []
@@ -811,9 +705,8 @@ class _Grad:
 
     __slots__ = ("fresh", "name", "sign", "value")
 
-    def __init__(
-        self, name: str | None, sign: float = 1.0, fresh: bool = False, value: float | None = None
-    ):
+    def __init__(self, name: str | None, sign: float = 1.0, fresh: bool = False,
+                 value: float | None = None):
         self.name, self.sign, self.fresh, self.value = name, sign, fresh, value
 
     @classmethod
@@ -833,14 +726,8 @@ class _Grad:
 class _Backward:
     """Emits the backward sweep of a NumPy program, one contribution at a time."""
 
-    def __init__(
-        self,
-        lines: list[str],
-        namespace: dict[str, Any],
-        sizes: dict[str, int],
-        shapes: list[tuple[int, ...]],
-        dtype: np.dtype,
-    ):
+    def __init__(self, lines: list[str], namespace: dict[str, Any], sizes: dict[str, int],
+                 shapes: list[tuple[int, ...]], dtype: np.dtype):
         self.lines, self.namespace, self.sizes, self.shapes = lines, namespace, sizes, shapes
         self.grads: dict[int, _Grad] = {}
         self.owned: set[int] = set()
@@ -862,27 +749,15 @@ class _Backward:
             return self._uniform_array(g.value, slot)
         return g.name if g.sign > 0 else f"(-{g.name})"
 
-    def times(
-        self,
-        g: _Grad,
-        operand: str,
-        constant: Any,
-        operand_shape: tuple[int, ...],
-        slot: int,
-        name: str,
-        shape: tuple[int, ...],
-    ) -> _Grad:
+    def times(self, g: _Grad, operand: str, constant: Any, operand_shape: tuple[int, ...],
+              slot: int, name: str, shape: tuple[int, ...]) -> _Grad:
         """g times a local derivative: an operand, a constant or a computed array.
 
         ``shape`` is the shape of the product (the two broadcast together).
         """
         if g.is_uniform and self.exact:
-            if (
-                constant is not None
-                and not isinstance(constant, np.ndarray)
-                and np.ndim(constant) == 0
-                and np.result_type(constant).kind in "iuf"
-            ):
+            if (constant is not None and not isinstance(constant, np.ndarray)
+                    and np.ndim(constant) == 0 and np.result_type(constant).kind in "iuf"):
                 return _Grad.uniform(g.value * float(constant))
             if operand_shape == shape:
                 if g.value in (1.0, -1.0):
@@ -893,16 +768,14 @@ class _Backward:
             return self._product(operand, self.array(g, slot), name, shape)
         return self._product(operand, g.name, name, shape, sign=g.sign)
 
-    def _product(
-        self, a: str, b: str, name: str, shape: tuple[int, ...], sign: float = 1.0
-    ) -> _Grad:
+    def _product(self, a: str, b: str, name: str, shape: tuple[int, ...],
+                 sign: float = 1.0) -> _Grad:
         self.lines.append(f"    {name} = {b} * {a}")
         self.sizes[name] = int(np.prod(shape))
         return _Grad(name, sign, True)
 
-    def unbroadcast(
-        self, g: _Grad, shape: tuple[int, ...], target: str, name: str, to: tuple[int, ...]
-    ) -> _Grad:
+    def unbroadcast(self, g: _Grad, shape: tuple[int, ...], target: str, name: str,
+                    to: tuple[int, ...]) -> _Grad:
         """g (of ``shape``) summed back to the shape ``to`` of an argument (named ``target``)."""
         reduction = _reduction_to(shape, to)
         constant = self.namespace.get(g.name)
@@ -1025,8 +898,7 @@ def _reduction_to(shape: tuple[int, ...], to: tuple[int, ...]) -> str | None:
     kept = shape[extra:]
     stretched = tuple(i for i, n in enumerate(to) if n == 1 and kept[i] != 1)
     if tuple(1 if i in stretched else n for i, n in enumerate(kept)) != to or not (
-        extra or stretched
-    ):
+            extra or stretched):
         return None
     code = f".sum(axis={tuple(range(extra))!r})" if extra else ""
     if stretched:
@@ -1058,11 +930,8 @@ def _without_dead_values(lines: list[str], pure: set[str]) -> list[str]:
         dead = set()
         for i, line in enumerate(lines):
             assigned = _ASSIGNED.match(line)
-            if (
-                assigned
-                and reads[assigned.group(1)] == 1
-                and (assigned.group(1) in pure or assigned.group(1)[0] == "a")
-            ):
+            if assigned and reads[assigned.group(1)] == 1 and (
+                    assigned.group(1) in pure or assigned.group(1)[0] == "a"):
                 dead.add(i)
         if not dead:
             return lines
@@ -1093,9 +962,8 @@ def _free_after_last_use(lines: list[str], sizes: dict[str, int]) -> list[str]:
     return out
 
 
-def _interpreter(
-    steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inputs, grad_inputs
-) -> Callable[[Sequence[Any]], tuple[Any, tuple]]:
+def _interpreter(steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inputs,
+                 grad_inputs) -> Callable[[Sequence[Any]], tuple[Any, tuple]]:
     """The program of a long tape as one loop over a prepared step list.
 
     The same decisions as the generated code (which slots need a gradient,
@@ -1134,14 +1002,8 @@ def _interpreter(
                         local_shape = np.broadcast_shapes(shapes[slot], np.shape(local))
                     else:
                         local_shape = shapes[slot]
-                    targets.append(
-                        (
-                            len(partials) - 1,
-                            unit,
-                            j,
-                            shapes[j] if local_shape != shapes[j] else None,
-                        )
-                    )
+                    targets.append((len(partials) - 1, unit, j,
+                                    shapes[j] if local_shape != shapes[j] else None))
                 else:
                     targets.append((p, None, j, None))
         keep_args = receives[slot] and prim.partials is None
@@ -1192,14 +1054,9 @@ def _interpreter(
     return program
 
 
-_FLOAT_OPERATORS = {
-    "{0} + {1}": operator.add,
-    "{0} - {1}": operator.sub,
-    "{0} * {1}": operator.mul,
-    "{0} / {1}": operator.truediv,
-    "-{0}": operator.neg,
-    "+{0}": operator.pos,
-}
+_FLOAT_OPERATORS = {"{0} + {1}": operator.add, "{0} - {1}": operator.sub,
+                    "{0} * {1}": operator.mul, "{0} / {1}": operator.truediv,
+                    "-{0}": operator.neg, "+{0}": operator.pos}
 _CALL = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*)\((\{(?:\d+|ans)\}(?:, \{(?:\d+|ans)\})*)\)$")
 _PLACEHOLDER = re.compile(r"^\{(\d+|ans)\}$")
 
@@ -1213,9 +1070,7 @@ def _float_function(template: str, slots: dict[str, int]) -> tuple[Callable[...,
     """
     if template in _FLOAT_OPERATORS:
         return _FLOAT_OPERATORS[template], (slots["0"],) if "{1}" not in template else (
-            slots["0"],
-            slots["1"],
-        )
+            slots["0"], slots["1"])
     call = _CALL.match(template)
     if call and call.group(1) in FLOAT_NAMES and callable(FLOAT_NAMES[call.group(1)]):
         keys = [part.strip("{}") for part in call.group(2).split(", ")]
@@ -1225,13 +1080,13 @@ def _float_function(template: str, slots: dict[str, int]) -> tuple[Callable[...,
     body = template.format(*(f"_{k}" for k in keys if k != "ans"), ans="_ans")
     namespace = dict(FLOAT_NAMES)
     # Generated from the primitive table's templates, never from user text.
-    exec(compile(f"def f({params}):\n    return {body}\n", "<steepest rule>", "exec"), namespace)
+    exec(compile(f"def f({params}):\n    return {body}\n", "<steepest rule>", "exec"),
+         namespace)
     return namespace["f"], tuple(slots[k] for k in keys)
 
 
-def _float_interpreter(
-    plan, wanted_of, receives, shapes, out_slot, n_inputs, grad_inputs, kinds, fallback
-) -> Callable[[Sequence[Any]], Any] | None:
+def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, grad_inputs,
+                       kinds, fallback) -> Callable[[Sequence[Any]], Any] | None:
     """A long program over Python floats: one loop over prepared steps, no generated code.
 
     The same program (``plan``, see :func:`_float_steps`) and the same sweep
@@ -1296,9 +1151,8 @@ def _float_interpreter(
     results = []
     for i in grad_inputs:
         if kinds[i] == "elements":
-            results.append(
-                (i, tuple(element_slot[i, k] for k in range(int(np.prod(shapes[i])))), shapes[i])
-            )
+            results.append((i, tuple(element_slot[i, k] for k in range(int(np.prod(shapes[i])))),
+                            shapes[i]))
         else:
             results.append((i, None, None))
     padding = [None] * (n_slots - n_inputs)
@@ -1336,19 +1190,16 @@ def _float_interpreter(
                     grads[j] = ct if grads[j] is None else grads[j] + ct
         except (ArithmeticError, ValueError):
             value, grads_ = fallback([_as_float_array(a) for a in inputs])
-            return value, tuple(
-                g if g is not None else np.zeros(np.shape(inputs[i]))
-                for g, i in zip(grads_, grad_inputs)
-            )
+            return value, tuple(g if g is not None else np.zeros(np.shape(inputs[i]))
+                                for g, i in zip(grads_, grad_inputs))
         out = []
         for i, where, shape in results:
             if where is None:
                 g = grads[i]
                 out.append(0.0 if g is None else g)
             else:
-                out.append(
-                    np.array([0.0 if grads[k] is None else grads[k] for k in where]).reshape(shape)
-                )
+                out.append(np.array([0.0 if grads[k] is None else grads[k] for k in where])
+                           .reshape(shape))
         return values[out_slot], tuple(out)
 
     scalar_inputs = [i for i in range(n_inputs) if kinds[i] == "number"]
@@ -1391,7 +1242,8 @@ def _signature(args: Sequence[Any], argnums: tuple[int, ...]) -> Any:
 class _Entry:
     """The recording of one function for one call signature."""
 
-    __slots__ = ("calls", "convert", "guard", "hits", "misses", "nums", "program", "streak", "wait")
+    __slots__ = ("calls", "convert", "guard", "hits", "misses", "nums", "program", "streak",
+                 "wait")
 
     def __init__(self, nums: tuple[int, ...]) -> None:
         self.calls = 0
@@ -1410,7 +1262,8 @@ class _Entry:
         # signature fixes every argument's kind and dtype, so they are found once.
         self.convert: tuple[int, ...] = ()
 
-    def replay(self, args: Sequence[Any], value: bool = True) -> tuple[Any, Sequence[Any]] | None:
+    def replay(self, args: Sequence[Any],
+               value: bool = True) -> tuple[Any, Sequence[Any]] | None:
         """(value, gradients) of a call by the recorded program; None when it no longer applies.
 
         The caller has checked that ``args`` have this entry's signature.  A
@@ -1432,11 +1285,8 @@ class _Entry:
             inputs = list(args)
             for i in self.convert:
                 inputs[i] = _as_float_array(args[i])
-        result = (
-            program.run(inputs)
-            if value or program.source is None
-            else (program.gradient_run()(inputs))
-        )
+        result = program.run(inputs) if value or program.source is None else (
+            program.gradient_run()(inputs))
         if result is None:  # a read differs: recorded again for the new branch, later
             self.program = None
             self.misses += 1
@@ -1448,9 +1298,8 @@ class _Entry:
         value, grads = result
         if program.all_receive:
             return value, grads
-        return value, [
-            g if g is not None else np.zeros(np.shape(inputs[n])) for g, n in zip(grads, self.nums)
-        ]
+        return value, [g if g is not None else np.zeros(np.shape(inputs[n]))
+                       for g, n in zip(grads, self.nums)]
 
 
 def lookup(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...]) -> Any:
@@ -1470,9 +1319,8 @@ def lookup(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...])
     return entry
 
 
-def record(
-    f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...], entry: _Entry
-) -> tuple[Any, list[Any]] | None:
+def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
+           entry: _Entry) -> tuple[Any, list[Any]] | None:
     """Trace f with every argument as an input and keep the program if replayable.
 
     Returns (value, gradients) of this call, or None when the recording
@@ -1496,11 +1344,8 @@ def record(
         return None
     finally:
         trace.done = True
-    if (
-        not (isinstance(out, Tensor) and out._trace is trace)
-        or trace.data_dependent
-        or np.size(out._value) != 1
-    ):
+    if (not (isinstance(out, Tensor) and out._trace is trace) or trace.data_dependent
+            or np.size(out._value) != 1):
         entry.calls = -1
         return None
     program = Program(trace, leaves, out, argnums, args)
@@ -1515,9 +1360,8 @@ def record(
         grads.append(g if g is not None else np.zeros(np.shape(leaves[n]._value)))
     for leaf in leaves:
         leaf._g = None
-    entry.convert = tuple(
-        i for i, a in enumerate(args) if not (isinstance(a, np.ndarray) and a.dtype.kind in "fc")
-    )
+    entry.convert = tuple(i for i, a in enumerate(args)
+                          if not (isinstance(a, np.ndarray) and a.dtype.kind in "fc"))
     entry.program = program
     entry.guard = guard
     entry.streak = 0

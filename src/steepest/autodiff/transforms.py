@@ -50,7 +50,8 @@ def _deliver(g: Any, like: Any) -> Any:
     # The common cases of replayed descent: a float or an array the engine just made.
     if type(g) is float and _is_python_number(like):
         return g
-    if type(g) is np.ndarray and type(like) is np.ndarray and g.base is None and g.flags.writeable:
+    if (type(g) is np.ndarray and type(like) is np.ndarray and g.base is None
+            and g.flags.writeable):
         return g
     if isinstance(g, Tensor):
         return g
@@ -71,14 +72,8 @@ def _value_of(out: Any, trace: Trace) -> Any:
 class _ReverseRun:
     """One traced call of f, ready to be swept back any number of times."""
 
-    def __init__(
-        self,
-        f: Callable[..., Any],
-        args: Sequence[Any],
-        kwargs: dict[str, Any],
-        argnums: tuple[int, ...],
-        has_aux: bool = False,
-    ):
+    def __init__(self, f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
+                 argnums: tuple[int, ...], has_aux: bool = False):
         self.trace = Trace(REVERSE)
         boxed = list(args)
         self.leaves: list[Tensor] = []
@@ -93,8 +88,7 @@ class _ReverseRun:
         if has_aux:
             if not (isinstance(result, tuple) and len(result) == 2):
                 raise DifferentiationError(
-                    "has_aux=True needs the function to return a pair (output, auxiliary data)"
-                )
+                    "has_aux=True needs the function to return a pair (output, auxiliary data)")
             result, aux = result
             self.aux = _strip_tree(aux)
         if isinstance(result, list | tuple):
@@ -141,9 +135,8 @@ def _scalar_seed(value: Any) -> Any:
     return np.ones(shape, dtype=dtype)
 
 
-def value_and_grad(
-    f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
-) -> Callable[..., Any]:
+def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0,
+                   has_aux: bool = False) -> Callable[..., Any]:
     """Transform ``f`` into a function returning ``(f(*args), gradient)``.
 
     ``argnums`` picks the argument(s) to differentiate with respect to; a
@@ -159,9 +152,8 @@ def value_and_grad(
     return _value_and_grad(f, argnums, has_aux, need_value=True)
 
 
-def _value_and_grad(
-    f: Callable[..., Any], argnums: ArgNums, has_aux: bool, need_value: bool
-) -> Callable[..., Any]:
+def _value_and_grad(f: Callable[..., Any], argnums: ArgNums, has_aux: bool,
+                    need_value: bool) -> Callable[..., Any]:
     """:func:`value_and_grad`; without ``need_value`` (for :func:`grad`) the value may be None."""
     # argnums checked once per number of positional arguments, not per call.
     normalized: dict[int, tuple[tuple[int, ...], bool]] = {}
@@ -191,9 +183,8 @@ def _value_and_grad(
     return value_and_grad_f
 
 
-def _replayed(
-    f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...], value: bool = True
-) -> tuple[Any, Sequence[Any]] | None:
+def _replayed(f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...],
+              value: bool = True) -> tuple[Any, Sequence[Any]] | None:
     """(value, gradients) from a recorded program, when one applies to this call.
 
     ``value=False``: only the gradients are wanted (the value may be None).
@@ -262,8 +253,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], Any]
         cotangent = np.asarray(cotangent, dtype=np.result_type(strip(run.value), np.float32))
         if cotangent.shape != shape:
             raise DifferentiationError(
-                f"the cotangent has shape {cotangent.shape}, but the output has shape {shape}"
-            )
+                f"the cotangent has shape {cotangent.shape}, but the output has shape {shape}")
         grads = run.pullback(cotangent)
         delivered = tuple(_deliver(g, p) for g, p in zip(grads, primals))
         return delivered[0] if len(primals) == 1 else delivered
@@ -284,8 +274,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     if len(primals) != len(tangents):
         raise DifferentiationError(
             f"jvp needs one tangent per primal: got {len(primals)} primals "
-            f"and {len(tangents)} tangents"
-        )
+            f"and {len(tangents)} tangents")
     trace = Trace(FORWARD)
     boxed = []
     for p, t in zip(primals, tangents):
@@ -294,8 +283,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         if np.shape(t_array) != np.shape(leaf._value):
             raise DifferentiationError(
                 f"a tangent has shape {np.shape(t_array)} but its primal has shape "
-                f"{np.shape(leaf._value)}"
-            )
+                f"{np.shape(leaf._value)}")
         leaf._tangent = t_array
         boxed.append(leaf)
     try:

@@ -56,9 +56,8 @@ class FloatDescent(NamedTuple):
 _LOOPS: weakref.WeakKeyDictionary[Any, dict[tuple, Any]] = weakref.WeakKeyDictionary()
 
 
-def descent_loop(
-    sweep: Any, *, sign: float, tol: bool, gtol: bool, ftol: bool, record: bool
-) -> Any:
+def descent_loop(sweep: Any, *, sign: float, tol: bool, gtol: bool, ftol: bool,
+                 record: bool) -> Any:
     """The compiled descent loop for ``sweep`` (cached), returning a :class:`FloatDescent`.
 
     ``loop(z, f, g, k, max_iter, lr, tol, gtol, ftol, best, previous, args,
@@ -132,9 +131,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     # Anything else is left to the general loop.
     body.append("if f_new < best and f_new - f_new == 0.0 and step_len < INF:")
     body.append("    repeat = False")
-    same = " and ".join(
-        [f"{name} == {z}" for name, z in zip(names, zs)] + [f"{d} == {p}" for d, p in zip(ds, ps)]
-    )
+    same = " and ".join([f"{name} == {z}" for name, z in zip(names, zs)]
+                        + [f"{d} == {p}" for d, p in zip(ds, ps)])
     body.append(f"elif f_new == f and {same}:")
     body.append("    repeat = True")
     body.append("else:")
@@ -148,10 +146,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     body.append("k += 1")
     if record:
         raw_grads = [f"-{h}" if negate else h for h in hs]
-        body.append(
-            f"rows.append((k, {', '.join(names)}, {'-f_new' if negate else 'f_new'}, "
-            f"{', '.join(raw_grads)}, step_len))"
-        )
+        body.append(f"rows.append((k, {', '.join(names)}, {'-f_new' if negate else 'f_new'}, "
+                    f"{', '.join(raw_grads)}, step_len))")
     body += [
         "if repeat:",
         "    repeats += 1",
@@ -165,10 +161,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "f = f_new",
     ]
     lines += ["        " + line for line in body]
-    lines.append(
-        f"    return RESULT(k, {tuple_of(zs)}, f, {tuple_of(gs)}, nfev, improved, best_k, "
-        f"best, best_step, best_len, repeats, {tuple_of(ps)}, step_len)"
-    )
+    lines.append(f"    return RESULT(k, {tuple_of(zs)}, f, {tuple_of(gs)}, nfev, improved, best_k, "
+                 f"best, best_step, best_len, repeats, {tuple_of(ps)}, step_len)")
     namespace = dict(sweep.namespace)
     namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent)
     source = "\n".join(lines) + "\n"
@@ -177,3 +171,4 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     loop = namespace["loop"]
     loop.source = source
     return loop
+

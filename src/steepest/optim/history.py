@@ -135,14 +135,8 @@ class History:
         i, m = self._count, len(rows)
         if self._stride != 1 or i + m > self.limit:
             for row in table:
-                self.record(
-                    int(row[0]),
-                    row[1 : n + 1],
-                    float(row[n + 1]),
-                    row[n + 2 : 2 * n + 2],
-                    float(row[-1]),
-                    lr,
-                )
+                self.record(int(row[0]), row[1 : n + 1], float(row[n + 1]), row[n + 2 : 2 * n + 2],
+                            float(row[-1]), lr)
             return
         if i + m > self._capacity:
             capacity = self._capacity

@@ -357,41 +357,21 @@ def _descend(
             sweep = objective.float_sweep()
             run = None
             if sweep is not None:
-                loop = descent_loop(
-                    sweep,
-                    sign=sign,
-                    tol=tol is not None,
-                    gtol=gtol is not None,
-                    ftol=ftol is not None,
-                    record=record is not None,
-                )
+                loop = descent_loop(sweep, sign=sign, tol=tol is not None, gtol=gtol is not None,
+                                    ftol=ftol is not None, record=record is not None)
                 rows: list[tuple[float, ...]] = []
                 previous = monitor.previous_step
                 before = tuple(previous.tolist()) if previous is not None else (math.nan,) * z.size
-                run = loop(
-                    tuple(z.tolist()),
-                    f,
-                    tuple(g.tolist()),
-                    k,
-                    max_iter,
-                    constant_lr,
-                    tol,
-                    gtol,
-                    ftol,
-                    best,
-                    before,
-                    objective.args,
-                    rows,
-                )
+                run = loop(tuple(z.tolist()), f, tuple(g.tolist()), k, max_iter, constant_lr,
+                           tol, gtol, ftol, best, before, objective.args, rows)
                 nfev += run.nfev
             if run is not None and run.k > k:
                 if run.improved:
                     best = run.best
                     monitor.improved(run.best_k, best, np.array(run.best_step), run.best_len)
                 if run.repeats:
-                    monitor.repeated(
-                        run.k, run.f, np.array(run.step), run.step_len, run.repeats, constant_lr
-                    )
+                    monitor.repeated(run.k, run.f, np.array(run.step), run.step_len,
+                                     run.repeats, constant_lr)
                 k, f = run.k, run.f
                 z, g, step = np.array(run.z), np.array(run.g), np.array(run.step)
                 step_len, lr_k = run.step_len, constant_lr
@@ -586,9 +566,8 @@ class _Monitor:
         self.since_best = self.reversals = self.rises = 0
         self.previous_step, self.previous_len = step, step_len
 
-    def repeated(
-        self, k: int, f: float, step: np.ndarray, step_len: float, count: int, lr: float
-    ) -> None:
+    def repeated(self, k: int, f: float, step: np.ndarray, step_len: float, count: int,
+                 lr: float) -> None:
         """``count`` steps that each left the parameters exactly where they were.
 
         What :meth:`observe` records for such steps, all at once: the same

@@ -275,12 +275,8 @@ class Objective:
         entry = recording[0] if recording else None
         program = entry.program if entry is not None else None
         sweep = program.float_sweep if program is not None else None
-        if (
-            sweep is None
-            or sweep.grad_inputs != (0,)
-            or len(sweep.inputs[0]) != self.size
-            or not entry.guard.holds()
-        ):
+        if (sweep is None or sweep.grad_inputs != (0,) or len(sweep.inputs[0]) != self.size
+                or not entry.guard.holds()):
             return None
         return sweep
 
