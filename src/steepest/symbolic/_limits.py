@@ -132,6 +132,68 @@ def select_branches(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr:
     return folded.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: _branch(e, x, a, side))
 
 
+_JUMPS = (sp.floor, sp.ceiling, sp.sign, sp.Heaviside)
+_PROBES = (sp.Rational(1, 10**30), sp.Rational(1, 10**37), sp.Rational(3, 10**44))
+
+
+def freeze_jumps(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None:
+    """``f`` with each floor, ceil, sign and step replaced by its constant value just to
+    one side of a finite ``a`` (None when that value cannot be decided).
+
+    SymPy's limits of compositions such as e^(-e^(-floor(x))) at 0 can take the
+    wrong side of a jump; a jump function of u is constant next to ``a`` once
+    the one-sided limit of u is known and, where u tends to a jump point, the
+    side from which it comes.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> freeze_jumps(sp.exp(-sp.floor(x)), x, sp.Integer(0), "-")
+    E
+    >>> freeze_jumps(sp.sign(x**2) + sp.floor(x + sp.Rational(1, 2)), x, sp.Integer(0), "-")
+    1
+    """
+    while True:
+        innermost = [j for j in f.atoms(*_JUMPS) if not j.args[0].has(*_JUMPS)]
+        if not innermost:
+            return f
+        frozen = {}
+        for jump in innermost:
+            value = _jump_value(jump, x, a, side)
+            if value is None:
+                return None
+            frozen[jump] = value
+        f = f.xreplace(frozen)
+
+
+def _jump_value(jump: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None:
+    u = jump.args[0]
+    target = one_sided(u, x, a, side)
+    if target is None or not target.is_finite or target.is_real is not True:
+        return None
+    at_jump = target.is_integer if isinstance(jump, (sp.floor, sp.ceiling)) else target == 0
+    if not at_jump:
+        return type(jump)(target) if not isinstance(jump, sp.Heaviside) else sp.Heaviside(target)
+    sign = -1 if side == "-" else 1
+    offsets = []
+    for step in _PROBES:
+        offset = sp.N(u.subs(x, a + sign * step) - target, 60)
+        if not offset.is_number or offset.is_real is not True:
+            return None
+        offsets.append(sp.sign(offset))
+    if len(set(offsets)) != 1:
+        return None
+    direction = offsets[0]
+    if direction == 0:
+        return type(jump)(target) if not isinstance(jump, sp.Heaviside) else sp.Heaviside(target)
+    if isinstance(jump, sp.floor):
+        return target if direction > 0 else target - 1
+    if isinstance(jump, sp.ceiling):
+        return target + 1 if direction > 0 else target
+    if isinstance(jump, sp.sign):
+        return direction
+    return sp.Integer(1) if direction > 0 else sp.Integer(0)
+
+
 def one_sided(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None:
     """The limit of ``f`` as ``x`` approaches ``a`` from one side (None: unknown).
 
@@ -144,6 +206,10 @@ def one_sided(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None
     -oo
     """
     branch = select_branches(f, x, a, side)
+    if not a.is_infinite and branch.has(*_JUMPS):
+        branch = freeze_jumps(branch, x, a, side)
+        if branch is None:
+            return None
     try:
         value = sp.limit(branch, x, a) if a.is_infinite else sp.limit(branch, x, a, side)
     except (

@@ -1139,7 +1139,10 @@ def _suggest(pieces: list[str]) -> str:
             while index < len(pieces) and pieces[index] not in FUNCTION_NAMES:
                 argument.append(pieces[index])
                 index += 1
-            if argument[0].isdigit():
+            if not argument:  # a function name right after another: sincosx
+                inner = _suggest(pieces[index:])
+                index = len(pieces)
+            elif argument[0].isdigit():
                 inner = argument[0] + "*".join(argument[1:])
             else:
                 inner = "*".join(argument)
