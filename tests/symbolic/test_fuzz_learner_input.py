@@ -12,6 +12,7 @@ point.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -62,8 +63,9 @@ def _grow(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 grammar = st.recursive(leaves, _grow, max_leaves=5)
 points = st.floats(-2.5, 2.5).map(lambda v: round(v, 3) + 0.0001234)
 
+# STEEPEST_FUZZ_EXAMPLES=400 searches harder (about two minutes on two cores).
 FUZZ = settings(
-    max_examples=int(__import__("os").environ.get("FUZZ_N", "35")),
+    max_examples=int(os.environ.get("STEEPEST_FUZZ_EXAMPLES", "100")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -199,7 +201,7 @@ COMMANDS = [
 
 
 @settings(
-    max_examples=int(__import__("os").environ.get("FUZZ_N", "30")),
+    max_examples=int(os.environ.get("STEEPEST_FUZZ_EXAMPLES", "60")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
