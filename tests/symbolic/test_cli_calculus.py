@@ -228,3 +228,24 @@ def test_slow_commands_end_with_the_time_limit_sentence(capsys) -> None:
     slow = "(sin(tan x) - tan(sin x))/(asin(atan x) - atan(asin x))"
     message = fails(capsys, "limit", slow, "--at", "0", "--timeout", "0.2")
     assert "took longer than the time limit of 0.2 s" in message
+
+
+DOCUMENTED_SHAPES = {
+    ("diff", "x^2"): {"expr", "expr_latex", "wrt", "partial", "held_constant", "result",
+                      "result_latex", "rules", "steps", "text", "latex"},
+    ("grad", "x y"): {"expr", "variables", "gradient", "at", "exact", "values", "magnitude",
+                      "magnitude_value"},
+    ("limit", "x", "--at", "0"): {"expr", "var", "at", "side", "value", "left", "right",
+                                  "exists", "reason", "message"},
+    ("critical", "x^2"): {"expr", "variables", "domain", "points"},
+    ("tangent", "x^2", "--at", "1"): {"kind", "expr", "variable", "at", "fixed", "value",
+                                      "slope", "intercept", "equation", "text", "output",
+                                      "slope_value", "value_approx"},
+    ("tangent", "x y", "--at", "1,1"): {"kind", "expr", "at", "value", "slopes",
+                                        "slope_values", "equation", "text", "output"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("args", list(DOCUMENTED_SHAPES), ids=" ".join)
+def test_json_shapes_are_the_documented_ones(args: tuple[str, ...]) -> None:
+    assert set(run_json(*args)) == DOCUMENTED_SHAPES[args]
