@@ -175,6 +175,19 @@ def test_convexity_is_decided_by_the_second_derivative_not_one_chord(text, a, b)
     assert np.any(ys < f(xs) - 1e-12) == (not convex)
 
 
+@pytest.mark.parametrize(
+    ("text", "a", "b", "convex"),
+    [("|x|", -1, 1, True), ("relu(x)", -1, 1, True), ("-|x|", -1, 1, False),
+     ("x^2 - |x|", -1, 1, False), ("floor(x)", 0.5, 2, False), ("max(x^2, 1)", -2, 2, True)],
+)  # fmt: skip
+def test_kinks_and_jumps_count_in_the_convexity_verdict(text, a, b, convex):
+    ax = st.plot.convexity(text, a=a, b=b).axes[0]
+    assert ax.get_title().splitlines()[1].startswith("convex" if convex else "not convex")
+    (chord,) = [line for line in ax.lines if line.get_gid() == "chord"]
+    xs, ys = (np.asarray(v) for v in chord.get_data())
+    assert np.any(ys < st.Function(text)(xs) - 1e-12) == (not convex)
+
+
 @given(st_h.floats(-20, 0), st_h.floats(0.5, 20))
 def test_chord_gap_is_never_negative_for_a_convex_function(a, width):
     gap = st.plot.chord_gap("x^4 + x^2", a, a + width)

@@ -442,11 +442,14 @@ def chord_gap(f: FunctionLike, a: float, b: float, samples: int = 401) -> np.nda
 
 @styled
 def concave_stretch(drawable: Drawable, a: float, b: float) -> tuple[float, float] | None:
-    """Where on [a, b] the second derivative is negative (an interval), or None if convex.
+    """A stretch of [a, b] where f is not convex (an interval), or None if f is convex.
 
-    Decided exactly by SymPy where it can (within a few seconds), otherwise on
-    a dense grid of the exact (or, for a Python function, numerical) second
-    derivative.  Any chord inside the returned stretch lies below the curve.
+    Decided from the second derivative: exactly by SymPy where it can (within
+    a few seconds), otherwise on a dense grid of the exact (or, for a Python
+    function, numerical) second derivative; then from the kinks, where the
+    slope must not fall (-|x| at 0), and the jumps, which a convex function
+    has none of inside its interval (floor(x) at 1).  Chords inside the
+    returned stretch lie below the curve.
 
     >>> concave_stretch(Drawable("x^3", 1), -1.0, 2.0)
     (-1.0, 0.0)
@@ -454,23 +457,67 @@ def concave_stretch(drawable: Drawable, a: float, b: float) -> tuple[float, floa
     True
     """
     exact = _exact_concave_set(drawable, a, b)
-    if exact is True:
-        return None
-    if exact is not None:
+    if exact is not None and exact is not True:
         first = exact.args[0] if exact.is_Union else exact
         if first.is_Interval and first.measure > 0:
             return float(first.inf), float(first.sup)
     grid = np.linspace(a, b, 4001)
+    if exact is True:
+        return _slope_drop(drawable, grid) or _value_jump(drawable, grid)
     second = _second_derivative(drawable, grid)
     scale = max(1.0, float(np.nanmax(np.abs(second)))) if np.isfinite(second).any() else 1.0
     negative = second < -1e-9 * scale
     if not negative.any():
-        return None
+        return _slope_drop(drawable, grid) or _value_jump(drawable, grid)
     start = int(np.argmax(negative))
     end = start
     while end + 1 < len(grid) and negative[end + 1]:
         end += 1
     return float(grid[start]), float(grid[end])
+
+
+def _slope_drop(drawable: Drawable, grid: np.ndarray) -> tuple[float, float] | None:
+    """Around the first kink where the slope falls (-|x| at 0), or None.
+
+    f'' says nothing at a kink; a convex function's slope never decreases, so a
+    fall of f' between neighbouring grid points is a kink that breaks convexity.
+    """
+    if drawable.symbolic is not None:
+        with np.errstate(all="ignore"):
+            slopes = np.asarray(drawable.symbolic.grad(grid), dtype=float).reshape(-1)
+    else:
+        h = 1e-6 * max(1.0, float(np.max(np.abs(grid))))
+        slopes = (drawable.values(grid + h) - drawable.values(grid - h)) / (2 * h)
+    where = np.flatnonzero(np.isfinite(slopes))
+    if where.size < 2:
+        return None
+    finite = slopes[where]
+    scale = max(1.0, float(np.max(np.abs(finite))))
+    falls = np.flatnonzero(np.diff(finite) < -1e-6 * scale)
+    if not falls.size:
+        return None
+    low, high = where[falls[0]], where[falls[0] + 1]
+    return float(grid[max(low - 20, 0)]), float(grid[min(high + 20, grid.size - 1)])
+
+
+def _value_jump(drawable: Drawable, grid: np.ndarray) -> tuple[float, float] | None:
+    """Around the first jump of f inside the interval (floor(x) at 1), or None.
+
+    A convex function is continuous inside its interval, so a jump breaks
+    convexity: some chord across it passes below the curve.
+    """
+    values = drawable.values(grid)
+    steps = np.abs(np.diff(values))
+    finite = steps[np.isfinite(steps)]
+    if finite.size < 3:
+        return None
+    typical = float(np.median(finite))
+    jumps = np.flatnonzero(steps > 1e3 * typical + 1e-6 * max(1.0, float(np.max(finite))))
+    inside = jumps[(jumps > 0) & (jumps < grid.size - 2)]
+    if not inside.size:
+        return None
+    at = int(inside[0])
+    return float(grid[max(at - 200, 0)]), float(grid[min(at + 200, grid.size - 1)])
 
 
 def _exact_concave_set(drawable: Drawable, a: float, b: float) -> Any:
@@ -526,7 +573,8 @@ def convexity(
     >>> [ax.get_title().splitlines()[1].split(":")[0] for ax in fig.axes]
     ['convex on [-12, 12]', 'not convex on [-12, 12]']
     >>> convexity("x^3", a=-1, b=2).axes[0].get_title().splitlines()[1]
-    "not convex on [-1, 2]: f'' < 0 for x in [-1, 0], where chords lie below the curve"
+    'not convex on [-1, 2]: chords over x in [-1, 0] lie below the curve'
+
     """
     if not functions:
         raise SteepestError("give at least one function to test for convexity")
@@ -557,11 +605,11 @@ def convexity(
         if stretch is not None:
             name = drawable.axis_names()[0].strip("$")
             verdict = (
-                f"not convex on {interval}: f'' < 0 for {name} in "
-                f"[{_number(stretch[0])}, {_number(stretch[1])}], where chords lie below the curve"
+                f"not convex on {interval}: chords over {name} in "
+                f"[{_number(stretch[0])}, {_number(stretch[1])}] lie below the curve"
             )
         else:
-            verdict = f"convex on {interval}: f'' >= 0 there, so no chord dips below the curve"
+            verdict = f"convex on {interval}: f'' >= 0 and no slope falls, so no chord dips below"
         heading = titles[index] if titles is not None else drawable.label()
         ax.set_title(f"{heading}\n{verdict}", fontsize=12)
         ax.set_xlabel(drawable.axis_names()[0])
