@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import steepest as steep
+from steepest.bounded import within
 from steepest.cli.main import cli
 from steepest.errors import SteepestError
 from steepest.symbolic import Function, derive, limit, parse, symbol
@@ -84,7 +85,8 @@ def _read(text: str) -> sp.Expr | None:
 def _number(expr: sp.Expr, at: float) -> float | None:
     """An independent value: SymPy's own evaluation (DiracDelta is 0 away from 0)."""
     try:
-        value = sp.N(expr.subs(X, sp.Float(at, 30)), 20)
+        # exp(exp(1/x^2)) near 0 keeps mpmath busy for minutes: give up after a second.
+        value = within(lambda: sp.N(expr.subs(X, sp.Float(at, 30)), 20), timeout=1.0)
     except (TypeError, ValueError, RecursionError):  # complex values in max, floor'
         return None
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):

@@ -7,6 +7,7 @@ or ``--at x=2,y=3``; values may be any number the parser reads (``1/2``,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -136,7 +137,7 @@ def _approx(value: sp.Expr) -> str:
     shown = text_form(value)
     if value.is_number and not value.is_Integer and value.is_finite:
         real = float(sp.re(sp.N(value, 20)))
-        shown += f" (about {real:.6g})"
+        shown += f" (about {real:.6g})" if math.isfinite(real) else " (beyond a float's range)"
     return shown
 
 
