@@ -103,7 +103,9 @@ class Function:
         array([4., 6.])
         """
         if self._gradient_compiled is None:
-            self._gradient_compiled = self._compile(list(self.gradient_expr), "the gradient of")
+            self._gradient_compiled = self._compile(
+                list(self._marked_gradient()), "the gradient of"
+            )
         values = self._evaluate_many(self._gradient_compiled, len(self.symbols), coords, named)
         return self._settle_kinks(values, coords, named, self._gradient_entry)
 
@@ -116,7 +118,7 @@ class Function:
         """
         n = len(self.symbols)
         if self._hessian_compiled is None:
-            self._hessian_compiled = self._compile(list(self.hessian_expr), "the Hessian of")
+            self._hessian_compiled = self._compile(list(self._marked_hessian()), "the Hessian of")
         flat = self._evaluate_many(self._hessian_compiled, n * n, coords, named)
         flat = self._settle_kinks(flat, coords, named, self._hessian_entry)
         return flat.reshape((n, n) + flat.shape[1:])
@@ -192,7 +194,12 @@ class Function:
     # -- calculus ----------------------------------------------------------
     @property
     def gradient_expr(self) -> tuple[sympy.Expr, ...]:
-        """The partial derivatives, one SymPy expression per variable."""
+        """The partial derivatives, one SymPy expression per variable (as they hold away
+        from kinks and jumps; :meth:`grad` settles those points)."""
+        return tuple(nonsmooth.away_from_kinks(g) for g in self._marked_gradient())
+
+    def _marked_gradient(self) -> tuple[sympy.Expr, ...]:
+        """The partials as compiled: undefined exactly where a kink leaves them undecided."""
         if self._gradient is None:
             self._gradient = timed(
                 lambda: tuple(nonsmooth.derivative(self.expr, s) for s in self.symbols),
@@ -203,9 +210,13 @@ class Function:
 
     @property
     def hessian_expr(self) -> sympy.Matrix:
-        """The matrix of second partial derivatives (a SymPy Matrix)."""
+        """The matrix of second partial derivatives (a SymPy Matrix), as they hold away
+        from kinks and jumps."""
+        return self._marked_hessian().applyfunc(nonsmooth.away_from_kinks)
+
+    def _marked_hessian(self) -> sympy.Matrix:
         if self._hessian is None:
-            gradient = self.gradient_expr
+            gradient = self._marked_gradient()
             self._hessian = timed(
                 lambda: sympy.Matrix(
                     [[nonsmooth.derivative(g, s) for s in self.symbols] for g in gradient]
@@ -279,7 +290,8 @@ def _resolve_variables(
 
 
 def _compile(symbols: Sequence[sympy.Symbol], exprs: list[sympy.Expr]) -> _Compiled:
-    return sympy.lambdify(list(symbols), exprs, modules="numpy", cse=len(exprs) > 1)
+    modules = [nonsmooth.NUMPY_FUNCTIONS, "numpy"]
+    return sympy.lambdify(list(symbols), exprs, modules=modules, cse=len(exprs) > 1)
 
 
 def _unpack(point: Any, n: int, names: tuple[str, ...]) -> list[Any]:

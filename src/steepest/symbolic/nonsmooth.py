@@ -27,7 +27,9 @@ steepest.errors.SteepestError: the derivative of max(0, x) ... differ (0 and 1)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from steepest.errors import SteepestError
@@ -38,9 +40,54 @@ JUMPING = (sp.sign, sp.floor, sp.ceiling, sp.Heaviside, sp.Piecewise)
 """The functions among :data:`KINKED` that can jump (the others are continuous)."""
 
 
-def _undefined_at_zero(u: sp.Expr, away: sp.Expr) -> sp.Expr:
-    """``away`` where u != 0, undefined where u = 0."""
-    return sp.Piecewise((away, sp.Ne(u, 0)), (sp.nan, True))
+class KinkMark(sp.Function):
+    """1 where its argument is not 0, undefined (NaN) where it is: multiplied into a
+    derivative formula, it leaves the formula undefined exactly at a kink or jump.
+
+    A plain SymPy function (not a Piecewise) so that compiling stays fast.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> KinkMark(x).subs(x, 2), KinkMark(x).subs(x, 0)
+    (1, nan)
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, u: sp.Expr) -> sp.Expr | None:
+        if u.is_zero:
+            return sp.nan
+        if u.is_zero is False:
+            return sp.Integer(1)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.Integer(0)
+
+
+def kink_mark_numpy(u: Any) -> Any:
+    """:class:`KinkMark` for NumPy arrays (what compiled derivatives call).
+
+    >>> kink_mark_numpy(np.array([-1.0, 0.0, 2.0]))
+    array([ 1., nan,  1.])
+    """
+    return np.where(np.asarray(u) == 0, np.nan, 1.0)
+
+
+def heaviside_numpy(u: Any, at_zero: Any = 0.5) -> Any:
+    """SymPy's ``Heaviside(u, at_zero)`` for NumPy arrays.
+
+    Given to the compiler directly: otherwise SymPy rewrites it as a piecewise
+    function and simplifies its conditions, which can take seconds.
+
+    >>> heaviside_numpy(np.array([-1.0, 0.0, 2.0]), 0)
+    array([0., 0., 1.])
+    """
+    return np.heaviside(np.real(np.asarray(u)).astype(float), at_zero)
+
+
+NUMPY_FUNCTIONS = {"KinkMark": kink_mark_numpy, "Heaviside": heaviside_numpy}
+"""What :func:`sympy.lambdify` needs, besides NumPy, to compile these derivatives."""
 
 
 def derivative(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
@@ -56,15 +103,12 @@ def derivative(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     result = result.replace(
         lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, (sp.floor, sp.ceiling)),
         lambda e: (
-            _undefined_at_zero(e.expr.args[0] - sp.floor(e.expr.args[0]), sp.Integer(0))
-            * sp.diff(e.expr.args[0], var)
+            (KinkMark(e.expr.args[0] - sp.floor(e.expr.args[0])) - 1) * sp.diff(e.expr.args[0], var)
         ),
     )
-    result = result.replace(sp.DiracDelta, lambda *a: _undefined_at_zero(a[0], sp.Integer(0)))
-    result = result.replace(
-        sp.Heaviside, lambda *a: _undefined_at_zero(a[0], sp.Heaviside(a[0], 0))
-    )
-    return result.replace(sp.sign, lambda u: _undefined_at_zero(u, sp.sign(u)))
+    result = result.replace(sp.DiracDelta, lambda *a: KinkMark(a[0]) - 1)
+    result = result.replace(sp.Heaviside, lambda *a: sp.Heaviside(a[0], 0) * KinkMark(a[0]))
+    return result.replace(sp.sign, lambda u: sp.sign(u) * KinkMark(u))
 
 
 def away_from_kinks(derivative_formula: sp.Expr) -> sp.Expr:
@@ -74,12 +118,16 @@ def away_from_kinks(derivative_formula: sp.Expr) -> sp.Expr:
     >>> away_from_kinks(sp.diff(sp.sign(x) * x**2, x))
     2*x*sign(x)
     """
-    if not derivative_formula.has(sp.DiracDelta, sp.Derivative):
+    if not derivative_formula.has(sp.DiracDelta, sp.Derivative, KinkMark):
         return derivative_formula
     zero = sp.Integer(0)
-    return derivative_formula.replace(sp.DiracDelta, lambda *a: zero).replace(
-        lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, (sp.floor, sp.ceiling)),
-        lambda e: zero,
+    return (
+        derivative_formula.replace(KinkMark, lambda *a: sp.Integer(1))
+        .replace(sp.DiracDelta, lambda *a: zero)
+        .replace(
+            lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, (sp.floor, sp.ceiling)),
+            lambda e: zero,
+        )
     )
 
 
@@ -111,7 +159,7 @@ def decide_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr])
     others = {v: value for v, value in point.items() if v != var}
     where = ", ".join(f"{v} = {text_form(value)}" for v, value in point.items())
     head = f"the derivative of {text_form(expr)} with respect to {var} does not exist at {where}"
-    along = expr.subs(others).replace(sp.DiracDelta, lambda *a: sp.Integer(0))
+    along = away_from_kinks(expr.subs(others))
     along = along.rewrite(sp.Piecewise) if along.has(sp.Max, sp.Min) else along
     value = along.subs(var, here)
     if not value.is_finite:
@@ -131,4 +179,15 @@ def decide_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr])
     raise SteepestError(f"{head}: the slope has no limit there")
 
 
-__all__ = ["JUMPING", "KINKED", "away_from_kinks", "decide_at", "derivative", "derivative_at"]
+__all__ = [
+    "JUMPING",
+    "KINKED",
+    "NUMPY_FUNCTIONS",
+    "KinkMark",
+    "away_from_kinks",
+    "decide_at",
+    "derivative",
+    "derivative_at",
+    "heaviside_numpy",
+    "kink_mark_numpy",
+]
