@@ -303,7 +303,7 @@ def test_integer_inputs_are_promoted_to_float64():
     ],
 )
 def test_numpy_refusing_an_array_of_traced_values_becomes_one_sentence(f):
-    with pytest.raises(st.DifferentiationError, match="np.stack"):
+    with pytest.raises(st.DifferentiationError, match=r"np\.stack"):
         st.grad(f)(3.0)
-    with pytest.raises(st.DifferentiationError, match="np.stack"):
+    with pytest.raises(st.DifferentiationError, match=r"np\.stack"):
         st.jvp(f, (3.0,), (1.0,))

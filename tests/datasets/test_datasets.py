@@ -56,3 +56,16 @@ def test_unknown_name_lists_the_choices():
     with pytest.raises(st.DataError, match="available: advertising, dosage, powerlines, tips"):
         datasets.load("iris")
     assert datasets.load(" Tips ").shape == (244, 7)
+
+
+def test_a_column_with_a_word_among_numbers_is_reported_by_that_word() -> None:
+    import pandas as pd
+
+    from steepest import datasets
+    from steepest.errors import DataError
+
+    frame = pd.read_csv(__import__("io").StringIO("a,b\n1,1\n2,2\na,3\n"))
+    assert datasets.first_non_number(frame["a"]) == "a"
+    assert datasets.first_non_number(frame["b"]) is None
+    with pytest.raises(DataError, match="it holds 'a'"):
+        datasets.check_numeric(frame["a"], "a", "t.csv")

@@ -144,15 +144,48 @@ def test_chord_test_matches_an_independent_computation():
     for ax, f in zip(fig.axes, (np.square, quartic)):
         (chord,) = [line for line in ax.lines if line.get_gid() == "chord"]
         xs, ys = (np.asarray(v) for v in chord.get_data())
-        # The chord joins (a, f(a)) and (b, f(b)) ...
-        assert {xs[0], xs[-1]} == {-12.0, 12.0}
+        # The chord joins two points of the curve inside [a, b] ...
+        assert min(xs) >= -12.0 and max(xs) <= 12.0
         np.testing.assert_allclose(ys[[0, -1]], f(xs[[0, -1]]), rtol=1e-12)
-        # ... and the verdict is what the chord says about the curve.
+        # ... and, when the verdict is "not convex", it is a chord that fails.
         below = np.any(ys < f(xs) - 1e-9)
         verdict = ax.get_title().splitlines()[1]
         assert verdict.startswith("not convex" if below else "convex")
     assert fig.axes[0].get_title().splitlines()[1].startswith("convex")
     assert fig.axes[1].get_title().splitlines()[1].startswith("not convex")
+
+
+@pytest.mark.parametrize(
+    ("text", "a", "b"),
+    [("x^3", -1, 2), ("x^3", 0.5, 2), ("sin(x)", 0, 6), ("x^4 - x^2", -2, 2), ("e^x", -3, 3)],
+)
+def test_convexity_is_decided_by_the_second_derivative_not_one_chord(text, a, b):
+    import sympy
+
+    x = sympy.Symbol("x", real=True)
+    expr = st.symbolic.parse(text)
+    grid = np.linspace(a, b, 2001)
+    second = sympy.lambdify(x, sympy.diff(expr, x, 2), "numpy")(grid) * np.ones_like(grid)
+    convex = bool(np.all(second >= -1e-12))
+    ax = st.plot.convexity(text, a=a, b=b).axes[0]
+    assert ax.get_title().splitlines()[1].startswith("convex" if convex else "not convex")
+    (chord,) = [line for line in ax.lines if line.get_gid() == "chord"]
+    xs, ys = (np.asarray(v) for v in chord.get_data())
+    f = st.Function(text)
+    assert np.any(ys < f(xs) - 1e-12) == (not convex)
+
+
+@pytest.mark.parametrize(
+    ("text", "a", "b", "convex"),
+    [("|x|", -1, 1, True), ("relu(x)", -1, 1, True), ("-|x|", -1, 1, False),
+     ("x^2 - |x|", -1, 1, False), ("floor(x)", 0.5, 2, False), ("max(x^2, 1)", -2, 2, True)],
+)  # fmt: skip
+def test_kinks_and_jumps_count_in_the_convexity_verdict(text, a, b, convex):
+    ax = st.plot.convexity(text, a=a, b=b).axes[0]
+    assert ax.get_title().splitlines()[1].startswith("convex" if convex else "not convex")
+    (chord,) = [line for line in ax.lines if line.get_gid() == "chord"]
+    xs, ys = (np.asarray(v) for v in chord.get_data())
+    assert np.any(ys < st.Function(text)(xs) - 1e-12) == (not convex)
 
 
 @given(st_h.floats(-20, 0), st_h.floats(0.5, 20))

@@ -182,3 +182,14 @@ def test_python_functions_can_name_their_coordinates():
     assert ax.get_title() == "$f(m, b)$"
     with pytest.raises(SteepestError, match="2 variable names"):
         st.plot.contour(lambda p: p[0], variables=("m",))
+
+
+def test_the_regression_function_and_the_fitted_model_pictures_have_separate_homes():
+    import importlib
+
+    assert callable(st.plot.regression) and not isinstance(st.plot.regression, type(st))
+    fitted = importlib.import_module("steepest.plot.fitted")
+    assert st.plot.regression_fit is fitted.regression_fit
+    from steepest.plot.regression import regression_fit  # the old path, kept for one release
+
+    assert regression_fit is fitted.regression_fit

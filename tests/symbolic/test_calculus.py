@@ -193,7 +193,7 @@ def test_jacobian_is_m_by_n_with_gradients_as_rows() -> None:
 
 
 def test_jacobian_with_chosen_variables_and_at_a_point() -> None:
-    J = jacobian(["x^2 y", "5x + sin y"], ["y", "x"])
+    J = jacobian(["x^2 y", "5x + sin y"], variables=["y", "x"])
     assert sp.Matrix([[x**2, 2 * x * y], [sp.cos(y), 5]]) == J
     assert jacobian([x * y, x + y], at=(1, 2)) == sp.Matrix([[2, 1], [1, 1]])
     assert jacobian("x y").shape == (1, 2)

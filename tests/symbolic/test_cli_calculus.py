@@ -47,17 +47,26 @@ def test_grad_at_a_point() -> None:
 def test_grad_json_and_named_point() -> None:
     data = run_json("grad", "2x + 3y^2 - sin z")
     assert data["variables"] == ["x", "y", "z"]
-    assert data["components"] == ["2", "6*y", "-cos(z)"]
-    assert data["at"] is None
+    assert data["gradient"] == ["2", "6*y", "-cos(z)"]
+    assert data["at"] is None and data["values"] is None
     data = run_json("grad", "x^2+y^2", "--at", "y=3,x=2")
-    assert data["at"]["values"] == [4.0, 6.0]
-    assert data["at"]["magnitude_value"] == pytest.approx(13**0.5 * 2)
+    assert data["at"] == {"x": "2", "y": "3"}
+    assert data["values"] == [4.0, 6.0]
+    assert data["magnitude_value"] == pytest.approx(13**0.5 * 2)
+
+
+def test_grad_json_is_one_flat_shape_with_or_without_a_point() -> None:
+    bare, at = run_json("grad", "x y z"), run_json("grad", "x y z", "--at", "1,2,3")
+    assert set(bare) == set(at)
+    assert not any(isinstance(value, dict) and "values" in value for value in at.values())
+    assert at["values"] == [6.0, 3.0, 2.0] and at["exact"] == ["6", "3", "2"]
+    assert at["magnitude"] == "7"
 
 
 def test_grad_with_chosen_variables_and_exact_values() -> None:
     data = run_json("grad", "x^2", "--vars", "x,y", "--at", "1/2,pi")
-    assert data["components"] == ["2*x", "0"]
-    assert data["at"]["components"] == ["1", "0"]
+    assert data["gradient"] == ["2*x", "0"]
+    assert data["exact"] == ["1", "0"]
 
 
 # --- limit -------------------------------------------------------------------------
@@ -65,15 +74,15 @@ def test_grad_with_chosen_variables_and_exact_values() -> None:
 
 def test_limit_from_the_right() -> None:
     out = run("limit", "1/x", "--at", "0", "--side", "+")
-    assert "unbounded (oo)" in out
-    assert "from the right: oo" in out
+    assert "unbounded (inf)" in out
+    assert "from the right: inf" in out
 
 
 def test_limit_two_sided_says_why_it_does_not_exist() -> None:
     data = run_json("limit", "1/x", "--at", "0")
     assert data["exists"] is False
     assert data["reason"] == "one-sided limits differ"
-    assert (data["left"], data["right"]) == ("-oo", "oo")
+    assert (data["left"], data["right"]) == ("-inf", "inf")
 
 
 def test_limit_at_infinity_and_table() -> None:
@@ -196,4 +205,47 @@ def test_exit_code_and_stderr_from_a_real_process() -> None:
         timeout=120,
     )
     assert process.returncode == 0
-    assert "from the right: oo" in process.stdout
+    assert "from the right: inf" in process.stdout
+
+
+# --- plain words, names and time limits ---------------------------------------------
+
+
+def test_tangent_plane_names_its_value_apart_from_the_inputs() -> None:
+    out = run("tangent", "x y z", "--at", "1,1,1")
+    assert "f = x + y + z - 2" in out and "z = " not in out
+    assert run_json("tangent", "x y z", "--at", "1,1,1")["output"] == "f"
+    assert "z = x + y - 1" in run("tangent", "x y", "--at", "1,1")
+
+
+def test_infinite_families_of_critical_points_ask_for_the_domain_flag(capsys) -> None:
+    message = fails(capsys, "critical", "sin(x) cos(y)")
+    assert "--domain x=0:10,y=0:10" in message and "for every integer n" in message
+    assert "domain={" not in message
+
+
+def test_slow_commands_end_with_the_time_limit_sentence(capsys) -> None:
+    slow = "(sin(tan x) - tan(sin x))/(asin(atan x) - atan(asin x))"
+    message = fails(capsys, "limit", slow, "--at", "0", "--timeout", "0.2")
+    assert "took longer than the time limit of 0.2 s" in message
+
+
+DOCUMENTED_SHAPES = {
+    ("diff", "x^2"): {"expr", "expr_latex", "wrt", "partial", "held_constant", "result",
+                      "result_latex", "rules", "steps", "text", "latex"},
+    ("grad", "x y"): {"expr", "variables", "gradient", "at", "exact", "values", "magnitude",
+                      "magnitude_value"},
+    ("limit", "x", "--at", "0"): {"expr", "var", "at", "side", "value", "left", "right",
+                                  "exists", "reason", "message"},
+    ("critical", "x^2"): {"expr", "variables", "domain", "points"},
+    ("tangent", "x^2", "--at", "1"): {"kind", "expr", "variable", "at", "fixed", "value",
+                                      "slope", "intercept", "equation", "text", "output",
+                                      "slope_value", "value_approx"},
+    ("tangent", "x y", "--at", "1,1"): {"kind", "expr", "at", "value", "slopes",
+                                        "slope_values", "equation", "text", "output"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("args", list(DOCUMENTED_SHAPES), ids=" ".join)
+def test_json_shapes_are_the_documented_ones(args: tuple[str, ...]) -> None:
+    assert set(run_json(*args)) == DOCUMENTED_SHAPES[args]

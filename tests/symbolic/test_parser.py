@@ -63,7 +63,7 @@ INTENDED_READINGS = [
     ("arctan x + arccos x", sympy.atan(x) + sympy.acos(x)),
     ("sqrt(x)", sympy.sqrt(x)),
     ("sqrt x + 1", sympy.sqrt(x) + 1),
-    ("cbrt(x)", x ** sympy.Rational(1, 3)),
+    ("cbrt(x)", sympy.sign(x) * abs(x) ** sympy.Rational(1, 3)),
     ("root(x, 4)", x ** sympy.Rational(1, 4)),
     ("pi x", sympy.pi * x),
     ("π r²", sympy.pi * r**2),

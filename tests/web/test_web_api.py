@@ -451,3 +451,17 @@ def test_long_runs_stop_themselves_within_the_time_limit() -> None:
         assert out["status"] == "stopped"
         assert "max_time" in out["message"]
         assert 1 < len(out["path"]) < 100_001
+
+
+def test_symbolic_work_in_a_request_ends_with_the_time_limit_sentence() -> None:
+    from steepest.web import compute
+    from steepest.web.requests import BadRequest
+
+    slow = (
+        "(sin(x)^5 cos(x)^7 + tanh(x)^3)^3/(tan(x) + e^(x^2) + ln(x^2+1))^4"
+        " * sqrt(sin(x)^2+cos(x)^3+1)"
+    )
+    with pytest.raises(BadRequest, match=r"took longer than the time limit of 0\.05 s"):
+        compute.derive_task({"expression": slow, "wrt": "x", "timeout": 0.05})
+    answer = compute.derive_task({"expression": "x^3", "wrt": "x", "timeout": 5.0})
+    assert answer["result"] == "3*x^2"

@@ -7,7 +7,6 @@ or ``--at x=2,y=3``; values may be any number the parser reads (``1/2``,
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +14,10 @@ from typing import Any
 import click
 import sympy as sp
 
+from steepest.cli.options import echo_json, json_flag, text_option, timeout_option
 from steepest.errors import ParseError, SteepestError
+from steepest.symbolic.printing import plain_text, text_form
+from steepest.symbolic.timed import timed
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -130,38 +132,19 @@ def parse_domain(
     return domain
 
 
-def _show(expr: Any) -> str:
-    return str(expr).replace("**", "^")
-
-
 def _approx(value: sp.Expr) -> str:
     """``2*sqrt(13) (about 7.21110)``; plain integers and symbols as they are."""
-    shown = _show(value)
+    shown = text_form(value)
     if value.is_number and not value.is_Integer and value.is_finite:
         real = float(sp.re(sp.N(value, 20)))
-        shown += f" (about {real:.6g})"
+        shown += f" (about {real:.6g})" if math.isfinite(real) else " (beyond a float's range)"
     return shown
-
-
-def _json_safe(data: Any) -> Any:
-    """Strict JSON: infinities and NaN (from tables) become null."""
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {k: _json_safe(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_json_safe(v) for v in data]
-    return data
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(_json_safe(data), indent=2, allow_nan=False))
 
 
 def _side_value(value: sp.Expr) -> str:
     if isinstance(value, sp.AccumBounds):
-        return f"oscillates between {_show(value.min)} and {_show(value.max)}"
-    return _show(value)
+        return f"oscillates between {text_form(value.min)} and {text_form(value.max)}"
+    return text_form(value)
 
 
 def _expression(text: str) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
@@ -172,23 +155,20 @@ def _expression(text: str) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
 
 
 def _signature(f: sp.Expr, variables: Sequence[sp.Symbol]) -> str:
-    return f"f({', '.join(v.name for v in variables)}) = {_show(f)}"
+    return f"f({', '.join(v.name for v in variables)}) = {text_form(f)}"
 
 
 @click.command("grad")
 @click.argument("expression")
-@click.option(
-    "--at", "at_text", default=None, metavar="POINT", help="Evaluate at a point: 2,3 or x=2,y=3."
+@text_option("--at", "at_text", "POINT", "Evaluate at a point: 2,3 or x=2,y=3.")
+@text_option(
+    "--vars", "vars_text", "NAMES", "Variables and their order, e.g. x,y,z (default: all)."
 )
-@click.option(
-    "--vars",
-    "vars_text",
-    default=None,
-    metavar="NAMES",
-    help="Variables and their order, e.g. x,y,z (default: those of EXPRESSION).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def grad(expression: str, at_text: str | None, vars_text: str | None, as_json: bool) -> None:
+@json_flag()
+@timeout_option()
+def grad(
+    expression: str, at_text: str | None, vars_text: str | None, as_json: bool, timeout: float
+) -> None:
     """Gradient of EXPRESSION: every partial derivative, optionally at a point.
 
     Example: steepest grad "x^2+y^2" --at 2,3
@@ -198,37 +178,63 @@ def grad(expression: str, at_text: str | None, vars_text: str | None, as_json: b
     f, variables = _expression(expression)
     if vars_text is not None:
         names = [n for n in _split_top_level(vars_text) if n]
-        variables = gradient(f, variables=names).variables
+        variables = gradient(f, variables=names, timeout=timeout).variables
     if not variables:
-        raise SteepestError(f"{_show(f)} has no variables, so it has no gradient")
-    symbolic = gradient(f, variables=variables)
-    point = None if at_text is None else parse_point(at_text, variables, _show(f))
-    at_point = None if point is None else gradient(f, at=point, variables=variables)
+        raise SteepestError(f"{text_form(f)} has no variables, so it has no gradient")
+    symbolic = gradient(f, variables=variables, timeout=timeout)
+    point = None if at_text is None else parse_point(at_text, variables, text_form(f))
+    at_point = None if point is None else gradient(f, point, variables, timeout=timeout)
     if as_json:
-        data = symbolic.to_dict()
-        data["expr"] = str(f)
-        data["at"] = None if at_point is None else at_point.to_dict()
-        _echo_json(data)
+        echo_json(gradient_json(f, symbolic, at_point))
         return
     click.echo(_signature(f, variables))
     for var, component in zip(variables, symbolic, strict=True):
-        click.echo(f"df/d{var.name} = {_show(component)}")
-    click.echo(f"grad f = ({', '.join(_show(c) for c in symbolic)})")
-    if at_point is not None:
-        coordinates = ", ".join(_show(point[v]) for v in variables)
+        click.echo(f"df/d{var.name} = {text_form(component)}")
+    click.echo(f"grad f = ({', '.join(text_form(c) for c in symbolic)})")
+    if at_point is not None and point is not None:
+        coordinates = ", ".join(text_form(point[v]) for v in variables)
         click.echo(f"at ({', '.join(v.name for v in variables)}) = ({coordinates}):")
-        click.echo(f"  grad f = ({', '.join(_show(c) for c in at_point)})")
+        click.echo(f"  grad f = ({', '.join(text_form(c) for c in at_point)})")
         click.echo(f"  |grad f| = {_approx(sp.simplify(at_point.magnitude))}")
+
+
+def gradient_json(f: sp.Expr, symbolic: Any, at_point: Any | None) -> dict[str, Any]:
+    """The one flat JSON shape of ``steepest grad`` (documented in docs/cli.md).
+
+    ``gradient`` holds the partial derivatives as text; with a point, ``at``
+    maps each variable to its value, ``exact`` holds the components there as
+    text, ``values`` as numbers, and ``magnitude``/``magnitude_value`` the norm.
+
+    >>> from steepest.symbolic.calculus import gradient
+    >>> f = sp.Symbol("x") ** 2
+    >>> gradient_json(f, gradient(f), gradient(f, 3))["values"]
+    [6.0]
+    """
+    numeric = at_point is not None and all(c.is_number for c in at_point)
+    data: dict[str, Any] = {
+        "expr": text_form(f),
+        "variables": [v.name for v in symbolic.variables],
+        "gradient": [text_form(c) for c in symbolic],
+        "at": None,
+        "exact": None,
+        "values": None,
+        "magnitude": None,
+        "magnitude_value": None,
+    }
+    if at_point is not None:
+        magnitude = sp.simplify(at_point.magnitude)
+        data["at"] = {name: text_form(value) for name, value in at_point.at.items()}
+        data["exact"] = [text_form(c) for c in at_point]
+        data["values"] = [float(sp.N(c)) for c in at_point] if numeric else None
+        data["magnitude"] = text_form(magnitude)
+        data["magnitude_value"] = float(sp.N(magnitude)) if numeric else None
+    return data
 
 
 @click.command("limit")
 @click.argument("expression")
-@click.option(
-    "--at",
-    "at_text",
-    required=True,
-    metavar="A",
-    help="The point approached: a number, pi/2, inf or -inf.",
+@text_option(
+    "--at", "at_text", "A", "The point approached: a number, pi/2, inf or -inf.", required=True
 )
 @click.option(
     "--side",
@@ -240,9 +246,16 @@ def grad(expression: str, at_text: str | None, vars_text: str | None, as_json: b
 @click.option(
     "--table", "with_table", is_flag=True, help="Also print values of f as x approaches A."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_flag()
+@timeout_option()
 def limit(
-    expression: str, at_text: str, side: str, var_name: str | None, with_table: bool, as_json: bool
+    expression: str,
+    at_text: str,
+    side: str,
+    var_name: str | None,
+    with_table: bool,
+    as_json: bool,
+    timeout: float,
 ) -> None:
     """Limit of EXPRESSION, with both one-sided limits and why it may not exist.
 
@@ -252,13 +265,13 @@ def limit(
 
     f, _ = _expression(expression)
     point = _number(at_text, "--at", allow_infinity=True)
-    result = take_limit(f, var_name, point, side)
+    result = take_limit(f, var_name, point, side, timeout=timeout)
     table = result.table() if with_table else None
     if as_json:
         data = result.to_dict()
         if table is not None:
             data["table"] = table.to_dict(orient="records")
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(result.message())
     if not point.is_infinite:
@@ -272,15 +285,12 @@ def limit(
 
 @click.command("critical")
 @click.argument("expression")
-@click.option(
-    "--domain",
-    "domain_text",
-    default=None,
-    metavar="BOX",
-    help="Restrict to a box and check its boundary too, e.g. x=0:6,y=0:6.",
+@text_option(
+    "--domain", "domain_text", "BOX", "Restrict to a box and check its edges, e.g. x=0:6,y=0:6."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def critical(expression: str, domain_text: str | None, as_json: bool) -> None:
+@json_flag()
+@timeout_option()
+def critical(expression: str, domain_text: str | None, as_json: bool, timeout: float) -> None:
     """Critical points of EXPRESSION, classified by the second-derivative test.
 
     Example: steepest critical "85 - x^2 (x-6) y^2 (y-6)/90" --domain x=0:6,y=0:6
@@ -288,17 +298,21 @@ def critical(expression: str, domain_text: str | None, as_json: bool) -> None:
     from steepest.symbolic.calculus import critical_points
 
     f, variables = _expression(expression)
-    domain = None if domain_text is None else parse_domain(domain_text, variables, _show(f))
-    found = critical_points(f, domain=domain)
+    domain = None if domain_text is None else parse_domain(domain_text, variables, text_form(f))
+    found = timed(
+        lambda: _critical_points(critical_points, f, variables, domain),
+        timeout,
+        f"finding the critical points of {text_form(f)}",
+    )
     if as_json:
-        _echo_json(
+        echo_json(
             {
-                "expr": str(f),
+                "expr": text_form(f),
                 "variables": [v.name for v in variables],
                 "domain": None
                 if domain is None
-                else {k: [str(low), str(high)] for k, (low, high) in domain.items()},
-                "points": [p.to_dict() for p in found],
+                else {k: [text_form(low), text_form(high)] for k, (low, high) in domain.items()},
+                "points": [critical_point_json(p) for p in found],
             }
         )
         return
@@ -306,23 +320,64 @@ def critical(expression: str, domain_text: str | None, as_json: bool) -> None:
     if not found:
         click.echo("no critical points: the gradient is never zero")
     for entry in found:
-        click.echo(entry.describe())
+        click.echo(describe_critical_point(entry))
+
+
+def describe_critical_point(entry: Any) -> str:
+    """One line for a critical point (or family): kind, where, and f there, in plain words.
+
+    >>> from steepest.symbolic import critical_points
+    >>> [describe_critical_point(p) for p in critical_points("x^2 - 4x + 5")]
+    ['minimum     (x = 2), f = 1  [first nonzero derivative (order 2) is positive]']
+    """
+    fixed = ", ".join(f"{name} = {text_form(value)}" for name, value in entry.point.items())
+    if entry.free:
+        free = ", ".join(entry.free)
+        where = f"all points with {fixed} ({free} free)" if fixed else "every point"
+    else:
+        where = f"({fixed})"
+    line = f"{entry.kind:<11} {where}, f = {_approx(entry.value)}"
+    return f"{line}  [{entry.note}]" if entry.note else line
+
+
+def critical_point_json(entry: Any) -> dict[str, Any]:
+    """A critical point for ``--json``: its fields, exact values in plain words.
+
+    >>> from steepest.symbolic import critical_points
+    >>> critical_point_json(critical_points("x^2 - 4x + 5")[0])["point"]
+    {'x': '2'}
+    """
+    data = dict(entry.to_dict())
+    data["point"] = {name: text_form(value) for name, value in entry.point.items()}
+    data["value"] = text_form(entry.value)
+    return data
+
+
+def _critical_points(
+    find: Any, f: sp.Expr, variables: Sequence[sp.Symbol], domain: Any
+) -> list[Any]:
+    """The critical points, or a sentence that asks for ``--domain`` in this command's syntax."""
+    try:
+        return list(find(f, domain=domain))
+    except SteepestError as error:
+        if domain is not None or "infinitely many" not in str(error):
+            raise
+        family = plain_text(str(error)).split("; ")[0]
+        box = ",".join(f"{v.name}=0:10" for v in variables)
+        raise SteepestError(f"{family}; list those in a box with --domain {box}") from None
 
 
 @click.command("tangent")
 @click.argument("expression")
-@click.option(
-    "--at",
-    "at_text",
-    required=True,
-    metavar="POINT",
-    help="The point of tangency: 3, or 2,4 / x=2,y=4 for two variables.",
+@text_option(
+    "--at", "at_text", "POINT", "The point of tangency: 3, or 2,4 / x=2,y=4.", required=True
 )
 @click.option(
     "--wrt", default=None, help="With several variables: the tangent line along this variable."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def tangent(expression: str, at_text: str, wrt: str | None, as_json: bool) -> None:
+@json_flag()
+@timeout_option()
+def tangent(expression: str, at_text: str, wrt: str | None, as_json: bool, timeout: float) -> None:
     """Tangent line (one variable) or tangent plane (two or more) of EXPRESSION.
 
     Example: steepest tangent "x^2+y^2" --at 2,4
@@ -333,33 +388,32 @@ def tangent(expression: str, at_text: str, wrt: str | None, as_json: bool) -> No
     if wrt is not None and wrt not in {v.name for v in variables}:
         names = ", ".join(v.name for v in variables) or "none"
         raise SteepestError(
-            f"unknown variable {wrt!r} in --wrt; the variables of {_show(f)} are {names}"
+            f"unknown variable {wrt!r} in --wrt; the variables of {text_form(f)} are {names}"
         )
     if not variables:
-        raise SteepestError(f"{_show(f)} has no variables: it is its own tangent line")
-    point = parse_point(at_text, variables, _show(f))
+        raise SteepestError(f"{text_form(f)} has no variables: it is its own tangent line")
+    point = parse_point(at_text, variables, text_form(f))
     if wrt is not None or len(variables) == 1:
-        line = tangent_line(f, point, wrt=wrt)
+        line = tangent_line(f, point, wrt=wrt, timeout=timeout)
         if as_json:
-            _echo_json({"kind": "line", "expr": str(f), **line.to_dict()})
+            echo_json({"kind": "line", "expr": text_form(f), **line.to_dict()})
             return
-        where = ", ".join(f"{v.name} = {_show(point[v])}" for v in variables)
-        click.echo(f"tangent line of {_show(f)} at {where}:")
+        where = ", ".join(f"{v.name} = {text_form(point[v])}" for v in variables)
+        click.echo(f"tangent line of {text_form(f)} at {where}:")
         click.echo(f"  {line}")
         click.echo(f"  slope {_approx(line.slope)}, intercept {_approx(line.intercept)}")
-        lhs = "z" if line.fixed else "y"
-        click.echo(f"  {lhs} = {_show(line.equation)}")
+        click.echo(f"  {line.output_name} = {text_form(line.equation)}")
         return
-    plane = tangent_plane(f, point)
+    plane = tangent_plane(f, point, timeout=timeout)
     if as_json:
-        _echo_json({"kind": "plane", "expr": str(f), **plane.to_dict()})
+        echo_json({"kind": "plane", "expr": text_form(f), **plane.to_dict()})
         return
-    coordinates = ", ".join(_show(point[v]) for v in variables)
+    coordinates = ", ".join(text_form(point[v]) for v in variables)
     click.echo(
-        f"tangent plane of {_show(f)} at ({', '.join(v.name for v in variables)}) "
+        f"tangent plane of {text_form(f)} at ({', '.join(v.name for v in variables)}) "
         f"= ({coordinates}):"
     )
     click.echo(f"  {plane}")
     slopes = ", ".join(f"{name} {_approx(s)}" for name, s in plane.slopes.items())
     click.echo(f"  slopes along {slopes}")
-    click.echo(f"  z = {_show(plane.equation)}")
+    click.echo(f"  {plane.output_name} = {text_form(plane.equation)}")

@@ -82,13 +82,19 @@ def demo(as_json: bool) -> None:
         if i != previous + 1:
             click.echo(f"  {'...':>5}")
         x, y = frame["x"][i]
-        click.echo(f"  {i:>5}  {x:>10.6f}  {y:>10.6f}  {frame['loss'][i]:>10.6f}"
-                   f"  {frame['grad_norm'][i]:>11.3e}")
+        click.echo(
+            f"  {i:>5}  {x:>10.6f}  {y:>10.6f}  {frame['loss'][i]:>10.6f}"
+            f"  {frame['grad_norm'][i]:>11.3e}"
+        )
         previous = i
     click.echo(f"\n{figures['message']}")
-    click.echo(f"Coldest point found: ({figures['x'][0]:.6f}, {figures['x'][1]:.6f}), "
-               f"T = {figures['fun']:.4f}")
+    click.echo(
+        f"Coldest point found: ({figures['x'][0]:.6f}, {figures['x'][1]:.6f}), "
+        f"T = {figures['fun']:.4f}"
+    )
     if figures["calculus_minimum"]:
         point = figures["calculus_minimum"]
-        click.echo(f"Calculus (both partial derivatives zero, Hessian positive definite): "
-                   f"minimum at ({point['x']:g}, {point['y']:g}).")
+        click.echo(
+            f"Calculus (both partial derivatives zero, Hessian positive definite): "
+            f"minimum at ({point['x']:g}, {point['y']:g})."
+        )

@@ -11,10 +11,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from steepest.cli.options import echo_json, json_flag, timeout_option
 from steepest.symbolic.steps import derive, latex_form, text_form
 
 
@@ -31,8 +30,11 @@ from steepest.symbolic.steps import derive, latex_form, text_form
 )
 @click.option("--steps", "show_steps", is_flag=True, help="Show every rule applied, as a tree.")
 @click.option("--latex", "as_latex", is_flag=True, help="Print LaTeX instead of plain text.")
-@click.option("--json", "as_json", is_flag=True, help="Print the derivation as JSON.")
-def diff(expr: str, wrt: str | None, show_steps: bool, as_latex: bool, as_json: bool) -> None:
+@json_flag("Print the derivation as JSON.")
+@timeout_option()
+def diff(
+    expr: str, wrt: str | None, show_steps: bool, as_latex: bool, as_json: bool, timeout: float
+) -> None:
     """Differentiate EXPR (learner notation: 3x^2, e^x, ln x, sin(3x), |x|).
 
     With several variables this is the partial derivative; the others are
@@ -45,9 +47,9 @@ def diff(expr: str, wrt: str | None, show_steps: bool, as_latex: bool, as_json: 
       steepest diff "3x^2 y^3" --wrt y
       steepest diff "log_a(2x^2 + 4x)" --latex
     """
-    derivation = derive(expr, wrt=wrt)
+    derivation = derive(expr, wrt=wrt, timeout=timeout)
     if as_json:
-        click.echo(json.dumps(derivation.to_dict(), ensure_ascii=False, indent=2))
+        echo_json(derivation.to_dict())
         return
     if as_latex:
         if show_steps:

@@ -56,8 +56,10 @@ def cli() -> None:
 
 
 def fail(message: str) -> None:
-    """Print one line on stderr and exit with status 2 (bad input)."""
-    click.echo(f"error: {message}", err=True)
+    """Print one line on stderr (in plain words, see :func:`plain_text`) and exit with status 2."""
+    from steepest.symbolic.printing import plain_text
+
+    click.echo(f"error: {plain_text(message)}", err=True)
     sys.exit(2)
 
 

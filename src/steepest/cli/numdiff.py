@@ -18,6 +18,7 @@ from typing import Any
 import click
 import numpy as np
 
+from steepest.cli.options import file_option, json_flag
 from steepest.errors import NumericError, ParseError
 from steepest.numeric import METHODS, ErrorSweep, error_sweep, estimate
 
@@ -96,13 +97,9 @@ def _json_number(value: Any) -> Any:
 @click.option("--h", "step", default=None, metavar="H", help="Step size (default: from eps).")
 @click.option("--order", default=1, show_default=True, help="Which derivative (1 to 4).")
 @click.option("--sweep", is_flag=True, help="Table of the error for h = 1 ... 1e-16.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option(
-    "--plot",
-    "plot_file",
-    default=None,
-    metavar="FILE",
-    help="Write the log-log picture of error against h (PNG, SVG or PDF).",
+@json_flag()
+@file_option(
+    "--plot", "plot_file", "Write the log-log picture of error against h (PNG, SVG or PDF)."
 )
 def numdiff(
     expr: str,

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from steepest.cli.options import file_option, json_flag
 from steepest.errors import SteepestError
 
 KINDS: dict[str, str] = {
@@ -199,13 +200,7 @@ def _plain(value: Any) -> Any:
 )
 @click.argument("kind", type=click.Choice(sorted(KINDS)), metavar="KIND")
 @click.argument("exprs", nargs=-1, metavar="EXPR...")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="File to write: .png, .svg, .pdf or .gif.",
-)
+@file_option("--out", "out", "File to write: .png, .svg, .pdf or .gif.", required=True)
 @click.option("--at", default=None, metavar="A,B", help="Point(s): tangents, limit, plane.")
 @click.option("--side", type=click.Choice(["both", "+", "-"]), default="both", help="For limit.")
 @click.option("--x0", default=None, metavar="X0", help="Start of descent (e.g. 0.5,0.6).")
@@ -221,7 +216,7 @@ def _plain(value: Any) -> Any:
 @click.option("--theta", default=None, metavar="T", help="Current theta for loss-curve.")
 @click.option("--frames", type=click.IntRange(2, 500), default=60, help="Most frames of a GIF.")
 @click.option("--dpi", type=click.IntRange(30, 600), default=None, help="Resolution.")
-@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@json_flag("Print what was written as JSON.")
 def plot(kind: str, exprs: tuple[str, ...], out: str, as_json: bool, **options: Any) -> None:
     """Draw a picture of KIND for EXPR and write it to --out (PNG, SVG, PDF or GIF).
 

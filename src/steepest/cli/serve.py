@@ -16,6 +16,8 @@ import webbrowser
 
 import click
 
+from steepest.cli.options import int_range_option
+
 WEB_PACKAGES = ("fastapi", "uvicorn")
 
 
@@ -43,20 +45,10 @@ def missing_web_packages() -> list[str]:
     show_default=True,
     help="Address to listen on; 127.0.0.1 keeps the playground to this machine.",
 )
-@click.option(
-    "--port",
-    default=8000,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to listen on (0 picks a free one).",
-)
+@int_range_option("--port", 8000, 0, 65535, "Port to listen on (0 picks a free one).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
-@click.option(
-    "--workers",
-    default=2,
-    show_default=True,
-    type=click.IntRange(1, 16),
-    help="Worker processes that compute (requests run side by side).",
+@int_range_option(
+    "--workers", 2, 1, 16, "Worker processes that compute (requests run side by side)."
 )
 @click.option("--time-limit", default=5.0, show_default=True, type=click.FloatRange(0.5, 60.0),
               help="Seconds one request may compute before it is stopped.")  # fmt: skip

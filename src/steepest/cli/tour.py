@@ -12,16 +12,12 @@ import webbrowser
 
 import click
 
+from steepest.cli.options import file_option, json_flag
+
 
 @click.command("tour")
-@click.option(
-    "--out",
-    "out",
-    default="steepest-tour",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Folder for index.html and its images.",
-)
+@file_option("--out", "out", "Folder for index.html and its images.", folder=True,
+             default="steepest-tour")  # fmt: skip
 @click.option("--open", "open_report", is_flag=True, help="Open the report in a web browser.")
 @click.option(
     "--section",
@@ -30,7 +26,7 @@ import click
     metavar="TITLE",
     help="Run only this lesson (repeatable), e.g. --section Convexity.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@json_flag("Print what was written as JSON.")
 def tour(out: str, open_report: bool, sections: tuple[str, ...], as_json: bool) -> None:
     """Run every lesson with real computation and write an HTML report with its figures.
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from steepest.errors import DataError
 
@@ -128,4 +128,48 @@ def _load_cached(name: str) -> pd.DataFrame:
     return pd.DataFrame({"x": [1, 2, 3], "y": [2, 5, 3]})
 
 
-__all__ = ["DatasetInfo", "available", "info", "load", "names"]
+def first_non_number(values: Any) -> Any:
+    """The first value of a column that does not read as a number (None if all do).
+
+    Missing values do not count: they are reported on their own.
+
+    >>> import pandas as pd
+    >>> first_non_number(pd.Series(["1", " 2", "a", "b"])), first_non_number([1, 2.5, None])
+    ('a', None)
+    """
+    import pandas as pd
+
+    series = pd.Series(values)
+    if pd.api.types.is_bool_dtype(series):
+        return series.dropna().iloc[0] if series.notna().any() else None
+    as_numbers = pd.to_numeric(series, errors="coerce")
+    offending = series[as_numbers.isna() & series.notna()]
+    return None if offending.empty else offending.iloc[0]
+
+
+def check_numeric(values: Any, column: str, source: str) -> None:
+    """One sentence quoting the first offending value when a column is not all numbers.
+
+    >>> import pandas as pd
+    >>> check_numeric(pd.Series(["1", "2", "a"]), "price", "shop.csv")
+    Traceback (most recent call last):
+    ...
+    steepest.errors.DataError: column 'price' of shop.csv is not numeric: it holds 'a'; ...
+    """
+    offending = first_non_number(values)
+    if offending is not None:
+        raise DataError(
+            f"column {column!r} of {source} is not numeric: it holds {str(offending)!r}; "
+            "fix or remove that value, or choose another column"
+        )
+
+
+__all__ = [
+    "DatasetInfo",
+    "available",
+    "check_numeric",
+    "first_non_number",
+    "info",
+    "load",
+    "names",
+]

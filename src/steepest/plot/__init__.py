@@ -37,14 +37,15 @@ automatically).
 
 from __future__ import annotations
 
-# ``regression`` names both a module of this package and the function drawing a line
-# with its residuals; importing the module first lets the function keep the name.
-import steepest.plot.regression as _fitted_models  # noqa: F401  (loaded before the rebind)
+import sys
+
 from steepest.plot import descent as _descent
+from steepest.plot import fitted
 from steepest.plot import numeric as _numeric
 from steepest.plot.animation import animate, frame_indices
 from steepest.plot.backprop import forward_backward, lesson_network, network
 from steepest.plot.calculus import chord_gap, convexity, function, limit
+from steepest.plot.fitted import regression_fit, training_curve
 from steepest.plot.landscape import (
     compare,
     contour,
@@ -55,7 +56,6 @@ from steepest.plot.landscape import (
     surface,
 )
 from steepest.plot.loss import history, loss_curve
-from steepest.plot.regression import regression_fit, training_curve
 from steepest.plot.residuals import least_squares_line, regression
 from steepest.plot.style import (
     CMAP,
@@ -109,3 +109,8 @@ __all__ = [
     "surface",
     "training_curve",
 ]
+
+# The pictures of fitted models lived in ``steepest.plot.regression``, a module name the
+# function ``regression`` shadowed; they live in ``steepest.plot.fitted`` now.  The old
+# import path keeps working for one release.
+sys.modules[f"{__name__}.regression"] = fitted

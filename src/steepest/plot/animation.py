@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from steepest.errors import SteepestError
 from steepest.plot._base import Drawable, FunctionLike, as_range, padded, path_of
-from steepest.plot.landscape import _contour_panel
+from steepest.plot.landscape import contour_panel
 from steepest.plot.style import CURVE, PATH, POINT, TEXT_COLOR, new_figure, plot_style
 
 DEFAULT_MAX_FRAMES = 60
@@ -123,17 +123,12 @@ def _render(
             ax.set_xlabel(drawable.axis_names()[0])
             ax.set_ylabel(f"${drawable.name}$")
         else:
-            _contour_panel(
+            contour_panel(
                 ax,
                 drawable,
                 [],
                 xlim=xlim if xlim is not None else padded(points[:, 0], 0.3),
                 ylim=ylim if ylim is not None else padded(points[:, 1], 0.3),
-                levels=16,
-                resolution=100,
-                arrow_at=None,
-                minima=False,
-                colorbar=True,
                 fig=fig,
             )
             heights = drawable.values(points[:, 0], points[:, 1])

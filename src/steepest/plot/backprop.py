@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch
 
@@ -181,127 +182,12 @@ def network(
     ax.set_aspect("equal")
     ax.set_xlim(-2.0, 7.6)
     ax.set_ylim(-top - 1.7, top + 1.4)
-    radius = 0.36
-    input_at = np.array([0.0, 0.0])
+    drawing = _NetworkDrawing(ax, numbers)
     hidden_at = [np.array([2.6, top - j * spread]) for j in range(k)]
-    output_at = np.array([5.2, 0.0])
-    box = {"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.9, "edgecolor": "none"}
-
-    def node(center: np.ndarray, label: str, color: str, gid: str, size: float = 15) -> None:
-        ax.add_patch(Circle(center, radius, facecolor="white", edgecolor=color, linewidth=2.5))
-        ax.text(*center, label, ha="center", va="center", fontsize=size, gid=gid)
-
-    def edge(start: np.ndarray, end: np.ndarray, weight: float, grad: float) -> None:
-        color = HIGHLIGHT if grad < 0 else CURVE
-        width = 1.2 + 3.0 * min(1.0, abs(weight) / 3.5)
-        direction = (end - start) / np.linalg.norm(end - start)
-        ax.add_patch(
-            FancyArrowPatch(
-                tuple(start + direction * radius),
-                tuple(end - direction * radius),
-                arrowstyle="-|>,head_length=10,head_width=5",
-                color=color,
-                linewidth=width,
-                shrinkA=0,
-                shrinkB=0,
-                mutation_scale=1.0,
-            )
-        )
-
-    def edge_label(start: np.ndarray, end: np.ndarray, text: str, gid: str) -> None:
-        middle = (start + end) / 2
-        above = middle[1] > 0 or (middle[1] == 0 and end[1] >= start[1])
-        rising = end[1] > start[1]
-        # Off the line, on the side away from the other edges.
-        left = rising if above else not rising
-        ax.text(
-            middle[0] + (-0.12 if left else 0.12),
-            middle[1] + (0.12 if above else -0.12),
-            text,
-            ha="right" if left else "left",
-            va="bottom" if above else "top",
-            fontsize=12,
-            bbox=box,
-            gid=gid,
-        )
-
-    node(input_at, "$x$", TEXT_COLOR, "node:input", size=18)
-    shown_x = ", ".join(f"{v:g}" for v in numbers.x)
-    ax.text(
-        input_at[0] - radius - 0.15,
-        input_at[1],
-        f"$x$ = ({shown_x})",
-        ha="right",
-        va="center",
-        fontsize=12,
-        color=TEXT_COLOR,
-        gid="values:input",
-    )
-    activation = numbers.activation
+    drawing.input_node()
     for j in range(k):
-        edge(input_at, hidden_at[j], numbers.hidden_weight[j], numbers.grads["hidden_weight"][j])
-        edge_label(
-            input_at,
-            hidden_at[j],
-            _param(f"w_{j + 1}", numbers.hidden_weight[j], numbers.grads["hidden_weight"][j]),
-            f"param:w{j + 1}",
-        )
-        node(hidden_at[j], activation, STEP, f"node:hidden{j + 1}", size=10)
-        bias_above = hidden_at[j][1] >= 0
-        ax.text(
-            hidden_at[j][0],
-            hidden_at[j][1] + (radius + 0.1) * (1 if bias_above else -1),
-            _param(f"b_{j + 1}", numbers.hidden_bias[j], numbers.grads["hidden_bias"][j]),
-            ha="center",
-            va="bottom" if bias_above else "top",
-            fontsize=12,
-            bbox=box,
-            gid=f"param:b{j + 1}",
-        )
-        ax.text(
-            hidden_at[j][0],
-            hidden_at[j][1] - (radius + 0.1) * (1 if bias_above else -1),
-            f"in  {_values(numbers.hidden_in[:, j])}\nout {_values(numbers.hidden_out[:, j])}",
-            ha="center",
-            va="top" if bias_above else "bottom",
-            fontsize=10.5,
-            family="monospace",
-            color=TEXT_COLOR,
-            gid=f"values:hidden{j + 1}",
-        )
-        edge(hidden_at[j], output_at, numbers.output_weight[j], numbers.grads["output_weight"][j])
-        edge_label(
-            hidden_at[j],
-            output_at,
-            _param(f"w_{k + j + 1}", numbers.output_weight[j], numbers.grads["output_weight"][j]),
-            f"param:w{k + j + 1}",
-        )
-    node(output_at, "$+$", TANGENT, "node:output", size=18)
-    ax.text(
-        output_at[0] + radius + 0.2,
-        output_at[1] + 0.05,
-        _param(f"b_{k + 1}", numbers.output_bias, float(numbers.grads["output_bias"])),
-        ha="left",
-        va="bottom",
-        fontsize=12,
-        bbox=box,
-        gid=f"param:b{k + 1}",
-    )
-    residuals = numbers.observed - numbers.predicted
-    ax.text(
-        output_at[0] + radius + 0.2,
-        output_at[1] - 0.2,
-        f"predicted {_values(numbers.predicted)}\n"
-        f"observed  {_values(numbers.observed)}\n"
-        f"residual  {_values(residuals)}\n"
-        f"SSR = {numbers.ssr:.4g}",
-        ha="left",
-        va="top",
-        fontsize=10.5,
-        family="monospace",
-        color=TEXT_COLOR,
-        gid="values:output",
-    )
+        drawing.hidden_unit(j, hidden_at[j])
+    drawing.output_node()
     ax.text(
         -1.9,
         -top - 1.65,
@@ -315,9 +201,144 @@ def network(
     ax.set_title(
         title
         if title is not None
-        else f"Backpropagation: every gradient of SSR by the chain rule ({activation} network)"
+        else "Backpropagation: every gradient of SSR by the chain rule "
+        f"({numbers.activation} network)"
     )
     return fig
+
+
+class _NetworkDrawing:
+    """Draws the nodes, edges and labels of a 1-k-1 network on one Axes."""
+
+    radius = 0.36
+    input_at = np.array([0.0, 0.0])
+    output_at = np.array([5.2, 0.0])
+    box = {"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.9, "edgecolor": "none"}
+
+    def __init__(self, ax: Axes, numbers: NetworkNumbers) -> None:
+        self.ax = ax
+        self.numbers = numbers
+
+    def node(self, center: np.ndarray, label: str, color: str, gid: str, size: float = 15) -> None:
+        self.ax.add_patch(
+            Circle(center, self.radius, facecolor="white", edgecolor=color, linewidth=2.5)
+        )
+        self.ax.text(*center, label, ha="center", va="center", fontsize=size, gid=gid)
+
+    def edge(self, start: np.ndarray, end: np.ndarray, weight: float, grad: float) -> None:
+        color = HIGHLIGHT if grad < 0 else CURVE
+        width = 1.2 + 3.0 * min(1.0, abs(weight) / 3.5)
+        direction = (end - start) / np.linalg.norm(end - start)
+        self.ax.add_patch(
+            FancyArrowPatch(
+                tuple(start + direction * self.radius),
+                tuple(end - direction * self.radius),
+                arrowstyle="-|>,head_length=10,head_width=5",
+                color=color,
+                linewidth=width,
+                shrinkA=0,
+                shrinkB=0,
+                mutation_scale=1.0,
+            )
+        )
+
+    def edge_label(self, start: np.ndarray, end: np.ndarray, text: str, gid: str) -> None:
+        middle = (start + end) / 2
+        above = middle[1] > 0 or (middle[1] == 0 and end[1] >= start[1])
+        rising = end[1] > start[1]
+        # Off the line, on the side away from the other edges.
+        left = rising if above else not rising
+        self.ax.text(
+            middle[0] + (-0.12 if left else 0.12),
+            middle[1] + (0.12 if above else -0.12),
+            text,
+            ha="right" if left else "left",
+            va="bottom" if above else "top",
+            fontsize=12,
+            bbox=self.box,
+            gid=gid,
+        )
+
+    def weighted_edge(self, start: np.ndarray, end: np.ndarray, name: str, gid: str,
+                      weight: float, grad: float) -> None:  # fmt: skip
+        self.edge(start, end, weight, grad)
+        self.edge_label(start, end, _param(name, weight, grad), gid)
+
+    def input_node(self) -> None:
+        self.node(self.input_at, "$x$", TEXT_COLOR, "node:input", size=18)
+        shown_x = ", ".join(f"{v:g}" for v in self.numbers.x)
+        self.ax.text(
+            self.input_at[0] - self.radius - 0.15,
+            self.input_at[1],
+            f"$x$ = ({shown_x})",
+            ha="right",
+            va="center",
+            fontsize=12,
+            color=TEXT_COLOR,
+            gid="values:input",
+        )
+
+    def hidden_unit(self, j: int, at: np.ndarray) -> None:
+        """Hidden node j with its two edges, its bias, and its values in and out."""
+        numbers, k = self.numbers, self.numbers.hidden_weight.size
+        grads = numbers.grads
+        self.weighted_edge(self.input_at, at, f"w_{j + 1}", f"param:w{j + 1}",
+                           numbers.hidden_weight[j], grads["hidden_weight"][j])  # fmt: skip
+        self.node(at, numbers.activation, STEP, f"node:hidden{j + 1}", size=10)
+        above = 1 if at[1] >= 0 else -1
+        self.ax.text(
+            at[0],
+            at[1] + (self.radius + 0.1) * above,
+            _param(f"b_{j + 1}", numbers.hidden_bias[j], grads["hidden_bias"][j]),
+            ha="center",
+            va="bottom" if above > 0 else "top",
+            fontsize=12,
+            bbox=self.box,
+            gid=f"param:b{j + 1}",
+        )
+        self.ax.text(
+            at[0],
+            at[1] - (self.radius + 0.1) * above,
+            f"in  {_values(numbers.hidden_in[:, j])}\nout {_values(numbers.hidden_out[:, j])}",
+            ha="center",
+            va="top" if above > 0 else "bottom",
+            fontsize=10.5,
+            family="monospace",
+            color=TEXT_COLOR,
+            gid=f"values:hidden{j + 1}",
+        )
+        self.weighted_edge(at, self.output_at, f"w_{k + j + 1}", f"param:w{k + j + 1}",
+                           numbers.output_weight[j], grads["output_weight"][j])  # fmt: skip
+
+    def output_node(self) -> None:
+        numbers, k = self.numbers, self.numbers.hidden_weight.size
+        at = self.output_at
+        self.node(at, "$+$", TANGENT, "node:output", size=18)
+        self.ax.text(
+            at[0] + self.radius + 0.2,
+            at[1] + 0.05,
+            _param(f"b_{k + 1}", numbers.output_bias, float(numbers.grads["output_bias"])),
+            ha="left",
+            va="bottom",
+            fontsize=12,
+            bbox=self.box,
+            gid=f"param:b{k + 1}",
+        )
+        residuals = numbers.observed - numbers.predicted
+        self.ax.text(
+            at[0] + self.radius + 0.2,
+            at[1] - 0.2,
+            f"predicted {_values(numbers.predicted)}\n"
+            f"observed  {_values(numbers.observed)}\n"
+            f"residual  {_values(residuals)}\n"
+            f"SSR = {numbers.ssr:.4g}",
+            ha="left",
+            va="top",
+            fontsize=10.5,
+            family="monospace",
+            color=TEXT_COLOR,
+            gid="values:output",
+        )
 
 
 __all__ = ["LESSON_WEIGHTS", "NetworkNumbers", "forward_backward", "lesson_network", "network"]

@@ -441,6 +441,116 @@ def chord_gap(f: FunctionLike, a: float, b: float, samples: int = 401) -> np.nda
 
 
 @styled
+def concave_stretch(drawable: Drawable, a: float, b: float) -> tuple[float, float] | None:
+    """A stretch of [a, b] where f is not convex (an interval), or None if f is convex.
+
+    Decided from the second derivative: exactly by SymPy where it can (within
+    a few seconds), otherwise on a dense grid of the exact (or, for a Python
+    function, numerical) second derivative; then from the kinks, where the
+    slope must not fall (-|x| at 0), and the jumps, which a convex function
+    has none of inside its interval (floor(x) at 1).  Chords inside the
+    returned stretch lie below the curve.
+
+    >>> concave_stretch(Drawable("x^3", 1), -1.0, 2.0)
+    (-1.0, 0.0)
+    >>> concave_stretch(Drawable("x^2", 1), -1.0, 2.0) is None
+    True
+    """
+    exact = _exact_concave_set(drawable, a, b)
+    if exact is not None and exact is not True:
+        first = exact.args[0] if exact.is_Union else exact
+        if first.is_Interval and first.measure > 0:
+            return float(first.inf), float(first.sup)
+    grid = np.linspace(a, b, 4001)
+    if exact is True:
+        return _slope_drop(drawable, grid) or _value_jump(drawable, grid)
+    second = _second_derivative(drawable, grid)
+    scale = max(1.0, float(np.nanmax(np.abs(second)))) if np.isfinite(second).any() else 1.0
+    negative = second < -1e-9 * scale
+    if not negative.any():
+        return _slope_drop(drawable, grid) or _value_jump(drawable, grid)
+    start = int(np.argmax(negative))
+    end = start
+    while end + 1 < len(grid) and negative[end + 1]:
+        end += 1
+    return float(grid[start]), float(grid[end])
+
+
+def _slope_drop(drawable: Drawable, grid: np.ndarray) -> tuple[float, float] | None:
+    """Around the first kink where the slope falls (-|x| at 0), or None.
+
+    f'' says nothing at a kink; a convex function's slope never decreases, so a
+    fall of f' between neighbouring grid points is a kink that breaks convexity.
+    """
+    if drawable.symbolic is not None:
+        with np.errstate(all="ignore"):
+            slopes = np.asarray(drawable.symbolic.grad(grid), dtype=float).reshape(-1)
+    else:
+        h = 1e-6 * max(1.0, float(np.max(np.abs(grid))))
+        slopes = (drawable.values(grid + h) - drawable.values(grid - h)) / (2 * h)
+    where = np.flatnonzero(np.isfinite(slopes))
+    if where.size < 2:
+        return None
+    finite = slopes[where]
+    scale = max(1.0, float(np.max(np.abs(finite))))
+    falls = np.flatnonzero(np.diff(finite) < -1e-6 * scale)
+    if not falls.size:
+        return None
+    low, high = where[falls[0]], where[falls[0] + 1]
+    return float(grid[max(low - 20, 0)]), float(grid[min(high + 20, grid.size - 1)])
+
+
+def _value_jump(drawable: Drawable, grid: np.ndarray) -> tuple[float, float] | None:
+    """Around the first jump of f inside the interval (floor(x) at 1), or None.
+
+    A convex function is continuous inside its interval, so a jump breaks
+    convexity: some chord across it passes below the curve.
+    """
+    values = drawable.values(grid)
+    steps = np.abs(np.diff(values))
+    finite = steps[np.isfinite(steps)]
+    if finite.size < 3:
+        return None
+    typical = float(np.median(finite))
+    jumps = np.flatnonzero(steps > 1e3 * typical + 1e-6 * max(1.0, float(np.max(finite))))
+    inside = jumps[(jumps > 0) & (jumps < grid.size - 2)]
+    if not inside.size:
+        return None
+    at = int(inside[0])
+    return float(grid[max(at - 200, 0)]), float(grid[min(at + 200, grid.size - 1)])
+
+
+def _exact_concave_set(drawable: Drawable, a: float, b: float) -> Any:
+    """SymPy's set where f'' < 0 on [a, b]; True when it is empty; None when undecided."""
+    import sympy as sp
+
+    from steepest.errors import TimeLimitError
+    from steepest.symbolic.timed import timed
+
+    if drawable.symbolic is None:
+        return None
+    (x,) = drawable.symbolic.symbols
+    second = drawable.symbolic.hessian_expr[0, 0]
+    try:
+        found = timed(
+            lambda: sp.solveset(second < 0, x, sp.Interval(a, b)), 3.0, "checking convexity"
+        )
+    except (TimeLimitError, NotImplementedError, TypeError, ValueError):
+        return None
+    if found is sp.S.EmptySet:
+        return True
+    return found if isinstance(found, sp.Set) and not isinstance(found, sp.ConditionSet) else None
+
+
+def _second_derivative(drawable: Drawable, xs: np.ndarray) -> np.ndarray:
+    if drawable.symbolic is not None:
+        with np.errstate(all="ignore"):
+            return np.asarray(drawable.symbolic.hessian(xs), dtype=float).reshape(-1)
+    h = 1e-4 * max(1.0, float(np.max(np.abs(xs))))
+    values = [drawable.values(xs + shift) for shift in (-h, 0.0, h)]
+    return (values[0] - 2 * values[1] + values[2]) / h**2
+
+
 def convexity(
     *functions: FunctionLike,
     a: float | None = None,
@@ -451,16 +561,20 @@ def convexity(
 ) -> Figure:
     """The chord test, one panel per function: convex when no chord dips below the curve.
 
-    The chord joins (a, f(a)) and (b, f(b)); every point t f(a) + (1 - t) f(b)
-    is compared with f(t a + (1 - t) b).  Where the chord lies below the
-    curve the gap is shaded and the title says the function is not convex
-    on [a, b].  Give two functions (a convex one and a non-convex one) to
-    put them side by side.
+    The verdict comes from the second derivative on [a, b] (see
+    :func:`concave_stretch`), never from one chord.  The chord drawn joins
+    (a, f(a)) and (b, f(b)) when f is convex, and otherwise spans a stretch
+    where f'' < 0, so the picture shows a chord that fails: the gap where it
+    lies below the curve is shaded.  Give two functions (a convex one and a
+    non-convex one) to put them side by side.
 
     >>> quartic = "(1/5000)(12 - theta)(23 - theta)(-14 - theta)(-15 - theta) + 7"
     >>> fig = convexity("theta^2", quartic, a=-12, b=12)
     >>> [ax.get_title().splitlines()[1].split(":")[0] for ax in fig.axes]
     ['convex on [-12, 12]', 'not convex on [-12, 12]']
+    >>> convexity("x^3", a=-1, b=2).axes[0].get_title().splitlines()[1]
+    'not convex on [-1, 2]: chords over x in [-1, 0] lie below the curve'
+
     """
     if not functions:
         raise SteepestError("give at least one function to test for convexity")
@@ -483,46 +597,19 @@ def convexity(
         drawable = Drawable(f, 1)
         xs = np.linspace(low, high, resolution)
         ax.plot(xs, drawable.values(xs), color=CURVE, gid="curve", zorder=2)
-        t = np.linspace(0.0, 1.0, 401)
-        inner = t * a + (1 - t) * b
-        fa, fb = drawable(a), drawable(b)
-        chord = t * fa + (1 - t) * fb
-        curve = drawable.values(inner)
-        gap = chord - curve
-        scale = max(1.0, float(np.nanmax(np.abs(curve))))
-        below = gap < -1e-9 * scale
-        ax.plot(
-            inner,
-            chord,
-            color=HIGHLIGHT,
-            linewidth=2.2,
-            gid="chord",
-            label=r"chord $t f(a) + (1-t) f(b)$",
-            zorder=3,
-        )
-        ax.plot([a, b], [fa, fb], "o", color=POINT, zorder=4, gid="ends")
-        ax.fill_between(
-            inner,
-            chord,
-            curve,
-            where=below,
-            color=TANGENT,
-            alpha=0.35,
-            interpolate=True,
-            zorder=1,
-            label="chord below the curve",
-        )
+        stretch = concave_stretch(drawable, a, b)
+        left, right = (a, b) if stretch is None else _chord_ends(stretch)
+        inner, chord, curve, below = _chord_against_curve(drawable, left, right)
+        _draw_chord(ax, inner, chord, curve, below, (left, right))
         interval = f"[{_number(a)}, {_number(b)}]"
-        if below.any():
-            where = inner[below]
+        if stretch is not None:
             name = drawable.axis_names()[0].strip("$")
             verdict = (
-                f"not convex on {interval}: the chord is below the curve "
-                f"for ${name} \\in [{_number(float(where.min()))}, "
-                f"{_number(float(where.max()))}]$"
+                f"not convex on {interval}: chords over {name} in "
+                f"[{_number(stretch[0])}, {_number(stretch[1])}] lie below the curve"
             )
         else:
-            verdict = f"convex on {interval}: the chord never dips below the curve"
+            verdict = f"convex on {interval}: f'' >= 0 and no slope falls, so no chord dips below"
         heading = titles[index] if titles is not None else drawable.label()
         ax.set_title(f"{heading}\n{verdict}", fontsize=12)
         ax.set_xlabel(drawable.axis_names()[0])
@@ -532,4 +619,54 @@ def convexity(
     return fig
 
 
-__all__ = ["chord_gap", "convexity", "function", "limit"]
+def _chord_ends(stretch: tuple[float, float]) -> tuple[float, float]:
+    low, high = stretch
+    if high - low < 1e-9:
+        return low - 1e-3, high + 1e-3
+    return low, high
+
+
+def _chord_against_curve(
+    drawable: Drawable, a: float, b: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Points of the chord from a to b, the curve under them, and where the chord is below."""
+    t = np.linspace(0.0, 1.0, 401)
+    inner = t * a + (1 - t) * b
+    chord = t * drawable(a) + (1 - t) * drawable(b)
+    curve = drawable.values(inner)
+    scale = max(1.0, float(np.nanmax(np.abs(curve))))
+    return inner, chord, curve, (chord - curve) < -1e-9 * scale
+
+
+def _draw_chord(
+    ax: Axes,
+    inner: np.ndarray,
+    chord: np.ndarray,
+    curve: np.ndarray,
+    below: np.ndarray,
+    ends: tuple[float, float],
+) -> None:
+    ax.plot(
+        inner,
+        chord,
+        color=HIGHLIGHT,
+        linewidth=2.2,
+        gid="chord",
+        label=r"chord $t f(a) + (1-t) f(b)$",
+        zorder=3,
+    )
+    ax.plot(list(ends), [chord[-1], chord[0]], "o", color=POINT, zorder=4, gid="ends")
+    ax.fill_between(
+        inner,
+        chord,
+        curve,
+        where=below,
+        color=TANGENT,
+        alpha=0.35,
+        interpolate=True,
+        zorder=1,
+        label="chord below the curve",
+    )
+
+
+__all__ = ["chord_gap", "concave_stretch", "convexity", "function", "limit"]

@@ -89,19 +89,15 @@ def _window(
         np.asarray(points, dtype=float).reshape(-1, 2)
     ]
     stacked = np.concatenate(every) if every else np.empty((0, 2))
-    if xlim is not None:
-        x_range = as_range(xlim, "xlim")
-    elif stacked.size:
-        x_range = padded(stacked[:, 0], 0.3)
-    else:
-        x_range = (-3.0, 3.0)
-    if ylim is not None:
-        y_range = as_range(ylim, "ylim")
-    elif stacked.size:
-        y_range = padded(stacked[:, 1], 0.3)
-    else:
-        y_range = (-3.0, 3.0)
-    return x_range, y_range
+    ranges = []
+    for axis, (given, name) in enumerate(((xlim, "xlim"), (ylim, "ylim"))):
+        if given is not None:
+            ranges.append(as_range(given, name))
+        elif stacked.size:
+            ranges.append(padded(stacked[:, axis], 0.3))
+        else:
+            ranges.append((-3.0, 3.0))
+    return ranges[0], ranges[1]
 
 
 def _levels(values: np.ndarray, count: int) -> np.ndarray | int:
@@ -287,20 +283,31 @@ def _gradient_arrow(
     )
 
 
-def _contour_panel(
+def contour_panel(
     ax: Axes,
     drawable: Drawable,
     runs: list[tuple[str, Any]],
     *,
     xlim: Any,
     ylim: Any,
-    levels: int,
-    resolution: int,
-    arrow_at: Any,
-    minima: Any,
-    colorbar: bool,
     fig: Figure,
+    levels: int = 16,
+    resolution: int = 100,
+    arrow_at: Any = None,
+    minima: Any = False,
+    colorbar: bool = True,
 ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Filled contours of a function of two variables on ``ax``, with runs, minima and arrows.
+
+    The panel :func:`contour`, :func:`compare` and the animation share.
+    Returns the x and y ranges it shows.
+
+    >>> from steepest.plot.style import new_figure
+    >>> fig, ax = new_figure(4, 4)
+    >>> contour_panel(ax, Drawable("x^2 + y^2", 2), [], xlim=(-1, 1), ylim=(-2, 2), fig=fig,
+    ...               levels=5, resolution=20, colorbar=False)
+    ((-1.0, 1.0), (-2.0, 2.0))
+    """
     points = [path_of(run) for _, run in runs]
     given_minima: list[np.ndarray] = []
     if minima is not None and minima is not True and minima is not False:
@@ -408,7 +415,7 @@ def contour(
     drawable = Drawable(f, 2, variables=variables)
     runs = named_runs(paths, labels)
     fig, ax = figure_for(ax, 7.0, 5.4)
-    _contour_panel(
+    contour_panel(
         ax,
         drawable,
         runs,
@@ -492,80 +499,13 @@ def surface(
     )
     names = drawable.axis_names()
     if tangent_at is not None:
-        a, b = (float(v) for v in np.asarray(tangent_at, dtype=float).reshape(2))
-        value = drawable(a, b)
-        slope_x, slope_y = drawable.gradient([a, b])
-        if not all(math.isfinite(v) for v in (value, slope_x, slope_y)):
-            raise SteepestError(f"the function has no tangent plane at ({a:g}, {b:g})")
-        half_x = plane_size * (x_range[1] - x_range[0]) / 2
-        half_y = plane_size * (y_range[1] - y_range[0]) / 2
-        px, py = np.meshgrid(
-            np.linspace(a - half_x, a + half_x, 2), np.linspace(b - half_y, b + half_y, 2)
+        half = (
+            plane_size * (x_range[1] - x_range[0]) / 2,
+            plane_size * (y_range[1] - y_range[0]) / 2,
         )
-        pz = value + slope_x * (px - a) + slope_y * (py - b)
-        ax.plot_surface(px, py, pz, color=TANGENT, alpha=0.6, linewidth=0, gid="plane", zorder=3)
-        lx = np.array([a - half_x, a + half_x])
-        ax.plot(
-            lx,
-            [b, b],
-            value + slope_x * (lx - a),
-            color=TANGENT,
-            linewidth=2.6,
-            gid="tangent:x",
-            zorder=4,
-            label=f"slope {slope_x:.4g} along {names[0]}",
-        )
-        ly = np.array([b - half_y, b + half_y])
-        ax.plot(
-            [a, a],
-            ly,
-            value + slope_y * (ly - b),
-            color=OKABE_ITO["reddish purple"],
-            linewidth=2.6,
-            gid="tangent:y",
-            zorder=4,
-            label=f"slope {slope_y:.4g} along {names[1]}",
-        )
-        ax.plot([a], [b], [value], "o", color=POINT, markersize=7, gid="point", zorder=5)
+        _draw_tangent_plane(ax, drawable, tangent_at, half, names)
     if points:
-        track = points[0]
-        if track.ndim != 2 or track.shape[1] != 2:
-            raise SteepestError("a path on a surface needs points with two coordinates")
-        heights = drawable.values(track[:, 0], track[:, 1])
-        ax.plot(
-            track[:, 0],
-            track[:, 1],
-            heights,
-            ".-",
-            color=OKABE_ITO["vermillion"],
-            markersize=5,
-            linewidth=1.8,
-            gid="path",
-            zorder=6,
-            label="descent path",
-        )
-        ax.plot(
-            [track[0, 0]],
-            [track[0, 1]],
-            [heights[0]],
-            "o",
-            color="white",
-            markeredgecolor="black",
-            markersize=8,
-            gid="start",
-            zorder=7,
-        )
-        ax.plot(
-            [track[-1, 0]],
-            [track[-1, 1]],
-            [heights[-1]],
-            "*",
-            color=TANGENT,
-            markeredgecolor="black",
-            markersize=14,
-            gid="end",
-            zorder=7,
-        )
+        _draw_path_3d(ax, drawable, points[0])
     ax.view_init(elev=elev, azim=azim)
     ax.set_xlabel(names[0], labelpad=6)
     ax.set_ylabel(names[1], labelpad=6)
@@ -578,6 +518,67 @@ def surface(
         ax.legend(loc="upper left", fontsize=10)
     ax.set_title(title if title is not None else drawable.label())
     return fig
+
+
+def _draw_tangent_plane(
+    ax: Any, drawable: Drawable, at: Sequence[float], half: tuple[float, float],
+    names: Sequence[str],
+) -> None:  # fmt: skip
+    """The tangent plane over a rectangle around ``at`` and its tangent lines along x and y."""
+    a, b = (float(v) for v in np.asarray(at, dtype=float).reshape(2))
+    value = drawable(a, b)
+    slope_x, slope_y = drawable.gradient([a, b])
+    if not all(math.isfinite(v) for v in (value, slope_x, slope_y)):
+        raise SteepestError(f"the function has no tangent plane at ({a:g}, {b:g})")
+    half_x, half_y = half
+    px, py = np.meshgrid(
+        np.linspace(a - half_x, a + half_x, 2), np.linspace(b - half_y, b + half_y, 2)
+    )
+    pz = value + slope_x * (px - a) + slope_y * (py - b)
+    ax.plot_surface(px, py, pz, color=TANGENT, alpha=0.6, linewidth=0, gid="plane", zorder=3)
+    lx = np.array([a - half_x, a + half_x])
+    ax.plot(
+        lx,
+        [b, b],
+        value + slope_x * (lx - a),
+        color=TANGENT,
+        linewidth=2.6,
+        gid="tangent:x",
+        zorder=4,
+        label=f"slope {slope_x:.4g} along {names[0]}",
+    )
+    ly = np.array([b - half_y, b + half_y])
+    ax.plot(
+        [a, a],
+        ly,
+        value + slope_y * (ly - b),
+        color=OKABE_ITO["reddish purple"],
+        linewidth=2.6,
+        gid="tangent:y",
+        zorder=4,
+        label=f"slope {slope_y:.4g} along {names[1]}",
+    )
+    ax.plot([a], [b], [value], "o", color=POINT, markersize=7, gid="point", zorder=5)
+
+
+def _draw_path_3d(ax: Any, drawable: Drawable, track: np.ndarray) -> None:
+    """A descent path on the surface, its start (white dot) and its end (star)."""
+    if track.ndim != 2 or track.shape[1] != 2:
+        raise SteepestError("a path on a surface needs points with two coordinates")
+    heights = drawable.values(track[:, 0], track[:, 1])
+    ax.plot(
+        track[:, 0],
+        track[:, 1],
+        heights,
+        ".-",
+        color=OKABE_ITO["vermillion"],
+        markersize=5,
+        linewidth=1.8,
+        gid="path",
+        zorder=6,
+        label="descent path",
+    )
+    mark_ends(ax, track[:, 0], track[:, 1], heights, zorder=7)
 
 
 # -- gradient field --------------------------------------------------------------------------------
@@ -699,6 +700,74 @@ def describe_run(path: np.ndarray, losses: np.ndarray, status: str) -> str:
     return "converges quickly"
 
 
+def mark_ends(
+    ax: Any, *coordinates: np.ndarray, end_color: str = TANGENT, zorder: float = 4
+) -> None:
+    """The start of a path as a white dot and its end as a star (in 2D or 3D axes).
+
+    >>> from steepest.plot.style import new_figure
+    >>> fig, ax = new_figure(3, 3)
+    >>> mark_ends(ax, np.array([0.0, 1.0, 2.0]), np.array([4.0, 1.0, 0.0]))
+    >>> [line.get_gid() for line in ax.lines]
+    ['start', 'end']
+    """
+    for index, marker, color, size, gid in ((0, "o", "white", 10, "start"),
+                                            (-1, "*", end_color, 15, "end")):  # fmt: skip
+        ax.plot(
+            *[[np.asarray(c)[index]] for c in coordinates],
+            marker,
+            color=color,
+            markeredgecolor="black",
+            markersize=size,
+            gid=gid,
+            zorder=zorder,
+        )
+
+
+def _rate_panels_1d(
+    axes: Any, drawable: Drawable, rates: list[float], runs: list[Any], paths: list[np.ndarray],
+    xlim: Any, ylim: Any,
+) -> None:  # fmt: skip
+    verdicts = [describe_run(p, drawable.values(p), r.status) for p, r in zip(paths, runs)]
+    # Runs that settle share one view, so they compare at a glance; a diverging run
+    # gets its own, or it would shrink the others to nothing.
+    calm = [p for p, v in zip(paths, verdicts) if v != "diverges"] or paths
+    shared = as_range(xlim, "xlim") if xlim is not None else padded(np.concatenate(calm), 0.2)
+    for ax, rate, path, verdict in zip(axes, rates, paths, verdicts):
+        view = shared if verdict != "diverges" or xlim is not None else padded(path, 0.1)
+        xs = np.linspace(*view, 300)
+        losses = drawable.values(path)
+        ax.plot(xs, drawable.values(xs), color=CURVE, zorder=1, gid="curve")
+        ax.plot(path, losses, "-", color=TANGENT, linewidth=1.2, alpha=0.7, zorder=2)
+        ax.plot(path, losses, "o", color=TANGENT, markersize=6, zorder=3, gid=f"path:{rate:g}")
+        mark_ends(ax, path, losses)
+        ax.set_xlim(*view)
+        if ylim is not None:
+            ax.set_ylim(*as_range(ylim, "ylim"))
+        ax.set_xlabel(drawable.axis_names()[0])
+        ax.set_title(f"$\\alpha = {rate:g}$: {verdict}")
+    axes[0].set_ylabel(f"${drawable.name}$")
+
+
+def _rate_panels_2d(
+    axes: Any, drawable: Drawable, rates: list[float], runs: list[Any], paths: list[np.ndarray],
+    xlim: Any, ylim: Any,
+) -> None:  # fmt: skip
+    x_range, y_range = _window(paths, xlim, ylim)
+    grid = mesh(drawable, x_range, y_range, 100)
+    for ax, rate, run, path in zip(axes, rates, runs, paths):
+        shown = np.where(np.isfinite(grid[2]), grid[2], np.nan)
+        ax.contourf(*grid[:2], shown, levels=_levels(shown, 16), cmap=CMAP, zorder=1)
+        ax.grid(False)
+        _draw_paths(ax, drawable, [(f"{rate:g}", run)], [path])
+        ax.set_xlim(*x_range)
+        ax.set_ylim(*y_range)
+        ax.set_xlabel(drawable.axis_names()[0])
+        verdict = describe_run(path, drawable.values(path[:, 0], path[:, 1]), run.status)
+        ax.set_title(f"$\\alpha = {rate:g}$: {verdict}")
+    axes[0].set_ylabel(drawable.axis_names()[1])
+
+
 @styled
 def learning_rates(
     f: FunctionLike,
@@ -748,58 +817,9 @@ def learning_rates(
     for extra in axes[len(rates) :]:
         extra.set_visible(False)
     if n == 1:
-        verdicts = [describe_run(p, drawable.values(p), r.status) for p, r in zip(paths, runs)]
-        # Runs that settle share one view, so they compare at a glance; a diverging run
-        # gets its own, or it would shrink the others to nothing.
-        calm = [p for p, v in zip(paths, verdicts) if v != "diverges"] or paths
-        shared = as_range(xlim, "xlim") if xlim is not None else padded(np.concatenate(calm), 0.2)
-        for ax, rate, path, verdict in zip(axes, rates, paths, verdicts):
-            view = shared if verdict != "diverges" or xlim is not None else padded(path, 0.1)
-            xs = np.linspace(*view, 300)
-            losses = drawable.values(path)
-            ax.plot(xs, drawable.values(xs), color=CURVE, zorder=1, gid="curve")
-            ax.plot(path, losses, "-", color=TANGENT, linewidth=1.2, alpha=0.7, zorder=2)
-            ax.plot(path, losses, "o", color=TANGENT, markersize=6, zorder=3, gid=f"path:{rate:g}")
-            ax.plot(
-                path[0],
-                losses[0],
-                "o",
-                markersize=10,
-                markerfacecolor="white",
-                markeredgecolor="black",
-                zorder=4,
-                gid="start",
-            )
-            ax.plot(
-                path[-1],
-                losses[-1],
-                "*",
-                markersize=15,
-                color=TANGENT,
-                markeredgecolor="black",
-                zorder=4,
-                gid="end",
-            )
-            ax.set_xlim(*view)
-            if ylim is not None:
-                ax.set_ylim(*as_range(ylim, "ylim"))
-            ax.set_xlabel(drawable.axis_names()[0])
-            ax.set_title(f"$\\alpha = {rate:g}$: {verdict}")
-        axes[0].set_ylabel(f"${drawable.name}$")
+        _rate_panels_1d(axes, drawable, rates, runs, paths, xlim, ylim)
     else:
-        x_range, y_range = _window(paths, xlim, ylim)
-        grid = mesh(drawable, x_range, y_range, 100)
-        for ax, rate, run, path in zip(axes, rates, runs, paths):
-            shown = np.where(np.isfinite(grid[2]), grid[2], np.nan)
-            ax.contourf(*grid[:2], shown, levels=_levels(shown, 16), cmap=CMAP, zorder=1)
-            ax.grid(False)
-            _draw_paths(ax, drawable, [(f"{rate:g}", run)], [path])
-            ax.set_xlim(*x_range)
-            ax.set_ylim(*y_range)
-            ax.set_xlabel(drawable.axis_names()[0])
-            verdict = describe_run(path, drawable.values(path[:, 0], path[:, 1]), run.status)
-            ax.set_title(f"$\\alpha = {rate:g}$: {verdict}")
-        axes[0].set_ylabel(drawable.axis_names()[1])
+        _rate_panels_2d(axes, drawable, rates, runs, paths, xlim, ylim)
     heading = f"{steps} steps of {method} from the same start"
     fig.suptitle(
         f"{drawable.label()}\n{heading}" if len(rates) < 3 else f"{heading}, {drawable.label()}"
@@ -865,19 +885,8 @@ def compare(
         raise SteepestError("nothing to compare: no runs")
     fig, (left, right) = new_grid(1, 2, width=13.0, height=5.2)
     if drawable.n == 2:
-        _contour_panel(
-            left,
-            drawable,
-            named,
-            xlim=xlim,
-            ylim=ylim,
-            levels=20,
-            resolution=130,
-            arrow_at=None,
-            minima=minima,
-            colorbar=True,
-            fig=fig,
-        )
+        contour_panel(left, drawable, named, xlim=xlim, ylim=ylim, fig=fig, levels=20,
+                      resolution=130, minima=minima)  # fmt: skip
     else:
         paths = [path_of(run) for _, run in named]
         low, high = as_range(xlim, "xlim") if xlim is not None else padded(np.concatenate(paths))
@@ -914,10 +923,12 @@ __all__ = [
     "PATH_COLORS",
     "compare",
     "contour",
+    "contour_panel",
     "describe_run",
     "find_minima",
     "gradient_field",
     "learning_rates",
+    "mark_ends",
     "mesh",
     "surface",
 ]

@@ -163,105 +163,22 @@ def loss_curve(
     if parameter is not None:
         objective.parameter = parameter
     y = objective.data
-    special = [] if theta is None else [float(theta)]
-    slope = next_theta = None
-    step_text: str | None = None
-    if theta is not None:
-        slope = objective.slope(float(theta))
-        if not math.isfinite(slope):
-            raise SteepestError(f"the loss has no finite slope at theta = {theta:g}")
-        if lr is not None:
-            if not (math.isfinite(lr) and lr > 0):
-                raise SteepestError(f"the learning rate must be a positive number, not {lr!r}")
-            next_theta = float(theta) - lr * slope
-            special.append(next_theta)
-    elif lr is not None:
-        raise SteepestError("a step (lr) needs the current theta")
-    if thetas is None:
-        anchors = [*special, *([] if y is None else [float(y.min()), float(y.max())])]
-        low, high = padded(anchors, 0.25) if anchors else (-5.0, 5.0)
-        grid = np.linspace(low, high, resolution)
-    else:
-        grid = np.asarray(thetas, dtype=float).ravel()
-        if grid.size == 2:
-            grid = np.linspace(grid[0], grid[1], resolution)
-        if grid.size < 2:
-            raise SteepestError("thetas must be a range (low, high) or an array of values")
+    slope, next_theta = _slope_and_step(objective, theta, lr)
+    special = [t for t in (theta, next_theta) if t is not None]
+    grid = _theta_grid(thetas, special, y, resolution)
     values = np.array([objective.value(t) for t in grid])
     fig, ax = figure_for(ax)
     name = latex_name(objective.parameter)
     ax.plot(grid, values, color=CURVE, gid="curve", zorder=2)
     if rug and y is not None:
-        inside = y[(y >= grid.min()) & (y <= grid.max())]
-        ax.plot(
-            inside,
-            np.full(inside.shape, 0.02),
-            "|",
-            color=HIGHLIGHT,
-            markersize=16,
-            markeredgewidth=2,
-            alpha=0.8,
-            transform=ax.get_xaxis_transform(),
-            gid="rug",
-            label=f"data $y$ ({y.size} values)",
-        )
+        _draw_rug(ax, y, grid)
+    step_text: str | None = None
     if theta is not None and slope is not None:
         current = objective.value(float(theta))
-        width = (grid.max() - grid.min()) / 4
-        tx = np.array([theta - width / 2, theta + width / 2])
-        ax.plot(
-            tx,
-            current + slope * (tx - theta),
-            color=TANGENT,
-            linewidth=2.0,
-            gid="tangent",
-            zorder=3,
-            label=rf"slope $\partial L / \partial {name} = {_number(slope)}$",
-        )
-        ax.plot(
-            [theta],
-            [current],
-            "o",
-            color=POINT,
-            markersize=9,
-            gid="current",
-            zorder=5,
-            label=f"${{{name}}}_0 = {_number(float(theta))}$",
-        )
+        _draw_tangent(ax, float(theta), current, slope, (grid.max() - grid.min()) / 4, name)
         if next_theta is not None and lr is not None:
-            after = objective.value(next_theta)
-            ax.plot(
-                [next_theta],
-                [after],
-                "o",
-                color=STEP,
-                markersize=9,
-                markeredgecolor="black",
-                gid="next",
-                zorder=5,
-                label=rf"${{{name}}}_1 = {{{name}}}_0 - \alpha\, \partial L/\partial {name}"
-                rf" = {_number(next_theta)}$",
-            )
-            bottom = ax.get_ylim()[0]
-            for x_at, y_at in ((theta, current), (next_theta, after)):
-                ax.plot(
-                    [x_at, x_at], [bottom, y_at], ":", color=TEXT_COLOR, linewidth=1.0, zorder=1
-                )
-            ax.annotate(
-                "",
-                xy=(next_theta, after),
-                xytext=(theta, current),
-                zorder=4,
-                arrowprops={
-                    "arrowstyle": "-|>",
-                    "color": STEP,
-                    "linewidth": 2.0,
-                    "connectionstyle": "arc3,rad=-0.25",
-                    "shrinkA": 6,
-                    "shrinkB": 6,
-                },
-            )
-            ax.set_ylim(bottom=bottom)
+            _draw_step(ax, (float(theta), current), (next_theta, objective.value(next_theta)),
+                       name)  # fmt: skip
             step_text = (
                 rf"one step with $\alpha = {lr:g}$: ${{{name}}}_1 = {_number(float(theta))}"
                 rf" - {lr:g} \times ({_number(slope)}) = {_number(next_theta)}$"
@@ -277,6 +194,113 @@ def loss_curve(
             loc="upper right" if theta is None or theta < grid.mean() else "upper left", fontsize=10
         )
     return fig
+
+
+def _slope_and_step(
+    objective: Any, theta: float | None, lr: float | None
+) -> tuple[float | None, float | None]:
+    """dL/dtheta at ``theta`` and, with ``lr``, the next theta; checked."""
+    if theta is None:
+        if lr is not None:
+            raise SteepestError("a step (lr) needs the current theta")
+        return None, None
+    slope = objective.slope(float(theta))
+    if not math.isfinite(slope):
+        raise SteepestError(f"the loss has no finite slope at theta = {theta:g}")
+    if lr is None:
+        return slope, None
+    if not (math.isfinite(lr) and lr > 0):
+        raise SteepestError(f"the learning rate must be a positive number, not {lr!r}")
+    return slope, float(theta) - lr * slope
+
+
+def _theta_grid(thetas: Any, special: list[float], y: Any, resolution: int) -> np.ndarray:
+    """The thetas to draw: given, or around the marked thetas and the data."""
+    if thetas is None:
+        anchors = [*special, *([] if y is None else [float(y.min()), float(y.max())])]
+        low, high = padded(anchors, 0.25) if anchors else (-5.0, 5.0)
+        return np.linspace(low, high, resolution)
+    grid = np.asarray(thetas, dtype=float).ravel()
+    if grid.size == 2:
+        grid = np.linspace(grid[0], grid[1], resolution)
+    if grid.size < 2:
+        raise SteepestError("thetas must be a range (low, high) or an array of values")
+    return grid
+
+
+def _draw_rug(ax: Axes, y: np.ndarray, grid: np.ndarray) -> None:
+    inside = y[(y >= grid.min()) & (y <= grid.max())]
+    ax.plot(
+        inside,
+        np.full(inside.shape, 0.02),
+        "|",
+        color=HIGHLIGHT,
+        markersize=16,
+        markeredgewidth=2,
+        alpha=0.8,
+        transform=ax.get_xaxis_transform(),
+        gid="rug",
+        label=f"data $y$ ({y.size} values)",
+    )
+
+
+def _draw_tangent(
+    ax: Axes, theta: float, current: float, slope: float, width: float, name: str
+) -> None:
+    tx = np.array([theta - width / 2, theta + width / 2])
+    ax.plot(
+        tx,
+        current + slope * (tx - theta),
+        color=TANGENT,
+        linewidth=2.0,
+        gid="tangent",
+        zorder=3,
+        label=rf"slope $\partial L / \partial {name} = {_number(slope)}$",
+    )
+    ax.plot(
+        [theta],
+        [current],
+        "o",
+        color=POINT,
+        markersize=9,
+        gid="current",
+        zorder=5,
+        label=f"${{{name}}}_0 = {_number(theta)}$",
+    )
+
+
+def _draw_step(ax: Axes, start: tuple[float, float], end: tuple[float, float], name: str) -> None:
+    """The next theta on the curve, dotted drop lines, and the arrow of the step."""
+    ax.plot(
+        [end[0]],
+        [end[1]],
+        "o",
+        color=STEP,
+        markersize=9,
+        markeredgecolor="black",
+        gid="next",
+        zorder=5,
+        label=rf"${{{name}}}_1 = {{{name}}}_0 - \alpha\, \partial L/\partial {name}"
+        rf" = {_number(end[0])}$",
+    )
+    bottom = ax.get_ylim()[0]
+    for x_at, y_at in (start, end):
+        ax.plot([x_at, x_at], [bottom, y_at], ":", color=TEXT_COLOR, linewidth=1.0, zorder=1)
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        zorder=4,
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": STEP,
+            "linewidth": 2.0,
+            "connectionstyle": "arc3,rad=-0.25",
+            "shrinkA": 6,
+            "shrinkB": 6,
+        },
+    )
+    ax.set_ylim(bottom=bottom)
 
 
 # -- loss per iteration ----------------------------------------------------------------------------

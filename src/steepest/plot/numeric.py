@@ -97,38 +97,65 @@ def numeric_error(
     sweeps = _sweeps(f, x, exact, methods, hs)
     own_figure = ax is None
     fig, ax = figure_for(ax)
-    scale = max(1.0, abs(sweeps[0].x))
     errors = np.concatenate([s.error[np.isfinite(s.error)] for s in sweeps])
     positive = errors[errors > 0]
     floor = float(positive.min()) / 3 if positive.size else EPS
     for index, sweep in enumerate(sweeps):
-        color = PALETTE[index % len(PALETTE)]
-        shown = np.where(sweep.error > 0, sweep.error, floor)
-        ax.plot(
-            sweep.h,
-            shown,
-            color=color,
-            marker="o",
-            markersize=3,
-            linewidth=1.4,
-            label=METHOD_NAMES.get(sweep.method, sweep.method)
-            + ("" if sweep.order == 1 else f" (order {sweep.order})"),
-        )
-        if show_model:
-            model = sweep.truncation + sweep.roundoff
-            ax.plot(
-                sweep.h,
-                np.where(model > 0, model, np.nan),
-                color=color,
-                linestyle="--",
-                linewidth=1.0,
-                alpha=0.8,
-            )
+        _draw_sweep(ax, sweep, PALETTE[index % len(PALETTE)], floor, show_model)
     ax.set_xscale("log")
     ax.set_yscale("log")
     low = floor / 30
     high = max(float(errors.max()) if errors.size else 1.0, floor * 10) * 30
     ax.set_ylim(low, high)
+    _mark_default_steps(ax, max(1.0, abs(sweeps[0].x)), low)
+    ax.set_xlabel(r"step size $h$")
+    ax.set_ylabel(r"absolute error $|D_h f(x) - f\,'(x)|$")
+    first = sweeps[0]
+    ax.set_title(
+        title
+        if title is not None
+        else f"Error of numerical derivatives at x = {first.x:g}  (f' = {first.exact:.10g})",
+        fontsize=11,
+    )
+    handles, labels = ax.get_legend_handles_labels()
+    if show_model:
+        # One entry for all dashed model curves, in a neutral color.
+        handles.append(Line2D([], [], color=TEXT_COLOR, linestyle="--", linewidth=1.0))
+        labels.append("model: truncation + round-off")
+    if own_figure:
+        fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=10, frameon=False)
+    else:
+        ax.legend(handles, labels, loc="best", fontsize=9)
+    return fig
+
+
+def _draw_sweep(ax: Axes, sweep: Any, color: str, floor: float, show_model: bool) -> None:
+    """One method's measured error (zeros drawn at ``floor``) and, dashed, its model."""
+    shown = np.where(sweep.error > 0, sweep.error, floor)
+    ax.plot(
+        sweep.h,
+        shown,
+        color=color,
+        marker="o",
+        markersize=3,
+        linewidth=1.4,
+        label=METHOD_NAMES.get(sweep.method, sweep.method)
+        + ("" if sweep.order == 1 else f" (order {sweep.order})"),
+    )
+    if show_model:
+        model = sweep.truncation + sweep.roundoff
+        ax.plot(
+            sweep.h,
+            np.where(model > 0, model, np.nan),
+            color=color,
+            linestyle="--",
+            linewidth=1.0,
+            alpha=0.8,
+        )
+
+
+def _mark_default_steps(ax: Axes, scale: float, low: float) -> None:
+    """Dotted lines at the default steps, and which side round-off or truncation rules."""
     for step, text, used_by, side in STEP_MARKS:
         at = step * scale
         ax.axvline(at, color=TEXT_COLOR, linestyle=":", linewidth=1.0)
@@ -157,25 +184,6 @@ def numeric_error(
             fontsize=10,
             color=TEXT_COLOR,
         )
-    ax.set_xlabel(r"step size $h$")
-    ax.set_ylabel(r"absolute error $|D_h f(x) - f\,'(x)|$")
-    first = sweeps[0]
-    ax.set_title(
-        title
-        if title is not None
-        else f"Error of numerical derivatives at x = {first.x:g}  (f' = {first.exact:.10g})",
-        fontsize=11,
-    )
-    handles, labels = ax.get_legend_handles_labels()
-    if show_model:
-        # One entry for all dashed model curves, in a neutral color.
-        handles.append(Line2D([], [], color=TEXT_COLOR, linestyle="--", linewidth=1.0))
-        labels.append("model: truncation + round-off")
-    if own_figure:
-        fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=10, frameon=False)
-    else:
-        ax.legend(handles, labels, loc="best", fontsize=9)
-    return fig
 
 
 __all__ = ["numeric_error"]

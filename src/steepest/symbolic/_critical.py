@@ -25,6 +25,7 @@ import sympy as sp
 
 from steepest.errors import SteepestError, TimeLimitError
 from steepest.symbolic._algebraic import DIGITS, ZERO_TOLERANCE, real_solutions, vanishes_at
+from steepest.symbolic.printing import text_form
 
 MINIMUM = "minimum"
 MAXIMUM = "maximum"
@@ -178,7 +179,7 @@ class CriticalPoint:
 
 
 def _show(expr: Any) -> str:
-    return str(expr).replace("**", "^")
+    return text_form(expr)
 
 
 def _show_coordinate(name: str, value: sp.Expr) -> str:

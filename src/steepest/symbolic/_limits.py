@@ -20,6 +20,7 @@ import sympy as sp
 
 from steepest.errors import SteepestError
 from steepest.symbolic._critical import is_zero
+from steepest.symbolic.printing import plain_repr, text_form
 
 DIFFER = "one-sided limits differ"
 OSCILLATES = "oscillates"
@@ -60,10 +61,6 @@ def normalize_side(side: str) -> str:
     if key not in _SIDES:
         raise SteepestError(f"side must be '+', '-' or 'both', not {side!r}")
     return _SIDES[key]
-
-
-def _show(expr: Any) -> str:
-    return str(expr).replace("**", "^")
 
 
 def _is_infinite(value: sp.Expr | None) -> bool:
@@ -135,6 +132,68 @@ def select_branches(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr:
     return folded.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: _branch(e, x, a, side))
 
 
+_JUMPS = (sp.floor, sp.ceiling, sp.sign, sp.Heaviside)
+_PROBES = (sp.Rational(1, 10**30), sp.Rational(1, 10**37), sp.Rational(3, 10**44))
+
+
+def freeze_jumps(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None:
+    """``f`` with each floor, ceil, sign and step replaced by its constant value just to
+    one side of a finite ``a`` (None when that value cannot be decided).
+
+    SymPy's limits of compositions such as e^(-e^(-floor(x))) at 0 can take the
+    wrong side of a jump; a jump function of u is constant next to ``a`` once
+    the one-sided limit of u is known and, where u tends to a jump point, the
+    side from which it comes.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> freeze_jumps(sp.exp(-sp.floor(x)), x, sp.Integer(0), "-")
+    E
+    >>> freeze_jumps(sp.sign(x**2) + sp.floor(x + sp.Rational(1, 2)), x, sp.Integer(0), "-")
+    1
+    """
+    while True:
+        innermost = [j for j in f.atoms(*_JUMPS) if not j.args[0].has(*_JUMPS)]
+        if not innermost:
+            return f
+        frozen = {}
+        for jump in innermost:
+            value = _jump_value(jump, x, a, side)
+            if value is None:
+                return None
+            frozen[jump] = value
+        f = f.xreplace(frozen)
+
+
+def _jump_value(jump: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None:
+    u = jump.args[0]
+    target = one_sided(u, x, a, side)
+    if target is None or not target.is_finite or target.is_real is not True:
+        return None
+    at_jump = target.is_integer if isinstance(jump, (sp.floor, sp.ceiling)) else target == 0
+    if not at_jump:
+        return type(jump)(target) if not isinstance(jump, sp.Heaviside) else sp.Heaviside(target)
+    sign = -1 if side == "-" else 1
+    offsets = []
+    for step in _PROBES:
+        offset = sp.N(u.subs(x, a + sign * step) - target, 60)
+        if not offset.is_number or offset.is_real is not True:
+            return None
+        offsets.append(sp.sign(offset))
+    if len(set(offsets)) != 1:
+        return None
+    direction = offsets[0]
+    if direction == 0:
+        return type(jump)(target) if not isinstance(jump, sp.Heaviside) else sp.Heaviside(target)
+    if isinstance(jump, sp.floor):
+        return target if direction > 0 else target - 1
+    if isinstance(jump, sp.ceiling):
+        return target + 1 if direction > 0 else target
+    if isinstance(jump, sp.sign):
+        return direction
+    return sp.Integer(1) if direction > 0 else sp.Integer(0)
+
+
 def one_sided(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None:
     """The limit of ``f`` as ``x`` approaches ``a`` from one side (None: unknown).
 
@@ -147,6 +206,10 @@ def one_sided(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None
     -oo
     """
     branch = select_branches(f, x, a, side)
+    if not a.is_infinite and branch.has(*_JUMPS):
+        branch = freeze_jumps(branch, x, a, side)
+        if branch is None:
+            return None
     try:
         value = sp.limit(branch, x, a) if a.is_infinite else sp.limit(branch, x, a, side)
     except (
@@ -202,8 +265,10 @@ class Limit:
     >>> from steepest.symbolic.calculus import limit
     >>> print(limit(1 / x, x, 0))
     the limit of 1/x as x -> 0 does not exist: the one-sided limits differ
-    (-oo from the left, oo from the right)
+    (-inf from the left, inf from the right)
     """
+
+    __repr__ = plain_repr
 
     value: sp.Expr | None
     left: sp.Expr | None
@@ -218,29 +283,29 @@ class Limit:
 
     def _approach(self) -> str:
         arrow = {"both": "", "+": "+", "-": "-"}[self.side]
-        return f"{self.var} -> {_show(self.at)}{arrow}"
+        return f"{self.var} -> {text_form(self.at)}{arrow}"
 
     def message(self) -> str:
         """One sentence: the value, or why the limit does not exist."""
-        head = f"the limit of {_show(self.expr)} as {self._approach()}"
+        head = f"the limit of {text_form(self.expr)} as {self._approach()}"
         if self.exists:
-            return f"{head} is {_show(self.value)}"
+            return f"{head} is {text_form(self.value)}"
         if self.reason == DIFFER:
             return (
                 f"{head} does not exist: the one-sided limits differ "
-                f"({_show(self.left)} from the left, {_show(self.right)} from the right)"
+                f"({text_form(self.left)} from the left, {text_form(self.right)} from the right)"
             )
         if self.reason == OSCILLATES:
             bounds = next(b for b in (self.left, self.right) if _is_oscillating(b))
             return (
                 f"{head} does not exist: the function oscillates between "
-                f"{_show(bounds.min)} and {_show(bounds.max)}"
+                f"{text_form(bounds.min)} and {text_form(bounds.max)}"
             )
         if self.reason == UNBOUNDED:
             if self.value is not None and self.value is not sp.zoo:
                 return (
                     f"{head} does not exist as a number: the function is unbounded "
-                    f"({_show(self.value)})"
+                    f"({text_form(self.value)})"
                 )
             return f"{head} does not exist: the function is unbounded"
         if self.reason == UNDEFINED:
@@ -249,7 +314,7 @@ class Limit:
             )
             return (
                 f"{head} does not exist: the function is not defined (as a real number) "
-                f"just {where} of {_show(self.at)}"
+                f"just {where} of {text_form(self.at)}"
             )
         return f"{head} could not be determined exactly"
 
@@ -260,7 +325,7 @@ class Limit:
         """JSON-ready: every field as text (None stays None), and the message."""
 
         def text(value: Any) -> str | None:
-            return None if value is None else str(value)
+            return None if value is None else text_form(value)
 
         return {
             "expr": text(self.expr),
@@ -426,6 +491,8 @@ class Continuity:
     differ: 0 from the left, 1 from the right); a jump discontinuity
     """
 
+    __repr__ = plain_repr
+
     expr: sp.Expr
     var: sp.Symbol
     at: sp.Expr
@@ -447,10 +514,10 @@ class Continuity:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the three conditions, the verdict, the kind and the message."""
         return {
-            "expr": str(self.expr),
+            "expr": text_form(self.expr),
             "var": str(self.var),
-            "at": str(self.at),
-            "value": None if self.value is None else str(self.value),
+            "at": text_form(self.at),
+            "value": None if self.value is None else text_form(self.value),
             "defined": self.defined,
             "limit": self.limit.to_dict(),
             "limit_exists": self.limit_exists,
@@ -495,31 +562,33 @@ def continuity(f: sp.Expr, x: sp.Symbol, a: sp.Expr) -> Continuity:
             kind = JUMP
         elif exists:
             kind = REMOVABLE
-    where = f"{x} = {_show(a)}"
+    where = f"{x} = {text_form(a)}"
     if continuous:
         message = (
-            f"continuous at {where}: f({_show(a)}) = {_show(value)} is defined, "
-            f"the limit is {_show(lim.value)}, and they are equal"
+            f"continuous at {where}: f({text_form(a)}) = {text_form(value)} is defined, "
+            f"the limit is {text_form(lim.value)}, and they are equal"
         )
     else:
         problems = []
         if not defined:
-            problem = f"f({_show(a)}) is not defined"
+            problem = f"f({text_form(a)}) is not defined"
             if exists:
-                problem += f" (the limit is {_show(lim.value)})"
+                problem += f" (the limit is {text_form(lim.value)})"
             problems.append(problem)
         if exists is None:
-            problems.append(f"the limit as {x} -> {_show(a)} could not be determined")
+            problems.append(f"the limit as {x} -> {text_form(a)} could not be determined")
         elif not exists:
             detail = lim.message().split(": ", 1)[-1]
             if lim.reason == DIFFER:
                 detail = (
-                    f"the one-sided limits differ: {_show(lim.left)} from the left, "
-                    f"{_show(lim.right)} from the right"
+                    f"the one-sided limits differ: {text_form(lim.left)} from the left, "
+                    f"{text_form(lim.right)} from the right"
                 )
-            problems.append(f"the limit as {x} -> {_show(a)} does not exist ({detail})")
+            problems.append(f"the limit as {x} -> {text_form(a)} does not exist ({detail})")
         elif defined and not equal:
-            problems.append(f"f({_show(a)}) = {_show(value)} but the limit is {_show(lim.value)}")
+            problems.append(
+                f"f({text_form(a)}) = {text_form(value)} but the limit is {text_form(lim.value)}"
+            )
         message = f"not continuous at {where}: " + " and ".join(problems)
         if kind:
             message += f"; {'an' if kind[0] in 'aeiou' else 'a'} {kind} discontinuity"

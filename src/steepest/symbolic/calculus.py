@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,12 +30,14 @@ import numpy as np
 import sympy as sp
 from sympy.simplify.fu import TR8
 
-from steepest.bounded import DEFAULT_TIMEOUT, check_timeout, within
+from steepest.bounded import check_timeout, within
 from steepest.errors import SteepestError, TimeLimitError
-from steepest.symbolic import _critical, _limits, _search
+from steepest.symbolic import _critical, _limits, _search, nonsmooth
 from steepest.symbolic._critical import KINDS, CriticalPoint
 from steepest.symbolic._limits import Continuity, Limit
-from steepest.symbolic.parser import parse, variable_sort_key
+from steepest.symbolic.parser import is_variable_name, parse, variable_sort_key
+from steepest.symbolic.printing import plain_repr, text_form
+from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
 
 ExprLike = Any  # text, a SymPy expression, or a steepest Function
 PointLike = Any  # a dict name -> value, a sequence in variable order, or one value
@@ -211,11 +214,6 @@ def _is_finite_number(value: sp.Expr) -> bool:
     return not value.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds)
 
 
-def _show(expr: Any) -> str:
-    """Learner-style text: ``x^2`` rather than Python's ``x**2``."""
-    return str(expr).replace("**", "^")
-
-
 def _float(value: sp.Expr) -> float | None:
     if not value.is_number:
         return None
@@ -249,6 +247,8 @@ class PartialDerivative:
     True
     """
 
+    __repr__ = plain_repr
+
     expr: sp.Expr
     wrt: sp.Symbol
     result: sp.Expr
@@ -268,7 +268,7 @@ class PartialDerivative:
         return hash(self.result)
 
     def __str__(self) -> str:
-        return str(self.result)
+        return text_form(self.result)
 
     def subs(self, *args: Any, **kwargs: Any) -> sp.Expr:
         """The result with values substituted (SymPy's ``subs``)."""
@@ -287,7 +287,7 @@ class PartialDerivative:
 
     def heading(self) -> str:
         """``∂f/∂x = ...`` and which variables are held constant."""
-        line = f"∂/∂{self.wrt.name} [{_show(self.expr)}] = {_show(self.result)}"
+        line = f"∂/∂{self.wrt.name} [{text_form(self.expr)}] = {text_form(self.result)}"
         if self.held_constant:
             others = ", ".join(self.held_constant)
             verb = "is" if len(self.held_constant) == 1 else "are"
@@ -308,14 +308,16 @@ class PartialDerivative:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the expression, variable, result and held-constant variables."""
         return {
-            "expr": str(self.expr),
+            "expr": text_form(self.expr),
             "wrt": self.wrt.name,
-            "result": str(self.result),
+            "result": text_form(self.result),
             "held_constant": list(self.held_constant),
         }
 
 
-def partial(expr: ExprLike, wrt: str | sp.Symbol) -> PartialDerivative:
+def partial(
+    expr: ExprLike, wrt: str | sp.Symbol, *, timeout: float | None = DEFAULT_TIMEOUT
+) -> PartialDerivative:
     """The partial derivative of ``expr`` with respect to ``wrt``, the others held constant.
 
     >>> import sympy as sp
@@ -328,7 +330,10 @@ def partial(expr: ExprLike, wrt: str | sp.Symbol) -> PartialDerivative:
     f = to_expr(expr)
     var = _symbol(f, wrt)
     held = tuple(v.name for v in variables_of(f) if v != var)
-    return PartialDerivative(f, var, sp.diff(f, var), held)
+    result = timed(
+        lambda: _partial_formula(f, var), timeout, f"the partial derivative of {text_form(f)}"
+    )
+    return PartialDerivative(f, var, result, held)
 
 
 class Gradient(tuple):
@@ -400,21 +405,26 @@ class Gradient(tuple):
         numeric = all(c.is_number for c in self)
         return {
             "variables": [v.name for v in self.variables],
-            "components": [str(c) for c in self],
-            "at": None if self.at is None else {k: str(v) for k, v in self.at.items()},
+            "components": [text_form(c) for c in self],
+            "at": None if self.at is None else {k: text_form(v) for k, v in self.at.items()},
             "values": [_float(c) for c in self] if numeric else None,
-            "magnitude": str(self.magnitude),
+            "magnitude": text_form(self.magnitude),
             "magnitude_value": _float(self.magnitude) if numeric else None,
         }
 
 
 def gradient(
-    expr: ExprLike, at: PointLike | None = None, variables: Iterable[str | sp.Symbol] | None = None
+    expr: ExprLike,
+    at: PointLike | None = None,
+    variables: Iterable[str | sp.Symbol] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Gradient:
     """The gradient of ``expr``: symbolic, or its exact values at the point ``at``.
 
     ``at`` is a dict (name -> value) or a sequence in variable order (x, y,
     z, then alphabetical).  ``variables`` chooses the variables and their order.
+    SymPy's work is limited to ``timeout`` seconds (a :class:`TimeLimitError` after).
 
     >>> import sympy as sp
     >>> x, y = sp.symbols("x y")
@@ -427,39 +437,82 @@ def gradient(
     """
     f = to_expr(expr)
     chosen = _variables(f, variables)
-    components = [sp.diff(f, v) for v in chosen]
-    if at is None:
-        return Gradient(components, chosen)
-    point = resolve_point(at, chosen)
-    values = [_tidy(c.subs(point)) for c in components]
-    return Gradient(values, chosen, point)
+
+    def work() -> Gradient:
+        if at is None:
+            return Gradient([_partial_formula(f, v) for v in chosen], chosen)
+        point = resolve_point(at, chosen)
+        values = [_tidy(nonsmooth.derivative_at(f, v, point)) for v in chosen]
+        return Gradient(values, chosen, point)
+
+    return timed(work, timeout, f"the gradient of {text_form(f)}")
+
+
+def _partial_formula(f: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """df/dvar as a formula, as it holds away from kinks and jumps (no DiracDelta)."""
+    return nonsmooth.away_from_kinks(sp.diff(f, var))
+
+
+def _old_spelling(name: str, at: Any, variables: Any, legacy: Any) -> tuple[Any, Any]:
+    """``(at, variables)`` from the current or the deprecated call spelling.
+
+    The old ``jacobian(exprs, vars, at)`` and ``hessian(expr, vars, at)`` put
+    the variables before the point; a second argument made only of variable
+    names is read that way for one more release, with a DeprecationWarning.
+    """
+    if legacy is not None:
+        warnings.warn(
+            f"{name}(..., vars=...) is deprecated: use {name}(expr, at, variables=...)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return at, legacy
+    if at is not None and _are_variable_names(at):
+        warnings.warn(
+            f"{name}(expr, variables, at) is deprecated: the point now comes second, "
+            f"as in {name}(expr, at, variables=...)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return variables, at
+    return at, variables
+
+
+def _are_variable_names(value: Any) -> bool:
+    """Whether ``value`` is a variable name or a list of them (never a point)."""
+    items = [value] if isinstance(value, (str, sp.Symbol)) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        return False
+    for item in items:
+        if isinstance(item, sp.Symbol):
+            continue
+        if not isinstance(item, str) or not is_variable_name(item.strip()):
+            return False
+    return True
 
 
 def _tidy(value: sp.Expr) -> sp.Expr:
     return value if value.is_Atom or value.is_Rational else sp.simplify(value)
 
 
-def _evaluate_matrix(
-    matrix: sp.Matrix, chosen: Sequence[sp.Symbol], at: PointLike | None
-) -> sp.Matrix:
-    if at is None:
-        return matrix
-    point = resolve_point(at, chosen)
-    return matrix.subs(point).applyfunc(_tidy)
-
-
 def jacobian(
     exprs: ExprLike | Sequence[ExprLike],
-    vars: Iterable[str | sp.Symbol] | None = None,
     at: PointLike | None = None,
+    variables: Iterable[str | sp.Symbol] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    vars: Iterable[str | sp.Symbol] | None = None,
 ) -> sp.Matrix:
     """The m x n Jacobian matrix of f: R^n -> R^m; row i is the gradient of f_i.
 
-    ``vars`` defaults to every variable of the components, in steepest's order.
+    Called like :func:`gradient`: the functions, then the point ``at`` (None
+    for the symbolic matrix), then ``variables`` (default: every variable of
+    the components, in steepest's order).  ``vars=`` and the old order
+    ``jacobian(exprs, variables, at)`` still work, with a DeprecationWarning.
 
     >>> import sympy as sp
     >>> x, y = sp.symbols("x y")
-    >>> jacobian([x**2 * y, 5*x + sp.sin(y)], ["x", "y"])
+    >>> jacobian([x**2 * y, 5*x + sp.sin(y)], variables=["x", "y"])
     Matrix([
     [2*x*y, x**2],
     [    5, cos(y)]])
@@ -477,18 +530,36 @@ def jacobian(
     if not components:
         raise SteepestError("the Jacobian needs at least one function")
     combined = sp.Add(*[sp.Dummy() * c for c in components])
-    if vars is None:
+    at, variables = _old_spelling("jacobian", at, variables, vars)
+    if variables is None:
         chosen = tuple(v for v in variables_of(combined) if not isinstance(v, sp.Dummy))
     else:
-        chosen = _variables(combined, vars)
-    matrix = sp.Matrix([[sp.diff(c, v) for v in chosen] for c in components])
-    return _evaluate_matrix(matrix, chosen, at)
+        chosen = _variables(combined, variables)
+
+    def work() -> sp.Matrix:
+        if at is None:
+            return sp.Matrix([[_partial_formula(c, v) for v in chosen] for c in components])
+        point = resolve_point(at, chosen)
+        rows = [[nonsmooth.derivative_at(c, v, point) for v in chosen] for c in components]
+        return sp.Matrix(rows).applyfunc(_tidy)
+
+    shown = ", ".join(text_form(c) for c in components)
+    return timed(work, timeout, f"the Jacobian of ({shown})")
 
 
 def hessian(
-    expr: ExprLike, vars: Iterable[str | sp.Symbol] | None = None, at: PointLike | None = None
+    expr: ExprLike,
+    at: PointLike | None = None,
+    variables: Iterable[str | sp.Symbol] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    vars: Iterable[str | sp.Symbol] | None = None,
 ) -> sp.Matrix:
     """The n x n matrix of second partial derivatives of ``expr``.
+
+    Called like :func:`gradient`: the expression, the point ``at``, then
+    ``variables``.  ``vars=`` and the old order ``hessian(expr, variables,
+    at)`` still work, with a DeprecationWarning.
 
     >>> import sympy as sp
     >>> x, y = sp.symbols("x y")
@@ -502,9 +573,18 @@ def hessian(
     [ 3, 2]])
     """
     f = to_expr(expr)
-    chosen = _variables(f, vars)
-    matrix = sp.hessian(f, chosen) if chosen else sp.zeros(0, 0)
-    return _evaluate_matrix(matrix, chosen, at)
+    at, variables = _old_spelling("hessian", at, variables, vars)
+    chosen = _variables(f, variables)
+
+    def work() -> sp.Matrix:
+        first = [_partial_formula(f, v) for v in chosen]
+        if at is None:
+            return sp.Matrix([[_partial_formula(g, v) for v in chosen] for g in first])
+        point = resolve_point(at, chosen)
+        rows = [[nonsmooth.derivative_at(g, v, point) for v in chosen] for g in first]
+        return sp.Matrix(rows).applyfunc(_tidy) if chosen else sp.zeros(0, 0)
+
+    return timed(work, timeout, f"the Hessian of {text_form(f)}")
 
 
 # ---------------------------------------------------------------------------
@@ -586,7 +666,7 @@ def critical_points(
         found = within(
             lambda: _critical.find_exactly(real_f, chosen, box),
             timeout=timeout,
-            what=f"solving grad f = 0 exactly for {_show(f)}",
+            what=f"solving grad f = 0 exactly for {text_form(f)}",
             advice="",
         )
     except (TimeLimitError, _critical.ExactSolutionError) as error:
@@ -609,13 +689,13 @@ def _point_slope_text(
     value: sp.Expr, slopes: Sequence[tuple[sp.Symbol, sp.Expr, sp.Expr]], lhs: str
 ) -> str:
     """``z = 20 + 4(x - 2) + 8(y - 4)`` built term by term, signs tidied."""
-    text = "" if value == 0 and any(slope != 0 for _, slope, _ in slopes) else _show(value)
+    text = "" if value == 0 and any(slope != 0 for _, slope, _ in slopes) else text_form(value)
     for var, slope, center in slopes:
         if slope == 0:
             continue
         negative = slope.could_extract_minus_sign()
         magnitude = -slope if negative else slope
-        shift = var.name if center == 0 else f"({_show(var - center)})"
+        shift = var.name if center == 0 else f"({text_form(var - center)})"
         coefficient = "" if magnitude == 1 else _paren(magnitude)
         body = f"{coefficient}{shift}"
         if not text:
@@ -625,8 +705,19 @@ def _point_slope_text(
     return f"{lhs} = {text}"
 
 
+def output_name(inputs: Sequence[str], preferred: str) -> str:
+    """``preferred`` as the name of a function's value, unless it names an input.
+
+    >>> output_name(["x", "y"], "z"), output_name(["x", "y", "z"], "z")
+    ('z', 'f')
+    """
+    if preferred not in inputs:
+        return preferred
+    return next(name for name in ("f", "g", "h", "u", "w") if name not in inputs)
+
+
 def _paren(expr: sp.Expr) -> str:
-    shown = _show(expr)
+    shown = text_form(expr)
     return f"({shown})" if expr.is_Add else shown
 
 
@@ -649,6 +740,8 @@ class TangentLine:
     'y = 9 + 6(x - 3)'
     """
 
+    __repr__ = plain_repr
+
     expr: sp.Expr
     variable: sp.Symbol
     at: sp.Expr
@@ -663,21 +756,27 @@ class TangentLine:
         result = float(self.value) + float(self.slope) * offset
         return float(result) if np.ndim(result) == 0 else result
 
+    @property
+    def output_name(self) -> str:
+        """The name of the line's value: y (z for a slice), or f when that is an input."""
+        return output_name([self.variable.name, *self.fixed], "z" if self.fixed else "y")
+
     def __str__(self) -> str:
-        lhs = "z" if self.fixed else "y"
-        return _point_slope_text(self.value, [(self.variable, self.slope, self.at)], lhs)
+        slope = [(self.variable, self.slope, self.at)]
+        return _point_slope_text(self.value, slope, self.output_name)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: point, slope, intercept and the equation as text."""
         return {
             "variable": self.variable.name,
-            "at": str(self.at),
-            "fixed": {k: str(v) for k, v in self.fixed.items()},
-            "value": str(self.value),
-            "slope": str(self.slope),
-            "intercept": str(self.intercept),
-            "equation": str(self.equation),
+            "at": text_form(self.at),
+            "fixed": {k: text_form(v) for k, v in self.fixed.items()},
+            "value": text_form(self.value),
+            "slope": text_form(self.slope),
+            "intercept": text_form(self.intercept),
+            "equation": text_form(self.equation),
             "text": str(self),
+            "output": self.output_name,
             "slope_value": _float(self.slope),
             "value_approx": _float(self.value),
         }
@@ -704,6 +803,8 @@ class TangentPlane:
     24.0
     """
 
+    __repr__ = plain_repr
+
     expr: sp.Expr
     at: dict[str, sp.Expr]
     value: sp.Expr
@@ -723,19 +824,25 @@ class TangentPlane:
             total = total + float(self.slopes[var.name]) * offset
         return float(total) if np.ndim(total) == 0 else total
 
+    @property
+    def output_name(self) -> str:
+        """The name of the plane's value: z, or f when z is one of the inputs."""
+        return output_name([v.name for v in self.variables], "z")
+
     def __str__(self) -> str:
         terms = [(v, self.slopes[v.name], self.at[v.name]) for v in self.variables]
-        return _point_slope_text(self.value, terms, "z")
+        return _point_slope_text(self.value, terms, self.output_name)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: point, value, slopes and the equation as text."""
         return {
-            "at": {k: str(v) for k, v in self.at.items()},
-            "value": str(self.value),
-            "slopes": {k: str(v) for k, v in self.slopes.items()},
+            "at": {k: text_form(v) for k, v in self.at.items()},
+            "value": text_form(self.value),
+            "slopes": {k: text_form(v) for k, v in self.slopes.items()},
             "slope_values": {k: _float(v) for k, v in self.slopes.items()},
-            "equation": str(self.equation),
+            "equation": text_form(self.equation),
             "text": str(self),
+            "output": self.output_name,
         }
 
 
@@ -747,7 +854,7 @@ def _slope_at(f: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) ->
     here = point[var]
     value = f.subs(point)
     if not _is_finite_number(value) or value.is_real is False:
-        raise SteepestError(f"{_show(f)} is not defined at {_where(point)}")
+        raise SteepestError(f"{text_form(f)} is not defined at {_where(point)}")
     derivative = sp.diff(f, var)
     slope = derivative.subs(point)
     others = {v: e for v, e in point.items() if v != var}
@@ -760,17 +867,23 @@ def _slope_at(f: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) ->
             detail = detail.replace("the one-sided limits differ", "the slopes differ")
             shown = f": {detail}" if detail else ""
             raise SteepestError(
-                f"{_show(f)} has no derivative along {var} at {_where(point)}{shown}"
+                f"{text_form(f)} has no derivative along {var} at {_where(point)}{shown}"
             )
         slope = along.value
     return _tidy(slope)
 
 
 def _where(point: Mapping[sp.Symbol, sp.Expr]) -> str:
-    return ", ".join(f"{v} = {_show(e)}" for v, e in point.items())
+    return ", ".join(f"{v} = {text_form(e)}" for v, e in point.items())
 
 
-def tangent_line(expr: ExprLike, at: PointLike, wrt: str | sp.Symbol | None = None) -> TangentLine:
+def tangent_line(
+    expr: ExprLike,
+    at: PointLike,
+    wrt: str | sp.Symbol | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> TangentLine:
     """The tangent line y = f(a) + f'(a)(x - a) at ``at``.
 
     For a function of several variables give ``wrt`` and a full point: the
@@ -796,23 +909,29 @@ def tangent_line(expr: ExprLike, at: PointLike, wrt: str | sp.Symbol | None = No
     else:
         names = ", ".join(v.name for v in chosen)
         raise SteepestError(
-            f"{_show(f)} has several variables ({names}): give wrt= for a tangent line "
+            f"{text_form(f)} has several variables ({names}): give wrt= for a tangent line "
             "of one slice, or use tangent_plane"
         )
     point = resolve_point(at, chosen)
     for v, value in point.items():
         if not _is_finite_number(value):
             raise SteepestError(f"the point must be finite, got {v} = {value}")
-    slope = _slope_at(f, var, point)
-    value = _tidy(f.subs(point))
-    here = point[var]
-    equation = sp.expand(slope * (var - here) + value)
-    intercept = sp.expand(value - slope * here)
-    fixed = {v.name: e for v, e in point.items() if v != var}
-    return TangentLine(f, var, here, value, slope, intercept, equation, fixed)
+
+    def work() -> TangentLine:
+        slope = _slope_at(f, var, point)
+        value = _tidy(f.subs(point))
+        here = point[var]
+        equation = sp.expand(slope * (var - here) + value)
+        intercept = sp.expand(value - slope * here)
+        fixed = {v.name: e for v, e in point.items() if v != var}
+        return TangentLine(f, var, here, value, slope, intercept, equation, fixed)
+
+    return timed(work, timeout, f"the tangent line of {text_form(f)}")
 
 
-def tangent_plane(expr: ExprLike, at: PointLike) -> TangentPlane:
+def tangent_plane(
+    expr: ExprLike, at: PointLike, *, timeout: float | None = DEFAULT_TIMEOUT
+) -> TangentPlane:
     """The tangent plane z = f(a, b) + f_x(a, b)(x - a) + f_y(a, b)(y - b).
 
     Works for any number (two or more) of variables: the tangent hyperplane.
@@ -827,11 +946,15 @@ def tangent_plane(expr: ExprLike, at: PointLike) -> TangentPlane:
     chosen = variables_of(f)
     if len(chosen) < 2:
         raise SteepestError(
-            f"{_show(f)} has {len(chosen)} variable{'s' if len(chosen) != 1 else ''}: "
+            f"{text_form(f)} has {len(chosen)} variable{'s' if len(chosen) != 1 else ''}: "
             "a tangent plane needs two, use tangent_line"
         )
     point = resolve_point(at, chosen)
-    lines = {v.name: tangent_line(f, point, wrt=v) for v in chosen}
+    lines = timed(
+        lambda: {v.name: tangent_line(f, point, wrt=v, timeout=None) for v in chosen},
+        timeout,
+        f"the tangent plane of {text_form(f)}",
+    )
     slopes = {name: line.slope for name, line in lines.items()}
     value = next(iter(lines.values())).value
     equation = sp.expand(value + sum(slopes[v.name] * (v - point[v]) for v in chosen))
@@ -859,6 +982,8 @@ class ChainRule:
     -46*sin(4*t) - 72*cos(4*t)
     """
 
+    __repr__ = plain_repr
+
     expr: sp.Expr
     inner: dict[str, sp.Expr]
     parameter: sp.Symbol
@@ -872,26 +997,27 @@ class ChainRule:
         t = self.parameter.name
         names = [name for name, _, _ in self.terms]
         general = " + ".join(f"(∂z/∂{v})(d{v}/d{t})" for v in names)
-        products = " + ".join(f"({_show(p)})({_show(d)})" for _, p, d in self.terms)
+        products = " + ".join(f"({text_form(p)})({text_form(d)})" for _, p, d in self.terms)
         return "\n".join(
             [
                 f"dz/d{t} = {general}",
                 f"      = {products}",
-                f"      = {_show(self.result)}",
+                f"      = {text_form(self.result)}",
             ]
         )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the terms, the formula and the result as text."""
         return {
-            "expr": str(self.expr),
-            "inner": {k: str(v) for k, v in self.inner.items()},
+            "expr": text_form(self.expr),
+            "inner": {k: text_form(v) for k, v in self.inner.items()},
             "parameter": self.parameter.name,
             "terms": [
-                {"variable": v, "partial": str(p), "derivative": str(d)} for v, p, d in self.terms
+                {"variable": v, "partial": text_form(p), "derivative": text_form(d)}
+                for v, p, d in self.terms
             ],
-            "formula": str(self.formula),
-            "result": str(self.result),
+            "formula": text_form(self.formula),
+            "result": text_form(self.result),
         }
 
 
@@ -972,11 +1098,16 @@ def _limit_variable(f: sp.Expr, var: str | sp.Symbol | None) -> sp.Symbol:
     if not own:
         return sp.Symbol("x")
     names = ", ".join(v.name for v in own)
-    raise SteepestError(f"{_show(f)} has several variables ({names}): say which one approaches")
+    raise SteepestError(f"{text_form(f)} has several variables ({names}): say which one approaches")
 
 
 def limit(
-    expr: ExprLike, var: str | sp.Symbol | None = None, at: Any = None, side: str = "both"
+    expr: ExprLike,
+    var: str | sp.Symbol | None = None,
+    at: Any = None,
+    side: str = "both",
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Limit:
     """The limit of ``expr`` as ``var`` approaches ``at``, honest about one-sided limits.
 
@@ -985,7 +1116,8 @@ def limit(
     or a symbol.  The result has ``value``, ``left``, ``right``, ``exists``
     (a finite limit) and, when it does not exist, ``reason``: one of
     ``"one-sided limits differ"``, ``"oscillates"``, ``"unbounded"``,
-    ``"undetermined"``.
+    ``"undetermined"``.  SymPy's work is limited to ``timeout`` seconds
+    (a :class:`~steepest.errors.TimeLimitError` after).
 
     >>> import sympy as sp
     >>> x = sp.Symbol("x")
@@ -1008,10 +1140,21 @@ def limit(
         raise SteepestError(f"cannot take a limit at {point}")
     if symbol in point.free_symbols:
         raise SteepestError(f"the point {point} cannot contain the variable {symbol} itself")
-    return _limits.compute(f, symbol, point, _limits.normalize_side(side))
+    chosen_side = _limits.normalize_side(side)
+    return timed(
+        lambda: _limits.compute(f, symbol, point, chosen_side),
+        timeout,
+        f"the limit of {text_form(f)} as {symbol} approaches {text_form(point)}",
+    )
 
 
-def continuity(expr: ExprLike, at: Any, var: str | sp.Symbol | None = None) -> Continuity:
+def continuity(
+    expr: ExprLike,
+    at: Any,
+    var: str | sp.Symbol | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Continuity:
     """Whether ``expr`` is continuous at ``at``: the three conditions and the kind of break.
 
     f is continuous at a when f(a) is ``defined``, the limit at a exists
@@ -1032,7 +1175,11 @@ def continuity(expr: ExprLike, at: Any, var: str | sp.Symbol | None = None) -> C
     point = as_value(at)
     if not _is_finite_number(point):
         raise SteepestError(f"continuity is checked at a finite point, not {point}")
-    return _limits.continuity(f, symbol, point)
+    return timed(
+        lambda: _limits.continuity(f, symbol, point),
+        timeout,
+        f"checking the continuity of {text_form(f)} at {symbol} = {text_form(point)}",
+    )
 
 
 __all__ = [
@@ -1053,6 +1200,7 @@ __all__ = [
     "hessian",
     "jacobian",
     "limit",
+    "output_name",
     "partial",
     "resolve_point",
     "tangent_line",

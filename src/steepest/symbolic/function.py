@@ -26,8 +26,10 @@ import numpy as np
 import sympy
 
 from steepest.errors import ParseError, SteepestError
+from steepest.symbolic import nonsmooth
 from steepest.symbolic.parser import is_variable_name, parse, symbol, variables
 from steepest.symbolic.steps import Derivation, derive, latex_form, text_form
+from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
 
 _Compiled = Callable[..., Any]
 
@@ -42,7 +44,14 @@ class Function:
     are allowed (complex-step differentiation uses them).
 
     ``variables`` fixes the argument order; by default it is x, y, z, then the
-    other names alphabetically.
+    other names alphabetically.  SymPy's work (deriving and compiling) is
+    limited to ``timeout`` seconds each time.
+
+    Functions with kinks and jumps (``|x|``, ``max``, ``relu``, ``floor``,
+    ``sign``) have their derivative wherever it exists.  At a kink a scalar
+    call of :meth:`grad` or :meth:`hessian` decides from the one-sided slopes,
+    or raises a :class:`~steepest.errors.SteepestError` saying there is no
+    derivative; array calls give ``nan`` at such points.
 
     >>> f = Function("x^2 - 4x + 4")
     >>> f(2.0), f.grad(0.0)
@@ -57,7 +66,10 @@ class Function:
         self,
         expr: str | sympy.Expr | Function,
         variables: Iterable[str | sympy.Symbol] | str | None = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> None:
+        self.timeout = timeout
         if isinstance(expr, Function):
             source: str | sympy.Expr = expr.expr
             self.text: str = expr.text
@@ -69,7 +81,7 @@ class Function:
         self.expr: sympy.Expr = parse(source)
         self.symbols: tuple[sympy.Symbol, ...] = _resolve_variables(self.expr, variables)
         self.variables: tuple[str, ...] = tuple(s.name for s in self.symbols)
-        self._compiled = _compile(self.symbols, [self.expr])
+        self._compiled = self._compile([self.expr], "compiling")
         self._gradient: tuple[sympy.Expr, ...] | None = None
         self._gradient_compiled: _Compiled | None = None
         self._hessian: sympy.Matrix | None = None
@@ -91,8 +103,11 @@ class Function:
         array([4., 6.])
         """
         if self._gradient_compiled is None:
-            self._gradient_compiled = _compile(self.symbols, list(self.gradient_expr))
-        return self._evaluate_many(self._gradient_compiled, len(self.symbols), coords, named)
+            self._gradient_compiled = self._compile(
+                list(self._marked_gradient()), "the gradient of"
+            )
+        values = self._evaluate_many(self._gradient_compiled, len(self.symbols), coords, named)
+        return self._settle_kinks(values, coords, named, self._gradient_entry)
 
     def hessian(self, *coords: Any, **named: Any) -> np.ndarray:
         """The exact Hessian, shape ``(n, n)`` plus the broadcast shape of the inputs.
@@ -103,9 +118,40 @@ class Function:
         """
         n = len(self.symbols)
         if self._hessian_compiled is None:
-            self._hessian_compiled = _compile(self.symbols, list(self.hessian_expr))
+            self._hessian_compiled = self._compile(list(self._marked_hessian()), "the Hessian of")
         flat = self._evaluate_many(self._hessian_compiled, n * n, coords, named)
+        flat = self._settle_kinks(flat, coords, named, self._hessian_entry)
         return flat.reshape((n, n) + flat.shape[1:])
+
+    def _compile(self, exprs: list[sympy.Expr], what: str) -> _Compiled:
+        shown = f"{what} {text_form(self.expr)}" if what != "compiling" else what
+        return timed(lambda: _compile(self.symbols, exprs), self.timeout, shown)
+
+    def _settle_kinks(
+        self, values: np.ndarray, coords: tuple[Any, ...], named: dict[str, Any], entry: Any
+    ) -> np.ndarray:
+        """At one point, replace NaN left by a kink with the derivative or a sentence."""
+        if values.ndim != 1 or not np.isnan(values).any() or not self.expr.has(*nonsmooth.KINKED):
+            return values
+        arrays = self._arguments(coords, named)
+        point = {s: sympy.nsimplify(float(a)) for s, a in zip(self.symbols, arrays, strict=True)}
+        if not np.isfinite(self(*[float(a) for a in arrays])):
+            return values
+        settled = values.copy()
+        for index in np.flatnonzero(np.isnan(values)):
+            decided = timed(
+                lambda at=int(index): entry(at, point), self.timeout, "deciding a derivative"
+            )
+            settled[index] = float(decided)
+        return settled
+
+    def _gradient_entry(self, index: int, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+        return nonsmooth.decide_at(self.expr, self.symbols[index], point)
+
+    def _hessian_entry(self, index: int, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+        row, column = divmod(index, len(self.symbols))
+        first = sympy.diff(self.expr, self.symbols[row])  # decide_at reads it away from kinks
+        return nonsmooth.decide_at(first, self.symbols[column], point)
 
     def _evaluate_many(
         self, compiled: _Compiled, count: int, coords: tuple[Any, ...], named: dict[str, Any]
@@ -148,18 +194,35 @@ class Function:
     # -- calculus ----------------------------------------------------------
     @property
     def gradient_expr(self) -> tuple[sympy.Expr, ...]:
-        """The partial derivatives, one SymPy expression per variable."""
+        """The partial derivatives, one SymPy expression per variable (as they hold away
+        from kinks and jumps; :meth:`grad` settles those points)."""
+        return tuple(nonsmooth.away_from_kinks(g) for g in self._marked_gradient())
+
+    def _marked_gradient(self) -> tuple[sympy.Expr, ...]:
+        """The partials as compiled: undefined exactly where a kink leaves them undecided."""
         if self._gradient is None:
-            self._gradient = tuple(sympy.diff(self.expr, s) for s in self.symbols)
+            self._gradient = timed(
+                lambda: tuple(nonsmooth.derivative(self.expr, s) for s in self.symbols),
+                self.timeout,
+                f"the gradient of {text_form(self.expr)}",
+            )
         return self._gradient
 
     @property
     def hessian_expr(self) -> sympy.Matrix:
-        """The matrix of second partial derivatives (a SymPy Matrix)."""
+        """The matrix of second partial derivatives (a SymPy Matrix), as they hold away
+        from kinks and jumps."""
+        return self._marked_hessian().applyfunc(nonsmooth.away_from_kinks)
+
+    def _marked_hessian(self) -> sympy.Matrix:
         if self._hessian is None:
-            gradient = self.gradient_expr
-            self._hessian = sympy.Matrix(
-                [[sympy.diff(g, s) for s in self.symbols] for g in gradient]
+            gradient = self._marked_gradient()
+            self._hessian = timed(
+                lambda: sympy.Matrix(
+                    [[nonsmooth.derivative(g, s) for s in self.symbols] for g in gradient]
+                ),
+                self.timeout,
+                f"the Hessian of {text_form(self.expr)}",
             )
         return self._hessian
 
@@ -227,7 +290,8 @@ def _resolve_variables(
 
 
 def _compile(symbols: Sequence[sympy.Symbol], exprs: list[sympy.Expr]) -> _Compiled:
-    return sympy.lambdify(list(symbols), exprs, modules="numpy", cse=len(exprs) > 1)
+    modules = [nonsmooth.NUMPY_FUNCTIONS, "numpy"]
+    return sympy.lambdify(list(symbols), exprs, modules=modules, cse=len(exprs) > 1)
 
 
 def _unpack(point: Any, n: int, names: tuple[str, ...]) -> list[Any]:

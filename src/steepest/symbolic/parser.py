@@ -164,14 +164,39 @@ _UNARY: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
     "log2": lambda u: sympy.log(u, 2),
     "log10": lambda u: sympy.log(u, 10),
     "sqrt": sympy.sqrt,
-    "cbrt": lambda u: sympy.Pow(u, sympy.Rational(1, 3)),
+    "cbrt": lambda u: real_root(u, 3),
     "abs": sympy.Abs,
     "Abs": sympy.Abs,
     "sign": sympy.sign,
+    "floor": sympy.floor,
+    "ceil": sympy.ceiling,
+    "ceiling": sympy.ceiling,
+    "relu": lambda u: sympy.Max(u, 0),
+    "sigmoid": lambda u: 1 / (1 + sympy.exp(-u)),
+    "softplus": lambda u: sympy.log(1 + sympy.exp(u)),
 }
 
+
+def real_root(u: sympy.Expr, n: int | sympy.Integer) -> sympy.Expr:
+    """The real n-th root: for odd n it is real for negative u too (cbrt(-8) = -2).
+
+    >>> real_root(sympy.Integer(-8), 3), real_root(sympy.Integer(16), 4)
+    (-2, 2)
+    """
+    if int(n) % 2 == 0:
+        return sympy.Pow(u, sympy.Rational(1, int(n)))
+    return sympy.sign(u) * sympy.Abs(u) ** sympy.Rational(1, int(n))
+
+
 # Functions whose arguments are a list: name -> (smallest, largest) count.
-_MULTI_ARGUMENT = {"log": (1, 2), "root": (2, 2), "Piecewise": (1, 50), "piecewise": (1, 50)}
+_MULTI_ARGUMENT = {
+    "log": (1, 2),
+    "root": (2, 2),
+    "max": (2, 20),
+    "min": (2, 20),
+    "Piecewise": (1, 50),
+    "piecewise": (1, 50),
+}
 
 FUNCTION_NAMES = frozenset(_UNARY) | frozenset(_MULTI_ARGUMENT)
 """Every function name the parser knows."""
@@ -330,13 +355,14 @@ def tokenize(text: str) -> list[Token]:
                 tokens.append(Token("op", char, column, space))
                 position += 1
             else:
-                raise _error(_bad_character_message(char, tokens), text, column)
+                rest = text[position + 1 :]
+                raise _error(_bad_character_message(char, tokens, rest), text, column)
         space = False
     tokens.append(Token("end", "", length + 1, space))
     return tokens
 
 
-def _bad_character_message(char: str, tokens: list[Token]) -> str:
+def _bad_character_message(char: str, tokens: list[Token], rest: str = "") -> str:
     previous = tokens[-1] if tokens else None
     if char == "'" and previous is not None and (previous.kind == "name" or previous.text == ")"):
         return (
@@ -352,9 +378,10 @@ def _bad_character_message(char: str, tokens: list[Token]) -> str:
     if char == ":":
         return "':' is not math (no lambda, slices or dictionaries)"
     if char == "=":
+        right = rest.strip().lstrip("=").strip()
+        example = f"{_shorten(right)}" if right and "=" not in right else "x^2 instead of y = x^2"
         return (
-            "'=' makes an equation, not an expression: write only the right-hand side "
-            "(x^2 instead of y = x^2)"
+            f"'=' makes an equation, not an expression: write only the right-hand side ({example})"
         )
     if char in "[]{}":
         return f"'{char}' is not used for grouping here: use parentheses ( )"
@@ -480,10 +507,13 @@ class _Parser:
                 elif token.kind == "op" and token.text == "^":
                     # Powers group to the right: x^2^3 is x^(2^3).
                     self.advance()
-                    if self.token.kind == "op" and self.token.text == "-":
+                    signed = self.token.kind == "op" and self.token.text == "-"
+                    first = self.peek() if signed else self.token
+                    if signed:
                         exponent = self.signed_exponent()
                     else:
                         exponent = self.expression(_POWER - 1)
+                    self.refuse_glued_exponent(left, token, first, signed)
                     left = self.power(left, exponent, token)
                     last_operator = "^"
                 elif right_binding < _PRODUCT and self.implicit_product_follows():
@@ -514,6 +544,32 @@ class _Parser:
             f"'{before} {after}' is ambiguous: did you mean ({before})*{after} or "
             f"{numerator}/({denominator}*{after})? Add parentheses",
             token,
+        )
+
+    def refuse_glued_exponent(
+        self, base: sympy.Expr, caret: Token, first: Token, signed: bool
+    ) -> None:
+        # x^2y is x^2*y (a monomial), but e^-2x, e^2x and 2^3x are written by
+        # people who mean e^(-2x): a number exponent glued to the factor after
+        # it is a question when the exponent is signed or the base is a number.
+        following = self.token
+        glued = (
+            first.kind == "number"
+            and self.tokens[self.index - 1] is first
+            and not following.space_before
+            and (following.kind == "name" or following.text == "(")
+        )
+        if not glued or not (signed or base.is_number):
+            return
+        before = self.tokens[self.tokens.index(caret) - 1]
+        base_text = before.text if before.kind in ("name", "number") else "(...)"
+        sign = "-" if signed else ""
+        factor = _shorten(self.quote_next_factor())
+        raise self.fail(
+            f"'{base_text}^{sign}{first.text}{factor}' is ambiguous: did you mean "
+            f"{base_text}^({sign}{first.text}{factor}) or "
+            f"{base_text}^({sign}{first.text})*{factor}? Add parentheses",
+            caret,
         )
 
     def signed_exponent(self) -> sympy.Expr:
@@ -859,7 +915,12 @@ class _Parser:
             degree = arguments[1]
             if degree == 0:
                 raise self.fail("root(x, 0) is not defined", token)
-            value = self.power(arguments[0], 1 / degree, token)
+            if degree.is_Integer and degree > 0:
+                value = real_root(arguments[0], degree)
+            else:
+                value = self.power(arguments[0], 1 / degree, token)
+        elif name in ("max", "min"):
+            value = (sympy.Max if name == "max" else sympy.Min)(*arguments)
         else:
             value = _UNARY[name](arguments[0])
         return self.checked(value, token)
@@ -961,6 +1022,22 @@ class _Parser:
             if not isinstance(operand, sympy.Expr):
                 raise self.fail("a condition cannot be used in arithmetic", token)
         _check_power_size(base, exponent, lambda message: self.fail(message, token))
+        if base.is_number and base.is_nonpositive and exponent.free_symbols:
+            why = (
+                "0^x is 0 for x > 0 and undefined otherwise"
+                if base == 0
+                else "(-2)^(1/2) is not real"
+            )
+            raise self.fail(
+                f"a power of {'0' if base == 0 else 'a negative number'} with a variable "
+                f"exponent is not a real function ({why}); write the values you mean, "
+                "e.g. with piecewise",
+                token,
+            )
+        if base.is_number and base.is_negative and exponent.is_Rational and exponent.q % 2:
+            # (-8)^(1/3) is the real cube root, -2, as cbrt(-8) is.
+            magnitude = sympy.Pow(-base, exponent)
+            return self.checked(-magnitude if exponent.p % 2 else magnitude, token)
         return self.checked(sympy.Pow(base, exponent), token)
 
     def checked(self, value: sympy.Basic, token: Token) -> sympy.Expr:
@@ -971,7 +1048,8 @@ class _Parser:
         if value.has(sympy.I):
             raise self.fail(
                 "the expression has an imaginary value here (such as sqrt(-1)); "
-                "steepest works with real numbers",
+                "steepest works with real numbers (for the real cube root of a negative "
+                "number write cbrt(-8) or root(-8, 3))",
                 token,
             )
         for node in (value, *value.args):
@@ -1061,7 +1139,10 @@ def _suggest(pieces: list[str]) -> str:
             while index < len(pieces) and pieces[index] not in FUNCTION_NAMES:
                 argument.append(pieces[index])
                 index += 1
-            if argument[0].isdigit():
+            if not argument:  # a function name right after another: sincosx
+                inner = _suggest(pieces[index:])
+                index = len(pieces)
+            elif argument[0].isdigit():
                 inner = argument[0] + "*".join(argument[1:])
             else:
                 inner = "*".join(argument)

@@ -30,100 +30,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sympy
-from sympy.printing.latex import LatexPrinter
-from sympy.printing.str import StrPrinter
 
 from steepest.errors import ParseError
 from steepest.symbolic.parser import is_variable_name, parse, symbol, variables
-
-# ---------------------------------------------------------------------------
-# Printing in course notation: x^2, e^x, ln(x), |x|.
-
-
-def _course_order(terms: list[sympy.Expr]) -> list[sympy.Expr]:
-    """Start a sum with a positive term when it is not a plain polynomial.
-
-    SymPy writes the quotient rule's numerator as ``-x^2 + 2x(x + 1)``; a
-    course writes ``2x(x + 1) - x^2``.  Sums of monomials keep SymPy's order.
-    """
-    if len(terms) < 2 or not terms[0].could_extract_minus_sign():
-        return terms
-    if all(_is_monomial(term) for term in terms):
-        return terms
-    for index, term in enumerate(terms):
-        if not term.could_extract_minus_sign():
-            return [term, *terms[:index], *terms[index + 1 :]]
-    return terms
-
-
-def _is_monomial(term: sympy.Expr) -> bool:
-    return all(
-        factor.is_number
-        or factor.is_Symbol
-        or (isinstance(factor, sympy.Pow) and factor.base.is_Symbol and factor.exp.is_number)
-        for factor in sympy.Mul.make_args(term)
-    )
-
-
-class _CoursePrinter(StrPrinter):
-    """SymPy's string printer with the notation the parser reads back."""
-
-    def _as_ordered_terms(self, expr: sympy.Expr, order: str | None = None) -> list[Any]:
-        terms = super()._as_ordered_terms(expr, order=order)
-        return _course_order(terms) if isinstance(expr, sympy.Add) else terms
-
-    def _print_Pow(self, expr: sympy.Pow, rational: bool = False) -> str:
-        return super()._print_Pow(expr, rational).replace("**", "^")
-
-    def _print_exp(self, expr: sympy.Expr) -> str:
-        argument = expr.args[0]
-        text = self._print(argument)
-        if argument.is_Symbol or (argument.is_Integer and argument >= 0):
-            return f"e^{text}"
-        return f"e^({text})"
-
-    def _print_Exp1(self, expr: sympy.Expr) -> str:
-        return "e"
-
-    def _print_log(self, expr: sympy.Expr) -> str:
-        return f"ln({self._print(expr.args[0])})"
-
-    def _print_Abs(self, expr: sympy.Expr) -> str:
-        return f"|{self._print(expr.args[0])}|"
-
-    def _print_Infinity(self, expr: sympy.Expr) -> str:
-        return "oo"
-
-
-class _CourseLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with sums ordered as a course writes them."""
-
-    def _as_ordered_terms(self, expr: sympy.Expr, order: str | None = None) -> list[Any]:
-        terms = super()._as_ordered_terms(expr, order=order)
-        return _course_order(terms) if isinstance(expr, sympy.Add) else terms
-
-
-_PRINTER = _CoursePrinter()
-_LATEX_PRINTER = _CourseLatexPrinter({"ln_notation": True})
-
-
-def text_form(expr: sympy.Basic) -> str:
-    """``expr`` in the notation :func:`~steepest.symbolic.parse` reads back.
-
-    >>> text_form(parse("e^(2x) ln x + x^2"))
-    'x^2 + e^(2*x)*ln(x)'
-    """
-    return _PRINTER.doprint(expr).replace("**", "^")
-
-
-def latex_form(expr: sympy.Basic) -> str:
-    """``expr`` as LaTeX, with ``\\ln`` for the natural logarithm.
-
-    >>> latex_form(parse("ln(x)/x"))
-    '\\\\frac{\\\\ln{\\\\left(x \\\\right)}}{x}'
-    """
-    return _LATEX_PRINTER.doprint(expr)
-
+from steepest.symbolic.printing import latex_form, text_form
+from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
 
 # ---------------------------------------------------------------------------
 # The step tree.
@@ -252,6 +163,8 @@ _FUNCTION_RULES: dict[type, _FunctionRule] = {
     sympy.log: ("logarithm", "ln", lambda u: 1 / u),
     sympy.Abs: ("abs", "abs", lambda u: sympy.sign(u)),
     sympy.sign: ("sign", "sign", lambda u: sympy.Integer(0)),
+    sympy.floor: ("step", "floor", lambda u: sympy.Integer(0)),
+    sympy.ceiling: ("step", "ceil", lambda u: sympy.Integer(0)),
 }
 
 _TITLES = {"exp": "exponential", "ln": "logarithm", "abs": "absolute value"}
@@ -259,6 +172,8 @@ _TITLES = {"exp": "exponential", "ln": "logarithm", "abs": "absolute value"}
 _FUNCTION_NOTES = {
     "abs": "|{v}| has no derivative at {v} = 0",
     "sign": "sign({v}) jumps at {v} = 0, where it has no derivative",
+    "floor": "floor({v}) jumps at every integer {v}, where it has no derivative",
+    "ceil": "ceil({v}) jumps at every integer {v}, where it has no derivative",
 }
 
 
@@ -290,6 +205,8 @@ class _Deriver:
             return self.pow(expr, x)
         if isinstance(expr, sympy.Piecewise):
             return self.piecewise(expr, x)
+        if isinstance(expr, (sympy.Max, sympy.Min)):
+            return self.extremum(expr, x)
         rule = _FUNCTION_RULES.get(type(expr))
         if rule is not None and len(expr.args) == 1:
             return self.function(expr, x, rule)
@@ -485,6 +402,29 @@ class _Deriver:
             note=lambda v: _FUNCTION_NOTES.get(name, "").format(v=v),
         )
 
+    def extremum(self, expr: sympy.Expr, x: sympy.Symbol) -> Step:
+        # max(u, v)' is u' where u is the largest and v' where v is; where two
+        # arguments tie the slopes may differ and there is no derivative.
+        name = "max" if isinstance(expr, sympy.Max) else "min"
+        beats = (lambda a, b: a > b) if name == "max" else (lambda a, b: a < b)
+        arguments = list(expr.args)
+        substeps = tuple(self.step(argument, x) for argument in arguments)
+        pieces = [
+            (step.result, sympy.And(*[beats(a, b) for b in arguments if b is not a]))
+            for a, step in zip(arguments, substeps, strict=True)
+        ]
+        return Step(
+            name,
+            expr,
+            sympy.Piecewise(*pieces),
+            x,
+            substeps,
+            name,
+            f"d/d{x} {name}(u, v) = u' where u is the {'largest' if name == 'max' else 'smallest'}"
+            ", v' where v is",
+            note=f"{name}(...) has no derivative where two arguments tie with different slopes",
+        )
+
     def piecewise(self, expr: sympy.Piecewise, x: sympy.Symbol) -> Step:
         substeps = tuple(self.step(value, x) for value, _ in expr.args)
         result = sympy.Piecewise(
@@ -525,34 +465,25 @@ class _Deriver:
                 text = plain_formula(v)
                 return text.replace(f"d/d{v}", f"∂/∂{v}") if v == self.wrt.name else text
 
-        if inside == x:
-            shown = display(x) if display else (None, None)
+        def rule_in(variable: sympy.Symbol, applied_to: sympy.Expr) -> Step:
+            shown = display(variable) if display else (None, None)
             return Step(
                 rule,
-                expr,
-                outer_derivative(x),
-                x,
+                applied_to,
+                outer_derivative(variable),
+                variable,
                 function=function,
-                formula=formula_text(x.name),
+                formula=formula_text(variable.name),
                 bindings=bindings,
-                note=note(x.name) if note else "",
+                note=note(variable.name) if note else "",
                 display=shown[0],
                 display_latex=shown[1],
             )
+
+        if inside == x:
+            return rule_in(x, expr)
         u = _placeholder(expr)
-        shown_u = display(u) if display else (None, None)
-        outer_step = Step(
-            rule,
-            outer(u),
-            outer_derivative(u),
-            u,
-            function=function,
-            formula=formula_text(u.name),
-            bindings=bindings,
-            note=note(u.name) if note else "",
-            display=shown_u[0],
-            display_latex=shown_u[1],
-        )
+        outer_step = rule_in(u, outer(u))
         inner_step = self.step(inside, x)
         shown = display(inside) if display else (None, None)
         return Step(
@@ -616,6 +547,11 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     """
     if expr.is_Atom or isinstance(expr, sympy.Piecewise):
         return expr
+    # Away from 0 (where these derivatives do not exist) sign(u)^2 is 1.
+    expr = expr.replace(
+        lambda e: isinstance(e, sympy.Pow) and isinstance(e.base, sympy.sign) and e.exp == 2,
+        lambda e: sympy.Integer(1),
+    )
     if sympy.count_ops(expr) > _TIDY_MAX_OPS or _largest_integer_power(expr) > _TIDY_MAX_DEGREE:
         return expr
     candidates = [expr]
@@ -878,7 +814,12 @@ def resolve_variable(
     return chosen, others
 
 
-def derive(expr: str | sympy.Expr, wrt: str | sympy.Symbol | None = None) -> Derivation:
+def derive(
+    expr: str | sympy.Expr,
+    wrt: str | sympy.Symbol | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Derivation:
     """Differentiate ``expr`` rule by rule, with respect to ``wrt``.
 
     ``expr`` is text in learner notation (see :func:`~steepest.symbolic.parse`)
@@ -886,7 +827,8 @@ def derive(expr: str | sympy.Expr, wrt: str | sympy.Symbol | None = None) -> Der
     is x, or the only variable of an expression in one other variable
     (``t^2``).  An explicit ``wrt`` is always obeyed: ``derive("t^2", "x")`` is 0.  On an
     expression with several variables this is the partial derivative: the
-    other variables are held constant, and the steps say so.
+    other variables are held constant, and the steps say so.  The work is
+    limited to ``timeout`` seconds (a :class:`~steepest.errors.TimeLimitError` after).
 
     >>> derive("3x^4 + 4x").result
     12*x**3 + 4
@@ -898,11 +840,14 @@ def derive(expr: str | sympy.Expr, wrt: str | sympy.Symbol | None = None) -> Der
     """
     expression = parse(expr)
     variable, others = resolve_variable(expression, wrt)
-    deriver = _Deriver(variable, others)
-    root = deriver.step(expression, variable)
-    if others:
-        root = _with_held(root, others)
-    return Derivation(expression, variable, root, tidy(root.result), others)
+
+    def work() -> Derivation:
+        root = _Deriver(variable, others).step(expression, variable)
+        if others:
+            root = _with_held(root, others)
+        return Derivation(expression, variable, root, tidy(root.result), others)
+
+    return timed(work, timeout, f"differentiating {text_form(expression)}")
 
 
 def _with_held(step: Step, others: tuple[sympy.Symbol, ...]) -> Step:

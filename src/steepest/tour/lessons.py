@@ -375,10 +375,10 @@ def gradient_and_jacobian(s: Section) -> None:
     s.text(f"Its Euclidean norm there is {np.linalg.norm(values):.6g}.")
     s.heading("The Jacobian")
     x, y = _symbols("x y")
-    jac = st.symbolic.jacobian([x**2 * y, 5 * x + sp.sin(y)], ["x", "y"])
+    jac = st.symbolic.jacobian([x**2 * y, 5 * x + sp.sin(y)], variables=["x", "y"])
     s.text(
         "For f(x, y) = (x^2 y, 5x + sin y), row i of the Jacobian is the gradient of f_i: "
-        + str(jac.tolist())
+        + st.symbolic.printing.plain_value(jac.tolist())
     )
 
     def vector(p: Any) -> Any:
@@ -473,7 +473,12 @@ def descent_two(s: Section) -> None:
     s.table(
         pd.DataFrame(
             [
-                {"point": str(p.point), "kind": p.kind, "T": _show(p.value), "note": p.note}
+                {
+                    "point": st.symbolic.printing.plain_value(p.point),
+                    "kind": p.kind,
+                    "T": _show(p.value),
+                    "note": p.note,
+                }
                 for p in points
             ]
         ),

@@ -34,19 +34,20 @@ import asyncio
 import importlib.util
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from steepest.symbolic.printing import plain_text
 from steepest.web import requests as checks
-from steepest.web.presets import OKABE_ITO, PRESETS
+from steepest.web.presets import listing
 from steepest.web.requests import MAX_BODY_BYTES, BadRequest
 from steepest.web.worker import ComputationTimeout, ServerBusy, WorkerFailure, WorkerPool
 
@@ -142,53 +143,15 @@ def _json_bytes(payload: bytes) -> Response:
     return Response(content=payload, media_type="application/json")
 
 
-def create_app(
-    *,
-    workers: int = 2,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-    allowed_hosts: Iterable[str] | None = None,
-    pool: WorkerPool | None = None,
-) -> FastAPI:
-    """The playground application.
+# A task's share of the time limit for symbolic work, so that SymPy stops itself with a
+# sentence (TimeLimitError) before the worker process would be stopped from outside.
+SYMBOLIC_SHARE = 0.8
 
-    ``workers`` processes compute (so that many requests run at once),
-    each request for at most ``time_limit`` seconds.  ``allowed_hosts``
-    limits the Host names it answers to (``steepest serve`` on 127.0.0.1
-    passes the loopback names).  The workers start with the application's
-    lifespan (or on first use) and stop with it.
+Compute = Callable[..., Awaitable[bytes]]
 
-    >>> from fastapi.testclient import TestClient
-    >>> with TestClient(create_app(workers=1)) as client:
-    ...     client.post("/api/derive", json={"expression": "x^4", "wrt": "x"}).json()["result"]
-    '4*x^3'
-    """
-    if not time_limit > 0:
-        raise ValueError("time_limit must be positive")
-    workers_pool = pool if pool is not None else WorkerPool(workers)
-    critical_cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
-    unsolvable: set[str] = set()
-    cache_lock = threading.Lock()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Workers start in the background: the page is served while they load SymPy.
-        threading.Thread(target=workers_pool.start, name="steepest-pool-start", daemon=True).start()
-        try:
-            yield
-        finally:
-            await asyncio.to_thread(workers_pool.close)
-
-    app = FastAPI(
-        title="steepest playground",
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-    )
-    app.state.pool = workers_pool
-    app.state.time_limit = time_limit
-
-    # -- errors: every one is JSON {"error": "<sentence>"} -----------------------------------
+def add_error_handlers(app: FastAPI) -> None:
+    """Every error answered as JSON ``{"error": "<sentence>"}`` with its status code."""
 
     @app.exception_handler(BadRequest)
     async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
@@ -214,8 +177,7 @@ def create_app(
     @app.exception_handler(WorkerFailure)
     async def failed(request: Request, exc: WorkerFailure) -> JSONResponse:
         return JSONResponse(
-            {"error": f"the computation failed: {exc}"},
-            status_code=500,
+            {"error": f"the computation failed: {plain_text(exc)}"}, status_code=500
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -227,6 +189,187 @@ def create_app(
         else:
             message = str(exc.detail)
         return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
+
+
+def page_router() -> APIRouter:
+    """``/`` (the page) and ``/vendor/plotly.min.js``."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/")
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+
+    @router.get("/vendor/plotly.min.js")
+    async def plotly_js() -> Response:
+        path = plotly_js_path()
+        if path is None:
+            return JSONResponse(
+                {"error": "plotly is not installed: pip install 'steepest[web]'"},
+                status_code=404,
+            )
+        return FileResponse(
+            path, media_type="text/javascript", headers={"cache-control": "max-age=86400"}
+        )
+
+    return router
+
+
+# path -> (task, request check, whether the task is an optimizer run with a time budget)
+_TASKS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], bool]] = {
+    "/api/inspect": ("inspect", checks.function_request, False),
+    "/api/minimize": ("minimize", checks.minimize_request, True),
+    "/api/derive": ("derive", checks.derive_request, False),
+    "/api/surface": ("surface", checks.surface_request, False),
+    "/api/curve": ("curve", checks.curve_request, False),
+    "/api/data-descent": ("data_descent", checks.data_descent_request, True),
+}
+
+
+def api_router(compute: Compute, run_seconds: float) -> APIRouter:
+    """The JSON API: health, presets, and one route per task of :data:`_TASKS`.
+
+    Optimizer runs get ``max_time`` (``run_seconds``), after which they stop
+    themselves and return the path so far.
+    """
+    router = APIRouter()
+
+    @router.get("/api/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/api/presets")
+    async def presets() -> dict[str, Any]:
+        return listing()
+
+    for path, (task, check, timed_run) in _TASKS.items():
+        router.add_api_route(path, _task_route(compute, task, check, timed_run, run_seconds),
+                             methods=["POST"], name=task)  # fmt: skip
+    return router
+
+
+def _task_route(
+    compute: Compute,
+    task: str,
+    check: Callable[[dict[str, Any]], dict[str, Any]],
+    timed_run: bool,
+    run_seconds: float,
+) -> Callable[[Request], Awaitable[Response]]:
+    async def route(request: Request) -> Response:
+        body = check(await read_json(request))
+        if timed_run:
+            body = {**body, "max_time": run_seconds}
+        return _json_bytes(await compute(task, body))
+
+    return route
+
+
+class CriticalCache:
+    """Answers of ``/api/critical`` by function (and window, for the numerical search),
+    and the functions whose exact solving ran out of time (not tried again)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self.answers: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self.unsolvable: set[str] = set()
+        self.lock = threading.Lock()
+
+    def get(self, *keys: tuple[Any, ...]) -> bytes | None:
+        with self.lock:
+            for key in keys:
+                if key in self.answers:
+                    self.answers.move_to_end(key)
+                    return self.answers[key]
+        return None
+
+    def put(self, key: tuple[Any, ...], payload: bytes) -> None:
+        with self.lock:
+            self.answers[key] = payload
+            while len(self.answers) > self.size:
+                self.answers.popitem(last=False)
+
+    def give_up_on(self, text: str) -> None:
+        with self.lock:
+            if len(self.unsolvable) >= 1024:
+                self.unsolvable.clear()
+            self.unsolvable.add(text)
+
+
+def critical_router(compute: Compute, time_limit: float) -> APIRouter:
+    """``/api/critical``: exact critical points within a short limit, else a numerical search."""
+    router = APIRouter()
+    cache = CriticalCache()
+
+    @router.post("/api/critical")
+    async def critical(request: Request) -> Response:
+        body = checks.critical_request(await read_json(request))
+        text = body["function"]
+        symbolic_key: tuple[Any, ...] = ("symbolic", text)
+        numeric_key: tuple[Any, ...] = ("numeric", text, tuple(body["xlim"]),
+                                        tuple(body["ylim"] or ()))  # fmt: skip
+        cached = cache.get(symbolic_key, numeric_key)
+        if cached is not None:
+            return _json_bytes(cached)
+        payload: bytes | None = None
+        key = symbolic_key
+        if text not in cache.unsolvable:
+            try:
+                seconds = min(SYMBOLIC_CRITICAL_SECONDS, time_limit)
+                payload = await compute("critical_symbolic", body, seconds)
+            except ComputationTimeout:
+                cache.give_up_on(text)
+        if payload is None:
+            key = numeric_key
+            payload = await compute("critical_numeric", body)
+        cache.put(key, payload)
+        return _json_bytes(payload)
+
+    return router
+
+
+def create_app(
+    *,
+    workers: int = 2,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    allowed_hosts: Iterable[str] | None = None,
+    pool: WorkerPool | None = None,
+) -> FastAPI:
+    """The playground application.
+
+    ``workers`` processes compute (so that many requests run at once),
+    each request for at most ``time_limit`` seconds; symbolic work inside a
+    request is limited to a share of it and ends with a sentence.
+    ``allowed_hosts`` limits the Host names it answers to (``steepest serve``
+    on 127.0.0.1 passes the loopback names).  The workers start with the
+    application's lifespan (or on first use) and stop with it.
+
+    >>> from fastapi.testclient import TestClient
+    >>> with TestClient(create_app(workers=1)) as client:
+    ...     client.post("/api/derive", json={"expression": "x^4", "wrt": "x"}).json()["result"]
+    '4*x^3'
+    """
+    if not time_limit > 0:
+        raise ValueError("time_limit must be positive")
+    workers_pool = pool if pool is not None else WorkerPool(workers)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Workers start in the background: the page is served while they load SymPy.
+        threading.Thread(target=workers_pool.start, name="steepest-pool-start", daemon=True).start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(workers_pool.close)
+
+    app = FastAPI(
+        title="steepest playground",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.pool = workers_pool
+    app.state.time_limit = time_limit
+    add_error_handlers(app)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
@@ -240,106 +383,24 @@ def create_app(
 
     async def compute(task: str, request: dict[str, Any], seconds: float | None = None) -> bytes:
         limit = time_limit if seconds is None else seconds
-        return await asyncio.to_thread(workers_pool.call, task, request, timeout=limit)
+        body = {**request, "timeout": SYMBOLIC_SHARE * limit}
+        return await asyncio.to_thread(workers_pool.call, task, body, timeout=limit)
 
-    # Optimizer runs stop themselves well before the hard limit and return the path so far.
-    run_seconds = RUN_SHARE * time_limit
-
-    # -- the page ---------------------------------------------------------------------------
-
-    @app.get("/", include_in_schema=False)
-    async def page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
-
-    @app.get("/vendor/plotly.min.js", include_in_schema=False)
-    async def plotly_js() -> Response:
-        path = plotly_js_path()
-        if path is None:
-            return JSONResponse(
-                {"error": "plotly is not installed: pip install 'steepest[web]'"},
-                status_code=404,
-            )
-        return FileResponse(
-            path, media_type="text/javascript", headers={"cache-control": "max-age=86400"}
-        )
-
+    app.include_router(page_router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    # -- the API ----------------------------------------------------------------------------
-
-    @app.get("/api/health")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/api/presets")
-    async def presets() -> dict[str, Any]:
-        return {"presets": [dict(p) for p in PRESETS], "colors": list(OKABE_ITO)}
-
-    @app.post("/api/inspect")
-    async def inspect(request: Request) -> Response:
-        body = checks.function_request(await read_json(request))
-        return _json_bytes(await compute("inspect", body))
-
-    @app.post("/api/minimize")
-    async def minimize(request: Request) -> Response:
-        body = checks.minimize_request(await read_json(request))
-        return _json_bytes(await compute("minimize", {**body, "max_time": run_seconds}))
-
-    @app.post("/api/derive")
-    async def derive(request: Request) -> Response:
-        body = checks.derive_request(await read_json(request))
-        return _json_bytes(await compute("derive", body))
-
-    @app.post("/api/surface")
-    async def surface(request: Request) -> Response:
-        body = checks.surface_request(await read_json(request))
-        return _json_bytes(await compute("surface", body))
-
-    @app.post("/api/curve")
-    async def curve(request: Request) -> Response:
-        body = checks.curve_request(await read_json(request))
-        return _json_bytes(await compute("curve", body))
-
-    @app.post("/api/critical")
-    async def critical(request: Request) -> Response:
-        body = checks.critical_request(await read_json(request))
-        text = body["function"]
-        symbolic_key: tuple[Any, ...] = ("symbolic", text)
-        numeric_key: tuple[Any, ...] = ("numeric", text, tuple(body["xlim"]),
-                                        tuple(body["ylim"] or ()))  # fmt: skip
-        with cache_lock:
-            for key in (symbolic_key, numeric_key):
-                if key in critical_cache:
-                    critical_cache.move_to_end(key)
-                    return _json_bytes(critical_cache[key])
-            solve = text not in unsolvable
-        payload: bytes | None = None
-        key = symbolic_key
-        if solve:
-            try:
-                payload = await compute(
-                    "critical_symbolic", body, min(SYMBOLIC_CRITICAL_SECONDS, time_limit)
-                )
-            except ComputationTimeout:
-                with cache_lock:
-                    if len(unsolvable) >= 1024:
-                        unsolvable.clear()
-                    unsolvable.add(text)
-        if payload is None:
-            key = numeric_key
-            payload = await compute("critical_numeric", body)
-        with cache_lock:
-            critical_cache[key] = payload
-            while len(critical_cache) > 64:
-                critical_cache.popitem(last=False)
-        return _json_bytes(payload)
-
-    @app.post("/api/data-descent")
-    async def data_descent(request: Request) -> Response:
-        body = checks.data_descent_request(await read_json(request))
-        return _json_bytes(await compute("data_descent", {**body, "max_time": run_seconds}))
-
+    app.include_router(api_router(compute, RUN_SHARE * time_limit))
+    app.include_router(critical_router(compute, time_limit))
     return app
 
 
-__all__ = ["LOOPBACK_HOSTS", "create_app", "plotly_js_path", "read_json"]
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "CriticalCache",
+    "add_error_handlers",
+    "api_router",
+    "create_app",
+    "critical_router",
+    "page_router",
+    "plotly_js_path",
+    "read_json",
+]

@@ -24,9 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from steepest.bounded import DEFAULT_TIMEOUT
 from steepest.errors import SteepestError
 from steepest.symbolic import Function, critical_points, derive, latex_form, text_form
-from steepest.web.presets import OKABE_ITO, PRESETS
+from steepest.symbolic.printing import plain_text
+from steepest.web.presets import OKABE_ITO, listing
 from steepest.web.requests import BadRequest
 
 # Soft limit on one run of the optimizer: it stops itself ("stopped") and returns its path.
@@ -53,11 +55,22 @@ def finite_or_none(values: Any) -> Any:
 
 
 @lru_cache(maxsize=64)
-def _compiled(text: str) -> Function:
-    return Function(text)
+def _compiled(text: str, timeout: float | None) -> Function:
+    return Function(text, timeout=timeout)
 
 
-def load_function(text: str, *, field: str = "function") -> Function:
+def symbolic_timeout(request: dict[str, Any]) -> float | None:
+    """The limit on symbolic work the server gave this request (``timeout``).
+
+    >>> symbolic_timeout({"timeout": 4.0}), symbolic_timeout({})
+    (4.0, 10.0)
+    """
+    return float(request.get("timeout", DEFAULT_TIMEOUT))
+
+
+def load_function(
+    text: str, *, field: str = "function", timeout: float | None = DEFAULT_TIMEOUT
+) -> Function:
     """The expression as a :class:`steepest.Function`, or a :class:`BadRequest` saying why not.
 
     >>> load_function("x^2 + y^2").variables
@@ -68,7 +81,7 @@ def load_function(text: str, *, field: str = "function") -> Function:
     steepest.web.requests.BadRequest: could not read the function: names cannot start with '_' ...
     """
     try:
-        return _compiled(text)
+        return _compiled(text, timeout)
     except SteepestError as exc:
         raise BadRequest(
             f"could not read the {field}: {_sentence(exc)}",
@@ -86,7 +99,7 @@ def _remaining(request: dict[str, Any], started: float) -> float:
 
 
 def _sentence(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
+    text = plain_text(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
 
@@ -119,7 +132,7 @@ def presets_task(request: dict[str, Any] | None = None) -> dict[str, Any]:
     >>> [p["name"] for p in presets_task()["presets"]][:3]
     ['bowl', 'sauna', 'rosenbrock']
     """
-    return {"presets": [dict(p) for p in PRESETS], "colors": list(OKABE_ITO)}
+    return listing()
 
 
 def inspect_task(request: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +142,7 @@ def inspect_task(request: dict[str, Any]) -> dict[str, Any]:
     >>> info["variables"], info["gradient"]
     (['x', 'y'], ['6*x*y^3', '9*x^2*y^2'])
     """
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     _plot_dimension(f, tuple(range(1, 11)))
     return {
         "function": request["function"],
@@ -160,7 +173,7 @@ def minimize_task(request: dict[str, Any]) -> dict[str, Any]:
     from steepest.optim import minimize
 
     started = time.perf_counter()
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     n = _plot_dimension(f, tuple(range(1, 11)))
     x0 = request["x0"]
     if len(x0) != n:
@@ -211,9 +224,10 @@ def derive_task(request: dict[str, Any]) -> dict[str, Any]:
     >>> out["result"], out["steps"]["rule"], out["steps"]["substeps"][0]["rule"]
     ('3*cos(3*x)', 'chain', 'trig')
     """
-    load_function(request["expression"], field="expression")
+    timeout = symbolic_timeout(request)
+    load_function(request["expression"], field="expression", timeout=timeout)
     try:
-        derivation = derive(request["expression"], wrt=request["wrt"])
+        derivation = derive(request["expression"], wrt=request["wrt"], timeout=timeout)
     except SteepestError as exc:
         raise BadRequest(f"could not differentiate: {_sentence(exc)}", field="expression") from None
     described = derivation.to_dict()
@@ -238,7 +252,7 @@ def surface_task(request: dict[str, Any]) -> dict[str, Any]:
     >>> out["x"], out["y"], out["z"]
     ([-1.0, 0.0, 1.0], [0.0, 1.0, 2.0], [[1.0, 0.0, 1.0], [2.0, 1.0, 2.0], [5.0, 4.0, 5.0]])
     """
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     _plot_dimension(f, (2,))
     n = int(request["n"])
     xs = np.linspace(*request["xlim"], n)
@@ -261,7 +275,7 @@ def curve_task(request: dict[str, Any]) -> dict[str, Any]:
     >>> curve_task({"function": "x^4 - 3x^2 + x", "xlim": [-1, 1], "n": 3})["y"]
     [-3.0, 0.0, -1.0]
     """
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     _plot_dimension(f, (1,))
     xs = np.linspace(*request["xlim"], int(request["n"]))
     ys = np.asarray(f(xs))
@@ -281,7 +295,7 @@ def critical_symbolic_task(request: dict[str, Any]) -> dict[str, Any]:
     >>> out["points"], out["source"]
     ([{'kind': 'minimum', 'point': [2.0], 'value': 0.0, 'free': []}], 'symbolic')
     """
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     _plot_dimension(f, tuple(range(1, 11)))
     try:
         found = critical_points(f.expr)
@@ -329,7 +343,7 @@ def critical_numeric_task(request: dict[str, Any], *, starts: int = 15) -> dict[
     >>> [(p["kind"], round(p["point"][0], 4)) for p in out["points"]]
     [('minimum', -1.3008), ('maximum', 0.1699), ('minimum', 1.1309)]
     """
-    f = load_function(request["function"])
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
     n = _plot_dimension(f, (1, 2))
     limits = [request["xlim"]] + ([request["ylim"]] if n == 2 else [])
     if n == 2 and request["ylim"] is None:
@@ -428,7 +442,6 @@ def data_descent_task(request: dict[str, Any]) -> dict[str, Any]:
     (7.0326, 0.047537)
     """
     from steepest.datasets import load
-    from steepest.optim import minimize
 
     started = time.perf_counter()
     name = request["dataset"]
@@ -447,13 +460,44 @@ def data_descent_task(request: dict[str, Any]) -> dict[str, Any]:
             "slope": finite_or_none(theta[1] / std),
         }
 
-    rows = len(x)
+    runs = _descent_runs(request, z, y, started, in_data_units)
+    axis_b, axis_m, grid_loss = _loss_grid(runs, best, z, y)
+    return {
+        "dataset": name,
+        "x_name": x_name,
+        "y_name": y_name,
+        "x": x.tolist(),
+        "y": y.tolist(),
+        "mean": mean,
+        "std": std,
+        "runs": runs,
+        "least_squares": {
+            "intercept": float(intercept_ls),
+            "slope": float(slope_ls),
+            "theta": best.tolist(),
+            "loss": line_loss(best, (z, y)),
+        },
+        "grid": {"b": axis_b.tolist(), "m": axis_m.tolist(), "loss": finite_or_none(grid_loss)},
+    }
+
+
+def _descent_runs(
+    request: dict[str, Any],
+    z: np.ndarray,
+    y: np.ndarray,
+    started: float,
+    in_data_units: Callable[[np.ndarray], dict[str, float | None]],
+) -> list[dict[str, Any]]:
+    """Full batch, SGD and mini-batch from the same start, sharing what is left of the time."""
+    from steepest.optim import minimize
+
+    rows = len(z)
     settings = [
         ("full batch", rows),
         ("SGD (batch size 1)", 1),
         (f"mini-batch (batch size {request['batch_size']})", min(request["batch_size"], rows)),
     ]
-    runs = []
+    runs: list[dict[str, Any]] = []
     for (label, batch_size), colour in zip(settings, OKABE_ITO):
         result = minimize(
             line_loss,
@@ -492,6 +536,13 @@ def data_descent_task(request: dict[str, Any]) -> dict[str, Any]:
                 "loss": finite_or_none(full_losses[-1]),
             }
         )
+    return runs
+
+
+def _loss_grid(
+    runs: list[dict[str, Any]], best: np.ndarray, z: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A 60 x 60 grid of (b, m) around the runs and the optimum, with the MSE at each point."""
     theta_points = np.concatenate(
         [np.zeros((1, 2)), best[None, :]]
         + [np.asarray(r["path"], dtype=float).reshape(-1, 2) for r in runs]
@@ -515,23 +566,7 @@ def data_descent_task(request: dict[str, Any]) -> dict[str, Any]:
         - 2 * grid_m * np.mean(z * y)
         + np.mean(y * y)
     )
-    return {
-        "dataset": name,
-        "x_name": x_name,
-        "y_name": y_name,
-        "x": x.tolist(),
-        "y": y.tolist(),
-        "mean": mean,
-        "std": std,
-        "runs": runs,
-        "least_squares": {
-            "intercept": float(intercept_ls),
-            "slope": float(slope_ls),
-            "theta": best.tolist(),
-            "loss": line_loss(best, (z, y)),
-        },
-        "grid": {"b": axis_b.tolist(), "m": axis_m.tolist(), "loss": finite_or_none(grid_loss)},
-    }
+    return axis_b, axis_m, grid_loss
 
 
 TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {

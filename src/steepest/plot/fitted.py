@@ -1,7 +1,7 @@
 """Pictures of a fitted model: the data with the fitted line, the residuals, the training.
 
 >>> import steepest as st
->>> from steepest.plot.regression import regression_fit
+>>> from steepest.plot.fitted import regression_fit
 >>> ads = st.datasets.load("advertising")
 >>> model = st.models.LinearRegression().fit(ads[["TV"]], ads["sales"])
 >>> fig = regression_fit(model, ads[["TV"]], ads["sales"])

@@ -1,0 +1,193 @@
+"""Derivatives of functions with kinks and jumps: |x|, sign, max, min, relu,
+floor, ceil, piecewise.
+
+SymPy writes their derivatives with ``sign``, ``Heaviside`` and
+``DiracDelta``; those formulas hold away from the kinks and jumps, where
+DiracDelta is 0.  At a kink the derivative may not exist (|x| at 0) or may
+exist all the same (x|x| at 0).  :func:`derivative` gives a formula that is
+right wherever it is defined and *undefined* (NaN once compiled) exactly where
+the formula cannot decide; :func:`decide_at` settles such a point from the
+one-sided limits, or says in one sentence that there is no derivative.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> d = derivative(sp.Max(x, 0), x)
+>>> [d.subs(x, v) for v in (-2, 3)]
+[0, 1]
+>>> d.subs(x, 0)
+nan
+>>> decide_at(sp.Max(x, 0), x, {x: sp.Integer(0)})
+Traceback (most recent call last):
+...
+steepest.errors.SteepestError: the derivative of max(0, x) ... differ (0 and 1)
+>>> decide_at(x * sp.Abs(x), x, {x: sp.Integer(0)})
+0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from steepest.errors import SteepestError
+from steepest.symbolic.printing import text_form
+
+KINKED = (sp.Abs, sp.sign, sp.Max, sp.Min, sp.floor, sp.ceiling, sp.Heaviside, sp.Piecewise)
+JUMPING = (sp.sign, sp.floor, sp.ceiling, sp.Heaviside, sp.Piecewise)
+"""The functions among :data:`KINKED` that can jump (the others are continuous)."""
+
+
+class KinkMark(sp.Function):
+    """1 where its argument is not 0, undefined (NaN) where it is: multiplied into a
+    derivative formula, it leaves the formula undefined exactly at a kink or jump.
+
+    A plain SymPy function (not a Piecewise) so that compiling stays fast.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> KinkMark(x).subs(x, 2), KinkMark(x).subs(x, 0)
+    (1, nan)
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, u: sp.Expr) -> sp.Expr | None:
+        if u.is_zero:
+            return sp.nan
+        if u.is_zero is False:
+            return sp.Integer(1)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.Integer(0)
+
+
+def kink_mark_numpy(u: Any) -> Any:
+    """:class:`KinkMark` for NumPy arrays (what compiled derivatives call).
+
+    >>> kink_mark_numpy(np.array([-1.0, 0.0, 2.0]))
+    array([ 1., nan,  1.])
+    """
+    return np.where(np.asarray(u) == 0, np.nan, 1.0)
+
+
+def heaviside_numpy(u: Any, at_zero: Any = 0.5) -> Any:
+    """SymPy's ``Heaviside(u, at_zero)`` for NumPy arrays.
+
+    Given to the compiler directly: otherwise SymPy rewrites it as a piecewise
+    function and simplifies its conditions, which can take seconds.
+
+    >>> heaviside_numpy(np.array([-1.0, 0.0, 2.0]), 0)
+    array([0., 0., 1.])
+    """
+    return np.heaviside(np.real(np.asarray(u)).astype(float), at_zero)
+
+
+NUMPY_FUNCTIONS = {"KinkMark": kink_mark_numpy, "Heaviside": heaviside_numpy}
+"""What :func:`sympy.lambdify` needs, besides NumPy, to compile these derivatives."""
+
+
+def derivative(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """d expr / d var, undefined (NaN) where a kink or jump leaves it undecided.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> derivative(sp.Abs(x), x).subs(x, -3), derivative(sp.floor(x), x).subs(x, 0.5)
+    (-1, 0)
+    """
+    result = sp.diff(expr, var)
+    if not result.has(sp.Derivative, sp.DiracDelta, sp.Heaviside, sp.sign):
+        return result
+    result = result.replace(
+        lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, (sp.floor, sp.ceiling)),
+        lambda e: (
+            (KinkMark(e.expr.args[0] - sp.floor(e.expr.args[0])) - 1) * sp.diff(e.expr.args[0], var)
+        ),
+    )
+    result = result.replace(sp.DiracDelta, lambda *a: KinkMark(a[0]) - 1)
+    result = result.replace(sp.Heaviside, lambda *a: sp.Heaviside(a[0], 0) * KinkMark(a[0]))
+    return result.replace(sp.sign, lambda u: sp.sign(u) * KinkMark(u))
+
+
+def away_from_kinks(derivative_formula: sp.Expr) -> sp.Expr:
+    """A derivative formula as it holds away from kinks and jumps (DiracDelta is 0 there).
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> away_from_kinks(sp.diff(sp.sign(x) * x**2, x))
+    2*x*sign(x)
+    """
+    if not derivative_formula.has(sp.DiracDelta, sp.Derivative, KinkMark):
+        return derivative_formula
+    zero = sp.Integer(0)
+    return (
+        derivative_formula.replace(KinkMark, lambda *a: sp.Integer(1))
+        .replace(sp.DiracDelta, lambda *a: zero)
+        .replace(
+            lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, (sp.floor, sp.ceiling)),
+            lambda e: zero,
+        )
+    )
+
+
+def derivative_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """d expr / d var at ``point``, exact; at a kink decided by :func:`decide_at`.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> derivative_at(x * sp.Abs(x), x, {x: sp.Integer(0)}), derivative_at(sp.Abs(x), x, {x: 2})
+    (0, 1)
+    """
+    if not expr.has(*KINKED):
+        return sp.diff(expr, var).subs(point)
+    value = derivative(expr, var).subs(point)
+    if value.has(sp.nan, sp.zoo) or value.is_finite is False:
+        return decide_at(expr, var, point)
+    return value
+
+
+def decide_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """The derivative along ``var`` at ``point`` where the formula is undefined there.
+
+    If expr is continuous along ``var`` at the point and the derivative has
+    the same finite limit from both sides, that limit is the derivative (the
+    mean value theorem); otherwise there is none, and the error says why.
+    """
+    from steepest.symbolic._limits import compute
+
+    here = point[var]
+    others = {v: value for v, value in point.items() if v != var}
+    where = ", ".join(f"{v} = {text_form(value)}" for v, value in point.items())
+    head = f"the derivative of {text_form(expr)} with respect to {var} does not exist at {where}"
+    along = away_from_kinks(expr.subs(others))
+    along = along.rewrite(sp.Piecewise) if along.has(sp.Max, sp.Min) else along
+    value = along.subs(var, here)
+    if not value.is_finite:
+        raise SteepestError(f"{head}: the function is not defined there")
+    if along.has(*JUMPING):
+        through = compute(along, var, here, "both")
+        if not (through.exists and sp.simplify(through.value - value) == 0):
+            raise SteepestError(f"{head}: the function is not continuous there")
+    slopes = compute(sp.diff(along, var), var, here, "both")
+    if slopes.exists:
+        return slopes.value
+    if slopes.left is not None and slopes.right is not None:
+        left, right = text_form(slopes.left), text_form(slopes.right)
+        raise SteepestError(
+            f"{head}: the slopes from the left and right differ ({left} and {right})"
+        )
+    raise SteepestError(f"{head}: the slope has no limit there")
+
+
+__all__ = [
+    "JUMPING",
+    "KINKED",
+    "NUMPY_FUNCTIONS",
+    "KinkMark",
+    "away_from_kinks",
+    "decide_at",
+    "derivative",
+    "derivative_at",
+    "heaviside_numpy",
+    "kink_mark_numpy",
+]
