@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 import steepest as st
 from steepest.errors import DataError
-from steepest.plot.regression import regression_fit, training_curve
+from steepest.plot.fitted import regression_fit, training_curve
 
 
 @pytest.fixture(scope="module")

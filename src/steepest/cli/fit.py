@@ -22,6 +22,8 @@ from typing import Any
 import click
 import numpy as np
 
+from steepest.cli.options import file_option, json_flag
+from steepest.datasets import check_numeric
 from steepest.errors import DataError
 
 KINDS = ("linear", "logistic", "mlp")
@@ -89,10 +91,11 @@ def select_columns(frame: Any, name: str, x: str, y: str, *, numeric_y: bool) ->
         raise DataError(f"column {y!r} cannot be both a feature (--x) and the target (--y)")
     for column in features + ([y] if numeric_y else []):
         values = frame[column]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            example = values.dropna().astype(str).iloc[0] if values.notna().any() else "?"
+        check_numeric(values, column, name)
+        if pd.api.types.is_bool_dtype(values):
             raise DataError(
-                f"column {column!r} of {name} is not numeric (it holds values such as {example!r})"
+                f"column {column!r} of {name} holds true/false values, not numbers; "
+                "encode them as 0 and 1 first"
             )
     for column in [*features, y]:
         missing = frame[column].isna().to_numpy()
@@ -279,14 +282,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
     help="mlp activation.",
 )
 @click.option("--classify", is_flag=True, help="mlp: predict classes (text targets imply it).")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option(
-    "--plot",
-    "plot_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Save a picture of the fit (PNG, SVG or PDF).",
-)
+@json_flag("Print the results as JSON.")
+@file_option("--plot", "plot_path", "Save a picture of the fit (PNG, SVG or PDF).")
 def fit(
     kind: str,
     source: str,
@@ -348,7 +345,7 @@ def fit(
     seen = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     summary = fit_summary(kind, model, X, y, seconds, seen)
     if plot_path is not None:
-        from steepest.plot.regression import regression_fit
+        from steepest.plot.fitted import regression_fit
 
         figure = regression_fit(
             model, X, y, title=f"{summary['model']}: {y_column} on {', '.join(summary['features'])}"
