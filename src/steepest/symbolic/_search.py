@@ -22,6 +22,7 @@ import scipy.optimize
 import sympy as sp
 from scipy.stats import qmc
 
+from steepest.symbolic import nonsmooth
 from steepest.symbolic._critical import (
     DEGENERATE,
     NUMERICALLY,
@@ -73,8 +74,11 @@ def search(
     box = box or {}
     if not variables:
         return []
-    gradient = _compiled(variables, [sp.diff(f, v) for v in variables])
-    hessian = _compiled(variables, sp.hessian(f, variables))
+    marked = [nonsmooth.derivative(f, v) for v in variables]
+    gradient = _compiled(variables, [nonsmooth.away_from_kinks(g) for g in marked])
+    hessian = _compiled(variables, sp.Matrix(
+        [[nonsmooth.away_from_kinks(nonsmooth.derivative(g, v)) for v in variables]
+         for g in marked]))
     value = _compiled(variables, f)
     points: list[CriticalPoint] = []
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -110,19 +114,8 @@ def _point(variables: Sequence[sp.Symbol], root: np.ndarray, at: float, hessian)
 
 
 def _compiled(variables: Sequence[sp.Symbol], expr: Any) -> Any:
-    """NumPy code for ``expr``; DiracDelta (the derivative of a sign) is zero
-    wherever the code can be evaluated in floating point."""
-
-    def smooth_part(e: sp.Expr) -> sp.Expr:
-        return e.replace(sp.DiracDelta, lambda *_: sp.S.Zero)
-
-    if isinstance(expr, sp.MatrixBase):
-        expr = expr.applyfunc(smooth_part)
-    elif isinstance(expr, list):
-        expr = [smooth_part(e) for e in expr]
-    else:
-        expr = smooth_part(expr)
-    return sp.lambdify(variables, expr, "numpy")
+    """NumPy code for ``expr``, with the kinks and jumps of :mod:`nonsmooth` compiled."""
+    return sp.lambdify(variables, expr, modules=[nonsmooth.NUMPY_FUNCTIONS, "numpy"])
 
 
 def _root(gradient, hessian, start: np.ndarray) -> np.ndarray | None:

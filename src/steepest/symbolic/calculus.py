@@ -636,6 +636,12 @@ def critical_points(
         raise SteepestError(f'fallback must be None or "numeric", not {fallback!r}')
     timeout = check_timeout(timeout)  # a bad timeout is a mistake, not a time limit
     f = to_expr(expr)
+    if f.has(*nonsmooth.JUMPING):
+        raise SteepestError(
+            f"{text_form(f)} jumps (floor, ceil, sign or a step): between its jumps its "
+            "gradient is that of each piece, and at a jump there is none, so its critical "
+            "points are not a list of points; find those of each piece, or plot it"
+        )
     real_f, back = _real_copy(f)
     chosen = variables_of(real_f)
     box: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]] = {}
