@@ -80,3 +80,12 @@ def test_huge_but_representable_data_is_standardized_without_overflow():
     with np.errstate(all="raise"):
         model = st.models.LinearRegression(solver="gd").fit(X, y)
     assert model.coef_[0] == pytest.approx(2e-140, rel=1e-9)
+
+
+def test_a_line_search_that_fails_on_a_batch_is_not_convergence():
+    # The gradient given is wrong (its sign is flipped): no step along it lowers any batch.
+    y = np.arange(20.0)
+    res = st.minimize(lambda th, b: np.mean((b - th) ** 2), 0.0,
+                      grad=lambda th, b: 2 * np.mean(b - th), data=y, batch_size=5, epochs=2,
+                      method="armijo")
+    assert res.status != "converged"

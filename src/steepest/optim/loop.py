@@ -298,9 +298,10 @@ class _Descent:
                 self._over_batches()
         return self._result()
 
-    def _step(self, objective: Any) -> np.ndarray | None:
-        """Ask the rule for the next step from ``z``; None when it found none (``stalled``)."""
-        self.lr_k = lr = self.rule.rate(self.state)
+    def _step(self, objective: Any, lr: float) -> np.ndarray | None:
+        """Ask the rule for the next step from ``z`` at rate ``lr``; None when it found none
+        (``stalled``)."""
+        self.lr_k = lr
         updates, self.state = self.rule.update(
             self.g, self.state, self.z, lr, value=self.f, objective=objective
         )
@@ -366,11 +367,12 @@ class _Descent:
             self.message = max_iter_message(self.max_iter, self.s["tol"], self.s["gtol"],
                                             self.step_len, self.gnorm, self.monitor)
             return
-        if self.rule.rate(self.state) == 0.0:
+        lr = self.rule.rate(self.state)
+        if lr == 0.0:
             self.status = "stopped"
             self.message = "the learning rate reached 0 (end of its schedule), so no step can move"
             return
-        step = self._step(self.objective if self.rule.uses_objective else None)
+        step = self._step(self.objective if self.rule.uses_objective else None, lr)
         if step is None:
             self.status, self.message = "stalled", self.stall_reason
             runaway = self.monitor.runaway(self.f, self.z, self.sign)
@@ -486,6 +488,7 @@ class _Descent:
         self.epoch_start, self.batch_losses = self.z, []
         self.recorded = self.closed_epoch = -1
         if self._next_batch():
+            self.g0 = _norm(self.g)
             while not self.status:
                 self._batch_step()
         self._finish_batches()
@@ -547,9 +550,12 @@ class _Descent:
             self.status, self.message = "max_iter", f"reached max_iter = {self.max_iter} steps"
             return
         uses = self.rule.uses_objective
-        step = self._step(self.objective.with_args(self.batch_args) if uses else None)
-        # A line search that fails on one batch is not the end of the run: the next differs.
-        step = np.zeros_like(self.z) if step is None else step
+        objective = self.objective.with_args(self.batch_args) if uses else None
+        step = self._step(objective, self.rule.rate(self.state))
+        # A line search that fails on one batch is not the end of the run (the next batch
+        # differs), nor a step short enough to have converged.
+        searched_in_vain = step is None
+        step = np.zeros_like(self.z) if searched_in_vain else step
         self.z = self.z + step
         self.step_len = _norm(step)
         self.last_lr = self.lr_k
@@ -559,10 +565,11 @@ class _Descent:
             self.status = "diverged"
             self.message = (f"the parameters became {word(self.step_len)} at step {self.k}: "
                             f"{stochastic_advice(self.lr_k)}")
-        elif tol is not None and self.step_len < tol:
-            self.status = "converged"
-            self.message = f"a step moved the parameters {self.step_len:.3g} < tol = {tol:g}"
-        self._callbacks(None)
+        elif tol is not None and self.step_len < tol and not searched_in_vain:
+            self.status, self.message = self._verdict(
+                f"a step moved the parameters {self.step_len:.3g} < tol = {tol:g}", self.g)
+        if self.s["callback"] is not None or self.s["max_time"] is not None:
+            self._callbacks(None)
         if not self.status:
             self._next_batch()
 

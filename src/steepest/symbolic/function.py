@@ -125,6 +125,14 @@ class Function:
 
     def _compile(self, exprs: list[sympy.Expr], what: str) -> _Compiled:
         shown = f"{what} {text_form(self.expr)}" if what != "compiling" else what
+        if any(isinstance(e, sympy.Basic) and e.has(sympy.Derivative) for e in exprs):
+            # SymPy left a derivative it could not work out (through a kink inside another
+            # function): there is no formula to compile, and guessing one would be wrong.
+            raise SteepestError(
+                f"{shown} has no formula here: the derivative goes through a kink inside "
+                "another function; use a numerical derivative (steepest.numeric) or a "
+                "first-order method such as gd or lbfgs"
+            )
         return timed(lambda: _compile(self.symbols, exprs), self.timeout, shown)
 
     def _settle_kinks(
