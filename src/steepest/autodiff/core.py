@@ -388,6 +388,29 @@ def strip(value: Any) -> Any:
     return value
 
 
+def flatten_like(tree: Any, like: Any) -> list[Any]:
+    """The arrays of ``tree`` in the order :func:`flatten` gives those of ``like``: a dict is
+    read by ``like``'s keys, so two dicts match whatever their order.  A structure that is not
+    ``like``'s is refused in one sentence.
+
+    >>> flatten_like({"b": 2.0, "a": 1.0}, {"a": 0.0, "b": 0.0})
+    [1.0, 2.0]
+    """
+    if isinstance(like, dict):
+        if not isinstance(tree, dict) or set(tree) != set(like):
+            raise DifferentiationError(
+                f"the cotangent must be a dict with the output's keys {sorted(map(str, like))}")
+        return [leaf for key in like for leaf in flatten_like(tree[key], like[key])]
+    if isinstance(like, list | tuple):
+        if not isinstance(tree, list | tuple) or len(tree) != len(like):
+            raise DifferentiationError(
+                f"the cotangent must be a list or tuple of {len(like)} part(s), like the output")
+        return [leaf for part, shape in zip(tree, like) for leaf in flatten_like(part, shape)]
+    if isinstance(tree, dict | list | tuple):
+        raise DifferentiationError("the output is one array, so its cotangent must be one too")
+    return [tree]
+
+
 def flatten(tree: Any) -> tuple[list[Any], Callable[[Sequence[Any]], Any]]:
     """The arrays in a tuple, list or dict (nested), and the function that rebuilds it.
 
@@ -442,7 +465,13 @@ def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     """Run ``prim`` on ``args``, recording it on the newest trace among them."""
     top = _top_trace(args) if _grad_enabled[-1] else None
     if top is _GATHER:
-        return apply(prim, [gather(a) for a in args], kwargs)
+        gathered = [gather(a) for a in args]
+        if any(type(a) is np.ndarray and a.dtype.hasobject for a in gathered):
+            raise DifferentiationError(
+                f"{prim.name} got an array of Python objects that are not numbers (dtype "
+                "object); give it numbers, or traced values joined with np.stack"
+            )
+        return apply(prim, gathered, kwargs)
     if top is None:
         raw = [strip(a) for a in args]
         value = prim.forward(*raw, **kwargs)

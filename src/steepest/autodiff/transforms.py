@@ -20,6 +20,7 @@ from steepest.autodiff.core import (
     REVERSE,
     Trace,
     flatten,
+    flatten_like,
     gather,
     strip,
     strip_all,
@@ -84,6 +85,12 @@ def _user_code() -> Iterator[None]:
     one sentence saying how to build that array instead."""
     try:
         yield
+    except np.linalg.LinAlgError as error:
+        raise DifferentiationError(
+            f"NumPy's linear algebra failed at this point ({error}): the matrix is singular or "
+            "not positive definite here, so neither the function nor its derivative is "
+            "defined; choose another point"
+        ) from None
     except TypeError as error:
         text = str(error)
         about_objects = "ufunc" in text and any(
@@ -135,6 +142,7 @@ class _ReverseRun:
                 f"the function returned a {type(result).__name__}; return one array "
                 "(np.stack the parts) or use has_aux=True for extra outputs"
             )
+        self.structure = result
         self.outputs, self.rebuild = flatten(result)
         for out in self.outputs:
             check_differentiable_output(out)
@@ -294,11 +302,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], Any]
     run = _ReverseRun(f, primals, {}, tuple(range(len(primals))), several=True)
 
     def pullback(cotangent: Any) -> Any:
-        parts, _ = flatten(cotangent)
-        if len(parts) != len(run.outputs):
-            raise DifferentiationError(
-                f"the cotangent has {len(parts)} part(s), but the output has "
-                f"{len(run.outputs)}: give one cotangent per output, in the same structure")
+        parts = flatten_like(cotangent, run.structure)
         cotangents = [_cotangent(ct, out) for ct, out in zip(parts, run.outputs)]
         grads = run.pullback_all(cotangents)
         delivered = tuple(_deliver(g, p) for g, p in zip(grads, primals))

@@ -276,7 +276,16 @@ def _best_jacobian(probe: _Probe) -> JacobianEstimate:
 def jacobian_estimate(
     f: Callable[[Any], Any], x: Any, method: str | None = None, h: Any = None
 ) -> JacobianEstimate:
-    """The Jacobian of f at x with per-entry error estimates (see :func:`jacobian`)."""
+    """The Jacobian of f at x with per-entry error estimates (see :func:`jacobian`), each
+    entry tested for a corner, jump or infinite slope at x (``reliable``)."""
+    return _estimate(f, x, method, h, test=True)
+
+
+def _estimate(
+    f: Callable[[Any], Any], x: Any, method: str | None, h: Any, *, test: bool
+) -> JacobianEstimate:
+    """The estimate; with ``test``, the existence test too (6 n more calls of f, which only
+    the error and ``reliable`` need: the values alone skip it)."""
     points = _prepare(x)
     if method is not None:
         check_method(method, 1)
@@ -304,11 +313,12 @@ def jacobian_estimate(
         result = JacobianEstimate(value, error, reliable, method, probe.nfev)
     # The test runs at the central step, where round-off leaves it sharp, or at
     # the method's own step if that is larger.
-    test_steps = optimal_step("central") * step_scale(probe.flat)
-    if method in ("forward", "backward", "central"):
-        test_steps = np.maximum(test_steps, _steps_for(points, method, 1, h))
-    test = _differentiability(probe, test_steps)
-    error, reliable = test.apply(result.error, np.asarray(result.reliable, dtype=bool))
+    error, reliable = result.error, np.asarray(result.reliable, dtype=bool)
+    if test:
+        test_steps = optimal_step("central") * step_scale(probe.flat)
+        if method in ("forward", "backward", "central"):
+            test_steps = np.maximum(test_steps, _steps_for(points, method, 1, h))
+        error, reliable = _differentiability(probe, test_steps).apply(error, reliable)
     return JacobianEstimate(
         result.value.reshape(shape),
         error.reshape(shape),
@@ -347,7 +357,7 @@ def jacobian(
     array([[2.        , 1.        ],
            [0.54030231, 4.        ]])
     """
-    return jacobian_estimate(f, x, method, h).value
+    return _estimate(f, x, method, h, test=False).value
 
 
 def gradient(
@@ -366,7 +376,7 @@ def gradient(
     >>> g.round(12)
     array([ 2., 12., -1.])
     """
-    result = jacobian_estimate(f, x, method, h)
+    result = _estimate(f, x, method, h, test=False)
     if result.value.ndim != np.ndim(x) or result.value.shape != np.shape(as_points(x)):
         raise NumericError(
             "gradient needs f to return one number; it returned an array of shape "
