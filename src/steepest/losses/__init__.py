@@ -88,12 +88,14 @@ class Loss:
         total: bool = False,
         defaults: dict[str, Any] | None = None,
         check: Callable[[dict[str, Any]], None] | None = None,
+        named_with_options: bool = False,
     ) -> None:
         self.base_name = name
         self._value, self._gradient, self._weights = value, gradient, weights
         self._curvature, self.total = curvature, total
         self.defaults = dict(defaults or {})
         self._check = check
+        self.named_with_options = named_with_options
         self.options = dict(self.defaults)
         self.__doc__ = doc
 
@@ -127,11 +129,12 @@ class Loss:
 
     @property
     def name(self) -> str:
-        """``"huber(delta=2)"`` for options other than the defaults; the plain name otherwise."""
-        changed = {k: v for k, v in self.options.items() if v != self.defaults.get(k)}
-        if not changed and not (self.defaults and self.base_name == "huber"):
+        """``"log_loss(from_logits=True)"`` for options other than the defaults (every option
+        when ``named_with_options``: Huber's threshold is part of its name); else the name."""
+        shown = self.options if self.named_with_options else {
+            k: v for k, v in self.options.items() if v != self.defaults.get(k)}
+        if not shown:
             return self.base_name
-        shown = changed or self.options
         text = ", ".join(f"{k}={v:g}" if _is_number(v) else f"{k}={v!r}" for k, v in shown.items())
         return f"{self.base_name}({text})"
 
@@ -198,6 +201,27 @@ def _is_number(value: Any) -> bool:
     )
 
 
+def _mean_square_weights(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    return np.full(y_true.size, 2.0 / y_true.size)
+
+
+def _sum_square_weights(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    return np.full(y_true.size, 2.0)
+
+
+def _logistic_curvature(from_logits: bool) -> float | None:
+    return 0.25 if from_logits else None  # p (1 - p) <= 1/4; probabilities have no bound
+
+
+def _softmax_curvature(from_logits: bool) -> float | None:
+    return 0.5 if from_logits else None
+
+
+def _check_from_logits(options: dict[str, Any]) -> None:
+    if not isinstance(options["from_logits"], bool | np.bool_):
+        raise DataError(f"from_logits must be True or False, not {options['from_logits']!r}")
+
+
 def _mse(y_true: Any, y_pred: Any) -> Any:
     return np.mean((y_true - y_pred) ** 2)
 
@@ -218,7 +242,7 @@ mse = Loss(
     3.44
     """,
     curvature=2.0,
-    weights=lambda t, p: np.full(t.size, 2.0 / t.size),
+    weights=_mean_square_weights,
 )
 
 
@@ -264,7 +288,7 @@ ssr = Loss(
     20.4
     """,
     curvature=2.0,
-    weights=lambda t, p: np.full(t.size, 2.0),
+    weights=_sum_square_weights,
     total=True,
 )
 
@@ -315,6 +339,7 @@ huber = Loss(
     weights=_huber_weights,
     defaults={"delta": 1.0},
     check=_check_delta,
+    named_with_options=True,
 )
 
 
@@ -360,9 +385,10 @@ log_loss = Loss(
     >>> round(float(log_loss(np.array([1, 0]), np.log([4.0, 2 / 3]), from_logits=True)), 6)
     0.367003
     """,
-    curvature=lambda from_logits: 0.25 if from_logits else None,
+    curvature=_logistic_curvature,
     weights=_log_loss_weights,
     defaults={"from_logits": False},
+    check=_check_from_logits,
 )
 
 
@@ -421,8 +447,9 @@ cross_entropy = _CrossEntropy(
     >>> round(float(cross_entropy(np.array([0, 1]), np.log(p), from_logits=True)), 6)
     0.289909
     """,
-    curvature=lambda from_logits: 0.5 if from_logits else None,
+    curvature=_softmax_curvature,
     defaults={"from_logits": False},
+    check=_check_from_logits,
 )
 
 LOSSES: dict[str, Loss] = {

@@ -238,7 +238,7 @@ def as_labels(y: Any, n_samples: int) -> np.ndarray:
     """Class labels as a 1-d array with one label per sample (any hashable, sortable kind)."""
     array = _one_per_sample(y, n_samples, "label")
     if array.dtype.kind == "f":
-        _check_finite(array, "y")
+        _check_finite(array, "y", labels=True)
     elif array.dtype.kind == "O" and any(v is None for v in array):
         raise DataError("y has missing labels")
     return array
@@ -260,7 +260,7 @@ def _one_per_sample(y: Any, n_samples: int, what: str, dtype: Any = None) -> np.
 LARGEST_VALUE = 1e150
 
 
-def _check_finite(array: np.ndarray, what: str) -> None:
+def _check_finite(array: np.ndarray, what: str, labels: bool = False) -> None:
     bad = ~np.isfinite(array)
     if bad.any():
         where = np.argwhere(bad)[0]
@@ -268,7 +268,7 @@ def _check_finite(array: np.ndarray, what: str) -> None:
         raise DataError(
             f"{what} has {int(bad.sum())} missing or infinite value(s) (first at {place})"
         )
-    largest = float(np.max(np.abs(array))) if array.size else 0.0
+    largest = float(np.max(np.abs(array))) if array.size and not labels else 0.0
     if largest > LARGEST_VALUE:
         raise DataError(
             f"{what} has values as large as {largest:.3g}, whose squares overflow double "

@@ -55,6 +55,7 @@ class ConvergenceWarning(UserWarning):
 
 
 SOLVER_NAMES = ("normal", "gd", "sgd", "minibatch")
+REGRESSION_LOSSES = ("mse", "mae", "huber", "ssr")
 DEFAULT_GD_ITER = 10_000
 DEFAULT_GD_TOL = 1e-10
 # Stochastic rate: lr_k = (SCALE / L_batch) / (1 + decay k) with decay = mu SCALE / (2 L_batch),
@@ -82,12 +83,14 @@ def model_loss(loss: Any, delta: float = 1.0, scale: float = 1.0) -> Loss:
     huber(delta=0.5)
     """
     if isinstance(loss, str):
-        key = loss.strip().lower()
-        base = losses.get(key)
-        if base is losses.huber and "delta" not in loss:
-            base = base.configure(delta=delta)
-        loss = base
+        loss = losses.get(loss)
+        loss = loss.configure(delta=delta) if loss.base_name == "huber" else loss
     if isinstance(loss, Loss):
+        if loss.base_name not in REGRESSION_LOSSES:
+            raise OptimizationError(
+                f"{loss.name} is a loss for classes, not for numbers to predict; use one of "
+                f"{', '.join(REGRESSION_LOSSES)} (or LogisticRegression for classes)"
+            )
         if loss.base_name == "huber":
             return loss.configure(delta=loss.delta / scale)
         return loss
@@ -127,6 +130,7 @@ class LinearObjective:
                  batch_size: int | None = None) -> None:
         self.loss, self.outputs, self.batch_size = loss, outputs, batch_size
         self.penalty = None if penalty is None or not np.any(penalty) else penalty
+        self.kept: tuple[Any, np.ndarray, Any] | None = None
 
     def _weight(self, rows: int) -> float:
         size = self.batch_size
@@ -135,16 +139,25 @@ class LinearObjective:
     def _predict(self, theta: np.ndarray, Z: np.ndarray) -> np.ndarray:
         return Z @ (theta if self.outputs == 1 else theta.reshape(Z.shape[1], self.outputs))
 
+    def _prediction(self, theta: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> Any:
+        # The loop asks for the value and then the gradient at the same point: predict once.
+        kept = self.kept
+        if kept is not None and kept[0] is batch and np.array_equal(kept[1], theta):
+            return kept[2]
+        prediction = self._predict(theta, batch[0])
+        self.kept = (batch, theta.copy(), prediction)
+        return prediction
+
     def value(self, theta: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> float:
-        Z, t = batch
-        value = self._weight(t.size) * float(self.loss.evaluate(t, self._predict(theta, Z)))
+        t = batch[1]
+        value = self._weight(t.size) * float(self.loss.evaluate(t, self._prediction(theta, batch)))
         if self.penalty is not None:
             value += float(self.penalty @ (theta * theta))
         return value
 
     def grad(self, theta: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         Z, t = batch
-        g = (Z.T @ self.loss.derivative(t, self._predict(theta, Z))).reshape(-1)
+        g = (Z.T @ self.loss.derivative(t, self._prediction(theta, batch))).reshape(-1)
         if self.batch_size is not None and t.size < self.batch_size:
             g *= t.size / self.batch_size
         if self.penalty is not None:
@@ -284,6 +297,18 @@ def fit_linear(
     return res
 
 
+def check_penalty(alpha: Any, name: str = "alpha") -> float:
+    """A penalty weight as a finite number >= 0, or one sentence.
+
+    >>> check_penalty(np.float32(0.5))
+    0.5
+    """
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float | np.integer | np.floating) \
+            or not 0 <= alpha < math.inf:
+        raise OptimizationError(f"the penalty {name} must be a finite number >= 0, not {alpha!r}")
+    return float(alpha)
+
+
 def l2_penalty(alpha: float, rows: int, spread: np.ndarray, intercept: bool,
                outputs: int = 1, half: bool = False) -> np.ndarray | None:
     """The weight of each standardized parameter's square for an L2 penalty on the
@@ -296,10 +321,8 @@ def l2_penalty(alpha: float, rows: int, spread: np.ndarray, intercept: bool,
     >>> l2_penalty(2.0, 4, np.array([1.0, 2.0]), intercept=True)
     array([0.   , 0.5  , 0.125])
     """
-    if alpha is None or alpha == 0:
+    if alpha == 0:
         return None
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha >= 0:
-        raise OptimizationError(f"the penalty alpha must be a number >= 0, not {alpha!r}")
     weights = (0.5 if half else 1.0) * alpha / rows / spread**2
     weights = np.concatenate([[0.0], weights]) if intercept else weights
     return np.repeat(weights, outputs)
@@ -354,6 +377,7 @@ __all__ = [
     "ConvergenceWarning",
     "LinearObjective",
     "best_iterate",
+    "check_penalty",
     "curvatures",
     "default_epochs",
     "default_schedule",

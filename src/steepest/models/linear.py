@@ -47,6 +47,7 @@ from steepest.models.base import (
 from steepest.models.descent import (
     ConvergenceWarning,
     best_iterate,
+    check_penalty,
     fit_linear,
     l2_penalty,
     model_loss,
@@ -186,6 +187,7 @@ class LinearRegression(RegressorMixin, DescentModel):
         """Fit the coefficients to ``X`` (samples x features) and ``y``; returns the model."""
         X = self._validate_X(X, fitting=True)
         y = as_target(y, X.shape[0])
+        check_penalty(self.alpha)
         solver = self._resolved_solver()
         if isinstance(solver, str) and solver.strip().lower() == "normal":
             if not _is_mse(self.loss):
@@ -363,6 +365,7 @@ class LogisticRegression(ClassifierMixin, DescentModel):
         return self
 
     def _alpha(self) -> float:
+        check_penalty(self.alpha)
         if self.C is not None:
             if isinstance(self.C, bool) or not isinstance(self.C, int | float) or not self.C > 0:
                 raise DataError(f"C must be a positive number, not {self.C!r}")

@@ -33,15 +33,15 @@ from steepest import losses
 from steepest.autodiff import Tensor, no_grad
 from steepest.errors import DataError, OptimizationError
 from steepest.models.base import BaseModel, ClassifierMixin, RegressorMixin, as_labels, as_target
-from steepest.models.descent import positive_int, resolve_solver
+from steepest.models.descent import REGRESSION_LOSSES, positive_int, resolve_solver
 from steepest.nn import functional as F
 from steepest.nn.layers import Linear, Sequential, activation, as_generator
 from steepest.nn.module import as_float_dtype
 from steepest.optim import EarlyStopping, minimize
 from steepest.optim.progress import TrainingProgress
+from steepest.optim.stopping import check_settings
 from steepest.threads import SMALL_MATRIX, blas_threads
 
-REGRESSION_LOSSES = ("mse", "ssr", "mae", "huber")
 # Rows per step when batch_size is "auto" and the solver does not say (as for "adam").
 DEFAULT_BATCH = 32
 
@@ -167,6 +167,7 @@ class _MLP(BaseModel):
         flat = _Flat(self.network_)
         objective = _NetworkObjective(self, flat, _weight_decay(self.weight_decay))
         stopping = None
+        check_settings({"tol": self.tol})
         if validation is not None:
             stopping = EarlyStopping(lambda v: objective.score(v, *validation),
                                      patience=patience, tol=self.tol or 0.0)
@@ -297,9 +298,10 @@ _PARAMETERS_DOC = """
         optimizer name ("adam", "momentum", "lbfgs"...) or an update rule
     lr : learning rate (number or schedule); None uses the optimizer's default
     epochs : passes over the training data
-    batch_size : rows per step; None uses every row in every step; "auto"
-        (the default) is the solver's own: 1 for "sgd", every row for "gd",
-        32 otherwise
+    batch_size : rows per step; "auto" (the default) or None is the solver's
+        own: 1 for "sgd", every row for "gd" and line searches, 32 for
+        "minibatch" (and, with "auto", for the other optimizers; with None,
+        every row)
     seed : seed of the initial weights, the shuffling and the validation split
     early_stopping : hold out ``validation_fraction`` of the data and stop
         when its score has not improved by ``tol`` for ``patience`` epochs,

@@ -142,7 +142,8 @@ class Objective:
             return g if sign == 1.0 else -g
 
         if self.kind == "symbolic" and self.user_grad is None:
-            gradient = f.grad
+            # At a corner (|x| at 0) descent steps along a subgradient.
+            gradient = getattr(f, "descent_grad", f.grad)
 
             def vg(z: np.ndarray) -> tuple[float, np.ndarray]:
                 return sign * _scalar(f(*z)), as_flat(gradient(*z))

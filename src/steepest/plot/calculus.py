@@ -37,6 +37,10 @@ from steepest.plot.style import (
     styled,
 )
 
+# A step of f between grid points is confirmed as a jump by halving the gap this many times;
+# at most this many large steps are examined.
+JUMP_HALVINGS = 30
+JUMP_CANDIDATES = 20
 SECANT_COLORS = (OKABE_ITO["reddish purple"], OKABE_ITO["orange"], OKABE_ITO["sky blue"])
 
 
@@ -440,7 +444,6 @@ def chord_gap(f: FunctionLike, a: float, b: float, samples: int = 401) -> np.nda
     return t * fa + (1 - t) * fb - drawable.values(t * a + (1 - t) * b)
 
 
-@styled
 def concave_stretch(drawable: Drawable, a: float, b: float) -> tuple[float, float] | None:
     """A stretch of [a, b] where f is not convex (an interval), or None if f is convex.
 
@@ -504,20 +507,38 @@ def _value_jump(drawable: Drawable, grid: np.ndarray) -> tuple[float, float] | N
     """Around the first jump of f inside the interval (floor(x) at 1), or None.
 
     A convex function is continuous inside its interval, so a jump breaks
-    convexity: some chord across it passes below the curve.
+    convexity: some chord across it passes below the curve.  A large step
+    of f between grid points is a jump only if it stays large as the gap is
+    halved again and again (a steep but continuous rise shrinks with it).
     """
     values = drawable.values(grid)
     steps = np.abs(np.diff(values))
-    finite = steps[np.isfinite(steps)]
-    if finite.size < 3:
+    finite = np.isfinite(values[:-1]) & np.isfinite(values[1:])
+    if np.count_nonzero(finite) < 3:
         return None
-    typical = float(np.median(finite))
-    jumps = np.flatnonzero(steps > 1e3 * typical + 1e-6 * max(1.0, float(np.max(finite))))
-    inside = jumps[(jumps > 0) & (jumps < grid.size - 2)]
-    if not inside.size:
-        return None
-    at = int(inside[0])
-    return float(grid[max(at - 200, 0)]), float(grid[min(at + 200, grid.size - 1)])
+    typical = float(np.median(steps[finite]))
+    largest = float(np.max(steps[finite]))
+    candidates = np.flatnonzero(finite & (steps > 1e3 * typical + 1e-6 * max(1.0, largest)))
+    inside = candidates[(candidates > 0) & (candidates < grid.size - 2)]
+    for at in inside[:JUMP_CANDIDATES]:
+        if _stays_apart(drawable, float(grid[at]), float(grid[at + 1]), float(steps[at])):
+            return float(grid[max(at - 200, 0)]), float(grid[min(at + 200, grid.size - 1)])
+    return None
+
+
+def _stays_apart(drawable: Drawable, left: float, right: float, gap: float) -> bool:
+    """Whether f still changes by about ``gap`` across ever smaller intervals in [left, right]."""
+    f_left, f_right = (float(v) for v in drawable.values(np.array([left, right])))
+    for _ in range(JUMP_HALVINGS):
+        middle = 0.5 * (left + right)
+        f_middle = float(drawable.values(np.array([middle]))[0])
+        if not np.isfinite(f_middle):
+            return False
+        if abs(f_middle - f_left) >= abs(f_right - f_middle):
+            right, f_right = middle, f_middle
+        else:
+            left, f_left = middle, f_middle
+    return abs(f_right - f_left) >= 0.5 * gap
 
 
 def _exact_concave_set(drawable: Drawable, a: float, b: float) -> Any:
@@ -551,6 +572,7 @@ def _second_derivative(drawable: Drawable, xs: np.ndarray) -> np.ndarray:
     return (values[0] - 2 * values[1] + values[2]) / h**2
 
 
+@styled
 def convexity(
     *functions: FunctionLike,
     a: float | None = None,

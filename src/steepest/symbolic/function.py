@@ -102,12 +102,26 @@ class Function:
         >>> Function("x^2 + y^2").grad(2, 3)
         array([4., 6.])
         """
+        values = self._evaluate_many(self._compiled_gradient(), len(self.symbols), coords, named)
+        return self._settle_kinks(values, coords, named, self._gradient_entry)
+
+    def _compiled_gradient(self) -> _Compiled:
         if self._gradient_compiled is None:
             self._gradient_compiled = self._compile(
                 list(self._marked_gradient()), "the gradient of"
             )
-        values = self._evaluate_many(self._gradient_compiled, len(self.symbols), coords, named)
-        return self._settle_kinks(values, coords, named, self._gradient_entry)
+        return self._gradient_compiled
+
+    def descent_grad(self, *coords: Any, **named: Any) -> np.ndarray:
+        """:meth:`grad`, except that at a corner (|x| at 0) it gives the mean of the
+        one-sided slopes, a subgradient, instead of saying there is no derivative: the
+        step gradient descent takes there.
+
+        >>> Function("abs(x) + y^2").descent_grad(0, 1)
+        array([0., 2.])
+        """
+        values = self._evaluate_many(self._compiled_gradient(), len(self.symbols), coords, named)
+        return self._settle_kinks(values, coords, named, self._middle_entry)
 
     def hessian(self, *coords: Any, **named: Any) -> np.ndarray:
         """The exact Hessian, shape ``(n, n)`` plus the broadcast shape of the inputs.
@@ -155,6 +169,9 @@ class Function:
 
     def _gradient_entry(self, index: int, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
         return nonsmooth.decide_at(self.expr, self.symbols[index], point)
+
+    def _middle_entry(self, index: int, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+        return nonsmooth.decide_at(self.expr, self.symbols[index], point, middle=True)
 
     def _hessian_entry(self, index: int, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
         row, column = divmod(index, len(self.symbols))

@@ -146,12 +146,16 @@ def derivative_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Ex
     return value
 
 
-def decide_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+def decide_at(
+    expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr], *, middle: bool = False
+) -> sp.Expr:
     """The derivative along ``var`` at ``point`` where the formula is undefined there.
 
     If expr is continuous along ``var`` at the point and the derivative has
     the same finite limit from both sides, that limit is the derivative (the
     mean value theorem); otherwise there is none, and the error says why.
+    With ``middle``, a corner where both one-sided slopes are finite gives their
+    mean instead (a subgradient of |x| at 0, what descent steps along).
     """
     from steepest.symbolic._limits import compute
 
@@ -172,6 +176,8 @@ def decide_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr])
     if slopes.exists:
         return slopes.value
     if slopes.left is not None and slopes.right is not None:
+        if middle and slopes.left.is_finite and slopes.right.is_finite:
+            return (slopes.left + slopes.right) / 2
         left, right = text_form(slopes.left), text_form(slopes.right)
         raise SteepestError(
             f"{head}: the slopes from the left and right differ ({left} and {right})"
