@@ -16,8 +16,8 @@ import sympy as sp
 
 from steepest.cli.options import echo_json, json_flag, text_option, timeout_option
 from steepest.errors import ParseError, SteepestError
+from steepest.symbolic.calculus import number_or_none
 from steepest.symbolic.printing import plain_text, text_form
-from steepest.symbolic.timed import timed
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -225,9 +225,9 @@ def gradient_json(f: sp.Expr, symbolic: Any, at_point: Any | None) -> dict[str, 
         magnitude = sp.simplify(at_point.magnitude)
         data["at"] = {name: text_form(value) for name, value in at_point.at.items()}
         data["exact"] = [text_form(c) for c in at_point]
-        data["values"] = [float(sp.N(c)) for c in at_point] if numeric else None
+        data["values"] = [number_or_none(c) for c in at_point] if numeric else None
         data["magnitude"] = text_form(magnitude)
-        data["magnitude_value"] = float(sp.N(magnitude)) if numeric else None
+        data["magnitude_value"] = number_or_none(magnitude) if numeric else None
     return data
 
 
@@ -299,11 +299,7 @@ def critical(expression: str, domain_text: str | None, as_json: bool, timeout: f
 
     f, variables = _expression(expression)
     domain = None if domain_text is None else parse_domain(domain_text, variables, text_form(f))
-    found = timed(
-        lambda: _critical_points(critical_points, f, variables, domain),
-        timeout,
-        f"finding the critical points of {text_form(f)}",
-    )
+    found = _critical_points(critical_points, f, variables, domain, timeout)
     if as_json:
         echo_json(
             {
@@ -354,11 +350,12 @@ def critical_point_json(entry: Any) -> dict[str, Any]:
 
 
 def _critical_points(
-    find: Any, f: sp.Expr, variables: Sequence[sp.Symbol], domain: Any
+    find: Any, f: sp.Expr, variables: Sequence[sp.Symbol], domain: Any, timeout: float
 ) -> list[Any]:
-    """The critical points, or a sentence that asks for ``--domain`` in this command's syntax."""
+    """The critical points (those a numerical search found, labelled so, when exact solving
+    cannot finish), or a sentence that asks for ``--domain`` in this command's syntax."""
     try:
-        return list(find(f, domain=domain))
+        return list(find(f, domain=domain, timeout=timeout, fallback="numeric"))
     except SteepestError as error:
         if domain is not None or "infinitely many" not in str(error):
             raise

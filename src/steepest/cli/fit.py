@@ -91,12 +91,12 @@ def select_columns(frame: Any, name: str, x: str, y: str, *, numeric_y: bool) ->
         raise DataError(f"column {y!r} cannot be both a feature (--x) and the target (--y)")
     for column in features + ([y] if numeric_y else []):
         values = frame[column]
-        check_numeric(values, column, name)
         if pd.api.types.is_bool_dtype(values):
             raise DataError(
                 f"column {column!r} of {name} holds true/false values, not numbers; "
                 "encode them as 0 and 1 first"
             )
+        check_numeric(values, column, name)
     for column in [*features, y]:
         missing = frame[column].isna().to_numpy()
         if missing.any():

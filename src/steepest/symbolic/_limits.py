@@ -153,7 +153,9 @@ def freeze_jumps(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | N
     1
     """
     while True:
-        innermost = [j for j in f.atoms(*_JUMPS) if not j.args[0].has(*_JUMPS)]
+        # Only jumps that move with x: floor(y) is a constant as x -> a.
+        innermost = [j for j in f.atoms(*_JUMPS)
+                     if not j.args[0].has(*_JUMPS) and j.args[0].has(x)]
         if not innermost:
             return f
         frozen = {}

@@ -214,7 +214,12 @@ def _is_finite_number(value: sp.Expr) -> bool:
     return not value.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds)
 
 
-def _float(value: sp.Expr) -> float | None:
+def number_or_none(value: sp.Expr) -> float | None:
+    """``value`` as a float, or None where it is not one finite real number (1/0, a symbol).
+
+    >>> number_or_none(sp.Integer(1) / 2), number_or_none(sp.zoo)
+    (0.5, None)
+    """
     if not value.is_number:
         return None
     approx = sp.N(value, 20)
@@ -377,7 +382,7 @@ class Gradient(tuple):
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if all(c.is_number for c in self):
-            return np.array([_float(c) for c in self], dtype=dtype or float)
+            return np.array([number_or_none(c) for c in self], dtype=dtype or float)
         return np.array(list(self), dtype=object)
 
     @property
@@ -407,9 +412,9 @@ class Gradient(tuple):
             "variables": [v.name for v in self.variables],
             "components": [text_form(c) for c in self],
             "at": None if self.at is None else {k: text_form(v) for k, v in self.at.items()},
-            "values": [_float(c) for c in self] if numeric else None,
+            "values": [number_or_none(c) for c in self] if numeric else None,
             "magnitude": text_form(self.magnitude),
-            "magnitude_value": _float(self.magnitude) if numeric else None,
+            "magnitude_value": number_or_none(self.magnitude) if numeric else None,
         }
 
 
@@ -636,11 +641,18 @@ def critical_points(
         raise SteepestError(f'fallback must be None or "numeric", not {fallback!r}')
     timeout = check_timeout(timeout)  # a bad timeout is a mistake, not a time limit
     f = to_expr(expr)
-    if f.has(*nonsmooth.JUMPING):
+    if f.has(sp.floor, sp.ceiling, sp.Heaviside):
         raise SteepestError(
-            f"{text_form(f)} jumps (floor, ceil, sign or a step): between its jumps its "
+            f"{text_form(f)} jumps (floor, ceil or a step): between its jumps its "
             "gradient is that of each piece, and at a jump there is none, so its critical "
             "points are not a list of points; find those of each piece, or plot it"
+        )
+    if f.has(sp.sign):
+        # Odd roots are written sign(u)|u|^(1/n); the exact solver cannot split on the sign.
+        raise SteepestError(
+            f"{text_form(f)} uses sign (as a cube root does): grad f = 0 cannot be solved "
+            "exactly here; find the critical points numerically, for example with "
+            "steepest.minimize and steepest.maximize from a few starting points"
         )
     real_f, back = _real_copy(f)
     chosen = variables_of(real_f)
@@ -783,8 +795,8 @@ class TangentLine:
             "equation": text_form(self.equation),
             "text": str(self),
             "output": self.output_name,
-            "slope_value": _float(self.slope),
-            "value_approx": _float(self.value),
+            "slope_value": number_or_none(self.slope),
+            "value_approx": number_or_none(self.value),
         }
 
 
@@ -845,7 +857,7 @@ class TangentPlane:
             "at": {k: text_form(v) for k, v in self.at.items()},
             "value": text_form(self.value),
             "slopes": {k: text_form(v) for k, v in self.slopes.items()},
-            "slope_values": {k: _float(v) for k, v in self.slopes.items()},
+            "slope_values": {k: number_or_none(v) for k, v in self.slopes.items()},
             "equation": text_form(self.equation),
             "text": str(self),
             "output": self.output_name,

@@ -896,7 +896,8 @@ class _Parser:
     ) -> sympy.Expr:
         low, high = _MULTI_ARGUMENT.get(name, (1, 1))
         if not low <= len(arguments) <= high:
-            expected = str(low) if low == high else f"{low} or {high}"
+            expected = str(low) if low == high else (
+                f"{low} or {high}" if high == low + 1 else f"{low} to {high}")
             raise self.fail(
                 f"{name} takes {expected} argument{'s' if high > 1 else ''}, not {len(arguments)}",
                 token,

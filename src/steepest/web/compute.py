@@ -298,7 +298,7 @@ def critical_symbolic_task(request: dict[str, Any]) -> dict[str, Any]:
     f = load_function(request["function"], timeout=symbolic_timeout(request))
     _plot_dimension(f, tuple(range(1, 11)))
     try:
-        found = critical_points(f.expr)
+        found = critical_points(f.expr, timeout=symbolic_timeout(request))
     except SteepestError as exc:
         raise BadRequest(f"could not solve for the critical points: {_sentence(exc)}") from None
     points: list[dict[str, Any]] = []
