@@ -307,3 +307,17 @@ def test_numpy_refusing_an_array_of_traced_values_becomes_one_sentence(f):
         st.grad(f)(3.0)
     with pytest.raises(st.DifferentiationError, match=r"np\.stack"):
         st.jvp(f, (3.0,), (1.0,))
+
+
+def test_a_dict_cotangent_is_read_by_the_output_keys():
+    _, pullback = st.vjp(lambda x: {"a": x, "b": 2.0 * x}, 1.0)
+    assert pullback({"b": 1.0, "a": 0.0}) == pullback({"a": 0.0, "b": 1.0}) == 2.0
+    with pytest.raises(DifferentiationError, match="keys"):
+        pullback({"c": 1.0, "d": 0.0})
+
+
+def test_arrays_of_objects_and_singular_matrices_are_one_sentence():
+    with pytest.raises(DifferentiationError, match="not numbers"):
+        st.grad(lambda x: np.sum(x * np.array(["a"], dtype=object)))(1.0)
+    with pytest.raises(DifferentiationError, match="singular"):
+        st.grad(lambda x: np.sum(np.linalg.inv(x)))(np.zeros((2, 2)))

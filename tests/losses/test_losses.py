@@ -150,3 +150,32 @@ def test_pandas_inputs_and_names():
 def test_confident_mistakes_cost_a_large_finite_amount():
     assert np.isfinite(losses.log_loss(np.array([1.0]), np.array([0.0])))
     assert losses.log_loss(np.array([1.0]), np.array([0.0])) > 20
+
+
+@pytest.mark.parametrize("loss", [losses.mse, losses.mae, losses.huber(delta=2.0), losses.ssr,
+                                  losses.log_loss.configure(from_logits=True),
+                                  losses.cross_entropy], ids=repr)
+def test_every_loss_survives_pickling(loss):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(loss))
+    assert again.name == loss.name and again.options == loss.options
+
+
+@pytest.mark.parametrize("loss", [losses.mse, losses.ssr, losses.huber(delta=1.5),
+                                  losses.log_loss.configure(from_logits=True)], ids=repr)
+def test_curvature_weights_are_the_derivative_of_the_gradient(loss):
+    rng = np.random.default_rng(3)
+    t = rng.integers(0, 2, 7).astype(float) if loss.base_name == "log_loss" else rng.normal(size=7)
+    p = rng.normal(size=7) * 2
+    h = 1e-6
+    numeric = (loss.derivative(t, p + h) - loss.derivative(t, p - h)) / (2 * h)
+    np.testing.assert_allclose(loss.weights(t, p), numeric, rtol=1e-5, atol=1e-8)
+    assert np.all(loss.weights(t, p) * (1 if loss.total else t.size) <= loss.curvature + 1e-12)
+
+
+def test_loss_options_are_checked():
+    with pytest.raises(st.DataError, match="from_logits must be True or False"):
+        losses.log_loss(0.5)
+    with pytest.raises(st.OptimizationError, match="loss for classes"):
+        st.models.ConstantModel(loss="log_loss", solver="gd").fit(None, [0.0, 1.0, 1.0])

@@ -89,3 +89,11 @@ def test_a_line_search_that_fails_on_a_batch_is_not_convergence():
                       grad=lambda th, b: 2 * np.mean(b - th), data=y, batch_size=5, epochs=2,
                       method="armijo")
     assert res.status != "converged"
+
+
+def test_descent_through_a_corner_steps_along_a_subgradient():
+    assert st.minimize("abs(x)", 1.0, lr=0.5).status == "converged"
+    res = st.minimize("abs(x) + abs(y)", [1.0, 2.0], lr=0.5)
+    assert res.status == "converged" and np.allclose(res.x, 0)
+    with pytest.raises(st.SteepestError, match="does not exist"):
+        st.Function("abs(x)").grad(0.0)

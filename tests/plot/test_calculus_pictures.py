@@ -207,3 +207,10 @@ def test_convexity_needs_both_ends():
     with pytest.raises(SteepestError, match="both ends"):
         st.plot.convexity("x^2", a=1)
     assert math.isfinite(st.plot.chord_gap("x^2", 0, 1).sum())
+
+
+@pytest.mark.parametrize("text, a, b", [("relu(x)", -2, 1), ("max(x, 1)", -3, 2),
+                                        ("max(x^2, 1)", -1.5, 1.5), ("relu(x)^2", -1, 1)])
+def test_flat_then_rising_functions_are_convex(text, a, b):
+    title = st.plot.convexity(text, a=a, b=b).axes[0].get_title()
+    assert "not convex" not in title and "convex on" in title

@@ -596,6 +596,23 @@ def hessian(
 # Critical points
 
 
+def _check_solvable(f: sp.Expr) -> None:
+    """One sentence for the functions whose critical points cannot be listed exactly."""
+    if f.has(sp.floor, sp.ceiling, sp.Heaviside):
+        raise SteepestError(
+            f"{text_form(f)} jumps (floor, ceil or a step): between its jumps its "
+            "gradient is that of each piece, and at a jump there is none, so its critical "
+            "points are not a list of points; find those of each piece, or plot it"
+        )
+    if f.has(sp.sign):
+        # Odd roots are written sign(u)|u|^(1/n); the exact solver cannot split on the sign.
+        raise SteepestError(
+            f"{text_form(f)} uses sign (as a cube root does): grad f = 0 cannot be solved "
+            "exactly here; find the critical points numerically, for example with "
+            "steepest.minimize and steepest.maximize from a few starting points"
+        )
+
+
 def critical_points(
     expr: ExprLike,
     domain: Mapping[str | sp.Symbol, tuple[Any, Any]] | None = None,
@@ -641,19 +658,7 @@ def critical_points(
         raise SteepestError(f'fallback must be None or "numeric", not {fallback!r}')
     timeout = check_timeout(timeout)  # a bad timeout is a mistake, not a time limit
     f = to_expr(expr)
-    if f.has(sp.floor, sp.ceiling, sp.Heaviside):
-        raise SteepestError(
-            f"{text_form(f)} jumps (floor, ceil or a step): between its jumps its "
-            "gradient is that of each piece, and at a jump there is none, so its critical "
-            "points are not a list of points; find those of each piece, or plot it"
-        )
-    if f.has(sp.sign):
-        # Odd roots are written sign(u)|u|^(1/n); the exact solver cannot split on the sign.
-        raise SteepestError(
-            f"{text_form(f)} uses sign (as a cube root does): grad f = 0 cannot be solved "
-            "exactly here; find the critical points numerically, for example with "
-            "steepest.minimize and steepest.maximize from a few starting points"
-        )
+    _check_solvable(f)
     real_f, back = _real_copy(f)
     chosen = variables_of(real_f)
     box: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]] = {}
