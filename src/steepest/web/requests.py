@@ -351,6 +351,18 @@ def derive_request(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def preview_request(body: dict[str, Any]) -> dict[str, Any]:
+    """``{expression}``: text to show typeset while it is typed.
+
+    >>> preview_request({"expression": "x^2 sin x"})
+    {'expression': 'x^2 sin x'}
+    """
+    fields = Fields(body)
+    out = {"expression": fields.text("expression", max_chars=MAX_EXPRESSION_CHARS)}
+    fields.finish()
+    return out
+
+
 def surface_request(body: dict[str, Any]) -> dict[str, Any]:
     """``{function, xlim, ylim, n}``: an n x n grid, n at most 200.
 
@@ -442,5 +454,6 @@ __all__ = [
     "function_request",
     "minimize_request",
     "parse_body",
+    "preview_request",
     "surface_request",
 ]
