@@ -8,6 +8,7 @@ function applied to a letter as ``sin x``, invisible times dropped).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -188,3 +189,31 @@ def test_latex_is_course_notation() -> None:
     assert latex("e^x") == "e^{x}"
     for value in (sympy.zoo, sympy.nan, sympy.AccumBounds(-1, 1)):
         assert not any(name in latex(value) for name in INTERNAL_NAMES if name != "oo")
+
+
+def test_a_derivation_displays_as_typeset_steps() -> None:
+    derivation = derive("x^2 sin x")
+    page = derivation._repr_html_()
+    assert page == derivation.html()
+    maths = [ET.fromstring(m) for m in re.findall(r"<math .*?</math>", page)]
+    seen = [reading(m) for m in maths]
+    assert seen[0].startswith("(d)/(dx)[x²sin x]=")
+    assert "x²cos x+2xsin x" in seen[0]
+    assert any(s == "(d)/(dx)[x²]=2x" for s in seen)
+    assert any(s == "(d)/(dx)[sin x]=cos x" for s in seen)
+    assert any(s == "(fg)′=f′g+fg′" for s in seen)
+    assert "product rule" in page and "power rule" in page and "sin rule" in page
+    for math in maths:
+        alt = math.get("alttext")
+        assert alt and "**" not in alt and not shows_internals(alt)
+        assert "*" not in "".join(math.itertext())
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert "*" not in text and not shows_internals(text)
+
+
+def test_a_derivation_shows_what_the_course_writes() -> None:
+    page = derive("log_2(3x)").html()
+    heading = ET.fromstring(re.findall(r"<math .*?</math>", page)[0])
+    assert heading.get("alttext").startswith("d/dx [log_2(3*x)]")
+    partial = derive("x^2 y", wrt="x").html()
+    assert "∂/∂x [x^2*y] = 2*x*y" in partial and "y is held constant" in partial

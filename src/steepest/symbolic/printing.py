@@ -480,6 +480,8 @@ def plain_math_text(value: Any) -> str:
         return f"oscillates between {text_form(expr.min)} and {text_form(expr.max)}"
     if isinstance(expr, sympy.Float):
         return f"{float(expr):.10g}"
+    if isinstance(expr, sympy.Equality):
+        return f"{plain_math_text(expr.lhs)} = {plain_math_text(expr.rhs)}"
     return text_form(expr)
 
 
@@ -552,8 +554,13 @@ def derivative_mathml(
     *,
     partial: bool = False,
     display: bool = False,
+    shown: str | None = None,
 ) -> str:
     """``d/dx [expr] = result`` typeset (``∂/∂x`` when ``partial``); no result, no ``=``.
+
+    ``shown`` is the expression as it should be written, when that differs
+    from SymPy's form (``log_2(x)`` rather than ``ln x / ln 2``); it is read as
+    a rule is (:func:`formula_content`).
 
     >>> m = derivative_mathml("x^2", "x", "2x")
     >>> m.count("<mfrac>"), 'alttext="d/dx [x^2] = 2*x"' in m
@@ -561,8 +568,9 @@ def derivative_mathml(
     """
     name = wrt.name if isinstance(wrt, sympy.Symbol) else str(wrt)
     operator = f"∂/∂{name}" if partial else f"d/d{name}"
-    content = _operator_content(name, partial=partial) + _bracketed(mathml_content(expr))
-    alt = f"{operator} [{plain_math_text(expr)}]"
+    inside = formula_content(shown) if shown else mathml_content(expr)
+    content = _operator_content(name, partial=partial) + _bracketed(inside)
+    alt = f"{operator} [{shown or plain_math_text(expr)}]"
     if result is not None:
         content += "<mo>=</mo>" + mathml_content(result)
         alt += f" = {plain_math_text(result)}"
@@ -743,6 +751,10 @@ class _FormulaReader:
             inside = "<mo>,</mo>".join(arguments)
             if out == "<mi>sqrt</mi>":
                 return f"<msqrt>{inside}</msqrt>"
+            bare = re.fullmatch(r"(?:<mrow>)*(<m[in]>[^<]*</m[in]>)(?:</mrow>)*", inside)
+            name = re.fullmatch(r"<mi>([^<]*)</mi>", out)
+            if bare and name and name.group(1) in _FORMULA_FUNCTIONS:
+                return f"<mrow>{out}<mo>&#x2061;</mo>{bare.group(1)}</mrow>"
             return f"<mrow>{out}<mo>&#x2061;</mo><mrow><mo>(</mo>{inside}<mo>)</mo></mrow></mrow>"
         return out
 
