@@ -577,6 +577,36 @@ def derivative_mathml(
     return math_element(f"<mrow>{content}</mrow>", alt, display=display)
 
 
+def gradient_mathml(
+    components: Sequence[Any],
+    variables: Sequence[str],
+    *,
+    name: str = "f",
+    display: bool = False,
+) -> str:
+    """``∇f(x, y) = [∂f/∂x, ∂f/∂y]`` as a column vector; ``f′(x) = ...`` in one variable.
+
+    >>> m = gradient_mathml(["2x", "2y"], ["x", "y"])
+    >>> "&#x2207;" in m, 'alttext="grad f(x, y) = [2*x, 2*y]"' in m, m.count("<mtr>")
+    (True, True, 2)
+    """
+    names = ", ".join(variables)
+    arguments = "<mo>,</mo>".join(mathml_content(sympy.Symbol(v)) for v in variables)
+    call = f"<mo>(</mo>{arguments}<mo>)</mo>"
+    function = mathml_content(sympy.Symbol(name))
+    if len(components) == 1:
+        value = _as_sympy(components[0])
+        head = f"<msup>{function}<mo>&#x2032;</mo></msup>{call}"
+        alt = f"{name}'({names}) = {plain_math_text(value)}"
+        body = mathml_content(value)
+    else:
+        vector = _as_sympy(list(components))
+        head = f"<mrow><mo>&#x2207;</mo>{function}</mrow>{call}"
+        alt = f"grad {name}({names}) = {plain_math_text(vector)}"
+        body = mathml_content(vector)
+    return math_element(f"<mrow>{head}<mo>=</mo>{body}</mrow>", alt, display=display)
+
+
 _SIDES = {"both": ("", ""), "+": ("<mo>+</mo>", "+"), "-": ("<mo>\u2212</mo>", "-")}
 _SIDE_NAMES = {"right": "+", "left": "-", "+": "+", "-": "-", "both": "both"}
 
@@ -962,6 +992,7 @@ __all__ = [
     "derivative_mathml",
     "formula_content",
     "formula_mathml",
+    "gradient_mathml",
     "latex",
     "latex_form",
     "limit_mathml",

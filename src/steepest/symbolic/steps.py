@@ -708,9 +708,8 @@ class Derivation:
         parts.append(_html_step(self.steps, self))
         parts.append("</ol>")
         if sympy.srepr(self.result) != sympy.srepr(self.steps.result):
-            parts.append(
-                f'<p class="steepest-simplified">simplified: {mathml(self.result, display=True)}</p>'
-            )
+            simplified = mathml(self.result, display=True)
+            parts.append(f'<p class="steepest-simplified">simplified: {simplified}</p>')
         parts.append("</div>")
         return "\n".join(parts)
 

@@ -28,7 +28,14 @@ from steepest.bounded import DEFAULT_TIMEOUT
 from steepest.errors import SteepestError
 from steepest.symbolic import Function, critical_points, derive, latex_form, text_form
 from steepest.symbolic.parser import parse
-from steepest.symbolic.printing import latex, mathml, plain_math_text, plain_text
+from steepest.symbolic.printing import (
+    derivative_mathml,
+    gradient_mathml,
+    latex,
+    mathml,
+    plain_math_text,
+    plain_text,
+)
 from steepest.web.presets import OKABE_ITO, listing
 from steepest.web.requests import BadRequest
 
@@ -153,6 +160,8 @@ def inspect_task(request: dict[str, Any]) -> dict[str, Any]:
         "latex": latex_form(f.expr),
         "gradient": [text_form(g) for g in f.gradient_expr],
         "gradient_latex": [latex_form(g) for g in f.gradient_expr],
+        "mathml": mathml(f.expr, display=True),
+        "gradient_mathml": gradient_mathml(f.gradient_expr, f.variables, display=True),
     }
 
 
@@ -272,6 +281,14 @@ def derive_task(request: dict[str, Any]) -> dict[str, Any]:
         "text": described["text"],
         "rules": described["rules"],
         "steps": described["steps"],
+        "html": derivation.html(),
+        "result_mathml": derivative_mathml(
+            derivation.expr,
+            derivation.wrt,
+            derivation.result,
+            partial=derivation.is_partial,
+            shown=derivation.steps.display,
+        ),
     }
 
 
