@@ -681,7 +681,7 @@ _FORMULA_FUNCTIONS = {
     "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech", "csch", "coth",
     "arcsin", "arccos", "arctan", "arccot", "arcsec", "arccsc", "arcsinh", "arccosh",
     "arctanh", "arccoth", "ln", "log", "exp", "sqrt", "max", "min", "sign", "floor", "ceil",
-    "step", "delta", "abs",
+    "step", "delta", "abs", "pi",
 }  # fmt: skip
 _LEAD_WORDS = ("with ", "so ", "where ")
 
@@ -797,6 +797,8 @@ class _FormulaReader:
         if kind in ("operator", "partial"):
             return _operator_content(value, partial=kind == "partial") + self.power()
         if kind == "name":
+            if value in ("pi", "π"):
+                return "<mi>&#x3C0;</mi>"
             if "_" in value:
                 stem, _, sub = value.partition("_")
                 return f"<msub><mi>{stem}</mi><mi>{sub}</mi></msub>"
