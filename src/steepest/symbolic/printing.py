@@ -338,7 +338,11 @@ class _CourseMathMLPrinter(MathMLPresentationPrinter):
     def _argument(self, argument: sympy.Expr) -> Element:
         """A function's argument: bare when it is a letter or a number, else in parentheses."""
         if argument.is_Symbol or (argument.is_Number and argument >= 0) or argument is sympy.pi:
-            return self._element("mrow", self._element("mo", text="\u2061"), self._print(argument))
+            space = self.dom.createElement("mspace")
+            space.setAttribute("width", "0.17em")
+            return self._element(
+                "mrow", self._element("mo", text="\u2061"), space, self._print(argument)
+            )
         return self._element(
             "mrow",
             self._element("mo", text="\u2061"),
@@ -461,7 +465,8 @@ def mathml_content(expr: Any) -> str:
     >>> mathml_content(sympy.Symbol("x") ** 2)
     '<msup><mi>x</mi><mn>2</mn></msup>'
     """
-    return _numeric_entities(_MATHML_PRINTER.doprint(_as_sympy(expr)))
+    markup = _numeric_entities(_MATHML_PRINTER.doprint(_as_sympy(expr)))
+    return markup.replace("<mo>-</mo>", "<mo>&#x2212;</mo>")
 
 
 def plain_math_text(value: Any) -> str:
@@ -784,7 +789,8 @@ class _FormulaReader:
             bare = re.fullmatch(r"(?:<mrow>)*(<m[in]>[^<]*</m[in]>)(?:</mrow>)*", inside)
             name = re.fullmatch(r"<mi>([^<]*)</mi>", out)
             if bare and name and name.group(1) in _FORMULA_FUNCTIONS:
-                return f"<mrow>{out}<mo>&#x2061;</mo>{bare.group(1)}</mrow>"
+                space = '<mspace width="0.17em"/>'
+                return f"<mrow>{out}<mo>&#x2061;</mo>{space}{bare.group(1)}</mrow>"
             return f"<mrow>{out}<mo>&#x2061;</mo><mrow><mo>(</mo>{inside}<mo>)</mo></mrow></mrow>"
         return out
 

@@ -732,9 +732,6 @@
         details.open = i === 0;
         var summary = document.createElement("summary");
         summary.innerHTML = d.result_mathml;
-        if (d.held_constant.length) {
-          summary.appendChild(document.createTextNode("   (" + d.held_constant.join(", ") + " held constant)"));
-        }
         details.appendChild(summary);
         var body = document.createElement("div");
         body.className = "derivation";
