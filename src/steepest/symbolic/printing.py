@@ -678,10 +678,18 @@ def value_words(value: Any) -> str | None:
 _FORMULA_TOKEN = re.compile(
     r"\s*(?:(?P<operator>(?:d|∂)/(?:d|∂)(?P<wrt>[A-Za-zα-ω]\w*))(?=[\s\[(]|$)"
     r"|(?P<number>\d+(?:\.\d+)?)"
+    r"|(?P<relation><=|>=|->|<-|[<>=≤≥→←∈]|in(?!\w))"
     r"|(?P<name>[A-Za-zα-ωπ][\w]*)"
     r"|(?P<dots>\.\.\.|…)"
-    r"|(?P<symbol>[-+*/^()\[\]|'=,]))"
+    r"|(?P<symbol>[-+*/^()\[\]{}|',±]))"
 )
+_RELATIONS = {"<=": "&#x2264;", ">=": "&#x2265;", "->": "&#x2192;", "<-": "&#x2190;",
+              "<": "&lt;", ">": "&gt;", "=": "=", "≤": "&#x2264;", "≥": "&#x2265;",
+              "→": "&#x2192;", "←": "&#x2190;", "in": "&#x2208;", "∈": "&#x2208;"}  # fmt: skip
+# Names written as their letters: Greek, and inf as ∞.
+_LETTERS = {"alpha": "α", "beta": "β", "gamma": "γ", "theta": "θ", "lambda": "λ", "mu": "μ",
+            "sigma": "σ", "eta": "η", "eps": "ε", "epsilon": "ε", "pi": "π", "π": "π",
+            "inf": "∞", "omega": "ω", "phi": "φ", "rho": "ρ", "tau": "τ"}  # fmt: skip
 _FORMULA_FUNCTIONS = {
     "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech", "csch", "coth",
     "arcsin", "arccos", "arctan", "arccot", "arcsec", "arccsc", "arcsinh", "arccosh",
@@ -702,10 +710,8 @@ class _FormulaReader:
             match = _FORMULA_TOKEN.match(text, position)
             if not match or match.end() == position:
                 raise ValueError(text[position:])
-            kind = match.lastgroup if match.lastgroup != "wrt" else "operator"
-            kind = next(
-                k for k in ("operator", "number", "name", "dots", "symbol") if match.group(k)
-            )
+            kinds = ("operator", "number", "relation", "name", "dots", "symbol")
+            kind = next(k for k in kinds if match.group(k))
             value = match.group("wrt") if kind == "operator" else match.group(kind)
             if kind == "operator" and match.group("operator").startswith("∂"):
                 kind = "partial"
@@ -724,28 +730,27 @@ class _FormulaReader:
         return token
 
     def read(self) -> str:
-        parts = [self.expression()]
-        while self.peek() == ("symbol", "="):
-            self.take()
-            parts.append(self.expression())
+        out = self.expression()
+        while self.peek()[0] == "relation":
+            relation = _RELATIONS.get(self.take()[1], "=")
+            out += f"<mo>{relation}</mo>" + self.expression()
         if self.peek()[0] != "end":
             raise ValueError(self.peek()[1])
-        return "<mrow>" + "<mo>=</mo>".join(parts) + "</mrow>"
+        return f"<mrow>{out}</mrow>"
 
     def expression(self) -> str:
         out = ""
-        if self.peek() == ("symbol", "-"):
-            self.take()
-            out += "<mo>\u2212</mo>"
+        signs = {"+": "+", "-": "\u2212", "±": "±"}
+        if self.peek() in (("symbol", "-"), ("symbol", "±")):
+            out += f"<mo>{signs[self.take()[1]]}</mo>"
         out += self.product()
-        while self.peek() in (("symbol", "+"), ("symbol", "-")):
-            sign = "+" if self.take()[1] == "+" else "\u2212"
-            out += f"<mo>{sign}</mo>" + self.product()
+        while self.peek() in (("symbol", "+"), ("symbol", "-"), ("symbol", "±")):
+            out += f"<mo>{signs[self.take()[1]]}</mo>" + self.product()
         return f"<mrow>{out}</mrow>"
 
     def starts_factor(self) -> bool:
         kind, value = self.peek()
-        return kind in ("number", "name", "dots", "operator", "partial") or value in ("(", "[")
+        return kind in ("number", "name", "dots", "operator", "partial") or value in ("(", "[", "{")
 
     def product(self) -> str:
         out = self.fraction()
@@ -776,6 +781,10 @@ class _FormulaReader:
         while self.peek() == ("symbol", "'"):
             self.take()
             out = f"<msup>{out}<mo>&#x2032;</mo></msup>"
+        name = re.fullmatch(r"<mi>([a-z]+)</mi>", out)
+        applied = name and name.group(1) in _FORMULA_FUNCTIONS and name.group(1) != "sqrt"
+        if applied and self.starts_factor() and self.peek() != ("symbol", "("):
+            return f'<mrow>{out}<mo>&#x2061;</mo><mspace width="0.17em"/>{self.power()}</mrow>'
         if self.peek() == ("symbol", "(") and out.startswith(("<mi>", "<msup><mi>", "<msub>")):
             self.take()
             arguments = [self.expression()]
@@ -801,18 +810,22 @@ class _FormulaReader:
         if kind == "dots":
             return "<mo>&#x2026;</mo>"
         if kind in ("operator", "partial"):
-            return _operator_content(value, partial=kind == "partial") + self.power()
+            operator = _operator_content(value, partial=kind == "partial")
+            return operator + (self.power() if self.starts_factor() else "")
         if kind == "name":
-            if value in ("pi", "π"):
-                return "<mi>&#x3C0;</mi>"
+            if value in _LETTERS:
+                return f"<mi>{_LETTERS[value]}</mi>"
             if "_" in value:
                 stem, _, sub = value.partition("_")
                 return f"<msub><mi>{stem}</mi><mi>{sub}</mi></msub>"
             return f"<mi>{html.escape(value)}</mi>"
-        closing = {"(": ")", "[": "]", "|": "|"}.get(value)
+        closing = {"(": ")", "[": "]", "|": "|", "{": "}"}.get(value)
         if closing is None:
             raise ValueError(value)
         inside = self.expression()
+        while closing != "|" and self.peek() == ("symbol", ","):
+            self.take()
+            inside += "<mo>,</mo>" + self.expression()
         self.take(closing)
         fence = '<mo fence="true">{}</mo>'
         return f"<mrow>{fence.format(value)}{inside}{fence.format(closing)}</mrow>"
@@ -830,9 +843,9 @@ def _split_clauses(text: str) -> list[str]:
     """``text`` split at its top-level commas and semicolons."""
     clauses, depth, current = [], 0, ""
     for char in text:
-        if char in "([":
+        if char in "([{":
             depth += 1
-        elif char in ")]":
+        elif char in ")]}":
             depth -= 1
         if char in ",;" and depth == 0:
             clauses.append(current.strip())
@@ -847,13 +860,37 @@ def _clause_content(clause: str) -> str:
     for word in _LEAD_WORDS:
         if clause.startswith(word):
             return f"<mtext>{word.strip()}\u00a0</mtext>" + _clause_content(clause[len(word) :])
-    names = re.findall(r"[A-Za-z]{3,}", clause)
-    if any(name not in _FORMULA_FUNCTIONS for name in names):
+    typeset = _clause_formula(clause)
+    if typeset is None:
         return f"<mtext>{html.escape(clause.replace('*', '·'))}</mtext>"
+    return typeset
+
+
+def _clause_formula(clause: str) -> str | None:
+    """The MathML of one clause when all of it is mathematics, else None."""
+    names = re.findall(r"[A-Za-z]{3,}", clause)
+    if any(name not in _FORMULA_FUNCTIONS and name not in _LETTERS for name in names):
+        return None
     try:
         return _FormulaReader(clause).read()
-    except ValueError:
-        return f"<mtext>{html.escape(clause.replace('*', '·'))}</mtext>"
+    except (ValueError, RecursionError):
+        return None
+
+
+def formula_or_none(text: str) -> str | None:
+    """The MathML content of ``text`` when every part of it reads as mathematics, else None.
+
+    For deciding whether a heading or a table cell is a formula.
+
+    >>> formula_or_none("(f(x+h) - f(x))/h") is not None, formula_or_none("limit exists")
+    (True, None)
+    """
+    clauses = _split_clauses(text)
+    typeset = [_clause_formula(clause) for clause in clauses]
+    if not typeset or any(part is None for part in typeset):
+        return None
+    joined = '<mo>,</mo><mspace width="0.5em"/>'.join(part or "" for part in typeset)
+    return f"<mrow>{joined}</mrow>"
 
 
 def formula_content(text: str) -> str:
@@ -1000,6 +1037,7 @@ __all__ = [
     "derivative_mathml",
     "formula_content",
     "formula_mathml",
+    "formula_or_none",
     "gradient_mathml",
     "latex",
     "latex_form",
