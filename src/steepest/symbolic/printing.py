@@ -624,11 +624,15 @@ def limit_mathml(
     *,
     side: str = "both",
     display: bool = False,
+    shown: str | None = None,
+    name: str | None = None,
 ) -> str:
     """``lim_{x → a} expr = value`` typeset, with the side as ``a⁺`` or ``a⁻``.
 
     ``value`` may be a SymPy value (said in words when it is not a number) or
-    a sentence (a ``str``), such as ``"does not exist"``.
+    a sentence (a ``str``), such as ``"does not exist"``.  ``shown`` writes the
+    expression as a rule is written (``(f(x + h) - f(x))/h``) and ``name``
+    puts ``name =`` in front (``f'(x)``).
 
     >>> m = limit_mathml("sin(x)/x", "x", 0, 1)
     >>> "<munder>" in m, 'alttext="lim x→0 sin(x)/x = 1"' in m
@@ -636,7 +640,7 @@ def limit_mathml(
     >>> 'x→0+ 1/x = inf' in limit_mathml("1/x", "x", 0, sympy.oo, side="right")
     True
     """
-    name = variable.name if isinstance(variable, sympy.Symbol) else str(variable)
+    variable_name = variable.name if isinstance(variable, sympy.Symbol) else str(variable)
     try:
         sign_markup, sign_text = _SIDES[_SIDE_NAMES[side]]
     except KeyError:
@@ -644,10 +648,14 @@ def limit_mathml(
     point = mathml_content(at)
     if sign_markup:
         point = f"<msup>{point}{sign_markup}</msup>"
-    under = f"<mrow>{mathml_content(sympy.Symbol(name))}<mo>&#x2192;</mo>{point}</mrow>"
+    under = f"<mrow>{mathml_content(sympy.Symbol(variable_name))}<mo>&#x2192;</mo>{point}</mrow>"
     content = f'<munder><mo movablelimits="true">lim</mo>{under}</munder>'
-    content += f"<mo>&#x2061;</mo>{mathml_content(expr)}"
-    alt = f"lim {name}→{plain_math_text(at)}{sign_text} {plain_math_text(expr)}"
+    content += f"<mo>&#x2061;</mo>{formula_content(shown) if shown else mathml_content(expr)}"
+    alt = f"lim {variable_name}→{plain_math_text(at)}{sign_text} "
+    alt += shown or plain_math_text(expr)
+    if name:
+        content = f"{formula_content(name)}<mo>=</mo>{content}"
+        alt = f"{name} = {alt}"
     if isinstance(value, str):
         content += f"<mtext>\u00a0{html.escape(value)}</mtext>"
         alt += f" {value}"
@@ -679,9 +687,9 @@ _FORMULA_TOKEN = re.compile(
     r"\s*(?:(?P<operator>(?:d|∂)/(?:d|∂)(?P<wrt>[A-Za-zα-ω]\w*))(?=[\s\[(]|$)"
     r"|(?P<number>\d+(?:\.\d+)?)"
     r"|(?P<relation><=|>=|->|<-|[<>=≤≥→←∈]|in(?!\w))"
-    r"|(?P<name>[A-Za-zα-ωπ][\w]*)"
+    r"|(?P<name>[A-Za-zα-ωπ∂∇][\w]*)"
     r"|(?P<dots>\.\.\.|…)"
-    r"|(?P<symbol>[-+*/^()\[\]{}|',±]))"
+    r"|(?P<symbol>[-+*/^()\[\]{}|',±×·]))"
 )
 _RELATIONS = {"<=": "&#x2264;", ">=": "&#x2265;", "->": "&#x2192;", "<-": "&#x2190;",
               "<": "&lt;", ">": "&gt;", "=": "=", "≤": "&#x2264;", "≥": "&#x2265;",
@@ -754,10 +762,13 @@ class _FormulaReader:
 
     def product(self) -> str:
         out = self.fraction()
-        while self.peek() == ("symbol", "*") or self.starts_factor():
-            if self.peek() == ("symbol", "*"):
-                self.take()
-            out += "<mo>&#x2062;</mo>" + self.fraction()
+        while self.peek() in (("symbol", "*"), ("symbol", "×"), ("symbol", "·")) or (
+            self.starts_factor()
+        ):
+            times = "&#x2062;"
+            if self.peek()[0] == "symbol":
+                times = {"*": times, "×": "&#xD7;", "·": "&#xB7;"}[self.take()[1]]
+            out += f"<mo>{times}</mo>" + self.fraction()
         return f"<mrow>{out}</mrow>"
 
     def fraction(self) -> str:
