@@ -136,8 +136,7 @@ class Section:
         head = "".join(f'<th class="{_kind(frame[c])}">{heading(c)}</th>' for c in frame.columns)
         for _, row in frame.iterrows():
             cells = "".join(
-                f'<td class="{_kind(frame[c])}">{_cell(row[c], digits)}</td>'
-                for c in frame.columns
+                f'<td class="{_kind(frame[c])}">{_cell(row[c], digits)}</td>' for c in frame.columns
             )
             rows.append(f"<tr>{cells}</tr>")
         title = f"<caption>{inline(caption)}</caption>" if caption else ""
