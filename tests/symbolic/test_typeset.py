@@ -217,3 +217,9 @@ def test_a_derivation_shows_what_the_course_writes() -> None:
     assert heading.get("alttext").startswith("d/dx [log_2(3*x)]")
     partial = derive("x^2 y", wrt="x").html()
     assert "∂/∂x [x^2*y] = 2*x*y" in partial and "y is held constant" in partial
+
+
+def test_products_written_every_way() -> None:
+    assert read(formula_mathml("2 × 10^(-16)")) == "2×10^(−16)"
+    assert read(formula_mathml("2*(x + 1)")) == "2(x+1)"
+    assert read(formula_mathml("2 (x + 1) · 3")) == "2(x+1)·3"

@@ -765,9 +765,8 @@ class _FormulaReader:
         while self.peek() in (("symbol", "*"), ("symbol", "×"), ("symbol", "·")) or (
             self.starts_factor()
         ):
-            times = "&#x2062;"
-            if self.peek()[0] == "symbol":
-                times = {"*": times, "×": "&#xD7;", "·": "&#xB7;"}[self.take()[1]]
+            signs = {"*": "&#x2062;", "×": "&#xD7;", "·": "&#xB7;"}
+            times = signs[self.take()[1]] if self.peek()[1] in signs else signs["*"]
             out += f"<mo>{times}</mo>" + self.fraction()
         return f"<mrow>{out}</mrow>"
 
