@@ -223,3 +223,10 @@ def test_products_written_every_way() -> None:
     assert read(formula_mathml("2 × 10^(-16)")) == "2×10^(−16)"
     assert read(formula_mathml("2*(x + 1)")) == "2(x+1)"
     assert read(formula_mathml("2 (x + 1) · 3")) == "2(x+1)·3"
+
+
+def test_a_power_of_a_function_is_written_before_its_argument() -> None:
+    assert read(formula_mathml("sec(x)^2")) == "sec² x"
+    assert read(formula_mathml("1 - tanh(x)^2")) == "1−tanh² x"
+    assert read(formula_mathml("sin(2x)^2")) == "sin² (2x)"
+    assert read(formula_mathml("f(x)^2")) == "f (x)²"

@@ -807,10 +807,17 @@ class _FormulaReader:
                 return f"<msqrt>{inside}</msqrt>"
             bare = re.fullmatch(r"(?:<mrow>)*(<m[in]>[^<]*</m[in]>)(?:</mrow>)*", inside)
             name = re.fullmatch(r"<mi>([^<]*)</mi>", out)
-            if bare and name and name.group(1) in _FORMULA_FUNCTIONS:
-                space = '<mspace width="0.17em"/>'
-                return f"<mrow>{out}<mo>&#x2061;</mo>{space}{bare.group(1)}</mrow>"
-            return f"<mrow>{out}<mo>&#x2061;</mo><mrow><mo>(</mo>{inside}<mo>)</mo></mrow></mrow>"
+            known = bool(name and name.group(1) in _FORMULA_FUNCTIONS)
+            argument = (
+                f'<mspace width="0.17em"/>{bare.group(1)}'
+                if bare and known
+                else f"<mrow><mo>(</mo>{inside}<mo>)</mo></mrow>"
+            )
+            if known and self.peek() == ("symbol", "^"):
+                # sin(x)^2 is written sin²x, as a course writes it (sin x² would be sin(x²)).
+                self.take()
+                out = f"<msup>{out}{_unwrapped(self.power())}</msup>"
+            return f"<mrow>{out}<mo>&#x2061;</mo>{argument}</mrow>"
         return out
 
     def atom(self) -> str:

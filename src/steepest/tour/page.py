@@ -225,6 +225,8 @@ def heading(text: Any) -> str:
         return inline(text)
     if re.fullmatch(r"-?\d+(\.\d+)?", text.strip()):
         return html.escape(text)
+    if re.fullmatch(r"-?\d+(\.\d+)?e[-+]?\d+", text.strip()):
+        return number(float(text), 2)
     content = formula_or_none(text)
     return math_element(content, text) if content else html.escape(text)
 
