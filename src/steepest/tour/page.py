@@ -176,7 +176,7 @@ def _kind(column: Any) -> str:
 
 def _cell(value: Any, digits: int) -> str:
     """One table cell as HTML: numbers as numbers, SymPy values and formulas in MathML."""
-    if isinstance(value, sympy.Basic):
+    if isinstance(value, sympy.Basic | sympy.MatrixBase):
         return mathml(value)
     if isinstance(value, str) and value.startswith("<math"):
         return value  # already typeset
@@ -249,7 +249,7 @@ def inline(text: str) -> str:
 
 def display_math(formula: Any, *, block: bool = True) -> str:
     """A formula as a ``<math>`` element: a SymPy value, or course notation as text."""
-    if isinstance(formula, sympy.Basic):
+    if isinstance(formula, sympy.Basic | sympy.MatrixBase):
         return mathml(formula, display=block)
     if isinstance(formula, str) and formula.startswith("<math"):
         return formula  # already typeset
