@@ -253,6 +253,7 @@ RULE_EXAMPLES = [
     ("constant multiple", "3x^4"),
     ("sum", "3x^4 + 4x"),
     ("product", "(x-2)(x+3)"),
+    ("product", "x^2 sin(x)"),
     ("quotient", "x^2/(x+1)"),
     ("exponential", "e^x"),
     ("general exponential", "2^x"),
@@ -291,7 +292,7 @@ def rules(s: Section) -> None:
             }
         )
     s.table(pd.DataFrame(rows), "The rules of differentiation, one example each")
-    for text in ("(x-2)(x+3)", "x^2/(x+1)", "log(2x^2 + 4x, a)", "sin(3x)"):
+    for text in ("x^2 sin(x)", "(x-2)(x+3)", "x^2/(x+1)", "log(2x^2 + 4x, a)", "sin(3x)"):
         s.derivation(st.symbolic.derive(text, wrt="x"))
     s.figure(
         plot.function("sin(3x)", at=[0.0, 0.6], xlim=(-2.2, 2.2)),
