@@ -151,3 +151,15 @@ def test_tangent_plane_shows_both_forms() -> None:
     assert alts == ["z = 20 + 4(x - 2) + 8(y - 4)", "z = 4*x + 8*y - 20"]
     expr = sympy.sympify("4*x + 8*y - 20")
     assert sympy.expand(sympy.sympify("20 + 4*(x - 2) + 8*(y - 4)") - expr) == 0
+
+
+def test_a_trace_draws_its_graph() -> None:
+    import numpy as np
+
+    graph = st.trace(lambda x, y: x * y + np.sin(x), 2.0, 3.0)
+    page = graph._repr_html_()
+    svg = parsed(page).find(".//{http://www.w3.org/2000/svg}svg")
+    assert svg is not None
+    shown = " ".join(svg.itertext())
+    assert "multiply" in shown and "sin" in shown and "add" in shown
+    assert "2.584" in shown  # d out / d x = y + cos(x) at (2, 3)

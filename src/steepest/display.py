@@ -238,10 +238,74 @@ def line_chart(
     return "".join(parts)
 
 
+def layered_graph(
+    nodes: Sequence[tuple[int, Sequence[str], str]],
+    edges: Sequence[tuple[int, int]],
+    *,
+    title: str = "computation graph",
+) -> str:
+    """A directed graph as inline SVG, drawn left to right in layers (no Graphviz needed).
+
+    ``nodes`` are ``(id, lines of text, colour)``; ``edges`` go from an input's
+    id to the id of the node that uses it.  A node's layer is one more than
+    the deepest of its inputs.
+
+    >>> svg = layered_graph([(1, ["x", "3"], "#0072B2"), (2, ["y = square", "9"], "#333")],
+    ...                     [(1, 2)])
+    >>> svg.count("<rect") - 1, svg.count("<line")  # two boxes (and the background), one edge
+    (2, 1)
+    """
+    inputs: dict[int, list[int]] = {}
+    for source, target in edges:
+        inputs.setdefault(target, []).append(source)
+    layer: dict[int, int] = {}
+    for node_id, _, _ in nodes:  # nodes come in creation order: inputs first
+        layer[node_id] = 1 + max((layer.get(i, 0) for i in inputs.get(node_id, [])), default=-1)
+    rows: dict[int, int] = {}
+    count: dict[int, int] = {}
+    for node_id, _, _ in nodes:
+        rows[node_id] = count.get(layer[node_id], 0)
+        count[layer[node_id]] = rows[node_id] + 1
+    box_w, box_h, gap_x, gap_y, pad = 130, 50, 50, 18, 10
+    width = pad * 2 + (max(layer.values(), default=0) + 1) * (box_w + gap_x) - gap_x
+    height = pad * 2 + max(count.values(), default=1) * (box_h + gap_y) - gap_y
+
+    def corner(node_id: int) -> tuple[float, float]:
+        return pad + layer[node_id] * (box_w + gap_x), pad + rows[node_id] * (box_h + gap_y)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+        f"<title>{html.escape(title)}</title>",
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
+    for source, target in edges:
+        if source in layer and target in layer:
+            (x0, y0), (x1, y1) = corner(source), corner(target)
+            parts.append(
+                f'<line x1="{x0 + box_w}" y1="{y0 + box_h / 2}" x2="{x1}" y2="{y1 + box_h / 2}" '
+                'stroke="#888" stroke-width="1.2"/>'
+            )
+    for node_id, lines, colour in nodes:
+        x, y = corner(node_id)
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="4" fill="white" '
+            f'stroke="{colour}" stroke-width="1.5"/>'
+        )
+        for index, line in enumerate(list(lines)[:3]):
+            parts.append(
+                f'<text x="{x + box_w / 2}" y="{y + 15 + 14 * index}" text-anchor="middle" '
+                f'fill="{colour if index == 0 else "#222"}">{html.escape(line[:24])}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 __all__ = [
     "Markup",
     "box",
     "cell",
+    "layered_graph",
     "line_chart",
     "number_text",
     "paragraph",

@@ -191,13 +191,22 @@ class Graph:
         return path
 
     def _repr_html_(self) -> str:
-        from steepest.display import box
+        from steepest.display import box, layered_graph
 
         svg = self._repr_svg_()
         if svg is not None:
             start = svg.find("<svg")
             return box("Computation graph", svg[start:] if start >= 0 else svg)
-        return box("Computation graph", f"<pre>{_html(self.table())}</pre>")
+        # Without Graphviz: the same graph drawn in layers, values and gradients in each box.
+        nodes = []
+        for n in self.nodes:
+            title = n.label if n.kind != "op" else f"{n.label} = {n.op}"
+            lines = [title, _short(n.value)]
+            if n.grad is not None and n.kind != "constant":
+                lines.append(f"grad {_short(n.grad)}")
+            nodes.append((n.id, lines, _COLOURS[n.kind]))
+        edges = [(i, n.id) for n in self.nodes for i in n.inputs]
+        return box("Computation graph", layered_graph(nodes, edges, title="computation graph"))
 
     def _repr_svg_(self) -> str | None:
         dot = shutil.which("dot")
