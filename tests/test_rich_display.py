@@ -154,8 +154,6 @@ def test_tangent_plane_shows_both_forms() -> None:
 
 
 def test_a_trace_draws_its_graph() -> None:
-    import numpy as np
-
     graph = st.trace(lambda x, y: x * y + np.sin(x), 2.0, 3.0)
     page = graph._repr_html_()
     svg = parsed(page).find(".//{http://www.w3.org/2000/svg}svg")
@@ -163,3 +161,13 @@ def test_a_trace_draws_its_graph() -> None:
     shown = " ".join(svg.itertext())
     assert "multiply" in shown and "sin" in shown and "add" in shown
     assert "2.584" in shown  # d out / d x = y + cos(x) at (2, 3)
+
+
+def test_latex_where_it_fits() -> None:
+    assert (
+        limit("sin(x)/x", "x", 0)._repr_latex_()
+        == r"$\lim_{x \to 0} \frac{\sin{\left(x \right)}}{x} = 1$"
+    )
+    assert limit("1/x", "x", 0, side="+")._repr_latex_().startswith(r"$\lim_{x \to 0^{+}}")
+    assert tangent_line("x^2", 3)._repr_latex_() == "$y = 6 x - 9$"
+    assert derive("x^2")._repr_latex_().startswith("$$\\begin{aligned}")

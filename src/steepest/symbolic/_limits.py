@@ -328,6 +328,11 @@ class Limit:
 
         return limit_html(self)
 
+    def _repr_latex_(self) -> str:
+        from steepest.symbolic.rich import limit_latex
+
+        return limit_latex(self)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: every field as text (None stays None), and the message."""
 

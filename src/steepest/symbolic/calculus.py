@@ -808,6 +808,11 @@ class TangentLine:
 
         return tangent_html(self, "Tangent line")
 
+    def _repr_latex_(self) -> str:
+        from steepest.symbolic.rich import tangent_latex
+
+        return tangent_latex(self)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: point, slope, intercept and the equation as text."""
         return {
@@ -880,6 +885,11 @@ class TangentPlane:
         from steepest.symbolic.rich import tangent_html
 
         return tangent_html(self, "Tangent plane")
+
+    def _repr_latex_(self) -> str:
+        from steepest.symbolic.rich import tangent_latex
+
+        return tangent_latex(self)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: point, value, slopes and the equation as text."""

@@ -23,6 +23,7 @@ from steepest.display import Markup, box, paragraph, summary, table
 from steepest.symbolic.printing import (
     formula_mathml,
     gradient_mathml,
+    latex,
     limit_mathml,
     math_element,
     mathml,
@@ -77,6 +78,20 @@ def _words(value: Any) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
+
+
+def limit_latex(result: Any) -> str:
+    """A limit as LaTeX: ``\\lim_{x \\to 0^{+}} f = value`` (words where it is not a number)."""
+    side = {"+": "^{+}", "-": "^{-}"}.get(result.side, "")
+    head = rf"\lim_{{{latex(result.var)} \to {latex(result.at)}{side}}} {latex(result.expr)}"
+    if result.exists or (result.reason == "unbounded" and result.value not in (None, sympy.zoo)):
+        return f"${head} = {latex(result.value)}$"
+    return rf"${head} \text{{ does not exist}}$"
+
+
+def tangent_latex(tangent: Any) -> str:
+    """A tangent line or plane as LaTeX, in slope-intercept form."""
+    return f"${latex(sympy.Symbol(tangent.output_name))} = {latex(tangent.equation)}$"
 
 
 def continuity_html(result: Any) -> str:
@@ -178,6 +193,8 @@ __all__ = [
     "function_html",
     "gradient_html",
     "limit_html",
+    "limit_latex",
     "partial_html",
     "tangent_html",
+    "tangent_latex",
 ]
