@@ -230,3 +230,24 @@ def test_a_power_of_a_function_is_written_before_its_argument() -> None:
     assert read(formula_mathml("1 - tanh(x)^2")) == "1−tanh² x"
     assert read(formula_mathml("sin(2x)^2")) == "sin² (2x)"
     assert read(formula_mathml("f(x)^2")) == "f (x)²"
+
+
+def test_relations_are_escaped_markup() -> None:
+    x, y = symbol("x"), symbol("y")
+    root = element(mathml(sympy.Lt(x, y)))
+    assert "".join(root.itertext()) == "x<y"
+    page = derive("max(x, y) - min(x, 2)", wrt="x").html()
+    ET.fromstring(f"<root>{page}</root>")  # well formed: the pieces' conditions are escaped
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["|x| + floor(x) + sign(x)", "theta_0 + alpha x_1", "log_2(x) + log10(x)", "e^(e^x)",
+     "x^(1/3) + x^(2/3)", "asin(x) + atan(x)", "1/(1 + e^(-x))", "sqrt(x^2 + y^2)", "x^-2",
+     "sec(x)^2 tan(x)", "ceil(x)", "pi r^2", "relu(x)", "0.1 + 0.2"],
+)  # fmt: skip
+def test_many_expressions_read_back(text: str) -> None:
+    expr = parse(text)
+    root = element(mathml(expr))
+    assert sympy.simplify(parse(root.get("alttext")) - expr) == 0
+    assert "*" not in "".join(root.itertext())

@@ -281,8 +281,9 @@ class _CourseMathMLPrinter(MathMLPresentationPrinter):
         return super()._print(expr, **kwargs)
 
     def doprint(self, expr: Any) -> str:
-        markup = self._print(expr).toxml()
-        return markup.encode("ascii", "xmlcharrefreplace").decode()
+        node = self._print(expr)
+        _escape_text(node)
+        return node.toxml().encode("ascii", "xmlcharrefreplace").decode()
 
     def _print_AccumulationBounds(self, expr: sympy.Expr) -> Element:
         return self._element(
@@ -422,6 +423,21 @@ class _CourseMathMLPrinter(MathMLPresentationPrinter):
 
     def _print_Tuple(self, expr: sympy.Expr) -> Element:
         return self._paren_comma_separated(*expr.args)
+
+
+def _escape_text(node: Any) -> None:
+    """Escape ``<``, ``>`` and ``&`` in the text of ``node`` and below.
+
+    SymPy's MathML printer writes its text nodes unescaped (so that it can
+    write entities such as ``&InvisibleTimes;``); a relation's ``<`` would
+    otherwise break the markup.
+    """
+    for child in node.childNodes:
+        if child.nodeType == child.TEXT_NODE:
+            data = re.sub(r"&(?![A-Za-z]+;|#[0-9]+;|#x[0-9A-Fa-f]+;)", "&amp;", child.data)
+            child.data = data.replace("<", "&lt;").replace(">", "&gt;")
+        else:
+            _escape_text(child)
 
 
 _MATHML_PRINTER = _CourseMathMLPrinter({"ln_notation": True})
