@@ -57,6 +57,8 @@ figure { margin: 1.2rem 0; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 0.92rem; color: #444; }
 .check { color: #006b4f; }
+math { font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", math;
+       font-size: 1.1em; }
 math[display="block"] { margin: 0.4rem 0; }
 .formula { margin: 0.6rem 0 0.6rem 1.5rem; }
 td math, th math { font-size: 1em; }
