@@ -171,3 +171,10 @@ def test_latex_where_it_fits() -> None:
     assert limit("1/x", "x", 0, side="+")._repr_latex_().startswith(r"$\lim_{x \to 0^{+}}")
     assert tangent_line("x^2", 3)._repr_latex_() == "$y = 6 x - 9$"
     assert derive("x^2")._repr_latex_().startswith("$$\\begin{aligned}")
+
+
+def test_a_history_of_many_parameters_stays_narrow() -> None:
+    result = st.minimize(lambda v: (v**2).sum(), np.ones(50), lr=0.1, max_iter=5)
+    head = parsed(result.history._repr_html_()).find(".//thead/tr")
+    assert [cell.text for cell in head][:2] == ["iteration", "|x|"]
+    assert len(head) == 7

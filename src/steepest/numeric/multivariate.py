@@ -68,7 +68,7 @@ class JacobianEstimate(ValueAndError):
         value = np.atleast_2d(np.asarray(self.value, dtype=float))
         error = np.atleast_2d(np.asarray(self.error, dtype=float))
         rows = [
-            [f"{v:.10g} ± {e:.1g}" for v, e in zip(vr, er, strict=True)]
+            [f"{v:.10g} ± {e:.1g}" for v, e in zip(vr[:12], er[:12], strict=True)]
             for vr, er in zip(value[:50], error[:50], strict=True)
         ]
         items = [

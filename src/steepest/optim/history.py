@@ -332,7 +332,9 @@ class History:
         from steepest.display import box, paragraph, table
 
         rows = self._rows()
-        names = self._coordinate_names()
+        # Up to six coordinates get a column each; more are summarized by their norm.
+        few = self.size <= 6
+        names = self._coordinate_names() if few else ["|x|"]
         label = "value" if self.sign < 0 else "loss"
         header = ["iteration", *names, label, "|gradient|", "step length", "rate"]
         count = rows["iteration"].size
@@ -340,8 +342,9 @@ class History:
             *range(limit // 2), *range(count - limit // 2, count)
         ]  # fmt: skip
         norms = np.linalg.norm(rows["grad"], axis=1) if count else np.zeros(0)
+        where = rows["x"] if few else np.linalg.norm(rows["x"], axis=1)[:, None]
         body = [
-            [int(rows["iteration"][i]), *map(float, rows["x"][i]), float(rows["loss"][i]),
+            [int(rows["iteration"][i]), *map(float, where[i]), float(rows["loss"][i]),
              float(norms[i]), float(rows["step"][i]), float(rows["lr"][i])]
             for i in shown
         ]  # fmt: skip
