@@ -1,0 +1,127 @@
+"""Hostile input, generated: every text ends in time, in an answer or one steepest error.
+
+More than 2,000 inputs a run, of three kinds: free text (math characters,
+letters and any Unicode), token soup (the pieces that once ran away: radicals,
+constants, towers of powers, long sums) and grammar-built expressions with
+nested powers of radicals and constants.  For each, ``parse`` and then
+``derive`` must finish within 2 s (their per-call time is measured; the
+bound is the contract, far above the usual milliseconds) and may raise
+nothing but a :class:`~steepest.errors.SteepestError`.  ``derive`` runs with a
+1 s time limit, so a slow derivative must be stopped by the limit in time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from steepest.errors import SteepestError
+from steepest.symbolic import derive, parse
+
+BOUND = 2.0  # seconds: no input may take longer on parse or on derive
+LIMIT = 1.0  # the time limit given to derive
+
+
+
+def fuzz(examples: int) -> settings:
+    """Hypothesis settings with an explicit number of examples (whatever the profile)."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
+def _within_bound(text: str) -> None:
+    """Parse then differentiate ``text``: in time, and failing only with a SteepestError."""
+    started = time.perf_counter()
+    try:
+        expression = parse(text)
+    except SteepestError:
+        expression = None
+    took = time.perf_counter() - started
+    assert took < BOUND, f"parse({text!r}) took {took:.2f} s"
+    if expression is None:
+        return
+    started = time.perf_counter()
+    with contextlib.suppress(SteepestError):
+        derive(expression, timeout=LIMIT)
+    took = time.perf_counter() - started
+    assert took < BOUND, f"derive({text!r}) took {took:.2f} s"
+
+
+# -- free text -------------------------------------------------------------------------
+
+MATH_CHARACTERS = "0123456789xyzeπ+-*/^()|., _=!'√²³⁻¹·×−"
+free_text = st.one_of(
+    st.text(alphabet=MATH_CHARACTERS + "abcdefghijklmnopqrstuvwxyz", max_size=30),
+    st.text(max_size=20),
+)
+
+
+@fuzz(700)
+@given(free_text)
+def test_free_text_is_bounded(text: str) -> None:
+    _within_bound(text)
+
+
+# -- token soup ------------------------------------------------------------------------
+
+SOUP = ["x", "y", "a", "2", "3", "9", "10", "999", "10^8", "0.5", "1e300", "e", "pi", "sqrt(2)",
+        "sqrt(3)", "cbrt(5)", "root(7, 3)", "2pi", "^", "^", "^", "**", "+", "-", "*", "/", "(",
+        ")", "(", ")", "|", "sin", "ln", "exp", "log_2", "sigmoid", "max(", ",", "!", "'",
+        "(x+y+z+a+b+c)", "^40", "^(10^999)", "9^9^9", "sinsin", "xy", " ", "sqrt(2)^",
+        "e^e^e^", "(1+sqrt(2))"]  # fmt: skip
+soup = st.lists(st.sampled_from(SOUP), min_size=1, max_size=12).map("".join)
+
+
+@fuzz(700)
+@given(soup)
+def test_token_soup_is_bounded(text: str) -> None:
+    _within_bound(text)
+
+
+# -- grammar-built expressions: nested powers of radicals and constants ------------------
+
+BASES = ["sqrt(2)", "sqrt(3)", "cbrt(2)", "root(5, 4)", "pi", "e", "2", "3", "9", "1/3",
+         "2pi", "sqrt(2) pi", "(1 + sqrt(2))", "x", "y", "(x + y)", "(x + y + z + a)"]  # fmt: skip
+EXPONENTS = ["2", "3", "10", "40", "1000", "10^3", "10^8", "10^999", "9^9", "1/2", "-1",
+             "sqrt(2)", "pi", "e", "x", "(10^8 sqrt(2))", "-(10^6)"]  # fmt: skip
+FUNCTIONS = ["sin", "exp", "ln", "sqrt", "cbrt", "tanh", "sigmoid", "abs"]
+
+
+def _grow(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(children, st.sampled_from(EXPONENTS)).map(lambda t: f"({t[0]})^({t[1]})"),
+        st.tuples(children, children).map(lambda t: f"({t[0]})^({t[1]})"),
+        st.tuples(children, st.sampled_from(["+", "-", "*", "/"]), children).map(
+            lambda t: f"({t[0]}) {t[1]} ({t[2]})"
+        ),
+        st.tuples(st.sampled_from(FUNCTIONS), children).map(lambda t: f"{t[0]}({t[1]})"),
+    )
+
+
+grammar = st.recursive(
+    st.one_of(
+        st.sampled_from(BASES),
+        st.tuples(st.sampled_from(BASES), st.sampled_from(EXPONENTS)).map(
+            lambda t: f"{t[0]}^({t[1]})"
+        ),
+    ),
+    _grow,
+    max_leaves=6,
+)
+
+
+@fuzz(700)
+@given(grammar)
+def test_nested_powers_of_radicals_and_constants_are_bounded(text: str) -> None:
+    _within_bound(text)
+
+
+def test_the_cases_that_once_ran_away_end_at_once() -> None:
+    for text in ("sqrt(2)^(10^999)", "sqrt(3)^(10^8)", "(x+y+z+a+b+c)^40", "9^9^9^9", "sinsin"):
+        _within_bound(text)
