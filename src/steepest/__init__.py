@@ -34,6 +34,7 @@ from steepest.autodiff import (
 from steepest.errors import (
     DataError,
     DifferentiationError,
+    MemoryLimitError,
     NumericError,
     OptimizationError,
     ParseError,

@@ -535,9 +535,9 @@ _TIDY_MAX_DEGREE = 40
 _TIDY_MAX_TERMS = 200  # factoring expands: (a+b+c+d+e+f)^8 has 1287 terms
 
 # Expressions this large are differentiated in a child process under a memory limit.
-RISKY_TERMS = 100
-RISKY_NODES = 500
-RISKY_DIGITS = 100
+RISKY_TERMS = 1000
+RISKY_NODES = 1000
+RISKY_DIGITS = 300
 
 
 def tidy(expr: sympy.Expr) -> sympy.Expr:
@@ -874,7 +874,7 @@ def is_risky(expr: sympy.Expr) -> bool:
     Its full expansion, its tree or its exact numbers are large (see
     :class:`~steepest.symbolic.sizes.SizeModel`).
 
-    >>> is_risky(parse("x^2 sin(x)")), is_risky(parse("(x+y+z+a)^9"))
+    >>> is_risky(parse("x^2 sin(x)")), is_risky(parse("(x+y+z+a)^20"))
     (False, True)
     """
     model = SizeModel()
