@@ -241,9 +241,8 @@ class SizeModel:
                 return f"exponents are limited to {MAX_EXPONENT} in size on a variable"
             if denominator > 1 and number and self.digits(base) > MAX_ROOT_DIGITS:
                 return (
-                    f"the root {_operand(base)}^{_operand(exponent)} is of a number of "
-                    f"{_magnitude(self.digits(base))} digits; roots are taken of exact "
-                    f"numbers of at most {MAX_ROOT_DIGITS} digits"
+                    f"a root of a number of {_magnitude(self.digits(base))} digits; roots "
+                    f"are taken of exact numbers of at most {MAX_ROOT_DIGITS} digits"
                 )
         digits = self.power_digits(base, exponent)
         if digits > MAX_DIGITS:
@@ -317,10 +316,11 @@ def _short(expr: sympy.Basic, limit: int = 30) -> str:
 def _operand(expr: sympy.Basic) -> str:
     """``_short(expr)``, in parentheses unless it is a single number, name or call."""
     text = _short(expr)
-    simple = expr.is_Atom or isinstance(expr, sympy.Function) or (
+    simple = (expr.is_Atom and not isinstance(expr, sympy.Rational)) or expr.is_Integer
+    simple = simple or isinstance(expr, sympy.Function) or (
         isinstance(expr, sympy.Pow) and expr.exp == sympy.Rational(1, 2)
     )
-    if simple and not text.startswith("-") and "^" not in text:
+    if simple and not text.startswith(("-", "a ")) and "^" not in text:
         return text
     return f"({text})"
 
