@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 
@@ -96,3 +97,23 @@ def test_a_large_expression_is_differentiated_exactly_in_the_child() -> None:
     expected = sympy.diff((x + y + z + a) ** 20 * sympy.sin(x), x)
     for point in ({x: 1, y: 2, z: -3, a: sympy.Rational(1, 2)}, {x: -2, y: 0, z: 5, a: 7}):
         assert sympy.simplify((result - expected).subs(point)) == 0
+
+
+def _answer_from_a_daemon(queue: multiprocessing.Queue) -> None:
+    try:
+        queue.put(isolated(lambda: 6 * 7, timeout=10.0))
+    except BaseException as error:  # reported to the test below
+        queue.put(repr(error))
+
+
+def test_it_works_inside_a_daemon_worker_process() -> None:
+    # A server's worker pool runs daemon processes, which multiprocessing forbids to have
+    # children of their own; the isolated child is a plain fork.
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    worker = context.Process(target=_answer_from_a_daemon, args=(queue,), daemon=True)
+    worker.start()
+    try:
+        assert queue.get(timeout=30) == 42
+    finally:
+        worker.join(10)

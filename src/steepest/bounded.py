@@ -29,9 +29,11 @@ steepest.errors.TimeLimitError: sleeping took longer than the time limit of 0.05
 
 from __future__ import annotations
 
+import contextlib
 import math
-import multiprocessing
 import os
+import pickle
+import select
 import signal
 import threading
 import time
@@ -166,7 +168,7 @@ def can_isolate() -> bool:
     >>> isinstance(can_isolate(), bool)
     True
     """
-    return hasattr(os, "fork") and "fork" in multiprocessing.get_all_start_methods()
+    return hasattr(os, "fork")
 
 
 def isolated(
@@ -182,8 +184,9 @@ def isolated(
     The result (or the error the call raised) comes back to the caller; the
     child is killed when the time is up (:class:`TimeLimitError`), and a call
     that runs out of its memory ends in :class:`MemoryLimitError`.  It works
-    in any thread.  Where processes cannot be forked (Windows) only the time
-    limit applies, through :func:`within`.
+    in any thread, and in a daemon worker process too (the child is a plain
+    fork).  Where processes cannot be forked (Windows) only the time limit
+    applies, through :func:`within`.
 
     >>> isolated(lambda: sum(range(10)), timeout=5.0, what="adding")
     45
@@ -196,38 +199,64 @@ def isolated(
     budget = check_memory(memory)
     if not can_isolate():  # pragma: no cover - Windows
         return within(call, timeout=timeout, what=what, advice=advice)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_run_child, args=(call, sender, budget), daemon=True, name="steepest-isolated"
-    )
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(None if limit is None or math.isinf(limit) else limit):
-            raise TimeLimitError(
-                f"{what} took longer than the time limit of {limit:g} s; {advice}"
-            )
+    deadline = None if limit is None or math.isinf(limit) else time.monotonic() + limit
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        os.close(reader)
         try:
-            kind, payload = receiver.recv()
-        except EOFError:
-            kind, payload = "died", None
+            _run_child(call, writer, budget)
+        finally:
+            os._exit(0)
+    os.close(writer)
+    try:
+        data = _read_until_closed(reader, deadline)
     finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
-        receiver.close()
+        os.close(reader)
+        status = _reap(pid)
+    if data is None:
+        raise TimeLimitError(f"{what} took longer than the time limit of {limit:g} s; {advice}")
+    size = "the limit" if budget is None else f"the limit of {_in_mebibytes(budget)}"
+    try:
+        kind, payload = pickle.loads(data) if data else ("died", None)
+    except MemoryError:
+        kind, payload = "memory", None
     if kind == "value":
         return payload  # type: ignore[no-any-return]
     if kind == "error":
         raise payload
-    size = "the limit" if budget is None else f"the limit of {_in_mebibytes(budget)}"
     if kind == "memory":
         raise MemoryLimitError(f"{what} needed more memory than {size}; {advice}")
     raise MemoryLimitError(
-        f"{what} stopped without an answer (exit status {child.exitcode}), most likely "
-        f"out of memory ({size}); {advice}"
+        f"{what} stopped without an answer ({status}), most likely out of memory "
+        f"({size}); {advice}"
     )
+
+
+def _read_until_closed(reader: int, deadline: float | None) -> bytes | None:
+    """Everything written to the pipe until the child closes it, or None at the deadline."""
+    chunks: list[bytes] = []
+    while True:
+        wait = None if deadline is None else deadline - time.monotonic()
+        if wait is not None and wait <= 0:
+            return None
+        ready, _, _ = select.select([reader], [], [], wait)
+        if not ready:
+            return None
+        chunk = os.read(reader, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _reap(pid: int) -> str:
+    """Kill the child if it still runs, wait for it, and describe how it ended."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"exit status {os.WEXITSTATUS(status)}"
 
 
 def _in_mebibytes(size: int) -> str:
@@ -246,8 +275,12 @@ def _address_space() -> int:
     return 0
 
 
-def _run_child(call: Callable[[], Any], sender: Any, budget: int | None) -> None:
-    """In the child: limit the address space, run ``call``, send back what happened."""
+def _run_child(call: Callable[[], Any], writer: int, budget: int | None) -> None:
+    """In the child: limit the address space, run ``call``, write back what happened."""
+    # The caller's timer and its handler belong to the parent.
+    if hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
     if budget is not None and resource is not None:
         used = _address_space()
         if used:
@@ -261,13 +294,16 @@ def _run_child(call: Callable[[], Any], sender: Any, budget: int | None) -> None
     except BaseException as error:  # handed to the parent, which raises it
         outcome = ("error", error)
     try:
-        sender.send(outcome)
+        data = pickle.dumps(outcome)
     except MemoryError:
-        sender.send(("memory", None))
+        data = pickle.dumps(("memory", None))
     except Exception as error:  # the result or the error could not be pickled
-        sender.send(("error", SteepestError(f"the result could not be handed back ({error})")))
-    finally:
-        sender.close()
+        failure = SteepestError(f"the result could not be handed back ({error})")
+        data = pickle.dumps(("error", failure))
+    view = memoryview(data)
+    while view:
+        view = view[os.write(writer, view) :]
+    os.close(writer)
 
 
 __all__ = [
