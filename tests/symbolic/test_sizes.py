@@ -209,3 +209,4 @@ def test_every_suggested_reading_of_a_run_together_name_parses() -> None:
                     # A reading may be outside the real numbers (ln(cos(pi))); never bad syntax.
                     assert "value" in str(error), (name, reading, str(error))
     assert checked > 1000
+

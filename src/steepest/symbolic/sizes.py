@@ -98,6 +98,17 @@ def _multinomial_terms(terms: float, power: float) -> float:
     return math.inf if log_count > 700 else math.exp(log_count)
 
 
+def _leaf_size(expr: sympy.Basic) -> tuple[bool, float, float, int]:
+    """(is a number, digits, expansion terms, nodes) of a node without arguments."""
+    if isinstance(expr, sympy.Rational):
+        return True, _rational_digits(expr), 1.0, 1
+    if isinstance(expr, sympy.Float):
+        return True, float(expr._prec) * _LOG10_2, 1.0, 1
+    if isinstance(expr, sympy.NumberSymbol | sympy.core.numbers.ImaginaryUnit):
+        return True, _CONSTANT_DIGITS.get(expr, 0.5), 1.0, 1
+    return bool(getattr(expr, "is_number", False)), 0.0, 1.0, 1
+
+
 class SizeModel:
     """Digits, expansion terms and tree nodes of SymPy expressions, remembered per node.
 
@@ -114,22 +125,24 @@ class SizeModel:
         self._sizes: dict[sympy.Basic, tuple[bool, float, float, int]] = {}
 
     def _measure(self, expr: sympy.Basic) -> tuple[bool, float, float, int]:
-        """(is a number, digits, expansion terms, nodes) of ``expr``."""
+        """(is a number, digits, expansion terms, nodes) of ``expr``, walked with a stack."""
         known = self._sizes.get(expr)
         if known is not None:
             return known
-        if isinstance(expr, sympy.Rational):
-            size = (True, _rational_digits(expr), 1.0, 1)
-        elif isinstance(expr, sympy.Float):
-            size = (True, float(expr._prec) * _LOG10_2, 1.0, 1)
-        elif isinstance(expr, sympy.NumberSymbol | sympy.core.numbers.ImaginaryUnit):
-            size = (True, _CONSTANT_DIGITS.get(expr, 0.5), 1.0, 1)
-        elif not expr.args:
-            size = (bool(getattr(expr, "is_number", False)), 0.0, 1.0, 1)
-        else:
-            size = self._combine(expr, [self._measure(arg) for arg in expr.args])
-        self._sizes[expr] = size
-        return size
+        stack: list[tuple[sympy.Basic, bool]] = [(expr, False)]
+        while stack:
+            node, children_done = stack.pop()
+            if node in self._sizes:
+                continue
+            if not node.args:
+                self._sizes[node] = _leaf_size(node)
+            elif children_done:
+                parts = [self._sizes[arg] for arg in node.args]
+                self._sizes[node] = self._combine(node, parts)
+            else:
+                stack.append((node, True))
+                stack.extend((arg, False) for arg in node.args if arg not in self._sizes)
+        return self._sizes[expr]
 
     def _combine(
         self, expr: sympy.Basic, parts: list[tuple[bool, float, float, int]]
