@@ -117,3 +117,19 @@ def test_it_works_inside_a_daemon_worker_process() -> None:
         assert queue.get(timeout=30) == 42
     finally:
         worker.join(10)
+
+
+def test_the_command_line_takes_a_memory_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    from steepest.cli.main import main
+
+    main(["diff", "(x+y+z+a)^20", "--memory", "256"])
+    assert capsys.readouterr().out.strip() == "∂/∂x [(a + x + y + z)^20] = 20*(a + x + y + z)^19"
+    with pytest.raises(SystemExit) as exit_status:
+        main(["diff", "x^2", "--memory", "4"])
+    assert exit_status.value.code == 2
+    assert "--memory" in capsys.readouterr().err
+
+
+def test_derive_checks_its_memory_setting() -> None:
+    with pytest.raises(MemoryLimitError, match="memory must be"):
+        derive("x^2", memory=-1)

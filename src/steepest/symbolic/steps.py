@@ -31,6 +31,7 @@ from typing import Any
 
 import sympy
 
+from steepest.bounded import check_memory
 from steepest.errors import ParseError
 from steepest.symbolic.parser import is_variable_name, parse, symbol, variables
 from steepest.symbolic.printing import latex_form, text_form
@@ -853,6 +854,7 @@ def derive(
     >>> d.result, d.held_constant
     (9*x**2*y**2, (x,))
     """
+    check_memory(memory)
     expression = parse(expr)
     variable, others = resolve_variable(expression, wrt)
 
