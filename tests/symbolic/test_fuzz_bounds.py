@@ -143,3 +143,23 @@ def test_nested_powers_of_radicals_and_constants_are_bounded(text: str) -> None:
 def test_the_cases_that_once_ran_away_end_at_once() -> None:
     for text in ("sqrt(2)^(10^999)", "sqrt(3)^(10^8)", "(x+y+z+a+b+c)^40", "9^9^9^9", "sinsin"):
         _within_bound(text)
+
+
+# -- run-together names: the suggestion code ----------------------------------------------
+
+names = st.one_of(
+    st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,24}", fullmatch=True),
+    st.lists(st.sampled_from(["sin", "cos", "ln", "log", "log2", "exp", "sqrt", "max", "root",
+                              "x", "y", "e", "pi", "theta", "2", "10", "_1"]),
+             min_size=2, max_size=6).map("".join),
+)  # fmt: skip
+
+
+@fuzz(300)
+@given(names)
+def test_run_together_names_get_one_sentence(text: str) -> None:
+    try:
+        parse(text)
+    except SteepestError as error:
+        message = str(error)
+        assert message and "\n" not in message
