@@ -1,9 +1,10 @@
 """Hostile input, generated: every text ends in time, in an answer or one steepest error.
 
-More than 2,000 inputs a run, of three kinds: free text (math characters,
-letters and any Unicode), token soup (the pieces that once ran away: radicals,
-constants, towers of powers, long sums) and grammar-built expressions with
-nested powers of radicals and constants.  For each, ``parse`` and then
+More than 2,000 inputs a run: free text (math characters, letters and any
+Unicode), token soup (the pieces that once ran away: radicals, constants,
+towers of powers, long sums) and grammar-built expressions with nested powers
+of radicals and constants, 700 of each; and 300 run-together names, whose
+suggestions must be one sentence.  For each, ``parse`` and then
 ``derive`` must finish within 2 s of CPU time (measured per call, children
 included; the bound is the contract, far above the usual milliseconds) and
 may raise nothing but a :class:`~steepest.errors.SteepestError`.  ``derive``
