@@ -112,6 +112,24 @@ def test_one_notebook_per_lesson_committed_without_outputs():
                 assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
 
 
+def test_problems_are_found_in_outputs():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    clean = new_code_cell("1 + 1", outputs=[new_output("execute_result", {"text/plain": "2"})])
+    raised = new_code_cell("1/0", outputs=[new_output("error", ename="ZeroDivisionError",
+                                                       evalue="division by zero", traceback=[])])
+    warned = new_code_cell("w()", outputs=[new_output("stream", name="stderr",
+                                                       text="UserWarning: careful")])
+    printed = new_code_cell("p()", outputs=[new_output("stream", name="stdout",
+                                                        text="Traceback (most recent call last)")])
+    nb = new_notebook(cells=[clean, raised, warned, printed])
+    nbformat.validate(nb)
+    found = render.problems(nb)
+    assert [line.split(":")[0] for line in found] == ["cell 1", "cell 2", "cell 3"]
+    assert render.problems(new_notebook(cells=[clean])) == []
+
+
 @pytest.fixture(scope="module")
 def specs():
     with render.kernel_specs() as manager:
