@@ -10,6 +10,8 @@ contours go through plotly's own dispatch of a frontend click message.
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -165,6 +167,15 @@ def test_numpy_function_of_two_variables():
 def test_bad_settings_are_one_sentence(kwargs, words):
     with pytest.raises(st.SteepestError, match=words):
         st.interact.descent(QUADRATIC, **kwargs)
+
+
+def test_importing_steepest_interact_does_not_import_ipywidgets():
+    code = (
+        "import sys, steepest as st, steepest.interact; "
+        "print('ipywidgets' in sys.modules, 'interact' in dir(st))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
 
 
 def test_without_ipywidgets_one_sentence(monkeypatch):
