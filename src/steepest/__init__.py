@@ -54,6 +54,7 @@ _SUBPACKAGES = {
     "nn",
     "plot",
     "datasets",
+    "interact",
 }
 
 # name -> module that defines it; imported on first attribute access.
