@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 export MPLBACKEND := Agg
 
-.PHONY: demo test lint bench bench-quick peer clean
+.PHONY: demo test lint bench bench-quick peer clean docs-examples
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.installed-all: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml
-	$(PIP) install --quiet -e '.[all,test,browser]'
+	$(PIP) install --quiet -e '.[all,test,browser,notebook]'
 	touch $@
 
 demo: $(VENV)/.installed-all
@@ -40,6 +40,10 @@ bench-quick: $(VENV)/.installed-bench
 # HIPS autograd's own tests against steepest (downloads autograd's sources; not part of test).
 peer: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/peer/run.py
+
+# Run the example notebooks and render them into docs/examples/ (docs/notebooks.md).
+docs-examples: $(VENV)/.installed-test
+	$(BIN)/python examples/render.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

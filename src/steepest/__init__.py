@@ -34,6 +34,7 @@ from steepest.autodiff import (
 from steepest.errors import (
     DataError,
     DifferentiationError,
+    MemoryLimitError,
     NumericError,
     OptimizationError,
     ParseError,
@@ -53,6 +54,7 @@ _SUBPACKAGES = {
     "nn",
     "plot",
     "datasets",
+    "interact",
 }
 
 # name -> module that defines it; imported on first attribute access.

@@ -72,6 +72,16 @@ class TimeLimitError(SteepestError, TimeoutError):
     """
 
 
+class MemoryLimitError(SteepestError, MemoryError):
+    """Work that needed more memory than its limit (``memory=``) and was stopped.
+
+    The message says what was stopped, the limit, and what to try instead.
+
+    >>> issubclass(MemoryLimitError, SteepestError)
+    True
+    """
+
+
 class DataError(SteepestError):
     """A data set or column that cannot be used as asked.
 
@@ -83,6 +93,7 @@ class DataError(SteepestError):
 __all__ = [
     "DataError",
     "DifferentiationError",
+    "MemoryLimitError",
     "NumericError",
     "OptimizationError",
     "ParseError",

@@ -500,7 +500,25 @@ def test_random_expressions_written_as_text_parse_to_the_same_tree(pair) -> None
         with pytest.raises(ParseError):
             parse(text)
         return
-    assert parse(text) == expected
+    try:
+        parsed = parse(text)
+    except ParseError as error:
+        # The size model refuses numbers it estimates past 1000 digits (e^(e^9) ~ 10^3519).
+        if "digits" not in str(error):
+            raise
+        assert _has_huge_number(expected), str(error)
+        return
+    assert parsed == expected
+
+
+def _has_huge_number(expr: sympy.Expr) -> bool:
+    """Whether a number in ``expr`` is beyond 10^300 in size (or below 10^-300)."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Expr) and node.is_number and node != 0:
+            value = abs(node.evalf(15))
+            if value.is_finite and abs(float(sympy.log(value, 10))) > 300:
+                return True
+    return False
 
 
 @given(TEXT_AND_EXPR)
@@ -508,7 +526,13 @@ def test_course_notation_printing_parses_back(pair) -> None:
     _, expr = pair
     if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
         return
-    reparsed = parse(text_form(expr))
+    try:
+        reparsed = parse(text_form(expr))
+    except ParseError as error:
+        if "digits" not in str(error):
+            raise
+        assert _has_huge_number(expr), str(error)
+        return
     if reparsed != expr:
         # SymPy sometimes keeps a non-canonical form such as exp(-(2 - pi)),
         # which re-reads as the canonical exp(pi - 2): compare values then.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import click
 
-from steepest.cli.options import echo_json, json_flag, timeout_option
+from steepest.cli.options import echo_json, json_flag, memory_option, timeout_option
 from steepest.symbolic.steps import derive, latex_form, text_form
 
 
@@ -32,8 +32,15 @@ from steepest.symbolic.steps import derive, latex_form, text_form
 @click.option("--latex", "as_latex", is_flag=True, help="Print LaTeX instead of plain text.")
 @json_flag("Print the derivation as JSON.")
 @timeout_option()
+@memory_option()
 def diff(
-    expr: str, wrt: str | None, show_steps: bool, as_latex: bool, as_json: bool, timeout: float
+    expr: str,
+    wrt: str | None,
+    show_steps: bool,
+    as_latex: bool,
+    as_json: bool,
+    timeout: float,
+    memory: int,
 ) -> None:
     """Differentiate EXPR (learner notation: 3x^2, e^x, ln x, sin(3x), |x|).
 
@@ -47,7 +54,7 @@ def diff(
       steepest diff "3x^2 y^3" --wrt y
       steepest diff "log_a(2x^2 + 4x)" --latex
     """
-    derivation = derive(expr, wrt=wrt, timeout=timeout)
+    derivation = derive(expr, wrt=wrt, timeout=timeout, memory=memory)
     if as_json:
         echo_json(derivation.to_dict())
         return

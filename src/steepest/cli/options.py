@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import click
 
-from steepest.bounded import DEFAULT_TIMEOUT
+from steepest.bounded import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,6 +50,29 @@ def timeout_option() -> Callable[[F], F]:
         type=click.FloatRange(min=0, min_open=True),
         metavar="SECONDS",
         help="Stop symbolic work that takes longer than this.",
+    )
+
+
+def memory_option() -> Callable[[F], F]:
+    """``--memory MB``: the memory large symbolic work may use, passed as ``memory`` in bytes.
+
+    >>> import click
+    >>> from click.testing import CliRunner
+    >>> @click.command()
+    ... @memory_option()
+    ... def show(memory: int) -> None:
+    ...     click.echo(memory)
+    >>> CliRunner().invoke(show, ["--memory", "256"]).output
+    '268435456\\n'
+    """
+    return click.option(
+        "--memory",
+        default=DEFAULT_MEMORY // 2**20,
+        show_default=True,
+        type=click.IntRange(16, 2**20),
+        metavar="MB",
+        callback=lambda context, parameter, value: value * 2**20,
+        help="Memory (MiB) that symbolic work on a large expression may use before it is stopped.",
     )
 
 
@@ -142,6 +165,7 @@ __all__ = [
     "int_range_option",
     "json_flag",
     "json_safe",
+    "memory_option",
     "text_option",
     "timeout_option",
 ]

@@ -1100,12 +1100,17 @@ def _simplest(expr: sp.Expr) -> sp.Expr:
 
 
 def chain_rule(
-    expr: ExprLike, inner: Mapping[str | sp.Symbol, ExprLike], parameter: str | sp.Symbol = "t"
+    expr: ExprLike,
+    inner: Mapping[str | sp.Symbol, ExprLike],
+    parameter: str | sp.Symbol = "t",
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> ChainRule:
     """The multivariable chain rule: z(x(t), y(t), ...) differentiated in t term by term.
 
     The result equals the derivative of the composed function (checked in
-    the tests against SymPy's ``diff``).
+    the tests against SymPy's ``diff``).  The symbolic work is limited to
+    ``timeout`` seconds (a :class:`~steepest.errors.TimeLimitError` after).
 
     >>> import sympy as sp
     >>> x, y, t = sp.symbols("x y t")
@@ -1132,20 +1137,23 @@ def chain_rule(
         for symbol in value.free_symbols:
             if isinstance(symbol, sp.Symbol) and symbol.name == t_name:
                 t = symbol
-    terms = []
-    for var, inside in inner_exprs.items():
-        terms.append((var.name, sp.diff(f, var), sp.diff(inside, t)))
-    formula = sp.Add(*[sp.Mul(p, d, evaluate=False) for _, p, d in terms], evaluate=False)
-    substituted = sp.Add(*[p.subs(inner_exprs) * d for _, p, d in terms])
-    return ChainRule(
-        f,
-        {v.name: e for v, e in inner_exprs.items()},
-        t,
-        tuple(terms),
-        formula,
-        substituted,
-        _simplest(substituted),
-    )
+
+    def work() -> ChainRule:
+        terms = [(var.name, sp.diff(f, var), sp.diff(inside, t)) for var, inside in
+                 inner_exprs.items()]  # fmt: skip
+        formula = sp.Add(*[sp.Mul(p, d, evaluate=False) for _, p, d in terms], evaluate=False)
+        substituted = sp.Add(*[p.subs(inner_exprs) * d for _, p, d in terms])
+        return ChainRule(
+            f,
+            {v.name: e for v, e in inner_exprs.items()},
+            t,
+            tuple(terms),
+            formula,
+            substituted,
+            _simplest(substituted),
+        )
+
+    return timed(work, timeout, f"the chain rule for {text_form(f)}")
 
 
 # ---------------------------------------------------------------------------

@@ -44,7 +44,6 @@ steepest.errors.ParseError: unknown name 'sinx': did you mean sin(x)? (at column
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,18 +51,20 @@ from dataclasses import dataclass
 import sympy
 
 from steepest.errors import ParseError
+from steepest.symbolic.sizes import (
+    MAX_DIGITS,
+    MAX_EXPONENT,
+    MAX_NODES,
+    MAX_ROOT_DIGITS,
+    MAX_TERMS,
+    SizeModel,
+)
 
 MAX_LENGTH = 2000
 """Longest text accepted, in characters."""
 
 MAX_DEPTH = 60
 """Deepest nesting of parentheses, bars, powers and signs."""
-
-MAX_DIGITS = 1000
-"""Largest number of decimal digits an exact number may have."""
-
-MAX_EXPONENT = 1000
-"""Largest integer exponent (numerator or denominator) on a non-numeric base."""
 
 GREEK = [
     "alpha",
@@ -187,6 +188,8 @@ def real_root(u: sympy.Expr, n: int | sympy.Integer) -> sympy.Expr:
         return sympy.Pow(u, sympy.Rational(1, int(n)))
     return sympy.sign(u) * sympy.Abs(u) ** sympy.Rational(1, int(n))
 
+
+_ROOTS = {"sqrt": sympy.Rational(1, 2), "cbrt": sympy.Rational(1, 3)}
 
 # Functions whose arguments are a list: name -> (smallest, largest) count.
 _MULTI_ARGUMENT = {
@@ -412,6 +415,7 @@ class _Parser:
         self.index = 0
         self.depth = 0
         self.abs_depth = 0
+        self.sizes = SizeModel()
 
     # -- token helpers -------------------------------------------------
     @property
@@ -917,12 +921,16 @@ class _Parser:
             if degree == 0:
                 raise self.fail("root(x, 0) is not defined", token)
             if degree.is_Integer and degree > 0:
+                self.refuse_size(self.sizes.refuse_power(arguments[0], 1 / degree), token)
                 value = real_root(arguments[0], degree)
             else:
                 value = self.power(arguments[0], 1 / degree, token)
         elif name in ("max", "min"):
             value = (sympy.Max if name == "max" else sympy.Min)(*arguments)
         else:
+            if name in _ROOTS:
+                # SymPy takes roots of exact numbers at once, by factoring them.
+                self.refuse_size(self.sizes.refuse_power(arguments[0], _ROOTS[name]), token)
             value = _UNARY[name](arguments[0])
         return self.checked(value, token)
 
@@ -1022,7 +1030,7 @@ class _Parser:
         for operand in (base, exponent):
             if not isinstance(operand, sympy.Expr):
                 raise self.fail("a condition cannot be used in arithmetic", token)
-        _check_power_size(base, exponent, lambda message: self.fail(message, token))
+        self.refuse_size(self.sizes.refuse_power(base, exponent), token)
         if base.is_number and base.is_nonpositive and exponent.free_symbols:
             why = (
                 "0^x is 0 for x > 0 and undefined otherwise"
@@ -1053,32 +1061,13 @@ class _Parser:
                 "number write cbrt(-8) or root(-8, 3))",
                 token,
             )
-        for node in (value, *value.args):
-            if isinstance(node, sympy.Pow) and not node.base.is_number:
-                _check_power_size(node.base, node.exp, lambda message: self.fail(message, token))
+        self.refuse_size(self.sizes.refuse(value), token)
         return value  # type: ignore[return-value]
 
-
-def _check_power_size(
-    base: sympy.Expr, exponent: sympy.Expr, fail: Callable[[str], ParseError]
-) -> None:
-    """Refuse powers too large to compute, before SymPy tries to compute them."""
-    if not exponent.is_Rational:
-        return
-    numerator, denominator = abs(int(exponent.p)), int(exponent.q)
-    if base.is_Rational:
-        size = max(abs(int(base.p)), int(base.q))
-        if size <= 1 or numerator == 0:
-            return
-        # digits of base^exponent ~ |exponent| * log10(size); compare in logs.
-        log_digits = math.log10(numerator) - math.log10(denominator) + math.log10(math.log10(size))
-        if log_digits > math.log10(MAX_DIGITS):
-            raise fail(
-                f"the power has about 10^{log_digits:.0f} digits; "
-                f"exact numbers are limited to {MAX_DIGITS} digits"
-            )
-    elif not base.is_number and (numerator > MAX_EXPONENT or denominator > MAX_EXPONENT):
-        raise fail(f"exponents are limited to {MAX_EXPONENT} in size")
+    def refuse_size(self, reason: str | None, token: Token) -> None:
+        """Refuse, with the limit and why, what the size model says is too large."""
+        if reason is not None:
+            raise self.fail(reason, token)
 
 
 def _derivative_notation_message() -> str:
@@ -1171,7 +1160,19 @@ def _unknown_name_message(name: str) -> str:
             f"or the subscripted variable {letter}_{digits}?"
         )
     pieces = _split_name(name)
-    if 1 < len(pieces) <= 8 and (len(name) <= 3 or any(len(p) > 1 for p in pieces)):
+    functions = [p for p in pieces if p in FUNCTION_NAMES]
+    readable = not any(p in _MULTI_ARGUMENT and p not in _UNARY for p in functions)
+    if readable and len(pieces) > 1 and pieces[-1] in FUNCTION_NAMES:
+        # sinsin, xsin: a function name with nothing left for its argument.
+        example = "(".join(functions) + "(x" + ")" * len(functions)
+        return (
+            f"unknown name '{name}': the names {', '.join(pieces)} run together and "
+            f"the last, {pieces[-1]}, has no argument; write each function with its "
+            f"argument in parentheses, as in {example}"
+        )
+    if readable and 1 < len(pieces) <= 8 and (
+        len(name) <= 3 or any(len(p) > 1 for p in pieces)
+    ):
         extra = f" or e^{pieces[1]}" if pieces[0] == "e" and len(pieces) == 2 else ""
         return f"unknown name '{name}': did you mean {_suggest(pieces)}{extra}?"
     return (
@@ -1225,6 +1226,9 @@ __all__ = [
     "MAX_DIGITS",
     "MAX_EXPONENT",
     "MAX_LENGTH",
+    "MAX_NODES",
+    "MAX_ROOT_DIGITS",
+    "MAX_TERMS",
     "Token",
     "is_variable_name",
     "parse",

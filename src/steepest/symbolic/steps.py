@@ -31,6 +31,7 @@ from typing import Any
 
 import sympy
 
+from steepest.bounded import check_memory
 from steepest.errors import ParseError
 from steepest.symbolic.parser import is_variable_name, parse, symbol, variables
 from steepest.symbolic.printing import (
@@ -40,7 +41,8 @@ from steepest.symbolic.printing import (
     mathml,
     text_form,
 )
-from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
+from steepest.symbolic.sizes import SizeModel
+from steepest.symbolic.timed import DEFAULT_MEMORY, DEFAULT_TIMEOUT, timed, timed_apart
 
 # ---------------------------------------------------------------------------
 # The step tree.
@@ -537,6 +539,12 @@ def _placeholder(expr: sympy.Expr) -> sympy.Symbol:
 
 _TIDY_MAX_OPS = 250
 _TIDY_MAX_DEGREE = 40
+_TIDY_MAX_TERMS = 200  # factoring expands: (a+b+c+d+e+f)^8 has 1287 terms
+
+# Expressions this large are differentiated in a child process under a memory limit.
+RISKY_TERMS = 1000
+RISKY_NODES = 1000
+RISKY_DIGITS = 300
 
 
 def tidy(expr: sympy.Expr) -> sympy.Expr:
@@ -558,7 +566,11 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
         lambda e: isinstance(e, sympy.Pow) and isinstance(e.base, sympy.sign) and e.exp == 2,
         lambda e: sympy.Integer(1),
     )
-    if sympy.count_ops(expr) > _TIDY_MAX_OPS or _largest_integer_power(expr) > _TIDY_MAX_DEGREE:
+    if (
+        sympy.count_ops(expr) > _TIDY_MAX_OPS
+        or _largest_integer_power(expr) > _TIDY_MAX_DEGREE
+        or SizeModel().terms(expr) > _TIDY_MAX_TERMS
+    ):
         return expr
     candidates = [expr]
     for rewrite in (sympy.factor, sympy.cancel, sympy.together):
@@ -866,6 +878,7 @@ def derive(
     wrt: str | sympy.Symbol | None = None,
     *,
     timeout: float | None = DEFAULT_TIMEOUT,
+    memory: int | None = DEFAULT_MEMORY,
 ) -> Derivation:
     """Differentiate ``expr`` rule by rule, with respect to ``wrt``.
 
@@ -875,7 +888,10 @@ def derive(
     (``t^2``).  An explicit ``wrt`` is always obeyed: ``derive("t^2", "x")`` is 0.  On an
     expression with several variables this is the partial derivative: the
     other variables are held constant, and the steps say so.  The work is
-    limited to ``timeout`` seconds (a :class:`~steepest.errors.TimeLimitError` after).
+    limited to ``timeout`` seconds (a :class:`~steepest.errors.TimeLimitError` after);
+    an expression large enough to be risky (see :func:`is_risky`) is differentiated
+    in a child process that may use ``memory`` more bytes
+    (a :class:`~steepest.errors.MemoryLimitError` after).
 
     >>> derive("3x^4 + 4x").result
     12*x**3 + 4
@@ -885,6 +901,7 @@ def derive(
     >>> d.result, d.held_constant
     (9*x**2*y**2, (x,))
     """
+    check_memory(memory)
     expression = parse(expr)
     variable, others = resolve_variable(expression, wrt)
 
@@ -894,7 +911,27 @@ def derive(
             root = _with_held(root, others)
         return Derivation(expression, variable, root, tidy(root.result), others)
 
-    return timed(work, timeout, f"differentiating {text_form(expression)}")
+    what = f"differentiating {text_form(expression)}"
+    if memory is not None and is_risky(expression):
+        return timed_apart(work, timeout, memory, what)
+    return timed(work, timeout, what)
+
+
+def is_risky(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is large enough that symbolic work on it could grow memory.
+
+    Its full expansion, its tree or its exact numbers are large (see
+    :class:`~steepest.symbolic.sizes.SizeModel`).
+
+    >>> is_risky(parse("x^2 sin(x)")), is_risky(parse("(x+y+z+a)^20"))
+    (False, True)
+    """
+    model = SizeModel()
+    return (
+        model.terms(expr) > RISKY_TERMS
+        or model.nodes(expr) > RISKY_NODES
+        or model.digits(expr) > RISKY_DIGITS
+    )
 
 
 def _with_held(step: Step, others: tuple[sympy.Symbol, ...]) -> Step:
@@ -916,4 +953,13 @@ def _with_held(step: Step, others: tuple[sympy.Symbol, ...]) -> Step:
     )
 
 
-__all__ = ["Derivation", "Step", "derive", "latex_form", "resolve_variable", "text_form", "tidy"]
+__all__ = [
+    "Derivation",
+    "Step",
+    "derive",
+    "is_risky",
+    "latex_form",
+    "resolve_variable",
+    "text_form",
+    "tidy",
+]

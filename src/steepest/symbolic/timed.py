@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from steepest.bounded import DEFAULT_TIMEOUT, within
+from steepest.bounded import DEFAULT_MEMORY, DEFAULT_TIMEOUT, isolated, within
 
 T = TypeVar("T")
 
@@ -29,4 +29,20 @@ def timed(call: Callable[[], T], timeout: float | None, what: str) -> T:
     return within(call, timeout=timeout, what=what, advice=ADVICE)
 
 
-__all__ = ["ADVICE", "DEFAULT_TIMEOUT", "timed"]
+def timed_apart(
+    call: Callable[[], T], timeout: float | None, memory: int | None, what: str
+) -> T:
+    """``call()`` in a child process within ``timeout`` seconds and ``memory`` more bytes.
+
+    For work whose size makes it risky: one :class:`TimeLimitError` or
+    :class:`MemoryLimitError` sentence when a limit is passed.
+
+    >>> timed_apart(lambda: "done", 5.0, 2**30, "nothing")
+    'done'
+    """
+    return isolated(call, timeout=timeout, memory=memory, what=what, advice=MEMORY_ADVICE)
+
+
+MEMORY_ADVICE = "try a simpler expression, a numeric method, or a larger timeout or memory limit"
+
+__all__ = ["ADVICE", "DEFAULT_MEMORY", "DEFAULT_TIMEOUT", "MEMORY_ADVICE", "timed", "timed_apart"]
