@@ -136,11 +136,17 @@ def to_markdown(nb: Any, name: str, images: Path) -> str:
                 lines += ["*(an interactive panel: its pictures follow below)*", ""]
             elif "text/markdown" in data:
                 lines += [data["text/markdown"], ""]
-            elif "text/html" in data and "<table" in data["text/html"]:
+            elif "text/html" in data and "<table" in data["text/html"] and not steepest_html(data):
                 lines += [STYLE.sub("", data["text/html"]).strip(), ""]
             elif "text/plain" in data:
                 lines += ["```text", data["text/plain"].rstrip("\n"), "```", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def steepest_html(data: dict) -> bool:
+    """Whether an output is one of steepest's rich displays (MathML, SVG), which
+    Markdown cannot show: its plain text is rendered instead."""
+    return 'class="steepest-' in data.get("text/html", "")
 
 
 def main(argv: list[str]) -> int:
