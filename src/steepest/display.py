@@ -51,7 +51,11 @@ def number_text(value: float, digits: int = 6) -> str:
 
 
 def cell(value: Any, digits: int = 6) -> str:
-    """One value as HTML: markup as it is, numbers rounded, anything else escaped text."""
+    """One value as HTML: markup as it is, numbers rounded, anything else escaped text.
+
+    >>> cell(1 / 3, digits=3), cell(True), cell(None), cell("a < b")
+    ('0.333', 'yes', '–', 'a &lt; b')
+    """
     if isinstance(value, Markup):
         return str(value)
     if isinstance(value, bool) or value is None:
@@ -125,7 +129,11 @@ def box(title: str, *parts: str) -> str:
 
 
 def paragraph(text: str) -> str:
-    """Plain text as a paragraph (escaped)."""
+    """Plain text as a paragraph (escaped).
+
+    >>> paragraph("x < 1")
+    '<p style="margin: 0.3em 0">x &lt; 1</p>'
+    """
     return f'<p style="margin: 0.3em 0">{html.escape(text)}</p>'
 
 

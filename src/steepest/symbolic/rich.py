@@ -81,7 +81,12 @@ def _capital(text: str) -> str:
 
 
 def limit_latex(result: Any) -> str:
-    """A limit as LaTeX: ``\\lim_{x \\to 0^{+}} f = value`` (words where it is not a number)."""
+    """A limit as LaTeX: ``\\lim_{x \\to 0^{+}} f = value`` (words where it is not a number).
+
+    >>> from steepest.symbolic import limit
+    >>> limit_latex(limit("1/x", "x", 0)).endswith("does not exist}$")
+    True
+    """
     side = {"+": "^{+}", "-": "^{-}"}.get(result.side, "")
     head = rf"\lim_{{{latex(result.var)} \to {latex(result.at)}{side}}} {latex(result.expr)}"
     if result.exists or (result.reason == "unbounded" and result.value not in (None, sympy.zoo)):
@@ -90,12 +95,22 @@ def limit_latex(result: Any) -> str:
 
 
 def tangent_latex(tangent: Any) -> str:
-    """A tangent line or plane as LaTeX, in slope-intercept form."""
+    """A tangent line or plane as LaTeX, in slope-intercept form.
+
+    >>> from steepest.symbolic import tangent_plane
+    >>> tangent_latex(tangent_plane("x^2 + y^2", (2, 4)))
+    '$z = 4 x + 8 y - 20$'
+    """
     return f"${latex(sympy.Symbol(tangent.output_name))} = {latex(tangent.equation)}$"
 
 
 def continuity_html(result: Any) -> str:
-    """A :class:`~steepest.symbolic.Continuity`: the three conditions, the verdict and the kind."""
+    """A :class:`~steepest.symbolic.Continuity`: the three conditions, the verdict and the kind.
+
+    >>> from steepest.symbolic import continuity
+    >>> "removable" in continuity_html(continuity("sin(x)/x", 0))
+    True
+    """
     var, at = result.var, result.at
     point = f"{plain_math_text(var)} = {plain_math_text(at)}"
     value = _math(result.value) if result.value is not None else "not defined"
@@ -114,7 +129,12 @@ def continuity_html(result: Any) -> str:
 
 
 def critical_point_html(point: Any) -> str:
-    """A :class:`~steepest.symbolic.CriticalPoint`: where, what kind, the value there."""
+    """A :class:`~steepest.symbolic.CriticalPoint`: where, what kind, the value there.
+
+    >>> from steepest.symbolic import critical_points
+    >>> 'alttext="(x, y) = (1, 0)"' in critical_point_html(critical_points("(x-1)^2 + y^2")[0])
+    True
+    """
     names = list(point.point)
     if names:
         where = sympy.Tuple(*[sympy.Symbol(n) for n in names])
@@ -138,7 +158,12 @@ def critical_point_html(point: Any) -> str:
 
 
 def tangent_html(tangent: Any, title: str) -> str:
-    """A tangent line or plane: point-slope form and slope-intercept form, typeset."""
+    """A tangent line or plane: point-slope form and slope-intercept form, typeset.
+
+    >>> from steepest.symbolic import tangent_line
+    >>> 'alttext="y = 6*x - 9"' in tangent_html(tangent_line("x^2", 3), "Tangent line")
+    True
+    """
     output = sympy.Symbol(tangent.output_name)
     equation = sympy.Eq(output, tangent.equation, evaluate=False)
     return box(
@@ -149,12 +174,22 @@ def tangent_html(tangent: Any, title: str) -> str:
 
 
 def partial_html(derivative: Any) -> str:
-    """A :class:`~steepest.symbolic.PartialDerivative`: its derivation, rule by rule."""
+    """A :class:`~steepest.symbolic.PartialDerivative`: its derivation, rule by rule.
+
+    >>> from steepest.symbolic import partial
+    >>> "y is held constant" in partial_html(partial("x^2 y", "x"))
+    True
+    """
     return str(derivative.derivation().html())
 
 
 def gradient_html(gradient: Any) -> str:
-    """A :class:`~steepest.symbolic.Gradient`: the vector, and the point when evaluated at one."""
+    """A :class:`~steepest.symbolic.Gradient`: the vector, and the point when evaluated at one.
+
+    >>> from steepest.symbolic import gradient
+    >>> 'alttext="grad f(x, y) = [2*x, 2*y]"' in gradient_html(gradient("x^2 + y^2"))
+    True
+    """
     names = [v.name for v in gradient.variables]
     parts = [gradient_mathml(list(gradient), names, display=True)]
     if gradient.at is not None:
@@ -164,7 +199,12 @@ def gradient_html(gradient: Any) -> str:
 
 
 def chain_rule_html(rule: Any) -> str:
-    """A :class:`~steepest.symbolic.ChainRule`: the general sum, the products, the result."""
+    """A :class:`~steepest.symbolic.ChainRule`: the general sum, the products, the result.
+
+    >>> from steepest.symbolic import chain_rule
+    >>> chain_rule_html(chain_rule("x y", {"x": "t", "y": "t^2"}, "t")).count("<math")
+    3
+    """
     t = rule.parameter.name
     names = [name for name, _, _ in rule.terms]
     general = " + ".join(f"dz/d{v}*d{v}/d{t}" for v in names)
@@ -177,7 +217,12 @@ def chain_rule_html(rule: Any) -> str:
 
 
 def function_html(function: Any) -> str:
-    """A :class:`~steepest.symbolic.Function`: ``f(x, y) = ...`` typeset."""
+    """A :class:`~steepest.symbolic.Function`: ``f(x, y) = ...`` typeset.
+
+    >>> from steepest.symbolic import Function
+    >>> 'alttext="f(x, y) = x*y"' in function_html(Function("x y"))
+    True
+    """
     names = ", ".join(function.variables)
     call = "<mo>,</mo>".join(mathml_content(s) for s in function.symbols)
     body = mathml_content(function.expr)

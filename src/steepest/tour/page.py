@@ -116,11 +116,24 @@ class Section:
         self.blocks.append(f'<p class="check">\u2714 {inline(text)}</p>')
 
     def math(self, formula: Any) -> None:
-        """A displayed formula: a SymPy value, or course notation as text (``f'(x) = 2x``)."""
+        """A displayed formula: a SymPy value, or course notation as text (``f'(x) = 2x``).
+
+        >>> section = Report(Path("/tmp")).section("Rules")
+        >>> section.math("f'(x) = 2x")
+        >>> section.blocks[-1].startswith('<div class="formula"><math')
+        True
+        """
         self.blocks.append(f'<div class="formula">{display_math(formula)}</div>')
 
     def derivation(self, derivation: Any) -> None:
-        """A derivation (or partial derivative) as typeset steps: rule, general form, instance."""
+        """A derivation (or partial derivative) as typeset steps: rule, general form, instance.
+
+        >>> from steepest.symbolic import derive
+        >>> section = Report(Path("/tmp")).section("Rules")
+        >>> section.derivation(derive("x^2"))
+        >>> "power rule" in section.blocks[-1]
+        True
+        """
         self.blocks.append(derivation.html() if hasattr(derivation, "html") else
                            derivation.derivation().html())  # fmt: skip
 
@@ -250,7 +263,11 @@ def inline(text: str) -> str:
 
 
 def display_math(formula: Any, *, block: bool = True) -> str:
-    """A formula as a ``<math>`` element: a SymPy value, or course notation as text."""
+    """A formula as a ``<math>`` element: a SymPy value, or course notation as text.
+
+    >>> display_math("f'(x) = 2x").count("<math"), display_math(sympy.Integer(2), block=False)[-18:]
+    (1, '<mn>2</mn></math>')
+    """
     if isinstance(formula, sympy.Basic | sympy.MatrixBase):
         return mathml(formula, display=block)
     if isinstance(formula, str) and formula.startswith("<math"):

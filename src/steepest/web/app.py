@@ -338,6 +338,13 @@ def preview_router() -> APIRouter:
     Reading and typesetting are bounded by the parser's limits on length,
     depth and exponents, so the answer comes from a thread of the server
     (which loads SymPy on the first preview, not at start).
+
+    >>> from fastapi import FastAPI
+    >>> from fastapi.testclient import TestClient
+    >>> app = FastAPI()
+    >>> app.include_router(preview_router())
+    >>> TestClient(app).post("/api/preview", json={"expression": "2x"}).json()["text"]
+    '2*x'
     """
     router = APIRouter()
 
