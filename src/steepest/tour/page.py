@@ -118,7 +118,8 @@ class Section:
     def math(self, formula: Any) -> None:
         """A displayed formula: a SymPy value, or course notation as text (``f'(x) = 2x``).
 
-        >>> section = Report(Path("/tmp")).section("Rules")
+        >>> import tempfile
+        >>> section = Report(Path(tempfile.mkdtemp())).section("Rules")
         >>> section.math("f'(x) = 2x")
         >>> section.blocks[-1].startswith('<div class="formula"><math')
         True
@@ -129,7 +130,8 @@ class Section:
         """A derivation (or partial derivative) as typeset steps: rule, general form, instance.
 
         >>> from steepest.symbolic import derive
-        >>> section = Report(Path("/tmp")).section("Rules")
+        >>> import tempfile
+        >>> section = Report(Path(tempfile.mkdtemp())).section("Rules")
         >>> section.derivation(derive("x^2"))
         >>> "power rule" in section.blocks[-1]
         True
