@@ -207,7 +207,7 @@ def chain_rule_html(rule: Any) -> str:
     """
     t = rule.parameter.name
     names = [name for name, _, _ in rule.terms]
-    general = " + ".join(f"dz/d{v}*d{v}/d{t}" for v in names)
+    general = " + ".join(f"∂z/∂{v}*d{v}/d{t}" for v in names)
     lines = [
         formula_mathml(f"dz/d{t} = {general}", display=True),
         mathml(sympy.Eq(sympy.Symbol(f"dz/d{t}"), rule.substituted, evaluate=False), display=True),
