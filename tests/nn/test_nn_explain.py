@@ -71,7 +71,8 @@ def test_text_latex_and_html():
     assert r"\cdot" in latex and "\u00d7" not in latex
     html = why._repr_html_()
     assert html == why.html()
-    assert "&part;SSR/&part;w3" in html and "<table>" in html
+    assert 'alttext="dSSR/dw3"' in html and "<table>" in html
+    assert "<msub><mi>w</mi><mn>3</mn></msub>" in html  # typeset: w₃
     assert why._repr_latex_().startswith("$$")
     assert str(why) == why.text()
     assert repr(why).startswith("Explanation(dSSR/dw3 = ")

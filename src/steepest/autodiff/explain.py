@@ -253,9 +253,32 @@ class Explanation:
 
     # -- HTML ---------------------------------------------------------------------------------
     def html(self, digits: int = 4) -> str:
-        """The explanation as an HTML fragment (what Jupyter shows)."""
+        """The explanation as an HTML fragment with typeset formulas (what Jupyter shows).
+
+        >>> import steepest as st
+        >>> w = st.Tensor(3.0, requires_grad=True, name="w")
+        >>> y = w * w
+        >>> y.name = "y"
+        >>> page = st.explain(y, wrt=w).html()
+        >>> page.count("<math") > 4, 'alttext="dy/dw"' in page
+        (True, True)
+        """
+        from steepest.typeset import formula_or_none, identifier, math_element
+
         e = html.escape
-        d = f"&part;{e(self.output)}/&part;{e(self.wrt)}"
+
+        def partial(upper: str, lower: str) -> str:
+            content = (
+                f"<mfrac><mrow><mo>&#x2202;</mo>{identifier(upper)}</mrow>"
+                f"<mrow><mo>&#x2202;</mo>{identifier(lower)}</mrow></mfrac>"
+            )
+            return math_element(content, f"d{upper}/d{lower}")
+
+        def formula(text: str) -> str:
+            content = formula_or_none(text, names=None)  # every name is a value of the graph
+            return math_element(content, text) if content else e(text)
+
+        d = partial(self.output, self.wrt)
         parts = [
             f'<div class="steepest-explain"><p><b>{d}</b> by the chain rule, along '
             f"{self.total_paths} path{'s' if self.total_paths != 1 else ''}</p>"
@@ -263,19 +286,17 @@ class Explanation:
         for number, path in enumerate(self.paths, start=1):
             if self.total_paths > 1:
                 parts.append(f"<p>path {number}</p>")
-            chain = " &times; ".join(
-                f"&part;{e(link.upper)}/&part;{e(link.lower)}" for link in path.links
-            )
+            chain = " &middot; ".join(partial(link.upper, link.lower) for link in path.links)
             parts.append(f"<p>{d} = {chain}</p>")
             parts.append("<table><tr><th>factor</th><th>formula</th><th>value</th></tr>")
             for link in path.links:
                 parts.append(
-                    f"<tr><td>&part;{e(link.upper)}/&part;{e(link.lower)}</td>"
-                    f"<td>{e(link.formula)}</td><td>{e(_show(link.value, digits))}</td>"
+                    f"<tr><td>{partial(link.upper, link.lower)}</td>"
+                    f"<td>{formula(link.formula)}</td><td>{e(_show(link.value, digits))}</td>"
                     "</tr>"
                 )
             parts.append("</table>")
-            product = " &times; ".join(e(f) for f in _product(path.links, "\n").split("\n"))
+            product = " &middot; ".join(formula(f) for f in _product(path.links, "\n").split("\n"))
             prefix = "&sum; " if path.summed else ""
             parts.append(f"<p>{prefix}{product} = <b>{e(_show(path.contribution, digits))}</b></p>")
         if self.total_paths > 1:
