@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from steepest.bounded import DEFAULT_TIMEOUT
+from steepest.bounded import DEFAULT_TIMEOUT, within
 from steepest.errors import SteepestError
 from steepest.symbolic import Function, critical_points, derive, latex_form, text_form
 from steepest.symbolic.parser import parse
@@ -266,9 +266,18 @@ def derive_task(request: dict[str, Any]) -> dict[str, Any]:
     timeout = symbolic_timeout(request)
     load_function(request["expression"], field="expression", timeout=timeout)
     try:
-        derivation = derive(request["expression"], wrt=request["wrt"], timeout=timeout)
+        # Typesetting a long derivative costs as much as finding it: both share the limit.
+        return within(
+            lambda: _derivation_answer(request, timeout),
+            timeout=timeout,
+            what=f"differentiating {request['expression']}",
+        )
     except SteepestError as exc:
         raise BadRequest(f"could not differentiate: {_sentence(exc)}", field="expression") from None
+
+
+def _derivation_answer(request: dict[str, Any], timeout: float | None) -> dict[str, Any]:
+    derivation = derive(request["expression"], wrt=request["wrt"], timeout=timeout)
     described = derivation.to_dict()
     return {
         "expression": described["expr"],
