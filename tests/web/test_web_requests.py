@@ -97,7 +97,7 @@ class _FailingPool:
     def close(self) -> None:
         pass
 
-    def call(self, task: str, request: dict[str, Any], *, timeout: float) -> bytes:
+    def call(self, task: str, request: dict[str, Any], *, timeout: float, client: str = "") -> bytes:
         raise self.failure
 
 
