@@ -317,6 +317,9 @@ class WorkerPool:
                 raise ServerBusy(
                     f"every worker stayed busy for {self.wait:g} s", retry_after=retry_after
                 ) from None
+            if not worker.process.is_alive():  # ended while idle: replace it, do not fail
+                self._discard(worker)
+                worker = self._new_worker()
             try:
                 worker.wait_ready(STARTUP_SECONDS)
                 worker.connection.send((task, request))
@@ -404,11 +407,14 @@ class WorkerPool:
         else:
             worker.stop()
 
+    def _discard(self, worker: _Worker) -> None:
+        with self._lock:
+            self._workers.discard(worker)
+        worker.kill()
+
     def _give_back(self, worker: _Worker, *, replace: bool) -> None:
         if replace:
-            with self._lock:
-                self._workers.discard(worker)
-            worker.kill()
+            self._discard(worker)
             if self._closed:
                 return
             worker = self._new_worker()
