@@ -56,7 +56,7 @@ def missing_web_packages() -> list[str]:
 )  # fmt: skip
 @click.option("--time-limit", default=5.0, show_default=True, type=click.FloatRange(0.5, 60.0),
               help="Seconds one request may compute before it is stopped.")  # fmt: skip
-@click.option("--fast-seconds", default=1.0, show_default=True, type=click.FloatRange(0.1, 60.0),
+@click.option("--fast-seconds", default=0.5, show_default=True, type=click.FloatRange(0.1, 60.0),
               help="Seconds a computation may run before it moves to the slow lane.")  # fmt: skip
 @int_range_option(
     "--memory-limit", 512, 64, 65536,

@@ -40,6 +40,8 @@ import os
 import queue
 import signal
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
@@ -51,12 +53,14 @@ PRELOAD = ["steepest.web.compute"]
 # Memory one worker may allocate beyond what it holds when it starts, in MB.
 DEFAULT_MEMORY_MB = 512
 # Seconds a computation may run in the fast lane before it moves to the slow lane.
-DEFAULT_FAST_SECONDS = 1.0
+DEFAULT_FAST_SECONDS = 0.5
 DEFAULT_SLOW = 2
 DEFAULT_PER_CLIENT = 2
 DEFAULT_WAIT = 10.0
 # Requests inside the pool at once (computing or waiting); more are refused at once.
 DEFAULT_QUEUE_LIMIT = 64
+# Requests remembered as slow (they go straight to the slow lane next time).
+KNOWN_SLOW = 1024
 # Niceness of a worker in the slow lane: the fast lane gets the processor first.
 SLOW_NICENESS = 10
 
@@ -256,6 +260,7 @@ class WorkerPool:
         self._slow_slots = threading.Semaphore(slow)
         self._slow_by_client: dict[str, int] = {}
         self._inside = 0
+        self._known_slow: OrderedDict[str, None] = OrderedDict()
         self._started = False
         self._closed = False
 
@@ -311,6 +316,8 @@ class WorkerPool:
         self.start()
         retry_after = max(1, math.ceil(timeout))
         with self._admitted(retry_after):
+            if self._is_known_slow(task, request):  # straight to the slow lane
+                return self._run_slow(task, request, timeout, client, retry_after)
             try:
                 worker = self._idle.get(timeout=self.wait)
             except queue.Empty:
@@ -345,23 +352,39 @@ class WorkerPool:
         retry_after: int,
     ) -> bytes:
         """Finish a task that outgrew the fast lane, in the slow lane."""
-        if self._claim_slow(client, retry_after, blocking=False):
-            # The worker leaves the fast lane and carries on; a fresh one takes its place.
-            self._idle.put(self._new_worker())
-            remaining = timeout - self.fast_seconds
-        else:
+        self._remember_slow(task, request, slow=True)
+        if not self._claim_slow(client, retry_after, blocking=False):
             self._give_back(worker, replace=True)
-            self._claim_slow(client, retry_after, blocking=True)
-            remaining = timeout
-            try:
-                worker = self._new_worker()
-                worker.wait_ready(STARTUP_SECONDS)
-                worker.connection.send((task, request))
-            except (WorkerFailure, OSError, ValueError) as exc:
-                self._retire(worker, busy=True)
-                self._release_slow(client)
-                raise WorkerFailure(str(exc)) from None
+            return self._run_slow(task, request, timeout, client, retry_after)
+        # The worker leaves the fast lane and carries on; a fresh one takes its place.
+        self._idle.put(self._new_worker())
         worker.lower_priority()
+        return self._finish_slow(worker, timeout - self.fast_seconds, timeout, client)
+
+    def _run_slow(
+        self, task: str, request: dict[str, Any], timeout: float, client: str, retry_after: int
+    ) -> bytes:
+        """Run a task in the slow lane from its start, in a new worker, once a slot is free."""
+        self._claim_slow(client, retry_after, blocking=True)
+        worker: _Worker | None = None
+        try:
+            worker = self._new_worker()
+            worker.lower_priority()
+            worker.wait_ready(STARTUP_SECONDS)
+            worker.connection.send((task, request))
+        except (WorkerFailure, OSError, ValueError) as exc:
+            if worker is not None:
+                self._retire(worker, busy=True)
+            self._release_slow(client)
+            raise WorkerFailure(str(exc)) from None
+        started = time.monotonic()
+        try:
+            return self._finish_slow(worker, timeout, timeout, client)
+        finally:
+            if time.monotonic() - started < self.fast_seconds:
+                self._remember_slow(task, request, slow=False)  # it was slow only once
+
+    def _finish_slow(self, worker: _Worker, remaining: float, timeout: float, client: str) -> bytes:
         answer = None
         try:
             answer = worker.answer(remaining)
@@ -371,6 +394,22 @@ class WorkerPool:
         if answer is None:
             raise ComputationTimeout(timeout)
         return _result(answer)
+
+    def _remember_slow(self, task: str, request: dict[str, Any], *, slow: bool) -> None:
+        key = _signature(task, request)
+        with self._lock:
+            if slow:
+                self._known_slow[key] = None
+                self._known_slow.move_to_end(key)
+                while len(self._known_slow) > KNOWN_SLOW:
+                    self._known_slow.popitem(last=False)
+            else:
+                self._known_slow.pop(key, None)
+
+    def _is_known_slow(self, task: str, request: dict[str, Any]) -> bool:
+        key = _signature(task, request)
+        with self._lock:
+            return key in self._known_slow
 
     def _claim_slow(self, client: str, retry_after: int, *, blocking: bool) -> bool:
         with self._lock:
@@ -431,6 +470,10 @@ class WorkerPool:
             self._workers.clear()
         for worker in workers:
             worker.stop()
+
+
+def _signature(task: str, request: dict[str, Any]) -> str:
+    return json.dumps([task, request], sort_keys=True, default=str)
 
 
 def _result(answer: tuple[str, Any, bool]) -> bytes:
