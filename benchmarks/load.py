@@ -112,11 +112,13 @@ def fast_client(address: str, index: int, stop: threading.Event, out: list[Any])
         turn += 1
 
 
-def slow_client(address: str, index: int, stop: threading.Event, out: list[Any]) -> None:
+def slow_client(
+    address: str, index: int, stop: threading.Event, out: list[Any], mix: list[Any]
+) -> None:
     client = Client(address)
     turn = index
     while not stop.is_set():
-        path, body = SLOW[turn % len(SLOW)]
+        path, body = mix[turn % len(mix)]
         status, headers, seconds = client.post(path, body)
         out.append((path, status, seconds, time.monotonic()))
         turn += 1
@@ -212,11 +214,61 @@ def summarize(fast: list[Any], slow: list[Any], seconds: float, bound: float) ->
     }
 
 
+def run_phase(
+    address: str,
+    server: int,
+    seconds: float,
+    fast_clients: int,
+    slow_clients: int,
+    bound: float,
+    join_seconds: float,
+    mix: list[Any] = SLOW,
+) -> dict[str, Any]:
+    """``fast_clients`` and ``slow_clients`` for ``seconds``: the summary with the memory."""
+    stop = threading.Event()
+    fast: list[Any] = []
+    slow: list[Any] = []
+    peaks: dict[str, Any] = {}
+    threads = [threading.Thread(target=sample_memory, args=(server, stop, peaks))]
+    threads += [threading.Thread(target=slow_client, args=(address, i, stop, slow, mix))
+                for i in range(slow_clients)]  # fmt: skip
+    threads += [threading.Thread(target=fast_client, args=(address, i, stop, fast))
+                for i in range(fast_clients)]  # fmt: skip
+    load = os.getloadavg()[0]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    ended = time.monotonic()
+    for thread in threads:
+        thread.join(join_seconds)
+    # Throughput counts the requests answered within the phase; latency counts them all.
+    within = sum(1 for rows in (fast, slow) for row in rows if row[3] <= ended)
+    return {
+        "clients": {"fast": fast_clients, "slow": slow_clients},
+        "load_average_at_start": round(load, 2),
+        **summarize(fast, slow, ended - started, bound),
+        "answered_within_phase_per_second": round(within / (ended - started), 1),
+        "memory": {
+            "server_mb": round(peaks.get("server_mb", 0.0), 1),
+            "total_mb": round(peaks.get("total_mb", 0.0), 1),
+            "workers": len(peaks.get("workers_mb", [])),
+            "worker_peak_mb": round(max(peaks.get("workers_mb", [0.0])), 1),
+            "worker_median_mb": round(statistics.median(peaks.get("workers_mb", [0.0])), 1),
+        },
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each phase")
     parser.add_argument("--fast-clients", type=int, default=16)
     parser.add_argument("--slow-clients", type=int, default=4)
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the first phase (the fast clients alone)")  # fmt: skip
+    parser.add_argument("--slow-kinds", default="derive,minimize",
+                        help="which slow requests: derive, minimize or both")  # fmt: skip
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--slow-workers", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=5.0)
@@ -230,43 +282,33 @@ def main(argv: list[str] | None = None) -> None:
              "--time-limit", str(args.time_limit), "--fast-seconds", str(args.fast_seconds),
              "--memory-limit", str(args.memory_limit), "--per-client", str(args.per_client),
              "--wait", str(args.wait)]  # fmt: skip
+    bound = args.wait + args.fast_seconds
+    join = args.time_limit * 3 + args.wait + 30
     process, address = start_server(flags)
+    phases: dict[str, Any] = {}
     try:
         warm = Client(address)
         for path, body in FAST:  # the workers have started once these are answered
             warm.post(path, body)
-        stop = threading.Event()
-        fast: list[Any] = []
-        slow: list[Any] = []
-        peaks: dict[str, Any] = {}
-        threads = [threading.Thread(target=sample_memory, args=(process.pid, stop, peaks))]
-        threads += [threading.Thread(target=slow_client, args=(address, i, stop, slow))
-                    for i in range(args.slow_clients)]  # fmt: skip
-        threads += [threading.Thread(target=fast_client, args=(address, i, stop, fast))
-                    for i in range(args.fast_clients)]  # fmt: skip
-        load = os.getloadavg()[0]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        time.sleep(args.seconds)
-        stop.set()
-        for thread in threads:
-            thread.join(args.time_limit * 3 + args.wait + 30)
-        elapsed = time.monotonic() - started
+        if not args.no_baseline:
+            phases["fast_alone"] = run_phase(
+                address, process.pid, args.seconds, args.fast_clients, 0, bound, join
+            )
+        kinds = args.slow_kinds.split(",")
+        mix = [(path, body) for path, body in SLOW if path.rsplit("/", 1)[1] in kinds]
+        phases["with_slow"] = run_phase(
+            address, process.pid, args.seconds, args.fast_clients, args.slow_clients, bound, join,
+            mix,
+        )  # fmt: skip
     finally:
         process.terminate()
         process.wait(30)
     report = {
-        "machine": {"cpus": os.cpu_count(), "load_average_at_start": round(load, 2),
-                    "python": platform.python_version(), "system": platform.platform()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "system": platform.platform()},
         "settings": vars(args) | {"out": str(args.out)},
-        "bound_s": args.wait + args.fast_seconds,
-        **summarize(fast, slow, elapsed, args.wait + args.fast_seconds),
-        "memory": {
-            "server_mb": round(peaks.get("server_mb", 0.0), 1),
-            "total_mb": round(peaks.get("total_mb", 0.0), 1),
-            "workers_mb": [round(v, 1) for v in peaks.get("workers_mb", [])],
-        },
+        "bound_s": bound,
+        **phases,
     }  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")

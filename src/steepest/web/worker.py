@@ -37,11 +37,10 @@ import json
 import math
 import multiprocessing
 import os
-import queue
 import signal
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
@@ -59,10 +58,21 @@ DEFAULT_PER_CLIENT = 2
 DEFAULT_WAIT = 10.0
 # Requests inside the pool at once (computing or waiting); more are refused at once.
 DEFAULT_QUEUE_LIMIT = 64
+# A task that has used this share of --fast-seconds in processor time is remembered as
+# slow (it goes straight to the slow lane next time); one that was slow only because a
+# busy machine starved it is not.
+HEAVY_SHARE = 0.5
+STARVED_POLL = 0.05
 # Requests remembered as slow (they go straight to the slow lane next time).
 KNOWN_SLOW = 1024
 # Niceness of a worker in the slow lane: the fast lane gets the processor first.
-SLOW_NICENESS = 10
+SLOW_NICENESS = 19
+
+
+try:
+    _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+except (AttributeError, ValueError, OSError):  # not a Unix system: /proc is absent anyway
+    _CLOCK_TICKS = 100
 
 
 class ComputationTimeout(Exception):
@@ -185,9 +195,23 @@ class _Worker:
             raise WorkerFailure("a worker process started in an unexpected state")
         self.ready = True
 
+    def cpu_seconds(self) -> float | None:
+        """Processor time the worker has used so far (``None`` where /proc cannot tell)."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        except (OSError, ValueError, IndexError):
+            return None
+
     def lower_priority(self) -> None:
+        """Run only when the processor is otherwise idle (SCHED_IDLE where Linux offers it;
+        else the lowest niceness): the fast lane, and the machine, come first."""
+        pid = self.process.pid
         with contextlib.suppress(OSError, AttributeError, TypeError):
-            os.setpriority(os.PRIO_PROCESS, self.process.pid, SLOW_NICENESS)
+            os.setpriority(os.PRIO_PROCESS, pid, SLOW_NICENESS)
+        with contextlib.suppress(OSError, AttributeError, TypeError):
+            os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
 
     def answer(self, seconds: float) -> tuple[str, Any, bool] | None:
         """The worker's answer, or ``None`` when it has not come within ``seconds``."""
@@ -254,7 +278,7 @@ class WorkerPool:
         self.queue_limit = queue_limit
         self._memory_bytes = memory_mb * 2**20 if memory_mb else None
         self._context = _context(start_method)
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle = _Lane()
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
         self._slow_slots = threading.Semaphore(slow)
@@ -314,89 +338,106 @@ class WorkerPool:
         if self._closed:
             raise WorkerFailure("the server is shutting down")
         self.start()
-        retry_after = max(1, math.ceil(timeout))
-        with self._admitted(retry_after):
-            if self._is_known_slow(task, request):  # straight to the slow lane
-                return self._run_slow(task, request, timeout, client, retry_after)
+        job = _Job(task, request, timeout, client, max(1, math.ceil(timeout)))
+        with self._admitted(job.retry_after):
+            if self._is_known_slow(job):  # straight to the slow lane
+                return self._run_slow(job)
             try:
                 worker = self._idle.get(timeout=self.wait)
-            except queue.Empty:
+            except TimeoutError:
                 raise ServerBusy(
-                    f"every worker stayed busy for {self.wait:g} s", retry_after=retry_after
+                    f"every worker stayed busy for {self.wait:g} s", retry_after=job.retry_after
                 ) from None
             if not worker.process.is_alive():  # ended while idle: replace it, do not fail
                 self._discard(worker)
                 worker = self._new_worker()
             try:
                 worker.wait_ready(STARTUP_SECONDS)
+                job.cpu_start = worker.cpu_seconds()
                 worker.connection.send((task, request))
-                answer = worker.answer(min(timeout, self.fast_seconds))
+                answer, ran = self._fast_lane(worker, job)
             except (WorkerFailure, OSError, ValueError) as exc:
                 self._give_back(worker, replace=True)
                 raise WorkerFailure(str(exc)) from None
             if answer is not None:
                 self._give_back(worker, replace=answer[2])
                 return _result(answer)
-            if timeout <= self.fast_seconds:
+            if timeout - ran < 0.05:  # its time is up (a poll may wake a hair early)
                 self._give_back(worker, replace=True)
                 raise ComputationTimeout(timeout)
-            return self._slow_lane(worker, task, request, timeout, client, retry_after)
+            if self._heavy(job, worker):  # next time it goes straight to the slow lane
+                self._remember_slow(job, slow=True)
+            return self._slow_lane(worker, job, ran)
 
-    def _slow_lane(
-        self,
-        worker: _Worker,
-        task: str,
-        request: dict[str, Any],
-        timeout: float,
-        client: str,
-        retry_after: int,
-    ) -> bytes:
-        """Finish a task that outgrew the fast lane, in the slow lane."""
-        self._remember_slow(task, request, slow=True)
-        if not self._claim_slow(client, retry_after, blocking=False):
+    def _fast_lane(self, worker: _Worker, job: _Job) -> tuple[tuple[str, Any, bool] | None, float]:
+        """The answer within ``fast_seconds`` (or ``None``), and the seconds waited.
+
+        A task that has used less than ``HEAVY_SHARE * fast_seconds`` of processor
+        time by then was starved by a busy machine, not heavy: it stays until it
+        has used that much, or has answered, or its time is up.
+        """
+        started = time.monotonic()
+        answer = worker.answer(min(job.timeout, self.fast_seconds))
+        while answer is None and not self._heavy(job, worker):
+            ran = time.monotonic() - started
+            if ran >= job.timeout:
+                break
+            answer = worker.answer(min(STARVED_POLL, job.timeout - ran))
+        return answer, time.monotonic() - started
+
+    def _slow_lane(self, worker: _Worker, job: _Job, ran: float) -> bytes:
+        """Finish a task that outgrew the fast lane in the slow lane."""
+        if not self._claim_slow(job.client, job.retry_after, blocking=False):
             self._give_back(worker, replace=True)
-            return self._run_slow(task, request, timeout, client, retry_after)
+            return self._run_slow(job)
         # The worker leaves the fast lane and carries on; a fresh one takes its place.
         self._idle.put(self._new_worker())
         worker.lower_priority()
-        return self._finish_slow(worker, timeout - self.fast_seconds, timeout, client)
+        return self._finish_slow(worker, job, job.timeout - ran)
 
-    def _run_slow(
-        self, task: str, request: dict[str, Any], timeout: float, client: str, retry_after: int
-    ) -> bytes:
+    def _run_slow(self, job: _Job) -> bytes:
         """Run a task in the slow lane from its start, in a new worker, once a slot is free."""
-        self._claim_slow(client, retry_after, blocking=True)
+        self._claim_slow(job.client, job.retry_after, blocking=True)
         worker: _Worker | None = None
         try:
             worker = self._new_worker()
             worker.lower_priority()
             worker.wait_ready(STARTUP_SECONDS)
-            worker.connection.send((task, request))
+            job.cpu_start = worker.cpu_seconds()
+            worker.connection.send((job.task, job.request))
         except (WorkerFailure, OSError, ValueError) as exc:
             if worker is not None:
                 self._retire(worker, busy=True)
-            self._release_slow(client)
+            self._release_slow(job.client)
             raise WorkerFailure(str(exc)) from None
         started = time.monotonic()
         try:
-            return self._finish_slow(worker, timeout, timeout, client)
+            return self._finish_slow(worker, job, job.timeout)
         finally:
             if time.monotonic() - started < self.fast_seconds:
-                self._remember_slow(task, request, slow=False)  # it was slow only once
+                self._remember_slow(job, slow=False)  # light after all: the fast lane again
 
-    def _finish_slow(self, worker: _Worker, remaining: float, timeout: float, client: str) -> bytes:
+    def _finish_slow(self, worker: _Worker, job: _Job, remaining: float) -> bytes:
         answer = None
         try:
             answer = worker.answer(remaining)
         finally:
             self._retire(worker, busy=answer is None)
-            self._release_slow(client)
+            self._release_slow(job.client)
         if answer is None:
-            raise ComputationTimeout(timeout)
+            raise ComputationTimeout(job.timeout)
         return _result(answer)
 
-    def _remember_slow(self, task: str, request: dict[str, Any], *, slow: bool) -> None:
-        key = _signature(task, request)
+    def _heavy(self, job: _Job, worker: _Worker) -> bool:
+        """Whether the task has used ``HEAVY_SHARE * fast_seconds`` of processor time
+        (always, where /proc cannot tell)."""
+        now = worker.cpu_seconds()
+        if now is None or job.cpu_start is None:
+            return True
+        return now - job.cpu_start >= HEAVY_SHARE * self.fast_seconds
+
+    def _remember_slow(self, job: _Job, *, slow: bool) -> None:
+        key = job.signature
         with self._lock:
             if slow:
                 self._known_slow[key] = None
@@ -406,10 +447,9 @@ class WorkerPool:
             else:
                 self._known_slow.pop(key, None)
 
-    def _is_known_slow(self, task: str, request: dict[str, Any]) -> bool:
-        key = _signature(task, request)
+    def _is_known_slow(self, job: _Job) -> bool:
         with self._lock:
-            return key in self._known_slow
+            return job.signature in self._known_slow
 
     def _claim_slow(self, client: str, retry_after: int, *, blocking: bool) -> bool:
         with self._lock:
@@ -472,8 +512,58 @@ class WorkerPool:
             worker.stop()
 
 
-def _signature(task: str, request: dict[str, Any]) -> str:
-    return json.dumps([task, request], sort_keys=True, default=str)
+class _Waiter:
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.worker: _Worker | None = None
+
+
+class _Lane:
+    """Idle workers handed out first come, first served (a queue.Queue wakes its waiters
+    in no particular order, so one request could wait while later ones are served)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: deque[_Worker] = deque()
+        self._waiters: deque[_Waiter] = deque()
+
+    def put(self, worker: _Worker) -> None:
+        with self._lock:
+            if self._waiters:
+                waiter = self._waiters.popleft()
+                waiter.worker = worker
+                waiter.event.set()
+            else:
+                self._idle.append(worker)
+
+    def get(self, timeout: float) -> _Worker:
+        """The next idle worker, in the order of asking; ``TimeoutError`` after ``timeout``."""
+        with self._lock:
+            if self._idle:
+                return self._idle.popleft()
+            waiter = _Waiter()
+            self._waiters.append(waiter)
+        waiter.event.wait(timeout)
+        with self._lock:
+            if waiter.worker is not None:
+                return waiter.worker
+            self._waiters.remove(waiter)
+        raise TimeoutError
+
+
+class _Job:
+    """One call: the task, its request and limits, and the worker's processor time at its start."""
+
+    def __init__(
+        self, task: str, request: dict[str, Any], timeout: float, client: str, retry_after: int
+    ) -> None:
+        self.task = task
+        self.request = request
+        self.timeout = timeout
+        self.client = client
+        self.retry_after = retry_after
+        self.signature = json.dumps([task, request], sort_keys=True, default=str)
+        self.cpu_start: float | None = None
 
 
 def _result(answer: tuple[str, Any, bool]) -> bytes:
