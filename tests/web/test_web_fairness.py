@@ -62,13 +62,15 @@ def wait_for_workers(url: str) -> None:
 
 
 def test_fast_requests_are_answered_while_slow_ones_fill_the_slow_lane() -> None:
-    app = create_app(workers=2, slow_workers=2, fast_seconds=1.0, time_limit=6.0, per_client=4)
+    app = create_app(workers=2, slow_workers=2, fast_seconds=0.3, time_limit=5.0, per_client=4)
     with BackgroundServer(app) as server:
         wait_for_workers(server.url)
+        # The first slow run shows the server that this request is heavy.
+        assert post(server.url, "/api/minimize", SLOW).body["status"] == "stopped"
         slow = []
         for _ in range(3):  # two fill the slow lane, the third waits in its queue
             slow.append(in_background(server.url, "/api/minimize", SLOW))
-            time.sleep(0.2)
+            time.sleep(0.1)
         fast = [post(server.url, "/api/curve", FAST) for _ in range(3)]
         fast.append(post(server.url, "/api/derive", {"expression": "x^3", "wrt": "x"}))
         for thread, _ in slow:
@@ -82,6 +84,19 @@ def test_fast_requests_are_answered_while_slow_ones_fill_the_slow_lane() -> None
         # Every fast request was answered before the first slow one finished.
         assert max(a.done for a in fast) < min(a.done for a in slow_answers)
         assert post(server.url, "/api/curve", FAST).status == 200
+
+
+def test_a_request_new_to_the_server_leaves_the_fast_lane_once_it_is_heavy() -> None:
+    app = create_app(workers=1, slow_workers=1, fast_seconds=0.3, time_limit=5.0, per_client=4)
+    with BackgroundServer(app) as server:
+        wait_for_workers(server.url)
+        thread, out = in_background(server.url, "/api/minimize", SLOW)
+        time.sleep(0.2)
+        # The one fast worker is busy with the run until it moves to the slow lane.
+        fast = post(server.url, "/api/curve", FAST)
+        thread.join(60)
+        assert fast.status == 200 and out[0].body["status"] == "stopped"
+        assert fast.done < out[0].done
 
 
 def test_a_full_slow_lane_answers_503_with_retry_after() -> None:
@@ -104,6 +119,8 @@ def test_one_client_may_hold_only_its_share_of_the_slow_lane() -> None:
     app = create_app(workers=2, slow_workers=2, fast_seconds=0.3, time_limit=4.0, per_client=1)
     with BackgroundServer(app) as server:
         wait_for_workers(server.url)
+        # Once seen heavy, both runs below go straight to the slow lane, in order.
+        assert post(server.url, "/api/minimize", SLOW).status == 200
         thread, first = in_background(server.url, "/api/minimize", SLOW)
         time.sleep(0.6)
         second = post(server.url, "/api/minimize", SLOW)

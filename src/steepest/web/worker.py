@@ -11,18 +11,21 @@ Two lanes keep fast requests fast whatever else is running:
 * the **fast lane**: ``size`` workers; every request starts here and waits at
   most ``wait`` seconds for one of them (then :class:`ServerBusy`, answered
   with 503 and ``Retry-After``);
-* the **slow lane**: a computation still running after ``fast_seconds`` leaves
-  the fast lane (a fresh worker takes its place there at once), runs on at a
-  lower CPU priority, and is one of at most ``slow`` such computations.  When
-  the slow lane is full the computation is stopped and waits, in its own
-  queue, at most ``wait`` seconds for a slot, then runs again from the start.
-  One client may hold or wait for at most ``per_client`` slow slots
-  (:class:`TooManyRequests`, answered with 429 and ``Retry-After``).
+* the **slow lane**: a computation still running after ``fast_seconds``, and
+  that has used at least half of that in processor time (one starved by a
+  busy machine is not heavy and stays), leaves the fast lane (a fresh worker
+  takes its place there at once), runs on at idle priority, and is one of at
+  most ``slow`` such computations.  When the slow lane is full the
+  computation is stopped and waits, in its own queue, at most ``wait``
+  seconds for a slot, then runs again from the start.  A request seen to be
+  heavy goes straight to that queue the next time.  One client may hold or
+  wait for at most ``per_client`` slow slots (:class:`TooManyRequests`,
+  answered with 429 and ``Retry-After``).
 
-A fast request therefore never waits behind a slow one for more than
-``fast_seconds``.  Workers are forked from a server process that has already
-imported steepest, NumPy and SymPy (``forkserver`` start method, where the
-platform has it), so replacing one costs milliseconds.
+Slow requests can therefore fill the slow lane but never the fast one.
+Workers are forked from a server process that has already imported
+steepest, NumPy and SymPy (``forkserver`` start method, where the platform
+has it), so replacing one costs milliseconds.
 
 >>> pool = WorkerPool(size=1)
 >>> pool.call("curve", {"function": "x^2", "xlim": [0, 2], "n": 3}, timeout=10)
@@ -51,7 +54,8 @@ STARTUP_SECONDS = 60.0
 PRELOAD = ["steepest.web.compute"]
 # Memory one worker may allocate beyond what it holds when it starts, in MB.
 DEFAULT_MEMORY_MB = 512
-# Seconds a computation may run in the fast lane before it moves to the slow lane.
+# Seconds a computation may run in the fast lane before it moves to the slow lane (if it
+# has used HEAVY_SHARE of that in processor time by then).
 DEFAULT_FAST_SECONDS = 0.5
 DEFAULT_SLOW = 2
 DEFAULT_PER_CLIENT = 2
