@@ -130,6 +130,18 @@ def test_failures_of_the_workers_answer_json(failure: Exception, status: int, wo
     assert client.get("/api/health").json() == {"status": "ok"}
 
 
+def test_an_unexpected_failure_is_a_json_500_not_plain_text() -> None:
+    from fastapi.testclient import TestClient
+
+    app = create_app(pool=_FailingPool(RuntimeError("a bug")))  # type: ignore[arg-type]
+    client = TestClient(app, raise_server_exceptions=False)
+    response = client.post("/api/derive", json={"expression": "x^2", "wrt": "x"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"error": "the server could not answer this request (RuntimeError)"}
+    assert client.get("/api/health").json() == {"status": "ok"}
+
+
 def test_host_names_are_checked_when_asked() -> None:
     from fastapi.testclient import TestClient
 
