@@ -367,7 +367,7 @@ def critical_router(compute: Compute, time_limit: float) -> APIRouter:
     return router
 
 
-def create_app(  # long: one keyword per limit, each documented here
+def create_app(
     *,
     workers: int = 2,
     time_limit: float = DEFAULT_TIME_LIMIT,
