@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from steepest.errors import SteepestError
-from steepest.symbolic.calculus import CriticalPoint, critical_points
+from steepest.symbolic.calculus import CriticalPoint, critical_points, search_critical_points
 
 x, y, z, m, b = sp.symbols("x y z m b", real=True)
 SAUNA = "85 - x^2 (x - 6) y^2 (y - 6) / 90"
@@ -587,3 +587,18 @@ def test_what_sympy_cannot_solve_is_one_sentence_with_the_search_results() -> No
     f, variables = sympy_function(text)
     assert len(points) == 2 and all(gradient_is_zero(f, variables, p.point) for p in points)
     assert [p.kind for p in points] == ["maximum", "minimum"]
+
+
+def test_the_numerical_search_finds_what_exact_solving_finds() -> None:
+    found = search_critical_points("x^4 - 3x^2 + x", {"x": (-3, 3)})
+    roots = np.sort(np.roots([4, 0, -6, 1]).real)
+    assert [p.kind for p in found] == ["minimum", "maximum", "minimum"]
+    np.testing.assert_allclose([float(p.point["x"]) for p in found], roots, atol=1e-9)
+    assert {p.found for p in found} == {"numerically"} and not any(p.exact for p in found)
+    # Only the points inside the box; a variable left out of it is searched in [-10, 10].
+    inside = search_critical_points("sin(x) + y^2", {"x": (0, 4)})
+    assert [(p.kind, round(float(p.point["x"]), 12)) for p in inside] == [
+        ("saddle", round(np.pi / 2, 12))
+    ]
+    with pytest.raises(SteepestError, match="unknown variable 'z'"):
+        search_critical_points("x^2", {"z": (0, 1)})

@@ -33,6 +33,14 @@ def test_serve_is_a_command_with_its_options() -> None:
     assert "serve" in CliRunner().invoke(cli, ["--help"]).output
 
 
+def test_limits_out_of_range_are_refused_with_status_2() -> None:
+    for flag, value in [("--memory-limit", "10"), ("--per-client", "0"), ("--wait", "0"),
+                        ("--fast-seconds", "-1"), ("--slow-workers", "99")]:  # fmt: skip
+        result = CliRunner().invoke(cli, ["serve", flag, value])
+        assert result.exit_code == 2, (flag, result.output)
+        assert flag in result.output
+
+
 def test_without_the_web_extra_it_says_what_to_install() -> None:
     code = (
         "import sys; sys.modules['fastapi'] = None; "

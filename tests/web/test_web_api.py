@@ -243,6 +243,48 @@ def test_critical_points_of_a_quartic(client) -> None:
     np.testing.assert_allclose([p["point"][0] for p in points], roots, atol=1e-9)
 
 
+def test_critical_points_fall_back_to_the_search_where_solving_cannot_finish(client) -> None:
+    # x + 5 sin(x) = 0 has no exact solution: the search in the window finds its roots.
+    out = client.post(
+        "/api/critical", json={"function": "cos(x) - x^2/10 + y^2", "xlim": [-5, 5],
+                               "ylim": [-2, 2]}
+    ).json()  # fmt: skip
+    assert out["source"] == "numeric"
+    root = scipy.optimize.brentq(lambda x: -math.sin(x) - x / 5, 3.5, 4.5)
+    far = scipy.optimize.brentq(lambda x: -math.sin(x) - x / 5, 4.5, 5.0)
+    expected = [(-far, "saddle"), (-root, "minimum"), (0.0, "saddle"), (root, "minimum"),
+                (far, "saddle")]  # fmt: skip
+    assert [p["kind"] for p in out["points"]] == [kind for _, kind in expected]
+    for point, (x, _) in zip(out["points"], expected, strict=True):
+        np.testing.assert_allclose(point["point"], [x, 0.0], atol=1e-9)
+    # A periodic function has infinitely many critical points: those in the window.
+    out = client.post(
+        "/api/critical", json={"function": "sin(x) + y^2", "xlim": [-4, 4], "ylim": [-1, 1]}
+    ).json()
+    assert out["source"] == "numeric"
+    assert [p["kind"] for p in out["points"]] == ["minimum", "saddle"]
+    np.testing.assert_allclose(
+        [p["point"] for p in out["points"]], [[-math.pi / 2, 0], [math.pi / 2, 0]], atol=1e-9
+    )
+    # A cube root is written with sign, which the exact solver refuses: the search takes over.
+    out = client.post(
+        "/api/critical", json={"function": "x^2 - 2x + cbrt(y^3 + 1)", "xlim": [-3, 3],
+                               "ylim": [-3, 3]}
+    ).json()  # fmt: skip
+    assert out["source"] == "numeric"
+    # d/dy = y^2 / (y^3 + 1)^(2/3) vanishes at y = 0 with f'' = 0 there: no extremum in y.
+    [point] = out["points"]
+    assert point["kind"] == "degenerate"
+    np.testing.assert_allclose(point["point"], [1.0, 0.0], atol=1e-9)
+
+
+def test_critical_points_of_a_function_that_jumps_are_one_sentence(client) -> None:
+    response = client.post("/api/critical", json={"function": "floor(x) + y^2", "xlim": [-1, 1],
+                                                  "ylim": [-1, 1]})  # fmt: skip
+    assert response.status_code == 422
+    assert "jumps" in response.json()["error"]
+
+
 def test_data_descent_full_batch_reaches_least_squares(client) -> None:
     # In standardized units the loss is a round bowl, 2 I its Hessian: rate 0.45 shrinks the
     # error of full-batch descent tenfold per epoch.

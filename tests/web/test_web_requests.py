@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from steepest.web import requests as checks
 from steepest.web.app import create_app
 from steepest.web.requests import BadRequest
-from steepest.web.worker import ComputationTimeout, ServerBusy, WorkerFailure, WorkerPool
+from steepest.web.worker import (
+    ComputationTimeout,
+    ServerBusy,
+    TooManyRequests,
+    WorkerFailure,
+    WorkerPool,
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -97,7 +103,9 @@ class _FailingPool:
     def close(self) -> None:
         pass
 
-    def call(self, task: str, request: dict[str, Any], *, timeout: float) -> bytes:
+    def call(
+        self, task: str, request: dict[str, Any], *, timeout: float, client: str = ""
+    ) -> bytes:
         raise self.failure
 
 
@@ -105,7 +113,8 @@ class _FailingPool:
     ("failure", "status", "words"),
     [
         (ComputationTimeout(5.0), 422, "longer than the 5 s limit"),
-        (ServerBusy("busy"), 503, "busy"),
+        (ServerBusy("busy", retry_after=7), 503, "busy"),
+        (TooManyRequests(2, retry_after=7), 429, "2 slow computation(s)"),
         (WorkerFailure("the worker process ended"), 500, "failed"),
     ],
 )
@@ -116,6 +125,20 @@ def test_failures_of_the_workers_answer_json(failure: Exception, status: int, wo
     response = client.post("/api/derive", json={"expression": "x^2", "wrt": "x"})
     assert response.status_code == status
     assert words in response.json()["error"]
+    if status in (429, 503):
+        assert response.headers["retry-after"] == "7"
+    assert client.get("/api/health").json() == {"status": "ok"}
+
+
+def test_an_unexpected_failure_is_a_json_500_not_plain_text() -> None:
+    from fastapi.testclient import TestClient
+
+    app = create_app(pool=_FailingPool(RuntimeError("a bug")))  # type: ignore[arg-type]
+    client = TestClient(app, raise_server_exceptions=False)
+    response = client.post("/api/derive", json={"expression": "x^2", "wrt": "x"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"error": "the server could not answer this request (RuntimeError)"}
     assert client.get("/api/health").json() == {"status": "ok"}
 
 

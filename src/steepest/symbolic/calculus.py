@@ -676,6 +676,61 @@ def critical_points(
     _check_solvable(f)
     real_f, back = _real_copy(f)
     chosen = variables_of(real_f)
+    box = _domain_box(chosen, domain)
+    try:
+        found = within(
+            lambda: _critical.find_exactly(real_f, chosen, box),
+            timeout=timeout,
+            what=f"solving grad f = 0 exactly for {text_form(f)}",
+            advice="",
+        )
+    except (TimeLimitError, _critical.ExactSolutionError) as error:
+        found = _search.search(real_f, chosen, box)
+        if fallback != "numeric":
+            raise _critical.with_search_results(error, found) from None
+    return _with_original_symbols(found, back)
+
+
+def search_critical_points(
+    expr: ExprLike, domain: Mapping[str | sp.Symbol, tuple[Any, Any]] | None = None
+) -> list[CriticalPoint]:
+    """Critical points found numerically: root finding on the gradient from starts spread
+    over the ``domain`` box (``[-10, 10]`` in each variable it leaves out).
+
+    This is the search :func:`critical_points` falls back to; it works where
+    exact solving cannot (transcendental equations, cube roots, periodic
+    functions in a box) but makes no claim to find every point: each is
+    labelled ``found="numerically"`` and classified by the Hessian's
+    eigenvalues.
+
+    >>> found = search_critical_points("cos(x) - x^2/10", {"x": (-5, 5)})
+    >>> [p.kind for p in found]
+    ['maximum', 'minimum', 'maximum', 'minimum', 'maximum']
+    >>> [round(float(p.point["x"]), 6) for p in found]
+    [-4.906295, -4.10462, 0.0, 4.10462, 4.906295]
+    """
+    f = to_expr(expr)
+    real_f, back = _real_copy(f)
+    chosen = variables_of(real_f)
+    found = _search.search(real_f, chosen, _domain_box(chosen, domain))
+    return _with_original_symbols(found, back)
+
+
+def _with_original_symbols(
+    found: list[CriticalPoint], back: Mapping[sp.Symbol, sp.Symbol]
+) -> list[CriticalPoint]:
+    if not back:
+        return found
+    for entry in found:
+        entry.point = {k: v.xreplace(back) for k, v in entry.point.items()}
+        entry.value = entry.value.xreplace(back)
+    return found
+
+
+def _domain_box(
+    chosen: Sequence[sp.Symbol], domain: Mapping[str | sp.Symbol, tuple[Any, Any]] | None
+) -> dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]:
+    """``domain`` ({name: (low, high)}) checked, as a box over the symbols ``chosen``."""
     box: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]] = {}
     if domain:
         by_name = {v.name: v for v in chosen}
@@ -700,23 +755,7 @@ def critical_points(
                     f"the domain of {name} is empty: {low_value} is greater than {high_value}"
                 )
             box[by_name[name]] = (low_value, high_value)
-    try:
-        found = within(
-            lambda: _critical.find_exactly(real_f, chosen, box),
-            timeout=timeout,
-            what=f"solving grad f = 0 exactly for {text_form(f)}",
-            advice="",
-        )
-    except (TimeLimitError, _critical.ExactSolutionError) as error:
-        found = _search.search(real_f, chosen, box)
-        if fallback != "numeric":
-            raise _critical.with_search_results(error, found) from None
-    if not back:
-        return found
-    for entry in found:
-        entry.point = {k: v.xreplace(back) for k, v in entry.point.items()}
-        entry.value = entry.value.xreplace(back)
-    return found
+    return box
 
 
 # ---------------------------------------------------------------------------
@@ -1274,6 +1313,7 @@ __all__ = [
     "output_name",
     "partial",
     "resolve_point",
+    "search_critical_points",
     "tangent_line",
     "tangent_plane",
     "to_expr",

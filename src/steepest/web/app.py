@@ -33,10 +33,12 @@ seconds (:mod:`steepest.web.worker`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.util
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -51,7 +53,18 @@ from steepest.symbolic.printing import plain_text
 from steepest.web import requests as checks
 from steepest.web.presets import listing
 from steepest.web.requests import MAX_BODY_BYTES, BadRequest
-from steepest.web.worker import ComputationTimeout, ServerBusy, WorkerFailure, WorkerPool
+from steepest.web.worker import (
+    DEFAULT_FAST_SECONDS,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_PER_CLIENT,
+    DEFAULT_SLOW,
+    DEFAULT_WAIT,
+    ComputationTimeout,
+    ServerBusy,
+    TooManyRequests,
+    WorkerFailure,
+    WorkerPool,
+)
 
 STATIC = Path(__file__).parent / "static"
 DEFAULT_TIME_LIMIT = 5.0
@@ -152,6 +165,11 @@ SYMBOLIC_SHARE = 0.8
 Compute = Callable[..., Awaitable[bytes]]
 
 
+def client_of(request: Request) -> str:
+    """The client's address: the unit of the per-client limit on slow computations."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 def add_error_handlers(app: FastAPI) -> None:
     """Every error answered as JSON ``{"error": "<sentence>"}`` with its status code."""
 
@@ -171,15 +189,35 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServerBusy)
     async def busy(request: Request, exc: ServerBusy) -> JSONResponse:
+        retry_after = getattr(exc, "retry_after", 5)
         return JSONResponse(
-            {"error": "the server is busy with other computations; try again in a moment"},
+            {"error": f"the server is busy with other computations; try again in {retry_after} s"},
             status_code=503,
+            headers={"retry-after": str(retry_after)},
+        )
+
+    @app.exception_handler(TooManyRequests)
+    async def too_many(request: Request, exc: TooManyRequests) -> JSONResponse:
+        return JSONResponse(
+            {
+                "error": f"this client already runs {exc.limit} slow computation(s), the most "
+                f"one client may; try again in {exc.retry_after} s"
+            },
+            status_code=429,
+            headers={"retry-after": str(exc.retry_after)},
         )
 
     @app.exception_handler(WorkerFailure)
     async def failed(request: Request, exc: WorkerFailure) -> JSONResponse:
         return JSONResponse(
             {"error": f"the computation failed: {plain_text(exc)}"}, status_code=500
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"error": f"the server could not answer this request ({type(exc).__name__})"},
+            status_code=500,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -260,7 +298,7 @@ def _task_route(
         body = check(await read_json(request))
         if timed_run:
             body = {**body, "max_time": run_seconds}
-        return _json_bytes(await compute(task, body))
+        return _json_bytes(await compute(task, body, client=client_of(request)))
 
     return route
 
@@ -311,18 +349,21 @@ def critical_router(compute: Compute, time_limit: float) -> APIRouter:
         cached = cache.get(symbolic_key, numeric_key)
         if cached is not None:
             return _json_bytes(cached)
+        client = client_of(request)
         payload: bytes | None = None
-        key = symbolic_key
         if text not in cache.unsolvable:
             try:
-                seconds = min(SYMBOLIC_CRITICAL_SECONDS, time_limit)
-                payload = await compute("critical_symbolic", body, seconds)
+                exact = {**body, "exact_timeout": min(SYMBOLIC_CRITICAL_SECONDS, time_limit)}
+                payload = await compute("critical", exact, client=client)
             except ComputationTimeout:
-                cache.give_up_on(text)
+                pass
         if payload is None:
-            key = numeric_key
-            payload = await compute("critical_numeric", body)
-        cache.put(key, payload)
+            payload = await compute("critical_numeric", body, client=client)
+        if b'"source":"symbolic"' in payload:
+            cache.put(symbolic_key, payload)
+        else:
+            cache.give_up_on(text)
+            cache.put(numeric_key, payload)
         return _json_bytes(payload)
 
     return router
@@ -373,12 +414,22 @@ def create_app(
     time_limit: float = DEFAULT_TIME_LIMIT,
     allowed_hosts: Iterable[str] | None = None,
     pool: WorkerPool | None = None,
+    slow_workers: int = DEFAULT_SLOW,
+    fast_seconds: float = DEFAULT_FAST_SECONDS,
+    memory_mb: int | None = DEFAULT_MEMORY_MB,
+    per_client: int = DEFAULT_PER_CLIENT,
+    wait: float = DEFAULT_WAIT,
 ) -> FastAPI:
     """The playground application.
 
-    ``workers`` processes compute (so that many requests run at once),
-    each request for at most ``time_limit`` seconds; symbolic work inside a
-    request is limited to a share of it and ends with a sentence.
+    ``workers`` processes compute fast requests side by side, each request
+    for at most ``time_limit`` seconds; symbolic work inside a request is
+    limited to a share of it and ends with a sentence.  A computation still
+    running after ``fast_seconds`` moves to the slow lane (``slow_workers``
+    at once, ``per_client`` per client address), so that fast requests keep
+    being answered; a request waits at most ``wait`` seconds for a worker
+    (then 503 with ``Retry-After``).  Each worker may allocate ``memory_mb``
+    MB beyond its size at start (:mod:`steepest.web.worker`).
     ``allowed_hosts`` limits the Host names it answers to (``steepest serve``
     on 127.0.0.1 passes the loopback names).  The workers start with the
     application's lifespan (or on first use) and stop with it.
@@ -390,7 +441,16 @@ def create_app(
     """
     if not time_limit > 0:
         raise ValueError("time_limit must be positive")
-    workers_pool = pool if pool is not None else WorkerPool(workers)
+    workers_pool = pool if pool is not None else WorkerPool(
+        workers, slow=slow_workers, fast_seconds=fast_seconds, memory_mb=memory_mb,
+        per_client=per_client, wait=wait,
+    )  # fmt: skip
+    # Threads that wait for the workers: as many as the pool admits, so that no request
+    # queues for a thread before its own wait starts (the pool refuses the ones beyond).
+    waiting = ThreadPoolExecutor(
+        max_workers=getattr(workers_pool, "queue_limit", 64) + 4,
+        thread_name_prefix="steepest-wait",
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -400,6 +460,7 @@ def create_app(
             yield
         finally:
             await asyncio.to_thread(workers_pool.close)
+            waiting.shutdown(wait=False)
 
     app = FastAPI(
         title="steepest playground",
@@ -422,10 +483,17 @@ def create_app(
     if allowed_hosts is not None:
         app.add_middleware(_HostCheck, hosts=list(allowed_hosts))
 
-    async def compute(task: str, request: dict[str, Any], seconds: float | None = None) -> bytes:
+    async def compute(
+        task: str,
+        request: dict[str, Any],
+        seconds: float | None = None,
+        *,
+        client: str = "unknown",
+    ) -> bytes:
         limit = time_limit if seconds is None else seconds
         body = {**request, "timeout": SYMBOLIC_SHARE * limit}
-        return await asyncio.to_thread(workers_pool.call, task, body, timeout=limit)
+        call = functools.partial(workers_pool.call, task, body, timeout=limit, client=client)
+        return await asyncio.get_running_loop().run_in_executor(waiting, call)
 
     app.include_router(page_router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -440,6 +508,7 @@ __all__ = [
     "CriticalCache",
     "add_error_handlers",
     "api_router",
+    "client_of",
     "create_app",
     "critical_router",
     "page_router",

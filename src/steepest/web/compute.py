@@ -23,10 +23,12 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from steepest.bounded import DEFAULT_TIMEOUT, within
 from steepest.errors import SteepestError
 from steepest.symbolic import Function, critical_points, derive, latex_form, text_form
+from steepest.symbolic.calculus import search_critical_points
 from steepest.symbolic.parser import parse
 from steepest.symbolic.printing import (
     derivative_mathml,
@@ -357,6 +359,40 @@ def critical_symbolic_task(request: dict[str, Any]) -> dict[str, Any]:
         found = critical_points(f.expr, timeout=symbolic_timeout(request))
     except SteepestError as exc:
         raise BadRequest(f"could not solve for the critical points: {_sentence(exc)}") from None
+    return {"points": _points_json(f, found), "source": "symbolic"}
+
+
+def critical_task(request: dict[str, Any]) -> dict[str, Any]:
+    """Critical points solved exactly when that finishes within ``request["exact_timeout"]``
+    seconds, and otherwise found by the numerical search inside the window (``source``
+    says which).
+
+    Only a function that jumps (floor, ceil, a step) gets a sentence instead:
+    its critical points are not a list of points.
+
+    >>> out = critical_task({"function": "cos(x) - x^2/10", "xlim": [-5, 5], "ylim": None})
+    >>> out["source"], [p["kind"] for p in out["points"]]
+    ('numeric', ['maximum', 'minimum', 'maximum', 'minimum', 'maximum'])
+    >>> [round(p["point"][0], 4) for p in out["points"]]
+    [-4.9063, -4.1046, 0.0, 4.1046, 4.9063]
+    """
+    f = load_function(request["function"], timeout=symbolic_timeout(request))
+    _plot_dimension(f, tuple(range(1, 11)))
+    exact_seconds = min(
+        float(request.get("exact_timeout", DEFAULT_TIMEOUT)), symbolic_timeout(request)
+    )
+    try:
+        found = critical_points(f.expr, timeout=exact_seconds)
+    except SteepestError as exc:
+        if f.expr.has(sp.floor, sp.ceiling, sp.Heaviside):
+            raise BadRequest(f"could not solve for the critical points: {_sentence(exc)}") from None
+        return critical_numeric_task(request)
+    return {"points": _points_json(f, found), "source": "symbolic"}
+
+
+def _points_json(f: Function, found: list[Any]) -> list[dict[str, Any]]:
+    """Critical points as JSON: coordinates in the order of ``f.variables`` (``None`` for
+    the free ones of a family); points with a coordinate that is not a real number left out."""
     points: list[dict[str, Any]] = []
     for entry in found:
         coordinates: list[float | None] = []
@@ -372,7 +408,7 @@ def critical_symbolic_task(request: dict[str, Any]) -> dict[str, Any]:
             free = [name for name in f.variables if name not in entry.point]
             value = None if free else _real_number(entry.value)
             points.append({"kind": entry.kind, "point": coordinates, "value": value, "free": free})
-    return {"points": points, "source": "symbolic"}
+    return points
 
 
 def _real_number(value: Any) -> float | None:
@@ -385,14 +421,11 @@ def _real_number(value: Any) -> float | None:
     return float(number.real)
 
 
-def critical_numeric_task(request: dict[str, Any], *, starts: int = 15) -> dict[str, Any]:
-    """Critical points inside the window found by Newton's method on the gradient.
-
-    Newton's iteration ``z <- z - H(z)^+ grad f(z)`` (pseudo-inverse, so a
-    singular Hessian does not stop it) starts from a grid of points covering
-    the window; the points where the gradient vanishes are kept, merged, and
-    classified by the eigenvalues of the exact Hessian.  Degenerate points
-    (a zero eigenvalue) are left out: this search cannot tell what they are.
+def critical_numeric_task(request: dict[str, Any]) -> dict[str, Any]:
+    """Critical points inside the window found by the numerical search of
+    :func:`steepest.symbolic.calculus.search_critical_points`: root finding on the gradient
+    (with the exact Hessian) from starts spread over the window, classified by the
+    Hessian's eigenvalues.  The list may be incomplete.
 
     >>> out = critical_numeric_task({"function": "x^4 - 3x^2 + x", "xlim": [-2, 2],
     ...                              "ylim": None})
@@ -400,53 +433,13 @@ def critical_numeric_task(request: dict[str, Any], *, starts: int = 15) -> dict[
     [('minimum', -1.3008), ('maximum', 0.1699), ('minimum', 1.1309)]
     """
     f = load_function(request["function"], timeout=symbolic_timeout(request))
-    n = _plot_dimension(f, (1, 2))
-    limits = [request["xlim"]] + ([request["ylim"]] if n == 2 else [])
-    if n == 2 and request["ylim"] is None:
+    n = _plot_dimension(f, tuple(range(1, 11)))
+    if n >= 2 and request.get("ylim") is None:
         raise BadRequest("ylim is required for a function of two variables", field="ylim")
-    lows = np.array([low for low, _ in limits])
-    highs = np.array([high for _, high in limits])
-    width = highs - lows
-    axes = [np.linspace(low, high, starts if n == 2 else 8 * starts) for low, high in limits]
-    z = np.stack([axis.reshape(-1) for axis in np.meshgrid(*axes, indexing="ij")])
+    window = dict(zip(f.variables, [request["xlim"], request.get("ylim")][:n]))
     with np.errstate(all="ignore"):
-        for _ in range(60):
-            g = np.asarray(f.grad(*z), dtype=float).reshape(n, -1)
-            h = np.asarray(f.hessian(*z), dtype=float).reshape(n, n, -1)
-            step = np.einsum("kij,jk->ik", np.linalg.pinv(np.moveaxis(h, 2, 0)), g)
-            # Keep each Newton step within half a window: far jumps leave the picture anyway.
-            scale = np.max(np.abs(step) / (0.5 * width[:, None]), axis=0)
-            step = step / np.maximum(scale, 1.0)
-            z = z - step
-            z = np.where(np.isfinite(z), z, np.nan)
-        g = np.asarray(f.grad(*z), dtype=float).reshape(n, -1)
-        values = np.asarray(f(*z), dtype=float).reshape(-1)
-    gnorm = np.sqrt(np.sum(g * g, axis=0))
-    inside = np.all((z >= lows[:, None] - 1e-9 * width[:, None])
-                    & (z <= highs[:, None] + 1e-9 * width[:, None]), axis=0)  # fmt: skip
-    keep = inside & np.isfinite(gnorm) & (gnorm <= 1e-8 * (1.0 + np.abs(values)))
-    found: list[np.ndarray] = []
-    for column in np.flatnonzero(keep):
-        point = z[:, column]
-        if all(np.max(np.abs(point - other) / width) > 1e-5 for other in found):
-            found.append(point)
-    points: list[dict[str, Any]] = []
-    for point in sorted(found, key=lambda p: tuple(p)):
-        hessian = np.asarray(f.hessian(*point), dtype=float).reshape(n, n)
-        eigenvalues = np.linalg.eigvalsh(0.5 * (hessian + hessian.T))
-        tolerance = 1e-8 * max(1.0, float(np.max(np.abs(eigenvalues))))
-        if np.all(eigenvalues > tolerance):
-            kind = "minimum"
-        elif np.all(eigenvalues < -tolerance):
-            kind = "maximum"
-        elif np.any(eigenvalues > tolerance) and np.any(eigenvalues < -tolerance):
-            kind = "saddle"
-        else:
-            continue
-        points.append(
-            {"kind": kind, "point": point.tolist(), "value": float(f(*point)), "free": []}
-        )
-    return {"points": points, "source": "numeric"}
+        found = search_critical_points(f.expr, {name: tuple(w) for name, w in window.items()})
+    return {"points": _points_json(f, found), "source": "numeric"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -634,6 +627,7 @@ TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "curve": curve_task,
     "critical_symbolic": critical_symbolic_task,
     "critical_numeric": critical_numeric_task,
+    "critical": critical_task,
     "data_descent": data_descent_task,
 }
 
@@ -642,6 +636,7 @@ __all__ = [
     "TASKS",
     "critical_numeric_task",
     "critical_symbolic_task",
+    "critical_task",
     "curve_task",
     "data_descent_task",
     "derive_task",

@@ -77,6 +77,39 @@ class BadRequest(Exception):
         return out
 
 
+# A JSON integer literal longer than this is out of range for every field (reading a
+# longer one as an int would take time quadratic in its length).
+MAX_NUMBER_CHARS = 40
+
+
+class LargeNumber:
+    """A JSON number literal too large for any field, kept as its text (never converted).
+
+    >>> LargeNumber("9" * 400)
+    a 400-digit number
+    >>> LargeNumber("1e400")
+    1e400
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        digits = self.text.lstrip("-")
+        if digits.isdigit() and len(digits) > 12:
+            return f"{'-' * self.text.startswith('-')}a {len(digits):,}-digit number"
+        return self.text if len(self.text) <= 40 else self.text[:37] + "..."
+
+
+def _read_int(text: str) -> int | LargeNumber:
+    return int(text) if len(text) <= MAX_NUMBER_CHARS else LargeNumber(text)
+
+
+def _read_float(text: str) -> float | LargeNumber:
+    number = float(text)  # linear in the length of the text, unlike int()
+    return number if math.isfinite(number) else LargeNumber(text)
+
+
 def _reject_constant(name: str) -> Any:
     raise BadRequest(
         f"the body contains {name}, which is not a JSON number; send finite numbers only",
@@ -106,7 +139,9 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise BadRequest("the request body is not UTF-8 text", status=400) from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(
+            text, parse_constant=_reject_constant, parse_int=_read_int, parse_float=_read_float
+        )
     except json.JSONDecodeError as exc:
         raise BadRequest(
             f"the request body is not valid JSON (line {exc.lineno}, column {exc.colno})",
@@ -126,7 +161,7 @@ def _json_type(value: Any) -> str:
         return "a boolean"
     if value is None:
         return "null"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | LargeNumber):
         return "a number"
     if isinstance(value, str):
         return "a string"
@@ -136,8 +171,22 @@ def _json_type(value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, int) and abs(value) >= 10**15:
+        value = LargeNumber(str(value))
+    if isinstance(value, LargeNumber):
+        return repr(value)
     text = repr(value) if isinstance(value, str | float) else json.dumps(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _as_float(value: int | float | LargeNumber) -> float | None:
+    """``value`` as a float, or ``None`` when it is too large to be one."""
+    if isinstance(value, LargeNumber):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 class Fields:
@@ -192,14 +241,20 @@ class Fields:
     ) -> float:
         """A finite number in ``[low, high]`` (``(low, high]`` when ``low_open``)."""
         value = self._get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        bracket = "(" if low_open else "["
+        if isinstance(value, bool) or not isinstance(value, int | float | LargeNumber):
             raise BadRequest(f"{name} must be a number, not {_json_type(value)}", field=name)
-        number = float(value)
+        number = _as_float(value)
+        if number is None:
+            raise BadRequest(
+                f"{name} must be a finite number in {bracket}{low:g}, {high:g}], "
+                f"not {_shown(value)}",
+                field=name,
+            )
         if not math.isfinite(number):
             raise BadRequest(f"{name} must be a finite number, not {_shown(value)}", field=name)
         too_low = number <= low if low_open else number < low
         if too_low or number > high:
-            bracket = "(" if low_open else "["
             raise BadRequest(
                 f"{name} must be in {bracket}{low:g}, {high:g}], not {number:g}", field=name
             )
@@ -208,14 +263,14 @@ class Fields:
     def integer(self, name: str, *, low: int, high: int, default: Any = _MISSING) -> int:
         """A whole number in ``[low, high]`` (an integral float such as 50.0 is accepted)."""
         value = self._get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float | LargeNumber):
             raise BadRequest(f"{name} must be a whole number, not {_json_type(value)}", field=name)
         if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
             raise BadRequest(f"{name} must be a whole number, not {_shown(value)}", field=name)
-        whole = int(value)
-        if whole < low or whole > high:
+        whole = None if isinstance(value, LargeNumber) else int(value)
+        if whole is None or whole < low or whole > high:
             raise BadRequest(
-                f"{name} must be between {low:,} and {high:,}, not {whole:,}", field=name
+                f"{name} must be between {low:,} and {high:,}, not {_shown(value)}", field=name
             )
         return whole
 
@@ -242,7 +297,11 @@ class Fields:
     ) -> list[float]:
         """A list of ``min_len`` to ``max_len`` finite numbers, each within ``[-bound, bound]``."""
         value = self._get(name, default)
-        if isinstance(value, int | float) and not isinstance(value, bool) and min_len == 1:
+        if (
+            isinstance(value, int | float | LargeNumber)
+            and not isinstance(value, bool)
+            and min_len == 1
+        ):
             value = [value]
         if not isinstance(value, list):
             raise BadRequest(
@@ -253,11 +312,16 @@ class Fields:
             raise BadRequest(f"{name} must hold {size} numbers, not {len(value)}", field=name)
         out: list[float] = []
         for item in value:
-            if isinstance(item, bool) or not isinstance(item, int | float):
+            if isinstance(item, bool) or not isinstance(item, int | float | LargeNumber):
                 raise BadRequest(
                     f"{name} must hold numbers only, not {_json_type(item)}", field=name
                 )
-            number = float(item)
+            number = _as_float(item)
+            if number is None:
+                raise BadRequest(
+                    f"{name} values must be finite numbers within ±{bound:g}, not {_shown(item)}",
+                    field=name,
+                )
             if not math.isfinite(number):
                 raise BadRequest(f"{name} must hold finite numbers, not {_shown(item)}", field=name)
             if abs(number) > bound:
@@ -444,9 +508,11 @@ __all__ = [
     "MAX_EXPRESSION_CHARS",
     "MAX_GRID",
     "MAX_ITER",
+    "MAX_NUMBER_CHARS",
     "METHODS",
     "BadRequest",
     "Fields",
+    "LargeNumber",
     "critical_request",
     "curve_request",
     "data_descent_request",
