@@ -8,7 +8,7 @@ mixed (4), to nested and mixed rules (5).
 >>> [e.question for e in exercises("power", level=1, n=3, seed=1)]
 ['d/dx 3x^2', 'd/dx 2x^5', 'd/dx 2x^3']
 >>> exercises("chain", level=2, n=1, seed=0)[0].answer
-'6*cos(3*x + 2)'
+'12*cos(3*x + 4)'
 """
 
 from __future__ import annotations
