@@ -142,7 +142,7 @@ _ENTRIES = [
         "You used the power rule on an exponential, where the variable is in the exponent",
         "d/dx a^x = a^x*ln(a)",
         "d/dx 2^x",
-        "x 2^(x - 1)",
+        "x*2^(x - 1)",
         "2^x ln 2",
     ),
     Mistake(
