@@ -686,7 +686,7 @@ def read_points(
 
 
 def _read_point(text: str, names: tuple[sympy.Symbol, ...]) -> tuple[sympy.Expr, ...]:
-    text = re.sub(r"^[\s,;:]*(?:and\b|at\b)?[\s,;:]*", "", text)
+    text = re.sub(r"^[\s,;:)\]]*(?:and\b|at\b)?[\s,;:]*", "", text)
     text = re.sub(r"(?:\bis\b|\bat\b|\ba\b|\ban\b|[\s,;:(\-–—])*$", "", text).strip()
     text = re.sub(r"\(\s*$", "", text).strip()
     if not text:
