@@ -278,9 +278,11 @@ def hints(question: str) -> tuple[str, str]:
     parsed = read_question(question)
     if parsed.kind == "derivative":
         root = derive(parsed.expr, parsed.variable).steps
-        first = (
-            f"Use the {root.title}: {root.formula}." if root.formula else (f"Use the {root.title}.")
-        )
+        first = f"Use the {root.title}" + (f": {root.formula}" if root.formula else "")
+        if root.rule == "constant multiple":
+            inner = root.substeps[0]
+            first += f", then the {inner.title}" + (f": {inner.formula}" if inner.formula else "")
+        first += "."
         parts = [f"{name} = {value}" for name, value in root.bindings]
         held = [s.name for s in root.held_constant]
         step = "First step: " + (", ".join(parts) if parts else root.explanation() or root.title)

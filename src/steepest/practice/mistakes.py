@@ -148,7 +148,7 @@ _ENTRIES = [
     Mistake(
         "trig-sign",
         "The sign of a trigonometric derivative is wrong",
-        'd/dx sin(x) = cos(x) and d/dx cos(x) = -sin(x)',
+        "d/dx sin(x) = cos(x) and d/dx cos(x) = -sin(x)",
         "d/dx cos x",
         "sin x",
         "-sin x",
