@@ -53,6 +53,7 @@ _SUBPACKAGES = {
     "nn",
     "plot",
     "datasets",
+    "practice",
 }
 
 # name -> module that defines it; imported on first attribute access.
