@@ -28,6 +28,7 @@ from steepest.bounded import DEFAULT_TIMEOUT
 from steepest.errors import SteepestError
 from steepest.symbolic import Function, critical_points, derive, latex_form, text_form
 from steepest.symbolic.printing import plain_text
+from steepest.web import practice
 from steepest.web.presets import OKABE_ITO, listing
 from steepest.web.requests import BadRequest
 
@@ -579,6 +580,9 @@ TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "critical_symbolic": critical_symbolic_task,
     "critical_numeric": critical_numeric_task,
     "data_descent": data_descent_task,
+    "practice_exercise": practice.exercise_task,
+    "practice_check": practice.check_task,
+    "practice_read": practice.read_task,
 }
 
 
