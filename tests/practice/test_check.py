@@ -303,3 +303,23 @@ def test_no_sympy_internals_reach_the_learner() -> None:
 def test_an_answer_that_is_not_text_is_refused() -> None:
     with pytest.raises(SteepestError):
         st.practice.check("d/dx x^2", 2)  # type: ignore[arg-type]
+
+
+def test_the_domain_of_the_function_counts_too() -> None:
+    # 1/|x| differs from 1/x only where ln x is not defined.
+    assert st.practice.check("d/dx ln x", "1/|x|").correct
+    assert st.practice.check("d/dx sqrt x", "1/(2 sqrt|x|)").correct
+    assert not st.practice.check("d/dx ln x", "-1/x").correct
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "words"),
+    [
+        ("lim x->0 sin(1/x)", "0", "oscillates"),
+        ("one step of gradient descent on x^2 from 3 with rate 0.1", "x", "is a number"),
+        ("critical points of x^2", "none", "1 critical point is missing"),
+    ],
+)
+def test_wrong_answers_of_other_kinds_say_why(question: str, answer: str, words: str) -> None:
+    feedback = st.practice.check(question, answer)
+    assert feedback.verdict == "incorrect" and words in feedback.message

@@ -46,7 +46,7 @@ class TestApi:
             ("/api/practice/exercise", {"topic": "chain", "lvl": 2}, 400, "unknown field 'lvl'"),
             ("/api/practice/check", {"question": "d/dx x^2"}, 422, "'answer' is required"),
             ("/api/practice/check", {"question": "d/dx x +* 2", "answer": "1"}, 422,
-             "could not read the question"),
+             "cannot check an answer to this question"),
         ],
     )  # fmt: skip
     def test_bad_requests_are_one_sentence(

@@ -296,7 +296,7 @@ def _check_derivative(question: Question, answer: str, timeout: float) -> Feedba
         mine = parse(_strip_equation(answer))
     except ParseError as error:
         return unreadable(question.text, answer, error, question.kind)
-    comparison = compare(mine, right, timeout=timeout)
+    comparison = compare(mine, right, timeout=timeout, within=[question.expr])
     settled = _judge_expression(context, mine, right, comparison, "the derivative")
     if settled is not None:
         return settled
@@ -366,7 +366,7 @@ def _check_gradient(question: Question, answer: str, timeout: float) -> Feedback
         )
     messages, mistakes, parts_at, counterexample, undecided = [], [], None, None, False
     for name, derivation, value, right in zip(names, derivations, mine, rights, strict=True):
-        comparison = compare(value, right, timeout=timeout)
+        comparison = compare(value, right, timeout=timeout, within=[question.expr])
         if comparison.equal:
             continue
         if comparison.equal is None:
@@ -502,9 +502,15 @@ def _check_descent(question: Question, answer: str, timeout: float) -> Feedback:
     agree = [_numbers_agree(m, s, tolerance) for m, s in zip(mine, steps, strict=True)]
     if all(agree):
         return context.feedback("correct", "Correct.")
+    if any(not m.is_number for m in mine):
+        return context.feedback(
+            "incorrect",
+            "The new point is a number (one per variable), not an expression: put the start "
+            "and the rate into the rule.",
+        )
     if any(a is None for a in agree):
         return context.feedback(
-            "undecided", "steepest could not read every coordinate as a number."
+            "undecided", "steepest could not read every coordinate as a real number."
         )
     start_values = list(start.values())
 
@@ -602,10 +608,7 @@ def _check_limit(question: Question, answer: str, timeout: float) -> Feedback:
             "incorrect", "A limit is a number (or inf, -inf, or 'does not exist'), not a function."
         )
     if right_value is None:
-        return context.feedback(
-            "incorrect",
-            f"The limit does not exist: {result.reason}. Your answer gives it a value.",
-        )
+        return context.feedback("incorrect", f"Your answer gives the limit a value, but {result}.")
     if mine.is_infinite or right_value.is_infinite:
         if mine == right_value:
             return context.feedback("correct", "Correct.")
@@ -764,7 +767,7 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
     if missing:
         problems.append(
             f"{missing} critical point{'s are' if missing > 1 else ' is'} missing "
-            f"(there are {len(expected)})."
+            f"(there {'are' if len(expected) > 1 else 'is'} {len(expected)} in all)."
         )
     if problems:
         return context.feedback("incorrect", " ".join(problems))

@@ -195,12 +195,19 @@ def compare(
     *,
     timeout: float = 2.0,
     rtol: float = RTOL,
+    within: Sequence[sympy.Expr] = (),
 ) -> Comparison:
     """Whether ``a`` equals ``b`` on the real domain where both are defined.
 
     ``rtol`` is the relative tolerance of the evaluation (only a difference
     confirmed with 30 digits counts when ``rtol`` is the default); ``timeout``
-    bounds the SymPy work.
+    bounds the SymPy work.  ``within`` are expressions that must be defined
+    too (the function whose derivative ``a`` and ``b`` are: 1/|x| is the
+    derivative of ln x where ln x is defined).
+
+    >>> from steepest.symbolic import parse
+    >>> compare(parse("1/|x|"), parse("1/x"), within=[parse("ln x")]).equal
+    True
 
     >>> from steepest.symbolic import parse
     >>> compare(parse("ln(x^2)"), parse("2 ln|x|")).equal
@@ -210,9 +217,12 @@ def compare(
     """
     if a == b:
         return Comparison(True, "identical")
-    names = free_variables(a, b)
+    names = free_variables(a, b, *within)
     points = sample_points(names)
-    left, right = evaluate([a, b], points)
+    left, right, *domain = evaluate([a, b, *within], points)
+    for values in domain:
+        left[np.isnan(values)] = np.nan
+        right[np.isnan(values)] = np.nan
     both = ~np.isnan(left) & ~np.isnan(right)
     agree = close(left, right, rtol)
     for index in np.flatnonzero(both & ~agree):

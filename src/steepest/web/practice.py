@@ -37,7 +37,7 @@ def check_task(request: dict[str, Any]) -> dict[str, Any]:
         feedback = check(request["question"], request["answer"], timeout=_timeout(request))
     except SteepestError as exc:
         raise BadRequest(
-            f"could not read the question: {plain_text(exc)}",
+            f"cannot check an answer to this question: {plain_text(exc)}",
             field="question",
             column=getattr(exc, "column", None),
         ) from None
