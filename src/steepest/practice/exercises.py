@@ -21,7 +21,7 @@ from steepest.errors import SteepestError
 from steepest.practice.check import solve
 from steepest.practice.questions import read_question
 from steepest.symbolic.printing import text_form
-from steepest.symbolic.steps import derive
+from steepest.symbolic.steps import Step, derive
 
 TOPICS = (
     "power",
@@ -269,11 +269,32 @@ _MAKERS: dict[str, Callable[[int], Maker]] = {
 }
 
 
+def _first_step(root: Step) -> str:
+    """The first step of a derivation in words: the parts the rule names, what to do next."""
+    held = [s.name for s in root.held_constant]
+    constant = f" ({', '.join(held)} held constant)" if held else ""
+    parts = ", ".join(f"{name} = {text_form(value)}" for name, value in root.bindings)
+    inner = [s.expr_text() for s in root.substeps]
+    if root.rule in ("sum", "difference"):
+        return f"First step: differentiate each term on its own: {', '.join(inner)}{constant}."
+    if root.rule == "chain":
+        outer, inside = inner
+        return (
+            f"First step: {parts}; differentiate the outer function {outer} and the inside "
+            f"{inside}, then multiply{constant}."
+        )
+    if root.substeps:
+        return f"First step: {parts}{constant}; then differentiate {' and '.join(inner)}."
+    return f"First step: {root.explanation() or root.title}{constant}."
+
+
+# long: one pair of hints per kind of question
 def hints(question: str) -> tuple[str, str]:
     """Two hints for a question: the rule to use, then the first step.
 
-    >>> hints("d/dx x^2 sin x")[0]
-    "Use the product rule: (f*g)' = f'*g + f*g'."
+    >>> hints("d/dx x^2 sin x")
+    ("Use the product rule: (f*g)' = f'*g + f*g'.", \
+'First step: f = x^2, g = sin(x); then differentiate x^2 and sin(x).')
     """
     parsed = read_question(question)
     if parsed.kind == "derivative":
@@ -282,15 +303,7 @@ def hints(question: str) -> tuple[str, str]:
         if root.rule == "constant multiple":
             inner = root.substeps[0]
             first += f", then the {inner.title}" + (f": {inner.formula}" if inner.formula else "")
-        first += "."
-        parts = [f"{name} = {value}" for name, value in root.bindings]
-        held = [s.name for s in root.held_constant]
-        step = "First step: " + (", ".join(parts) if parts else root.explanation() or root.title)
-        if held:
-            step += f" ({', '.join(held)} held constant)"
-        if root.substeps:
-            step += "; then differentiate " + " and ".join(s.expr_text() for s in root.substeps)
-        return first, step + "."
+        return first + ".", _first_step(root)
     if parsed.kind == "gradient":
         names = ", ".join(v.name for v in parsed.variables)
         first = parsed.variables[0]
@@ -305,15 +318,20 @@ def hints(question: str) -> tuple[str, str]:
             "divide by the highest power, or use a known limit such as sin(u)/u -> 1).",
             "First step: look at what the numerator and the denominator each approach.",
         )
+    slopes = ", ".join(
+        f"∂f/∂{v.name} = {text_form(derive(parsed.expr, v).result)}" for v in parsed.variables
+    )
+    if len(parsed.variables) == 1:
+        slopes = f"f'({parsed.variables[0].name}) = " + slopes.split(" = ", 1)[1]
     if parsed.kind == "descent":
         return (
             "One step of gradient descent: new point = start - rate * gradient at the start.",
-            "First step: differentiate, then evaluate the derivative at the start.",
+            f"First step: {slopes}; evaluate it at the start.",
         )
     return (
         "Critical points are where the gradient is 0; the second derivative (or the Hessian) "
         "says minimum, maximum or saddle.",
-        "First step: set each partial derivative to 0 and solve.",
+        f"First step: set {slopes} to 0 and solve.",
     )
 
 
