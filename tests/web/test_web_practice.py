@@ -32,12 +32,6 @@ class TestApi:
         assert feedback["verdict"] == "incorrect"
         assert feedback["mistake"] == "product-rule-as-product"
 
-    def test_read_shows_how_an_answer_is_read_or_where_it_stops(self, client: Any) -> None:
-        read = client.post("/api/practice/read", json={"answer": "2x cos x"}).json()
-        assert read == {"ok": True, "text": "2*x*cos(x)", "latex": "2 x \\cos{\\left(x \\right)}"}
-        stopped = client.post("/api/practice/read", json={"answer": "2x +"}).json()
-        assert stopped["ok"] is False and stopped["column"] == 5
-
     @pytest.mark.parametrize(
         ("path", "body", "status", "words"),
         [
@@ -59,6 +53,10 @@ class TestApi:
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 CHROMIUM = Path(os.environ.get("STEEPEST_CHROMIUM", "/usr/bin/chromium"))
+# Generous waits: a busy two-core machine answers a request in a second or more.
+sync_api.expect.set_options(timeout=30_000)
+# The preview of an unreadable answer is a 422 answer, which the browser logs as an error.
+EXPECTED_ERRORS = ("the server responded with a status of 422",)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +110,7 @@ def test_practice_tab_wrong_answer_diagnosis_right_answer_next(page: tuple[Any, 
     wrong = text_form(sympy.expand(right * x))  # the exponent kept: n x^n
 
     test_id("practice-answer").fill(wrong)
-    expect(test_id("practice-preview")).to_contain_text("read as:")
+    expect(test_id("practice-preview").locator("math")).to_have_count(1)
     test_id("practice-check").click()
     expect(test_id("practice-verdict")).to_have_text("incorrect:")
     expect(test_id("practice-mistake")).to_contain_text("power-rule-exponent-kept")
@@ -133,10 +131,13 @@ def test_practice_tab_wrong_answer_diagnosis_right_answer_next(page: tuple[Any, 
     test_id("practice-next").click()
     expect(test_id("practice-question")).not_to_have_text(question)
     expect(test_id("practice-feedback")).to_be_hidden()
+    test_id("practice-answer").fill("2x +")
+    expect(test_id("practice-preview").locator("mark")).to_have_count(1)
+    expect(test_id("practice-preview")).to_contain_text("ends too early")
     stored = tab.evaluate("window.localStorage.getItem('steepest.practice.v1')")
     assert '"power":{"tried":1,"solved":1}' in stored
 
     test_id("mode-functions").click()
     expect(tab.locator("#practice-mode")).to_be_hidden()
     expect(tab.locator("#functions-mode")).to_be_visible()
-    assert not errors, errors
+    assert not [e for e in errors if not any(known in e for known in EXPECTED_ERRORS)], errors

@@ -190,6 +190,15 @@ class Graph:
                 f"Graphviz could not draw the graph: {result.stderr.strip()}")
         return path
 
+    def _repr_html_(self) -> str:
+        from steepest.display import box
+
+        svg = self._repr_svg_()
+        if svg is not None:
+            start = svg.find("<svg")
+            return box("Computation graph", svg[start:] if start >= 0 else svg)
+        return box("Computation graph", f"<pre>{_html(self.table())}</pre>")
+
     def _repr_svg_(self) -> str | None:
         dot = shutil.which("dot")
         if dot is None:

@@ -109,6 +109,35 @@ class BaseModel:
                 changed.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(changed)})"
 
+    def _repr_html_(self) -> str:
+        from steepest.display import box, line_chart, summary
+
+        settings = [
+            (name, repr(getattr(self, name)))
+            for name, default in sorted(self._parameters().items())
+            if not _same(getattr(self, name), default)
+        ]
+        parts = [summary(settings or [("settings", "the defaults")])]
+        fitted = [
+            (name, value)
+            for name, value in sorted(vars(self).items())
+            if name.endswith("_") and not name.startswith("_") and name != "history_"
+            and _shown_number(value)
+        ]  # fmt: skip
+        history = getattr(self, "history_", None)
+        if history is not None and "loss" in getattr(history, "columns", ()):
+            losses = np.asarray(history["loss"], dtype=float)
+            if losses.size:
+                fitted.append(("final training loss", float(losses[-1])))
+            if losses.size > 1:
+                parts.append(line_chart(losses, title="training loss", x_label="row of history_",
+                                        y_label="loss"))  # fmt: skip
+        if fitted:
+            parts.insert(1, summary(fitted, digits=6))
+        else:
+            parts.append(summary([("fitted", "not yet: call fit(X, y)")]))
+        return box(type(self).__name__, *parts)
+
     def __sklearn_tags__(self) -> Any:
         # Called only by scikit-learn itself, so importing it here adds no dependency.
         from sklearn.utils import ClassifierTags, RegressorTags, Tags, TargetTags
@@ -329,6 +358,13 @@ class ClassifierMixin:
             return float(np.average(hits, weights=np.asarray(sample_weight, dtype=float)))
         return float(hits.mean())
 
+
+
+def _shown_number(value: Any) -> bool:
+    """Whether a fitted attribute is a number or a small array worth showing."""
+    if isinstance(value, bool | int | float | np.number):
+        return True
+    return isinstance(value, np.ndarray) and value.size <= 12 and value.dtype.kind in "fiub"
 
 __all__ = [
     "BaseModel",

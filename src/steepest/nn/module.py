@@ -25,6 +25,7 @@ assigned to it), in the order they were assigned.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from typing import Any
 
@@ -199,6 +200,22 @@ class Module:
 
     def extra_repr(self) -> str:
         return ""
+
+    def _repr_html_(self) -> str:
+        from steepest.display import box, paragraph, table
+
+        rows = [
+            (name, "×".join(str(n) for n in p.data.shape) or "scalar", int(p.data.size),
+             "yes" if p.requires_grad else "no")
+            for name, p in self.named_parameters()
+        ]  # fmt: skip
+        total = sum(row[2] for row in rows)
+        return box(
+            type(self).__name__,
+            f"<pre>{html.escape(repr(self))}</pre>",
+            table(rows, ["parameter", "shape", "numbers", "learned"]),
+            paragraph(f"{total} numbers in all"),
+        )
 
     def __repr__(self) -> str:
         if not self._modules:

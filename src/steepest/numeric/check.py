@@ -75,6 +75,32 @@ class GradientCheck:
             )
         return tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), ratio.shape))
 
+    def _repr_html_(self) -> str:
+        from steepest.display import box, summary, table
+
+        verdict = "the gradient agrees" if self.ok else "the gradient does not agree"
+        items = [
+            ("verdict", verdict),
+            ("largest absolute error", self.max_abs_error),
+            ("largest relative error", self.max_rel_error),
+            ("numerical method", self.method),
+            ("gradient from", self.source),
+        ]
+        rows = [
+            (index, a, n, e, t)
+            for index, (a, n, e, t) in enumerate(
+                zip(
+                    self.analytic.ravel(),
+                    self.numeric.ravel(),
+                    self.abs_error.ravel(),
+                    self.tolerance.ravel(),
+                    strict=True,
+                )
+            )
+        ][:50]
+        header = ["component", "checked", "numerical", "difference", "tolerance"]
+        return box("Gradient check", summary(items, digits=3), table(rows, header, digits=10))
+
     def __repr__(self) -> str:
         return (
             f"GradientCheck(ok={self.ok}, max_abs_error={self.max_abs_error:.2g}, "

@@ -62,6 +62,22 @@ class JacobianEstimate(ValueAndError):
     method: str
     nfev: int
 
+    def _repr_html_(self) -> str:
+        from steepest.display import box, summary, table
+
+        value = np.atleast_2d(np.asarray(self.value, dtype=float))
+        error = np.atleast_2d(np.asarray(self.error, dtype=float))
+        rows = [
+            [f"{v:.10g} ± {e:.1g}" for v, e in zip(vr, er, strict=True)]
+            for vr, er in zip(value[:50], error[:50], strict=True)
+        ]
+        items = [
+            ("method", self.method),
+            ("every entry reliable", bool(np.all(self.reliable))),
+            ("function evaluations", self.nfev),
+        ]
+        return box("Numerical derivative (value ± estimated error)", summary(items), table(rows))
+
 
 Move = tuple[tuple[int, complex], ...]
 

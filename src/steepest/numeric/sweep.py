@@ -120,6 +120,32 @@ class ErrorSweep:
             lines.append(f"{h:>10.3g}  {e:>22.16g}  {err:>9.2g}  {t:>10.2g}  {r:>9.2g}")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        from steepest.display import box, line_chart, summary, table
+
+        chart = line_chart(
+            self.error,
+            self.h,
+            log_x=True,
+            log_y=True,
+            title=f"error of the {self.method} difference against the step h",
+            x_label="h",
+            y_label="error",
+        )
+        items = [
+            ("method", self.method),
+            ("x", self.x),
+            ("reference", f"{self.exact:.16g} ({self.reference})"),
+            ("smallest error", f"{self.best_error:.3g} at h = {self.best_h:.3g}"),
+            ("the error model's best h", self.model_best_h),
+            ("the default step", self.default_h),
+        ]
+        rows = zip(
+            self.h, self.estimate, self.error, self.truncation, self.roundoff, strict=True
+        )
+        header = ["h", "estimate", "error", "truncation", "round-off"]
+        return box("Error sweep", summary(items), chart, table(rows, header, digits=4))
+
     def __repr__(self) -> str:
         return (
             f"ErrorSweep(method={self.method!r}, x={format_number(self.x)}, "

@@ -114,6 +114,20 @@ class Estimate:
             )
         return float(ratio) if np.ndim(ratio) == 0 else ratio
 
+    def _repr_html_(self) -> str:
+        from steepest.display import box, paragraph, summary
+
+        items = [
+            ("value", self.value),
+            ("estimated error", self.error),
+            ("reliable", self.reliable if np.ndim(self.reliable) else bool(self.reliable)),
+            ("method", f"{self.method} (derivative of order {self.order})"),
+            ("step h", self.h),
+            ("function evaluations", self.nfev),
+        ]
+        note = [paragraph(self.note)] if self.note else []
+        return box("Numerical derivative", summary(items, digits=12), *note)
+
     def __repr__(self) -> str:
         def show(item: Any) -> str:
             if np.ndim(item) == 0:

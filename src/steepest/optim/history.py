@@ -328,6 +328,28 @@ class History:
         inner = ", ".join(f"{value:.{digits}f}" for value in x)
         return f"{name or 'x'}: ({inner})"
 
+    def _repr_html_(self, limit: int = 12) -> str:
+        from steepest.display import box, paragraph, table
+
+        rows = self._rows()
+        names = self._coordinate_names()
+        label = "value" if self.sign < 0 else "loss"
+        header = ["iteration", *names, label, "|gradient|", "step length", "rate"]
+        count = rows["iteration"].size
+        shown = list(range(count)) if count <= limit else [
+            *range(limit // 2), *range(count - limit // 2, count)
+        ]  # fmt: skip
+        norms = np.linalg.norm(rows["grad"], axis=1) if count else np.zeros(0)
+        body = [
+            [int(rows["iteration"][i]), *map(float, rows["x"][i]), float(rows["loss"][i]),
+             float(norms[i]), float(rows["step"][i]), float(rows["lr"][i])]
+            for i in shown
+        ]  # fmt: skip
+        note = f"{count} rows"
+        if count > limit:
+            note += f"; the first and last {limit // 2} shown"
+        return box("History", paragraph(note), table(body, header))
+
     def __repr__(self) -> str:
         extra = ", thinned" if self.thinned else ""
         return f"History({len(self)} rows, shape={self.shape}{extra})"

@@ -98,6 +98,38 @@ class OptimizeResult:
             }
         return out
 
+    def _repr_html_(self) -> str:
+        from steepest.display import box, line_chart, summary
+
+        items = [
+            ("status", self.status),
+            ("message", self.message),
+            ("x", self.x),
+            ("value" if self.maximize else "loss", self.fun),
+            ("gradient", self.grad),
+            ("steps", self.nit),
+            ("method", self.method),
+            ("function evaluations", self.nfev),
+        ]
+        if self.variables:
+            items.insert(2, ("variables", ", ".join(self.variables)))
+        parts = [summary(items, digits=10)]
+        if self.history is not None and len(self.history) > 1:
+            losses = np.asarray(self.history.loss, dtype=float)
+            positive = bool(np.all(losses[np.isfinite(losses)] > 0))
+            spread = np.nanmax(losses) / max(np.nanmin(losses), 1e-300) if positive else 0.0
+            parts.append(
+                line_chart(
+                    losses,
+                    self.history.iteration,
+                    log_y=positive and spread > 100,
+                    title="value per step" if self.maximize else "loss per step",
+                    x_label="step",
+                    y_label="value" if self.maximize else "loss",
+                )
+            )
+        return box("OptimizeResult", *parts)
+
     def __repr__(self) -> str:
         lines = [
             f"  status: {self.status}",

@@ -136,6 +136,11 @@ class CriticalPoint:
                 out[name] = float(sp.re(sp.N(value, 20)))
         return out
 
+    def _repr_html_(self) -> str:
+        from steepest.symbolic.rich import critical_point_html
+
+        return critical_point_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description: exact values as text, floats alongside."""
         value_float: float | None = None

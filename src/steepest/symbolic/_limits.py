@@ -323,6 +323,11 @@ class Limit:
     def __str__(self) -> str:
         return self.message()
 
+    def _repr_html_(self) -> str:
+        from steepest.symbolic.rich import limit_html
+
+        return limit_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: every field as text (None stays None), and the message."""
 
@@ -512,6 +517,11 @@ class Continuity:
 
     def __str__(self) -> str:
         return self.message
+
+    def _repr_html_(self) -> str:
+        from steepest.symbolic.rich import continuity_html
+
+        return continuity_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the three conditions, the verdict, the kind and the message."""

@@ -310,6 +310,11 @@ class PartialDerivative:
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"
 
+    def _repr_html_(self) -> str:
+        from steepest.symbolic.rich import partial_html
+
+        return partial_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the expression, variable, result and held-constant variables."""
         return {
@@ -400,6 +405,16 @@ class Gradient(tuple):
         2*sqrt(13)
         """
         return sp.sqrt(sum((c**2 for c in self), sp.Integer(0)))
+
+    def _repr_html_(self) -> str:
+        from steepest.symbolic.rich import gradient_html
+
+        return gradient_html(self)
+
+    def _repr_latex_(self) -> str:
+        from steepest.symbolic.printing import latex
+
+        return f"$\\nabla f = {latex(self.matrix)}$"
 
     def as_dict(self) -> dict[str, sp.Expr]:
         """Variable name -> component."""
@@ -788,6 +803,11 @@ class TangentLine:
         slope = [(self.variable, self.slope, self.at)]
         return _point_slope_text(self.value, slope, self.output_name)
 
+    def _repr_html_(self) -> str:
+        from steepest.symbolic.rich import tangent_html
+
+        return tangent_html(self, "Tangent line")
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: point, slope, intercept and the equation as text."""
         return {
@@ -855,6 +875,11 @@ class TangentPlane:
     def __str__(self) -> str:
         terms = [(v, self.slopes[v.name], self.at[v.name]) for v in self.variables]
         return _point_slope_text(self.value, terms, self.output_name)
+
+    def _repr_html_(self) -> str:
+        from steepest.symbolic.rich import tangent_html
+
+        return tangent_html(self, "Tangent plane")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: point, value, slopes and the equation as text."""
@@ -1028,6 +1053,11 @@ class ChainRule:
                 f"      = {text_form(self.result)}",
             ]
         )
+
+    def _repr_html_(self) -> str:
+        from steepest.symbolic.rich import chain_rule_html
+
+        return chain_rule_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the terms, the formula and the result as text."""

@@ -278,6 +278,11 @@ class Function:
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"
 
+    def _repr_html_(self) -> str:
+        from steepest.symbolic.rich import function_html
+
+        return function_html(self)
+
     def __str__(self) -> str:
         return f"f({', '.join(self.variables)}) = {text_form(self.expr)}"
 

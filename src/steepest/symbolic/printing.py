@@ -18,12 +18,19 @@ as ``2*pi*n + pi/2 for every integer n`` rather than ``ImageSet(Lambda(...))``.
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Sequence
 from typing import Any
+from xml.dom.minidom import Element
 
 import sympy
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.str import StrPrinter
+
+from steepest.errors import ParseError
+from steepest.symbolic.parser import parse
 
 
 def _course_order(terms: list[sympy.Expr]) -> list[sympy.Expr]:
@@ -149,8 +156,33 @@ class _CourseLatexPrinter(LatexPrinter):
         return _course_order(terms) if isinstance(expr, sympy.Add) else terms
 
 
+class _WordsLatexPrinter(_CourseLatexPrinter):
+    """The course LaTeX printer, with what is not a number said in words."""
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if expr is sympy.zoo or expr is sympy.nan:
+            return r"\text{undefined}"
+        return super()._print(expr, **kwargs)
+
+    def _print_AccumulationBounds(self, expr: sympy.Expr) -> str:
+        low, high = self._print(expr.min), self._print(expr.max)
+        return rf"\text{{oscillates between }} {low} \text{{ and }} {high}"
+
+    def _print_ImageSet(self, expr: sympy.Expr) -> str:
+        (dummy,) = expr.lamda.variables
+        body = self._print(expr.lamda.expr.xreplace({dummy: sympy.Symbol("n")}))
+        return rf"{body} \text{{ for every integer }} n"
+
+    def _print_Union(self, expr: sympy.Expr) -> str:
+        return r" \text{ or } ".join(self._print(part) for part in expr.args)
+
+    def _print_ComplexRootOf(self, expr: sympy.Expr) -> str:
+        return f"{float(sympy.re(sympy.N(expr, 17))):.10g}"
+
+
 _PRINTER = _CoursePrinter()
 _LATEX_PRINTER = _CourseLatexPrinter({"ln_notation": True})
+_WORDS_LATEX_PRINTER = _WordsLatexPrinter({"ln_notation": True})
 
 
 def text_form(expr: sympy.Basic) -> str:
@@ -170,6 +202,731 @@ def latex_form(expr: sympy.Basic) -> str:
     '\\\\frac{\\\\ln{\\\\left(x \\\\right)}}{x}'
     """
     return _LATEX_PRINTER.doprint(expr)
+
+
+# ---------------------------------------------------------------------------
+# Typeset mathematics: presentation MathML in course notation.
+
+MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+
+_FUNCTION_NAMES = {
+    "log": "ln", "asin": "arcsin", "acos": "arccos", "atan": "arctan", "acot": "arccot",
+    "asec": "arcsec", "acsc": "arccsc", "asinh": "arcsinh", "acosh": "arccosh",
+    "atanh": "arctanh", "acoth": "arccoth", "sign": "sign", "floor": "floor",
+    "ceiling": "ceil", "Heaviside": "step", "DiracDelta": "δ",
+}  # fmt: skip
+
+# Functions written before a power of themselves: sin²x rather than (sin x)².
+_POWERED_NAMES = {"sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech",
+                  "csch", "coth"}  # fmt: skip
+
+
+class _CourseMathMLPrinter(MathMLPresentationPrinter):
+    """SymPy's presentation MathML printer in course notation.
+
+    ``e^x`` with an ordinary e, ``ln x``, ``sin x`` (parentheses only around
+    what needs them), ``sin²x``, a minus sign as an operator, sums in course
+    order, and words for what is not a number.
+    """
+
+    def _element(self, tag: str, *children: Element, text: str | None = None) -> Element:
+        node = self.dom.createElement(tag)
+        if text is not None:
+            node.appendChild(self.dom.createTextNode(text))
+        for child in children:
+            node.appendChild(child)
+        return node
+
+    def _as_ordered_terms(self, expr: sympy.Expr, order: str | None = None) -> list[Any]:
+        terms = super()._as_ordered_terms(expr, order=order)
+        return _course_order(terms) if isinstance(expr, sympy.Add) else terms
+
+    def _negated(self, positive: Element) -> Element:
+        return self._element("mrow", self._element("mo", text="\u2212"), positive)
+
+    def _print_Integer(self, expr: sympy.Integer) -> Element:
+        if expr < 0:
+            return self._negated(self._element("mn", text=str(-int(expr))))
+        return self._element("mn", text=str(int(expr)))
+
+    def _print_Rational(self, expr: sympy.Rational) -> Element:
+        if expr < 0:
+            return self._negated(self._print(-expr))
+        return super()._print_Rational(expr)
+
+    def _print_Float(self, expr: sympy.Float) -> Element:
+        value = float(expr)
+        if value < 0:
+            return self._negated(self._print(sympy.Float(-value)))
+        return self._element("mn", text=f"{value:.10g}")
+
+    def _print_Exp1(self, expr: sympy.Expr) -> Element:
+        return self._element("mi", text="e")
+
+    def _print_Pi(self, expr: sympy.Expr) -> Element:
+        return self._element("mi", text="π")
+
+    def _print_exp(self, expr: sympy.Expr) -> Element:
+        return self._element("msup", self._element("mi", text="e"), self._print(expr.args[0]))
+
+    def _print_Infinity(self, expr: sympy.Expr) -> Element:
+        return self._element("mi", text="∞")
+
+    def _print_NegativeInfinity(self, expr: sympy.Expr) -> Element:
+        return self._negated(self._element("mi", text="∞"))
+
+    def _print(self, expr: Any, **kwargs: Any) -> Any:
+        if expr is sympy.zoo or expr is sympy.nan:
+            return self._element("mtext", text="undefined")
+        return super()._print(expr, **kwargs)
+
+    def doprint(self, expr: Any) -> str:
+        markup = self._print(expr).toxml()
+        return markup.encode("ascii", "xmlcharrefreplace").decode()
+
+    def _print_AccumulationBounds(self, expr: sympy.Expr) -> Element:
+        return self._element(
+            "mrow",
+            self._element("mtext", text="oscillates between\u00a0"),
+            self._print(expr.min),
+            self._element("mtext", text="\u00a0and\u00a0"),
+            self._print(expr.max),
+        )
+
+    def _print_ImageSet(self, expr: sympy.Expr) -> Element:
+        (dummy,) = expr.lamda.variables
+        body = expr.lamda.expr.xreplace({dummy: sympy.Symbol("n")})
+        return self._element(
+            "mrow",
+            self._print(body),
+            self._element("mtext", text="\u00a0for every integer\u00a0"),
+            self._element("mi", text="n"),
+        )
+
+    def _print_Union(self, expr: sympy.Expr) -> Element:
+        row = self._element("mrow")
+        for index, part in enumerate(expr.args):
+            if index:
+                row.appendChild(self._element("mtext", text="\u00a0or\u00a0"))
+            row.appendChild(self._print(part))
+        return row
+
+    def _print_FiniteSet(self, expr: sympy.Expr) -> Element:
+        row = self._element("mrow")
+        for index, item in enumerate(sorted(expr.args, key=sympy.default_sort_key)):
+            if index:
+                row.appendChild(self._element("mo", text=","))
+            row.appendChild(self._print(item))
+        return row
+
+    def _print_ComplexRootOf(self, expr: sympy.Expr) -> Element:
+        return self._print(sympy.Float(float(sympy.re(sympy.N(expr, 17)))))
+
+    def _print_Abs(self, expr: sympy.Expr) -> Element:
+        bar = "|"
+        return self._element(
+            "mrow",
+            self._element("mo", text=bar),
+            self._print(expr.args[0]),
+            self._element("mo", text=bar),
+        )
+
+    def _function_name(self, expr: sympy.Expr) -> str:
+        name = type(expr).__name__
+        return _FUNCTION_NAMES.get(name, name)
+
+    def _argument(self, argument: sympy.Expr) -> Element:
+        """A function's argument: bare when it is a letter or a number, else in parentheses."""
+        if argument.is_Symbol or (argument.is_Number and argument >= 0) or argument is sympy.pi:
+            space = self.dom.createElement("mspace")
+            space.setAttribute("width", "0.17em")
+            return self._element(
+                "mrow", self._element("mo", text="\u2061"), space, self._print(argument)
+            )
+        return self._element(
+            "mrow",
+            self._element("mo", text="\u2061"),
+            self._element(
+                "mrow",
+                self._element("mo", text="("),
+                self._print(argument),
+                self._element("mo", text=")"),
+            ),
+        )
+
+    def _print_Function(self, expr: sympy.Expr) -> Element:
+        if len(expr.args) != 1:
+            row = self._element("mrow", self._element("mi", text=self._function_name(expr)))
+            row.appendChild(self._paren_comma_separated(*expr.args))
+            return row
+        return self._element(
+            "mrow",
+            self._element("mi", text=self._function_name(expr)),
+            self._argument(expr.args[0]),
+        )
+
+    def _print_Pow(self, expr: sympy.Pow) -> Element:
+        base, exponent = expr.base, expr.exp
+        if (
+            isinstance(base, sympy.Function)
+            and type(base).__name__ in _POWERED_NAMES
+            and exponent.is_Integer
+            and exponent > 0
+        ):
+            name = self._element("mi", text=self._function_name(base))
+            return self._element(
+                "mrow",
+                self._element("msup", name, self._print(exponent)),
+                self._argument(base.args[0]),
+            )
+        return super()._print_Pow(expr)
+
+    def _print_Max(self, expr: sympy.Expr) -> Element:
+        row = self._element("mrow", self._element("mi", text=type(expr).__name__.lower()))
+        row.appendChild(self._paren_comma_separated(*expr.args))
+        return row
+
+    _print_Min = _print_Max
+
+    def _print_Piecewise(self, expr: sympy.Expr) -> Element:
+        table = self._element("mtable")
+        for value, condition in expr.args:
+            shown = (
+                self._element("mtext", text="otherwise")
+                if condition is sympy.true
+                else self._element("mrow", self._element("mtext", text="if\u00a0"),
+                                   self._print(condition))
+            )  # fmt: skip
+            table.appendChild(
+                self._element(
+                    "mtr",
+                    self._element("mtd", self._print(value)),
+                    self._element("mtd", shown),
+                )
+            )
+        return self._element("mrow", self._element("mo", text="{"), table)
+
+    def _print_MatrixBase(self, expr: sympy.MatrixBase) -> Element:
+        table = self._element("mtable")
+        for i in range(expr.rows):
+            row = self._element("mtr")
+            for j in range(expr.cols):
+                row.appendChild(self._element("mtd", self._print(expr[i, j])))
+            table.appendChild(row)
+        return self._element(
+            "mrow", self._element("mo", text="["), table, self._element("mo", text="]")
+        )
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
+
+    def _print_Tuple(self, expr: sympy.Expr) -> Element:
+        return self._paren_comma_separated(*expr.args)
+
+
+_MATHML_PRINTER = _CourseMathMLPrinter({"ln_notation": True})
+
+_NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+
+
+def _numeric_entities(markup: str) -> str:
+    """Named character references as numeric ones, which every HTML and XML reader knows."""
+
+    def numeric(match: re.Match[str]) -> str:
+        if match.group(1) in ("amp", "lt", "gt", "quot", "apos"):
+            return match.group(0)
+        char = html.unescape(match.group(0))
+        return f"&#x{ord(char):X};" if len(char) == 1 else match.group(0)
+
+    markup = markup.replace("&dd;", "d").replace("&ExponentialE;", "e")
+    return _NAMED_ENTITY.sub(numeric, markup)
+
+
+def _as_sympy(value: Any) -> sympy.Basic:
+    """A value the printers take: an expression, a matrix for a list, a number."""
+    if isinstance(value, sympy.Basic | sympy.MatrixBase):
+        return value
+    if isinstance(value, str):
+        return parse(value)
+    if isinstance(value, Sequence):
+        items = list(value)
+        if items and all(isinstance(item, Sequence) and not isinstance(item, str)
+                         for item in items):  # fmt: skip
+            return sympy.Matrix([[_as_sympy(v) for v in row] for row in items])
+        return sympy.Matrix([_as_sympy(item) for item in items])
+    return sympy.sympify(value, strict=True)
+
+
+def mathml_content(expr: Any) -> str:
+    """The MathML of ``expr`` without the ``<math>`` element around it.
+
+    For putting several pieces in one ``<math>`` (see :func:`math_element`).
+
+    >>> mathml_content(sympy.Symbol("x") ** 2)
+    '<msup><mi>x</mi><mn>2</mn></msup>'
+    """
+    markup = _numeric_entities(_MATHML_PRINTER.doprint(_as_sympy(expr)))
+    return markup.replace("<mo>-</mo>", "<mo>&#x2212;</mo>")
+
+
+def plain_math_text(value: Any) -> str:
+    """The plain text of a value for ``alttext``: course notation, lists in brackets.
+
+    >>> plain_math_text([sympy.Symbol("x") ** 2, 2])
+    '[x^2, 2]'
+    """
+    expr = _as_sympy(value)
+    if isinstance(expr, sympy.MatrixBase):
+        if expr.cols == 1:
+            return "[" + ", ".join(text_form(v) for v in expr) + "]"
+        rows = ("[" + ", ".join(text_form(v) for v in expr.row(i)) + "]" for i in range(expr.rows))
+        return "[" + ", ".join(rows) + "]"
+    if isinstance(expr, sympy.AccumBounds):
+        return f"oscillates between {text_form(expr.min)} and {text_form(expr.max)}"
+    if isinstance(expr, sympy.Float):
+        return f"{float(expr):.10g}"
+    if isinstance(expr, sympy.Equality):
+        return f"{plain_math_text(expr.lhs)} = {plain_math_text(expr.rhs)}"
+    return text_form(expr)
+
+
+def math_element(content: str, alttext: str, *, display: bool = False) -> str:
+    """Wrap MathML ``content`` in a ``<math>`` element with its plain text as ``alttext``.
+
+    >>> math_element("<mi>x</mi>", "x", display=True)[-45:]
+    'display="block" alttext="x"><mi>x</mi></math>'
+    """
+    mode = "block" if display else "inline"
+    alt = html.escape(alttext, quote=True)
+    return f'<math xmlns="{MATHML_NAMESPACE}" display="{mode}" alttext="{alt}">{content}</math>'
+
+
+def mathml(expr_or_text: Any, *, display: bool = False) -> str:
+    """``expr_or_text`` as presentation MathML in course notation, in a ``<math>`` element.
+
+    Takes a SymPy expression, text in learner notation (read by
+    :func:`~steepest.symbolic.parse`; text that does not parse raises its
+    :class:`~steepest.errors.ParseError` with the column), a number, or a list
+    (a column vector) or list of lists (a matrix).  The ``alttext`` is the
+    plain course notation, for screen readers and copy-paste.  What is not a
+    number is said in words: ``undefined``, ``oscillates between −1 and 1``.
+    ``display=True`` makes a block (centred, full size) formula.
+
+    >>> m = mathml("x^2 sin x")
+    >>> m.startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"')
+    True
+    >>> 'alttext="x^2*sin(x)"' in m, "<msup><mi>x</mi><mn>2</mn></msup>" in m
+    (True, True)
+    >>> "undefined" in mathml(sympy.zoo), "zoo" in mathml(sympy.zoo)
+    (True, False)
+    """
+    expr = _as_sympy(expr_or_text)
+    return math_element(mathml_content(expr), plain_math_text(expr), display=display)
+
+
+def latex(expr: Any) -> str:
+    """``expr`` as LaTeX in course notation, with what is not a number said in words.
+
+    Takes what :func:`mathml` takes.
+
+    >>> latex("x^2 sin x")
+    'x^{2} \\\\sin{\\\\left(x \\\\right)}'
+    >>> latex(sympy.AccumBounds(-1, 1))
+    '\\\\text{oscillates between } -1 \\\\text{ and } 1'
+    """
+    return _WORDS_LATEX_PRINTER.doprint(_as_sympy(expr))
+
+
+def _operator_content(variable: str, *, partial: bool = False, order: int = 1) -> str:
+    """``d/dx`` (or ``∂/∂x``, ``d²/dx²``) as a stacked fraction."""
+    d = "&#x2202;" if partial else "d"
+    name = mathml_content(sympy.Symbol(variable))
+    top = f"<mo>{d}</mo>" if order == 1 else f"<msup><mo>{d}</mo><mn>{order}</mn></msup>"
+    bottom = (
+        f"<mo>{d}</mo>{name}" if order == 1 else f"<mo>{d}</mo><msup>{name}<mn>{order}</mn></msup>"
+    )
+    return f"<mfrac><mrow>{top}</mrow><mrow>{bottom}</mrow></mfrac>"
+
+
+def _bracketed(content: str) -> str:
+    return f'<mrow><mo fence="true">[</mo>{content}<mo fence="true">]</mo></mrow>'
+
+
+def derivative_mathml(
+    expr: Any,
+    wrt: str | sympy.Symbol = "x",
+    result: Any = None,
+    *,
+    partial: bool = False,
+    display: bool = False,
+    shown: str | None = None,
+) -> str:
+    """``d/dx [expr] = result`` typeset (``∂/∂x`` when ``partial``); no result, no ``=``.
+
+    ``shown`` is the expression as it should be written, when that differs
+    from SymPy's form (``log_2(x)`` rather than ``ln x / ln 2``); it is read as
+    a rule is (:func:`formula_content`).
+
+    >>> m = derivative_mathml("x^2", "x", "2x")
+    >>> m.count("<mfrac>"), 'alttext="d/dx [x^2] = 2*x"' in m
+    (1, True)
+    """
+    name = wrt.name if isinstance(wrt, sympy.Symbol) else str(wrt)
+    operator = f"∂/∂{name}" if partial else f"d/d{name}"
+    inside = formula_content(shown) if shown else mathml_content(expr)
+    content = _operator_content(name, partial=partial) + _bracketed(inside)
+    alt = f"{operator} [{shown or plain_math_text(expr)}]"
+    if result is not None:
+        content += "<mo>=</mo>" + mathml_content(result)
+        alt += f" = {plain_math_text(result)}"
+    return math_element(f"<mrow>{content}</mrow>", alt, display=display)
+
+
+def gradient_mathml(
+    components: Sequence[Any],
+    variables: Sequence[str],
+    *,
+    name: str = "f",
+    display: bool = False,
+) -> str:
+    """``∇f(x, y) = [∂f/∂x, ∂f/∂y]`` as a column vector; ``f′(x) = ...`` in one variable.
+
+    >>> m = gradient_mathml(["2x", "2y"], ["x", "y"])
+    >>> "&#x2207;" in m, 'alttext="grad f(x, y) = [2*x, 2*y]"' in m, m.count("<mtr>")
+    (True, True, 2)
+    """
+    names = ", ".join(variables)
+    arguments = "<mo>,</mo>".join(mathml_content(sympy.Symbol(v)) for v in variables)
+    call = f"<mo>(</mo>{arguments}<mo>)</mo>"
+    function = mathml_content(sympy.Symbol(name))
+    if len(components) == 1:
+        value = _as_sympy(components[0])
+        head = f"<msup>{function}<mo>&#x2032;</mo></msup>{call}"
+        alt = f"{name}'({names}) = {plain_math_text(value)}"
+        body = mathml_content(value)
+    else:
+        vector = _as_sympy(list(components))
+        head = f"<mrow><mo>&#x2207;</mo>{function}</mrow>{call}"
+        alt = f"grad {name}({names}) = {plain_math_text(vector)}"
+        body = mathml_content(vector)
+    return math_element(f"<mrow>{head}<mo>=</mo>{body}</mrow>", alt, display=display)
+
+
+_SIDES = {"both": ("", ""), "+": ("<mo>+</mo>", "+"), "-": ("<mo>\u2212</mo>", "-")}
+_SIDE_NAMES = {"right": "+", "left": "-", "+": "+", "-": "-", "both": "both"}
+
+
+def limit_mathml(
+    expr: Any,
+    variable: str | sympy.Symbol,
+    at: Any,
+    value: Any = None,
+    *,
+    side: str = "both",
+    display: bool = False,
+    shown: str | None = None,
+    name: str | None = None,
+) -> str:
+    """``lim_{x → a} expr = value`` typeset, with the side as ``a⁺`` or ``a⁻``.
+
+    ``value`` may be a SymPy value (said in words when it is not a number) or
+    a sentence (a ``str``), such as ``"does not exist"``.  ``shown`` writes the
+    expression as a rule is written (``(f(x + h) - f(x))/h``) and ``name``
+    puts ``name =`` in front (``f'(x)``).
+
+    >>> m = limit_mathml("sin(x)/x", "x", 0, 1)
+    >>> "<munder>" in m, 'alttext="lim x→0 sin(x)/x = 1"' in m
+    (True, True)
+    >>> 'x→0+ 1/x = inf' in limit_mathml("1/x", "x", 0, sympy.oo, side="right")
+    True
+    """
+    variable_name = variable.name if isinstance(variable, sympy.Symbol) else str(variable)
+    try:
+        sign_markup, sign_text = _SIDES[_SIDE_NAMES[side]]
+    except KeyError:
+        raise ParseError(f"side must be 'both', 'left' or 'right', not {side!r}") from None
+    point = mathml_content(at)
+    if sign_markup:
+        point = f"<msup>{point}{sign_markup}</msup>"
+    under = f"<mrow>{mathml_content(sympy.Symbol(variable_name))}<mo>&#x2192;</mo>{point}</mrow>"
+    content = f'<munder><mo movablelimits="true">lim</mo>{under}</munder>'
+    content += f"<mo>&#x2061;</mo>{formula_content(shown) if shown else mathml_content(expr)}"
+    alt = f"lim {variable_name}→{plain_math_text(at)}{sign_text} "
+    alt += shown or plain_math_text(expr)
+    if name:
+        content = f"{formula_content(name)}<mo>=</mo>{content}"
+        alt = f"{name} = {alt}"
+    if isinstance(value, str):
+        content += f"<mtext>\u00a0{html.escape(value)}</mtext>"
+        alt += f" {value}"
+    elif isinstance(value, sympy.AccumBounds):
+        content += '<mspace width="0.3em"/>' + mathml_content(value)
+        alt += f" {plain_math_text(value)}"
+    elif value is not None:
+        content += "<mo>=</mo>" + mathml_content(value)
+        alt += f" = {plain_math_text(value)}"
+    return math_element(f"<mrow>{content}</mrow>", alt, display=display)
+
+
+def value_words(value: Any) -> str | None:
+    """What a value that is not a number means, in words; ``None`` for a number.
+
+    >>> value_words(sympy.AccumBounds(-1, 1)), value_words(sympy.zoo), value_words(2)
+    ('oscillates between -1 and 1', 'undefined', None)
+    """
+    expr = _as_sympy(value)
+    if isinstance(expr, sympy.AccumBounds):
+        return f"oscillates between {text_form(expr.min)} and {text_form(expr.max)}"
+    if expr is sympy.zoo or expr is sympy.nan:
+        return "undefined"
+    return None
+
+
+# A rule written in text ("(f*g)' = f'*g + f*g'", "d/dx f(u) = f'(u)*du/dx").
+_FORMULA_TOKEN = re.compile(
+    r"\s*(?:(?P<operator>(?:d|∂)/(?:d|∂)(?P<wrt>[A-Za-zα-ω]\w*))(?=[\s\[(]|$)"
+    r"|(?P<number>\d+(?:\.\d+)?)"
+    r"|(?P<relation><=|>=|->|<-|[<>=≤≥→←∈]|in(?!\w))"
+    r"|(?P<name>[A-Za-zα-ωπ∂∇][\w]*)"
+    r"|(?P<dots>\.\.\.|…)"
+    r"|(?P<symbol>[-+*/^()\[\]{}|',±×·]))"
+)
+_RELATIONS = {"<=": "&#x2264;", ">=": "&#x2265;", "->": "&#x2192;", "<-": "&#x2190;",
+              "<": "&lt;", ">": "&gt;", "=": "=", "≤": "&#x2264;", "≥": "&#x2265;",
+              "→": "&#x2192;", "←": "&#x2190;", "in": "&#x2208;", "∈": "&#x2208;"}  # fmt: skip
+# Names written as their letters: Greek, and inf as ∞.
+_LETTERS = {"alpha": "α", "beta": "β", "gamma": "γ", "theta": "θ", "lambda": "λ", "mu": "μ",
+            "sigma": "σ", "eta": "η", "eps": "ε", "epsilon": "ε", "pi": "π", "π": "π",
+            "inf": "∞", "omega": "ω", "phi": "φ", "rho": "ρ", "tau": "τ"}  # fmt: skip
+_FORMULA_FUNCTIONS = {
+    "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech", "csch", "coth",
+    "arcsin", "arccos", "arctan", "arccot", "arcsec", "arccsc", "arcsinh", "arccosh",
+    "arctanh", "arccoth", "ln", "log", "exp", "sqrt", "max", "min", "sign", "floor", "ceil",
+    "step", "delta", "abs", "pi",
+}  # fmt: skip
+_LEAD_WORDS = ("with ", "so ", "where ")
+
+
+class _FormulaReader:
+    """Reads one clause of a rule written in text and typesets it (raises ValueError)."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens: list[tuple[str, str]] = []
+        position = 0
+        text = text.rstrip()
+        while position < len(text):
+            match = _FORMULA_TOKEN.match(text, position)
+            if not match or match.end() == position:
+                raise ValueError(text[position:])
+            kinds = ("operator", "number", "relation", "name", "dots", "symbol")
+            kind = next(k for k in kinds if match.group(k))
+            value = match.group("wrt") if kind == "operator" else match.group(kind)
+            if kind == "operator" and match.group("operator").startswith("∂"):
+                kind = "partial"
+            self.tokens.append((kind, value))
+            position = match.end()
+        self.index = 0
+
+    def peek(self) -> tuple[str, str]:
+        return self.tokens[self.index] if self.index < len(self.tokens) else ("end", "")
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        token = self.peek()
+        if token[0] == "end" or (value is not None and token[1] != value):
+            raise ValueError(value or "end")
+        self.index += 1
+        return token
+
+    def read(self) -> str:
+        out = self.expression()
+        while self.peek()[0] == "relation":
+            relation = _RELATIONS.get(self.take()[1], "=")
+            out += f"<mo>{relation}</mo>" + self.expression()
+        if self.peek()[0] != "end":
+            raise ValueError(self.peek()[1])
+        return f"<mrow>{out}</mrow>"
+
+    def expression(self) -> str:
+        out = ""
+        signs = {"+": "+", "-": "\u2212", "±": "±"}
+        if self.peek() in (("symbol", "-"), ("symbol", "±")):
+            out += f"<mo>{signs[self.take()[1]]}</mo>"
+        out += self.product()
+        while self.peek() in (("symbol", "+"), ("symbol", "-"), ("symbol", "±")):
+            out += f"<mo>{signs[self.take()[1]]}</mo>" + self.product()
+        return f"<mrow>{out}</mrow>"
+
+    def starts_factor(self) -> bool:
+        kind, value = self.peek()
+        return kind in ("number", "name", "dots", "operator", "partial") or value in ("(", "[", "{")
+
+    def product(self) -> str:
+        out = self.fraction()
+        while self.peek() in (("symbol", "*"), ("symbol", "×"), ("symbol", "·")) or (
+            self.starts_factor()
+        ):
+            times = "&#x2062;"
+            if self.peek()[0] == "symbol":
+                times = {"*": times, "×": "&#xD7;", "·": "&#xB7;"}[self.take()[1]]
+            out += f"<mo>{times}</mo>" + self.fraction()
+        return f"<mrow>{out}</mrow>"
+
+    def fraction(self) -> str:
+        out = self.power()
+        while self.peek() == ("symbol", "/"):
+            self.take()
+            out = f"<mfrac>{_unwrapped(out)}{_unwrapped(self.power())}</mfrac>"
+        return out
+
+    def power(self) -> str:
+        base = self.postfix()
+        if self.peek() == ("symbol", "^"):
+            self.take()
+            exponent = self.take()[1] if self.peek() == ("symbol", "-") else ""
+            sign = "<mo>\u2212</mo>" if exponent else ""
+            return f"<msup>{base}<mrow>{sign}{_unwrapped(self.power())}</mrow></msup>"
+        return base
+
+    def postfix(self) -> str:
+        out = self.atom()
+        while self.peek() == ("symbol", "'"):
+            self.take()
+            out = f"<msup>{out}<mo>&#x2032;</mo></msup>"
+        name = re.fullmatch(r"<mi>([a-z]+)</mi>", out)
+        applied = name and name.group(1) in _FORMULA_FUNCTIONS and name.group(1) != "sqrt"
+        if applied and self.starts_factor() and self.peek() != ("symbol", "("):
+            return f'<mrow>{out}<mo>&#x2061;</mo><mspace width="0.17em"/>{self.power()}</mrow>'
+        if self.peek() == ("symbol", "(") and out.startswith(("<mi>", "<msup><mi>", "<msub>")):
+            self.take()
+            arguments = [self.expression()]
+            while self.peek() == ("symbol", ","):
+                self.take()
+                arguments.append(self.expression())
+            self.take(")")
+            inside = "<mo>,</mo>".join(arguments)
+            if out == "<mi>sqrt</mi>":
+                return f"<msqrt>{inside}</msqrt>"
+            bare = re.fullmatch(r"(?:<mrow>)*(<m[in]>[^<]*</m[in]>)(?:</mrow>)*", inside)
+            name = re.fullmatch(r"<mi>([^<]*)</mi>", out)
+            if bare and name and name.group(1) in _FORMULA_FUNCTIONS:
+                space = '<mspace width="0.17em"/>'
+                return f"<mrow>{out}<mo>&#x2061;</mo>{space}{bare.group(1)}</mrow>"
+            return f"<mrow>{out}<mo>&#x2061;</mo><mrow><mo>(</mo>{inside}<mo>)</mo></mrow></mrow>"
+        return out
+
+    def atom(self) -> str:
+        kind, value = self.take()
+        if kind == "number":
+            return f"<mn>{value}</mn>"
+        if kind == "dots":
+            return "<mo>&#x2026;</mo>"
+        if kind in ("operator", "partial"):
+            operator = _operator_content(value, partial=kind == "partial")
+            return operator + (self.power() if self.starts_factor() else "")
+        if kind == "name":
+            if value in _LETTERS:
+                return f"<mi>{_LETTERS[value]}</mi>"
+            if "_" in value:
+                stem, _, sub = value.partition("_")
+                return f"<msub><mi>{stem}</mi><mi>{sub}</mi></msub>"
+            return f"<mi>{html.escape(value)}</mi>"
+        closing = {"(": ")", "[": "]", "|": "|", "{": "}"}.get(value)
+        if closing is None:
+            raise ValueError(value)
+        inside = self.expression()
+        while closing != "|" and self.peek() == ("symbol", ","):
+            self.take()
+            inside += "<mo>,</mo>" + self.expression()
+        self.take(closing)
+        fence = '<mo fence="true">{}</mo>'
+        return f"<mrow>{fence.format(value)}{inside}{fence.format(closing)}</mrow>"
+
+
+def _unwrapped(markup: str) -> str:
+    """A parenthesised group without its parentheses (a fraction or exponent shows the grouping)."""
+    opening, closing = '<mrow><mo fence="true">(</mo>', '<mo fence="true">)</mo></mrow>'
+    if markup.startswith(opening) and markup.endswith(closing):
+        return "<mrow>" + markup[len(opening) : -len(closing)] + "</mrow>"
+    return markup
+
+
+def _split_clauses(text: str) -> list[str]:
+    """``text`` split at its top-level commas and semicolons."""
+    clauses, depth, current = [], 0, ""
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        if char in ",;" and depth == 0:
+            clauses.append(current.strip())
+            current = ""
+        else:
+            current += char
+    clauses.append(current.strip())
+    return [clause for clause in clauses if clause]
+
+
+def _clause_content(clause: str) -> str:
+    for word in _LEAD_WORDS:
+        if clause.startswith(word):
+            return f"<mtext>{word.strip()}\u00a0</mtext>" + _clause_content(clause[len(word) :])
+    typeset = _clause_formula(clause)
+    if typeset is None:
+        return f"<mtext>{html.escape(clause.replace('*', '·'))}</mtext>"
+    return typeset
+
+
+def _clause_formula(clause: str) -> str | None:
+    """The MathML of one clause when all of it is mathematics, else None."""
+    names = re.findall(r"[A-Za-z]{3,}", clause)
+    if any(name not in _FORMULA_FUNCTIONS and name not in _LETTERS for name in names):
+        return None
+    try:
+        return _FormulaReader(clause).read()
+    except (ValueError, RecursionError):
+        return None
+
+
+def formula_or_none(text: str) -> str | None:
+    """The MathML content of ``text`` when every part of it reads as mathematics, else None.
+
+    For deciding whether a heading or a table cell is a formula.
+
+    >>> formula_or_none("(f(x+h) - f(x))/h") is not None, formula_or_none("limit exists")
+    (True, None)
+    """
+    clauses = _split_clauses(text)
+    typeset = [_clause_formula(clause) for clause in clauses]
+    if not typeset or any(part is None for part in typeset):
+        return None
+    joined = '<mo>,</mo><mspace width="0.5em"/>'.join(part or "" for part in typeset)
+    return f"<mrow>{joined}</mrow>"
+
+
+def formula_content(text: str) -> str:
+    """The MathML (without ``<math>``) of a rule written as text; see :func:`formula_mathml`.
+
+    >>> "<msup><mi>x</mi><mrow><mi>n</mi></mrow></msup>" in formula_content("x^n")
+    True
+    """
+    clauses = [_clause_content(clause) for clause in _split_clauses(text)]
+    return "<mrow>" + '<mo>,</mo><mspace width="0.5em"/>'.join(clauses) + "</mrow>"
+
+
+def formula_mathml(text: str, *, display: bool = False) -> str:
+    """A differentiation rule written as text, typeset: primes, stacked fractions, d/dx.
+
+    Used for the general form of each rule in a derivation; phrases in words
+    stay words.  ``alttext`` is the text itself.
+
+    >>> m = formula_mathml("(f*g)' = f'*g + f*g'")
+    >>> "*" in m.split(">", 1)[1], m.count("&#x2032;")
+    (False, 3)
+    >>> "<mfrac>" in formula_mathml("d/dx f(u) = f'(u)*du/dx")
+    True
+    """
+    return math_element(formula_content(text), text, display=display)
 
 
 # SymPy's words that may reach a message written with str(); longest first.
@@ -287,10 +1044,23 @@ def shows_internals(text: str) -> list[str]:
 
 __all__ = [
     "INTERNAL_NAMES",
+    "MATHML_NAMESPACE",
+    "derivative_mathml",
+    "formula_content",
+    "formula_mathml",
+    "formula_or_none",
+    "gradient_mathml",
+    "latex",
     "latex_form",
+    "limit_mathml",
+    "math_element",
+    "mathml",
+    "mathml_content",
+    "plain_math_text",
     "plain_repr",
     "plain_text",
     "plain_value",
     "shows_internals",
     "text_form",
+    "value_words",
 ]

@@ -33,7 +33,13 @@ import sympy
 
 from steepest.errors import ParseError
 from steepest.symbolic.parser import is_variable_name, parse, symbol, variables
-from steepest.symbolic.printing import latex_form, text_form
+from steepest.symbolic.printing import (
+    derivative_mathml,
+    formula_mathml,
+    latex_form,
+    mathml,
+    text_form,
+)
 from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
 
 # ---------------------------------------------------------------------------
@@ -675,17 +681,40 @@ class Derivation:
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"
 
-    def _repr_html_(self) -> str:
-        parts = [
-            '<div class="steepest-derivation">',
-            f"<p>\\({_latex_operator(self)}\\left[{latex_form(self.expr)}\\right] = "
-            f"{latex_form(self.result)}\\)</p>",
-        ]
+    def html(self) -> str:
+        """The derivation as HTML with MathML: each rule by name, in general form, applied.
+
+        Every step shows the rule's name, the rule in general form, the parts
+        it names (``u = 3x``), and the rule applied to this expression with
+        its result; sub-steps are nested under the step that needs them.  The
+        tour, the playground and notebooks show this same markup.
+
+        >>> page = derive("x^2 sin x").html()
+        >>> page.count("<math"), "product rule" in page
+        (11, True)
+        """
+        heading = derivative_mathml(
+            self.expr,
+            self.wrt,
+            self.steps.result,
+            partial=self.is_partial,
+            display=True,
+            shown=self.steps.display,
+        )
+        parts = [f'<div class="steepest-derivation" style="{_BOX_STYLE}">', heading]
         if self.held_constant:
             parts.append(f"<p>{html.escape(_held_sentence(self.held_constant))}</p>")
+        parts.append(f'<ol class="steepest-steps" style="{_LIST_STYLE}">')
         parts.append(_html_step(self.steps, self))
+        parts.append("</ol>")
+        if sympy.srepr(self.result) != sympy.srepr(self.steps.result):
+            simplified = mathml(self.result, display=True)
+            parts.append(f'<p class="steepest-simplified">simplified: {simplified}</p>')
         parts.append("</div>")
         return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.html()
 
     def __str__(self) -> str:
         return self.text()
@@ -756,18 +785,36 @@ def _latex_text(text: str) -> str:
     return "".join(replacements.get(char, char) for char in text)
 
 
+_BOX_STYLE = "font-size: 1.05em; line-height: 1.6"
+_LIST_STYLE = "list-style: none; padding-left: 1.2em; border-left: 2px solid #ddd; margin: 0.3em 0"
+
+
 def _html_step(step: Step, derivation: Derivation) -> str:
-    explanation = html.escape(step.explanation())
-    equation = (
-        f"\\({_latex_operator_for(step, derivation)}\\left[{step.expr_latex()}\\right] = "
-        f"{latex_form(step.result)}\\)"
+    """One step as a list item: rule name, general form, named parts, the instance."""
+    partial = derivation.is_partial and step.wrt == derivation.wrt
+    about: list[str] = []
+    if step.formula:
+        about.append(formula_mathml(step.formula))
+    if step.bindings:
+        named = ", ".join(
+            mathml(sympy.Eq(symbol(name), value, evaluate=False)) for name, value in step.bindings
+        )
+        about.append(f"with {named}")
+    if step.held_constant:
+        names = ", ".join(s.name for s in step.held_constant)
+        verb = "is" if len(step.held_constant) == 1 else "are"
+        about.append(f"{html.escape(names)} {verb} held constant")
+    if step.note:
+        about.append(html.escape(step.note))
+    instance = derivative_mathml(
+        step.expr, step.wrt, step.result, partial=partial, display=True, shown=step.display
     )
-    children = "".join(f"<li>{_html_step(s, derivation)}</li>" for s in step.substeps)
-    nested = f"<ul>{children}</ul>" if children else ""
+    children = "".join(_html_step(substep, derivation) for substep in step.substeps)
+    nested = f'<ol class="steepest-steps" style="{_LIST_STYLE}">{children}</ol>' if children else ""
     return (
-        f"<b>{html.escape(step.title)}</b>"
-        + (f" <small>{explanation}</small>" if explanation else "")
-        + f"<br>{equation}{nested}"
+        f'<li class="steepest-step"><b class="steepest-rule">{html.escape(step.title)}</b>'
+        + (f': <span class="steepest-general">{"; ".join(about)}</span>' if about else "")
+        + f'<div class="steepest-instance">{instance}</div>{nested}</li>'
     )
 
 

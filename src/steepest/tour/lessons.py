@@ -18,6 +18,7 @@ import sympy as sp
 import steepest as st
 from steepest import plot
 from steepest.plot.style import new_grid
+from steepest.symbolic.printing import limit_mathml
 from steepest.tour.page import Section
 
 SAUNA = "85 - x^2 (x-6) y^2 (y-6)/90"
@@ -37,6 +38,24 @@ def _show(expr: Any) -> str:
     return st.symbolic.text_form(sp.sympify(expr))
 
 
+def _m(expr: Any) -> str:
+    """A SymPy value as a formula of a paragraph (``$...$``, typeset in the report)."""
+    return f"${_show(expr)}$"
+
+
+def _sci(value: float) -> str:
+    """A float in the reader's notation: ``2.220446049250313 × 10^(-16)``."""
+    mantissa, _, exponent = repr(float(value)).partition("e")
+    return f"{mantissa} × 10^({int(exponent)})" if exponent else mantissa
+
+
+def _point(point: dict[str, Any]) -> str:
+    """``{"x": 4, "y": 4}`` as the formula ``(x, y) = (4, 4)``."""
+    names = ", ".join(point)
+    values = ", ".join(_show(v) for v in point.values())
+    return f"$({names}) = ({values})$" if len(point) > 1 else f"${names} = {values}$"
+
+
 def _agree(a: Any, b: Any, tolerance: float = 1e-9) -> bool:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return bool(np.allclose(a, b, rtol=tolerance, atol=tolerance))
@@ -53,7 +72,7 @@ def tip_percent() -> np.ndarray:
 
 def limits(s: Section) -> None:
     s.text(
-        "A limit says what f(x) approaches as x approaches a point, whether or not f is "
+        "A limit says what $f(x)$ approaches as $x$ approaches a point, whether or not $f$ is "
         "defined there. steepest computes limits exactly (SymPy) and is honest about the "
         "one-sided ones."
     )
@@ -68,28 +87,29 @@ def limits(s: Section) -> None:
         ("sin(x)/x", 0, "both"),
     ]:
         result = st.symbolic.limit(expr, "x", at, side=side)
+        where = sp.oo if at == "inf" else sp.Symbol(at) if isinstance(at, str) else at
         rows.append(
             {
-                "f(x)": expr,
-                "x ->": f"{at}{'' if side == 'both' else side}",
-                "left": _show(result.left) if result.left is not None else "",
-                "right": _show(result.right) if result.right is not None else "",
+                "the limit": limit_mathml(expr, "x", where, side=side),
+                "from the left": result.left if result.left is not None else "",
+                "from the right": result.right if result.right is not None else "",
                 "limit exists": result.exists,
-                "result": result.message(),
+                "value": result.value if result.exists else "does not exist",
+                "why not": result.reason or "",
             }
         )
     s.table(pd.DataFrame(rows), "Limits computed by steepest.symbolic.limit")
     table = st.symbolic.limit("1/x", "x", 0).table(6)
     s.table(table, "1/x as x approaches 0 from each side: growth without bound", digits=8)
-    s.figure(plot.limit("1/x", 0), "limit-one-over-x", "1/x near 0: the two sides disagree.")
+    s.figure(plot.limit("1/x", 0), "limit-one-over-x", "$1/x$ near 0: the two sides disagree.")
     s.figure(
         plot.limit("sin(x)", "inf"),
         "limit-sin-infinity",
-        "sin(x) as x grows: it keeps oscillating, so there is no limit.",
+        "$sin(x)$ as $x$ grows: it keeps oscillating, so there is no limit.",
     )
     s.heading("Continuity")
     s.text(
-        "f is continuous at a when f(a) is defined, the limit at a exists, and the two are "
+        "$f$ is continuous at $a$ when $f(a)$ is defined, the limit at $a$ exists, and the two are "
         "equal. When one of the three fails, steepest says which, and names the kind of break."
     )
     rows = []
@@ -99,7 +119,7 @@ def limits(s: Section) -> None:
             {
                 "f(x)": expr,
                 "a": at,
-                "f(a) defined": c.defined,
+                "$f(a)$ defined": c.defined,
                 "limit exists": c.limit_exists,
                 "equal": c.equal,
                 "continuous": c.continuous,
@@ -110,7 +130,7 @@ def limits(s: Section) -> None:
     s.figure(
         plot.limit("sin(x)/x", 0),
         "removable",
-        "sin(x)/x is undefined at 0, but both sides approach 1: a removable discontinuity.",
+        "$sin(x)/x$ is undefined at 0, but both sides approach 1: a removable discontinuity.",
     )
 
 
@@ -119,10 +139,9 @@ def limits(s: Section) -> None:
 
 def derivatives(s: Section) -> None:
     x, h = _symbols("x h")
-    s.text(
-        "The derivative is the limit of the difference quotient: "
-        "f'(x) = lim h->0 (f(x + h) - f(x)) / h. steepest takes that limit symbolically:"
-    )
+    s.text("The derivative is the limit of the difference quotient:")
+    s.math(limit_mathml(None, "h", 0, shown="(f(x + h) - f(x))/h", name="f'(x)", display=True))
+    s.text("steepest takes that limit symbolically:")
     rows = []
     for text in ("3", "3x", "x^2"):
         f = st.symbolic.parse(text)
@@ -132,15 +151,15 @@ def derivatives(s: Section) -> None:
             {
                 "f(x)": text,
                 "(f(x+h) - f(x))/h": _show(sp.simplify(quotient)),
-                "limit as h -> 0": _show(value),
-                "derive(f)": _show(st.symbolic.derive(text, wrt="x").result),
+                "limit as h → 0": _show(value),
+                "f'(x) by the rules": _show(st.symbolic.derive(text, wrt="x").result),
             }
         )
     s.table(pd.DataFrame(rows), "Derivatives from the definition, next to the rules")
     s.figure(
         plot.function("x^2", at=3, secants=[2, 1, 0.5], xlim=(0, 6)),
         "secants",
-        "Secants of x^2 through x = 3 with h = 2, 1, 0.5: their slopes (f(3 + h) - f(3)) / h "
+        "Secants of $x^2$ through $x = 3$ with $h = 2, 1, 0.5$: their slopes $(f(3 + h) - f(3))/h$ "
         "approach the tangent's slope as h shrinks.",
     )
     s.heading("Forward differences in floating point")
@@ -149,9 +168,9 @@ def derivatives(s: Section) -> None:
     for step in (1e-2, 1e-3, 1e-4, 1e-5, 1e-16):
         value = st.numeric.derivative(lambda v: v**2, 3.0, method="forward", h=step)
         rows.append({"h": step, "(f(3+h) - f(3))/h": value, "error": abs(value - exact)})
-    s.table(pd.DataFrame(rows), f"Forward differences of x^2 at 3 (exact derivative {exact:g})")
+    s.table(pd.DataFrame(rows), f"Forward differences of $x^2$ at 3 (exact derivative {exact:g})")
     s.text(
-        f"With h = 1e-16, 3 + h rounds back to 3 in double precision "
+        f"With $h = 10^(-16)$, $3 + h$ rounds back to 3 in double precision "
         f"({3.0 + 1e-16 == 3.0}), so the difference quotient is exactly zero: the "
         "information is lost before the division (catastrophic cancellation)."
     )
@@ -163,13 +182,13 @@ def derivatives(s: Section) -> None:
 def numerical(s: Section) -> None:
     eps = float(np.finfo(float).eps)
     s.text(
-        f"Machine epsilon of float64 is {eps!r}. 1 + 1e-16 == 1.0 is {1.0 + 1e-16 == 1.0}; "
-        f"1 + eps > 1 is {1.0 + eps > 1.0}."
+        f"Machine epsilon of float64 is $eps = 2^(-52) = {_sci(eps)}$. In floating point, "
+        f"$1 + 10^(-16) = 1$ is {1.0 + 1e-16 == 1.0}; $1 + eps > 1$ is {1.0 + eps > 1.0}."
     )
     s.text(
         "A finite difference has two errors: truncation (from the Taylor series) shrinks with "
-        "h, and round-off grows like eps / h. The best step balances them: about sqrt(eps) "
-        "for the forward difference, about eps^(1/3) for the central one."
+        "$h$, and round-off grows like $eps/h$. The best step balances them: about $sqrt(eps)$ "
+        "for the forward difference, about $eps^(1/3)$ for the central one."
     )
 
     def square(v: Any) -> Any:
@@ -187,9 +206,9 @@ def numerical(s: Section) -> None:
                 "default step": sweep.default_h,
             }
         )
-    s.table(pd.DataFrame(rows), "Where the error of x^2 at 3 is smallest")
+    s.table(pd.DataFrame(rows), "Where the error of $x^2$ at 3 is smallest")
     s.text(
-        f"sqrt(eps) = {eps**0.5:.3g} and eps^(1/3) = {eps ** (1 / 3):.3g} (times |x| = 3 "
+        f"$sqrt(eps) = {eps**0.5:.3g}$ and $eps^(1/3) = {eps ** (1 / 3):.3g}$ (times $|x| = 3$ "
         "here): the measured best steps sit at those scales."
     )
     forward = st.numeric.derivative(square, 3.0, method="forward", h=eps**0.5)
@@ -210,7 +229,7 @@ def numerical(s: Section) -> None:
         rows.append(
             {
                 "method": method,
-                "estimate of (e^x)' at 1": est.value,
+                "estimate of $(e^x)'$ at 1": est.value,
                 "error estimate": est.error,
                 "actual error": abs(est.value - np.e),
                 "reliable": est.reliable,
@@ -221,7 +240,7 @@ def numerical(s: Section) -> None:
     s.figure(
         plot.numeric_error(square, 3.0, exact=6.0),
         "error-vs-h",
-        "Error of forward and central differences of x^2 at 3 against h: round-off on the "
+        "Error of forward and central differences of $x^2$ at 3 against $h$: round-off on the "
         "left, truncation on the right.",
     )
 
@@ -250,7 +269,7 @@ RULE_EXAMPLES = [
 def rules(s: Section) -> None:
     s.text(
         "Each derivative below is worked out rule by rule; the rules applied are named in "
-        "the steps. Every result is checked at x = 0.7 against a central difference."
+        "the steps. Every result is checked at $x = 0.7$ against a central difference."
     )
     rows = []
     for rule, text in RULE_EXAMPLES:
@@ -268,16 +287,16 @@ def rules(s: Section) -> None:
                 "f(x)": text,
                 "f'(x)": st.symbolic.text_form(derivative),
                 "rules used": ", ".join(sorted(derivation.rules())),
-                "|numeric - exact| at 0.7": check,
+                "difference from a central difference at 0.7": check,
             }
         )
     s.table(pd.DataFrame(rows), "The rules of differentiation, one example each")
     for text in ("(x-2)(x+3)", "x^2/(x+1)", "log(2x^2 + 4x, a)", "sin(3x)"):
-        s.code(st.symbolic.derive(text, wrt="x").text())
+        s.derivation(st.symbolic.derive(text, wrt="x"))
     s.figure(
         plot.function("sin(3x)", at=[0.0, 0.6], xlim=(-2.2, 2.2)),
         "chain-rule",
-        "sin(3x) with tangents whose slopes are 3 cos(3x): the chain rule's factor 3.",
+        "$sin(3x)$ with tangents whose slopes are $3 cos(3x)$: the chain rule's factor 3.",
     )
 
 
@@ -287,25 +306,27 @@ def rules(s: Section) -> None:
 def partials(s: Section) -> None:
     for text in ("x^2 + y^2", "3x^2 y^3"):
         for var in ("x", "y"):
-            s.code(st.symbolic.partial(text, var).text())
+            s.derivation(st.symbolic.partial(text, var))
     gradient = st.symbolic.gradient("x^2 + y^2", at=(2, 3))
-    s.text(f"The gradient of x^2 + y^2 at (2, 3) is ({', '.join(_show(g) for g in gradient)}).")
+    s.text(
+        f"The gradient of $x^2 + y^2$ at $(2, 3)$ is $({', '.join(_show(g) for g in gradient)})$."
+    )
     points = st.symbolic.critical_points("x^2 + y^2")
     s.text(
         "Both partial derivatives vanish only at "
-        + "; ".join(f"{p.point} ({p.kind})" for p in points)
+        + "; ".join(f"{_point(p.point)} ({p.kind})" for p in points)
         + "."
     )
     rows = []
     for text in ("tanh(x) + tanh(y)", "-x^2 - (-y^3)", "x^5 + y^2"):
         g = st.symbolic.gradient(text)
-        rows.append({"f(x, y)": text, "df/dx": _show(g[0]), "df/dy": _show(g[1])})
+        rows.append({"f(x, y)": text, "∂f/∂x": _show(g[0]), "∂f/∂y": _show(g[1])})
     s.table(pd.DataFrame(rows), "More partial derivatives")
     s.heading("The tangent plane")
     plane = st.symbolic.tangent_plane("x^2 + y^2", at=(2, 4))
     s.text(
-        f"Tangent plane of x^2 + y^2 at (2, 4): {plane} "
-        f"(slopes {_show(plane.slopes['x'])} along x and {_show(plane.slopes['y'])} along y)."
+        f"Tangent plane of $x^2 + y^2$ at $(2, 4)$: ${plane}$ "
+        f"(slopes {_m(plane.slopes['x'])} along $x$ and {_m(plane.slopes['y'])} along $y$)."
     )
     along = np.linspace(-3.0, 3.0, 7)
     inside = _agree(plane(2 + along, 4.0), plane.lines["x"](2 + along)) and _agree(
@@ -315,14 +336,16 @@ def partials(s: Section) -> None:
     s.figure(
         plot.surface("x^2 + y^2", xlim=(-1, 4), ylim=(-1, 6), tangent_at=(2, 4)),
         "tangent-plane",
-        "The tangent plane of x^2 + y^2 at (2, 4) contains the tangent lines along x and y.",
+        "The tangent plane of $x^2 + y^2$ at $(2, 4)$ contains the tangent lines along $x$ "
+        "and $y$.",
     )
     s.heading("The chain rule in several variables")
     (t,) = _symbols("t")
     rule = st.symbolic.chain_rule(
         "x^2 - 3x y + 2y^2", {"x": 3 * sp.sin(2 * t), "y": 4 * sp.cos(2 * t)}, "t"
     )
-    s.code(rule.text())
+    for line in rule.text().splitlines():
+        s.math(line.strip() if not line.strip().startswith("=") else f"dz/dt {line.strip()}")
     x, y = _symbols("x y")
     composed = (x**2 - 3 * x * y + 2 * y**2).subs({x: 3 * sp.sin(2 * t), y: 4 * sp.cos(2 * t)})
     direct = sp.diff(composed, t)
@@ -338,7 +361,7 @@ def partials(s: Section) -> None:
     automatic = float(st.grad(z_of_t)(0.3))
     exact = float(rule.result.subs(t, 0.3))
     s.check(
-        f"At t = 0.3, automatic differentiation of the NumPy code gives {automatic:.12g}; "
+        f"At $t = 0.3$, automatic differentiation of the NumPy code gives {automatic:.12g}; "
         f"the formula gives {exact:.12g}."
     )
 
@@ -349,8 +372,8 @@ def partials(s: Section) -> None:
 def gradient_and_jacobian(s: Section) -> None:
     g = st.symbolic.gradient("2x + 3y^2 - sin(z)")
     s.text(
-        f"The gradient of 2x + 3y^2 - sin(z) is ({', '.join(_show(c) for c in g)}); its "
-        f"magnitude is {_show(g.magnitude)}."
+        f"The gradient of $2x + 3y^2 - sin(z)$ is $({', '.join(_show(c) for c in g)})$; its "
+        f"magnitude is {_m(g.magnitude)}."
     )
     at = st.symbolic.gradient("2x + 3y^2 - sin(z)", at=(1, 2, 0))
     values = np.array([float(c) for c in at])
@@ -369,17 +392,15 @@ def gradient_and_jacobian(s: Section) -> None:
                 "numerical": numeric,
             }
         ),
-        "The gradient at (1, 2, 0), three ways",
+        "The gradient at $(1, 2, 0)$, three ways",
         digits=12,
     )
     s.text(f"Its Euclidean norm there is {np.linalg.norm(values):.6g}.")
     s.heading("The Jacobian")
     x, y = _symbols("x y")
     jac = st.symbolic.jacobian([x**2 * y, 5 * x + sp.sin(y)], variables=["x", "y"])
-    s.text(
-        "For f(x, y) = (x^2 y, 5x + sin y), row i of the Jacobian is the gradient of f_i: "
-        + st.symbolic.printing.plain_value(jac.tolist())
-    )
+    s.text("For $f(x, y) = (x^2 y, 5x + sin y)$, row $i$ of the Jacobian is the gradient of $f_i$:")
+    s.math(jac)
 
     def vector(p: Any) -> Any:
         return np.stack([p[0] ** 2 * p[1], 5 * p[0] + np.sin(p[1])])
@@ -392,11 +413,11 @@ def gradient_and_jacobian(s: Section) -> None:
         f"At (1, 2) the symbolic, automatic and numerical Jacobians agree: "
         f"{_agree(exact, automatic_j) and _agree(exact, numeric_j, 1e-6)}."
     )
-    s.table(pd.DataFrame(exact, columns=["d/dx", "d/dy"]), "The Jacobian at (1, 2)")
+    s.table(pd.DataFrame(exact, columns=["∂/∂x", "∂/∂y"]), "The Jacobian at $(1, 2)$")
     s.figure(
         plot.gradient_field("x e^(-(x^2+y^2))"),
         "gradient-field",
-        "The gradient field of x e^-(x^2 + y^2): arrows point uphill, across the level curves.",
+        "The gradient field of $x e^(-(x^2 + y^2))$: arrows point uphill, across the level curves.",
     )
 
 
@@ -407,18 +428,18 @@ def descent_one(s: Section) -> None:
     derivative = st.symbolic.derive(QUADRATIC, wrt="x").result
     points = st.symbolic.critical_points(QUADRATIC)
     s.text(
-        f"f(x) = {QUADRATIC}: f'(x) = {_show(derivative)}, zero at "
-        + ", ".join(f"x = {_show(p.point['x'])} ({p.kind})" for p in points)
+        f"$f(x) = {QUADRATIC}$: $f'(x) = {_show(derivative)}$, zero at "
+        + ", ".join(f"$x = {_show(p.point['x'])}$ ({p.kind})" for p in points)
         + ". Gradient descent finds the same point by stepping against the slope: "
-        "x <- x - alpha f'(x)."
+        "$x <- x - alpha f'(x)$."
     )
     down = st.minimize(QUADRATIC, 0.0, lr=0.4, max_iter=5, tol=None)
     up = st.maximize(f"-({QUADRATIC})", 0.0, lr=0.4, max_iter=5, tol=None)
     frame = down.history.to_frame()[["iteration", "x", "loss", "grad_norm"]]
-    frame["ascent on -f: x"] = up.history.x
-    s.table(frame, "Five steps of descent on f from 0 with rate 0.4, and of ascent on -f")
+    frame["x of the ascent on $-f$"] = up.history.x
+    s.table(frame, "Five steps of descent on $f$ from 0 with rate 0.4, and of ascent on $-f$")
     s.check(
-        "Descent on f and ascent on -f take the same steps: "
+        "Descent on $f$ and ascent on $-f$ take the same steps: "
         f"{_agree(down.history.x, up.history.x)}."
     )
     rates = [0.1, 0.4, 0.9, 1.1]
@@ -426,7 +447,7 @@ def descent_one(s: Section) -> None:
     s.figure(
         figure,
         "learning-rates",
-        "The same five steps from x = 0 with four learning rates.",
+        "The same five steps from $x = 0$ with four learning rates.",
     )
     rows = []
     for rate in rates:
@@ -441,9 +462,9 @@ def descent_one(s: Section) -> None:
             }
         )
     s.table(pd.DataFrame(rows), "What each rate did")
-    s.heading("A minimum with no closed form: e^x - ln x")
+    s.heading("A minimum with no closed form: $e^x - ln x$")
     f = "e^x - ln(x)"
-    s.text(f"f'(x) = {_show(st.symbolic.derive(f, wrt='x').result)} has no elementary root.")
+    s.text(f"$f'(x) = {_show(st.symbolic.derive(f, wrt='x').result)}$ has no elementary root.")
     run = st.minimize(f, 0.05, lr=0.005, max_iter=20000, tol=1e-12)
     first = run.history.to_frame().head(3)[["iteration", "x", "grad_norm"]]
     first["slope"] = run.history.grad[:3]
@@ -452,13 +473,13 @@ def descent_one(s: Section) -> None:
 
     omega = float(lambertw(1).real)
     s.check(
-        f"After {run.nit} steps ({run.status}) descent reaches x = {run.x:.10f}; the omega "
-        f"constant W(1) from SciPy is {omega:.10f}."
+        f"After {run.nit} steps ({run.status}) descent reaches $x = {run.x:.10f}$; the omega "
+        f"constant $W(1)$ from SciPy is {omega:.10f}."
     )
     s.figure(
         plot.function(f, at=[0.05, run.x], xlim=(0.02, 1.6)),
         "omega",
-        "e^x - ln x with its tangent at the start 0.05 (steep) and at the minimum (flat).",
+        "$e^x - ln x$ with its tangent at the start 0.05 (steep) and at the minimum (flat).",
     )
 
 
@@ -466,15 +487,15 @@ def descent_one(s: Section) -> None:
 
 
 def descent_two(s: Section) -> None:
-    s.text(f"The sauna's temperature T(x, y) = {SAUNA} on 0 <= x, y <= 6. Where is it coldest?")
+    s.text(f"The sauna's temperature $T(x, y) = {SAUNA}$ on $0 <= x, y <= 6$. Where is it coldest?")
     for var in ("x", "y"):
-        s.code(f"dT/d{var} = {_show(sp.factor(st.symbolic.partial(SAUNA, var).result))}")
+        s.math(f"∂T/∂{var} = {_show(sp.factor(st.symbolic.partial(SAUNA, var).result))}")
     points = st.symbolic.critical_points(SAUNA, domain={"x": (0, 6), "y": (0, 6)})
     s.table(
         pd.DataFrame(
             [
                 {
-                    "point": st.symbolic.printing.plain_value(p.point),
+                    "point": _point(p.point),
                     "kind": p.kind,
                     "T": _show(p.value),
                     "note": p.note,
@@ -482,30 +503,30 @@ def descent_two(s: Section) -> None:
                 for p in points
             ]
         ),
-        "Critical points of T on the square, by calculus",
+        "Critical points of $T$ on the square, by calculus",
     )
     start = [0.5, 0.6]
     run = st.minimize(SAUNA, start, lr=0.05, max_iter=2000, tol=1e-8)
     frame = run.history.to_frame(expand=True).head(3)
-    frame["dT/dx"] = run.history.grad[:3, 0]
-    frame["dT/dy"] = run.history.grad[:3, 1]
-    s.table(frame[["iteration", "x", "y", "dT/dx", "dT/dy", "loss"]], "The first steps", digits=7)
+    frame["∂T/∂x"] = run.history.grad[:3, 0]
+    frame["∂T/∂y"] = run.history.grad[:3, 1]
+    s.table(frame[["iteration", "x", "y", "∂T/∂x", "∂T/∂y", "loss"]], "The first steps", digits=7)
     minimum = next(p for p in points if p.kind == "minimum")
     s.check(
-        f"Descent from (0.5, 0.6) with rate 0.05 ends after {run.nit} steps at "
-        f"({run.x[0]:.6f}, {run.x[1]:.6f}) with T = {run.fun:.6f}; calculus: "
-        f"{minimum.point} with T = {float(minimum.value):.6f}."
+        f"Descent from $(0.5, 0.6)$ with rate 0.05 ends after {run.nit} steps at "
+        f"$({run.x[0]:.6f}, {run.x[1]:.6f})$ with $T = {run.fun:.6f}$; calculus: "
+        f"{_point(minimum.point)} with $T = {float(minimum.value):.6f}$."
     )
     s.figure(
         plot.contour(SAUNA, run, xlim=(0, 6), ylim=(0, 6)),
         "sauna-contour",
-        "The descent path over the sauna's contours; the arrow is -grad T at the start, "
+        "The descent path over the sauna's contours; the arrow is $-∇T$ at the start, "
         "perpendicular to the dashed level curve through it.",
     )
     s.figure(
         plot.surface(SAUNA, xlim=(0, 6), ylim=(0, 6), path=run),
         "sauna-surface",
-        "The same path on the surface T(x, y).",
+        "The same path on the surface $T(x, y)$.",
     )
     s.animation(
         lambda path: plot.animate(run, SAUNA, path, xlim=(0, 6), ylim=(0, 6), max_frames=40),
@@ -521,7 +542,8 @@ def descent_two(s: Section) -> None:
     s.figure(
         plot.compare(SAUNA, runs, xlim=(0, 6), ylim=(0, 6), optimum=float(minimum.value)),
         "sauna-methods",
-        "Gradient descent, momentum and Adam from (0.5, 2.5), and the gap T - T* per iteration.",
+        "Gradient descent, momentum and Adam from $(0.5, 2.5)$, and the gap $T - T_min$ per "
+        "iteration.",
     )
     s.heading("A local minimum")
     bumpy = "x^4 - 4x^2 + x + y^2"
@@ -538,14 +560,15 @@ def descent_two(s: Section) -> None:
                 for p in found
             ]
         ),
-        f"Critical points of {bumpy}",
+        f"Critical points of ${bumpy}$",
     )
     left = st.minimize(bumpy, [-0.3, 1.5], lr=0.05, max_iter=500, tol=1e-9)
     right = st.minimize(bumpy, [0.3, 1.5], lr=0.05, max_iter=500, tol=1e-9)
     s.text(
-        f"From (-0.3, 1.5) descent ends at x = {left.x[0]:.4f} with f = {left.fun:.4f}; from "
-        f"(0.3, 1.5) at x = {right.x[0]:.4f} with f = {right.fun:.4f}: the second run stops "
-        "in a local minimum, higher than the global one, because the gradient is zero there too."
+        f"From $(-0.3, 1.5)$ descent ends at $x = {left.x[0]:.4f}$ with $f = {left.fun:.4f}$; "
+        f"from $(0.3, 1.5)$ at $x = {right.x[0]:.4f}$ with $f = {right.fun:.4f}$: the second run "
+        "stops in a local minimum, higher than the global one, because the gradient is zero "
+        "there too."
     )
     s.figure(
         plot.contour(
@@ -568,28 +591,28 @@ def linear_regression(s: Section) -> None:
     m, b = _symbols("m b")
     cost = sp.expand(sum((m * xi + b - yi) ** 2 for xi, yi in zip(lines["x"], lines["y"])))
     s.text(
-        "Three points (1, 2), (2, 5), (3, 3). The squared error of the line y = m x + b is "
-        f"E(m, b) = {_show(cost)}."
+        "Three points $(1, 2)$, $(2, 5)$, $(3, 3)$. The squared error of the line $y = m x + b$ "
+        f"is $E(m, b) = {_show(cost)}$."
     )
     for var in (m, b):
-        s.code(f"dE/d{var} = {_show(sp.diff(cost, var))}")
+        s.math(f"∂E/∂{var} = {_show(sp.diff(cost, var))}")
     (best,) = [p for p in st.symbolic.critical_points(cost) if p.kind == "minimum"]
     s.text(
-        f"Both partials vanish at m = {_show(best.point['m'])}, b = {_show(best.point['b'])}, "
-        f"where E = {_show(best.value)} = {float(best.value):.4f}."
+        f"Both partials vanish at $m = {_show(best.point['m'])}$, $b = {_show(best.point['b'])}$, "
+        f"where $E = {_show(best.value)} = {float(best.value):.4f}$."
     )
     run = st.minimize(
         st.Function(cost, variables=["m", "b"]), [0.0, 0.0], lr=0.03, tol=1e-10, max_iter=5000
     )
     s.check(
-        f"Gradient descent on E from (0, 0) with rate 0.03: ({run.x[0]:.6f}, {run.x[1]:.6f}) "
-        f"after {run.nit} steps; calculus: ({float(best.point['m']):.6f}, "
-        f"{float(best.point['b']):.6f})."
+        f"Gradient descent on $E$ from $(0, 0)$ with rate 0.03: $({run.x[0]:.6f}, {run.x[1]:.6f})$ "
+        f"after {run.nit} steps; calculus: $({float(best.point['m']):.6f}, "
+        f"{float(best.point['b']):.6f})$."
     )
     s.figure(
         plot.contour(st.Function(cost, variables=["m", "b"]), run, xlim=(-1, 3), ylim=(-1, 5)),
         "powerlines-cost",
-        "Descent on E(m, b) over its contours.",
+        "Descent on $E(m, b)$ over its contours.",
     )
     s.figure(
         plot.regression("x", "y", data=lines, line=(run.x[0], run.x[1])),
@@ -630,10 +653,10 @@ def loss_functions(s: Section) -> None:
         rows.append({"loss": name, "grid minimizer": found.x, "loss there": found.fun})
     s.table(
         pd.DataFrame(rows),
-        "Grid search over 12, 12.1, ..., 17.9 for y = [12, 13, 15, 16, 17]",
+        "Grid search over 12, 12.1, ..., 17.9 for $y = (12, 13, 15, 16, 17)$",
         digits=6,
     )
-    s.check(f"The mean of y is {Y_GRID.mean():g} and its median {np.median(Y_GRID):g}.")
+    s.check(f"The mean of $y$ is {Y_GRID.mean():g} and its median {np.median(Y_GRID):g}.")
     tips = tip_percent()
     from scipy.optimize import minimize_scalar
 
@@ -660,13 +683,14 @@ def loss_functions(s: Section) -> None:
     for ax, (name, loss), row in zip(axes, losses.items(), rows):
         plot.loss_curve(loss, tips, thetas=(5, 30), ax=ax, theta=row["grid minimizer"])
         ax.set_title(f"{name}: minimized at {row['grid minimizer']:.2f}")
-    s.figure(fig, "tips-losses", "MSE, MAE and Huber over theta for the tips; flat at the best.")
+    s.figure(fig, "tips-losses", "MSE, MAE and Huber over $theta$ for the tips; flat at the best.")
     s.heading("One step of gradient descent")
     automatic = float(st.grad(lambda theta: st.losses.mse(Y_STEP, theta))(12.0))
     analytic = float(st.losses.mse.grad(Y_STEP, 12.0))
     numeric = st.numeric.derivative(lambda theta: st.losses.mse(Y_STEP, theta), 12.0)
     s.check(
-        f"dMSE/dtheta at 12 for y = {Y_STEP.tolist()}: automatic {automatic:.10g}, by hand "
+        f"The slope of the MSE at $theta = 12$ for $y = ({', '.join(f'{v:g}' for v in Y_STEP)})$: "
+        f"automatic {automatic:.10g}, by hand "
         f"{analytic:.10g}, numerical {numeric:.10g}."
     )
     rows = []
@@ -675,7 +699,7 @@ def loss_functions(s: Section) -> None:
         rows.append(
             {"theta": theta, "rate": rate, "slope": slope, "next theta": theta - rate * slope}
         )
-    s.table(pd.DataFrame(rows), "Steps theta - rate * slope", digits=6)
+    s.table(pd.DataFrame(rows), "Steps $theta - alpha f'(theta)$ with rate $alpha$", digits=6)
     fig, axes = new_grid(1, 2, width=14.0, height=4.8)
     plot.loss_curve("mse", Y_STEP, 12.0, lr=1.0, ax=axes[0])
     plot.loss_curve("mse", Y_STEP, 12.0, lr=0.3, ax=axes[1])
@@ -690,7 +714,7 @@ def loss_functions(s: Section) -> None:
 
     run = st.minimize(mse, 0.0, grad=grad_mse, data=Y_STEP, lr=0.2, tol=0.001)
     s.code(run.table())
-    s.check(f"It returns {run.x!r} after {run.nit} steps; the mean of y is {Y_STEP.mean():.4f}.")
+    s.check(f"It returns {run.x!r} after {run.nit} steps; the mean of $y$ is {Y_STEP.mean():.4f}.")
 
     def huber(theta: Any, y: Any) -> Any:
         return st.losses.huber(1)(y, theta)
@@ -717,12 +741,15 @@ def convexity(s: Section) -> None:
     (theta,) = _symbols("theta")
     quartic = st.symbolic.parse(QUARTIC)
     derivative = sp.factor(sp.diff(quartic, theta))
-    s.text(f"The quartic loss L(theta) = {QUARTIC} has derivative {_show(derivative)}.")
+    s.text(f"The quartic loss $L(theta) = {QUARTIC}$ has derivative:")
+    s.math(f"L'(theta) = {_show(derivative)}")
     rows = []
     f = st.Function(QUARTIC)
     for start in (-21.0, -9.9, -12.6, -14.2):
         slope = float(f.grad(start)[0])
-        rows.append({"theta": start, "slope": slope, "theta - 2.5 slope": start - 2.5 * slope})
+        rows.append(
+            {"theta": start, "L'(theta)": slope, "theta - 2.5 L'(theta)": start - 2.5 * slope}
+        )
     s.table(pd.DataFrame(rows), "Steps of rate 2.5", digits=8)
     run = st.minimize(QUARTIC, -21.0, lr=2.5, max_iter=500, tol=1e-10)
     points = st.symbolic.critical_points(QUARTIC)
@@ -731,8 +758,8 @@ def convexity(s: Section) -> None:
         key=lambda item: item[1],
     )
     s.check(
-        f"Descent settles at theta = {run.x:.6f} (L = {run.fun:.6f}); the minima by calculus: "
-        + ", ".join(f"theta = {t:.6f} (L = {v:.6f})" for t, v in minima)
+        f"Descent settles at $theta = {run.x:.6f}$ ($L = {run.fun:.6f}$); the minima by calculus: "
+        + ", ".join(f"$theta = {t:.6f}$ ($L = {v:.6f}$)" for t, v in minima)
         + ". It found the local one, not the global one."
     )
     s.figure(
@@ -741,13 +768,13 @@ def convexity(s: Section) -> None:
         "Twelve steps of rate 2.5 from -21 settle in the local minimum near -14.5.",
     )
     s.text(
-        "Convexity: f is convex when t f(a) + (1 - t) f(b) >= f(t a + (1 - t) b) for every a, b "
-        "and t in [0, 1]: every chord lies on or above the curve."
+        "Convexity: $f$ is convex when $t f(a) + (1 - t) f(b) >= f(t a + (1 - t) b)$ for every "
+        "$a$, $b$ and $t in [0, 1]$: every chord lies on or above the curve."
     )
     rows = []
-    for name, text in (("MSE of y = 0: theta^2", "theta^2"), ("the quartic", QUARTIC)):
+    for name, text in (("MSE of $y = 0$: $theta^2$", "theta^2"), ("the quartic", QUARTIC)):
         gap = plot.chord_gap(text, -12.0, 12.0)
-        rows.append({"loss": name, "smallest chord - curve on [-12, 12]": float(gap.min())})
+        rows.append({"loss": name, "smallest chord minus curve on $[-12, 12]$": float(gap.min())})
     s.table(pd.DataFrame(rows), "The chord test from -12 to 12")
     s.figure(
         plot.convexity("theta^2", QUARTIC, a=-12, b=12),
@@ -867,9 +894,9 @@ def backpropagation(s: Section) -> None:
     x = np.array([0.0, 0.5, 1.0])
     observed = np.array([0.0, 1.0, 0.0])
     s.text(
-        "Dosage x in {0, 0.5, 1}, observed efficacy {0, 1, 0}. Two softplus nodes: "
-        "blue = -1.22 softplus(3.34 x - 1.43), orange = -2.30 softplus(-3.53 x + 0.57), "
-        "prediction = blue + orange + b3."
+        "Dosage $x in {0, 0.5, 1}$, observed efficacy $0, 1, 0$. Two softplus nodes: "
+        "blue = $-1.22 softplus(3.34 x - 1.43)$, orange = $-2.30 softplus(-3.53 x + 0.57)$, "
+        "prediction = blue + orange + $b_3$."
     )
     rows = []
     for b3 in (0.0, 1.0, 2.0, 3.0):
@@ -877,14 +904,16 @@ def backpropagation(s: Section) -> None:
         row = {"b3": b3}
         row.update({f"predicted at {xi:g}": p for xi, p in zip(x, numbers.predicted)})
         row["SSR"] = numbers.ssr
-        row["dSSR/db3 (backprop)"] = float(numbers.grads["output_bias"])
-        row["sum -2 (obs - pred) (chain rule)"] = float(np.sum(-2 * (observed - numbers.predicted)))
+        row["slope of SSR in b3 (backpropagation)"] = float(numbers.grads["output_bias"])
+        row["sum of −2 (observed − predicted) (chain rule)"] = float(
+            np.sum(-2 * (observed - numbers.predicted))
+        )
         rows.append(row)
-    s.table(pd.DataFrame(rows), "The network for several b3", digits=4)
+    s.table(pd.DataFrame(rows), "The network for several $b_3$", digits=4)
     s.figure(
         plot.network(plot.lesson_network(0.0)),
         "network",
-        "The network at b3 = 0 with every value and every gradient of SSR.",
+        "The network at $b_3 = 0$ with every value and every gradient of SSR.",
     )
 
     def ssr_of_b3(b3: Any) -> Any:
@@ -894,15 +923,17 @@ def backpropagation(s: Section) -> None:
 
     run = st.minimize(ssr_of_b3, 0.0, lr=0.1, tol=0.001, max_iter=1000)
     frame = run.history.to_frame()[["iteration", "x", "loss", "grad_norm", "step"]]
-    frame = frame.rename(columns={"x": "b3", "loss": "SSR", "grad_norm": "|dSSR/db3|"})
-    s.table(frame.head(8), "Descent on b3 alone with rate 0.1 (first steps)", digits=5)
-    s.check(f"It stops after {run.nit} steps at b3 = {run.x:.4f}.")
+    frame = frame.rename(
+        columns={"x": "b_3", "loss": "SSR", "grad_norm": "size of the slope", "step": "step length"}
+    )
+    s.table(frame.head(8), "Descent on $b_3$ alone with rate 0.1 (first steps)", digits=5)
+    s.check(f"It stops after {run.nit} steps at $b_3 = {run.x:.4f}$.")
     s.figure(
         plot.loss_curve(
             ssr_of_b3, None, 0.0, lr=0.1, thetas=(-1, 5), parameter="b3", title="SSR over b3"
         ),
         "ssr-b3",
-        "SSR as a function of b3 and the first step from 0 with rate 0.1.",
+        "SSR as a function of $b_3$ and the first step from 0 with rate 0.1.",
     )
     s.heading("All seven parameters by backpropagation")
     net = plot.lesson_network(0.0)
@@ -920,8 +951,9 @@ def backpropagation(s: Section) -> None:
     final = plot.forward_backward(net, x, observed)
     s.text(
         f"{STEPS_ALL} steps of gradient descent (rate 0.05) on all seven parameters, each gradient "
-        f"from one backward pass: SSR {losses[0]:.4g} -> {final.ssr:.4g}; predictions "
-        f"{np.round(final.predicted, 3).tolist()} for observed {observed.tolist()}."
+        f"from one backward pass: SSR {losses[0]:.4g} → {final.ssr:.4g}; predictions "
+        f"{', '.join(f'{v:g}' for v in np.round(final.predicted, 3))} for observed "
+        f"{', '.join(f'{v:g}' for v in observed)}."
     )
     s.figure(
         plot.history(np.array(losses), labels=["SSR"], title="SSR per step of backpropagation"),

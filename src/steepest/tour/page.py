@@ -2,14 +2,18 @@
 
 Figures are written as PNG files next to the report and also embedded in it
 (base64), so the HTML file alone is complete: it can be mailed or opened
-offline.
+offline.  Every formula is MathML (which browsers lay out with no script):
+``$...$`` in a paragraph marks a formula written in course notation,
+table cells and headings that read as mathematics are typeset, SymPy values
+are printed by :mod:`steepest.symbolic.printing`, and derivations are the
+typeset steps of :meth:`steepest.symbolic.Derivation.html`.
 
 >>> import tempfile, pathlib
 >>> from steepest.plot import new_figure
 >>> with tempfile.TemporaryDirectory() as folder:
 ...     report = Report(pathlib.Path(folder))
 ...     section = report.section("Limits")
-...     section.text("The limit of 2x as x approaches 3.")
+...     section.text("The limit of $2x$ as $x$ approaches 3.")
 ...     fig, ax = new_figure(2, 2)
 ...     record = section.figure(fig, "empty", "An empty picture.")
 ...     html = report.html()
@@ -17,6 +21,8 @@ offline.
 True
 >>> '<h2 id="limits">1. Limits</h2>' in html, 'data:image/png;base64,' in html
 (True, True)
+>>> 'alttext="2x"' in html
+True
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import sympy
+
+from steepest.symbolic.printing import formula_or_none, math_element, mathml
 
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0;
@@ -47,6 +57,12 @@ figure { margin: 1.2rem 0; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 0.92rem; color: #444; }
 .check { color: #006b4f; }
+math[display="block"] { margin: 0.4rem 0; }
+.formula { margin: 0.6rem 0 0.6rem 1.5rem; }
+td math, th math { font-size: 1em; }
+.steepest-derivation { margin: 0.8rem 0; padding: 0.4rem 0.8rem; background: #fcfcfc;
+                       border-left: 4px solid #009E73; }
+.steepest-derivation math[display="block"] { text-align: left; }
 .meta { color: #666; font-size: 0.9rem; }
 .timing { color: #888; font-size: 0.85rem; }
 """
@@ -87,15 +103,24 @@ class Section:
 
     def heading(self, text: str) -> None:
         """A sub-heading inside the section."""
-        self.blocks.append(f"<h3>{html.escape(text)}</h3>")
+        self.blocks.append(f"<h3>{inline(text)}</h3>")
 
     def text(self, text: str) -> None:
-        """A paragraph of plain text."""
-        self.blocks.append(f"<p>{html.escape(text)}</p>")
+        """A paragraph; ``$...$`` in it marks a formula, typeset in MathML."""
+        self.blocks.append(f"<p>{inline(text)}</p>")
 
     def check(self, text: str) -> None:
-        """A sentence stating that two independent computations agree."""
-        self.blocks.append(f'<p class="check">\u2714 {html.escape(text)}</p>')
+        """A sentence stating that two independent computations agree (``$...$`` typeset)."""
+        self.blocks.append(f'<p class="check">\u2714 {inline(text)}</p>')
+
+    def math(self, formula: Any) -> None:
+        """A displayed formula: a SymPy value, or course notation as text (``f'(x) = 2x``)."""
+        self.blocks.append(f'<div class="formula">{display_math(formula)}</div>')
+
+    def derivation(self, derivation: Any) -> None:
+        """A derivation (or partial derivative) as typeset steps: rule, general form, instance."""
+        self.blocks.append(derivation.html() if hasattr(derivation, "html") else
+                           derivation.derivation().html())  # fmt: skip
 
     def code(self, text: str) -> None:
         """Preformatted text: a derivation, a printed trace."""
@@ -108,16 +133,13 @@ class Section:
         if not isinstance(frame, pd.DataFrame):
             frame = pd.DataFrame(frame)
         rows = []
-        head = "".join(
-            f'<th class="{_kind(frame[c])}">{html.escape(str(c))}</th>' for c in frame.columns
-        )
+        head = "".join(f'<th class="{_kind(frame[c])}">{heading(c)}</th>' for c in frame.columns)
         for _, row in frame.iterrows():
             cells = "".join(
-                f'<td class="{_kind(frame[c])}">{html.escape(_cell(row[c], digits))}</td>'
-                for c in frame.columns
+                f'<td class="{_kind(frame[c])}">{_cell(row[c], digits)}</td>' for c in frame.columns
             )
             rows.append(f"<tr>{cells}</tr>")
-        title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+        title = f"<caption>{inline(caption)}</caption>" if caption else ""
         self.blocks.append(
             f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         )
@@ -139,10 +161,11 @@ class Section:
     def _embed(self, record: FigureRecord) -> None:
         data = base64.b64encode(record.file.read_bytes()).decode("ascii")
         relative = record.file.relative_to(self.report.folder).as_posix()
+        alt = record.caption.replace("$", "")
         self.blocks.append(
             f'<figure id="figure-{record.number}"><img src="data:{record.mime};base64,{data}" '
-            f'alt="{html.escape(record.caption)}" data-file="{html.escape(relative)}">'
-            f"<figcaption>Figure {record.number}. {html.escape(record.caption)}</figcaption>"
+            f'alt="{html.escape(alt)}" data-file="{html.escape(relative)}">'
+            f"<figcaption>Figure {record.number}. {inline(record.caption)}</figcaption>"
             "</figure>"
         )
 
@@ -152,11 +175,88 @@ def _kind(column: Any) -> str:
 
 
 def _cell(value: Any, digits: int) -> str:
+    """One table cell as HTML: numbers as numbers, SymPy values and formulas in MathML."""
+    if isinstance(value, sympy.Basic):
+        return mathml(value)
+    if isinstance(value, str) and value.startswith("<math"):
+        return value  # already typeset
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         if value != value:  # nan
-            return "nan"
-        return f"{value:.{digits}g}"
-    return str(value)
+            return "not a number"
+        return number(value, digits)
+    if isinstance(value, str):
+        return heading(value)
+    return html.escape(str(value))
+
+
+def number(value: float, digits: int = 6) -> str:
+    """A float as a table shows it; ``1e-05`` as the formula 1 × 10⁻⁵.
+
+    >>> number(0.25), "<msup><mn>10</mn>" in number(1e-05)
+    ('0.25', True)
+    """
+    text = f"{value:.{digits}g}"
+    if "e" not in text:
+        return text.replace("-", "\u2212") if text.startswith("-") else text
+    mantissa, exponent = text.split("e")
+    power = int(exponent)
+    sign = "<mo>\u2212</mo>" if mantissa.startswith("-") else ""
+    mantissa = mantissa.lstrip("-")
+    minus = "<mo>&#x2212;</mo>" if power < 0 else ""
+    content = (
+        f"<mrow>{sign}<mn>{mantissa}</mn><mo>&#xD7;</mo><msup><mn>10</mn>"
+        f"<mrow>{minus}<mn>{abs(power)}</mn></mrow></msup></mrow>"
+    )
+    return math_element(content, text)
+
+
+def heading(text: Any) -> str:
+    """A column heading or table cell: typeset when it reads as mathematics, else escaped text.
+
+    >>> heading("f(x)").startswith("<math"), heading("limit exists")
+    (True, 'limit exists')
+    """
+    text = str(text)
+    if not text.strip():
+        return ""
+    if "$" in text:
+        return inline(text)
+    if re.fullmatch(r"-?\d+(\.\d+)?", text.strip()):
+        return html.escape(text)
+    content = formula_or_none(text)
+    return math_element(content, text) if content else html.escape(text)
+
+
+def inline(text: str) -> str:
+    """Escaped text whose ``$...$`` parts are formulas in course notation, typeset.
+
+    >>> inline("so $f'(x) = 2x$ here").count("<math")
+    1
+    """
+    parts = text.split("$")
+    out = []
+    for index, part in enumerate(parts):
+        if index % 2 == 1 and index < len(parts) - 1:
+            out.append(display_math(part, block=False))
+        else:
+            out.append(html.escape(part if index % 2 == 0 else "$" + part))
+    return "".join(out)
+
+
+def display_math(formula: Any, *, block: bool = True) -> str:
+    """A formula as a ``<math>`` element: a SymPy value, or course notation as text."""
+    if isinstance(formula, sympy.Basic):
+        return mathml(formula, display=block)
+    if isinstance(formula, str) and formula.startswith("<math"):
+        return formula  # already typeset
+    content = formula_or_none(str(formula))
+    if content is None:
+        from steepest.symbolic.printing import formula_content
+
+        content = formula_content(str(formula))
+    return math_element(content, str(formula), display=block)
 
 
 class Report:

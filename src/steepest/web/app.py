@@ -9,6 +9,8 @@
 * ``POST /api/minimize`` ``{function, x0, lr, method, max_iter?, tol?}`` ->
   ``{path, losses, grads, status, message, ...}``
 * ``POST /api/derive`` ``{expression, wrt?}`` -> ``{result, latex, steps, ...}``
+* ``POST /api/preview`` ``{expression}`` -> ``{mathml, text, latex}`` (the typed text
+  typeset; answered at once, beside the workers), or 422 with the parser's ``column``
 * ``POST /api/surface`` ``{function, xlim, ylim, n}`` -> ``{x, y, z}``;
   ``POST /api/curve`` ``{function, xlim, n?}`` -> ``{x, y}`` (one variable)
 * ``POST /api/inspect`` ``{function}`` -> variables and symbolic gradient
@@ -16,8 +18,7 @@
 * ``POST /api/data-descent`` ``{dataset, lr, batch_size?, epochs?, seed?}``
 * ``GET /api/practice/topics``; ``POST /api/practice/exercise`` ``{topic, level?, seed?}``
   -> one exercise with answer, solution and hints; ``POST /api/practice/check``
-  ``{question, answer}`` -> the feedback of :func:`steepest.practice.check`;
-  ``POST /api/practice/read`` ``{answer}`` -> how a typed answer is read
+  ``{question, answer}`` -> the feedback of :func:`steepest.practice.check`
 
 Every bad request is answered with a 4xx status and ``{"error": "<one
 sentence>"}``; computations run in worker processes under ``time_limit``
@@ -228,7 +229,6 @@ _TASKS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], bool]] 
     "/api/data-descent": ("data_descent", checks.data_descent_request, True),
     "/api/practice/exercise": ("practice_exercise", checks.practice_exercise_request, False),
     "/api/practice/check": ("practice_check", checks.practice_check_request, False),
-    "/api/practice/read": ("practice_read", checks.practice_read_request, False),
 }
 
 
@@ -339,6 +339,38 @@ def critical_router(compute: Compute, time_limit: float) -> APIRouter:
     return router
 
 
+# Longest a preview may take before the answer is that the expression is too large to show.
+PREVIEW_SECONDS = 2.0
+
+
+def preview_router() -> APIRouter:
+    """``POST /api/preview``: the typed expression typeset, without waiting for a worker.
+
+    Reading and typesetting are bounded by the parser's limits on length,
+    depth and exponents, so the answer comes from a thread of the server
+    (which loads SymPy on the first preview, not at start).
+    """
+    router = APIRouter()
+
+    @router.post("/api/preview")
+    async def preview(request: Request) -> JSONResponse:
+        from steepest.web.compute import preview_task
+
+        body = checks.preview_request(await read_json(request))
+        try:
+            answer = await asyncio.wait_for(
+                asyncio.to_thread(preview_task, body), timeout=PREVIEW_SECONDS
+            )
+        except TimeoutError:
+            raise BadRequest(
+                "the expression is too large to preview; it is still read when you run it",
+                field="expression",
+            ) from None
+        return JSONResponse(answer)
+
+    return router
+
+
 def create_app(
     *,
     workers: int = 2,
@@ -403,6 +435,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router(compute, RUN_SHARE * time_limit))
     app.include_router(critical_router(compute, time_limit))
+    app.include_router(preview_router())
     return app
 
 
@@ -415,5 +448,6 @@ __all__ = [
     "critical_router",
     "page_router",
     "plotly_js_path",
+    "preview_router",
     "read_json",
 ]

@@ -27,7 +27,15 @@ import numpy as np
 from steepest.bounded import DEFAULT_TIMEOUT
 from steepest.errors import SteepestError
 from steepest.symbolic import Function, critical_points, derive, latex_form, text_form
-from steepest.symbolic.printing import plain_text
+from steepest.symbolic.parser import parse
+from steepest.symbolic.printing import (
+    derivative_mathml,
+    gradient_mathml,
+    latex,
+    mathml,
+    plain_math_text,
+    plain_text,
+)
 from steepest.web import practice
 from steepest.web.presets import OKABE_ITO, listing
 from steepest.web.requests import BadRequest
@@ -153,6 +161,37 @@ def inspect_task(request: dict[str, Any]) -> dict[str, Any]:
         "latex": latex_form(f.expr),
         "gradient": [text_form(g) for g in f.gradient_expr],
         "gradient_latex": [latex_form(g) for g in f.gradient_expr],
+        "mathml": mathml(f.expr, display=True),
+        "gradient_mathml": gradient_mathml(f.gradient_expr, f.variables, display=True),
+    }
+
+
+def preview_task(request: dict[str, Any]) -> dict[str, Any]:
+    """The typed expression as MathML (and its text and LaTeX), or where it stops parsing.
+
+    >>> out = preview_task({"expression": "x^2 sin x"})
+    >>> out["text"], out["mathml"].startswith("<math")
+    ('x^2*sin(x)', True)
+    >>> preview_task({"expression": "x + )"})
+    Traceback (most recent call last):
+    ...
+    steepest.web.requests.BadRequest: expected an expression (at column 5)
+    """
+    try:
+        expr = parse(request["expression"])
+    except SteepestError as exc:
+        raise BadRequest(
+            _sentence(exc), field="expression", column=getattr(exc, "column", None)
+        ) from None
+    except RecursionError:
+        raise BadRequest(
+            "the expression is nested too deeply to read", field="expression"
+        ) from None
+    return {
+        "expression": request["expression"],
+        "mathml": mathml(expr, display=True),
+        "text": plain_math_text(expr),
+        "latex": latex(expr),
     }
 
 
@@ -243,6 +282,14 @@ def derive_task(request: dict[str, Any]) -> dict[str, Any]:
         "text": described["text"],
         "rules": described["rules"],
         "steps": described["steps"],
+        "html": derivation.html(),
+        "result_mathml": derivative_mathml(
+            derivation.expr,
+            derivation.wrt,
+            derivation.result,
+            partial=derivation.is_partial,
+            shown=derivation.steps.display,
+        ),
     }
 
 
@@ -582,7 +629,6 @@ TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "data_descent": data_descent_task,
     "practice_exercise": practice.exercise_task,
     "practice_check": practice.check_task,
-    "practice_read": practice.read_task,
 }
 
 
@@ -600,5 +646,6 @@ __all__ = [
     "load_function",
     "minimize_task",
     "presets_task",
+    "preview_task",
     "surface_task",
 ]

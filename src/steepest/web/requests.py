@@ -351,6 +351,18 @@ def derive_request(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def preview_request(body: dict[str, Any]) -> dict[str, Any]:
+    """``{expression}``: text to show typeset while it is typed.
+
+    >>> preview_request({"expression": "x^2 sin x"})
+    {'expression': 'x^2 sin x'}
+    """
+    fields = Fields(body)
+    out = {"expression": fields.text("expression", max_chars=MAX_EXPRESSION_CHARS)}
+    fields.finish()
+    return out
+
+
 def surface_request(body: dict[str, Any]) -> dict[str, Any]:
     """``{function, xlim, ylim, n}``: an n x n grid, n at most 200.
 
@@ -463,18 +475,6 @@ def practice_check_request(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def practice_read_request(body: dict[str, Any]) -> dict[str, Any]:
-    """``{answer}``: an answer as it is typed, to show how it is read.
-
-    >>> practice_read_request({"answer": "2x cos x"})
-    {'answer': '2x cos x'}
-    """
-    fields = Fields(body)
-    out = {"answer": fields.text("answer", max_chars=MAX_ANSWER_CHARS)}
-    fields.finish()
-    return out
-
-
 __all__ = [
     "DATASETS",
     "MAX_BODY_BYTES",
@@ -493,6 +493,6 @@ __all__ = [
     "parse_body",
     "practice_check_request",
     "practice_exercise_request",
-    "practice_read_request",
+    "preview_request",
     "surface_request",
 ]

@@ -42,6 +42,7 @@
     message: $("run-message"), runsTable: $("runs-table"),
     surface: $("surface-plot"), contour: $("contour-plot"), lossPlot: $("loss-plot"),
     contourCaption: $("contour-caption"), steps: $("steps-content"),
+    preview: $("function-preview"), tangentEquation: $("tangent-equation"),
     functionsMode: $("functions-mode"), dataMode: $("data-mode"),
     tabFunctions: $("tab-functions"), tabData: $("tab-data")
   };
@@ -79,6 +80,7 @@
         if (!response.ok) {
           var error = new Error(data.error || ("the request failed with status " + response.status));
           error.field = data.field;
+          error.column = data.column;
           throw error;
         }
         return data;
@@ -106,10 +108,6 @@
 
   function fmtPoint(point) {
     return "(" + point.map(function (v) { return fmt(v); }).join(", ") + ")";
-  }
-
-  function pretty(text) {
-    return String(text).replace(/\*/g, "·");
   }
 
   function parseNumbers(text) {
@@ -159,6 +157,7 @@
 
   function applyPreset(preset) {
     el.fn.value = preset.function;
+    schedulePreview();
     el.note.textContent = preset.note || "";
     el.xlim.value = preset.xlim.join(", ");
     if (preset.ylim) el.ylim.value = preset.ylim.join(", ");
@@ -379,6 +378,7 @@
     el.point.textContent = "–";
     el.loss.textContent = "–";
     el.gradient.textContent = "–";
+    el.tangentEquation.textContent = "–";
     el.status.textContent = "–";
     el.message.textContent = "";
   }
@@ -398,6 +398,7 @@
     el.point.textContent = fmtPoint(current.point);
     el.loss.textContent = fmt(current.loss);
     el.gradient.textContent = fmtPoint(current.grad);
+    renderTangentEquation(fn.info.variables, current);
     var first = runs[0];
     if (current.k < current.last) {
       el.status.textContent = "in progress (step " + current.k + " of " + current.last + ")";
@@ -720,23 +721,22 @@
     })).then(function (derivations) {
       if (generation !== state.fnGeneration) return;
       container.textContent = "";
-      var head = document.createElement("p");
+      // The server's printer typesets every formula as MathML (with its plain text as alttext).
+      var head = document.createElement("div");
       head.className = "gradient";
-      var symbol = names.length === 1 ? "f′(" + names[0] + ")" : "∇f(" + names.join(", ") + ")";
-      var parts = derivations.map(function (d) { return pretty(d.result); });
-      head.textContent = symbol + " = " + (parts.length === 1 ? parts[0] : "(" + parts.join(", ") + ")");
+      head.setAttribute("data-testid", "gradient-mathml");
+      head.innerHTML = fn.info.gradient_mathml;
       container.appendChild(head);
       derivations.forEach(function (d, i) {
         var details = document.createElement("details");
         details.open = i === 0;
         var summary = document.createElement("summary");
-        var operator = d.partial ? "∂f/∂" + d.wrt : "df/d" + d.wrt;
-        summary.textContent = operator + " = " + pretty(d.result) +
-          (d.held_constant.length ? "   (" + d.held_constant.join(", ") + " held constant)" : "");
+        summary.innerHTML = d.result_mathml;
         details.appendChild(summary);
-        var list = document.createElement("ol");
-        list.appendChild(stepItem(d.steps, d));
-        details.appendChild(list);
+        var body = document.createElement("div");
+        body.className = "derivation";
+        body.innerHTML = d.html;
+        details.appendChild(body);
         container.appendChild(details);
       });
     }).catch(function (error) {
@@ -749,34 +749,74 @@
     });
   }
 
-  function stepItem(step, derivation) {
-    var item = document.createElement("li");
-    var rule = document.createElement("span");
-    rule.className = "rule";
-    rule.textContent = step.title;
-    item.appendChild(rule);
-    var explanation = [step.formula];
-    var bindings = Object.keys(step.bindings || {}).map(function (k) { return k + " = " + pretty(step.bindings[k]); });
-    if (bindings.length) explanation.push("with " + bindings.join(", "));
-    if (step.note) explanation.push(step.note);
-    var words = explanation.filter(Boolean).join("; ");
-    if (words) {
-      var why = document.createElement("span");
-      why.className = "why";
-      why.textContent = ": " + pretty(words);
-      item.appendChild(why);
+  // The tangent plane (line) at the current point, typeset from its numbers.
+  function renderTangentEquation(names, current) {
+    var numbers = [current.loss].concat(current.grad || [], current.point || []);
+    if (numbers.some(function (v) { return v === null || v === undefined || !isFinite(v); })) {
+      el.tangentEquation.textContent = "–";
+      return;
     }
-    var equation = document.createElement("div");
-    equation.className = "eq";
-    var operator = derivation.partial && step.wrt === derivation.wrt ? "∂/∂" : "d/d";
-    equation.textContent = operator + step.wrt + " [" + pretty(step.expr) + "] = " + pretty(step.result);
-    item.appendChild(equation);
-    if (step.substeps && step.substeps.length) {
-      var list = document.createElement("ol");
-      step.substeps.forEach(function (sub) { list.appendChild(stepItem(sub, derivation)); });
-      item.appendChild(list);
+    var height = names.length === 1 ? "y" : "z";
+    var markup = "<mi>" + height + "</mi><mo>=</mo>" + signedNumber(current.loss);
+    var alt = height + " = " + fmt(current.loss, 4);
+    names.forEach(function (name, i) {
+      var slope = current.grad[i];
+      var at = current.point[i];
+      var sign = slope < 0 ? "−" : "+";
+      var shift = at === 0 ? "" : "<mo>" + (at < 0 ? "+" : "−") + "</mo><mn>" + fmt(Math.abs(at), 4) + "</mn>";
+      markup += "<mo>" + sign + "</mo><mn>" + fmt(Math.abs(slope), 4) + "</mn><mo>&#x2062;</mo>" +
+        "<mrow><mo>(</mo><mi>" + name + "</mi>" + shift + "<mo>)</mo></mrow>";
+      alt += " " + (slope < 0 ? "-" : "+") + " " + fmt(Math.abs(slope), 4) + "*(" + name +
+        (at === 0 ? "" : (at < 0 ? " + " : " - ") + fmt(Math.abs(at), 4)) + ")";
+    });
+    el.tangentEquation.innerHTML = '<math xmlns="http://www.w3.org/1998/Math/MathML" alttext="' +
+      alt + '"><mrow>' + markup + "</mrow></math>";
+  }
+
+  function signedNumber(value) {
+    return value < 0 ? "<mo>−</mo><mn>" + fmt(-value, 4) + "</mn>" : "<mn>" + fmt(value, 4) + "</mn>";
+  }
+
+  // The typed function, typeset while it is typed (or where it stops reading).
+  var previewTimer = null;
+  var previewGeneration = 0;
+
+  function schedulePreview() {
+    if (previewTimer) clearTimeout(previewTimer);
+    previewTimer = setTimeout(showPreview, 200);
+  }
+
+  function showPreview() {
+    var text = el.fn.value.trim();
+    var generation = ++previewGeneration;
+    if (!text) {
+      el.preview.textContent = "";
+      return;
     }
-    return item;
+    api("/api/preview", { expression: text }).then(function (answer) {
+      if (generation !== previewGeneration) return;
+      el.preview.classList.remove("invalid");
+      el.preview.innerHTML = answer.mathml;
+    }).catch(function (error) {
+      if (generation !== previewGeneration) return;
+      el.preview.classList.add("invalid");
+      el.preview.textContent = "";
+      if (error.column) {
+        var shown = document.createElement("code");
+        shown.className = "where";
+        var before = text.slice(0, error.column - 1);
+        var mark = document.createElement("mark");
+        mark.textContent = text.charAt(error.column - 1) || " ";
+        shown.appendChild(document.createTextNode(before));
+        shown.appendChild(mark);
+        shown.appendChild(document.createTextNode(text.slice(error.column)));
+        el.preview.appendChild(shown);
+      }
+      var message = document.createElement("span");
+      message.className = "why";
+      message.textContent = error.message;
+      el.preview.appendChild(message);
+    });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -933,6 +973,7 @@
       if (preset) applyPreset(preset);
     });
     el.fn.addEventListener("change", function () { el.note.textContent = ""; loadFunction(); });
+    el.fn.addEventListener("input", schedulePreview);
     el.xlim.addEventListener("change", loadFunction);
     el.ylim.addEventListener("change", loadFunction);
     el.x0.addEventListener("change", invalidateRuns);

@@ -17,7 +17,7 @@
     message: $("practice-message"), mistake: $("practice-mistake"), where: $("practice-where"),
     counterexample: $("practice-counterexample"), hints: $("practice-hints"), solution: $("practice-solution")
   };
-  var state = { exercise: null, hintsShown: 0, solved: false, revealed: false, previewTimer: null, previewed: "" };
+  var state = { exercise: null, hintsShown: 0, solved: false, revealed: false, previewTimer: null, previewGeneration: 0 };
 
   function load() {
     try {
@@ -72,7 +72,11 @@
       return response.json().catch(function () {
         throw new Error("the server answered " + response.status + " without JSON");
       }).then(function (data) {
-        if (!response.ok) throw new Error(data.error || "the request failed with status " + response.status);
+        if (!response.ok) {
+          var error = new Error(data.error || "the request failed with status " + response.status);
+          error.column = data.column;
+          throw error;
+        }
         return data;
       });
     });
@@ -115,16 +119,36 @@
     }).catch(fail).finally(function () { document.body.dataset.practice = "ready"; });
   }
 
+  // The answer typeset as it is typed (POST /api/preview, the playground's one printer),
+  // or the column where it stops reading.
   function preview() {
-    var text = el.answer.value;
+    var typed = el.answer.value;
+    var text = typed.indexOf("=") >= 0 && typed.split("=").length === 2 ? typed.split("=")[1] : typed;
+    var generation = ++state.previewGeneration;
     if (!text.trim()) { el.preview.textContent = ""; return; }
-    if (text === state.previewed) return;
-    state.previewed = text;
-    post("/api/practice/read", { answer: text }).then(function (read) {
-      if (el.answer.value !== text) return;
-      el.preview.classList.toggle("unread", !read.ok);
-      el.preview.textContent = read.ok ? "read as: " + read.text : read.error;
-    }).catch(function () { /* the preview is a courtesy; checking reports real errors */ });
+    post("/api/preview", { expression: text }).then(function (answer) {
+      if (generation !== state.previewGeneration) return;
+      el.preview.classList.remove("invalid");
+      el.preview.innerHTML = answer.mathml;
+    }).catch(function (error) {
+      if (generation !== state.previewGeneration) return;
+      el.preview.classList.add("invalid");
+      el.preview.textContent = "";
+      if (error.column) {
+        var shown = document.createElement("code");
+        shown.className = "where";
+        var mark = document.createElement("mark");
+        mark.textContent = text.charAt(error.column - 1) || " ";
+        shown.appendChild(document.createTextNode(text.slice(0, error.column - 1)));
+        shown.appendChild(mark);
+        shown.appendChild(document.createTextNode(text.slice(error.column)));
+        el.preview.appendChild(shown);
+      }
+      var why = document.createElement("span");
+      why.className = "why";
+      why.textContent = error.message;
+      el.preview.appendChild(why);
+    });
   }
 
   function fmt(value) {

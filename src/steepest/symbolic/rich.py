@@ -1,0 +1,183 @@
+"""Notebook displays of the symbolic results: each formula typeset in MathML.
+
+The classes of :mod:`steepest.symbolic` (limits, continuity, critical points,
+tangent lines and planes, partial derivatives, gradients, the chain rule and
+functions) show themselves in Jupyter through these functions; the frames
+and tables come from :mod:`steepest.display`, the formulas from
+:mod:`steepest.symbolic.printing`.
+
+>>> from steepest.symbolic import limit
+>>> page = limit("1/x", "x", 0)._repr_html_()
+>>> "from the left" in page and page.count("<math") == 3
+True
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import sympy
+
+from steepest.display import Markup, box, paragraph, summary, table
+from steepest.symbolic.printing import (
+    formula_mathml,
+    gradient_mathml,
+    limit_mathml,
+    math_element,
+    mathml,
+    mathml_content,
+    plain_math_text,
+    value_words,
+)
+
+_SIDE = {"both": "both", "+": "right", "-": "left"}
+
+
+def _math(value: Any) -> Markup:
+    return Markup(mathml(value))
+
+
+def limit_html(result: Any) -> str:
+    """A :class:`~steepest.symbolic.Limit` typeset, with its one-sided limits where they differ."""
+    expr, var, at = result.expr, result.var, result.at
+    side = _SIDE.get(result.side, "both")
+    parts: list[str] = []
+    if result.exists or (result.reason == "unbounded" and result.value is not None):
+        value = result.value if result.value is not sympy.zoo else "does not exist"
+        parts.append(limit_mathml(expr, var, at, value, side=side, display=True))
+    elif result.side == "both" and (result.left is not None or result.right is not None):
+        parts.append(limit_mathml(expr, var, at, "does not exist", display=True))
+        for name, value in (("left", result.left), ("right", result.right)):
+            if value is not None:
+                parts.append(limit_mathml(expr, var, at, value, side=name, display=True))
+    else:
+        parts.append(limit_mathml(expr, var, at, "does not exist", side=side, display=True))
+    sides = [
+        f"{_words(value)} from the {name}"
+        for name, value in (("left", result.left), ("right", result.right))
+        if value is not None and result.side == "both" and not result.exists
+    ]
+    if sides:
+        parts.append(paragraph("; ".join(sides)))
+    parts.append(paragraph(_capital(result.message())))
+    return box("Limit", *parts)
+
+
+def _words(value: Any) -> str:
+    words = value_words(value)
+    if words:
+        return words
+    if value == sympy.oo:
+        return "+∞"
+    if value == -sympy.oo:
+        return "−∞"
+    return plain_math_text(value)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def continuity_html(result: Any) -> str:
+    """A :class:`~steepest.symbolic.Continuity`: the three conditions, the verdict and the kind."""
+    var, at = result.var, result.at
+    point = f"{plain_math_text(var)} = {plain_math_text(at)}"
+    value = _math(result.value) if result.value is not None else "not defined"
+    rows = [
+        (Markup(f"f({html.escape(plain_math_text(at))}) is defined"), result.defined, value),
+        ("the limit exists", result.limit_exists, Markup(limit_html(result.limit))),
+        ("the two are equal", result.equal, ""),
+    ]
+    verdict = "continuous" if result.continuous else f"not continuous ({result.kind or 'unknown'})"
+    return box(
+        f"Continuity at {point}",
+        Markup(mathml(result.expr, display=True)),
+        table(rows, ["condition", "holds", "value"]),
+        paragraph(f"Verdict: {verdict}. {_capital(result.message)}"),
+    )
+
+
+def critical_point_html(point: Any) -> str:
+    """A :class:`~steepest.symbolic.CriticalPoint`: where, what kind, the value there."""
+    names = list(point.point)
+    if names:
+        where = sympy.Tuple(*[sympy.Symbol(n) for n in names])
+        values = sympy.Tuple(*[point.point[n] for n in names])
+        place = Markup(
+            math_element(
+                f"<mrow>{mathml_content(where)}<mo>=</mo>{mathml_content(values)}</mrow>",
+                f"({', '.join(names)}) = ({', '.join(plain_math_text(v) for v in values)})",
+            )
+        )
+    else:
+        place = "everywhere"
+    items: list[tuple[str, Any]] = [("point", place), ("kind", point.kind)]
+    items.append(("value of f", _math(point.value)))
+    if point.free:
+        items.append(("free along", ", ".join(point.free)))
+    if point.note:
+        items.append(("note", point.note))
+    items.append(("found", point.found + ("" if point.exact else " (to double precision)")))
+    return box("Critical point", summary(items))
+
+
+def tangent_html(tangent: Any, title: str) -> str:
+    """A tangent line or plane: point-slope form and slope-intercept form, typeset."""
+    output = sympy.Symbol(tangent.output_name)
+    equation = sympy.Eq(output, tangent.equation, evaluate=False)
+    return box(
+        title,
+        formula_mathml(str(tangent), display=True),
+        Markup(mathml(equation, display=True)),
+    )
+
+
+def partial_html(derivative: Any) -> str:
+    """A :class:`~steepest.symbolic.PartialDerivative`: its derivation, rule by rule."""
+    return str(derivative.derivation().html())
+
+
+def gradient_html(gradient: Any) -> str:
+    """A :class:`~steepest.symbolic.Gradient`: the vector, and the point when evaluated at one."""
+    names = [v.name for v in gradient.variables]
+    parts = [gradient_mathml(list(gradient), names, display=True)]
+    if gradient.at is not None:
+        at = ", ".join(f"{k} = {plain_math_text(v)}" for k, v in gradient.at.items())
+        parts.append(paragraph(f"at {at}"))
+    return box("Gradient", *parts)
+
+
+def chain_rule_html(rule: Any) -> str:
+    """A :class:`~steepest.symbolic.ChainRule`: the general sum, the products, the result."""
+    t = rule.parameter.name
+    names = [name for name, _, _ in rule.terms]
+    general = " + ".join(f"dz/d{v}*d{v}/d{t}" for v in names)
+    lines = [
+        formula_mathml(f"dz/d{t} = {general}", display=True),
+        mathml(sympy.Eq(sympy.Symbol(f"dz/d{t}"), rule.substituted, evaluate=False), display=True),
+        mathml(sympy.Eq(sympy.Symbol(f"dz/d{t}"), rule.result, evaluate=False), display=True),
+    ]
+    return box("Chain rule", *lines)
+
+
+def function_html(function: Any) -> str:
+    """A :class:`~steepest.symbolic.Function`: ``f(x, y) = ...`` typeset."""
+    names = ", ".join(function.variables)
+    call = "<mo>,</mo>".join(mathml_content(s) for s in function.symbols)
+    body = mathml_content(function.expr)
+    content = f"<mrow><mi>f</mi><mo>(</mo>{call}<mo>)</mo><mo>=</mo>{body}</mrow>"
+    alt = f"f({names}) = {plain_math_text(function.expr)}"
+    return math_element(content, alt, display=True)
+
+
+__all__ = [
+    "chain_rule_html",
+    "continuity_html",
+    "critical_point_html",
+    "function_html",
+    "gradient_html",
+    "limit_html",
+    "partial_html",
+    "tangent_html",
+]
