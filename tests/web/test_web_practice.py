@@ -25,6 +25,7 @@ class TestApi:
         exercise = client.post("/api/practice/exercise", json=body).json()
         assert exercise["question"] == "d/dx 3x^2" and exercise["answer"] == "6*x"
         assert len(exercise["hints"]) == 2 and "power rule" in exercise["solution"]
+        assert 'alttext="d/dx [3*x^2]"' in exercise["question_mathml"]
 
     def test_check_names_the_mistake(self, client: Any) -> None:
         body = {"question": "d/dx x^2 sin x", "answer": "2x cos x"}
@@ -105,6 +106,7 @@ def test_practice_tab_wrong_answer_diagnosis_right_answer_next(page: tuple[Any, 
     test_id("practice-level").select_option("1")
     expect(test_id("practice-question")).to_have_text(re.compile(r"^d/dx "), timeout=60_000)
     question = test_id("practice-question").inner_text()
+    expect(test_id("practice-question-math").locator("math")).to_have_count(1)
     x = symbol("x")
     right = sympy.diff(parse(question[5:]), x)
     wrong = text_form(sympy.expand(right * x))  # the exponent kept: n x^n

@@ -14,7 +14,8 @@ from typing import Any
 from steepest.errors import SteepestError
 from steepest.practice import check, exercises
 from steepest.practice.check import TIMEOUT
-from steepest.symbolic.printing import plain_text
+from steepest.practice.questions import read_question
+from steepest.symbolic.printing import derivative_mathml, limit_mathml, plain_text
 from steepest.web.requests import BadRequest
 
 
@@ -22,10 +23,29 @@ def _timeout(request: dict[str, Any]) -> float:
     return min(TIMEOUT, float(request.get("timeout", TIMEOUT)))
 
 
+def question_mathml(question: str) -> str | None:
+    """A derivative or limit question typeset (None for the other kinds, shown as text).
+
+    >>> 'alttext="d/dx [x^2*sin(x)]"' in question_mathml("d/dx x^2 sin x")
+    True
+    >>> question_mathml("critical points of x^3 - 3x") is None
+    True
+    """
+    parsed = read_question(question)
+    if parsed.kind == "derivative" and parsed.variable is not None:
+        partial = len(parsed.expr.free_symbols - {parsed.variable}) > 0
+        return derivative_mathml(parsed.expr, parsed.variable, partial=partial, display=True)
+    if parsed.kind == "limit" and parsed.variable is not None:
+        side = {"+": "right", "-": "left"}.get(parsed.side, "both")
+        return limit_mathml(parsed.expr, parsed.variable, parsed.at, side=side, display=True)
+    return None
+
+
 def exercise_task(request: dict[str, Any]) -> dict[str, Any]:
-    """One exercise (question, answer, worked solution, hints) for the topic, level and seed."""
+    """One exercise (question, answer, worked solution, hints) for the topic, level and seed,
+    with the question and the answer typeset where they are formulas."""
     (exercise,) = exercises(request["topic"], level=request["level"], n=1, seed=request["seed"])
-    return exercise.to_dict()
+    return {**exercise.to_dict(), "question_mathml": question_mathml(exercise.question)}
 
 
 def check_task(request: dict[str, Any]) -> dict[str, Any]:
@@ -41,4 +61,4 @@ def check_task(request: dict[str, Any]) -> dict[str, Any]:
     return feedback.to_dict()
 
 
-__all__ = ["check_task", "exercise_task"]
+__all__ = ["check_task", "exercise_task", "question_mathml"]

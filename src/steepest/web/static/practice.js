@@ -11,7 +11,7 @@
     otherTabs: [$("tab-functions"), $("tab-data")], otherModes: [$("functions-mode"), $("data-mode")],
     topic: $("practice-topic"), level: $("practice-level"), fresh: $("practice-new"),
     progress: $("practice-progress"), forget: $("practice-forget"),
-    question: $("practice-question"), answer: $("practice-answer"), preview: $("practice-preview"),
+    question: $("practice-question"), questionMath: $("practice-question-math"), answer: $("practice-answer"), preview: $("practice-preview"),
     check: $("practice-check"), hint: $("practice-hint"), show: $("practice-show"), next: $("practice-next"),
     error: $("practice-error"), feedback: $("practice-feedback"), verdict: $("practice-verdict"),
     message: $("practice-message"), mistake: $("practice-mistake"), where: $("practice-where"),
@@ -102,6 +102,7 @@
     save(saved);
     clearFeedback();
     el.question.textContent = "…";
+    el.questionMath.textContent = "";
     document.body.dataset.practice = "loading";
     return post("/api/practice/exercise", {
       topic: el.topic.value, level: Number(el.level.value), seed: saved.seed
@@ -111,6 +112,7 @@
       state.solved = false;
       state.revealed = false;
       el.question.textContent = exercise.question;
+      el.questionMath.innerHTML = exercise.question_mathml || "";
       el.answer.value = "";
       el.preview.textContent = "";
       el.solution.textContent = exercise.solution;
