@@ -12,7 +12,8 @@
 >>> fb = st.practice.check("d/dx sin(x^2)", "cos(x^2)")
 >>> fb.verdict, fb.mistake
 ('incorrect', 'chain-rule-inner-missing')
->>> [e.question for e in st.practice.exercises("power", level=1, n=2, seed=0)]  # doctest: +SKIP
+>>> [e.question for e in st.practice.exercises("power", level=1, n=2, seed=1)]
+['d/dx 3x^2', 'd/dx 2x^5']
 """
 
 from __future__ import annotations
