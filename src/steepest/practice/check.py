@@ -31,7 +31,7 @@ from steepest.practice.questions import (
 )
 from steepest.symbolic.calculus import as_value, critical_points, limit
 from steepest.symbolic.parser import parse
-from steepest.symbolic.printing import text_form
+from steepest.symbolic.printing import plain_text, text_form
 from steepest.symbolic.steps import Derivation, derive, tidy
 
 VERDICTS = ("correct", "correct-unsimplified", "incorrect", "unreadable", "undecided")
@@ -157,7 +157,7 @@ def unreadable(question: str, answer: str, error: ParseError, kind: str = "") ->
         question,
         answer,
         "unreadable",
-        f"Your answer could not be read: {error}",
+        f"Your answer could not be read: {plain_text(error)}",
         column=error.column,
         kind=kind,
     )

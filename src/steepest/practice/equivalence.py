@@ -104,7 +104,7 @@ def evaluate(
         with np.errstate(all="ignore"):
             raw = function(*arguments)
         values = [np.broadcast_to(np.asarray(v, dtype=complex), (size,)) for v in raw]
-    except (TypeError, ValueError, NameError, AttributeError, ZeroDivisionError, OverflowError):
+    except Exception:  # what NumPy cannot print or compute (AccumBounds...) SymPy evaluates
         values = [_evaluate_slowly(expr, names, arguments, size) for expr in exprs]
     return [_real_part(v) for v in values]
 
