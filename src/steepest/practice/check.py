@@ -19,6 +19,7 @@ from typing import Any
 
 import sympy
 
+from steepest.display import Markup, box, paragraph, summary
 from steepest.errors import ParseError, SteepestError, TimeLimitError
 from steepest.practice.equivalence import Comparison, compare
 from steepest.practice.mistakes import MISTAKES, Diagnosis, diagnose, wrong_step_text
@@ -31,7 +32,7 @@ from steepest.practice.questions import (
 )
 from steepest.symbolic.calculus import as_value, critical_points, limit
 from steepest.symbolic.parser import parse
-from steepest.symbolic.printing import plain_text, text_form
+from steepest.symbolic.printing import mathml, plain_text, text_form
 from steepest.symbolic.steps import Derivation, derive, tidy
 
 VERDICTS = ("correct", "correct-unsimplified", "incorrect", "unreadable", "undecided")
@@ -113,6 +114,23 @@ class Feedback:
     def __str__(self) -> str:
         return f"{self.verdict}: {self.message}"
 
+    def _repr_html_(self) -> str:
+        """The verdict, the message, the mistake and the right answer for a notebook.
+
+        >>> "product-rule-as-product" in check("d/dx x^2 sin x", "2x cos x")._repr_html_()
+        True
+        """
+        rows: list[tuple[str, Any]] = [("your answer", self.answer)]
+        if self.mistake:
+            rows.append(("mistake", ", ".join(self.mistakes)))
+        if self.step:
+            rows.append(("where the answers part", self.step))
+        if self.simpler:
+            rows.append(("simpler", _typeset(self.simpler)))
+        if self.expected and self.verdict != "unreadable":
+            rows.append(("right answer", _typeset(self.expected)))
+        return box(f"{self.verdict}: {self.question}", paragraph(self.message), summary(rows))
+
 
 @dataclass
 class _Context:
@@ -135,6 +153,14 @@ class _Context:
             kind=self.question.kind,
             **fields,
         )
+
+
+def _typeset(text: str) -> Any:
+    """Course text as MathML where it reads as one formula, else the text itself."""
+    try:
+        return Markup(mathml(text))
+    except (SteepestError, RecursionError):
+        return text
 
 
 def _number(value: float | None) -> str:

@@ -13,10 +13,12 @@ mixed (4), to nested and mixed rules (5).
 
 from __future__ import annotations
 
+import html
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from steepest.display import box, paragraph
 from steepest.errors import SteepestError
 from steepest.practice.check import solve
 from steepest.practice.questions import read_question
@@ -58,6 +60,24 @@ class Exercise:
     answer: str
     solution: str
     hints: tuple[str, ...]
+
+    def _repr_html_(self) -> str:
+        """The question, the hints and the worked solution (folded away) for a notebook.
+
+        >>> "<details" in exercises("power", level=1, n=1, seed=1)[0]._repr_html_()
+        True
+        """
+        hints = "".join(f"<li>{html.escape(h)}</li>" for h in self.hints)
+        solution = (
+            f"<details><summary>answer and worked solution</summary><p>{html.escape(self.answer)}"
+            f"</p><pre>{html.escape(self.solution)}</pre></details>"
+        )
+        return box(
+            f"{self.topic}, level {self.level}",
+            paragraph(self.question),
+            f"<details><summary>hints</summary><ol>{hints}</ol></details>",
+            solution,
+        )
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready fields."""
