@@ -323,3 +323,23 @@ def test_the_domain_of_the_function_counts_too() -> None:
 def test_wrong_answers_of_other_kinds_say_why(question: str, answer: str, words: str) -> None:
     feedback = st.practice.check(question, answer)
     assert feedback.verdict == "incorrect" and words in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "verdict", "mistake"),
+    [
+        ("d/dx x^3 at 2", "12", "correct", None),
+        ("d/dx [x^2 + 1] at 3", "6", "correct", None),
+        ("d/dy x^2 y^3 at (1, 2)", "12", "correct", None),
+        ("d/dx x^2 at 1/3", "0.667", "correct", None),
+        ("d/dx x^2 at 1/3", "0.6", "incorrect", None),
+        ("d/dx x^3 at 2", "24", "incorrect", "power-rule-exponent-kept"),
+        ("d/dx sin(x^2) at 1", "cos(1)", "incorrect", "chain-rule-inner-missing"),
+        ("d/dx x^3 at 2", "3x^2", "incorrect", None),
+    ],
+)
+def test_a_derivative_at_a_point(
+    question: str, answer: str, verdict: str, mistake: str | None
+) -> None:
+    feedback = st.practice.check(question, answer)
+    assert feedback.verdict == verdict and feedback.mistake == mistake, feedback.message

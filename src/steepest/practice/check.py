@@ -314,6 +314,8 @@ def _counterexample(comparison: Comparison) -> dict[str, Any] | None:
 
 def _check_derivative(question: Question, answer: str, timeout: float) -> Feedback:
     derivation = derive(question.expr, question.variable, timeout=timeout)
+    if question.point is not None:
+        return _check_derivative_at(question, answer, derivation)
     right = derivation.result
     context = _Context(question, answer, text_form(right), derivation.text())
     if answer == SOLVE:
@@ -349,6 +351,49 @@ def _check_derivative(question: Question, answer: str, timeout: float) -> Feedba
         mistakes=found.names,
         step=_parts_at(found, operator),
         counterexample=counterexample,
+    )
+
+
+def _check_derivative_at(question: Question, answer: str, derivation: Derivation) -> Feedback:
+    """A derivative's value at a point: a number, compared to the places written."""
+    point = dict(zip(question.variables, question.point or (), strict=True))
+    right = _at(derivation.result, point)
+    solution = (
+        f"{derivation.text()}\n\nat {_point_text(point)}: "
+        f"{derivation.operator} [{text_form(derivation.expr)}] = {text_form(right)}"
+    )
+    context = _Context(question, answer, text_form(right), solution)
+    if answer == SOLVE:
+        return context.feedback("solved", "")
+    try:
+        mine = parse(_strip_equation(answer))
+    except ParseError as error:
+        return unreadable(question.text, answer, error, question.kind)
+    if not mine.is_number:
+        return context.feedback(
+            "incorrect",
+            f"The question asks for the value at {_point_text(point)}: a number, not an "
+            "expression. Differentiate, then put the point in.",
+        )
+    agree = _numbers_agree(mine, right, _tolerance(answer))
+    if agree is None:
+        return context.feedback("undecided", "steepest could not read your answer as a number.")
+    if agree:
+        return context.feedback("correct", "Correct.")
+    found = diagnose(derivation, mine, at=point, timeout=1.5)
+    if found is None or found.faults[0].mistake == "antiderivative":
+        return context.feedback(
+            "incorrect",
+            f"Not the value of the derivative at {_point_text(point)}. The worked solution "
+            "shows each rule.",
+        )
+    operator = derivation.operator
+    return context.feedback(
+        "incorrect",
+        _diagnosis_message(found, operator),
+        mistake=found.names[0],
+        mistakes=found.names,
+        step=_parts_at(found, operator),
     )
 
 

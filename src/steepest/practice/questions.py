@@ -8,7 +8,7 @@ column in the whole question.
 =================  =====================================================
 kind               written as
 =================  =====================================================
-``derivative``     ``d/dx x^2 sin x``, ``d/dy 3x^2 y^3`` (partial)
+``derivative``     ``d/dx x^2 sin x``, ``d/dy 3x^2 y^3`` (partial), ``d/dx x^3 at 2``
 ``gradient``       ``grad x^2 + y^2``, ``grad x^2 + y^2 at (2, 3)``
 ``limit``          ``lim x->1 (x^2 - 1)/(x - 1)``, ``x->0+``, ``x->oo``
 ``descent``        ``one step of gradient descent on x^2 from 3 with rate 0.1``
@@ -166,10 +166,32 @@ def read_question(text: str) -> Question:
         if not is_variable_name(name):
             raise ParseError(f"'{name}' is not a variable name", text=text, column=3)
         body = text[match.end() :]
+        at = list(_AT.finditer(body))
+        point_text = body[at[-1].end() :] if at else ""
+        if at:
+            body = body[: at[-1].start()]
+        stripped = body.strip()
+        if (
+            stripped.startswith("[")
+            and stripped.endswith("]")
+            and strip_brackets(stripped) != stripped
+        ):
+            body = body.replace("[", "(", 1)[::-1].replace("]", ")", 1)[::-1]
         expr = _parse_at(body, match.end(), text)
         var = symbol(name)
         present = [s for s in variables(expr) if s.name == name]
-        return Question("derivative", text, expr, present[0] if present else var)
+        chosen = present[0] if present else var
+        point = None
+        if at:
+            names = variables(expr) or (chosen,)
+            point = read_values(point_text, "the point")
+            if len(point) != len(names):
+                raise SteepestError(
+                    f"the point has {len(point)} value(s) but {text_of(expr)} has "
+                    f"{len(names)} variable(s) ({', '.join(s.name for s in names)})"
+                )
+            return Question("derivative", text, expr, chosen, names, point)
+        return Question("derivative", text, expr, chosen)
     if match := _DESCENT.match(text):
         expr = _parse_at(match.group("expr"), match.start("expr"), text)
         names = variables(expr) or (symbol("x"),)
