@@ -19,6 +19,7 @@ from typing import Any
 
 import sympy
 
+from steepest.bounded import check_timeout, within
 from steepest.display import Markup, box, paragraph, summary
 from steepest.errors import ParseError, SteepestError, TimeLimitError
 from steepest.practice.equivalence import Comparison, compare
@@ -214,8 +215,15 @@ def check(question: str, answer: str, *, timeout: float = TIMEOUT) -> Feedback:
         raise SteepestError(f"the answer must be text, not {type(answer).__name__}")
     parsed = read_question(question)
     checker = _CHECKERS[parsed.kind]
+    limit = check_timeout(timeout)
     try:
-        return checker(parsed, answer, timeout)
+        # Each step has its own limit; this one bounds them all together.
+        return within(
+            lambda: checker(parsed, answer, timeout),
+            timeout=limit,
+            what="checking the answer",
+            advice="try a simpler question or a larger timeout",
+        )
     except TimeLimitError as error:
         return Feedback(
             question,
