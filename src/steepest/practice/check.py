@@ -197,13 +197,18 @@ def _strip_equation(answer: str) -> str:
     return answer
 
 
-def check(question: str, answer: str, *, timeout: float = TIMEOUT) -> Feedback:
+def check(
+    question: str, answer: str, *, timeout: float = TIMEOUT, total: float | None = None
+) -> Feedback:
     """Judge ``answer`` to ``question`` (both in learner notation).
 
     A question that cannot be read raises :class:`~steepest.errors.ParseError`
     (or another :class:`~steepest.errors.SteepestError`) in one sentence; an
-    answer that cannot be read is the verdict ``"unreadable"``.  SymPy's work is
-    limited to ``timeout`` seconds; past it the verdict is ``"undecided"``.
+    answer that cannot be read is the verdict ``"unreadable"``.  Each SymPy
+    step (differentiating, solving, simplifying, the search for the mistake)
+    is limited to ``timeout`` seconds and the whole check to ``total``
+    (three times ``timeout`` unless given); past either the verdict is
+    ``"undecided"``.
 
     >>> check("lim x->1 (x^2 - 1)/(x - 1)", "2").verdict
     'correct'
@@ -215,12 +220,13 @@ def check(question: str, answer: str, *, timeout: float = TIMEOUT) -> Feedback:
         raise SteepestError(f"the answer must be text, not {type(answer).__name__}")
     parsed = read_question(question)
     checker = _CHECKERS[parsed.kind]
-    limit = check_timeout(timeout)
+    step = check_timeout(timeout)
+    whole = check_timeout(total) if total is not None else (None if step is None else 3 * step)
     try:
         # Each step has its own limit; this one bounds them all together.
         return within(
             lambda: checker(parsed, answer, timeout),
-            timeout=limit,
+            timeout=whole,
             what="checking the answer",
             advice="try a simpler question or a larger timeout",
         )

@@ -20,7 +20,8 @@ from steepest.web.requests import BadRequest
 
 
 def _timeout(request: dict[str, Any]) -> float:
-    return min(TIMEOUT, float(request.get("timeout", TIMEOUT)))
+    """The server's limit on symbolic work for this request: the whole check's limit."""
+    return float(request.get("timeout", TIMEOUT))
 
 
 def question_mathml(question: str) -> str | None:
@@ -51,7 +52,10 @@ def exercise_task(request: dict[str, Any]) -> dict[str, Any]:
 def check_task(request: dict[str, Any]) -> dict[str, Any]:
     """The feedback on an answer; a question that cannot be read is a bad request."""
     try:
-        feedback = check(request["question"], request["answer"], timeout=_timeout(request))
+        limit = _timeout(request)
+        feedback = check(
+            request["question"], request["answer"], timeout=min(TIMEOUT, limit), total=limit
+        )
     except SteepestError as exc:
         raise BadRequest(
             f"cannot check an answer to this question: {plain_text(exc)}",
