@@ -55,6 +55,7 @@ _SUBPACKAGES = {
     "plot",
     "datasets",
     "interact",
+    "practice",
 }
 
 # name -> module that defines it; imported on first attribute access.

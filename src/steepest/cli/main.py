@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "serve": "steepest.cli.serve:serve",
     "plot": "steepest.cli.plot:plot",
     "tour": "steepest.cli.tour:tour",
+    "check": "steepest.cli.practice:check_command",
+    "practice": "steepest.cli.practice:practice",
 }
 
 USER_ERRORS = (SteepestError, ValueError, OverflowError, ZeroDivisionError)

@@ -16,6 +16,9 @@
 * ``POST /api/inspect`` ``{function}`` -> variables and symbolic gradient
 * ``POST /api/critical`` ``{function, xlim, ylim?}`` -> ``{points, source}``
 * ``POST /api/data-descent`` ``{dataset, lr, batch_size?, epochs?, seed?}``
+* ``GET /api/practice/topics``; ``POST /api/practice/exercise`` ``{topic, level?, seed?}``
+  -> one exercise with answer, solution and hints; ``POST /api/practice/check``
+  ``{question, answer}`` -> the feedback of :func:`steepest.practice.check`
 
 Every bad request is answered with a 4xx status and ``{"error": "<one
 sentence>"}``; computations run in worker processes under ``time_limit``
@@ -262,6 +265,8 @@ _TASKS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], bool]] 
     "/api/surface": ("surface", checks.surface_request, False),
     "/api/curve": ("curve", checks.curve_request, False),
     "/api/data-descent": ("data_descent", checks.data_descent_request, True),
+    "/api/practice/exercise": ("practice_exercise", checks.practice_exercise_request, False),
+    "/api/practice/check": ("practice_check", checks.practice_check_request, False),
 }
 
 
@@ -280,6 +285,12 @@ def api_router(compute: Compute, run_seconds: float) -> APIRouter:
     @router.get("/api/presets")
     async def presets() -> dict[str, Any]:
         return listing()
+
+    @router.get("/api/practice/topics")
+    async def practice_topics() -> dict[str, Any]:
+        from steepest.practice.exercises import LEVELS, TOPICS
+
+        return {"topics": list(TOPICS), "levels": list(LEVELS)}
 
     for path, (task, check, timed_run) in _TASKS.items():
         router.add_api_route(path, _task_route(compute, task, check, timed_run, run_seconds),

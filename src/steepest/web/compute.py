@@ -38,6 +38,7 @@ from steepest.symbolic.printing import (
     plain_math_text,
     plain_text,
 )
+from steepest.web import practice
 from steepest.web.presets import OKABE_ITO, listing
 from steepest.web.requests import BadRequest
 
@@ -629,6 +630,8 @@ TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "critical_numeric": critical_numeric_task,
     "critical": critical_task,
     "data_descent": data_descent_task,
+    "practice_exercise": practice.exercise_task,
+    "practice_check": practice.check_task,
 }
 
 

@@ -502,6 +502,43 @@ def data_descent_request(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_ANSWER_CHARS = 500
+MAX_PRACTICE_SEED = 10**9
+
+
+def practice_exercise_request(body: dict[str, Any]) -> dict[str, Any]:
+    """``{topic, level?, seed?}``: one exercise of :func:`steepest.practice.exercises`.
+
+    >>> practice_exercise_request({"topic": "chain", "level": 2, "seed": 7})
+    {'topic': 'chain', 'level': 2, 'seed': 7}
+    """
+    from steepest.practice.exercises import LEVELS, TOPICS
+
+    fields = Fields(body)
+    out = {
+        "topic": fields.choice("topic", TOPICS),
+        "level": fields.integer("level", low=min(LEVELS), high=max(LEVELS), default=1),
+        "seed": fields.integer("seed", low=0, high=MAX_PRACTICE_SEED, default=0),
+    }
+    fields.finish()
+    return out
+
+
+def practice_check_request(body: dict[str, Any]) -> dict[str, Any]:
+    """``{question, answer}``: a learner's answer to judge.
+
+    >>> practice_check_request({"question": "d/dx x^2", "answer": "2x"})
+    {'question': 'd/dx x^2', 'answer': '2x'}
+    """
+    fields = Fields(body)
+    out = {
+        "question": fields.text("question", max_chars=MAX_EXPRESSION_CHARS),
+        "answer": fields.text("answer", max_chars=MAX_ANSWER_CHARS),
+    }
+    fields.finish()
+    return out
+
+
 __all__ = [
     "DATASETS",
     "MAX_BODY_BYTES",
@@ -520,6 +557,8 @@ __all__ = [
     "function_request",
     "minimize_request",
     "parse_body",
+    "practice_check_request",
+    "practice_exercise_request",
     "preview_request",
     "surface_request",
 ]

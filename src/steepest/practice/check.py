@@ -1,0 +1,890 @@
+"""Checking a learner's answer: the verdict, the mistake, and the worked solution.
+
+>>> fb = check("d/dx x^2 sin x", "2x cos x")
+>>> fb.verdict, fb.mistake
+('incorrect', 'product-rule-as-product')
+>>> print(fb.message)  # doctest: +NORMALIZE_WHITESPACE
+You applied the product rule as (fg)' = f'g'. The rule is (fg)' = f'g + fg':
+here d/dx [x^2*sin(x)] = x^2*cos(x) + 2*x*sin(x), not 2*x*cos(x).
+>>> check("d/dx x^2 sin x", "x (x cos x + 2 sin x)").correct
+True
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from steepest.bounded import check_timeout, within
+from steepest.display import Markup, box, paragraph, summary
+from steepest.errors import ParseError, SteepestError, TimeLimitError
+from steepest.practice.equivalence import Comparison, compare
+from steepest.practice.mistakes import MISTAKES, Diagnosis, diagnose, wrong_step_text
+from steepest.practice.questions import (
+    Question,
+    read_question,
+    read_values,
+    split_top_level,
+    strip_brackets,
+)
+from steepest.symbolic.calculus import as_value, critical_points, limit
+from steepest.symbolic.parser import parse
+from steepest.symbolic.printing import mathml, plain_text, text_form
+from steepest.symbolic.steps import Derivation, derive, tidy
+
+VERDICTS = ("correct", "correct-unsimplified", "incorrect", "unreadable", "undecided")
+"""Every verdict :func:`check` gives; the first two count as correct."""
+
+TIMEOUT = 3.0
+"""Seconds of SymPy work allowed for one answer, all steps together."""
+
+SOLVE = "\x00solve"  # the answer that asks a checker for the solution only
+
+_SIMPLER_BY = 3  # operations an answer may have beyond the simplest form and still be simplified
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on one answer, with what a teacher would say about it.
+
+    ``verdict`` is ``"correct"``, ``"correct-unsimplified"`` (equal, but
+    ``simpler`` is a simpler form), ``"incorrect"``, ``"unreadable"`` (the
+    answer does not parse; ``column`` says where) or ``"undecided"`` (steepest
+    could not decide; the message says so).  For a wrong derivative
+    ``mistake`` names the mal-rule of :data:`MISTAKES` that reproduces it
+    (``mistakes`` lists every one that does, when there are several) and
+    ``step`` is the step of the derivation where the answers part.
+    ``counterexample`` is a point where the answer and the right answer
+    differ, with both values; ``expected`` the right answer and ``solution``
+    the full worked solution.
+
+    >>> check("d/dx x^3", "3x^2").correct
+    True
+    """
+
+    question: str
+    answer: str
+    verdict: str
+    message: str
+    expected: str = ""
+    solution: str = ""
+    mistake: str | None = None
+    mistakes: tuple[str, ...] = ()
+    step: str | None = None
+    counterexample: dict[str, Any] | None = None
+    simpler: str | None = None
+    column: int | None = None
+    kind: str = ""
+
+    @property
+    def correct(self) -> bool:
+        """True for ``correct`` and ``correct-unsimplified``."""
+        return self.verdict in ("correct", "correct-unsimplified")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (with ``correct``).
+
+        >>> check("d/dx x^2", "2x").to_dict()["verdict"]
+        'correct'
+        """
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "kind": self.kind,
+            "verdict": self.verdict,
+            "correct": self.correct,
+            "message": self.message,
+            "mistake": self.mistake,
+            "mistakes": list(self.mistakes),
+            "step": self.step,
+            "counterexample": self.counterexample,
+            "simpler": self.simpler,
+            "column": self.column,
+            "expected": self.expected,
+            "solution": self.solution,
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """:meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def __str__(self) -> str:
+        return f"{self.verdict}: {self.message}"
+
+    def _repr_html_(self) -> str:
+        """The verdict, the message, the mistake and the right answer for a notebook.
+
+        >>> "product-rule-as-product" in check("d/dx x^2 sin x", "2x cos x")._repr_html_()
+        True
+        """
+        rows: list[tuple[str, Any]] = [("your answer", self.answer)]
+        if self.mistake:
+            rows.append(("mistake", ", ".join(self.mistakes)))
+        if self.step:
+            rows.append(("where the answers part", self.step))
+        if self.simpler:
+            rows.append(("simpler", _typeset(self.simpler)))
+        if self.expected and self.verdict != "unreadable":
+            rows.append(("right answer", _typeset(self.expected)))
+        return box(f"{self.verdict}: {self.question}", paragraph(self.message), summary(rows))
+
+
+@dataclass
+class _Context:
+    """What every kind of question hands the common verdict code."""
+
+    question: Question
+    answer: str
+    expected: str
+    solution: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def feedback(self, verdict: str, message: str, **fields: Any) -> Feedback:
+        return Feedback(
+            self.question.text,
+            self.answer,
+            verdict,
+            message,
+            self.expected,
+            self.solution,
+            kind=self.question.kind,
+            **fields,
+        )
+
+
+def _typeset(text: str) -> Any:
+    """Course text as MathML where it reads as one formula, else the text itself."""
+    try:
+        return Markup(mathml(text))
+    except (SteepestError, RecursionError):
+        return text
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "not a real number"
+    return f"{value:.6g}"
+
+
+def _where(point: dict[str, float]) -> str:
+    return ", ".join(f"{name} = {value:.6g}" for name, value in point.items())
+
+
+def unreadable(question: str, answer: str, error: ParseError, kind: str = "") -> Feedback:
+    """The feedback for an answer that does not parse: the parser's sentence and column.
+
+    >>> unreadable("d/dx x^2", "2x +", ParseError("expected an expression", column=5)).column
+    5
+    """
+    return Feedback(
+        question,
+        answer,
+        "unreadable",
+        f"Your answer could not be read: {plain_text(error)}",
+        column=error.column,
+        kind=kind,
+    )
+
+
+def _strip_equation(answer: str) -> str:
+    """``f'(x) = 2x`` or ``dy/dx = 2x``: the part after the last ``=``."""
+    if answer.count("=") == 1 and not re.search(r"[<>!]=", answer):
+        return answer.split("=", 1)[1]
+    return answer
+
+
+def check(
+    question: str, answer: str, *, timeout: float = TIMEOUT, total: float | None = None
+) -> Feedback:
+    """Judge ``answer`` to ``question`` (both in learner notation).
+
+    A question that cannot be read raises :class:`~steepest.errors.ParseError`
+    (or another :class:`~steepest.errors.SteepestError`) in one sentence; an
+    answer that cannot be read is the verdict ``"unreadable"``.  Each SymPy
+    step (differentiating, solving, simplifying, the search for the mistake)
+    is limited to ``timeout`` seconds and the whole check to ``total``
+    (three times ``timeout`` unless given); past either the verdict is
+    ``"undecided"``.
+
+    >>> check("lim x->1 (x^2 - 1)/(x - 1)", "2").verdict
+    'correct'
+    >>> fb = check("d/dx x^2", "2x +")
+    >>> fb.verdict, fb.column
+    ('unreadable', 5)
+    """
+    if not isinstance(answer, str):
+        raise SteepestError(f"the answer must be text, not {type(answer).__name__}")
+    parsed = read_question(question)
+    checker = _CHECKERS[parsed.kind]
+    step = check_timeout(timeout)
+    whole = check_timeout(total) if total is not None else (None if step is None else 3 * step)
+    try:
+        # Each step has its own limit; this one bounds them all together.
+        return within(
+            lambda: checker(parsed, answer, timeout),
+            timeout=whole,
+            what="checking the answer",
+            advice="try a simpler question or a larger timeout",
+        )
+    except TimeLimitError as error:
+        return Feedback(
+            question,
+            answer,
+            "undecided",
+            f"steepest could not decide within the time limit ({error}); "
+            "compare your answer with a worked solution instead.",
+            kind=parsed.kind,
+        )
+
+
+def solve(question: str, *, timeout: float = TIMEOUT) -> Feedback:
+    """The right answer and worked solution of ``question`` (verdict ``"solved"``).
+
+    >>> solve("d/dx x^3").expected
+    '3*x^2'
+    """
+    parsed = read_question(question)
+    return _CHECKERS[parsed.kind](parsed, SOLVE, timeout)
+
+
+# ---------------------------------------------------------------------------
+# Derivatives
+
+
+def _operator(derivation: Derivation) -> str:
+    return derivation.operator
+
+
+def _diagnosis_message(diagnosis: Diagnosis, operator: str) -> str:
+    sentences = []
+    seen: set[str] = set()
+    for fault, (step, wrong) in zip(diagnosis.faults, diagnosis.steps, strict=True):
+        entry = MISTAKES[fault.mistake]
+        if fault.mistake == "antiderivative":
+            sentences.append(f"{entry.did}.")
+            continue
+        if fault.mistake in seen:
+            continue
+        seen.add(fault.mistake)
+        sentences.append(
+            f"{entry.did}. The rule is {entry.rule}: {wrong_step_text(step, wrong, operator)}."
+        )
+    return " ".join(sentences)
+
+
+def _parts_at(diagnosis: Diagnosis, operator: str) -> str | None:
+    step, _ = diagnosis.steps[0]
+    if diagnosis.faults[0].mistake == "antiderivative":
+        return None
+    return f"{operator} [{step.expr_text()}] = {text_form(step.result)}"
+
+
+def _simplest(expected: sympy.Expr) -> sympy.Expr:
+    forms = [expected, tidy(expected)]
+    return min(forms, key=sympy.count_ops)
+
+
+def _judge_expression(
+    context: _Context,
+    mine: sympy.Expr,
+    right: sympy.Expr,
+    comparison: Comparison,
+    what: str,
+) -> Feedback | None:
+    """The verdict when the answer is equal or undecided; None when it is wrong."""
+    if comparison.equal:
+        simplest = _simplest(right)
+        if sympy.count_ops(mine) >= sympy.count_ops(simplest) + _SIMPLER_BY:
+            shown = text_form(simplest)
+            return context.feedback(
+                "correct-unsimplified",
+                f"Correct, and it simplifies to {shown}.",
+                simpler=shown,
+            )
+        return context.feedback("correct", "Correct.")
+    if comparison.equal is None:
+        return context.feedback(
+            "undecided",
+            f"steepest could not decide whether your answer equals {what}: they could not be "
+            "compared at enough points where both are defined, and simplifying did not settle "
+            "it. Compare with the worked solution.",
+        )
+    return None
+
+
+def _counterexample(comparison: Comparison) -> dict[str, Any] | None:
+    if not comparison.point or comparison.values is None:
+        return None
+    return {
+        "at": comparison.point,
+        "answer": comparison.values[0],
+        "expected": comparison.values[1],
+    }
+
+
+def _check_derivative(question: Question, answer: str, timeout: float) -> Feedback:
+    derivation = derive(question.expr, question.variable, timeout=timeout)
+    if question.point is not None:
+        return _check_derivative_at(question, answer, derivation)
+    right = derivation.result
+    context = _Context(question, answer, text_form(right), derivation.text())
+    if answer == SOLVE:
+        return context.feedback("solved", "")
+    try:
+        mine = parse(_strip_equation(answer))
+    except ParseError as error:
+        return unreadable(question.text, answer, error, question.kind)
+    comparison = compare(mine, right, timeout=timeout, within=[question.expr])
+    settled = _judge_expression(context, mine, right, comparison, "the derivative")
+    if settled is not None:
+        return settled
+    counterexample = _counterexample(comparison)
+    found = diagnose(derivation, mine, timeout=min(timeout, 1.5))
+    where = ""
+    if counterexample is not None:
+        where = (
+            f" At {_where(counterexample['at'])} your answer is "
+            f"{_number(counterexample['answer'])} but the derivative is "
+            f"{_number(counterexample['expected'])}."
+        )
+    if found is None:
+        return context.feedback(
+            "incorrect",
+            "Not the derivative." + where + " The worked solution shows each rule.",
+            counterexample=counterexample,
+        )
+    operator = _operator(derivation)
+    return context.feedback(
+        "incorrect",
+        _diagnosis_message(found, operator),
+        mistake=found.names[0],
+        mistakes=found.names,
+        step=_parts_at(found, operator),
+        counterexample=counterexample,
+    )
+
+
+def _check_derivative_at(question: Question, answer: str, derivation: Derivation) -> Feedback:
+    """A derivative's value at a point: a number, compared to the places written."""
+    point = dict(zip(question.variables, question.point or (), strict=True))
+    right = _at(derivation.result, point)
+    solution = (
+        f"{derivation.text()}\n\nat {_point_text(point)}: "
+        f"{derivation.operator} [{text_form(derivation.expr)}] = {text_form(right)}"
+    )
+    context = _Context(question, answer, text_form(right), solution)
+    if answer == SOLVE:
+        return context.feedback("solved", "")
+    try:
+        mine = parse(_strip_equation(answer))
+    except ParseError as error:
+        return unreadable(question.text, answer, error, question.kind)
+    if not mine.is_number:
+        return context.feedback(
+            "incorrect",
+            f"The question asks for the value at {_point_text(point)}: a number, not an "
+            "expression. Differentiate, then put the point in.",
+        )
+    agree = _numbers_agree(mine, right, _tolerance(answer))
+    if agree is None:
+        return context.feedback("undecided", "steepest could not read your answer as a number.")
+    if agree:
+        return context.feedback("correct", "Correct.")
+    found = diagnose(derivation, mine, at=point, timeout=1.5)
+    if found is None or found.faults[0].mistake == "antiderivative":
+        return context.feedback(
+            "incorrect",
+            f"Not the value of the derivative at {_point_text(point)}. The worked solution "
+            "shows each rule.",
+        )
+    operator = derivation.operator
+    return context.feedback(
+        "incorrect",
+        _diagnosis_message(found, operator),
+        mistake=found.names[0],
+        mistakes=found.names,
+        step=_parts_at(found, operator),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Gradients and descent steps
+
+
+def _read_vector(answer: str, size: int) -> tuple[sympy.Expr, ...]:
+    values = read_values(_strip_equation(answer), "the answer")
+    if len(values) != size:
+        raise _WrongSize(len(values))
+    return values
+
+
+class _WrongSize(Exception):
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+def _check_gradient(question: Question, answer: str, timeout: float) -> Feedback:
+    names = question.variables
+    derivations = [derive(question.expr, v, timeout=timeout) for v in names]
+    point = dict(zip(names, question.point or (), strict=False))
+    rights = [d.result if not point else _at(d.result, point) for d in derivations]
+    shown = "(" + ", ".join(text_form(r) for r in rights) + ")"
+    solution = "\n\n".join(d.text() for d in derivations)
+    if point:
+        solution += f"\n\nat {_point_text(point)}: grad = {shown}"
+    context = _Context(question, answer, shown, solution)
+    if answer == SOLVE:
+        return context.feedback("solved", "")
+    try:
+        mine = _read_vector(answer, len(names))
+    except ParseError as error:
+        return unreadable(question.text, answer, error, question.kind)
+    except _WrongSize as wrong:
+        return context.feedback(
+            "incorrect",
+            f"The gradient has {len(names)} components, one partial derivative for each of "
+            f"{', '.join(v.name for v in names)}; your answer has {wrong.size}.",
+        )
+    messages, mistakes, parts_at, counterexample, undecided = [], [], None, None, False
+    for name, derivation, value, right in zip(names, derivations, mine, rights, strict=True):
+        comparison = compare(value, right, timeout=timeout, within=[question.expr])
+        if comparison.equal:
+            continue
+        if comparison.equal is None:
+            undecided = True
+            continue
+        label = f"∂f/∂{name.name}"
+        if point and counterexample is None and comparison.values is not None:
+            counterexample = {
+                "at": {k.name: float(v) for k, v in point.items()},
+                "answer": comparison.values[0],
+                "expected": comparison.values[1],
+                "component": label,
+            }
+        counterexample = counterexample or _counterexample(comparison)
+        found = diagnose(derivation, value, at=point or None, timeout=min(timeout, 1.5))
+        if found is None:
+            messages.append(f"The component {label} is not right.")
+            continue
+        mistakes.extend(m for m in found.names if m not in mistakes)
+        parts_at = parts_at or _parts_at(found, derivation.operator)
+        messages.append(f"In {label}: " + _diagnosis_message(found, derivation.operator))
+    if not messages:
+        if undecided:
+            return context.feedback(
+                "undecided", "steepest could not decide whether every component is right."
+            )
+        return _judge_vector(context, mine, rights)
+    return context.feedback(
+        "incorrect",
+        " ".join(messages),
+        mistake=mistakes[0] if mistakes else None,
+        mistakes=tuple(mistakes),
+        step=parts_at,
+        counterexample=counterexample,
+    )
+
+
+def _judge_vector(
+    context: _Context, mine: tuple[sympy.Expr, ...], rights: list[sympy.Expr]
+) -> Feedback:
+    simplest = [_simplest(r) for r in rights]
+    longer = sum(sympy.count_ops(m) for m in mine)
+    if longer >= sum(sympy.count_ops(s) for s in simplest) + _SIMPLER_BY:
+        shown = "(" + ", ".join(text_form(s) for s in simplest) + ")"
+        return context.feedback(
+            "correct-unsimplified", f"Correct, and it simplifies to {shown}.", simpler=shown
+        )
+    return context.feedback("correct", "Correct.")
+
+
+def _at(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    value = expr.xreplace(point)
+    if value.has(sympy.nan, sympy.zoo) or not value.is_finite:
+        raise SteepestError(
+            f"the derivative {text_form(expr)} is not defined at {_point_text(point)}"
+        )
+    return sympy.nsimplify(value) if value.is_Float else value
+
+
+def decimal_text(value: sympy.Expr) -> str:
+    """A rational number with a finite decimal expansion as a decimal, others as they are.
+
+    >>> decimal_text(sympy.Rational(12, 5)), decimal_text(sympy.Rational(1, 3))
+    ('2.4', '1/3')
+    """
+    if isinstance(value, sympy.Rational) and not isinstance(value, sympy.Integer):
+        q = int(value.q)
+        while q % 2 == 0:
+            q //= 2
+        while q % 5 == 0:
+            q //= 5
+        if q == 1:
+            return format(float(value), ".15g")
+    return text_form(value)
+
+
+def _point_text(point: dict[sympy.Symbol, sympy.Expr]) -> str:
+    return ", ".join(f"{k.name} = {text_form(v)}" for k, v in point.items())
+
+
+def _tolerance(answer: str) -> float:
+    """Decimals in the answer are taken to the places written; exact forms exactly."""
+    places = [len(m) for m in re.findall(r"\d\.(\d+)", answer)]
+    return 0.5 * 10.0 ** (-min(places)) + 1e-12 if places else 0.0
+
+
+def _numbers_agree(mine: sympy.Expr, right: sympy.Expr, tolerance: float) -> bool | None:
+    try:
+        a, b = complex(sympy.N(mine, 30)), complex(sympy.N(right, 30))
+    except (TypeError, ValueError):
+        return None
+    if abs(a.imag) > 1e-12 or abs(b.imag) > 1e-12:
+        return None
+    gap = abs(a.real - b.real)
+    return gap <= max(tolerance, 1e-12 * max(abs(a.real), abs(b.real), 1.0))
+
+
+# long: the step, its two classic slips, then the derivative's own mal-rules
+def _check_descent(question: Question, answer: str, timeout: float) -> Feedback:
+    names = question.variables
+    start = dict(zip(names, question.point or (), strict=True))
+    rate = question.rate
+    assert rate is not None
+    derivations = [derive(question.expr, v, timeout=timeout) for v in names]
+    slopes = [_at(d.result, start) for d in derivations]
+    steps = [x0 - rate * g for x0, g in zip(start.values(), slopes, strict=True)]
+    one = len(names) == 1
+
+    def vector(values: list[sympy.Expr]) -> str:
+        texts = [decimal_text(v) for v in values]
+        return texts[0] if one else "(" + ", ".join(texts) + ")"
+
+    gradient_text = "f'" if one else "grad f"
+    lines = [d.text() for d in derivations]
+    lines.append(f"at {_point_text(start)}: {gradient_text} = {vector(slopes)}")
+    lines.append(
+        f"new point = start - rate * {gradient_text} = {vector(list(start.values()))} - "
+        f"{text_form(rate)} * {vector(slopes)} = {vector(steps)}"
+    )
+    context = _Context(question, answer, vector(steps), "\n\n".join(lines))
+    if answer == SOLVE:
+        return context.feedback("solved", "")
+    try:
+        mine = _read_vector(answer, len(names))
+    except ParseError as error:
+        return unreadable(question.text, answer, error, question.kind)
+    except _WrongSize as wrong:
+        return context.feedback(
+            "incorrect",
+            f"The new point has {len(names)} coordinate(s); your answer has {wrong.size}.",
+        )
+    tolerance = _tolerance(answer)
+    agree = [_numbers_agree(m, s, tolerance) for m, s in zip(mine, steps, strict=True)]
+    if all(agree):
+        return context.feedback("correct", "Correct.")
+    if any(not m.is_number for m in mine):
+        return context.feedback(
+            "incorrect",
+            "The new point is a number (one per variable), not an expression: put the start "
+            "and the rate into the rule.",
+        )
+    if any(a is None for a in agree):
+        return context.feedback(
+            "undecided", "steepest could not read every coordinate as a real number."
+        )
+    start_values = list(start.values())
+
+    def same(values: list[sympy.Expr]) -> bool:
+        return all(_numbers_agree(m, v, tolerance) for m, v in zip(mine, values, strict=True))
+
+    uphill = [x0 + rate * g for x0, g in zip(start_values, slopes, strict=True)]
+    no_rate = [x0 - g for x0, g in zip(start_values, slopes, strict=True)]
+    for name, values in (("descent-uphill", uphill), ("descent-rate-missing", no_rate)):
+        if same(values):
+            entry = MISTAKES[name]
+            return context.feedback(
+                "incorrect",
+                f"{entry.did}. The rule is {entry.rule}: here the new point is {vector(steps)}.",
+                mistake=name,
+                mistakes=(name,),
+            )
+    if one:
+        implied = (start_values[0] - mine[0]) / rate
+        found = diagnose(derivations[0], implied, at=start, timeout=min(timeout, 1.5))
+        if found is not None and found.faults[0].mistake != "antiderivative":
+            operator = derivations[0].operator
+            return context.feedback(
+                "incorrect",
+                "The step is taken the right way, but with a wrong derivative. "
+                + _diagnosis_message(found, operator),
+                mistake=found.names[0],
+                mistakes=found.names,
+                step=_parts_at(found, operator),
+            )
+    return context.feedback(
+        "incorrect",
+        f"Not the new point: the gradient at the start is {vector(slopes)}, and a step of "
+        "gradient descent goes against it. The worked solution shows each step.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Limits
+
+
+_DOES_NOT_EXIST = re.compile(
+    r"^\s*(dne|does\s*not\s*exist|doesn'?t\s*exist|no\s*limit|none|undefined)\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _limit_text(value: sympy.Expr | None) -> str:
+    return "does not exist" if value is None else text_form(value)
+
+
+# long: the limit's cases (a number, an infinity, none) each with its own sentence
+def _check_limit(question: Question, answer: str, timeout: float) -> Feedback:
+    var = question.variable
+    assert var is not None and question.at is not None
+    result = limit(question.expr, var, question.at, question.side, timeout=timeout)
+    if result.exists is None:
+        return Feedback(
+            question.text,
+            answer,
+            "undecided",
+            "steepest could not decide this limit, so it cannot check the answer.",
+            solution=str(result),
+            kind=question.kind,
+        )
+    infinite = (
+        result.reason == "unbounded" and result.value is not None and result.value.is_infinite
+    )
+    right_value = result.value if (result.exists or infinite) else None
+    context = _Context(question, answer, _limit_text(right_value), str(result))
+    if answer == SOLVE:
+        return context.feedback("solved", "")
+    text = _strip_equation(answer).strip()
+    says_none = bool(_DOES_NOT_EXIST.match(text))
+    if says_none:
+        if not result.exists and not infinite:
+            return context.feedback("correct", f"Correct: {result}.")
+        if infinite:
+            return context.feedback(
+                "correct",
+                f"Correct: it does not exist as a number; more precisely the function "
+                f"grows without bound, the limit is {text_form(result.value)}.",
+            )
+        return context.feedback(
+            "incorrect",
+            f"The limit exists: the function approaches one value as {var} -> "
+            f"{text_form(question.at)}{'' if question.side == 'both' else question.side}.",
+        )
+    try:
+        mine = as_value(text)
+    except ParseError as error:
+        return unreadable(question.text, answer, error, question.kind)
+    if not mine.is_number and not mine.is_infinite:
+        return context.feedback(
+            "incorrect", "A limit is a number (or inf, -inf, or 'does not exist'), not a function."
+        )
+    if right_value is None:
+        return context.feedback("incorrect", f"Your answer gives the limit a value, but {result}.")
+    if mine.is_infinite or right_value.is_infinite:
+        if mine == right_value:
+            return context.feedback("correct", "Correct.")
+        return context.feedback("incorrect", "Not the limit. The worked solution shows why.")
+    agree = _numbers_agree(mine, right_value, _tolerance(text))
+    if agree:
+        if sympy.count_ops(mine) >= sympy.count_ops(right_value) + _SIMPLER_BY:
+            shown = text_form(right_value)
+            return context.feedback(
+                "correct-unsimplified", f"Correct, and it simplifies to {shown}.", simpler=shown
+            )
+        return context.feedback("correct", "Correct.")
+    if agree is None:
+        return context.feedback("undecided", "steepest could not read your answer as a number.")
+    message = "Not the limit."
+    plugged = question.expr.xreplace({var: question.at}) if question.at.is_finite else None
+    if plugged is not None and plugged.has(sympy.nan, sympy.zoo):
+        message += (
+            f" Putting {var} = {text_form(question.at)} in gives 0/0 or another undefined "
+            "form: simplify (factor and cancel) before letting the variable approach."
+        )
+    return context.feedback("incorrect", message)
+
+
+# ---------------------------------------------------------------------------
+# Critical points
+
+
+_KIND_WORDS = re.compile(
+    r"(?:local\s+|relative\s+)?(minimum|minima|min|maximum|maxima|max|saddle(?:\s+point)?"
+    r"|inflection(?:\s+point)?|neither|degenerate)\b",
+    re.IGNORECASE,
+)
+_NO_POINTS = re.compile(r"^\s*(none|no\s+critical\s+points|no\s+points|\{\s*\}|\(\s*\))\s*\.?$",
+                        re.IGNORECASE)  # fmt: skip
+
+
+def _kind_of(word: str) -> str:
+    word = word.lower()
+    if word.startswith("min"):
+        return "minimum"
+    if word.startswith("max"):
+        return "maximum"
+    if word.startswith(("saddle", "inflection", "neither")):
+        return "saddle"
+    return "degenerate"
+
+
+def read_points(
+    answer: str, names: tuple[sympy.Symbol, ...]
+) -> list[tuple[tuple[sympy.Expr, ...], str | None]]:
+    """Critical points written by a learner: each point with its kind (or None).
+
+    Accepts ``-1 max, 1 min``, ``x = -1 (maximum); x = 1 (minimum)``,
+    ``(0, 0) saddle`` and plain lists.
+
+    >>> from steepest.symbolic.parser import symbol
+    >>> read_points("x = -1 maximum, x = 1: min", (symbol("x"),))
+    [((-1,), 'maximum'), ((1,), 'minimum')]
+    """
+    if _NO_POINTS.match(answer):
+        return []
+    found: list[tuple[str, str | None]] = []
+    position = 0
+    for match in _KIND_WORDS.finditer(answer):
+        found.append((answer[position : match.start()], _kind_of(match.group(1))))
+        position = match.end()
+    rest = answer[position:].strip(" ,;.)")
+    if rest:
+        if found:
+            raise ParseError(f"'{rest}' after the last kind is not a point with its kind",
+                             text=answer)  # fmt: skip
+        items = [p for p in re.split(r";|\band\b", answer) if p.strip()]
+        if len(items) == 1 and len(names) == 1:
+            items = split_top_level(strip_brackets(answer))
+        found = [(item, None) for item in items]
+    return [(_read_point(text, names), kind) for text, kind in found]
+
+
+def _read_point(text: str, names: tuple[sympy.Symbol, ...]) -> tuple[sympy.Expr, ...]:
+    text = re.sub(r"^[\s,;:)\]]*(?:and\b|at\b)?[\s,;:]*", "", text)
+    text = re.sub(r"(?:\bis\b|\bat\b|\ba\b|\ban\b|[\s,;:(\-–—])*$", "", text).strip()
+    text = re.sub(r"\(\s*$", "", text).strip()
+    if not text:
+        raise ParseError("a kind of critical point is missing its point", text=text)
+    by_name: dict[str, sympy.Expr] = {}
+    parts = split_top_level(strip_brackets(text))
+    if all(re.match(r"^\s*[A-Za-z_]\w*\s*=", p) for p in parts):
+        for part in parts:
+            name, value = part.split("=", 1)
+            by_name[name.strip()] = parse(value)
+        missing = [v.name for v in names if v.name not in by_name]
+        if missing:
+            raise ParseError(f"the point {text} gives no value for {', '.join(missing)}", text=text)
+        return tuple(by_name[v.name] for v in names)
+    if "=" in text:
+        text = text.rsplit("=", 1)[1]
+    values = read_values(text, "a point")
+    if len(values) != len(names):
+        raise ParseError(
+            f"the point {text.strip()} has {len(values)} coordinate(s); the function has "
+            f"{len(names)} variable(s) ({', '.join(v.name for v in names)})",
+            text=text,
+        )
+    return values
+
+
+def _same_point(a: tuple[sympy.Expr, ...], b: tuple[sympy.Expr, ...], tolerance: float) -> bool:
+    return all(_numbers_agree(p, q, tolerance) for p, q in zip(a, b, strict=True))
+
+
+# long: matching two lists of points and kinds, one sentence per kind of difference
+def _check_critical(question: Question, answer: str, timeout: float) -> Feedback:
+    names = question.variables
+    found = critical_points(question.expr, timeout=timeout)
+    if any(p.free for p in found):
+        return Feedback(
+            question.text, answer, "undecided",
+            "This function has a whole curve of critical points; steepest checks lists of "
+            "isolated points only.", kind=question.kind,
+        )  # fmt: skip
+    expected = [(tuple(p.point[v.name] for v in names), p.kind) for p in found]
+
+    def point_text(values: tuple[sympy.Expr, ...]) -> str:
+        if len(values) == 1:
+            return f"{names[0].name} = {text_form(values[0])}"
+        return "(" + ", ".join(text_form(v) for v in values) + ")"
+
+    listing = "; ".join(f"{point_text(p)} {kind}" for p, kind in expected) or "none"
+    solution = [f"grad f = 0 at: {listing}"]
+    solution += [f"{point_text(p)}: {kind}" for p, kind in expected]
+    context = _Context(question, answer, listing, "\n".join(solution))
+    if answer == SOLVE:
+        return context.feedback("solved", "")
+    try:
+        mine = read_points(_strip_critical_prefix(answer), names)
+    except ParseError as error:
+        return unreadable(question.text, answer, error, question.kind)
+    tolerance = _tolerance(answer)
+    problems: list[str] = []
+    matched: set[int] = set()
+    for values, kind in mine:
+        index = next(
+            (i for i, (p, _) in enumerate(expected) if i not in matched
+             and _same_point(values, p, tolerance)), None,
+        )  # fmt: skip
+        if index is None:
+            problems.append(f"{point_text(values)} is not a critical point (the gradient there "
+                            f"is not 0).")  # fmt: skip
+            continue
+        matched.add(index)
+        right_kind = expected[index][1]
+        if kind is not None and kind != right_kind:
+            problems.append(f"{point_text(values)} is a {right_kind}, not a {kind}.")
+    missing = len(expected) - len(matched)
+    if missing:
+        problems.append(
+            f"{missing} critical point{'s are' if missing > 1 else ' is'} missing "
+            f"(there {'are' if len(expected) > 1 else 'is'} {len(expected)} in all)."
+        )
+    if problems:
+        return context.feedback("incorrect", " ".join(problems))
+    if any(kind is None for _, kind in mine) and expected:
+        return context.feedback(
+            "incorrect",
+            "The points are right; now say what kind each is (minimum, maximum or saddle).",
+        )
+    return context.feedback("correct", "Correct.")
+
+
+def _strip_critical_prefix(answer: str) -> str:
+    return re.sub(r"^\s*critical\s+points?\s*(?:are|:)?\s*", "", answer, flags=re.IGNORECASE)
+
+
+_CHECKERS = {
+    "derivative": _check_derivative,
+    "gradient": _check_gradient,
+    "descent": _check_descent,
+    "limit": _check_limit,
+    "critical": _check_critical,
+}
+
+
+__all__ = [
+    "SOLVE",
+    "TIMEOUT",
+    "VERDICTS",
+    "Feedback",
+    "check",
+    "decimal_text",
+    "read_points",
+    "solve",
+    "unreadable",
+]
