@@ -149,12 +149,83 @@ def test_no_record_gives_the_same_result():
                     record=False)
 
 
-def test_schedules_and_other_methods_stay_in_the_general_loop(float_runs):
-    st.minimize(sauna, np.array([0.5, 0.6]), lr=st.optim.schedules.exponential(0.05, 0.999),
-                max_iter=200)
-    st.minimize(sauna, np.array([0.5, 0.6]), method="momentum", lr=0.01, max_iter=200)
+SCHEDULES = st.optim.schedules
+METHODS = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
+RATES = {
+    "constant": {"gd": 0.05, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.5,
+                 "rmsprop": 0.01, "adam": 0.05, "adamw": 0.05},
+    "exponential": lambda lr: SCHEDULES.exponential(lr, 0.999),
+    "step": lambda lr: SCHEDULES.step(lr, every=50, factor=0.5),
+    "inverse_time": lambda lr: SCHEDULES.inverse_time(lr, decay=0.01),
+    "cosine": lambda lr: SCHEDULES.cosine(lr, period=300),
+}
+
+
+@pytest.mark.parametrize("schedule", list(RATES))
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_and_schedule_is_the_same_over_floats(float_runs, method, schedule):
+    lr = RATES["constant"][method]
+    if schedule != "constant":
+        lr = RATES[schedule](lr)
+    result = assert_same_run(sauna, np.array([0.5, 0.6]), method=method, lr=lr, max_iter=400)
+    assert sum(float_runs) > 20, "the fast path was not taken"
+    assert result.nit > 20
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_with_options_and_maximize_and_tolerances(float_runs, method):
+    options = {"momentum": {"beta": 0.5}, "nesterov": {"beta": 0.7}, "adagrad": {"eps": 1e-3},
+               "rmsprop": {"rho": 0.8}, "adam": {"beta1": 0.8, "beta2": 0.99},
+               "adamw": {"weight_decay": 0.1}}.get(method, {})
+    lr = RATES["constant"][method]
+    assert_same_run(sauna, np.array([0.5, 0.6]), method=method, lr=lr, max_iter=300,
+                    gtol=1e-4, ftol=1e-14, **options)
+
+    def hill(t):
+        return -((t[0] - 1.5) ** 2) - (t[1] + 0.5) ** 2 * 2.0
+
+    ups = st.maximize(_fresh(hill), [0.0, 0.0], method=method, lr=lr, max_iter=300)
+    general = st.maximize(_fresh(hill), [0.0, 0.0], method=method, lr=lr, max_iter=300,
+                          callback=_never_stop)
+    assert (ups.status, ups.nit, ups.message) == (general.status, general.nit, general.message)
+    np.testing.assert_array_equal(ups.history.x, general.history.x)
+    np.testing.assert_array_equal(ups.history.loss, general.history.loss)
+
+
+@pytest.mark.parametrize(("method", "status"), [("momentum", "diverged"),
+                                               ("nesterov", "diverged"),
+                                               ("adam", "converged")])  # Adam's steps stay short
+def test_a_large_rate_is_reported_the_same_way(method, status):
+    result = assert_same_run(lambda v: v[0] ** 2 + 10 * v[1] ** 2, np.array([1.0, 1.0]),
+                             method=method, lr=3.0, max_iter=500)
+    assert result.status == status
+
+
+def test_a_run_falling_without_bound_is_reported_the_same_way(float_runs):
+    result = assert_same_run(lambda v: v[0] ** 3 + v[1] ** 2, np.array([-1.0, 1.0]), lr=0.01,
+                             max_iter=5_000)
+    assert result.status == "diverged" and "no minimum" in result.message
+
+
+def test_what_the_formula_does_not_describe_stays_in_the_general_loop(float_runs):
+    class Bolder(st.optim.rules.Momentum):  # a rule with its own step: not its formula's
+        def _step(self, grads, state, params, lr, value, objective):
+            step, changes = super()._step(grads, state, params, lr, value, objective)
+            return 2 * step, changes
+
+    st.minimize(sauna, np.array([0.5, 0.6]), method=Bolder(0.01), max_iter=200)
+    st.minimize(sauna, np.array([0.5, 0.6]), lr=lambda k: 0.05, max_iter=200)  # user callable
+    st.minimize(sauna, np.array([0.5, 0.6]), lr=0.05, clip_norm=1.0, max_iter=200)
+    st.minimize(sauna, np.array([0.5, 0.6]), method="lbfgs", max_iter=50)
     st.minimize(lambda v: np.sum(v**2), np.array([0.5, 0.6]), lr=0.1)  # a reduction: arrays
     assert sum(float_runs) == 0
+
+
+def test_the_rate_reaching_zero_is_left_to_the_general_loop(float_runs):
+    result = assert_same_run(sauna, np.array([0.5, 0.6]), lr=SCHEDULES.cosine(0.05, period=100),
+                             max_iter=400)
+    assert result.status == "stopped" and "reached 0" in result.message
+    assert result.nit == 100 and sum(float_runs) > 50
 
 
 @settings(max_examples=60, deadline=None)

@@ -129,27 +129,30 @@ class History:
             return
         self._record_slow(iteration, x, loss, grad, step, lr)
 
-    def record_rows(self, rows: list[tuple[float, ...]], lr: float) -> None:
-        """Add many rows at once, each ``(iteration, *x, loss, *grad, step)`` as numbers.
+    def record_rows(self, rows: list[tuple[float, ...]], lr: float | None = None) -> None:
+        """Add many rows at once, each ``(iteration, *x, loss, *grad, step, lr)`` as numbers.
 
         The same as :meth:`record` row by row (flat ``x`` and ``grad`` of
-        ``size`` numbers each, one learning rate for all), in a few array
-        writes instead of one call per row.
+        ``size`` numbers each), in a few array writes instead of one call per
+        row.  ``lr``, when given, is the rate of every row, which then ends
+        at ``step``.
 
         >>> h = History(shape=(2,))
-        >>> h.record_rows([(1, 0.5, 0.25, 3.0, -1.0, -2.0, 0.1)], lr=0.05)
-        >>> h.x.tolist(), h.grad.tolist(), h.step.tolist()
-        ([[0.5, 0.25]], [[-1.0, -2.0]], [0.1])
+        >>> h.record_rows([(1, 0.5, 0.25, 3.0, -1.0, -2.0, 0.1, 0.05)])
+        >>> h.x.tolist(), h.grad.tolist(), h.step.tolist(), h.lr.tolist()
+        ([[0.5, 0.25]], [[-1.0, -2.0]], [0.1], [0.05])
         """
         if not rows:
             return
         table = np.array(rows, dtype=float)
         n = self.size
+        step_at = 2 * n + 2
+        rates = table[:, step_at + 1] if lr is None else np.full(len(rows), lr)
         i, m = self._count, len(rows)
         if self._stride != 1 or i + m > self.limit:
-            for row in table:
-                self.record(int(row[0]), row[1 : n + 1], float(row[n + 1]), row[n + 2 : 2 * n + 2],
-                            float(row[-1]), lr)
+            for row, rate in zip(table, rates, strict=True):
+                self.record(int(row[0]), row[1 : n + 1], float(row[n + 1]), row[n + 2 : step_at],
+                            float(row[step_at]), float(rate))
             return
         if i + m > self._capacity:
             capacity = self._capacity
@@ -159,9 +162,9 @@ class History:
         self._it[i : i + m] = table[:, 0]
         self._x[i : i + m] = table[:, 1 : n + 1]
         self._loss[i : i + m] = table[:, n + 1]
-        self._g[i : i + m] = table[:, n + 2 : 2 * n + 2]
-        self._step[i : i + m] = table[:, -1]
-        self._lr[i : i + m] = lr
+        self._g[i : i + m] = table[:, n + 2 : step_at]
+        self._step[i : i + m] = table[:, step_at]
+        self._lr[i : i + m] = rates
         self._count = i + m
 
     def _record_slow(self, iteration, x, loss, grad, step, lr) -> None:

@@ -43,8 +43,8 @@ from steepest.optim.history import History
 from steepest.optim.objective import Objective, as_start
 from steepest.optim.progress import TrainingProgress
 from steepest.optim.result import OptimizeResult
-from steepest.optim.rules import GD, NoStep, Optimizer, chain, clip_by_norm, make
-from steepest.optim.schedules import LearningRate, as_schedule, constant
+from steepest.optim.rules import Formula, NoStep, Optimizer, chain, clip_by_norm, make
+from steepest.optim.schedules import LearningRate, Schedule, as_schedule, constant
 from steepest.optim.stopping import (
     EarlyStopping,
     check_settings,
@@ -675,55 +675,66 @@ _END = object()
 
 
 class _FloatSteps:
-    """The specialisation of the full-batch loop for plain descent over Python floats.
+    """The specialisation of the full-batch loop for descent over Python floats.
 
-    Chosen for plain descent at a constant rate on a function whose gradient
-    runs over floats, with nothing that must see every step (callbacks, time
-    limits, progress).  It takes the routine steps of the run in a generated
-    loop (see :mod:`steepest.optim.float_descent`) and hands every other step
-    back to :meth:`_Descent._full_step`, so history and results are the same
-    bit for bit.
+    Chosen for a rule with a :class:`~steepest.optim.rules.Formula` (gd,
+    momentum, nesterov, adagrad, rmsprop, adam, adamw) at a constant rate or
+    on a schedule of :mod:`steepest.optim.schedules`, on a function whose
+    gradient runs over floats, with nothing that must see every step
+    (callbacks, time limits, progress).  It takes the routine steps of the
+    run in a generated loop (see :mod:`steepest.optim.float_descent`) and
+    hands every other step back to :meth:`_Descent._full_step`, so history
+    and results are the same bit for bit.
     """
 
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
+    def __init__(self, formula: Formula, lr: Any, scheduled: bool) -> None:
+        self.formula, self.lr, self.scheduled = formula, lr, scheduled
         self.at, self.backoff = 2, 1  # the function is recorded on its second call
 
     @staticmethod
     def chosen(run: _Descent) -> _FloatSteps | None:
         s, rule = run.s, run.rule
+        formula = type(rule).float_formula() if isinstance(rule, Optimizer) else None
         lr = rule.lr
-        schedule_constant = isinstance(lr, int | float | constant)
+        constant_rate = isinstance(lr, int | float | constant)
         plain = (
-            type(rule) is GD
-            and schedule_constant
-            and run.objective.kind == "autodiff"
+            formula is not None
+            and (constant_rate or isinstance(lr, Schedule))
+            and run.objective.kind in ("autodiff", "symbolic")
             and s["callback"] is None
             and s["max_time"] is None
             and not run.progress.enabled
         )
         if not plain:
             return None
-        return _FloatSteps(float(as_schedule(lr)(0)))
+        if constant_rate:
+            rate = float(as_schedule(lr)(0))
+            return _FloatSteps(formula, rate, False) if 0.0 < rate < math.inf else None
+        return _FloatSteps(formula, lr, True)
 
     def due(self, k: int, max_iter: int) -> bool:
         return self.at <= k < max_iter
 
     def take(self, run: _Descent) -> None:
         """Steps over floats from ``run``'s state; or, when none can be taken now, later."""
-        s, k = run.s, run.k
+        s, k, formula = run.s, run.k, self.formula
         sweep = run.objective.float_sweep()
         result = None
         if sweep is not None:
             loop = descent_loop(sweep, sign=run.sign, tol=s["tol"] is not None,
                                 gtol=s["gtol"] is not None, ftol=s["ftol"] is not None,
-                                record=run.history is not None)
+                                record=run.history is not None, formula=formula,
+                                scheduled=self.scheduled)
             rows: list[tuple[float, ...]] = []
             previous = run.monitor.previous_step
             before = tuple(previous.tolist()) if previous is not None else (math.nan,) * run.z.size
+            rule, state = run.rule, run.state
+            settings = tuple(getattr(rule, name) for name in formula.settings)
+            memory = tuple(tuple(state[name].tolist()) for name in formula.memory)
             result = loop(tuple(run.z.tolist()), run.f, tuple(run.g.tolist()), k, run.max_iter,
-                          self.rate, s["tol"], s["gtol"], s["ftol"], run.best, before,
-                          run.objective.args, rows)
+                          self.lr, s["tol"], s["gtol"], s["ftol"], run.best, before,
+                          run.objective.args, rows, run.monitor.runaway_below, settings, memory,
+                          state["count"])
             run.nfev += result.nfev
         if result is None or result.k <= k:
             self.backoff *= 2  # nothing to gain here for now: look again later
@@ -743,13 +754,14 @@ class _FloatSteps:
                              np.array(result.z))
         if result.repeats:
             monitor.repeated(result.k, result.f, np.array(result.step), result.step_len,
-                             result.repeats, self.rate)
+                             result.repeats, result.lr)
         run.k, run.f = result.k, result.f
         run.z, run.g = np.array(result.z), np.array(result.g)
-        run.step_len, run.lr_k = result.step_len, self.rate
-        run.state = {**run.state, "count": run.k}
+        run.step_len, run.lr_k = result.step_len, result.lr
+        memory = dict(zip(self.formula.memory, (np.array(m) for m in result.memory), strict=True))
+        run.state = {**run.state, **memory, "count": result.count}
         if run.history is not None:
-            run.history.record_rows(rows, self.rate)
+            run.history.record_rows(rows)
         if run.need_gnorm:
             run.gnorm = _norm(run.g)
 
