@@ -243,3 +243,54 @@ def test_random_quartics_match_the_general_loop(a, b, c, start, lr, tol):
         return a * (x - b) ** 2 + c * x**2 * y**2 + (y + 0.5) ** 4 * 0.25
 
     assert_same_run(f, np.array(start), lr=lr, tol=tol, max_iter=400)
+
+
+SAUNA = "85 - x^2 (x-6) y^2 (y-6)/90"
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_an_expression_runs_over_floats_the_same_way(float_runs, method):
+    lr = RATES["constant"][method]
+    fast = st.minimize(SAUNA, [0.5, 0.6], method=method, lr=lr, max_iter=300)
+    general = st.minimize(SAUNA, [0.5, 0.6], method=method, lr=lr, max_iter=300,
+                          callback=_never_stop)
+    assert (fast.status, fast.nit, fast.message) == (general.status, general.nit,
+                                                     general.message)
+    np.testing.assert_array_equal(fast.history.x, general.history.x)
+    np.testing.assert_array_equal(fast.history.grad, general.history.grad)
+    assert sum(float_runs) > 20
+
+
+@pytest.mark.parametrize("text", [SAUNA, "x^2 y + sin(y) + exp(-x/3)", "sqrt(x) + x^(1/3) + pi y^2",
+                                  "log(1 + x^2) / (y^2 + 1) + tanh(x y) + atan(x - y)",
+                                  "x^-2 + cosh(y) * 3/7 - y^(-3)"])
+def test_the_program_over_floats_is_the_exact_gradient(text):
+    """The statements over floats agree with the NumPy evaluation of the same expression."""
+    f = st.Function(text)
+    sweep = f.float_sweep()
+    assert sweep is not None
+    names = sweep.inputs[0]
+    rng = np.random.default_rng(7)
+    for point in rng.uniform(0.2, 3.0, size=(20, 2)):
+        scope = dict(sweep.namespace, **dict(zip(names, point.tolist(), strict=True)))
+        for line in sweep.body:
+            exec(line, scope)  # the generated statements themselves, not user text
+        value, grads = scope[sweep.value], [scope[g] for g in sweep.grads[0]]
+        assert value == pytest.approx(f(*point), rel=1e-14, abs=1e-14)
+        np.testing.assert_allclose(grads, f.grad(*point), rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("text", ["abs(x) + y^2", "max(x, y) + x^2", "floor(x) + y",
+                                  "gamma(x) + y", "x + re(y)"])
+def test_kinks_jumps_and_complex_numbers_keep_the_numpy_evaluation(text):
+    try:
+        f = st.Function(text)
+    except st.errors.SteepestError:
+        return
+    assert f.float_sweep() is None
+
+
+def test_where_floats_raise_an_expression_falls_back_to_numpy():
+    # x^(1/3) of a negative number is complex with **, an error with math.pow: NumPy's nan.
+    result = st.minimize("x^(1/3) + y^2", [0.5, 1.0], lr=1.0, max_iter=50)
+    assert result.status == "diverged" and "nan" in result.message

@@ -159,8 +159,9 @@ def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str],
     return lines
 
 
+# long: one generated loop, written out step by step in the order it runs
 def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record: bool,
-             formula: Formula, scheduled: bool) -> Any:  # long: one generated loop, step by step
+             formula: Formula, scheduled: bool) -> Any:
     names = sweep.inputs[0]
     n = len(names)
     zs = [f"z{i}" for i in range(n)]
