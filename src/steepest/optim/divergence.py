@@ -77,10 +77,15 @@ class Monitor:
         """A step reached a new best loss (so the loss also went down), at ``z``."""
         if z is not None:
             self.stable_z = z
+        self.previous_step = step
+        self.improved_numbers(k, f_new, step_len)
+
+    def improved_numbers(self, k: int, f_new: float, step_len: float) -> None:
+        """What :meth:`improved` records apart from the step and the point themselves."""
         self.k = self.best_at = k
         self.last = self.best = f_new
         self.since_best = self.reversals = self.rises = 0
-        self.previous_step, self.previous_len = step, step_len
+        self.previous_len = step_len
 
     def repeated(self, k: int, f: float, step: np.ndarray, step_len: float, count: int,
                  lr: float) -> None:
@@ -105,6 +110,20 @@ class Monitor:
         self.previous_step, self.previous_len = step, step_len
 
     def observe(self, k, f, f_new, g, g_new, step, step_len, z_new, lr) -> str | None:
+        """Watch a step that reached no new best loss; a verdict when the run must end."""
+        previous = self.previous_step
+        self.previous_step = step
+        turn = None if previous is None else _dot(previous, step)
+        return self.observe_numbers(k, f, f_new, step_len, lr, turn, _length(g_new - g),
+                                    _length(g_new), _length(z_new))
+
+    def observe_numbers(self, k: int, f: float, f_new: float, step_len: float, lr: float,
+                        turn: float | None, gradient_change: float, g_len: float,
+                        z_len: float) -> str | None:
+        """:meth:`observe` on numbers: ``turn`` is the dot product of the last step with
+        this one (None when there was none), ``gradient_change`` the length of the
+        change of the gradient, ``g_len`` and ``z_len`` those of the new gradient and
+        point.  The descent loop over floats calls it with numbers it computed itself."""
         self.k, self.last = k, f_new
         if f_new < self.best:
             self.best, self.best_at, self.since_best, self.reversals = f_new, k, 0, 0
@@ -117,8 +136,7 @@ class Monitor:
         else:
             self.rises = 0
         if (f_new > f or (f_new == f and self.lipschitz is None)) and step_len > 0:
-            dg = g_new - g
-            secant = math.sqrt(float(dg @ dg)) / step_len
+            secant = gradient_change / step_len
             if math.isfinite(secant) and (self.lipschitz is None or secant > self.lipschitz):
                 self.lipschitz = secant
         rise = f_new - self.best
@@ -128,19 +146,19 @@ class Monitor:
                 self.rises >= GROWTH_PATIENCE and rise > GROWTH_FACTOR * scale
             ):
                 return "diverged"
-        previous, previous_len = self.previous_step, self.previous_len
-        self.previous_step, self.previous_len = step, step_len
+        previous_len = self.previous_len
+        self.previous_len = step_len
         if not self.since_best:
             return None
-        if previous is not None and float(previous @ step) < -0.5 * step_len * previous_len:
+        if turn is not None and turn < -0.5 * step_len * previous_len:
             self.reversals += 1
         if self.since_best == 1:
             self.window_step, self.window_lr = step_len, lr
         if self.since_best % OSCILLATION_WINDOW == 0:
             # A run whose steps are rounding-error sized, or whose steps change the loss by
             # less than its rounding error, has settled; it is not stalled or oscillating.
-            change = step_len * math.sqrt(float(g_new @ g_new))
-            self.settled = step_len <= 1e-9 * (1.0 + math.sqrt(float(z_new @ z_new))) or (
+            change = step_len * g_len
+            self.settled = step_len <= 1e-9 * (1.0 + z_len) or (
                 change <= 1e3 * EPS * abs(f_new)
             )
             if self.settled:
@@ -311,6 +329,21 @@ def stochastic_advice(lr: float) -> str:
     if not math.isfinite(lr):
         return "the function is not finite at the start of a batch"
     return f"learning rate {lr:g} is too large for these batches; try {round_rate(lr / 10)}"
+
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """``a . b``, summed left to right for a few numbers (as the loop over floats sums)."""
+    if a.size > 16:
+        return float(a @ b)
+    total = 0.0
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        total += x * y
+    return total
+
+
+def _length(v: np.ndarray) -> float:
+    return math.sqrt(_dot(v, v))
 
 
 __all__ = [

@@ -46,7 +46,10 @@ class FloatDescent(NamedTuple):
     floating point), each of them the step ``step`` of length ``step_len``.
     ``memory`` is the update rule's memory after the last step (one tuple
     per entry of its formula's ``memory``), ``count`` the rule's step count
-    and ``lr`` the rate of the last step taken.
+    and ``lr`` the rate of the last step taken.  ``best_z`` is the point of
+    the best loss, ``dirty`` says whether that best is still to be told to
+    the monitor, and ``verdict`` is what the monitor concluded on the last
+    step (the run ends there), if anything.
     """
 
     k: int
@@ -65,6 +68,9 @@ class FloatDescent(NamedTuple):
     memory: tuple[tuple[float, ...], ...]
     count: int
     lr: float
+    best_z: tuple[float, ...] | None
+    dirty: bool
+    verdict: str | None
 
 
 # sweep -> {options -> compiled loop}; a loop leaves with its sweep (and so its program).
@@ -77,17 +83,22 @@ def descent_loop(sweep: Any, *, sign: float, tol: bool, gtol: bool, ftol: bool,
     """The compiled descent loop for ``sweep`` (cached), returning a :class:`FloatDescent`.
 
     ``loop(z, f, g, k, max_iter, lr, tol, gtol, ftol, best, previous, args,
-    rows, floor=-inf, settings=(), memory=(), count=k)`` goes on from
-    iteration ``k`` at the point ``z`` (floats, with loss ``f`` and gradient
-    ``g`` of ``sign * f``), ``best`` the best loss so far, ``previous`` the
-    last step taken (nan when there was none), ``args`` the function's
+    rows, floor=-inf, settings=(), memory=(), count=k, monitor=None)`` goes
+    on from iteration ``k`` at the point ``z`` (floats, with loss ``f`` and
+    gradient ``g`` of ``sign * f``), ``best`` the best loss so far,
+    ``previous`` the last step taken (None when there was none), ``args`` the
+    function's
     other arguments; with ``record`` each step appends its row to ``rows``
     as :meth:`steepest.optim.history.History.record_rows` takes them.  The
     steps follow the update rule's ``formula`` (plain descent by default)
     with its ``settings`` and ``memory`` (values in the formula's order),
     ``count`` steps already taken; the rate is ``lr``, or with ``scheduled``
     ``lr(count)`` at each step.  A loss below ``floor`` (a run falling
-    without bound) is left to the general loop.  The flags say which
+    without bound) is left to the general loop; so is a step that reaches
+    no new best loss, unless a ``monitor``
+    (:class:`steepest.optim.divergence.Monitor`) is given to watch it
+    (:meth:`~steepest.optim.divergence.Monitor.observe_numbers`); the loop
+    ends after the step on which it gives a verdict.  The flags say which
     stopping rules are checked; the numbers themselves are arguments of
     each call.
 
@@ -120,43 +131,47 @@ def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str],
                 ds: list[str]) -> list[str]:
     """The formula's statements for one step over floats, coordinate by coordinate.
 
-    Scalars become ``q_<name>``; per-coordinate names become ``n_<name>_<i>``
-    (the rule's memory as this step changes it), ``t_<name>_<i>`` (the
-    formula's other names), with ``g``, ``p`` and ``step`` the loop's own
-    gradient, point and step of coordinate ``i``.
+    Scalars become ``q_<name>``; the rule's memory is read as ``u_<name>_<i>``
+    (its value before the step) until the step assigns it, and from then on
+    is ``n_<name>_<i>`` (kept only if the step is taken); the formula's other
+    names become ``t_<name>_<i>``, with ``g``, ``p`` and ``step`` the loop's
+    own gradient, point and step of coordinate ``i``.
     """
     scalars = {"lr", "count", *formula.settings}
     scalars.update(line.split("=")[0].strip() for line in formula.per_step)
     assigned = {line.split("=")[0].strip() for line in formula.per_coordinate}
 
-    def rename(line: str, i: int | None) -> str:
-        def one(match: re.Match[str]) -> str:
-            name = match.group(0)
-            if name == "sqrt":
+    def rename(text: str, i: int | None, changed: set[str]) -> str:
+        def one(name: str) -> str:
+            if name == "sqrt" or name[0].isdigit():
                 return name
             if name in scalars:
                 return f"q_{name}"
             assert i is not None, name
-            if name == "g":
-                return gs[i]
-            if name == "p":
-                return zs[i]
-            if name == "step":
-                return ds[i]
             if name in formula.memory:
-                return f"n_{name}_{i}"
+                return f"{'n' if name in changed else 'u'}_{name}_{i}"
+            own = {"g": gs[i], "p": zs[i], "step": ds[i]}
+            if name in own:
+                return own[name]
             assert name in assigned, name
             return f"t_{name}_{i}"
 
         # Numbers such as 1.0 or 1e-8 hold no names to rename.
-        return re.sub(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b|" + _NAME.pattern,
-                      lambda m: m.group(0) if m.group(0)[0].isdigit() else one(m), line)
+        return _TOKEN.sub(lambda m: one(m.group(0)), text)
 
-    lines = [rename(line, None) for line in formula.per_step]
+    lines = [rename(line, None, set()) for line in formula.per_step]
     for i in range(n):
-        lines += [f"n_{name}_{i} = u_{name}_{i}" for name in formula.memory]
-        lines += [rename(line, i) for line in formula.per_coordinate]
+        changed: set[str] = set()
+        for line in formula.per_coordinate:
+            target, value = (part.strip() for part in line.split("=", 1))
+            value = rename(value, i, changed)
+            if target in formula.memory:
+                changed.add(target)
+            lines.append(f"{rename(target, i, changed)} = {value}")
     return lines
+
+
+_TOKEN = re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b|" + _NAME.pattern)
 
 
 # long: one generated loop, written out step by step in the order it runs
@@ -178,25 +193,31 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     def tuple_of(items: list[str]) -> str:
         return "(" + ", ".join(items) + ",)"
 
+    def length(terms: list[str]) -> str:
+        return "sqrt(" + " + ".join(f"{t} * {t}" for t in terms) + ")"
+
     # Input 0 is the loop's own variables; the other inputs are read once, before it.
     others = [f"s{i}" for i in range(1, len(sweep.inputs))]
     lines = [
         "def loop(z, f, g, k, max_iter, lr, tol, gtol, ftol, best, previous, args, rows, "
-        "floor=-INF, settings=(), memory=(), count=None):",
+        "floor=-INF, settings=(), memory=(), count=None, monitor=None):",
         f"    {', '.join(others)}, = args" if others else "    pass",
         *("    " + line for i, line in sweep.unpack.items() if i != 0),
         f"    {', '.join(zs)}, = z",
         f"    {', '.join(gs)}, = g",
-        f"    {', '.join(ps)}, = previous",
+        "    turned = previous is not None",
+        f"    {', '.join(ps)}, = previous if turned else {tuple_of(['nan'] * n)}",
         *(f"    {', '.join(f'q_{name}' for name in formula.settings)}, = settings"
           for _ in formula.settings[:1]),
         *(f"    {', '.join(names_)}, = memory[{j}]" for j, names_ in enumerate(memory)),
         "    if count is None:",
         "        count = k",
         "    nfev = improved = repeats = 0",
-        "    best_k, best_step, best_len, step_len = -1, None, nan, nan",
+        "    best_k, best_step, best_len, best_z, step_len = -1, None, nan, None, nan",
         "    q_lr = lr",
         "    last_lr = nan",
+        "    dirty = False",  # a new best not yet told to the monitor
+        "    verdict = None",
         "    while k < max_iter:",
     ]
     body = []
@@ -205,7 +226,7 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     body.append("q_count = count + 1")
     body += _rule_lines(formula, n, gs, zs, ds)
     body += [f"{name} = {z} + {d}" for name, z, d in zip(names, zs, ds)]
-    body.append("step_len = sqrt(" + " + ".join(f"{d} * {d}" for d in ds) + ")")
+    body.append(f"step_len = {length(ds)}")
     body.append("nfev += 1")
     body.append("try:")
     body += ["    " + line for line in sweep.body]
@@ -213,24 +234,28 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     body.append("    break")
     body.append(f"f_new = {'-' if negate else ''}{sweep.value}")
     body += [f"{h} = {'-' if negate else ''}{expr}" for h, expr in zip(hs, sweep.grads[0])]
-    # Two kinds of step need no decision: a finite new best loss (above the floor of a run
-    # falling without bound), and the same step again from a point it does not move (the
-    # loop's monitor counts it and finds it settled).  Anything else is left to the
-    # general loop.
+    # What the general loop decides after a step, decided here the same way: a finite new
+    # best loss (above the floor of a run falling without bound); the same step again from
+    # a point it does not move (the monitor counts it and finds it settled); a finite loss
+    # that is no new best, which the monitor watches for divergence and oscillation.
+    # Anything else (inf, nan, a fall without bound) is left to the general loop.
     body.append("if f_new < best and f_new >= floor and f_new - f_new == 0.0 "
                 "and step_len < INF:")
-    body.append("    repeat = False")
+    body.append("    kind = 0")
     if repeats:
         same = " and ".join([f"{name} == {z}" for name, z in zip(names, zs)]
                             + [f"{d} == {p}" for d, p in zip(ds, ps)])
         body.append(f"elif f_new == f and {same}:")
-        body.append("    repeat = True")
+        body.append("    kind = 1")
+    body.append("elif monitor is not None and not repeats and f_new >= best "
+                "and f_new - f_new == 0.0 and step_len < INF:")
+    body.append("    kind = 2")
     body.append("else:")
     body.append("    break")
     if tol:
         body += ["if step_len < tol:", "    break"]
     if gtol:
-        body += ["if sqrt(" + " + ".join(f"{h} * {h}" for h in hs) + ") <= gtol:", "    break"]
+        body += [f"if {length(hs)} <= gtol:", "    break"]
     if ftol:
         body += ["if abs(f_new - f) <= ftol * max(abs(f), abs(f_new), 1.0):", "    break"]
     body.append("k += 1")
@@ -240,24 +265,41 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         raw_grads = [f"-{h}" if negate else h for h in hs]
         body.append(f"rows.append((k, {', '.join(names)}, {'-f_new' if negate else 'f_new'}, "
                     f"{', '.join(raw_grads)}, step_len, q_lr))")
-    body += [f"u_{name}_{i} = n_{name}_{i}" for name in formula.memory for i in range(n)]
+    changing = [name for name in formula.memory
+                if any(line.split("=")[0].strip() == name for line in formula.per_coordinate)]
+    body += [f"u_{name}_{i} = n_{name}_{i}" for name in changing for i in range(n)]
+    turn = " + ".join(f"{p} * {d}" for p, d in zip(ps, ds))
+    change = [f"({h} - {g})" for h, g in zip(hs, gs)]
     body += [
-        "if repeat:",
+        "if kind == 1:",
         "    repeats += 1",
-        "else:",
+        "elif kind == 0:",
         "    improved += 1",
         "    best = f_new",
         "    best_k, best_step, best_len = k, " + tuple_of(ds) + ", step_len",
+        "    best_z = " + tuple_of(names),
+        "    dirty = True",
+        "else:",
+        "    if dirty:",
+        "        monitor.improved_numbers(best_k, best, best_len)",
+        "        dirty = False",
+        "    verdict = monitor.observe_numbers(k, f, f_new, step_len, q_lr,",
+        f"                                      ({turn}) if turned else None,",
+        f"                                      {length(change)}, {length(hs)},",
+        f"                                      {length(list(names))})",
+        "turned = True",
         f"{', '.join(zs)}, = {', '.join(names)},",
         f"{', '.join(gs)}, = {', '.join(hs)},",
         f"{', '.join(ps)}, = {', '.join(ds)},",
         "f = f_new",
+        "if verdict is not None:",
+        "    break",
     ]
     lines += ["        " + line for line in body]
     kept = "(" + ", ".join(tuple_of(names_) for names_ in memory) + (",)" if memory else ")")
     lines.append(f"    return RESULT(k, {tuple_of(zs)}, f, {tuple_of(gs)}, nfev, improved, best_k, "
                  f"best, best_step, best_len, repeats, {tuple_of(ps)}, step_len, {kept}, count, "
-                 "last_lr)")
+                 "last_lr, best_z, dirty, verdict)")
     namespace = dict(sweep.namespace)
     namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent)
     source = "\n".join(lines) + "\n"

@@ -418,11 +418,15 @@ class _Descent:
             verdict = self.monitor.observe(self.k, self.f, f_new, self.g, g_new, step,
                                            self.step_len, z_new, self.lr_k)
             if verdict:
-                if verdict in ("diverged", "oscillating"):
-                    self.monitor.refine_curvature(self.objective.vg, z_new, step,
-                                                  stable=verdict == "diverged")
-                self.message = self.monitor.message(verdict, self.sign, self.rule, self.lr_k)
-                self.status = "stalled" if verdict == "oscillating" else verdict
+                self._conclude(verdict, z_new, step)
+
+    def _conclude(self, verdict: str, z_new: np.ndarray, step: np.ndarray) -> None:
+        """End the run on the monitor's verdict about the step to ``z_new``."""
+        if verdict in ("diverged", "oscillating"):
+            self.monitor.refine_curvature(self.objective.vg, z_new, step,
+                                          stable=verdict == "diverged")
+        self.message = self.monitor.message(verdict, self.sign, self.rule, self.lr_k)
+        self.status = "stalled" if verdict == "oscillating" else verdict
 
     def _verdict(self, reason: str, g_new: np.ndarray) -> tuple[str, str]:
         """``converged`` when a stopping rule held where the gradient is small.
@@ -727,14 +731,14 @@ class _FloatSteps:
                                 scheduled=self.scheduled)
             rows: list[tuple[float, ...]] = []
             previous = run.monitor.previous_step
-            before = tuple(previous.tolist()) if previous is not None else (math.nan,) * run.z.size
+            before = tuple(previous.tolist()) if previous is not None else None
             rule, state = run.rule, run.state
             settings = tuple(getattr(rule, name) for name in formula.settings)
             memory = tuple(tuple(state[name].tolist()) for name in formula.memory)
             result = loop(tuple(run.z.tolist()), run.f, tuple(run.g.tolist()), k, run.max_iter,
                           self.lr, s["tol"], s["gtol"], s["ftol"], run.best, before,
                           run.objective.args, rows, run.monitor.runaway_below, settings, memory,
-                          state["count"])
+                          state["count"], run.monitor)
             run.nfev += result.nfev
         if result is None or result.k <= k:
             self.backoff *= 2  # nothing to gain here for now: look again later
@@ -747,11 +751,15 @@ class _FloatSteps:
     def _adopt(self, run: _Descent, result: Any, rows: list[tuple[float, ...]]) -> None:
         monitor = run.monitor
         if result.improved:
-            # The loop over floats takes only new-best steps and steps that stay where they
-            # are: its last point is its best.
             run.best = result.best
-            monitor.improved(result.best_k, run.best, np.array(result.best_step), result.best_len,
-                             np.array(result.z))
+            if result.dirty:
+                # The last new best is the last step of its kind: the monitor learns it now.
+                monitor.improved(result.best_k, run.best, np.array(result.best_step),
+                                 result.best_len, np.array(result.best_z))
+            else:
+                monitor.stable_z = np.array(result.best_z)
+        if not result.dirty:
+            monitor.previous_step = np.array(result.step)
         if result.repeats:
             monitor.repeated(result.k, result.f, np.array(result.step), result.step_len,
                              result.repeats, result.lr)
@@ -764,6 +772,8 @@ class _FloatSteps:
             run.history.record_rows(rows)
         if run.need_gnorm:
             run.gnorm = _norm(run.g)
+        if result.verdict is not None:
+            run._conclude(result.verdict, run.z, np.array(result.step))
 
 
 def _grid_search(f: Any, x0: Any, sign: float, s: dict[str, Any]) -> OptimizeResult:
