@@ -294,3 +294,34 @@ def test_where_floats_raise_an_expression_falls_back_to_numpy():
     # x^(1/3) of a negative number is complex with **, an error with math.pow: NumPy's nan.
     result = st.minimize("x^(1/3) + y^2", [0.5, 1.0], lr=1.0, max_iter=50)
     assert result.status == "diverged" and "nan" in result.message
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_lesson_run_of_every_method_is_the_same_and_over_floats(float_runs, method):
+    """W1 as each method takes it: 3,000 steps, oscillation and settling included."""
+    result = assert_same_run(sauna, np.array([0.5, 0.6]), method=method, lr=0.05,
+                             max_iter=3_000, tol=None)
+    assert sum(float_runs) >= result.nit - 3  # all but the first steps (recording the function)
+    assert result.nit == 3_000 or (method == "adamw" and result.status == "stalled")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    method=hst.sampled_from(METHODS),
+    schedule=hst.sampled_from(list(RATES)),
+    scale=hst.floats(0.1, 30.0),
+    a=hst.floats(0.1, 5.0),
+    start=hst.tuples(hst.floats(-3, 3), hst.floats(-3, 3)),
+    tol=hst.sampled_from([None, 1e-3, 1e-8]),
+)
+def test_random_runs_of_every_method_match_the_general_loop(method, schedule, scale, a, start,
+                                                             tol):
+    lr = RATES["constant"][method] * scale
+    if schedule != "constant":
+        lr = RATES[schedule](lr)
+
+    def f(v):
+        x, y = v[0], v[1]
+        return a * (x - 1.0) ** 2 + x**2 * y**2 + (y + 0.5) ** 4 * 0.25
+
+    assert_same_run(f, np.array(start), method=method, lr=lr, tol=tol, max_iter=300)
