@@ -62,6 +62,7 @@ class Monitor:
         self.reversals = 0
         self.previous_step: np.ndarray | None = None
         self.previous_len = math.nan
+        self.turn: float | None = None
         self.lipschitz: float | None = None
         self.window_step = math.nan
         self.window_lr = math.nan
@@ -109,12 +110,21 @@ class Monitor:
             self.settled = True
         self.previous_step, self.previous_len = step, step_len
 
-    def observe(self, k, f, f_new, g, g_new, step, step_len, z_new, lr) -> str | None:
-        """Watch a step that reached no new best loss; a verdict when the run must end."""
+    def note_step(self, step: np.ndarray) -> None:
+        """Before the point ``step`` leads to is evaluated: how ``step`` turns from the last
+        step (their dot product), after which the last step is let go, so that a large
+        vector need not stay alive while the new gradient is computed."""
         previous = self.previous_step
+        self.turn = None if previous is None else _dot(previous, step)
+        self.previous_step = None
+
+    def observe(self, k, f, f_new, g, g_new, step, step_len, z_new, lr) -> str | None:
+        """Watch a step that reached no new best loss; a verdict when the run must end.
+
+        :meth:`note_step` has seen ``step`` before its point was evaluated.
+        """
         self.previous_step = step
-        turn = None if previous is None else _dot(previous, step)
-        return self.observe_numbers(k, f, f_new, step_len, lr, turn, _length(g_new - g),
+        return self.observe_numbers(k, f, f_new, step_len, lr, self.turn, _length(g_new - g),
                                     _length(g_new), _length(z_new))
 
     def observe_numbers(self, k: int, f: float, f_new: float, step_len: float, lr: float,

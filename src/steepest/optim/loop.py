@@ -151,7 +151,10 @@ def minimize(
     ends the run when its score stops improving.
 
     ``record``: True keeps every step (and every epoch), ``"epochs"`` only
-    the epochs of a run over batches, False nothing.  ``progress`` draws a
+    the epochs of a run over batches, False nothing; the iterates and
+    gradients themselves are kept for up to 10,000 parameters (beyond that,
+    the loss, gradient norm, step and rate of each step), or always with
+    ``"all"`` (see :mod:`steepest.optim.history`).  ``progress`` draws a
     progress bar on stderr (None: when stderr is a terminal; or give a
     :class:`~steepest.optim.progress.TrainingProgress` bar).
 
@@ -221,7 +224,9 @@ def _run(
                           sign=sign)
     # Overflow and nan on the way to divergence are reported in words, not as warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _Descent(objective, z0, sign, rule, s, source).run()
+        descent = _Descent(objective, z0, sign, rule, s, source)
+        del z0  # the run owns its start: a large one need not stay alive beside the iterates
+        return descent.run()
 
 
 def _is_series(data: Any) -> bool:
@@ -275,10 +280,14 @@ class _Descent:
         self.lr_k = self.step_len = self.last_lr = math.nan
         self.f, self.g = math.nan, np.zeros_like(z)
         variables, limit = objective.variables, s["history_limit"]
-        self.history = (History(objective.shape, limit=limit, variables=variables, sign=sign)
-                        if s["record"] is True else None)
+        # Iterates are kept when the parameters are few (see History), or with record="all".
+        iterates = True if s["record"] == "all" else None
+        self.history = (History(objective.shape, limit=limit, variables=variables, sign=sign,
+                                iterates=iterates)
+                        if s["record"] is True or s["record"] == "all" else None)
         self.epoch_history = (History(objective.shape, kind="epochs", variables=variables,
-                                      sign=sign) if source is not None and s["record"] else None)
+                                      sign=sign, iterates=iterates)
+                              if source is not None and s["record"] else None)
         if self.history is not None:
             self.history.epochs = self.epoch_history
         self.state = rule.init(z)
@@ -386,6 +395,7 @@ class _Descent:
             predicted = abs(float(self.g @ step))
             if math.isfinite(predicted) and predicted > 0:
                 self.monitor.floor = predicted
+        self.monitor.note_step(step)
         f_new, g_new = self.objective.vg(z_new)
         self.nfev += 1
         if self.need_gnorm:
@@ -658,7 +668,8 @@ class _Descent:
         return OptimizeResult(
             x=_user(self.z, shape),
             fun=sign * self.f,
-            grad=_user(sign * self.g, shape),
+            # A copy of the gradient, or its negation (a new array already) for maximize.
+            grad=_user(self.g, shape) if sign == 1.0 else _user(-self.g, shape),
             nit=self.k,
             status=self.status,
             message=compose(self.status, self.k, self.message, rule.describe(self.state),
