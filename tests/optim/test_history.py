@@ -149,7 +149,7 @@ def test_large_runs_keep_summaries_not_iterates():
 
 
 def test_a_long_run_over_many_parameters_holds_a_few_vectors_at_a_time():
-    n, steps = 200_000, 40
+    n, steps = 100_000, 20
     c = np.linspace(-1.0, 1.0, n)
     start = np.zeros(n)
     tracemalloc.start()
@@ -161,7 +161,7 @@ def test_a_long_run_over_many_parameters_holds_a_few_vectors_at_a_time():
         tracemalloc.stop()
     assert res.nit == steps and len(res.history) == steps + 1
     # The loop holds its point, gradient, step and the new point and gradient: a history
-    # keeping iterates would hold 2 vectors a step (80 here).
+    # keeping iterates would hold 2 vectors a step (40 here).
     assert peak < 8 * n * 8
 
 
