@@ -26,6 +26,7 @@ the rule's formula and the same sweep, operation for operation.
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 import weakref
@@ -127,9 +128,100 @@ def descent_loop(sweep: Any, *, sign: float, tol: bool, gtol: bool, ftol: bool,
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str],
-                ds: list[str]) -> list[str]:
-    """The formula's statements for one step over floats, coordinate by coordinate.
+def _specialise(formula: Formula, scheduled: bool) -> tuple[list[str], list[str], list[str]]:
+    """The formula rearranged for speed, with the same operations on the same numbers.
+
+    A temporary used once is written into its use; a part of a statement
+    that depends on the settings alone (``1.0 - beta1``, ``-lr`` at a
+    constant rate) is computed once before the loop, and one that depends
+    on the step alone (``-lr`` on a schedule) once a step.  Returns the
+    statements before the loop, once a step and per coordinate.
+    """
+    static = set(formula.settings) | (set() if scheduled else {"lr"})
+    stepwise = static | {"lr", "count"}
+    before: list[str] = []
+    each_step = list(formula.per_step)
+    for line in formula.per_step:  # a per-step statement of the settings alone: before the loop
+        target, value = (part.strip() for part in line.split("=", 1))
+        if _names(ast.parse(value, mode="eval")) <= static:
+            before.append(line)
+            each_step.remove(line)
+            static.add(target)
+        stepwise.add(target)
+    statements = [ast.parse(line).body[0] for line in formula.per_coordinate]
+    statements = _inline_once_used(statements, set(formula.memory) | {"step"})
+    hoisted: dict[str, str] = {}
+
+    def hoist(node: ast.expr) -> ast.expr:
+        names = _names(node)
+        if not isinstance(node, ast.Name | ast.Constant) and names <= stepwise:
+            key = ast.unparse(node)
+            if key not in hoisted:
+                hoisted[key] = f"k{len(hoisted)}"
+                (before if names <= static else each_step).append(f"{hoisted[key]} = {key}")
+            return ast.Name(hoisted[key], ast.Load())
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, ast.expr):
+                setattr(node, field, hoist(value))
+            elif isinstance(value, list):
+                setattr(node, field, [hoist(v) if isinstance(v, ast.expr) else v for v in value])
+        return node
+
+    lines = []
+    for statement in statements:
+        assert isinstance(statement, ast.Assign)
+        statement.value = hoist(statement.value)
+        lines.append(ast.unparse(statement))
+    return before, each_step, lines
+
+
+def _names(node: ast.AST) -> set[str]:
+    """The names an expression reads (``sqrt`` aside: it is the same everywhere)."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id != "sqrt"}
+
+
+class _Put(ast.NodeTransformer):
+    """Writes an expression where a name is read."""
+
+    def __init__(self, name: str, value: ast.expr) -> None:
+        self.name, self.value = name, value
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return self.value if node.id == self.name else node
+
+
+def _inline_once_used(statements: list[ast.stmt], kept: set[str]) -> list[ast.stmt]:
+    """Temporaries read once, by a later statement, written into that statement instead."""
+    statements = list(statements)
+    changed = True
+    while changed:
+        changed = False
+        for j, statement in enumerate(statements):
+            assert isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)
+            target = statement.targets[0].id
+            if target in kept:
+                continue
+            later = statements[j + 1:]
+            reads = [k for k, s in enumerate(later) if target in _names(s.value)]
+            uses = sum(sum(isinstance(n, ast.Name) and n.id == target for n in ast.walk(s.value))
+                       for s in later)
+            if uses != 1:
+                continue
+            at = reads[0]
+            # Its inputs must not change between its statement and its use.
+            between = {s.targets[0].id for s in later[:at]}
+            if between & _names(statement.value):
+                continue
+            later[at].value = _Put(target, statement.value).visit(later[at].value)
+            statements = statements[:j] + later
+            changed = True
+            break
+    return statements
+
+
+def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str], ds: list[str],
+                scheduled: bool) -> tuple[list[str], list[str]]:
+    """The formula's statements over floats: those before the loop, and one step's.
 
     Scalars become ``q_<name>``; the rule's memory is read as ``u_<name>_<i>``
     (its value before the step) until the step assigns it, and from then on
@@ -137,9 +229,10 @@ def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str],
     names become ``t_<name>_<i>``, with ``g``, ``p`` and ``step`` the loop's
     own gradient, point and step of coordinate ``i``.
     """
+    before, each_step, per_coordinate = _specialise(formula, scheduled)
     scalars = {"lr", "count", *formula.settings}
-    scalars.update(line.split("=")[0].strip() for line in formula.per_step)
-    assigned = {line.split("=")[0].strip() for line in formula.per_coordinate}
+    scalars.update(line.split("=")[0].strip() for line in (*before, *each_step))
+    assigned = {line.split("=")[0].strip() for line in per_coordinate}
 
     def rename(text: str, i: int | None, changed: set[str]) -> str:
         def one(name: str) -> str:
@@ -159,16 +252,16 @@ def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str],
         # Numbers such as 1.0 or 1e-8 hold no names to rename.
         return _TOKEN.sub(lambda m: one(m.group(0)), text)
 
-    lines = [rename(line, None, set()) for line in formula.per_step]
+    lines = [rename(line, None, set()) for line in each_step]
     for i in range(n):
         changed: set[str] = set()
-        for line in formula.per_coordinate:
+        for line in per_coordinate:
             target, value = (part.strip() for part in line.split("=", 1))
             value = rename(value, i, changed)
             if target in formula.memory:
                 changed.add(target)
             lines.append(f"{rename(target, i, changed)} = {value}")
-    return lines
+    return [rename(line, None, set()) for line in before], lines
 
 
 _TOKEN = re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b|" + _NAME.pattern)
@@ -196,6 +289,7 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     def length(terms: list[str]) -> str:
         return "sqrt(" + " + ".join(f"{t} * {t}" for t in terms) + ")"
 
+    before, step_lines = _rule_lines(formula, n, gs, zs, ds, scheduled)
     # Input 0 is the loop's own variables; the other inputs are read once, before it.
     others = [f"s{i}" for i in range(1, len(sweep.inputs))]
     lines = [
@@ -215,6 +309,7 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    nfev = improved = repeats = 0",
         "    best_k, best_step, best_len, best_z, step_len = -1, None, nan, None, nan",
         "    q_lr = lr",
+        *("    " + line for line in before),
         "    last_lr = nan",
         "    dirty = False",  # a new best not yet told to the monitor
         "    verdict = None",
@@ -224,7 +319,7 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     if scheduled:
         body += ["q_lr = float(lr(count))", "if not 0.0 < q_lr < INF:", "    break"]
     body.append("q_count = count + 1")
-    body += _rule_lines(formula, n, gs, zs, ds)
+    body += step_lines
     body += [f"{name} = {z} + {d}" for name, z, d in zip(names, zs, ds)]
     body.append(f"step_len = {length(ds)}")
     body.append("nfev += 1")
