@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -124,16 +125,17 @@ class Monitor:
         :meth:`note_step` has seen ``step`` before its point was evaluated.
         """
         self.previous_step = step
-        return self.observe_numbers(k, f, f_new, step_len, lr, self.turn, _length(g_new - g),
-                                    _length(g_new), _length(z_new))
+        return self.observe_numbers(k, f, f_new, step_len, lr, self.turn, _lengths,
+                                    (g_new, g, z_new))
 
     def observe_numbers(self, k: int, f: float, f_new: float, step_len: float, lr: float,
-                        turn: float | None, gradient_change: float, g_len: float,
-                        z_len: float) -> str | None:
+                        turn: float | None, measure: Callable[[Any], tuple[float, float, float]],
+                        vectors: Any) -> str | None:
         """:meth:`observe` on numbers: ``turn`` is the dot product of the last step with
-        this one (None when there was none), ``gradient_change`` the length of the
-        change of the gradient, ``g_len`` and ``z_len`` those of the new gradient and
-        point.  The descent loop over floats calls it with numbers it computed itself."""
+        this one (None when there was none); ``measure(vectors)`` gives the length of
+        the change of the gradient and those of the new gradient and point, and is
+        called only on the steps that need them.  The descent loop over floats calls
+        it with numbers and a measure of its own."""
         self.k, self.last = k, f_new
         if f_new < self.best:
             self.best, self.best_at, self.since_best, self.reversals = f_new, k, 0, 0
@@ -146,7 +148,7 @@ class Monitor:
         else:
             self.rises = 0
         if (f_new > f or (f_new == f and self.lipschitz is None)) and step_len > 0:
-            secant = gradient_change / step_len
+            secant = measure(vectors)[0] / step_len
             if math.isfinite(secant) and (self.lipschitz is None or secant > self.lipschitz):
                 self.lipschitz = secant
         rise = f_new - self.best
@@ -167,6 +169,7 @@ class Monitor:
         if self.since_best % OSCILLATION_WINDOW == 0:
             # A run whose steps are rounding-error sized, or whose steps change the loss by
             # less than its rounding error, has settled; it is not stalled or oscillating.
+            _, g_len, z_len = measure(vectors)
             change = step_len * g_len
             self.settled = step_len <= 1e-9 * (1.0 + z_len) or (
                 change <= 1e3 * EPS * abs(f_new)
@@ -354,6 +357,12 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
 
 def _length(v: np.ndarray) -> float:
     return math.sqrt(_dot(v, v))
+
+
+def _lengths(vectors: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[float, float, float]:
+    """``|g_new - g|``, ``|g_new|`` and ``|z_new|`` of ``(g_new, g, z_new)``."""
+    g_new, g, z_new = vectors
+    return _length(g_new - g), _length(g_new), _length(z_new)
 
 
 __all__ = [

@@ -364,7 +364,6 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
                 if any(line.split("=")[0].strip() == name for line in formula.per_coordinate)]
     body += [f"u_{name}_{i} = n_{name}_{i}" for name in changing for i in range(n)]
     turn = " + ".join(f"{p} * {d}" for p, d in zip(ps, ds))
-    change = [f"({h} - {g})" for h, g in zip(hs, gs)]
     body += [
         "if kind == 1:",
         "    repeats += 1",
@@ -379,9 +378,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "        monitor.improved_numbers(best_k, best, best_len)",
         "        dirty = False",
         "    verdict = monitor.observe_numbers(k, f, f_new, step_len, q_lr,",
-        f"                                      ({turn}) if turned else None,",
-        f"                                      {length(change)}, {length(hs)},",
-        f"                                      {length(list(names))})",
+        f"                                      ({turn}) if turned else None, measure,",
+        f"                                      {tuple_of([*hs, *gs, *names])})",
         "turned = True",
         f"{', '.join(zs)}, = {', '.join(names)},",
         f"{', '.join(gs)}, = {', '.join(hs)},",
@@ -395,6 +393,14 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     lines.append(f"    return RESULT(k, {tuple_of(zs)}, f, {tuple_of(gs)}, nfev, improved, best_k, "
                  f"best, best_step, best_len, repeats, {tuple_of(ps)}, step_len, {kept}, count, "
                  "last_lr, best_z, dirty, verdict)")
+    # What the monitor measures on the steps that need it: |h - g|, |h| and |z| at the new point.
+    hs_, gs_, zs_ = ([f"v{i}" for i in range(k * n, (k + 1) * n)] for k in range(3))
+    lines += [
+        "def measure(values):",
+        f"    {', '.join([*hs_, *gs_, *zs_])}, = values",
+        f"    return ({length([f'({h} - {g})' for h, g in zip(hs_, gs_)])}, {length(hs_)}, "
+        f"{length(zs_)})",
+    ]
     namespace = dict(sweep.namespace)
     namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent)
     source = "\n".join(lines) + "\n"
