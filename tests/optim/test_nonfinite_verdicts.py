@@ -102,6 +102,12 @@ def test_logistic_and_network_blow_ups_end_in_a_sentence():
             X, np.sin(3 * X[:, 0]))
 
 
+def test_a_grid_point_that_overflows_has_no_value_and_no_warning():
+    result = st.minimize(lambda x: np.exp(x) - x, method="grid", grid=[1000.0, 1.0, -2.0])
+    assert result.x == 1.0 and result.status == "converged"
+    assert np.isnan(result.history.loss[0]) or np.isinf(result.history.loss[0])
+
+
 def test_over_batches_a_blow_up_is_a_divergence():
     y = np.array([1.0, 2.0, 3.0, 4.0])
     result = st.minimize(lambda t, b: np.mean((t - b) ** 4), 10.0, data=y, batch_size=2,

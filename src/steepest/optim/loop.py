@@ -204,7 +204,9 @@ def _run(
     check_settings(s)
     method = s["method"]
     if isinstance(method, str) and method.strip().lower() == "grid":
-        return _grid_search(f, x0, sign, s)
+        # A grid point where the function overflows is a point with no value, not a warning.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return _grid_search(f, x0, sign, s)
     rule = make(method, s["lr"], **options)
     as_schedule(rule.lr)  # a bad rate is reported before any work
     if s["clip_norm"] is not None:
