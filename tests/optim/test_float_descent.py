@@ -325,3 +325,24 @@ def test_random_runs_of_every_method_match_the_general_loop(method, schedule, sc
         return a * (x - 1.0) ** 2 + x**2 * y**2 + (y + 0.5) ** 4 * 0.25
 
     assert_same_run(f, np.array(start), method=method, lr=lr, tol=tol, max_iter=300)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    a=hst.integers(1, 9),
+    b=hst.integers(-5, 5),
+    function=hst.sampled_from(["", " + sin(x y)", " + exp(-x^2)/3", " + log(1 + y^2)",
+                               " + sqrt(x^2 + 1)"]),
+    method=hst.sampled_from(METHODS),
+    start=hst.tuples(hst.floats(-2, 2), hst.floats(-2, 2)),
+)
+def test_random_expressions_match_the_general_loop(a, b, function, method, start):
+    text = f"{a}(x - {b})^2 + (y + 1)^4 / 4{function}"
+    lr = RATES["constant"][method]
+    fast = st.minimize(text, list(start), method=method, lr=lr, max_iter=200)
+    general = st.minimize(text, list(start), method=method, lr=lr, max_iter=200,
+                          callback=_never_stop)
+    assert (fast.status, fast.nit, fast.message) == (general.status, general.nit,
+                                                     general.message)
+    np.testing.assert_array_equal(fast.history.x, general.history.x)
+    np.testing.assert_array_equal(fast.history.loss, general.history.loss)
