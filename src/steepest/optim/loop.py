@@ -13,10 +13,12 @@ lives elsewhere, each in one place:
 - divergence detection and advice: :mod:`steepest.optim.divergence`;
 - the record of the run: :mod:`steepest.optim.history`, :mod:`steepest.optim.result`.
 
-Plain descent at a constant rate on a function whose gradient runs over
-Python floats takes its routine steps in a generated loop over floats
-(:mod:`steepest.optim.float_descent`), with the same history and results
-bit for bit.
+Descent with a rule written as a formula (gd, momentum, nesterov, adagrad,
+rmsprop, adam, adamw), at a constant rate or on a schedule, on a function
+whose gradient runs over Python floats (a small NumPy function's recorded
+program, or an expression's exact gradient) takes its routine steps in a
+generated loop over floats (:mod:`steepest.optim.float_descent`), with the
+same history and results bit for bit.
 """
 
 from __future__ import annotations
