@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as hst
 
 import steepest as st
-from steepest.optim.history import History
+from steepest.optim.history import KEEP_ITERATES_UP_TO, History
 
 SAUNA = "85 - x^2 (x-6) y^2 (y-6)/90"
 
@@ -121,9 +122,63 @@ def test_history_thinning_property(steps, limit):
         assert len(history) == steps + 1 and not history.thinned
 
 
-def test_large_parameters_shrink_the_row_limit():
-    history = History(shape=(1_000_000,))
+def test_large_parameters_shrink_the_row_limit_when_iterates_are_asked_for():
+    history = History(shape=(1_000_000,), iterates=True)
     assert history.limit == 5  # 5 rows of iterates and gradients: 10 million floats
+    assert History(shape=(1_000_000,)).limit == 100_000  # summaries only: no budget to share
+
+
+def test_large_runs_keep_summaries_not_iterates():
+    n = KEEP_ITERATES_UP_TO + 1
+    c = np.linspace(-1.0, 1.0, n)
+    res = st.minimize(lambda x: 0.5 * float((x - c) @ (x - c)), np.zeros(n), grad=lambda x: x - c,
+                      lr=0.5, max_iter=6, tol=None)
+    history = res.history
+    assert not history.iterates and len(history) == 7
+    expected = np.sqrt(n * np.mean(c**2)) * 0.5 ** np.arange(7)  # |x - c| halves each step
+    np.testing.assert_allclose(history.grad_norm, expected, rtol=1e-12)
+    np.testing.assert_allclose(history.loss, 0.5 * expected**2, rtol=1e-12)
+    with pytest.raises(st.errors.OptimizationError, match="record='all'"):
+        _ = history.x
+    with pytest.raises(st.errors.OptimizationError, match="not kept"):
+        _ = history.grad
+    frame = history.to_frame()
+    assert list(frame.columns) == ["iteration", "loss", "grad_norm", "step", "lr"]
+    assert history.table().splitlines()[1].startswith("step 1 | loss:")
+    np.testing.assert_allclose(res.x, c * (1 - 0.5**6))
+
+
+def test_a_long_run_over_many_parameters_holds_a_few_vectors_at_a_time():
+    n, steps = 100_000, 20
+    c = np.linspace(-1.0, 1.0, n)
+    start = np.zeros(n)
+    tracemalloc.start()
+    try:
+        res = st.minimize(lambda x: 0.5 * float((x - c) @ (x - c)), start,
+                          grad=lambda x: x - c, lr=0.1, max_iter=steps, tol=None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert res.nit == steps and len(res.history) == steps + 1
+    # The loop holds its point, gradient, step and the new point and gradient: a history
+    # keeping iterates would hold 2 vectors a step (40 here).
+    assert peak < 8 * n * 8
+
+
+def test_record_all_keeps_the_iterates_of_a_large_run():
+    n = KEEP_ITERATES_UP_TO + 1
+    res = st.minimize(lambda x: 0.5 * float(x @ x), np.ones(n), grad=lambda x: x.copy(), lr=0.5,
+                      max_iter=3, tol=None, record="all")
+    assert res.history.iterates
+    np.testing.assert_allclose(res.history.x[:, 0], [1.0, 0.5, 0.25, 0.125])
+    np.testing.assert_allclose(res.history.grad_norm, np.sqrt(n) * 0.5 ** np.arange(4))
+
+
+def test_small_runs_keep_their_iterates_and_unknown_record_options_are_refused():
+    res = st.minimize(SAUNA, [0.5, 0.6], lr=0.05, max_iter=3)
+    assert res.history.iterates and res.history.x.shape == (4, 2)
+    with pytest.raises(st.errors.OptimizationError, match="record must be"):
+        st.minimize(SAUNA, [0.5, 0.6], record="everything")
 
 
 def test_result_to_dict_is_json():

@@ -331,7 +331,7 @@ def l2_penalty(alpha: float, rows: int, spread: np.ndarray, intercept: bool,
 def best_iterate(res: OptimizeResult) -> np.ndarray:
     """The iterate with the lowest recorded loss (subgradient steps need not go down)."""
     history = res.history
-    if history is None or history.kind == "epochs" or len(history) == 0:
+    if history is None or history.kind == "epochs" or len(history) == 0 or not history.iterates:
         return np.atleast_1d(np.asarray(res.x, dtype=float))
     return np.asarray(history.x[int(np.nanargmin(history.loss))], dtype=float).reshape(-1)
 
@@ -365,8 +365,9 @@ def store_fit(
         "step": history.step,
         "lr": history.lr,
     })
-    for name, column in report(history.x.reshape(len(history), -1)).items():
-        frame[name] = column
+    if history.iterates:  # a run over very many parameters keeps summaries only
+        for name, column in report(history.x.reshape(len(history), -1)).items():
+            frame[name] = column
     model.history_ = frame
     final = np.atleast_1d(np.asarray(res.x, dtype=float)) if theta is None else theta
     return final

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -62,6 +63,7 @@ class Monitor:
         self.reversals = 0
         self.previous_step: np.ndarray | None = None
         self.previous_len = math.nan
+        self.turn: float | None = None
         self.lipschitz: float | None = None
         self.window_step = math.nan
         self.window_lr = math.nan
@@ -77,10 +79,15 @@ class Monitor:
         """A step reached a new best loss (so the loss also went down), at ``z``."""
         if z is not None:
             self.stable_z = z
+        self.previous_step = step
+        self.improved_numbers(k, f_new, step_len)
+
+    def improved_numbers(self, k: int, f_new: float, step_len: float) -> None:
+        """What :meth:`improved` records apart from the step and the point themselves."""
         self.k = self.best_at = k
         self.last = self.best = f_new
         self.since_best = self.reversals = self.rises = 0
-        self.previous_step, self.previous_len = step, step_len
+        self.previous_len = step_len
 
     def repeated(self, k: int, f: float, step: np.ndarray, step_len: float, count: int,
                  lr: float) -> None:
@@ -104,7 +111,31 @@ class Monitor:
             self.settled = True
         self.previous_step, self.previous_len = step, step_len
 
+    def note_step(self, step: np.ndarray) -> None:
+        """Before the point ``step`` leads to is evaluated: how ``step`` turns from the last
+        step (their dot product), after which the last step is let go, so that a large
+        vector need not stay alive while the new gradient is computed."""
+        previous = self.previous_step
+        self.turn = None if previous is None else _dot(previous, step)
+        self.previous_step = None
+
     def observe(self, k, f, f_new, g, g_new, step, step_len, z_new, lr) -> str | None:
+        """Watch a step that reached no new best loss; a verdict when the run must end.
+
+        :meth:`note_step` has seen ``step`` before its point was evaluated.
+        """
+        self.previous_step = step
+        return self.observe_numbers(k, f, f_new, step_len, lr, self.turn, _lengths,
+                                    (g_new, g, z_new))
+
+    def observe_numbers(self, k: int, f: float, f_new: float, step_len: float, lr: float,
+                        turn: float | None, measure: Callable[[Any], tuple[float, float, float]],
+                        vectors: Any) -> str | None:
+        """:meth:`observe` on numbers: ``turn`` is the dot product of the last step with
+        this one (None when there was none); ``measure(vectors)`` gives the length of
+        the change of the gradient and those of the new gradient and point, and is
+        called only on the steps that need them.  The descent loop over floats calls
+        it with numbers and a measure of its own."""
         self.k, self.last = k, f_new
         if f_new < self.best:
             self.best, self.best_at, self.since_best, self.reversals = f_new, k, 0, 0
@@ -117,8 +148,7 @@ class Monitor:
         else:
             self.rises = 0
         if (f_new > f or (f_new == f and self.lipschitz is None)) and step_len > 0:
-            dg = g_new - g
-            secant = math.sqrt(float(dg @ dg)) / step_len
+            secant = measure(vectors)[0] / step_len
             if math.isfinite(secant) and (self.lipschitz is None or secant > self.lipschitz):
                 self.lipschitz = secant
         rise = f_new - self.best
@@ -128,19 +158,20 @@ class Monitor:
                 self.rises >= GROWTH_PATIENCE and rise > GROWTH_FACTOR * scale
             ):
                 return "diverged"
-        previous, previous_len = self.previous_step, self.previous_len
-        self.previous_step, self.previous_len = step, step_len
+        previous_len = self.previous_len
+        self.previous_len = step_len
         if not self.since_best:
             return None
-        if previous is not None and float(previous @ step) < -0.5 * step_len * previous_len:
+        if turn is not None and turn < -0.5 * step_len * previous_len:
             self.reversals += 1
         if self.since_best == 1:
             self.window_step, self.window_lr = step_len, lr
         if self.since_best % OSCILLATION_WINDOW == 0:
             # A run whose steps are rounding-error sized, or whose steps change the loss by
             # less than its rounding error, has settled; it is not stalled or oscillating.
-            change = step_len * math.sqrt(float(g_new @ g_new))
-            self.settled = step_len <= 1e-9 * (1.0 + math.sqrt(float(z_new @ z_new))) or (
+            _, g_len, z_len = measure(vectors)
+            change = step_len * g_len
+            self.settled = step_len <= 1e-9 * (1.0 + z_len) or (
                 change <= 1e3 * EPS * abs(f_new)
             )
             if self.settled:
@@ -311,6 +342,27 @@ def stochastic_advice(lr: float) -> str:
     if not math.isfinite(lr):
         return "the function is not finite at the start of a batch"
     return f"learning rate {lr:g} is too large for these batches; try {round_rate(lr / 10)}"
+
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """``a . b``, summed left to right for a few numbers (as the loop over floats sums)."""
+    if a.size > 16:
+        return float(a @ b)
+    total = 0.0
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        total += x * y
+    return total
+
+
+def _length(v: np.ndarray) -> float:
+    return math.sqrt(_dot(v, v))
+
+
+def _lengths(vectors: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[float, float, float]:
+    """``|g_new - g|``, ``|g_new|`` and ``|z_new|`` of ``(g_new, g, z_new)``."""
+    g_new, g, z_new = vectors
+    return _length(g_new - g), _length(g_new), _length(z_new)
 
 
 __all__ = [

@@ -1,28 +1,38 @@
 """Gradient descent over Python floats, for small problems whose gradient program is one.
 
 A recorded gradient of a function of a few numbers runs as code over
-Python floats (:class:`steepest.autodiff.replay.FloatSweep`).  Plain
-gradient descent at a constant rate on such a function spends most of its
-time around that code: NumPy arrays of two elements, one call per step.
-Here the loop itself is generated around the sweep's statements, the
-parameters held as floats, so a step costs what the arithmetic costs.
+Python floats (:class:`steepest.autodiff.replay.FloatSweep`); so does the
+exact gradient of an expression (:meth:`steepest.optim.objective.Objective.float_sweep`).
+Descent on such a function spends most of its time around that code: NumPy
+arrays of two elements, one call per step.  Here the loop itself is
+generated around the sweep's statements, the parameters held as floats, so
+a step costs what the arithmetic costs.  The update rule enters as its
+:class:`~steepest.optim.rules.Formula` (momentum, Nesterov, Adagrad,
+RMSProp, Adam and AdamW as well as plain descent), written out coordinate
+by coordinate, with its memory held as floats and the rate constant or
+read from a schedule at each step.
 
 The generated loop takes only the steps that need no decision, with no
-stopping rule met: a finite, strictly better loss, or the same step again
-from a point it no longer moves (a fixed point in floating point, where
-the general loop's monitor only counts and finds the run settled).  At the
-first step that would need one (a stop, a loss that rose or stalled, an inf
-or nan, a math error), it returns before taking it, and the general loop
-in :mod:`steepest.optim.loop` takes that step itself, with all its checks.
-The numbers are the same as the general loop's: the same update
-``z + (-lr * g)`` and the same sweep, operation for operation.
+stopping rule met: a finite, strictly better loss, or (plain descent at a
+constant rate) the same step again from a point it no longer moves (a
+fixed point in floating point, where the general loop's monitor only
+counts and finds the run settled).  At the first step that would need one
+(a stop, a loss that rose or stalled, an inf or nan, a math error, a rate
+of 0), it returns before taking it, and the general loop in
+:mod:`steepest.optim.loop` takes that step itself, with all its checks.
+The numbers are the same as the general loop's: the same statements of
+the rule's formula and the same sweep, operation for operation.
 """
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 import weakref
 from typing import Any, NamedTuple
+
+from steepest.optim.rules import GD, Formula
 
 __all__ = ["FloatDescent", "descent_loop"]
 
@@ -35,6 +45,12 @@ class FloatDescent(NamedTuple):
     ``best_len``); ``repeats`` counts the steps after them that left the
     parameters exactly where they were (a fixed point of the iteration in
     floating point), each of them the step ``step`` of length ``step_len``.
+    ``memory`` is the update rule's memory after the last step (one tuple
+    per entry of its formula's ``memory``), ``count`` the rule's step count
+    and ``lr`` the rate of the last step taken.  ``best_z`` is the point of
+    the best loss, ``dirty`` says whether that best is still to be told to
+    the monitor, and ``verdict`` is what the monitor concluded on the last
+    step (the run ends there), if anything.
     """
 
     k: int
@@ -50,24 +66,42 @@ class FloatDescent(NamedTuple):
     repeats: int
     step: tuple[float, ...]
     step_len: float
+    memory: tuple[tuple[float, ...], ...]
+    count: int
+    lr: float
+    best_z: tuple[float, ...] | None
+    dirty: bool
+    verdict: str | None
 
 
 # sweep -> {options -> compiled loop}; a loop leaves with its sweep (and so its program).
 _LOOPS: weakref.WeakKeyDictionary[Any, dict[tuple, Any]] = weakref.WeakKeyDictionary()
 
 
+
 def descent_loop(sweep: Any, *, sign: float, tol: bool, gtol: bool, ftol: bool,
-                 record: bool) -> Any:
+                 record: bool, formula: Formula | None = None, scheduled: bool = False) -> Any:
     """The compiled descent loop for ``sweep`` (cached), returning a :class:`FloatDescent`.
 
     ``loop(z, f, g, k, max_iter, lr, tol, gtol, ftol, best, previous, args,
-    rows)`` goes on from iteration ``k`` at the point ``z`` (floats, with
-    loss ``f`` and gradient ``g`` of ``sign * f``), ``best`` the best loss so
-    far, ``previous`` the last step taken (nan when there was none), ``args``
-    the function's other arguments; with ``record`` each step appends its
-    row to ``rows`` as :meth:`steepest.optim.history.History.record_rows`
-    takes them.  The flags say which stopping rules are checked; the
-    numbers themselves are arguments of each call.
+    rows, floor=-inf, settings=(), memory=(), count=k, monitor=None)`` goes
+    on from iteration ``k`` at the point ``z`` (floats, with loss ``f`` and
+    gradient ``g`` of ``sign * f``), ``best`` the best loss so far,
+    ``previous`` the last step taken (None when there was none), ``args`` the
+    function's
+    other arguments; with ``record`` each step appends its row to ``rows``
+    as :meth:`steepest.optim.history.History.record_rows` takes them.  The
+    steps follow the update rule's ``formula`` (plain descent by default)
+    with its ``settings`` and ``memory`` (values in the formula's order),
+    ``count`` steps already taken; the rate is ``lr``, or with ``scheduled``
+    ``lr(count)`` at each step.  A loss below ``floor`` (a run falling
+    without bound) is left to the general loop; so is a step that reaches
+    no new best loss, unless a ``monitor``
+    (:class:`steepest.optim.divergence.Monitor`) is given to watch it
+    (:meth:`~steepest.optim.divergence.Monitor.observe_numbers`); the loop
+    ends after the step on which it gives a verdict.  The flags say which
+    stopping rules are checked; the numbers themselves are arguments of
+    each call.
 
     >>> import numpy as np, steepest as st
     >>> from steepest.optim.objective import Objective
@@ -81,7 +115,9 @@ def descent_loop(sweep: Any, *, sign: float, tol: bool, gtol: bool, ftol: bool,
     >>> out.k, out.improved, [round(v, 6) for v in out.z]
     (3, 3, [0.512, 0.064])
     """
-    options = (sign, tol, gtol, ftol, record)
+    if formula is None:
+        formula = GD.formula
+    options = (sign, tol, gtol, ftol, record, formula, scheduled)
     table = _LOOPS.setdefault(sweep, {})
     loop = table.get(options)
     if loop is None:
@@ -89,7 +125,151 @@ def descent_loop(sweep: Any, *, sign: float, tol: bool, gtol: bool, ftol: bool,
     return loop
 
 
-def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record: bool) -> Any:
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _specialise(formula: Formula, scheduled: bool) -> tuple[list[str], list[str], list[str]]:
+    """The formula rearranged for speed, with the same operations on the same numbers.
+
+    A temporary used once is written into its use; a part of a statement
+    that depends on the settings alone (``1.0 - beta1``, ``-lr`` at a
+    constant rate) is computed once before the loop, and one that depends
+    on the step alone (``-lr`` on a schedule) once a step.  Returns the
+    statements before the loop, once a step and per coordinate.
+    """
+    static = set(formula.settings) | (set() if scheduled else {"lr"})
+    stepwise = static | {"lr", "count"}
+    before: list[str] = []
+    each_step = list(formula.per_step)
+    for line in formula.per_step:  # a per-step statement of the settings alone: before the loop
+        target, value = (part.strip() for part in line.split("=", 1))
+        if _names(ast.parse(value, mode="eval")) <= static:
+            before.append(line)
+            each_step.remove(line)
+            static.add(target)
+        stepwise.add(target)
+    statements = [ast.parse(line).body[0] for line in formula.per_coordinate]
+    statements = _inline_once_used(statements, set(formula.memory) | {"step"})
+    hoisted: dict[str, str] = {}
+
+    def hoist(node: ast.expr) -> ast.expr:
+        names = _names(node)
+        if not isinstance(node, ast.Name | ast.Constant) and names <= stepwise:
+            key = ast.unparse(node)
+            if key not in hoisted:
+                hoisted[key] = f"k{len(hoisted)}"
+                (before if names <= static else each_step).append(f"{hoisted[key]} = {key}")
+            return ast.Name(hoisted[key], ast.Load())
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, ast.expr):
+                setattr(node, field, hoist(value))
+            elif isinstance(value, list):
+                setattr(node, field, [hoist(v) if isinstance(v, ast.expr) else v for v in value])
+        return node
+
+    lines = []
+    for statement in statements:
+        assert isinstance(statement, ast.Assign)
+        statement.value = hoist(statement.value)
+        lines.append(ast.unparse(statement))
+    return before, each_step, lines
+
+
+def _names(node: ast.AST) -> set[str]:
+    """The names an expression reads (``sqrt`` aside: it is the same everywhere)."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id != "sqrt"}
+
+
+class _Put(ast.NodeTransformer):
+    """Writes an expression where a name is read."""
+
+    def __init__(self, name: str, value: ast.expr) -> None:
+        self.name, self.value = name, value
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return self.value if node.id == self.name else node
+
+
+def _inline_once_used(statements: list[ast.stmt], kept: set[str]) -> list[ast.stmt]:
+    """Temporaries read once, by a later statement, written into that statement instead."""
+    statements = list(statements)
+    changed = True
+    while changed:
+        changed = False
+        for j, statement in enumerate(statements):
+            assert isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)
+            target = statement.targets[0].id
+            if target in kept:
+                continue
+            later = statements[j + 1:]
+            reads = [k for k, s in enumerate(later) if target in _names(s.value)]
+            uses = sum(sum(isinstance(n, ast.Name) and n.id == target for n in ast.walk(s.value))
+                       for s in later)
+            if uses != 1:
+                continue
+            at = reads[0]
+            # Its inputs must not change between its statement and its use.
+            between = {s.targets[0].id for s in later[:at]}
+            if between & _names(statement.value):
+                continue
+            later[at].value = _Put(target, statement.value).visit(later[at].value)
+            statements = statements[:j] + later
+            changed = True
+            break
+    return statements
+
+
+def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str], ds: list[str],
+                scheduled: bool) -> tuple[list[str], list[str]]:
+    """The formula's statements over floats: those before the loop, and one step's.
+
+    Scalars become ``q_<name>``; the rule's memory is read as ``u_<name>_<i>``
+    (its value before the step) until the step assigns it, and from then on
+    is ``n_<name>_<i>`` (kept only if the step is taken); the formula's other
+    names become ``t_<name>_<i>``, with ``g``, ``p`` and ``step`` the loop's
+    own gradient, point and step of coordinate ``i``.
+    """
+    before, each_step, per_coordinate = _specialise(formula, scheduled)
+    scalars = {"lr", "count", *formula.settings}
+    scalars.update(line.split("=")[0].strip() for line in (*before, *each_step))
+    assigned = {line.split("=")[0].strip() for line in per_coordinate}
+
+    def rename(text: str, i: int | None, changed: set[str]) -> str:
+        def one(name: str) -> str:
+            if name == "sqrt" or name[0].isdigit():
+                return name
+            if name in scalars:
+                return f"q_{name}"
+            assert i is not None, name
+            if name in formula.memory:
+                return f"{'n' if name in changed else 'u'}_{name}_{i}"
+            own = {"g": gs[i], "p": zs[i], "step": ds[i]}
+            if name in own:
+                return own[name]
+            assert name in assigned, name
+            return f"t_{name}_{i}"
+
+        # Numbers such as 1.0 or 1e-8 hold no names to rename.
+        return _TOKEN.sub(lambda m: one(m.group(0)), text)
+
+    lines = [rename(line, None, set()) for line in each_step]
+    for i in range(n):
+        changed: set[str] = set()
+        for line in per_coordinate:
+            target, value = (part.strip() for part in line.split("=", 1))
+            value = rename(value, i, changed)
+            if target in formula.memory:
+                changed.add(target)
+            lines.append(f"{rename(target, i, changed)} = {value}")
+    return [rename(line, None, set()) for line in before], lines
+
+
+_TOKEN = re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b|" + _NAME.pattern)
+
+
+# long: one generated loop, written out step by step in the order it runs
+def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record: bool,
+             formula: Formula, scheduled: bool) -> Any:
     names = sweep.inputs[0]
     n = len(names)
     zs = [f"z{i}" for i in range(n)]
@@ -98,27 +278,50 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     ps = [f"p{i}" for i in range(n)]  # the step before this one
     hs = [f"h{i}" for i in range(n)]  # the gradient of sign * f at the new point
     negate = sign < 0
+    memory = [[f"u_{name}_{i}" for i in range(n)] for name in formula.memory]
+    # Only plain descent at a constant rate repeats itself exactly from a point it does not
+    # move: a rule with memory or a changing rate takes another step there.
+    repeats = not formula.memory and not scheduled
 
     def tuple_of(items: list[str]) -> str:
         return "(" + ", ".join(items) + ",)"
 
+    def length(terms: list[str]) -> str:
+        return "sqrt(" + " + ".join(f"{t} * {t}" for t in terms) + ")"
+
+    before, step_lines = _rule_lines(formula, n, gs, zs, ds, scheduled)
     # Input 0 is the loop's own variables; the other inputs are read once, before it.
     others = [f"s{i}" for i in range(1, len(sweep.inputs))]
     lines = [
-        "def loop(z, f, g, k, max_iter, lr, tol, gtol, ftol, best, previous, args, rows):",
+        "def loop(z, f, g, k, max_iter, lr, tol, gtol, ftol, best, previous, args, rows, "
+        "floor=-INF, settings=(), memory=(), count=None, monitor=None):",
         f"    {', '.join(others)}, = args" if others else "    pass",
         *("    " + line for i, line in sweep.unpack.items() if i != 0),
         f"    {', '.join(zs)}, = z",
         f"    {', '.join(gs)}, = g",
-        f"    {', '.join(ps)}, = previous",
+        "    turned = previous is not None",
+        f"    {', '.join(ps)}, = previous if turned else {tuple_of(['nan'] * n)}",
+        *(f"    {', '.join(f'q_{name}' for name in formula.settings)}, = settings"
+          for _ in formula.settings[:1]),
+        *(f"    {', '.join(names_)}, = memory[{j}]" for j, names_ in enumerate(memory)),
+        "    if count is None:",
+        "        count = k",
         "    nfev = improved = repeats = 0",
-        "    best_k, best_step, best_len, step_len = -1, None, nan, nan",
-        "    rate = -lr",
+        "    best_k, best_step, best_len, best_z, step_len = -1, None, nan, None, nan",
+        "    q_lr = lr",
+        *("    " + line for line in before),
+        "    last_lr = nan",
+        "    dirty = False",  # a new best not yet told to the monitor
+        "    verdict = None",
         "    while k < max_iter:",
     ]
-    body = [f"{d} = rate * {g}" for d, g in zip(ds, gs)]
+    body = []
+    if scheduled:
+        body += ["q_lr = float(lr(count))", "if not 0.0 < q_lr < INF:", "    break"]
+    body.append("q_count = count + 1")
+    body += step_lines
     body += [f"{name} = {z} + {d}" for name, z, d in zip(names, zs, ds)]
-    body.append("step_len = sqrt(" + " + ".join(f"{d} * {d}" for d in ds) + ")")
+    body.append(f"step_len = {length(ds)}")
     body.append("nfev += 1")
     body.append("try:")
     body += ["    " + line for line in sweep.body]
@@ -126,49 +329,84 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     body.append("    break")
     body.append(f"f_new = {'-' if negate else ''}{sweep.value}")
     body += [f"{h} = {'-' if negate else ''}{expr}" for h, expr in zip(hs, sweep.grads[0])]
-    # Two kinds of step need no decision: a finite new best loss, and the same step again
-    # from a point it does not move (the loop's monitor counts it and finds it settled).
-    # Anything else is left to the general loop.
-    body.append("if f_new < best and f_new - f_new == 0.0 and step_len < INF:")
-    body.append("    repeat = False")
-    same = " and ".join([f"{name} == {z}" for name, z in zip(names, zs)]
-                        + [f"{d} == {p}" for d, p in zip(ds, ps)])
-    body.append(f"elif f_new == f and {same}:")
-    body.append("    repeat = True")
+    # What the general loop decides after a step, decided here the same way: a finite new
+    # best loss (above the floor of a run falling without bound); the same step again from
+    # a point it does not move (the monitor counts it and finds it settled); a finite loss
+    # that is no new best, which the monitor watches for divergence and oscillation.
+    # Anything else (inf, nan, a fall without bound) is left to the general loop.
+    body.append("if f_new < best and f_new >= floor and f_new - f_new == 0.0 "
+                "and step_len < INF:")
+    body.append("    kind = 0")
+    if repeats:
+        same = " and ".join([f"{name} == {z}" for name, z in zip(names, zs)]
+                            + [f"{d} == {p}" for d, p in zip(ds, ps)])
+        body.append(f"elif f_new == f and {same}:")
+        body.append("    kind = 1")
+    body.append("elif monitor is not None and not repeats and f_new >= best "
+                "and f_new - f_new == 0.0 and step_len < INF:")
+    body.append("    kind = 2")
     body.append("else:")
     body.append("    break")
     if tol:
         body += ["if step_len < tol:", "    break"]
     if gtol:
-        body += ["if sqrt(" + " + ".join(f"{h} * {h}" for h in hs) + ") <= gtol:", "    break"]
+        body += [f"if {length(hs)} <= gtol:", "    break"]
     if ftol:
         body += ["if abs(f_new - f) <= ftol * max(abs(f), abs(f_new), 1.0):", "    break"]
     body.append("k += 1")
+    body.append("count += 1")
+    body.append("last_lr = q_lr")
     if record:
         raw_grads = [f"-{h}" if negate else h for h in hs]
         body.append(f"rows.append((k, {', '.join(names)}, {'-f_new' if negate else 'f_new'}, "
-                    f"{', '.join(raw_grads)}, step_len))")
+                    f"{', '.join(raw_grads)}, step_len, q_lr))")
+    changing = [name for name in formula.memory
+                if any(line.split("=")[0].strip() == name for line in formula.per_coordinate)]
+    body += [f"u_{name}_{i} = n_{name}_{i}" for name in changing for i in range(n)]
+    turn = " + ".join(f"{p} * {d}" for p, d in zip(ps, ds))
     body += [
-        "if repeat:",
+        "if kind == 1:",
         "    repeats += 1",
-        "else:",
+        "elif kind == 0:",
         "    improved += 1",
         "    best = f_new",
         "    best_k, best_step, best_len = k, " + tuple_of(ds) + ", step_len",
+        "    best_z = " + tuple_of(names),
+        "    dirty = True",
+        "else:",
+        "    if dirty:",
+        "        monitor.improved_numbers(best_k, best, best_len)",
+        "        dirty = False",
+        "    verdict = monitor.observe_numbers(k, f, f_new, step_len, q_lr,",
+        f"                                      ({turn}) if turned else None, measure,",
+        f"                                      {tuple_of([*hs, *gs, *names])})",
+        "turned = True",
         f"{', '.join(zs)}, = {', '.join(names)},",
         f"{', '.join(gs)}, = {', '.join(hs)},",
         f"{', '.join(ps)}, = {', '.join(ds)},",
         "f = f_new",
+        "if verdict is not None:",
+        "    break",
     ]
     lines += ["        " + line for line in body]
+    kept = "(" + ", ".join(tuple_of(names_) for names_ in memory) + (",)" if memory else ")")
     lines.append(f"    return RESULT(k, {tuple_of(zs)}, f, {tuple_of(gs)}, nfev, improved, best_k, "
-                 f"best, best_step, best_len, repeats, {tuple_of(ps)}, step_len)")
+                 f"best, best_step, best_len, repeats, {tuple_of(ps)}, step_len, {kept}, count, "
+                 "last_lr, best_z, dirty, verdict)")
+    # What the monitor measures on the steps that need it: |h - g|, |h| and |z| at the new point.
+    hs_, gs_, zs_ = ([f"v{i}" for i in range(k * n, (k + 1) * n)] for k in range(3))
+    lines += [
+        "def measure(values):",
+        f"    {', '.join([*hs_, *gs_, *zs_])}, = values",
+        f"    return ({length([f'({h} - {g})' for h, g in zip(hs_, gs_)])}, {length(hs_)}, "
+        f"{length(zs_)})",
+    ]
     namespace = dict(sweep.namespace)
     namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent)
     source = "\n".join(lines) + "\n"
-    # Generated from the recorded program's statements, never from user text.
+    # Generated from the recorded program's statements and the rules' own formulas, never
+    # from user text.
     exec(compile(source, "<steepest descent over floats>", "exec"), namespace)
     loop = namespace["loop"]
     loop.source = source
     return loop
-

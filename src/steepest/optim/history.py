@@ -4,6 +4,16 @@ Row ``k`` holds iterate ``x_k``, the loss and gradient there, the length of
 the step that led to ``x_k`` and the learning rate of that step (row 0 is
 the start, with no step: ``nan``).
 
+Full iterates and gradients are kept for runs over at most
+``KEEP_ITERATES_UP_TO`` (10,000) parameters, or when asked (``iterates=True``,
+``record="all"`` in :func:`steepest.minimize`).  A run over more parameters
+keeps per-step summaries only (iteration, loss, gradient norm, step
+length, rate): a few dozen bytes a step instead of two copies of the
+parameters, so that descent over millions of parameters costs little more
+memory than the hand-written loop; its ``x`` and ``grad`` say, in one
+sentence, that they were not kept (the result's ``x`` and ``grad`` hold the
+last ones).
+
 Memory stays bounded on very long runs.  Every row is kept until the
 history holds ``limit`` rows (by default 100,000, fewer when the parameters
 are large so that iterates and gradients stay within about 80 MB).  After
@@ -30,11 +40,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from steepest.errors import OptimizationError
+
 if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_LIMIT = 100_000
 FLOAT_BUDGET = 10_000_000  # floats for iterates plus gradients (80 MB)
+KEEP_ITERATES_UP_TO = 10_000  # parameters; larger runs keep per-step summaries only
 
 
 class _Column:
@@ -57,6 +70,13 @@ class History:
     kept iteration, each shaped like the start), ``loss``, ``grad`` (shaped
     like ``x``), ``grad_norm``, ``step`` and ``lr``.  ``epochs`` is the
     per-epoch history of a stochastic run (``None`` otherwise).
+    ``iterates`` says whether ``x`` and ``grad`` are kept (by default, when
+    the parameters have at most ``KEEP_ITERATES_UP_TO`` entries).
+
+    >>> h = History(shape=(20_000,))
+    >>> h.record(0, np.ones(20_000), 1.0, np.full(20_000, 2.0), np.nan, np.nan)
+    >>> h.iterates, h.grad_norm.tolist()
+    (False, [282.842712474619])
     """
 
     def __init__(
@@ -67,13 +87,17 @@ class History:
         variables: tuple[str, ...] | None = None,
         kind: str = "steps",
         sign: float = 1.0,
+        iterates: bool | None = None,
     ) -> None:
         self.shape = tuple(shape)
         self.size = math.prod(self.shape)
         self.variables = variables
         self.kind = kind
         self.sign = sign
-        budget_rows = FLOAT_BUDGET // (2 * max(1, self.size))
+        self.iterates = self.size <= KEEP_ITERATES_UP_TO if iterates is None else bool(iterates)
+        # Summaries alone take no room per parameter: only iterates count against the budget.
+        kept = self.size if self.iterates else 0
+        budget_rows = FLOAT_BUDGET // (2 * max(1, kept))
         self.limit = max(4, min(DEFAULT_LIMIT if limit is None else int(limit), budget_rows))
         self.epochs: History | None = None
         self.thinned = False
@@ -88,10 +112,12 @@ class History:
 
     def _allocate(self, capacity: int) -> None:
         old = getattr(self, "_arrays", None)
+        width = self.size if self.iterates else 0
         arrays = {
             "iteration": np.zeros(capacity, dtype=np.int64),
-            "x": np.zeros((capacity, self.size)),
-            "grad": np.zeros((capacity, self.size)),
+            "x": np.zeros((capacity, width)),
+            "grad": np.zeros((capacity, width)),
+            "grad_norm": np.zeros(capacity),
             "loss": np.zeros(capacity),
             "step": np.zeros(capacity),
             "lr": np.zeros(capacity),
@@ -103,6 +129,7 @@ class History:
         self._capacity = capacity
         # Bound names for the fast path of record().
         self._it, self._x, self._g = arrays["iteration"], arrays["x"], arrays["grad"]
+        self._gn = arrays["grad_norm"]
         self._loss = arrays["loss"]
         self._step, self._lr = arrays["step"], arrays["lr"]
 
@@ -116,12 +143,15 @@ class History:
         lr: float,
     ) -> None:
         """Add one row (``x`` and ``grad`` flat, ``grad`` None when unknown; ``loss`` of the
-        user's function).  The gradient norm is computed when read."""
+        user's function).  ``x`` and ``grad`` are copied only when iterates are kept."""
         i = self._count
         if i < self._capacity and self._stride == 1:
             self._it[i] = iteration
-            self._x[i] = x
-            self._g[i] = grad if grad is not None else math.nan
+            if self.iterates:
+                self._x[i] = x
+                self._g[i] = grad if grad is not None else math.nan
+            else:
+                self._gn[i] = _length(grad)
             self._loss[i] = loss
             self._step[i] = step
             self._lr[i] = lr
@@ -129,27 +159,30 @@ class History:
             return
         self._record_slow(iteration, x, loss, grad, step, lr)
 
-    def record_rows(self, rows: list[tuple[float, ...]], lr: float) -> None:
-        """Add many rows at once, each ``(iteration, *x, loss, *grad, step)`` as numbers.
+    def record_rows(self, rows: list[tuple[float, ...]], lr: float | None = None) -> None:
+        """Add many rows at once, each ``(iteration, *x, loss, *grad, step, lr)`` as numbers.
 
         The same as :meth:`record` row by row (flat ``x`` and ``grad`` of
-        ``size`` numbers each, one learning rate for all), in a few array
-        writes instead of one call per row.
+        ``size`` numbers each), in a few array writes instead of one call per
+        row.  ``lr``, when given, is the rate of every row, which then ends
+        at ``step``.
 
         >>> h = History(shape=(2,))
-        >>> h.record_rows([(1, 0.5, 0.25, 3.0, -1.0, -2.0, 0.1)], lr=0.05)
-        >>> h.x.tolist(), h.grad.tolist(), h.step.tolist()
-        ([[0.5, 0.25]], [[-1.0, -2.0]], [0.1])
+        >>> h.record_rows([(1, 0.5, 0.25, 3.0, -1.0, -2.0, 0.1, 0.05)])
+        >>> h.x.tolist(), h.grad.tolist(), h.step.tolist(), h.lr.tolist()
+        ([[0.5, 0.25]], [[-1.0, -2.0]], [0.1], [0.05])
         """
         if not rows:
             return
         table = np.array(rows, dtype=float)
         n = self.size
+        step_at = 2 * n + 2
+        rates = table[:, step_at + 1] if lr is None else np.full(len(rows), lr)
         i, m = self._count, len(rows)
         if self._stride != 1 or i + m > self.limit:
-            for row in table:
-                self.record(int(row[0]), row[1 : n + 1], float(row[n + 1]), row[n + 2 : 2 * n + 2],
-                            float(row[-1]), lr)
+            for row, rate in zip(table, rates, strict=True):
+                self.record(int(row[0]), row[1 : n + 1], float(row[n + 1]), row[n + 2 : step_at],
+                            float(row[step_at]), float(rate))
             return
         if i + m > self._capacity:
             capacity = self._capacity
@@ -157,11 +190,15 @@ class History:
                 capacity *= 2
             self._allocate(min(self.limit, capacity))
         self._it[i : i + m] = table[:, 0]
-        self._x[i : i + m] = table[:, 1 : n + 1]
+        grads = table[:, n + 2 : step_at]
+        if self.iterates:
+            self._x[i : i + m] = table[:, 1 : n + 1]
+            self._g[i : i + m] = grads
+        else:
+            self._gn[i : i + m] = np.sqrt(np.einsum("ij,ij->i", grads, grads))
         self._loss[i : i + m] = table[:, n + 1]
-        self._g[i : i + m] = table[:, n + 2 : 2 * n + 2]
-        self._step[i : i + m] = table[:, -1]
-        self._lr[i : i + m] = lr
+        self._step[i : i + m] = table[:, step_at]
+        self._lr[i : i + m] = rates
         self._count = i + m
 
     def _record_slow(self, iteration, x, loss, grad, step, lr) -> None:
@@ -176,8 +213,9 @@ class History:
         j = self._ring_count % ring["loss"].size
         values = {
             "iteration": iteration,
-            "x": x,
-            "grad": grad if grad is not None else math.nan,
+            "x": x if self.iterates else 0.0,
+            "grad": (grad if grad is not None else math.nan) if self.iterates else 0.0,
+            "grad_norm": _length(grad),
             "loss": loss,
             "step": step,
             "lr": lr,
@@ -232,13 +270,22 @@ class History:
 
     def _with_norms(self) -> dict[str, np.ndarray]:
         rows = self._rows()
-        rows["grad_norm"] = np.sqrt(np.einsum("ij,ij->i", rows["grad"], rows["grad"]))
+        if self.iterates:  # the norms of the kept gradients, computed when read
+            rows["grad_norm"] = np.sqrt(np.einsum("ij,ij->i", rows["grad"], rows["grad"]))
         return rows
 
     def __len__(self) -> int:
         return int(self._rows()["iteration"].size) if self._ring is not None else self._count
 
     def _column(self, key: str) -> np.ndarray:
+        if key in ("x", "grad") and not self.iterates:
+            what = "iterates" if key == "x" else "gradients"
+            raise OptimizationError(
+                f"the {what} of this run were not kept: it has {self.size:,} parameters, more "
+                f"than {KEEP_ITERATES_UP_TO:,}, so its history keeps the loss, gradient norm, "
+                "step and rate of each step; pass record='all' to keep them too (or read the "
+                "result's x and grad)"
+            )
         column = self._with_norms()[key] if key == "grad_norm" else self._rows()[key]
         column.flags.writeable = False
         return column
@@ -264,7 +311,9 @@ class History:
         rows = self._with_norms()
         frame: dict[str, Any] = {"iteration": rows["iteration"]}
         xs = rows["x"]
-        if expand or not self.shape:
+        if not self.iterates:
+            pass
+        elif expand or not self.shape:
             names = self._coordinate_names()
             if not self.shape:
                 frame["x"] = xs[:, 0]
@@ -311,10 +360,9 @@ class History:
             if previous is not None and iteration != previous + 1:
                 lines.append(f"... ({iteration - previous - 1} iterations not kept)")
             previous = iteration
-            lines.append(
-                f"{self._format_x(rows['x'][i], name, digits)} | {label}: "
-                f"{rows['loss'][i]:.{digits}f}"
-            )
+            where = (self._format_x(rows["x"][i], name, digits) if self.iterates
+                     else f"step {iteration}")
+            lines.append(f"{where} | {label}: {rows['loss'][i]:.{digits}f}")
         return "\n".join(lines)
 
     def _format_x(self, x: np.ndarray, name: str | None, digits: int) -> str:
@@ -358,4 +406,10 @@ class History:
         return f"History({len(self)} rows, shape={self.shape}{extra})"
 
 
-__all__ = ["History"]
+def _length(grad: np.ndarray | None) -> float:
+    if grad is None:
+        return math.nan
+    return math.sqrt(float(grad @ grad))
+
+
+__all__ = ["KEEP_ITERATES_UP_TO", "History"]

@@ -13,10 +13,12 @@ lives elsewhere, each in one place:
 - divergence detection and advice: :mod:`steepest.optim.divergence`;
 - the record of the run: :mod:`steepest.optim.history`, :mod:`steepest.optim.result`.
 
-Plain descent at a constant rate on a function whose gradient runs over
-Python floats takes its routine steps in a generated loop over floats
-(:mod:`steepest.optim.float_descent`), with the same history and results
-bit for bit.
+Descent with a rule written as a formula (gd, momentum, nesterov, adagrad,
+rmsprop, adam, adamw), at a constant rate or on a schedule, on a function
+whose gradient runs over Python floats (a small NumPy function's recorded
+program, or an expression's exact gradient) takes its routine steps in a
+generated loop over floats (:mod:`steepest.optim.float_descent`), with the
+same history and results bit for bit.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ from steepest.optim.history import History
 from steepest.optim.objective import Objective, as_start
 from steepest.optim.progress import TrainingProgress
 from steepest.optim.result import OptimizeResult
-from steepest.optim.rules import GD, NoStep, Optimizer, chain, clip_by_norm, make
-from steepest.optim.schedules import LearningRate, as_schedule, constant
+from steepest.optim.rules import Formula, NoStep, Optimizer, chain, clip_by_norm, make
+from steepest.optim.schedules import LearningRate, Schedule, as_schedule, constant
 from steepest.optim.stopping import (
     EarlyStopping,
     check_settings,
@@ -151,7 +153,10 @@ def minimize(
     ends the run when its score stops improving.
 
     ``record``: True keeps every step (and every epoch), ``"epochs"`` only
-    the epochs of a run over batches, False nothing.  ``progress`` draws a
+    the epochs of a run over batches, False nothing; the iterates and
+    gradients themselves are kept for up to 10,000 parameters (beyond that,
+    the loss, gradient norm, step and rate of each step), or always with
+    ``"all"`` (see :mod:`steepest.optim.history`).  ``progress`` draws a
     progress bar on stderr (None: when stderr is a terminal; or give a
     :class:`~steepest.optim.progress.TrainingProgress` bar).
 
@@ -201,7 +206,9 @@ def _run(
     check_settings(s)
     method = s["method"]
     if isinstance(method, str) and method.strip().lower() == "grid":
-        return _grid_search(f, x0, sign, s)
+        # A grid point where the function overflows is a point with no value, not a warning.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return _grid_search(f, x0, sign, s)
     rule = make(method, s["lr"], **options)
     as_schedule(rule.lr)  # a bad rate is reported before any work
     if s["clip_norm"] is not None:
@@ -221,7 +228,9 @@ def _run(
                           sign=sign)
     # Overflow and nan on the way to divergence are reported in words, not as warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _Descent(objective, z0, sign, rule, s, source).run()
+        descent = _Descent(objective, z0, sign, rule, s, source)
+        del z0  # the run owns its start: a large one need not stay alive beside the iterates
+        return descent.run()
 
 
 def _is_series(data: Any) -> bool:
@@ -275,10 +284,14 @@ class _Descent:
         self.lr_k = self.step_len = self.last_lr = math.nan
         self.f, self.g = math.nan, np.zeros_like(z)
         variables, limit = objective.variables, s["history_limit"]
-        self.history = (History(objective.shape, limit=limit, variables=variables, sign=sign)
-                        if s["record"] is True else None)
+        # Iterates are kept when the parameters are few (see History), or with record="all".
+        iterates = True if s["record"] == "all" else None
+        self.history = (History(objective.shape, limit=limit, variables=variables, sign=sign,
+                                iterates=iterates)
+                        if s["record"] is True or s["record"] == "all" else None)
         self.epoch_history = (History(objective.shape, kind="epochs", variables=variables,
-                                      sign=sign) if source is not None and s["record"] else None)
+                                      sign=sign, iterates=iterates)
+                              if source is not None and s["record"] else None)
         if self.history is not None:
             self.history.epochs = self.epoch_history
         self.state = rule.init(z)
@@ -386,6 +399,7 @@ class _Descent:
             predicted = abs(float(self.g @ step))
             if math.isfinite(predicted) and predicted > 0:
                 self.monitor.floor = predicted
+        self.monitor.note_step(step)
         f_new, g_new = self.objective.vg(z_new)
         self.nfev += 1
         if self.need_gnorm:
@@ -418,11 +432,15 @@ class _Descent:
             verdict = self.monitor.observe(self.k, self.f, f_new, self.g, g_new, step,
                                            self.step_len, z_new, self.lr_k)
             if verdict:
-                if verdict in ("diverged", "oscillating"):
-                    self.monitor.refine_curvature(self.objective.vg, z_new, step,
-                                                  stable=verdict == "diverged")
-                self.message = self.monitor.message(verdict, self.sign, self.rule, self.lr_k)
-                self.status = "stalled" if verdict == "oscillating" else verdict
+                self._conclude(verdict, z_new, step)
+
+    def _conclude(self, verdict: str, z_new: np.ndarray, step: np.ndarray) -> None:
+        """End the run on the monitor's verdict about the step to ``z_new``."""
+        if verdict in ("diverged", "oscillating"):
+            self.monitor.refine_curvature(self.objective.vg, z_new, step,
+                                          stable=verdict == "diverged")
+        self.message = self.monitor.message(verdict, self.sign, self.rule, self.lr_k)
+        self.status = "stalled" if verdict == "oscillating" else verdict
 
     def _verdict(self, reason: str, g_new: np.ndarray) -> tuple[str, str]:
         """``converged`` when a stopping rule held where the gradient is small.
@@ -654,7 +672,8 @@ class _Descent:
         return OptimizeResult(
             x=_user(self.z, shape),
             fun=sign * self.f,
-            grad=_user(sign * self.g, shape),
+            # A copy of the gradient, or its negation (a new array already) for maximize.
+            grad=_user(self.g, shape) if sign == 1.0 else _user(-self.g, shape),
             nit=self.k,
             status=self.status,
             message=compose(self.status, self.k, self.message, rule.describe(self.state),
@@ -675,55 +694,66 @@ _END = object()
 
 
 class _FloatSteps:
-    """The specialisation of the full-batch loop for plain descent over Python floats.
+    """The specialisation of the full-batch loop for descent over Python floats.
 
-    Chosen for plain descent at a constant rate on a function whose gradient
-    runs over floats, with nothing that must see every step (callbacks, time
-    limits, progress).  It takes the routine steps of the run in a generated
-    loop (see :mod:`steepest.optim.float_descent`) and hands every other step
-    back to :meth:`_Descent._full_step`, so history and results are the same
-    bit for bit.
+    Chosen for a rule with a :class:`~steepest.optim.rules.Formula` (gd,
+    momentum, nesterov, adagrad, rmsprop, adam, adamw) at a constant rate or
+    on a schedule of :mod:`steepest.optim.schedules`, on a function whose
+    gradient runs over floats, with nothing that must see every step
+    (callbacks, time limits, progress).  It takes the routine steps of the
+    run in a generated loop (see :mod:`steepest.optim.float_descent`) and
+    hands every other step back to :meth:`_Descent._full_step`, so history
+    and results are the same bit for bit.
     """
 
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
+    def __init__(self, formula: Formula, lr: Any, scheduled: bool) -> None:
+        self.formula, self.lr, self.scheduled = formula, lr, scheduled
         self.at, self.backoff = 2, 1  # the function is recorded on its second call
 
     @staticmethod
     def chosen(run: _Descent) -> _FloatSteps | None:
         s, rule = run.s, run.rule
+        formula = type(rule).float_formula() if isinstance(rule, Optimizer) else None
         lr = rule.lr
-        schedule_constant = isinstance(lr, int | float | constant)
+        constant_rate = isinstance(lr, int | float | constant)
         plain = (
-            type(rule) is GD
-            and schedule_constant
-            and run.objective.kind == "autodiff"
+            formula is not None
+            and (constant_rate or isinstance(lr, Schedule))
+            and run.objective.kind in ("autodiff", "symbolic")
             and s["callback"] is None
             and s["max_time"] is None
             and not run.progress.enabled
         )
         if not plain:
             return None
-        return _FloatSteps(float(as_schedule(lr)(0)))
+        if constant_rate:
+            rate = float(as_schedule(lr)(0))
+            return _FloatSteps(formula, rate, False) if 0.0 < rate < math.inf else None
+        return _FloatSteps(formula, lr, True)
 
     def due(self, k: int, max_iter: int) -> bool:
         return self.at <= k < max_iter
 
     def take(self, run: _Descent) -> None:
         """Steps over floats from ``run``'s state; or, when none can be taken now, later."""
-        s, k = run.s, run.k
+        s, k, formula = run.s, run.k, self.formula
         sweep = run.objective.float_sweep()
         result = None
         if sweep is not None:
             loop = descent_loop(sweep, sign=run.sign, tol=s["tol"] is not None,
                                 gtol=s["gtol"] is not None, ftol=s["ftol"] is not None,
-                                record=run.history is not None)
+                                record=run.history is not None, formula=formula,
+                                scheduled=self.scheduled)
             rows: list[tuple[float, ...]] = []
             previous = run.monitor.previous_step
-            before = tuple(previous.tolist()) if previous is not None else (math.nan,) * run.z.size
+            before = tuple(previous.tolist()) if previous is not None else None
+            rule, state = run.rule, run.state
+            settings = tuple(getattr(rule, name) for name in formula.settings)
+            memory = tuple(tuple(state[name].tolist()) for name in formula.memory)
             result = loop(tuple(run.z.tolist()), run.f, tuple(run.g.tolist()), k, run.max_iter,
-                          self.rate, s["tol"], s["gtol"], s["ftol"], run.best, before,
-                          run.objective.args, rows)
+                          self.lr, s["tol"], s["gtol"], s["ftol"], run.best, before,
+                          run.objective.args, rows, run.monitor.runaway_below, settings, memory,
+                          state["count"], run.monitor)
             run.nfev += result.nfev
         if result is None or result.k <= k:
             self.backoff *= 2  # nothing to gain here for now: look again later
@@ -736,22 +766,29 @@ class _FloatSteps:
     def _adopt(self, run: _Descent, result: Any, rows: list[tuple[float, ...]]) -> None:
         monitor = run.monitor
         if result.improved:
-            # The loop over floats takes only new-best steps and steps that stay where they
-            # are: its last point is its best.
             run.best = result.best
-            monitor.improved(result.best_k, run.best, np.array(result.best_step), result.best_len,
-                             np.array(result.z))
+            if result.dirty:
+                # The last new best is the last step of its kind: the monitor learns it now.
+                monitor.improved(result.best_k, run.best, np.array(result.best_step),
+                                 result.best_len, np.array(result.best_z))
+            else:
+                monitor.stable_z = np.array(result.best_z)
+        if not result.dirty:
+            monitor.previous_step = np.array(result.step)
         if result.repeats:
             monitor.repeated(result.k, result.f, np.array(result.step), result.step_len,
-                             result.repeats, self.rate)
+                             result.repeats, result.lr)
         run.k, run.f = result.k, result.f
         run.z, run.g = np.array(result.z), np.array(result.g)
-        run.step_len, run.lr_k = result.step_len, self.rate
-        run.state = {**run.state, "count": run.k}
+        run.step_len, run.lr_k = result.step_len, result.lr
+        memory = dict(zip(self.formula.memory, (np.array(m) for m in result.memory), strict=True))
+        run.state = {**run.state, **memory, "count": result.count}
         if run.history is not None:
-            run.history.record_rows(rows, self.rate)
+            run.history.record_rows(rows)
         if run.need_gnorm:
             run.gnorm = _norm(run.g)
+        if result.verdict is not None:
+            run._conclude(result.verdict, run.z, np.array(result.step))
 
 
 def _grid_search(f: Any, x0: Any, sign: float, s: dict[str, Any]) -> OptimizeResult:

@@ -9,6 +9,7 @@ negated here, once, so every rule only ever minimizes.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -50,12 +51,23 @@ def _is_function_like(f: Any) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _expression(text: str) -> Any:
+    """The ``steepest.Function`` of an expression string, parsed and derived once.
+
+    Runs on the same text (a playground session, a script that calls
+    ``minimize`` in a loop) share it with its compiled gradient and its
+    program over floats; a text that fails to parse is not kept.
+    """
+    from steepest.symbolic import Function  # SymPy is slow to import: only when needed
+
+    return Function(text)
+
+
 def resolve_function(f: Any) -> tuple[Any, Kind]:
     """An expression string becomes a ``steepest.Function``; callables pass through."""
     if isinstance(f, str):
-        from steepest.symbolic import Function  # SymPy is slow to import: only when needed
-
-        return Function(f), "symbolic"
+        return _expression(f), "symbolic"
     if _is_function_like(f):
         return f, "symbolic"
     if callable(f):
@@ -145,8 +157,23 @@ class Objective:
             # At a corner (|x| at 0) descent steps along a subgradient.
             gradient = getattr(f, "descent_grad", f.grad)
 
-            def vg(z: np.ndarray) -> tuple[float, np.ndarray]:
+            def numpy_vg(z: np.ndarray) -> tuple[float, np.ndarray]:
                 return sign * _scalar(f(*z)), as_flat(gradient(*z))
+
+            program = self._float_program()
+            if program is None:
+                return numpy_vg
+
+            def vg(z: np.ndarray) -> tuple[float, np.ndarray]:
+                # The exact gradient over floats; NumPy where that raises (inf, nan, a
+                # complex power), as the expression evaluates there.
+                try:
+                    value, grads = program(*z.tolist())
+                except (ArithmeticError, ValueError):
+                    return numpy_vg(z)
+                if sign == 1.0:
+                    return value, np.array(grads)
+                return -value, -np.array(grads)
 
             return vg
         if self.user_grad is not None:
@@ -263,8 +290,34 @@ class Objective:
             columns[:, i] = (g_plus.reshape(-1) - g_minus.reshape(-1)) / (forward[i] - backward[i])
         return 0.5 * (columns + columns.T)
 
+    def _float_program(self) -> Callable[..., tuple[float, tuple[float, ...]]] | None:
+        """``program(*z) -> (value, gradient)`` over floats for an expression, when it has one."""
+        sweep = self._symbolic_sweep()
+        if sweep is None:
+            return None
+        names = sweep.inputs[0]
+        lines = [f"def program({', '.join(names)}):", *(f"    {line}" for line in sweep.body),
+                 f"    return {sweep.value}, ({', '.join(sweep.grads[0])},)"]
+        namespace = dict(sweep.namespace)
+        # Generated from the expression's own SymPy form by a printer, never from user text.
+        exec(compile("\n".join(lines) + "\n", "<steepest expression over floats>", "exec"),
+             namespace)
+        return namespace["program"]
+
+    def _symbolic_sweep(self) -> Any:
+        if "_sweep" not in self.__dict__:
+            make = getattr(self.function, "float_sweep", None)
+            sweep = make() if callable(make) else None
+            ok = sweep is not None and len(sweep.inputs[0]) == self.size
+            self.__dict__["_sweep"] = sweep if ok else None
+        return self.__dict__["_sweep"]
+
     def float_sweep(self) -> Any:
-        """The recorded gradient program as statements over Python floats, when there is one.
+        """The gradient program as statements over Python floats, when there is one.
+
+        For an expression, the exact symbolic gradient compiled to floats
+        (:meth:`steepest.symbolic.Function.float_sweep`); for a NumPy function,
+        its recorded program.
 
         A :class:`steepest.autodiff.replay.FloatSweep` whose input 0 is the
         parameters (their values in flat order) and whose gradient is taken
@@ -272,6 +325,8 @@ class Objective:
         functions whose program is not over floats (arrays, reductions) or
         whose outside data changed since it was recorded.
         """
+        if self.kind == "symbolic":
+            return self._symbolic_sweep()
         recording = self.__dict__.get("_recording")
         entry = recording[0] if recording else None
         program = entry.program if entry is not None else None

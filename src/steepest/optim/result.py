@@ -90,7 +90,7 @@ class OptimizeResult:
             h = self.history
             out["history"] = {
                 "iteration": h.iteration.tolist(),
-                "x": _plain(h.x),
+                **({"x": _plain(h.x)} if h.iterates else {}),  # large runs keep summaries
                 "loss": _plain(h.loss),
                 "grad_norm": _plain(h.grad_norm),
                 "step": _plain(h.step),

@@ -39,7 +39,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 import numpy as np
 
@@ -75,6 +75,47 @@ class NoStep:
         return f"NoStep({self.reason!r})"
 
 
+class Formula(NamedTuple):
+    """An update rule's mathematics, written once, coordinate by coordinate.
+
+    ``per_coordinate`` computes ``step`` from the gradient ``g``, the
+    parameter ``p``, the rule's ``memory`` (state entries, one number per
+    parameter, updated in place by name) and the scalars: ``lr``,
+    ``count`` (the number of this step, from 1), the rule's ``settings``
+    (attributes such as ``beta``) and what ``per_step`` computes from them.
+    ``sqrt`` is the only function.  The same statements run on NumPy
+    arrays (the rule's ``_step``, every coordinate at once) and, generated
+    per coordinate, over Python floats in the descent loop's fast path
+    (:mod:`steepest.optim.float_descent`); both do the same operations in the
+    same order, so their numbers are the same bit for bit.
+
+    >>> Momentum.formula.per_coordinate
+    ('velocity = beta * velocity + g', 'step = -lr * velocity')
+    """
+
+    settings: tuple[str, ...]
+    memory: tuple[str, ...]
+    per_step: tuple[str, ...]
+    per_coordinate: tuple[str, ...]
+
+
+def _array_step(formula: Formula) -> Callable[..., Any]:
+    """The NumPy ``_step`` of a rule, generated from its :class:`Formula`."""
+    lines = ["def _step(self, grads, state, params, lr, value, objective):",
+             "    g, p, count = grads, params, state['count'] + 1"]
+    lines += [f"    {name} = self.{name}" for name in formula.settings]
+    lines += [f"    {name} = state[{name!r}]" for name in formula.memory]
+    lines += [f"    {line}" for line in (*formula.per_step, *formula.per_coordinate)]
+    memory = ", ".join(f"{name!r}: {name}" for name in formula.memory)
+    lines.append(f"    return step, {{{memory}}}")
+    namespace: dict[str, Any] = {"sqrt": np.sqrt}
+    # Generated from the rules' own formulas in this module, never from user text.
+    exec(compile("\n".join(lines) + "\n", "<steepest update rule>", "exec"), namespace)
+    step = namespace["_step"]
+    step.formula = formula
+    return step
+
+
 class Optimizer:
     """Base class: a pure update rule with a learning rate (a number or a schedule).
 
@@ -86,6 +127,33 @@ class Optimizer:
     name: ClassVar[str] = "optimizer"
     default_lr: ClassVar[float] = 0.1
     uses_objective: ClassVar[bool] = False
+    # The rule's mathematics coordinate by coordinate, when it has such a form: its
+    # ``_step`` is then generated from it (see :class:`Formula`).
+    formula: ClassVar[Formula | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "formula" in cls.__dict__ and cls.formula is not None:
+            cls._step = _array_step(cls.formula)  # type: ignore[method-assign]
+
+    @classmethod
+    def float_formula(cls) -> Formula | None:
+        """The :class:`Formula` this rule's steps follow exactly, or None.
+
+        None for rules without one and for subclasses that change how a step
+        is taken (their own ``_step``, ``update`` or ``rate``), whose steps
+        the formula no longer describes.
+
+        >>> Adam.float_formula().memory
+        ('mean', 'mean_square')
+        >>> LBFGS.float_formula() is None
+        True
+        """
+        formula = cls.formula
+        if (formula is None or getattr(cls._step, "formula", None) is not formula
+                or cls.update is not Optimizer.update or cls.rate is not Optimizer.rate):
+            return None
+        return formula
 
     def __init__(self, lr: LearningRate | None = None) -> None:
         self.lr: LearningRate = self.default_lr if lr is None else lr
@@ -157,9 +225,7 @@ class GD(Optimizer):
 
     name = "gd"
     default_lr = 0.1
-
-    def _step(self, grads, state, params, lr, value, objective):
-        return -lr * grads, {}
+    formula = Formula((), (), (), ("step = -lr * g",))
 
 
 class Momentum(Optimizer):
@@ -184,12 +250,11 @@ class Momentum(Optimizer):
         super().__init__(lr)
         self.beta = _fraction("beta", beta)
 
+    formula = Formula(("beta",), ("velocity",), (),
+                      ("velocity = beta * velocity + g", "step = -lr * velocity"))
+
     def _start(self, params):
         return {"velocity": np.zeros_like(params)}
-
-    def _step(self, grads, state, params, lr, value, objective):
-        velocity = self.beta * state["velocity"] + grads
-        return -lr * velocity, {"velocity": velocity}
 
     def _settings(self):
         return {"beta": self.beta}
@@ -207,10 +272,8 @@ class Nesterov(Momentum):
     """
 
     name = "nesterov"
-
-    def _step(self, grads, state, params, lr, value, objective):
-        velocity = self.beta * state["velocity"] + grads
-        return -lr * (grads + self.beta * velocity), {"velocity": velocity}
+    formula = Formula(("beta",), ("velocity",), (),
+                      ("velocity = beta * velocity + g", "step = -lr * (g + beta * velocity)"))
 
 
 class Adagrad(Optimizer):
@@ -228,12 +291,12 @@ class Adagrad(Optimizer):
         super().__init__(lr)
         self.eps = eps
 
+    formula = Formula(("eps",), ("sum_squares",), (),
+                      ("sum_squares = sum_squares + g * g",
+                       "step = -lr * g / (sqrt(sum_squares) + eps)"))
+
     def _start(self, params):
         return {"sum_squares": np.zeros_like(params)}
-
-    def _step(self, grads, state, params, lr, value, objective):
-        sum_squares = state["sum_squares"] + grads * grads
-        return -lr * grads / (np.sqrt(sum_squares) + self.eps), {"sum_squares": sum_squares}
 
 
 class RMSProp(Optimizer):
@@ -253,12 +316,12 @@ class RMSProp(Optimizer):
         self.rho = _fraction("rho", rho)
         self.eps = eps
 
+    formula = Formula(("rho", "eps"), ("mean_square",), (),
+                      ("mean_square = rho * mean_square + (1.0 - rho) * g * g",
+                       "step = -lr * g / (sqrt(mean_square) + eps)"))
+
     def _start(self, params):
         return {"mean_square": np.zeros_like(params)}
-
-    def _step(self, grads, state, params, lr, value, objective):
-        mean_square = self.rho * state["mean_square"] + (1.0 - self.rho) * grads * grads
-        return -lr * grads / (np.sqrt(mean_square) + self.eps), {"mean_square": mean_square}
 
     def _settings(self):
         return {"rho": self.rho}
@@ -290,21 +353,20 @@ class Adam(Optimizer):
         self.beta2 = _fraction("beta2", beta2)
         self.eps = eps
 
+    # The bias corrections depend on the step alone: computed once a step.
+    _moments = (
+        "mean = beta1 * mean + (1.0 - beta1) * g",
+        "mean_square = beta2 * mean_square + (1.0 - beta2) * g * g",
+        "mean_hat = mean / correction1",
+        "mean_square_hat = mean_square / correction2",
+        "direction = mean_hat / (sqrt(mean_square_hat) + eps)",
+    )
+    _corrections = ("correction1 = 1.0 - beta1**count", "correction2 = 1.0 - beta2**count")
+    formula = Formula(("beta1", "beta2", "eps"), ("mean", "mean_square"), _corrections,
+                      (*_moments, "step = -lr * direction"))
+
     def _start(self, params):
         return {"mean": np.zeros_like(params), "mean_square": np.zeros_like(params)}
-
-    def _direction(self, grads: np.ndarray, state: State) -> tuple[np.ndarray, State]:
-        count = state["count"] + 1
-        mean = self.beta1 * state["mean"] + (1.0 - self.beta1) * grads
-        mean_square = self.beta2 * state["mean_square"] + (1.0 - self.beta2) * grads * grads
-        mean_hat = mean / (1.0 - self.beta1**count)
-        mean_square_hat = mean_square / (1.0 - self.beta2**count)
-        direction = mean_hat / (np.sqrt(mean_square_hat) + self.eps)
-        return direction, {"mean": mean, "mean_square": mean_square}
-
-    def _step(self, grads, state, params, lr, value, objective):
-        direction, changes = self._direction(grads, state)
-        return -lr * direction, changes
 
     def _settings(self):
         return {"beta1": self.beta1, "beta2": self.beta2}
@@ -326,9 +388,9 @@ class AdamW(Adam):
         super().__init__(lr, **adam)
         self.weight_decay = _non_negative("weight_decay", weight_decay)
 
-    def _step(self, grads, state, params, lr, value, objective):
-        direction, changes = self._direction(grads, state)
-        return -lr * (direction + self.weight_decay * params), changes
+    formula = Formula(("beta1", "beta2", "eps", "weight_decay"), ("mean", "mean_square"),
+                      Adam._corrections,
+                      (*Adam._moments, "step = -lr * (direction + weight_decay * p)"))
 
     def _settings(self):
         return {**super()._settings(), "weight_decay": self.weight_decay}
@@ -841,6 +903,7 @@ __all__ = [
     "AdamW",
     "Armijo",
     "Chain",
+    "Formula",
     "GradientTransform",
     "Momentum",
     "Nesterov",

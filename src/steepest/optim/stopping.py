@@ -43,6 +43,11 @@ def check_settings(settings: dict[str, Any]) -> None:
     for key in ("callback", "epoch_callback"):
         if settings.get(key) is not None and not callable(settings[key]):
             raise OptimizationError(f"{key} must be callable")
+    record = settings.get("record", True)
+    if not (isinstance(record, bool) or record in ("all", "epochs")):
+        raise OptimizationError(
+            f"record must be True, False, 'epochs' or 'all', not {record!r}"
+        )
 
 
 def converged(

@@ -19,11 +19,13 @@ array([85.        , 73.62222222])
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import sympy
+from sympy.printing.pycode import PythonCodePrinter
 
 from steepest.errors import ParseError, SteepestError
 from steepest.symbolic import nonsmooth
@@ -86,6 +88,7 @@ class Function:
         self._gradient_compiled: _Compiled | None = None
         self._hessian: sympy.Matrix | None = None
         self._hessian_compiled: _Compiled | None = None
+        self._float_sweep: Any = None
 
     # -- evaluation --------------------------------------------------------
     def __call__(self, *coords: Any, **named: Any) -> Any:
@@ -111,6 +114,28 @@ class Function:
                 list(self._marked_gradient()), "the gradient of"
             )
         return self._gradient_compiled
+
+    def float_sweep(self) -> Any:
+        """The function and its exact gradient as statements over Python floats, or None.
+
+        A :class:`steepest.autodiff.replay.FloatSweep` (the form a descent
+        loop over floats takes, :mod:`steepest.optim.float_descent`) whose
+        one input is the variables in order, computing the value and every
+        partial derivative with their common subexpressions once.  Only for
+        smooth expressions of arithmetic and the elementary functions (no
+        kinks or jumps, nothing complex); None otherwise.  Where NumPy gives
+        inf or nan the statements raise ``ArithmeticError`` or ``ValueError``
+        (``math.sqrt(-1)``, ``math.pow(-8, 1/3)``), so a caller falls back to
+        the NumPy evaluation there.
+
+        >>> sweep = Function("x^2 y + sin(y)").float_sweep()
+        >>> sweep.inputs, sweep.value, sweep.grads
+        ((('e0_0', 'e0_1'),), 'c0', (('c1', 'c2'),))
+        """
+        if self._float_sweep is None:
+            self._float_sweep = (_float_sweep(self.expr, self.symbols, self._marked_gradient())
+                                 if _float_ready(self.expr) else False)
+        return self._float_sweep or None
 
     def descent_grad(self, *coords: Any, **named: Any) -> np.ndarray:
         """:meth:`grad`, except that at a corner (|x| at 0) it gives the mean of the
@@ -322,6 +347,88 @@ def _resolve_variables(
 def _compile(symbols: Sequence[sympy.Symbol], exprs: list[sympy.Expr]) -> _Compiled:
     modules = [nonsmooth.NUMPY_FUNCTIONS, "numpy"]
     return sympy.lambdify(list(symbols), exprs, modules=modules, cse=len(exprs) > 1)
+
+
+# The functions a smooth expression may use to run over Python floats, by their math names.
+_FLOAT_FUNCTIONS: dict[type, str] = {
+    sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan",
+    sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh", sympy.asin: "asin",
+    sympy.acos: "acos", sympy.atan: "atan", sympy.asinh: "asinh", sympy.acosh: "acosh",
+    sympy.atanh: "atanh",
+}
+
+
+def _float_ready(expr: sympy.Expr) -> bool:
+    """Whether every part of ``expr`` has a form over Python floats (see :func:`_float_code`)."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Symbol | sympy.Add | sympy.Mul | sympy.Pow):
+            continue
+        if isinstance(node, sympy.Number):
+            if not node.is_finite or not node.is_real:
+                return False
+            continue
+        if node in (sympy.pi, sympy.E):
+            continue
+        if type(node) not in _FLOAT_FUNCTIONS or len(node.args) != 1:
+            return False
+    return True
+
+
+class _FloatPrinter(PythonCodePrinter):
+    """Python over floats: math's functions by bare name, and powers that never turn complex.
+
+    A power with a non-integer exponent is ``pow`` (``math.pow``), which
+    raises ``ValueError`` for a negative base where ``**`` would give a
+    complex number.
+    """
+
+    def _print_Pow(self, expr: sympy.Pow, rational: bool = False) -> str:
+        base, exponent = expr.args
+        if exponent.is_Integer:
+            if exponent == -1:
+                return f"1.0 / {self.parenthesize(base, 1000)}"
+            return f"{self.parenthesize(base, 1000)}**{int(exponent)}"
+        if exponent == sympy.S.Half:
+            return f"sqrt({self._print(base)})"
+        return f"pow({self._print(base)}, {self._print(exponent)})"
+
+    def _print_Rational(self, expr: sympy.Rational) -> str:
+        return f"({float(expr)!r})"
+
+    def _print_Integer(self, expr: sympy.Integer) -> str:
+        return f"{float(expr)!r}"
+
+    def _print_Float(self, expr: sympy.Float) -> str:
+        return f"{float(expr)!r}"
+
+    def _print_Function(self, expr: sympy.Expr) -> str:
+        return f"{_FLOAT_FUNCTIONS[type(expr)]}({self._print(expr.args[0])})"
+
+    def _print_Exp1(self, expr: sympy.Expr) -> str:
+        return f"{math.e!r}"
+
+    def _print_Pi(self, expr: sympy.Expr) -> str:
+        return f"{math.pi!r}"
+
+
+def _float_sweep(expr: sympy.Expr, symbols: Sequence[sympy.Symbol],
+                 gradient: Sequence[sympy.Expr]) -> Any:
+    """The statements of :meth:`Function.float_sweep` (value ``c0``, partials ``c1...``)."""
+    from steepest.autodiff.replay import FloatSweep
+
+    names = tuple(f"e0_{i}" for i in range(len(symbols)))
+    inputs = dict(zip(symbols, (sympy.Symbol(name) for name in names), strict=True))
+    exprs = [sympy.sympify(e).xreplace(inputs) for e in (expr, *gradient)]
+    shared, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("w"))
+    printer = _FloatPrinter({"fully_qualified_modules": False})
+    body = [f"{name} = {printer.doprint(value)}" for name, value in shared]
+    body += [f"c{i} = {printer.doprint(value)}" for i, value in enumerate(reduced)]
+    namespace: dict[str, Any] = {name: getattr(math, name) for name in _FLOAT_FUNCTIONS.values()}
+    namespace.update(sqrt=math.sqrt, pow=math.pow)
+    count = len(symbols)
+    return FloatSweep(inputs=(names,), kinds=("array",), shapes=((count,),), unpack={},
+                      body=tuple(body), value="c0", grad_inputs=(0,),
+                      grads=(tuple(f"c{i + 1}" for i in range(count)),), namespace=namespace)
 
 
 def _unpack(point: Any, n: int, names: tuple[str, ...]) -> list[Any]:
