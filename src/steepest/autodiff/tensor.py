@@ -21,11 +21,14 @@ from steepest.autodiff.core import (
     Primitive,
     Trace,
     apply,
+    apply_binary,
+    apply_unary,
     as_float_array,
     backward_sweep,
     mark_data_dependent,
     mark_value_read,
     new_node,
+    next_sequence_number,
     topological_order,
 )
 from steepest.autodiff.dispatch import FUNCTIONS, dispatch_function, dispatch_ufunc, getitem
@@ -40,10 +43,10 @@ from steepest.autodiff.errors import (
 def _binary(prim: Primitive) -> tuple[Any, Any]:
     """An operator and its reflection (``x - y``, ``y - x``), applying ``prim`` directly."""
     def op(self: Tensor, other: Any) -> Any:
-        return apply(prim, (self, other), {})
+        return apply_binary(prim, self, other)
 
     def rop(self: Tensor, other: Any) -> Any:
-        return apply(prim, (other, self), {})
+        return apply_binary(prim, other, self)
 
     return op, rop
 
@@ -51,7 +54,7 @@ def _binary(prim: Primitive) -> tuple[Any, Any]:
 def _unary(prim: Primitive) -> Any:
     """A method applying a one-argument primitive (``x.exp()``, ``-x``)."""
     def method(self: Tensor) -> Any:
-        return apply(prim, (self,), {})
+        return apply_unary(prim, self)
 
     return method
 
@@ -113,6 +116,7 @@ class Tensor(Node):
         self._parents: tuple[Tensor, ...] = ()
         self._argnums: tuple[int, ...] = ()
         self._saved: Any = None
+        self._seq = next_sequence_number()
         self._g: Any = None
         self._tangent: Any = None
         self.grad: np.ndarray | None = None
