@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.autodiff import fuse
 from steepest.autodiff.core import (
     MINUS_ONE,
     ONE,
@@ -521,6 +522,12 @@ class Program:
             if floats:
                 self.run, self.floats, self.all_receive = floats, True, True
             return
+        # Fused kernels compute in float64 exactly as NumPy does: every value float64.
+        self.fusable = fuse.available() and all(d == np.float64 for d in dtypes) and all(
+            local is ONE or local is MINUS_ONE or (
+                isinstance(local, np.ndarray | np.floating | float)
+                and np.result_type(local) == np.float64)
+            for *_, locals_ in steps for local in locals_.values())
         self.source, namespace = self._generate(steps, wanted_of, receives, shapes, out_slot,
                                                 out_dtype)
         # The source is generated above from the primitive table, never from user text.
@@ -546,6 +553,8 @@ class Program:
     # sections share the lines written so far and the names already bound.
     def _generate(self, steps, wanted_of, receives, shapes, out_slot, out_dtype):
         namespace: dict[str, Any] = {"unbroadcast": unbroadcast, "full": np.full}
+        # The Python expression of each rule called by name (for fused kernels).
+        templates: dict[str, str] = {}
         sizes = {f"{kind}{k}": int(np.prod(shape)) for k, shape in enumerate(shapes)
                  for kind in "sg"}
         lines = ["def program(inputs):"]
@@ -573,6 +582,8 @@ class Program:
                 expr = _INFIX[prim.name].format(*names)
             else:
                 namespace[f"F{slot}"] = prim.forward
+                if prim.code is not None:
+                    templates[f"F{slot}"] = prim.code.forward
                 if kwargs:
                     namespace[f"K{slot}"] = kwargs
                     expr = f"F{slot}({arg_list}, **K{slot})"
@@ -600,6 +611,8 @@ class Program:
                                                shapes[j] if is_slot else np.shape(j))
                         continue
                     namespace[f"D{slot}_{p}"] = prim.partials[p]
+                    if template is not None:
+                        templates[f"D{slot}_{p}"] = template
                     sizes[f"d{slot}_{p}"] = int(np.size(local))
                     # A rule whose template does not name the result gets None for it, so
                     # that a gradient-only program need not compute the result.
@@ -663,7 +676,13 @@ class Program:
             results.append("None" if g is None else sweep.fresh_array(g, i))
         self.all_receive = all(i in sweep.grads for i in self.grad_inputs)
         lines.append(f"    return s{out_slot}, ({', '.join(results)},)")
-        self._gradient_only = (_without_dead_values(lines, pure), sizes, namespace)
+        gradient_lines = _without_dead_values(lines, pure)
+        if self.fusable:
+            # Runs of elementwise arithmetic on large arrays: one kernel each (numexpr).
+            gradient_lines = fuse.fuse(gradient_lines, namespace, templates, sizes,
+                                       self.n_inputs)
+            lines = fuse.fuse(lines, namespace, templates, sizes, self.n_inputs)
+        self._gradient_only = (gradient_lines, sizes, namespace)
         return "\n".join(_free_after_last_use(lines, sizes)) + "\n", namespace
 
     def gradient_run(self) -> Callable[[Sequence[Any]], Any]:
