@@ -198,8 +198,16 @@ class Tensor(Node):
         return self.data.tolist()
 
     def detach(self) -> Tensor:
-        """A constant tensor with the same value, cut off from the graph."""
-        return Tensor(self.data)
+        """A constant tensor with the same value, cut off from the graph.
+
+        As in PyTorch, it shares the value's memory: nothing is copied.
+
+        >>> import steepest as st
+        >>> w = st.Tensor([1.0, 2.0], requires_grad=True)
+        >>> w.detach().requires_grad, w.detach().data is w.data
+        (False, True)
+        """
+        return new_node(self.data, None, Tensor)
 
     def __bool__(self) -> bool:
         result = bool(self.data)
@@ -291,6 +299,7 @@ class Tensor(Node):
             return
         order = topological_order(self)
         backward_sweep(self, gradient, order)
+        handed: set[int] = {id(gradient)}
         for leaf in _leaves(order, self):
             g = leaf._g
             leaf._g = None
@@ -299,7 +308,20 @@ class Tensor(Node):
             g = np.asarray(g, dtype=leaf.dtype) if not isinstance(g, Tensor) else g
             if np.shape(g) != leaf.shape:
                 g = np.broadcast_to(g, leaf.shape)
-            leaf.grad = np.array(g) if leaf.grad is None else leaf.grad + g
+            if leaf.grad is not None:
+                leaf.grad = leaf.grad + g
+                continue
+            # The memory the gradient lives in (a transpose's gradient is a view).
+            root = g
+            while isinstance(root, np.ndarray) and root.base is not None:
+                root = root.base
+            if (type(g) is np.ndarray and g.flags.writeable and type(root) is np.ndarray
+                    and id(root) not in handed):
+                # Memory the sweep made for this leaf alone: handed over without a copy.
+                leaf.grad = g
+                handed.add(id(root))
+            else:
+                leaf.grad = np.array(g)
 
     def zero_grad(self) -> None:
         """Forget the accumulated ``.grad``."""
@@ -452,7 +474,7 @@ def _leaves(order: Sequence[Tensor], root: Tensor) -> list[Tensor]:
     return leaves
 
 
-def box(value: Any, trace: Trace) -> Tensor:
+def box(value: Any, trace: Trace | None) -> Tensor:
     """Make ``value`` a leaf of ``trace`` (the start of differentiation).
 
     >>> from steepest.autodiff.core import REVERSE
