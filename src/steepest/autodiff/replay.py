@@ -192,8 +192,14 @@ MAX_FLOAT_ELEMENTS = 64  # array inputs up to this size may be unpacked into Pyt
 _IDENTIFIER = re.compile(r"^-?[A-Za-z_][A-Za-z_0-9]*$|^-?[0-9.e+-]+$")
 
 
+_NO_KEYWORDS: dict[str, Any] = {}  # shared by every step without keywords: never written
+_FLOAT64 = np.dtype(np.float64)  # compared as a dtype: quicker than with the type
+
+
 def _literal(value: Any) -> str | None:
     """A constant as Python source, when it is a plain finite number."""
+    if type(value) is float:
+        return repr(value) if math.isfinite(value) else None
     if isinstance(value, bool | np.bool_):
         return None
     if isinstance(value, int | np.integer):
@@ -245,7 +251,7 @@ def _float_steps(steps, receives, shapes, dtypes, out_slot, n_inputs, kinds) -> 
     code and the interpreter of long programs are made from this, so they
     apply to the same programs.
     """
-    if shapes[out_slot] != () or dtypes[out_slot] != np.float64 or not receives[out_slot]:
+    if shapes[out_slot] != () or dtypes[out_slot] != _FLOAT64 or not receives[out_slot]:
         return None
     numbers = {i for i in range(n_inputs) if kinds[i] in ("float", "number")}
     plan = []
@@ -258,18 +264,22 @@ def _float_steps(steps, receives, shapes, dtypes, out_slot, n_inputs, kinds) -> 
                 return None
             plan.append((slot, prim, (), (j, flat), locals_))
         else:
-            if prim.code is None or kwargs or shapes[slot] != () or dtypes[slot] != np.float64:
+            if prim.code is None or kwargs or shapes[slot] != () or dtypes[slot] != _FLOAT64:
                 return None
             operands = []
             for is_slot, j in spec:
                 if is_slot and j not in numbers:
                     return None
-                if not is_slot and _literal(j) is None:
+                if is_slot:
+                    operands.append((True, j))
+                    continue
+                if type(j) is not float and _literal(j) is None:
+                    return None
+                if type(j) is float and not math.isfinite(j):
                     return None
                 # A constant as a Python number: a NumPy scalar (taken from an array)
                 # would turn every value computed after it into one.
-                operands.append((True, j) if is_slot else (
-                    False, int(j) if isinstance(j, int | np.integer) else float(j)))
+                operands.append((False, int(j) if isinstance(j, int | np.integer) else float(j)))
             plan.append((slot, prim, tuple(operands), None, locals_))
         numbers.add(slot)
     return plan
@@ -441,18 +451,26 @@ class Program:
         log = trace.inputs_log or {}
         steps = []
         for node in trace.tape or []:
-            positions = dict(zip(node._argnums, node._parents))
+            argnums = node._argnums
             spec = []
             for position, value in enumerate(log[id(node)]):
-                parent = positions.get(position)
-                spec.append((True, slot_of[id(parent)]) if parent is not None else (False, value))
+                if position in argnums:
+                    parent = node._parents[argnums.index(position)]
+                    spec.append((True, slot_of[id(parent)]))
+                else:
+                    spec.append((False, value))
             slot = n_inputs + len(steps)
             slot_of[id(node)] = slot
-            shapes.append(np.shape(node._value))
-            dtypes.append(np.result_type(node._value))
+            value = node._value
+            if type(value) is np.ndarray or isinstance(value, np.generic):
+                shapes.append(value.shape)  # as attributes: np.shape and result_type dispatch
+                dtypes.append(value.dtype)
+            else:
+                shapes.append(np.shape(value))
+                dtypes.append(np.result_type(value))
             if node._prim.partials is not None:
-                locals_ = dict(zip(node._argnums, node._saved))
-                kwargs: dict[str, Any] = {}
+                locals_ = dict(zip(argnums, node._saved))
+                kwargs: dict[str, Any] = _NO_KEYWORDS
             else:
                 locals_ = {}
                 kwargs = node._saved[1]
@@ -481,11 +499,12 @@ class Program:
             depends[i] = True
         wanted_of = {}
         for slot, prim, spec, _, _ in steps:
-            wanted = tuple(
-                p for p, (is_slot, j) in enumerate(spec)
-                if is_slot and depends[j]
-                and (prim.differentiable_args is None or p in prim.differentiable_args))
-            wanted_of[slot] = wanted
+            allowed = prim.differentiable_args
+            wanted = []
+            for p, (is_slot, j) in enumerate(spec):
+                if is_slot and depends[j] and (allowed is None or p in allowed):
+                    wanted.append(p)
+            wanted_of[slot] = wanted = tuple(wanted)
             depends[slot] = bool(wanted)
         # Backward: which slots receive a gradient from the output.
         receives = [False] * len(shapes)
@@ -513,8 +532,10 @@ class Program:
             # A long tape (an unrolled loop) is run by one loop over its steps:
             # no code whose size grows with the number of iterations.
             self.source = None
-            self.run = self._run = _interpreter(steps, wanted_of, receives, shapes, out_slot,
-                                                out_dtype, n_inputs, self.grad_inputs)
+            # Prepared on its first use: a program over floats may never need it.
+            self.run = self._run = _on_first_use(functools.partial(
+                _interpreter, steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inputs,
+                self.grad_inputs))
             self.all_receive = all(receives[i] for i in self.grad_inputs)
             floats = plan is not None and _float_interpreter(
                 plan, wanted_of, receives, shapes, out_slot, n_inputs, self.grad_inputs, kinds,
@@ -523,7 +544,7 @@ class Program:
                 self.run, self.floats, self.all_receive = floats, True, True
             return
         # Fused kernels compute in float64 exactly as NumPy does: every value float64.
-        self.fusable = fuse.available() and all(d == np.float64 for d in dtypes) and all(
+        self.fusable = fuse.available() and all(d == _FLOAT64 for d in dtypes) and all(
             local is ONE or local is MINUS_ONE or (
                 isinstance(local, np.ndarray | np.floating | float)
                 and np.result_type(local) == np.float64)
@@ -988,6 +1009,24 @@ def _free_after_last_use(lines: list[str], sizes: dict[str, int]) -> list[str]:
     return out
 
 
+def _on_first_use(build: Callable[[], Callable[[Sequence[Any]], Any]]
+                  ) -> Callable[[Sequence[Any]], Any]:
+    """A program that ``build`` makes when it is first called, then runs as it is.
+
+    >>> run = _on_first_use(lambda: (lambda inputs: sum(inputs)))
+    >>> run([1, 2]), run([3, 4])
+    (3, 7)
+    """
+    built: list[Callable[[Sequence[Any]], Any]] = []
+
+    def program(inputs: Sequence[Any]) -> Any:
+        if not built:
+            built.append(build())
+        return built[0](inputs)
+
+    return program
+
+
 def _interpreter(steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inputs,
                  grad_inputs) -> Callable[[Sequence[Any]], tuple[Any, tuple]]:
     """The program of a long tape as one loop over a prepared step list.
@@ -1025,7 +1064,11 @@ def _interpreter(steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inpu
                     unit = local if local is ONE or local is MINUS_ONE else None
                     if unit is None:
                         partials.append(prim.partials[p])
-                        local_shape = np.broadcast_shapes(shapes[slot], np.shape(local))
+                        local_shape = np.shape(local)
+                        if local_shape != () and local_shape != shapes[slot]:
+                            local_shape = np.broadcast_shapes(shapes[slot], local_shape)
+                        else:
+                            local_shape = shapes[slot]
                     else:
                         local_shape = shapes[slot]
                     targets.append((len(partials) - 1, unit, j,
@@ -1087,28 +1130,64 @@ _CALL = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*)\((\{(?:\d+|ans)\}(?:, \{(?:\d+|an
 _PLACEHOLDER = re.compile(r"^\{(\d+|ans)\}$")
 
 
+_DIGITS = tuple(str(p) for p in range(16))  # the placeholders of a rule's arguments
+
+
 def _float_function(template: str, slots: dict[str, int]) -> tuple[Callable[..., Any], tuple]:
     """A template as (function, the slots of its arguments), for the interpreter over floats.
 
     ``slots`` maps the template's placeholders ("0", "1", "ans") to value slots.
     Plain operators and single calls (``cos({0})``) become the operator or
     the math function itself; anything else one small compiled function.
+    Each template is read once (a long program repeats the same few).
     """
+    fn, keys = _template_function(template, tuple(sorted(slots)))
+    return fn, tuple(map(slots.__getitem__, keys))
+
+
+@functools.lru_cache(maxsize=1024)
+def _template_function(template: str, keys: tuple[str, ...]) -> tuple[Callable[..., Any], tuple]:
+    """(function, the placeholders it takes, in order) for a template over ``keys``."""
     if template in _FLOAT_OPERATORS:
-        return _FLOAT_OPERATORS[template], (slots["0"],) if "{1}" not in template else (
-            slots["0"], slots["1"])
+        return _FLOAT_OPERATORS[template], ("0",) if "{1}" not in template else ("0", "1")
     call = _CALL.match(template)
     if call and call.group(1) in FLOAT_NAMES and callable(FLOAT_NAMES[call.group(1)]):
-        keys = [part.strip("{}") for part in call.group(2).split(", ")]
-        return FLOAT_NAMES[call.group(1)], tuple(slots[k] for k in keys)
-    keys = sorted(slots)
+        return FLOAT_NAMES[call.group(1)], tuple(
+            part.strip("{}") for part in call.group(2).split(", "))
     params = ", ".join(f"_{k}" for k in keys)
     body = template.format(*(f"_{k}" for k in keys if k != "ans"), ans="_ans")
     namespace = dict(FLOAT_NAMES)
     # Generated from the primitive table's templates, never from user text.
     exec(compile(f"def f({params}):\n    return {body}\n", "<steepest rule>", "exec"),
          namespace)
-    return namespace["f"], tuple(slots[k] for k in keys)
+    return namespace["f"], keys
+
+
+def _float_rules(prim: Any, n_args: int) -> tuple:
+    """A primitive's forward and partials for the interpreter over floats.
+
+    ``((fn, keys), partials)``: ``keys`` are the positions of fn's arguments
+    among the operands, ``n_args`` standing for the result; each partial is
+    ``(kind, fn, keys)`` (kind 2: one operand as it is, 3: a function of
+    one value, 4: of several) or None where the primitive has no template.
+    """
+    names = {**{str(p): p for p in range(n_args)}, "ans": n_args}
+    slots = {key: names[key] for key in (*(str(p) for p in range(n_args)), "ans")}
+    fn, where = _float_function(prim.code.forward, {k: v for k, v in slots.items()
+                                                    if k != "ans"})
+    partials: list[tuple | None] = []
+    for template in prim.code.partials or ():
+        if template is None:
+            partials.append(None)
+            continue
+        bare = _PLACEHOLDER.match(template)
+        if bare:
+            partials.append((2, None, (slots[bare.group(1)],)))
+        else:
+            rule, keys = _float_function(template, slots)
+            partials.append((3 if len(keys) == 1 else 4, rule, keys))
+    partials.extend([None] * (n_args - len(partials)))
+    return (fn, where), tuple(partials)
 
 
 # long: the interpreter's loops are one closure, so that each step costs a few local lookups
@@ -1142,6 +1221,7 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
                 element_slot[i, k] = first + k
     forward: list[tuple[int, Callable[..., Any], tuple[int, ...]]] = []
     backward: list[tuple[int, tuple]] = []
+    known: dict[Any, tuple] = {}
     for slot, prim, operands, element, locals_ in plan:
         if element is not None:
             source = element_slot[element]
@@ -1150,12 +1230,15 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
                 backward.append((slot, ((source, 0, None, ()),)))
             continue
         positions = [j if is_slot else new_slot(j) for is_slot, j in operands]
-        slots = {str(p): j for p, j in enumerate(positions)}
-        fn, where = _float_function(prim.code.forward, slots)
-        forward.append((slot, fn, where))
+        # The rules of a primitive are read once per program (a long one repeats a few).
+        rules = known.get(prim)
+        if rules is None:
+            rules = known[prim] = _float_rules(prim, len(operands))
+        fn, keys = rules[0]
+        positions.append(slot)  # "ans" is the last position
+        forward.append((slot, fn, tuple(positions[k] for k in keys)))
         if not receives[slot]:
             continue
-        slots["ans"] = slot
         targets = []
         for p in wanted_of[slot]:
             j = operands[p][1]
@@ -1165,15 +1248,11 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
             elif local is MINUS_ONE:
                 targets.append((j, 1, None, ()))
             else:
-                template = prim.code.partials[p]
-                if template is None:
+                rule = rules[1][p]
+                if rule is None:
                     return None
-                bare = _PLACEHOLDER.match(template)
-                if bare:
-                    targets.append((j, 2, None, (slots[bare.group(1)],)))
-                else:
-                    fn, where = _float_function(template, slots)
-                    targets.append((j, 3 if len(where) == 1 else 4, fn, where))
+                kind, fn, keys = rule
+                targets.append((j, kind, fn, tuple(positions[k] for k in keys)))
         backward.append((slot, tuple(targets)))
     backward.reverse()
     results = []
@@ -1377,6 +1456,13 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
     if not program.repeatable:
         entry.calls = -1
         return None
+    if program.floats and not program.compiled:
+        # A long program over floats gives this call's answer too, in a fraction of
+        # the backward sweep's time (the recording call costs little more than a trace).
+        entry.convert = tuple(i for i, a in enumerate(args)
+                              if not (isinstance(a, np.ndarray) and a.dtype.kind in "fc"))
+        entry.program, entry.guard, entry.streak = program, guard, 0
+        return program.run(args)
     seed = np.ones(np.shape(out._value), dtype=np.result_type(out._value))
     backward_sweep(out, seed, trace.tape or [])
     grads = []
