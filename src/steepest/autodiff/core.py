@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import sys
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,12 +39,16 @@ _sequence = itertools.count()
 class Trace:
     """One act of differentiation: a level, a mode, and (reverse) a tape."""
 
-    __slots__ = ("data_dependent", "done", "inputs_log", "level", "mode", "reads", "tape")
+    __slots__ = ("candidates", "data_dependent", "done", "inputs_log", "level", "mode", "reads",
+                 "tape")
 
     def __init__(self, mode: str, level: int | None = None, keep_tape: bool = True):
         self.mode = mode
         self.level = next(_levels) if level is None else level
         self.tape: list[Node] | None = [] if (keep_tape and mode == REVERSE) else None
+        # Large values the function may have dropped already (see release_unused).
+        self.candidates: list[list[Any]] | None = (
+            [] if self.tape is not None else None)
         self.done = False
         # Set when the traced function reads a concrete value (float, item) in a
         # way a recording cannot repeat: its graph cannot be replayed.
@@ -302,11 +307,14 @@ def backward_sweep(root: Node, seed: Any, order: Sequence[Node],
     sweep(order, record)
 
 
-def sweep(order: Sequence[Node], record: dict[int, Any] | None = None) -> None:
+def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
+          release: bool = False) -> None:
     """The backward sweep over ``order`` from the gradients already seeded in nodes' ``_g``.
 
     Several outputs can be seeded at once (a tuple output's cotangents); a
-    single output is :func:`backward_sweep`.
+    single output is :func:`backward_sweep`.  With ``release``, what each
+    node saved for its derivative is freed once the sweep has passed it (a
+    sweep that will not be repeated: the peak memory is lower).
 
     >>> import numpy as np, steepest as st
     >>> st.vjp(lambda x: (2.0 * x, x * x), 3.0)[1]((1.0, 1.0))  # 2 + 2x, in one sweep
@@ -341,6 +349,10 @@ def sweep(order: Sequence[Node], record: dict[int, Any] | None = None) -> None:
             for i, parent in zip(node._argnums, parents):
                 ct = prim.vjp(g, i, ans, args, kwargs)
                 parent._g = ct if parent._g is None else parent._g + ct
+            del args, kwargs
+        if release:
+            node._saved = None
+        del g
 
 
 def next_sequence_number() -> int:
@@ -521,6 +533,66 @@ def _open_reverse(trace: Trace | None) -> bool:
     return trace is not None and not trace.done and trace.mode == REVERSE
 
 
+# Elements: a value this large that the traced function no longer holds is released
+# before the call ends (see release_unused).
+RELEASE_AT = 1 << 16
+_WATCHED_AT_MOST = 64  # large values watched at once (the most recent)
+
+
+def watch_large_value(trace: Trace, node: Node) -> None:
+    """A large value has just been recorded: watch it, to release it once nobody holds it.
+
+    Called for each recorded value of at least :data:`RELEASE_AT` elements;
+    the value is watched when an elementwise rule made it (its own
+    derivative never reads it) and it owns its memory.
+
+    >>> import numpy as np, steepest as st
+    >>> st.grad(lambda x: np.sum(np.exp(np.sin(x)) * 2.0))(np.zeros(RELEASE_AT))[:2]
+    array([2., 2.])
+    """
+    if trace.candidates is None or trace.inputs_log is not None or trace is EAGER:
+        return
+    if node._prim.partials is not None and node._value.base is None:
+        # [node, the tape entries looked at for its children, how many children]
+        trace.candidates.append([node, len(trace.tape), 0])
+        if len(trace.candidates) > _WATCHED_AT_MOST:
+            del trace.candidates[0]
+
+
+def release_unused(trace: Trace) -> None:
+    """Free the large values of ``trace`` that nothing but the graph refers to any more.
+
+    A value the function dropped (a temporary of an expression) is still
+    held by its node on the tape, and the tape lives until the gradient is
+    computed: on large arrays the peak memory of a traced call is the sum
+    of every temporary.  The backward sweep needs of such a node only its
+    shape and dtype (its derivative rule kept what it needs when it was
+    applied), so when the node's references are exactly the tape's and its
+    children's, its value becomes a stand-in of the same shape and dtype
+    that takes no memory.  Nothing outside the graph can reach the node, so
+    nothing can read the stand-in's numbers.  Called before each operation
+    of a trace that watches values, and when the traced function returns.
+    """
+    tape = trace.tape
+    kept = []
+    for entry in trace.candidates:
+        node = entry[0]
+        children = entry[2]
+        for later in tape[entry[1]:]:
+            for parent in later._parents:
+                if parent is node:
+                    children += 1
+        entry[1], entry[2] = len(tape), children
+        # The references counted: the tape, each child's, `entry`, `node`, getrefcount's own.
+        if sys.getrefcount(node) == 4 + children:
+            value = node._value
+            node._value = np.broadcast_to(np.zeros((), dtype=value.dtype), value.shape)
+        else:
+            kept.append(entry)
+        del node
+    trace.candidates = kept
+
+
 def _recorded(value: Any, trace: Trace, cls: type[Node], prim: Primitive,
               parents: tuple[Node, ...], argnums: tuple[int, ...], saved: tuple) -> Node:
     """A new node of ``trace`` made by ``prim`` (reverse mode), on its tape."""
@@ -538,6 +610,8 @@ def _recorded(value: Any, trace: Trace, cls: type[Node], prim: Primitive,
     out.name = None
     if trace.tape is not None:
         trace.tape.append(out)
+        if type(value) is np.ndarray and value.size >= RELEASE_AT:
+            watch_large_value(trace, out)
     return out
 
 
@@ -553,9 +627,11 @@ def apply_unary(prim: Primitive, a: Any) -> Any:
     partials = prim.partials
     if (partials is not None and isinstance(a, Node) and _open_reverse(a._trace)
             and prim.differentiable_args is None and _grad_enabled[-1]):
+        trace = a._trace
+        if trace.candidates:
+            release_unused(trace)  # before this operation allocates its result
         x = a._value
         value = prim.forward(x)
-        trace = a._trace
         out = _recorded(value, trace, type(a), prim, (a,), (0,), (partials[0](value, x),))
         if trace.inputs_log is not None:
             trace.inputs_log[id(out)] = [x]
@@ -581,6 +657,8 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
             trace = a._trace
             if isinstance(b, Node):
                 if b._trace is trace and _open_reverse(trace):
+                    if trace.candidates:
+                        release_unused(trace)  # before this operation allocates its result
                     x, y = a._value, b._value
                     value = _OPERATORS.get(prim.forward, prim.forward)(x, y)
                     out = _recorded(value, trace, type(a), prim, (a, b), (0, 1),
@@ -589,6 +667,8 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                         trace.inputs_log[id(out)] = [x, y]
                     return out
             elif _plain_operand(b) and _open_reverse(trace):
+                if trace.candidates:
+                    release_unused(trace)
                 x = a._value
                 value = _OPERATORS.get(prim.forward, prim.forward)(x, b)
                 out = _recorded(value, trace, type(a), prim, (a,), (0,),
@@ -598,6 +678,8 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                 return out
         elif isinstance(b, Node) and _plain_operand(a) and _open_reverse(b._trace):
             trace = b._trace
+            if trace.candidates:
+                release_unused(trace)
             y = b._value
             value = _OPERATORS.get(prim.forward, prim.forward)(a, y)
             out = _recorded(value, trace, type(b), prim, (b,), (1,), (partials[1](value, a, y),))
@@ -653,6 +735,8 @@ def _apply_general(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any])
     allowed = prim.differentiable_args
     if allowed is not None:
         traced = [i for i in traced if i in allowed]
+    if top.candidates:
+        release_unused(top)  # before this operation allocates its result
     value = prim.forward(*raw_args, **kwargs)
     if not traced:
         if isinstance(value, Node):
@@ -669,6 +753,8 @@ def _apply_general(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any])
             out._saved = (raw_args, kwargs)
         if top.tape is not None:
             top.tape.append(out)
+            if type(value) is np.ndarray and value.size >= RELEASE_AT:
+                watch_large_value(top, out)
         if top.inputs_log is not None:
             top.inputs_log[id(out)] = raw_args
     else:
