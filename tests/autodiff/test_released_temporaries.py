@@ -69,6 +69,7 @@ def test_values_the_function_keeps_stay_intact():
 def test_a_pullback_can_be_called_again():
     x = _point(N)
     out, pullback = st.vjp(lambda v: np.exp(v * 0.5) * 2.0 + 1.0, x)
+    np.testing.assert_allclose(out, np.exp(x * 0.5) * 2.0 + 1.0)
     first = pullback(np.ones(N))
     second = pullback(np.full(N, 2.0))
     np.testing.assert_allclose(first, np.exp(x * 0.5))
