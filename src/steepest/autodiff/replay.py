@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import gc
 import math
 import operator
 import re
@@ -1431,8 +1432,23 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
     """Trace f with every argument as an input and keep the program if replayable.
 
     Returns (value, gradients) of this call, or None when the recording
-    could not be made (the caller then traces as usual).
+    could not be made (the caller then traces as usual).  Python's cyclic
+    garbage collector waits while it runs: a recording makes thousands of
+    small objects that all live on, and each collection they would set off
+    walks every object of the process (hundreds of thousands once PyTorch
+    or JAX is imported), which cost several times the recording itself.
     """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _record(f, args, argnums, entry)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
+            entry: _Entry) -> tuple[Any, list[Any]] | None:
     guard = guard_for(f)
     if guard is None:
         entry.calls = -1  # never again for this signature
