@@ -545,7 +545,9 @@ class Program:
                 self.run, self.floats, self.all_receive = floats, True, True
             return
         # Fused kernels compute in float64 exactly as NumPy does: every value float64.
-        self.fusable = fuse.available() and all(d == _FLOAT64 for d in dtypes) and all(
+        self.fusable = fuse.available() and any(
+            len(shape) and np.prod(shape) >= fuse.FUSE_AT for shape in shapes) and all(
+            d == _FLOAT64 for d in dtypes) and all(
             local is ONE or local is MINUS_ONE or (
                 isinstance(local, np.ndarray | np.floating | float)
                 and np.result_type(local) == np.float64)
@@ -699,7 +701,7 @@ class Program:
         self.all_receive = all(i in sweep.grads for i in self.grad_inputs)
         lines.append(f"    return s{out_slot}, ({', '.join(results)},)")
         gradient_lines = _without_dead_values(lines, pure)
-        if self.fusable:
+        if self.fusable and max(sizes.values(), default=0) >= fuse.FUSE_AT:
             # Runs of elementwise arithmetic on large arrays: one kernel each (numexpr).
             gradient_lines = fuse.fuse(gradient_lines, namespace, templates, sizes,
                                        self.n_inputs)
