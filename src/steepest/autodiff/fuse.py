@@ -1,21 +1,22 @@
-"""Fused elementwise kernels for recorded programs over large arrays.
+"""Fused elementwise runs for recorded programs over large arrays.
 
 A recorded program (:mod:`steepest.autodiff.replay`) is straight-line NumPy:
 one line per operation, each making a full-size temporary.  On large arrays
-the time goes into those passes over memory and into the fresh pages each
-temporary faults in, not into the arithmetic.  Here the lines of a program
-are read back (with :mod:`ast`), runs of elementwise arithmetic are joined
-into one expression each, and every expression is evaluated by
-`numexpr <https://github.com/pydata/numexpr>`_ in one pass over blocks that
-fit in cache, writing straight into its destination (``g[1:] += ...``
-without a temporary).
+the time goes into those temporaries, not into the arithmetic: every fresh
+array faults its pages in (on a virtual machine, several times the cost of
+the pass that fills it) and is released again at the end of the call.
+Here the lines of a program are read back (with :mod:`ast`), runs of
+elementwise arithmetic are joined into one expression each, and every
+expression is evaluated by NumPy's own ufuncs into arrays the program keeps
+from one call to the next (``out=``), writing a gradient's parts straight
+into place (``g[1:] += ...``) without a temporary.  Only the arrays handed
+to the caller are new.
 
-Only what gives the same numbers as NumPy is joined: ``+ - * /``,
-negation, ``sqrt`` and ``abs`` on float64 values (each is one correctly
-rounded IEEE operation, computed in the same order), so a fused program
-gives the plain program's results bit for bit.  Without numexpr, or for
-small arrays (where a kernel call costs more than it saves), programs stay
-as they are.
+Only ``+ - * /``, negation, ``sqrt`` and ``abs`` on float64 values are
+joined, each computed by the same ufunc in the same order as the plain
+program, so a fused program gives the plain program's results bit for bit.
+Small arrays (where the bookkeeping costs more than it saves) stay as they
+are.
 """
 
 from __future__ import annotations
@@ -30,49 +31,103 @@ from typing import Any
 
 import numpy as np
 
-try:  # an optional dependency: without it, programs are not fused
-    import numexpr
-except ImportError:  # pragma: no cover - exercised where numexpr is missing
-    numexpr = None
+# Switched off, programs are left as they are (the ablation and the tests' reference).
+ENABLED = True
 
-# Elements: a result this large is computed by a kernel.  Below it, the ~1 µs
-# of a kernel call is more than the passes it saves.
+# Elements: a result this large is fused.  Below it, the bookkeeping of a kept
+# array (about a microsecond an operation) is more than a fresh array costs.
 FUSE_AT = 16_384
 
 # Elements: a temporary up to this size keeps its memory between calls (per thread),
 # so that calls do not fault fresh pages in for it; larger ones are released.
 KEEP_AT_MOST = 1 << 20
 
-# Functions of the templates that numexpr computes as NumPy does (correctly rounded).
+# Functions of the templates that are joined (each one correctly rounded ufunc).
 _FUNCTIONS = {"sqrt", "abs"}
+_UFUNCS = {ast.Add: "np_add", ast.Sub: "np_subtract", ast.Mult: "np_multiply",
+           ast.Div: "np_true_divide", ast.USub: "np_negative", "sqrt": "np_sqrt",
+           "abs": "np_absolute"}
 _OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 _VARIABLE = re.compile(r"^[sgda]\d+(?:_\d+)?u?$")
 
 
 def available() -> bool:
-    """Whether recorded programs can be fused here (numexpr is installed).
+    """Whether recorded programs are fused (:data:`ENABLED`).
 
-    >>> isinstance(available(), bool)
+    >>> available()
     True
     """
-    return numexpr is not None
+    return ENABLED
 
 
-class _Kernels:
-    """The kernels of one program: each compiled once, entered in its namespace."""
+def into(ufunc: np.ufunc, kept: list[Any], k: int, *args: Any) -> Any:
+    """``ufunc(*args)`` written into the kept array ``kept[k]`` (made on the first call).
 
-    def __init__(self, namespace: dict[str, Any]):
-        self.namespace = namespace
-        self.count = kernel_count(namespace)
+    >>> kept = [None]
+    >>> first = into(np.add, kept, 0, np.ones(3), 1.0)
+    >>> again = into(np.add, kept, 0, np.ones(3), 2.0)
+    >>> again is first, again
+    (True, array([3., 3., 3.]))
+    """
+    out = kept[k]
+    if out is not None:
+        return ufunc(*args, out=out)
+    result = ufunc(*args)
+    if type(result) is np.ndarray:  # a number is never kept: it cannot be written into
+        kept[k] = result
+    return result
 
-    def add(self, expression: str, operands: list[str]) -> str:
-        """A compiled kernel for ``expression`` over float64 ``operands``; its name."""
-        compiled = numexpr.NumExpr(expression, signature=[(name, np.float64) for name in operands])
-        name = f"KERNEL{self.count}"
-        self.count += 1
-        self.namespace[name] = functools.partial(compiled, order="K", casting="safe",
-                                                 ex_uses_vml=False)
-        return name
+
+class _Emitter:
+    """Writes an expression as ufunc calls into kept arrays, one line each."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.kept = 0
+        self.names = 0
+
+    def _new_kept(self) -> int:
+        self.kept += 1
+        return self.kept - 1
+
+    def value(self, node: ast.expr, final: str | None = None) -> tuple[str, int | None]:
+        """(an expression naming the value, the kept array it lives in or None).
+
+        ``final``: the last operation writes to this (``"fresh"`` for a new
+        array, ``"kept"`` for an array of its own that is kept).
+        """
+        if isinstance(node, ast.Name):
+            return node.id, None
+        if isinstance(node, ast.Constant):
+            return repr(node.value), None
+        if isinstance(node, ast.BinOp):
+            left, left_kept = self.value(node.left)
+            right, right_kept = self.value(node.right)
+            ufunc = _UFUNCS[type(node.op)]
+            args = [left, right]
+        elif isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.UAdd):
+                return self.value(node.operand, final)
+            left, left_kept = self.value(node.operand)
+            right_kept = None
+            ufunc = _UFUNCS[ast.USub]
+            args = [left]
+        else:  # a call of sqrt or abs
+            left, left_kept = self.value(node.args[0])
+            right_kept = None
+            ufunc = _UFUNCS[node.func.id]
+            args = [left]
+        self.names += 1
+        name = f"f{self.names}"
+        if final == "fresh":
+            self.lines.append(f"    {name} = {ufunc}({', '.join(args)})")
+            return name, None
+        # In place where an operand is a kept array of this expression; else one of its own.
+        slot = self._new_kept() if final == "kept" else (
+            left_kept if left_kept is not None else
+            right_kept if right_kept is not None else self._new_kept())
+        self.lines.append(f"    {name} = into({ufunc}, KEPT, {slot}, {', '.join(args)})")
+        return name, slot
 
 
 def _number(value: Any) -> float | None:
@@ -201,20 +256,25 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
     """The program's lines with runs of elementwise arithmetic on large arrays as kernels.
 
     ``lines`` is a generated program (``def program(inputs):`` and its
-    body), ``namespace`` its globals (kernels are added to it),
+    body), ``namespace`` its globals (the names it needs are added),
     ``templates`` the Python expression of each called rule (``D5_0`` ->
     ``"2.0 * {0}"``), ``sizes`` the number of elements of each value.
     A value used once, by a later elementwise line on large arrays, is
-    computed inside that line's kernel instead of on a line of its own.
+    computed inside that line's run instead of on a line of its own, and
+    every intermediate result is written into an array kept between calls.
 
     >>> import numpy as np
     >>> lines = ["def program(inputs):", "    s0, = inputs", "    s1 = s0 * s0",
     ...          "    s2 = 2.0 * s1 + s0", "    return s2, ()"]
     >>> fused = fuse(lines, {}, {}, {"s0": 10**5, "s1": 10**5, "s2": 10**5}, 1)
-    >>> fused[2] if available() else "    s2 = KERNEL0(s0, out=None)"  # s1 computed inside
-    '    s2 = KERNEL0(s0, out=None)'
+    >>> print("\\n".join(fused[3:]))  # s1 computed in a kept array; s2 is returned: fresh
+        f1 = into(np_multiply, KEPT, 0, s0, s0)
+        f2 = into(np_multiply, KEPT, 0, 2.0, f1)
+        f3 = np_add(f2, s0)
+        s2 = f3
+        return s2, ()
     """
-    if numexpr is None:
+    if not ENABLED:
         return lines
     statements: list[ast.stmt | None] = []
     for line in lines[1:]:
@@ -267,15 +327,14 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
                 uses.setdefault(n.id, []).append(k)
     writes = [_mutated(s) if s is not None else set() for s in statements]
 
-    kernels = _Kernels(namespace)
-    # Lines left to NumPy may name the functions of a joined expression.
+    # Lines left as they are may name the functions of a joined expression.
     namespace.setdefault("sqrt", np.sqrt)
     namespace.setdefault("abs", np.absolute)
+    namespace.update({name: getattr(np, name[3:]) for name in _UFUNCS.values()})
+    namespace["into"] = into
     inlined: dict[str, ast.expr] = {}
-    # Temporaries only ever read by the lines written here (kernels, sums in place):
-    # nothing keeps a reference to them, so their memory can serve the next call too.
-    kept: dict[str, int] = {}
     out = [lines[0]]
+    emit = _Emitter(out)
     for k, statement in enumerate(statements):
         reading = readings[k]
         if reading is None or not is_kernel(k):
@@ -290,36 +349,31 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
                                 for m in range(k, where[0]))):
                 inlined[target] = expression
                 continue
-            if _operations(expression) < 2:
-                out.append(f"    {target} = {ast.unparse(expression)}")
+            if _operations(expression) < 1:
+                out.append(lines[k + 1])
                 continue
-            operands = _operands(expression)
-            name = kernels.add(ast.unparse(expression), operands)
-            if (sizes.get(target, 0) <= KEEP_AT_MOST and where
-                    and all(readings[m] is not None for m in where)):
-                slot = kept.setdefault(target, len(kept))
-                out.append(f"    {target} = {name}({', '.join(operands)}, out=KEPT[{slot}])")
-                out.append(f"    KEPT[{slot}] = {target}")
-            else:
-                out.append(f"    {target} = {name}({', '.join(operands)}, out=None)")
+            # Kept when only the lines written here read it: nothing holds on to it.
+            keep = (sizes.get(target, 0) <= KEEP_AT_MOST and where
+                    and all(readings[m] is not None for m in where))
+            name, _ = emit.value(expression, final="kept" if keep else "fresh")
+            out.append(f"    {target} = {name}")
             continue
         # An accumulation into an array (or a view of it) the program owns: written in place.
         destination = ast.unparse(target)
         base = target.id if isinstance(target, ast.Name) else target.value.id
         operands = _operands(expression)
-        if base in operands or _operations(expression) < 1:
-            out.append(f"    {destination} {'+' if isinstance(statement.op, ast.Add) else '-'}= "
-                       f"{ast.unparse(expression)}")
-            continue
         sign = "+" if isinstance(statement.op, ast.Add) else "-"
-        name = kernels.add(f"DESTINATION {sign} ({ast.unparse(expression)})",
-                           ["DESTINATION", *operands])
+        if base in operands or _operations(expression) < 1:
+            out.append(f"    {destination} {sign}= {ast.unparse(expression)}")
+            continue
+        name, _ = emit.value(expression)
+        ufunc = _UFUNCS[ast.Add if sign == "+" else ast.Sub]
         out.append(f"    view = {destination}")
-        out.append(f"    {name}(view, {', '.join(operands)}, out=view)")
-    if kept:
+        out.append(f"    {ufunc}(view, {name}, out=view)")
+    if emit.kept:
         # One list of kept arrays per thread: two threads never share a temporary.
         local = threading.local()
-        count = len(kept)
+        count = emit.kept
 
         def kept_arrays() -> list[Any]:
             arrays = getattr(local, "arrays", None)
@@ -332,14 +386,10 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
     return out
 
 
-def kernel_count(namespace: dict[str, Any]) -> int:
-    """How many kernels a program's namespace holds (for tests and the ablation table).
+def kept_count(lines: list[str]) -> int:
+    """How many operations of a program write into kept arrays (for tests).
 
-    >>> kernel_count({"KERNEL0": None, "s": 1})
+    >>> kept_count(["    f1 = into(np_add, KEPT, 0, s0, 1.0)", "    s2 = f1"])
     1
     """
-    return sum(1 for name in namespace if name.startswith("KERNEL"))
-
-
-# The callable type of a kernel, for type checkers of the generated namespace.
-Kernel = Callable[..., Any]
+    return sum(1 for line in lines if "= into(" in line)

@@ -702,7 +702,7 @@ class Program:
         lines.append(f"    return s{out_slot}, ({', '.join(results)},)")
         gradient_lines = _without_dead_values(lines, pure)
         if self.fusable and max(sizes.values(), default=0) >= fuse.FUSE_AT:
-            # Runs of elementwise arithmetic on large arrays: one kernel each (numexpr).
+            # Runs of elementwise arithmetic on large arrays: each computed into kept arrays.
             gradient_lines = fuse.fuse(gradient_lines, namespace, templates, sizes,
                                        self.n_inputs)
             lines = fuse.fuse(lines, namespace, templates, sizes, self.n_inputs)
