@@ -22,11 +22,9 @@ are.
 from __future__ import annotations
 
 import ast
-import functools
 import math
 import re
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
