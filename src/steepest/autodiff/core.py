@@ -524,6 +524,23 @@ _OPERATORS: dict[Any, Callable[[Any, Any], Any]] = {
 }
 
 
+_SCALARS = frozenset({float, int, np.float64, np.float32})
+
+
+def _forward_of(prim: Primitive, x: Any, y: Any) -> Callable[[Any, Any], Any]:
+    """The primitive's forward, as a Python operator when both arguments are numbers.
+
+    Only on numbers: an array subclass may give an operator another meaning
+    (``*`` of two ``np.matrix`` is a matrix product).
+
+    >>> _forward_of(Primitive("add", np.add), np.float64(1.0), 2.0) is operator.add
+    True
+    """
+    if type(x) in _SCALARS and type(y) in _SCALARS:
+        return _OPERATORS.get(prim.forward, prim.forward)
+    return prim.forward
+
+
 def _plain_operand(value: Any) -> bool:
     kind = type(value)
     return kind in _RAW_TYPES and (kind is not np.ndarray or not value.dtype.hasobject)
@@ -660,7 +677,7 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     if trace.candidates:
                         release_unused(trace)  # before this operation allocates its result
                     x, y = a._value, b._value
-                    value = _OPERATORS.get(prim.forward, prim.forward)(x, y)
+                    value = _forward_of(prim, x, y)(x, y)
                     out = _recorded(value, trace, type(a), prim, (a, b), (0, 1),
                                     (partials[0](value, x, y), partials[1](value, x, y)))
                     if trace.inputs_log is not None:
@@ -670,7 +687,7 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                 if trace.candidates:
                     release_unused(trace)
                 x = a._value
-                value = _OPERATORS.get(prim.forward, prim.forward)(x, b)
+                value = _forward_of(prim, x, b)(x, b)
                 out = _recorded(value, trace, type(a), prim, (a,), (0,),
                                 (partials[0](value, x, b),))
                 if trace.inputs_log is not None:
@@ -681,7 +698,7 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
             if trace.candidates:
                 release_unused(trace)
             y = b._value
-            value = _OPERATORS.get(prim.forward, prim.forward)(a, y)
+            value = _forward_of(prim, a, y)(a, y)
             out = _recorded(value, trace, type(b), prim, (b,), (1,), (partials[1](value, a, y),))
             if trace.inputs_log is not None:
                 trace.inputs_log[id(out)] = [a, y]
