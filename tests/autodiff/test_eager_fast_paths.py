@@ -218,9 +218,3 @@ def test_the_order_of_a_deep_graph_needs_no_recursion():
     y.backward()
     assert float(x.grad) == 1.0
 
-
-def test_an_array_subclass_keeps_numpy_meaning():
-    # `*` of two np.matrix is a matrix product; np.multiply is elementwise.
-    m = np.matrix([[1.0, 2.0], [3.0, 4.0]])
-    g = st.grad(lambda a: np.sum(np.multiply(a, a)))(m)
-    assert np.array_equal(np.asarray(g), 2.0 * np.asarray(m))
