@@ -297,14 +297,14 @@ def topological_order(root: Node) -> list[Node]:
 
 
 def backward_sweep(root: Node, seed: Any, order: Sequence[Node],
-                   record: dict[int, Any] | None = None) -> None:
+                   record: dict[int, Any] | None = None, release: bool = False) -> None:
     """Push ``seed`` = d out / d root back through ``order`` (topological).
 
     Gradients accumulate in each parent's ``_g``; interior nodes are cleared
     as they are passed, leaves keep theirs for the caller to collect.
     """
     root._g = seed if root._g is None else root._g + seed
-    sweep(order, record)
+    sweep(order, record, release)
 
 
 def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
@@ -567,8 +567,9 @@ def watch_large_value(trace: Trace, node: Node) -> None:
     >>> st.grad(lambda x: np.sum(np.exp(np.sin(x)) * 2.0))(np.zeros(RELEASE_AT))[:2]
     array([2., 2.])
     """
-    if trace.candidates is None or trace.inputs_log is not None or trace is EAGER:
-        return
+    if trace.candidates is None or trace is EAGER or (
+            trace.inputs_log is not None and trace.reads is None):
+        return  # eager tensors, and traces drawn as pictures, keep every value
     if node._prim.partials is not None and node._value.base is None:
         # [node, the tape entries looked at for its children, how many children]
         trace.candidates.append([node, len(trace.tape), 0])
@@ -651,7 +652,7 @@ def apply_unary(prim: Primitive, a: Any) -> Any:
         value = prim.forward(x)
         out = _recorded(value, trace, type(a), prim, (a,), (0,), (partials[0](value, x),))
         if trace.inputs_log is not None:
-            trace.inputs_log[id(out)] = [x]
+            trace.inputs_log[id(out)] = [None]  # a parent's value: read from its node
         return out
     return _apply_general(prim, (a,), {})
 
@@ -681,7 +682,7 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     out = _recorded(value, trace, type(a), prim, (a, b), (0, 1),
                                     (partials[0](value, x, y), partials[1](value, x, y)))
                     if trace.inputs_log is not None:
-                        trace.inputs_log[id(out)] = [x, y]
+                        trace.inputs_log[id(out)] = [None, None]
                     return out
             elif _plain_operand(b) and _open_reverse(trace):
                 if trace.candidates:
@@ -691,7 +692,7 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                 out = _recorded(value, trace, type(a), prim, (a,), (0,),
                                 (partials[0](value, x, b),))
                 if trace.inputs_log is not None:
-                    trace.inputs_log[id(out)] = [x, b]
+                    trace.inputs_log[id(out)] = [None, b]
                 return out
         elif isinstance(b, Node) and _plain_operand(a) and _open_reverse(b._trace):
             trace = b._trace
@@ -701,7 +702,7 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
             value = _forward_of(prim, a, y)(a, y)
             out = _recorded(value, trace, type(b), prim, (b,), (1,), (partials[1](value, a, y),))
             if trace.inputs_log is not None:
-                trace.inputs_log[id(out)] = [a, y]
+                trace.inputs_log[id(out)] = [a, None]
             return out
     return _apply_general(prim, (a, b), {})
 
@@ -773,7 +774,12 @@ def _apply_general(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any])
             if type(value) is np.ndarray and value.size >= RELEASE_AT:
                 watch_large_value(top, out)
         if top.inputs_log is not None:
-            top.inputs_log[id(out)] = raw_args
+            # The constants as they were; a parent's place is None (its node has the value),
+            # so that the log keeps no large value alive.
+            logged = list(raw_args)
+            for i in traced:
+                logged[i] = None
+            top.inputs_log[id(out)] = logged
     else:
         tangent = None
         out_shape = np.shape(value)

@@ -77,55 +77,64 @@ def into(ufunc: np.ufunc, kept: list[Any], k: int, *args: Any) -> Any:
 
 
 class _Emitter:
-    """Writes an expression as ufunc calls into kept arrays, one line each."""
+    """Writes an expression as ufunc calls, one line each, reusing the arrays it makes.
 
-    def __init__(self, lines: list[str]):
-        self.lines = lines
+    ``keep``: intermediate results go into arrays kept between calls (small
+    enough to keep); otherwise into one array made for this call, written
+    in place by the operations after it, and released with the call.
+    """
+
+    def __init__(self, lines: list[str], sizes: dict[str, int]):
+        self.lines, self.sizes = lines, sizes
         self.kept = 0
         self.names = 0
+        self.size = 0  # of the expression being written: its names are released after use
 
     def _new_kept(self) -> int:
         self.kept += 1
         return self.kept - 1
 
-    def value(self, node: ast.expr, final: str | None = None) -> tuple[str, int | None]:
-        """(an expression naming the value, the kept array it lives in or None).
+    def value(self, node: ast.expr, keep: bool, final: str | None = None
+              ) -> tuple[str, Any]:
+        """(an expression naming the value, the array it lives in, or None).
 
-        ``final``: the last operation writes to this (``"fresh"`` for a new
-        array, ``"kept"`` for an array of its own that is kept).
+        The array is ``("kept", k)`` or ``("local", name)``: an intermediate
+        result this expression may write over.  ``final``: the last
+        operation makes ``"fresh"`` memory (handed on) or a ``"kept"`` array
+        of its own.
         """
         if isinstance(node, ast.Name):
             return node.id, None
         if isinstance(node, ast.Constant):
             return repr(node.value), None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            return self.value(node.operand, keep, final)
         if isinstance(node, ast.BinOp):
-            left, left_kept = self.value(node.left)
-            right, right_kept = self.value(node.right)
-            ufunc = _UFUNCS[type(node.op)]
-            args = [left, right]
+            left, left_home = self.value(node.left, keep)
+            right, right_home = self.value(node.right, keep)
+            ufunc, args = _UFUNCS[type(node.op)], [left, right]
         elif isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.UAdd):
-                return self.value(node.operand, final)
-            left, left_kept = self.value(node.operand)
-            right_kept = None
-            ufunc = _UFUNCS[ast.USub]
-            args = [left]
+            (left, left_home), right_home = self.value(node.operand, keep), None
+            ufunc, args = _UFUNCS[ast.USub], [left]
         else:  # a call of sqrt or abs
-            left, left_kept = self.value(node.args[0])
-            right_kept = None
-            ufunc = _UFUNCS[node.func.id]
-            args = [left]
+            (left, left_home), right_home = self.value(node.args[0], keep), None
+            ufunc, args = _UFUNCS[node.func.id], [left]
         self.names += 1
         name = f"f{self.names}"
-        if final == "fresh":
+        self.sizes[name] = self.size
+        home = left_home if left_home is not None else right_home
+        if final == "kept" or (final is None and keep and home is None):
+            home = ("kept", self._new_kept())
+        if final == "fresh" and home is not None and home[0] == "kept":
+            home = None  # handed on: never an array the program keeps
+        if home is None:
             self.lines.append(f"    {name} = {ufunc}({', '.join(args)})")
-            return name, None
-        # In place where an operand is a kept array of this expression; else one of its own.
-        slot = self._new_kept() if final == "kept" else (
-            left_kept if left_kept is not None else
-            right_kept if right_kept is not None else self._new_kept())
-        self.lines.append(f"    {name} = into({ufunc}, KEPT, {slot}, {', '.join(args)})")
-        return name, slot
+            return name, ("local", name)
+        if home[0] == "kept":
+            self.lines.append(f"    {name} = into({ufunc}, KEPT, {home[1]}, {', '.join(args)})")
+        else:
+            self.lines.append(f"    {name} = {ufunc}({', '.join(args)}, out={home[1]})")
+        return name, home
 
 
 def _number(value: Any) -> float | None:
@@ -332,7 +341,7 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
     namespace["into"] = into
     inlined: dict[str, ast.expr] = {}
     out = [lines[0]]
-    emit = _Emitter(out)
+    emit = _Emitter(out, sizes)
     for k, statement in enumerate(statements):
         reading = readings[k]
         if reading is None or not is_kernel(k):
@@ -353,7 +362,9 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
             # Kept when only the lines written here read it: nothing holds on to it.
             keep = (sizes.get(target, 0) <= KEEP_AT_MOST and where
                     and all(readings[m] is not None for m in where))
-            name, _ = emit.value(expression, final="kept" if keep else "fresh")
+            emit.size = sizes.get(target, 0)
+            small = emit.size <= KEEP_AT_MOST
+            name, _ = emit.value(expression, small, final="kept" if keep else "fresh")
             out.append(f"    {target} = {name}")
             continue
         # An accumulation into an array (or a view of it) the program owns: written in place.
@@ -364,7 +375,8 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
         if base in operands or _operations(expression) < 1:
             out.append(f"    {destination} {sign}= {ast.unparse(expression)}")
             continue
-        name, _ = emit.value(expression)
+        emit.size = sizes.get(base, 0)
+        name, _ = emit.value(expression, emit.size <= KEEP_AT_MOST)
         ufunc = _UFUNCS[ast.Add if sign == "+" else ast.Sub]
         out.append(f"    view = {destination}")
         out.append(f"    {ufunc}(view, {name}, out=view)")

@@ -957,7 +957,7 @@ def _reduction_to(shape: tuple[int, ...], to: tuple[int, ...]) -> str | None:
 
 
 _FREE_AT = 4096  # elements: arrays this large are released as soon as they are dead
-_NAME = re.compile(r"\b([sgda]\d+(?:_\d+)?u?)\b")
+_NAME = re.compile(r"\b([sgdaf]\d+(?:_\d+)?u?)\b")
 
 
 _PURE_REDUCTIONS = ("sum", "mean")
@@ -1482,7 +1482,7 @@ def _record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...]
         entry.program, entry.guard, entry.streak = program, guard, 0
         return program.run(args)
     seed = np.ones(np.shape(out._value), dtype=np.result_type(out._value))
-    backward_sweep(out, seed, trace.tape or [])
+    backward_sweep(out, seed, trace.tape or [], release=True)
     grads = []
     for n in argnums:
         g = leaves[n]._g
