@@ -3,6 +3,7 @@
     python benchmarks/paths.py                 # all rows, medians of 7
     python benchmarks/paths.py --repeats 11    # more repeats on a busy machine
     python benchmarks/paths.py --json out.json
+    python benchmarks/paths.py --clock cpu     # CPU time: steadier on a busy machine
 
 Each row is one way of writing a computation with steepest, as a user
 writes it (a ``Tensor`` with ``backward``, a fresh ``st.grad`` per call,
@@ -155,7 +156,8 @@ def _w2_rows() -> list[tuple[str, str, dict[str, Callable[[], Any]], int]]:
     return rows
 
 
-def measure(repeats: int) -> list[dict[str, Any]]:
+def measure(repeats: int, clock: Callable[[], float] = time.perf_counter
+            ) -> list[dict[str, Any]]:
     pin_threads_at_runtime(1)
     rows = []
     for name, reference, engines, per in (*_w4_rows(), *_w3_rows(), *_w2_rows()):
@@ -172,9 +174,9 @@ def measure(repeats: int) -> list[dict[str, Any]]:
         order = list(engines)
         for r in range(repeats):
             for engine in order[r % len(order):] + order[:r % len(order)]:
-                start = time.perf_counter()
+                start = clock()
                 engines[engine]()
-                times[engine].append(time.perf_counter() - start)
+                times[engine].append(clock() - start)
         rows.append({"row": name, "per": per,
                      "median_s": {e: statistics.median(t) / per for e, t in times.items()}})
     return rows
@@ -184,8 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="cpu: this process's CPU time (steadier on a busy shared machine)")
     options = parser.parse_args(argv)
-    rows = measure(options.repeats)
+    rows = measure(options.repeats,
+                   time.process_time if options.clock == "cpu" else time.perf_counter)
     for row in rows:
         cells = ", ".join(f"{e} {s * 1e6:.4g} µs" for e, s in row["median_s"].items())
         print(f"{row['row']}: {cells}")
