@@ -139,6 +139,9 @@ class Primitive:
     differentiable_args: tuple[int, ...] | None = None
     doc: str = field(default="", compare=False)
     code: Code | None = field(default=None, compare=False)
+    # The local derivatives when they are the units +1 or -1 whatever the arguments
+    # (add, subtract, negative): the short path takes them without calling the rules.
+    units: tuple[Any, ...] | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
@@ -680,7 +683,9 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                         release_unused(trace)  # before this operation allocates its result
                     x, y = a._value, b._value
                     value = _forward_of(prim, x, y)(x, y)
+                    units = prim.units
                     out = _recorded(value, trace, type(a), prim, (a, b), (0, 1),
+                                    units if units is not None else
                                     (partials[0](value, x, y), partials[1](value, x, y)))
                     if trace.inputs_log is not None:
                         trace.inputs_log[id(out)] = [None, None]
@@ -690,8 +695,9 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     release_unused(trace)
                 x = a._value
                 value = _forward_of(prim, x, b)(x, b)
+                units = prim.units
                 out = _recorded(value, trace, type(a), prim, (a,), (0,),
-                                (partials[0](value, x, b),))
+                                (units[0] if units is not None else partials[0](value, x, b),))
                 if trace.inputs_log is not None:
                     trace.inputs_log[id(out)] = [None, b]
                 return out
@@ -701,7 +707,9 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                 release_unused(trace)
             y = b._value
             value = _forward_of(prim, a, y)(a, y)
-            out = _recorded(value, trace, type(b), prim, (b,), (1,), (partials[1](value, a, y),))
+            units = prim.units
+            out = _recorded(value, trace, type(b), prim, (b,), (1,),
+                            (units[1] if units is not None else partials[1](value, a, y),))
             if trace.inputs_log is not None:
                 trace.inputs_log[id(out)] = [a, None]
             return out

@@ -31,7 +31,13 @@ from steepest.autodiff.core import (
     next_sequence_number,
     topological_order,
 )
-from steepest.autodiff.dispatch import FUNCTIONS, dispatch_function, dispatch_ufunc, getitem
+from steepest.autodiff.dispatch import (
+    DIRECT_UFUNCS,
+    FUNCTIONS,
+    dispatch_function,
+    dispatch_ufunc,
+    getitem,
+)
 from steepest.autodiff.errors import (
     array_of_traced_value,
     float_of_traced_value,
@@ -329,6 +335,12 @@ class Tensor(Node):
 
     # -- NumPy protocols ----------------------------------------------------
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if not kwargs and method == "__call__":
+            prim = DIRECT_UFUNCS.get(ufunc)
+            if prim is not None:  # the common case, straight to the primitive
+                if len(inputs) == 1:
+                    return apply_unary(prim, inputs[0])
+                return apply_binary(prim, inputs[0], inputs[1])
         return dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
