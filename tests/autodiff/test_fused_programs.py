@@ -41,7 +41,15 @@ def two_arguments(x, y):
     return np.sum((x - y) ** 2 * 0.5 + x * y / 4.0)
 
 
-FUNCTIONS = [rosenbrock, rational, broadcast, with_branch]
+ROWS = np.stack([np.ones(N), -np.ones(N)])
+
+
+def growing(x):
+    # An intermediate smaller than the result it feeds: x * 2.0 - 1.0 is (N,), the sum (2, N).
+    return np.sum((((x * 2.0 - 1.0) + ROWS) * 0.5) ** 2)
+
+
+FUNCTIONS = [rosenbrock, rational, broadcast, with_branch, growing]
 
 
 def _point(n, seed=0, dtype=np.float64):

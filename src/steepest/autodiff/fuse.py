@@ -69,11 +69,30 @@ def into(ufunc: np.ufunc, kept: list[Any], k: int, *args: Any) -> Any:
     """
     out = kept[k]
     if out is not None:
-        return ufunc(*args, out=out)
+        try:
+            return ufunc(*args, out=out)
+        except ValueError:  # the operation broadcasts beyond the array: a new one
+            return ufunc(*args)
     result = ufunc(*args)
     if type(result) is np.ndarray:  # a number is never kept: it cannot be written into
         kept[k] = result
     return result
+
+
+def over(ufunc: np.ufunc, out: Any, *args: Any) -> Any:
+    """``ufunc(*args)`` written over ``out`` (an intermediate result), or new where
+    the operation broadcasts beyond it (or ``out`` is a number).
+
+    >>> a = np.ones(3)
+    >>> over(np.add, a, a, 1.0) is a, over(np.add, a, a, np.ones((2, 3))).shape
+    (True, (2, 3))
+    """
+    if type(out) is np.ndarray:
+        try:
+            return ufunc(*args, out=out)
+        except ValueError:
+            pass
+    return ufunc(*args)
 
 
 class _Emitter:
@@ -133,7 +152,7 @@ class _Emitter:
         if home[0] == "kept":
             self.lines.append(f"    {name} = into({ufunc}, KEPT, {home[1]}, {', '.join(args)})")
         else:
-            self.lines.append(f"    {name} = {ufunc}({', '.join(args)}, out={home[1]})")
+            self.lines.append(f"    {name} = over({ufunc}, {home[1]}, {', '.join(args)})")
         return name, home
 
 
@@ -338,7 +357,7 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
     namespace.setdefault("sqrt", np.sqrt)
     namespace.setdefault("abs", np.absolute)
     namespace.update({name: getattr(np, name[3:]) for name in _UFUNCS.values()})
-    namespace["into"] = into
+    namespace["into"], namespace["over"] = into, over
     inlined: dict[str, ast.expr] = {}
     out = [lines[0]]
     emit = _Emitter(out, sizes)
