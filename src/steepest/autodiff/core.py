@@ -682,7 +682,10 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     if trace.candidates:
                         release_unused(trace)  # before this operation allocates its result
                     x, y = a._value, b._value
-                    value = _forward_of(prim, x, y)(x, y)
+                    if type(x) in _SCALARS and type(y) in _SCALARS:  # _forward_of, written out
+                        value = _OPERATORS.get(prim.forward, prim.forward)(x, y)
+                    else:
+                        value = prim.forward(x, y)
                     units = prim.units
                     out = _recorded(value, trace, type(a), prim, (a, b), (0, 1),
                                     units if units is not None else
@@ -694,7 +697,10 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                 if trace.candidates:
                     release_unused(trace)
                 x = a._value
-                value = _forward_of(prim, x, b)(x, b)
+                if type(x) in _SCALARS and type(b) in _SCALARS:
+                    value = _OPERATORS.get(prim.forward, prim.forward)(x, b)
+                else:
+                    value = prim.forward(x, b)
                 units = prim.units
                 out = _recorded(value, trace, type(a), prim, (a,), (0,),
                                 (units[0] if units is not None else partials[0](value, x, b),))
