@@ -66,6 +66,24 @@ def test_values_the_function_keeps_stay_intact():
     assert np.array_equal(kept[0].data, np.sin(x) * 2.0)
 
 
+def test_values_reachable_by_a_weak_reference_stay_intact():
+    import weakref
+
+    seen = []
+
+    def f(x):
+        y = np.cos(x) + 1.0
+        ref = weakref.ref(y)  # only a weak reference is left once y is dropped
+        z = y * 2.0
+        del y
+        w = np.sin(z) * x  # operations after: a release would have happened here
+        seen.append(np.array_equal(ref().data, np.cos(x.data) + 1.0))
+        return np.sum(w)
+
+    st.grad(lambda v: f(v))(_point(N))
+    assert seen == [True]
+
+
 def test_a_pullback_can_be_called_again():
     x = _point(N)
     out, pullback = st.vjp(lambda v: np.exp(v * 0.5) * 2.0 + 1.0, x)

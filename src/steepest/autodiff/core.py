@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import operator
 import sys
+import weakref
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -605,8 +606,9 @@ def release_unused(trace: Trace) -> None:
                 if parent is node:
                     children += 1
         entry[1], entry[2] = len(tape), children
-        # The references counted: the tape, each child's, `entry`, `node`, getrefcount's own.
-        if sys.getrefcount(node) == 4 + children:
+        # The references counted: the tape, each child's, `entry`, `node`, getrefcount's own;
+        # and no weak reference, through which the value could be read later.
+        if sys.getrefcount(node) == 4 + children and not weakref.getweakrefcount(node):
             value = node._value
             node._value = np.broadcast_to(np.zeros((), dtype=value.dtype), value.shape)
         else:
