@@ -70,7 +70,7 @@ def cases(quick: bool) -> list[Case]:
     import w4_chain
 
     import steepest as st
-    from steepest.autodiff import replay
+    from steepest.autodiff import core, fuse, replay
     from steepest.nn.functional import softmax_cross_entropy
     from steepest.optim.objective import Objective
 
@@ -149,6 +149,63 @@ def cases(quick: bool) -> list[Case]:
 
         return run
 
+    def rosenbrock_grad(off: bool) -> Callable[[], Any]:
+        x = w2_rosenbrock.point(100_000)
+        gradient = st.grad(_fresh(w2_rosenbrock.rosenbrock))
+
+        def run() -> Any:
+            for _ in range(19):
+                gradient(x)
+            return gradient(x)
+
+        return run
+
+    def eager_chain(off: bool) -> Callable[[], Any]:
+        def run() -> Any:
+            x = st.Tensor(w4_chain.START, requires_grad=True)
+            out = w4_chain.chain(x, 1_000, np.sin)
+            out.backward()
+            return float(out.data), float(x.grad)
+
+        return run
+
+    def first_two_calls(off: bool) -> Callable[[], Any]:
+        def run() -> Any:
+            value_and_grad = st.value_and_grad(lambda x: w4_chain.chain(x, 1_000, np.sin))
+            value_and_grad(w4_chain.START)
+            return value_and_grad(w4_chain.START)
+
+        return run
+
+    def first_call_large(off: bool) -> Callable[[], Any]:
+        x = w2_rosenbrock.point(1_000_000)
+        return lambda: st.grad(lambda v: w2_rosenbrock.rosenbrock(v))(x)
+
+    def pytorch_style(float64_parameters: bool) -> Callable[[], Any]:
+        inputs, _, one_hot = w3_mlp.data(epoch)
+
+        def run() -> Any:
+            dtype = {"dtype": np.float64} if float64_parameters else {}
+            net = st.nn.Sequential(st.nn.Linear(784, 128, **dtype), st.nn.ReLU(),
+                                   st.nn.Linear(128, 10, **dtype))
+            w1, b1, w2, b2 = w3_mlp.initial_parameters()
+            for param, value in zip(net.parameters(), (w1.T, b1, w2.T, b2)):
+                param.data = value.astype(np.float64)
+            params = net.parameters()
+            for k in range(epoch):
+                batch = slice(k * w3_mlp.BATCH, (k + 1) * w3_mlp.BATCH)
+                logits = net(inputs[batch])
+                shifted = logits - logits.max(axis=1, keepdims=True).detach()
+                log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+                loss = -(log_probs * one_hot[batch]).sum() / w3_mlp.BATCH
+                net.zero_grad()
+                loss.backward()
+                for p in params:
+                    p.data -= w3_mlp.RATE * p.grad
+            return tuple(np.asarray(p.data, dtype=np.float32) for p in params)
+
+        return run
+
     def floats_off() -> Any:
         stack = mock.patch.multiple(replay, _float_sweep=lambda *a: None,
                                     _float_interpreter=lambda *a: None)
@@ -172,6 +229,19 @@ def cases(quick: bool) -> list[Case]:
         _pair(f"generated sums for broadcast gradients: W3, {epoch} steps", "epoch", 1,
               lambda off: mlp(fused=True), lambda: _declining(replay, "_reduction_to"),
               rtol=1e-6),
+        _pair("fused elementwise runs into kept arrays: W2 Rosenbrock `st.grad`, n = 100,000",
+              "call", 20, rosenbrock_grad, lambda: mock.patch.object(fuse, "ENABLED", False)),
+        _pair("a short path for elementwise operations: W4 eager `Tensor.backward`",
+              "primitive", 3_000, eager_chain,
+              lambda: mock.patch.object(core, "_open_reverse", lambda trace: False)),
+        _pair("the collector paused while a program is recorded: W4, a new function's first "
+              "two calls", "primitive", 3_000, first_two_calls,
+              lambda: mock.patch.object(replay.gc, "disable", lambda: None)),
+        _pair("large temporaries released during a trace: W2 n = 1,000,000, a first call",
+              "call", 1, first_call_large,
+              lambda: mock.patch.object(core, "RELEASE_AT", 10**18)),
+        _pair(f"parameters in the data's dtype: W3 PyTorch-style, float32 data, {epoch} steps",
+              "epoch", 1, pytorch_style, nullcontext, rtol=1e-3, atol=1e-4),
     ]
 
 

@@ -150,9 +150,12 @@ def markdown(report: dict[str, Any]) -> str:
     from common import ENGINES, per_unit
 
     rows = [r for block in report["workloads"] for r in block["results"]]
+    # steepest's other paths (steepest.minimize, steepest.eager...) right after it.
+    variants = sorted({e for r in rows for e in (*r["median_s"], *r["notes"])
+                       if e.startswith("steepest.")})
     engines = [
         e
-        for e in ("floor", "steepest", "steepest.minimize", *ENGINES[2:])
+        for e in ("floor", "steepest", *variants, *ENGINES[2:])
         if any(e in r["median_s"] or e in r["notes"] for r in rows)
     ]
     lines = ["| workload | " + " | ".join(engines) + " |", "|---" * (len(engines) + 1) + "|"]
@@ -187,9 +190,15 @@ def markdown(report: dict[str, Any]) -> str:
             parts.append(f"steepest / torch = {st / torch:.3g}")
         if st and floor:
             parts.append(f"steepest / floor = {st / floor:.3g}")
-        minimize = r["median_s"].get("steepest.minimize")
-        if minimize and floor:
-            parts.append(f"steepest.minimize / floor = {minimize / floor:.3g}")
+        for variant in variants:
+            seconds = r["median_s"].get(variant)
+            if seconds and floor:
+                parts.append(f"{variant} / floor = {seconds / floor:.3g}")
+            if seconds and torch:
+                parts.append(f"{variant} / torch = {seconds / torch:.3g}")
+        jax = r["median_s"].get("jax")
+        if st and jax:
+            parts.append(f"steepest / jax = {st / jax:.3g}")
         if parts:
             goals.append(f"- {r['case']}: " + ", ".join(parts))
     if goals:
@@ -210,6 +219,17 @@ def markdown(report: dict[str, Any]) -> str:
                     f"| {m['engine']} | {m['peak_mib']:.0f} MiB | "
                     f"{m['baseline_mib']:.0f} MiB | {m['growth_mib']:.1f} MiB |"
                 )
+    w2_memory = report.get("w2_memory")
+    if w2_memory:
+        lines += [
+            "",
+            f"| W2 Rosenbrock gradient, n = {w2_memory['n']:,}: peak memory traced during one "
+            "call (tracemalloc) | peak | over the floor |",
+            "|---|---|---|",
+        ]
+        floor_peak = w2_memory["peaks_mib"]["floor"]
+        for name, peak in w2_memory["peaks_mib"].items():
+            lines.append(f"| {name} | {peak:,.0f} MiB | {peak / floor_peak:.2f}x |")
     if footnotes:
         lines += ["", *[f"[{i}] {text}" for i, text in enumerate(footnotes, 1)]]
     settings = report["threads"]
@@ -230,14 +250,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
     parser.add_argument(
         "--only",
-        default="W1,W2,W3,W4,memory",
-        help="comma-separated workloads among W1,W2,W3,W4,memory",
+        default="W1,W2,W3,W4,memory,w2memory",
+        help="comma-separated workloads among W1,W2,W3,W4,memory,w2memory",
     )
     parser.add_argument("--threads", type=int, default=1, help="BLAS/engine threads (1)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--memory-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--w2-memory-worker", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
+    if options.w2_memory_worker:
+        import w2_rosenbrock
+
+        print(json.dumps(w2_rosenbrock.memory(1_000_000 if options.quick else 10_000_000)))
+        return 0
     if options.worker:
         _worker(options.worker, options.quick, options.threads)
         return 0
@@ -246,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     chosen = [w.strip() for w in options.only.split(",") if w.strip()]
-    unknown = set(chosen) - set(WORKLOADS) - {"memory"}
+    unknown = set(chosen) - set(WORKLOADS) - {"memory", "w2memory"}
     if unknown:
         parser.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
     flags = ["--threads", str(options.threads)] + (["--quick"] if options.quick else [])
@@ -276,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
                 for engine in w3_mlp.MAKERS
             ],
         }
+    if "w2memory" in chosen:
+        print("running w2memory...", file=sys.stderr, flush=True)
+        report["w2_memory"] = _subprocess(["--w2-memory-worker", *flags], options.threads)
     report["load_after"] = _load()
     report["elapsed_s"] = time.perf_counter() - started
     options.out.mkdir(parents=True, exist_ok=True)

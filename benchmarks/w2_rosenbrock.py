@@ -95,6 +95,43 @@ def _mygrad(x: np.ndarray, calls: int) -> Callable[[], Any]:
     return _loop(gradient, calls)
 
 
+def _peak_mib(call: Callable[[], Any]) -> float:
+    """The peak of memory traced (tracemalloc) during one call, above what was there before."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        call()
+        return (tracemalloc.get_traced_memory()[1] - before) / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def memory(n: int) -> dict[str, Any]:
+    """Peak memory of one gradient call at size n: the floor, and steepest's calls in turn.
+
+    ``st.grad(f)``'s first call traces, its second records the program, the
+    third replays it.  The answers are checked against the floor's.
+    """
+    import steepest as st
+
+    x = point(n)
+    expected = rosenbrock_gradient(x)
+    peaks = {"floor": _peak_mib(lambda: rosenbrock_gradient(x))}
+    del expected
+    gradient = st.grad(rosenbrock)
+    for label in ("st.grad, first call (traced)", "st.grad, second call (recorded)",
+                  "st.grad, third call (replayed)"):
+        result: list[Any] = []
+        peaks[label] = _peak_mib(lambda result=result: result.append(gradient(x)))
+        if not np.allclose(result[0], rosenbrock_gradient(x), rtol=1e-9, atol=1e-9):
+            raise AssertionError(f"{label}: a gradient different from the floor's")
+        del result
+    return {"n": n, "peaks_mib": peaks}
+
+
 def cases(quick: bool) -> list[Case]:
     result = []
     for n, calls in ((10, 200 if quick else 2_000), (100_000, 3 if quick else 20)):

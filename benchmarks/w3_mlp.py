@@ -95,6 +95,36 @@ def _steepest(steps: int) -> Callable[[], Any]:
     return run
 
 
+def _steepest_eager(steps: int) -> Callable[[], Any]:
+    """PyTorch-style: st.nn layers on float32 data (no dtype named), a hand-written
+    log-softmax, loss.backward() and manual SGD on the parameters."""
+    import steepest as st
+
+    inputs, _, one_hot = data(steps)
+
+    def run() -> Any:
+        w1, b1, w2, b2 = initial_parameters()
+        net = st.nn.Sequential(st.nn.Linear(SIZES[0], SIZES[1]), st.nn.ReLU(),
+                               st.nn.Linear(SIZES[1], SIZES[2]))
+        for param, value in zip(net.parameters(), (w1.T, b1, w2.T, b2)):
+            param.data = value.astype(np.float64)  # the parameters settle on float32 below
+        params = net.parameters()
+        for k in range(steps):
+            x = inputs[k * BATCH : (k + 1) * BATCH]
+            y = one_hot[k * BATCH : (k + 1) * BATCH]
+            logits = net(x)
+            shifted = logits - logits.max(axis=1, keepdims=True).detach()
+            log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            loss = -(log_probs * y).sum() / BATCH
+            net.zero_grad()
+            loss.backward()
+            for p in params:
+                p.data -= RATE * p.grad
+        return tuple(p.data.T if p.ndim == 2 else p.data for p in params)
+
+    return run
+
+
 def _torch(steps: int) -> Callable[[], Any]:
     import torch
     import torch.nn.functional as F
@@ -202,6 +232,7 @@ def _mygrad(steps: int) -> Callable[[], Any]:
 MAKERS = {
     "floor": _floor,
     "steepest": _steepest,
+    "steepest.eager": _steepest_eager,
     "autograd": _autograd,
     "mygrad": _mygrad,
     "torch": _torch,
@@ -221,6 +252,8 @@ def cases(quick: bool) -> list[Case]:
             factories,
             rtol=1e-3,
             atol=1e-4,
-            notes={"micrograd": "scalar-only engine (no arrays)", "jax": "jit(step)"},
+            notes={"micrograd": "scalar-only engine (no arrays)", "jax": "jit(step)",
+                   "steepest.eager": "PyTorch-style: st.nn.Sequential(Linear, ReLU, Linear) "
+                   "on float32 data, a hand-written log-softmax, loss.backward(), manual SGD"},
         )
     ]

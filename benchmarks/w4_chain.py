@@ -45,6 +45,38 @@ def _steepest(steps: int) -> Callable[[], Any]:
     return lambda: value_and_grad(START)
 
 
+def _steepest_eager(steps: int) -> Callable[[], Any]:
+    """PyTorch-style: a Tensor that records, Tensor.backward."""
+    import steepest as st
+
+    def run() -> Any:
+        x = st.Tensor(START, requires_grad=True)
+        out = chain(x, steps)
+        out.backward()
+        return float(out.data), float(x.grad)
+
+    return run
+
+
+def _steepest_traced(steps: int) -> Callable[[], Any]:
+    """A fresh st.value_and_grad(lambda ...) on every call: traced, never replayed."""
+    import steepest as st
+
+    return lambda: st.value_and_grad(lambda x: chain(x, steps))(START)
+
+
+def _steepest_first(steps: int) -> Callable[[], Any]:
+    """A new function's first two calls: traced, then traced and recorded as a program."""
+    import steepest as st
+
+    def run() -> Any:
+        value_and_grad = st.value_and_grad(lambda x: chain(x, steps))
+        value_and_grad(START)
+        return value_and_grad(START)
+
+    return run
+
+
 def _torch(steps: int) -> Callable[[], Any]:
     import torch
 
@@ -92,6 +124,9 @@ def cases(quick: bool) -> list[Case]:
     makers = {
         "floor": _floor,
         "steepest": _steepest,
+        "steepest.eager": _steepest_eager,
+        "steepest.traced": _steepest_traced,
+        "steepest.first2": _steepest_first,
         "autograd": _autograd,
         "mygrad": _mygrad,
         "torch": _torch,
@@ -108,6 +143,10 @@ def cases(quick: bool) -> list[Case]:
             notes={
                 "micrograd": "has no sin primitive",
                 "jax": "no jit (jit compiles the unrolled chain for seconds)",
+                "steepest.eager": "Tensor(..., requires_grad=True), Tensor.backward()",
+                "steepest.traced": "a fresh st.value_and_grad(lambda ...) each call (traced)",
+                "steepest.first2": "a new function's first two calls: traced, then traced "
+                "and recorded (the recording's cost is this minus steepest.traced)",
             },
         )
     ]

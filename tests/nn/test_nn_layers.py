@@ -162,3 +162,39 @@ def test_binary_cross_entropy_with_logits_matches_pytorch():
     )
     assert float(ours) == pytest.approx(theirs.item(), rel=1e-12)
     np.testing.assert_allclose(F.log_softmax(np.array([[1e5, 0.0]])), [[0.0, -1e5]])
+
+
+def test_float32_data_trains_in_float32_without_naming_a_dtype():
+    net = st.nn.Sequential(st.nn.Linear(3, 4, seed=0), st.nn.ReLU(), st.nn.Linear(4, 2, seed=1))
+    drawn = [p.data.copy() for p in net.parameters()]  # float64 until an input is seen
+    assert all(d.dtype == np.float64 for d in drawn)
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    out = net(x)
+    assert out.dtype == np.float32
+    for p, d in zip(net.parameters(), drawn):
+        assert p.dtype == np.float32 and np.array_equal(p.data, d.astype(np.float32))
+    np.sum(out * out).backward()
+    assert all(p.grad.dtype == np.float32 for p in net.parameters())
+    # The values: those of the float64 network on the same float32 numbers, to float32 precision.
+    reference = st.nn.Sequential(st.nn.Linear(3, 4, seed=0), st.nn.ReLU(),
+                                 st.nn.Linear(4, 2, seed=1))
+    for p, q in zip(reference.parameters(), net.parameters()):
+        p.data = q.data.astype(np.float64)
+    np.testing.assert_allclose(out.data, reference(x.astype(np.float64)).data, rtol=1e-5)
+    # Settled once: later float64 batches are converted to the parameters' dtype.
+    assert net(x.astype(np.float64)).dtype == np.float32
+
+
+def test_float64_stays_the_default_and_a_named_dtype_is_kept():
+    assert st.nn.Linear(3, 2, seed=0)(np.ones((2, 3))).dtype == np.float64
+    assert st.nn.Linear(3, 2, seed=0)(np.ones((2, 3), dtype=int)).dtype == np.float64
+    assert st.nn.Linear(3, 2, seed=0)([[1, 2, 3]]).dtype == np.float64
+    named = st.nn.Linear(3, 2, seed=0, dtype=np.float64)
+    assert named(np.ones((2, 3), dtype=np.float32)).dtype == np.float64
+    assert named.weight.dtype == np.float64
+    # A layer's parameters keep their identity: an optimizer made first still holds them.
+    layer = st.nn.Linear(3, 2, seed=0)
+    params = layer.parameters()
+    layer(np.ones((1, 3), dtype=np.float32))
+    assert [p is q for p, q in zip(params, layer.parameters())] == [True, True]
+    assert params[0].dtype == np.float32

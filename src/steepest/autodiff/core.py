@@ -17,6 +17,9 @@ search.
 from __future__ import annotations
 
 import itertools
+import operator
+import sys
+import weakref
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,17 +33,23 @@ REVERSE = "reverse"
 FORWARD = "forward"
 
 _levels = itertools.count(1)
+# Every node's number in the order of creation: a topological order of any graph.
+_sequence = itertools.count()
 
 
 class Trace:
     """One act of differentiation: a level, a mode, and (reverse) a tape."""
 
-    __slots__ = ("data_dependent", "done", "inputs_log", "level", "mode", "reads", "tape")
+    __slots__ = ("candidates", "data_dependent", "done", "inputs_log", "level", "mode", "reads",
+                 "tape")
 
     def __init__(self, mode: str, level: int | None = None, keep_tape: bool = True):
         self.mode = mode
         self.level = next(_levels) if level is None else level
         self.tape: list[Node] | None = [] if (keep_tape and mode == REVERSE) else None
+        # Large values the function may have dropped already (see release_unused).
+        self.candidates: list[list[Any]] | None = (
+            [] if self.tape is not None else None)
         self.done = False
         # Set when the traced function reads a concrete value (float, item) in a
         # way a recording cannot repeat: its graph cannot be replayed.
@@ -131,6 +140,9 @@ class Primitive:
     differentiable_args: tuple[int, ...] | None = None
     doc: str = field(default="", compare=False)
     code: Code | None = field(default=None, compare=False)
+    # The local derivatives when they are the units +1 or -1 whatever the arguments
+    # (add, subtract, negative): the short path takes them without calling the rules.
+    units: tuple[Any, ...] | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
@@ -205,6 +217,7 @@ class Node:
         "_parents",
         "_prim",
         "_saved",
+        "_seq",
         "_tangent",
         "_trace",
         "_value",
@@ -252,42 +265,61 @@ def mark_value_read(values: Sequence[Any], fn: Callable[..., Any] | None = None,
             trace.data_dependent = True
 
 
+_sequence_number = operator.attrgetter("_seq")
+
+
 def topological_order(root: Node) -> list[Node]:
-    """Nodes reachable from ``root`` in creation order (iterative DFS, no recursion)."""
-    order: list[Node] = []
-    visited: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    """The recorded nodes reachable from ``root``, in creation order.
+
+    A node is created after its parents, so the order of creation (each node's
+    sequence number) is a topological order: one walk collects the nodes, one
+    sort in C orders them, with no recursion and no second pass.  A node met
+    is marked in its ``_tangent`` (unused by reverse mode) with a mark of
+    this walk; a mark overwritten by another walk at the same time only makes
+    a node appear twice, and the sweep passes a node without a gradient by.
+
+    >>> import steepest as st
+    >>> x = st.Tensor(2.0, requires_grad=True)
+    >>> y = x * x
+    >>> [node is y for node in topological_order(y + 1.0)]
+    [True, False]
+    """
+    if root._prim is None:
+        return []
+    mark = object()
+    root._tangent = mark
+    nodes = [root]
+    stack = [root]
+    pop, push, keep = stack.pop, stack.append, nodes.append
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in visited or node._prim is None:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in node._parents:
-            if parent._prim is not None and id(parent) not in visited:
-                stack.append((parent, False))
-    return order
+        for parent in pop()._parents:
+            if parent._tangent is not mark and parent._prim is not None:
+                parent._tangent = mark
+                push(parent)
+                keep(parent)
+    nodes.sort(key=_sequence_number)
+    return nodes
 
 
 def backward_sweep(root: Node, seed: Any, order: Sequence[Node],
-                   record: dict[int, Any] | None = None) -> None:
+                   record: dict[int, Any] | None = None, release: bool = False) -> None:
     """Push ``seed`` = d out / d root back through ``order`` (topological).
 
     Gradients accumulate in each parent's ``_g``; interior nodes are cleared
     as they are passed, leaves keep theirs for the caller to collect.
     """
     root._g = seed if root._g is None else root._g + seed
-    sweep(order, record)
+    sweep(order, record, release)
 
 
-def sweep(order: Sequence[Node], record: dict[int, Any] | None = None) -> None:
+def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
+          release: bool = False) -> None:
     """The backward sweep over ``order`` from the gradients already seeded in nodes' ``_g``.
 
     Several outputs can be seeded at once (a tuple output's cotangents); a
-    single output is :func:`backward_sweep`.
+    single output is :func:`backward_sweep`.  With ``release``, what each
+    node saved for its derivative is freed once the sweep has passed it (a
+    sweep that will not be repeated: the peak memory is lower).
 
     >>> import numpy as np, steepest as st
     >>> st.vjp(lambda x: (2.0 * x, x * x), 3.0)[1]((1.0, 1.0))  # 2 + 2x, in one sweep
@@ -304,7 +336,17 @@ def sweep(order: Sequence[Node], record: dict[int, Any] | None = None) -> None:
         parents = node._parents
         if prim.partials is not None:
             for parent, local in zip(parents, node._saved):
-                ct = unbroadcast(chain(g, local), np.shape(parent._value))
+                if local is ONE:
+                    ct = g
+                elif local is MINUS_ONE:
+                    ct = -g
+                else:
+                    ct = g * local
+                value = parent._value
+                # The shapes read as attributes: np.shape costs a dispatch per call.
+                shape = getattr(value, "shape", None)
+                if shape is None or getattr(ct, "shape", None) != shape:
+                    ct = unbroadcast(ct, np.shape(value))
                 parent._g = ct if parent._g is None else parent._g + ct
         else:
             args, kwargs = node._saved
@@ -312,6 +354,19 @@ def sweep(order: Sequence[Node], record: dict[int, Any] | None = None) -> None:
             for i, parent in zip(node._argnums, parents):
                 ct = prim.vjp(g, i, ans, args, kwargs)
                 parent._g = ct if parent._g is None else parent._g + ct
+            del args, kwargs
+        if release:
+            node._saved = None
+        del g
+
+
+def next_sequence_number() -> int:
+    """A fresh number in the order of creation, for a node made outside :func:`new_node`.
+
+    >>> next_sequence_number() < next_sequence_number()
+    True
+    """
+    return next(_sequence)
 
 
 def new_node(value: Any, trace: Trace | None, cls: type[Node]) -> Node:
@@ -327,6 +382,7 @@ def new_node(value: Any, trace: Trace | None, cls: type[Node]) -> Node:
     out._parents = ()
     out._argnums = ()
     out._saved = None
+    out._seq = next(_sequence)
     out._g = None
     out._tangent = None
     out.grad = None
@@ -461,8 +517,225 @@ _PLAIN_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, 
                           type(None), type(Ellipsis)})
 
 
+# Arguments that join an elementwise operation as they are, with no conversion.
+_RAW_TYPES = frozenset({float, int, np.float64, np.float32, np.ndarray})
+
+# NumPy's ufuncs whose Python operator computes the same on arrays and NumPy
+# scalars, without the ufunc's own call machinery (a tenth of its cost on a scalar).
+_OPERATORS: dict[Any, Callable[[Any, Any], Any]] = {
+    np.add: operator.add,
+    np.subtract: operator.sub,
+    np.multiply: operator.mul,
+}
+
+
+_SCALARS = frozenset({float, int, np.float64, np.float32})
+
+
+def _forward_of(prim: Primitive, x: Any, y: Any) -> Callable[[Any, Any], Any]:
+    """The primitive's forward, as a Python operator when both arguments are numbers.
+
+    Only on numbers: an array subclass may give an operator another meaning
+    (``*`` of two ``np.matrix`` is a matrix product).
+
+    >>> _forward_of(Primitive("add", np.add), np.float64(1.0), 2.0) is operator.add
+    True
+    """
+    if type(x) in _SCALARS and type(y) in _SCALARS:
+        return _OPERATORS.get(prim.forward, prim.forward)
+    return prim.forward
+
+
+def _plain_operand(value: Any) -> bool:
+    kind = type(value)
+    return kind in _RAW_TYPES and (kind is not np.ndarray or not value.dtype.hasobject)
+
+
+def _open_reverse(trace: Trace | None) -> bool:
+    return trace is not None and not trace.done and trace.mode == REVERSE
+
+
+# Elements: a value this large that the traced function no longer holds is released
+# before the call ends (see release_unused).
+RELEASE_AT = 1 << 16
+_WATCHED_AT_MOST = 64  # large values watched at once (the most recent)
+
+
+def watch_large_value(trace: Trace, node: Node) -> None:
+    """A large value has just been recorded: watch it, to release it once nobody holds it.
+
+    Called for each recorded value of at least :data:`RELEASE_AT` elements;
+    the value is watched when an elementwise rule made it (its own
+    derivative never reads it) and it owns its memory.
+
+    >>> import numpy as np, steepest as st
+    >>> st.grad(lambda x: np.sum(np.exp(np.sin(x)) * 2.0))(np.zeros(RELEASE_AT))[:2]
+    array([2., 2.])
+    """
+    if trace.candidates is None or trace is EAGER or (
+            trace.inputs_log is not None and trace.reads is None):
+        return  # eager tensors, and traces drawn as pictures, keep every value
+    if node._prim.partials is not None and node._value.base is None:
+        # [node, the tape entries looked at for its children, how many children]
+        trace.candidates.append([node, len(trace.tape), 0])
+        if len(trace.candidates) > _WATCHED_AT_MOST:
+            del trace.candidates[0]
+
+
+def release_unused(trace: Trace) -> None:
+    """Free the large values of ``trace`` that nothing but the graph refers to any more.
+
+    A value the function dropped (a temporary of an expression) is still
+    held by its node on the tape, and the tape lives until the gradient is
+    computed: on large arrays the peak memory of a traced call is the sum
+    of every temporary.  The backward sweep needs of such a node only its
+    shape and dtype (its derivative rule kept what it needs when it was
+    applied), so when the node's references are exactly the tape's and its
+    children's, its value becomes a stand-in of the same shape and dtype
+    that takes no memory.  Nothing outside the graph can reach the node, so
+    nothing can read the stand-in's numbers.  Called before each operation
+    of a trace that watches values, and when the traced function returns.
+    """
+    tape = trace.tape
+    kept = []
+    for entry in trace.candidates:
+        node = entry[0]
+        children = entry[2]
+        for later in tape[entry[1]:]:
+            for parent in later._parents:
+                if parent is node:
+                    children += 1
+        entry[1], entry[2] = len(tape), children
+        # The references counted: the tape, each child's, `entry`, `node`, getrefcount's own;
+        # and no weak reference, through which the value could be read later.
+        if sys.getrefcount(node) == 4 + children and not weakref.getweakrefcount(node):
+            value = node._value
+            node._value = np.broadcast_to(np.zeros((), dtype=value.dtype), value.shape)
+        else:
+            kept.append(entry)
+        del node
+    trace.candidates = kept
+
+
+def _recorded(value: Any, trace: Trace, cls: type[Node], prim: Primitive,
+              parents: tuple[Node, ...], argnums: tuple[int, ...], saved: tuple) -> Node:
+    """A new node of ``trace`` made by ``prim`` (reverse mode), on its tape."""
+    out = cls.__new__(cls)
+    out._value = value
+    out._trace = trace
+    out._prim = prim
+    out._parents = parents
+    out._argnums = argnums
+    out._saved = saved
+    out._seq = next(_sequence)
+    out._g = None
+    out._tangent = None
+    out.grad = None
+    out.name = None
+    if trace.tape is not None:
+        trace.tape.append(out)
+        if type(value) is np.ndarray and value.size >= RELEASE_AT:
+            watch_large_value(trace, out)
+    return out
+
+
+def apply_unary(prim: Primitive, a: Any) -> Any:
+    """``prim`` applied to one argument: :func:`apply`, with a short path for the common case.
+
+    >>> import numpy as np, steepest as st
+    >>> from steepest.autodiff import primitives as P
+    >>> x = st.Tensor(0.0, requires_grad=True)
+    >>> y = apply_unary(P.exp, x); y.backward(); float(x.grad)
+    1.0
+    """
+    partials = prim.partials
+    if (partials is not None and isinstance(a, Node) and _open_reverse(a._trace)
+            and prim.differentiable_args is None and _grad_enabled[-1]):
+        trace = a._trace
+        if trace.candidates:
+            release_unused(trace)  # before this operation allocates its result
+        x = a._value
+        value = prim.forward(x)
+        out = _recorded(value, trace, type(a), prim, (a,), (0,), (partials[0](value, x),))
+        if trace.inputs_log is not None:
+            trace.inputs_log[id(out)] = [None]  # a parent's value: read from its node
+        return out
+    return _apply_general(prim, (a,), {})
+
+
+def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
+    """``prim`` applied to two arguments: :func:`apply`, with a short path for the common case.
+
+    The short path: an elementwise operation, every traced argument on one
+    open reverse trace, the other a number or a numeric array.
+
+    >>> import steepest as st
+    >>> from steepest.autodiff import primitives as P
+    >>> x = st.Tensor(3.0, requires_grad=True)
+    >>> y = apply_binary(P.multiply, x, x); y.backward(); float(x.grad)
+    6.0
+    """
+    partials = prim.partials
+    if partials is not None and prim.differentiable_args is None and _grad_enabled[-1]:
+        if isinstance(a, Node):
+            trace = a._trace
+            if isinstance(b, Node):
+                if b._trace is trace and _open_reverse(trace):
+                    if trace.candidates:
+                        release_unused(trace)  # before this operation allocates its result
+                    x, y = a._value, b._value
+                    if type(x) in _SCALARS and type(y) in _SCALARS:  # _forward_of, written out
+                        value = _OPERATORS.get(prim.forward, prim.forward)(x, y)
+                    else:
+                        value = prim.forward(x, y)
+                    units = prim.units
+                    out = _recorded(value, trace, type(a), prim, (a, b), (0, 1),
+                                    units if units is not None else
+                                    (partials[0](value, x, y), partials[1](value, x, y)))
+                    if trace.inputs_log is not None:
+                        trace.inputs_log[id(out)] = [None, None]
+                    return out
+            elif _plain_operand(b) and _open_reverse(trace):
+                if trace.candidates:
+                    release_unused(trace)
+                x = a._value
+                if type(x) in _SCALARS and type(b) in _SCALARS:
+                    value = _OPERATORS.get(prim.forward, prim.forward)(x, b)
+                else:
+                    value = prim.forward(x, b)
+                units = prim.units
+                out = _recorded(value, trace, type(a), prim, (a,), (0,),
+                                (units[0] if units is not None else partials[0](value, x, b),))
+                if trace.inputs_log is not None:
+                    trace.inputs_log[id(out)] = [None, b]
+                return out
+        elif isinstance(b, Node) and _plain_operand(a) and _open_reverse(b._trace):
+            trace = b._trace
+            if trace.candidates:
+                release_unused(trace)
+            y = b._value
+            value = _forward_of(prim, a, y)(a, y)
+            units = prim.units
+            out = _recorded(value, trace, type(b), prim, (b,), (1,),
+                            (units[1] if units is not None else partials[1](value, a, y),))
+            if trace.inputs_log is not None:
+                trace.inputs_log[id(out)] = [a, None]
+            return out
+    return _apply_general(prim, (a, b), {})
+
+
 def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     """Run ``prim`` on ``args``, recording it on the newest trace among them."""
+    if len(args) == 2 and not kwargs:
+        a, b = args
+        if (isinstance(a, Node) or isinstance(b, Node)) and prim.partials is not None:
+            return apply_binary(prim, a, b)
+    elif len(args) == 1 and not kwargs and isinstance(args[0], Node) and prim.partials is not None:
+        return apply_unary(prim, args[0])
+    return _apply_general(prim, args, kwargs)
+
+
+def _apply_general(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     top = _top_trace(args) if _grad_enabled[-1] else None
     if top is _GATHER:
         gathered = [gather(a) for a in args]
@@ -497,6 +770,8 @@ def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     allowed = prim.differentiable_args
     if allowed is not None:
         traced = [i for i in traced if i in allowed]
+    if top.candidates:
+        release_unused(top)  # before this operation allocates its result
     value = prim.forward(*raw_args, **kwargs)
     if not traced:
         if isinstance(value, Node):
@@ -513,8 +788,15 @@ def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
             out._saved = (raw_args, kwargs)
         if top.tape is not None:
             top.tape.append(out)
+            if type(value) is np.ndarray and value.size >= RELEASE_AT:
+                watch_large_value(top, out)
         if top.inputs_log is not None:
-            top.inputs_log[id(out)] = raw_args
+            # The constants as they were; a parent's place is None (its node has the value),
+            # so that the log keeps no large value alive.
+            logged = list(raw_args)
+            for i in traced:
+                logged[i] = None
+            top.inputs_log[id(out)] = logged
     else:
         tangent = None
         out_shape = np.shape(value)

@@ -16,7 +16,16 @@ import numpy as np
 
 from steepest.autodiff import linalg as L
 from steepest.autodiff import primitives as P
-from steepest.autodiff.core import Node, apply, constant, mark_value_read, strip, strip_all
+from steepest.autodiff.core import (
+    Node,
+    apply,
+    apply_binary,
+    apply_unary,
+    constant,
+    mark_value_read,
+    strip,
+    strip_all,
+)
 from steepest.autodiff.errors import in_place_write, unsupported_function
 from steepest.errors import DifferentiationError
 
@@ -88,6 +97,12 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
     >>> st.grad(lambda x: np.exp(x))(0.0)
     1.0
     """
+    if not kwargs and method == "__call__":
+        prim = DIRECT_UFUNCS.get(ufunc)
+        if prim is not None:  # the common case, straight to the primitive
+            if len(inputs) == 2:
+                return apply_binary(prim, inputs[0], inputs[1])
+            return apply_unary(prim, inputs[0])
     if kwargs.get("out") is not None:
         raise in_place_write()
     if method == "reduce" and ufunc in (np.add, np.maximum, np.minimum, np.multiply):
@@ -1129,3 +1144,11 @@ def _vector_norm_fn(x, /, *, axis=None, keepdims=False, ord=2):
 @implements(np.linalg.matrix_norm)
 def _matrix_norm_fn(x, /, *, keepdims=False, ord="fro"):
     return _matrix_norm(x, ord, (-2, -1), keepdims)
+
+
+# The ufuncs that go straight to their primitive when called plainly (no
+# keywords): not those written with others, nor absolute (complex arguments).
+DIRECT_UFUNCS: dict[np.ufunc, P.Primitive] = {
+    ufunc: prim for ufunc, prim in UFUNCS.items()
+    if ufunc not in FUNCTIONS and ufunc is not np.absolute and ufunc.nin in (1, 2)
+}

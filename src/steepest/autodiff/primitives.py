@@ -34,7 +34,7 @@ LN10 = math.log(10.0)
 
 def primitive(name: str, forward: Any, *, partials: Any = None, vjp: Any = None,
               jvp: Any = None, differentiable_args: tuple[int, ...] | None = None,
-              code: Code | None = None) -> Primitive:
+              code: Code | None = None, units: tuple[Any, ...] | None = None) -> Primitive:
     """Create a primitive and enter it in :data:`PRIMITIVES` under ``name``.
 
     >>> import numpy as np
@@ -42,7 +42,7 @@ def primitive(name: str, forward: Any, *, partials: Any = None, vjp: Any = None,
     np.True_
     """
     prim = Primitive(name, forward, tuple(partials) if partials is not None else None,
-                     vjp, jvp, differentiable_args, code=code)
+                     vjp, jvp, differentiable_args, code=code, units=units)
     PRIMITIVES[name] = prim
     return prim
 
@@ -119,9 +119,10 @@ def _with_ties_halved(wins: Any, x: Any, y: Any, ans: Any) -> np.ndarray:
 
 
 # -- elementwise: one input ------------------------------------------------
-add = primitive("add", np.add, partials=(_one, _one), code=Code("{0} + {1}", (None, None)))
+add = primitive("add", np.add, partials=(_one, _one), code=Code("{0} + {1}", (None, None)),
+                units=(ONE, ONE))
 subtract = primitive("subtract", np.subtract, partials=(_one, _minus_one),
-                     code=Code("{0} - {1}", (None, None)))
+                     code=Code("{0} - {1}", (None, None)), units=(ONE, MINUS_ONE))
 multiply = primitive("multiply", np.multiply,
                      partials=(lambda ans, x, y: y, lambda ans, x, y: x),
                      code=Code("{0} * {1}", ("{1}", "{0}")))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import gc
 import math
 import operator
 import re
@@ -34,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.autodiff import fuse
 from steepest.autodiff.core import (
     MINUS_ONE,
     ONE,
@@ -191,8 +193,14 @@ MAX_FLOAT_ELEMENTS = 64  # array inputs up to this size may be unpacked into Pyt
 _IDENTIFIER = re.compile(r"^-?[A-Za-z_][A-Za-z_0-9]*$|^-?[0-9.e+-]+$")
 
 
+_NO_KEYWORDS: dict[str, Any] = {}  # shared by every step without keywords: never written
+_FLOAT64 = np.dtype(np.float64)  # compared as a dtype: quicker than with the type
+
+
 def _literal(value: Any) -> str | None:
     """A constant as Python source, when it is a plain finite number."""
+    if type(value) is float:
+        return repr(value) if math.isfinite(value) else None
     if isinstance(value, bool | np.bool_):
         return None
     if isinstance(value, int | np.integer):
@@ -244,7 +252,7 @@ def _float_steps(steps, receives, shapes, dtypes, out_slot, n_inputs, kinds) -> 
     code and the interpreter of long programs are made from this, so they
     apply to the same programs.
     """
-    if shapes[out_slot] != () or dtypes[out_slot] != np.float64 or not receives[out_slot]:
+    if shapes[out_slot] != () or dtypes[out_slot] != _FLOAT64 or not receives[out_slot]:
         return None
     numbers = {i for i in range(n_inputs) if kinds[i] in ("float", "number")}
     plan = []
@@ -257,18 +265,22 @@ def _float_steps(steps, receives, shapes, dtypes, out_slot, n_inputs, kinds) -> 
                 return None
             plan.append((slot, prim, (), (j, flat), locals_))
         else:
-            if prim.code is None or kwargs or shapes[slot] != () or dtypes[slot] != np.float64:
+            if prim.code is None or kwargs or shapes[slot] != () or dtypes[slot] != _FLOAT64:
                 return None
             operands = []
             for is_slot, j in spec:
                 if is_slot and j not in numbers:
                     return None
-                if not is_slot and _literal(j) is None:
+                if is_slot:
+                    operands.append((True, j))
+                    continue
+                if type(j) is not float and _literal(j) is None:
+                    return None
+                if type(j) is float and not math.isfinite(j):
                     return None
                 # A constant as a Python number: a NumPy scalar (taken from an array)
                 # would turn every value computed after it into one.
-                operands.append((True, j) if is_slot else (
-                    False, int(j) if isinstance(j, int | np.integer) else float(j)))
+                operands.append((False, int(j) if isinstance(j, int | np.integer) else float(j)))
             plan.append((slot, prim, tuple(operands), None, locals_))
         numbers.add(slot)
     return plan
@@ -440,18 +452,26 @@ class Program:
         log = trace.inputs_log or {}
         steps = []
         for node in trace.tape or []:
-            positions = dict(zip(node._argnums, node._parents))
+            argnums = node._argnums
             spec = []
             for position, value in enumerate(log[id(node)]):
-                parent = positions.get(position)
-                spec.append((True, slot_of[id(parent)]) if parent is not None else (False, value))
+                if position in argnums:
+                    parent = node._parents[argnums.index(position)]
+                    spec.append((True, slot_of[id(parent)]))
+                else:
+                    spec.append((False, value))
             slot = n_inputs + len(steps)
             slot_of[id(node)] = slot
-            shapes.append(np.shape(node._value))
-            dtypes.append(np.result_type(node._value))
+            value = node._value
+            if type(value) is np.ndarray or isinstance(value, np.generic):
+                shapes.append(value.shape)  # as attributes: np.shape and result_type dispatch
+                dtypes.append(value.dtype)
+            else:
+                shapes.append(np.shape(value))
+                dtypes.append(np.result_type(value))
             if node._prim.partials is not None:
-                locals_ = dict(zip(node._argnums, node._saved))
-                kwargs: dict[str, Any] = {}
+                locals_ = dict(zip(argnums, node._saved))
+                kwargs: dict[str, Any] = _NO_KEYWORDS
             else:
                 locals_ = {}
                 kwargs = node._saved[1]
@@ -480,11 +500,12 @@ class Program:
             depends[i] = True
         wanted_of = {}
         for slot, prim, spec, _, _ in steps:
-            wanted = tuple(
-                p for p, (is_slot, j) in enumerate(spec)
-                if is_slot and depends[j]
-                and (prim.differentiable_args is None or p in prim.differentiable_args))
-            wanted_of[slot] = wanted
+            allowed = prim.differentiable_args
+            wanted = []
+            for p, (is_slot, j) in enumerate(spec):
+                if is_slot and depends[j] and (allowed is None or p in allowed):
+                    wanted.append(p)
+            wanted_of[slot] = wanted = tuple(wanted)
             depends[slot] = bool(wanted)
         # Backward: which slots receive a gradient from the output.
         receives = [False] * len(shapes)
@@ -512,8 +533,10 @@ class Program:
             # A long tape (an unrolled loop) is run by one loop over its steps:
             # no code whose size grows with the number of iterations.
             self.source = None
-            self.run = self._run = _interpreter(steps, wanted_of, receives, shapes, out_slot,
-                                                out_dtype, n_inputs, self.grad_inputs)
+            # Prepared on its first use: a program over floats may never need it.
+            self.run = self._run = _on_first_use(functools.partial(
+                _interpreter, steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inputs,
+                self.grad_inputs))
             self.all_receive = all(receives[i] for i in self.grad_inputs)
             floats = plan is not None and _float_interpreter(
                 plan, wanted_of, receives, shapes, out_slot, n_inputs, self.grad_inputs, kinds,
@@ -521,6 +544,14 @@ class Program:
             if floats:
                 self.run, self.floats, self.all_receive = floats, True, True
             return
+        # Fused kernels compute in float64 exactly as NumPy does: every value float64.
+        self.fusable = fuse.available() and any(
+            len(shape) and np.prod(shape) >= fuse.FUSE_AT for shape in shapes) and all(
+            d == _FLOAT64 for d in dtypes) and all(
+            local is ONE or local is MINUS_ONE or (
+                isinstance(local, np.ndarray | np.floating | float)
+                and np.result_type(local) == np.float64)
+            for *_, locals_ in steps for local in locals_.values())
         self.source, namespace = self._generate(steps, wanted_of, receives, shapes, out_slot,
                                                 out_dtype)
         # The source is generated above from the primitive table, never from user text.
@@ -546,6 +577,8 @@ class Program:
     # sections share the lines written so far and the names already bound.
     def _generate(self, steps, wanted_of, receives, shapes, out_slot, out_dtype):
         namespace: dict[str, Any] = {"unbroadcast": unbroadcast, "full": np.full}
+        # The Python expression of each rule called by name (for fused kernels).
+        templates: dict[str, str] = {}
         sizes = {f"{kind}{k}": int(np.prod(shape)) for k, shape in enumerate(shapes)
                  for kind in "sg"}
         lines = ["def program(inputs):"]
@@ -573,6 +606,8 @@ class Program:
                 expr = _INFIX[prim.name].format(*names)
             else:
                 namespace[f"F{slot}"] = prim.forward
+                if prim.code is not None:
+                    templates[f"F{slot}"] = prim.code.forward
                 if kwargs:
                     namespace[f"K{slot}"] = kwargs
                     expr = f"F{slot}({arg_list}, **K{slot})"
@@ -600,6 +635,8 @@ class Program:
                                                shapes[j] if is_slot else np.shape(j))
                         continue
                     namespace[f"D{slot}_{p}"] = prim.partials[p]
+                    if template is not None:
+                        templates[f"D{slot}_{p}"] = template
                     sizes[f"d{slot}_{p}"] = int(np.size(local))
                     # A rule whose template does not name the result gets None for it, so
                     # that a gradient-only program need not compute the result.
@@ -663,7 +700,13 @@ class Program:
             results.append("None" if g is None else sweep.fresh_array(g, i))
         self.all_receive = all(i in sweep.grads for i in self.grad_inputs)
         lines.append(f"    return s{out_slot}, ({', '.join(results)},)")
-        self._gradient_only = (_without_dead_values(lines, pure), sizes, namespace)
+        gradient_lines = _without_dead_values(lines, pure)
+        if self.fusable and max(sizes.values(), default=0) >= fuse.FUSE_AT:
+            # Runs of elementwise arithmetic on large arrays: each computed into kept arrays.
+            gradient_lines = fuse.fuse(gradient_lines, namespace, templates, sizes,
+                                       self.n_inputs)
+            lines = fuse.fuse(lines, namespace, templates, sizes, self.n_inputs)
+        self._gradient_only = (gradient_lines, sizes, namespace)
         return "\n".join(_free_after_last_use(lines, sizes)) + "\n", namespace
 
     def gradient_run(self) -> Callable[[Sequence[Any]], Any]:
@@ -914,7 +957,7 @@ def _reduction_to(shape: tuple[int, ...], to: tuple[int, ...]) -> str | None:
 
 
 _FREE_AT = 4096  # elements: arrays this large are released as soon as they are dead
-_NAME = re.compile(r"\b([sgda]\d+(?:_\d+)?u?)\b")
+_NAME = re.compile(r"\b([sgdaf]\d+(?:_\d+)?u?)\b")
 
 
 _PURE_REDUCTIONS = ("sum", "mean")
@@ -969,6 +1012,24 @@ def _free_after_last_use(lines: list[str], sizes: dict[str, int]) -> list[str]:
     return out
 
 
+def _on_first_use(build: Callable[[], Callable[[Sequence[Any]], Any]]
+                  ) -> Callable[[Sequence[Any]], Any]:
+    """A program that ``build`` makes when it is first called, then runs as it is.
+
+    >>> run = _on_first_use(lambda: (lambda inputs: sum(inputs)))
+    >>> run([1, 2]), run([3, 4])
+    (3, 7)
+    """
+    built: list[Callable[[Sequence[Any]], Any]] = []
+
+    def program(inputs: Sequence[Any]) -> Any:
+        if not built:
+            built.append(build())
+        return built[0](inputs)
+
+    return program
+
+
 def _interpreter(steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inputs,
                  grad_inputs) -> Callable[[Sequence[Any]], tuple[Any, tuple]]:
     """The program of a long tape as one loop over a prepared step list.
@@ -1006,7 +1067,11 @@ def _interpreter(steps, wanted_of, receives, shapes, out_slot, out_dtype, n_inpu
                     unit = local if local is ONE or local is MINUS_ONE else None
                     if unit is None:
                         partials.append(prim.partials[p])
-                        local_shape = np.broadcast_shapes(shapes[slot], np.shape(local))
+                        local_shape = np.shape(local)
+                        if local_shape != () and local_shape != shapes[slot]:
+                            local_shape = np.broadcast_shapes(shapes[slot], local_shape)
+                        else:
+                            local_shape = shapes[slot]
                     else:
                         local_shape = shapes[slot]
                     targets.append((len(partials) - 1, unit, j,
@@ -1068,28 +1133,64 @@ _CALL = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*)\((\{(?:\d+|ans)\}(?:, \{(?:\d+|an
 _PLACEHOLDER = re.compile(r"^\{(\d+|ans)\}$")
 
 
+_DIGITS = tuple(str(p) for p in range(16))  # the placeholders of a rule's arguments
+
+
 def _float_function(template: str, slots: dict[str, int]) -> tuple[Callable[..., Any], tuple]:
     """A template as (function, the slots of its arguments), for the interpreter over floats.
 
     ``slots`` maps the template's placeholders ("0", "1", "ans") to value slots.
     Plain operators and single calls (``cos({0})``) become the operator or
     the math function itself; anything else one small compiled function.
+    Each template is read once (a long program repeats the same few).
     """
+    fn, keys = _template_function(template, tuple(sorted(slots)))
+    return fn, tuple(map(slots.__getitem__, keys))
+
+
+@functools.lru_cache(maxsize=1024)
+def _template_function(template: str, keys: tuple[str, ...]) -> tuple[Callable[..., Any], tuple]:
+    """(function, the placeholders it takes, in order) for a template over ``keys``."""
     if template in _FLOAT_OPERATORS:
-        return _FLOAT_OPERATORS[template], (slots["0"],) if "{1}" not in template else (
-            slots["0"], slots["1"])
+        return _FLOAT_OPERATORS[template], ("0",) if "{1}" not in template else ("0", "1")
     call = _CALL.match(template)
     if call and call.group(1) in FLOAT_NAMES and callable(FLOAT_NAMES[call.group(1)]):
-        keys = [part.strip("{}") for part in call.group(2).split(", ")]
-        return FLOAT_NAMES[call.group(1)], tuple(slots[k] for k in keys)
-    keys = sorted(slots)
+        return FLOAT_NAMES[call.group(1)], tuple(
+            part.strip("{}") for part in call.group(2).split(", "))
     params = ", ".join(f"_{k}" for k in keys)
     body = template.format(*(f"_{k}" for k in keys if k != "ans"), ans="_ans")
     namespace = dict(FLOAT_NAMES)
     # Generated from the primitive table's templates, never from user text.
     exec(compile(f"def f({params}):\n    return {body}\n", "<steepest rule>", "exec"),
          namespace)
-    return namespace["f"], tuple(slots[k] for k in keys)
+    return namespace["f"], keys
+
+
+def _float_rules(prim: Any, n_args: int) -> tuple:
+    """A primitive's forward and partials for the interpreter over floats.
+
+    ``((fn, keys), partials)``: ``keys`` are the positions of fn's arguments
+    among the operands, ``n_args`` standing for the result; each partial is
+    ``(kind, fn, keys)`` (kind 2: one operand as it is, 3: a function of
+    one value, 4: of several) or None where the primitive has no template.
+    """
+    names = {**{str(p): p for p in range(n_args)}, "ans": n_args}
+    slots = {key: names[key] for key in (*(str(p) for p in range(n_args)), "ans")}
+    fn, where = _float_function(prim.code.forward, {k: v for k, v in slots.items()
+                                                    if k != "ans"})
+    partials: list[tuple | None] = []
+    for template in prim.code.partials or ():
+        if template is None:
+            partials.append(None)
+            continue
+        bare = _PLACEHOLDER.match(template)
+        if bare:
+            partials.append((2, None, (slots[bare.group(1)],)))
+        else:
+            rule, keys = _float_function(template, slots)
+            partials.append((3 if len(keys) == 1 else 4, rule, keys))
+    partials.extend([None] * (n_args - len(partials)))
+    return (fn, where), tuple(partials)
 
 
 # long: the interpreter's loops are one closure, so that each step costs a few local lookups
@@ -1123,6 +1224,7 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
                 element_slot[i, k] = first + k
     forward: list[tuple[int, Callable[..., Any], tuple[int, ...]]] = []
     backward: list[tuple[int, tuple]] = []
+    known: dict[Any, tuple] = {}
     for slot, prim, operands, element, locals_ in plan:
         if element is not None:
             source = element_slot[element]
@@ -1131,12 +1233,15 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
                 backward.append((slot, ((source, 0, None, ()),)))
             continue
         positions = [j if is_slot else new_slot(j) for is_slot, j in operands]
-        slots = {str(p): j for p, j in enumerate(positions)}
-        fn, where = _float_function(prim.code.forward, slots)
-        forward.append((slot, fn, where))
+        # The rules of a primitive are read once per program (a long one repeats a few).
+        rules = known.get(prim)
+        if rules is None:
+            rules = known[prim] = _float_rules(prim, len(operands))
+        fn, keys = rules[0]
+        positions.append(slot)  # "ans" is the last position
+        forward.append((slot, fn, tuple(positions[k] for k in keys)))
         if not receives[slot]:
             continue
-        slots["ans"] = slot
         targets = []
         for p in wanted_of[slot]:
             j = operands[p][1]
@@ -1146,15 +1251,11 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
             elif local is MINUS_ONE:
                 targets.append((j, 1, None, ()))
             else:
-                template = prim.code.partials[p]
-                if template is None:
+                rule = rules[1][p]
+                if rule is None:
                     return None
-                bare = _PLACEHOLDER.match(template)
-                if bare:
-                    targets.append((j, 2, None, (slots[bare.group(1)],)))
-                else:
-                    fn, where = _float_function(template, slots)
-                    targets.append((j, 3 if len(where) == 1 else 4, fn, where))
+                kind, fn, keys = rule
+                targets.append((j, kind, fn, tuple(positions[k] for k in keys)))
         backward.append((slot, tuple(targets)))
     backward.reverse()
     results = []
@@ -1333,8 +1434,23 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
     """Trace f with every argument as an input and keep the program if replayable.
 
     Returns (value, gradients) of this call, or None when the recording
-    could not be made (the caller then traces as usual).
+    could not be made (the caller then traces as usual).  Python's cyclic
+    garbage collector waits while it runs: a recording makes thousands of
+    small objects that all live on, and each collection they would set off
+    walks every object of the process (hundreds of thousands once PyTorch
+    or JAX is imported), which cost several times the recording itself.
     """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _record(f, args, argnums, entry)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
+            entry: _Entry) -> tuple[Any, list[Any]] | None:
     guard = guard_for(f)
     if guard is None:
         entry.calls = -1  # never again for this signature
@@ -1358,8 +1474,15 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
     if not program.repeatable:
         entry.calls = -1
         return None
+    if program.floats and not program.compiled:
+        # A long program over floats gives this call's answer too, in a fraction of
+        # the backward sweep's time (the recording call costs little more than a trace).
+        entry.convert = tuple(i for i, a in enumerate(args)
+                              if not (isinstance(a, np.ndarray) and a.dtype.kind in "fc"))
+        entry.program, entry.guard, entry.streak = program, guard, 0
+        return program.run(args)
     seed = np.ones(np.shape(out._value), dtype=np.result_type(out._value))
-    backward_sweep(out, seed, trace.tape or [])
+    backward_sweep(out, seed, trace.tape or [], release=True)
     grads = []
     for n in argnums:
         g = leaves[n]._g

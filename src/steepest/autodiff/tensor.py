@@ -21,14 +21,23 @@ from steepest.autodiff.core import (
     Primitive,
     Trace,
     apply,
+    apply_binary,
+    apply_unary,
     as_float_array,
     backward_sweep,
     mark_data_dependent,
     mark_value_read,
     new_node,
+    next_sequence_number,
     topological_order,
 )
-from steepest.autodiff.dispatch import FUNCTIONS, dispatch_function, dispatch_ufunc, getitem
+from steepest.autodiff.dispatch import (
+    DIRECT_UFUNCS,
+    FUNCTIONS,
+    dispatch_function,
+    dispatch_ufunc,
+    getitem,
+)
 from steepest.autodiff.errors import (
     array_of_traced_value,
     float_of_traced_value,
@@ -40,10 +49,10 @@ from steepest.autodiff.errors import (
 def _binary(prim: Primitive) -> tuple[Any, Any]:
     """An operator and its reflection (``x - y``, ``y - x``), applying ``prim`` directly."""
     def op(self: Tensor, other: Any) -> Any:
-        return apply(prim, (self, other), {})
+        return apply_binary(prim, self, other)
 
     def rop(self: Tensor, other: Any) -> Any:
-        return apply(prim, (other, self), {})
+        return apply_binary(prim, other, self)
 
     return op, rop
 
@@ -51,7 +60,7 @@ def _binary(prim: Primitive) -> tuple[Any, Any]:
 def _unary(prim: Primitive) -> Any:
     """A method applying a one-argument primitive (``x.exp()``, ``-x``)."""
     def method(self: Tensor) -> Any:
-        return apply(prim, (self,), {})
+        return apply_unary(prim, self)
 
     return method
 
@@ -113,6 +122,7 @@ class Tensor(Node):
         self._parents: tuple[Tensor, ...] = ()
         self._argnums: tuple[int, ...] = ()
         self._saved: Any = None
+        self._seq = next_sequence_number()
         self._g: Any = None
         self._tangent: Any = None
         self.grad: np.ndarray | None = None
@@ -194,8 +204,16 @@ class Tensor(Node):
         return self.data.tolist()
 
     def detach(self) -> Tensor:
-        """A constant tensor with the same value, cut off from the graph."""
-        return Tensor(self.data)
+        """A constant tensor with the same value, cut off from the graph.
+
+        As in PyTorch, it shares the value's memory: nothing is copied.
+
+        >>> import steepest as st
+        >>> w = st.Tensor([1.0, 2.0], requires_grad=True)
+        >>> w.detach().requires_grad, w.detach().data is w.data
+        (False, True)
+        """
+        return new_node(self.data, None, Tensor)
 
     def __bool__(self) -> bool:
         result = bool(self.data)
@@ -287,6 +305,7 @@ class Tensor(Node):
             return
         order = topological_order(self)
         backward_sweep(self, gradient, order)
+        handed: set[int] = {id(gradient)}
         for leaf in _leaves(order, self):
             g = leaf._g
             leaf._g = None
@@ -295,7 +314,20 @@ class Tensor(Node):
             g = np.asarray(g, dtype=leaf.dtype) if not isinstance(g, Tensor) else g
             if np.shape(g) != leaf.shape:
                 g = np.broadcast_to(g, leaf.shape)
-            leaf.grad = np.array(g) if leaf.grad is None else leaf.grad + g
+            if leaf.grad is not None:
+                leaf.grad = leaf.grad + g
+                continue
+            # The memory the gradient lives in (a transpose's gradient is a view).
+            root = g
+            while isinstance(root, np.ndarray) and root.base is not None:
+                root = root.base
+            if (type(g) is np.ndarray and g.flags.writeable and type(root) is np.ndarray
+                    and id(root) not in handed):
+                # Memory the sweep made for this leaf alone: handed over without a copy.
+                leaf.grad = g
+                handed.add(id(root))
+            else:
+                leaf.grad = np.array(g)
 
     def zero_grad(self) -> None:
         """Forget the accumulated ``.grad``."""
@@ -303,6 +335,12 @@ class Tensor(Node):
 
     # -- NumPy protocols ----------------------------------------------------
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if not kwargs and method == "__call__":
+            prim = DIRECT_UFUNCS.get(ufunc)
+            if prim is not None:  # the common case, straight to the primitive
+                if len(inputs) == 1:
+                    return apply_unary(prim, inputs[0])
+                return apply_binary(prim, inputs[0], inputs[1])
         return dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
@@ -448,7 +486,7 @@ def _leaves(order: Sequence[Tensor], root: Tensor) -> list[Tensor]:
     return leaves
 
 
-def box(value: Any, trace: Trace) -> Tensor:
+def box(value: Any, trace: Trace | None) -> Tensor:
     """Make ``value`` a leaf of ``trace`` (the start of differentiation).
 
     >>> from steepest.autodiff.core import REVERSE

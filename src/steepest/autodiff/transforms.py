@@ -22,6 +22,7 @@ from steepest.autodiff.core import (
     flatten,
     flatten_like,
     gather,
+    release_unused,
     strip,
     strip_all,
     sweep,
@@ -131,6 +132,8 @@ class _ReverseRun:
                 result = _gather_all(result)
         finally:
             self.trace.done = True
+        if self.trace.candidates:
+            release_unused(self.trace)  # the function has returned: its temporaries are dead
         if has_aux:
             if not (isinstance(result, tuple) and len(result) == 2):
                 raise DifferentiationError(
@@ -154,8 +157,11 @@ class _ReverseRun:
         """The gradients of ``sum(cotangent * output)`` for each input (one output)."""
         return self.pullback_all([cotangent])
 
-    def pullback_all(self, cotangents: Sequence[Any]) -> list[Any]:
-        """The gradients of ``sum over outputs of cotangent * output``, for each input."""
+    def pullback_all(self, cotangents: Sequence[Any], release: bool = False) -> list[Any]:
+        """The gradients of ``sum over outputs of cotangent * output``, for each input.
+
+        ``release``: this is the only pullback, so the sweep frees as it goes.
+        """
         for leaf in self.leaves:
             leaf._g = None
         seeded = False
@@ -164,7 +170,7 @@ class _ReverseRun:
                 out._g = cotangent if out._g is None else out._g + cotangent
                 seeded = True
         if seeded:
-            sweep(self.trace.tape or [])
+            sweep(self.trace.tape or [], release=release)
         grads = []
         for leaf in self.leaves:
             g = leaf._g
@@ -220,7 +226,7 @@ def _value_and_grad(f: Callable[..., Any], argnums: ArgNums, has_aux: bool,
                     return _plain(value), _deliver(grads[0], args[nums[0]])
                 return _plain(value), tuple(_deliver(g, args[n]) for g, n in zip(grads, nums))
         run = _ReverseRun(f, args, kwargs, nums, has_aux)
-        grads = run.pullback(_scalar_seed(run.value))
+        grads = run.pullback_all([_scalar_seed(run.value)], release=True)
         delivered = tuple(_deliver(g, args[n]) for g, n in zip(grads, nums))
         value = run.value if isinstance(run.value, Tensor) else _plain(run.value)
         if has_aux:

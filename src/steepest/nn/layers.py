@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from steepest.autodiff import Tensor
+from steepest.autodiff.tensor import box
 from steepest.errors import DataError
 from steepest.nn import functional as F
 from steepest.nn.module import Module, Parameter, as_float_dtype
@@ -41,11 +42,18 @@ def as_generator(seed: Seed) -> np.random.Generator:
 
 
 def as_input(x: Any, dtype: np.dtype) -> Any:
-    """A batch as a tensor of the network's dtype (tensors that record pass through)."""
+    """A batch as a tensor of the network's dtype (tensors that record pass through).
+
+    An array of that dtype is wrapped as it is, without a copy.
+
+    >>> import numpy as np
+    >>> batch = np.ones((2, 3))
+    >>> as_input(batch, np.dtype(np.float64)).data is batch
+    True
+    """
     if isinstance(x, Tensor):
         return x if x.dtype == dtype else x.astype(dtype)
-    array = np.asarray(x, dtype=dtype)
-    return Tensor(array)
+    return box(np.asarray(x, dtype=dtype), None)
 
 
 INITS = ("uniform", "he", "glorot", "zeros")
@@ -62,6 +70,12 @@ class Linear(Module):
     both with zero biases; ``"zeros"`` starts from zero.  The same ``seed``
     gives the same numbers.
 
+    Without ``dtype=``, the parameters take the floating dtype of the first
+    input the layer sees, as lazily initialised layers do elsewhere: float32
+    data trains in float32 (the values drawn in float64, then rounded once),
+    float64 data and anything else (integers, lists) in float64.  A named
+    ``dtype`` is kept whatever the input, which is then converted to it.
+
     >>> import numpy as np, steepest as st
     >>> layer = st.nn.Linear(3, 2, seed=0)
     >>> bool(np.array_equal(layer.weight.data, st.nn.Linear(3, 2, seed=0).weight.data))
@@ -70,6 +84,10 @@ class Linear(Module):
     ((2, 3), (2,), 'weight')
     >>> st.nn.Linear(3, 2, dtype="float32")(np.ones((4, 3))).dtype
     dtype('float32')
+    >>> layer(np.ones((4, 3), dtype=np.float32)).dtype, layer.weight.dtype
+    (dtype('float32'), dtype('float32'))
+    >>> st.nn.Linear(3, 2)(np.ones((4, 3))).dtype
+    dtype('float64')
     """
 
     def __init__(
@@ -79,7 +97,7 @@ class Linear(Module):
         bias: bool = True,
         *,
         seed: Seed = None,
-        dtype: Any = np.float64,
+        dtype: Any = None,
         init: str = "uniform",
     ) -> None:
         super().__init__()
@@ -92,7 +110,9 @@ class Linear(Module):
             raise DataError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        resolved = as_float_dtype(dtype)
+        # Without a dtype, the first input settles it (see forward).
+        self._dtype_settled = dtype is not None
+        resolved = as_float_dtype(dtype if dtype is not None else np.float64)
         rng = as_generator(seed)
         shape = (self.out_features, self.in_features)
         bound = 1.0 / np.sqrt(self.in_features)
@@ -111,6 +131,8 @@ class Linear(Module):
         self.bias = Parameter(bias_values, dtype=resolved) if bias else None
 
     def forward(self, x: Any) -> Any:
+        if not self._dtype_settled:
+            self._settle_dtype(x)
         x = as_input(x, self.weight.dtype)
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise DataError(
@@ -119,6 +141,15 @@ class Linear(Module):
             )
         out = x @ self.weight.T
         return out + self.bias if self.bias is not None else out
+
+    def _settle_dtype(self, x: Any) -> None:
+        """The parameters take the floating dtype of the first input (float64 otherwise)."""
+        dtype = getattr(x, "dtype", None)
+        if isinstance(dtype, np.dtype) and dtype == np.float32:
+            for param in (self.weight, self.bias):
+                if param is not None and param.dtype != dtype:
+                    param.data = param.data.astype(dtype)
+        self._dtype_settled = True
 
     def extra_repr(self) -> str:
         bias = "" if self.bias is not None else ", bias=False"

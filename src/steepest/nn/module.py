@@ -184,12 +184,23 @@ class Module:
             param.data[...] = value
 
     def to(self, dtype: Any) -> Module:
-        """Convert every parameter to ``float32`` or ``float64`` in place; returns the module."""
+        """Convert every parameter to ``float32`` or ``float64`` in place; returns the module.
+
+        The dtype is then the one named: later inputs no longer settle it.
+
+        >>> import numpy as np, steepest as st
+        >>> layer = st.nn.Linear(2, 1).to("float64")
+        >>> layer(np.ones((1, 2), dtype=np.float32)).dtype
+        dtype('float64')
+        """
         resolved = as_float_dtype(dtype)
         for param in self.parameters():
             if param.dtype != resolved:
                 param.data = param.data.astype(resolved)
                 param.grad = None
+        for module in self.modules():
+            if "_dtype_settled" in module.__dict__:
+                module._dtype_settled = True
         return self
 
     @property

@@ -1,0 +1,424 @@
+"""Fused elementwise runs for recorded programs over large arrays.
+
+A recorded program (:mod:`steepest.autodiff.replay`) is straight-line NumPy:
+one line per operation, each making a full-size temporary.  On large arrays
+the time goes into those temporaries, not into the arithmetic: every fresh
+array faults its pages in (on a virtual machine, several times the cost of
+the pass that fills it) and is released again at the end of the call.
+Here the lines of a program are read back (with :mod:`ast`), runs of
+elementwise arithmetic are joined into one expression each, and every
+expression is evaluated by NumPy's own ufuncs into arrays the program keeps
+from one call to the next (``out=``), writing a gradient's parts straight
+into place (``g[1:] += ...``) without a temporary.  Only the arrays handed
+to the caller are new.
+
+Only ``+ - * /``, negation, ``sqrt`` and ``abs`` on float64 values are
+joined, each computed by the same ufunc in the same order as the plain
+program, so a fused program gives the plain program's results bit for bit.
+Small arrays (where the bookkeeping costs more than it saves) stay as they
+are.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+import threading
+from typing import Any
+
+import numpy as np
+
+# Switched off, programs are left as they are (the ablation and the tests' reference).
+ENABLED = True
+
+# Elements: a result this large is fused.  Below it, the bookkeeping of a kept
+# array (about a microsecond an operation) is more than a fresh array costs.
+FUSE_AT = 16_384
+
+# Elements: a temporary up to this size keeps its memory between calls (per thread),
+# so that calls do not fault fresh pages in for it; larger ones are released.
+KEEP_AT_MOST = 1 << 20
+
+# Functions of the templates that are joined (each one correctly rounded ufunc).
+_FUNCTIONS = {"sqrt", "abs"}
+_UFUNCS = {ast.Add: "np_add", ast.Sub: "np_subtract", ast.Mult: "np_multiply",
+           ast.Div: "np_true_divide", ast.USub: "np_negative", "sqrt": "np_sqrt",
+           "abs": "np_absolute"}
+_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+_VARIABLE = re.compile(r"^[sgda]\d+(?:_\d+)?u?$")
+
+
+def available() -> bool:
+    """Whether recorded programs are fused (:data:`ENABLED`).
+
+    >>> available()
+    True
+    """
+    return ENABLED
+
+
+def into(ufunc: np.ufunc, kept: list[Any], k: int, *args: Any) -> Any:
+    """``ufunc(*args)`` written into the kept array ``kept[k]`` (made on the first call).
+
+    >>> kept = [None]
+    >>> first = into(np.add, kept, 0, np.ones(3), 1.0)
+    >>> again = into(np.add, kept, 0, np.ones(3), 2.0)
+    >>> again is first, again
+    (True, array([3., 3., 3.]))
+    """
+    out = kept[k]
+    if out is not None:
+        try:
+            return ufunc(*args, out=out)
+        except ValueError:  # the operation broadcasts beyond the array: a new one
+            return ufunc(*args)
+    result = ufunc(*args)
+    if type(result) is np.ndarray:  # a number is never kept: it cannot be written into
+        kept[k] = result
+    return result
+
+
+def over(ufunc: np.ufunc, out: Any, *args: Any) -> Any:
+    """``ufunc(*args)`` written over ``out`` (an intermediate result), or new where
+    the operation broadcasts beyond it (or ``out`` is a number).
+
+    >>> a = np.ones(3)
+    >>> over(np.add, a, a, 1.0) is a, over(np.add, a, a, np.ones((2, 3))).shape
+    (True, (2, 3))
+    """
+    if type(out) is np.ndarray:
+        try:
+            return ufunc(*args, out=out)
+        except ValueError:
+            pass
+    return ufunc(*args)
+
+
+class _Emitter:
+    """Writes an expression as ufunc calls, one line each, reusing the arrays it makes.
+
+    ``keep``: intermediate results go into arrays kept between calls (small
+    enough to keep); otherwise into one array made for this call, written
+    in place by the operations after it, and released with the call.
+    """
+
+    def __init__(self, lines: list[str], sizes: dict[str, int]):
+        self.lines, self.sizes = lines, sizes
+        self.kept = 0
+        self.names = 0
+        self.size = 0  # of the expression being written: its names are released after use
+
+    def _new_kept(self) -> int:
+        self.kept += 1
+        return self.kept - 1
+
+    def value(self, node: ast.expr, keep: bool, final: str | None = None
+              ) -> tuple[str, Any]:
+        """(an expression naming the value, the array it lives in, or None).
+
+        The array is ``("kept", k)`` or ``("local", name)``: an intermediate
+        result this expression may write over.  ``final``: the last
+        operation makes ``"fresh"`` memory (handed on) or a ``"kept"`` array
+        of its own.
+        """
+        if isinstance(node, ast.Name):
+            return node.id, None
+        if isinstance(node, ast.Constant):
+            return repr(node.value), None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            return self.value(node.operand, keep, final)
+        if isinstance(node, ast.BinOp):
+            left, left_home = self.value(node.left, keep)
+            right, right_home = self.value(node.right, keep)
+            ufunc, args = _UFUNCS[type(node.op)], [left, right]
+        elif isinstance(node, ast.UnaryOp):
+            (left, left_home), right_home = self.value(node.operand, keep), None
+            ufunc, args = _UFUNCS[ast.USub], [left]
+        else:  # a call of sqrt or abs
+            (left, left_home), right_home = self.value(node.args[0], keep), None
+            ufunc, args = _UFUNCS[node.func.id], [left]
+        self.names += 1
+        name = f"f{self.names}"
+        self.sizes[name] = self.size
+        home = left_home if left_home is not None else right_home
+        if final == "kept" or (final is None and keep and home is None):
+            home = ("kept", self._new_kept())
+        if final == "fresh" and home is not None and home[0] == "kept":
+            home = None  # handed on: never an array the program keeps
+        if home is None:
+            self.lines.append(f"    {name} = {ufunc}({', '.join(args)})")
+            return name, ("local", name)
+        if home[0] == "kept":
+            self.lines.append(f"    {name} = into({ufunc}, KEPT, {home[1]}, {', '.join(args)})")
+        else:
+            self.lines.append(f"    {name} = over({ufunc}, {home[1]}, {', '.join(args)})")
+        return name, home
+
+
+def _number(value: Any) -> float | None:
+    """A constant of the program as a float literal, when it is one finite number."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | float | np.floating | np.integer) and np.ndim(value) == 0:
+        number = float(value)
+        if math.isfinite(number) and (not isinstance(value, int) or abs(value) < 2 ** 53):
+            return number
+    return None
+
+
+class _Reader:
+    """Turns a line's right-hand side into a fusable expression, or None."""
+
+    def __init__(self, namespace: dict[str, Any], templates: dict[str, str],
+                 defined: set[str]):
+        self.namespace, self.templates, self.defined = namespace, templates, defined
+
+    def read(self, node: ast.expr) -> ast.expr | None:
+        if isinstance(node, ast.BinOp):
+            if not isinstance(node.op, _OPERATORS):
+                return None
+            left, right = self.read(node.left), self.read(node.right)
+            if left is None or right is None:
+                return None
+            return ast.BinOp(left, node.op, right)
+        if isinstance(node, ast.UnaryOp):
+            operand = self.read(node.operand)
+            if operand is None or not isinstance(node.op, ast.USub | ast.UAdd):
+                return None
+            return ast.UnaryOp(node.op, operand)
+        if isinstance(node, ast.Constant):
+            number = _number(node.value)
+            return None if number is None else ast.Constant(number)
+        if isinstance(node, ast.Name):
+            return self._name(node.id)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+            return self._call(node.func.id, node.args)
+        return None
+
+    def _name(self, name: str) -> ast.expr | None:
+        if name in self.defined and _VARIABLE.match(name):
+            return ast.Name(name, ast.Load())
+        if name in self.namespace:
+            value = self.namespace[name]
+            number = _number(value)
+            if number is not None:
+                return ast.Constant(number)
+            if type(value) is np.ndarray and value.dtype == np.float64:
+                return ast.Name(name, ast.Load())
+        return None
+
+    def _call(self, name: str, args: list[ast.expr]) -> ast.expr | None:
+        if name in _FUNCTIONS:
+            if len(args) != 1:
+                return None
+            inner = self.read(args[0])
+            return None if inner is None else ast.Call(ast.Name(name, ast.Load()), [inner], [])
+        template = self.templates.get(name)
+        if template is None:
+            return None
+        names = []
+        for arg in args:
+            if isinstance(arg, ast.Name):
+                names.append(arg.id)
+            elif isinstance(arg, ast.Constant) and arg.value is None:
+                names.append(None)
+            else:
+                return None
+        if name.startswith("D"):  # a local derivative: (ans, *args)
+            ans, names = names[0], names[1:]
+            if ans is None and "{ans}" in template:
+                return None
+        else:
+            ans = None
+        if any(n is None for n in names):
+            return None
+        try:
+            source = template.format(*names, ans=ans)
+            expression = ast.parse(source, mode="eval").body
+        except (IndexError, KeyError, SyntaxError):
+            return None
+        return self.read(expression)
+
+
+def _operations(node: ast.expr) -> int:
+    return sum(isinstance(n, ast.BinOp | ast.UnaryOp | ast.Call) for n in ast.walk(node))
+
+
+def _operands(node: ast.expr) -> list[str]:
+    seen: list[str] = []
+    for n in ast.walk(node):
+        if (isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store) and n.id not in seen
+                and n.id not in _FUNCTIONS):
+            seen.append(n.id)
+    return seen
+
+
+class _Inline(ast.NodeTransformer):
+    def __init__(self, exprs: dict[str, ast.expr]):
+        self.exprs = exprs
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self.exprs.get(node.id, node)
+
+
+def _mutated(statement: ast.stmt) -> set[str]:
+    """The names whose arrays a statement writes into (``g[i] += x``, ``g -= x``)."""
+    targets = statement.targets if isinstance(statement, ast.Assign) else (
+        [statement.target] if isinstance(statement, ast.AugAssign) else [])
+    names = set()
+    for target in targets:
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            names.add(target.value.id)
+        elif isinstance(statement, ast.AugAssign) and isinstance(target, ast.Name):
+            names.add(target.id)
+    return names
+
+
+# long: one walk over the program decides, line by line, what is joined into what and
+# writes the kernels; the decisions read the counts and the writes gathered before it.
+def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
+         sizes: dict[str, int], n_inputs: int) -> list[str]:
+    """The program's lines with runs of elementwise arithmetic on large arrays as kernels.
+
+    ``lines`` is a generated program (``def program(inputs):`` and its
+    body), ``namespace`` its globals (the names it needs are added),
+    ``templates`` the Python expression of each called rule (``D5_0`` ->
+    ``"2.0 * {0}"``), ``sizes`` the number of elements of each value.
+    A value used once, by a later elementwise line on large arrays, is
+    computed inside that line's run instead of on a line of its own, and
+    every intermediate result is written into an array kept between calls.
+
+    >>> import numpy as np
+    >>> lines = ["def program(inputs):", "    s0, = inputs", "    s1 = s0 * s0",
+    ...          "    s2 = 2.0 * s1 + s0", "    return s2, ()"]
+    >>> fused = fuse(lines, {}, {}, {"s0": 10**5, "s1": 10**5, "s2": 10**5}, 1)
+    >>> print("\\n".join(fused[3:]))  # s1 computed in a kept array; s2 is returned: fresh
+        f1 = into(np_multiply, KEPT, 0, s0, s0)
+        f2 = into(np_multiply, KEPT, 0, 2.0, f1)
+        f3 = np_add(f2, s0)
+        s2 = f3
+        return s2, ()
+    """
+    if not ENABLED:
+        return lines
+    statements: list[ast.stmt | None] = []
+    for line in lines[1:]:
+        try:
+            statements.append(ast.parse(line.strip()).body[0])
+        except SyntaxError:
+            statements.append(None)
+    defined = {f"s{i}" for i in range(n_inputs)}
+    # Each line read once: (kind, target name or node, expression), kind "def" or "acc".
+    readings: list[tuple[str, Any, ast.expr] | None] = []
+    for statement in statements:
+        reading = None
+        reader = _Reader(namespace, templates, defined)
+        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)):
+            expression = reader.read(statement.value)
+            if expression is not None:
+                reading = ("def", statement.targets[0].id, expression)
+        elif (isinstance(statement, ast.AugAssign) and isinstance(statement.op, ast.Add | ast.Sub)
+              and (isinstance(statement.target, ast.Name) or (
+                  isinstance(statement.target, ast.Subscript)
+                  and isinstance(statement.target.value, ast.Name)
+                  and isinstance(statement.target.slice, ast.Name)))):
+            expression = reader.read(statement.value)
+            base = statement.target.id if isinstance(statement.target, ast.Name) else (
+                statement.target.value.id)
+            if expression is not None and sizes.get(base, 0) >= FUSE_AT:
+                reading = ("acc", statement.target, expression)
+        readings.append(reading)
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                for n in ast.walk(target):
+                    if isinstance(n, ast.Name):
+                        defined.add(n.id)
+
+    def is_kernel(k: int) -> bool:
+        reading = readings[k]
+        if reading is None:
+            return False
+        if reading[0] == "acc":
+            return True
+        return sizes.get(reading[1], 0) >= FUSE_AT
+
+    uses: dict[str, list[int]] = {}
+    for k, statement in enumerate(statements):
+        if statement is None:
+            continue
+        for n in ast.walk(statement):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                uses.setdefault(n.id, []).append(k)
+    writes = [_mutated(s) if s is not None else set() for s in statements]
+
+    # Lines left as they are may name the functions of a joined expression.
+    namespace.setdefault("sqrt", np.sqrt)
+    namespace.setdefault("abs", np.absolute)
+    namespace.update({name: getattr(np, name[3:]) for name in _UFUNCS.values()})
+    namespace["into"], namespace["over"] = into, over
+    inlined: dict[str, ast.expr] = {}
+    out = [lines[0]]
+    emit = _Emitter(out, sizes)
+    for k, statement in enumerate(statements):
+        reading = readings[k]
+        if reading is None or not is_kernel(k):
+            out.append(lines[k + 1])
+            continue
+        kind, target, expression = reading
+        expression = _Inline(inlined).visit(expression)
+        if kind == "def":
+            where = uses.get(target, [])
+            if (len(where) == 1 and where[0] > k and is_kernel(where[0])
+                    and not any(writes[m] & set(_operands(expression))
+                                for m in range(k, where[0]))):
+                inlined[target] = expression
+                continue
+            if _operations(expression) < 1:
+                out.append(lines[k + 1])
+                continue
+            # Kept when only the lines written here read it: nothing holds on to it.
+            keep = (sizes.get(target, 0) <= KEEP_AT_MOST and where
+                    and all(readings[m] is not None for m in where))
+            emit.size = sizes.get(target, 0)
+            small = emit.size <= KEEP_AT_MOST
+            name, _ = emit.value(expression, small, final="kept" if keep else "fresh")
+            out.append(f"    {target} = {name}")
+            continue
+        # An accumulation into an array (or a view of it) the program owns: written in place.
+        destination = ast.unparse(target)
+        base = target.id if isinstance(target, ast.Name) else target.value.id
+        operands = _operands(expression)
+        sign = "+" if isinstance(statement.op, ast.Add) else "-"
+        if base in operands or _operations(expression) < 1:
+            out.append(f"    {destination} {sign}= {ast.unparse(expression)}")
+            continue
+        emit.size = sizes.get(base, 0)
+        name, _ = emit.value(expression, emit.size <= KEEP_AT_MOST)
+        ufunc = _UFUNCS[ast.Add if sign == "+" else ast.Sub]
+        out.append(f"    view = {destination}")
+        out.append(f"    {ufunc}(view, {name}, out=view)")
+    if emit.kept:
+        # One list of kept arrays per thread: two threads never share a temporary.
+        local = threading.local()
+        count = emit.kept
+
+        def kept_arrays() -> list[Any]:
+            arrays = getattr(local, "arrays", None)
+            if arrays is None:
+                arrays = local.arrays = [None] * count
+            return arrays
+
+        namespace["KEPT_ARRAYS"] = kept_arrays
+        out.insert(1, "    KEPT = KEPT_ARRAYS()")
+    return out
+
+
+def kept_count(lines: list[str]) -> int:
+    """How many operations of a program write into kept arrays (for tests).
+
+    >>> kept_count(["    f1 = into(np_add, KEPT, 0, s0, 1.0)", "    s2 = f1"])
+    1
+    """
+    return sum(1 for line in lines if "= into(" in line)

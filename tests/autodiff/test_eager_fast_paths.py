@@ -1,0 +1,220 @@
+"""The short path of elementwise operations on one reverse trace equals the general path.
+
+``Tensor`` operators and NumPy's ufuncs go straight to the primitive when
+every traced argument is on one open reverse trace and the others are
+numbers or numeric arrays.  Switched off (every call declined, so the
+general path runs), the values and gradients must be the same, bit for bit,
+in float32 and float64, with broadcasting, reflected operators, branches,
+nested transforms and fresh ``st.grad`` calls.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import steepest as st
+from steepest.autodiff import core
+
+
+@pytest.fixture(params=["short", "general"])
+def path(request, monkeypatch):
+    if request.param == "general":
+        monkeypatch.setattr(core, "_open_reverse", lambda trace: False)
+    return request.param
+
+
+def _both(fn, monkeypatch):
+    """fn() with the short path, then with the general path only."""
+    fast = fn()
+    with monkeypatch.context() as patch:
+        patch.setattr(core, "_open_reverse", lambda trace: False)
+        plain = fn()
+    return fast, plain
+
+
+def _same(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.dtype == b.dtype and a.shape == b.shape
+    assert np.array_equal(a, b, equal_nan=True)
+
+
+OPERATIONS = {
+    "add": lambda a, b: a + b,
+    "radd": lambda a, b: b + a,
+    "sub": lambda a, b: a - b,
+    "rsub": lambda a, b: b - a,
+    "mul": lambda a, b: a * b,
+    "rmul": lambda a, b: b * a,
+    "div": lambda a, b: a / b,
+    "rdiv": lambda a, b: b / a,
+    "pow": lambda a, b: a ** 2 + a ** 3.0,
+    "np.add": lambda a, b: np.add(a, b),
+    "np.multiply": lambda a, b: np.multiply(b, a),
+    "np.hypot": lambda a, b: np.hypot(a, b),
+    "np.maximum": lambda a, b: np.maximum(a, b),
+}
+
+SECONDS = {
+    "float": lambda dtype: 1.75,
+    "int": lambda dtype: 3,
+    "np.float32": lambda dtype: np.float32(0.5),
+    "row": lambda dtype: np.linspace(0.5, 2.0, 4).astype(dtype),
+    "column": lambda dtype: np.linspace(1.0, 3.0, 3).astype(dtype)[:, None],
+    "tensor": lambda dtype: "tensor",
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("second", list(SECONDS))
+@pytest.mark.parametrize("name", list(OPERATIONS))
+def test_operations_equal_the_general_path(name, second, dtype, monkeypatch):
+    op = OPERATIONS[name]
+    a_value = np.random.default_rng(0).uniform(0.5, 2.0, (3, 4)).astype(dtype)
+
+    def run():
+        a = st.Tensor(a_value, requires_grad=True)
+        other = SECONDS[second](dtype)
+        b = st.Tensor(a_value[::-1] * 0.5 + 0.25, requires_grad=True) if isinstance(other, str) \
+            else other
+        out = op(a, b)
+        loss = np.sum(out * np.arange(1.0, 13.0).reshape(3, 4).astype(dtype))
+        loss.backward()
+        grads = [a.grad] + ([b.grad] if isinstance(b, st.Tensor) else [])
+        return out.data, loss.data, grads
+
+    (out, loss, grads), (out2, loss2, grads2) = _both(run, monkeypatch)
+    _same(out, out2)
+    _same(loss, loss2)
+    for g, g2 in zip(grads, grads2):
+        if g is None or g2 is None:  # an argument the operation does not use
+            assert g is None and g2 is None
+            continue
+        _same(g, g2)
+        assert g.dtype == dtype
+
+
+UNARY = [np.sin, np.cos, np.exp, np.log, np.sqrt, np.tanh, np.negative, np.square,
+         np.arctan, np.log1p, np.cbrt, np.reciprocal]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ufunc", UNARY, ids=lambda u: u.__name__)
+def test_ufuncs_equal_the_general_path(ufunc, dtype, monkeypatch):
+    value = np.linspace(0.25, 2.5, 7).astype(dtype)
+
+    def run():
+        x = st.Tensor(value, requires_grad=True)
+        y = ufunc(x)
+        np.sum(y * y).backward()
+        return y.data, x.grad
+
+    (y, g), (y2, g2) = _both(run, monkeypatch)
+    _same(y, y2)
+    _same(g, g2)
+
+
+def chain(x, steps=300):
+    for _ in range(steps):
+        x = x + 0.01 * np.sin(x)
+    return x
+
+
+def _chain_by_hand(x, steps=300):
+    derivative = 1.0
+    for _ in range(steps):
+        derivative *= 1.0 + 0.01 * math.cos(x)
+        x = x + 0.01 * math.sin(x)
+    return x, derivative
+
+
+def test_a_long_chain_eager_and_fresh_grad(monkeypatch):
+    def run():
+        x = st.Tensor(0.3, requires_grad=True)
+        out = chain(x)
+        out.backward()
+        fresh = st.value_and_grad(lambda v: chain(v))(0.3)  # a new function: traced
+        return float(out.data), float(x.grad), fresh
+
+    (value, slope, fresh), (value2, slope2, fresh2) = _both(run, monkeypatch)
+    assert (value, slope) == (value2, slope2)
+    assert fresh == fresh2 == (value, slope)
+    expected = _chain_by_hand(0.3)
+    assert value == pytest.approx(expected[0], rel=1e-13)
+    assert slope == pytest.approx(expected[1], rel=1e-13)
+
+
+def test_shared_subexpressions_and_branches(path):
+    # A diamond (x used by several paths) and a branch on a traced value.
+    def f(x):
+        y = x * x
+        z = y + np.sin(y) * x
+        return z * 2.0 if z > 0 else -z
+
+    x = st.Tensor(0.7, requires_grad=True)
+    out = f(x)
+    out.backward()
+    y = 0.49
+    expected = 2.0 * (2 * 0.7 + np.cos(y) * 2 * 0.7 * 0.7 + np.sin(y))
+    assert float(x.grad) == pytest.approx(expected, rel=1e-14)
+    assert st.grad(f)(0.7) == pytest.approx(expected, rel=1e-14)
+    assert st.grad(f)(-0.7) == pytest.approx(-2.0 * (2 * -0.7 + np.cos(y) * 2 * 0.49
+                                                      + np.sin(y)) * -1, rel=1e-14)
+
+
+def test_nested_transforms_take_the_general_path(path):
+    # Values of an outer trace inside an inner one: second derivatives stay right.
+    f = lambda x: x * x * x + 2.0 * np.sin(x)  # noqa: E731
+    second = st.grad(st.grad(f))
+    assert second(0.4) == pytest.approx(6 * 0.4 - 2.0 * np.sin(0.4), rel=1e-14)
+    assert st.hessian(lambda v: np.sum(v * v * v))(np.array([1.0, 2.0]))[1, 1] == 12.0
+
+
+def test_no_grad_and_constants(path):
+    w = st.Tensor([1.0, 2.0], requires_grad=True)
+    with st.no_grad():
+        v = w * 3.0 + 1
+    assert not v.requires_grad
+    c = st.Tensor([2.0, 5.0])  # a constant tensor
+    loss = np.sum(w * c + c)
+    loss.backward()
+    assert np.array_equal(w.grad, [2.0, 5.0])
+
+
+def test_leaf_gradients_never_share_memory(path):
+    w = st.Tensor([1.0, 2.0], requires_grad=True)
+    v = st.Tensor([3.0, 4.0], requires_grad=True)
+    seed = np.array([1.0, 1.0])
+    (w + v).backward(seed)
+    assert not np.shares_memory(w.grad, v.grad)
+    assert not np.shares_memory(w.grad, seed) and not np.shares_memory(v.grad, seed)
+    w.grad += 1.0
+    assert np.array_equal(v.grad, [1.0, 1.0]) and np.array_equal(seed, [1.0, 1.0])
+    # A transpose's gradient is a view of memory made for it alone: its own array.
+    m = st.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    np.sum(m.T @ np.ones((2, 2))).backward()
+    assert np.array_equal(m.grad, np.full((2, 3), 2.0))
+    # Accumulation adds.
+    np.sum(m * 1.0).backward()
+    assert np.array_equal(m.grad, np.full((2, 3), 3.0))
+
+
+def test_detach_shares_memory_and_records_nothing():
+    w = st.Tensor([1.0, 2.0], requires_grad=True)
+    d = w.detach()
+    assert not d.requires_grad and np.shares_memory(d.data, w.data)
+    loss = np.sum(w * d)
+    loss.backward()
+    assert np.array_equal(w.grad, [1.0, 2.0])  # d is a constant: d(w * d)/dw = d
+
+
+def test_the_order_of_a_deep_graph_needs_no_recursion():
+    x = st.Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0
+    y.backward()
+    assert float(x.grad) == 1.0
+

@@ -1,0 +1,179 @@
+"""Recorded programs over large arrays, with fused elementwise runs, equal the plain path.
+
+Each function is differentiated three ways: traced (first call), replayed by
+the plain NumPy program (fusion switched off), and replayed by the fused
+program.  The fused runs call the same ufuncs in the same order, writing
+into arrays kept between calls, so the values and gradients agree bit for bit.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import steepest as st
+from steepest.autodiff import fuse
+
+N = fuse.FUSE_AT + 3  # large enough to be fused
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def rational(x):
+    return np.sum((x * x + 1.0) / (2.0 + np.abs(x)) - np.sqrt(x * x + 3.0) * x)
+
+
+def broadcast(w):
+    # A row against a column: the gradient is summed back over the broadcast axis.
+    return np.mean((w[:, None] * np.linspace(-1.0, 1.0, 3)[None, :] - 0.5) ** 2)
+
+
+def with_branch(x):
+    # np.maximum reads the values (a mask): the recording is checked on replay.
+    return np.sum(np.maximum(x, 0.0) * x - 3.0 * x)
+
+
+def two_arguments(x, y):
+    return np.sum((x - y) ** 2 * 0.5 + x * y / 4.0)
+
+
+ROWS = np.stack([np.ones(N), -np.ones(N)])
+
+
+def growing(x):
+    # An intermediate smaller than the result it feeds: x * 2.0 - 1.0 is (N,), the sum (2, N).
+    return np.sum((((x * 2.0 - 1.0) + ROWS) * 0.5) ** 2)
+
+
+FUNCTIONS = [rosenbrock, rational, broadcast, with_branch, growing]
+
+
+def _point(n, seed=0, dtype=np.float64):
+    return np.random.default_rng(seed).uniform(-1.5, 2.0, n).astype(dtype)
+
+
+def _three_ways(f, args, monkeypatch, value=False):
+    """(traced, plain replay, fused replay) results of value_and_grad or grad."""
+    def transform(g):
+        return st.value_and_grad(g, argnums=tuple(range(len(args)))) if value else st.grad(
+            g, argnums=tuple(range(len(args))))
+
+    traced = transform(lambda *a: f(*a))(*args)  # a fresh function: traced
+    with monkeypatch.context() as patch:
+        patch.setattr(fuse, "ENABLED", False)
+        plain = transform(lambda *a: f(*a))
+        results = [plain(*args) for _ in range(3)]
+    fused = transform(lambda *a: f(*a))
+    fused_results = [fused(*args) for _ in range(3)]
+    return traced, results[-1], fused_results[-1]
+
+
+def _flat(result):
+    if isinstance(result, tuple):
+        return [a for part in result for a in _flat(part)]
+    return [np.asarray(result)]
+
+
+@pytest.mark.parametrize("f", FUNCTIONS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("value", [False, True], ids=["grad", "value_and_grad"])
+def test_fused_equals_plain_bit_for_bit(f, value, monkeypatch):
+    traced, plain, fused = _three_ways(f, (_point(N),), monkeypatch, value)
+    for a, b, c in zip(_flat(traced), _flat(plain), _flat(fused)):
+        assert a.shape == b.shape == c.shape
+        assert np.array_equal(b, c)  # the same operations in the same order
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_several_arguments(monkeypatch):
+    traced, plain, fused = _three_ways(two_arguments, (_point(N, 1), _point(N, 2)), monkeypatch)
+    for a, b, c in zip(_flat(traced), _flat(plain), _flat(fused)):
+        assert np.array_equal(b, c)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_rosenbrock_matches_its_gradient_written_out():
+    x = _point(N)
+    g = st.grad(rosenbrock)
+    for _ in range(3):
+        result = g(x)
+    expected = np.empty_like(x)
+    inner = x[1:] - x[:-1] ** 2
+    expected[:-1] = -400.0 * x[:-1] * inner - 2.0 * (1 - x[:-1])
+    expected[-1] = 0.0
+    expected[1:] += 200.0 * inner
+    np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-9)
+
+
+def test_float32_keeps_its_dtype_and_values(monkeypatch):
+    # float32 programs are not fused.
+    traced, plain, fused = _three_ways(rosenbrock, (_point(N, dtype=np.float32),), monkeypatch)
+    (traced,), (plain,), (fused,) = traced, plain, fused
+    assert fused.dtype == np.float32
+    assert np.array_equal(plain, fused)
+    np.testing.assert_allclose(traced, fused, rtol=1e-5)
+
+
+def test_a_branch_that_changes_is_followed():
+    g = st.grad(with_branch)
+    x = _point(N)
+    for _ in range(3):
+        g(x)
+    flipped = -x
+    expected = np.where(flipped > 0, 2.0 * flipped, 0.0) - 3.0
+    np.testing.assert_allclose(g(flipped), expected, rtol=1e-12)
+
+
+def test_gradients_handed_out_are_never_reused():
+    # Temporaries keep their memory between calls; results never do.
+    g = st.grad(rational)
+    x, y = _point(N, 3), _point(N, 4)
+    first = [g(x) for _ in range(3)]
+    kept = first[-1].copy()
+    g(y)
+    assert np.array_equal(first[-1], kept)
+
+
+def test_threads_do_not_share_temporaries():
+    g = st.grad(rosenbrock)
+    points = [_point(N, seed) for seed in range(4)]
+    expected = [g(p) for p in points for _ in range(3)][2::3]
+    results: dict[int, list[np.ndarray]] = {}
+
+    def work(k):
+        results[k] = [g(points[k]) for _ in range(20)]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in range(4):
+        for r in results[k]:
+            assert np.array_equal(r, expected[k])
+
+
+def test_fuse_joins_a_run_into_one_kernel():
+    lines = ["def program(inputs):", "    s0, = inputs", "    s1 = s0 * s0",
+             "    s2 = 2.0 * s1 + s0", "    g0 = s2 - c3_0", "    return s2, (g0,)"]
+    namespace = {"c3_0": 1}
+    sizes = {"s0": N, "s1": N, "s2": N, "g0": N}
+    fused = fuse.fuse(lines, namespace, {}, sizes, 1)
+    assert fuse.kept_count(fused) == 2  # s1 and 2 s1 in a kept array; s2 and g0 handed out
+    assert not any(line.strip().startswith("s1 =") for line in fused)  # computed inside
+    code = "\n".join(fused) + "\n"
+    exec(compile(code, "<test>", "exec"), namespace)
+    x = _point(N)
+    value, (g,) = namespace["program"]([x])
+    assert np.array_equal(value, 2.0 * (x * x) + x)
+    assert np.array_equal(g, value - 1.0)
+
+
+def test_small_arrays_are_left_alone():
+    lines = ["def program(inputs):", "    s0, = inputs", "    s1 = s0 * s0",
+             "    s2 = 2.0 * s1 + s0", "    return s2, ()"]
+    namespace: dict = {}
+    assert fuse.fuse(lines, namespace, {}, {"s0": 10, "s1": 10, "s2": 10}, 1) == lines
