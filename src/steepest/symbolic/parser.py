@@ -457,7 +457,7 @@ class _Parser:
             if token.text in _COMPARISONS or token.text in ("==", "!="):
                 raise self.fail(
                     "a comparison is not an expression; comparisons only appear as "
-                    "conditions inside Piecewise((value, condition), ...)"
+                    "conditions inside piecewise((value, condition), ...)"
                 )
             if token.text == ")":
                 raise self.fail("unmatched ')'")
