@@ -232,7 +232,7 @@ def _partitions_of(data: Any) -> tuple[list[Any], list[str] | None]:
             data = data.rechunk({i: -1 for i in range(1, data.ndim)})
         blocks = data.to_delayed()
         return list(blocks.reshape(blocks.shape[0], -1)[:, 0]), None
-    if hasattr(data, "to_delayed") and hasattr(data, "npartitions"):  # DataFrame or Series
+    if hasattr(data, "to_delayed") and hasattr(data, "divisions"):  # DataFrame or Series
         names = [str(c) for c in data.columns] if hasattr(data, "columns") else None
         return list(data.to_delayed()), names
     raise OptimizationError(
