@@ -199,4 +199,38 @@ def _gram(part: tuple[np.ndarray, Any], index: int) -> tuple[int, np.ndarray, fl
     return Z.shape[0], Z.T @ Z, float(np.sum(Z**2))
 
 
-__all__ = ["Summary", "design", "moments", "summarize"]
+
+
+
+def score(model: Any, X: Any, y: Any) -> float:
+    """``model.score(X, y)`` over Dask data, partition by partition: R^2 for a regressor,
+    accuracy for a classifier, without bringing the data to the client."""
+    classifier = getattr(model, "_estimator_type", None) == "classifier"
+    pieces = Partitions((X, y)).each(_score_part, model, classifier)
+    pieces = [piece for piece in pieces if piece[0]]
+    rows = sum(piece[0] for piece in pieces)
+    if rows == 0:
+        raise DataError("X is empty (its partitions have no rows)")
+    if classifier:
+        return float(sum(piece[1] for piece in pieces) / rows)
+    _, m2 = _chan([(n, mean, spread) for n, mean, spread, _ in pieces])
+    residual = float(sum(piece[3] for piece in pieces))
+    if m2 == 0.0:
+        return 1.0 if residual == 0.0 else 0.0
+    return 1.0 - residual / float(m2)
+
+
+def _score_part(part: tuple[Any, Any], index: int, model: Any,
+                classifier: bool) -> tuple[Any, ...]:
+    X, y = part
+    truth = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y).reshape(-1)
+    if truth.size == 0:
+        return 0, 0.0, 0.0, 0.0
+    prediction = np.asarray(model.predict(X)).reshape(-1)
+    if classifier:
+        return truth.size, float(np.sum(prediction == truth))
+    truth = truth.astype(np.float64)
+    mean = float(truth.mean())
+    return truth.size, mean, float(np.sum((truth - mean) ** 2)), float(
+        np.sum((truth - prediction) ** 2))
+__all__ = ["Summary", "design", "moments", "score", "summarize"]

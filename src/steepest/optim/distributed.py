@@ -44,6 +44,7 @@ Without Dask installed, a Dask object gives one sentence:
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import math
 import sys
 import threading
@@ -133,6 +134,7 @@ def cluster(workers: int | None = None, *, scheduler: str | None = None,
         raise OptimizationError(f"workers must be a whole number >= 1, not {workers!r}")
     # The client owns its cluster: closing the client (or leaving its with block) ends both.
     client = Client(n_workers=count, threads_per_worker=threads_per_worker,
+                    silence_logs=logging.ERROR,
                     processes=processes, memory_limit=memory_limit,
                     dashboard_address=":0")
     if not quiet:
@@ -213,6 +215,8 @@ def _partitions_of(data: Any) -> tuple[list[Any], list[str] | None]:
                 "data mixes Dask collections with data in memory; make every member of the "
                 "tuple a Dask collection with the same partitions (dask.array.from_array)"
             )
+        if len(data) > 1 and all(hasattr(part, "divisions") for part in data):
+            return _frames_together(data), None
         members = [_partitions_of(part)[0] for part in data]
         counts = {len(member) for member in members}
         if len(counts) != 1:
@@ -233,13 +237,51 @@ def _partitions_of(data: Any) -> tuple[list[Any], list[str] | None]:
         blocks = data.to_delayed()
         return list(blocks.reshape(blocks.shape[0], -1)[:, 0]), None
     if hasattr(data, "to_delayed") and hasattr(data, "divisions"):  # DataFrame or Series
-        names = [str(c) for c in data.columns] if hasattr(data, "columns") else None
+        names = [str(c) for c in data.columns] if data.ndim == 2 else None
         return list(data.to_delayed()), names
     raise OptimizationError(
         f"data is a lazy collection ({type(data).__name__}) that steepest cannot read "
         "partition by partition; use a Dask array, DataFrame or Series, or compute it into "
         "memory first (data.compute())"
     )
+
+
+def _frames_together(frames: tuple[Any, ...]) -> list[Any]:
+    """The partitions of several Dask DataFrames and Series read side by side.
+
+    Dask may split each column selection of the same files differently when
+    it plans them apart, so the members are joined into one frame first and
+    each of its partitions is split back into the members.
+    """
+    from dask import delayed
+
+    layout: list[tuple[list[str], list[Any], bool, Any]] = []
+    joined = None
+    for k, member in enumerate(frames):
+        series = member.ndim == 1
+        frame = member.to_frame() if series else member
+        originals = list(frame.columns)
+        inner = [f"_{k}_{i}" for i in range(len(originals))]
+        frame = frame.rename(columns=dict(zip(originals, inner, strict=True)))
+        layout.append((inner, originals, series, getattr(member, "name", None)))
+        try:
+            joined = frame if joined is None else joined.assign(
+                **{name: frame[name] for name in inner})
+        except (ValueError, NotImplementedError, TypeError):
+            raise OptimizationError(
+                "the members of data are not split alike; take them from one DataFrame "
+                "(X = frame[columns], y = frame[target])"
+            ) from None
+    return [delayed(_split, pure=True)(part, layout) for part in joined.to_delayed()]
+
+
+def _split(part: Any, layout: list[tuple[list[str], list[Any], bool, Any]]) -> tuple[Any, ...]:
+    members = []
+    for inner, originals, series, name in layout:
+        frame = part[inner]
+        frame.columns = originals
+        members.append(frame.iloc[:, 0].rename(name) if series else frame)
+    return tuple(members)
 
 
 def _together(*members: Any) -> tuple[Any, ...]:
