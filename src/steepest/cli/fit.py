@@ -423,7 +423,7 @@ def fit(
             f"logistic regression needs a target with two classes; column "
             f"{y_column!r} has {y.nunique()}"
         )
-    model = build_model(kind, **options)
+    model = build_model(kind, **{**options, "classify": classify})
     _train_and_report(kind, model, X, y, y_column, as_json, plot_path)
 
 
