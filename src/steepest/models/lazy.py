@@ -57,7 +57,10 @@ def summarize(X: Any, y: Any, *, labels: bool, center: bool = True,
         raise DataError("y is required to fit this model")
     partitions = Partitions((X, y))
     names = Partitions(X).names
-    pieces = partitions.each(_describe, labels, names)
+    pieces = partitions.each(_described, labels, names)
+    for piece in pieces:  # the first bad partition in order, whichever was read first
+        if "error" in piece:
+            raise DataError(piece["error"])
     rows = sum(piece["rows"] for piece in pieces)
     if rows == 0:
         raise DataError("X is empty (its partitions have no rows)")
@@ -82,6 +85,14 @@ def _chan(parts: list[tuple[int, Any, Any]]) -> tuple[Any, Any]:
     mean = sum(n * m for n, m, _ in parts) / rows
     m2 = sum(s + n * (m - mean) ** 2 for n, m, s in parts)
     return mean, m2
+
+
+def _described(part: tuple[Any, Any], index: int, labels: bool,
+               names: list[str] | None) -> dict[str, Any]:
+    try:
+        return _describe(part, index, labels, names)
+    except DataError as error:
+        return {"error": str(error)}
 
 
 def _describe(part: tuple[Any, Any], index: int, labels: bool,

@@ -21,7 +21,9 @@ one as for data in memory; only two things differ, both here:
   the next partition while the steps run on the current one.  Batches have
   ``batch_size`` rows and run across partition boundaries, so an epoch has
   ``ceil(rows / batch_size)`` steps, as in memory.  The same partitioning
-  and seed give the same run.
+  and seed give the same run.  Over batches the data is not persisted (it
+  may be larger than the workers' memory): an epoch reads each partition
+  once for its batches and once more for the loss on all of the data.
 
 The contract for the user's function is the one of data in memory:
 ``f(params, batch)`` returns the **mean** over the rows of ``batch`` (so
@@ -45,7 +47,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import math
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -427,7 +428,14 @@ class Cluster:
         """``(loss, gradient, Hessian)`` over all partitions at ``z``: one round trip."""
         self.round_trips += 1
         reduction = self.evaluator.reduction
-        if self.client is not None:
+        if not self._persist:
+            # Data larger than memory is read again at each evaluation, never held.
+            from dask import delayed
+
+            tasks = [delayed(_partial, pure=False)(self.evaluator, z, part, what)
+                     for part in self.partitions.parts]
+            rows, value, g, h = _combine(list(_compute(tasks)), reduction)
+        elif self.client is not None:
             rows, value, g, h = self._on_client(z, what, reduction)
         else:
             import dask.threaded
@@ -562,12 +570,8 @@ class DaskSource(BatchSource):
         self.cluster: Cluster | None = None
         self.rows: int | None = None
         self.steps_per_epoch: int | None = None
-        if batch_size is not None:
-            self.rows = self.partitions.rows()
-            if self.rows == 0:
-                raise OptimizationError("the Dask data has no rows")
-            self.batch_size = min(batch_size, self.rows)
-            self.steps_per_epoch = math.ceil(self.rows / self.batch_size)
+        # The rows are not counted ahead (that would read all of the data once more): an
+        # epoch simply ends with the last partition.
 
     def objective(self, f: Any, *, grad: Any = None, hessian: Any = None,
                   args: Sequence[Any] = (), shape: tuple[int, ...] = (),
