@@ -221,3 +221,16 @@ def test_without_dask_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "dask", None)
     with pytest.raises(OptimizationError, match=r"pip install 'steepest\[dask\]'"):
         distributed.Partitions(lazy)
+
+
+def test_constant_model_over_dask_targets() -> None:
+    y = np.array([12.1, 12.8, 14.9, 16.3, 17.2])
+    lazy = da.from_array(y, chunks=2)
+    memory = st.models.ConstantModel(solver="gd", lr=0.2, tol=0.001).fit(None, y)
+    model = st.models.ConstantModel(solver="gd", lr=0.2, tol=0.001).fit(None, lazy)
+    assert model.n_iter_ == memory.n_iter_ == 18
+    assert math.isclose(model.theta_, memory.theta_, rel_tol=1e-12)
+    assert math.isclose(st.models.ConstantModel().fit(lazy).theta_, float(y.mean()),
+                        rel_tol=1e-12)
+    with pytest.raises(DataError, match="exact mae minimizer needs all of y in memory"):
+        st.models.ConstantModel(loss="mae").fit(lazy)
