@@ -234,3 +234,12 @@ def test_constant_model_over_dask_targets() -> None:
                         rel_tol=1e-12)
     with pytest.raises(DataError, match="exact mae minimizer needs all of y in memory"):
         st.models.ConstantModel(loss="mae").fit(lazy)
+
+
+def test_networks_train_on_dask_data_gathered_into_memory(ads: object) -> None:
+    frame = dd.from_pandas(ads, npartitions=3)
+    settings = {"hidden": (4,), "epochs": 5, "seed": 0}
+    lazy = st.nn.MLPRegressor(**settings).fit(frame[["TV", "radio"]], frame["sales"])
+    memory = st.nn.MLPRegressor(**settings).fit(ads[["TV", "radio"]], ads["sales"])
+    assert lazy.loss_ == memory.loss_
+    assert list(lazy.feature_names_in_) == ["TV", "radio"]
