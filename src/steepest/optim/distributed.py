@@ -440,12 +440,13 @@ class Cluster:
         else:
             import dask.threaded
 
-            held, evaluator = self.held(), self.evaluator
+            held, evaluator = _Held(self.held()), self.evaluator
             graph: dict[Any, Any] = {
                 ("partial", i): (_partial_at, evaluator, z, held, i, what)
-                for i in range(len(held))
+                for i in range(len(held.parts))
             }
-            graph["total"] = (_combine, [("partial", i) for i in range(len(held))], reduction)
+            graph["total"] = (_combine, [("partial", i) for i in range(len(held.parts))],
+                              reduction)
             rows, value, g, h = dask.threaded.get(graph, "total")
         if rows == 0:
             raise OptimizationError("the Dask data has no rows")
@@ -478,9 +479,19 @@ class Cluster:
         return _fetcher().submit(_shuffled_local, self.partitions.parts[index], seed, shuffle)
 
 
-def _partial_at(evaluator: _Evaluator, z: np.ndarray, held: list[Any], i: int,
+class _Held:
+    """The partitions in memory, handed to the local scheduler's tasks as one opaque object
+    (so that it does not look inside them for tasks)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Any]) -> None:
+        self.parts = parts
+
+
+def _partial_at(evaluator: _Evaluator, z: np.ndarray, held: _Held, i: int,
                 what: str) -> tuple[Any, ...]:
-    return evaluator.partial(z, held[i], what)
+    return evaluator.partial(z, held.parts[i], what)
 
 
 def _shuffled(part: Any, seed: int, shuffle: bool) -> Any:
