@@ -336,11 +336,12 @@ class _Evaluator:
         self.f, self.grad, self.hessian, self.args, self.shape = f, grad, hessian, args, shape
         self.series_as_numpy, self.reduction = series_as_numpy, reduction
         self._objective: Objective | None = None
+        self._bound: dict[int, tuple[Any, Objective]] = {}
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_objective"], state["_lock"] = None, None
+        state["_objective"], state["_lock"], state["_bound"] = None, None, {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -355,13 +356,29 @@ class _Evaluator:
                                                 args=self.args, shape=self.shape)
         return self._objective
 
-    def partial(self, z: np.ndarray, part: Any, what: str) -> tuple[Any, ...]:
+    def bound(self, index: int, part: Any) -> Objective:
+        """The objective on a partition held in memory (persisted): built once per run, so
+        the gradient program recorded at its first evaluation is replayed at the next."""
+        kept = self._bound.get(index)
+        if kept is None or kept[0] is not part:
+            call = (as_batch(part, self.series_as_numpy), *self.args)
+            kept = (part, Objective(self.f, grad=self.grad, hessian=self.hessian, args=call,
+                                    shape=self.shape))
+            self._bound[index] = kept
+        return kept[1]
+
+    def partial(self, z: np.ndarray, part: Any, what: str,
+                index: int | None = None) -> tuple[Any, ...]:
         """``(rows, weight x loss, weight x gradient, weight x Hessian)`` on one partition
-        (weight: its rows for a mean, 1 for a sum); Nones for what was not asked."""
+        (weight: its rows for a mean, 1 for a sum); Nones for what was not asked.
+        ``index``: the partition is held from one evaluation to the next."""
         rows = count_rows(part)
         if rows == 0:
             return 0, 0.0, None, None
         weight = float(rows) if self.reduction == "mean" else 1.0
+        if index is not None and what == "grad":
+            value, g = self.bound(index, part).vg(z)
+            return rows, weight * value, weight * g, None
         batch = as_batch(part, self.series_as_numpy)
         objective = self.objective()
         call = (batch, *self.args)
@@ -376,8 +393,9 @@ class _Evaluator:
         return rows, weight * value, g, h
 
 
-def _partial(evaluator: _Evaluator, z: np.ndarray, part: Any, what: str) -> tuple[Any, ...]:
-    return evaluator.partial(z, part, what)
+def _partial(evaluator: _Evaluator, z: np.ndarray, part: Any, what: str,
+             index: int | None = None) -> tuple[Any, ...]:
+    return evaluator.partial(z, part, what, index)
 
 
 def _combine(partials: list[tuple[Any, ...]], reduction: str) -> tuple[Any, ...]:
@@ -459,8 +477,8 @@ class Cluster:
             # The function travels once per run, as a task the scheduler can redo if lost.
             self._shipped = client.submit(_keep, self.evaluator, pure=False)
         point = client.scatter(z, broadcast=True) if z.size > SCATTER_ENTRIES else z
-        partials = [client.submit(_partial, self._shipped, point, part, what, pure=False)
-                    for part in self.held()]
+        partials = [client.submit(_partial, self._shipped, point, part, what, i, pure=False)
+                    for i, part in enumerate(self.held())]
         # The partial sums are a few numbers per partition: gathered straight to the client
         # and added there in partition order.  (A reduction task on a worker adds a transfer
         # between workers to every round trip: 0.11 s instead of 0.05 s per evaluation on a
@@ -491,7 +509,7 @@ class _Held:
 
 def _partial_at(evaluator: _Evaluator, z: np.ndarray, held: _Held, i: int,
                 what: str) -> tuple[Any, ...]:
-    return evaluator.partial(z, held.parts[i], what)
+    return evaluator.partial(z, held.parts[i], what, i)
 
 
 def _shuffled(part: Any, seed: int, shuffle: bool) -> Any:
