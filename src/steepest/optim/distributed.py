@@ -128,7 +128,7 @@ def cluster(workers: int | None = None, *, scheduler: str | None = None,
         except (OSError, TimeoutError) as error:
             raise OptimizationError(
                 f"no Dask scheduler answered at {scheduler} ({error}); start one with "
-                "dask-scheduler, or leave the address out to start a local cluster"
+                "`dask scheduler`, or leave the address out to start a local cluster"
             ) from None
     count = 1 if workers is None else workers
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
