@@ -243,3 +243,33 @@ def test_networks_train_on_dask_data_gathered_into_memory(ads: object) -> None:
     memory = st.nn.MLPRegressor(**settings).fit(ads[["TV", "radio"]], ads["sales"])
     assert lazy.loss_ == memory.loss_
     assert list(lazy.feature_names_in_) == ["TV", "radio"]
+
+
+def test_data_parallel_steps_use_every_partition(ads: object) -> None:
+    from steepest.optim.distributed import Partitions
+
+    frame = dd.from_pandas(ads, npartitions=3)
+    settings = {"batch_size": 20, "epochs": 2, "lr": 0.05, "seed": 3}
+    first = st.minimize(linear_loss, np.zeros(3), data=Partitions(frame, parallel=True),
+                        **settings)
+    again = st.minimize(linear_loss, np.zeros(3), data=Partitions(frame, parallel=True),
+                        **settings)
+    assert first.nit == 2 * 10
+    np.testing.assert_array_equal(first.history.x, again.history.x)
+    # A batch of all the rows in their order is one step of full-batch descent.
+    whole = st.minimize(linear_loss, np.zeros(3), data=Partitions(frame, parallel=True),
+                        batch_size=200, epochs=3, lr=0.05, shuffle=False, tol=None)
+    memory = st.minimize(linear_loss, np.zeros(3), data=ads, lr=0.05, max_iter=3, tol=None)
+    np.testing.assert_allclose(whole.x, memory.x, rtol=1e-12)
+    # Every row once per epoch, each step a share of every partition.
+    seen: list[list[float]] = []
+    values = da.from_array(np.arange(23.0), chunks=8)
+
+    def record(theta: float, batch: np.ndarray) -> float:
+        seen.append(np.asarray(batch, dtype=float).tolist())
+        return np.mean((batch - theta) ** 2)
+
+    st.minimize(record, 0.0, data=Partitions(values, parallel=True), batch_size=4, epochs=1,
+                lr=0.1, seed=1, grad=lambda t, b: -2 * np.mean(b - t))
+    shares = [row for share in seen if len(share) <= 2 for row in share]  # not the full passes
+    assert sorted(shares) == list(range(23))

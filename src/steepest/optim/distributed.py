@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import math
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -155,7 +156,10 @@ class Partitions:
     Built from a Dask array, DataFrame or Series, or a tuple of them with the
     same rows (each partition is then the tuple of their partitions).
     ``reduction`` says what the user's function returns over a batch:
-    ``"mean"`` (the default) or ``"sum"`` over its rows.
+    ``"mean"`` (the default) or ``"sum"`` over its rows.  ``parallel=True``
+    makes mini-batch descent synchronous and data-parallel: every partition
+    gives each step its share of the batch, where it lives, and the step
+    uses their gradients averaged by rows (one round trip per step).
 
     >>> import dask.array as da
     >>> parts = Partitions(da.ones((10, 2), chunks=(4, 2)))
@@ -163,11 +167,11 @@ class Partitions:
     (3, 10)
     """
 
-    def __init__(self, data: Any, reduction: str = "mean") -> None:
+    def __init__(self, data: Any, reduction: str = "mean", parallel: bool = False) -> None:
         require_dask()
         if reduction not in ("mean", "sum"):
             raise OptimizationError(f"reduction must be 'mean' or 'sum', not {reduction!r}")
-        self.reduction = reduction
+        self.reduction, self.parallel = reduction, bool(parallel)
         if isinstance(data, Partitions):
             self.parts, self.names = list(data.parts), data.names
         else:
@@ -356,6 +360,15 @@ class _Evaluator:
                                                 args=self.args, shape=self.shape)
         return self._objective
 
+    def order(self, index: int, rows: int, seed: int, shuffle: bool) -> np.ndarray:
+        """The order of a partition's rows for one epoch (kept while the epoch lasts)."""
+        kept = self._bound.get(-1 - index)
+        if kept is None or kept[0] != (rows, seed, shuffle):
+            order = np.random.default_rng(seed).permutation(rows) if shuffle else np.arange(rows)
+            kept = ((rows, seed, shuffle), order)  # type: ignore[assignment]
+            self._bound[-1 - index] = kept
+        return kept[1]  # type: ignore[return-value]
+
     def bound(self, index: int, part: Any) -> Objective:
         """The objective on a partition held in memory (persisted): built once per run, so
         the gradient program recorded at its first evaluation is replayed at the next."""
@@ -391,6 +404,16 @@ class _Evaluator:
         if what == "hessian":
             h = weight * objective.with_args(call).hessian(z)
         return rows, weight * value, g, h
+
+
+def _share_partial(evaluator: _Evaluator, z: np.ndarray, part: Any, share: _Share,
+                   index: int) -> tuple[Any, ...]:
+    """The partition's share of one data-parallel step: its rows ``lo:hi`` of the epoch's
+    order of its rows (drawn from the partition's seed)."""
+    rows = count_rows(part)
+    order = evaluator.order(index, rows, int(share.seeds[index]), share.shuffle)
+    lo, hi = (rows * share.step) // share.steps, (rows * (share.step + 1)) // share.steps
+    return evaluator.partial(z, take_rows(part, order[lo:hi]), "grad")
 
 
 def _partial(evaluator: _Evaluator, z: np.ndarray, part: Any, what: str,
@@ -471,6 +494,30 @@ class Cluster:
         self.rows = rows
         return value, g, h
 
+    def evaluate_share(self, z: np.ndarray, share: _Share) -> tuple[float, Any]:
+        """Loss and gradient of one data-parallel step: every partition's share, one trip."""
+        self.round_trips += 1
+        reduction = self.evaluator.reduction
+        if self.client is not None:
+            client = self.client
+            if self._shipped is None:
+                self._shipped = client.submit(_keep, self.evaluator, pure=False)
+            partials = client.gather([
+                client.submit(_share_partial, self._shipped, z, part, share, i, pure=False)
+                for i, part in enumerate(self.held())])
+        else:
+            import dask.threaded
+
+            held, evaluator = _Held(self.held()), self.evaluator
+            graph: dict[Any, Any] = {
+                ("share", i): (_share_at, evaluator, z, held, share, i)
+                for i in range(len(held.parts))
+            }
+            graph["all"] = (list, [("share", i) for i in range(len(held.parts))])
+            partials = dask.threaded.get(graph, "all")
+        _, value, g, _ = _combine(list(partials), reduction)
+        return value, g
+
     def _on_client(self, z: np.ndarray, what: str, reduction: str) -> tuple[Any, ...]:
         client = self.client
         if self._shipped is None:
@@ -495,6 +542,18 @@ class Cluster:
 
             return self.client.compute(delayed(_shuffled, pure=True)(part, seed, shuffle))
         return _fetcher().submit(_shuffled_local, self.partitions.parts[index], seed, shuffle)
+
+
+class _Share:
+    """One step of data-parallel descent: which slice of each partition's epoch order."""
+
+    def __init__(self, seeds: np.ndarray, step: int, steps: int, shuffle: bool) -> None:
+        self.seeds, self.step, self.steps, self.shuffle = seeds, step, steps, shuffle
+
+
+def _share_at(evaluator: _Evaluator, z: np.ndarray, held: _Held, share: _Share,
+              i: int) -> tuple[Any, ...]:
+    return _share_partial(evaluator, z, held.parts[i], share, i)
 
 
 class _Held:
@@ -568,6 +627,15 @@ class DistributedObjective(Objective):
 
         return vg
 
+    def vg_with(self, z: np.ndarray, args: tuple[Any, ...]) -> tuple[float, np.ndarray]:
+        """On a batch in memory as :class:`Objective`; a data-parallel step's share where the
+        partitions live."""
+        if args and isinstance(args[0], _Share):
+            value, g = self.cluster.evaluate_share(z, args[0])
+            g = np.asarray(g, dtype=float).reshape(-1)
+            return self.sign * value, g if self.sign == 1.0 else -g
+        return super().vg_with(z, args)
+
     def with_args(self, args: Sequence[Any]) -> Objective:
         """The loss on one batch in memory (a plain :class:`Objective`)."""
         return Objective(self.function, grad=self.user_grad, hessian=self.user_hessian,
@@ -609,7 +677,8 @@ class DaskSource(BatchSource):
         series = grad is None and not isinstance(f, str)
         evaluator = _Evaluator(f, grad, hessian, tuple(args), tuple(shape), series,
                                self.partitions.reduction)
-        self.cluster = Cluster(self.partitions, evaluator, persist=self.batch_size is None)
+        held = self.batch_size is None or self.partitions.parallel
+        self.cluster = Cluster(self.partitions, evaluator, persist=held)
         return DistributedObjective(self.cluster, f, grad=grad, hessian=hessian, args=args,
                                     shape=shape, sign=sign)
 
@@ -618,6 +687,9 @@ class DaskSource(BatchSource):
         the next partition fetched while the current one is used."""
         if self.cluster is None or self.batch_size is None:
             raise OptimizationError("batches of Dask data are drawn through steepest.minimize")
+        if self.partitions.parallel:
+            yield from self._parallel_epoch()
+            return
         count = self.partitions.npartitions
         order = self.rng.permutation(count) if self.shuffle else np.arange(count)
         seeds = self.rng.integers(0, 2**63 - 1, size=count)
@@ -642,6 +714,22 @@ class DaskSource(BatchSource):
                     pieces, held = [], 0
         if held:
             yield as_batch(_joined(pieces), series)
+
+
+    def _parallel_epoch(self) -> Iterator[Any]:
+        """Data-parallel steps: ``ceil(rows / batch_size)`` of them, each taking from every
+        partition its share of the batch (a slice of its rows in an order drawn from the
+        partition's seed for this epoch)."""
+        if self.rows is None:
+            self.rows = self.partitions.rows()
+            if self.rows == 0:
+                raise OptimizationError("the Dask data has no rows")
+            self.steps_per_epoch = math.ceil(self.rows / min(self.batch_size, self.rows))
+        count = self.partitions.npartitions
+        seeds = self.rng.integers(0, 2**63 - 1, size=count)
+        steps = self.steps_per_epoch or 1
+        for step in range(steps):
+            yield _Share(seeds, step, steps, self.shuffle)
 
 
 def _joined(pieces: list[Any]) -> Any:
