@@ -273,3 +273,13 @@ def test_data_parallel_steps_use_every_partition(ads: object) -> None:
                 lr=0.1, seed=1, grad=lambda t, b: -2 * np.mean(b - t))
     shares = [row for share in seen if len(share) <= 2 for row in share]  # not the full passes
     assert sorted(shares) == list(range(23))
+
+
+def test_arrays_split_differently_are_split_alike() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    y = X @ np.array([1.0, 2.0]) + 0.5
+    lazy = st.models.LinearRegression(solver="gd").fit(da.from_array(X, chunks=(30, 2)),
+                                                      da.from_array(y, chunks=45))
+    memory = st.models.LinearRegression(solver="gd").fit(X, y)
+    np.testing.assert_allclose(lazy.coef_, memory.coef_, rtol=1e-12)

@@ -222,6 +222,13 @@ def _partitions_of(data: Any) -> tuple[list[Any], list[str] | None]:
             )
         if len(data) > 1 and all(hasattr(part, "divisions") for part in data):
             return _frames_together(data), None
+        arrays = [part for part in data if hasattr(part, "chunks") and hasattr(part, "rechunk")]
+        if len(arrays) == len(data) > 1 and not any(
+                math.isnan(n) for part in arrays for n in part.chunks[0]):
+            # Arrays split differently along the rows are split like the first one.
+            rows = arrays[0].chunks[0]
+            data = tuple(part if part.chunks[0] == rows else part.rechunk({0: rows})
+                         for part in data)
         members = [_partitions_of(part)[0] for part in data]
         counts = {len(member) for member in members}
         if len(counts) != 1:
