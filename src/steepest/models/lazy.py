@@ -172,7 +172,16 @@ def _finite(array: np.ndarray, what: str, index: int, names: list[str] | None) -
 def design(summary: Summary, *, standardize: bool, intercept: bool, y_shift: float = 0.0,
            y_scale: float = 1.0) -> Partitions:
     """The partitions ``(Z, t)``: ``Z`` the (standardized) features with a column of ones
-    first when ``intercept``; ``t`` the rescaled target, or class indices."""
+    first when ``intercept``; ``t`` the rescaled target, or class indices.
+
+    >>> import dask.array as da
+    >>> X = da.from_array(np.array([[1.0], [3.0]]), chunks=1)
+    >>> y = da.from_array(np.array([2.0, 4.0]), chunks=1)
+    >>> parts = design(summarize(X, y, labels=False), standardize=True, intercept=True)
+    >>> moments(parts)
+    (2, array([[1., 0.],
+           [0., 1.]]), 2.0)
+    """
     mean = summary.mean if standardize else np.zeros_like(summary.mean)
     scale = np.where(summary.spread > 0, summary.spread, 1.0) if standardize else \
         np.ones_like(summary.mean)
@@ -197,7 +206,8 @@ def _design(part: tuple[Any, Any], mean: np.ndarray, scale: np.ndarray, intercep
 
 
 def moments(partitions: Partitions) -> tuple[int, np.ndarray, float]:
-    """Rows, ``Z^T Z / n`` and the mean of ``|z_i|^2`` over design partitions, in one pass."""
+    """Rows, ``Z^T Z / n`` and the mean of ``|z_i|^2`` over design partitions, in one pass
+    (see :func:`design`)."""
     pieces = partitions.each(_gram)
     rows = sum(piece[0] for piece in pieces)
     gram = sum(piece[1] for piece in pieces) / rows
@@ -215,7 +225,14 @@ def _gram(part: tuple[np.ndarray, Any], index: int) -> tuple[int, np.ndarray, fl
 
 def score(model: Any, X: Any, y: Any) -> float:
     """``model.score(X, y)`` over Dask data, partition by partition: R^2 for a regressor,
-    accuracy for a classifier, without bringing the data to the client."""
+    accuracy for a classifier, without bringing the data to the client.
+
+    >>> import dask.array as da, steepest as st
+    >>> X, y = np.array([[0.0], [1.0], [2.0]]), np.array([1.0, 3.0, 5.0])
+    >>> model = st.models.LinearRegression().fit(X, y)
+    >>> score(model, da.from_array(X, chunks=2), da.from_array(y, chunks=2))
+    1.0
+    """
     classifier = getattr(model, "_estimator_type", None) == "classifier"
     pieces = Partitions((X, y)).each(_score_part, model, classifier)
     pieces = [piece for piece in pieces if piece[0]]

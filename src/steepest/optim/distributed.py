@@ -66,7 +66,11 @@ SCATTER_ENTRIES = 100_000
 
 
 def require_dask() -> Any:
-    """The ``dask`` module, or one sentence on how to install it."""
+    """The ``dask`` module, or one sentence on how to install it.
+
+    >>> require_dask().__name__
+    'dask'
+    """
     try:
         import dask
         import dask.array
@@ -91,7 +95,11 @@ def is_lazy(data: Any) -> bool:
 
 
 def active_client() -> Any:
-    """The active ``distributed.Client``, or None (Dask's local scheduler is used then)."""
+    """The active ``distributed.Client``, or None (Dask's local scheduler is used then).
+
+    >>> active_client() is None  # no cluster started here
+    True
+    """
     if "distributed" not in sys.modules:
         return None
     from distributed import default_client
@@ -322,7 +330,12 @@ def _compute(tasks: Sequence[Any]) -> Any:
 
 def as_batch(part: Any, series_as_numpy: bool) -> Any:
     """A partition as the user's function receives it: a pandas Series as NumPy when asked
-    (the automatic gradient cannot trace pandas), tuples member by member."""
+    (the automatic gradient cannot trace pandas), tuples member by member.
+
+    >>> import pandas as pd
+    >>> as_batch((pd.Series([1.0, 2.0]), np.zeros(2)), series_as_numpy=True)[0]
+    array([1., 2.])
+    """
     if isinstance(part, tuple):
         return tuple(as_batch(member, series_as_numpy) for member in part)
     if series_as_numpy and getattr(part, "ndim", 0) == 1 and hasattr(part, "iloc"):
@@ -450,7 +463,17 @@ def _keep(value: Any) -> Any:
 
 class Cluster:
     """Where a run's data lives: persisted once on the active client's workers, or in memory
-    through Dask's local threads; one map-reduce per evaluation, counted in ``round_trips``."""
+    through Dask's local threads; one map-reduce per evaluation, counted in ``round_trips``.
+
+    >>> import dask.array as da
+    >>> parts = Partitions(da.from_array(np.array([1.0, 2.0, 6.0]), chunks=2))
+    >>> evaluator = _Evaluator(lambda t, y: np.mean((y - t) ** 2), None, None, (), (), True,
+    ...                        "mean")
+    >>> place = Cluster(parts, evaluator, persist=True)
+    >>> value, g, _ = place.evaluate(np.array([3.0]), "grad")
+    >>> round(value, 6), g.round(6).tolist(), place.round_trips
+    (4.666667, [0.0], 1)
+    """
 
     def __init__(self, partitions: Partitions, evaluator: _Evaluator, persist: bool) -> None:
         self.partitions, self.evaluator = partitions, evaluator
@@ -607,6 +630,12 @@ class DistributedObjective(Objective):
     """The loss over all of the Dask data: each evaluation one map-reduce over the partitions.
 
     On a batch (``vg_with``) it evaluates in memory, like :class:`Objective`.
+
+    >>> import dask.array as da
+    >>> source = DaskSource(da.from_array(np.array([1.0, 2.0, 6.0]), chunks=2), None, 0, True)
+    >>> objective = source.objective(lambda t, y: np.mean((y - t) ** 2))
+    >>> objective.vg(np.array([0.0]))
+    (13.666666666666666, array([-6.]))
     """
 
     distributed = True
@@ -663,7 +692,14 @@ class DistributedObjective(Objective):
 
 
 class DaskSource(BatchSource):
-    """The batches of a Dask collection (see the module's documentation)."""
+    """The batches of a Dask collection (see the module's documentation).
+
+    >>> import dask.array as da
+    >>> source = DaskSource(da.from_array(np.arange(5.0), chunks=2), 2, 0, False)
+    >>> _ = source.objective(lambda t, y: np.mean((y - t) ** 2))
+    >>> [batch.tolist() for batch in source.epoch()]
+    [[0.0, 1.0], [2.0, 3.0], [4.0]]
+    """
 
     whole = None
 
