@@ -65,7 +65,7 @@ INSTALL = "pip install 'steepest[dask]'"
 SCATTER_ENTRIES = 100_000
 
 
-def require_dask() -> Any:
+def require_dask(what: str = "this data is a Dask collection") -> Any:
     """The ``dask`` module, or one sentence on how to install it.
 
     >>> require_dask().__name__
@@ -76,7 +76,7 @@ def require_dask() -> Any:
         import dask.array
     except ImportError:
         raise OptimizationError(
-            f"this data is a Dask collection, and Dask is not installed: {INSTALL}"
+            f"{what}, and Dask is not installed: {INSTALL}"
         ) from None
     return dask
 
@@ -125,7 +125,7 @@ def cluster(workers: int | None = None, *, scheduler: str | None = None,
     ...     len(client.scheduler_info()["workers"])
     1
     """
-    require_dask()
+    require_dask("a Dask cluster was asked for")
     try:
         from distributed import Client
     except ImportError:
