@@ -87,7 +87,7 @@ def load_lazy(source: str) -> tuple[Any, str]:
 
     from steepest.optim.distributed import require_dask
 
-    require_dask()
+    require_dask(f"{source!r} is read with Dask")
     import dask.dataframe as dd
 
     path = Path(source)
