@@ -446,6 +446,13 @@ def _fit_lazy(kind: str, source: str, x_columns: str, y_column: str, options: di
 
         frame = dd.from_pandas(table, npartitions=max(1, workers or 1))
     X, y = select_lazy_columns(frame, name, x_columns, y_column, numeric_y=kind == "linear")
+    if kind == "logistic":
+        classes = int(y.nunique().compute())
+        if classes != 2:
+            raise DataError(
+                f"logistic regression needs a target with two classes; column "
+                f"{y_column!r} has {classes}"
+            )
     model = build_model(kind, **options)
     if scheduler is not None:
         started: Any = cluster(scheduler=scheduler)
