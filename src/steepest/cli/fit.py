@@ -446,13 +446,6 @@ def _fit_lazy(kind: str, source: str, x_columns: str, y_column: str, options: di
 
         frame = dd.from_pandas(table, npartitions=max(1, workers or 1))
     X, y = select_lazy_columns(frame, name, x_columns, y_column, numeric_y=kind == "linear")
-    if kind == "logistic":
-        classes = int(y.nunique().compute())
-        if classes != 2:
-            raise DataError(
-                f"logistic regression needs a target with two classes; column "
-                f"{y_column!r} has {classes}"
-            )
     model = build_model(kind, **options)
     if scheduler is not None:
         started: Any = cluster(scheduler=scheduler)
@@ -461,6 +454,13 @@ def _fit_lazy(kind: str, source: str, x_columns: str, y_column: str, options: di
     else:
         started = contextlib.nullcontext()
     with started:
+        if kind == "logistic":
+            classes = int(y.nunique().compute())  # on the cluster, where the data is read
+            if classes != 2:
+                raise DataError(
+                    f"logistic regression needs a target with two classes; column "
+                    f"{y_column!r} has {classes}"
+                )
         _train_and_report(kind, model, X, y, y_column, as_json, plot_path)
 
 
