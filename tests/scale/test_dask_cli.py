@@ -74,3 +74,6 @@ def test_bad_files_and_columns_end_in_one_line(sales: Path,
     code, _, err = run(capsys, "fit", "mlp", "--data", str(sales / "*.parquet"), "--x", "TV",
                        "--y", "sales")
     assert code == 2 and "mlp trains on data in memory" in err
+    code, _, err = run(capsys, "fit", "logistic", "--data", str(sales / "*.csv"), "--x", "TV",
+                       "--y", "radio")
+    assert code == 2 and "needs a target with two classes; column 'radio' has 167" in err
