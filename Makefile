@@ -17,7 +17,7 @@ $(VENV)/.installed-all: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml
-	$(PIP) install --quiet -e '.[all,test,browser,notebook]'
+	$(PIP) install --quiet -e '.[all,test,browser,notebook,dask]'
 	touch $@
 
 demo: $(VENV)/.installed-all

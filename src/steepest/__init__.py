@@ -67,6 +67,7 @@ _LAZY_NAMES = {
     "explain": "steepest.autodiff",
     "blas_threads": "steepest.threads",
     "blas_threads_in_use": "steepest.threads",
+    "cluster": "steepest.optim.distributed",
 }
 
 

@@ -4,6 +4,12 @@
     steepest fit linear --data advertising --x TV --y sales --solver minibatch --batch-size 16
     steepest fit logistic --data tips.csv --x total_bill,size --y smoker --json
     steepest fit mlp --data dosage --x dosage --y efficacy --hidden 2 --activation softplus
+    steepest fit linear --data "sales/*.parquet" --x TV,radio --y sales --workers 2
+
+A glob of Parquet or CSV files (or a single .parquet file or folder) is read
+with Dask and trained where its partitions live (``pip install
+'steepest[dask]'``): on a local cluster of ``--workers`` processes, on the
+cluster at ``--scheduler``, or else in Dask's local threads.
 
 Bad data ends with one line on stderr and exit code 2: a file that does not
 exist, a column that is not there (the columns are listed), a column that
@@ -60,6 +66,74 @@ def load_table(source: str) -> tuple[Any, str]:
     if frame.shape[0] == 0:
         raise DataError(f"{path.name} has a header but no data rows")
     return frame, path.name
+
+
+GLOB_CHARACTERS = "*?["
+
+
+def is_lazy_source(source: str) -> bool:
+    """Whether ``--data`` names files for Dask: a glob, or Parquet.
+
+    >>> is_lazy_source("sales/*.csv"), is_lazy_source("tips.csv"), is_lazy_source("a.parquet")
+    (True, False, True)
+    """
+    return any(c in source for c in GLOB_CHARACTERS) or source.rstrip("/").endswith(
+        (".parquet", ".pq")) or (Path(source).is_dir() and any(Path(source).glob("*.parquet")))
+
+
+def load_lazy(source: str) -> tuple[Any, str]:
+    """Parquet or CSV files (a glob, a file or a folder of Parquet) as a Dask DataFrame."""
+    import glob
+
+    from steepest.optim.distributed import require_dask
+
+    require_dask(f"{source!r} is read with Dask")
+    import dask.dataframe as dd
+
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(str(p) for p in path.glob("*.parquet"))
+    else:
+        files = sorted(glob.glob(source))
+    if not files:
+        raise DataError(f"no files match {source!r}")
+    parquet = [f for f in files if f.endswith((".parquet", ".pq"))]
+    csv = [f for f in files if f.endswith((".csv", ".csv.gz", ".txt"))]
+    if parquet and csv:
+        raise DataError(f"{source!r} matches both Parquet and CSV files; choose one kind")
+    if not parquet and not csv:
+        raise DataError(f"{source!r} matches no .parquet or .csv file ({Path(files[0]).name}...)")
+    try:
+        frame = dd.read_parquet(parquet) if parquet else dd.read_csv(csv, assume_missing=True)
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"could not read {source!r}: {first}") from None
+    return frame, f"{source} ({len(files)} file{'s' * (len(files) != 1)})"
+
+
+def select_lazy_columns(frame: Any, name: str, x: str, y: str, *,
+                        numeric_y: bool) -> tuple[Any, Any]:
+    """Features and target of a Dask DataFrame; the kinds of columns are checked here, the
+    values (missing, infinite) partition by partition when the model reads them."""
+    import pandas as pd
+
+    features = [c.strip() for c in x.split(",") if c.strip()]
+    if not features:
+        raise DataError("--x needs at least one column name")
+    columns = [str(c) for c in frame.columns]
+    for column in [*features, y]:
+        if column not in columns:
+            raise DataError(f"no column {column!r} in {name}; columns: {', '.join(columns)}")
+    if y in features:
+        raise DataError(f"column {y!r} cannot be both a feature (--x) and the target (--y)")
+    for column in features + ([y] if numeric_y else []):
+        kind = frame[column].dtype
+        if pd.api.types.is_bool_dtype(kind) or not pd.api.types.is_numeric_dtype(kind):
+            raise DataError(
+                f"column {column!r} of {name} holds {kind} values, not numbers; encode them "
+                "as numbers first"
+            )
+    return frame[features], frame[y]
 
 
 def _rows(mask: Any) -> str:
@@ -181,9 +255,12 @@ def fit_summary(
     kind: str, model: Any, X: Any, y: Any, seconds: float, warnings_seen: list[str]
 ) -> dict[str, Any]:
     """Everything the command reports, as plain Python values."""
+    from steepest.optim.distributed import is_lazy
+
+    lazy = is_lazy(X)
     summary: dict[str, Any] = {
         "model": type(model).__name__,
-        "n_samples": int(X.shape[0]),
+        "n_samples": len(X) if lazy else int(X.shape[0]),
         "features": [str(c) for c in X.columns],
     }
     params = model.get_params(deep=False)
@@ -212,7 +289,12 @@ def fit_summary(
         summary["converged"] = bool(model.converged_)
     summary["training_loss"] = float(getattr(model, "loss_", history["loss"].iloc[-1]))
     score_name = "accuracy" if getattr(model, "_estimator_type", "") == "classifier" else "r2"
-    summary[score_name] = float(model.score(X, y))
+    if lazy:
+        from steepest.models.lazy import score
+
+        summary[score_name] = score(model, X, y)
+    else:
+        summary[score_name] = float(model.score(X, y))
     if score_name == "accuracy":
         summary["classes"] = [c.item() if hasattr(c, "item") else c for c in model.classes_]
     summary["seconds"] = round(seconds, 4)
@@ -251,7 +333,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
     "--data",
     "source",
     required=True,
-    help="A bundled data set (advertising, tips, dosage, powerlines) or a CSV file.",
+    help="A bundled data set (advertising, tips, dosage, powerlines), a CSV file, or a glob "
+    "of Parquet or CSV files read with Dask ('sales/*.parquet').",
 )
 @click.option("--x", "x_columns", required=True, help="Feature columns, comma separated.")
 @click.option("--y", "y_column", required=True, help="The target column.")
@@ -282,6 +365,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
     help="mlp activation.",
 )
 @click.option("--classify", is_flag=True, help="mlp: predict classes (text targets imply it).")
+@click.option("--workers", default=None, type=click.IntRange(min=1),
+              help="Train on a local Dask cluster of this many worker processes.")
+@click.option("--scheduler", default=None,
+              help="Train on the Dask cluster at this address (tcp://host:8786).")
 @json_flag("Print the results as JSON.")
 @file_option("--plot", "plot_path", "Save a picture of the fit (PNG, SVG or PDF).")
 def fit(
@@ -299,10 +386,22 @@ def fit(
     hidden: str,
     activation: str,
     classify: bool,
+    workers: int | None,
+    scheduler: str | None,
     as_json: bool,
     plot_path: str | None,
 ) -> None:
     """Fit a linear, logistic or neural-network model to data and report what it learned."""
+    if workers is not None and scheduler is not None:
+        raise DataError("give --workers (a local cluster) or --scheduler (an existing one), "
+                        "not both")
+    options = {"solver": solver, "loss": loss, "lr": lr, "epochs": epochs,
+               "batch_size": batch_size, "seed": seed, "delta": delta, "hidden": hidden,
+               "activation": activation, "classify": classify}
+    if is_lazy_source(source) or workers is not None or scheduler is not None:
+        _fit_lazy(kind, source, x_columns, y_column, options, workers, scheduler, as_json,
+                  plot_path)
+        return
     import pandas as pd
 
     frame, name = load_table(source)
@@ -324,19 +423,49 @@ def fit(
             f"logistic regression needs a target with two classes; column "
             f"{y_column!r} has {y.nunique()}"
         )
-    model = build_model(
-        kind,
-        solver=solver,
-        loss=loss,
-        lr=lr,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        delta=delta,
-        hidden=hidden,
-        activation=activation,
-        classify=classify,
-    )
+    model = build_model(kind, **{**options, "classify": classify})
+    _train_and_report(kind, model, X, y, y_column, as_json, plot_path)
+
+
+def _fit_lazy(kind: str, source: str, x_columns: str, y_column: str, options: dict[str, Any],
+              workers: int | None, scheduler: str | None, as_json: bool,
+              plot_path: str | None) -> None:
+    """Train on files read with Dask, on the cluster the options name."""
+    import contextlib
+
+    from steepest.optim.distributed import cluster
+
+    if kind == "mlp":
+        raise DataError("steepest fit mlp trains on data in memory; for Dask data use "
+                        "linear or logistic (or a CSV file without --workers)")
+    if is_lazy_source(source):
+        frame, name = load_lazy(source)
+    else:
+        table, name = load_table(source)
+        import dask.dataframe as dd
+
+        frame = dd.from_pandas(table, npartitions=max(1, workers or 1))
+    X, y = select_lazy_columns(frame, name, x_columns, y_column, numeric_y=kind == "linear")
+    model = build_model(kind, **options)
+    if scheduler is not None:
+        started: Any = cluster(scheduler=scheduler)
+    elif workers is not None:
+        started = cluster(workers)  # prints the dashboard's link on stderr
+    else:
+        started = contextlib.nullcontext()
+    with started:
+        if kind == "logistic":
+            classes = int(y.nunique().compute())  # on the cluster, where the data is read
+            if classes != 2:
+                raise DataError(
+                    f"logistic regression needs a target with two classes; column "
+                    f"{y_column!r} has {classes}"
+                )
+        _train_and_report(kind, model, X, y, y_column, as_json, plot_path)
+
+
+def _train_and_report(kind: str, model: Any, X: Any, y: Any, y_column: str, as_json: bool,
+                      plot_path: str | None) -> None:
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -345,6 +474,10 @@ def fit(
     seen = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     summary = fit_summary(kind, model, X, y, seconds, seen)
     if plot_path is not None:
+        from steepest.optim.distributed import is_lazy
+
+        if is_lazy(X):  # the picture shows the first rows, the fit used them all
+            X, y = X.head(5000, npartitions=-1), y.head(5000, npartitions=-1)
         from steepest.plot.fitted import regression_fit
 
         figure = regression_fit(

@@ -158,15 +158,19 @@ class BaseModel:
                 f"this {type(self).__name__} is not fitted yet: call fit(X, y) before using it"
             )
 
+    def _set_features(self, count: int, names: list[str] | None) -> None:
+        """Record the number of features seen in ``fit`` and their names (when strings)."""
+        self.n_features_in_ = count
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+
     def _validate_X(self, X: Any, *, fitting: bool) -> np.ndarray:
         names = _column_names(X)
         array = as_matrix(X)
         if fitting:
-            self.n_features_in_ = array.shape[1]
-            if names is not None:
-                self.feature_names_in_ = np.asarray(names, dtype=object)
-            elif hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
+            self._set_features(array.shape[1], names)
         else:
             self._check_fitted()
             if array.shape[1] != self.n_features_in_:

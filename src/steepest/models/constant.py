@@ -27,7 +27,9 @@ from steepest import losses
 from steepest.errors import DataError
 from steepest.models.base import DescentModel, RegressorMixin, as_target
 from steepest.models.descent import best_iterate, fit_linear, model_loss, store_fit
+from steepest.models.lazy import design, summarize
 from steepest.models.linear import epochs_of, frame
+from steepest.optim.distributed import is_lazy
 
 
 def huber_location(y: np.ndarray, delta: float) -> float:
@@ -117,6 +119,8 @@ class ConstantModel(RegressorMixin, DescentModel):
         """Choose ``theta_`` from the targets ``y``; returns the model."""
         if y is None:
             X, y = None, X
+        if is_lazy(y):
+            return self._fit_lazy(y)
         n = len(X) if X is not None else len(np.atleast_1d(np.asarray(y, dtype=object)))
         target = as_target(y, n)
         self.n_features_in_ = 0 if X is None or np.ndim(X) < 2 else int(np.shape(X)[1])
@@ -140,6 +144,38 @@ class ConstantModel(RegressorMixin, DescentModel):
             self.theta_ = float(theta[0])
         self.intercept_ = self.theta_
         self.coef_ = np.zeros(self.n_features_in_)
+        return self
+
+    def _fit_lazy(self, y: Any) -> ConstantModel:
+        """Targets in Dask: the mean exactly (MSE), or descent where the partitions live."""
+        summary = summarize(y, y, labels=False)
+        self.n_features_in_ = 0
+        exact = isinstance(self.solver, str) and self.solver.strip().lower() == "exact"
+        loss = model_loss(self.loss, self.delta)
+        if exact and self._loss_name() != "mse":
+            raise DataError(
+                f"the exact {self._loss_name()} minimizer needs all of y in memory; for Dask "
+                "data use a descent solver such as 'gd' (or compute y first)"
+            )
+        if exact:
+            self.theta_ = summary.y_mean
+            self.n_iter_ = self.t_ = 0
+            self.converged_ = True
+            value = summary.y_spread**2  # the MSE of the mean: the variance
+            self.history_ = frame([{"iteration": 0, "loss": value, "theta": self.theta_}])
+        else:
+            design_parts = design(summary, standardize=False, intercept=True)
+            # Only the column of ones: the constant model has no features.
+            res = fit_linear(
+                design_parts.map(_ones_only), None, loss, np.array([float(self.theta0)]),
+                solver=self.solver, lr=self.lr, epochs=epochs_of(self),
+                batch_size=self.batch_size, tol=self.tol, seed=self.seed, default_tol=1e-10,
+            )
+            theta = store_fit(self, res, lambda thetas: {"theta": thetas[:, 0]},
+                              theta=best_iterate(res) if loss.curvature is None else None)
+            self.theta_ = float(theta[0])
+        self.intercept_ = self.theta_
+        self.coef_ = np.zeros(0)
         return self
 
     def _loss_name(self) -> str:
@@ -171,6 +207,11 @@ class ConstantModel(RegressorMixin, DescentModel):
         """``theta_`` for every row of ``X``."""
         self._check_fitted("theta_")
         return np.full(len(X), self.theta_)
+
+
+def _ones_only(part: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    Z, t = part
+    return Z[:, :1], t
 
 
 __all__ = ["ConstantModel", "huber_location"]

@@ -178,7 +178,23 @@ class LinearObjective:
         return h
 
 
-def curvatures(Z: np.ndarray, loss: Loss, batch: int,
+def design_moments(Z: Any) -> tuple[int, np.ndarray, float]:
+    """Rows, ``Z^T Z / n`` and the mean squared row norm of a design matrix (in memory, or
+    :class:`~steepest.optim.distributed.Partitions` of ``(Z, t)`` computed where they live).
+
+    >>> design_moments(np.array([[1.0, 2.0], [1.0, 0.0]]))
+    (2, array([[1., 1.],
+           [1., 2.]]), 3.0)
+    """
+    if isinstance(Z, np.ndarray):
+        n = Z.shape[0]
+        return n, Z.T @ Z / n, float(np.mean(np.sum(Z**2, axis=1)))
+    from steepest.models.lazy import moments
+
+    return moments(Z)
+
+
+def curvatures(Z: Any, loss: Loss, batch: int,
                penalty: np.ndarray | None = None) -> tuple[float, float]:
     """Bounds on the largest curvature of a batch's loss and the smallest of the full loss.
 
@@ -186,13 +202,13 @@ def curvatures(Z: np.ndarray, loss: Loss, batch: int,
     largest curvature ``c lambda_max(Z^T Z / n)``; a single row up to
     ``c |z_i|^2``, on average ``c mean |z_i|^2``; batches lie between.
     A loss without curvature (the MAE) is treated as the MSE.  An L2
-    penalty adds twice its weights.
+    penalty adds twice its weights.  ``Z`` is a design matrix or what
+    :func:`design_moments` made of one.
     """
-    n = Z.shape[0]
-    eigenvalues = np.linalg.eigvalsh(Z.T @ Z / n)
+    n, gram, per_row = Z if isinstance(Z, tuple) else design_moments(Z)
+    eigenvalues = np.linalg.eigvalsh(gram)
     largest = float(eigenvalues[-1])
     smallest = max(float(eigenvalues[0]), largest / MAX_CONDITION)
-    per_row = float(np.mean(np.sum(Z**2, axis=1)))
     batch = min(batch, n)
     factor = loss.curvature if loss.curvature is not None else 2.0
     size = batch if loss.total else 1
@@ -202,7 +218,7 @@ def curvatures(Z: np.ndarray, loss: Loss, batch: int,
     return top, factor * size * smallest + extra[1]
 
 
-def default_schedule(Z: np.ndarray, loss: Loss, batch: int, stochastic: bool,
+def default_schedule(Z: Any, loss: Loss, batch: int, stochastic: bool,
                      penalty: np.ndarray | None = None) -> Callable[[int], float]:
     """Plain descent with no rate given: a rate from the curvature of the problem."""
     top, bottom = curvatures(Z, loss, batch, penalty)
@@ -267,13 +283,18 @@ def fit_linear(
     """Minimize the model's loss over ``(Z, t)`` from ``theta0`` with the one loop.
 
     ``penalty`` weighs each parameter's square (see :class:`LinearObjective`).
+    ``Z`` may instead be Dask :class:`~steepest.optim.distributed.Partitions`
+    of ``(Z, t)`` pairs (``t`` is then None): the same loop evaluates the loss
+    where they live.
     """
     rule, batch, auto_rate = resolve_solver(solver, lr, batch_size)
     epochs = positive_int("epochs", epochs)
-    n = Z.shape[0]
+    in_memory = isinstance(Z, np.ndarray)
+    found = design_moments(Z) if auto_rate or not in_memory else None
+    n = Z.shape[0] if in_memory else found[0]
     stochastic = batch is not None
     if auto_rate:
-        rule.lr = default_schedule(Z, loss, batch or n, stochastic and batch < n, penalty)
+        rule.lr = default_schedule(found, loss, batch or n, stochastic and batch < n, penalty)
     objective = LinearObjective(loss, penalty, outputs, batch)
     if stochastic:
         settings = {"batch_size": batch, "epochs": epochs or default_epochs(n, batch),
@@ -282,7 +303,8 @@ def fit_linear(
         settings = {"max_iter": epochs or DEFAULT_GD_ITER,
                     "tol": default_tol if tol is None else tol}
     res = minimize(objective.value, np.array(theta0, dtype=float), method=rule,
-                   grad=objective.grad, hessian=objective.hessian, data=(Z, t), **settings)
+                   grad=objective.grad, hessian=objective.hessian,
+                   data=(Z, t) if in_memory else Z, **settings)
     if res.status == "diverged":
         raise OptimizationError(f"{rule.name}: {res.message}")
     smooth = loss.curvature is not None
@@ -382,6 +404,7 @@ __all__ = [
     "curvatures",
     "default_epochs",
     "default_schedule",
+    "design_moments",
     "fit_linear",
     "l2_penalty",
     "model_loss",

@@ -53,6 +53,8 @@ from steepest.models.descent import (
     model_loss,
     store_fit,
 )
+from steepest.models.lazy import Summary, design, summarize
+from steepest.optim.distributed import is_lazy
 
 RESERVED_COLUMNS = {"iteration", "epoch", "loss", "grad_norm", "step", "lr", "intercept"}
 
@@ -78,8 +80,11 @@ def frame(rows: list[dict[str, Any]]) -> Any:
 class _Standardizer:
     """Column means and spreads; constant columns keep a spread of 1."""
 
-    def __init__(self, X: np.ndarray, center: bool) -> None:
-        self.mean, spread = location_and_spread(X, center)
+    def __init__(self, X: np.ndarray | None, center: bool, summary: Summary | None = None) -> None:
+        if summary is not None:  # Dask data: the statistics were computed where it lives
+            self.mean, spread = summary.mean, summary.spread
+        else:
+            self.mean, spread = location_and_spread(X, center)
         self.scale = np.where(spread > 0, spread, 1.0)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
@@ -184,7 +189,13 @@ class LinearRegression(RegressorMixin, DescentModel):
         return self.solver
 
     def fit(self, X: Any, y: Any) -> LinearRegression:
-        """Fit the coefficients to ``X`` (samples x features) and ``y``; returns the model."""
+        """Fit the coefficients to ``X`` (samples x features) and ``y``; returns the model.
+
+        ``X`` and ``y`` may be Dask collections (see :mod:`steepest.optim.distributed`):
+        descent then evaluates the loss where the partitions live.
+        """
+        if is_lazy(X) or is_lazy(y):
+            return self._fit_lazy(X, y)
         X = self._validate_X(X, fitting=True)
         y = as_target(y, X.shape[0])
         check_penalty(self.alpha)
@@ -198,6 +209,22 @@ class LinearRegression(RegressorMixin, DescentModel):
             self._fit_normal(X, y)
         else:
             self._fit_descent(X, y, solver)
+        return self
+
+    def _fit_lazy(self, X: Any, y: Any) -> LinearRegression:
+        check_penalty(self.alpha)
+        solver = self._resolved_solver()
+        if isinstance(solver, str) and solver.strip().lower() == "normal":
+            if not (isinstance(self.solver, str) and self.solver.strip().lower() == "auto"):
+                raise DataError(
+                    "solver='normal' needs all of X in memory; for Dask data use a descent "
+                    "solver such as 'gd' or 'lbfgs' (or compute X and y first)"
+                )
+            solver = "gd"
+        summary = summarize(X, y, labels=False, center=self.fit_intercept,
+                            y_center=self.fit_intercept)
+        self._set_features(int(summary.mean.size), summary.names)
+        self._fit_descent(None, None, solver, summary)
         return self
 
     def _fit_normal(self, X: np.ndarray, y: np.ndarray) -> None:
@@ -227,26 +254,36 @@ class LinearRegression(RegressorMixin, DescentModel):
         row.update(zip(_history_columns(_feature_names(self)), map(float, self.coef_), strict=True))
         self.history_ = frame([row])
 
-    def _fit_descent(self, X: np.ndarray, y: np.ndarray, solver: Any) -> None:
-        scaler = _Standardizer(X, center=self.fit_intercept)
+    def _fit_descent(self, X: np.ndarray | None, y: np.ndarray | None, solver: Any,
+                     summary: Summary | None = None) -> None:
+        scaler = _Standardizer(X, center=self.fit_intercept, summary=summary)
+        rows, columns = (X.shape if summary is None else (summary.rows, summary.mean.size))
         named_loss = isinstance(self.loss, str) or _is_builtin_loss(self.loss)
         if named_loss and self.standardize:
-            y_shift = float(y.mean()) if self.fit_intercept else 0.0
-            spread = float(location_and_spread(y, self.fit_intercept)[1])
+            if summary is None:
+                y_shift = float(y.mean()) if self.fit_intercept else 0.0
+                spread = float(location_and_spread(y, self.fit_intercept)[1])
+            else:
+                y_shift = summary.y_mean if self.fit_intercept else 0.0
+                spread = summary.y_spread
             y_scale = spread if spread > 0 else 1.0
         else:
             # A loss of the user's own need not be unchanged by rescaling y: leave y alone.
             y_shift, y_scale = 0.0, 1.0
         loss = model_loss(self.loss, self.delta, scale=y_scale)
-        Z = scaler.transform(X) if self.standardize else X
-        if self.fit_intercept:
-            Z = np.column_stack([np.ones(X.shape[0]), Z])
-        t = (y - y_shift) / y_scale
+        if summary is None:
+            Z = scaler.transform(X) if self.standardize else X
+            if self.fit_intercept:
+                Z = np.column_stack([np.ones(rows), Z])
+            t = (y - y_shift) / y_scale
+        else:
+            Z, t = design(summary, standardize=self.standardize, intercept=self.fit_intercept,
+                          y_shift=y_shift, y_scale=y_scale), None
         names = _history_columns(_feature_names(self))
         loss_factor = y_scale if loss.name == "mae" else y_scale**2 if named_loss else 1.0
         intercept_column = 1 if self.fit_intercept else 0
-        spread = scaler.scale if self.standardize else np.ones(X.shape[1])
-        center = scaler.mean if self.standardize else np.zeros(X.shape[1])
+        spread = scaler.scale if self.standardize else np.ones(columns)
+        center = scaler.mean if self.standardize else np.zeros(columns)
 
         def to_original(thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             coef = thetas[:, intercept_column:] * y_scale / spread
@@ -259,10 +296,10 @@ class LinearRegression(RegressorMixin, DescentModel):
             intercept, coef = to_original(thetas)
             return {"intercept": intercept, **dict(zip(names, coef.T, strict=True))}
 
-        penalty = l2_penalty(self.alpha * y_scale**2 / loss_factor, X.shape[0], spread,
+        penalty = l2_penalty(self.alpha * y_scale**2 / loss_factor, rows, spread,
                              self.fit_intercept)
         res = fit_linear(
-            Z, t, loss, np.zeros(Z.shape[1]), solver=solver, lr=self.lr,
+            Z, t, loss, np.zeros(columns + self.fit_intercept), solver=solver, lr=self.lr,
             epochs=epochs_of(self), batch_size=self.batch_size, tol=self.tol, seed=self.seed,
             penalty=penalty,
         )
@@ -330,29 +367,45 @@ class LogisticRegression(ClassifierMixin, DescentModel):
         super().__init__(**descent)
 
     def fit(self, X: Any, y: Any) -> LogisticRegression:
-        """Fit to ``X`` and class labels ``y`` (two or more classes); returns the model."""
-        X = self._validate_X(X, fitting=True)
-        labels = as_labels(y, X.shape[0])
-        classes, target = np.unique(labels, return_inverse=True)
+        """Fit to ``X`` and class labels ``y`` (two or more classes); returns the model.
+
+        ``X`` and ``y`` may be Dask collections (see :mod:`steepest.optim.distributed`):
+        descent then evaluates the loss where the partitions live.
+        """
+        summary = None
+        if is_lazy(X) or is_lazy(y):
+            summary = summarize(X, y, labels=True, center=self.fit_intercept)
+            self._set_features(int(summary.mean.size), summary.names)
+            classes, rows = summary.classes, summary.rows
+        else:
+            X = self._validate_X(X, fitting=True)
+            labels = as_labels(y, X.shape[0])
+            classes, target = np.unique(labels, return_inverse=True)
+            rows = X.shape[0]
         if classes.size < 2:
             raise DataError("y has a single class: a classifier needs at least two")
         self.classes_ = classes
         outputs = 1 if classes.size == 2 else int(classes.size)
-        scaler = _Standardizer(X, center=self.fit_intercept)
-        Z = scaler.transform(X)
-        if self.fit_intercept:
-            Z = np.column_stack([np.ones(X.shape[0]), Z])
-        if outputs == 1:
-            loss, t = losses.log_loss.configure(from_logits=True), target.astype(float)
+        scaler = _Standardizer(X, center=self.fit_intercept, summary=summary)
+        if summary is None:
+            Z = scaler.transform(X)
+            if self.fit_intercept:
+                Z = np.column_stack([np.ones(rows), Z])
+            t = target.astype(float) if outputs == 1 else target
         else:
-            loss, t = losses.cross_entropy.configure(from_logits=True), target
+            Z, t = design(summary, standardize=True, intercept=self.fit_intercept), None
+        if outputs == 1:
+            loss = losses.log_loss.configure(from_logits=True)
+        else:
+            loss = losses.cross_entropy.configure(from_logits=True)
         report, to_original = self._reporting(scaler, outputs)
-        penalty = l2_penalty(self._alpha(), X.shape[0], scaler.scale, self.fit_intercept,
+        penalty = l2_penalty(self._alpha(), rows, scaler.scale, self.fit_intercept,
                              outputs, half=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             res = fit_linear(
-                Z, t, loss, np.zeros(Z.shape[1] * outputs), solver=self._solver(), lr=self.lr,
+                Z, t, loss, np.zeros((scaler.mean.size + self.fit_intercept) * outputs),
+                solver=self._solver(), lr=self.lr,
                 epochs=epochs_of(self), batch_size=self.batch_size, tol=self.tol,
                 seed=self.seed, penalty=penalty, outputs=outputs,
             )
@@ -361,7 +414,7 @@ class LogisticRegression(ClassifierMixin, DescentModel):
             self.intercept_, self.coef_ = float(intercept[0]), coef[0]
         else:
             self.intercept_, self.coef_ = intercept[0], coef[0].T
-        self._warn(caught, X, labels)
+        self._warn(caught, X if summary is None else None, None if summary else labels)
         return self
 
     def _alpha(self) -> float:
@@ -407,11 +460,11 @@ class LogisticRegression(ClassifierMixin, DescentModel):
 
         return report, to_original
 
-    def _warn(self, caught: list[Any], X: np.ndarray, labels: np.ndarray) -> None:
+    def _warn(self, caught: list[Any], X: np.ndarray | None, labels: np.ndarray | None) -> None:
         for warning in caught:
             message = str(warning.message)
             if issubclass(warning.category, ConvergenceWarning) and not self._alpha() and (
-                self.score(X, labels) == 1.0
+                X is not None and self.score(X, labels) == 1.0
             ):
                 message += (
                     "; the classes are separable, so the unpenalized log-loss has no "

@@ -15,7 +15,7 @@ in one place (:mod:`steepest.optim.batches`).
 
 from __future__ import annotations
 
-from steepest.optim import batches, schedules
+from steepest.optim import batches, distributed, schedules  # distributed: Dask data as data=
 from steepest.optim.history import History
 from steepest.optim.loop import Iterate, maximize, minimize
 from steepest.optim.result import OptimizeResult
@@ -83,6 +83,7 @@ __all__ = [
     "batches",
     "chain",
     "clip_by_norm",
+    "distributed",
     "gd",
     "lbfgs",
     "make",

@@ -224,8 +224,15 @@ def _run(
             args, source = (source.whole, *args), None  # full batch: the data is an argument
     elif s["batch_size"] is not None:
         raise OptimizationError("batch_size needs data= to draw the batches from")
-    objective = Objective(f, grad=s["grad"], hessian=s["hessian"], args=args, shape=shape,
-                          sign=sign)
+    evaluated_there = getattr(source, "objective", None)
+    if evaluated_there is not None:
+        # Data that lives elsewhere (a Dask collection): the loss is evaluated where it is.
+        objective = evaluated_there(f, grad=s["grad"], hessian=s["hessian"], args=args,
+                                    shape=shape, sign=sign)
+        source = source if s["batch_size"] is not None else None
+    else:
+        objective = Objective(f, grad=s["grad"], hessian=s["hessian"], args=args, shape=shape,
+                              sign=sign)
     # Overflow and nan on the way to divergence are reported in words, not as warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         descent = _Descent(objective, z0, sign, rule, s, source)
@@ -489,6 +496,8 @@ class _Descent:
         objective, sign = self.objective, self.sign
         whole = self.source.whole
         self.whole = objective.with_args((whole, *objective.args)) if whole is not None else None
+        if getattr(objective, "distributed", False):
+            self.whole = objective  # the loss on all of the data, where the data lives
         self.full_f, self.full_g = math.nan, None
         if self.whole is not None:
             self.full_f, self.full_g = self.whole.check(self.z)
