@@ -47,10 +47,15 @@ FAST = [
     ("/api/minimize", {"function": "x^2 + 3 y^2", "x0": [1, 1], "lr": 0.1, "method": "gd",
                        "max_iter": 100}),
 ]  # fmt: skip
+# A run that only its time budget stops (status "stopped"): each step evaluates a kink (which
+# keeps it off the fast path over floats) and eight products of sines, so that 100,000 steps take
+# far longer than the budget on any machine.
+HEAVY = "abs(x) + " + " + ".join(f"sin({k}x) cos({k}y)/{k * k}" for k in range(1, 9))
 SLOW = [
-    ("/api/derive", {"expression": "(x+y+z+a+b+c)^40", "wrt": "x"}),
-    ("/api/minimize", {"function": "x^2 + y^2", "x0": [1, 1], "lr": 1e-6, "method": "gd",
+    ("/api/minimize", {"function": HEAVY, "x0": [1, 1], "lr": 1e-6, "method": "gd",
                        "max_iter": 100_000, "tol": 0}),
+    ("/api/critical", {"function": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2 + x y sin(x)",
+                       "xlim": [-5, 5], "ylim": [-5, 5]}),
 ]  # fmt: skip
 
 

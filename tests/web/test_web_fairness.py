@@ -21,8 +21,11 @@ from typing import Any
 from steepest.web.app import create_app
 from steepest.web.server import BackgroundServer
 
-# A run that only its time budget stops (status "stopped"): 60% of the app's time limit.
-SLOW = {"function": "x^2 + y^2", "x0": [1, 1], "lr": 1e-6, "method": "gd",
+# A run that only its time budget stops (status "stopped"): each step evaluates a kink (which
+# keeps it off the fast path over floats) and eight products of sines, so that 100,000 steps take
+# far longer than the budget on any machine.
+HEAVY = "abs(x) + " + " + ".join(f"sin({k}x) cos({k}y)/{k * k}" for k in range(1, 9))
+SLOW = {"function": HEAVY, "x0": [1, 1], "lr": 1e-6, "method": "gd",
         "max_iter": 100_000, "tol": 0}  # fmt: skip
 FAST = {"function": "x^2 - x", "xlim": [-1, 1], "n": 5}
 
