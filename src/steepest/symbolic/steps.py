@@ -568,7 +568,7 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     )
     if (
         sympy.count_ops(expr) > _TIDY_MAX_OPS
-        or _largest_integer_power(expr) > _TIDY_MAX_DEGREE
+        or _largest_exponent(expr) > _TIDY_MAX_DEGREE
         or SizeModel().terms(expr) > _TIDY_MAX_TERMS
     ):
         return expr
@@ -584,11 +584,27 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     return min(enumerate(candidates), key=lambda item: (sympy.count_ops(item[1]), item[0]))[1]
 
 
-def _largest_integer_power(expr: sympy.Expr) -> int:
-    largest = 0
+def _largest_exponent(expr: sympy.Expr) -> float:
+    """The largest size of an exponent's number in ``expr``.
+
+    Factoring writes ``y^(10^8 sqrt 2)`` (or ``y^(10^8 x)``) as a polynomial of that
+    degree in ``y^(sqrt 2)``, so every number an exponent is built from counts,
+    not only integer exponents.
+
+    >>> _largest_exponent(parse("y^(10^8 x) + x^(5/2)"))
+    100000000.0
+    """
+    largest = 0.0
     for node in sympy.preorder_traversal(expr):
-        if isinstance(node, sympy.Pow) and node.exp.is_Integer:
-            largest = max(largest, abs(int(node.exp)))
+        if not isinstance(node, sympy.Pow):
+            continue
+        for term in sympy.Add.make_args(node.exp):
+            coefficient = term if term.is_number else term.as_coeff_Mul()[0]
+            try:
+                size = abs(float(sympy.N(coefficient, 5)))
+            except (TypeError, ValueError):
+                continue
+            largest = max(largest, size)
     return largest
 
 
