@@ -164,10 +164,14 @@ def _typeset(text: str) -> Any:
         return text
 
 
-def _number(value: float | None) -> str:
+def _number(value: float | None, other: float | None = None) -> str:
+    """Six digits, or as many as it takes to tell ``value`` from ``other``."""
     if value is None:
         return "not a real number"
-    return f"{value:.6g}"
+    for digits in (6, 10, 17):
+        if other is None or f"{value:.{digits}g}" != f"{other:.{digits}g}":
+            break
+    return f"{value:.{digits}g}"
 
 
 def _where(point: dict[str, float]) -> str:
@@ -346,11 +350,17 @@ def _check_derivative(question: Question, answer: str, timeout: float) -> Feedba
     found = diagnose(derivation, mine, timeout=min(timeout, 1.5))
     where = ""
     if counterexample is not None:
+        mine_value, right_value = counterexample["answer"], counterexample["expected"]
         where = (
             f" At {_where(counterexample['at'])} your answer is "
-            f"{_number(counterexample['answer'])} but the derivative is "
-            f"{_number(counterexample['expected'])}."
+            f"{_number(mine_value, right_value)} but the derivative is "
+            f"{_number(right_value, mine_value)}."
         )
+        if mine_value is not None and mine_value == right_value:
+            where = (
+                f" At {_where(counterexample['at'])} your answer differs from the derivative "
+                "by less than double precision shows (checked with 45 digits)."
+            )
     if found is None:
         return context.feedback(
             "incorrect",
