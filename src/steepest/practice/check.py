@@ -32,6 +32,7 @@ from steepest.practice.questions import (
     strip_brackets,
 )
 from steepest.symbolic.calculus import as_value, critical_points, limit
+from steepest.symbolic.nonsmooth import KINKED, derivative_at
 from steepest.symbolic.parser import parse
 from steepest.symbolic.printing import mathml, plain_text, text_form
 from steepest.symbolic.steps import Derivation, derive, tidy
@@ -381,7 +382,7 @@ def _check_derivative(question: Question, answer: str, timeout: float) -> Feedba
 def _check_derivative_at(question: Question, answer: str, derivation: Derivation) -> Feedback:
     """A derivative's value at a point: a number, compared to the places written."""
     point = dict(zip(question.variables, question.point or (), strict=True))
-    right = _at(derivation.result, point)
+    right = _derivative_at(derivation, point)
     solution = (
         f"{derivation.text()}\n\nat {_point_text(point)}: "
         f"{derivation.operator} [{text_form(derivation.expr)}] = {text_form(right)}"
@@ -441,7 +442,7 @@ def _check_gradient(question: Question, answer: str, timeout: float) -> Feedback
     names = question.variables
     derivations = [derive(question.expr, v, timeout=timeout) for v in names]
     point = dict(zip(names, question.point or (), strict=False))
-    rights = [d.result if not point else _at(d.result, point) for d in derivations]
+    rights = [d.result if not point else _derivative_at(d, point) for d in derivations]
     shown = "(" + ", ".join(text_form(r) for r in rights) + ")"
     solution = "\n\n".join(d.text() for d in derivations)
     if point:
@@ -510,6 +511,31 @@ def _judge_vector(
             "correct-unsimplified", f"Correct, and it simplifies to {shown}.", simpler=shown
         )
     return context.feedback("correct", "Correct.")
+
+
+def _derivative_at(derivation: Derivation, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    """The derivative's value at ``point``, or one sentence: the function or its slope is
+    not defined there (ln x at -1; |x| at 0, where the formula sign(x) would say 0)."""
+    function = derivation.expr
+    if not _real_number(function.xreplace(point)):
+        raise SteepestError(
+            f"{text_form(function)} is not defined at {_point_text(point)} (not a real "
+            "number there), so it has no derivative there"
+        )
+    if function.has(*KINKED):
+        value = derivative_at(function, derivation.wrt, point)
+        if not _real_number(value):
+            raise SteepestError(
+                f"the derivative of {text_form(function)} is not defined at {_point_text(point)}"
+            )
+        return sympy.nsimplify(value) if value.is_Float else value
+    return _at(derivation.result, point)
+
+
+def _real_number(value: sympy.Expr) -> bool:
+    if value.has(sympy.nan, sympy.zoo) or value.is_finite is False:
+        return False
+    return value.is_extended_real is not False
 
 
 def _at(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
@@ -844,6 +870,7 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
         return unreadable(question.text, answer, error, question.kind)
     tolerance = _tolerance(answer)
     problems: list[str] = []
+    unclassified: list[str] = []
     matched: set[int] = set()
     for values, kind in mine:
         index = next(
@@ -856,7 +883,9 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
             continue
         matched.add(index)
         right_kind = expected[index][1]
-        if kind is not None and kind != right_kind:
+        if kind is not None and kind != right_kind and right_kind == _UNCLASSIFIED:
+            unclassified.append(point_text(values))
+        elif kind is not None and kind != right_kind:
             problems.append(f"{point_text(values)} is a {right_kind}, not a {kind}.")
     missing = len(expected) - len(matched)
     if missing:
@@ -866,12 +895,22 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
         )
     if problems:
         return context.feedback("incorrect", " ".join(problems))
+    if unclassified:
+        return context.feedback(
+            "undecided",
+            f"The points are right, but steepest could not tell what kind of critical point "
+            f"{' and '.join(unclassified)} {'are' if len(unclassified) > 1 else 'is'}: the "
+            "second-derivative test is inconclusive there; compare f at nearby points.",
+        )
     if any(kind is None for _, kind in mine) and expected:
         return context.feedback(
             "incorrect",
             "The points are right; now say what kind each is (minimum, maximum or saddle).",
         )
     return context.feedback("correct", "Correct.")
+
+
+_UNCLASSIFIED = "degenerate"  # the kind critical_points gives where its tests are inconclusive
 
 
 def _strip_critical_prefix(answer: str) -> str:

@@ -1,0 +1,78 @@
+"""Answers that sampling alone would judge wrongly, and points where no derivative exists."""
+
+from __future__ import annotations
+
+import pytest
+
+import steepest as steep
+from steepest.errors import SteepestError
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        ("d/dx x^2", "2x + 1e-9"),  # a constant below double precision's relative 1e-7
+        ("d/dx x^2", "2.0000001 x"),
+        ("d/dx x^2", "2x e^(1e-8)"),
+        ("d/dx e^(-x^2)", "-2x e^(-x^2) + e^(-1000)"),  # a constant no evaluation sees
+        ("d/dx x^3", "3x^2 + max(0, x - 10)"),  # differs only beyond the sampled range
+        ("d/dx x", "1 + e^(-1000 (x - 0.3)^2)"),  # a narrow bump between the points
+        ("d/dx ln(x - 20)", "1/(x - 20) + 5"),  # a domain beyond the usual points
+    ],
+)
+def test_an_answer_that_differs_anywhere_is_not_correct(question: str, answer: str) -> None:
+    feedback = steep.practice.check(question, answer)
+    assert feedback.verdict == "incorrect", feedback.message
+    assert feedback.counterexample is not None and "x" in feedback.counterexample["at"]
+
+
+def test_values_that_look_equal_are_printed_with_the_digits_that_differ() -> None:
+    feedback = steep.practice.check("d/dx x^2", "2x + 1e-9")
+    assert "1.000000001" in feedback.message
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        ("d/dx ln|x|", "1/x"),
+        ("d/dx |x|", "x/|x|"),
+        ("d/dx sqrt(x^2)", "x/|x|"),
+        ("d/dx max(x, 0)", "(1 + sign(x))/2"),
+        ("d/dx x|x|", "2|x|"),
+        ("d/dx tan x", "sec^2 x"),
+        ("d/dx cot x", "-csc^2 x"),
+        ("d/dx e^(ln x)", "1"),
+        ("d/dx ln(x - 20)", "1/(x - 20)"),
+    ],
+)
+def test_equal_answers_with_pieces_and_domains_stay_correct(question: str, answer: str) -> None:
+    assert steep.practice.check(question, answer).correct
+
+
+@pytest.mark.parametrize(
+    "question, said",
+    [
+        ("d/dx |x| at 0", "slopes from the left and right differ"),  # sign(0) = 0 is no slope
+        ("d/dx max(x, 0) at 0", "slopes from the left and right differ"),
+        ("d/dx ln x at -1", "not defined at x = -1"),  # 1/x is -1 there, ln x is not defined
+        ("grad ln(x) + y at (-1, 1)", "not defined at x = -1, y = 1"),
+    ],
+)
+def test_no_value_where_the_function_has_no_derivative(question: str, said: str) -> None:
+    with pytest.raises(SteepestError, match=said):
+        steep.practice.check(question, "0")
+
+
+def test_a_kink_away_from_the_point_still_has_its_value() -> None:
+    assert steep.practice.check("d/dx x|x| at 0", "0").correct
+    assert steep.practice.check("d/dx |x| at -2", "-1").correct
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [("critical points of |x|", "0 min"), ("critical points of x^4 + y^4", "(0, 0) min")],
+)
+def test_a_kind_steepest_cannot_classify_is_undecided_not_wrong(question: str, answer: str) -> None:
+    feedback = steep.practice.check(question, answer)
+    assert feedback.verdict == "undecided"
+    assert "could not tell" in feedback.message
