@@ -76,3 +76,17 @@ def test_a_kind_steepest_cannot_classify_is_undecided_not_wrong(question: str, a
     feedback = steep.practice.check(question, answer)
     assert feedback.verdict == "undecided"
     assert "could not tell" in feedback.message
+
+
+def test_the_command_line_says_so_by_its_exit_status() -> None:
+    from click.testing import CliRunner
+
+    from steepest.cli.main import cli
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    assert "0 right, 1 wrong, 2 unreadable, 3 undecided" in run("check", "--help").output
+    assert run("check", "d/dx x^2", "2x + 1e-9").exit_code == 1
+    assert run("check", "d/dx |x| at 0", "0").exit_code == 2
+    assert run("check", "critical points of |x|", "0 min").exit_code == 3
