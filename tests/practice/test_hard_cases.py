@@ -94,3 +94,19 @@ def test_the_command_line_says_so_by_its_exit_status(capsys: pytest.CaptureFixtu
     assert status("check", "d/dx |x| at 0", "0") == 2
     assert "slopes from the left and right differ" in capsys.readouterr().err
     assert status("check", "critical points of |x|", "0 min") == 3
+
+
+@pytest.mark.parametrize(
+    "question, answer, named",
+    [
+        ("d/dx x^2 sin x", "2x cos x", ("product-rule-as-product",)),
+        ("d/dx x^2 sin x", "2.0000001x cos x", ()),  # near the mal-rule's result, not it
+        ("d/dx cos x", "sin x + 1e-12", ("antiderivative",)),  # an antiderivative, not a sign slip
+    ],
+)
+def test_a_mistake_is_named_only_when_it_gives_the_answer_exactly(
+    question: str, answer: str, named: tuple[str, ...]
+) -> None:
+    feedback = steep.practice.check(question, answer)
+    assert feedback.verdict == "incorrect"
+    assert feedback.mistakes == named
