@@ -110,3 +110,25 @@ def test_a_mistake_is_named_only_when_it_gives_the_answer_exactly(
     feedback = steep.practice.check(question, answer)
     assert feedback.verdict == "incorrect"
     assert feedback.mistakes == named
+
+
+@pytest.mark.parametrize(
+    "question, answer, correct",
+    [
+        ("grad sin(x) + y at (1, 0)", "(0.5403, 1)", True),  # to the places written
+        ("d/dx sin x at 1", "0.5403", True),
+        ("grad sin(x) + y at (1, 0)", "(0.5404, 1)", False),
+        ("d/dx x^3 at 2", "12 + 10^-13", False),  # exact forms count exactly
+        ("grad x^2 + y^2 at (2, 3)", "(4, 6 + 10^-13)", False),
+        ("lim x->0 sin(x)/x", "1 + 10^-20", False),
+    ],
+)
+def test_numbers_at_a_point_count_to_the_places_written(
+    question: str, answer: str, correct: bool
+) -> None:
+    assert steep.practice.check(question, answer).correct is correct
+
+
+def test_a_tiny_constant_hidden_in_another_form_is_found() -> None:
+    answer = "e^(-1000) - 2x^2/(x^2 + 1)^2 + 1/(x^2 + 1)"
+    assert steep.practice.check("d/dx x/(x^2 + 1)", answer).verdict == "incorrect"
