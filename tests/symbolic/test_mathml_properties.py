@@ -111,3 +111,10 @@ def test_relations_and_ampersands_are_escaped(a: sympy.Expr, b: sympy.Expr, rela
     root = ET.fromstring(markup)  # well formed: a bare < or & would fail here
     assert not shows_internals(root.get("alttext") or "")
     assert not shows_internals("".join(root.itertext()))
+
+
+def test_sets_are_said_in_words() -> None:
+    for value, words in [(sympy.EmptySet, "no real number"), (sympy.S.Reals, "every real number")]:
+        root = ET.fromstring(mathml(value))
+        assert root.get("alttext") == words
+        assert not shows_internals(root.get("alttext") or "")
