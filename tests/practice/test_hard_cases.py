@@ -132,3 +132,15 @@ def test_numbers_at_a_point_count_to_the_places_written(
 def test_a_tiny_constant_hidden_in_another_form_is_found() -> None:
     answer = "e^(-1000) - 2x^2/(x^2 + 1)^2 + 1/(x^2 + 1)"
     assert steep.practice.check("d/dx x/(x^2 + 1)", answer).verdict == "incorrect"
+
+
+def test_pieces_in_several_variables_are_checked_along_each() -> None:
+    feedback = steep.practice.check("grad x^2 + y^2", "(2x, 2y + max(0, y - 2000))")
+    assert feedback.verdict == "incorrect"
+    assert steep.practice.check("grad x|y|", "(|y|, x sign(y))").correct
+
+
+def test_a_decimal_point_is_named_as_written() -> None:
+    feedback = steep.practice.check("critical points of x^3 - 3x", "-1.0001 max, 1 min")
+    assert feedback.verdict == "incorrect"
+    assert "x = -1.0001 is not a critical point" in feedback.message

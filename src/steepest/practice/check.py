@@ -176,7 +176,7 @@ def _number(value: float | None, other: float | None = None) -> str:
 
 
 def _where(point: dict[str, float]) -> str:
-    return ", ".join(f"{name} = {value:.6g}" for name, value in point.items())
+    return ", ".join(f"{name} = {value:.10g}" for name, value in point.items())
 
 
 def unreadable(question: str, answer: str, error: ParseError, kind: str = "") -> Feedback:
@@ -860,8 +860,8 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
 
     def point_text(values: tuple[sympy.Expr, ...]) -> str:
         if len(values) == 1:
-            return f"{names[0].name} = {text_form(values[0])}"
-        return "(" + ", ".join(text_form(v) for v in values) + ")"
+            return f"{names[0].name} = {decimal_text(values[0])}"
+        return "(" + ", ".join(decimal_text(v) for v in values) + ")"
 
     listing = "; ".join(f"{point_text(p)} {kind}" for p, kind in expected) or "none"
     solution = [f"grad f = 0 at: {listing}"]

@@ -296,7 +296,8 @@ def _confirm(
     45 significant digits at a few points (``2x + 10^-9`` is not ``2x``); and
     where an answer has pieces (``|u|``, ``max``, ``sign``, piecewise), points
     on both sides of each place where a piece ends, and beyond the last one,
-    agree too (``3x^2 + max(0, x - 10)`` is not ``3x^2``).
+    agree too (``3x^2 + max(0, x - 10)`` is not ``3x^2``), along each
+    variable in turn with the others held at points of the common domain.
     """
     difference = a - b
     if difference.free_symbols and not difference.has(*_KINKS):
@@ -312,19 +313,25 @@ def _confirm(
         point = {n: float(points[n][index]) for n in names}
         if differ_exactly(a, b, point, digits=_STRICT_DIGITS, tol=_STRICT_TOL):
             return _differs(a, b, point, int(both.sum()))
-    if len(names) != 1 or not difference.has(*_KINKS):
+    if not difference.has(*_KINKS):
         return None
-    name = names[0]
-    extra = _around_kinks(difference, name)
-    if not extra:
-        return None
-    left, right, *domain = evaluate([a, b, *within], {name: np.array(extra)})
-    for values in domain:
-        left[np.isnan(values)] = np.nan
-    for index in np.flatnonzero(~np.isnan(left) & ~np.isnan(right)):
-        point = {name: extra[index]}
-        if differ_exactly(a, b, point, digits=_STRICT_DIGITS, tol=_STRICT_TOL):
-            return _differs(a, b, point, int(both.sum()))
+    # Along each variable, the others held at a point of the common domain.
+    bases = [{n: float(points[n][i]) for n in names} for i in np.flatnonzero(both)[:2]]
+    for name in names:
+        for base in bases[: 1 if len(names) == 1 else 2]:
+            held = {n: sympy.Rational(v) for n, v in base.items() if n != name}
+            extra = _around_kinks(difference.xreplace(held), name)
+            if not extra:
+                continue
+            grid = {n: np.full(len(extra), base[n]) for n in names}
+            grid[name] = np.array(extra)
+            left, right, *domain = evaluate([a, b, *within], grid)
+            for values in domain:
+                left[np.isnan(values)] = np.nan
+            for index in np.flatnonzero(~np.isnan(left) & ~np.isnan(right)):
+                point = {n: float(grid[n][index]) for n in names}
+                if differ_exactly(a, b, point, digits=_STRICT_DIGITS, tol=_STRICT_TOL):
+                    return _differs(a, b, point, int(both.sum()))
     return None
 
 
