@@ -121,6 +121,8 @@ def test_a_mistake_is_named_only_when_it_gives_the_answer_exactly(
         ("d/dx x^3 at 2", "12 + 10^-13", False),  # exact forms count exactly
         ("grad x^2 + y^2 at (2, 3)", "(4, 6 + 10^-13)", False),
         ("lim x->0 sin(x)/x", "1 + 10^-20", False),
+        ("lim x->0 e^(-1/x^2)", "1e-100", False),  # tiny, but not 0
+        ("lim x->0 sin(x)/x", "log(2) + log(3) - log(6) + 1", True),
     ],
 )
 def test_numbers_at_a_point_count_to_the_places_written(

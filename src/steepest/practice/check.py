@@ -578,7 +578,18 @@ def _tolerance(answer: str) -> float:
 
 
 def _numbers_agree(mine: sympy.Expr, right: sympy.Expr, tolerance: float) -> bool | None:
-    """Whether two numbers agree: to ``tolerance`` (decimals written), else to 45 digits."""
+    """Whether two numbers agree: to ``tolerance`` (decimals written), else exactly.
+
+    Exactly: SymPy's own verdict on the difference where it has one
+    (``1e-100`` is not ``0``), else to 45 significant digits.
+    """
+    if tolerance == 0:
+        try:
+            zero = (mine - right).is_zero
+        except (TypeError, ValueError):
+            zero = None
+        if zero is not None:
+            return bool(zero)
     try:
         a, b = sympy.N(mine, 45), sympy.N(right, 45)
         gap = abs(complex(sympy.N(a - b, 45)))
