@@ -80,3 +80,31 @@ def test_a_perturbed_derivative_is_never_correct(f: sympy.Expr, perturbation) ->
     answer = text_form(sympy.diff(f, X) + perturbation)
     feedback = steep.practice.check(f"d/dx {text_form(f)}", answer, timeout=3.0)
     assert feedback.verdict in ("incorrect", "undecided"), (answer, feedback.message)
+
+
+Y = sympy.Symbol("y", real=True)
+_TWO = st.recursive(
+    st.sampled_from([X, Y, X * Y, X + Y, X**2, sympy.Integer(2)]),
+    _grow,
+    max_leaves=3,
+).filter(lambda f: f.has(X) and f.has(Y))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    f=_TWO,
+    point=st.tuples(st.integers(-2, 2), st.integers(-2, 2)),
+    perturbation=st.sampled_from([sympy.Integer(1), sympy.Rational(1, 10**12)]),
+)
+def test_a_gradient_at_a_point_exact_is_right_and_perturbed_is_not(
+    f: sympy.Expr, point: tuple[int, int], perturbation: sympy.Expr
+) -> None:
+    at = {X: sympy.Integer(point[0]), Y: sympy.Integer(point[1])}
+    values = [sympy.diff(f, v).xreplace(at) for v in (X, Y)]
+    if not all(v.is_finite and v.is_extended_real for v in values):
+        return
+    question = f"grad {text_form(f)} at ({point[0]}, {point[1]})"
+    right = "(" + ", ".join(text_form(v) for v in values) + ")"
+    assert steep.practice.check(question, right, timeout=3.0).correct, right
+    wrong = f"({text_form(values[0] + perturbation)}, {text_form(values[1])})"
+    assert steep.practice.check(question, wrong, timeout=3.0).verdict in ("incorrect", "undecided")
