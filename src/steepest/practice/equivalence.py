@@ -46,6 +46,7 @@ _WIDE = (12.0, -12.0, 25.5, -25.5, 60.0, 150.0, -150.0, 1000.0, -1000.0, 0.01, -
 _STRICT_DIGITS = 45
 _STRICT_TOL = 1e-30  # relative to max(|values|, 1): far below any rounding at 45 digits
 _STRICT_POINTS = 4
+_KINK_POINTS = 24  # points checked with 45 digits around pieces, per variable and base point
 # Functions whose pieces meet where an argument crosses zero.
 _KINKS = (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.Max, sympy.Min, sympy.Piecewise)
 
@@ -328,7 +329,7 @@ def _confirm(
             left, right, *domain = evaluate([a, b, *within], grid)
             for values in domain:
                 left[np.isnan(values)] = np.nan
-            for index in np.flatnonzero(~np.isnan(left) & ~np.isnan(right)):
+            for index in np.flatnonzero(~np.isnan(left) & ~np.isnan(right))[:_KINK_POINTS]:
                 point = {n: float(grid[n][index]) for n in names}
                 if differ_exactly(a, b, point, digits=_STRICT_DIGITS, tol=_STRICT_TOL):
                     return _differs(a, b, point, int(both.sum()))
@@ -363,7 +364,8 @@ def _around_kinks(expr: sympy.Expr, name: sympy.Symbol) -> list[float]:
     if not places:
         return []
     out = [p + d for p in sorted(places) for d in (-0.3, -1e-3, 1e-3, 0.3)]
-    return [*out, max(places) + 5.0, max(places) + 50.0, min(places) - 5.0, min(places) - 50.0]
+    far = [max(places) + 5.0, max(places) + 50.0, min(places) - 5.0, min(places) - 50.0]
+    return [*far, *out]
 
 
 def _differs(
