@@ -68,7 +68,7 @@ def test_the_right_derivative_in_any_form_is_correct(f: sympy.Expr, rewrite) -> 
     answer = text_form(rewrite(right))
     feedback = steep.practice.check(f"d/dx {text_form(f)}", answer, timeout=3.0)
     if feedback.verdict == "unreadable":  # a stated size limit of the reader, in one sentence
-        assert "expansions are limited" in feedback.message, feedback.message
+        assert "limit" in feedback.message, feedback.message
         return
     assert feedback.correct or feedback.verdict == "undecided", (answer, feedback.message)
     assert feedback.verdict != "undecided" or "time" in feedback.message, feedback.message
