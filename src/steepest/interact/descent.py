@@ -37,6 +37,9 @@ from steepest.plot.style import new_figure, plot_style
 METHODS = tuple(OPTIMIZERS)  # every update rule of the one descent loop, by name
 
 
+MAX_STEPS = 10_000
+"""The most steps a panel draws: more would take minutes and show nothing new."""
+
 def start_point(x0: Any) -> np.ndarray:
     """The start as a flat array of one or two numbers, or one sentence saying why not.
 
@@ -58,7 +61,12 @@ def start_point(x0: Any) -> np.ndarray:
 def _window(points: np.ndarray, given: Any, axis: int) -> tuple[float, float]:
     """The range shown along ``axis``: as given, else the finite points with a margin."""
     if given is not None:
-        low, high = (float(v) for v in given)
+        try:
+            low, high = (float(v) for v in given)
+        except (TypeError, ValueError):
+            raise SteepestError(
+                f"a range must be two finite numbers, low < high, not {given!r}"
+            ) from None
         if not (math.isfinite(low) and math.isfinite(high) and low < high):
             raise SteepestError(f"a range must be two finite numbers, low < high, not {given!r}")
         return low, high
@@ -162,8 +170,11 @@ class Descent(Panel):
             raise SteepestError(f"the learning rate must be a positive number, not {lr!r}")
         if method not in METHODS:
             raise SteepestError(f"method must be one of {', '.join(METHODS)}; not {method!r}")
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise SteepestError(f"steps must be a whole number >= 1, not {steps!r}")
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+            raise SteepestError(
+                f"steps must be a whole number from 1 to {MAX_STEPS} (a picture of more steps "
+                f"shows no more; for a longer run use st.minimize), not {steps!r}"
+            )
 
     def _pictures(self, n: int) -> Any:
         ui = self.ipywidgets
@@ -371,7 +382,14 @@ class LearningRates(Panel):
         self.runs: dict[float, OptimizeResult] = {}
         self.verdicts: dict[float, str] = {}
         Descent._check(1.0, method, steps)
-        text = ", ".join(f"{float(r):g}" for r in rates)
+        if isinstance(rates, str):
+            rates = parse_rates(rates)
+        try:
+            text = ", ".join(f"{float(r):g}" for r in rates)
+        except (TypeError, ValueError):
+            raise SteepestError(
+                f"rates must be positive numbers such as [0.1, 0.4, 0.9], not {rates!r}"
+            ) from None
         parse_rates(text)
         ui = self.ipywidgets
         self.control("rates", ui.Text(value=text, description="rates", continuous_update=False))

@@ -46,7 +46,12 @@ def _exact(value: float) -> sp.Expr:
 def _range(given: Any, around: float) -> tuple[float, float]:
     if given is None:
         return around - 3.0, around + 3.0
-    low, high = (float(v) for v in given)
+    try:
+        low, high = (float(v) for v in given)
+    except (TypeError, ValueError):
+        raise SteepestError(
+            f"a range must be two finite numbers, low < high, not {given!r}"
+        ) from None
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise SteepestError(f"a range must be two finite numbers, low < high, not {given!r}")
     return low, high

@@ -32,6 +32,7 @@ from steepest.practice.questions import (
     strip_brackets,
 )
 from steepest.symbolic.calculus import as_value, critical_points, limit
+from steepest.symbolic.nonsmooth import KINKED, derivative_at
 from steepest.symbolic.parser import parse
 from steepest.symbolic.printing import mathml, plain_text, text_form
 from steepest.symbolic.steps import Derivation, derive, tidy
@@ -164,14 +165,18 @@ def _typeset(text: str) -> Any:
         return text
 
 
-def _number(value: float | None) -> str:
+def _number(value: float | None, other: float | None = None) -> str:
+    """Six digits, or as many as it takes to tell ``value`` from ``other``."""
     if value is None:
         return "not a real number"
-    return f"{value:.6g}"
+    for digits in (6, 10, 17):
+        if other is None or f"{value:.{digits}g}" != f"{other:.{digits}g}":
+            break
+    return f"{value:.{digits}g}"
 
 
 def _where(point: dict[str, float]) -> str:
-    return ", ".join(f"{name} = {value:.6g}" for name, value in point.items())
+    return ", ".join(f"{name} = {value:.10g}" for name, value in point.items())
 
 
 def unreadable(question: str, answer: str, error: ParseError, kind: str = "") -> Feedback:
@@ -346,11 +351,17 @@ def _check_derivative(question: Question, answer: str, timeout: float) -> Feedba
     found = diagnose(derivation, mine, timeout=min(timeout, 1.5))
     where = ""
     if counterexample is not None:
+        mine_value, right_value = counterexample["answer"], counterexample["expected"]
         where = (
             f" At {_where(counterexample['at'])} your answer is "
-            f"{_number(counterexample['answer'])} but the derivative is "
-            f"{_number(counterexample['expected'])}."
+            f"{_number(mine_value, right_value)} but the derivative is "
+            f"{_number(right_value, mine_value)}."
         )
+        if mine_value is not None and mine_value == right_value:
+            where = (
+                f" At {_where(counterexample['at'])} your answer differs from the derivative "
+                "by less than double precision shows (checked with 45 digits)."
+            )
     if found is None:
         return context.feedback(
             "incorrect",
@@ -371,7 +382,7 @@ def _check_derivative(question: Question, answer: str, timeout: float) -> Feedba
 def _check_derivative_at(question: Question, answer: str, derivation: Derivation) -> Feedback:
     """A derivative's value at a point: a number, compared to the places written."""
     point = dict(zip(question.variables, question.point or (), strict=True))
-    right = _at(derivation.result, point)
+    right = _derivative_at(derivation, point)
     solution = (
         f"{derivation.text()}\n\nat {_point_text(point)}: "
         f"{derivation.operator} [{text_form(derivation.expr)}] = {text_form(right)}"
@@ -431,7 +442,7 @@ def _check_gradient(question: Question, answer: str, timeout: float) -> Feedback
     names = question.variables
     derivations = [derive(question.expr, v, timeout=timeout) for v in names]
     point = dict(zip(names, question.point or (), strict=False))
-    rights = [d.result if not point else _at(d.result, point) for d in derivations]
+    rights = [d.result if not point else _derivative_at(d, point) for d in derivations]
     shown = "(" + ", ".join(text_form(r) for r in rights) + ")"
     solution = "\n\n".join(d.text() for d in derivations)
     if point:
@@ -450,9 +461,12 @@ def _check_gradient(question: Question, answer: str, timeout: float) -> Feedback
             f"{', '.join(v.name for v in names)}; your answer has {wrong.size}.",
         )
     messages, mistakes, parts_at, counterexample, undecided = [], [], None, None, False
+    tolerance = _tolerance(answer)
     for name, derivation, value, right in zip(names, derivations, mine, rights, strict=True):
         comparison = compare(value, right, timeout=timeout, within=[question.expr])
-        if comparison.equal:
+        if point and value.is_number and _numbers_agree(value, right, tolerance):
+            continue  # decimals count to the places written, as for d/dx ... at a point
+        if comparison.equal and not (point and value.is_number):
             continue
         if comparison.equal is None:
             undecided = True
@@ -502,6 +516,31 @@ def _judge_vector(
     return context.feedback("correct", "Correct.")
 
 
+def _derivative_at(derivation: Derivation, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    """The derivative's value at ``point``, or one sentence: the function or its slope is
+    not defined there (ln x at -1; |x| at 0, where the formula sign(x) would say 0)."""
+    function = derivation.expr
+    if not _real_number(function.xreplace(point)):
+        raise SteepestError(
+            f"{text_form(function)} is not defined at {_point_text(point)} (not a real "
+            "number there), so it has no derivative there"
+        )
+    if function.has(*KINKED):
+        value = derivative_at(function, derivation.wrt, point)
+        if not _real_number(value):
+            raise SteepestError(
+                f"the derivative of {text_form(function)} is not defined at {_point_text(point)}"
+            )
+        return sympy.nsimplify(value) if value.is_Float else value
+    return _at(derivation.result, point)
+
+
+def _real_number(value: sympy.Expr) -> bool:
+    if value.has(sympy.nan, sympy.zoo) or value.is_finite is False:
+        return False
+    return value.is_extended_real is not False
+
+
 def _at(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
     value = expr.xreplace(point)
     if value.has(sympy.nan, sympy.zoo) or not value.is_finite:
@@ -539,14 +578,27 @@ def _tolerance(answer: str) -> float:
 
 
 def _numbers_agree(mine: sympy.Expr, right: sympy.Expr, tolerance: float) -> bool | None:
+    """Whether two numbers agree: to ``tolerance`` (decimals written), else exactly.
+
+    Exactly: SymPy's own verdict on the difference where it has one
+    (``1e-100`` is not ``0``), else to 45 significant digits.
+    """
+    if tolerance == 0:
+        try:
+            zero = (mine - right).is_zero
+        except (TypeError, ValueError):
+            zero = None
+        if zero is not None:
+            return bool(zero)
     try:
-        a, b = complex(sympy.N(mine, 30)), complex(sympy.N(right, 30))
+        a, b = sympy.N(mine, 45), sympy.N(right, 45)
+        gap = abs(complex(sympy.N(a - b, 45)))
+        a, b = complex(a), complex(b)
     except (TypeError, ValueError):
         return None
     if abs(a.imag) > 1e-12 or abs(b.imag) > 1e-12:
         return None
-    gap = abs(a.real - b.real)
-    return gap <= max(tolerance, 1e-12 * max(abs(a.real), abs(b.real), 1.0))
+    return gap <= max(tolerance, 1e-30 * max(abs(a.real), abs(b.real), 1.0))
 
 
 # long: the step, its two classic slips, then the derivative's own mal-rules
@@ -819,8 +871,8 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
 
     def point_text(values: tuple[sympy.Expr, ...]) -> str:
         if len(values) == 1:
-            return f"{names[0].name} = {text_form(values[0])}"
-        return "(" + ", ".join(text_form(v) for v in values) + ")"
+            return f"{names[0].name} = {decimal_text(values[0])}"
+        return "(" + ", ".join(decimal_text(v) for v in values) + ")"
 
     listing = "; ".join(f"{point_text(p)} {kind}" for p, kind in expected) or "none"
     solution = [f"grad f = 0 at: {listing}"]
@@ -834,6 +886,7 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
         return unreadable(question.text, answer, error, question.kind)
     tolerance = _tolerance(answer)
     problems: list[str] = []
+    unclassified: list[str] = []
     matched: set[int] = set()
     for values, kind in mine:
         index = next(
@@ -846,7 +899,9 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
             continue
         matched.add(index)
         right_kind = expected[index][1]
-        if kind is not None and kind != right_kind:
+        if kind is not None and kind != right_kind and right_kind == _UNCLASSIFIED:
+            unclassified.append(point_text(values))
+        elif kind is not None and kind != right_kind:
             problems.append(f"{point_text(values)} is a {right_kind}, not a {kind}.")
     missing = len(expected) - len(matched)
     if missing:
@@ -856,12 +911,22 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
         )
     if problems:
         return context.feedback("incorrect", " ".join(problems))
+    if unclassified:
+        return context.feedback(
+            "undecided",
+            f"The points are right, but steepest could not tell what kind of critical point "
+            f"{' and '.join(unclassified)} {'are' if len(unclassified) > 1 else 'is'}: the "
+            "second-derivative test is inconclusive there; compare f at nearby points.",
+        )
     if any(kind is None for _, kind in mine) and expected:
         return context.feedback(
             "incorrect",
             "The points are right; now say what kind each is (minimum, maximum or saddle).",
         )
     return context.feedback("correct", "Correct.")
+
+
+_UNCLASSIFIED = "degenerate"  # the kind critical_points gives where its tests are inconclusive
 
 
 def _strip_critical_prefix(answer: str) -> str:

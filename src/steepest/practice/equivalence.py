@@ -41,6 +41,14 @@ MIN_POINTS = 6
 _NICE = (0.5, 1.0, 2.0, -1.0, 1.5, 3.0, -0.5, -2.0)
 _RANDOM_RANGES = ((-2.0, 2.0, 8), (0.05, 3.0, 6), (-9.0, 9.0, 4), (1.02, 4.0, 4))
 _SEED = 20260
+# Far points, after the others: a difference that starts beyond the usual range is seen too.
+_WIDE = (12.0, -12.0, 25.5, -25.5, 60.0, 150.0, -150.0, 1000.0, -1000.0, 0.01, -0.01)
+_STRICT_DIGITS = 45
+_STRICT_TOL = 1e-30  # relative to max(|values|, 1): far below any rounding at 45 digits
+_STRICT_POINTS = 4
+_KINK_POINTS = 24  # points checked with 45 digits around pieces, per variable and base point
+# Functions whose pieces meet where an argument crosses zero.
+_KINKS = (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.Max, sympy.Min, sympy.Piecewise)
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def sample_points(names: Sequence[sympy.Symbol]) -> dict[sympy.Symbol, np.ndarra
         nice = np.roll(np.array(_NICE), index)
         random = np.concatenate([rng.uniform(lo, hi, n) for lo, hi, n in _RANDOM_RANGES])
         rng.shuffle(random)
-        points[name] = np.concatenate([nice, random])
+        points[name] = np.concatenate([nice, random, np.roll(np.array(_WIDE), index)])
     return points
 
 
@@ -159,29 +167,41 @@ def free_variables(*exprs: sympy.Expr) -> list[sympy.Symbol]:
 
 
 def differ_exactly(
-    a: sympy.Expr, b: sympy.Expr, point: dict[sympy.Symbol, float], timeout: float = 1.0
+    a: sympy.Expr,
+    b: sympy.Expr,
+    point: dict[sympy.Symbol, float],
+    timeout: float = 1.0,
+    *,
+    digits: int = 30,
+    tol: float = 1e-12,
 ) -> bool | None:
     """Whether ``a`` and ``b`` differ at ``point``, with 30 significant digits (None: unknown).
+
+    ``tol`` is the relative gap that counts as a difference (relative to the
+    larger value; with ``digits`` digits of working precision).
 
     >>> import sympy as sp
     >>> x = sp.Symbol("x")
     >>> differ_exactly(x**2, x * x, {x: 0.3}), differ_exactly(x, 2 * x, {x: 0.3})
     (False, True)
+    >>> differ_exactly(x, x + sp.Rational(1, 10**15), {x: 0.5}, digits=45, tol=1e-30)
+    True
     """
     subs = {name: sympy.Rational(value) for name, value in point.items()}
 
     def work() -> bool | None:
-        left = sympy.N(a.xreplace(subs), 30)
-        right = sympy.N(b.xreplace(subs), 30)
+        left = sympy.N(a.xreplace(subs), digits)
+        right = sympy.N(b.xreplace(subs), digits)
         if not (left.is_number and right.is_number):
             return None
         if left.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or right.has(
             sympy.zoo, sympy.nan, sympy.oo, -sympy.oo
         ):
             return None
-        gap = abs(complex(left) - complex(right))
-        scale = max(abs(complex(left)), abs(complex(right)), 1e-20)
-        return gap > 1e-12 * scale
+        gap = abs(sympy.N(left - right, digits))
+        floor = 1 if tol < 1e-15 else 1e-20  # a strict check measures against 1 near zero
+        scale = max(abs(complex(left)), abs(complex(right)), floor)
+        return bool(gap > tol * scale)
 
     try:
         return timed(work, timeout, "checking a value with 30 digits")
@@ -241,6 +261,10 @@ def compare(
         )
     checked = int(both.sum())
     if checked >= MIN_POINTS:
+        if rtol == RTOL:
+            found = _confirm(a, b, names, points, both, within)
+            if found is not None:
+                return found
         return Comparison(True, "evaluation", checked=checked)
     try:
         difference = timed(lambda: sympy.simplify(a - b), timeout, "simplifying the difference")
@@ -256,6 +280,100 @@ def compare(
         shown = tuple(None if np.isnan(v[index]) else float(v[index]) for v in (left, right))
         return Comparison(False, "evaluation", point, shown, checked)
     return Comparison(None, "undecided", checked=checked)
+
+
+def _confirm(
+    a: sympy.Expr,
+    b: sympy.Expr,
+    names: list[sympy.Symbol],
+    points: dict[sympy.Symbol, np.ndarray],
+    both: np.ndarray,
+    within: Sequence[sympy.Expr],
+) -> Comparison | None:
+    """A difference that double precision hides, or that lies between the points: else None.
+
+    Three checks after the values agree: a difference free of the variables
+    must be exactly zero (``e^(-1000)`` is not); the values agree to
+    45 significant digits at a few points (``2x + 10^-9`` is not ``2x``); and
+    where an answer has pieces (``|u|``, ``max``, ``sign``, piecewise), points
+    on both sides of each place where a piece ends, and beyond the last one,
+    agree too (``3x^2 + max(0, x - 10)`` is not ``3x^2``), along each
+    variable in turn with the others held at points of the common domain.
+    """
+    difference = a - b
+    if difference.free_symbols and not difference.has(*_KINKS):
+        try:  # over one denominator, a constant difference shows itself
+            difference = timed(lambda: sympy.cancel(difference), 0.5, "cancelling")
+        except (TimeLimitError, sympy.PolynomialError, TypeError, ValueError):
+            difference = a - b
+    if not difference.free_symbols and difference.is_zero is False:
+        index = int(np.flatnonzero(both)[0])
+        point = {n: float(points[n][index]) for n in names}
+        return _differs(a, b, point, int(both.sum()))
+    for index in np.flatnonzero(both)[:_STRICT_POINTS]:
+        point = {n: float(points[n][index]) for n in names}
+        if differ_exactly(a, b, point, digits=_STRICT_DIGITS, tol=_STRICT_TOL):
+            return _differs(a, b, point, int(both.sum()))
+    if not difference.has(*_KINKS):
+        return None
+    # Along each variable, the others held at a point of the common domain.
+    bases = [{n: float(points[n][i]) for n in names} for i in np.flatnonzero(both)[:2]]
+    for name in names:
+        for base in bases[: 1 if len(names) == 1 else 2]:
+            held = {n: sympy.Rational(v) for n, v in base.items() if n != name}
+            extra = _around_kinks(difference.xreplace(held), name)
+            if not extra:
+                continue
+            grid = {n: np.full(len(extra), base[n]) for n in names}
+            grid[name] = np.array(extra)
+            left, right, *domain = evaluate([a, b, *within], grid)
+            for values in domain:
+                left[np.isnan(values)] = np.nan
+            for index in np.flatnonzero(~np.isnan(left) & ~np.isnan(right))[:_KINK_POINTS]:
+                point = {n: float(grid[n][index]) for n in names}
+                if differ_exactly(a, b, point, digits=_STRICT_DIGITS, tol=_STRICT_TOL):
+                    return _differs(a, b, point, int(both.sum()))
+    return None
+
+
+def _around_kinks(expr: sympy.Expr, name: sympy.Symbol) -> list[float]:
+    """Points on both sides of each zero of the arguments of ``expr``'s pieces, and beyond."""
+    switches: list[sympy.Expr] = []
+    for part in expr.atoms(*_KINKS):
+        if isinstance(part, sympy.Piecewise):
+            for _, condition in part.args:
+                switches += [r.lhs - r.rhs for r in condition.atoms(sympy.Rel)]
+        elif isinstance(part, (sympy.Max, sympy.Min)):
+            switches += [p - q for p in part.args for q in part.args if p is not q]
+        else:
+            switches.append(part.args[0])
+    places: set[float] = set()
+    for switch in switches[:8]:
+        try:
+            zeros = timed(
+                lambda s=switch: sympy.solveset(s, name, sympy.S.Reals), 0.5, "finding pieces"
+            )
+        except (TimeLimitError, TypeError, ValueError, NotImplementedError):
+            continue
+        if isinstance(zeros, sympy.FiniteSet):
+            for zero in list(zeros)[:6]:
+                try:
+                    places.add(float(zero))
+                except (TypeError, ValueError):
+                    continue
+    if not places:
+        return []
+    out = [p + d for p in sorted(places) for d in (-0.3, -1e-3, 1e-3, 0.3)]
+    far = [max(places) + 5.0, max(places) + 50.0, min(places) - 5.0, min(places) - 50.0]
+    return [*far, *out]
+
+
+def _differs(
+    a: sympy.Expr, b: sympy.Expr, point: dict[sympy.Symbol, float], checked: int
+) -> Comparison:
+    subs = {n: sympy.Rational(v) for n, v in point.items()}
+    values = tuple(float(sympy.N(e.xreplace(subs), 20)) for e in (a, b))
+    return Comparison(False, "evaluation", {n.name: v for n, v in point.items()}, values, checked)
 
 
 __all__ = [

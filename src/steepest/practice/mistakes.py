@@ -30,7 +30,7 @@ import numpy as np
 import sympy
 
 from steepest.errors import TimeLimitError
-from steepest.practice.equivalence import close, evaluate, free_variables, sample_points
+from steepest.practice.equivalence import close, compare, evaluate, free_variables, sample_points
 from steepest.symbolic.printing import text_form
 from steepest.symbolic.steps import Derivation, Step
 from steepest.symbolic.timed import timed
@@ -481,8 +481,8 @@ def _search(
             continue
         exprs = [rebuild(root, {f.index: f for f in faults}, held) for faults in round_]
         values = evaluate(exprs, points)
-        for faults, value in zip(round_, values, strict=True):
-            if _matches(value, mine, right):
+        for faults, value, expr in zip(round_, values, exprs, strict=True):
+            if _matches(value, mine, right) and (at or _reproduces(expr, answer)):
                 node_steps = tuple(
                     (
                         steps[f.index],
@@ -495,6 +495,11 @@ def _search(
     if integrated:
         return Diagnosis((Fault(0, "antiderivative"),), ((root, answer),))
     return None
+
+
+def _reproduces(candidate: sympy.Expr, answer: sympy.Expr) -> bool:
+    """Whether a wrong derivation gives exactly the answer, not merely to double precision."""
+    return compare(candidate, answer, timeout=0.5).equal is True
 
 
 def _matches(candidate: np.ndarray, answer: np.ndarray, right: np.ndarray) -> bool:

@@ -121,6 +121,12 @@ class _CoursePrinter(StrPrinter):
             self._print(item) for item in sorted(expr.args, key=sympy.default_sort_key)
         )
 
+    def _print_EmptySet(self, expr: sympy.Expr) -> str:
+        return "no real number"
+
+    def _print_Reals(self, expr: sympy.Expr) -> str:
+        return "every real number"
+
     def _print_Interval(self, expr: sympy.Expr) -> str:
         left = "(" if expr.left_open else "["
         right = ")" if expr.right_open else "]"
@@ -691,6 +697,7 @@ _INTERNAL_WORDS = [
     (re.compile(r"Heaviside"), "step"),
     (re.compile(r"Piecewise"), "piecewise"),
     (re.compile(r"Lambda"), "function"),
+    (re.compile(r"\bEmptySet\b"), "no real number"),
     (re.compile(r"\bzoo\b"), "undefined"),
     (re.compile(r"\bnan\b"), "undefined"),
     (re.compile(r"\boo\b"), "inf"),
@@ -699,7 +706,7 @@ _INTERNAL_WORDS = [
 
 INTERNAL_NAMES = (
     "ImageSet", "Lambda", "CRootOf", "AccumBounds", "zoo", "DiracDelta", "Heaviside",
-    "Piecewise", "oo", "nan",
+    "Piecewise", "oo", "nan", "EmptySet",
 )  # fmt: skip
 """SymPy's internal names that are never shown to a user."""
 
