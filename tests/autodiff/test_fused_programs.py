@@ -177,3 +177,70 @@ def test_small_arrays_are_left_alone():
              "    s2 = 2.0 * s1 + s0", "    return s2, ()"]
     namespace: dict = {}
     assert fuse.fuse(lines, namespace, {}, {"s0": 10, "s1": 10, "s2": 10}, 1) == lines
+
+
+# Small arrays: the joined expressions become direct ufunc calls (no kept arrays).
+SMALL_FUNCTIONS = [rosenbrock, rational, broadcast, with_branch]
+
+
+@pytest.mark.parametrize("n", [2, 10, 1000])
+@pytest.mark.parametrize("f", SMALL_FUNCTIONS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("value", [False, True], ids=["grad", "value_and_grad"])
+def test_small_direct_programs_equal_plain_bit_for_bit(f, value, n, monkeypatch):
+    traced, plain, direct = _three_ways(f, (_point(n),), monkeypatch, value)
+    for a, b, c in zip(_flat(traced), _flat(plain), _flat(direct)):
+        assert a.shape == b.shape == c.shape
+        assert a.dtype == b.dtype == c.dtype
+        assert np.array_equal(b, c)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_small_two_dimensional_and_several_arguments(monkeypatch):
+    x, y = _point(12, 1).reshape(3, 4), _point(4, 2)  # y broadcasts over x's rows
+    traced, plain, direct = _three_ways(two_arguments, (x, y), monkeypatch, value=True)
+    for a, b, c in zip(_flat(traced), _flat(plain), _flat(direct)):
+        assert a.shape == b.shape == c.shape
+        assert np.array_equal(b, c)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_small_float32_stays_float32(monkeypatch):
+    traced, plain, direct = _three_ways(rosenbrock, (_point(10, dtype=np.float32),),
+                                        monkeypatch)
+    (traced,), (plain,), (direct,) = traced, plain, direct
+    assert direct.dtype == plain.dtype == np.float32
+    assert np.array_equal(plain, direct)
+    np.testing.assert_allclose(traced, direct, rtol=1e-5)
+
+
+def test_a_replayed_gradient_follows_new_shapes_dtypes_and_branches():
+    # Calls alternate between signatures: each answer is the one its own input gives.
+    g = st.grad(with_branch)
+    points = [_point(10, 5), _point(7, 6), _point(10, 7, np.float32), -_point(10, 5)]
+
+    def expected(x):
+        return np.where(x > 0, 2.0 * x, 0.0).astype(x.dtype) - np.asarray(3.0, x.dtype)
+
+    for _ in range(4):
+        for x in points:
+            result = g(x)
+            assert result.shape == x.shape and result.dtype == x.dtype
+            np.testing.assert_allclose(result, expected(x), rtol=1e-6)
+
+
+def test_fuse_writes_small_runs_as_direct_calls():
+    lines = ["def program(inputs):", "    s0, = inputs", "    s1 = s0 * s0",
+             "    s2 = 2.0 * s1 + s0", "    g0 = zeros(3)", "    g0[c1] -= 3.0 * s2",
+             "    return s2, (g0,)"]
+    namespace = {"zeros": np.zeros, "c1": slice(None, None, -1)}
+    direct = fuse.fuse(lines, namespace, {}, {"s0": 3, "s1": 3, "s2": 3, "g0": 3}, 1,
+                       small=True)
+    assert fuse.kept_count(direct) == 0
+    assert not any(" * " in line or "-=" in line for line in direct)
+    exec(compile("\n".join(direct) + "\n", "<test>", "exec"), namespace)
+    x = np.array([0.5, -1.25, 2.0])
+    value, (g,) = namespace["program"]([x])
+    assert np.array_equal(value, 2.0 * (x * x) + x)
+    expected = np.zeros(3)
+    expected[::-1] -= 3.0 * value
+    assert np.array_equal(g, expected)

@@ -103,8 +103,9 @@ class _Emitter:
     in place by the operations after it, and released with the call.
     """
 
-    def __init__(self, lines: list[str], sizes: dict[str, int]):
+    def __init__(self, lines: list[str], sizes: dict[str, int], direct: bool = False):
         self.lines, self.sizes = lines, sizes
+        self.direct = direct  # every operation a plain ufunc call (small arrays)
         self.kept = 0
         self.names = 0
         self.size = 0  # of the expression being written: its names are released after use
@@ -142,11 +143,11 @@ class _Emitter:
         name = f"f{self.names}"
         self.sizes[name] = self.size
         home = left_home if left_home is not None else right_home
-        if final == "kept" or (final is None and keep and home is None):
+        if not self.direct and (final == "kept" or (final is None and keep and home is None)):
             home = ("kept", self._new_kept())
         if final == "fresh" and home is not None and home[0] == "kept":
             home = None  # handed on: never an array the program keeps
-        if home is None:
+        if home is None or self.direct:
             self.lines.append(f"    {name} = {ufunc}({', '.join(args)})")
             return name, ("local", name)
         if home[0] == "kept":
@@ -262,6 +263,15 @@ class _Inline(ast.NodeTransformer):
         return self.exprs.get(node.id, node)
 
 
+def _is_view(target: ast.expr, namespace: dict[str, Any]) -> bool:
+    """Whether ``target`` is an array's part by slices alone (a view, never a number)."""
+    if not isinstance(target, ast.Subscript) or not isinstance(target.slice, ast.Name):
+        return False
+    index = namespace.get(target.slice.id)
+    parts = index if isinstance(index, tuple) else (index,)
+    return bool(parts) and all(isinstance(part, slice) for part in parts)
+
+
 def _mutated(statement: ast.stmt) -> set[str]:
     """The names whose arrays a statement writes into (``g[i] += x``, ``g -= x``)."""
     targets = statement.targets if isinstance(statement, ast.Assign) else (
@@ -278,7 +288,7 @@ def _mutated(statement: ast.stmt) -> set[str]:
 # long: one walk over the program decides, line by line, what is joined into what and
 # writes the kernels; the decisions read the counts and the writes gathered before it.
 def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
-         sizes: dict[str, int], n_inputs: int) -> list[str]:
+         sizes: dict[str, int], n_inputs: int, small: bool = False) -> list[str]:
     """The program's lines with runs of elementwise arithmetic on large arrays as kernels.
 
     ``lines`` is a generated program (``def program(inputs):`` and its
@@ -296,6 +306,20 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
     >>> print("\\n".join(fused[3:]))  # s1 computed in a kept array; s2 is returned: fresh
         f1 = into(np_multiply, KEPT, 0, s0, s0)
         f2 = into(np_multiply, KEPT, 0, 2.0, f1)
+        f3 = np_add(f2, s0)
+        s2 = f3
+        return s2, ()
+
+    ``small=True`` (a program whose arrays are all small) writes every joined
+    expression as plain ufunc calls instead: no kept arrays, and none of the
+    Python-level dispatch of an operator on a number and an array
+    (``2.0 * x`` costs twice ``np.multiply(2.0, x)`` on ten elements), nor
+    the call of a rule's function.
+
+    >>> direct = fuse(lines, {}, {}, {"s0": 10, "s1": 10, "s2": 10}, 1, small=True)
+    >>> print("\\n".join(direct[2:]))
+        f1 = np_multiply(s0, s0)
+        f2 = np_multiply(2.0, f1)
         f3 = np_add(f2, s0)
         s2 = f3
         return s2, ()
@@ -327,7 +351,7 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
             expression = reader.read(statement.value)
             base = statement.target.id if isinstance(statement.target, ast.Name) else (
                 statement.target.value.id)
-            if expression is not None and sizes.get(base, 0) >= FUSE_AT:
+            if expression is not None and (small or sizes.get(base, 0) >= FUSE_AT):
                 reading = ("acc", statement.target, expression)
         readings.append(reading)
         if isinstance(statement, ast.Assign):
@@ -340,7 +364,7 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
         reading = readings[k]
         if reading is None:
             return False
-        if reading[0] == "acc":
+        if reading[0] == "acc" or small:
             return True
         return sizes.get(reading[1], 0) >= FUSE_AT
 
@@ -360,7 +384,7 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
     namespace["into"], namespace["over"] = into, over
     inlined: dict[str, ast.expr] = {}
     out = [lines[0]]
-    emit = _Emitter(out, sizes)
+    emit = _Emitter(out, sizes, direct=small)
     for k, statement in enumerate(statements):
         reading = readings[k]
         if reading is None or not is_kernel(k):
@@ -396,6 +420,10 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
             continue
         emit.size = sizes.get(base, 0)
         name, _ = emit.value(expression, emit.size <= KEEP_AT_MOST)
+        if small and not _is_view(target, namespace):
+            # Small values may be numbers (no out=): the line as it was, on the result.
+            out.append(f"    {destination} {sign}= {name}")
+            continue
         ufunc = _UFUNCS[ast.Add if sign == "+" else ast.Sub]
         out.append(f"    view = {destination}")
         out.append(f"    {ufunc}(view, {name}, out=view)")
