@@ -32,6 +32,9 @@ import numpy as np
 # Switched off, programs are left as they are (the ablation and the tests' reference).
 ENABLED = True
 
+# Switched off, programs on small arrays keep their operators and rule calls (the ablation).
+DIRECT = True
+
 # Elements: a result this large is fused.  Below it, the bookkeeping of a kept
 # array (about a microsecond an operation) is more than a fresh array costs.
 FUSE_AT = 16_384

@@ -553,7 +553,7 @@ class Program:
         self.fusable = exact and any(
             len(shape) and np.prod(shape) >= fuse.FUSE_AT for shape in shapes)
         # Small arrays: the same expressions, as direct ufunc calls (no kept arrays).
-        self.direct = exact and not self.fusable
+        self.direct = exact and not self.fusable and fuse.DIRECT
         self.source, namespace = self._generate(steps, wanted_of, receives, shapes, out_slot,
                                                 out_dtype)
         # The source is generated above from the primitive table, never from user text.
