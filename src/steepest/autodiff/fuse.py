@@ -409,8 +409,8 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
             keep = (sizes.get(target, 0) <= KEEP_AT_MOST and where
                     and all(readings[m] is not None for m in where))
             emit.size = sizes.get(target, 0)
-            small = emit.size <= KEEP_AT_MOST
-            name, _ = emit.value(expression, small, final="kept" if keep else "fresh")
+            name, _ = emit.value(expression, emit.size <= KEEP_AT_MOST,
+                                 final="kept" if keep else "fresh")
             out.append(f"    {target} = {name}")
             continue
         # An accumulation into an array (or a view of it) the program owns: written in place.
