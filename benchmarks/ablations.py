@@ -242,6 +242,8 @@ def cases(quick: bool) -> list[Case]:
               rtol=1e-6),
         _pair("fused elementwise runs into kept arrays: W2 Rosenbrock `st.grad`, n = 100,000",
               "call", 20, rosenbrock_grad, lambda: mock.patch.object(fuse, "ENABLED", False)),
+        _pair("fused runs computed block by block: W2 Rosenbrock `st.grad`, n = 100,000",
+              "call", 20, rosenbrock_grad, lambda: mock.patch.object(fuse, "BLOCKED", False)),
         _pair("small programs as direct ufunc calls: W2 Rosenbrock `st.grad`, n = 10",
               "call", 2_000, rosenbrock_small, lambda: mock.patch.object(fuse, "DIRECT", False)),
         _pair("a short path for elementwise operations: W4 eager `Tensor.backward`",

@@ -244,3 +244,57 @@ def test_fuse_writes_small_runs_as_direct_calls():
     expected = np.zeros(3)
     expected[::-1] -= 3.0 * value
     assert np.array_equal(g, expected)
+
+
+# Large arrays: runs computed block by block (a size that is no multiple of the block).
+BLOCKED_N = fuse.BLOCK_AT + fuse.BLOCK // 3 + 7
+
+
+@pytest.mark.parametrize("f", [rosenbrock, rational, broadcast, with_branch],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("value", [False, True], ids=["grad", "value_and_grad"])
+def test_blocked_runs_equal_plain_bit_for_bit(f, value, monkeypatch):
+    x = _point(BLOCKED_N)
+    traced, plain, blocked = _three_ways(f, (x,), monkeypatch, value)
+    with monkeypatch.context() as patch:
+        patch.setattr(fuse, "BLOCKED", False)
+        whole = st.grad(lambda *a: f(*a)) if not value else st.value_and_grad(
+            lambda *a: f(*a))
+        unblocked = [whole(x) for _ in range(3)][-1]
+    for a, b, c, d in zip(_flat(traced), _flat(plain), _flat(blocked), _flat(unblocked)):
+        assert a.shape == b.shape == c.shape == d.shape
+        assert np.array_equal(b, c) and np.array_equal(d, c)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_blocked_runs_with_two_arguments_and_strided_views(monkeypatch):
+    # x[::2] is not in memory in order: that run goes over whole arrays instead.
+    def strided(x, y):
+        return np.sum((x[::2] - y[1::2]) ** 2 * 0.5 + x[1::2] * y[::2] / 4.0)
+
+    args = (_point(2 * BLOCKED_N, 1), _point(2 * BLOCKED_N, 2))
+    traced, plain, blocked = _three_ways(strided, args, monkeypatch)
+    for a, b, c in zip(_flat(traced), _flat(plain), _flat(blocked)):
+        assert np.array_equal(b, c)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+    traced, plain, blocked = _three_ways(two_arguments, args, monkeypatch, value=True)
+    for a, b, c in zip(_flat(traced), _flat(plain), _flat(blocked)):
+        assert np.array_equal(b, c)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_blocked_kernels_are_generated_for_large_runs():
+    lines = ["def program(inputs):", "    s0, = inputs", "    s1 = s0 * s0",
+             "    s2 = 2.0 * s1 + s0", "    g0 = zeros(S)", "    g0[c1] -= 3.0 * s2",
+             "    return s2, (g0,)"]
+    n = BLOCKED_N
+    namespace = {"zeros": np.zeros, "S": (n,), "c1": slice(None)}
+    fused = fuse.fuse(lines, namespace, {}, {"s0": n, "s1": n, "s2": n, "g0": n}, 1)
+    assert sum("blocked_into(" in line for line in fused) == 1
+    assert sum("blocked_over(" in line for line in fused) == 1
+    exec(compile("\n".join(fused) + "\n", "<test>", "exec"), namespace)
+    x = _point(n)
+    value, (g,) = namespace["program"]([x])
+    assert np.array_equal(value, 2.0 * (x * x) + x)
+    assert np.array_equal(g, np.zeros(n) - 3.0 * value)

@@ -43,6 +43,12 @@ FUSE_AT = 16_384
 # so that calls do not fault fresh pages in for it; larger ones are released.
 KEEP_AT_MOST = 1 << 20
 
+# Elements: a run whose result is this large is computed block by block, each block
+# through every operation of the run while it is in cache (BLOCK elements at a time).
+BLOCK_AT = 65_536
+BLOCK = 16_384
+BLOCKED = True  # switched off: every operation over the whole array (the ablation)
+
 # Functions of the templates that are joined (each one correctly rounded ufunc).
 _FUNCTIONS = {"sqrt", "abs"}
 _UFUNCS = {ast.Add: "np_add", ast.Sub: "np_subtract", ast.Mult: "np_multiply",
@@ -96,6 +102,129 @@ def over(ufunc: np.ufunc, out: Any, *args: Any) -> Any:
         except ValueError:
             pass
     return ufunc(*args)
+
+
+_BUFFERS = threading.local()
+
+
+def _buffers(count: int) -> list[np.ndarray]:
+    """``count`` float64 arrays of :data:`BLOCK` elements, kept per thread."""
+    arrays = getattr(_BUFFERS, "arrays", None)
+    if arrays is None:
+        arrays = _BUFFERS.arrays = []
+    while len(arrays) < count:
+        arrays.append(np.empty(BLOCK))
+    return arrays[:count]
+
+
+def _fits(shape: tuple[int, ...], operands: tuple[Any, ...]) -> bool:
+    """Whether every array operand has ``shape`` and lies in memory in order."""
+    for o in operands:
+        if type(o) is np.ndarray and (o.shape != shape or not o.flags.c_contiguous):
+            return False
+    return True
+
+
+def _run_blocks(kernel: Any, count: int, out: np.ndarray, operands: tuple[Any, ...]
+                ) -> np.ndarray:
+    flat_out = out.reshape(-1)
+    flat = [o.reshape(-1) if type(o) is np.ndarray else o for o in operands]
+    buffers = _buffers(count)
+    n = flat_out.size
+    for i in range(0, n, BLOCK):
+        j = min(i + BLOCK, n)
+        k = j - i
+        kernel(flat_out[i:j], [b[:k] for b in buffers],
+               *[o[i:j] if type(o) is np.ndarray else o for o in flat])
+    return out
+
+
+def blocked_into(kernel: Any, count: int, kept: list[Any] | None, k: int | None,
+                 *operands: Any) -> Any:
+    """``kernel``'s run over its operands, block by block, into a kept or new array.
+
+    Each block goes through every operation of the run (the same ufuncs in
+    the same order) while it is in cache; operands of other shapes, or not
+    in memory in order, take the run over whole arrays instead.
+
+    >>> def twice_plus(OUT, BUF, a):
+    ...     t1 = np.multiply(2.0, a, out=BUF[0])
+    ...     return np.add(t1, a, out=OUT)
+    >>> x = np.arange(40_000.0)
+    >>> np.array_equal(blocked_into(twice_plus, 1, None, None, x), 2.0 * x + x)
+    True
+    """
+    shape = next((o.shape for o in operands if type(o) is np.ndarray), None)
+    if shape is None or not _fits(shape, operands):
+        return kernel(None, [None] * count, *operands)
+    out = kept[k] if kept is not None else None
+    if out is None or out.shape != shape:
+        out = np.empty(shape)
+        if kept is not None:
+            kept[k] = out
+    return _run_blocks(kernel, count, out, operands)
+
+
+def blocked_over(kernel: Any, count: int, view: Any, *operands: Any) -> Any:
+    """``kernel``'s run written over ``view`` (its first operand), block by block.
+
+    >>> def minus_square(OUT, BUF, v, a):
+    ...     t1 = np.multiply(a, a, out=BUF[0])
+    ...     return np.subtract(v, t1, out=OUT)
+    >>> g, x = np.ones(40_000), np.arange(40_000.0)
+    >>> view = g[:]
+    >>> _ = blocked_over(minus_square, 1, view, view, x)
+    >>> np.array_equal(g, 1.0 - x * x)
+    True
+    """
+    if (type(view) is np.ndarray and view.flags.c_contiguous and view.dtype == np.float64
+            and _fits(view.shape, operands)):
+        return _run_blocks(kernel, count, view, operands)
+    return kernel(view, [None] * count, *operands)
+
+
+def _kernel(expression: ast.expr, params: list[str]) -> tuple[Any, int] | None:
+    """A function computing ``expression`` by ufuncs into ``OUT`` and buffers, and
+    how many buffers it needs; None when the expression computes nothing."""
+    lines = [f"def kernel(OUT, BUF, {', '.join(params)}):"]
+    buffers = 0
+
+    def walk(node: ast.expr, final: bool) -> tuple[str, int | None]:
+        nonlocal buffers
+        if isinstance(node, ast.Name):
+            return node.id, None
+        if isinstance(node, ast.Constant):
+            return repr(node.value), None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            return walk(node.operand, final)
+        if isinstance(node, ast.BinOp):
+            (left, left_home), (right, right_home) = walk(node.left, False), walk(
+                node.right, False)
+            ufunc, args = _UFUNCS[type(node.op)], [left, right]
+        elif isinstance(node, ast.UnaryOp):
+            (left, left_home), right_home = walk(node.operand, False), None
+            ufunc, args = _UFUNCS[ast.USub], [left]
+        else:  # a call of sqrt or abs
+            (left, left_home), right_home = walk(node.args[0], False), None
+            ufunc, args = _UFUNCS[node.func.id], [left]
+        home = left_home if left_home is not None else right_home
+        if final:
+            destination = "OUT"
+        else:
+            if home is None:
+                home, buffers = buffers, buffers + 1
+            destination = f"BUF[{home}]"
+        name = f"t{len(lines)}"
+        lines.append(f"    {name} = {ufunc}({', '.join(args)}, out={destination})")
+        return name, home
+
+    result, _ = walk(expression, True)
+    if not lines[-1].endswith("out=OUT)"):
+        return None
+    lines.append(f"    return {result}")
+    namespace = {name: getattr(np, name[3:]) for name in _UFUNCS.values()}
+    exec(compile("\n".join(lines) + "\n", "<steepest fused kernel>", "exec"), namespace)
+    return namespace["kernel"], buffers
 
 
 class _Emitter:
@@ -305,13 +434,18 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
     >>> import numpy as np
     >>> lines = ["def program(inputs):", "    s0, = inputs", "    s1 = s0 * s0",
     ...          "    s2 = 2.0 * s1 + s0", "    return s2, ()"]
-    >>> fused = fuse(lines, {}, {}, {"s0": 10**5, "s1": 10**5, "s2": 10**5}, 1)
+    >>> fused = fuse(lines, {}, {}, {"s0": 20_000, "s1": 20_000, "s2": 20_000}, 1)
     >>> print("\\n".join(fused[3:]))  # s1 computed in a kept array; s2 is returned: fresh
         f1 = into(np_multiply, KEPT, 0, s0, s0)
         f2 = into(np_multiply, KEPT, 0, 2.0, f1)
         f3 = np_add(f2, s0)
         s2 = f3
         return s2, ()
+
+    A run whose result has :data:`BLOCK_AT` elements or more is written as
+    one kernel function called by :func:`blocked_into` (or
+    :func:`blocked_over` for an accumulation): the run goes block by block,
+    each block through all its operations while it is in cache.
 
     ``small=True`` (a program whose arrays are all small) writes every joined
     expression as plain ufunc calls instead: no kept arrays, and none of the
@@ -385,6 +519,8 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
     namespace.setdefault("abs", np.absolute)
     namespace.update({name: getattr(np, name[3:]) for name in _UFUNCS.values()})
     namespace["into"], namespace["over"] = into, over
+    namespace["blocked_into"], namespace["blocked_over"] = blocked_into, blocked_over
+    kernels = sum(1 for name in namespace if name.startswith("KERNEL"))  # names never reused
     inlined: dict[str, ast.expr] = {}
     out = [lines[0]]
     emit = _Emitter(out, sizes, direct=small)
@@ -409,6 +545,16 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
             keep = (sizes.get(target, 0) <= KEEP_AT_MOST and where
                     and all(readings[m] is not None for m in where))
             emit.size = sizes.get(target, 0)
+            params = _operands(expression)
+            made = (_kernel(expression, params) if BLOCKED and not small
+                    and emit.size >= BLOCK_AT else None)
+            if made is not None:
+                kernels += 1
+                namespace[f"KERNEL{kernels}"] = made[0]
+                where_kept = f"KEPT, {emit._new_kept()}" if keep else "None, None"
+                out.append(f"    {target} = blocked_into(KERNEL{kernels}, {made[1]}, "
+                           f"{where_kept}, {', '.join(params)})")
+                continue
             name, _ = emit.value(expression, emit.size <= KEEP_AT_MOST,
                                  final="kept" if keep else "fresh")
             out.append(f"    {target} = {name}")
@@ -422,6 +568,17 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
             out.append(f"    {destination} {sign}= {ast.unparse(expression)}")
             continue
         emit.size = sizes.get(base, 0)
+        if BLOCKED and not small and emit.size >= BLOCK_AT:
+            params = ["view", *operands]
+            made = _kernel(ast.BinOp(ast.Name("view", ast.Load()),
+                                     ast.Add() if sign == "+" else ast.Sub(), expression), params)
+            if made is not None:
+                kernels += 1
+                namespace[f"KERNEL{kernels}"] = made[0]
+                out.append(f"    view = {destination}")
+                out.append(f"    blocked_over(KERNEL{kernels}, {made[1]}, view, "
+                           f"{', '.join(params)})")
+                continue
         name, _ = emit.value(expression, emit.size <= KEEP_AT_MOST)
         if small and not _is_view(target, namespace):
             # Small values may be numbers (no out=): the line as it was, on the result.
