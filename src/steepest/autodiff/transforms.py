@@ -216,20 +216,21 @@ def _value_and_grad(f: Callable[..., Any], argnums: ArgNums, has_aux: bool,
     # argnums checked once per number of positional arguments, not per call.
     normalized: dict[int, tuple[tuple[int, ...], bool]] = {}
     replayable = not has_aux
-    # The last replayed call of one array argument: its shape, dtype and cache entry.
-    # A call like it goes straight to the entry, without the signature's lookup.
-    hot: list[Any] = [None, None, None]
+    # The last replayed call of one array argument: (its shape, dtype, cache entry), one
+    # tuple read at once (threads).  A call like it goes straight to the entry.
+    hot: list[Any] = [None]
 
     @functools.wraps(f)
     def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        if hot[2] is not None and len(args) == 1 and not kwargs:
+        last = hot[0]
+        if last is not None and len(args) == 1 and not kwargs:
             a = args[0]
-            if type(a) is np.ndarray and a.shape == hot[0] and a.dtype is hot[1]:
-                fast = hot[2].replay(args, need_value)
+            if type(a) is np.ndarray and a.shape == last[0] and a.dtype is last[1]:
+                fast = last[2].replay(args, need_value)
                 if fast is not None:
                     g = _deliver(fast[1][0], a)
                     return (_plain(fast[0]), g) if need_value else g
-            hot[2] = None
+            hot[0] = None
         norm = normalized.get(len(args))
         if norm is None:
             norm = normalized[len(args)] = _normalize_argnums(argnums, len(args))
@@ -263,8 +264,8 @@ def _replayed(f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...],
     """(value, gradients) from a recorded program, when one applies to this call.
 
     ``value=False``: only the gradients are wanted (the value may be None).
-    ``hot``: filled with the argument's shape, dtype and the entry after a
-    replay, when the one argument is a plain array.
+    ``hot``: its one item set to (the argument's shape, dtype, the entry)
+    after a replay, when the one argument is a plain array.
     """
     entry = replay.lookup(f, args, nums)
     if entry is None or entry.calls < 0:
@@ -273,7 +274,7 @@ def _replayed(f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...],
         result = entry.replay(args, value)
         if result is not None:
             if hot is not None and type(args[0]) is np.ndarray:
-                hot[:] = args[0].shape, args[0].dtype, entry
+                hot[0] = (args[0].shape, args[0].dtype, entry)
             return result
     entry.calls += 1
     if entry.calls <= replay.RECORD_AFTER + entry.wait:
