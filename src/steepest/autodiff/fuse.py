@@ -110,7 +110,7 @@ _BUFFERS = threading.local()
 def _buffers(count: int) -> list[np.ndarray]:
     """``count`` float64 arrays of :data:`BLOCK` elements, kept per thread."""
     arrays = getattr(_BUFFERS, "arrays", None)
-    if arrays is None:
+    if arrays is None or (arrays and arrays[0].size != BLOCK):  # none yet, or BLOCK changed
         arrays = _BUFFERS.arrays = []
     while len(arrays) < count:
         arrays.append(np.empty(BLOCK))
