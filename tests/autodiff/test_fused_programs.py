@@ -298,3 +298,36 @@ def test_blocked_kernels_are_generated_for_large_runs():
     value, (g,) = namespace["program"]([x])
     assert np.array_equal(value, 2.0 * (x * x) + x)
     assert np.array_equal(g, np.zeros(n) - 3.0 * value)
+
+
+def test_consecutive_blocked_runs_go_together_as_the_plain_program():
+    lines = ["def program(inputs):", "    s0, = inputs", "    s1 = s0[c1]", "    s2 = s0[c2]",
+             "    g0 = zeros(S)", "    g0[c2] -= 2.0 * (1.0 - s2)",
+             "    g5 = 200.0 * (s1 - s2 * s2)", "    g0[c2] -= g5 * (2.0 * s2)",
+             "    g0[c1] += g5", "    return None, (g0,)"]
+    n = BLOCKED_N
+    namespace = {"zeros": np.zeros, "S": (n,), "c1": slice(1, None), "c2": slice(None, -1)}
+    sizes = {"s0": n, "s1": n - 1, "s2": n - 1, "g0": n, "g5": n - 1}
+    fused = fuse.fuse(lines, namespace, {}, sizes, 1)
+    assert sum("blocked_group(" in line for line in fused) == 1
+    plain: dict = {"zeros": np.zeros, "S": (n,), "c1": slice(1, None), "c2": slice(None, -1)}
+    exec(compile("\n".join(lines) + "\n", "<plain>", "exec"), plain)
+    exec(compile("\n".join(fused) + "\n", "<fused>", "exec"), namespace)
+    x = _point(n)
+    for _ in range(2):  # the second call writes into the kept arrays of the first
+        assert np.array_equal(namespace["program"]([x])[1][0], plain["program"]([x])[1][0])
+
+
+def test_a_group_whose_writes_overlap_its_reads_runs_one_run_after_another():
+    def shift_add(OUT, BUF, v, a):
+        return np.add(v, a, out=OUT)
+
+    n = BLOCKED_N
+    g, x = np.arange(float(n + 1)), np.ones(n)
+    expected = g.copy()
+    expected[:-1] += x
+    expected[:-1] += expected[1:]  # reads what the first run wrote, shifted by one
+    first, second = g[:-1], g[:-1]
+    fuse.blocked_group(((shift_add, 0, first, (first, x)),
+                        (shift_add, 0, second, (second, g[1:]))))
+    assert np.array_equal(g, expected)

@@ -183,6 +183,122 @@ def blocked_over(kernel: Any, count: int, view: Any, *operands: Any) -> Any:
     return kernel(view, [None] * count, *operands)
 
 
+def out_for(kept: list[Any] | None, k: int | None, *operands: Any) -> np.ndarray:
+    """The array a run of a group writes: kept (``kept[k]``) or new, of the operands' shape.
+
+    >>> out_for(None, None, np.ones(3), 2.0, np.ones((2, 1))).shape
+    (2, 3)
+    """
+    shape = np.broadcast_shapes(*(o.shape for o in operands if type(o) is np.ndarray))
+    out = kept[k] if kept is not None else None
+    if out is None or out.shape != shape:
+        out = np.empty(shape)
+        if kept is not None:
+            kept[k] = out
+    return out
+
+
+def _separate(arrays: list[np.ndarray], written: list[np.ndarray]) -> bool:
+    """Whether every written array overlaps other arrays only as the very same view."""
+    for w in written:
+        address = w.__array_interface__["data"][0]
+        for a in arrays:
+            if a is not w and np.may_share_memory(a, w) and (
+                    a.__array_interface__["data"][0] != address or a.strides != w.strides):
+                return False
+    return True
+
+
+def blocked_group(steps: tuple[tuple[Any, int, np.ndarray, tuple[Any, ...]], ...]) -> None:
+    """Consecutive runs, each ``(kernel, buffers, out, operands)``, block by block together.
+
+    Block by block, every run in turn: each element goes through the same
+    operations in the same order as when the runs go one after the other,
+    provided that all arrays have one shape, lie in memory in order, and an
+    array written overlaps others only as the same view; otherwise the runs
+    go one after the other over whole arrays.
+
+    >>> def double(OUT, BUF, a):
+    ...     return np.multiply(2.0, a, out=OUT)
+    >>> def minus(OUT, BUF, v, a):
+    ...     return np.subtract(v, a, out=OUT)
+    >>> x, g = np.arange(40_000.0), np.zeros(40_000)
+    >>> twice = out_for(None, None, x)
+    >>> blocked_group(((double, 0, twice, (x,)), (minus, 0, g, (g, twice))))
+    >>> np.array_equal(g, 0.0 - 2.0 * x)
+    True
+    """
+    shape = steps[0][2].shape
+    arrays = [o for step in steps for o in (step[2], *step[3]) if type(o) is np.ndarray]
+    if not (all(a.shape == shape and a.flags.c_contiguous and a.dtype == np.float64
+                for a in arrays) and _separate(arrays, [step[2] for step in steps])):
+        for kernel, count, out, operands in steps:
+            kernel(out, [None] * count, *operands)
+        return
+    buffers = _buffers(max(step[1] for step in steps))
+    flat = [(kernel, count, out.reshape(-1),
+             [o.reshape(-1) if type(o) is np.ndarray else o for o in operands])
+            for kernel, count, out, operands in steps]
+    n = flat[0][2].size
+    for i in range(0, n, BLOCK):
+        j = min(i + BLOCK, n)
+        k = j - i
+        parts = [b[:k] for b in buffers]
+        for kernel, count, out, operands in flat:
+            kernel(out[i:j], parts[:count],
+                   *[o[i:j] if type(o) is np.ndarray else o for o in operands])
+
+
+def _named(step: tuple[Any, ...]) -> bool:
+    """Whether a blocked kernel reads a named value (a run of a group needs one)."""
+    return len(step[5]) > (1 if step[0] == "over" else 0)
+
+
+def _grouped(out: list[Any]) -> list[str]:
+    """The program's lines, with each run of blocked kernels written out.
+
+    A blocked kernel stands in ``out`` as a tuple: ``("into", target,
+    kernel, buffers, kept, params)`` or ``("over", destination, kernel,
+    buffers, None, params)``.  Consecutive ones become one
+    :func:`blocked_group` call, each alone a :func:`blocked_into` or
+    :func:`blocked_over` call.
+    """
+    lines: list[str] = []
+    k = 0
+    while k < len(out):
+        if isinstance(out[k], str):
+            lines.append(out[k])
+            k += 1
+            continue
+        group = []
+        while k < len(out) and not isinstance(out[k], str) and _named(out[k]):
+            group.append(out[k])
+            k += 1
+        if not group:  # a run of constants alone: never grouped
+            group.append(out[k])
+            k += 1
+        if len(group) == 1:
+            kind, target, kernel, count, kept, params = group[0]
+            if kind == "into":
+                lines.append(f"    {target} = blocked_into({kernel}, {count}, {kept}, "
+                             f"{', '.join(params)})")
+            else:
+                lines.append(f"    view = {target}")
+                lines.append(f"    blocked_over({kernel}, {count}, view, {', '.join(params)})")
+            continue
+        steps = []
+        for m, (kind, target, kernel, count, kept, params) in enumerate(group):
+            if kind == "into":
+                lines.append(f"    {target} = out_for({kept}, {', '.join(params)})")
+                steps.append(f"({kernel}, {count}, {target}, ({', '.join(params)},))")
+            else:
+                lines.append(f"    view{m} = {target}")
+                operands = ", ".join([f"view{m}", *params[1:]])
+                steps.append(f"({kernel}, {count}, view{m}, ({operands},))")
+        lines.append(f"    blocked_group(({', '.join(steps)},))")
+    return lines
+
+
 def _kernel(expression: ast.expr, params: list[str]) -> tuple[Any, int] | None:
     """A function computing ``expression`` by ufuncs into ``OUT`` and buffers, and
     how many buffers it needs; None when the expression computes nothing."""
@@ -520,6 +636,7 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
     namespace.update({name: getattr(np, name[3:]) for name in _UFUNCS.values()})
     namespace["into"], namespace["over"] = into, over
     namespace["blocked_into"], namespace["blocked_over"] = blocked_into, blocked_over
+    namespace["out_for"], namespace["blocked_group"] = out_for, blocked_group
     kernels = sum(1 for name in namespace if name.startswith("KERNEL"))  # names never reused
     inlined: dict[str, ast.expr] = {}
     out = [lines[0]]
@@ -552,8 +669,7 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
                 kernels += 1
                 namespace[f"KERNEL{kernels}"] = made[0]
                 where_kept = f"KEPT, {emit._new_kept()}" if keep else "None, None"
-                out.append(f"    {target} = blocked_into(KERNEL{kernels}, {made[1]}, "
-                           f"{where_kept}, {', '.join(params)})")
+                out.append(("into", target, f"KERNEL{kernels}", made[1], where_kept, params))
                 continue
             name, _ = emit.value(expression, emit.size <= KEEP_AT_MOST,
                                  final="kept" if keep else "fresh")
@@ -575,9 +691,7 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
             if made is not None:
                 kernels += 1
                 namespace[f"KERNEL{kernels}"] = made[0]
-                out.append(f"    view = {destination}")
-                out.append(f"    blocked_over(KERNEL{kernels}, {made[1]}, view, "
-                           f"{', '.join(params)})")
+                out.append(("over", destination, f"KERNEL{kernels}", made[1], None, params))
                 continue
         name, _ = emit.value(expression, emit.size <= KEEP_AT_MOST)
         if small and not _is_view(target, namespace):
@@ -587,6 +701,7 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
         ufunc = _UFUNCS[ast.Add if sign == "+" else ast.Sub]
         out.append(f"    view = {destination}")
         out.append(f"    {ufunc}(view, {name}, out=view)")
+    out = _grouped(out)
     if emit.kept:
         # One list of kept arrays per thread: two threads never share a temporary.
         local = threading.local()
