@@ -160,6 +160,17 @@ def cases(quick: bool) -> list[Case]:
 
         return run
 
+    def rosenbrock_small(off: bool) -> Callable[[], Any]:
+        x = w2_rosenbrock.point(10)
+        gradient = st.grad(_fresh(w2_rosenbrock.rosenbrock))
+
+        def run() -> Any:
+            for _ in range(1_999):
+                gradient(x)
+            return gradient(x)
+
+        return run
+
     def eager_chain(off: bool) -> Callable[[], Any]:
         def run() -> Any:
             x = st.Tensor(w4_chain.START, requires_grad=True)
@@ -231,6 +242,10 @@ def cases(quick: bool) -> list[Case]:
               rtol=1e-6),
         _pair("fused elementwise runs into kept arrays: W2 Rosenbrock `st.grad`, n = 100,000",
               "call", 20, rosenbrock_grad, lambda: mock.patch.object(fuse, "ENABLED", False)),
+        _pair("fused runs computed block by block: W2 Rosenbrock `st.grad`, n = 100,000",
+              "call", 20, rosenbrock_grad, lambda: mock.patch.object(fuse, "BLOCKED", False)),
+        _pair("small programs as direct ufunc calls: W2 Rosenbrock `st.grad`, n = 10",
+              "call", 2_000, rosenbrock_small, lambda: mock.patch.object(fuse, "DIRECT", False)),
         _pair("a short path for elementwise operations: W4 eager `Tensor.backward`",
               "primitive", 3_000, eager_chain,
               lambda: mock.patch.object(core, "_open_reverse", lambda trace: False)),

@@ -177,3 +177,157 @@ def test_small_arrays_are_left_alone():
              "    s2 = 2.0 * s1 + s0", "    return s2, ()"]
     namespace: dict = {}
     assert fuse.fuse(lines, namespace, {}, {"s0": 10, "s1": 10, "s2": 10}, 1) == lines
+
+
+# Small arrays: the joined expressions become direct ufunc calls (no kept arrays).
+SMALL_FUNCTIONS = [rosenbrock, rational, broadcast, with_branch]
+
+
+@pytest.mark.parametrize("n", [2, 10, 1000])
+@pytest.mark.parametrize("f", SMALL_FUNCTIONS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("value", [False, True], ids=["grad", "value_and_grad"])
+def test_small_direct_programs_equal_plain_bit_for_bit(f, value, n, monkeypatch):
+    traced, plain, direct = _three_ways(f, (_point(n),), monkeypatch, value)
+    for a, b, c in zip(_flat(traced), _flat(plain), _flat(direct)):
+        assert a.shape == b.shape == c.shape
+        assert a.dtype == b.dtype == c.dtype
+        assert np.array_equal(b, c)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_small_two_dimensional_and_several_arguments(monkeypatch):
+    x, y = _point(12, 1).reshape(3, 4), _point(4, 2)  # y broadcasts over x's rows
+    traced, plain, direct = _three_ways(two_arguments, (x, y), monkeypatch, value=True)
+    for a, b, c in zip(_flat(traced), _flat(plain), _flat(direct)):
+        assert a.shape == b.shape == c.shape
+        assert np.array_equal(b, c)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_small_float32_stays_float32(monkeypatch):
+    traced, plain, direct = _three_ways(rosenbrock, (_point(10, dtype=np.float32),),
+                                        monkeypatch)
+    (traced,), (plain,), (direct,) = traced, plain, direct
+    assert direct.dtype == plain.dtype == np.float32
+    assert np.array_equal(plain, direct)
+    np.testing.assert_allclose(traced, direct, rtol=1e-5)
+
+
+def test_a_replayed_gradient_follows_new_shapes_dtypes_and_branches():
+    # Calls alternate between signatures: each answer is the one its own input gives.
+    g = st.grad(with_branch)
+    points = [_point(10, 5), _point(7, 6), _point(10, 7, np.float32), -_point(10, 5)]
+
+    def expected(x):
+        return np.where(x > 0, 2.0 * x, 0.0).astype(x.dtype) - np.asarray(3.0, x.dtype)
+
+    for _ in range(4):
+        for x in points:
+            result = g(x)
+            assert result.shape == x.shape and result.dtype == x.dtype
+            np.testing.assert_allclose(result, expected(x), rtol=1e-6)
+
+
+def test_fuse_writes_small_runs_as_direct_calls():
+    lines = ["def program(inputs):", "    s0, = inputs", "    s1 = s0 * s0",
+             "    s2 = 2.0 * s1 + s0", "    g0 = zeros(3)", "    g0[c1] -= 3.0 * s2",
+             "    return s2, (g0,)"]
+    namespace = {"zeros": np.zeros, "c1": slice(None, None, -1)}
+    direct = fuse.fuse(lines, namespace, {}, {"s0": 3, "s1": 3, "s2": 3, "g0": 3}, 1,
+                       small=True)
+    assert fuse.kept_count(direct) == 0
+    assert not any(" * " in line or "-=" in line for line in direct)
+    exec(compile("\n".join(direct) + "\n", "<test>", "exec"), namespace)
+    x = np.array([0.5, -1.25, 2.0])
+    value, (g,) = namespace["program"]([x])
+    assert np.array_equal(value, 2.0 * (x * x) + x)
+    expected = np.zeros(3)
+    expected[::-1] -= 3.0 * value
+    assert np.array_equal(g, expected)
+
+
+# Large arrays: runs computed block by block (a size that is no multiple of the block).
+BLOCKED_N = fuse.BLOCK_AT + fuse.BLOCK // 3 + 7
+
+
+@pytest.mark.parametrize("f", [rosenbrock, rational, broadcast, with_branch],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("value", [False, True], ids=["grad", "value_and_grad"])
+def test_blocked_runs_equal_plain_bit_for_bit(f, value, monkeypatch):
+    x = _point(BLOCKED_N)
+    traced, plain, blocked = _three_ways(f, (x,), monkeypatch, value)
+    with monkeypatch.context() as patch:
+        patch.setattr(fuse, "BLOCKED", False)
+        whole = st.grad(lambda *a: f(*a)) if not value else st.value_and_grad(
+            lambda *a: f(*a))
+        unblocked = [whole(x) for _ in range(3)][-1]
+    for a, b, c, d in zip(_flat(traced), _flat(plain), _flat(blocked), _flat(unblocked)):
+        assert a.shape == b.shape == c.shape == d.shape
+        assert np.array_equal(b, c) and np.array_equal(d, c)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_blocked_runs_with_two_arguments_and_strided_views(monkeypatch):
+    # x[::2] is not in memory in order: that run goes over whole arrays instead.
+    def strided(x, y):
+        return np.sum((x[::2] - y[1::2]) ** 2 * 0.5 + x[1::2] * y[::2] / 4.0)
+
+    args = (_point(2 * BLOCKED_N, 1), _point(2 * BLOCKED_N, 2))
+    traced, plain, blocked = _three_ways(strided, args, monkeypatch)
+    for a, b, c in zip(_flat(traced), _flat(plain), _flat(blocked)):
+        assert np.array_equal(b, c)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+    traced, plain, blocked = _three_ways(two_arguments, args, monkeypatch, value=True)
+    for a, b, c in zip(_flat(traced), _flat(plain), _flat(blocked)):
+        assert np.array_equal(b, c)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_blocked_kernels_are_generated_for_large_runs():
+    lines = ["def program(inputs):", "    s0, = inputs", "    s1 = s0 * s0",
+             "    s2 = 2.0 * s1 + s0", "    g0 = zeros(S)", "    g0[c1] -= 3.0 * s2",
+             "    return s2, (g0,)"]
+    n = BLOCKED_N
+    namespace = {"zeros": np.zeros, "S": (n,), "c1": slice(None)}
+    fused = fuse.fuse(lines, namespace, {}, {"s0": n, "s1": n, "s2": n, "g0": n}, 1)
+    assert sum("blocked_into(" in line for line in fused) == 1
+    assert sum("blocked_over(" in line for line in fused) == 1
+    exec(compile("\n".join(fused) + "\n", "<test>", "exec"), namespace)
+    x = _point(n)
+    value, (g,) = namespace["program"]([x])
+    assert np.array_equal(value, 2.0 * (x * x) + x)
+    assert np.array_equal(g, np.zeros(n) - 3.0 * value)
+
+
+def test_consecutive_blocked_runs_go_together_as_the_plain_program():
+    lines = ["def program(inputs):", "    s0, = inputs", "    s1 = s0[c1]", "    s2 = s0[c2]",
+             "    g0 = zeros(S)", "    g0[c2] -= 2.0 * (1.0 - s2)",
+             "    g5 = 200.0 * (s1 - s2 * s2)", "    g0[c2] -= g5 * (2.0 * s2)",
+             "    g0[c1] += g5", "    return None, (g0,)"]
+    n = BLOCKED_N
+    namespace = {"zeros": np.zeros, "S": (n,), "c1": slice(1, None), "c2": slice(None, -1)}
+    sizes = {"s0": n, "s1": n - 1, "s2": n - 1, "g0": n, "g5": n - 1}
+    fused = fuse.fuse(lines, namespace, {}, sizes, 1)
+    assert sum("blocked_group(" in line for line in fused) == 1
+    plain: dict = {"zeros": np.zeros, "S": (n,), "c1": slice(1, None), "c2": slice(None, -1)}
+    exec(compile("\n".join(lines) + "\n", "<plain>", "exec"), plain)
+    exec(compile("\n".join(fused) + "\n", "<fused>", "exec"), namespace)
+    x = _point(n)
+    for _ in range(2):  # the second call writes into the kept arrays of the first
+        assert np.array_equal(namespace["program"]([x])[1][0], plain["program"]([x])[1][0])
+
+
+def test_a_group_whose_writes_overlap_its_reads_runs_one_run_after_another():
+    def shift_add(OUT, BUF, v, a):
+        return np.add(v, a, out=OUT)
+
+    n = BLOCKED_N
+    g, x = np.arange(float(n + 1)), np.ones(n)
+    expected = g.copy()
+    expected[:-1] += x
+    expected[:-1] += expected[1:]  # reads what the first run wrote, shifted by one
+    first, second = g[:-1], g[:-1]
+    fuse.blocked_group(((shift_add, 0, first, (first, x)),
+                        (shift_add, 0, second, (second, g[1:]))))
+    assert np.array_equal(g, expected)

@@ -312,6 +312,24 @@ def backward_sweep(root: Node, seed: Any, order: Sequence[Node],
     sweep(order, record, release)
 
 
+def _accumulate(old: Any, ct: Any) -> Any:
+    """``old + ct``, written into ``old`` when nothing else holds it (no new array).
+
+    Only a gradient array of its own memory, of ``ct``'s shape and dtype,
+    referenced by the node alone, is written over: the sum is the same
+    ufunc on the same operands, so the numbers are those of ``old + ct``.
+
+    >>> a = np.ones(3)
+    >>> _accumulate(np.ones(3), a)
+    array([2., 2., 2.])
+    """
+    if (type(old) is np.ndarray and type(ct) is np.ndarray and old.shape == ct.shape
+            and old.dtype == ct.dtype and old.base is None and old.flags.writeable
+            and sys.getrefcount(old) <= 3):  # the node's attribute, `old`, getrefcount's own
+        return np.add(old, ct, out=old)
+    return old + ct
+
+
 def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
           release: bool = False) -> None:
     """The backward sweep over ``order`` from the gradients already seeded in nodes' ``_g``.
@@ -347,13 +365,13 @@ def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
                 shape = getattr(value, "shape", None)
                 if shape is None or getattr(ct, "shape", None) != shape:
                     ct = unbroadcast(ct, np.shape(value))
-                parent._g = ct if parent._g is None else parent._g + ct
+                parent._g = ct if parent._g is None else _accumulate(parent._g, ct)
         else:
             args, kwargs = node._saved
             ans = node._value
             for i, parent in zip(node._argnums, parents):
                 ct = prim.vjp(g, i, ans, args, kwargs)
-                parent._g = ct if parent._g is None else parent._g + ct
+                parent._g = ct if parent._g is None else _accumulate(parent._g, ct)
             del args, kwargs
         if release:
             node._saved = None

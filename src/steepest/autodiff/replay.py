@@ -545,13 +545,15 @@ class Program:
                 self.run, self.floats, self.all_receive = floats, True, True
             return
         # Fused kernels compute in float64 exactly as NumPy does: every value float64.
-        self.fusable = fuse.available() and any(
-            len(shape) and np.prod(shape) >= fuse.FUSE_AT for shape in shapes) and all(
-            d == _FLOAT64 for d in dtypes) and all(
+        exact = fuse.available() and all(d == _FLOAT64 for d in dtypes) and all(
             local is ONE or local is MINUS_ONE or (
                 isinstance(local, np.ndarray | np.floating | float)
                 and np.result_type(local) == np.float64)
             for *_, locals_ in steps for local in locals_.values())
+        self.fusable = exact and any(
+            len(shape) and np.prod(shape) >= fuse.FUSE_AT for shape in shapes)
+        # Small arrays: the same expressions, as direct ufunc calls (no kept arrays).
+        self.direct = exact and not self.fusable and fuse.DIRECT
         self.source, namespace = self._generate(steps, wanted_of, receives, shapes, out_slot,
                                                 out_dtype)
         # The source is generated above from the primitive table, never from user text.
@@ -706,6 +708,10 @@ class Program:
             gradient_lines = fuse.fuse(gradient_lines, namespace, templates, sizes,
                                        self.n_inputs)
             lines = fuse.fuse(lines, namespace, templates, sizes, self.n_inputs)
+        elif self.direct:
+            gradient_lines = fuse.fuse(gradient_lines, namespace, templates, sizes,
+                                       self.n_inputs, small=True)
+            lines = fuse.fuse(lines, namespace, templates, sizes, self.n_inputs, small=True)
         self._gradient_only = (gradient_lines, sizes, namespace)
         return "\n".join(_free_after_last_use(lines, sizes)) + "\n", namespace
 

@@ -207,40 +207,65 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0,
 
 def _value_and_grad(f: Callable[..., Any], argnums: ArgNums, has_aux: bool,
                     need_value: bool) -> Callable[..., Any]:
-    """:func:`value_and_grad`; without ``need_value`` (for :func:`grad`) the value may be None."""
+    """:func:`value_and_grad`; without ``need_value``, :func:`grad` itself.
+
+    Without ``need_value`` the function returns the gradient alone (with the
+    auxiliary data when ``has_aux``), and a replayed call never computes the
+    value: one layer of calls less on a path that small arrays take often.
+    """
     # argnums checked once per number of positional arguments, not per call.
     normalized: dict[int, tuple[tuple[int, ...], bool]] = {}
     replayable = not has_aux
+    # The last replayed call of one array argument: (its shape, dtype, cache entry), one
+    # tuple read at once (threads).  A call like it goes straight to the entry.
+    hot: list[Any] = [None]
 
     @functools.wraps(f)
     def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        last = hot[0]
+        if last is not None and len(args) == 1 and not kwargs:
+            a = args[0]
+            if type(a) is np.ndarray and a.shape == last[0] and a.dtype is last[1]:
+                fast = last[2].replay(args, need_value)
+                if fast is not None:
+                    g = _deliver(fast[1][0], a)
+                    return (_plain(fast[0]), g) if need_value else g
+            hot[0] = None
         norm = normalized.get(len(args))
         if norm is None:
             norm = normalized[len(args)] = _normalize_argnums(argnums, len(args))
         nums, single = norm
         if replayable and not kwargs:
-            fast = _replayed(f, args, nums, need_value)
+            fast = _replayed(f, args, nums, need_value, hot if single and len(args) == 1 else None)
             if fast is not None:
                 value, grads = fast
                 if single:
-                    return _plain(value), _deliver(grads[0], args[nums[0]])
-                return _plain(value), tuple(_deliver(g, args[n]) for g, n in zip(grads, nums))
+                    g = _deliver(grads[0], args[nums[0]])
+                else:
+                    g = tuple(_deliver(g, args[n]) for g, n in zip(grads, nums))
+                return (_plain(value), g) if need_value else g
         run = _ReverseRun(f, args, kwargs, nums, has_aux)
         grads = run.pullback_all([_scalar_seed(run.value)], release=True)
         delivered = tuple(_deliver(g, args[n]) for g, n in zip(grads, nums))
+        g = delivered[0] if single else delivered
+        if not need_value:
+            return (g, run.aux) if has_aux else g
         value = run.value if isinstance(run.value, Tensor) else _plain(run.value)
         if has_aux:
             value = (value, run.aux)
-        return value, (delivered[0] if single else delivered)
+        return value, g
 
     return value_and_grad_f
 
 
 def _replayed(f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...],
-              value: bool = True) -> tuple[Any, Sequence[Any]] | None:
+              value: bool = True, hot: list[Any] | None = None
+              ) -> tuple[Any, Sequence[Any]] | None:
     """(value, gradients) from a recorded program, when one applies to this call.
 
     ``value=False``: only the gradients are wanted (the value may be None).
+    ``hot``: its one item set to (the argument's shape, dtype, the entry)
+    after a replay, when the one argument is a plain array.
     """
     entry = replay.lookup(f, args, nums)
     if entry is None or entry.calls < 0:
@@ -248,6 +273,8 @@ def _replayed(f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...],
     if entry.program is not None:
         result = entry.replay(args, value)
         if result is not None:
+            if hot is not None and type(args[0]) is np.ndarray:
+                hot[0] = (args[0].shape, args[0].dtype, entry)
             return result
     entry.calls += 1
     if entry.calls <= replay.RECORD_AFTER + entry.wait:
@@ -256,7 +283,7 @@ def _replayed(f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...],
 
 
 def _plain(value: Any) -> Any:
-    if type(value) is float:
+    if type(value) is float or value is None:
         return value
     if type(value) is np.float64 or type(value) is np.float32:
         return float(value)
@@ -278,14 +305,7 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False) -> 
     >>> st.grad(lambda a, b: a * b, argnums=(0, 1))(3.0, 4.0)
     (4.0, 3.0)
     """
-    value_and_grad_f = _value_and_grad(f, argnums, has_aux, need_value=False)
-
-    @functools.wraps(f)
-    def grad_f(*args: Any, **kwargs: Any) -> Any:
-        value, g = value_and_grad_f(*args, **kwargs)
-        return (g, value[1]) if has_aux else g
-
-    return grad_f
+    return _value_and_grad(f, argnums, has_aux, need_value=False)
 
 
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], Any]]:
