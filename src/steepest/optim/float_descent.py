@@ -32,6 +32,7 @@ import re
 import weakref
 from typing import Any, NamedTuple
 
+from steepest.optim.divergence import IMPROVED, OBSERVED, WATCH_NAMESPACE, watch_attributes
 from steepest.optim.rules import GD, Formula
 
 __all__ = ["FloatDescent", "descent_loop"]
@@ -264,6 +265,22 @@ def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str], ds: list
     return [rename(line, None, set()) for line in before], lines
 
 
+# The monitor's attributes the loop keeps as locals (``m_<name>``) while it runs.
+WATCHED = tuple(dict.fromkeys([*watch_attributes(IMPROVED), *watch_attributes(OBSERVED)]))
+
+
+def _watch_lines(statements: tuple[str, ...], names: dict[str, str]) -> list[str]:
+    """The monitor's statements over the loop's locals: ``self.<name>`` read as
+    ``m_<name>``, and the step's numbers under the loop's names."""
+    lines = []
+    for line in statements:
+        line = re.sub(r"\bself\.", "m_", line)
+        for name, value in names.items():
+            line = re.sub(rf"\b{name}\b", value, line)
+        lines.append(line)
+    return lines
+
+
 _TOKEN = re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b|" + _NAME.pattern)
 
 
@@ -313,6 +330,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    last_lr = nan",
         "    dirty = False",  # a new best not yet told to the monitor
         "    verdict = None",
+        "    if monitor is not None:",
+        *(f"        m_{name} = monitor.{name}" for name in WATCHED),
         "    while k < max_iter:",
     ]
     body = []
@@ -364,6 +383,14 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
                 if any(line.split("=")[0].strip() == name for line in formula.per_coordinate)]
     body += [f"u_{name}_{i} = n_{name}_{i}" for name in changing for i in range(n)]
     turn = " + ".join(f"{p} * {d}" for p, d in zip(ps, ds))
+    # The monitor's watch over a step, inline over local copies of its attributes.
+    improved = _watch_lines(IMPROVED, {"k": "best_k", "f_new": "best", "step_len": "best_len"})
+    observed = _watch_lines(OBSERVED, {
+        "lr": "q_lr",
+        "GRADIENT_CHANGE": length([f"({h} - {g})" for h, g in zip(hs, gs)]),
+        "GRADIENT_LENGTH": length(hs),
+        "POINT_LENGTH": length(names),
+    })
     body += [
         "if kind == 1:",
         "    repeats += 1",
@@ -375,11 +402,10 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    dirty = True",
         "else:",
         "    if dirty:",
-        "        monitor.improved_numbers(best_k, best, best_len)",
+        *("        " + line for line in improved),
         "        dirty = False",
-        "    verdict = monitor.observe_numbers(k, f, f_new, step_len, q_lr,",
-        f"                                      ({turn}) if turned else None, measure,",
-        f"                                      {tuple_of([*hs, *gs, *names])})",
+        f"    turn = ({turn}) if turned else None",
+        *("    " + line for line in observed),
         "turned = True",
         f"{', '.join(zs)}, = {', '.join(names)},",
         f"{', '.join(gs)}, = {', '.join(hs)},",
@@ -390,18 +416,13 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     ]
     lines += ["        " + line for line in body]
     kept = "(" + ", ".join(tuple_of(names_) for names_ in memory) + (",)" if memory else ")")
+    lines.append("    if monitor is not None:")
+    lines += [f"        monitor.{name} = m_{name}" for name in WATCHED]
     lines.append(f"    return RESULT(k, {tuple_of(zs)}, f, {tuple_of(gs)}, nfev, improved, best_k, "
                  f"best, best_step, best_len, repeats, {tuple_of(ps)}, step_len, {kept}, count, "
                  "last_lr, best_z, dirty, verdict)")
-    # What the monitor measures on the steps that need it: |h - g|, |h| and |z| at the new point.
-    hs_, gs_, zs_ = ([f"v{i}" for i in range(k * n, (k + 1) * n)] for k in range(3))
-    lines += [
-        "def measure(values):",
-        f"    {', '.join([*hs_, *gs_, *zs_])}, = values",
-        f"    return ({length([f'({h} - {g})' for h, g in zip(hs_, gs_)])}, {length(hs_)}, "
-        f"{length(zs_)})",
-    ]
     namespace = dict(sweep.namespace)
+    namespace.update(WATCH_NAMESPACE)
     namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent)
     source = "\n".join(lines) + "\n"
     # Generated from the recorded program's statements and the rules' own formulas, never
