@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 
 from steepest.optim.divergence import IMPROVED, OBSERVED, WATCH_NAMESPACE, watch_attributes
 from steepest.optim.rules import GD, Formula
+from steepest.optim.schedules import SCHEDULE_NAMESPACE, formula_fields
 
 __all__ = ["FloatDescent", "descent_loop"]
 
@@ -81,7 +82,8 @@ _LOOPS: weakref.WeakKeyDictionary[Any, dict[tuple, Any]] = weakref.WeakKeyDictio
 
 
 def descent_loop(sweep: Any, *, sign: float, tol: bool, gtol: bool, ftol: bool,
-                 record: bool, formula: Formula | None = None, scheduled: bool = False) -> Any:
+                 record: bool, formula: Formula | None = None,
+                 scheduled: bool | tuple[str, ...] = False) -> Any:
     """The compiled descent loop for ``sweep`` (cached), returning a :class:`FloatDescent`.
 
     ``loop(z, f, g, k, max_iter, lr, tol, gtol, ftol, best, previous, args,
@@ -129,7 +131,8 @@ def descent_loop(sweep: Any, *, sign: float, tol: bool, gtol: bool, ftol: bool,
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _specialise(formula: Formula, scheduled: bool) -> tuple[list[str], list[str], list[str]]:
+def _specialise(formula: Formula, scheduled: bool | tuple[str, ...]
+                ) -> tuple[list[str], list[str], list[str]]:
     """The formula rearranged for speed, with the same operations on the same numbers.
 
     A temporary used once is written into its use; a part of a statement
@@ -221,7 +224,7 @@ def _inline_once_used(statements: list[ast.stmt], kept: set[str]) -> list[ast.st
 
 
 def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str], ds: list[str],
-                scheduled: bool) -> tuple[list[str], list[str]]:
+                scheduled: bool | tuple[str, ...]) -> tuple[list[str], list[str]]:
     """The formula's statements over floats: those before the loop, and one step's.
 
     Scalars become ``q_<name>``; the rule's memory is read as ``u_<name>_<i>``
@@ -281,12 +284,27 @@ def _watch_lines(statements: tuple[str, ...], names: dict[str, str]) -> list[str
     return lines
 
 
+def _schedule_lines(formula: tuple[str, ...]) -> list[str]:
+    """A schedule's formula over the loop's names: the step ``k`` is ``count``, the
+    schedule's fields and temporaries ``r_<name>``, its functions ``R_<name>``, and the
+    rate, as a float, ``q_lr``."""
+    def one(name: str) -> str:
+        if name[0].isdigit() or name[0] == ".":
+            return name
+        if name == "k":
+            return "count"
+        return f"R_{name}" if name in SCHEDULE_NAMESPACE else f"r_{name}"
+
+    lines = [_TOKEN.sub(lambda m: one(m.group(0)), line) for line in formula]
+    return [*lines, "q_lr = float(r_rate)"]
+
+
 _TOKEN = re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b|" + _NAME.pattern)
 
 
 # long: one generated loop, written out step by step in the order it runs
 def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record: bool,
-             formula: Formula, scheduled: bool) -> Any:
+             formula: Formula, scheduled: bool | tuple[str, ...]) -> Any:
     names = sweep.inputs[0]
     n = len(names)
     zs = [f"z{i}" for i in range(n)]
@@ -330,12 +348,17 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    last_lr = nan",
         "    dirty = False",  # a new best not yet told to the monitor
         "    verdict = None",
+        *(f"    r_{name} = lr.{name}" for name in
+          (formula_fields(scheduled) if isinstance(scheduled, tuple) else ())),
         "    if monitor is not None:",
         *(f"        m_{name} = monitor.{name}" for name in WATCHED),
         "    while k < max_iter:",
     ]
     body = []
-    if scheduled:
+    if isinstance(scheduled, tuple):  # a schedule's formula, written inline
+        body += _schedule_lines(scheduled)
+        body += ["if not 0.0 < q_lr < INF:", "    break"]
+    elif scheduled:
         body += ["q_lr = float(lr(count))", "if not 0.0 < q_lr < INF:", "    break"]
     body.append("q_count = count + 1")
     body += step_lines
@@ -423,6 +446,7 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
                  "last_lr, best_z, dirty, verdict)")
     namespace = dict(sweep.namespace)
     namespace.update(WATCH_NAMESPACE)
+    namespace.update({f"R_{name}": value for name, value in SCHEDULE_NAMESPACE.items()})
     namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent)
     source = "\n".join(lines) + "\n"
     # Generated from the recorded program's statements and the rules' own formulas, never
