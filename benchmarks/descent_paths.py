@@ -116,14 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     columns = [label for label in runs if runs[label]]
     median = {label: {name: statistics.median(times) for name, times in runs[label].items()}
               for label in columns}
-    gd = median["now"]["`st.minimize(lambda ...)`, gd"]
+    lambda_gd = "`st.minimize(lambda ...)`, gd"
+    ratios = [label for label in ("before", "now") if label in columns]
     print("| path, as a user writes it | "
           + " | ".join(f"{label}, µs per step" for label in columns)
-          + " | now / lambda gd now |")
-    print("|---" * (len(columns) + 2) + "|")
-    for name, now in median["now"].items():
+          + "".join(f" | {label} / lambda gd {label}" for label in ratios) + " |")
+    print("|---" * (len(columns) + len(ratios) + 1) + "|")
+    for name in median["now"]:
         cells = " | ".join(f"{median[label][name] * 1e6:.2f}" for label in columns)
-        print(f"| {name} | {cells} | {now / gd:.2f}x |")
+        shares = "".join(f" | {median[label][name] / median[label][lambda_gd]:.2f}x"
+                         for label in ratios)
+        print(f"| {name} | {cells}{shares} |")
     return 0
 
 

@@ -66,7 +66,9 @@ OBSERVED = (  # a step from loss f to f_new that may be no new best; turn and lr
     "    if isfinite(w_secant) and (self.lipschitz is None or w_secant > self.lipschitz):",
     "        self.lipschitz = w_secant",
     "w_rise = f_new - self.best",
-    "if w_rise > 0.0:",
+    # The scale is at least |f0|, so a rise of at most GROWTH_FACTOR |f0| (the common
+    # case, tested without a call) can meet neither limit below.
+    "if w_rise > 0.0 and w_rise > GROWTH_FACTOR * self.f0 and w_rise > -GROWTH_FACTOR * self.f0:",
     "    w_scale = max(abs(self.f0), abs(self.best), abs(self.f0 - self.best), self.floor)",
     "    if w_rise > BLOWUP_FACTOR * w_scale or (",
     "        self.rises >= GROWTH_PATIENCE and w_rise > GROWTH_FACTOR * w_scale",
