@@ -384,8 +384,9 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
                             + [f"{d} == {p}" for d, p in zip(ds, ps)])
         body.append(f"elif f_new == f and {same}:")
         body.append("    kind = 1")
-    body.append("elif monitor is not None and not repeats and f_new >= best "
-                "and f_new - f_new == 0.0 and step_len < INF:")
+    # (Without fixed points, the count of repeats stays 0: no need to test it.)
+    body.append(f"elif monitor is not None{' and not repeats' if repeats else ''} "
+                "and f_new >= best and f_new - f_new == 0.0 and step_len < INF:")
     body.append("    kind = 2")
     body.append("else:")
     body.append("    break")
@@ -415,9 +416,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "POINT_LENGTH": length(names),
     })
     body += [
-        "if kind == 1:",
-        "    repeats += 1",
-        "elif kind == 0:",
+        *(["if kind == 1:", "    repeats += 1", "elif kind == 0:"] if repeats else
+          ["if kind == 0:"]),
         "    improved += 1",
         "    best = f_new",
         "    best_k, best_step, best_len = k, " + tuple_of(ds) + ", step_len",
