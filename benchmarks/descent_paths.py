@@ -6,7 +6,9 @@ expression string (the form of the command line and the playground), as a
 ``steepest.Function``, with every first-order method and with schedules.
 Each figure is one whole ``st.minimize`` call divided by its steps, after
 two warm-up calls (the first traces the function, the second records it);
-the median of the repeats.
+the median of the repeats.  Times are the CPU time of the process
+(``time.process_time``: the loops are single-threaded), so that other work
+on a loaded machine does not count.
 
 ``--baseline SRC`` also times another copy of steepest (for example the
 previous version: ``git worktree add /tmp/base <commit>`` and
@@ -77,9 +79,9 @@ def _worker(repeats: int, general: bool) -> None:
             settings["callback"] = _never_stop
         times = []
         for i in range(repeats + 2):
-            started = time.perf_counter()
+            started = time.process_time()
             result = st.minimize(f, np.array(START), **settings)
-            elapsed = time.perf_counter() - started
+            elapsed = time.process_time() - started
             if i >= 2:
                 times.append(elapsed / max(result.nit, 1))
         out[name] = times
