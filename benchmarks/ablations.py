@@ -95,6 +95,12 @@ def cases(quick: bool) -> list[Case]:
         value_and_grad = st.value_and_grad(_fresh(f))
         return lambda: value_and_grad(w4_chain.START)
 
+    def scheduled(off: bool) -> Callable[[], Any]:
+        sauna = _fresh(w1_descent.sauna)
+        rate = st.optim.schedules.exponential(w1_descent.RATE, 0.9999)
+        return lambda: st.minimize(sauna, np.array(w1_descent.START), lr=rate,
+                                   max_iter=steps, tol=None, record=False).x
+
     def minimize(off: bool) -> Callable[[], Any]:
         sauna = _fresh(w1_descent.sauna)
         return lambda: st.minimize(sauna, np.array(w1_descent.START), lr=w1_descent.RATE,
@@ -234,6 +240,10 @@ def cases(quick: bool) -> list[Case]:
               rosenbrock_large, nullcontext),
         _pair(f"descent loop over floats: W1 `st.minimize`, {steps:,} steps", "step", steps,
               minimize, lambda: _declining(Objective, "float_sweep")),
+        _pair(f"schedules written into the loop over floats: W1 `st.minimize`, "
+              f"`lr=exponential(0.05, 0.9999)`, {steps:,} steps", "step", steps, scheduled,
+              lambda: mock.patch.object(st.optim.schedules.Schedule, "float_formula",
+                                        classmethod(lambda cls: None))),
         _pair(f"fused softmax cross-entropy: W3, {epoch} steps", "epoch", 1,
               # float32 sums in another order, over 156 steps: close, not equal
               lambda off: mlp(fused=not off), nullcontext, rtol=1e-3, atol=1e-5),
@@ -263,12 +273,16 @@ def cases(quick: bool) -> list[Case]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default="", metavar="TEXT",
+                        help="run only the choices whose name contains TEXT")
     options = parser.parse_args()
     pin_threads_in_environment(1)
     pin_threads_at_runtime(1, torch_too=False)
     print("| design choice: workload | switched off | on | on / off |")
     print("|---|---|---|---|")
     for case in cases(options.quick):
+        if options.only not in case.name:
+            continue
         result = measure(case, repeats=5 if options.quick else 9, warmup=2)
         times = result["median_s"]
         if "floor" not in times or "steepest" not in times:

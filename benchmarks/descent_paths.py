@@ -6,7 +6,9 @@ expression string (the form of the command line and the playground), as a
 ``steepest.Function``, with every first-order method and with schedules.
 Each figure is one whole ``st.minimize`` call divided by its steps, after
 two warm-up calls (the first traces the function, the second records it);
-the median of the repeats.
+the median of the repeats.  Times are the CPU time of the process
+(``time.process_time``: the loops are single-threaded), so that other work
+on a loaded machine does not count.
 
 ``--baseline SRC`` also times another copy of steepest (for example the
 previous version: ``git worktree add /tmp/base <commit>`` and
@@ -77,9 +79,9 @@ def _worker(repeats: int, general: bool) -> None:
             settings["callback"] = _never_stop
         times = []
         for i in range(repeats + 2):
-            started = time.perf_counter()
+            started = time.process_time()
             result = st.minimize(f, np.array(START), **settings)
-            elapsed = time.perf_counter() - started
+            elapsed = time.process_time() - started
             if i >= 2:
                 times.append(elapsed / max(result.nit, 1))
         out[name] = times
@@ -116,14 +118,17 @@ def main(argv: list[str] | None = None) -> int:
     columns = [label for label in runs if runs[label]]
     median = {label: {name: statistics.median(times) for name, times in runs[label].items()}
               for label in columns}
-    gd = median["now"]["`st.minimize(lambda ...)`, gd"]
+    lambda_gd = "`st.minimize(lambda ...)`, gd"
+    ratios = [label for label in ("before", "now") if label in columns]
     print("| path, as a user writes it | "
           + " | ".join(f"{label}, µs per step" for label in columns)
-          + " | now / lambda gd now |")
-    print("|---" * (len(columns) + 2) + "|")
-    for name, now in median["now"].items():
+          + "".join(f" | {label} / lambda gd {label}" for label in ratios) + " |")
+    print("|---" * (len(columns) + len(ratios) + 1) + "|")
+    for name in median["now"]:
         cells = " | ".join(f"{median[label][name] * 1e6:.2f}" for label in columns)
-        print(f"| {name} | {cells} | {now / gd:.2f}x |")
+        shares = "".join(f" | {median[label][name] / median[label][lambda_gd]:.2f}x"
+                         for label in ratios)
+        print(f"| {name} | {cells}{shares} |")
     return 0
 
 

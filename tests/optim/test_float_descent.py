@@ -346,3 +346,63 @@ def test_random_expressions_match_the_general_loop(a, b, function, method, start
                                                      general.message)
     np.testing.assert_array_equal(fast.history.x, general.history.x)
     np.testing.assert_array_equal(fast.history.loss, general.history.loss)
+
+
+@pytest.fixture
+def loop_sources(monkeypatch):
+    """The source of each generated loop a run uses."""
+    sources = []
+    original = loop_module.descent_loop
+
+    def keeping(*args, **kwargs):
+        loop = original(*args, **kwargs)
+        sources.append(loop.source)
+        return loop
+
+    monkeypatch.setattr(loop_module, "descent_loop", keeping)
+    return sources
+
+
+class _CountedExponential(SCHEDULES.exponential):
+    """An exponential schedule with a ``__call__`` of its own: its formula no longer
+    describes it, so the loop must call it."""
+
+    calls = 0
+
+    def __call__(self, k):
+        type(self).calls += 1
+        return self.initial * self.decay**k
+
+
+@pytest.mark.parametrize("schedule", ["exponential", "step", "inverse_time", "cosine"])
+def test_built_in_schedules_are_written_into_the_loop(loop_sources, schedule):
+    lr = RATES[schedule](0.05)
+    assert_same_run(sauna, np.array([0.5, 0.6]), method="adam", lr=lr, max_iter=300)
+    assert loop_sources and all("lr(count)" not in source for source in loop_sources)
+    assert all("r_rate" in source for source in loop_sources)
+
+
+def test_a_schedule_that_computes_its_own_rate_is_called(loop_sources):
+    for lr in (SCHEDULES.warmup(0.05, steps=20), _CountedExponential(0.05, 0.999)):
+        loop_sources.clear()
+        _CountedExponential.calls = 0
+        assert_same_run(sauna, np.array([0.5, 0.6]), method="momentum", lr=lr, max_iter=200)
+        assert loop_sources and all("lr(count)" in source for source in loop_sources)
+    # Both runs (over floats and in the general loop) asked it for every step's rate.
+    assert _CountedExponential.calls >= 2 * 200
+
+
+def test_the_monitor_inline_and_as_methods_agree_on_every_verdict(float_runs):
+    # Oscillation, divergence and stalls, found over floats by the inline watch and in
+    # the general loop by the monitor's methods, from the same statements.
+    cases = [
+        (lambda v: 10 * v[0] ** 2 + 10 * v[1] ** 2, "gd", 0.1, "stalled"),  # y -> -y forever
+        (lambda v: v[0] ** 2 + 10 * v[1] ** 2, "gd", 0.11, "diverged"),
+        (lambda v: v[0] ** 2 + 10 * v[1] ** 2, "momentum", 0.199, None),
+        (lambda v: abs(v[0]) ** 1.5 + v[1] ** 2, "adam", 0.5, None),
+    ]
+    for f, method, lr, status in cases:
+        result = assert_same_run(f, np.array([1.0, 1.0]), method=method, lr=lr, max_iter=3000)
+        if status is not None:
+            assert result.status == status, result.message
+    assert sum(float_runs) > 100

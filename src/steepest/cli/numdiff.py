@@ -18,7 +18,7 @@ from typing import Any
 import click
 import numpy as np
 
-from steepest.cli.options import file_option, json_flag
+from steepest.cli.options import file_option, json_flag, timeout_option
 from steepest.errors import NumericError, ParseError
 from steepest.numeric import METHODS, ErrorSweep, error_sweep, estimate
 
@@ -61,11 +61,11 @@ def _step(text: str | None) -> float | None:
     return value
 
 
-def _function(expr: str) -> tuple[Any, str]:
+def _function(expr: str, timeout: float) -> tuple[Any, str]:
     """The expression as a vectorized NumPy function of its one variable."""
     from steepest.symbolic import Function, parse
 
-    function = Function(expr)
+    function = Function(expr, timeout=timeout)
     names = tuple(str(v) for v in function.variables)
     if len(names) > 1:
         raise NumericError(
@@ -98,6 +98,7 @@ def _json_number(value: Any) -> Any:
 @click.option("--order", default=1, show_default=True, help="Which derivative (1 to 4).")
 @click.option("--sweep", is_flag=True, help="Table of the error for h = 1 ... 1e-16.")
 @json_flag()
+@timeout_option()
 @file_option(
     "--plot", "plot_file", "Write the log-log picture of error against h (PNG, SVG or PDF)."
 )
@@ -109,6 +110,7 @@ def numdiff(
     order: int,
     sweep: bool,
     as_json: bool,
+    timeout: float,
     plot_file: str | None,
 ) -> None:
     """Differentiate EXPR numerically at a point, with an honest error estimate.
@@ -128,7 +130,7 @@ def numdiff(
         raise NumericError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     x = _point(at)
     h = _step(step)
-    function, variable = _function(expr)
+    function, variable = _function(expr, timeout)
     result = estimate(function, x, method=method, h=h, order=order)
     sweep_method = method if method in SWEEP_METHODS else "central"
     sweep_result: ErrorSweep | None = None

@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from steepest.cli.options import timeout_option
 from steepest.errors import SteepestError
 
 METHOD_NAMES = (
@@ -167,6 +168,7 @@ def _options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--table", is_flag=True, help="Print every step (theta: ... | loss: ...)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+        timeout_option(),
         click.option(
             "--plot",
             "plot_file",
@@ -184,7 +186,7 @@ def _run(direction: str, expression: str, x0_text: str | None, **settings: Any) 
     import steepest as st
     from steepest.optim import schedules
 
-    function = st.Function(expression)
+    function = st.Function(expression, timeout=settings["timeout"])
     variables = tuple(function.variables)
     method = settings["method"].strip().lower()
     if method not in METHOD_NAMES:

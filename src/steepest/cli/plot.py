@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from steepest.cli.options import file_option, json_flag
+from steepest.cli.options import file_option, json_flag, timeout_option
 from steepest.errors import SteepestError
 
 KINDS: dict[str, str] = {
@@ -61,11 +61,9 @@ def _require(value: Any, option: str, kind: str) -> Any:
     return value
 
 
-def _start(expr: str, text: str | None, kind: str) -> Any:
+def _start(function: Any, text: str | None, kind: str) -> Any:
     from steepest.cli.optimize import parse_start
-    from steepest.symbolic import Function
 
-    function = Function(expr)
     values = parse_start(_require(text, "--x0", kind), function.variables)
     return values[0] if len(values) == 1 else values
 
@@ -92,7 +90,7 @@ def _data(text: str | None) -> Any:
     return np.asarray(_numbers(text, "--data"), dtype=float)
 
 
-def _run(expr: str, start: Any, method: str, lr: float | None, steps: int) -> Any:
+def _run(expr: Any, start: Any, method: str, lr: float | None, steps: int) -> Any:
     import steepest as st
 
     return st.minimize(expr, start, method=method, lr=lr, max_iter=steps)
@@ -101,8 +99,15 @@ def _run(expr: str, start: Any, method: str, lr: float | None, steps: int) -> An
 def _figure(kind: str, exprs: tuple[str, ...], o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The figure of ``kind`` and facts about it for --json."""
     from steepest import plot
+    from steepest.losses import names as loss_names
+    from steepest.symbolic import Function
 
-    expr = exprs[0] if exprs else None
+    # Each expression is read and compiled once, under --timeout; its later symbolic work
+    # (gradients, limits) runs under the same limit.  A named loss (mse, ...) stays a name.
+    named_loss = kind == "loss-curve" and bool(exprs) and (
+        exprs[0].strip().lower().replace("-", "_") in loss_names())
+    functions = [text if named_loss else Function(text, timeout=o["timeout"]) for text in exprs]
+    expr = functions[0] if functions else None
     facts: dict[str, Any] = {}
     rates = _numbers(o["lr"], "--lr")
     methods = [m.strip() for m in (o["method"] or "gd").split(",") if m.strip()]
@@ -118,7 +123,7 @@ def _figure(kind: str, exprs: tuple[str, ...], o: dict[str, Any]) -> tuple[Any, 
     if kind == "convexity":
         chord = _pair(o["chord"], "--chord")
         a, b = chord if chord is not None else (None, None)
-        return plot.convexity(*exprs, a=a, b=b, xlim=xlim), facts
+        return plot.convexity(*functions, a=a, b=b, xlim=xlim), facts
     if kind == "numeric-error":
         at = _numbers(_require(o["at"], "--at", kind), "--at")
         if len(at) != 1:
@@ -217,6 +222,7 @@ def _plain(value: Any) -> Any:
 @click.option("--frames", type=click.IntRange(2, 500), default=60, help="Most frames of a GIF.")
 @click.option("--dpi", type=click.IntRange(30, 600), default=None, help="Resolution.")
 @json_flag("Print what was written as JSON.")
+@timeout_option()
 def plot(kind: str, exprs: tuple[str, ...], out: str, as_json: bool, **options: Any) -> None:
     """Draw a picture of KIND for EXPR and write it to --out (PNG, SVG, PDF or GIF).
 

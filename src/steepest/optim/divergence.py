@@ -11,6 +11,7 @@ epochs instead (:func:`stochastic_advice`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,108 @@ OSCILLATION_WINDOW = 50
 STALL_WINDOW = 1000
 # Power iterations that sharpen the curvature estimate behind divergence advice.
 POWER_ITERATIONS = 40
+
+
+# What the monitor does on a step, written once as statements over its attributes
+# (``self.<name>``) and the step's numbers: :meth:`Monitor.improved_numbers` and
+# :meth:`Monitor.observe_numbers` run them, and the descent loop over floats
+# (:mod:`steepest.optim.float_descent`) writes them inline over local copies of the
+# attributes, so both take the same decisions on the same numbers.  ``GRADIENT_CHANGE``,
+# ``GRADIENT_LENGTH`` and ``POINT_LENGTH`` stand for the lengths of the change of the
+# gradient, of the new gradient and of the new point (computed only where read);
+# ``verdict`` (None before) is what the monitor concludes.
+IMPROVED = (  # a new best loss f_new at step k, of length step_len
+    "self.k = self.best_at = k",
+    "self.last = self.best = f_new",
+    "self.since_best = self.reversals = self.rises = 0",
+    "self.previous_len = step_len",
+)
+OBSERVED = (  # a step from loss f to f_new that may be no new best; turn and lr as given
+    "self.k, self.last = k, f_new",
+    "if f_new < self.best:",
+    "    self.best, self.best_at, self.since_best, self.reversals = f_new, k, 0, 0",
+    "else:",
+    "    self.since_best += 1",
+    "if f_new > f:",
+    "    if self.rises == 0:",
+    "        self.rise_start, self.rise_start_at = f, k - 1",
+    "    self.rises += 1",
+    "else:",
+    "    self.rises = 0",
+    "if (f_new > f or (f_new == f and self.lipschitz is None)) and step_len > 0:",
+    "    w_secant = GRADIENT_CHANGE / step_len",
+    "    if isfinite(w_secant) and (self.lipschitz is None or w_secant > self.lipschitz):",
+    "        self.lipschitz = w_secant",
+    "w_rise = f_new - self.best",
+    # The scale is at least |f0|, so a rise of at most GROWTH_FACTOR |f0| (the common
+    # case, tested without a call) can meet neither limit below.
+    "if w_rise > 0.0 and w_rise > GROWTH_FACTOR * self.f0 and w_rise > -GROWTH_FACTOR * self.f0:",
+    "    w_scale = max(abs(self.f0), abs(self.best), abs(self.f0 - self.best), self.floor)",
+    "    if w_rise > BLOWUP_FACTOR * w_scale or (",
+    "        self.rises >= GROWTH_PATIENCE and w_rise > GROWTH_FACTOR * w_scale",
+    "    ):",
+    "        verdict = 'diverged'",
+    "if verdict is None:",
+    "    w_previous = self.previous_len",
+    "    self.previous_len = step_len",
+    "    if self.since_best:",
+    "        if turn is not None and turn < -0.5 * step_len * w_previous:",
+    "            self.reversals += 1",
+    "        if self.since_best == 1:",
+    "            self.window_step, self.window_lr = step_len, lr",
+    # A run whose steps are rounding-error sized, or whose steps change the loss by less
+    # than its rounding error, has settled; it is not stalled or oscillating.  Under a
+    # decaying schedule an oscillation may still die out: it is given time.
+    "        if self.since_best % OSCILLATION_WINDOW == 0:",
+    "            w_change = step_len * GRADIENT_LENGTH",
+    "            self.settled = step_len <= 1e-9 * (1.0 + POINT_LENGTH) or (",
+    "                w_change <= 1e3 * EPS * abs(f_new))",
+    "            if not self.settled:",
+    "                if self.rises >= self.since_best:",
+    "                    verdict = 'diverged'",
+    "                elif (self.reversals >= 0.8 * self.since_best",
+    "                      and step_len >= 0.5 * self.window_step and lr >= self.window_lr):",
+    "                    verdict = 'oscillating'",
+    "                elif self.since_best >= STALL_WINDOW:",
+    "                    verdict = 'stalled'",
+)
+WATCH_NAMESPACE = {"isfinite": math.isfinite, "BLOWUP_FACTOR": BLOWUP_FACTOR,
+                   "GROWTH_PATIENCE": GROWTH_PATIENCE, "GROWTH_FACTOR": GROWTH_FACTOR,
+                   "OSCILLATION_WINDOW": OSCILLATION_WINDOW, "STALL_WINDOW": STALL_WINDOW,
+                   "EPS": EPS}
+
+
+def watch_attributes(statements: tuple[str, ...]) -> list[str]:
+    """The monitor's attributes the statements read or write, in order of first use.
+
+    >>> watch_attributes(IMPROVED)
+    ['k', 'best_at', 'last', 'best', 'since_best', 'reversals', 'rises', 'previous_len']
+    """
+    names: list[str] = []
+    for line in statements:
+        for name in re.findall(r"\bself\.([A-Za-z_]\w*)", line):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _watch_function(name: str, parameters: str, statements: tuple[str, ...]) -> Any:
+    """The statements as a function of the monitor and the step's numbers, returning the
+    verdict; the lengths are asked of ``measure(vectors)`` where they are read."""
+    lengths = {"GRADIENT_CHANGE": 0, "GRADIENT_LENGTH": 1, "POINT_LENGTH": 2}
+    body = "\n".join("    " + line for line in statements)
+    for length, index in lengths.items():
+        body = re.sub(rf"\b{length}\b", f"measure(vectors)[{index}]", body)
+    source = f"def {name}(self, {parameters}):\n    verdict = None\n{body}\n    return verdict\n"
+    namespace = dict(WATCH_NAMESPACE)
+    # Generated from the statements of this module, never from user text.
+    exec(compile(source, "<steepest monitor>", "exec"), namespace)
+    return namespace[name]
+
+
+_improved = _watch_function("_improved", "k, f_new, step_len", IMPROVED)
+_observed = _watch_function("_observed", "k, f, f_new, step_len, lr, turn, measure, vectors",
+                            OBSERVED)
 
 
 class Monitor:
@@ -84,10 +187,7 @@ class Monitor:
 
     def improved_numbers(self, k: int, f_new: float, step_len: float) -> None:
         """What :meth:`improved` records apart from the step and the point themselves."""
-        self.k = self.best_at = k
-        self.last = self.best = f_new
-        self.since_best = self.reversals = self.rises = 0
-        self.previous_len = step_len
+        _improved(self, k, f_new, step_len)
 
     def repeated(self, k: int, f: float, step: np.ndarray, step_len: float, count: int,
                  lr: float) -> None:
@@ -134,60 +234,9 @@ class Monitor:
         """:meth:`observe` on numbers: ``turn`` is the dot product of the last step with
         this one (None when there was none); ``measure(vectors)`` gives the length of
         the change of the gradient and those of the new gradient and point, and is
-        called only on the steps that need them.  The descent loop over floats calls
-        it with numbers and a measure of its own."""
-        self.k, self.last = k, f_new
-        if f_new < self.best:
-            self.best, self.best_at, self.since_best, self.reversals = f_new, k, 0, 0
-        else:
-            self.since_best += 1
-        if f_new > f:
-            if self.rises == 0:
-                self.rise_start, self.rise_start_at = f, k - 1
-            self.rises += 1
-        else:
-            self.rises = 0
-        if (f_new > f or (f_new == f and self.lipschitz is None)) and step_len > 0:
-            secant = measure(vectors)[0] / step_len
-            if math.isfinite(secant) and (self.lipschitz is None or secant > self.lipschitz):
-                self.lipschitz = secant
-        rise = f_new - self.best
-        if rise > 0.0:
-            scale = self.scale()
-            if rise > BLOWUP_FACTOR * scale or (
-                self.rises >= GROWTH_PATIENCE and rise > GROWTH_FACTOR * scale
-            ):
-                return "diverged"
-        previous_len = self.previous_len
-        self.previous_len = step_len
-        if not self.since_best:
-            return None
-        if turn is not None and turn < -0.5 * step_len * previous_len:
-            self.reversals += 1
-        if self.since_best == 1:
-            self.window_step, self.window_lr = step_len, lr
-        if self.since_best % OSCILLATION_WINDOW == 0:
-            # A run whose steps are rounding-error sized, or whose steps change the loss by
-            # less than its rounding error, has settled; it is not stalled or oscillating.
-            _, g_len, z_len = measure(vectors)
-            change = step_len * g_len
-            self.settled = step_len <= 1e-9 * (1.0 + z_len) or (
-                change <= 1e3 * EPS * abs(f_new)
-            )
-            if self.settled:
-                return None
-            if self.rises >= self.since_best:
-                return "diverged"  # the loss rose on every step since its best: it keeps growing
-            # Under a decaying schedule an oscillation may still die out: give it time.
-            if (
-                self.reversals >= 0.8 * self.since_best
-                and step_len >= 0.5 * self.window_step
-                and lr >= self.window_lr
-            ):
-                return "oscillating"
-            if self.since_best >= STALL_WINDOW:
-                return "stalled"
-        return None
+        called only on the steps that need them.  The descent loop over floats runs
+        the same statements (:data:`OBSERVED`) inline, on its own numbers."""
+        return _observed(self, k, f, f_new, step_len, lr, turn, measure, vectors)
 
     def refine_curvature(
         self, vg: Callable[[np.ndarray], tuple[float, np.ndarray]], z: np.ndarray,

@@ -32,7 +32,9 @@ import re
 import weakref
 from typing import Any, NamedTuple
 
+from steepest.optim.divergence import IMPROVED, OBSERVED, WATCH_NAMESPACE, watch_attributes
 from steepest.optim.rules import GD, Formula
+from steepest.optim.schedules import SCHEDULE_NAMESPACE, formula_fields
 
 __all__ = ["FloatDescent", "descent_loop"]
 
@@ -80,7 +82,8 @@ _LOOPS: weakref.WeakKeyDictionary[Any, dict[tuple, Any]] = weakref.WeakKeyDictio
 
 
 def descent_loop(sweep: Any, *, sign: float, tol: bool, gtol: bool, ftol: bool,
-                 record: bool, formula: Formula | None = None, scheduled: bool = False) -> Any:
+                 record: bool, formula: Formula | None = None,
+                 scheduled: bool | tuple[str, ...] = False) -> Any:
     """The compiled descent loop for ``sweep`` (cached), returning a :class:`FloatDescent`.
 
     ``loop(z, f, g, k, max_iter, lr, tol, gtol, ftol, best, previous, args,
@@ -128,7 +131,8 @@ def descent_loop(sweep: Any, *, sign: float, tol: bool, gtol: bool, ftol: bool,
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _specialise(formula: Formula, scheduled: bool) -> tuple[list[str], list[str], list[str]]:
+def _specialise(formula: Formula, scheduled: bool | tuple[str, ...]
+                ) -> tuple[list[str], list[str], list[str]]:
     """The formula rearranged for speed, with the same operations on the same numbers.
 
     A temporary used once is written into its use; a part of a statement
@@ -220,7 +224,7 @@ def _inline_once_used(statements: list[ast.stmt], kept: set[str]) -> list[ast.st
 
 
 def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str], ds: list[str],
-                scheduled: bool) -> tuple[list[str], list[str]]:
+                scheduled: bool | tuple[str, ...]) -> tuple[list[str], list[str]]:
     """The formula's statements over floats: those before the loop, and one step's.
 
     Scalars become ``q_<name>``; the rule's memory is read as ``u_<name>_<i>``
@@ -264,12 +268,43 @@ def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str], ds: list
     return [rename(line, None, set()) for line in before], lines
 
 
+# The monitor's attributes the loop keeps as locals (``m_<name>``) while it runs.
+WATCHED = tuple(dict.fromkeys([*watch_attributes(IMPROVED), *watch_attributes(OBSERVED)]))
+
+
+def _watch_lines(statements: tuple[str, ...], names: dict[str, str]) -> list[str]:
+    """The monitor's statements over the loop's locals: ``self.<name>`` read as
+    ``m_<name>``, and the step's numbers under the loop's names."""
+    lines = []
+    for line in statements:
+        line = re.sub(r"\bself\.", "m_", line)
+        for name, value in names.items():
+            line = re.sub(rf"\b{name}\b", value, line)
+        lines.append(line)
+    return lines
+
+
+def _schedule_lines(formula: tuple[str, ...]) -> list[str]:
+    """A schedule's formula over the loop's names: the step ``k`` is ``count``, the
+    schedule's fields and temporaries ``r_<name>``, its functions ``R_<name>``, and the
+    rate, as a float, ``q_lr``."""
+    def one(name: str) -> str:
+        if name[0].isdigit() or name[0] == ".":
+            return name
+        if name == "k":
+            return "count"
+        return f"R_{name}" if name in SCHEDULE_NAMESPACE else f"r_{name}"
+
+    lines = [_TOKEN.sub(lambda m: one(m.group(0)), line) for line in formula]
+    return [*lines, "q_lr = float(r_rate)"]
+
+
 _TOKEN = re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b|" + _NAME.pattern)
 
 
 # long: one generated loop, written out step by step in the order it runs
 def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record: bool,
-             formula: Formula, scheduled: bool) -> Any:
+             formula: Formula, scheduled: bool | tuple[str, ...]) -> Any:
     names = sweep.inputs[0]
     n = len(names)
     zs = [f"z{i}" for i in range(n)]
@@ -313,10 +348,17 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    last_lr = nan",
         "    dirty = False",  # a new best not yet told to the monitor
         "    verdict = None",
+        *(f"    r_{name} = lr.{name}" for name in
+          (formula_fields(scheduled) if isinstance(scheduled, tuple) else ())),
+        "    if monitor is not None:",
+        *(f"        m_{name} = monitor.{name}" for name in WATCHED),
         "    while k < max_iter:",
     ]
     body = []
-    if scheduled:
+    if isinstance(scheduled, tuple):  # a schedule's formula, written inline
+        body += _schedule_lines(scheduled)
+        body += ["if not 0.0 < q_lr < INF:", "    break"]
+    elif scheduled:
         body += ["q_lr = float(lr(count))", "if not 0.0 < q_lr < INF:", "    break"]
     body.append("q_count = count + 1")
     body += step_lines
@@ -342,8 +384,9 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
                             + [f"{d} == {p}" for d, p in zip(ds, ps)])
         body.append(f"elif f_new == f and {same}:")
         body.append("    kind = 1")
-    body.append("elif monitor is not None and not repeats and f_new >= best "
-                "and f_new - f_new == 0.0 and step_len < INF:")
+    # (Without fixed points, the count of repeats stays 0: no need to test it.)
+    body.append(f"elif monitor is not None{' and not repeats' if repeats else ''} "
+                "and f_new >= best and f_new - f_new == 0.0 and step_len < INF:")
     body.append("    kind = 2")
     body.append("else:")
     body.append("    break")
@@ -364,10 +407,17 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
                 if any(line.split("=")[0].strip() == name for line in formula.per_coordinate)]
     body += [f"u_{name}_{i} = n_{name}_{i}" for name in changing for i in range(n)]
     turn = " + ".join(f"{p} * {d}" for p, d in zip(ps, ds))
+    # The monitor's watch over a step, inline over local copies of its attributes.
+    improved = _watch_lines(IMPROVED, {"k": "best_k", "f_new": "best", "step_len": "best_len"})
+    observed = _watch_lines(OBSERVED, {
+        "lr": "q_lr",
+        "GRADIENT_CHANGE": length([f"({h} - {g})" for h, g in zip(hs, gs)]),
+        "GRADIENT_LENGTH": length(hs),
+        "POINT_LENGTH": length(names),
+    })
     body += [
-        "if kind == 1:",
-        "    repeats += 1",
-        "elif kind == 0:",
+        *(["if kind == 1:", "    repeats += 1", "elif kind == 0:"] if repeats else
+          ["if kind == 0:"]),
         "    improved += 1",
         "    best = f_new",
         "    best_k, best_step, best_len = k, " + tuple_of(ds) + ", step_len",
@@ -375,11 +425,10 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    dirty = True",
         "else:",
         "    if dirty:",
-        "        monitor.improved_numbers(best_k, best, best_len)",
+        *("        " + line for line in improved),
         "        dirty = False",
-        "    verdict = monitor.observe_numbers(k, f, f_new, step_len, q_lr,",
-        f"                                      ({turn}) if turned else None, measure,",
-        f"                                      {tuple_of([*hs, *gs, *names])})",
+        f"    turn = ({turn}) if turned else None",
+        *("    " + line for line in observed),
         "turned = True",
         f"{', '.join(zs)}, = {', '.join(names)},",
         f"{', '.join(gs)}, = {', '.join(hs)},",
@@ -390,18 +439,14 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     ]
     lines += ["        " + line for line in body]
     kept = "(" + ", ".join(tuple_of(names_) for names_ in memory) + (",)" if memory else ")")
+    lines.append("    if monitor is not None:")
+    lines += [f"        monitor.{name} = m_{name}" for name in WATCHED]
     lines.append(f"    return RESULT(k, {tuple_of(zs)}, f, {tuple_of(gs)}, nfev, improved, best_k, "
                  f"best, best_step, best_len, repeats, {tuple_of(ps)}, step_len, {kept}, count, "
                  "last_lr, best_z, dirty, verdict)")
-    # What the monitor measures on the steps that need it: |h - g|, |h| and |z| at the new point.
-    hs_, gs_, zs_ = ([f"v{i}" for i in range(k * n, (k + 1) * n)] for k in range(3))
-    lines += [
-        "def measure(values):",
-        f"    {', '.join([*hs_, *gs_, *zs_])}, = values",
-        f"    return ({length([f'({h} - {g})' for h, g in zip(hs_, gs_)])}, {length(hs_)}, "
-        f"{length(zs_)})",
-    ]
     namespace = dict(sweep.namespace)
+    namespace.update(WATCH_NAMESPACE)
+    namespace.update({f"R_{name}": value for name, value in SCHEDULE_NAMESPACE.items()})
     namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent)
     source = "\n".join(lines) + "\n"
     # Generated from the recorded program's statements and the rules' own formulas, never

@@ -715,7 +715,7 @@ class _FloatSteps:
     and results are the same bit for bit.
     """
 
-    def __init__(self, formula: Formula, lr: Any, scheduled: bool) -> None:
+    def __init__(self, formula: Formula, lr: Any, scheduled: bool | tuple[str, ...]) -> None:
         self.formula, self.lr, self.scheduled = formula, lr, scheduled
         self.at, self.backoff = 2, 1  # the function is recorded on its second call
 
@@ -738,7 +738,8 @@ class _FloatSteps:
         if constant_rate:
             rate = float(as_schedule(lr)(0))
             return _FloatSteps(formula, rate, False) if 0.0 < rate < math.inf else None
-        return _FloatSteps(formula, lr, True)
+        # A built-in schedule's rate is written into the loop; any other is called.
+        return _FloatSteps(formula, lr, type(lr).float_formula() or True)
 
     def due(self, k: int, max_iter: int) -> bool:
         return self.at <= k < max_iter

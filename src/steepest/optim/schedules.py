@@ -18,8 +18,10 @@ cosine(0.5, period=100, final=0)
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from steepest.errors import OptimizationError
 
@@ -27,12 +29,77 @@ LearningRate = float | Callable[[int], float]
 
 
 class Schedule:
-    """Base class of the schedules below; a schedule maps step ``k`` to a rate."""
+    """Base class of the schedules below; a schedule maps step ``k`` to a rate.
+
+    A schedule whose rate is arithmetic on ``k`` and its fields writes it once
+    as its ``formula``: statements over ``k``, the fields, ``min``, ``cos``
+    and ``pi``, the last assigning ``rate``.  Its ``__call__`` is generated
+    from them, and the descent loop over floats
+    (:mod:`steepest.optim.float_descent`) writes the same statements inline.
+
+    >>> exponential.formula
+    ('rate = initial * decay**k',)
+    """
 
     initial: float
+    formula: ClassVar[tuple[str, ...] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("formula"):
+            cls.__call__ = _schedule_call(cls.formula)  # type: ignore[method-assign]
+
+    @classmethod
+    def float_formula(cls) -> tuple[str, ...] | None:
+        """The :attr:`formula` this schedule's rates follow exactly, or None (a schedule
+        without one, or a subclass with a ``__call__`` of its own).
+
+        >>> cosine.float_formula()[0]
+        'progress = min(k, period) / period'
+        >>> warmup.float_formula() is None
+        True
+        """
+        formula = cls.formula
+        if formula is None or getattr(cls.__call__, "formula", None) is not formula:
+            return None
+        return formula
 
     def __call__(self, k: int) -> float:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
+
+
+#: What a schedule's formula may call, besides arithmetic.
+SCHEDULE_NAMESPACE: dict[str, Any] = {"min": min, "cos": math.cos, "pi": math.pi}
+
+
+def formula_fields(formula: tuple[str, ...]) -> list[str]:
+    """The fields of its schedule a formula reads, in order of first use.
+
+    >>> formula_fields(cosine.formula)
+    ['period', 'final', 'initial']
+    """
+    assigned = {line.split("=", 1)[0].strip() for line in formula}
+    fields: list[str] = []
+    for line in formula:
+        for name in re.findall(r"[A-Za-z_]\w*", line.split("=", 1)[1]):
+            if name not in assigned and name != "k" and name not in SCHEDULE_NAMESPACE \
+                    and name not in fields:
+                fields.append(name)
+    return fields
+
+
+def _schedule_call(formula: tuple[str, ...]) -> Callable[[Any, int], float]:
+    """``__call__`` of a schedule, generated from its formula."""
+    lines = ["def __call__(self, k):"]
+    lines += [f"    {name} = self.{name}" for name in formula_fields(formula)]
+    lines += [f"    {line}" for line in formula]
+    lines.append("    return rate")
+    namespace = dict(SCHEDULE_NAMESPACE)
+    # Generated from the formulas of the schedules in this module, never from user text.
+    exec(compile("\n".join(lines) + "\n", "<steepest schedule>", "exec"), namespace)
+    call = namespace["__call__"]
+    call.formula = formula
+    return call
 
 
 @dataclass(frozen=True, repr=False)
@@ -44,9 +111,7 @@ class constant(Schedule):
     """
 
     initial: float
-
-    def __call__(self, k: int) -> float:
-        return self.initial
+    formula = ("rate = initial",)
 
     def __repr__(self) -> str:
         return f"constant({self.initial:g})"
@@ -64,8 +129,7 @@ class step(Schedule):
     every: int = 100
     factor: float = 0.5
 
-    def __call__(self, k: int) -> float:
-        return self.initial * self.factor ** (k // self.every)
+    formula = ("rate = initial * factor ** (k // every)",)
 
     def __repr__(self) -> str:
         return f"step({self.initial:g}, every={self.every}, factor={self.factor:g})"
@@ -82,8 +146,7 @@ class exponential(Schedule):
     initial: float
     decay: float = 0.99
 
-    def __call__(self, k: int) -> float:
-        return self.initial * self.decay**k
+    formula = ("rate = initial * decay**k",)
 
     def __repr__(self) -> str:
         return f"exponential({self.initial:g}, decay={self.decay:g})"
@@ -104,8 +167,7 @@ class inverse_time(Schedule):
     decay: float = 0.01
     power: float = 1.0
 
-    def __call__(self, k: int) -> float:
-        return self.initial / (1.0 + self.decay * k) ** self.power
+    formula = ("rate = initial / (1.0 + decay * k) ** power",)
 
     def __repr__(self) -> str:
         return f"inverse_time({self.initial:g}, decay={self.decay:g}, power={self.power:g})"
@@ -124,9 +186,10 @@ class cosine(Schedule):
     period: int = 1000
     final: float = 0.0
 
-    def __call__(self, k: int) -> float:
-        progress = min(k, self.period) / self.period
-        return self.final + (self.initial - self.final) * 0.5 * (1.0 + math.cos(math.pi * progress))
+    formula = (
+        "progress = min(k, period) / period",
+        "rate = final + (initial - final) * 0.5 * (1.0 + cos(pi * progress))",
+    )
 
     def __repr__(self) -> str:
         return f"cosine({self.initial:g}, period={self.period}, final={self.final:g})"

@@ -59,7 +59,8 @@ class Drawable:
                 )
             if n is not None and len(self.variables) < n:
                 self.variables = _pad_names(self.variables, n)
-                self.symbolic = Function(self.symbolic.expr, variables=self.variables)
+                self.symbolic = Function(self.symbolic.expr, variables=self.variables,
+                                         timeout=self.symbolic.timeout)
         elif callable(f):
             if n is None:
                 raise SteepestError("say how many variables the function has")

@@ -255,7 +255,8 @@ def limit(
         from steepest.symbolic.calculus import as_value
 
         point = as_value(at)
-        result = symbolic_limit(drawable.symbolic.expr, drawable.variables[0], point, side=side)
+        result = symbolic_limit(drawable.symbolic.expr, drawable.variables[0], point, side=side,
+                                timeout=drawable.symbolic.timeout)
         a = _as_float(point)
         import sympy as sp
 
@@ -552,9 +553,12 @@ def _exact_concave_set(drawable: Drawable, a: float, b: float) -> Any:
         return None
     (x,) = drawable.symbolic.symbols
     second = drawable.symbolic.hessian_expr[0, 0]
+    # Undecided within its time, the picture falls back to the sampled second derivative.
+    limit = drawable.symbolic.timeout
+    limit = 3.0 if limit is None else min(3.0, limit)
     try:
         found = timed(
-            lambda: sp.solveset(second < 0, x, sp.Interval(a, b)), 3.0, "checking convexity"
+            lambda: sp.solveset(second < 0, x, sp.Interval(a, b)), limit, "checking convexity"
         )
     except (TimeLimitError, NotImplementedError, TypeError, ValueError):
         return None

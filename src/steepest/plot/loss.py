@@ -86,14 +86,14 @@ class _LossOfTheta:
         names = list(function.variables)
         if len(names) == 2 and "y" in names and self.data is not None:
             parameter = next(n for n in names if n != "y")
-            function = Function(function.expr, variables=[parameter, "y"])
+            function = Function(function.expr, variables=[parameter, "y"], timeout=function.timeout)
             y = self.data
             self.value = lambda t: float(np.mean(function(t, y)))
             self._grad = lambda t: float(np.mean(function.grad(t, y)[0]))
             label = rf"\frac{{1}}{{n}} \sum_i {latex_form(function.expr)}".replace("y", "y_i")
         elif len(names) <= 1:
             if not names:
-                function = Function(function.expr, variables=["theta"])
+                function = Function(function.expr, variables=["theta"], timeout=function.timeout)
             parameter = function.variables[0]
             self.value = lambda t: float(function(t))
             self._grad = lambda t: float(function.grad(t)[0])
