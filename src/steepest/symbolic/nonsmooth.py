@@ -182,6 +182,13 @@ def decide_at(
         raise SteepestError(
             f"{head}: the slopes from the left and right differ ({left} and {right})"
         )
+    if slopes.exists is None:
+        # SymPy could not find the limit: that proves nothing about the derivative.
+        raise SteepestError(
+            f"could not decide whether the derivative of {text_form(expr)} with respect to "
+            f"{var} exists at {where}: the limit of its slope there could not be found "
+            "exactly; a numerical derivative (steepest numdiff) estimates it"
+        )
     raise SteepestError(f"{head}: the slope has no limit there")
 
 
