@@ -7,9 +7,9 @@ then for ``--seconds`` seconds:
 * 16 *fast* clients each send, one after the other, small computations
   (a curve, a derivative, a gradient, a 40 x 40 surface, a 100-step run);
 * 4 *slow* clients each send, one after the other, requests that take the
-  whole time limit: an expansion that SymPy cannot finish in time, and an
-  optimizer run that only its time budget stops; on 429 or 503 a slow client
-  waits as ``Retry-After`` says.
+  whole time limit: critical points the exact solver cannot finish (then
+  searched numerically), and an optimizer run that only its time budget
+  stops; on 429 or 503 a slow client waits as ``Retry-After`` says.
 
 Every client keeps one HTTP connection open.  It reports the fast requests'
 latency (p50, p95, p99, max) against the documented bound (``--wait`` plus
@@ -272,8 +272,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--slow-clients", type=int, default=4)
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the first phase (the fast clients alone)")  # fmt: skip
-    parser.add_argument("--slow-kinds", default="derive,minimize",
-                        help="which slow requests: derive, minimize or both")  # fmt: skip
+    parser.add_argument("--slow-kinds", default="critical,minimize",
+                        help="which slow requests: critical, minimize or both")  # fmt: skip
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--slow-workers", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=5.0)
