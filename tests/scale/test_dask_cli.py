@@ -77,3 +77,20 @@ def test_bad_files_and_columns_end_in_one_line(sales: Path,
     code, _, err = run(capsys, "fit", "logistic", "--data", str(sales / "*.csv"), "--x", "TV",
                        "--y", "radio")
     assert code == 2 and "needs a target with two classes; column 'radio' has 167" in err
+
+
+def test_a_progress_bar_per_epoch_goes_to_stderr_and_json_stays_clean(
+        sales: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "fit", "linear", "--data", str(sales / "*.parquet"),
+                         "--x", "TV,radio", "--y", "sales", "--solver", "minibatch",
+                         "--batch-size", "40", "--epochs", "3", "--seed", "1", "--progress",
+                         "--json")
+    assert code == 0, err
+    summary = json.loads(out)  # nothing but the JSON on stdout
+    assert summary["iterations"] == 3
+    assert "training" in err and "3/3" in err  # the bar, at its last epoch
+    quiet = run(capsys, "fit", "linear", "--data", str(sales / "*.parquet"), "--x", "TV,radio",
+                "--y", "sales", "--solver", "minibatch", "--batch-size", "40", "--epochs", "3",
+                "--seed", "1", "--no-progress", "--json")
+    assert quiet[0] == 0 and "3/3" not in quiet[2]
+    assert json.loads(quiet[1])["coefficients"] == summary["coefficients"]

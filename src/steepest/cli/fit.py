@@ -214,8 +214,10 @@ def build_model(
     hidden: str,
     activation: str,
     classify: bool,
+    verbose: bool | None = False,
 ) -> Any:
-    """The estimator the options describe."""
+    """The estimator the options describe (``verbose``: its progress bar on stderr, None
+    when stderr is a terminal)."""
     from steepest import models, nn
 
     if kind == "linear":
@@ -227,12 +229,14 @@ def build_model(
             epochs=epochs,
             batch_size=batch_size,
             seed=seed,
+            verbose=verbose,
         )
     if kind == "logistic":
         if loss is not None:
             raise DataError("logistic regression always uses the log-loss: drop --loss")
         return models.LogisticRegression(
-            solver=solver or "auto", lr=lr, epochs=epochs, batch_size=batch_size, seed=seed
+            solver=solver or "auto", lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
+            verbose=verbose,
         )
     options: dict[str, Any] = {
         "hidden": _number_list(hidden, "--hidden"),
@@ -242,7 +246,7 @@ def build_model(
         "epochs": epochs if epochs is not None else 200,
         "batch_size": batch_size if batch_size is not None else "auto",
         "seed": seed,
-        "verbose": None,
+        "verbose": verbose,
     }
     if classify:
         if loss is not None:
@@ -369,6 +373,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
               help="Train on a local Dask cluster of this many worker processes.")
 @click.option("--scheduler", default=None,
               help="Train on the Dask cluster at this address (tcp://host:8786).")
+@click.option("--progress/--no-progress", default=None,
+              help="A progress bar on stderr while training (default: for files read with "
+              "Dask and for mlp, when stderr is a terminal).")
 @json_flag("Print the results as JSON.")
 @file_option("--plot", "plot_path", "Save a picture of the fit (PNG, SVG or PDF).")
 def fit(
@@ -388,6 +395,7 @@ def fit(
     classify: bool,
     workers: int | None,
     scheduler: str | None,
+    progress: bool | None,
     as_json: bool,
     plot_path: str | None,
 ) -> None:
@@ -397,7 +405,7 @@ def fit(
                         "not both")
     options = {"solver": solver, "loss": loss, "lr": lr, "epochs": epochs,
                "batch_size": batch_size, "seed": seed, "delta": delta, "hidden": hidden,
-               "activation": activation, "classify": classify}
+               "activation": activation, "classify": classify, "verbose": progress}
     if is_lazy_source(source) or workers is not None or scheduler is not None:
         _fit_lazy(kind, source, x_columns, y_column, options, workers, scheduler, as_json,
                   plot_path)
@@ -423,6 +431,8 @@ def fit(
             f"logistic regression needs a target with two classes; column "
             f"{y_column!r} has {y.nunique()}"
         )
+    if progress is None and kind != "mlp":  # a fit in memory is over in a moment
+        options["verbose"] = False
     model = build_model(kind, **{**options, "classify": classify})
     _train_and_report(kind, model, X, y, y_column, as_json, plot_path)
 
