@@ -445,9 +445,6 @@ def _fit_lazy(kind: str, source: str, x_columns: str, y_column: str, options: di
 
     from steepest.optim.distributed import cluster
 
-    if kind == "mlp":
-        raise DataError("steepest fit mlp trains on data in memory; for Dask data use "
-                        "linear or logistic (or a CSV file without --workers)")
     if is_lazy_source(source):
         frame, name = load_lazy(source)
     else:
@@ -455,7 +452,14 @@ def _fit_lazy(kind: str, source: str, x_columns: str, y_column: str, options: di
         import dask.dataframe as dd
 
         frame = dd.from_pandas(table, npartitions=max(1, workers or 1))
-    X, y = select_lazy_columns(frame, name, x_columns, y_column, numeric_y=kind == "linear")
+    if kind == "mlp" and y_column in frame.columns and not options["classify"]:
+        import pandas as pd
+
+        target = frame[y_column].dtype
+        options["classify"] = not pd.api.types.is_numeric_dtype(target) or \
+            pd.api.types.is_bool_dtype(target)
+    numeric_y = kind == "linear" or (kind == "mlp" and not options["classify"])
+    X, y = select_lazy_columns(frame, name, x_columns, y_column, numeric_y=numeric_y)
     model = build_model(kind, **options)
     if scheduler is not None:
         started: Any = cluster(scheduler=scheduler)
@@ -464,13 +468,16 @@ def _fit_lazy(kind: str, source: str, x_columns: str, y_column: str, options: di
     else:
         started = contextlib.nullcontext()
     with started:
-        if kind == "logistic":
+        if kind == "logistic" or (kind == "mlp" and options["classify"]):
             classes = int(y.nunique().compute())  # on the cluster, where the data is read
-            if classes != 2:
+            if kind == "logistic" and classes != 2:
                 raise DataError(
                     f"logistic regression needs a target with two classes; column "
                     f"{y_column!r} has {classes}"
                 )
+            if classes < 2:
+                raise DataError(f"a classifier needs at least two classes; column "
+                                f"{y_column!r} has {classes}")
         _train_and_report(kind, model, X, y, y_column, as_json, plot_path)
 
 
