@@ -755,6 +755,7 @@ class DaskSource(BatchSource):
                 if held == size:
                     yield as_batch(_joined(pieces), series)
                     pieces, held = [], 0
+            part = None  # let it go before the next one arrives: at most two at a time
         if held:
             yield as_batch(_joined(pieces), series)
 
