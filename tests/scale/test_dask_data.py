@@ -325,3 +325,16 @@ def test_arrays_split_differently_are_split_alike() -> None:
                                                       da.from_array(y, chunks=45))
     memory = st.models.LinearRegression(solver="gd").fit(X, y)
     np.testing.assert_allclose(lazy.coef_, memory.coef_, rtol=1e-12)
+
+
+def test_models_draw_a_progress_bar_per_epoch_when_asked(ads: object,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    frame = dd.from_pandas(ads, npartitions=2)
+    settings = {"solver": "minibatch", "batch_size": 50, "epochs": 3, "seed": 0, "lr": 0.01}
+    shown = st.models.LinearRegression(**settings, verbose=True).fit(frame[["TV"]],
+                                                                     frame["sales"])
+    err = capsys.readouterr().err
+    assert "3/3" in err and "loss" in err
+    quiet = st.models.LinearRegression(**settings).fit(frame[["TV"]], frame["sales"])
+    assert capsys.readouterr().err == ""
+    assert quiet.coef_.tolist() == shown.coef_.tolist()  # the bar changes nothing
