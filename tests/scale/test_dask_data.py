@@ -285,6 +285,8 @@ def test_network_classifier_on_dask_matches_memory_and_minibatch_repeats(ads: ob
     assert np.isfinite(first.loss_)
     with pytest.raises(DataError, match="early_stopping holds out rows in memory"):
         st.nn.MLPClassifier(early_stopping=True).fit(frame[["TV", "radio"]], y)
+    with pytest.raises(DataError, match="over Dask data in full batch leave tol=None"):
+        st.nn.MLPClassifier(solver="gd", tol=1e-3).fit(frame[["TV", "radio"]], y)
 
 
 def test_data_parallel_steps_use_every_partition(ads: object) -> None:

@@ -199,6 +199,15 @@ class _MLP(BaseModel):
                 "early_stopping holds out rows in memory; over Dask data give tol= (stop when "
                 "the training loss stops improving) or compute X and y first"
             )
+        epochs = positive_int("epochs", self.epochs)
+        patience = positive_int("patience", self.patience)
+        check_settings({"tol": self.tol})
+        rule, batch_size = self._solver()
+        if batch_size is None and self.tol is not None:
+            raise DataError(
+                "tol stops training over batches; over Dask data in full batch leave "
+                "tol=None (epochs bounds the steps) or give a batch_size"
+            )
         summary = summarize(X, y, labels=classes, center=False, y_center=False)
         self._set_features(int(summary.mean.size), summary.names)
         if classes:
@@ -212,10 +221,6 @@ class _MLP(BaseModel):
             copy.deepcopy(self.seed) if isinstance(self.seed, np.random.Generator) else self.seed
         )
         dtype = as_float_dtype(self.dtype)
-        epochs = positive_int("epochs", self.epochs)
-        patience = positive_int("patience", self.patience)
-        check_settings({"tol": self.tol})
-        rule, batch_size = self._solver()
         total = not classes and self._loss_function().total
         parts = Partitions(summary.partitions.map(_network_batch, dtype, summary.classes),
                            reduction="sum" if total else "mean")
@@ -225,11 +230,6 @@ class _MLP(BaseModel):
         objective = _SharedObjective(self, _weight_decay(self.weight_decay))
         bar = TrainingProgress(epochs, self.verbose, type(self).__name__)
         if batch_size is None:
-            if self.tol is not None:
-                raise DataError(
-                    "tol stops training over batches; over Dask data in full batch leave "
-                    "tol=None (epochs bounds the steps) or give a batch_size"
-                )
             settings: dict[str, Any] = {"max_iter": epochs, "tol": None, "progress": bar}
         else:
             stopping = EarlyStopping(patience=patience, tol=self.tol) \
