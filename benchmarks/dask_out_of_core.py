@@ -12,12 +12,18 @@ rows per step) over the files.  It reports:
 
 - whether any worker was lost (the worker processes' ids before and after);
 - the peak resident memory of the client process (``ru_maxrss``) at the
-  end of the epoch, and what it was after the imports and after starting
+  end of the epoch, and what it was after the imports (library by library:
+  numpy, steepest, pandas, dask.dataframe, distributed) and after starting
   the cluster (whose scheduler runs in the same process), before any data;
 - rows per second of the epoch (its batches only, and with the two passes
   over all of the data for the loss at its start and end), next to the
   same loop in memory on a sample that fits (``--sample`` rows);
 - the distance of the coefficients from the ones that generated the data.
+
+``--without-sparse`` imports Dask as it is imported where the optional
+``sparse`` package is not installed (``pip install 'steepest[dask]'`` does
+not install it; dask-glm, a development dependency here, does): when it is
+there, ``dask.array`` imports it, and with it numba and SciPy, about 60 MB.
 
 Results go to ``benchmarks/results/dask_out_of_core.json``.
 """
@@ -25,7 +31,9 @@ Results go to ``benchmarks/results/dask_out_of_core.json``.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
+import multiprocessing
 import os
 import resource
 import sys
@@ -89,15 +97,33 @@ def main() -> None:  # long: one benchmark run, its stages in order, printed as 
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--sample", type=int, default=1_000_000)
     parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--without-sparse", action="store_true",
+                        help="import Dask as where the optional sparse package is absent")
     args = parser.parse_args()
-
-    import dask.dataframe as dd
-
+    if args.without_sparse:
+        sys.modules["sparse"] = None  # type: ignore[assignment]  # dask.array: ImportError
+    imports = {"python and numpy": peak_mb()}
     import steepest as st
 
+    imports["steepest"] = peak_mb()
+    import pandas  # noqa: F401
+
+    imports["pandas"] = peak_mb()
+    import dask.dataframe as dd
+
+    imports["dask.dataframe"] = peak_mb()
+    import distributed  # noqa: F401
+
+    imports["distributed"] = peak_mb()
+    heavy = [name for name in ("sparse", "numba", "scipy", "sympy", "matplotlib", "torch")
+             if sys.modules.get(name) is not None]
     after_imports = peak_mb()
     started = time.perf_counter()
-    files = write_files(Path(args.folder), args.rows, args.rows_per_file)
+    # Written by another process, so that the client's peak memory is the run's alone.
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as writer:
+        files = writer.submit(write_files, Path(args.folder), args.rows,
+                              args.rows_per_file).result()
     written = time.perf_counter() - started
     size = sum(p.stat().st_size for p in Path(args.folder).glob("*.parquet"))
     print(f"{args.rows:,} rows x {FEATURES} features in {files} Parquet files "
@@ -139,6 +165,7 @@ def main() -> None:  # long: one benchmark run, its stages in order, printed as 
         "status": res.status, "workers_lost": len(set(before) - set(after)),
         "client_peak_mb": client_peak, "client_mb_after_imports": after_imports,
         "client_mb_with_cluster_started": with_cluster,
+        "client_mb_after_each_import": imports, "heavy_modules_imported": heavy,
         "epoch_seconds": epoch, "rows_per_second_batches": args.rows / batches,
         "rows_per_second_epoch": args.rows / epoch,
         "in_memory_rows_per_second": args.sample / in_memory,

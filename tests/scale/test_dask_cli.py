@@ -71,9 +71,44 @@ def test_bad_files_and_columns_end_in_one_line(sales: Path,
         code, out, err = run(capsys, "fit", "linear", *args)
         assert code == 2, (args, out, err)
         assert expected in err and len(err.strip().splitlines()) == 1, err
-    code, _, err = run(capsys, "fit", "mlp", "--data", str(sales / "*.parquet"), "--x", "TV",
-                       "--y", "sales")
-    assert code == 2 and "mlp trains on data in memory" in err
+    code, _, err = run(capsys, "fit", "mlp", "--data", str(sales / "broken*.pq"), "--x",
+                       "TV,radio", "--y", "sales", "--epochs", "1")
+    assert code == 2 and "in column 'radio' of partition 1" in err, err
     code, _, err = run(capsys, "fit", "logistic", "--data", str(sales / "*.csv"), "--x", "TV",
                        "--y", "radio")
     assert code == 2 and "needs a target with two classes; column 'radio' has 167" in err
+
+
+def test_a_progress_bar_per_epoch_goes_to_stderr_and_json_stays_clean(
+        sales: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "fit", "linear", "--data", str(sales / "*.parquet"),
+                         "--x", "TV,radio", "--y", "sales", "--solver", "minibatch",
+                         "--batch-size", "40", "--epochs", "3", "--seed", "1", "--progress",
+                         "--json")
+    assert code == 0, err
+    summary = json.loads(out)  # nothing but the JSON on stdout
+    assert summary["iterations"] == 3
+    assert "training" in err and "3/3" in err  # the bar, at its last epoch
+    quiet = run(capsys, "fit", "linear", "--data", str(sales / "*.parquet"), "--x", "TV,radio",
+                "--y", "sales", "--solver", "minibatch", "--batch-size", "40", "--epochs", "3",
+                "--seed", "1", "--no-progress", "--json")
+    assert quiet[0] == 0 and "3/3" not in quiet[2]
+    assert json.loads(quiet[1])["coefficients"] == summary["coefficients"]
+
+
+def test_a_network_trains_on_files_read_with_dask(sales: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "fit", "mlp", "--data", str(sales / "*.parquet"),
+                         "--x", "TV,radio", "--y", "sales", "--hidden", "3", "--solver", "adam",
+                         "--lr", "0.01", "--epochs", "2", "--seed", "0", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["n_samples"] == 200 and summary["parameters"] == 13
+    assert summary["iterations"] == 2
+    # The same files in the same partitions, seeded: the same run, bit for bit.
+    import dask.dataframe as dd
+
+    frame = dd.read_parquet(sorted(str(p) for p in sales.glob("*.parquet")))
+    model = st.nn.MLPRegressor(hidden=(3,), solver="adam", lr=0.01, epochs=2, seed=0)
+    model.fit(frame[["TV", "radio"]], frame["sales"])
+    assert summary["training_loss"] == model.loss_

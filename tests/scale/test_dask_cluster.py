@@ -54,3 +54,19 @@ def test_a_worker_killed_mid_run_changes_nothing() -> None:
     assert res.status == memory.status == "converged"
     assert res.nit == memory.nit
     np.testing.assert_allclose(res.x, memory.x, rtol=1e-12)
+
+
+def test_batches_reach_the_client_in_slices_and_are_those_of_local_threads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from steepest.optim import distributed
+
+    ads = st.datasets.load("advertising")
+    frame = dd.from_pandas(ads, npartitions=3)
+    settings = {"data": frame, "batch_size": 16, "epochs": 2, "lr": 0.01, "seed": 7}
+    local = st.minimize(linear_loss, np.zeros(3), **settings)
+    monkeypatch.setattr(distributed, "SLICE_ROWS", 10)  # several slices to each partition
+    with st.cluster(workers=1, processes=False, quiet=True):
+        sliced = st.minimize(linear_loss, np.zeros(3), **settings)
+    assert sliced.nit == local.nit == 2 * 13
+    assert local.history.x.shape == (2 * 13 + 1, 3)
+    np.testing.assert_array_equal(sliced.history.x, local.history.x)

@@ -236,13 +236,57 @@ def test_constant_model_over_dask_targets() -> None:
         st.models.ConstantModel(loss="mae").fit(lazy)
 
 
-def test_networks_train_on_dask_data_gathered_into_memory(ads: object) -> None:
+def _weights(model: object) -> np.ndarray:
+    return np.concatenate([p.data.ravel() for p in model.network_.parameters()])
+
+
+@pytest.mark.parametrize("solver", ["adam", "gd"])
+def test_networks_train_full_batch_where_the_partitions_live(ads: object, solver: str) -> None:
+    from steepest.nn import mlp
+
     frame = dd.from_pandas(ads, npartitions=3)
-    settings = {"hidden": (4,), "epochs": 5, "seed": 0}
-    lazy = st.nn.MLPRegressor(**settings).fit(frame[["TV", "radio"]], frame["sales"])
+    settings = {"hidden": (4,), "solver": solver, "lr": 0.01 if solver == "adam" else 1e-6,
+                "batch_size": None, "epochs": 12, "seed": 0, "activation": "tanh"}
+    gathered = []
+    original = mlp.MLPRegressor._validate_X
+    try:  # the Dask path never brings X to the client as one array
+        mlp.MLPRegressor._validate_X = lambda self, X, **kw: gathered.append(X) or original(
+            self, X, **kw)
+        lazy = st.nn.MLPRegressor(**settings).fit(frame[["TV", "radio"]], frame["sales"])
+    finally:
+        mlp.MLPRegressor._validate_X = original
     memory = st.nn.MLPRegressor(**settings).fit(ads[["TV", "radio"]], ads["sales"])
-    assert lazy.loss_ == memory.loss_
+    assert gathered == []
+    np.testing.assert_allclose(_weights(lazy), _weights(memory), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(lazy.history_["loss"], memory.history_["loss"], rtol=1e-12)
+    assert math.isclose(lazy.loss_, memory.loss_, rel_tol=1e-12)
+    assert lazy.n_iter_ == memory.n_iter_ == 12
     assert list(lazy.feature_names_in_) == ["TV", "radio"]
+
+
+def test_network_classifier_on_dask_matches_memory_and_minibatch_repeats(ads: object) -> None:
+    import pandas as pd
+
+    frame = dd.from_pandas(ads, npartitions=3)
+    labels = np.where(ads["sales"] > 14, "high", "low")
+    y = dd.from_pandas(pd.Series(labels), npartitions=3)
+    settings = {"hidden": 3, "solver": "adam", "lr": 0.05, "batch_size": None, "epochs": 10,
+                "seed": 1}
+    lazy = st.nn.MLPClassifier(**settings).fit(frame[["TV", "radio"]], y)
+    memory = st.nn.MLPClassifier(**settings).fit(ads[["TV", "radio"]], labels)
+    assert lazy.classes_.tolist() == ["high", "low"]
+    np.testing.assert_allclose(_weights(lazy), _weights(memory), rtol=1e-12, atol=1e-14)
+    # Over batches: seeded, the same partitioning gives the same run, bit for bit.
+    batches = {**settings, "batch_size": 16, "epochs": 2}
+    first = st.nn.MLPClassifier(**batches).fit(frame[["TV", "radio"]], y)
+    again = st.nn.MLPClassifier(**batches).fit(frame[["TV", "radio"]], y)
+    assert first.t_ == 2 * 13
+    np.testing.assert_array_equal(_weights(first), _weights(again))
+    assert np.isfinite(first.loss_)
+    with pytest.raises(DataError, match="early_stopping holds out rows in memory"):
+        st.nn.MLPClassifier(early_stopping=True).fit(frame[["TV", "radio"]], y)
+    with pytest.raises(DataError, match="over Dask data in full batch leave tol=None"):
+        st.nn.MLPClassifier(solver="gd", tol=1e-3).fit(frame[["TV", "radio"]], y)
 
 
 def test_data_parallel_steps_use_every_partition(ads: object) -> None:
@@ -283,3 +327,16 @@ def test_arrays_split_differently_are_split_alike() -> None:
                                                       da.from_array(y, chunks=45))
     memory = st.models.LinearRegression(solver="gd").fit(X, y)
     np.testing.assert_allclose(lazy.coef_, memory.coef_, rtol=1e-12)
+
+
+def test_models_draw_a_progress_bar_per_epoch_when_asked(ads: object,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    frame = dd.from_pandas(ads, npartitions=2)
+    settings = {"solver": "minibatch", "batch_size": 50, "epochs": 3, "seed": 0, "lr": 0.01}
+    shown = st.models.LinearRegression(**settings, verbose=True).fit(frame[["TV"]],
+                                                                     frame["sales"])
+    err = capsys.readouterr().err
+    assert "3/3" in err and "loss" in err
+    quiet = st.models.LinearRegression(**settings).fit(frame[["TV"]], frame["sales"])
+    assert capsys.readouterr().err == ""
+    assert quiet.coef_.tolist() == shown.coef_.tolist()  # the bar changes nothing

@@ -214,8 +214,10 @@ def build_model(
     hidden: str,
     activation: str,
     classify: bool,
+    verbose: bool | None = False,
 ) -> Any:
-    """The estimator the options describe."""
+    """The estimator the options describe (``verbose``: its progress bar on stderr, None
+    when stderr is a terminal)."""
     from steepest import models, nn
 
     if kind == "linear":
@@ -227,12 +229,14 @@ def build_model(
             epochs=epochs,
             batch_size=batch_size,
             seed=seed,
+            verbose=verbose,
         )
     if kind == "logistic":
         if loss is not None:
             raise DataError("logistic regression always uses the log-loss: drop --loss")
         return models.LogisticRegression(
-            solver=solver or "auto", lr=lr, epochs=epochs, batch_size=batch_size, seed=seed
+            solver=solver or "auto", lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
+            verbose=verbose,
         )
     options: dict[str, Any] = {
         "hidden": _number_list(hidden, "--hidden"),
@@ -242,7 +246,7 @@ def build_model(
         "epochs": epochs if epochs is not None else 200,
         "batch_size": batch_size if batch_size is not None else "auto",
         "seed": seed,
-        "verbose": None,
+        "verbose": verbose,
     }
     if classify:
         if loss is not None:
@@ -369,6 +373,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
               help="Train on a local Dask cluster of this many worker processes.")
 @click.option("--scheduler", default=None,
               help="Train on the Dask cluster at this address (tcp://host:8786).")
+@click.option("--progress/--no-progress", default=None,
+              help="A progress bar on stderr while training (default: for files read with "
+              "Dask and for mlp, when stderr is a terminal).")
 @json_flag("Print the results as JSON.")
 @file_option("--plot", "plot_path", "Save a picture of the fit (PNG, SVG or PDF).")
 def fit(
@@ -388,6 +395,7 @@ def fit(
     classify: bool,
     workers: int | None,
     scheduler: str | None,
+    progress: bool | None,
     as_json: bool,
     plot_path: str | None,
 ) -> None:
@@ -397,7 +405,7 @@ def fit(
                         "not both")
     options = {"solver": solver, "loss": loss, "lr": lr, "epochs": epochs,
                "batch_size": batch_size, "seed": seed, "delta": delta, "hidden": hidden,
-               "activation": activation, "classify": classify}
+               "activation": activation, "classify": classify, "verbose": progress}
     if is_lazy_source(source) or workers is not None or scheduler is not None:
         _fit_lazy(kind, source, x_columns, y_column, options, workers, scheduler, as_json,
                   plot_path)
@@ -423,6 +431,8 @@ def fit(
             f"logistic regression needs a target with two classes; column "
             f"{y_column!r} has {y.nunique()}"
         )
+    if progress is None and kind != "mlp":  # a fit in memory is over in a moment
+        options["verbose"] = False
     model = build_model(kind, **{**options, "classify": classify})
     _train_and_report(kind, model, X, y, y_column, as_json, plot_path)
 
@@ -435,9 +445,6 @@ def _fit_lazy(kind: str, source: str, x_columns: str, y_column: str, options: di
 
     from steepest.optim.distributed import cluster
 
-    if kind == "mlp":
-        raise DataError("steepest fit mlp trains on data in memory; for Dask data use "
-                        "linear or logistic (or a CSV file without --workers)")
     if is_lazy_source(source):
         frame, name = load_lazy(source)
     else:
@@ -445,7 +452,14 @@ def _fit_lazy(kind: str, source: str, x_columns: str, y_column: str, options: di
         import dask.dataframe as dd
 
         frame = dd.from_pandas(table, npartitions=max(1, workers or 1))
-    X, y = select_lazy_columns(frame, name, x_columns, y_column, numeric_y=kind == "linear")
+    if kind == "mlp" and y_column in frame.columns and not options["classify"]:
+        import pandas as pd
+
+        target = frame[y_column].dtype
+        options["classify"] = not pd.api.types.is_numeric_dtype(target) or \
+            pd.api.types.is_bool_dtype(target)
+    numeric_y = kind == "linear" or (kind == "mlp" and not options["classify"])
+    X, y = select_lazy_columns(frame, name, x_columns, y_column, numeric_y=numeric_y)
     model = build_model(kind, **options)
     if scheduler is not None:
         started: Any = cluster(scheduler=scheduler)
@@ -454,13 +468,16 @@ def _fit_lazy(kind: str, source: str, x_columns: str, y_column: str, options: di
     else:
         started = contextlib.nullcontext()
     with started:
-        if kind == "logistic":
+        if kind == "logistic" or (kind == "mlp" and options["classify"]):
             classes = int(y.nunique().compute())  # on the cluster, where the data is read
-            if classes != 2:
+            if kind == "logistic" and classes != 2:
                 raise DataError(
                     f"logistic regression needs a target with two classes; column "
                     f"{y_column!r} has {classes}"
                 )
+            if classes < 2:
+                raise DataError(f"a classifier needs at least two classes; column "
+                                f"{y_column!r} has {classes}")
         _train_and_report(kind, model, X, y, y_column, as_json, plot_path)
 
 

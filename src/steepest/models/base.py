@@ -194,6 +194,9 @@ class DescentModel(BaseModel):
     batch_size : rows per step (None: the solver's own choice)
     tol : stop when a step moves the parameters less than this
     seed : seed of the shuffling
+    verbose : a progress bar on stderr while training (per epoch over
+        batches, per step in full batch): False (the default) never, True
+        always, None when stderr is a terminal
     """
 
     def __init__(
@@ -206,6 +209,7 @@ class DescentModel(BaseModel):
         batch_size: int | None = None,
         tol: float | None = None,
         seed: Any = None,
+        verbose: bool | None = False,
     ) -> None:
         self._keep(locals())
 

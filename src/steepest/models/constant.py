@@ -138,6 +138,7 @@ class ConstantModel(RegressorMixin, DescentModel):
                 np.ones((n, 1)), target, loss, np.array([float(self.theta0)]),
                 solver=self.solver, lr=self.lr, epochs=epochs_of(self),
                 batch_size=self.batch_size, tol=self.tol, seed=self.seed, default_tol=1e-10,
+                progress=self.verbose,
             )
             theta = store_fit(self, res, lambda thetas: {"theta": thetas[:, 0]},
                               theta=best_iterate(res) if loss.curvature is None else None)
@@ -170,6 +171,7 @@ class ConstantModel(RegressorMixin, DescentModel):
                 design_parts.map(_ones_only), None, loss, np.array([float(self.theta0)]),
                 solver=self.solver, lr=self.lr, epochs=epochs_of(self),
                 batch_size=self.batch_size, tol=self.tol, seed=self.seed, default_tol=1e-10,
+                progress=self.verbose,
             )
             theta = store_fit(self, res, lambda thetas: {"theta": thetas[:, 0]},
                               theta=best_iterate(res) if loss.curvature is None else None)

@@ -278,14 +278,15 @@ def fit_linear(
     Z: np.ndarray, t: np.ndarray, loss: Loss, theta0: np.ndarray, *, solver: Any, lr: Any,
     epochs: int | None, batch_size: int | None, tol: float | None, seed: Any,
     penalty: np.ndarray | None = None, outputs: int = 1,
-    default_tol: float = DEFAULT_GD_TOL,
+    default_tol: float = DEFAULT_GD_TOL, progress: bool | None = False,
 ) -> OptimizeResult:
     """Minimize the model's loss over ``(Z, t)`` from ``theta0`` with the one loop.
 
     ``penalty`` weighs each parameter's square (see :class:`LinearObjective`).
     ``Z`` may instead be Dask :class:`~steepest.optim.distributed.Partitions`
     of ``(Z, t)`` pairs (``t`` is then None): the same loop evaluates the loss
-    where they live.
+    where they live.  ``progress``: the loop's progress bar on stderr (see
+    :mod:`steepest.optim.progress`).
     """
     rule, batch, auto_rate = resolve_solver(solver, lr, batch_size)
     epochs = positive_int("epochs", epochs)
@@ -304,7 +305,7 @@ def fit_linear(
                     "tol": default_tol if tol is None else tol}
     res = minimize(objective.value, np.array(theta0, dtype=float), method=rule,
                    grad=objective.grad, hessian=objective.hessian,
-                   data=(Z, t) if in_memory else Z, **settings)
+                   data=(Z, t) if in_memory else Z, progress=progress, **settings)
     if res.status == "diverged":
         raise OptimizationError(f"{rule.name}: {res.message}")
     smooth = loss.curvature is not None

@@ -301,7 +301,7 @@ class LinearRegression(RegressorMixin, DescentModel):
         res = fit_linear(
             Z, t, loss, np.zeros(columns + self.fit_intercept), solver=solver, lr=self.lr,
             epochs=epochs_of(self), batch_size=self.batch_size, tol=self.tol, seed=self.seed,
-            penalty=penalty,
+            penalty=penalty, progress=self.verbose,
         )
         theta = store_fit(self, res, report, loss_factor,
                           theta=best_iterate(res) if loss.curvature is None else None)
@@ -407,7 +407,7 @@ class LogisticRegression(ClassifierMixin, DescentModel):
                 Z, t, loss, np.zeros((scaler.mean.size + self.fit_intercept) * outputs),
                 solver=self._solver(), lr=self.lr,
                 epochs=epochs_of(self), batch_size=self.batch_size, tol=self.tol,
-                seed=self.seed, penalty=penalty, outputs=outputs,
+                seed=self.seed, penalty=penalty, outputs=outputs, progress=self.verbose,
             )
         intercept, coef = to_original(store_fit(self, res, report)[None, :])
         if outputs == 1:

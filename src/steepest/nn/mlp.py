@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import threading
 from typing import Any
 
 import numpy as np
@@ -34,10 +35,12 @@ from steepest.autodiff import Tensor, no_grad
 from steepest.errors import DataError, OptimizationError
 from steepest.models.base import BaseModel, ClassifierMixin, RegressorMixin, as_labels, as_target
 from steepest.models.descent import REGRESSION_LOSSES, positive_int, resolve_solver
+from steepest.models.lazy import summarize
 from steepest.nn import functional as F
 from steepest.nn.layers import Linear, Sequential, activation, as_generator
 from steepest.nn.module import as_float_dtype
 from steepest.optim import EarlyStopping, minimize
+from steepest.optim.distributed import Partitions, is_lazy
 from steepest.optim.progress import TrainingProgress
 from steepest.optim.stopping import check_settings
 from steepest.threads import SMALL_MATRIX, blas_threads
@@ -187,6 +190,63 @@ class _MLP(BaseModel):
         self._store_history(res, stopping)
         self.loss_ = self._evaluate_loss(X_train, y_train)
 
+    def _fit_lazy(self, X: Any, y: Any, classes: bool) -> None:
+        """Train where the partitions of Dask ``X`` and ``y`` live (see
+        :mod:`steepest.optim.distributed`): full batch, one map-reduce per step; over
+        batches, partitions in a seeded order, batches built from them as they arrive."""
+        if self.early_stopping:
+            raise DataError(
+                "early_stopping holds out rows in memory; over Dask data give tol= (stop when "
+                "the training loss stops improving) or compute X and y first"
+            )
+        epochs = positive_int("epochs", self.epochs)
+        patience = positive_int("patience", self.patience)
+        check_settings({"tol": self.tol})
+        rule, batch_size = self._solver()
+        if batch_size is None and self.tol is not None:
+            raise DataError(
+                "tol stops training over batches; over Dask data in full batch leave "
+                "tol=None (epochs bounds the steps) or give a batch_size"
+            )
+        summary = summarize(X, y, labels=classes, center=False, y_center=False)
+        self._set_features(int(summary.mean.size), summary.names)
+        if classes:
+            self.classes_ = summary.classes
+            if self.classes_.size < 2:
+                raise DataError("y has a single class: a classifier needs at least two")
+        else:
+            self._single_output = True
+            self._loss_function()
+        rng = as_generator(
+            copy.deepcopy(self.seed) if isinstance(self.seed, np.random.Generator) else self.seed
+        )
+        dtype = as_float_dtype(self.dtype)
+        total = not classes and self._loss_function().total
+        parts = Partitions(summary.partitions.map(_network_batch, dtype, summary.classes),
+                           reduction="sum" if total else "mean")
+        self.network_ = self._build(summary.mean.size, 1 if not classes else
+                                    int(self.classes_.size), rng)
+        flat = _Flat(self.network_)
+        objective = _SharedObjective(self, _weight_decay(self.weight_decay))
+        bar = TrainingProgress(epochs, self.verbose, type(self).__name__)
+        if batch_size is None:
+            settings: dict[str, Any] = {"max_iter": epochs, "tol": None, "progress": bar}
+        else:
+            stopping = EarlyStopping(patience=patience, tol=self.tol) \
+                if self.tol is not None else None
+            settings = {"batch_size": batch_size, "epochs": epochs, "seed": rng, "tol": None,
+                        "early_stopping": stopping, "record": "epochs", "progress": bar}
+        res = minimize(objective.value, flat.vector.astype(float), method=rule,
+                       grad=objective.grad, hessian=objective.hessian, data=parts, **settings)
+        if res.status == "diverged":
+            raise OptimizationError(f"training {res.message}")
+        flat.vector[:] = np.asarray(res.x, dtype=float)
+        self._store_history(res, None)
+        pieces = parts.each(_partition_loss, self)
+        rows = sum(n for n, _ in pieces)
+        value = sum(v for _, v in pieces)
+        self.loss_ = float(value if total else value / rows)
+
     def _solver(self) -> tuple[Any, int | None]:
         """The update rule and the rows per step (None: all of them), as for every model."""
         size = self.batch_size
@@ -223,7 +283,7 @@ class _MLP(BaseModel):
         if stopping is not None and stopping.score is not None:
             frame["validation_score"] = stopping.scores[: len(frame)]
         self.history_ = frame
-        self.n_iter_ = int(res.epochs)
+        self.n_iter_ = int(res.epochs if res.epochs is not None else res.nit)
         self.t_ = int(res.nit)
 
     def _evaluate_loss(self, X: np.ndarray, target: np.ndarray) -> float:
@@ -289,6 +349,67 @@ class _NetworkObjective:
         return self.model._validation_score(X, target)
 
 
+class _SharedObjective:
+    """A network's loss for batches evaluated in several threads or processes at once.
+
+    Each thread (each worker, once the object is shipped there) trains its
+    own copy of the network, so evaluations on different partitions never
+    share the weights they write.
+    """
+
+    def __init__(self, model: _MLP, weight_decay: float) -> None:
+        self.model, self.weight_decay = model, weight_decay
+        self._local = threading.local()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"model": self.model, "weight_decay": self.weight_decay}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
+    def _own(self) -> _NetworkObjective:
+        objective = getattr(self._local, "objective", None)
+        if objective is None:
+            model = copy.copy(self.model)
+            model.network_ = copy.deepcopy(self.model.network_)
+            objective = _NetworkObjective(model, _Flat(model.network_), self.weight_decay)
+            self._local.objective = objective
+        return objective
+
+    def value(self, vector: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> float:
+        return self._own().value(vector, batch)
+
+    def grad(self, vector: np.ndarray, batch: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        return self._own().grad(vector, batch)
+
+    def hessian(self, vector: np.ndarray, batch: Any) -> np.ndarray:
+        return self._own().hessian(vector, batch)
+
+
+def _network_batch(part: tuple[Any, Any], dtype: Any,
+                   classes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """A partition as the network's inputs and targets (class indices, or one column)."""
+    X, y = part
+    inputs = np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X, dtype=np.float64)
+    inputs = inputs.reshape(inputs.shape[0], -1).astype(dtype)
+    target = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y).reshape(-1)
+    if classes is not None:
+        return inputs, np.searchsorted(classes, target).astype(np.intp)
+    return inputs, target.astype(np.float64).reshape(-1, 1).astype(dtype)
+
+
+def _partition_loss(part: tuple[np.ndarray, np.ndarray], index: int,
+                    model: _MLP) -> tuple[int, float]:
+    """Rows and rows x loss (or the loss, for a sum) of the trained network on a partition."""
+    X, target = part
+    if X.shape[0] == 0:
+        return 0, 0.0
+    value = model._evaluate_loss(X, target)
+    total = isinstance(model, MLPRegressor) and model._loss_function().total
+    return X.shape[0], value if total else X.shape[0] * value
+
+
 _PARAMETERS_DOC = """
     Parameters
     ----------
@@ -341,7 +462,14 @@ class MLPRegressor(RegressorMixin, _MLP):
         super().__init__(**network)
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
-        """Train on ``X`` (samples x features) and numeric targets ``y``; returns the model."""
+        """Train on ``X`` (samples x features) and numeric targets ``y``; returns the model.
+
+        ``X`` and ``y`` may be Dask collections: training then runs where their
+        partitions live (see :mod:`steepest.optim.distributed`).
+        """
+        if is_lazy(X) or is_lazy(y):
+            self._fit_lazy(X, y, classes=False)
+            return self
         X = self._validate_X(X, fitting=True)
         target = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=float)
         self._single_output = target.ndim == 1
@@ -404,7 +532,14 @@ class MLPClassifier(ClassifierMixin, _MLP):
     """
 
     def fit(self, X: Any, y: Any) -> MLPClassifier:
-        """Train on ``X`` and class labels ``y`` (two or more classes); returns the model."""
+        """Train on ``X`` and class labels ``y`` (two or more classes); returns the model.
+
+        ``X`` and ``y`` may be Dask collections: training then runs where their
+        partitions live (see :mod:`steepest.optim.distributed`).
+        """
+        if is_lazy(X) or is_lazy(y):
+            self._fit_lazy(X, y, classes=True)
+            return self
         X = self._validate_X(X, fitting=True)
         labels = as_labels(y, X.shape[0])
         self.classes_, target = np.unique(labels, return_inverse=True)

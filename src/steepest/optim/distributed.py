@@ -63,6 +63,9 @@ INSTALL = "pip install 'steepest[dask]'"
 # Parameter vectors with more entries than this are sent to the cluster once per step
 # instead of inside every partition's task.
 SCATTER_ENTRIES = 100_000
+# Over batches on a cluster, a partition reaches the client in slices of this many rows (or
+# a batch, when larger): the client holds two slices, not two partitions.
+SLICE_ROWS = 65_536
 
 
 def require_dask(what: str = "this data is a Dask collection") -> Any:
@@ -608,6 +611,12 @@ def _shuffled(part: Any, seed: int, shuffle: bool) -> Any:
     return take_rows(part, order)
 
 
+def _slice_of(part: Any, start: int, stop: int) -> tuple[Any, int]:
+    """Rows ``start:stop`` of a partition, and how many rows it has."""
+    rows = count_rows(part)
+    return take_rows(part, np.arange(start, min(stop, rows))), rows
+
+
 def _shuffled_local(part: Any, seed: int, shuffle: bool) -> Any:
     import dask
 
@@ -737,14 +746,9 @@ class DaskSource(BatchSource):
         order = self.rng.permutation(count) if self.shuffle else np.arange(count)
         seeds = self.rng.integers(0, 2**63 - 1, size=count)
         size, series = self.batch_size, self.cluster.evaluator.series_as_numpy
-        pending = self.cluster.fetch(int(order[0]), int(seeds[order[0]]), self.shuffle)
         pieces: list[Any] = []
         held = 0
-        for position in range(count):
-            part = pending.result()
-            if position + 1 < count:
-                following = int(order[position + 1])
-                pending = self.cluster.fetch(following, int(seeds[following]), self.shuffle)
+        for part in self._arriving(order, seeds):
             rows = count_rows(part)
             start = 0
             while start < rows:
@@ -755,8 +759,47 @@ class DaskSource(BatchSource):
                 if held == size:
                     yield as_batch(_joined(pieces), series)
                     pieces, held = [], 0
+            part = None  # let it go before the next one arrives: at most two at a time
         if held:
             yield as_batch(_joined(pieces), series)
+
+    def _arriving(self, order: np.ndarray, seeds: np.ndarray) -> Iterator[Any]:
+        """The rows of the epoch in order: each partition shuffled where it lives; on a
+        cluster handed over in slices, the next one asked for while the current one is used."""
+        cluster, count = self.cluster, len(order)
+        assert cluster is not None
+        pending = cluster.fetch(int(order[0]), int(seeds[order[0]]), self.shuffle)
+        if cluster.client is None:
+            for position in range(count):
+                part = pending.result()
+                if position + 1 < count:
+                    following = int(order[position + 1])
+                    pending = cluster.fetch(following, int(seeds[following]), self.shuffle)
+                yield part
+                part = None  # let it go before the next one arrives
+            return
+        client = cluster.client
+        step = max(SLICE_ROWS, self.batch_size or 1)
+        position, shuffled = 0, pending
+        following = cluster.fetch(int(order[1]), int(seeds[order[1]]), self.shuffle) \
+            if count > 1 else None
+        request = client.submit(_slice_of, shuffled, 0, step, pure=False)
+        start = 0
+        while request is not None:
+            piece, rows = request.result()
+            start += step
+            if start < rows:
+                request = client.submit(_slice_of, shuffled, start, start + step, pure=False)
+            elif position + 1 < count:
+                position, start, shuffled = position + 1, 0, following
+                following = cluster.fetch(int(order[position + 1]),
+                                          int(seeds[order[position + 1]]), self.shuffle) \
+                    if position + 1 < count else None
+                request = client.submit(_slice_of, shuffled, 0, step, pure=False)
+            else:
+                request = None
+            yield piece
+            piece = None
 
 
     def _parallel_epoch(self) -> Iterator[Any]:
