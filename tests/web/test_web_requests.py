@@ -78,9 +78,13 @@ def test_limits_are_exact() -> None:
 def test_a_stuck_worker_is_replaced() -> None:
     pool = WorkerPool(size=1)
     try:
-        himmelblau = {"function": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"}
+        # A run that only its own budget of seconds would stop (each step evaluates a kink
+        # and eight products of sines): the pool's deadline of 0.3 s comes first.
+        heavy = "abs(x) + " + " + ".join(f"sin({k}x) cos({k}y)/{k * k}" for k in range(1, 9))
+        run = {"function": heavy, "x0": [1.0, 1.0], "lr": 1e-6, "method": "gd",
+               "max_iter": 100_000, "tol": 0.0, "max_time": 30.0}  # fmt: skip
         with pytest.raises(ComputationTimeout):
-            pool.call("critical_symbolic", himmelblau, timeout=0.3)
+            pool.call("minimize", run, timeout=0.3)
         answer = json.loads(pool.call("derive", {"expression": "x^2", "wrt": "x"}, timeout=30))
         assert answer["result"] == "2*x"
         with pytest.raises(BadRequest, match="could not read"):
