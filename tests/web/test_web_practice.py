@@ -132,6 +132,7 @@ def test_practice_tab_wrong_answer_diagnosis_right_answer_next(page: tuple[Any, 
 
     test_id("practice-next").click()
     expect(test_id("practice-question")).not_to_have_text(question)
+    expect(test_id("practice-question")).to_have_text(re.compile(r"^d/dx "))
     expect(test_id("practice-feedback")).to_be_hidden()
     test_id("practice-answer").fill("2x +")
     expect(test_id("practice-preview").locator("mark")).to_have_count(1)

@@ -103,6 +103,8 @@
     clearFeedback();
     el.question.textContent = "…";
     el.questionMath.textContent = "";
+    // An answer typed while the next exercise loads would be wiped when it arrives.
+    el.answer.disabled = true;
     document.body.dataset.practice = "loading";
     return post("/api/practice/exercise", {
       topic: el.topic.value, level: Number(el.level.value), seed: saved.seed
@@ -116,9 +118,12 @@
       el.answer.value = "";
       el.preview.textContent = "";
       el.solution.textContent = exercise.solution;
-      el.answer.focus();
       showProgress();
-    }).catch(fail).finally(function () { document.body.dataset.practice = "ready"; });
+    }).catch(fail).finally(function () {
+      el.answer.disabled = false;
+      el.answer.focus();
+      document.body.dataset.practice = "ready";
+    });
   }
 
   // The answer typeset as it is typed (POST /api/preview, the playground's one printer),
