@@ -402,9 +402,11 @@ def preview_router() -> APIRouter:
 
     @router.post("/api/preview")
     async def preview(request: Request) -> JSONResponse:
-        from steepest.web.compute import preview_task
-
         body = checks.preview_request(await read_json(request))
+        # The first preview loads the computations (SymPy's solvers, SciPy): in a thread,
+        # so that the server keeps answering meanwhile, and before the preview's clock starts.
+        compute = await asyncio.to_thread(importlib.import_module, "steepest.web.compute")
+        preview_task = compute.preview_task
         try:
             answer = await asyncio.wait_for(
                 asyncio.to_thread(preview_task, body), timeout=PREVIEW_SECONDS
