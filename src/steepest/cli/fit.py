@@ -111,12 +111,8 @@ def load_lazy(source: str) -> tuple[Any, str]:
     return frame, f"{source} ({len(files)} file{'s' * (len(files) != 1)})"
 
 
-def select_lazy_columns(frame: Any, name: str, x: str, y: str, *,
-                        numeric_y: bool) -> tuple[Any, Any]:
-    """Features and target of a Dask DataFrame; the kinds of columns are checked here, the
-    values (missing, infinite) partition by partition when the model reads them."""
-    import pandas as pd
-
+def _named_columns(frame: Any, name: str, x: str, y: str) -> list[str]:
+    """The feature names of ``--x``, each checked to be a column of ``frame`` other than ``y``."""
     features = [c.strip() for c in x.split(",") if c.strip()]
     if not features:
         raise DataError("--x needs at least one column name")
@@ -126,6 +122,16 @@ def select_lazy_columns(frame: Any, name: str, x: str, y: str, *,
             raise DataError(f"no column {column!r} in {name}; columns: {', '.join(columns)}")
     if y in features:
         raise DataError(f"column {y!r} cannot be both a feature (--x) and the target (--y)")
+    return features
+
+
+def select_lazy_columns(frame: Any, name: str, x: str, y: str, *,
+                        numeric_y: bool) -> tuple[Any, Any]:
+    """Features and target of a Dask DataFrame; the kinds of columns are checked here, the
+    values (missing, infinite) partition by partition when the model reads them."""
+    import pandas as pd
+
+    features = _named_columns(frame, name, x, y)
     for column in features + ([y] if numeric_y else []):
         kind = frame[column].dtype
         if pd.api.types.is_bool_dtype(kind) or not pd.api.types.is_numeric_dtype(kind):
@@ -154,15 +160,7 @@ def select_columns(frame: Any, name: str, x: str, y: str, *, numeric_y: bool) ->
     """
     import pandas as pd
 
-    features = [c.strip() for c in x.split(",") if c.strip()]
-    if not features:
-        raise DataError("--x needs at least one column name")
-    columns = [str(c) for c in frame.columns]
-    for column in [*features, y]:
-        if column not in columns:
-            raise DataError(f"no column {column!r} in {name}; columns: {', '.join(columns)}")
-    if y in features:
-        raise DataError(f"column {y!r} cannot be both a feature (--x) and the target (--y)")
+    features = _named_columns(frame, name, x, y)
     for column in features + ([y] if numeric_y else []):
         values = frame[column]
         if pd.api.types.is_bool_dtype(values):

@@ -26,7 +26,13 @@ import numpy as np
 
 from steepest import plot
 from steepest.errors import SteepestError
-from steepest.interact.panel import Panel, parse_rates, plotly_widgets_available, point_text
+from steepest.interact.panel import (
+    Panel,
+    check_range,
+    parse_rates,
+    plotly_widgets_available,
+    point_text,
+)
 from steepest.optim import minimize
 from steepest.optim.result import OptimizeResult
 from steepest.optim.rules import OPTIMIZERS
@@ -61,15 +67,7 @@ def start_point(x0: Any) -> np.ndarray:
 def _window(points: np.ndarray, given: Any, axis: int) -> tuple[float, float]:
     """The range shown along ``axis``: as given, else the finite points with a margin."""
     if given is not None:
-        try:
-            low, high = (float(v) for v in given)
-        except (TypeError, ValueError):
-            raise SteepestError(
-                f"a range must be two finite numbers, low < high, not {given!r}"
-            ) from None
-        if not (math.isfinite(low) and math.isfinite(high) and low < high):
-            raise SteepestError(f"a range must be two finite numbers, low < high, not {given!r}")
-        return low, high
+        return check_range(given)
     column = points.reshape(len(points), -1)[:, axis]
     column = column[np.isfinite(column)]
     start = float(column[0]) if column.size else 0.0

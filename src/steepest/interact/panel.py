@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import io
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -216,6 +217,7 @@ class Panel(ABC):
 
 __all__ = [
     "Panel",
+    "check_range",
     "parse_rates",
     "plotly_widgets_available",
     "png",
@@ -223,3 +225,20 @@ __all__ = [
     "require_widgets",
     "widgets_missing_message",
 ]
+
+
+def check_range(given: Any) -> tuple[float, float]:
+    """A range given as two finite numbers, low < high, or one sentence saying what is wrong.
+
+    >>> check_range([-1, 2])
+    (-1.0, 2.0)
+    """
+    try:
+        low, high = (float(v) for v in given)
+    except (TypeError, ValueError):
+        raise SteepestError(
+            f"a range must be two finite numbers, low < high, not {given!r}"
+        ) from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise SteepestError(f"a range must be two finite numbers, low < high, not {given!r}")
+    return low, high

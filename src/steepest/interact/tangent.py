@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from steepest.errors import SteepestError
-from steepest.interact.panel import Panel
+from steepest.interact.panel import Panel, check_range
 from steepest.plot import function, surface
 from steepest.plot.style import new_figure
 from steepest.symbolic import Function, tangent_line, tangent_plane
@@ -46,15 +46,7 @@ def _exact(value: float) -> sp.Expr:
 def _range(given: Any, around: float) -> tuple[float, float]:
     if given is None:
         return around - 3.0, around + 3.0
-    try:
-        low, high = (float(v) for v in given)
-    except (TypeError, ValueError):
-        raise SteepestError(
-            f"a range must be two finite numbers, low < high, not {given!r}"
-        ) from None
-    if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise SteepestError(f"a range must be two finite numbers, low < high, not {given!r}")
-    return low, high
+    return check_range(given)
 
 
 class Tangent(Panel):
