@@ -10,6 +10,7 @@ import pytest
 
 import steepest as st
 from steepest.bounded import within
+from steepest.errors import TimeLimitError
 
 
 def busy(seconds: float) -> str:
@@ -60,3 +61,33 @@ def test_limits_nest_and_work_outside_the_main_thread():
 def test_a_bad_timeout_is_one_sentence():
     with pytest.raises(st.TimeLimitError, match="positive number of seconds"):
         within(lambda: 1, timeout=-1)
+
+
+def test_a_limit_that_expires_inside_a_gc_callback_waits_for_the_timed_code() -> None:
+    """An expiry raised inside a garbage-collection callback would be swallowed (and
+    reported by ``sys.unraisablehook``); it must wait and stop the timed code instead."""
+    import sys
+
+    swallowed: list[object] = []
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = swallowed.append
+
+    def slow_callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            end = time.perf_counter() + 0.002
+            while time.perf_counter() < end:  # long enough for the timer to fire in here
+                pass
+
+    def allocate_forever() -> None:
+        while True:  # cycles, so that the collector runs and calls back often
+            cycle: list[object] = []
+            cycle.append(cycle)
+
+    gc.callbacks.append(slow_callback)
+    try:
+        with pytest.raises(TimeLimitError, match="allocating"):
+            within(allocate_forever, timeout=0.1, what="allocating")
+    finally:
+        gc.callbacks.remove(slow_callback)
+        sys.unraisablehook = previous_hook
+    assert swallowed == []

@@ -30,11 +30,13 @@ steepest.errors.TimeLimitError: sleeping took longer than the time limit of 0.05
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import os
 import pickle
 import select
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -96,14 +98,34 @@ def within(
 # After the limit the timer keeps firing at this interval until the computation stops: an
 # expiry raised while the interpreter runs a garbage-collection callback is swallowed.
 REPEAT = 0.05
+# An expiry that lands in a garbage-collection callback tries again this much later.
+SOON = 0.0013
+
+
+def _in_swallowing_frame(frame: Any) -> bool:
+    """Whether ``frame`` runs inside a garbage-collection callback or the hook that reports
+    exceptions raised there: an expiry raised in either is swallowed or breaks the report,
+    so it waits for the timer's next tick, back in the timed code."""
+    hooks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    hooks.add(getattr(sys.unraisablehook, "__code__", None))
+    hooks.discard(None)
+    while frame is not None and hooks:
+        if frame.f_code in hooks:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _with_timer(call: Callable[[], T], limit: float, message: str) -> T:
     armed = [True]
 
     def expire(signum: int, frame: Any) -> None:
-        if armed[0]:
-            raise _Expired
+        if not armed[0]:
+            return
+        if _in_swallowing_frame(frame):
+            signal.setitimer(signal.ITIMER_REAL, SOON, REPEAT)  # try again in a moment
+            return
+        raise _Expired
 
     previous_handler = signal.signal(signal.SIGALRM, expire)
     # An enclosing limit keeps running: the inner one may only be shorter.
