@@ -120,6 +120,19 @@ class Code:
     partials: tuple[str | None, ...] = ()
 
 
+# NumPy's ufuncs whose Python operator computes the same on arrays and NumPy
+# scalars, without the ufunc's own call machinery (a tenth of its cost on a scalar).
+_OPERATORS: dict[Any, Callable[[Any, Any], Any]] = {
+    np.add: operator.add,
+    np.subtract: operator.sub,
+    np.multiply: operator.mul,
+}
+
+
+# Numbers: values of an empty shape that Python's operators take as they are.
+_SCALARS = frozenset({float, int, np.float64, np.float32})
+
+
 @dataclass(frozen=True, eq=False)
 class Primitive:
     """One differentiable operation and its derivative rules, side by side.
@@ -143,6 +156,15 @@ class Primitive:
     # The local derivatives when they are the units +1 or -1 whatever the arguments
     # (add, subtract, negative): the short path takes them without calling the rules.
     units: tuple[Any, ...] | None = field(default=None, compare=False)
+    # Derived from the fields above, once, for the short path of every application:
+    # an elementwise operation on all its arguments, and its forward on two numbers.
+    short: bool = field(init=False, repr=False, compare=False)
+    on_numbers: Callable[..., Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "short",
+                           self.partials is not None and self.differentiable_args is None)
+        object.__setattr__(self, "on_numbers", _OPERATORS.get(self.forward, self.forward))
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
@@ -268,7 +290,7 @@ def mark_value_read(values: Sequence[Any], fn: Callable[..., Any] | None = None,
 _sequence_number = operator.attrgetter("_seq")
 
 
-def topological_order(root: Node) -> list[Node]:
+def topological_order(root: Node, leaves: list[Node] | None = None) -> list[Node]:
     """The recorded nodes reachable from ``root``, in creation order.
 
     A node is created after its parents, so the order of creation (each node's
@@ -277,12 +299,16 @@ def topological_order(root: Node) -> list[Node]:
     is marked in its ``_tangent`` (unused by reverse mode) with a mark of
     this walk; a mark overwritten by another walk at the same time only makes
     a node appear twice, and the sweep passes a node without a gradient by.
+    The leaves met (parents no operation made) are added to ``leaves`` when
+    it is given, each once: the caller collects their gradients with no
+    second walk.
 
     >>> import steepest as st
     >>> x = st.Tensor(2.0, requires_grad=True)
     >>> y = x * x
-    >>> [node is y for node in topological_order(y + 1.0)]
-    [True, False]
+    >>> leaves = []
+    >>> [node is y for node in topological_order(y + 1.0, leaves)], leaves == [x]
+    ([True, False], True)
     """
     if root._prim is None:
         return []
@@ -291,12 +317,17 @@ def topological_order(root: Node) -> list[Node]:
     nodes = [root]
     stack = [root]
     pop, push, keep = stack.pop, stack.append, nodes.append
+    found = leaves.append if leaves is not None else None
     while stack:
         for parent in pop()._parents:
-            if parent._tangent is not mark and parent._prim is not None:
-                parent._tangent = mark
-                push(parent)
-                keep(parent)
+            if parent._tangent is not mark:
+                if parent._prim is not None:
+                    parent._tangent = mark
+                    push(parent)
+                    keep(parent)
+                elif found is not None:
+                    parent._tangent = mark
+                    found(parent)
     nodes.sort(key=_sequence_number)
     return nodes
 
@@ -343,6 +374,8 @@ def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
     >>> st.vjp(lambda x: (2.0 * x, x * x), 3.0)[1]((1.0, 1.0))  # 2 + 2x, in one sweep
     8.0
     """
+    # Names read for every node, as locals: the sweep is the eager path's inner loop.
+    one, minus_one, numbers, array = ONE, MINUS_ONE, _SCALARS, np.ndarray
     for node in reversed(order):
         g = node._g
         if g is None:
@@ -354,18 +387,27 @@ def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
         parents = node._parents
         if prim.partials is not None:
             for parent, local in zip(parents, node._saved):
-                if local is ONE:
+                if local is one:
                     ct = g
-                elif local is MINUS_ONE:
+                elif local is minus_one:
                     ct = -g
                 else:
                     ct = g * local
                 value = parent._value
-                # The shapes read as attributes: np.shape costs a dispatch per call.
-                shape = getattr(value, "shape", None)
-                if shape is None or getattr(ct, "shape", None) != shape:
-                    ct = unbroadcast(ct, np.shape(value))
-                parent._g = ct if parent._g is None else _accumulate(parent._g, ct)
+                # Two numbers have the same (empty) shape: nothing to sum.  Otherwise the
+                # shapes are read as attributes: np.shape costs a dispatch per call.
+                if type(ct) not in numbers or type(value) not in numbers:
+                    shape = getattr(value, "shape", None)
+                    if shape is None or getattr(ct, "shape", None) != shape:
+                        ct = unbroadcast(ct, np.shape(value))
+                old = parent._g
+                if old is None:
+                    parent._g = ct
+                elif type(old) is not array:
+                    parent._g = old + ct
+                else:
+                    del old  # _accumulate sums in place only what the node alone holds
+                    parent._g = _accumulate(parent._g, ct)
         else:
             args, kwargs = node._saved
             ans = node._value
@@ -538,18 +580,6 @@ _PLAIN_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, 
 # Arguments that join an elementwise operation as they are, with no conversion.
 _RAW_TYPES = frozenset({float, int, np.float64, np.float32, np.ndarray})
 
-# NumPy's ufuncs whose Python operator computes the same on arrays and NumPy
-# scalars, without the ufunc's own call machinery (a tenth of its cost on a scalar).
-_OPERATORS: dict[Any, Callable[[Any, Any], Any]] = {
-    np.add: operator.add,
-    np.subtract: operator.sub,
-    np.multiply: operator.mul,
-}
-
-
-_SCALARS = frozenset({float, int, np.float64, np.float32})
-
-
 def _forward_of(prim: Primitive, x: Any, y: Any) -> Callable[[Any, Any], Any]:
     """The primitive's forward, as a Python operator when both arguments are numbers.
 
@@ -560,7 +590,7 @@ def _forward_of(prim: Primitive, x: Any, y: Any) -> Callable[[Any, Any], Any]:
     True
     """
     if type(x) in _SCALARS and type(y) in _SCALARS:
-        return _OPERATORS.get(prim.forward, prim.forward)
+        return prim.on_numbers
     return prim.forward
 
 
@@ -666,18 +696,18 @@ def apply_unary(prim: Primitive, a: Any) -> Any:
     >>> y = apply_unary(P.exp, x); y.backward(); float(x.grad)
     1.0
     """
-    partials = prim.partials
-    if (partials is not None and isinstance(a, Node) and _open_reverse(a._trace)
-            and prim.differentiable_args is None and _grad_enabled[-1]):
+    if prim.short and isinstance(a, Node) and _grad_enabled[-1]:
         trace = a._trace
-        if trace.candidates:
-            release_unused(trace)  # before this operation allocates its result
-        x = a._value
-        value = prim.forward(x)
-        out = _recorded(value, trace, type(a), prim, (a,), (0,), (partials[0](value, x),))
-        if trace.inputs_log is not None:
-            trace.inputs_log[id(out)] = [None]  # a parent's value: read from its node
-        return out
+        if _open_reverse(trace):
+            if trace.candidates:
+                release_unused(trace)  # before this operation allocates its result
+            x = a._value
+            value = prim.forward(x)
+            out = _recorded(value, trace, type(a), prim, (a,), (0,),
+                            (prim.partials[0](value, x),))
+            if trace.inputs_log is not None:
+                trace.inputs_log[id(out)] = [None]  # a parent's value: read from its node
+            return out
     return _apply_general(prim, (a,), {})
 
 
@@ -693,8 +723,7 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
     >>> y = apply_binary(P.multiply, x, x); y.backward(); float(x.grad)
     6.0
     """
-    partials = prim.partials
-    if partials is not None and prim.differentiable_args is None and _grad_enabled[-1]:
+    if prim.short and _grad_enabled[-1]:
         if isinstance(a, Node):
             trace = a._trace
             if isinstance(b, Node):
@@ -703,13 +732,14 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                         release_unused(trace)  # before this operation allocates its result
                     x, y = a._value, b._value
                     if type(x) in _SCALARS and type(y) in _SCALARS:  # _forward_of, written out
-                        value = _OPERATORS.get(prim.forward, prim.forward)(x, y)
+                        value = prim.on_numbers(x, y)
                     else:
                         value = prim.forward(x, y)
                     units = prim.units
-                    out = _recorded(value, trace, type(a), prim, (a, b), (0, 1),
-                                    units if units is not None else
-                                    (partials[0](value, x, y), partials[1](value, x, y)))
+                    if units is None:
+                        partials = prim.partials
+                        units = (partials[0](value, x, y), partials[1](value, x, y))
+                    out = _recorded(value, trace, type(a), prim, (a, b), (0, 1), units)
                     if trace.inputs_log is not None:
                         trace.inputs_log[id(out)] = [None, None]
                     return out
@@ -718,27 +748,35 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     release_unused(trace)
                 x = a._value
                 if type(x) in _SCALARS and type(b) in _SCALARS:
-                    value = _OPERATORS.get(prim.forward, prim.forward)(x, b)
+                    value = prim.on_numbers(x, b)
                 else:
                     value = prim.forward(x, b)
                 units = prim.units
                 out = _recorded(value, trace, type(a), prim, (a,), (0,),
-                                (units[0] if units is not None else partials[0](value, x, b),))
+                                (units[0] if units is not None else
+                                 prim.partials[0](value, x, b),))
                 if trace.inputs_log is not None:
                     trace.inputs_log[id(out)] = [None, b]
                 return out
-        elif isinstance(b, Node) and _plain_operand(a) and _open_reverse(b._trace):
-            trace = b._trace
-            if trace.candidates:
-                release_unused(trace)
-            y = b._value
-            value = _forward_of(prim, a, y)(a, y)
-            units = prim.units
-            out = _recorded(value, trace, type(b), prim, (b,), (1,),
-                            (units[1] if units is not None else partials[1](value, a, y),))
-            if trace.inputs_log is not None:
-                trace.inputs_log[id(out)] = [a, None]
-            return out
+        elif isinstance(b, Node):
+            kind = type(a)  # _plain_operand, written out
+            if ((kind in _SCALARS or (kind is np.ndarray and not a.dtype.hasobject))
+                    and _open_reverse(b._trace)):
+                trace = b._trace
+                if trace.candidates:
+                    release_unused(trace)
+                y = b._value
+                if kind in _SCALARS and type(y) in _SCALARS:
+                    value = prim.on_numbers(a, y)
+                else:
+                    value = prim.forward(a, y)
+                units = prim.units
+                out = _recorded(value, trace, type(b), prim, (b,), (1,),
+                                (units[1] if units is not None else
+                                 prim.partials[1](value, a, y),))
+                if trace.inputs_log is not None:
+                    trace.inputs_log[id(out)] = [a, None]
+                return out
     return _apply_general(prim, (a, b), {})
 
 

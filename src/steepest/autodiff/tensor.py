@@ -9,7 +9,6 @@ primitives or to the NumPy functions' traced versions in
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -303,10 +302,13 @@ class Tensor(Node):
             gradient = np.ones(self.shape, dtype=self.dtype)
         if self._trace is None:
             return
-        order = topological_order(self)
+        leaves: list[Tensor] = []
+        order = topological_order(self, leaves)
         backward_sweep(self, gradient, order)
+        if self._prim is None:
+            leaves.append(self)
         handed: set[int] = {id(gradient)}
-        for leaf in _leaves(order, self):
+        for leaf in leaves:
             g = leaf._g
             leaf._g = None
             if g is None:
@@ -471,19 +473,6 @@ class Tensor(Node):
 
     def relu(self) -> Any:
         return apply(P.maximum, (self, 0.0), {})
-
-
-def _leaves(order: Sequence[Tensor], root: Tensor) -> list[Tensor]:
-    seen: set[int] = set()
-    leaves = []
-    for node in order:
-        for parent in node._parents:
-            if parent._prim is None and id(parent) not in seen:
-                seen.add(id(parent))
-                leaves.append(parent)
-    if root._prim is None:
-        leaves.append(root)
-    return leaves
 
 
 def box(value: Any, trace: Trace | None) -> Tensor:
