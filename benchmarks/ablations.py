@@ -16,7 +16,7 @@ import argparse
 import sys
 import types
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -42,6 +42,17 @@ def _fresh(f: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def _declining(owner: Any, name: str) -> Iterator[None]:
     with mock.patch.object(owner, name, lambda *args, **kwargs: None):
+        yield
+
+
+@contextmanager
+def _general_path_only() -> Iterator[None]:
+    """Every primitive declines the short path of an elementwise operation."""
+    from steepest.autodiff.primitives import PRIMITIVES
+
+    with ExitStack() as stack:
+        for prim in PRIMITIVES.values():
+            stack.enter_context(mock.patch.dict(prim.__dict__, {"short": False}))
         yield
 
 
@@ -258,7 +269,7 @@ def cases(quick: bool) -> list[Case]:
               "call", 2_000, rosenbrock_small, lambda: mock.patch.object(fuse, "DIRECT", False)),
         _pair("a short path for elementwise operations: W4 eager `Tensor.backward`",
               "primitive", 3_000, eager_chain,
-              lambda: mock.patch.object(core, "_open_reverse", lambda trace: False)),
+              _general_path_only),
         _pair("the collector paused while a program is recorded: W4, a new function's first "
               "two calls", "primitive", 3_000, first_two_calls,
               lambda: mock.patch.object(replay.gc, "disable", lambda: None)),

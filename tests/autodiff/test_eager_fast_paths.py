@@ -16,13 +16,19 @@ import numpy as np
 import pytest
 
 import steepest as st
-from steepest.autodiff import core
+from steepest.autodiff.primitives import PRIMITIVES
+
+
+def _general_path_only(patch):
+    """Every primitive declines the short path (``Primitive.short``, derived once, is frozen)."""
+    for prim in PRIMITIVES.values():
+        patch.setitem(prim.__dict__, "short", False)
 
 
 @pytest.fixture(params=["short", "general"])
 def path(request, monkeypatch):
     if request.param == "general":
-        monkeypatch.setattr(core, "_open_reverse", lambda trace: False)
+        _general_path_only(monkeypatch)
     return request.param
 
 
@@ -30,7 +36,7 @@ def _both(fn, monkeypatch):
     """fn() with the short path, then with the general path only."""
     fast = fn()
     with monkeypatch.context() as patch:
-        patch.setattr(core, "_open_reverse", lambda trace: False)
+        _general_path_only(patch)
         plain = fn()
     return fast, plain
 

@@ -599,10 +599,6 @@ def _plain_operand(value: Any) -> bool:
     return kind in _RAW_TYPES and (kind is not np.ndarray or not value.dtype.hasobject)
 
 
-def _open_reverse(trace: Trace | None) -> bool:
-    return trace is not None and not trace.done and trace.mode == REVERSE
-
-
 # Elements: a value this large that the traced function no longer holds is released
 # before the call ends (see release_unused).
 RELEASE_AT = 1 << 16
@@ -698,7 +694,7 @@ def apply_unary(prim: Primitive, a: Any) -> Any:
     """
     if prim.short and isinstance(a, Node) and _grad_enabled[-1]:
         trace = a._trace
-        if _open_reverse(trace):
+        if trace is not None and trace.mode == REVERSE and not trace.done:  # still recording
             if trace.candidates:
                 release_unused(trace)  # before this operation allocates its result
             x = a._value
@@ -727,7 +723,8 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
         if isinstance(a, Node):
             trace = a._trace
             if isinstance(b, Node):
-                if b._trace is trace and _open_reverse(trace):
+                if (b._trace is trace and trace is not None and trace.mode == REVERSE
+                        and not trace.done):
                     if trace.candidates:
                         release_unused(trace)  # before this operation allocates its result
                     x, y = a._value, b._value
@@ -743,7 +740,8 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     if trace.inputs_log is not None:
                         trace.inputs_log[id(out)] = [None, None]
                     return out
-            elif _plain_operand(b) and _open_reverse(trace):
+            elif (_plain_operand(b) and trace is not None and trace.mode == REVERSE
+                  and not trace.done):
                 if trace.candidates:
                     release_unused(trace)
                 x = a._value
@@ -760,9 +758,9 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                 return out
         elif isinstance(b, Node):
             kind = type(a)  # _plain_operand, written out
+            trace = b._trace
             if ((kind in _SCALARS or (kind is np.ndarray and not a.dtype.hasobject))
-                    and _open_reverse(b._trace)):
-                trace = b._trace
+                    and trace is not None and trace.mode == REVERSE and not trace.done):
                 if trace.candidates:
                     release_unused(trace)
                 y = b._value
