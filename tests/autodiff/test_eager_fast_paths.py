@@ -224,3 +224,59 @@ def test_the_order_of_a_deep_graph_needs_no_recursion():
     y.backward()
     assert float(x.grad) == 1.0
 
+
+
+def _steps(x, w, steps=40):
+    """Numbers through sums, products, reflected constants and a ufunc; w used at every step."""
+    for _ in range(steps):
+        x = x * w + np.sin(x) - 0.5 * x
+    return x
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_on_numbers_equals_the_traced_gradient(dtype, path):
+    # Tensor.backward orders the graph by a walk and sums numbers without shape checks;
+    # st.grad sweeps its tape. Both must give the same numbers, in the values' dtype.
+    x = st.Tensor(np.array(0.3, dtype=dtype), requires_grad=True)
+    w = st.Tensor(np.array(0.9, dtype=dtype), requires_grad=True)
+    out = _steps(x, w)
+    out.backward()
+    gx, gw = st.grad(_steps, argnums=(0, 1))(np.array(0.3, dtype=dtype),
+                                             np.array(0.9, dtype=dtype))
+    _same(x.grad, gx)
+    _same(w.grad, gw)
+    assert x.grad.dtype == dtype and x.grad.shape == ()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_with_numbers_and_broadcast_arrays(dtype, path):
+    # A 0-d leaf meets arrays: its gradient is summed over the broadcast (the shape path),
+    # while the numbers of the same graph take the short one.
+    values = np.linspace(0.5, 2.0, 12).reshape(3, 4).astype(dtype)
+
+    def f(s, v):
+        t = s * s + np.sin(s)
+        return np.sum(np.sin(v * t) + t * v) * s
+
+    s = st.Tensor(np.array(0.7, dtype=dtype), requires_grad=True)
+    v = st.Tensor(values, requires_grad=True)
+    f(s, v).backward()
+    gs, gv = st.grad(f, argnums=(0, 1))(np.array(0.7, dtype=dtype), values)
+    _same(s.grad, gs)
+    _same(v.grad, gv)
+
+
+def test_leaves_found_by_the_walk(path):
+    a = st.Tensor(2.0, requires_grad=True)
+    b = st.Tensor(3.0, requires_grad=True)
+    c = st.Tensor(5.0)  # a constant: no gradient
+    unused = st.Tensor(7.0, requires_grad=True)
+    out = a * b + a * a + c * b + a
+    out.backward()
+    assert float(a.grad) == 3.0 + 4.0 + 1.0 and float(b.grad) == 2.0 + 5.0
+    assert c.grad is None and unused.grad is None
+    # Accumulated over a second backward; a leaf as the output gets the seed.
+    (a * b).backward()
+    assert float(a.grad) == 11.0 and float(b.grad) == 9.0
+    a.backward()
+    assert float(a.grad) == 12.0

@@ -295,7 +295,7 @@ def topological_order(root: Node, leaves: list[Node] | None = None) -> list[Node
 
     A node is created after its parents, so the order of creation (each node's
     sequence number) is a topological order: one walk collects the nodes, one
-    sort in C orders them, with no recursion and no second pass.  A node met
+    sort in C orders them, with no recursion and no stack.  A node met
     is marked in its ``_tangent`` (unused by reverse mode) with a mark of
     this walk; a mark overwritten by another walk at the same time only makes
     a node appear twice, and the sweep passes a node without a gradient by.
@@ -315,15 +315,13 @@ def topological_order(root: Node, leaves: list[Node] | None = None) -> list[Node
     mark = object()
     root._tangent = mark
     nodes = [root]
-    stack = [root]
-    pop, push, keep = stack.pop, stack.append, nodes.append
+    keep = nodes.append
     found = leaves.append if leaves is not None else None
-    while stack:
-        for parent in pop()._parents:
+    for node in nodes:  # the list is its own work queue: a node kept is visited later
+        for parent in node._parents:
             if parent._tangent is not mark:
                 if parent._prim is not None:
                     parent._tangent = mark
-                    push(parent)
                     keep(parent)
                 elif found is not None:
                     parent._tangent = mark
