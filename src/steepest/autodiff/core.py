@@ -178,6 +178,42 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     return g
 
 
+def plain_array(value: np.ndarray) -> np.ndarray:
+    """``value`` as a plain ``np.ndarray``, or one sentence when its class changes what
+    NumPy code means on it.
+
+    ``np.matrix`` makes ``*`` a matrix product and keeps every result 2-D; a
+    masked array leaves its masked entries out of sums and means.  Traced,
+    either would silently become a plain array and the code would compute
+    something else, so both are refused.  A memory map is a plain array
+    stored in a file: it is read as one.  Other subclasses are refused too:
+    what their operations mean is not known here.
+
+    >>> plain_array(np.zeros(2).view(np.memmap)).__class__.__name__
+    'ndarray'
+    >>> plain_array(np.asmatrix(np.eye(2)))
+    Traceback (most recent call last):
+    ...
+    steepest.errors.DifferentiationError: np.matrix is not supported: ...
+    """
+    if type(value) is np.ndarray:
+        return value
+    if isinstance(value, np.memmap):
+        return np.asarray(value)
+    if isinstance(value, np.matrix):
+        raise DifferentiationError(
+            "np.matrix is not supported: its * is a matrix product and its results stay "
+            "2-D, so the same code means something else on plain arrays; pass "
+            "np.asarray(m) and write @ for matrix products")
+    if isinstance(value, np.ma.MaskedArray):
+        raise DifferentiationError(
+            "masked arrays are not supported: their masked entries would be counted in "
+            "sums and means; pass the entries to keep (m.compressed(), or m.filled(value))")
+    raise DifferentiationError(
+        f"arrays of class {type(value).__name__} are not supported: their operations may "
+        "mean something else than NumPy's; pass np.asarray(value)")
+
+
 def as_float_array(value: Any) -> Any:
     """Values enter a trace as float arrays: integers and bools are promoted.
 
@@ -185,6 +221,7 @@ def as_float_array(value: Any) -> Any:
     array([1., 2.])
     """
     if isinstance(value, np.ndarray):
+        value = plain_array(value)
         if value.dtype.kind in "fc":
             return value
         return value.astype(np.float64)
@@ -782,8 +819,11 @@ def _apply_general(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any])
             if a._trace is None or a._trace.done:
                 raw_args.append(strip(a))
                 continue
-        elif type(a) not in _PLAIN_TYPES and hasattr(a, "__array__"):
-            a = np.asarray(a)  # pandas objects and other array-likes join as arrays
+        elif type(a) not in _PLAIN_TYPES:
+            if isinstance(a, np.ndarray):
+                a = plain_array(a)  # np.matrix and masked arrays mean something else
+            elif hasattr(a, "__array__"):
+                a = np.asarray(a)  # pandas objects and other array-likes join as arrays
         raw_args.append(a)
     allowed = prim.differentiable_args
     if allowed is not None:

@@ -1344,12 +1344,8 @@ def _signature(args: Sequence[Any], argnums: tuple[int, ...]) -> Any:
             key.append((a.shape, dtype))
         elif kind is float or kind is int:
             key.append(kind)  # a type, never equal to a (shape, dtype) pair
-        elif isinstance(a, bool | Tensor) or not isinstance(a, int | float | np.ndarray):
-            return None
-        elif isinstance(a, np.ndarray):  # a subclass of ndarray
-            if a.dtype.kind not in "fiub":
-                return None
-            key.append((a.shape, a.dtype))
+        elif isinstance(a, bool | Tensor | np.ndarray) or not isinstance(a, int | float):
+            return None  # (a subclass of ndarray is traced, where its class is checked)
         else:  # a subclass of int or float (not bool)
             key.append(("number", kind))
     return tuple(key)

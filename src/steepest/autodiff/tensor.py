@@ -29,6 +29,7 @@ from steepest.autodiff.core import (
     mark_value_read,
     new_node,
     next_sequence_number,
+    plain_array,
     topological_order,
 )
 from steepest.autodiff.dispatch import (
@@ -113,6 +114,8 @@ class Tensor(Node):
     ):
         if isinstance(data, Tensor):
             data = data.data
+        elif isinstance(data, np.ma.MaskedArray):
+            plain_array(data)  # refused: its masked entries would be computed with
         array = np.array(data, dtype=dtype, copy=True) if dtype is not None else np.array(data)
         if array.dtype.kind not in "fc":
             array = array.astype(np.float64)
