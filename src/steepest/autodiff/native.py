@@ -357,9 +357,14 @@ class Group:
                 if type(a) is np.ndarray:
                     c = seen.get(id(a))
                     if c is None:
-                        if (a.dtype is not _FLOAT64 and a.dtype != _FLOAT64) or (
-                                a.shape != shape or not a.flags.c_contiguous):
+                        if (a.dtype is not _FLOAT64 and a.dtype != _FLOAT64) or a.shape != shape:
                             return None
+                        if not a.flags.c_contiguous:
+                            if position == 0 or any(a.strides):
+                                return None
+                            key.append(-1)  # one number broadcast (np.broadcast_to)
+                            numbers.append(a.item(0))
+                            continue
                         address = a.__array_interface__["data"][0]
                         c = addresses.index(address) if address in addresses else len(addresses)
                         if c == len(addresses):
