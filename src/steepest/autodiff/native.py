@@ -142,15 +142,19 @@ def _safe(directory: Path) -> bool:
 
 def cache_directory() -> Path:
     """Where libraries are kept: the per-user cache, or a private temporary directory."""
-    chosen = os.environ.get("STEEPEST_CACHE_DIR") or str(
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "steepest")
+    chosen = os.environ.get("STEEPEST_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or ""
     with _lock:
         known = _directories.get(chosen)
     if known is not None:
         return known
-    directory = Path(chosen) / "native"
-    if not _safe(directory):
+    try:
+        directory = (Path(chosen) if os.environ.get("STEEPEST_CACHE_DIR") else Path(
+            chosen or Path.home() / ".cache") / "steepest") / "native"
+    except RuntimeError:  # no home directory
+        directory = None
+    if directory is None or not _safe(directory):
         directory = Path(tempfile.mkdtemp(prefix="steepest-native-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
     with _lock:
         return _directories.setdefault(chosen, directory)
 
@@ -292,6 +296,8 @@ def _work() -> None:
             _busy += 1
         try:
             job()
+        except Exception:  # a job records its own failure; the thread goes on
+            pass
         finally:
             with _lock:
                 _busy -= 1
@@ -405,7 +411,7 @@ class Group:
             path = _library_path(source, cc)
             if path.exists():
                 return self._loaded(key, path, arrays, numbers, "loaded")
-        except OSError:
+        except Exception:  # whatever goes wrong here, the ufuncs compute it
             return self._failed(key)
         _submit(lambda: self._build(key, source, cc, path, arrays, numbers))
         return None
@@ -414,7 +420,7 @@ class Group:
                numbers: int) -> None:
         try:
             _compile(source, cc, path)
-        except (OSError, subprocess.SubprocessError):
+        except Exception:  # no library: the ufuncs go on computing it
             self._failed(key)
             return
         self._loaded(key, path, arrays, numbers, "compiled")
@@ -423,7 +429,7 @@ class Group:
                 how: str) -> Any:
         try:
             function = _load(path, arrays, numbers)
-        except (OSError, AttributeError):
+        except Exception:  # not loadable: the ufuncs go on computing it
             return self._failed(key)
         with _lock:
             self.functions[key] = function
