@@ -25,7 +25,7 @@ import pytest
 import steepest as st
 from steepest.autodiff import fuse, native
 
-pytestmark = pytest.mark.skipif(not native.available(), reason="no C compiler found")
+needs_compiler = pytest.mark.skipif(not native.available(), reason="no C compiler found")
 
 N = fuse.BLOCK_AT + fuse.BLOCK // 3 + 7  # large enough for a loop, no multiple of a block
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -110,6 +110,7 @@ def _replayed(f, args, value, calls=3):
     return g
 
 
+@needs_compiler
 @pytest.mark.parametrize("f", FUNCTIONS, ids=lambda f: f.__name__)
 @pytest.mark.parametrize("value", [False, True], ids=["grad", "value_and_grad"])
 def test_native_loops_equal_the_ufuncs_bit_for_bit(f, value, monkeypatch):
@@ -127,6 +128,7 @@ def test_native_loops_equal_the_ufuncs_bit_for_bit(f, value, monkeypatch):
         assert _bits_equal(a, b) and _bits_equal(a, c)
 
 
+@needs_compiler
 def test_two_dimensional_arrays_and_several_arguments(monkeypatch):
     w = _point((N // 40, 41))
     with monkeypatch.context() as patch:
@@ -156,6 +158,7 @@ def test_two_dimensional_arrays_and_several_arguments(monkeypatch):
             assert _bits_equal(a, b)
 
 
+@needs_compiler
 @pytest.mark.parametrize("n", [fuse.BLOCK_AT - 1, fuse.BLOCK_AT, fuse.BLOCK_AT + 1,
                                fuse.BLOCK_AT + 2 * fuse.BLOCK + 1])
 def test_sizes_at_the_threshold(n, monkeypatch):
@@ -187,6 +190,7 @@ def _group(source, params):
     return native.Group([(ast.parse(source, mode="eval").body, params)])
 
 
+@needs_compiler
 def test_a_loop_declines_operands_it_cannot_take():
     group = _group("view + a * 2.5", ("view", "a"))
     g, x = np.zeros(N + 1), _point(N)
@@ -277,6 +281,7 @@ PROGRAM = textwrap.dedent(f"""
 """)
 
 
+@needs_compiler
 def test_a_new_process_loads_the_cached_library_at_once(tmp_path):
     first = _python(PROGRAM + "native.wait(120); print(native.counts()['compiled'])",
                     STEEPEST_CACHE_DIR=str(tmp_path))
@@ -294,6 +299,7 @@ def test_the_environment_switches_the_loops_off(tmp_path):
     assert not (tmp_path / "native").exists() or not list((tmp_path / "native").iterdir())
 
 
+@needs_compiler
 def test_threads_share_a_program_while_its_loop_compiles(monkeypatch, tmp_path):
     release = threading.Event()
     compile_ = native._compile
@@ -325,13 +331,17 @@ def test_threads_share_a_program_while_its_loop_compiles(monkeypatch, tmp_path):
             errors.append(error)
 
     threads = [threading.Thread(target=calls) for _ in range(2)]
-    for t in threads:
-        t.start()
-    started.wait(60)
-    started.wait(60)
-    release.set()
-    for t in threads:
-        t.join(120)
+    compiled = native.counts()["compiled"]
+    try:
+        for t in threads:
+            t.start()
+        started.wait(60)
+        started.wait(60)
+        assert native.counts()["compiled"] == compiled  # still held: the ufuncs computed
+    finally:
+        release.set()
+        for t in threads:
+            t.join(120)
     assert native.wait(120) and not errors and len(results) == 24
     runs = _Runs(monkeypatch)
     results.append(g(x))

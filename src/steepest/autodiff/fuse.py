@@ -16,7 +16,8 @@ Only ``+ - * /``, negation, ``sqrt`` and ``abs`` on float64 values are
 joined, each computed by the same ufunc in the same order as the plain
 program, so a fused program gives the plain program's results bit for bit.
 Small arrays (where the bookkeeping costs more than it saves) stay as they
-are.
+are.  Runs computed block by block also get the same run as one native loop
+(:mod:`steepest.autodiff.native`), which computes them once it is compiled.
 """
 
 from __future__ import annotations

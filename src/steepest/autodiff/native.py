@@ -122,7 +122,7 @@ def counts() -> dict[str, int]:
 def wait(timeout: float | None = None) -> bool:
     """Wait until every compile asked for so far is done (loaded or failed); False on timeout.
 
-    >>> wait(1.0)
+    >>> wait()
     True
     """
     with _idle:
