@@ -248,6 +248,7 @@ def test_a_failed_compile_leaves_the_ufuncs(monkeypatch, tmp_path):
     if false is None:
         pytest.skip("no /bin/false")
     monkeypatch.setattr(native, "_compiler", str(false))
+    monkeypatch.setattr(native, "ENABLED", True)  # also under STEEPEST_NATIVE=0
     before = native.counts()["failed"]
     x = _point(N)
     runs = _Runs(monkeypatch)
