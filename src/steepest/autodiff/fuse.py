@@ -268,15 +268,15 @@ def _named(step: tuple[Any, ...]) -> bool:
     return len(step[5]) > (1 if step[0] == "over" else 0)
 
 
-def _loop(group: list[tuple[Any, ...]], namespace: dict[str, Any]) -> str:
-    """``, loop=NATIVEn``: the group's runs as one native loop, or nothing (no compiler,
-    or switched off)."""
+def _loop(group: list[tuple[Any, ...]], namespace: dict[str, Any]) -> list[str]:
+    """``loop=NATIVEn``: the group's runs as one native loop, as an argument; none (no
+    compiler, or switched off)."""
     if not native.available():
-        return ""
+        return []
     steps = [(namespace[kernel].expression, params) for _, _, kernel, _, _, params in group]
     name = f"NATIVE{sum(1 for n in namespace if n.startswith('NATIVE')) + 1}"
     namespace[name] = native.Group(steps)
-    return f", loop={name}"
+    return [f"loop={name}"]
 
 
 def _grouped(out: list[Any], namespace: dict[str, Any]) -> list[str]:
@@ -308,11 +308,11 @@ def _grouped(out: list[Any], namespace: dict[str, Any]) -> list[str]:
             kind, target, kernel, count, kept, params = group[0]
             if kind == "into":
                 lines.append(f"    {target} = blocked_into({kernel}, {count}, {kept}, "
-                             f"{', '.join(params)}{loop})")
+                             f"{', '.join([*params, *loop])})")
             else:
                 lines.append(f"    view = {target}")
-                lines.append(f"    blocked_over({kernel}, {count}, view, {', '.join(params)}"
-                             f"{loop})")
+                lines.append(f"    blocked_over({kernel}, {count}, view, "
+                             f"{', '.join([*params, *loop])})")
             continue
         steps = []
         for m, (kind, target, kernel, count, kept, params) in enumerate(group):
@@ -323,7 +323,8 @@ def _grouped(out: list[Any], namespace: dict[str, Any]) -> list[str]:
                 lines.append(f"    view{m} = {target}")
                 operands = ", ".join([f"view{m}", *params[1:]])
                 steps.append(f"({kernel}, {count}, view{m}, ({operands},))")
-        lines.append(f"    blocked_group(({', '.join(steps)},){loop})")
+        together = "(" + ", ".join(steps) + ",)"
+        lines.append(f"    blocked_group({', '.join([together, *loop])})")
     return lines
 
 
