@@ -350,3 +350,22 @@ def test_threads_share_a_program_while_its_loop_compiles(monkeypatch, tmp_path):
     for result in results:
         for a, b in zip(_flat(result), expected, strict=True):
             assert _bits_equal(a, b)
+
+
+def test_the_cache_is_private_and_forgets_half_written_files(monkeypatch, tmp_path):
+    folder = tmp_path / "native"
+    folder.mkdir()
+    stale, fresh = folder / "tmp-old.so", folder / "tmp-new.so"
+    stale.write_bytes(b"")
+    fresh.write_bytes(b"")
+    os.utime(stale, (0, 0))
+    monkeypatch.setenv("STEEPEST_CACHE_DIR", str(tmp_path))
+    assert native.cache_directory() == folder
+    assert not stale.exists() and fresh.exists()
+    # A directory others may write to is never used: a private temporary one instead.
+    shared = tmp_path / "shared"
+    (shared / "native").mkdir(parents=True)
+    (shared / "native").chmod(0o777)
+    monkeypatch.setenv("STEEPEST_CACHE_DIR", str(shared))
+    private = native.cache_directory()
+    assert private != shared / "native" and (private.stat().st_mode & 0o077) == 0

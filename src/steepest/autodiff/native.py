@@ -40,6 +40,7 @@ import subprocess
 import sysconfig
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,15 @@ def _safe(directory: Path) -> bool:
             and os.access(directory, os.W_OK | os.X_OK))
 
 
+def _remove_stale(directory: Path) -> None:
+    """Remove half-written libraries an hour old (a process killed while compiling)."""
+    with contextlib.suppress(OSError):
+        for path in directory.glob("tmp-*.so"):
+            with contextlib.suppress(OSError):
+                if time.time() - path.stat().st_mtime > 3600:
+                    path.unlink()
+
+
 def cache_directory() -> Path:
     """Where libraries are kept: the per-user cache, or a private temporary directory."""
     chosen = os.environ.get("STEEPEST_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or ""
@@ -155,6 +165,7 @@ def cache_directory() -> Path:
     if directory is None or not _safe(directory):
         directory = Path(tempfile.mkdtemp(prefix="steepest-native-"))
         atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    _remove_stale(directory)
     with _lock:
         return _directories.setdefault(chosen, directory)
 
