@@ -212,6 +212,10 @@ def test_a_loop_declines_operands_it_cannot_take():
     assert native.wait(120)
     assert group.run([(g[:-1], (g[:-1], 1.5))])
     assert np.array_equal(g[:-1], x * 2.5 + 1.5 * 2.5)
+    # The same layout for a value broadcast from an array (stride 0), unless the loop
+    # writes where it is read: the ufuncs see it change.
+    assert group.run([(g[:-1], (g[:-1], np.broadcast_to(np.full(1, 2.0), (N,))))])
+    assert not group.run([(g[:-1], (g[:-1], np.broadcast_to(g[5:6], (N,))))])
 
 
 def test_the_c_source_holds_only_generated_names_and_exact_constants():

@@ -369,6 +369,7 @@ class Group:
         numbers: list[float] = []
         seen: dict[int, int] = {}  # id -> array index
         written: set[int] = set()
+        points: list[int] = []  # where the numbers broadcast from arrays are read
         for out, operands in steps:
             for position, a in enumerate((out, *operands)):
                 if type(a) is np.ndarray:
@@ -381,6 +382,7 @@ class Group:
                                 return None
                             key.append(-1)  # one number broadcast (np.broadcast_to)
                             numbers.append(a.item(0))
+                            points.append(a.__array_interface__["data"][0])
                             continue
                         address = a.__array_interface__["data"][0]
                         c = addresses.index(address) if address in addresses else len(addresses)
@@ -399,9 +401,12 @@ class Group:
                     return None
         span = size * _ITEM
         for w in written:  # written arrays: the same view as another, or apart from it
+            start = addresses[w]
             for c, address in enumerate(addresses):
-                if c != w and abs(address - addresses[w]) < span:
+                if c != w and abs(address - start) < span:
                     return None
+            if any(0 <= point - start < span for point in points):
+                return None  # a number read once would miss what the loop writes there
         return tuple(key), addresses, numbers
 
     def _prepare(self, key: tuple[int, ...], arrays: int, numbers: int) -> Any:
