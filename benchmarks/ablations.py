@@ -70,7 +70,7 @@ def cases(quick: bool) -> list[Case]:
     import w4_chain
 
     import steepest as st
-    from steepest.autodiff import core, fuse, replay
+    from steepest.autodiff import core, fuse, native, replay
     from steepest.nn.functional import softmax_cross_entropy
     from steepest.optim.objective import Objective
 
@@ -166,6 +166,24 @@ def cases(quick: bool) -> list[Case]:
 
         return run
 
+    def rosenbrock_native(n: int) -> Callable[[bool], Callable[[], Any]]:
+        def make(off: bool) -> Callable[[], Any]:
+            x = w2_rosenbrock.point(n)
+            gradient = st.grad(_fresh(w2_rosenbrock.rosenbrock))
+            calls = max(1, 2_000_000 // n)
+            for _ in range(3):  # recorded; its loop asked for
+                gradient(x)
+            native.wait()  # compiled (or loaded from the cache) before anything is timed
+
+            def run() -> Any:
+                for _ in range(calls - 1):
+                    gradient(x)
+                return gradient(x)
+
+            return run
+
+        return make
+
     def rosenbrock_small(off: bool) -> Callable[[], Any]:
         x = w2_rosenbrock.point(10)
         gradient = st.grad(_fresh(w2_rosenbrock.rosenbrock))
@@ -254,6 +272,10 @@ def cases(quick: bool) -> list[Case]:
               "call", 20, rosenbrock_grad, lambda: mock.patch.object(fuse, "ENABLED", False)),
         _pair("fused runs computed block by block: W2 Rosenbrock `st.grad`, n = 100,000",
               "call", 20, rosenbrock_grad, lambda: mock.patch.object(fuse, "BLOCKED", False)),
+        *[_pair(f"fused runs as native loops (generated C): W2 Rosenbrock `st.grad`, "
+                f"n = {n:,}", "call", max(1, 2_000_000 // n), rosenbrock_native(n),
+                lambda: mock.patch.object(native, "ENABLED", False))
+          for n in (100_000, 1_000_000)],
         _pair("small programs as direct ufunc calls: W2 Rosenbrock `st.grad`, n = 10",
               "call", 2_000, rosenbrock_small, lambda: mock.patch.object(fuse, "DIRECT", False)),
         _pair("a short path for elementwise operations: W4 eager `Tensor.backward`",
