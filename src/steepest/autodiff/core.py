@@ -618,11 +618,10 @@ def release_unused(trace: Trace) -> None:
     kept = []
     for entry in trace.candidates:
         node = entry[0]
-        children = entry[2]
-        for later in tape[entry[1]:]:
-            for parent in later._parents:
-                if parent is node:
-                    children += 1
+        # Counted in a list comprehension, so that no loop variable is left holding the
+        # last parent looked at (often this very node: it would be kept one operation longer).
+        children = entry[2] + sum(
+            [parent is node for later in tape[entry[1]:] for parent in later._parents])
         entry[1], entry[2] = len(tape), children
         # The references counted: the tape, each child's, `entry`, `node`, getrefcount's own;
         # and no weak reference, through which the value could be read later.
