@@ -205,7 +205,8 @@ class Later:
     the same rule on the same values, gives the same numbers with one array
     fewer held between the passes.  The sweep multiplies the gradient into the
     partial's own fresh array (``np.multiply(g, d, out=d)``, the same ufunc as
-    ``g * d``), so the product makes no second array either.
+    ``g * d``), so the product makes no second array either.  A sweep that
+    may be repeated (a pullback) keeps the partial it computed instead.
     """
 
     __slots__ = ("args", "partial", "shape")
@@ -413,6 +414,17 @@ def _accumulate(old: Any, ct: Any) -> Any:
     return old + ct
 
 
+def _computed_for_good(node: Node, later: Later) -> Any:
+    """A partial left to the sweep, computed and kept in its place: the sweep may be repeated.
+
+    A pullback called again (``st.vjp``, a Jacobian's rows) then finds it as
+    the forward pass would have left it, instead of computing it each time.
+    """
+    local = later.compute()
+    node._saved = tuple(local if saved is later else saved for saved in node._saved)
+    return local
+
+
 def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
           release: bool = False) -> None:
     """The backward sweep over ``order`` from the gradients already seeded in nodes' ``_g``.
@@ -443,8 +455,10 @@ def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
                     ct = -g
                 elif type(local) is not Later:
                     ct = g * local
-                else:
+                elif release:
                     ct = local.times(g)
+                else:
+                    ct = g * _computed_for_good(node, local)
                 value = parent._value
                 # The shapes read as attributes: np.shape costs a dispatch per call.
                 shape = getattr(value, "shape", None)
