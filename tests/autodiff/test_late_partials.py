@@ -97,12 +97,28 @@ def _assert_identical(got, expected):
         assert np.array_equal(a, b, equal_nan=True)
 
 
+def _counting_late_partials(monkeypatch):
+    """How many partials were left to the sweep so far, in a list of one number."""
+    count = [0]
+    large_locals = core.large_locals
+
+    def counted(*args):
+        saved = large_locals(*args)
+        count[0] += sum(type(local) is core.Later for local in saved)
+        return saved
+
+    monkeypatch.setattr(core, "large_locals", counted)
+    return count
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("f, arity", CASES, ids=[f.__name__ for f, _ in CASES])
 def test_the_same_values_and_gradients_as_computed_on_the_way_forward(f, arity, dtype,
                                                                        monkeypatch):
     args = [_point(N, seed, dtype) for seed in range(arity)]
+    count = _counting_late_partials(monkeypatch)
     late = _value_and_grads(f, args)
+    assert count[0] >= 3  # the comparison below is not of one path with itself
     _all_now(monkeypatch)
     _assert_identical(late, _value_and_grads(f, args))
 
@@ -110,7 +126,9 @@ def test_the_same_values_and_gradients_as_computed_on_the_way_forward(f, arity, 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_broadcasting_gives_the_same_values_and_gradients(dtype, monkeypatch):
     args = [_point(N, 0, dtype), np.array([0.5, -1.5, 2.0], dtype=dtype)]
+    count = _counting_late_partials(monkeypatch)
     late = _value_and_grads(broadcasting, args)
+    assert count[0] >= 3
     _all_now(monkeypatch)
     _assert_identical(late, _value_and_grads(broadcasting, args))
 
