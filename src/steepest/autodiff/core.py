@@ -697,6 +697,8 @@ def large_locals(prim: Primitive, trace: Trace, value: np.ndarray, args: tuple[A
     >>> st.grad(lambda x: np.sum(x ** 2))(np.ones(RELEASE_AT))[:2]
     array([2., 2.])
     """
+    if prim.units is not None:
+        return tuple(prim.units[i] for i in positions)
     late = prim.late
     partials = prim.partials
     array = _only_array(args, value.shape) if late and not _keeps_every_value(trace) else None
@@ -779,8 +781,13 @@ def release_unused(trace: Trace) -> None:
 
 
 def _recorded(value: Any, trace: Trace, cls: type[Node], prim: Primitive,
-              parents: tuple[Node, ...], argnums: tuple[int, ...], saved: tuple) -> Node:
-    """A new node of ``trace`` made by ``prim`` (reverse mode), on its tape."""
+              parents: tuple[Node, ...], argnums: tuple[int, ...], saved: tuple,
+              large: bool = False) -> Node:
+    """A new node of ``trace`` made by ``prim`` (reverse mode), on its tape.
+
+    ``large``: the value is an array of :data:`RELEASE_AT` elements or more
+    (the caller has looked, to choose how to save the partials).
+    """
     out = cls.__new__(cls)
     out._value = value
     out._trace = trace
@@ -795,7 +802,7 @@ def _recorded(value: Any, trace: Trace, cls: type[Node], prim: Primitive,
     out.name = None
     if trace.tape is not None:
         trace.tape.append(out)
-        if type(value) is np.ndarray and value.size >= RELEASE_AT:
+        if large:
             watch_large_value(trace, out)
     return out
 
@@ -817,11 +824,11 @@ def apply_unary(prim: Primitive, a: Any) -> Any:
             release_unused(trace)  # before this operation allocates its result
         x = a._value
         value = prim.forward(x)
-        if prim.late and type(value) is np.ndarray and value.size >= RELEASE_AT:
-            saved = large_locals(prim, trace, value, (x,), (0,))
+        if type(value) is np.ndarray and value.size >= RELEASE_AT:
+            out = _recorded(value, trace, type(a), prim, (a,), (0,),
+                            large_locals(prim, trace, value, (x,), (0,)), True)
         else:
-            saved = (partials[0](value, x),)
-        out = _recorded(value, trace, type(a), prim, (a,), (0,), saved)
+            out = _recorded(value, trace, type(a), prim, (a,), (0,), (partials[0](value, x),))
         if trace.inputs_log is not None:
             trace.inputs_log[id(out)] = [None]  # a parent's value: read from its node
         return out
@@ -853,14 +860,14 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                         value = _OPERATORS.get(prim.forward, prim.forward)(x, y)
                     else:
                         value = prim.forward(x, y)
-                    units = prim.units
-                    if units is not None:
-                        saved = units
-                    elif prim.late and type(value) is np.ndarray and value.size >= RELEASE_AT:
-                        saved = large_locals(prim, trace, value, (x, y), (0, 1))
+                    if type(value) is np.ndarray and value.size >= RELEASE_AT:
+                        out = _recorded(value, trace, type(a), prim, (a, b), (0, 1),
+                                        large_locals(prim, trace, value, (x, y), (0, 1)), True)
                     else:
-                        saved = (partials[0](value, x, y), partials[1](value, x, y))
-                    out = _recorded(value, trace, type(a), prim, (a, b), (0, 1), saved)
+                        units = prim.units
+                        out = _recorded(value, trace, type(a), prim, (a, b), (0, 1),
+                                        units if units is not None else
+                                        (partials[0](value, x, y), partials[1](value, x, y)))
                     if trace.inputs_log is not None:
                         trace.inputs_log[id(out)] = [None, None]
                     return out
@@ -872,14 +879,14 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     value = _OPERATORS.get(prim.forward, prim.forward)(x, b)
                 else:
                     value = prim.forward(x, b)
-                units = prim.units
-                if units is not None:
-                    saved = (units[0],)
-                elif prim.late and type(value) is np.ndarray and value.size >= RELEASE_AT:
-                    saved = large_locals(prim, trace, value, (x, b), (0,))
+                if type(value) is np.ndarray and value.size >= RELEASE_AT:
+                    out = _recorded(value, trace, type(a), prim, (a,), (0,),
+                                    large_locals(prim, trace, value, (x, b), (0,)), True)
                 else:
-                    saved = (partials[0](value, x, b),)
-                out = _recorded(value, trace, type(a), prim, (a,), (0,), saved)
+                    units = prim.units
+                    out = _recorded(value, trace, type(a), prim, (a,), (0,),
+                                    (units[0] if units is not None else
+                                     partials[0](value, x, b),))
                 if trace.inputs_log is not None:
                     trace.inputs_log[id(out)] = [None, b]
                 return out
@@ -889,14 +896,13 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                 release_unused(trace)
             y = b._value
             value = _forward_of(prim, a, y)(a, y)
-            units = prim.units
-            if units is not None:
-                saved = (units[1],)
-            elif prim.late and type(value) is np.ndarray and value.size >= RELEASE_AT:
-                saved = large_locals(prim, trace, value, (a, y), (1,))
+            if type(value) is np.ndarray and value.size >= RELEASE_AT:
+                out = _recorded(value, trace, type(b), prim, (b,), (1,),
+                                large_locals(prim, trace, value, (a, y), (1,)), True)
             else:
-                saved = (partials[1](value, a, y),)
-            out = _recorded(value, trace, type(b), prim, (b,), (1,), saved)
+                units = prim.units
+                out = _recorded(value, trace, type(b), prim, (b,), (1,),
+                                (units[1] if units is not None else partials[1](value, a, y),))
             if trace.inputs_log is not None:
                 trace.inputs_log[id(out)] = [a, None]
             return out
@@ -961,15 +967,15 @@ def _apply_general(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any])
         out._prim = prim
         out._parents = tuple(args[i] for i in traced)
         out._argnums = tuple(traced)
-        if prim.late and type(value) is np.ndarray and value.size >= RELEASE_AT:
-            out._saved = large_locals(prim, top, value, tuple(raw_args), traced)
-        elif prim.partials is not None:
-            out._saved = tuple(prim.partials[i](value, *raw_args) for i in traced)
+        large = type(value) is np.ndarray and value.size >= RELEASE_AT
+        if prim.partials is not None:
+            out._saved = (large_locals(prim, top, value, tuple(raw_args), traced) if large else
+                          tuple(prim.partials[i](value, *raw_args) for i in traced))
         else:
             out._saved = (raw_args, kwargs)
         if top.tape is not None:
             top.tape.append(out)
-            if type(value) is np.ndarray and value.size >= RELEASE_AT:
+            if large:
                 watch_large_value(top, out)
         if top.inputs_log is not None:
             # The constants as they were; a parent's place is None (its node has the value),
