@@ -287,6 +287,9 @@ def cases(quick: bool) -> list[Case]:
         _pair("large temporaries released during a trace: W2 n = 1,000,000, a first call",
               "call", 1, first_call_large,
               lambda: mock.patch.object(core, "RELEASE_AT", 10**18)),
+        _pair("partials read from the arguments computed in the backward sweep: W2 "
+              "n = 1,000,000, a first call", "call", 1, first_call_large,
+              lambda: mock.patch.object(core, "_only_array", lambda args, shape: None)),
         _pair(f"parameters in the data's dtype: W3 PyTorch-style, float32 data, {epoch} steps",
               "epoch", 1, pytorch_style, nullcontext, rtol=1e-3, atol=1e-4),
     ]

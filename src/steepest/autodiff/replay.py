@@ -40,6 +40,7 @@ from steepest.autodiff.core import (
     MINUS_ONE,
     ONE,
     REVERSE,
+    Later,
     Trace,
     as_float_array,
     backward_sweep,
@@ -470,7 +471,9 @@ class Program:
                 shapes.append(np.shape(value))
                 dtypes.append(np.result_type(value))
             if node._prim.partials is not None:
-                locals_ = dict(zip(argnums, node._saved))
+                # A partial left to the sweep is read for its shape and dtype only.
+                locals_ = {p: local.stand_in() if type(local) is Later else local
+                           for p, local in zip(argnums, node._saved)}
                 kwargs: dict[str, Any] = _NO_KEYWORDS
             else:
                 locals_ = {}
