@@ -48,11 +48,13 @@ from steepest.optim.result import OptimizeResult
 from steepest.optim.rules import Formula, NoStep, Optimizer, chain, clip_by_norm, make
 from steepest.optim.schedules import LearningRate, Schedule, as_schedule, constant
 from steepest.optim.stopping import (
+    SECOND_ORDER_LIMIT,
     EarlyStopping,
     check_settings,
     compose,
     converged,
     max_iter_message,
+    not_a_minimum,
 )
 
 DEFAULT_MAX_ITER = 1000
@@ -314,9 +316,26 @@ class _Descent:
         with self.progress:
             if self.source is None:
                 self._full_batch()
+                if self.status == "converged":
+                    self._second_order()
             else:
                 self._over_batches()
         return self._result()
+
+    def _second_order(self) -> None:
+        """A converged run that stopped at a saddle point or an inflection says so.
+
+        Once, at the end, for at most ``SECOND_ORDER_LIMIT`` parameters, and not
+        where each evaluation is a pass over data held elsewhere (a Dask collection).
+        Runs over batches are not checked: a batch's loss is not the function.
+        """
+        objective = self.objective
+        if objective.size > SECOND_ORDER_LIMIT or getattr(objective, "distributed", False):
+            return
+        reason, evaluations = not_a_minimum(objective, self.z, self.g, objective.variables)
+        self.nfev += evaluations
+        if reason:
+            self.status, self.message = "saddle", f"{self.message}, but {reason}"
 
     def _step(self, objective: Any, lr: float) -> np.ndarray | None:
         """Ask the rule for the next step from ``z`` at rate ``lr``; None when it found none
