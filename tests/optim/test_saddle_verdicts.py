@@ -95,6 +95,12 @@ def test_maximization_is_symmetric():
     assert top.status == "converged"
 
 
+def test_a_step_made_short_by_a_small_rate_is_not_named_a_stationary_point():
+    # The gradient is still 2 at (1, 0): whatever this is, it is not a maximum or a saddle.
+    res = st.minimize("-x^2 - y^2", [1.0, 0.0], lr=1e-8)
+    assert res.nit == 1 and "maximum" not in res.message and "saddle" not in res.message
+
+
 def test_the_status_is_one_of_the_documented_ones():
     assert "saddle" in STATUSES
     res = st.minimize("x^2 - y^2", [1.0, 0.0])

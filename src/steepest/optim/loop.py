@@ -61,7 +61,8 @@ DEFAULT_MAX_ITER = 1000
 DEFAULT_EPOCHS = 100
 DEFAULT_TOL = 1e-6
 # A run that stops on tol has converged where the gradient norm is at most this fraction of
-# its size at the start (or of 1, when that was smaller).
+# its size at the start (or of 1, when that was smaller); the same bound says where the
+# gradient has vanished for the second-order check.
 NEAR_ZERO_GRADIENT = 1e-3
 
 # Every setting of a run with its default (the options of a method aside).
@@ -327,10 +328,14 @@ class _Descent:
 
         Once, at the end, for at most ``SECOND_ORDER_LIMIT`` parameters, and not
         where each evaluation is a pass over data held elsewhere (a Dask collection).
-        Runs over batches are not checked: a batch's loss is not the function.
+        Runs over batches are not checked: a batch's loss is not the function.  Nor is
+        a point where the gradient has not vanished (a step made short by a small rate):
+        it is no stationary point, so no saddle either.
         """
         objective = self.objective
         if objective.size > SECOND_ORDER_LIMIT or getattr(objective, "distributed", False):
+            return
+        if _norm(self.g) > NEAR_ZERO_GRADIENT * max(self.g0, 1.0):
             return
         reason, evaluations = not_a_minimum(objective, self.z, self.g, objective.variables)
         self.nfev += evaluations

@@ -126,13 +126,14 @@ def not_a_minimum(objective: Any, z: np.ndarray, g: np.ndarray,
 
     ``objective`` has ``value(z)`` and ``vg(z)`` of the minimized function
     (the negation of the user's for maximize: its ``sign``) and ``g`` is its
-    gradient at ``z``.  The point is no minimum when the Hessian (the
-    objective's own ``hessian=``, otherwise central differences of the
-    gradient) has a clearly negative eigenvalue that the values of f do not
-    contradict, or when f falls below both its value and its tangent at
-    ``z``, a fall that grows with the distance at two scales in a row along
-    an eigenvector or a coordinate direction.  A flat minimum such as x^4
-    (f is nowhere lower nearby) passes.
+    gradient at ``z``, which has vanished (the words name a stationary
+    point).  The point is no minimum when the Hessian (the objective's own
+    ``hessian=``, otherwise central differences of the gradient) has a
+    clearly negative eigenvalue that the values of f do not contradict, or
+    when f falls below both its value and its tangent at ``z``, a fall that
+    grows with the distance at two scales in a row along an eigenvector or a
+    coordinate direction.  A flat minimum such as x^4 (f is nowhere lower
+    nearby) passes.
 
     >>> from steepest.optim.objective import Objective
     >>> saddle = Objective(lambda v: v[0] ** 2 - v[1] ** 2, shape=(2,))
@@ -175,10 +176,9 @@ class _Probe:
         if hessian is not None:
             eigenvalues, vectors = np.linalg.eigh(hessian)
             lowest, v = float(eigenvalues[0]), vectors[:, 0]
-            if lowest < -NEGATIVE_CURVATURE * float(np.max(np.abs(eigenvalues))) and not any(
-                self.walk(u)[0] == "rises" for u in (v, -v)
-            ):
-                kind = "maximum" if eigenvalues[-1] < 0 else "saddle"
+            clearly = -NEGATIVE_CURVATURE * float(np.max(np.abs(eigenvalues)))
+            if lowest < clearly and not any(self.walk(u)[0] == "rises" for u in (v, -v)):
+                kind = "maximum" if eigenvalues[-1] < clearly else "saddle"
                 return kind, _pointing(v), lowest
             directions = [*vectors.T, *(e for e in directions
                                         if np.max(np.abs(vectors.T @ e)) < 1 - 1e-9)]
@@ -209,9 +209,11 @@ class _Probe:
             change, above_tangent = f - self.f0, f - self.f0 - h * slope
             if change < -margin and above_tangent < -margin:
                 if not fall:
-                    fall = change
+                    fall = above_tangent
                     continue
-                growth = change / fall
+                # The fall below the tangent: about the square (a saddle) or the cube (an
+                # inflection) of the distance, where rounding would not grow at all.
+                growth = above_tangent / fall
                 return ("falls", growth) if growth >= 10 else ("level", 0.0)
             if change > margin or above_tangent > margin:
                 return "rises", 0.0
