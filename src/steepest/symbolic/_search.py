@@ -13,6 +13,7 @@ claim that it finds them all: each is labelled ``found="numerically"``.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -37,6 +38,10 @@ STARTS_PER_VARIABLE = 64
 # size of the Hessian; eigenvalues this small relative to it count as zero.
 GRADIENT_TOLERANCE = 1e-9
 EIGENVALUE_TOLERANCE = 1e-8
+# Roots joined by a segment along which f changes by less than this (relative) and the
+# gradient stays below it, at this many points, sample one flat region.
+FLAT_TOLERANCE = 1e-9
+FLAT_SAMPLES = 7
 
 
 def _starts(n: int, box: Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]], variables) -> np.ndarray:
@@ -90,11 +95,88 @@ def search(
                 continue
             if not any(np.allclose(root, other, rtol=1e-7, atol=1e-9) for other in found):
                 found.append(root)
-        for root in sorted(found, key=tuple):
+        found.sort(key=tuple)
+        for cluster in _flat_clusters(found, gradient, value):
+            if len(cluster) > 1:
+                points.append(_flat_region(variables, [found[i] for i in cluster], value))
+                continue
+            root = found[cluster[0]]
             at = float(np.real(value(*root)))
             if np.isfinite(at):
                 points.append(_point(variables, root, at, hessian))
-    return points
+    return sorted(points, key=_position)
+
+
+def _position(entry: CriticalPoint) -> tuple[float, ...]:
+    if entry.region is not None:
+        return (float(entry.region.inf),) if entry.region.is_Interval else tuple(
+            float(side.inf) for side in entry.region.sets
+        )
+    return tuple(entry.approx().values())
+
+
+def _flat_clusters(found: list[np.ndarray], gradient, value) -> list[list[int]]:
+    """Groups of the roots found (indices) joined by segments along which f is constant:
+    samples of one flat region, which must be reported as that region, not as points."""
+    parent = list(range(len(found)))
+
+    def top(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    one_variable = bool(found) and len(found[0]) == 1
+    for i, j in itertools.combinations(range(len(found)), 2):
+        if one_variable and j != i + 1:
+            continue  # sorted: in one variable a flat run joins neighbours
+        if top(i) != top(j) and _flat_between(found[i], found[j], gradient, value):
+            parent[top(j)] = top(i)
+    clusters: dict[int, list[int]] = {}
+    for i in range(len(found)):
+        clusters.setdefault(top(i), []).append(i)
+    return list(clusters.values())
+
+
+def _flat_between(a: np.ndarray, b: np.ndarray, gradient, value) -> bool:
+    """Whether f has the same value and a zero gradient all along the segment from a to b
+    (checked at evenly spaced points on it)."""
+    t = np.linspace(0.0, 1.0, FLAT_SAMPLES + 2)[:, None]
+    samples = (a + t * (b - a)).T
+    values = np.broadcast_to(np.real(np.asarray(value(*samples), dtype=complex)), t.shape[:1])
+    start = float(values[0])
+    if not np.all(np.isfinite(values)):
+        return False
+    if not np.all(np.abs(values - start) <= FLAT_TOLERANCE * (1.0 + abs(start))):
+        return False
+    slopes = [np.broadcast_to(np.asarray(g, dtype=float), t.shape[:1]) for g in gradient(*samples)]
+    return bool(np.all(np.abs(np.asarray(slopes)) <= FLAT_TOLERANCE))
+
+
+def _flat_region(variables: Sequence[sp.Symbol], roots: list[np.ndarray], value) -> CriticalPoint:
+    """One entry for roots that sample one region where f is constant."""
+    stacked = np.asarray(roots)
+    low, high = stacked.min(axis=0), stacked.max(axis=0)
+    sides = [
+        sp.Interval(sp.Float(float(a), 17), sp.Float(float(b), 17))
+        for a, b in zip(low, high, strict=True)
+    ]
+    region = sides[0] if len(sides) == 1 else sp.ProductSet(*sides)
+    at = float(np.real(value(*roots[0])))
+    return CriticalPoint(
+        {},
+        DEGENERATE,
+        sp.Float(at, 17),
+        tuple(v.name for v in variables),
+        note=(
+            f"f looks constant there: {len(roots)} points the numerical search found are "
+            "joined by segments along which f does not change, so every point there is "
+            "critical (the region may extend further)"
+        ),
+        exact=False,
+        found=NUMERICALLY,
+        region=region,
+    )
 
 
 def _point(variables: Sequence[sp.Symbol], root: np.ndarray, at: float, hessian) -> CriticalPoint:

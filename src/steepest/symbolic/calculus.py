@@ -613,13 +613,13 @@ def hessian(
 
 def _check_solvable(f: sp.Expr) -> None:
     """One sentence for the functions whose critical points cannot be listed exactly."""
-    if f.has(sp.floor, sp.ceiling, sp.Heaviside):
+    if f.has(sp.floor, sp.ceiling) or (f.has(sp.Heaviside) and len(f.free_symbols) > 1):
         raise SteepestError(
             f"{text_form(f)} jumps (floor, ceil or a step): between its jumps its "
             "gradient is that of each piece, and at a jump there is none, so its critical "
             "points are not a list of points; find those of each piece, or plot it"
         )
-    if f.has(sp.sign):
+    if f.has(sp.sign) and len(f.free_symbols) > 1:
         # Odd roots are written sign(u)|u|^(1/n); the exact solver cannot split on the sign.
         raise SteepestError(
             f"{text_form(f)} uses sign (as a cube root does): grad f = 0 cannot be solved "
