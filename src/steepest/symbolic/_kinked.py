@@ -65,7 +65,36 @@ def has_switches(f: sp.Expr, x: sp.Symbol) -> bool:
     >>> has_switches(sp.Abs(x) + 1, x), has_switches(x**2 + sp.Abs(3), x)
     (True, False)
     """
-    return bool(nonsmooth.switch_equations(f, x))
+    return bool(nonsmooth.switch_equations(f, x)) or bool(_singular_points(f, x, -sp.oo, sp.oo))
+
+
+def _singular_points(f: sp.Expr, x: sp.Symbol, low: sp.Expr, high: sp.Expr) -> list[sp.Expr]:
+    """Where f is a finite real number but its derivative's formula has a zero
+    denominator (x^(2/3) and sqrt(x) at 0): f' does not exist there.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> _singular_points(x ** sp.Rational(2, 3), x, -sp.oo, sp.oo)
+    [0]
+    >>> _singular_points(1 / x, x, -sp.oo, sp.oo)  # f is not defined at 0
+    []
+    """
+    if not f.has(x):
+        return []
+    denominator = sp.fraction(sp.together(sp.diff(f, x)))[1]
+    if not denominator.has(x):
+        return []
+    try:
+        zeros = sp.solveset(denominator, x, sp.Interval.open(low, high))
+    except (NotImplementedError, ValueError, TypeError):
+        return []
+    if not isinstance(zeros, sp.FiniteSet):
+        return []  # none, or not a list SymPy can give: said nothing about them
+    found = []
+    for zero in zeros:
+        value = f.subs(x, zero)
+        if value.is_number and value.is_finite and value.is_real and not value.has(sp.nan):
+            found.append(zero)
+    return found
 
 
 def find_1d(f: sp.Expr, x: sp.Symbol, bounds: Bounds | None) -> list[CriticalPoint]:
@@ -73,6 +102,10 @@ def find_1d(f: sp.Expr, x: sp.Symbol, bounds: Bounds | None) -> list[CriticalPoi
     line when None): stationary points, kinks, jumps and flat intervals, in order."""
     low, high = bounds if bounds is not None else (-sp.oo, sp.oo)
     cuts = _switch_points(f, x, low, high)
+    for point in _singular_points(f, x, low, high):
+        if not any(is_zero(point - cut) for cut in cuts):
+            cuts.append(point)
+    cuts.sort(key=lambda s: float(sp.re(sp.N(s, 30))))
     edges = [low, *cuts, high]
     pieces = [_piece(f, x, a, b) for a, b in itertools.pairwise(edges)]
     flat = [g is not None and is_zero(sp.diff(g, x)) for g in pieces]
@@ -82,9 +115,12 @@ def find_1d(f: sp.Expr, x: sp.Symbol, bounds: Bounds | None) -> list[CriticalPoi
             entries.extend(_stationary_inside(g, x, a, b))
     joined = [False] * len(cuts)  # True where f stays the same constant across the cut
     for i, p in enumerate(cuts):
-        if pieces[i] is None or pieces[i + 1] is None:
+        if pieces[i] is None and pieces[i + 1] is None:
             continue
-        entry = _at_switch(f, x, p, pieces[i], pieces[i + 1])
+        if pieces[i] is None or pieces[i + 1] is None:
+            entry = _domain_end(f, x, p, pieces[i], pieces[i + 1])
+        else:
+            entry = _at_switch(f, x, p, pieces[i], pieces[i + 1])
         if entry == "flat":
             joined[i] = True
         elif entry is not None:
@@ -136,9 +172,12 @@ def _piece(f: sp.Expr, x: sp.Symbol, a: sp.Expr, b: sp.Expr) -> sp.Expr | None:
     real there, at least at the points tried)."""
     for sample in _samples(a, b):
         try:
-            return nonsmooth.branch_near(f, x, sample)
+            piece = nonsmooth.branch_near(f, x, sample)
         except SteepestError:
             continue
+        value = sp.N(piece.subs(x, sample), 30)
+        if value.is_number and value.is_real and value.is_finite:
+            return piece
     return None
 
 
@@ -226,6 +265,28 @@ def _at_switch(
             return None  # differentiable with a nonzero slope: not critical
         return _point(x, p, *_kind(sides, "the derivative is 0 here (from both sides)"), at)
     return _point(x, p, *_kind(sides, _kink_note(slopes)), at)
+
+
+def _domain_end(
+    f: sp.Expr, x: sp.Symbol, p: sp.Expr, left: sp.Expr | None, right: sp.Expr | None
+) -> CriticalPoint | None:
+    """A point where f is defined but only on one side of it (sqrt(x) at 0): f' does not
+    exist there; a minimum or maximum of f on its domain by the side where f lives."""
+    at = f.subs(x, p)
+    if not at.is_number or at.has(sp.nan, sp.zoo) or not at.is_finite or at.is_real is False:
+        return None
+    at = at if at.is_Rational else sp.simplify(at)
+    side, piece = ("+", right) if right is not None else ("-", left)
+    limit = _value_near(piece, x, p, side)
+    if limit is None:
+        return None
+    sign = _sign_of(limit - at) or _side(piece, x, p, side)
+    why = "the derivative is not defined here: f is real on one side only (an end of its domain)"
+    if sign is None or sign == 0:
+        return _point(x, p, DEGENERATE, f"{why}; what f does next to it could not be decided", at)
+    kind = MINIMUM if sign > 0 else MAXIMUM
+    larger = "larger" if sign > 0 else "smaller"
+    return _point(x, p, kind, f"{why}; f is {larger} next to it", at)
 
 
 def _kink_note(slopes: Sequence[sp.Expr | None]) -> str:
