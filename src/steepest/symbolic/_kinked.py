@@ -80,21 +80,28 @@ def _singular_points(f: sp.Expr, x: sp.Symbol, low: sp.Expr, high: sp.Expr) -> l
     """
     if not f.has(x):
         return []
+    if not any(_fractional(power, x) for power in f.atoms(sp.Pow)):
+        return []  # elsewhere a zero denominator of f' is a pole of f as well
     denominator = sp.fraction(sp.together(sp.diff(f, x)))[1]
-    if not denominator.has(x):
-        return []
-    try:
-        zeros = sp.solveset(denominator, x, sp.Interval.open(low, high))
-    except (NotImplementedError, ValueError, TypeError):
-        return []
-    if not isinstance(zeros, sp.FiniteSet):
-        return []  # none, or not a list SymPy can give: said nothing about them
-    found = []
-    for zero in zeros:
-        value = f.subs(x, zero)
-        if value.is_number and value.is_finite and value.is_real and not value.has(sp.nan):
-            found.append(zero)
-    return found
+    # Only the roots in f' can vanish where f is finite: x^(1/3) in 1/(3 x^(2/3)).
+    bases = {p.base for p in denominator.atoms(sp.Pow) if _fractional(p, x)}
+    found: list[sp.Expr] = []
+    for base in sorted(bases, key=sp.default_sort_key):
+        try:
+            zeros = sp.solveset(base, x, sp.Interval.open(low, high))
+        except (NotImplementedError, ValueError, TypeError):
+            continue
+        if isinstance(zeros, sp.FiniteSet):  # else none, or not a list SymPy can give
+            found.extend(z for z in zeros if not any(is_zero(z - other) for other in found))
+    return [zero for zero in found if _finite_real(f.subs(x, zero))]
+
+
+def _fractional(power: sp.Pow, x: sp.Symbol) -> bool:
+    return power.base.has(x) and power.exp.is_number and power.exp.is_integer is False
+
+
+def _finite_real(value: sp.Expr) -> bool:
+    return bool(value.is_number and value.is_finite and value.is_real and not value.has(sp.nan))
 
 
 def find_1d(f: sp.Expr, x: sp.Symbol, bounds: Bounds | None) -> list[CriticalPoint]:
