@@ -458,7 +458,7 @@ def _inside_region(
         if any(h is sp.false for h in held):
             continue
         if candidate.free:
-            open_conditions = [h for h in held if h is not sp.true]
+            open_conditions = [_tidy(h) for h in held if h is not sp.true]
             if not _feasible(open_conditions, candidate.free, box):
                 continue
             entry = _classify(piece, variables, candidate, hessian)
@@ -469,6 +469,27 @@ def _inside_region(
         elif all(h is sp.true for h in held):
             found.append(_classify(piece, variables, candidate, hessian))
     return found
+
+
+def _tidy(condition: sp.Rel) -> sp.Rel:
+    """``y < -1/2`` for ``-y - 1/2 > 0``: a condition linear in one variable, solved for it.
+
+    >>> y = sp.Symbol("y", real=True)
+    >>> _tidy(-y - sp.Rational(1, 2) > 0), _tidy(y - 2 < 0)
+    (y < -1/2, y < 2)
+    """
+    expression = condition.lhs - condition.rhs
+    symbols = expression.free_symbols
+    if len(symbols) != 1 or not expression.is_polynomial(*symbols):
+        return condition
+    (var,) = symbols
+    poly = sp.Poly(expression, var)
+    if poly.degree() != 1:
+        return condition
+    slope, offset = poly.all_coeffs()
+    bound = -offset / slope
+    above = isinstance(condition, sp.StrictGreaterThan) == bool(slope > 0)
+    return var > bound if above else var < bound
 
 
 def _feasible(conditions: list[sp.Boolean], free: Sequence[sp.Symbol], box: Box) -> bool:
@@ -506,6 +527,8 @@ def _on_surface(
     )
     entries: list[CriticalPoint] = []
     for solution in solutions:
+        if var in box and solution.is_number and not _in_interval(solution, box[var]):
+            continue
         across = [sp.diff(jump, v).subs(var, solution) for v in variables]
         if any(not is_zero(c) for c in across):
             where = f"{_show(expression)} = 0"
