@@ -213,6 +213,8 @@ def region_text(name: str | Sequence[str], interval: sp.Set) -> str:
     >>> import sympy as sp
     >>> region_text("x", sp.Interval.open(0, sp.oo)), region_text("x", sp.Interval(-1, 2))
     ('x > 0', '-1 <= x <= 2')
+    >>> region_text(("x", "y"), sp.ProductSet(sp.Interval(0.5, 2.0), sp.Interval(3.0, 3.0)))
+    'a region within 0.5 <= x <= 2.0, y = 3.0'
     """
     if isinstance(interval, sp.And):
         return " and ".join(region_text(name, part) for part in interval.args)
@@ -222,6 +224,8 @@ def region_text(name: str | Sequence[str], interval: sp.Set) -> str:
         return "a region within " + ", ".join(
             region_text(n, side) for n, side in zip(name, interval.sets, strict=True)
         )
+    if isinstance(interval, sp.FiniteSet):  # one side of a box that is a single value
+        return " or ".join(f"{name} = {_show_bound(value)}" for value in interval)
     low, high = interval.inf, interval.sup
     left = "<" if interval.left_open else "<="
     right = "<" if interval.right_open else "<="
