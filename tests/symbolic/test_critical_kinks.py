@@ -170,11 +170,12 @@ def test_a_flat_quadrant_is_one_entry() -> None:
 
 
 def test_the_numerical_search_reports_a_flat_region_once() -> None:
-    [flat] = search_critical_points("max(x, 0)", {"x": (-5, 5)})
+    flat, kink = search_critical_points("max(x, 0)", {"x": (-5, 5)})
     assert flat.found == "numerically" and flat.free == ("x",)
     assert float(flat.region.inf) >= -5 and float(flat.region.sup) <= 0
     assert "f looks constant there" in flat.note and float(flat.value) == 0
-    [between] = search_critical_points("abs(x - 1) + abs(x + 1)", {"x": (-3, 3)})
+    assert (kink.kind, float(kink.point["x"])) == ("minimum", 0.0) and "kink" in kink.note
+    _, between, _ = search_critical_points("abs(x - 1) + abs(x + 1)", {"x": (-3, 3)})
     assert -1 <= float(between.region.inf) < float(between.region.sup) <= 1
     # Isolated points are still isolated points.
     found = search_critical_points("x^4 - 3x^2 + x", {"x": (-3, 3)})
@@ -182,6 +183,19 @@ def test_the_numerical_search_reports_a_flat_region_once() -> None:
     assert all(p.region is None for p in found)
     [quadrant] = search_critical_points("max(x, 0) + max(y, 0)", {"x": (-3, 3), "y": (-3, 3)})
     assert quadrant.free == ("x", "y") and quadrant.region.is_ProductSet
+
+
+@pytest.mark.parametrize(
+    "text", ["relu(x) + x^2", "x abs(x)", "abs(x)^3", "-abs(x)", "max(x, 0)", "sign(x)",
+             "abs(x - 1) + abs(x + 1)", "min(x, 0) + x^2"],
+)  # fmt: skip
+def test_the_numerical_search_finds_kinks_with_the_exact_kinds(text: str) -> None:
+    exact = [(p.kind, float(p.point["x"])) for p in critical_points(text) if p.point]
+    searched = search_critical_points(text, {"x": (-5, 5)})
+    found = [(p.kind, float(p.point["x"])) for p in searched if p.point]
+    assert [kind for kind, _ in found] == [kind for kind, _ in exact]
+    np.testing.assert_allclose([c for _, c in found], [c for _, c in exact], atol=1e-9)
+    assert all(p.found == "numerically" for p in searched)
 
 
 def run(*args: str) -> str:
