@@ -229,6 +229,15 @@ def test_cli_says_what_an_empty_list_means() -> None:
     assert "the gradient is never zero" in run("critical", "e^x + y")
 
 
+def test_cli_says_which_points_without_a_gradient_it_did_not_look_for() -> None:
+    out = run("critical", "sqrt(x^2 + y^2)")
+    assert "never zero, and it exists" not in out
+    assert "are not looked for in several variables" in out
+    data = json.loads(run("critical", "x^2 + y^2 - sqrt(x^2 + y^2)", "--json"))
+    assert "tip of a cone" in data["left_out"] and len(data["points"]) == 2
+    assert json.loads(run("critical", "sqrt(x^2 + y^2 + 1)", "--json"))["left_out"] is None
+
+
 def test_web_critical_points_share_the_same_answer() -> None:
     out = critical_task({"function": "max(x, 0)", "xlim": [-5, 5], "ylim": None})
     assert out["source"] == "symbolic"

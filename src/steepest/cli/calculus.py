@@ -17,6 +17,7 @@ import sympy as sp
 from steepest.cli.options import echo_json, json_flag, text_option, timeout_option
 from steepest.errors import ParseError, SteepestError
 from steepest.symbolic._critical import CriticalPointsTimeLimitError, ExactSolutionError
+from steepest.symbolic._kinked import roots_left_out
 from steepest.symbolic.calculus import number_or_none
 from steepest.symbolic.printing import plain_text, text_form
 
@@ -304,6 +305,7 @@ def critical(expression: str, domain_text: str | None, as_json: bool, timeout: f
     f, variables = _expression(expression)
     domain = None if domain_text is None else parse_domain(domain_text, variables, text_form(f))
     found, searched = _critical_points(critical_points, f, variables, domain, timeout)
+    left_out = roots_left_out(_real_function(f, variables), variables)
     if as_json:
         echo_json(
             {
@@ -313,14 +315,17 @@ def critical(expression: str, domain_text: str | None, as_json: bool, timeout: f
                 if domain is None
                 else {k: [text_form(low), text_form(high)] for k, (low, high) in domain.items()},
                 "points": [critical_point_json(p) for p in found],
+                "left_out": left_out,
             }
         )
         return
     click.echo(_signature(f, variables))
     if not found:
-        click.echo(_none_found(variables, searched))
+        click.echo(_none_found(variables, searched, left_out))
     for entry in found:
         click.echo(describe_critical_point(entry))
+    if found and left_out:
+        click.echo(f"note: {left_out}")
 
 
 def describe_critical_point(entry: Any) -> str:
@@ -355,7 +360,12 @@ def critical_point_json(entry: Any) -> dict[str, Any]:
     return data
 
 
-def _none_found(variables: Sequence[sp.Symbol], searched: bool) -> str:
+def _real_function(f: sp.Expr, variables: Sequence[sp.Symbol]) -> sp.Expr:
+    """f over real variables (what the solver sees), for the questions asked of it here."""
+    return f.xreplace({v: sp.Symbol(v.name, real=True) for v in variables})
+
+
+def _none_found(variables: Sequence[sp.Symbol], searched: bool, left_out: str | None) -> str:
     """What an empty list means: a critical point is where the derivative is 0 or does
     not exist, and a numerical search proves neither."""
     if searched:
@@ -363,6 +373,8 @@ def _none_found(variables: Sequence[sp.Symbol], searched: bool) -> str:
             "a numerical search found no critical points (they could not be solved for "
             "exactly): there may be some all the same"
         )
+    if left_out:
+        return f"the gradient is never zero; {left_out}"
     slope = "derivative" if len(variables) == 1 else "gradient"
     return f"no critical points: the {slope} is never zero, and it exists wherever f is defined"
 

@@ -96,6 +96,29 @@ def _singular_points(f: sp.Expr, x: sp.Symbol, low: sp.Expr, high: sp.Expr) -> l
     return [zero for zero in found if _finite_real(f.subs(x, zero))]
 
 
+def roots_left_out(f: sp.Expr, variables: Sequence[sp.Symbol]) -> str | None:
+    """A sentence when f has points without a gradient that are not looked for: in
+    several variables, where the argument of a root may be 0 (the tip of the cone
+    sqrt(x^2 + y^2)); None otherwise.
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> roots_left_out(sp.sqrt(x**2 + y**2), [x, y])[:40]
+    'points where the gradient does not exist'
+    >>> roots_left_out(sp.sqrt(x**2 + y**2 + 1), [x, y]) is None
+    True
+    """
+    if len(variables) < 2:
+        return None
+    for power in f.atoms(sp.Pow):
+        if any(_fractional(power, v) for v in variables) and power.base.is_positive is not True:
+            return (
+                "points where the gradient does not exist because the argument of "
+                f"{_show(power)} is 0 (as at the tip of a cone) are not looked for in "
+                "several variables"
+            )
+    return None
+
+
 def _fractional(power: sp.Pow, x: sp.Symbol) -> bool:
     return power.base.has(x) and power.exp.is_number and power.exp.is_integer is False
 
@@ -640,4 +663,4 @@ def _line_sides(line: sp.Expr, t: sp.Symbol) -> list[int | None]:
     return [_side(left, t, sp.Integer(0), "-"), _side(right, t, sp.Integer(0), "+")]
 
 
-__all__ = ["find_1d", "find_nd", "has_switches"]
+__all__ = ["find_1d", "find_nd", "has_switches", "roots_left_out"]
