@@ -130,6 +130,9 @@ def test_a_domain_box_cuts_the_flat_interval_and_adds_its_ends() -> None:
 def test_periodic_kinks_ask_for_a_domain() -> None:
     with pytest.raises(SteepestError, match="infinitely many critical points"):
         critical_points("abs(sin(x))")
+    # The sentence names the function asked about, not the piece sin(x) - x of it.
+    with pytest.raises(SteepestError, match=r"^sin\(x\) \+ \|x\| has infinitely many"):
+        critical_points("abs(x) + sin(x)")
     inside = summary("abs(sin(x))", domain={"x": (1, 7)})
     assert [(kind, where) for kind, where, _ in inside[:3]] == [
         ("maximum", {"x": sp.pi / 2}),

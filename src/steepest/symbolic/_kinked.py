@@ -142,7 +142,13 @@ def find_1d(f: sp.Expr, x: sp.Symbol, bounds: Bounds | None) -> list[CriticalPoi
     entries: list[CriticalPoint] = []
     for (a, b), g, constant in zip(itertools.pairwise(edges), pieces, flat, strict=True):
         if g is not None and not constant:
-            entries.extend(_stationary_inside(g, x, a, b))
+            try:
+                entries.extend(_stationary_inside(g, x, a, b))
+            except ExactSolutionError:
+                raise
+            except SteepestError as error:
+                # Told of f, not of the piece the learner never wrote.
+                raise SteepestError(str(error).replace(_show(g), _show(f), 1)) from None
     joined = [False] * len(cuts)  # True where f stays the same constant across the cut
     for i, p in enumerate(cuts):
         if pieces[i] is None and pieces[i + 1] is None:
