@@ -102,7 +102,8 @@ def test_the_command_line_says_so_by_its_exit_status(capsys: pytest.CaptureFixtu
     assert status("check", "d/dx x^2", "2x + 1e-9") == 1
     assert status("check", "d/dx |x| at 0", "0") == 2
     assert "slopes from the left and right differ" in capsys.readouterr().err
-    assert status("check", "critical points of |x|", "0 min") == 3
+    assert status("check", "critical points of |x|", "0 min") == 0
+    assert status("check", "critical points of x^4 + y^4", "(0, 0) min") == 3
 
 
 @pytest.mark.parametrize(
