@@ -131,38 +131,66 @@ def find_1d(f: sp.Expr, x: sp.Symbol, bounds: Bounds | None) -> list[CriticalPoi
     """Every critical point of ``f`` inside the open interval ``bounds`` (the real
     line when None): stationary points, kinks, jumps and flat intervals, in order."""
     low, high = bounds if bounds is not None else (-sp.oo, sp.oo)
+    edges = [low, *_cuts(f, x, low, high), high]
+    pieces = [_piece(f, x, a, b) for a, b in itertools.pairwise(edges)]
+    flat = [g is not None and is_zero(sp.diff(g, x)) for g in pieces]
+    entries = _inside_pieces(f, x, edges, pieces, flat)
+    at_cuts, joined = _at_cuts(f, x, edges[1:-1], pieces)
+    entries += at_cuts + _regions(x, edges, pieces, flat, joined)
+    return sorted(entries, key=_position)
+
+
+def _cuts(f: sp.Expr, x: sp.Symbol, low: sp.Expr, high: sp.Expr) -> list[sp.Expr]:
+    """Switch points and points where f' has a root's zero denominator, sorted."""
     cuts = _switch_points(f, x, low, high)
     for point in _singular_points(f, x, low, high):
         if not any(is_zero(point - cut) for cut in cuts):
             cuts.append(point)
-    cuts.sort(key=lambda s: float(sp.re(sp.N(s, 30))))
-    edges = [low, *cuts, high]
-    pieces = [_piece(f, x, a, b) for a, b in itertools.pairwise(edges)]
-    flat = [g is not None and is_zero(sp.diff(g, x)) for g in pieces]
+    return sorted(cuts, key=lambda s: float(sp.re(sp.N(s, 30))))
+
+
+def _inside_pieces(
+    f: sp.Expr,
+    x: sp.Symbol,
+    edges: Sequence[sp.Expr],
+    pieces: Sequence[sp.Expr | None],
+    flat: Sequence[bool],
+) -> list[CriticalPoint]:
+    """The stationary points of each non-constant piece, strictly inside its interval."""
     entries: list[CriticalPoint] = []
     for (a, b), g, constant in zip(itertools.pairwise(edges), pieces, flat, strict=True):
-        if g is not None and not constant:
-            try:
-                entries.extend(_stationary_inside(g, x, a, b))
-            except ExactSolutionError:
-                raise
-            except SteepestError as error:
-                # Told of f, not of the piece the learner never wrote.
-                raise SteepestError(str(error).replace(_show(g), _show(f), 1)) from None
-    joined = [False] * len(cuts)  # True where f stays the same constant across the cut
-    for i, p in enumerate(cuts):
-        if pieces[i] is None and pieces[i + 1] is None:
+        if g is None or constant:
             continue
-        if pieces[i] is None or pieces[i + 1] is None:
-            entry = _domain_end(f, x, p, pieces[i], pieces[i + 1])
+        try:
+            entries.extend(_stationary_inside(g, x, a, b))
+        except ExactSolutionError:
+            raise
+        except SteepestError as error:
+            # Told of f, not of the piece the learner never wrote.
+            raise SteepestError(str(error).replace(_show(g), _show(f), 1)) from None
+    return entries
+
+
+def _at_cuts(
+    f: sp.Expr, x: sp.Symbol, cuts: Sequence[sp.Expr], pieces: Sequence[sp.Expr | None]
+) -> tuple[list[CriticalPoint], list[bool]]:
+    """The critical points among the cuts, and for each cut whether f is the same
+    constant on both sides of it (so that the flat intervals there join)."""
+    entries: list[CriticalPoint] = []
+    joined = [False] * len(cuts)
+    for i, p in enumerate(cuts):
+        left, right = pieces[i], pieces[i + 1]
+        if left is None and right is None:
+            continue
+        if left is None or right is None:
+            entry = _domain_end(f, x, p, left, right)
         else:
-            entry = _at_switch(f, x, p, pieces[i], pieces[i + 1])
+            entry = _at_switch(f, x, p, left, right)
         if entry == "flat":
             joined[i] = True
         elif entry is not None:
             entries.append(entry)
-    entries.extend(_regions(x, edges, pieces, flat, joined))
-    return sorted(entries, key=_position)
+    return entries, joined
 
 
 def _position(entry: CriticalPoint) -> float:
