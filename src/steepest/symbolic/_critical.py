@@ -108,6 +108,10 @@ class CriticalPoint:
     a 17-digit SymPy Float, correct to double precision.  ``found`` is
     ``"exactly"`` (the list is complete) or ``"numerically"`` (a point a
     numerical search found, with no claim that the list is complete).
+    ``region`` is set on an entry for a whole interval (or region) where f is
+    constant, every point of which is critical (``free`` names its variables;
+    :attr:`where` says it in words).  A critical point is where the gradient
+    is 0 or does not exist; ``note`` says which.
 
     >>> import sympy as sp
     >>> p = CriticalPoint({"x": sp.Integer(2)}, "minimum", sp.Integer(0))
