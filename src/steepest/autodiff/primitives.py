@@ -461,12 +461,24 @@ cumsum = primitive("cumsum", np.cumsum, vjp=_cumsum_vjp,
 
 
 # -- linear algebra --------------------------------------------------------
+def _fortran_ordered(a: np.ndarray) -> bool:
+    """True for a matrix laid out column by column only (the transpose of a C-ordered one)."""
+    flags = a.flags
+    return flags.f_contiguous and not flags.c_contiguous
+
+
 def _matmul_vjp(g, i, ans, args, kw):
     a, b = args
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 == b.ndim:
         # Matrix by matrix (a layer of a network): nothing is broadcast, so
-        # nothing is summed back; only the BLAS call is left.
-        return g @ b.T if i == 0 else a.T @ g
+        # nothing is summed back; only the BLAS call is left.  The gradient is
+        # made in its argument's layout: BLAS computes either order at the same
+        # cost, and a training step that subtracts it from the argument (or
+        # from the matrix the argument is the transpose of, as in ``x @ W.T``)
+        # then reads both in the same order instead of one across the other.
+        if i == 0:
+            return (b @ g.T).T if _fortran_ordered(a) else g @ b.T
+        return (g.T @ a).T if _fortran_ordered(b) else a.T @ g
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 1 and b_nd == 1:
         return g * b if i == 0 else g * a
@@ -493,6 +505,60 @@ def _matmul_jvp(t, i, ans, args, kw):
 
 
 matmul = primitive("matmul", np.matmul, vjp=_matmul_vjp, jvp=_matmul_jvp)
+
+
+# A fully connected layer, ``x @ weight.T + bias``, as one operation.  Spelled
+# out it records a transpose, a product and a sum, and its backward sweep
+# passes three nodes and sums the bias gradient through ``unbroadcast``;
+# fused, it is one node whose rules are the product's and the sum's.
+def _linear_forward(x: Any, weight: Any, bias: Any = None) -> Any:
+    out = np.matmul(x, np.transpose(weight))
+    if bias is None:
+        return out
+    if (type(out) is np.ndarray and type(bias) is np.ndarray and bias.dtype == out.dtype
+            and bias.shape == out.shape[-1:]):
+        # The product's memory is fresh: the bias is added into it (the same sum, no new array).
+        return np.add(out, bias, out=out)
+    return out + bias
+
+
+def _linear_vjp(g, i, ans, args, kw):
+    x, weight = args[0], args[1]
+    if i == 2:
+        if type(g) is np.ndarray and g.ndim == 2:
+            return g.sum(axis=0)  # unbroadcast's sum, without its look at the shapes
+        return unbroadcast(g, np.shape(args[2]))
+    if i == 0:
+        return _matmul_vjp(g, 0, ans, (x, np.transpose(weight)), kw)
+    # The weight's gradient is the transpose of the product's second argument's.
+    return np.transpose(_matmul_vjp(g, 1, ans, (x, np.transpose(weight)), kw))
+
+
+def _linear_jvp(t, i, ans, args, kw):
+    x, weight = args[0], args[1]
+    if i == 0:
+        return np.matmul(t, np.transpose(weight))
+    if i == 1:
+        return np.matmul(x, np.transpose(t))
+    return t
+
+
+linear = primitive("linear", _linear_forward, vjp=_linear_vjp, jvp=_linear_jvp)
+
+
+def linear_fn(x: Any, weight: Any, bias: Any = None) -> Any:
+    """``x @ weight.T + bias``: a fully connected layer as one primitive.
+
+    ``weight`` has shape ``(out, in)`` and ``bias`` (optional) shape ``(out,)``;
+    ``x`` is ``(..., in)``.  The values are those of the expression written
+    out; so are the gradients, up to the rounding of the matrix products
+    (the weight's is made in the weight's own layout).
+
+    >>> x, w, b = np.array([[1.0, 2.0]]), np.array([[3.0, 4.0], [5.0, 6.0]]), np.array([0.5, 1.0])
+    >>> linear_fn(x, w, b)
+    array([[11.5, 18. ]])
+    """
+    return apply(linear, (x, weight) if bias is None else (x, weight, bias), {})
 
 
 def _norm_forward(x, axis=None, keepdims=False):
