@@ -161,6 +161,13 @@ def chain(v: Any, local: Any) -> Any:
     return v * local
 
 
+def _total(g: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
+    """``np.sum(g, axis, keepdims=...)``; on a plain array the reduction np.sum itself calls."""
+    if type(g) is np.ndarray:
+        return np.add.reduce(g, axis=axis, keepdims=keepdims)
+    return np.sum(g, axis=axis, keepdims=keepdims)
+
+
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum a gradient over the axes that broadcasting added or stretched."""
     g_shape = np.shape(g)
@@ -168,11 +175,11 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
         return g
     extra = len(g_shape) - len(shape)
     if extra > 0:
-        g = np.sum(g, axis=tuple(range(extra)))
+        g = _total(g, tuple(range(extra)), False)
         g_shape = g_shape[extra:]
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g_shape[i] != 1)
     if stretched:
-        g = np.sum(g, axis=stretched, keepdims=True)
+        g = _total(g, stretched, True)
     if np.shape(g) != shape:  # a scalar gradient for an array argument
         g = np.broadcast_to(g, shape)
     return g

@@ -132,6 +132,8 @@ def _reciprocal_of_divisor(ans: Any, x: Any, y: Any) -> Any:
     # takes the value's dtype, as NumPy's own division does (float32 stays float32).
     reciprocal = np.true_divide(1.0, y)
     if type(y) is int or type(y) is float:
+        if isinstance(x, np.ndarray | np.generic) and x.dtype.kind in "fc":
+            return reciprocal.astype(x.dtype)  # _float_dtype's answer, without its look
         return reciprocal.astype(_float_dtype(x))
     return reciprocal
 
@@ -334,11 +336,22 @@ def _keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+# Elements: a reduction's gradient this small is spread into a new array, not a view.
+FILLED_AT_MOST = 1 << 12
+
+
 def _expand_back(g: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
     """Undo a reduction's shape: g broadcast back to the input's shape."""
     # A reduction over every axis leaves a 0-d g (or all ones): it broadcasts as it is.
     if not keepdims and axis is not None:
         g = np.reshape(g, _keepdims_shape(x_shape, axis))
+    plain = type(g) is np.ndarray or isinstance(g, np.generic)
+    if plain and math.prod(x_shape) <= FILLED_AT_MOST:
+        # Small (a loss over a batch): filling a new array costs a fraction of
+        # np.broadcast_to's Python, and the array may be handed on as a gradient as it is.
+        out = np.empty(x_shape, dtype=g.dtype)
+        out[...] = g
+        return out
     return np.broadcast_to(g, x_shape)
 
 
