@@ -720,7 +720,11 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     if trace.inputs_log is not None:
                         trace.inputs_log[id(out)] = [None, None]
                     return out
-            elif _plain_operand(b) and _open_reverse(trace):
+                if b._trace is None and trace is not None and _plain_operand(b._value):
+                    # A constant tensor (``x - x.max(...).detach()``) joins as its value,
+                    # as _apply_general would take it.
+                    b = b._value
+            if not isinstance(b, Node) and _plain_operand(b) and _open_reverse(trace):
                 if trace.candidates:
                     release_unused(trace)
                 x = a._value

@@ -524,8 +524,13 @@ matmul = primitive("matmul", np.matmul, vjp=_matmul_vjp, jvp=_matmul_jvp)
 # out it records a transpose, a product and a sum, and its backward sweep
 # passes three nodes and sums the bias gradient through ``unbroadcast``;
 # fused, it is one node whose rules are the product's and the sum's.
+def _transposed(weight: Any) -> Any:
+    """``weight.T``: an array's own attribute, NumPy's function for anything else."""
+    return weight.T if type(weight) is np.ndarray else np.transpose(weight)
+
+
 def _linear_forward(x: Any, weight: Any, bias: Any = None) -> Any:
-    out = np.matmul(x, np.transpose(weight))
+    out = np.matmul(x, _transposed(weight))
     if bias is None:
         return out
     if (type(out) is np.ndarray and type(bias) is np.ndarray and bias.dtype == out.dtype
@@ -539,20 +544,20 @@ def _linear_vjp(g, i, ans, args, kw):
     x, weight = args[0], args[1]
     if i == 2:
         if type(g) is np.ndarray and g.ndim == 2:
-            return g.sum(axis=0)  # unbroadcast's sum, without its look at the shapes
+            return np.add.reduce(g, axis=0)  # unbroadcast's sum, without its look at the shapes
         return unbroadcast(g, np.shape(args[2]))
     if i == 0:
-        return _matmul_vjp(g, 0, ans, (x, np.transpose(weight)), kw)
+        return _matmul_vjp(g, 0, ans, (x, _transposed(weight)), kw)
     # The weight's gradient is the transpose of the product's second argument's.
-    return np.transpose(_matmul_vjp(g, 1, ans, (x, np.transpose(weight)), kw))
+    return _transposed(_matmul_vjp(g, 1, ans, (x, _transposed(weight)), kw))
 
 
 def _linear_jvp(t, i, ans, args, kw):
     x, weight = args[0], args[1]
     if i == 0:
-        return np.matmul(t, np.transpose(weight))
+        return np.matmul(t, _transposed(weight))
     if i == 1:
-        return np.matmul(x, np.transpose(t))
+        return np.matmul(x, _transposed(t))
     return t
 
 

@@ -143,9 +143,9 @@ class Tensor(Node):
             # A float array (``p.data -= rate * p.grad`` every step) is kept as it is.
             self._value = value
             return
-        self._value = np.asarray(value, dtype=np.result_type(value, np.float64)
-                                 if np.asarray(value).dtype.kind not in "fc"
-                                 else np.asarray(value).dtype)
+        array = np.asarray(value)  # a list too (np.result_type would read it as a dtype)
+        self._value = (array if array.dtype.kind in "fc"
+                       else array.astype(np.result_type(array, np.float64)))
 
     @property
     def requires_grad(self) -> bool:
