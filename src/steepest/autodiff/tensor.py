@@ -217,6 +217,10 @@ class Tensor(Node):
         >>> w.detach().requires_grad, w.detach().data is w.data
         (False, True)
         """
+        if self._trace is not None and self._trace is not EAGER:
+            # The value becomes a constant of the graph: a recording of this call would
+            # repeat this call's number for every later input.
+            mark_data_dependent(self)
         return new_node(self.data, None, Tensor)
 
     def __bool__(self) -> bool:
