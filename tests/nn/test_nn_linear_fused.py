@@ -96,11 +96,19 @@ def test_matmul_gradients_follow_each_argument_layout(dtype):
 def test_linear_bias_of_another_dtype_or_shape_is_added_as_written():
     x, w = _draw((5, 4), np.float32, 0), _draw((3, 4), np.float32, 1)
     for b in (_draw((3,), np.float64, 2), np.float32(0.5) * np.ones((1,), np.float32),
-              np.asarray(0.25, np.float32), _draw((5, 3), np.float32, 3)):
+              np.asarray(0.25, np.float32), _draw((5, 3), np.float32, 3),
+              _draw((1, 3), np.float32, 4)):
         out = F.linear(x, w, b)
         expected = x @ w.T + b
         assert out.dtype == expected.dtype and out.shape == expected.shape
         np.testing.assert_array_equal(out, expected)
+        weights = _draw(expected.shape, expected.dtype, 5)
+        value, grads = _fused(x, w, b, weights)
+        plain_value, plain_grads = _written_out(x, w, b, weights)
+        np.testing.assert_array_equal(value, plain_value)
+        for g, plain in zip(grads, plain_grads, strict=True):
+            assert g.shape == plain.shape and g.dtype == plain.dtype
+            np.testing.assert_allclose(g, plain, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

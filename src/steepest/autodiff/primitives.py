@@ -550,9 +550,11 @@ def _linear_forward(x: Any, weight: Any, bias: Any = None) -> Any:
 def _linear_vjp(g, i, ans, args, kw):
     x, weight = args[0], args[1]
     if i == 2:
-        if type(g) is np.ndarray and g.ndim == 2:
+        bias = args[2]
+        if type(g) is np.ndarray and type(bias) is np.ndarray and g.ndim == 2 and (
+                bias.shape == g.shape[1:]):
             return np.add.reduce(g, axis=0)  # unbroadcast's sum, without its look at the shapes
-        return unbroadcast(g, np.shape(args[2]))
+        return unbroadcast(g, np.shape(bias))
     if i == 0:
         return _matmul_vjp(g, 0, ans, (x, _transposed(weight)), kw)
     # The weight's gradient is the transpose of the product's second argument's.
