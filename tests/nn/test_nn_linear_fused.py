@@ -83,14 +83,14 @@ def test_the_weight_gradient_comes_in_the_weight_layout(dtype):
 def test_matmul_gradients_follow_each_argument_layout(dtype):
     a_c, b_c = _draw((5, 4), dtype, 0), _draw((4, 3), dtype, 1)
     g = _draw((5, 3), dtype, 2)
-    for a in (a_c, np.asfortranarray(a_c)):
-        for b in (b_c, np.asfortranarray(b_c)):
-            ga = P._matmul_vjp(g, 0, None, (a, b), {})
-            gb = P._matmul_vjp(g, 1, None, (a, b), {})
-            assert ga.flags.f_contiguous == a.flags.f_contiguous
-            assert gb.flags.f_contiguous == b.flags.f_contiguous
-            np.testing.assert_allclose(ga, g @ b_c.T, rtol=RTOL[dtype])
-            np.testing.assert_allclose(gb, a_c.T @ g, rtol=RTOL[dtype])
+    for a_data in (a_c, np.asfortranarray(a_c)):
+        for b_data in (b_c, np.asfortranarray(b_c)):
+            a, b = st.Tensor(a_data, requires_grad=True), st.Tensor(b_data, requires_grad=True)
+            np.sum((a @ b) * g).backward()
+            assert a.grad.flags.f_contiguous == a_data.flags.f_contiguous
+            assert b.grad.flags.f_contiguous == b_data.flags.f_contiguous
+            np.testing.assert_allclose(a.grad, g @ b_c.T, rtol=RTOL[dtype])
+            np.testing.assert_allclose(b.grad, a_c.T @ g, rtol=RTOL[dtype])
 
 
 def test_linear_bias_of_another_dtype_or_shape_is_added_as_written():
