@@ -244,3 +244,15 @@ def test_assigning_data_keeps_a_float_array_and_converts_the_rest():
     assert p.data.dtype == np.float64
     p.data = [1, 2]
     assert p.data.dtype == np.float64 and p.data.tolist() == [1.0, 2.0]
+
+
+def test_explain_reads_a_layer_as_its_product_and_bias():
+    net = st.nn.Sequential(st.nn.Linear(1, 2, seed=0), st.nn.Softplus(), st.nn.Linear(2, 1, seed=1))
+    x = np.array([[0.0], [0.5], [1.0]])
+    loss = np.sum((net(x)[:, 0] - np.array([0.0, 1.0, 0.0])) ** 2)
+    why = st.explain(loss, wrt=net[0].weight)
+    text = why.text()
+    assert "softplus(c @ weight + bias) @ weight + bias - c" in text
+    assert "= weight^T = " in text and "= c^T = " in text
+    loss.backward()
+    np.testing.assert_allclose(np.reshape(why.value, (2, 1)), net[0].weight.grad, rtol=1e-12)
