@@ -244,6 +244,12 @@ class Later:
                                          else a for a in self.args))
         return np.broadcast_to(np.zeros((), dtype=np.result_type(probe)), self.shape)
 
+def _total(g: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
+    """``np.sum(g, axis, keepdims=...)``; on a plain array the reduction np.sum itself calls."""
+    if type(g) is np.ndarray:
+        return np.add.reduce(g, axis=axis, keepdims=keepdims)
+    return np.sum(g, axis=axis, keepdims=keepdims)
+
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum a gradient over the axes that broadcasting added or stretched."""
@@ -252,11 +258,11 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
         return g
     extra = len(g_shape) - len(shape)
     if extra > 0:
-        g = np.sum(g, axis=tuple(range(extra)))
+        g = _total(g, tuple(range(extra)), False)
         g_shape = g_shape[extra:]
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g_shape[i] != 1)
     if stretched:
-        g = np.sum(g, axis=stretched, keepdims=True)
+        g = _total(g, stretched, True)
     if np.shape(g) != shape:  # a scalar gradient for an array argument
         g = np.broadcast_to(g, shape)
     return g
@@ -908,7 +914,11 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     if trace.inputs_log is not None:
                         trace.inputs_log[id(out)] = [None, None]
                     return out
-            elif _plain_operand(b) and _open_reverse(trace):
+                if b._trace is None and trace is not None and _plain_operand(b._value):
+                    # A constant tensor (``x - x.max(...).detach()``) joins as its value,
+                    # as _apply_general would take it.
+                    b = b._value
+            if not isinstance(b, Node) and _plain_operand(b) and _open_reverse(trace):
                 if trace.candidates:
                     release_unused(trace)
                 x = a._value
