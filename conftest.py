@@ -1,14 +1,31 @@
-"""Doctests that need an optional dependency skip, with the reason, where it is missing."""
+"""Doctests that need an optional dependency skip, with the reason, where it is missing;
+compiled kernels go to a cache directory of the run's own, removed at its end."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
+import tempfile
 from typing import Any
 
 import pytest
 
 # Doctests (by module or page) that run Dask.
 NEEDS_DASK = ("steepest.optim.distributed", "steepest.models.lazy", "scale.md")
+
+
+_CACHE = tempfile.mkdtemp(prefix="steepest-test-cache-")
+
+
+def pytest_configure(config: Any) -> None:
+    # Before anything is imported or compiled: no library of a test run lands in the
+    # user's cache (nor in the checkout).
+    os.environ["STEEPEST_CACHE_DIR"] = _CACHE
+
+
+def pytest_unconfigure(config: Any) -> None:
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:

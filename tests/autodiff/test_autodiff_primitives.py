@@ -323,6 +323,18 @@ def matmul_case(data: Any) -> Case:
     return Case(data.draw(hs.sampled_from(functions)), [a, b], "matmul")
 
 
+def linear_case(data: Any) -> Case:
+    """``x @ w.T + b`` (a network's layer) on a sample, a batch or a batch of batches."""
+    n, p = data.draw(hs.integers(1, MAX_SIDE)), data.draw(hs.integers(1, MAX_SIDE))
+    batch = data.draw(hs.sampled_from([(), (1,), (MAX_SIDE,), (2, MAX_SIDE)]))
+    x = floats_in(data, (*batch, n), -3, 3)
+    w = floats_in(data, (p, n), -3, 3)
+    if data.draw(hs.booleans()):
+        b = floats_in(data, (p,), -3, 3)
+        return Case(lambda x, w, b: st.nn.functional.linear(x, w, b), [x, w, b], "linear")
+    return Case(lambda x, w: st.nn.functional.linear(x, w), [x, w], "linear")
+
+
 # -- shapes ------------------------------------------------------------------------
 def reshape_case(data: Any) -> Case:
     shape = shape_of(data)
@@ -632,6 +644,7 @@ CASES: dict[str, Callable[[Any], Case]] = {
     "cumsum": cumsum_case,
     "norm": norm_case,
     "matmul": matmul_case,
+    "linear": linear_case,
     "reshape": reshape_case,
     "transpose": transpose_case,
     "broadcast_to": broadcast_to_case,

@@ -297,3 +297,11 @@ def test_random_programs_replay_the_eager_gradient(program):
             np.testing.assert_allclose(g, e, rtol=tolerance, atol=tolerance, err_msg=source)
             np.testing.assert_array_equal(g, v, err_msg=source)
     assert entry_for(f).program is not None, source
+
+
+def test_a_detached_value_is_not_replayed_as_a_constant():
+    # z.max().detach() is a constant of each call's graph, not of the function.
+    gradient = st.grad(lambda z: np.sum(np.exp(z - z.max().detach())))
+    for k in range(1, 5):
+        z = np.array([1.0, 2.0, 3.0]) * k
+        np.testing.assert_allclose(gradient(z), np.exp(z - z.max()), rtol=1e-12)

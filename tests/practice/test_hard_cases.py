@@ -70,12 +70,21 @@ def test_a_kink_away_from_the_point_still_has_its_value() -> None:
 
 @pytest.mark.parametrize(
     "question, answer",
-    [("critical points of |x|", "0 min"), ("critical points of x^4 + y^4", "(0, 0) min")],
+    [("critical points of x^4 + y^4", "(0, 0) min")],
 )
 def test_a_kind_steepest_cannot_classify_is_undecided_not_wrong(question: str, answer: str) -> None:
     feedback = steep.practice.check(question, answer)
     assert feedback.verdict == "undecided"
     assert "could not tell" in feedback.message
+
+
+def test_a_kink_is_a_critical_point_with_its_kind() -> None:
+    # |x| has no derivative at 0, so 0 is a critical point: a minimum, told from both sides.
+    assert steep.practice.check("critical points of |x|", "0 min").correct
+    assert steep.practice.check("critical points of x|x|", "x = 0 neither").correct
+    wrong = steep.practice.check("critical points of |x|", "0 max")
+    assert wrong.verdict == "incorrect" and "is a minimum, not a maximum" in wrong.message
+    assert not steep.practice.check("critical points of |x| + x^2", "none").correct
 
 
 def test_the_command_line_says_so_by_its_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,7 +102,8 @@ def test_the_command_line_says_so_by_its_exit_status(capsys: pytest.CaptureFixtu
     assert status("check", "d/dx x^2", "2x + 1e-9") == 1
     assert status("check", "d/dx |x| at 0", "0") == 2
     assert "slopes from the left and right differ" in capsys.readouterr().err
-    assert status("check", "critical points of |x|", "0 min") == 3
+    assert status("check", "critical points of |x|", "0 min") == 0
+    assert status("check", "critical points of x^4 + y^4", "(0, 0) min") == 3
 
 
 @pytest.mark.parametrize(

@@ -237,7 +237,7 @@ DOCUMENTED_SHAPES = {
                       "magnitude_value"},
     ("limit", "x", "--at", "0"): {"expr", "var", "at", "side", "value", "left", "right",
                                   "exists", "reason", "message"},
-    ("critical", "x^2"): {"expr", "variables", "domain", "points"},
+    ("critical", "x^2"): {"expr", "variables", "domain", "points", "left_out"},
     ("tangent", "x^2", "--at", "1"): {"kind", "expr", "variable", "at", "fixed", "value",
                                       "slope", "intercept", "equation", "text", "output",
                                       "slope_value", "value_approx"},

@@ -256,7 +256,10 @@ def test_denominators_are_handled() -> None:
 
 
 def test_no_second_derivative_is_degenerate_not_a_guess() -> None:
-    [p] = critical_points("|x| + y^2")
+    # The gradient does not exist anywhere on x = 0 (a kink): a family of critical
+    # points, and the origin, where f restricted to that line is stationary.
+    line, p = critical_points("|x| + y^2")
+    assert line.free == ("y",) and line.point == {"x": 0} and "kink" in line.note
     assert p.kind == "degenerate" and p.point == {"x": 0, "y": 0}
     assert "not defined" in p.note
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import re
 import sys
 import weakref
 from collections.abc import Callable, Sequence
@@ -156,18 +157,49 @@ class Primitive:
     # The local derivatives when they are the units +1 or -1 whatever the arguments
     # (add, subtract, negative): the short path takes them without calling the rules.
     units: tuple[Any, ...] | None = field(default=None, compare=False)
+    # For each argument, the arguments its partial reads when the partial reads the
+    # arguments only, never the result, and computes a new value (``"2.0 * {0}"``);
+    # None for the others, () when there is none.  On large arrays reverse mode keeps
+    # the arguments of such a partial and computes it in the backward sweep (see Later).
+    late: tuple[tuple[int, ...] | None, ...] = field(default=(), compare=False, init=False)
     # Derived from the fields above, once, for the short path of every application:
     # an elementwise operation on all its arguments, and its forward on two numbers.
     short: bool = field(init=False, repr=False, compare=False)
     on_numbers: Callable[..., Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.code is not None and self.partials is not None:
+            late = tuple(_arguments_read(template) for template in self.code.partials)
+            if any(names is not None for names in late):
+                object.__setattr__(self, "late", late)
         object.__setattr__(self, "short",
                            self.partials is not None and self.differentiable_args is None)
         object.__setattr__(self, "on_numbers", _OPERATORS.get(self.forward, self.forward))
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
+
+
+_NAMED = re.compile(r"\{(\d+|ans)\}")
+
+
+def _arguments_read(template: str | None) -> tuple[int, ...] | None:
+    """The arguments a partial's template computes from, when it may be computed late.
+
+    Not for a partial that reads the result (it may be released before the sweep),
+    a bare argument (nothing is computed for it) or a constant.  The NumPy partial
+    of a template that does not name ``{ans}`` is called with None for the result,
+    as recorded programs already do.
+
+    >>> _arguments_read("2.0 * {0}"), _arguments_read("-{ans} / {1}"), _arguments_read("{1}")
+    ((0,), None, None)
+    """
+    if template is None:
+        return None
+    names = _NAMED.findall(template)
+    if not names or "ans" in names or _NAMED.fullmatch(template):
+        return None
+    return tuple(sorted({int(name) for name in names}))
 
 
 def chain(v: Any, local: Any) -> Any:
@@ -183,6 +215,62 @@ def chain(v: Any, local: Any) -> Any:
     return v * local
 
 
+class Later:
+    """A local derivative computed in the backward sweep, from arguments kept for it.
+
+    On the way forward ``2.0 * x`` for ``x ** 2`` is a new array as large as
+    the result, kept until the sweep; its argument ``x`` is often alive anyway
+    (the user's array, a view of it), and is at most as large.  Keeping the
+    argument and computing the partial when the sweep reaches the node, with
+    the same rule on the same values, gives the same numbers with one array
+    fewer held between the passes.  The sweep multiplies the gradient into the
+    partial's own fresh array (``np.multiply(g, d, out=d)``, the same ufunc as
+    ``g * d``), so the product makes no second array either.  A sweep that
+    may be repeated (a pullback) keeps the partial it computed instead.
+    """
+
+    __slots__ = ("args", "partial", "shape")
+
+    def __init__(self, partial: Callable[..., Any], args: tuple[Any, ...],
+                 shape: tuple[int, ...]):
+        self.partial = partial
+        self.args = args
+        self.shape = shape
+
+    def compute(self) -> Any:
+        """The local derivative, as the forward pass would have computed it."""
+        return self.partial(None, *self.args)
+
+    def times(self, g: Any) -> Any:
+        """``g * d`` for the local derivative ``d``, written into ``d``'s own memory.
+
+        >>> Later(lambda ans, x: 2.0 * x, (np.arange(3.0),), (3,)).times(np.ones(3))
+        array([0., 2., 4.])
+        """
+        local = self.compute()
+        if (type(g) is np.ndarray and type(local) is np.ndarray and g.dtype == local.dtype
+                and (g.shape == local.shape or g.ndim == 0) and local.base is None
+                and local.flags.writeable and sys.getrefcount(local) == 2):
+            return np.multiply(g, local, out=local)  # `local` is referenced here alone
+        return g * local
+
+    def stand_in(self) -> np.ndarray:
+        """An array of the partial's shape and dtype taking no memory (for recorded programs).
+
+        The dtype is the rule's on one element of each array argument.
+        """
+        with np.errstate(all="ignore"):
+            probe = self.partial(None, *(a[(slice(0, 1),) * a.ndim] if type(a) is np.ndarray
+                                         else a for a in self.args))
+        return np.broadcast_to(np.zeros((), dtype=np.result_type(probe)), self.shape)
+
+def _total(g: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
+    """``np.sum(g, axis, keepdims=...)``; on a plain array the reduction np.sum itself calls."""
+    if type(g) is np.ndarray:
+        return np.add.reduce(g, axis=axis, keepdims=keepdims)
+    return np.sum(g, axis=axis, keepdims=keepdims)
+
+
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum a gradient over the axes that broadcasting added or stretched."""
     g_shape = np.shape(g)
@@ -190,14 +278,50 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
         return g
     extra = len(g_shape) - len(shape)
     if extra > 0:
-        g = np.sum(g, axis=tuple(range(extra)))
+        g = _total(g, tuple(range(extra)), False)
         g_shape = g_shape[extra:]
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g_shape[i] != 1)
     if stretched:
-        g = np.sum(g, axis=stretched, keepdims=True)
+        g = _total(g, stretched, True)
     if np.shape(g) != shape:  # a scalar gradient for an array argument
         g = np.broadcast_to(g, shape)
     return g
+
+
+def plain_array(value: np.ndarray) -> np.ndarray:
+    """``value`` as a plain ``np.ndarray``, or one sentence when its class changes what
+    NumPy code means on it.
+
+    ``np.matrix`` makes ``*`` a matrix product and keeps every result 2-D; a
+    masked array leaves its masked entries out of sums and means.  Traced,
+    either would silently become a plain array and the code would compute
+    something else, so both are refused.  A memory map is a plain array
+    stored in a file: it is read as one.  Other subclasses are refused too:
+    what their operations mean is not known here.
+
+    >>> plain_array(np.zeros(2).view(np.memmap)).__class__.__name__
+    'ndarray'
+    >>> plain_array(np.asmatrix(np.eye(2)))
+    Traceback (most recent call last):
+    ...
+    steepest.errors.DifferentiationError: np.matrix is not supported: ...
+    """
+    if type(value) is np.ndarray:
+        return value
+    if isinstance(value, np.memmap):
+        return np.asarray(value)
+    if isinstance(value, np.matrix):
+        raise DifferentiationError(
+            "np.matrix is not supported: its * is a matrix product and its results stay "
+            "2-D, so the same code means something else on plain arrays; pass "
+            "np.asarray(m) and write @ for matrix products")
+    if isinstance(value, np.ma.MaskedArray):
+        raise DifferentiationError(
+            "masked arrays are not supported: their masked entries would be counted in "
+            "sums and means; pass the entries to keep (m.compressed(), or m.filled(value))")
+    raise DifferentiationError(
+        f"arrays of class {type(value).__name__} are not supported: their operations may "
+        "mean something else than NumPy's; pass np.asarray(value)")
 
 
 def as_float_array(value: Any) -> Any:
@@ -207,6 +331,7 @@ def as_float_array(value: Any) -> Any:
     array([1., 2.])
     """
     if isinstance(value, np.ndarray):
+        value = plain_array(value)
         if value.dtype.kind in "fc":
             return value
         return value.astype(np.float64)
@@ -359,6 +484,17 @@ def _accumulate(old: Any, ct: Any) -> Any:
     return old + ct
 
 
+def _computed_for_good(node: Node, later: Later) -> Any:
+    """A partial left to the sweep, computed and kept in its place: the sweep may be repeated.
+
+    A pullback called again (``st.vjp``, a Jacobian's rows) then finds it as
+    the forward pass would have left it, instead of computing it each time.
+    """
+    local = later.compute()
+    node._saved = tuple(local if saved is later else saved for saved in node._saved)
+    return local
+
+
 def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
           release: bool = False) -> None:
     """The backward sweep over ``order`` from the gradients already seeded in nodes' ``_g``.
@@ -389,8 +525,12 @@ def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
                     ct = g
                 elif local is minus_one:
                     ct = -g
-                else:
+                elif type(local) is not Later:
                     ct = g * local
+                elif release:
+                    ct = local.times(g)
+                else:
+                    ct = g * _computed_for_good(node, local)
                 value = parent._value
                 # Two numbers have the same (empty) shape: nothing to sum.  Otherwise the
                 # shapes are read as attributes: np.shape costs a dispatch per call.
@@ -603,6 +743,54 @@ RELEASE_AT = 1 << 16
 _WATCHED_AT_MOST = 64  # large values watched at once (the most recent)
 
 
+def _keeps_every_value(trace: Trace) -> bool:
+    """Eager tensors, and traces drawn as pictures, keep every value as it was computed."""
+    return trace.candidates is None or trace is EAGER or (
+        trace.inputs_log is not None and trace.reads is None)
+
+
+def large_locals(prim: Primitive, trace: Trace, value: np.ndarray, args: tuple[Any, ...],
+                 positions: Sequence[int]) -> tuple[Any, ...]:
+    """The local derivatives saved for a large result (:data:`RELEASE_AT` elements or more).
+
+    A partial that :attr:`Primitive.late` allows is a :class:`Later` when
+    one argument alone has dimensions (the others are numbers), the partial
+    reads it, and the trace does not keep every value; the rest are
+    computed now, as for any result.
+
+    >>> import steepest as st
+    >>> st.grad(lambda x: np.sum(x ** 2))(np.ones(RELEASE_AT))[:2]
+    array([2., 2.])
+    """
+    if prim.units is not None:
+        return tuple(prim.units[i] for i in positions)
+    late = prim.late
+    partials = prim.partials
+    array = _only_array(args, value.shape) if late and not _keeps_every_value(trace) else None
+    saved = []
+    for i in positions:
+        names = late[i] if array is not None else None
+        if names is not None and array in names:
+            saved.append(Later(partials[i], args, value.shape))
+        else:
+            saved.append(partials[i](value, *args))
+    return tuple(saved)
+
+
+def _only_array(args: tuple[Any, ...], shape: tuple[int, ...]) -> int | None:
+    """The position of the one float array of ``shape`` among numbers, else None."""
+    found = None
+    for k, a in enumerate(args):
+        kind = type(a)
+        if kind is np.ndarray and a.ndim:
+            if found is not None or a.shape != shape or a.dtype.kind not in "fc":
+                return None
+            found = k
+        elif kind not in _SCALARS and not (kind is np.ndarray and not a.dtype.hasobject):
+            return None  # a traced value of an outer trace, a sequence...
+    return found
+
+
 def watch_large_value(trace: Trace, node: Node) -> None:
     """A large value has just been recorded: watch it, to release it once nobody holds it.
 
@@ -614,9 +802,8 @@ def watch_large_value(trace: Trace, node: Node) -> None:
     >>> st.grad(lambda x: np.sum(np.exp(np.sin(x)) * 2.0))(np.zeros(RELEASE_AT))[:2]
     array([2., 2.])
     """
-    if trace.candidates is None or trace is EAGER or (
-            trace.inputs_log is not None and trace.reads is None):
-        return  # eager tensors, and traces drawn as pictures, keep every value
+    if _keeps_every_value(trace):
+        return
     if node._prim.partials is not None and node._value.base is None:
         # [node, the tape entries looked at for its children, how many children]
         trace.candidates.append([node, len(trace.tape), 0])
@@ -642,11 +829,10 @@ def release_unused(trace: Trace) -> None:
     kept = []
     for entry in trace.candidates:
         node = entry[0]
-        children = entry[2]
-        for later in tape[entry[1]:]:
-            for parent in later._parents:
-                if parent is node:
-                    children += 1
+        # Counted in a list comprehension, so that no loop variable is left holding the
+        # last parent looked at (often this very node: it would be kept one operation longer).
+        children = entry[2] + sum(
+            [parent is node for later in tape[entry[1]:] for parent in later._parents])
         entry[1], entry[2] = len(tape), children
         # The references counted: the tape, each child's, `entry`, `node`, getrefcount's own;
         # and no weak reference, through which the value could be read later.
@@ -660,8 +846,13 @@ def release_unused(trace: Trace) -> None:
 
 
 def _recorded(value: Any, trace: Trace, cls: type[Node], prim: Primitive,
-              parents: tuple[Node, ...], argnums: tuple[int, ...], saved: tuple) -> Node:
-    """A new node of ``trace`` made by ``prim`` (reverse mode), on its tape."""
+              parents: tuple[Node, ...], argnums: tuple[int, ...], saved: tuple,
+              large: bool = False) -> Node:
+    """A new node of ``trace`` made by ``prim`` (reverse mode), on its tape.
+
+    ``large``: the value is an array of :data:`RELEASE_AT` elements or more
+    (the caller has looked, to choose how to save the partials).
+    """
     out = cls.__new__(cls)
     out._value = value
     out._trace = trace
@@ -676,7 +867,7 @@ def _recorded(value: Any, trace: Trace, cls: type[Node], prim: Primitive,
     out.name = None
     if trace.tape is not None:
         trace.tape.append(out)
-        if type(value) is np.ndarray and value.size >= RELEASE_AT:
+        if large:
             watch_large_value(trace, out)
     return out
 
@@ -697,8 +888,12 @@ def apply_unary(prim: Primitive, a: Any) -> Any:
                 release_unused(trace)  # before this operation allocates its result
             x = a._value
             value = prim.forward(x)
-            out = _recorded(value, trace, type(a), prim, (a,), (0,),
-                            (prim.partials[0](value, x),))
+            if type(value) is np.ndarray and value.size >= RELEASE_AT:
+                out = _recorded(value, trace, type(a), prim, (a,), (0,),
+                                large_locals(prim, trace, value, (x,), (0,)), True)
+            else:
+                out = _recorded(value, trace, type(a), prim, (a,), (0,),
+                                (prim.partials[0](value, x),))
             if trace.inputs_log is not None:
                 trace.inputs_log[id(out)] = [None]  # a parent's value: read from its node
             return out
@@ -709,7 +904,9 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
     """``prim`` applied to two arguments: :func:`apply`, with a short path for the common case.
 
     The short path: an elementwise operation, every traced argument on one
-    open reverse trace, the other a number or a numeric array.
+    open reverse trace, the other a number or a numeric array.  The trace's
+    test (reverse, still recording) is written out in each branch: a call per
+    operation would be a tenth of its cost.
 
     >>> import steepest as st
     >>> from steepest.autodiff import primitives as P
@@ -730,16 +927,24 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                         value = prim.on_numbers(x, y)
                     else:
                         value = prim.forward(x, y)
-                    units = prim.units
-                    if units is None:
-                        partials = prim.partials
-                        units = (partials[0](value, x, y), partials[1](value, x, y))
-                    out = _recorded(value, trace, type(a), prim, (a, b), (0, 1), units)
+                    if type(value) is np.ndarray and value.size >= RELEASE_AT:
+                        out = _recorded(value, trace, type(a), prim, (a, b), (0, 1),
+                                        large_locals(prim, trace, value, (x, y), (0, 1)), True)
+                    else:
+                        units = prim.units
+                        if units is None:
+                            partials = prim.partials
+                            units = (partials[0](value, x, y), partials[1](value, x, y))
+                        out = _recorded(value, trace, type(a), prim, (a, b), (0, 1), units)
                     if trace.inputs_log is not None:
                         trace.inputs_log[id(out)] = [None, None]
                     return out
-            elif (_plain_operand(b) and trace is not None and trace.mode == REVERSE
-                  and not trace.done):
+                if b._trace is None and trace is not None and _plain_operand(b._value):
+                    # A constant tensor (``x - x.max(...).detach()``) joins as its value,
+                    # as _apply_general would take it.
+                    b = b._value
+            if (not isinstance(b, Node) and _plain_operand(b) and trace is not None
+                    and trace.mode == REVERSE and not trace.done):
                 if trace.candidates:
                     release_unused(trace)
                 x = a._value
@@ -747,10 +952,14 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     value = prim.on_numbers(x, b)
                 else:
                     value = prim.forward(x, b)
-                units = prim.units
-                out = _recorded(value, trace, type(a), prim, (a,), (0,),
-                                (units[0] if units is not None else
-                                 prim.partials[0](value, x, b),))
+                if type(value) is np.ndarray and value.size >= RELEASE_AT:
+                    out = _recorded(value, trace, type(a), prim, (a,), (0,),
+                                    large_locals(prim, trace, value, (x, b), (0,)), True)
+                else:
+                    units = prim.units
+                    out = _recorded(value, trace, type(a), prim, (a,), (0,),
+                                    (units[0] if units is not None else
+                                     prim.partials[0](value, x, b),))
                 if trace.inputs_log is not None:
                     trace.inputs_log[id(out)] = [None, b]
                 return out
@@ -766,10 +975,14 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     value = prim.on_numbers(a, y)
                 else:
                     value = prim.forward(a, y)
-                units = prim.units
-                out = _recorded(value, trace, type(b), prim, (b,), (1,),
-                                (units[1] if units is not None else
-                                 prim.partials[1](value, a, y),))
+                if type(value) is np.ndarray and value.size >= RELEASE_AT:
+                    out = _recorded(value, trace, type(b), prim, (b,), (1,),
+                                    large_locals(prim, trace, value, (a, y), (1,)), True)
+                else:
+                    units = prim.units
+                    out = _recorded(value, trace, type(b), prim, (b,), (1,),
+                                    (units[1] if units is not None else
+                                     prim.partials[1](value, a, y),))
                 if trace.inputs_log is not None:
                     trace.inputs_log[id(out)] = [a, None]
                 return out
@@ -816,8 +1029,11 @@ def _apply_general(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any])
             if a._trace is None or a._trace.done:
                 raw_args.append(strip(a))
                 continue
-        elif type(a) not in _PLAIN_TYPES and hasattr(a, "__array__"):
-            a = np.asarray(a)  # pandas objects and other array-likes join as arrays
+        elif type(a) not in _PLAIN_TYPES:
+            if isinstance(a, np.ndarray):
+                a = plain_array(a)  # np.matrix and masked arrays mean something else
+            elif hasattr(a, "__array__"):
+                a = np.asarray(a)  # pandas objects and other array-likes join as arrays
         raw_args.append(a)
     allowed = prim.differentiable_args
     if allowed is not None:
@@ -834,13 +1050,15 @@ def _apply_general(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any])
         out._prim = prim
         out._parents = tuple(args[i] for i in traced)
         out._argnums = tuple(traced)
+        large = type(value) is np.ndarray and value.size >= RELEASE_AT
         if prim.partials is not None:
-            out._saved = tuple(prim.partials[i](value, *raw_args) for i in traced)
+            out._saved = (large_locals(prim, top, value, tuple(raw_args), traced) if large else
+                          tuple(prim.partials[i](value, *raw_args) for i in traced))
         else:
             out._saved = (raw_args, kwargs)
         if top.tape is not None:
             top.tape.append(out)
-            if type(value) is np.ndarray and value.size >= RELEASE_AT:
+            if large:
                 watch_large_value(top, out)
         if top.inputs_log is not None:
             # The constants as they were; a parent's place is None (its node has the value),

@@ -522,6 +522,9 @@ class _Graph:
             return f"softplus({ops[1]})"
         if name == "matmul":
             return f"{_wrap(ops[0])} @ {_wrap(ops[1])}"
+        if name == "linear":  # a layer, x @ weight.T + bias, written as its product was
+            product = f"{_wrap(ops[0])} @ {_wrap(ops[1])}"
+            return f"{product} + {ops[2]}" if len(ops) > 2 else product
         if name in STRUCTURAL:
             return ops[0]
         return f"{name}({', '.join(ops)})"
@@ -562,7 +565,7 @@ class _Graph:
                     )
                 return Factor(1.0, f"{_wrap(b)} {_wrap(a)}^({b} - 1)")
             return Factor(1.0, f"{_wrap(e)} ln {_wrap(a)}")
-        if name == "sum":
+        if name == "sum" or (name == "linear" and position == 2):
             return Factor()
         if name == "mean":
             args, _ = node._saved
@@ -584,6 +587,7 @@ class _Graph:
             "maximum": Factor(1.0, f"[{a} > {b}]" if position == 0 else f"[{b} > {a}]"),
             "minimum": Factor(1.0, f"[{a} < {b}]" if position == 0 else f"[{b} < {a}]"),
             "matmul": Factor(1.0, f"{_wrap(b)}^T" if position == 0 else f"{_wrap(a)}^T"),
+            "linear": Factor(1.0, f"{_wrap(b)}^T" if position == 0 else f"{_wrap(a)}^T"),
         }
         if name == "logaddexp":
             mine, other = (a, b) if position == 0 else (b, a)

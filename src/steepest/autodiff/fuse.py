@@ -16,7 +16,8 @@ Only ``+ - * /``, negation, ``sqrt`` and ``abs`` on float64 values are
 joined, each computed by the same ufunc in the same order as the plain
 program, so a fused program gives the plain program's results bit for bit.
 Small arrays (where the bookkeeping costs more than it saves) stay as they
-are.
+are.  Runs computed block by block also get the same run as one native loop
+(:mod:`steepest.autodiff.native`), which computes them once it is compiled.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import threading
 from typing import Any
 
 import numpy as np
+
+from steepest.autodiff import native
 
 # Switched off, programs are left as they are (the ablation and the tests' reference).
 ENABLED = True
@@ -140,12 +143,13 @@ def _run_blocks(kernel: Any, count: int, out: np.ndarray, operands: tuple[Any, .
 
 
 def blocked_into(kernel: Any, count: int, kept: list[Any] | None, k: int | None,
-                 *operands: Any) -> Any:
+                 *operands: Any, loop: native.Group | None = None) -> Any:
     """``kernel``'s run over its operands, block by block, into a kept or new array.
 
     Each block goes through every operation of the run (the same ufuncs in
     the same order) while it is in cache; operands of other shapes, or not
-    in memory in order, take the run over whole arrays instead.
+    in memory in order, take the run over whole arrays instead.  With
+    ``loop`` (the run as a compiled loop), the loop computes it when it can.
 
     >>> def twice_plus(OUT, BUF, a):
     ...     t1 = np.multiply(2.0, a, out=BUF[0])
@@ -162,11 +166,15 @@ def blocked_into(kernel: Any, count: int, kept: list[Any] | None, k: int | None,
         out = np.empty(shape)
         if kept is not None:
             kept[k] = out
+    if loop is not None and loop.run(((out, operands),)):
+        return out
     return _run_blocks(kernel, count, out, operands)
 
 
-def blocked_over(kernel: Any, count: int, view: Any, *operands: Any) -> Any:
-    """``kernel``'s run written over ``view`` (its first operand), block by block.
+def blocked_over(kernel: Any, count: int, view: Any, *operands: Any,
+                 loop: native.Group | None = None) -> Any:
+    """``kernel``'s run written over ``view`` (its first operand), block by block
+    (or by ``loop``, the run as a compiled loop, when it can).
 
     >>> def minus_square(OUT, BUF, v, a):
     ...     t1 = np.multiply(a, a, out=BUF[0])
@@ -179,6 +187,8 @@ def blocked_over(kernel: Any, count: int, view: Any, *operands: Any) -> Any:
     """
     if (type(view) is np.ndarray and view.flags.c_contiguous and view.dtype == np.float64
             and _fits(view.shape, operands)):
+        if loop is not None and loop.run(((view, operands),)):
+            return view
         return _run_blocks(kernel, count, view, operands)
     return kernel(view, [None] * count, *operands)
 
@@ -209,14 +219,16 @@ def _separate(arrays: list[np.ndarray], written: list[np.ndarray]) -> bool:
     return True
 
 
-def blocked_group(steps: tuple[tuple[Any, int, np.ndarray, tuple[Any, ...]], ...]) -> None:
+def blocked_group(steps: tuple[tuple[Any, int, np.ndarray, tuple[Any, ...]], ...],
+                  loop: native.Group | None = None) -> None:
     """Consecutive runs, each ``(kernel, buffers, out, operands)``, block by block together.
 
     Block by block, every run in turn: each element goes through the same
     operations in the same order as when the runs go one after the other,
     provided that all arrays have one shape, lie in memory in order, and an
     array written overlaps others only as the same view; otherwise the runs
-    go one after the other over whole arrays.
+    go one after the other over whole arrays.  ``loop`` (the runs as one
+    compiled loop) computes them instead when it can.
 
     >>> def double(OUT, BUF, a):
     ...     return np.multiply(2.0, a, out=OUT)
@@ -228,6 +240,8 @@ def blocked_group(steps: tuple[tuple[Any, int, np.ndarray, tuple[Any, ...]], ...
     >>> np.array_equal(g, 0.0 - 2.0 * x)
     True
     """
+    if loop is not None and loop.run([(out, operands) for _, _, out, operands in steps]):
+        return
     shape = steps[0][2].shape
     arrays = [o for step in steps for o in (step[2], *step[3]) if type(o) is np.ndarray]
     if not (all(a.shape == shape and a.flags.c_contiguous and a.dtype == np.float64
@@ -254,14 +268,26 @@ def _named(step: tuple[Any, ...]) -> bool:
     return len(step[5]) > (1 if step[0] == "over" else 0)
 
 
-def _grouped(out: list[Any]) -> list[str]:
+def _loop(group: list[tuple[Any, ...]], namespace: dict[str, Any]) -> list[str]:
+    """``loop=NATIVEn``: the group's runs as one native loop, as an argument; none (no
+    compiler, or switched off)."""
+    if not native.available():
+        return []
+    steps = [(namespace[kernel].expression, params) for _, _, kernel, _, _, params in group]
+    name = f"NATIVE{sum(1 for n in namespace if n.startswith('NATIVE')) + 1}"
+    namespace[name] = native.Group(steps)
+    return [f"loop={name}"]
+
+
+def _grouped(out: list[Any], namespace: dict[str, Any]) -> list[str]:
     """The program's lines, with each run of blocked kernels written out.
 
     A blocked kernel stands in ``out`` as a tuple: ``("into", target,
     kernel, buffers, kept, params)`` or ``("over", destination, kernel,
     buffers, None, params)``.  Consecutive ones become one
     :func:`blocked_group` call, each alone a :func:`blocked_into` or
-    :func:`blocked_over` call.
+    :func:`blocked_over` call; each call gets the same runs as a native loop
+    (:mod:`steepest.autodiff.native`) where one can be compiled.
     """
     lines: list[str] = []
     k = 0
@@ -277,14 +303,16 @@ def _grouped(out: list[Any]) -> list[str]:
         if not group:  # a run of constants alone: never grouped
             group.append(out[k])
             k += 1
+        loop = _loop(group, namespace)
         if len(group) == 1:
             kind, target, kernel, count, kept, params = group[0]
             if kind == "into":
                 lines.append(f"    {target} = blocked_into({kernel}, {count}, {kept}, "
-                             f"{', '.join(params)})")
+                             f"{', '.join([*params, *loop])})")
             else:
                 lines.append(f"    view = {target}")
-                lines.append(f"    blocked_over({kernel}, {count}, view, {', '.join(params)})")
+                lines.append(f"    blocked_over({kernel}, {count}, view, "
+                             f"{', '.join([*params, *loop])})")
             continue
         steps = []
         for m, (kind, target, kernel, count, kept, params) in enumerate(group):
@@ -295,7 +323,8 @@ def _grouped(out: list[Any]) -> list[str]:
                 lines.append(f"    view{m} = {target}")
                 operands = ", ".join([f"view{m}", *params[1:]])
                 steps.append(f"({kernel}, {count}, view{m}, ({operands},))")
-        lines.append(f"    blocked_group(({', '.join(steps)},))")
+        together = "(" + ", ".join(steps) + ",)"
+        lines.append(f"    blocked_group({', '.join([together, *loop])})")
     return lines
 
 
@@ -340,7 +369,9 @@ def _kernel(expression: ast.expr, params: list[str]) -> tuple[Any, int] | None:
     lines.append(f"    return {result}")
     namespace = {name: getattr(np, name[3:]) for name in _UFUNCS.values()}
     exec(compile("\n".join(lines) + "\n", "<steepest fused kernel>", "exec"), namespace)
-    return namespace["kernel"], buffers
+    kernel = namespace["kernel"]
+    kernel.expression = expression  # for the same run as a native loop
+    return kernel, buffers
 
 
 class _Emitter:
@@ -701,7 +732,7 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
         ufunc = _UFUNCS[ast.Add if sign == "+" else ast.Sub]
         out.append(f"    view = {destination}")
         out.append(f"    {ufunc}(view, {name}, out=view)")
-    out = _grouped(out)
+    out = _grouped(out, namespace)
     if emit.kept:
         # One list of kept arrays per thread: two threads never share a temporary.
         local = threading.local()

@@ -132,6 +132,8 @@ def _reciprocal_of_divisor(ans: Any, x: Any, y: Any) -> Any:
     # takes the value's dtype, as NumPy's own division does (float32 stays float32).
     reciprocal = np.true_divide(1.0, y)
     if type(y) is int or type(y) is float:
+        if isinstance(x, np.ndarray | np.generic) and x.dtype.kind in "fc":
+            return reciprocal.astype(x.dtype)  # _float_dtype's answer, without its look
         return reciprocal.astype(_float_dtype(x))
     return reciprocal
 
@@ -334,11 +336,22 @@ def _keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+# Elements: a reduction's gradient this small is spread into a new array, not a view.
+FILLED_AT_MOST = 1 << 12
+
+
 def _expand_back(g: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
     """Undo a reduction's shape: g broadcast back to the input's shape."""
     # A reduction over every axis leaves a 0-d g (or all ones): it broadcasts as it is.
     if not keepdims and axis is not None:
         g = np.reshape(g, _keepdims_shape(x_shape, axis))
+    plain = type(g) is np.ndarray or isinstance(g, np.generic)
+    if plain and math.prod(x_shape) <= FILLED_AT_MOST:
+        # Small (a loss over a batch): filling a new array costs a fraction of
+        # np.broadcast_to's Python, and the array may be handed on as a gradient as it is.
+        out = np.empty(x_shape, dtype=g.dtype)
+        out[...] = g
+        return out
     return np.broadcast_to(g, x_shape)
 
 
@@ -350,7 +363,14 @@ def _sum_jvp(t, i, ans, args, kw):
     return np.sum(t, **kw)
 
 
-sum_ = primitive("sum", np.sum, vjp=_sum_vjp, jvp=_sum_jvp)
+def _sum_forward(x: Any, axis: Any = None, keepdims: bool = False, **options: Any) -> Any:
+    """``np.sum``; on a plain array the reduction np.sum itself calls, without its wrapper."""
+    if type(x) is np.ndarray and not options:
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return np.sum(x, axis=axis, keepdims=keepdims, **options)
+
+
+sum_ = primitive("sum", _sum_forward, vjp=_sum_vjp, jvp=_sum_jvp)
 
 
 def element_count(shape: tuple[int, ...], axis: Any) -> int:
@@ -461,12 +481,24 @@ cumsum = primitive("cumsum", np.cumsum, vjp=_cumsum_vjp,
 
 
 # -- linear algebra --------------------------------------------------------
+def _fortran_ordered(a: np.ndarray) -> bool:
+    """True for a matrix laid out column by column only (the transpose of a C-ordered one)."""
+    flags = a.flags
+    return flags.f_contiguous and not flags.c_contiguous
+
+
 def _matmul_vjp(g, i, ans, args, kw):
     a, b = args
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 == b.ndim:
         # Matrix by matrix (a layer of a network): nothing is broadcast, so
-        # nothing is summed back; only the BLAS call is left.
-        return g @ b.T if i == 0 else a.T @ g
+        # nothing is summed back; only the BLAS call is left.  The gradient is
+        # made in its argument's layout: BLAS computes either order at the same
+        # cost, and a training step that subtracts it from the argument (or
+        # from the matrix the argument is the transpose of, as in ``x @ W.T``)
+        # then reads both in the same order instead of one across the other.
+        if i == 0:
+            return (b @ g.T).T if _fortran_ordered(a) else g @ b.T
+        return (g.T @ a).T if _fortran_ordered(b) else a.T @ g
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 1 and b_nd == 1:
         return g * b if i == 0 else g * a
@@ -493,6 +525,67 @@ def _matmul_jvp(t, i, ans, args, kw):
 
 
 matmul = primitive("matmul", np.matmul, vjp=_matmul_vjp, jvp=_matmul_jvp)
+
+
+# A fully connected layer, ``x @ weight.T + bias``, as one operation.  Spelled
+# out it records a transpose, a product and a sum, and its backward sweep
+# passes three nodes and sums the bias gradient through ``unbroadcast``;
+# fused, it is one node whose rules are the product's and the sum's.
+def _transposed(weight: Any) -> Any:
+    """``weight.T``: an array's own attribute, NumPy's function for anything else."""
+    return weight.T if type(weight) is np.ndarray else np.transpose(weight)
+
+
+def _linear_forward(x: Any, weight: Any, bias: Any = None) -> Any:
+    out = np.matmul(x, _transposed(weight))
+    if bias is None:
+        return out
+    if (type(out) is np.ndarray and type(bias) is np.ndarray and bias.dtype == out.dtype
+            and bias.shape == out.shape[-1:]):
+        # The product's memory is fresh: the bias is added into it (the same sum, no new array).
+        return np.add(out, bias, out=out)
+    return out + bias
+
+
+def _linear_vjp(g, i, ans, args, kw):
+    x, weight = args[0], args[1]
+    if i == 2:
+        bias = args[2]
+        if type(g) is np.ndarray and type(bias) is np.ndarray and g.ndim == 2 and (
+                bias.shape == g.shape[1:]):
+            return np.add.reduce(g, axis=0)  # unbroadcast's sum, without its look at the shapes
+        return unbroadcast(g, np.shape(bias))
+    if i == 0:
+        return _matmul_vjp(g, 0, ans, (x, _transposed(weight)), kw)
+    # The weight's gradient is the transpose of the product's second argument's.
+    return _transposed(_matmul_vjp(g, 1, ans, (x, _transposed(weight)), kw))
+
+
+def _linear_jvp(t, i, ans, args, kw):
+    x, weight = args[0], args[1]
+    if i == 0:
+        return np.matmul(t, _transposed(weight))
+    if i == 1:
+        return np.matmul(x, _transposed(t))
+    return t
+
+
+linear = primitive("linear", _linear_forward, vjp=_linear_vjp, jvp=_linear_jvp)
+
+
+def linear_fn(x: Any, weight: Any, bias: Any = None) -> Any:
+    """``x @ weight.T + bias``: a fully connected layer as one primitive.
+
+    ``weight`` has shape ``(out, in)`` and ``bias`` (optional) shape ``(out,)``;
+    ``x`` is ``(..., in)``.  The values are those of the expression written
+    out; so are the gradients, up to the rounding of the matrix products
+    (the weight's is made in the weight's own layout).
+
+    >>> x, w, b = np.array([[1.0, 2.0]]), np.array([[3.0, 4.0], [5.0, 6.0]]), np.array([0.5, 1.0])
+    >>> linear_fn(x, w, b)
+    array([[11.5, 18. ]])
+    """
+    return apply(linear, (x, weight) if bias is None else (x, weight, bias), {})
 
 
 def _norm_forward(x, axis=None, keepdims=False):

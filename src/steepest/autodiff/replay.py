@@ -40,6 +40,7 @@ from steepest.autodiff.core import (
     MINUS_ONE,
     ONE,
     REVERSE,
+    Later,
     Trace,
     as_float_array,
     backward_sweep,
@@ -470,7 +471,9 @@ class Program:
                 shapes.append(np.shape(value))
                 dtypes.append(np.result_type(value))
             if node._prim.partials is not None:
-                locals_ = dict(zip(argnums, node._saved))
+                # A partial left to the sweep is read for its shape and dtype only.
+                locals_ = {p: local.stand_in() if type(local) is Later else local
+                           for p, local in zip(argnums, node._saved)}
                 kwargs: dict[str, Any] = _NO_KEYWORDS
             else:
                 locals_ = {}
@@ -1344,12 +1347,8 @@ def _signature(args: Sequence[Any], argnums: tuple[int, ...]) -> Any:
             key.append((a.shape, dtype))
         elif kind is float or kind is int:
             key.append(kind)  # a type, never equal to a (shape, dtype) pair
-        elif isinstance(a, bool | Tensor) or not isinstance(a, int | float | np.ndarray):
-            return None
-        elif isinstance(a, np.ndarray):  # a subclass of ndarray
-            if a.dtype.kind not in "fiub":
-                return None
-            key.append((a.shape, a.dtype))
+        elif isinstance(a, bool | Tensor | np.ndarray) or not isinstance(a, int | float):
+            return None  # (a subclass of ndarray is traced, where its class is checked)
         else:  # a subclass of int or float (not bool)
             key.append(("number", kind))
     return tuple(key)

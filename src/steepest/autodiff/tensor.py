@@ -28,6 +28,7 @@ from steepest.autodiff.core import (
     mark_value_read,
     new_node,
     next_sequence_number,
+    plain_array,
     topological_order,
 )
 from steepest.autodiff.dispatch import (
@@ -112,6 +113,8 @@ class Tensor(Node):
     ):
         if isinstance(data, Tensor):
             data = data.data
+        elif isinstance(data, np.ma.MaskedArray):
+            plain_array(data)  # refused: its masked entries would be computed with
         array = np.array(data, dtype=dtype, copy=True) if dtype is not None else np.array(data)
         if array.dtype.kind not in "fc":
             array = array.astype(np.float64)
@@ -138,9 +141,13 @@ class Tensor(Node):
 
     @data.setter
     def data(self, value: Any) -> None:
-        self._value = np.asarray(value, dtype=np.result_type(value, np.float64)
-                                 if np.asarray(value).dtype.kind not in "fc"
-                                 else np.asarray(value).dtype)
+        if type(value) is np.ndarray and value.dtype.kind in "fc":
+            # A float array (``p.data -= rate * p.grad`` every step) is kept as it is.
+            self._value = value
+            return
+        array = np.asarray(value)  # a list too (np.result_type would read it as a dtype)
+        self._value = (array if array.dtype.kind in "fc"
+                       else array.astype(np.result_type(array, np.float64)))
 
     @property
     def requires_grad(self) -> bool:
@@ -212,6 +219,10 @@ class Tensor(Node):
         >>> w.detach().requires_grad, w.detach().data is w.data
         (False, True)
         """
+        if self._trace is not None and self._trace is not EAGER:
+            # The value becomes a constant of the graph: a recording of this call would
+            # repeat this call's number for every later input.
+            mark_data_dependent(self)
         return new_node(self.data, None, Tensor)
 
     def __bool__(self) -> bool:
@@ -297,9 +308,10 @@ class Tensor(Node):
         ``gradient`` defaults to 1 for a one-element tensor.
         """
         if gradient is None:
-            if self.size != 1:
-                raise not_one_number("backward", self.shape)
-            gradient = np.ones(self.shape, dtype=self.dtype)
+            value = self.data
+            if np.size(value) != 1:
+                raise not_one_number("backward", np.shape(value))
+            gradient = np.ones(np.shape(value), dtype=value.dtype)
         if self._trace is None:
             return
         leaves: list[Tensor] = []
@@ -313,9 +325,12 @@ class Tensor(Node):
             leaf._g = None
             if g is None:
                 continue
-            g = np.asarray(g, dtype=leaf.dtype) if not isinstance(g, Tensor) else g
-            if np.shape(g) != leaf.shape:
-                g = np.broadcast_to(g, leaf.shape)
+            value = leaf.data
+            if type(g) is not np.ndarray or g.dtype != value.dtype or g.shape != value.shape:
+                # The common case, an array of the leaf's dtype and shape, needs neither step.
+                g = np.asarray(g, dtype=value.dtype) if not isinstance(g, Tensor) else g
+                if np.shape(g) != np.shape(value):
+                    g = np.broadcast_to(g, np.shape(value))
             if leaf.grad is not None:
                 leaf.grad = leaf.grad + g
                 continue

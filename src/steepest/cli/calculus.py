@@ -16,6 +16,8 @@ import sympy as sp
 
 from steepest.cli.options import echo_json, json_flag, text_option, timeout_option
 from steepest.errors import ParseError, SteepestError
+from steepest.symbolic._critical import CriticalPointsTimeLimitError, ExactSolutionError
+from steepest.symbolic._kinked import roots_left_out
 from steepest.symbolic.calculus import number_or_none
 from steepest.symbolic.printing import plain_text, text_form
 
@@ -291,7 +293,10 @@ def limit(
 @json_flag()
 @timeout_option()
 def critical(expression: str, domain_text: str | None, as_json: bool, timeout: float) -> None:
-    """Critical points of EXPRESSION, classified by the second-derivative test.
+    """Critical points of EXPRESSION (gradient 0 or not defined), classified.
+
+    Kinks (abs, max, min, relu) and jumps are critical where the derivative does
+    not exist; an interval where f is constant is one entry.
 
     Example: steepest critical "85 - x^2 (x-6) y^2 (y-6)/90" --domain x=0:6,y=0:6
     """
@@ -299,7 +304,8 @@ def critical(expression: str, domain_text: str | None, as_json: bool, timeout: f
 
     f, variables = _expression(expression)
     domain = None if domain_text is None else parse_domain(domain_text, variables, text_form(f))
-    found = _critical_points(critical_points, f, variables, domain, timeout)
+    found, searched = _critical_points(critical_points, f, variables, domain, timeout)
+    left_out = roots_left_out(_real_function(f, variables), variables)
     if as_json:
         echo_json(
             {
@@ -309,14 +315,17 @@ def critical(expression: str, domain_text: str | None, as_json: bool, timeout: f
                 if domain is None
                 else {k: [text_form(low), text_form(high)] for k, (low, high) in domain.items()},
                 "points": [critical_point_json(p) for p in found],
+                "left_out": left_out,
             }
         )
         return
     click.echo(_signature(f, variables))
     if not found:
-        click.echo("no critical points: the gradient is never zero")
+        click.echo(_none_found(variables, searched, left_out))
     for entry in found:
         click.echo(describe_critical_point(entry))
+    if found and left_out:
+        click.echo(f"note: {left_out}")
 
 
 def describe_critical_point(entry: Any) -> str:
@@ -327,7 +336,9 @@ def describe_critical_point(entry: Any) -> str:
     ['minimum     (x = 2), f = 1  [first nonzero derivative (order 2) is positive]']
     """
     fixed = ", ".join(f"{name} = {text_form(value)}" for name, value in entry.point.items())
-    if entry.free:
+    if entry.region is not None:
+        where = entry.where  # an interval or region where f is constant, in words
+    elif entry.free:
         free = ", ".join(entry.free)
         where = f"all points with {fixed} ({free} free)" if fixed else "every point"
     else:
@@ -349,13 +360,35 @@ def critical_point_json(entry: Any) -> dict[str, Any]:
     return data
 
 
+def _real_function(f: sp.Expr, variables: Sequence[sp.Symbol]) -> sp.Expr:
+    """f over real variables (what the solver sees), for the questions asked of it here."""
+    return f.xreplace({v: sp.Symbol(v.name, real=True) for v in variables})
+
+
+def _none_found(variables: Sequence[sp.Symbol], searched: bool, left_out: str | None) -> str:
+    """What an empty list means: a critical point is where the derivative is 0 or does
+    not exist, and a numerical search proves neither."""
+    if searched:
+        return (
+            "a numerical search found no critical points (they could not be solved for "
+            "exactly): there may be some all the same"
+        )
+    if left_out:
+        return f"the gradient is never zero; {left_out}"
+    slope = "derivative" if len(variables) == 1 else "gradient"
+    return f"no critical points: the {slope} is never zero, and it exists wherever f is defined"
+
+
 def _critical_points(
     find: Any, f: sp.Expr, variables: Sequence[sp.Symbol], domain: Any, timeout: float
-) -> list[Any]:
-    """The critical points (those a numerical search found, labelled so, when exact solving
-    cannot finish), or a sentence that asks for ``--domain`` in this command's syntax."""
+) -> tuple[list[Any], bool]:
+    """The critical points and whether a numerical search found them (labelled so, when
+    exact solving cannot finish), or a sentence that asks for ``--domain`` in this
+    command's syntax."""
     try:
-        return list(find(f, domain=domain, timeout=timeout, fallback="numeric"))
+        return list(find(f, domain=domain, timeout=timeout)), False
+    except (CriticalPointsTimeLimitError, ExactSolutionError) as error:
+        return list(error.points), True
     except SteepestError as error:
         if domain is not None or "infinitely many" not in str(error):
             raise

@@ -4,7 +4,7 @@ The expression is read by the symbolic parser (never evaluated as Python),
 so the gradient is exact.  The start is ``--x0 0.5,0.6`` in variable order
 (x, y, z, then alphabetical) or ``--x0 x=0.5,y=0.6``.
 
-Exit codes: 0 when the run ends converged, max_iter, stalled or stopped;
+Exit codes: 0 when the run ends converged, saddle, max_iter, stalled or stopped;
 1 when it diverged (the result and its advice are still printed); 2 for bad
 input (unknown method, wrong number of start coordinates, a value that is
 not a number), with one line on stderr.
@@ -296,8 +296,9 @@ def minimize(expression: str, x0_text: str | None, **settings: Any) -> None:
     Example:
       steepest minimize "85 - x^2 (x-6) y^2 (y-6)/90" --x0 0.5,0.6 --lr 0.05
 
-    Exit status 0 when the run converged, reached --max-iter, stalled or was
-    stopped; 1 when it diverged (the advice is printed); 2 for bad input.
+    Exit status 0 when the run converged, stopped at a saddle, reached
+    --max-iter, stalled or was stopped; 1 when it diverged (the advice is
+    printed); 2 for bad input.
     """
     _run("minimize", expression, x0_text, **settings)
 
@@ -311,8 +312,9 @@ def maximize(expression: str, x0_text: str | None, **settings: Any) -> None:
     Example:
       steepest maximize "-(x^2 - 4x + 4)" --x0 0 --lr 0.4 --max-iter 5 --table
 
-    Exit status 0 when the run converged, reached --max-iter, stalled or was
-    stopped; 1 when it diverged (the advice is printed); 2 for bad input.
+    Exit status 0 when the run converged, stopped at a saddle, reached
+    --max-iter, stalled or was stopped; 1 when it diverged (the advice is
+    printed); 2 for bad input.
     """
     _run("maximize", expression, x0_text, **settings)
 

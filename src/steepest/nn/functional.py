@@ -29,6 +29,28 @@ def _data(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def linear(x: Any, weight: Any, bias: Any = None) -> Any:
+    """``x @ weight.T + bias``, a fully connected layer, as one operation (PyTorch's ``F.linear``).
+
+    ``weight`` has shape ``(out, in)``, ``bias`` (optional) ``(out,)``.  It
+    records one node instead of a transpose, a product and a sum; the values
+    are those of the expression written out, the gradients too up to the
+    rounding of the matrix products, and the weight's gradient comes in the
+    weight's own memory layout (C-ordered for a C-ordered weight), so that an
+    update ``w.data -= rate * w.grad`` reads both arrays in the same order.
+
+    >>> import numpy as np, steepest as st
+    >>> w = st.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> out = linear(np.array([[1.0, 1.0]]), w, np.array([0.5, -0.5]))
+    >>> out.data
+    array([[3.5, 6.5]])
+    >>> out.sum().backward(); w.grad
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    return _primitives.linear_fn(x, weight, bias)
+
+
 def softplus(x: Any) -> Any:
     """``ln(1 + e^x)``, computed as ``logaddexp(0, x)`` so large inputs do not overflow.
 
@@ -181,6 +203,7 @@ __all__ = [
     "ACTIVATIONS",
     "binary_cross_entropy_with_logits",
     "identity",
+    "linear",
     "log_softmax",
     "one_hot",
     "relu",

@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from steepest.autodiff import Tensor
-from steepest.autodiff.tensor import box
 from steepest.errors import DataError
 from steepest.nn import functional as F
 from steepest.nn.module import Module, Parameter, as_float_dtype
@@ -42,18 +41,20 @@ def as_generator(seed: Seed) -> np.random.Generator:
 
 
 def as_input(x: Any, dtype: np.dtype) -> Any:
-    """A batch as a tensor of the network's dtype (tensors that record pass through).
+    """A batch in the network's dtype: tensors stay tensors, anything else a NumPy array.
 
-    An array of that dtype is wrapped as it is, without a copy.
+    An array of that dtype is passed as it is, without a copy.  A batch
+    that is not a tensor is a constant: the layer's operation takes it as a
+    plain array (wrapped in a tensor it would only be unwrapped again).
 
     >>> import numpy as np
     >>> batch = np.ones((2, 3))
-    >>> as_input(batch, np.dtype(np.float64)).data is batch
+    >>> as_input(batch, np.dtype(np.float64)) is batch
     True
     """
     if isinstance(x, Tensor):
         return x if x.dtype == dtype else x.astype(dtype)
-    return box(np.asarray(x, dtype=dtype), None)
+    return np.asarray(x, dtype=dtype)
 
 
 INITS = ("uniform", "he", "glorot", "zeros")
@@ -139,8 +140,7 @@ class Linear(Module):
                 f"Linear({self.in_features}, {self.out_features}) expects inputs of shape "
                 f"(n, {self.in_features}), not {tuple(x.shape)}"
             )
-        out = x @ self.weight.T
-        return out + self.bias if self.bias is not None else out
+        return F.linear(x, self.weight, self.bias)
 
     def _settle_dtype(self, x: Any) -> None:
         """The parameters take the floating dtype of the first input (float64 otherwise)."""

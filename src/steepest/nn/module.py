@@ -153,8 +153,11 @@ class Module:
 
     def zero_grad(self) -> None:
         """Forget every parameter's accumulated ``.grad`` (call before each backward)."""
-        for param in self.parameters():
-            param.grad = None
+        # Called every step: the parameters are reached directly, without their names
+        # (one shared by two modules is simply cleared twice).
+        for module in self.modules():
+            for param in module._parameters.values():
+                param.grad = None
 
     def num_parameters(self) -> int:
         """How many numbers the parameters hold altogether."""

@@ -48,18 +48,21 @@ from steepest.optim.result import OptimizeResult
 from steepest.optim.rules import Formula, NoStep, Optimizer, chain, clip_by_norm, make
 from steepest.optim.schedules import LearningRate, Schedule, as_schedule, constant
 from steepest.optim.stopping import (
+    SECOND_ORDER_LIMIT,
     EarlyStopping,
     check_settings,
     compose,
     converged,
     max_iter_message,
+    not_a_minimum,
 )
 
 DEFAULT_MAX_ITER = 1000
 DEFAULT_EPOCHS = 100
 DEFAULT_TOL = 1e-6
 # A run that stops on tol has converged where the gradient norm is at most this fraction of
-# its size at the start (or of 1, when that was smaller).
+# its size at the start (or of 1, when that was smaller); the same bound says where the
+# gradient has vanished for the second-order check.
 NEAR_ZERO_GRADIENT = 1e-3
 
 # Every setting of a run with its default (the options of a method aside).
@@ -314,9 +317,30 @@ class _Descent:
         with self.progress:
             if self.source is None:
                 self._full_batch()
+                if self.status == "converged":
+                    self._second_order()
             else:
                 self._over_batches()
         return self._result()
+
+    def _second_order(self) -> None:
+        """A converged run that stopped at a saddle point or an inflection says so.
+
+        Once, at the end, for at most ``SECOND_ORDER_LIMIT`` parameters, and not
+        where each evaluation is a pass over data held elsewhere (a Dask collection).
+        Runs over batches are not checked: a batch's loss is not the function.  Nor is
+        a point where the gradient has not vanished (a step made short by a small rate):
+        it is no stationary point, so no saddle either.
+        """
+        objective = self.objective
+        if objective.size > SECOND_ORDER_LIMIT or getattr(objective, "distributed", False):
+            return
+        if _norm(self.g) > NEAR_ZERO_GRADIENT * max(self.g0, 1.0):
+            return
+        reason, evaluations = not_a_minimum(objective, self.z, self.g, objective.variables)
+        self.nfev += evaluations
+        if reason:
+            self.status, self.message = "saddle", f"{self.message}, but {reason}"
 
     def _step(self, objective: Any, lr: float) -> np.ndarray | None:
         """Ask the rule for the next step from ``z`` at rate ``lr``; None when it found none

@@ -9,7 +9,7 @@ import numpy as np
 
 from steepest.optim.history import History
 
-STATUSES = ("converged", "max_iter", "diverged", "stalled", "stopped")
+STATUSES = ("converged", "saddle", "max_iter", "diverged", "stalled", "stopped")
 
 
 @dataclass
@@ -20,8 +20,13 @@ class OptimizeResult:
     the value of the user's function there (not negated for maximize),
     ``grad`` its gradient (``None`` for a grid search), ``nit`` the number of
     steps taken (grid points tried for a grid search), ``status`` one of
-    ``converged``, ``max_iter``, ``diverged``, ``stalled``, ``stopped``, and
-    ``message`` the reason in plain words.  ``history`` is ``None`` when the
+    ``converged``, ``saddle``, ``max_iter``, ``diverged``, ``stalled``,
+    ``stopped``, and ``message`` the reason in plain words.  ``saddle`` is a
+    run that met a stopping rule where the gradient vanishes but the point is
+    no minimum (no maximum, for maximize): a saddle point, a stationary
+    inflection such as 0 for x^3, or the opposite extremum; the message says
+    which, and along which direction f still falls.  ``nfev`` counts the
+    evaluations of that check too.  ``history`` is ``None`` when the
     run was made with ``record=False``.
 
     >>> import steepest as st
@@ -51,7 +56,7 @@ class OptimizeResult:
 
     @property
     def success(self) -> bool:
-        """True when the run converged."""
+        """True when the run converged (at a minimum, as far as the check at its end sees)."""
         return self.status == "converged"
 
     def to_frame(self) -> Any:

@@ -6,6 +6,10 @@ loss changes by less than ``ftol`` (relative), after ``max_iter`` steps or
 ``max_time`` seconds, or when a callback asks.  A run over batches stops on
 ``tol`` too, after ``epochs`` passes, and, with :class:`EarlyStopping`, when
 a score measured after each epoch stops improving.
+
+A full-batch run that stops by a stopping rule has found a point where the
+function no longer moves; :func:`not_a_minimum` then checks, once, that it
+is a minimum (see :data:`SECOND_ORDER_LIMIT`).
 """
 
 from __future__ import annotations
@@ -97,6 +101,180 @@ def compose(
     return f"{text}. {note}" if note else text
 
 
+# -- is the point a minimum? ----------------------------------------------------------------
+
+# The second-order check runs for at most this many parameters: it costs 2n gradients (a
+# Hessian by differences) and about 4n values, once at the end of a converged run.
+SECOND_ORDER_LIMIT = 20
+# f is probed at these multiples of max(1, largest |coordinate|) away from the point.
+PROBE_SCALES = (1e-4, 1e-3, 1e-2, 1e-1)
+# A change of f smaller than this fraction of |f| may be rounding, not a change.
+ROUNDING = 1e-10
+# An eigenvalue below -NEGATIVE_CURVATURE times the largest |eigenvalue| is clearly negative.
+NEGATIVE_CURVATURE = 1e-6
+# A fall that grows as the cube of the distance (or faster) is an inflection; as the square,
+# a saddle (its ratio over one decade of distance is 1000 or 100: split at sqrt(1e5)).
+CUBIC_GROWTH = 10**2.5
+# Central differences of the gradient: the step that balances truncation and rounding.
+DIFFERENCE_STEP = float(np.finfo(float).eps) ** (1 / 3)
+
+
+def not_a_minimum(objective: Any, z: np.ndarray, g: np.ndarray,
+                  variables: tuple[str, ...] | None = None) -> tuple[str | None, int]:
+    """Why the point ``z`` where a run converged is no minimum, in words (None: nothing says
+    so), and the number of evaluations the check took.
+
+    ``objective`` has ``value(z)`` and ``vg(z)`` of the minimized function
+    (the negation of the user's for maximize: its ``sign``) and ``g`` is its
+    gradient at ``z``, which has vanished (the words name a stationary
+    point).  The point is no minimum when the Hessian (the objective's own
+    ``hessian=``, otherwise central differences of the gradient) has a
+    clearly negative eigenvalue that the values of f do not contradict, or
+    when f falls below both its value and its tangent at ``z``, a fall that
+    grows with the distance at two scales in a row along an eigenvector or a
+    coordinate direction.  A flat minimum such as x^4 (f is nowhere lower
+    nearby) passes.
+
+    >>> from steepest.optim.objective import Objective
+    >>> saddle = Objective(lambda v: v[0] ** 2 - v[1] ** 2, shape=(2,))
+    >>> print(not_a_minimum(saddle, np.zeros(2), np.zeros(2))[0])
+    this is a saddle point, not a minimum: f decreases along (0, 1) (curvature -2); start ...
+    >>> not_a_minimum(Objective(lambda x: x ** 4, shape=()), np.array([1e-6]), np.array([4e-18]))
+    (None, 5)
+    """
+    probe = _Probe(objective, z, g)
+    found = probe.verdict()
+    if found is None:
+        return None, probe.evaluations
+    kind, d, curvature = found
+    sign = getattr(objective, "sign", 1.0)
+    return _words(kind, d, curvature, sign, variables), probe.evaluations
+
+
+class _Probe:
+    """Values and curvature of the minimized function around one point, counted."""
+
+    def __init__(self, objective: Any, z: np.ndarray, g: np.ndarray) -> None:
+        self.objective, self.z, self.g = objective, z, g
+        self.scale = max(1.0, float(np.max(np.abs(z))))
+        self.evaluations = 0
+        self.f0 = self.value(z)
+
+    def value(self, z: np.ndarray) -> float:
+        self.evaluations += 1
+        try:
+            return float(self.objective.value(z))
+        except Exception:  # a point where f cannot be evaluated tells nothing
+            return math.nan
+
+    def verdict(self) -> tuple[str, np.ndarray, float] | None:
+        """``(kind, direction, curvature)`` when the point is no minimum, else None."""
+        if not math.isfinite(self.f0):
+            return None
+        directions = list(np.eye(self.z.size))
+        hessian = self.hessian()
+        if hessian is not None:
+            eigenvalues, vectors = np.linalg.eigh(hessian)
+            lowest, v = float(eigenvalues[0]), vectors[:, 0]
+            clearly = -NEGATIVE_CURVATURE * float(np.max(np.abs(eigenvalues)))
+            if lowest < clearly and not any(self.walk(u)[0] == "rises" for u in (v, -v)):
+                kind = "maximum" if eigenvalues[-1] < clearly else "saddle"
+                return kind, _pointing(v), lowest
+            directions = [*vectors.T, *(e for e in directions
+                                        if np.max(np.abs(vectors.T @ e)) < 1 - 1e-9)]
+        for d in directions:
+            for u in (d, -d):
+                how, growth = self.walk(u)
+                if how == "falls":
+                    kind = "inflection" if growth >= CUBIC_GROWTH else "saddle"
+                    return kind, u if kind == "inflection" else _pointing(u), math.nan
+        return None
+
+    def walk(self, d: np.ndarray) -> tuple[str, float]:
+        """How f goes along ``d``, from the smallest scale that shows a change beyond rounding.
+
+        ``("falls", growth)`` when f falls below both its value and its tangent at two
+        scales in a row (``growth``: the second fall over the first); ``("rises", 0)`` when
+        the first change is not such a fall, or a fall is followed by a rise; otherwise
+        ``("level", 0)``.
+        """
+        slope = float(self.g @ d)
+        fall = 0.0
+        for scale in PROBE_SCALES:
+            h = scale * self.scale
+            f = self.value(self.z + h * d)
+            if not math.isfinite(f):
+                return "level", 0.0
+            margin = ROUNDING * max(abs(self.f0), abs(f))
+            change, above_tangent = f - self.f0, f - self.f0 - h * slope
+            if change < -margin and above_tangent < -margin:
+                if not fall:
+                    fall = above_tangent
+                    continue
+                # The fall below the tangent: about the square (a saddle) or the cube (an
+                # inflection) of the distance, where rounding would not grow at all.
+                growth = above_tangent / fall
+                return ("falls", growth) if growth >= 10 else ("level", 0.0)
+            if change > margin or above_tangent > margin:
+                return "rises", 0.0
+            if fall:
+                return "level", 0.0
+        return "level", 0.0
+
+    def hessian(self) -> np.ndarray | None:
+        """The objective's own Hessian when it was given, else central differences of its
+        gradient; None when either is not finite."""
+        z, objective = self.z, self.objective
+        try:
+            if getattr(objective, "user_hessian", None) is not None:
+                h = np.asarray(objective.hessian(z), dtype=float)
+            else:
+                columns = np.empty((z.size, z.size))
+                for i in range(z.size):
+                    step = np.zeros_like(z)
+                    step[i] = DIFFERENCE_STEP * max(1.0, abs(float(z[i])))
+                    up, down = z + step, z - step
+                    self.evaluations += 2
+                    columns[:, i] = (objective.vg(up)[1] - objective.vg(down)[1]) / (
+                        up[i] - down[i])
+                h = 0.5 * (columns + columns.T)
+        except Exception:  # without a Hessian the values alone decide
+            return None
+        return h if h.shape == (z.size, z.size) and np.all(np.isfinite(h)) else None
+
+
+def _pointing(d: np.ndarray) -> np.ndarray:
+    """``d`` or ``-d``, whichever has its largest entry positive (a saddle falls both ways)."""
+    return d if d[int(np.argmax(np.abs(d)))] > 0 else -d
+
+
+def _words(kind: str, d: np.ndarray, curvature: float, sign: float,
+           variables: tuple[str, ...] | None) -> str:
+    """The sentence of :func:`not_a_minimum` (for maximize: maximum, increases)."""
+    best = "minimum" if sign > 0 else "maximum"
+    worse, moving = ("decreases", "decreasing") if sign > 0 else ("increases", "increasing")
+    where = _direction(d, variables)
+    if kind == "maximum":
+        other = "maximum" if sign > 0 else "minimum"
+        return (f"this is a {other}, not a {best}: f {worse} in every direction from here; "
+                "start from another point")
+    if kind == "saddle":
+        bent = f" (curvature {sign * curvature:.3g})" if math.isfinite(curvature) else ""
+        return (f"this is a saddle point, not a {best}: f {worse} {where}{bent}; "
+                "start from another point")
+    return (f"the gradient vanishes here at an inflection, not a {best}: f keeps {moving} "
+            f"{where}, so there is no {best} here; start from another point")
+
+
+def _direction(d: np.ndarray, variables: tuple[str, ...] | None) -> str:
+    """``along (0, 1)``; in one variable ``as x decreases``."""
+    if d.size == 1:
+        name = variables[0] if variables else "the parameter"
+        return f"as {name} {'decreases' if d[0] < 0 else 'increases'}"
+    entries = ", ".join(f"{c:.3g}" if abs(c) > 1e-9 else "0" for c in d.tolist())
+    return f"along ({entries})"
+
+
 class EarlyStopping:
     """Stop a run over batches when a score has not improved for ``patience`` epochs.
 
@@ -144,4 +322,12 @@ class EarlyStopping:
         return f"{what} has not improved by more than tol = {self.tol:g} for {self.stale} epochs"
 
 
-__all__ = ["EarlyStopping", "check_settings", "compose", "converged", "max_iter_message"]
+__all__ = [
+    "SECOND_ORDER_LIMIT",
+    "EarlyStopping",
+    "check_settings",
+    "compose",
+    "converged",
+    "max_iter_message",
+    "not_a_minimum",
+]

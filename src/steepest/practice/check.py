@@ -31,6 +31,7 @@ from steepest.practice.questions import (
     split_top_level,
     strip_brackets,
 )
+from steepest.symbolic import nonsmooth
 from steepest.symbolic.calculus import as_value, critical_points, limit
 from steepest.symbolic.nonsmooth import KINKED, derivative_at
 from steepest.symbolic.parser import parse
@@ -864,8 +865,9 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
     if any(p.free for p in found):
         return Feedback(
             question.text, answer, "undecided",
-            "This function has a whole curve of critical points; steepest checks lists of "
-            "isolated points only.", kind=question.kind,
+            "This function has critical points that are not isolated (a whole interval, "
+            "line or curve of them); steepest checks lists of isolated points only.",
+            kind=question.kind,
         )  # fmt: skip
     expected = [(tuple(p.point[v.name] for v in names), p.kind) for p in found]
 
@@ -875,7 +877,9 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
         return "(" + ", ".join(decimal_text(v) for v in values) + ")"
 
     listing = "; ".join(f"{point_text(p)} {kind}" for p, kind in expected) or "none"
-    solution = [f"grad f = 0 at: {listing}"]
+    # A critical point is where the gradient is 0 or does not exist (a kink, as |x| at 0).
+    where = "grad f = 0 or does not exist" if question.expr.has(*nonsmooth.KINKED) else "grad f = 0"
+    solution = [f"{where} at: {listing}"]
     solution += [f"{point_text(p)}: {kind}" for p, kind in expected]
     context = _Context(question, answer, listing, "\n".join(solution))
     if answer == SOLVE:
@@ -895,7 +899,7 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
         )  # fmt: skip
         if index is None:
             problems.append(f"{point_text(values)} is not a critical point (the gradient there "
-                            f"is not 0).")  # fmt: skip
+                            f"exists and is not 0).")  # fmt: skip
             continue
         matched.add(index)
         right_kind = expected[index][1]

@@ -108,6 +108,10 @@ class CriticalPoint:
     a 17-digit SymPy Float, correct to double precision.  ``found`` is
     ``"exactly"`` (the list is complete) or ``"numerically"`` (a point a
     numerical search found, with no claim that the list is complete).
+    ``region`` is set on an entry for a whole interval (or region) where f is
+    constant, every point of which is critical (``free`` names its variables;
+    :attr:`where` says it in words).  A critical point is where the gradient
+    is 0 or does not exist; ``note`` says which.
 
     >>> import sympy as sp
     >>> p = CriticalPoint({"x": sp.Integer(2)}, "minimum", sp.Integer(0))
@@ -122,6 +126,34 @@ class CriticalPoint:
     note: str = ""
     exact: bool = True
     found: str = EXACTLY
+    region: sp.Set | None = None
+
+    def _region_text(self) -> str:
+        if isinstance(self.region, sp.ProductSet):
+            return region_text(self.free, self.region)
+        return region_text(self.free[0], self.region)
+
+    @property
+    def where(self) -> str:
+        """The point, family or region in words: ``(x = 2)``, ``every point with x < 0``.
+
+        >>> import sympy as sp
+        >>> CriticalPoint({}, "degenerate", sp.Integer(0), ("x",),
+        ...               region=sp.Interval.open(-1, 1)).where
+        'every point with -1 < x < 1'
+        """
+        fixed = ", ".join(_show_coordinate(name, value) for name, value in self.point.items())
+        if self.region is not None:
+            if isinstance(self.region, sp.ProductSet):
+                return region_text(self.free, self.region)
+            within = region_text(self.free[0], self.region)
+            if self.point:
+                return f"all points with {fixed} ({', '.join(self.free)} free) where {within}"
+            return f"every point with {within}"
+        if self.free:
+            free = ", ".join(self.free)
+            return f"all points with {fixed} ({free} free)" if fixed else "every point"
+        return f"({fixed})"
 
     @property
     def is_family(self) -> bool:
@@ -156,6 +188,7 @@ class CriticalPoint:
             "note": self.note,
             "exact": self.exact,
             "found": self.found,
+            "region": None if self.region is None else self._region_text(),
         }
 
     def describe(self) -> str:
@@ -165,12 +198,7 @@ class CriticalPoint:
         >>> CriticalPoint({"x": sp.Integer(0)}, "degenerate", sp.Integer(85), ("y",)).describe()
         'degenerate  all points with x = 0 (y free), f = 85'
         """
-        fixed = ", ".join(_show_coordinate(name, value) for name, value in self.point.items())
-        if self.free:
-            free = ", ".join(self.free)
-            where = f"all points with {fixed} ({free} free)" if fixed else "every point"
-        else:
-            where = f"({fixed})"
+        where = self.where
         if isinstance(self.value, sp.Float):
             value = f"≈ {float(self.value)!r}"
         else:
@@ -181,6 +209,41 @@ class CriticalPoint:
         if self.found != EXACTLY:
             line += f"  (found {self.found})"
         return f"{line}  [{self.note}]" if self.note else line
+
+
+def region_text(name: str | Sequence[str], interval: sp.Set) -> str:
+    """An interval of one variable as learners write it: ``x < 0``, ``-1 < x < 1``.
+
+    >>> import sympy as sp
+    >>> region_text("x", sp.Interval.open(0, sp.oo)), region_text("x", sp.Interval(-1, 2))
+    ('x > 0', '-1 <= x <= 2')
+    >>> region_text(("x", "y"), sp.ProductSet(sp.Interval(0.5, 2.0), sp.Interval(3.0, 3.0)))
+    'a region within 0.5 <= x <= 2.0, y = 3.0'
+    """
+    if isinstance(interval, sp.And):
+        return " and ".join(region_text(name, part) for part in interval.args)
+    if isinstance(interval, sp.Rel):
+        return f"{_show(interval.lhs)} {interval.rel_op} {_show(interval.rhs)}"
+    if isinstance(interval, sp.ProductSet):
+        return "a region within " + ", ".join(
+            region_text(n, side) for n, side in zip(name, interval.sets, strict=True)
+        )
+    if isinstance(interval, sp.FiniteSet):  # one side of a box that is a single value
+        return " or ".join(f"{name} = {_show_bound(value)}" for value in interval)
+    low, high = interval.inf, interval.sup
+    left = "<" if interval.left_open else "<="
+    right = "<" if interval.right_open else "<="
+    if low.is_infinite and high.is_infinite:
+        return f"any {name}"
+    if low.is_infinite:
+        return f"{name} {right} {_show_bound(high)}"
+    if high.is_infinite:
+        return f"{name} {left.replace('<', '>')} {_show_bound(low)}"
+    return f"{_show_bound(low)} {left} {name} {right} {_show_bound(high)}"
+
+
+def _show_bound(value: sp.Expr) -> str:
+    return repr(float(value)) if isinstance(value, sp.Float) else _show(value)
 
 
 def _show(expr: Any) -> str:
@@ -689,20 +752,38 @@ def find(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalP
     """Critical points of ``f`` (classified), then boundary candidates of the box."""
     if not variables:
         return [CriticalPoint({}, DEGENERATE, f, (), "f is constant: every point is critical")]
-    found = [_without_root_objects(c) for c in stationary(f, variables, box)]
-    hessian = sp.hessian(f, variables) if len(variables) > 1 and found else None
-    interior = [_classify(f, variables, c, hessian) for c in found]
+    interior = _interior(f, variables, box)
     if not box:
         return interior
     boundary = sorted(_boundary_candidates(f, variables, box), key=lambda item: -len(item[1].free))
     kept: list[CriticalPoint] = []
+    isolated = [e for e in interior if e.region is None]  # a region is open: never covers
     for entry, candidate in boundary:
-        if _covered(candidate, interior, variables) or _covered(candidate, kept, variables):
+        if _covered(candidate, isolated, variables) or _covered(candidate, kept, variables):
             continue
         kept.append(entry)
     families = [e for e in kept if e.free]
     points = sorted((e for e in kept if not e.free), key=_sort_key)
     return [*interior, *families, *points]
+
+
+def _interior(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
+    """The classified critical points inside the box: in one variable with kinks, also
+    where the derivative does not exist and the intervals where f is constant."""
+    if len(variables) == 1:
+        from steepest.symbolic import _kinked
+
+        if _kinked.has_switches(f, variables[0]):
+            return _kinked.find_1d(f, variables[0], box.get(variables[0]))
+    elif len(variables) > 1:
+        from steepest.symbolic import _kinked
+
+        kinked = _kinked.find_nd(f, variables, box)
+        if kinked is not None:
+            return kinked
+    found = [_without_root_objects(c) for c in stationary(f, variables, box)]
+    hessian = sp.hessian(f, variables) if len(variables) > 1 and found else None
+    return [_classify(f, variables, c, hessian) for c in found]
 
 
 def _without_root_objects(candidate: _Candidate) -> _Candidate:

@@ -13,6 +13,7 @@ claim that it finds them all: each is labelled ``found="numerically"``.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,7 +26,10 @@ from scipy.stats import qmc
 from steepest.symbolic import nonsmooth
 from steepest.symbolic._critical import (
     DEGENERATE,
+    MAXIMUM,
+    MINIMUM,
     NUMERICALLY,
+    SADDLE,
     CriticalPoint,
     kind_from_eigenvalue_signs,
 )
@@ -37,6 +41,12 @@ STARTS_PER_VARIABLE = 64
 # size of the Hessian; eigenvalues this small relative to it count as zero.
 GRADIENT_TOLERANCE = 1e-9
 EIGENVALUE_TOLERANCE = 1e-8
+# Roots joined by a segment along which f changes by less than this (relative) and the
+# gradient stays below it, at this many points, sample one flat region.
+FLAT_TOLERANCE = 1e-9
+FLAT_SAMPLES = 7
+# Grid points on which each switch expression's sign changes are looked for (one variable).
+KINK_GRID = 4097
 
 
 def _starts(n: int, box: Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]], variables) -> np.ndarray:
@@ -76,9 +86,15 @@ def search(
         return []
     marked = [nonsmooth.derivative(f, v) for v in variables]
     gradient = _compiled(variables, [nonsmooth.away_from_kinks(g) for g in marked])
-    hessian = _compiled(variables, sp.Matrix(
-        [[nonsmooth.away_from_kinks(nonsmooth.derivative(g, v)) for v in variables]
-         for g in marked]))
+    hessian = _compiled(
+        variables,
+        sp.Matrix(
+            [
+                [nonsmooth.away_from_kinks(nonsmooth.derivative(g, v)) for v in variables]
+                for g in marked
+            ]
+        ),
+    )
     value = _compiled(variables, f)
     points: list[CriticalPoint] = []
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -90,11 +106,208 @@ def search(
                 continue
             if not any(np.allclose(root, other, rtol=1e-7, atol=1e-9) for other in found):
                 found.append(root)
-        for root in sorted(found, key=tuple):
+        found.sort(key=tuple)
+        if len(variables) == 1:
+            kinks, found = _kinks(f, variables[0], box, value, found)
+            points.extend(kinks)
+        for cluster in _flat_clusters(found, gradient, value):
+            if len(cluster) > 1:
+                points.append(_flat_region(variables, [found[i] for i in cluster], value))
+                continue
+            root = found[cluster[0]]
             at = float(np.real(value(*root)))
             if np.isfinite(at):
                 points.append(_point(variables, root, at, hessian))
-    return points
+    return sorted(points, key=_position)
+
+
+def _kinks(
+    f: sp.Expr, x: sp.Symbol, box, value, roots: list[np.ndarray]
+) -> tuple[list[CriticalPoint], list[np.ndarray]]:
+    """Points where f switches formula (|u|, max, ...) and has a kink, a jump or zero
+    slopes from both sides, found as sign changes of each switch expression on a fine
+    grid and classified by f on both sides; and the roots not at such a point (a root
+    there is one only by the convention that |u|' is 0 where u = 0)."""
+    low, high = _starts_range(x, box)
+    grid = np.linspace(low, high, KINK_GRID)
+    switches = [_compiled([x], e) for e in nonsmooth.switch_equations(f, x)]
+    cuts = sorted({p for u in switches for p in _sign_changes(u, grid)})
+    smooth = [r for r in roots if not any(_close(float(r[0]), p) for p in cuts)]
+    points: list[CriticalPoint] = []
+    for i, p in enumerate(cuts):
+        if i and _close(p, cuts[i - 1]):
+            continue
+        others = [abs(p - q) for q in cuts if not _close(p, q)]
+        entry = _kink_point(x, p, value, min(others, default=np.inf))
+        if entry is not None:
+            points.append(entry)
+    return points, smooth
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * (1.0 + abs(a))
+
+
+def _starts_range(x: sp.Symbol, box) -> tuple[float, float]:
+    low, high = -DEFAULT_HALF_WIDTH, DEFAULT_HALF_WIDTH
+    if x in box:
+        a, b = (float(bound) for bound in box[x])
+        low = a if np.isfinite(a) else min(low, b - 2 * DEFAULT_HALF_WIDTH)
+        high = b if np.isfinite(b) else max(high, a + 2 * DEFAULT_HALF_WIDTH)
+    return low, high
+
+
+def _sign_changes(u, grid: np.ndarray) -> list[float]:
+    """Zeros of u on the grid's range: exact zeros at grid points, and a bracketed root
+    between neighbours of opposite sign."""
+    values = np.real(np.asarray(u(grid), dtype=complex)) * np.ones_like(grid)
+    zeros = [float(t) for t, v in zip(grid, values, strict=True) if v == 0]
+    for i in np.nonzero(np.sign(values[:-1]) * np.sign(values[1:]) < 0)[0]:
+        try:
+            zeros.append(
+                scipy.optimize.brentq(lambda t: float(np.real(u(t))), grid[i], grid[i + 1])
+            )
+        except (ValueError, RuntimeError):
+            continue
+    return sorted(zeros)
+
+
+def _kink_point(x: sp.Symbol, p: float, value, gap: float) -> CriticalPoint | None:
+    """A switch point p if the derivative does not exist or is 0 there, with its kind
+    from f just left and right of p (None where f has one nonzero slope through p)."""
+    at = float(np.real(value(p)))
+    if not np.isfinite(at):
+        return None
+    scale = max(1.0, abs(p))
+    tolerance = 8 * np.finfo(float).eps * max(1.0, abs(at))  # rounding in f, no more
+    sides: set[tuple[int, int]] = set()
+    steps = []
+    for h in (near := min(1e-2 * scale, gap / 4), near / 100):
+        left, right = float(np.real(value(p - h))), float(np.real(value(p + h)))
+        sides.add((_sign_beyond(left - at, tolerance), _sign_beyond(right - at, tolerance)))
+        steps.append((at - left, right - at, h))
+    (far_left, far_right, _), (left_step, right_step, h) = steps
+    # A continuous f moves 100 times less over a 100 times shorter step; a jump does not.
+    jump = max(abs(left_step), abs(right_step)) > max(
+        0.5 * max(abs(far_left), abs(far_right)), 1e3 * tolerance
+    )
+    left_slope, right_slope = left_step / h, right_step / h
+    size = 1.0 + abs(left_slope) + abs(right_slope)
+    same = not jump and abs(left_slope - right_slope) <= 1e-3 * size
+    # A slope of 0 shows as a difference quotient that shrinks with the step.
+    far_slope = far_left / (100 * h)
+    if same and abs(left_slope) > max(0.1 * abs(far_slope), 1e-9):
+        return None  # one nonzero slope through p: not critical
+    kind, strict = DEGENERATE, ""
+    if len(sides) == 1:
+        (pair,) = sides
+        kind = _KINDS.get(pair, DEGENERATE)
+        strict = (
+            "; not strict: f is constant on one side" if 0 in pair and kind != DEGENERATE else ""
+        )
+    why = "the derivative is 0 here" if same else "the derivative is not defined here (a kink)"
+    if jump:
+        why = "the derivative is not defined here: f jumps (it is not continuous here)"
+    return CriticalPoint(
+        {x.name: sp.Float(p, 17)},
+        kind,
+        sp.Float(at, 17),
+        note=f"{why}{strict}; kind told by f on both sides; found by a numerical search, "
+        "the list may be incomplete",
+        exact=False,
+        found=NUMERICALLY,
+    )
+
+
+# The kind of a switch point from the signs of f - f(p) just left and right of it.
+_KINDS = {
+    (1, 1): MINIMUM,
+    (-1, -1): MAXIMUM,
+    (1, -1): SADDLE,
+    (-1, 1): SADDLE,
+    (1, 0): MINIMUM,
+    (0, 1): MINIMUM,
+    (-1, 0): MAXIMUM,
+    (0, -1): MAXIMUM,
+}
+
+
+def _sign_beyond(difference: float, tolerance: float) -> int:
+    return 0 if abs(difference) <= tolerance else (1 if difference > 0 else -1)
+
+
+def _position(entry: CriticalPoint) -> tuple[float, ...]:
+    if entry.region is not None:
+        return (
+            (float(entry.region.inf),)
+            if entry.region.is_Interval
+            else tuple(float(side.inf) for side in entry.region.sets)
+        )
+    return tuple(entry.approx().values())
+
+
+def _flat_clusters(found: list[np.ndarray], gradient, value) -> list[list[int]]:
+    """Groups of the roots found (indices) joined by segments along which f is constant:
+    samples of one flat region, which must be reported as that region, not as points."""
+    parent = list(range(len(found)))
+
+    def top(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    one_variable = bool(found) and len(found[0]) == 1
+    for i, j in itertools.combinations(range(len(found)), 2):
+        if one_variable and j != i + 1:
+            continue  # sorted: in one variable a flat run joins neighbours
+        if top(i) != top(j) and _flat_between(found[i], found[j], gradient, value):
+            parent[top(j)] = top(i)
+    clusters: dict[int, list[int]] = {}
+    for i in range(len(found)):
+        clusters.setdefault(top(i), []).append(i)
+    return list(clusters.values())
+
+
+def _flat_between(a: np.ndarray, b: np.ndarray, gradient, value) -> bool:
+    """Whether f has the same value and a zero gradient all along the segment from a to b
+    (checked at evenly spaced points on it)."""
+    t = np.linspace(0.0, 1.0, FLAT_SAMPLES + 2)[:, None]
+    samples = (a + t * (b - a)).T
+    values = np.broadcast_to(np.real(np.asarray(value(*samples), dtype=complex)), t.shape[:1])
+    start = float(values[0])
+    if not np.all(np.isfinite(values)):
+        return False
+    if not np.all(np.abs(values - start) <= FLAT_TOLERANCE * (1.0 + abs(start))):
+        return False
+    slopes = [np.broadcast_to(np.asarray(g, dtype=float), t.shape[:1]) for g in gradient(*samples)]
+    return bool(np.all(np.abs(np.asarray(slopes)) <= FLAT_TOLERANCE))
+
+
+def _flat_region(variables: Sequence[sp.Symbol], roots: list[np.ndarray], value) -> CriticalPoint:
+    """One entry for roots that sample one region where f is constant."""
+    stacked = np.asarray(roots)
+    low, high = stacked.min(axis=0), stacked.max(axis=0)
+    sides = [
+        sp.Interval(sp.Float(float(a), 17), sp.Float(float(b), 17))
+        for a, b in zip(low, high, strict=True)
+    ]
+    region = sides[0] if len(sides) == 1 else sp.ProductSet(*sides)
+    at = float(np.real(value(*roots[0])))
+    return CriticalPoint(
+        {},
+        DEGENERATE,
+        sp.Float(at, 17),
+        tuple(v.name for v in variables),
+        note=(
+            f"f looks constant there: {len(roots)} points the numerical search found are "
+            "joined by segments along which f does not change, so every point there is "
+            "critical (the region may extend further)"
+        ),
+        exact=False,
+        found=NUMERICALLY,
+        region=region,
+    )
 
 
 def _point(variables: Sequence[sp.Symbol], root: np.ndarray, at: float, hessian) -> CriticalPoint:

@@ -613,13 +613,13 @@ def hessian(
 
 def _check_solvable(f: sp.Expr) -> None:
     """One sentence for the functions whose critical points cannot be listed exactly."""
-    if f.has(sp.floor, sp.ceiling, sp.Heaviside):
+    if f.has(sp.floor, sp.ceiling) or (f.has(sp.Heaviside) and len(f.free_symbols) > 1):
         raise SteepestError(
             f"{text_form(f)} jumps (floor, ceil or a step): between its jumps its "
             "gradient is that of each piece, and at a jump there is none, so its critical "
             "points are not a list of points; find those of each piece, or plot it"
         )
-    if f.has(sp.sign):
+    if f.has(sp.sign) and len(f.free_symbols) > 1:
         # Odd roots are written sign(u)|u|^(1/n); the exact solver cannot split on the sign.
         raise SteepestError(
             f"{text_form(f)} uses sign (as a cube root does): grad f = 0 cannot be solved "
@@ -635,7 +635,7 @@ def critical_points(
     timeout: float | None = DEFAULT_TIMEOUT,
     fallback: str | None = None,
 ) -> list[CriticalPoint]:
-    """Every point where the gradient is zero, classified by the second-derivative test.
+    """Every critical point: where the gradient is zero or does not exist, classified.
 
     A polynomial with rational coefficients is solved completely by
     elimination (resultants or Groebner bases) and exact real-root
@@ -656,6 +656,18 @@ def critical_points(
     fixed coordinates and ``free`` the others), and ``boundary`` for the
     candidates on the edge of a ``domain`` box ``{name: (low, high)}``:
     critical points of f restricted to each edge and face, and the corners.
+
+    Where |u|, max, min, relu, sign, a step or a piecewise function switches
+    formula, the derivative may not exist: such points are listed (``note``
+    says "the derivative is not defined here (a kink)", or that f jumps) and,
+    in one variable, classified from f just to each side (``saddle`` meaning
+    neither a minimum nor a maximum).  An interval where f is constant is one
+    entry with ``region`` set (``free`` names the variable); in several
+    variables a kink surface is one family, and the kind of a point on it is
+    proven along lines through it or left ``degenerate``.
+
+    >>> [(p.kind, p.where) for p in critical_points("max(x, 0)")]
+    [('degenerate', 'every point with x < 0'), ('minimum', '(x = 0)')]
 
     >>> import sympy as sp
     >>> x, y = sp.symbols("x y")

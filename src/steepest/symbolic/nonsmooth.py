@@ -26,6 +26,7 @@ steepest.errors.SteepestError: the derivative of max(0, x) ... differ (0 and 1)
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -109,6 +110,79 @@ def derivative(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     result = result.replace(sp.DiracDelta, lambda *a: KinkMark(a[0]) - 1)
     result = result.replace(sp.Heaviside, lambda *a: sp.Heaviside(a[0], 0) * KinkMark(a[0]))
     return result.replace(sp.sign, lambda u: sp.sign(u) * KinkMark(u))
+
+
+def switch_equations(expr: sp.Expr, var: sp.Symbol) -> list[sp.Expr]:
+    """Expressions whose zeros are where a kinked function in ``expr`` may switch branch
+    as ``var`` moves: u for |u|, sign(u) and steps, a - b for max and min of a and b,
+    lhs - rhs for each condition of a piecewise function.
+
+    A superset: the derivative may exist at such a point all the same (x|x| at 0).
+    floor and ceil switch at infinitely many points and are left to the caller.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> switch_equations(sp.Max(x**2, 1) + sp.Abs(x - 2), x)
+    [1 - x**2, x - 2]
+    """
+    found: list[sp.Expr] = []
+
+    def add(difference: sp.Expr) -> None:
+        difference = sp.expand(difference) if difference.is_polynomial(var) else difference
+        if difference.has(var) and difference not in found and -difference not in found:
+            found.append(difference)
+
+    for atom in sp.preorder_traversal(expr):
+        if isinstance(atom, (sp.Abs, sp.sign, sp.Heaviside)):
+            add(atom.args[0])
+        elif isinstance(atom, (sp.Max, sp.Min)):
+            for a, b in itertools.combinations(atom.args, 2):
+                add(a - b)
+        elif isinstance(atom, sp.Piecewise):
+            for _, condition in atom.args:
+                for relation in _relations(condition):
+                    add(relation.lhs - relation.rhs)
+    return sorted(found, key=sp.default_sort_key)
+
+
+def _relations(condition: Any) -> list[sp.Basic]:
+    if isinstance(condition, sp.logic.boolalg.Boolean) and not isinstance(condition, sp.Rel):
+        return [r for r in condition.atoms(sp.Rel)]
+    return [condition] if isinstance(condition, sp.Rel) else []
+
+
+def branch_near(expr: sp.Expr, var: sp.Symbol, sample: sp.Expr) -> sp.Expr:
+    """``expr`` with each kinked function replaced by the branch it takes at ``sample``:
+    the smooth formula of ``expr`` on the interval around ``sample`` where no
+    :func:`switch_equations` expression vanishes.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> branch_near(sp.Abs(x) + sp.Max(x, 1), x, sp.Integer(-3))
+    1 - x
+    """
+
+    def sign_at(u: sp.Expr) -> int:
+        value = sp.N(u.subs(var, sample), 30)
+        if not value.is_number or value.is_real is False:
+            raise SteepestError(f"{text_form(u)} is not a real number at {var} = {sample}")
+        return 0 if value == 0 else (1 if value > 0 else -1)
+
+    def pick(atom: sp.Expr) -> sp.Expr:
+        if isinstance(atom, sp.Abs):
+            return atom.args[0] * sign_at(atom.args[0])
+        if isinstance(atom, sp.sign):
+            return sp.Integer(sign_at(atom.args[0]))
+        if isinstance(atom, sp.Heaviside):
+            return sp.Integer(int(sign_at(atom.args[0]) > 0))
+        if isinstance(atom, (sp.Max, sp.Min)):
+            values = [sp.N(a.subs(var, sample), 30) for a in atom.args]
+            best = max if isinstance(atom, sp.Max) else min
+            return atom.args[values.index(best(values))]
+        for piece, condition in atom.args:  # a Piecewise
+            if bool(condition.subs(var, sample)):
+                return piece
+        return sp.nan
+
+    return expr.replace(lambda e: isinstance(e, KINKED[:4] + (sp.Heaviside, sp.Piecewise)), pick)
 
 
 def away_from_kinks(derivative_formula: sp.Expr) -> sp.Expr:
@@ -198,9 +272,11 @@ __all__ = [
     "NUMPY_FUNCTIONS",
     "KinkMark",
     "away_from_kinks",
+    "branch_near",
     "decide_at",
     "derivative",
     "derivative_at",
     "heaviside_numpy",
     "kink_mark_numpy",
+    "switch_equations",
 ]

@@ -145,6 +145,8 @@ def critical_point_html(point: Any) -> str:
                 f"({', '.join(names)}) = ({', '.join(plain_math_text(v) for v in values)})",
             )
         )
+    elif getattr(point, "region", None) is not None:
+        place = point.where  # an interval or region where f is constant, in words
     else:
         place = "everywhere"
     items: list[tuple[str, Any]] = [("point", place), ("kind", point.kind)]

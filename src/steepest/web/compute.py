@@ -393,7 +393,13 @@ def critical_task(request: dict[str, Any]) -> dict[str, Any]:
 
 def _points_json(f: Function, found: list[Any]) -> list[dict[str, Any]]:
     """Critical points as JSON: coordinates in the order of ``f.variables`` (``None`` for
-    the free ones of a family); points with a coordinate that is not a real number left out."""
+    the free ones of a family); points with a coordinate that is not a real number left out.
+    Where f is constant on a region, one entry with its ``value`` and the ``region`` in words.
+
+    >>> out = critical_symbolic_task({"function": "max(x, 0)"})
+    >>> out["points"][0]
+    {'kind': 'degenerate', 'point': [None], 'value': 0.0, 'free': ['x'], 'region': 'x < 0'}
+    """
     points: list[dict[str, Any]] = []
     for entry in found:
         coordinates: list[float | None] = []
@@ -407,8 +413,12 @@ def _points_json(f: Function, found: list[Any]) -> list[dict[str, Any]]:
                 coordinates.append(None)
         else:
             free = [name for name in f.variables if name not in entry.point]
-            value = None if free else _real_number(entry.value)
-            points.append({"kind": entry.kind, "point": coordinates, "value": value, "free": free})
+            value = None if free and entry.region is None else _real_number(entry.value)
+            data = {"kind": entry.kind, "point": coordinates, "value": value, "free": free}
+            if entry.region is not None:
+                # An interval (or region) where f is constant: every point of it is critical.
+                data["region"] = entry.to_dict()["region"]
+            points.append(data)
     return points
 
 
