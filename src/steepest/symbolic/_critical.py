@@ -16,7 +16,7 @@ symbols; :mod:`steepest.symbolic.calculus` does the parsing and renaming.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,10 @@ MAX_DERIVATIVE_ORDER = 12
 MAX_CASES = 4000
 
 Box = Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]]
+
+
+Interior = Callable[[sp.Expr, Sequence[sp.Symbol], Box], list["CriticalPoint"]]
+"""How the points inside a box are found: ``(f, variables, box) -> classified points``."""
 
 
 class ExactSolutionError(SteepestError):
@@ -202,7 +206,7 @@ class CriticalPoint:
         if isinstance(self.value, sp.Float):
             value = f"≈ {float(self.value)!r}"
         else:
-            value = f"= {_show(self.value)}"
+            value = f"= {show_expr(self.value)}"
             if self.value.is_number and not self.value.is_Integer and self.value.is_finite:
                 value += f" (about {float(sp.re(sp.N(self.value, 20))):.6g})"
         line = f"{self.kind:<11} {where}, f {value}"
@@ -223,7 +227,7 @@ def region_text(name: str | Sequence[str], interval: sp.Set) -> str:
     if isinstance(interval, sp.And):
         return " and ".join(region_text(name, part) for part in interval.args)
     if isinstance(interval, sp.Rel):
-        return f"{_show(interval.lhs)} {interval.rel_op} {_show(interval.rhs)}"
+        return f"{show_expr(interval.lhs)} {interval.rel_op} {show_expr(interval.rhs)}"
     if isinstance(interval, sp.ProductSet):
         return "a region within " + ", ".join(
             region_text(n, side) for n, side in zip(name, interval.sets, strict=True)
@@ -243,10 +247,10 @@ def region_text(name: str | Sequence[str], interval: sp.Set) -> str:
 
 
 def _show_bound(value: sp.Expr) -> str:
-    return repr(float(value)) if isinstance(value, sp.Float) else _show(value)
+    return repr(float(value)) if isinstance(value, sp.Float) else show_expr(value)
 
 
-def _show(expr: Any) -> str:
+def show_expr(expr: Any) -> str:
     return text_form(expr)
 
 
@@ -254,11 +258,11 @@ def _show_coordinate(name: str, value: sp.Expr) -> str:
     """``x = 4`` for an exact value, ``x ≈ -2.805118086952745`` for a decimal one."""
     if isinstance(value, sp.Float):
         return f"{name} ≈ {float(value)!r}"
-    return f"{name} = {_show(value)}"
+    return f"{name} = {show_expr(value)}"
 
 
 @dataclass
-class _Candidate:
+class Candidate:
     """A solution of grad f = 0 while the search runs: symbol -> value."""
 
     assignment: dict[sp.Symbol, sp.Expr]
@@ -335,7 +339,7 @@ def _factors(expr: sp.Expr, unknowns: Sequence[sp.Symbol]) -> list[sp.Expr]:
     return unique
 
 
-def _in_interval(value: sp.Expr, bounds: tuple[sp.Expr, sp.Expr] | None) -> bool:
+def in_interval(value: sp.Expr, bounds: tuple[sp.Expr, sp.Expr] | None) -> bool:
     if value.is_real is False:
         return False
     if not value.is_number:
@@ -363,7 +367,7 @@ def _real_roots(
         if poly.degree() == 1:
             a, b = poly.all_coeffs()
             root = -b / a
-            return [root] if _in_interval(root, bounds) else []
+            return [root] if in_interval(root, bounds) else []
         found = sp.roots(poly)
         complete = sum(found.values()) == poly.degree()
         candidates = [r for r in found if r.is_real is True]
@@ -379,7 +383,7 @@ def _real_roots(
             roots = []
         elif _is_periodic(solutions) and bounds is None:
             raise SteepestError(
-                f"{_show(original)} has infinitely many critical points (they repeat "
+                f"{show_expr(original)} has infinitely many critical points (they repeat "
                 f"periodically in {var}); give a domain box such as "
                 f"domain={{'{var}': (0, 10)}} to list them"
             )
@@ -389,8 +393,8 @@ def _real_roots(
             except NotImplementedError:
                 roots = []
             if not roots:
-                raise ExactSolutionError(f"cannot solve {_show(factor)} = 0 for {var} exactly")
-    return [r for r in roots if _in_interval(r, bounds)]
+                raise ExactSolutionError(f"cannot solve {show_expr(factor)} = 0 for {var} exactly")
+    return [r for r in roots if in_interval(r, bounds)]
 
 
 def _is_periodic(solutions: sp.Set) -> bool:
@@ -417,16 +421,16 @@ class _CaseSolver:
         self.original = original
         self.cases = 0
 
-    def solve(self, equations: Sequence[sp.Expr]) -> list[_Candidate]:
+    def solve(self, equations: Sequence[sp.Expr]) -> list[Candidate]:
         factored: list[Equation] = []
         for equation in equations:
             if is_zero(equation):
                 continue
             factored.append(_factors(equation, self.unknowns))
-        found: list[_Candidate] = []
+        found: list[Candidate] = []
         for assignment in self._search(factored, {}):
             free = tuple(v for v in self.unknowns if v not in assignment)
-            found.append(_Candidate(assignment, free))
+            found.append(Candidate(assignment, free))
         return found
 
     def _search(
@@ -435,7 +439,7 @@ class _CaseSolver:
         self.cases += 1
         if self.cases > MAX_CASES:
             raise ExactSolutionError(
-                f"the critical points of {_show(self.original)} split into too many cases "
+                f"the critical points of {show_expr(self.original)} split into too many cases "
                 "to solve exactly"
             )
         if any(not factors for factors in equations):
@@ -522,12 +526,12 @@ class _CaseSolver:
         except NotImplementedError:
             solutions = []
         if not solutions:
-            raise ExactSolutionError(f"cannot solve {_show(factor)} = 0 for {var} exactly")
+            raise ExactSolutionError(f"cannot solve {show_expr(factor)} = 0 for {var} exactly")
         for solution in solutions:
             yield from self._assign(rest, assignment, var, solution)
 
 
-def _on_family(candidate: _Candidate, family: _Candidate) -> bool:
+def _on_family(candidate: Candidate, family: Candidate) -> bool:
     """Whether every point of ``candidate`` lies on ``family``."""
     own = candidate.assignment
     for var, rule in family.assignment.items():
@@ -538,7 +542,7 @@ def _on_family(candidate: _Candidate, family: _Candidate) -> bool:
     return True
 
 
-def _verified(candidate: _Candidate, gradient: Sequence[sp.Expr]) -> bool:
+def _verified(candidate: Candidate, gradient: Sequence[sp.Expr]) -> bool:
     """Substitute back: every partial derivative must be zero there."""
     for component in gradient:
         value = component.subs(candidate.assignment)
@@ -557,7 +561,7 @@ def _rational_polynomial(f: sp.Expr, variables: Sequence[sp.Symbol]) -> bool:
 
 def _polynomial_stationary(
     f: sp.Expr, variables: Sequence[sp.Symbol], box: Box
-) -> list[_Candidate] | None:
+) -> list[Candidate] | None:
     """grad f = 0 for a polynomial with rational coefficients, by elimination.
 
     The gradient's common factor h holds the non-isolated families (found by
@@ -578,12 +582,12 @@ def _polynomial_stationary(
     solutions = real_solutions(reduced, variables)
     if solutions is None:
         return None
-    families: list[_Candidate] = []
+    families: list[Candidate] = []
     if not common.is_ground:
         solver = _CaseSolver(variables, box, f)
         exprs = [sp.diff(f, v) for v in variables]
         families = [c for c in solver.solve([common.as_expr()]) if _verified(c, exprs)]
-    points: list[_Candidate] = []
+    points: list[Candidate] = []
     for solution in solutions:
         precise = {v: root.value for v, root in solution.items()}
         if not common.is_ground and vanishes_at(
@@ -592,24 +596,24 @@ def _polynomial_stationary(
             continue  # on a family
         assignment = {v: root.as_sympy() for v, root in solution.items()}
         exact = all(root.exact is not None for root in solution.values())
-        points.append(_Candidate(assignment, (), None if exact else precise))
+        points.append(Candidate(assignment, (), None if exact else precise))
     return [*families, *points]
 
 
-def stationary(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[_Candidate]:
+def stationary(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[Candidate]:
     """Solutions of grad f = 0 inside the box: isolated points, then families."""
     gradient = [sp.diff(f, v) for v in variables]
-    found: list[_Candidate] | None = None
+    found: list[Candidate] | None = None
     if _rational_polynomial(f, variables):
         found = _polynomial_stationary(f, variables, box)
     if found is None:
         equations = [g if g.is_polynomial(*variables) else _numerator(g) for g in gradient]
         solver = _CaseSolver(variables, box, f)
         found = [c for c in solver.solve(equations) if _verified(c, gradient)]
-    families: list[_Candidate] = []
+    families: list[Candidate] = []
     order = {v: i for i, v in enumerate(variables)}
 
-    def family_order(c: _Candidate) -> tuple[int, list[int]]:
+    def family_order(c: Candidate) -> tuple[int, list[int]]:
         return -len(c.free), sorted(order[v] for v in c.assignment)
 
     for candidate in sorted((c for c in found if c.free), key=family_order):
@@ -617,7 +621,7 @@ def stationary(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[_Ca
             continue
         if not any(_on_family(candidate, other) for other in families):
             families.append(candidate)
-    points: list[_Candidate] = []
+    points: list[Candidate] = []
     for candidate in found:
         if candidate.free or not _inside(candidate, box):
             continue
@@ -630,17 +634,17 @@ def stationary(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[_Ca
     return [*families, *points]
 
 
-def _inside(candidate: _Candidate, box: Box) -> bool:
-    return all(_in_interval(value, box.get(var)) for var, value in candidate.assignment.items())
+def _inside(candidate: Candidate, box: Box) -> bool:
+    return all(in_interval(value, box.get(var)) for var, value in candidate.assignment.items())
 
 
-def _same_point(a: _Candidate, b: _Candidate) -> bool:
+def _same_point(a: Candidate, b: Candidate) -> bool:
     return a.assignment.keys() == b.assignment.keys() and all(
         is_zero(a.assignment[v] - b.assignment[v]) for v in a.assignment
     )
 
 
-def _sign(value: sp.Expr) -> int:
+def sign_of(value: sp.Expr) -> int:
     """The exact sign of a real number: -1, 0 or 1."""
     if value.is_zero:
         return 0
@@ -684,7 +688,7 @@ def classify_by_hessian(hessian_at: sp.Matrix) -> tuple[str, str]:
         return DEGENERATE, "the Hessian is not defined there"
     coefficients = hessian_at.charpoly().all_coeffs()
     try:
-        signs = [_sign(sp.simplify(c) if not c.is_Rational else c) for c in coefficients]
+        signs = [sign_of(sp.simplify(c) if not c.is_Rational else c) for c in coefficients]
     except TypeError:
         return DEGENERATE, "the signs of the Hessian's eigenvalues cannot be decided"
     positive = _sign_changes(signs)
@@ -716,7 +720,7 @@ def classify_1d(f: sp.Expr, var: sp.Symbol, at: sp.Expr) -> tuple[str, str]:
         if _undefined(value):
             return DEGENERATE, f"the derivative of order {order} is not defined there"
         try:
-            sign = _sign(value)
+            sign = sign_of(value)
         except TypeError:
             return DEGENERATE, f"the sign of the derivative of order {order} cannot be decided"
         if sign == 0:
@@ -729,12 +733,13 @@ def classify_1d(f: sp.Expr, var: sp.Symbol, at: sp.Expr) -> tuple[str, str]:
     return DEGENERATE, f"derivatives up to order {MAX_DERIVATIVE_ORDER} vanish there"
 
 
-def _family_value(f: sp.Expr, candidate: _Candidate) -> sp.Expr:
+def _family_value(f: sp.Expr, candidate: Candidate) -> sp.Expr:
     value = f.subs(candidate.assignment)
     return sp.simplify(value) if not value.is_Rational else value
 
 
-def find_exactly(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
+def find_exactly(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box,
+                 interior: Interior | None = None) -> list[CriticalPoint]:
     """:func:`find`, with SymPy's own limits (no real roots over ZZ[tanh(1)], say)
     told as an :class:`ExactSolutionError`.
 
@@ -743,50 +748,46 @@ def find_exactly(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[C
     ['minimum']
     """
     try:
-        return find(f, variables, box)
+        return find(f, variables, box, interior)
     except (NotImplementedError, sp.polys.polyerrors.BasePolynomialError):
-        raise ExactSolutionError(f"SymPy cannot solve grad f = 0 exactly for {_show(f)}") from None
+        raise ExactSolutionError(
+            f"SymPy cannot solve grad f = 0 exactly for {show_expr(f)}") from None
 
 
-def find(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
-    """Critical points of ``f`` (classified), then boundary candidates of the box."""
+def find(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box,
+         interior: Interior | None = None) -> list[CriticalPoint]:
+    """Critical points of ``f`` (classified), then boundary candidates of the box.
+
+    ``interior`` finds the classified points inside the box (default
+    :func:`smooth_interior`; the layer above passes the one that also knows
+    kinks, jumps and flat pieces).
+    """
     if not variables:
         return [CriticalPoint({}, DEGENERATE, f, (), "f is constant: every point is critical")]
-    interior = _interior(f, variables, box)
+    inside = (interior or smooth_interior)(f, variables, box)
     if not box:
-        return interior
+        return inside
     boundary = sorted(_boundary_candidates(f, variables, box), key=lambda item: -len(item[1].free))
     kept: list[CriticalPoint] = []
-    isolated = [e for e in interior if e.region is None]  # a region is open: never covers
+    isolated = [e for e in inside if e.region is None]  # a region is open: never covers
     for entry, candidate in boundary:
         if _covered(candidate, isolated, variables) or _covered(candidate, kept, variables):
             continue
         kept.append(entry)
     families = [e for e in kept if e.free]
     points = sorted((e for e in kept if not e.free), key=_sort_key)
-    return [*interior, *families, *points]
+    return [*inside, *families, *points]
 
 
-def _interior(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
-    """The classified critical points inside the box: in one variable with kinks, also
-    where the derivative does not exist and the intervals where f is constant."""
-    if len(variables) == 1:
-        from steepest.symbolic import _kinked
-
-        if _kinked.has_switches(f, variables[0]):
-            return _kinked.find_1d(f, variables[0], box.get(variables[0]))
-    elif len(variables) > 1:
-        from steepest.symbolic import _kinked
-
-        kinked = _kinked.find_nd(f, variables, box)
-        if kinked is not None:
-            return kinked
+def smooth_interior(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box
+                    ) -> list[CriticalPoint]:
+    """The classified points inside the box where the gradient is zero."""
     found = [_without_root_objects(c) for c in stationary(f, variables, box)]
     hessian = sp.hessian(f, variables) if len(variables) > 1 and found else None
-    return [_classify(f, variables, c, hessian) for c in found]
+    return [classify(f, variables, c, hessian) for c in found]
 
 
-def _without_root_objects(candidate: _Candidate) -> _Candidate:
+def _without_root_objects(candidate: Candidate) -> Candidate:
     """Roots SymPy can only name (CRootOf, RootSum) become DIGITS-digit decimals."""
     values = candidate.assignment.values()
     named = any(v.has(sp.CRootOf, sp.RootSum) for v in values)
@@ -803,21 +804,21 @@ def _without_root_objects(candidate: _Candidate) -> _Candidate:
             var: value if not value.has(sp.CRootOf, sp.RootSum) else assignment[var]
             for var, value in candidate.assignment.items()
         }
-    return _Candidate(assignment, (), precise)
+    return Candidate(assignment, (), precise)
 
 
 def _sort_key(entry: CriticalPoint) -> tuple[float, ...]:
     return tuple(entry.approx().values())
 
 
-def _as_candidate(entry: CriticalPoint, variables: Sequence[sp.Symbol]) -> _Candidate:
+def _as_candidate(entry: CriticalPoint, variables: Sequence[sp.Symbol]) -> Candidate:
     by_name = {v.name: v for v in variables}
     assignment = {by_name[name]: value for name, value in entry.point.items()}
-    return _Candidate(assignment, tuple(by_name[name] for name in entry.free))
+    return Candidate(assignment, tuple(by_name[name] for name in entry.free))
 
 
 def _covered(
-    candidate: _Candidate, entries: Sequence[CriticalPoint], variables: Sequence[sp.Symbol]
+    candidate: Candidate, entries: Sequence[CriticalPoint], variables: Sequence[sp.Symbol]
 ) -> bool:
     for entry in entries:
         other = _as_candidate(entry, variables)
@@ -829,10 +830,10 @@ def _covered(
     return False
 
 
-def _classify(
+def classify(
     f: sp.Expr,
     variables: Sequence[sp.Symbol],
-    candidate: _Candidate,
+    candidate: Candidate,
     hessian: sp.Matrix | None = None,
 ) -> CriticalPoint:
     point = {v.name: candidate.assignment[v] for v in variables if v in candidate.assignment}
@@ -907,7 +908,7 @@ def _classify_hessian_precisely(
     return kind_from_eigenvalue_signs(positive, negative, n)
 
 
-def _directions(n: int) -> list[tuple[int, ...]]:
+def line_directions(n: int) -> list[tuple[int, ...]]:
     """Lines to look along: every direction with entries -1, 0, 1 (up to sign) in
     up to three variables; the axes and the diagonals of each pair beyond."""
     if n <= 3:
@@ -939,7 +940,7 @@ def _second_look(
     t = sp.Dummy("t")
     base = f.subs(at)
     seen: dict[int, tuple[int, ...]] = {}
-    for direction in _directions(len(variables)):
+    for direction in line_directions(len(variables)):
         moved = {v: at[v] + step * t for v, step in zip(variables, direction, strict=True)}
         along = sp.Poly(sp.expand(f.subs(moved) - base), t)
         terms = [(m[0], c) for m, c in reversed(along.terms()) if not is_zero(c)]
@@ -951,7 +952,7 @@ def _second_look(
                 f"second-derivative test inconclusive, but along direction {direction} "
                 f"f - f(point) starts with t^{order}: it changes sign"
             )
-        seen.setdefault(_sign(coefficient), direction)
+        seen.setdefault(sign_of(coefficient), direction)
     if 1 in seen and -1 in seen:
         return SADDLE, (
             f"second-derivative test inconclusive, but f rises along direction {seen[1]} "
@@ -960,8 +961,8 @@ def _second_look(
     return None
 
 
-def _family_note(candidate: _Candidate) -> str:
-    fixed = ", ".join(f"{v} = {_show(e)}" for v, e in candidate.assignment.items())
+def _family_note(candidate: Candidate) -> str:
+    fixed = ", ".join(f"{v} = {show_expr(e)}" for v, e in candidate.assignment.items())
     shape = {
         1: "line" if all(not e.free_symbols for e in candidate.assignment.values()) else "curve",
         2: "surface",
@@ -973,10 +974,10 @@ def _family_note(candidate: _Candidate) -> str:
 
 def _boundary_candidates(
     f: sp.Expr, variables: Sequence[sp.Symbol], box: Box
-) -> list[tuple[CriticalPoint, _Candidate]]:
+) -> list[tuple[CriticalPoint, Candidate]]:
     """Critical points of f restricted to each face, edge and corner of the box."""
     bounded = [v for v in variables if v in box]
-    found: list[tuple[CriticalPoint, _Candidate]] = []
+    found: list[tuple[CriticalPoint, Candidate]] = []
 
     def visit(g: sp.Expr, fixed: dict[sp.Symbol, sp.Expr], start: int) -> None:
         for index in range(start, len(bounded)):
@@ -989,7 +990,7 @@ def _boundary_candidates(
                 rest = [v for v in variables if v not in now_fixed]
                 for local in stationary(restricted, rest, box):
                     assignment = {**now_fixed, **local.assignment}
-                    candidate = _Candidate(assignment, local.free)
+                    candidate = Candidate(assignment, local.free)
                     found.append(
                         (
                             _boundary_entry(
@@ -1007,9 +1008,9 @@ def _boundary_candidates(
 def _boundary_entry(
     f: sp.Expr,
     variables: Sequence[sp.Symbol],
-    candidate: _Candidate,
+    candidate: Candidate,
     rest: Sequence[sp.Symbol],
-    local: _Candidate,
+    local: Candidate,
     restricted: sp.Expr,
     fixed: dict[sp.Symbol, sp.Expr],
 ) -> CriticalPoint:
@@ -1022,6 +1023,6 @@ def _boundary_entry(
     elif local.free:
         note = f"f is constant along the edge {where}"
     else:
-        inner = _classify(restricted, rest, local)
+        inner = classify(restricted, rest, local)
         note = f"{inner.kind} of f along the edge {where}"
     return CriticalPoint(point, BOUNDARY, value, free, note)

@@ -39,14 +39,16 @@ from steepest.symbolic._critical import (
     MAXIMUM,
     MINIMUM,
     SADDLE,
+    Candidate,
     CriticalPoint,
     ExactSolutionError,
-    _Candidate,
-    _classify,
-    _in_interval,
-    _show,
-    _sign,
+    classify,
+    in_interval,
     is_zero,
+    line_directions,
+    show_expr,
+    sign_of,
+    smooth_interior,
     stationary,
 )
 
@@ -56,6 +58,21 @@ FLAT = "f is constant there: every point is critical"
 
 Bounds = tuple[sp.Expr, sp.Expr]
 Box = Mapping[sp.Symbol, Bounds]
+
+
+def interior(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
+    """The classified critical points inside the box: in one variable with kinks, also
+    where the derivative does not exist and the intervals where f is constant; in
+    several, the kink surfaces of |u|, max and min; otherwise where the gradient is zero.
+    """
+    if len(variables) == 1:
+        if has_switches(f, variables[0]):
+            return find_1d(f, variables[0], box.get(variables[0]))
+    elif len(variables) > 1:
+        kinked = find_nd(f, variables, box)
+        if kinked is not None:
+            return kinked
+    return smooth_interior(f, variables, box)
 
 
 def has_switches(f: sp.Expr, x: sp.Symbol) -> bool:
@@ -113,7 +130,7 @@ def roots_left_out(f: sp.Expr, variables: Sequence[sp.Symbol]) -> str | None:
         if any(_fractional(power, v) for v in variables) and power.base.is_positive is not True:
             return (
                 "points where the gradient does not exist because the argument of "
-                f"{_show(power)} is 0 (as at the tip of a cone) are not looked for in "
+                f"{show_expr(power)} is 0 (as at the tip of a cone) are not looked for in "
                 "several variables"
             )
     return None
@@ -167,7 +184,7 @@ def _inside_pieces(
             raise
         except SteepestError as error:
             # Told of f, not of the piece the learner never wrote.
-            raise SteepestError(str(error).replace(_show(g), _show(f), 1)) from None
+            raise SteepestError(str(error).replace(show_expr(g), show_expr(f), 1)) from None
     return entries
 
 
@@ -211,12 +228,12 @@ def _switch_points(f: sp.Expr, x: sp.Symbol, low: sp.Expr, high: sp.Expr) -> lis
             continue
         elif solutions.atoms(sp.ImageSet) and not (low.is_finite and high.is_finite):
             raise SteepestError(
-                f"{_show(f)} may have infinitely many critical points: it switches formula "
-                f"wherever {_show(equation)} = 0, which repeats periodically in {x}; give a "
+                f"{show_expr(f)} may have infinitely many critical points: it switches formula "
+                f"wherever {show_expr(equation)} = 0, which repeats periodically in {x}; give a "
                 f"domain box such as domain={{'{x}': (0, 10)}} to list them"
             )
         else:
-            raise ExactSolutionError(f"cannot solve {_show(equation)} = 0 for {x} exactly")
+            raise ExactSolutionError(f"cannot solve {show_expr(equation)} = 0 for {x} exactly")
     return sorted(found, key=lambda s: float(sp.re(sp.N(s, 30))))
 
 
@@ -252,11 +269,11 @@ def _stationary_inside(g: sp.Expr, x: sp.Symbol, a: sp.Expr, b: sp.Expr) -> list
     inside: list[CriticalPoint] = []
     for candidate in found:
         root = candidate.assignment.get(x)
-        if candidate.free or root is None or not _in_interval(root, (a, b)):
+        if candidate.free or root is None or not in_interval(root, (a, b)):
             continue
         if any(bound.is_finite and is_zero(root - bound) for bound in (a, b)):
             continue  # a switch point: decided from both sides
-        inside.append(_classify(g, [x], _Candidate(candidate.assignment, (), candidate.precise)))
+        inside.append(classify(g, [x], Candidate(candidate.assignment, (), candidate.precise)))
     return inside
 
 
@@ -279,7 +296,7 @@ def _sign_of(value: sp.Expr) -> int | None:
     if value is -sp.oo:
         return -1
     try:
-        return _sign(value)
+        return sign_of(value)
     except TypeError:
         return None
 
@@ -518,13 +535,13 @@ def _inside_region(
             open_conditions = [_tidy(h) for h in held if h is not sp.true]
             if not _feasible(open_conditions, candidate.free, box):
                 continue
-            entry = _classify(piece, variables, candidate, hessian)
+            entry = classify(piece, variables, candidate, hessian)
             entry.region = sp.And(*open_conditions) if open_conditions else None
             if not candidate.assignment and open_conditions:
                 entry.note = FLAT
             found.append(entry)
         elif all(h is sp.true for h in held):
-            found.append(_classify(piece, variables, candidate, hessian))
+            found.append(classify(piece, variables, candidate, hessian))
     return found
 
 
@@ -575,8 +592,6 @@ def _on_surface(
 ) -> list[CriticalPoint]:
     """The kink surface expression = 0 (a family, where f has a kink there) and the
     critical points of f restricted to it that are critical for f."""
-    from steepest.symbolic._critical import _interior
-
     var, solutions = _solve_for_one(expression, variables)
     rest = [v for v in variables if v != var]
     jump = f.xreplace({a: _branch(a, o) for a, o in atoms.items()}) - f.xreplace(
@@ -584,11 +599,11 @@ def _on_surface(
     )
     entries: list[CriticalPoint] = []
     for solution in solutions:
-        if var in box and solution.is_number and not _in_interval(solution, box[var]):
+        if var in box and solution.is_number and not in_interval(solution, box[var]):
             continue
         across = [sp.diff(jump, v).subs(var, solution) for v in variables]
         if any(not is_zero(c) for c in across):
-            where = f"{_show(expression)} = 0"
+            where = f"{show_expr(expression)} = 0"
             note = (
                 f"the gradient is not defined here (a kink along {where}): every point is critical"
             )
@@ -602,13 +617,13 @@ def _on_surface(
                 )
             )
         restricted = f.subs(var, solution)
-        inner = _interior(restricted, rest, {v: b for v, b in box.items() if v in rest})
+        inner = interior(restricted, rest, {v: b for v, b in box.items() if v in rest})
         for entry in inner:
             if entry.free or entry.region is not None:
                 continue
             at = {v: entry.point[v.name] for v in rest}
             point = {var: solution.subs(at), **at}
-            if var in box and not _in_interval(point[var], box[var]):
+            if var in box and not in_interval(point[var], box[var]):
                 continue
             entry = _surface_point(f, variables, point)
             if entry is not None:
@@ -632,7 +647,7 @@ def _solve_for_one(
         real = [s for s in solutions if s.is_real is not False]
         if real:
             return var, real
-    raise ExactSolutionError(f"cannot solve {_show(expression)} = 0 exactly")
+    raise ExactSolutionError(f"cannot solve {show_expr(expression)} = 0 exactly")
 
 
 def _surface_point(
@@ -661,11 +676,9 @@ def _along_lines(
     """The kind, from f along lines through the point: a saddle where it rises along
     some and falls along others; otherwise degenerate, with what the lines show
     (lines alone cannot prove a minimum or a maximum)."""
-    from steepest.symbolic._critical import _directions
-
     t = sp.Dummy("t", real=True)
     signs: set[int | None] = set()
-    for direction in _directions(len(variables)):
+    for direction in line_directions(len(variables)):
         line = f.subs({v: point[v] + d * t for v, d in zip(variables, direction, strict=True)})
         signs.update(_line_sides(line, t))
     if 1 in signs and -1 in signs:

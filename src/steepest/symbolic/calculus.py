@@ -32,7 +32,7 @@ from sympy.simplify.fu import TR8
 
 from steepest.bounded import check_timeout, within
 from steepest.errors import SteepestError, TimeLimitError
-from steepest.symbolic import _critical, _limits, _search, nonsmooth
+from steepest.symbolic import _critical, _kinked, _limits, _search, nonsmooth
 from steepest.symbolic._critical import KINDS, CriticalPoint
 from steepest.symbolic._limits import Continuity, Limit
 from steepest.symbolic.parser import is_variable_name, parse, variable_sort_key
@@ -691,7 +691,7 @@ def critical_points(
     box = _domain_box(chosen, domain)
     try:
         found = within(
-            lambda: _critical.find_exactly(real_f, chosen, box),
+            lambda: _critical.find_exactly(real_f, chosen, box, _kinked.interior),
             timeout=timeout,
             what=f"solving grad f = 0 exactly for {text_form(f)}",
             advice="",
