@@ -440,9 +440,13 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    if monitor is not None:",
         *(f"        m_{name} = monitor.{name}" for name in WATCHED),
         *("        " + line for line in watch_before),
-        "    while k < max_iter:",
+        # ``while True`` with the test inside, not ``while k < max_iter``: CPython 3.11
+        # specialises a function's operations for floats only once it has been called, or
+        # has jumped back to the top of a loop, a few times, and only an unconditional jump
+        # back counts.  A loop called once per run would otherwise run unspecialised.
+        "    while True:",
     ]
-    body = []
+    body = ["if not k < max_iter:", "    break"]
     if isinstance(scheduled, tuple):  # a schedule's formula, written inline
         body += schedule_each
         body += ["if not 0.0 < q_lr < INF:", "    break"]
