@@ -346,7 +346,10 @@ def _schedule_lines(formula: tuple[str, ...]) -> tuple[list[str], list[str]]:
         return f"R_{name}" if name in SCHEDULE_NAMESPACE else f"r_{name}"
 
     fields = {f"r_{name}" for name in formula_fields(formula)} | {"R_pi"}
-    before: list[str] = []
+    # When its fields are ints or floats, a rate that is a float whatever they are needs
+    # no conversion: it is what float() would return.
+    plain = " and ".join(f"type({name}) in PLAIN" for name in sorted(fields - {"R_pi"}))
+    before: list[str] = [f"r_plain = {plain or 'True'}"]
     hoisted: dict[str, str] = {}
     lines = []
     for line in formula:
@@ -355,7 +358,53 @@ def _schedule_lines(formula: tuple[str, ...]) -> tuple[list[str], list[str]]:
         value = _Min().visit(statement.value)
         statement.value = _hoist(value, [(fields, before)], hoisted, "r_c", safe=True)
         lines.append(ast.unparse(statement))
-    return before, [*lines, "q_lr = float(r_rate)"]
+    convert = ("r_rate if r_plain else float(r_rate)" if _float_valued(formula)
+               else "float(r_rate)")
+    return before, [*lines, f"q_lr = {convert}"]
+
+
+def _float_valued(formula: tuple[str, ...]) -> bool:
+    """Whether a schedule's rate is a float whatever ints or floats its fields hold.
+
+    >>> from steepest.optim.schedules import cosine, exponential
+    >>> _float_valued(cosine.formula), _float_valued(exponential.formula)
+    (True, False)
+    """
+    kinds: dict[str, str | None] = {"k": "int", "pi": "float"}
+
+    def kind(node: ast.expr) -> str | None:  # "int", "float", "number" (either) or None
+        if isinstance(node, ast.Constant):
+            return {int: "int", float: "float"}.get(type(node.value))
+        if isinstance(node, ast.Name):
+            return kinds.get(node.id, "number")
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return kind(node.operand)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            args = [kind(a) for a in node.args]
+            if None in args:
+                return None
+            if node.func.id == "cos":
+                return "float"
+            if node.func.id == "min":
+                return args[0] if len(set(args)) == 1 else "number"
+            return None
+        if isinstance(node, ast.BinOp):
+            left, right = kind(node.left), kind(node.right)
+            if left is None or right is None:
+                return None
+            if isinstance(node.op, ast.Div):
+                return "float"
+            if isinstance(node.op, ast.Pow):  # int ** -1 is a float, -1.0 ** 0.5 complex
+                return "float" if left == "float" and right == "int" else None
+            if "float" in (left, right):
+                return "float"
+            return "int" if left == right == "int" else "number"
+        return None
+
+    for line in formula:
+        target, value = (part.strip() for part in line.split("=", 1))
+        kinds[target] = kind(ast.parse(value, mode="eval").body)
+    return kinds.get("rate") == "float"
 
 
 class _Min(ast.NodeTransformer):
@@ -531,7 +580,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     namespace = dict(sweep.namespace)
     namespace.update(WATCH_NAMESPACE)
     namespace.update({f"R_{name}": value for name, value in SCHEDULE_NAMESPACE.items()})
-    namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent)
+    namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent,
+                     PLAIN=(int, float))
     source = "\n".join(lines) + "\n"
     # Generated from the recorded program's statements and the rules' own formulas, never
     # from user text.
