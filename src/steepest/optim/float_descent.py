@@ -346,10 +346,14 @@ def _schedule_lines(formula: tuple[str, ...]) -> tuple[list[str], list[str]]:
         return f"R_{name}" if name in SCHEDULE_NAMESPACE else f"r_{name}"
 
     fields = {f"r_{name}" for name in formula_fields(formula)} | {"R_pi"}
-    # When its fields are ints or floats, a rate that is a float whatever they are needs
-    # no conversion: it is what float() would return.
-    plain = " and ".join(f"type({name}) in PLAIN" for name in sorted(fields - {"R_pi"}))
-    before: list[str] = [f"r_plain = {plain or 'True'}"]
+    before: list[str] = []
+    convert = "float(r_rate)"
+    if _float_valued(formula):
+        # When its fields are ints or floats, such a rate needs no conversion: it is
+        # what float() would return.
+        plain = " and ".join(f"type({name}) in PLAIN" for name in sorted(fields - {"R_pi"}))
+        before.append(f"r_plain = {plain or 'True'}")
+        convert = "r_rate if r_plain else float(r_rate)"
     hoisted: dict[str, str] = {}
     lines = []
     for line in formula:
@@ -358,8 +362,6 @@ def _schedule_lines(formula: tuple[str, ...]) -> tuple[list[str], list[str]]:
         value = _Min().visit(statement.value)
         statement.value = _hoist(value, [(fields, before)], hoisted, "r_c", safe=True)
         lines.append(ast.unparse(statement))
-    convert = ("r_rate if r_plain else float(r_rate)" if _float_valued(formula)
-               else "float(r_rate)")
     return before, [*lines, f"q_lr = {convert}"]
 
 
