@@ -406,3 +406,31 @@ def test_the_monitor_inline_and_as_methods_agree_on_every_verdict(float_runs):
         if status is not None:
             assert result.status == status, result.message
     assert sum(float_runs) > 100
+
+
+@pytest.mark.parametrize("lr", [
+    SCHEDULES.cosine(1, period=300, final=0),  # int fields: the rate is still a float
+    SCHEDULES.cosine(np.float64(0.05), period=np.int64(300), final=np.float64(0.001)),
+    SCHEDULES.cosine(0.05, period=300.0, final=0.01),  # min(k, period) int, then float
+    SCHEDULES.step(1, every=50, factor=1),  # an int rate, converted as the general loop does
+    SCHEDULES.exponential(np.float32(0.05), 0.999),
+    SCHEDULES.inverse_time(0.05, decay=0.01, power=0.5),
+])
+def test_schedules_whatever_numbers_their_fields_hold_are_the_same_over_floats(float_runs, lr):
+    # The loop computes the parts of a schedule's fields alone once, writes min as its
+    # comparison, and skips the conversion float() of a rate that is a float already.
+    for method in ("gd", "adam"):
+        result = assert_same_run(sauna, np.array([0.5, 0.6]), method=method, lr=lr,
+                                 max_iter=300)
+        assert all(type(v) is float for v in result.history.lr.tolist())
+    assert sum(float_runs) > 100
+
+
+def test_the_parts_of_constants_alone_are_computed_before_the_loop(loop_sources):
+    assert_same_run(sauna, np.array([0.5, 0.6]), method="adam",
+                    lr=SCHEDULES.cosine(0.05, period=300), max_iter=300)
+    source = loop_sources[-1]
+    before, loop = source.split("    while True:\n", 1)
+    for part in ("(r_initial - r_final) * 0.5", "GROWTH_FACTOR * m_f0", "1000.0 * EPS"):
+        assert part in before and part not in loop
+    assert "R_min" not in source

@@ -154,29 +154,54 @@ def _specialise(formula: Formula, scheduled: bool | tuple[str, ...]
         stepwise.add(target)
     statements = [ast.parse(line).body[0] for line in formula.per_coordinate]
     statements = _inline_once_used(statements, set(formula.memory) | {"step"})
+    tiers = [(static, before), (stepwise, each_step)]
     hoisted: dict[str, str] = {}
-
-    def hoist(node: ast.expr) -> ast.expr:
-        names = _names(node)
-        if not isinstance(node, ast.Name | ast.Constant) and names <= stepwise:
-            key = ast.unparse(node)
-            if key not in hoisted:
-                hoisted[key] = f"k{len(hoisted)}"
-                (before if names <= static else each_step).append(f"{hoisted[key]} = {key}")
-            return ast.Name(hoisted[key], ast.Load())
-        for field, value in ast.iter_fields(node):
-            if isinstance(value, ast.expr):
-                setattr(node, field, hoist(value))
-            elif isinstance(value, list):
-                setattr(node, field, [hoist(v) if isinstance(v, ast.expr) else v for v in value])
-        return node
-
     lines = []
     for statement in statements:
         assert isinstance(statement, ast.Assign)
-        statement.value = hoist(statement.value)
+        statement.value = _hoist(statement.value, tiers, hoisted, "k")
         lines.append(ast.unparse(statement))
     return before, each_step, lines
+
+
+def _hoist(node: ast.expr, tiers: list[tuple[set[str], list[str]]], hoisted: dict[str, str],
+           prefix: str, safe: bool = False) -> ast.expr:
+    """``node`` with each largest part that reads only the names of a tier computed once.
+
+    ``tiers`` go from the least changing names to the most (those of the settings
+    alone, then those of a step), each with the statements that run that often: a
+    part is assigned to ``<prefix><n>`` by the first tier whose names it reads
+    (``hoisted`` maps its text to that name, so that a part written twice is computed
+    once) and read from it.  The same operation on the same numbers, so the same
+    result; ``safe`` hoists only parts that cannot raise (``+``, ``-``, ``*``), for
+    statements that may not run on every pass.
+    """
+    names = _names(node)
+    widest = tiers[-1][0]
+    # (A part of numbers alone is left to the compiler, which folds it.)
+    if (names and not isinstance(node, ast.Name) and names <= widest
+            and (not safe or _cannot_raise(node))):
+        key = ast.unparse(node)
+        if key not in hoisted:
+            hoisted[key] = f"{prefix}{len(hoisted)}"
+            sink = next(sink for tier, sink in tiers if names <= tier)
+            sink.append(f"{hoisted[key]} = {key}")
+        return ast.Name(hoisted[key], ast.Load())
+    for field, value in ast.iter_fields(node):
+        if isinstance(value, ast.expr):
+            setattr(node, field, _hoist(value, tiers, hoisted, prefix, safe))
+        elif isinstance(value, list):
+            setattr(node, field, [_hoist(v, tiers, hoisted, prefix, safe)
+                                  if isinstance(v, ast.expr) else v for v in value])
+    return node
+
+
+def _cannot_raise(node: ast.expr) -> bool:
+    """Whether an expression is names and numbers under ``+``, ``-`` and ``*`` alone (which
+    on floats give inf or nan rather than raise)."""
+    return all(isinstance(n, ast.Name | ast.Constant | ast.Load | ast.BinOp | ast.UnaryOp
+                          | ast.Add | ast.Sub | ast.Mult | ast.USub)
+               for n in ast.walk(node))
 
 
 def _names(node: ast.AST) -> set[str]:
@@ -272,22 +297,47 @@ def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str], ds: list
 WATCHED = tuple(dict.fromkeys([*watch_attributes(IMPROVED), *watch_attributes(OBSERVED)]))
 
 
-def _watch_lines(statements: tuple[str, ...], names: dict[str, str]) -> list[str]:
+# Of those, the ones its statements never change (``f0``, ``floor``): constant while the
+# loop runs.
+_FIXED = tuple(name for name in WATCHED if name not in {
+    node.attr for node in ast.walk(ast.parse("\n".join((*IMPROVED, *OBSERVED))))
+    if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)})
+
+
+def _watch_lines(statements: tuple[str, ...], names: dict[str, str], before: list[str],
+                 hoisted: dict[str, str]) -> list[str]:
     """The monitor's statements over the loop's locals: ``self.<name>`` read as
-    ``m_<name>``, and the step's numbers under the loop's names."""
+    ``m_<name>``, and the step's numbers under the loop's names.
+
+    A part that reads only the monitor's constants (``GROWTH_FACTOR * self.f0``) is
+    computed once, by a statement added to ``before``.
+    """
     lines = []
     for line in statements:
         line = re.sub(r"\bself\.", "m_", line)
         for name, value in names.items():
             line = re.sub(rf"\b{name}\b", value, line)
         lines.append(line)
-    return lines
+    constants = {f"m_{name}" for name in _FIXED}
+    constants.update(name for name, value in WATCH_NAMESPACE.items() if not callable(value))
+    tree = ast.parse("\n".join(lines))
+    for node in ast.walk(tree):
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, ast.expr) and not isinstance(node, ast.expr):
+                setattr(node, field, _hoist(value, [(constants, before)], hoisted, "c_",
+                                            safe=True))
+    return ast.unparse(tree).splitlines()
 
 
-def _schedule_lines(formula: tuple[str, ...]) -> list[str]:
+def _schedule_lines(formula: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """A schedule's formula over the loop's names: the step ``k`` is ``count``, the
     schedule's fields and temporaries ``r_<name>``, its functions ``R_<name>``, and the
-    rate, as a float, ``q_lr``."""
+    rate, as a float, ``q_lr``.
+
+    Returns the statements before the loop (the parts of the fields alone, such as
+    ``(initial - final) * 0.5``, computed once) and those of each step, where ``min``
+    of two names is the comparison it makes.
+    """
     def one(name: str) -> str:
         if name[0].isdigit() or name[0] == ".":
             return name
@@ -295,8 +345,82 @@ def _schedule_lines(formula: tuple[str, ...]) -> list[str]:
             return "count"
         return f"R_{name}" if name in SCHEDULE_NAMESPACE else f"r_{name}"
 
-    lines = [_TOKEN.sub(lambda m: one(m.group(0)), line) for line in formula]
-    return [*lines, "q_lr = float(r_rate)"]
+    fields = {f"r_{name}" for name in formula_fields(formula)} | {"R_pi"}
+    before: list[str] = []
+    convert = "float(r_rate)"
+    if _float_valued(formula):
+        # When its fields are ints or floats, such a rate needs no conversion: it is
+        # what float() would return.
+        plain = " and ".join(f"type({name}) in PLAIN" for name in sorted(fields - {"R_pi"}))
+        before.append(f"r_plain = {plain or 'True'}")
+        convert = "r_rate if r_plain else float(r_rate)"
+    hoisted: dict[str, str] = {}
+    lines = []
+    for line in formula:
+        statement = ast.parse(_TOKEN.sub(lambda m: one(m.group(0)), line)).body[0]
+        assert isinstance(statement, ast.Assign)
+        value = _Min().visit(statement.value)
+        statement.value = _hoist(value, [(fields, before)], hoisted, "r_c", safe=True)
+        lines.append(ast.unparse(statement))
+    return before, [*lines, f"q_lr = {convert}"]
+
+
+def _float_valued(formula: tuple[str, ...]) -> bool:
+    """Whether a schedule's rate is a float whatever ints or floats its fields hold.
+
+    >>> from steepest.optim.schedules import cosine, exponential
+    >>> _float_valued(cosine.formula), _float_valued(exponential.formula)
+    (True, False)
+    """
+    kinds: dict[str, str | None] = {"k": "int", "pi": "float"}
+
+    def kind(node: ast.expr) -> str | None:  # "int", "float", "number" (either) or None
+        if isinstance(node, ast.Constant):
+            return {int: "int", float: "float"}.get(type(node.value))
+        if isinstance(node, ast.Name):
+            return kinds.get(node.id, "number")
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return kind(node.operand)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            args = [kind(a) for a in node.args]
+            if None in args:
+                return None
+            if node.func.id == "cos":
+                return "float"
+            if node.func.id == "min":
+                return args[0] if len(set(args)) == 1 else "number"
+            return None
+        if isinstance(node, ast.BinOp):
+            left, right = kind(node.left), kind(node.right)
+            if left is None or right is None:
+                return None
+            if isinstance(node.op, ast.Div):
+                return "float"
+            if isinstance(node.op, ast.Pow):  # int ** -1 is a float, -1.0 ** 0.5 complex
+                return "float" if left == "float" and right == "int" else None
+            if "float" in (left, right):
+                return "float"
+            return "int" if left == right == "int" else "number"
+        return None
+
+    for line in formula:
+        target, value = (part.strip() for part in line.split("=", 1))
+        kinds[target] = kind(ast.parse(value, mode="eval").body)
+    return kinds.get("rate") == "float"
+
+
+class _Min(ast.NodeTransformer):
+    """``R_min(a, b)`` of two names or numbers written as ``(b if b < a else a)``: what
+    ``min`` does (the first argument unless the second is smaller), without a call."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if (isinstance(node.func, ast.Name) and node.func.id == "R_min" and not node.keywords
+                and len(node.args) == 2
+                and all(isinstance(a, ast.Name | ast.Constant) for a in node.args)):
+            a, b = node.args
+            return ast.IfExp(ast.Compare(b, [ast.Lt()], [a]), b, a)
+        return node
 
 
 _TOKEN = re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b|" + _NAME.pattern)
@@ -325,6 +449,19 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         return "sqrt(" + " + ".join(f"{t} * {t}" for t in terms) + ")"
 
     before, step_lines = _rule_lines(formula, n, gs, zs, ds, scheduled)
+    # The monitor's watch over a step, inline over local copies of its attributes.
+    watch_before: list[str] = []
+    hoisted: dict[str, str] = {}
+    improved = _watch_lines(IMPROVED, {"k": "best_k", "f_new": "best", "step_len": "best_len"},
+                            watch_before, hoisted)
+    observed = _watch_lines(OBSERVED, {
+        "lr": "q_lr",
+        "GRADIENT_CHANGE": length([f"({h} - {g})" for h, g in zip(hs, gs)]),
+        "GRADIENT_LENGTH": length(hs),
+        "POINT_LENGTH": length(names),
+    }, watch_before, hoisted)
+    schedule_before, schedule_each = (_schedule_lines(scheduled) if isinstance(scheduled, tuple)
+                                      else ([], []))
     # Input 0 is the loop's own variables; the other inputs are read once, before it.
     others = [f"s{i}" for i in range(1, len(sweep.inputs))]
     lines = [
@@ -350,13 +487,19 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    verdict = None",
         *(f"    r_{name} = lr.{name}" for name in
           (formula_fields(scheduled) if isinstance(scheduled, tuple) else ())),
+        *("    " + line for line in schedule_before),
         "    if monitor is not None:",
         *(f"        m_{name} = monitor.{name}" for name in WATCHED),
-        "    while k < max_iter:",
+        *("        " + line for line in watch_before),
+        # ``while True`` with the test inside, not ``while k < max_iter``: CPython 3.11
+        # specialises a function's operations for floats only once it has been called, or
+        # has jumped back to the top of a loop, a few times, and only an unconditional jump
+        # back counts.  A loop called once per run would otherwise run unspecialised.
+        "    while True:",
     ]
-    body = []
+    body = ["if not k < max_iter:", "    break"]
     if isinstance(scheduled, tuple):  # a schedule's formula, written inline
-        body += _schedule_lines(scheduled)
+        body += schedule_each
         body += ["if not 0.0 < q_lr < INF:", "    break"]
     elif scheduled:
         body += ["q_lr = float(lr(count))", "if not 0.0 < q_lr < INF:", "    break"]
@@ -407,14 +550,6 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
                 if any(line.split("=")[0].strip() == name for line in formula.per_coordinate)]
     body += [f"u_{name}_{i} = n_{name}_{i}" for name in changing for i in range(n)]
     turn = " + ".join(f"{p} * {d}" for p, d in zip(ps, ds))
-    # The monitor's watch over a step, inline over local copies of its attributes.
-    improved = _watch_lines(IMPROVED, {"k": "best_k", "f_new": "best", "step_len": "best_len"})
-    observed = _watch_lines(OBSERVED, {
-        "lr": "q_lr",
-        "GRADIENT_CHANGE": length([f"({h} - {g})" for h, g in zip(hs, gs)]),
-        "GRADIENT_LENGTH": length(hs),
-        "POINT_LENGTH": length(names),
-    })
     body += [
         *(["if kind == 1:", "    repeats += 1", "elif kind == 0:"] if repeats else
           ["if kind == 0:"]),
@@ -440,14 +575,15 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     lines += ["        " + line for line in body]
     kept = "(" + ", ".join(tuple_of(names_) for names_ in memory) + (",)" if memory else ")")
     lines.append("    if monitor is not None:")
-    lines += [f"        monitor.{name} = m_{name}" for name in WATCHED]
+    lines += [f"        monitor.{name} = m_{name}" for name in WATCHED if name not in _FIXED]
     lines.append(f"    return RESULT(k, {tuple_of(zs)}, f, {tuple_of(gs)}, nfev, improved, best_k, "
                  f"best, best_step, best_len, repeats, {tuple_of(ps)}, step_len, {kept}, count, "
                  "last_lr, best_z, dirty, verdict)")
     namespace = dict(sweep.namespace)
     namespace.update(WATCH_NAMESPACE)
     namespace.update({f"R_{name}": value for name, value in SCHEDULE_NAMESPACE.items()})
-    namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent)
+    namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent,
+                     PLAIN=(int, float))
     source = "\n".join(lines) + "\n"
     # Generated from the recorded program's statements and the rules' own formulas, never
     # from user text.
