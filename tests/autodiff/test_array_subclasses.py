@@ -112,3 +112,33 @@ def test_a_memory_map_is_differentiated_as_the_plain_array(tmp_path: Any) -> Non
         assert type(got) is np.ndarray
         np.testing.assert_array_equal(got, expected)
     np.testing.assert_allclose(expected, np.cos(stored) * stored + np.sin(stored), rtol=1e-15)
+
+
+STARTS: dict[str, Callable[[np.ndarray], Any]] = {
+    "st.minimize": lambda x: st.minimize(squares, x),
+    "st.check_grad": lambda x: st.check_grad(squares, x),
+    "st.numeric.gradient": lambda x: st.numeric.gradient(squares, x),
+}
+
+
+@pytest.mark.parametrize("call", STARTS)
+@pytest.mark.parametrize("kind", REFUSED)
+def test_refused_as_a_starting_point_or_a_point_of_numerical_derivatives(
+        kind: str, call: str) -> None:
+    """f would be evaluated on plain arrays there, and mean something else than f(m)."""
+    make, sentence = REFUSED[kind]
+    with pytest.raises(DifferentiationError, match=sentence):
+        STARTS[call](make())
+
+
+@pytest.mark.parametrize("call", STARTS)
+def test_a_memory_map_is_a_plain_starting_point(call: str) -> None:
+    stored = np.array([1.0, -2.0]).view(np.memmap)
+    plain = STARTS[call](np.array([1.0, -2.0]))
+    mapped = STARTS[call](stored)
+    if call == "st.minimize":
+        np.testing.assert_array_equal(mapped.x, plain.x)
+    elif call == "st.check_grad":
+        assert mapped.ok and plain.ok
+    else:
+        np.testing.assert_array_equal(np.asarray(mapped), np.asarray(plain))

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.autodiff.core import plain_array
 from steepest.errors import NumericError
 
 #: Machine epsilon of float64: the gap between 1.0 and the next larger float.
@@ -131,7 +132,10 @@ def step_scale(x: np.ndarray) -> np.ndarray:
 
 
 def as_points(x: Any) -> np.ndarray:
-    """x as a float64 array (a copy), refusing complex or non-numeric input."""
+    """x as a float64 array (a copy), refusing complex or non-numeric input, and arrays
+    whose class gives NumPy code another meaning (np.matrix, masked arrays)."""
+    if isinstance(x, np.ndarray) and type(x) is not np.ndarray:
+        x = plain_array(x)
     try:
         array = np.asarray(x)
     except Exception as exc:  # pragma: no cover - numpy accepts nearly anything

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.autodiff.core import plain_array
 from steepest.errors import OptimizationError
 
 Kind = str  # "symbolic" | "autodiff" | "user"
@@ -31,6 +32,8 @@ def as_start(x0: Any) -> tuple[np.ndarray, tuple[int, ...]]:
     """
     if x0 is None:
         raise OptimizationError("a starting point x0 is required for this method")
+    if isinstance(x0, np.ndarray) and type(x0) is not np.ndarray:
+        x0 = plain_array(x0)  # np.matrix and masked arrays: the function means something else
     try:
         array = np.array(x0, dtype=float)
     except (TypeError, ValueError):
