@@ -185,3 +185,20 @@ def test_an_indefinite_quadratic_from_its_stable_manifold_never_converges(
     res = st.minimize(lambda x: 0.5 * x @ A @ x, x0, method=method, lr=lr, max_iter=5000)
     assert res.status != "converged", res.message
     assert res.status in ("saddle", "diverged", "max_iter", "stalled")
+
+
+@pytest.mark.parametrize("method", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize("function", ["x^2", "-x^2", "(x - 3)^2 + y^2"])
+def test_steps_short_for_want_of_rate_are_not_convergence(function: str, method: str) -> None:
+    """A tiny rate makes the first step shorter than tol while the gradient is as large as
+    at the start: the run crept, it did not converge."""
+    start = [1.0, 1.0] if "y" in function else 1.0
+    res = st.minimize(function, start, lr=1e-9, method=method)
+    assert res.status == "stalled"
+    assert "the learning rate 1e-09 is small" in res.message
+    assert np.linalg.norm(np.atleast_1d(res.grad)) > 1.0
+
+
+def test_a_run_that_shrinks_its_gradient_still_converges_on_tol() -> None:
+    res = st.minimize("x^2", 1.0, lr=0.1)
+    assert res.status == "converged" and abs(res.x) < 1e-5

@@ -258,6 +258,19 @@ def _user(z: np.ndarray, shape: tuple[int, ...]) -> Any:
     return z.reshape(shape).copy()
 
 
+def _short_for_want_of_rate(reason: str, gnorm: float, g0: float) -> bool:
+    """Whether a stop on the step length came before the gradient even halved: the steps
+    were short because the rate is, and the point is no stationary point.
+
+    A run that converges shrinks its gradient by orders of magnitude; one whose
+    gradient is still more than half its first size (and not near zero) has
+    only crept.  Full-batch runs only: a batch's gradient stays as noisy as the
+    batches are, wherever the run is.
+    """
+    return (reason.startswith("the last step moved") and gnorm > 0.5 * g0
+            and gnorm > NEAR_ZERO_GRADIENT * max(g0, 1.0))
+
+
 def _norm(v: np.ndarray) -> float:
     return math.sqrt(float(v.dot(v)))
 
@@ -480,9 +493,17 @@ class _Descent:
         gradient is not small at all (at a kink or a cusp, or when the search
         cannot continue): that is reported as ``stalled``, not as a minimum.
         """
-        if not self.rule.uses_objective or self.s["gtol"] is not None:
+        if self.s["gtol"] is not None:
             return "converged", reason
         gnorm = _norm(g_new)
+        if not self.rule.uses_objective:
+            if self.source is None and _short_for_want_of_rate(reason, gnorm, self.g0):
+                return "stalled", (
+                    f"{reason}, but the gradient norm is still {gnorm:.3g} (it was "
+                    f"{self.g0:.3g} at the start): the steps are short because the learning "
+                    f"rate {self.lr_k:g} is small, not because the gradient vanished; raise "
+                    "the learning rate, or stop on the gradient with gtol=")
+            return "converged", reason
         if gnorm <= NEAR_ZERO_GRADIENT * max(self.g0, 1.0):
             return "converged", reason
         return "stalled", (
