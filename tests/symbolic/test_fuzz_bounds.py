@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sympy.core.cache import clear_cache
 
 from steepest.errors import SteepestError
 from steepest.symbolic import derive, parse
@@ -68,6 +69,11 @@ def _within_bound(text: str) -> None:
         if name == "derive" and not parsed:
             return
         cpu, wall = _timed_call(call)
+        if cpu >= BOUND or wall >= WALL_BOUND:
+            # Once more from a cold cache: an input that is not bounded is over the bound
+            # again, while a call slowed by what else ran on the machine is not.
+            clear_cache()
+            cpu, wall = _timed_call(call)
         assert cpu < BOUND, f"{name}({text!r}) used {cpu:.2f} s of CPU"
         assert wall < WALL_BOUND, f"{name}({text!r}) took {wall:.2f} s"
 
