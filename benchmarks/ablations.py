@@ -228,29 +228,8 @@ def cases(quick: bool) -> list[Case]:
         return lambda: st.grad(lambda v: w2_rosenbrock.rosenbrock(v))(x)
 
     def pytorch_style(float64_parameters: bool, order: str = "K") -> Callable[[], Any]:
-        inputs, _, one_hot = w3_mlp.data(epoch)
-
-        def run() -> Any:
-            dtype = {"dtype": np.float64} if float64_parameters else {}
-            net = st.nn.Sequential(st.nn.Linear(784, 128, **dtype), st.nn.ReLU(),
-                                   st.nn.Linear(128, 10, **dtype))
-            w1, b1, w2, b2 = w3_mlp.initial_parameters()
-            for param, value in zip(net.parameters(), (w1.T, b1, w2.T, b2)):
-                param.data = value.astype(np.float64, order=order)
-            params = net.parameters()
-            for k in range(epoch):
-                batch = slice(k * w3_mlp.BATCH, (k + 1) * w3_mlp.BATCH)
-                logits = net(inputs[batch])
-                shifted = logits - logits.max(axis=1, keepdims=True).detach()
-                log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-                loss = -(log_probs * one_hot[batch]).sum() / w3_mlp.BATCH
-                net.zero_grad()
-                loss.backward()
-                for p in params:
-                    p.data -= w3_mlp.RATE * p.grad
-            return tuple(np.asarray(p.data, dtype=np.float32) for p in params)
-
-        return run
+        return w3_mlp.pytorch_style(st, epoch, dtype=np.float64 if float64_parameters else None,
+                                    order=order)
 
     def written_out_layer() -> Any:
         # Linear.forward as it was before the layer became one operation.

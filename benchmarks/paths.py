@@ -103,36 +103,9 @@ def _w3_rows() -> list[tuple[str, str, dict[str, Callable[[], Any]], int]]:
     import steepest as st
 
     steps = 156
-    inputs, _, one_hot = w3.data(steps)
-
-    def pytorch_style(float32_parameters: bool) -> Callable[[], Any]:
-        def run() -> Any:
-            w1, b1, w2, b2 = w3.initial_parameters()
-            dtype = {"dtype": np.float32} if float32_parameters else {}
-            net = st.nn.Sequential(st.nn.Linear(784, 128, **dtype), st.nn.ReLU(),
-                                   st.nn.Linear(128, 10, **dtype))
-            for param, value in zip(net.parameters(), (w1.T, b1, w2.T, b2)):
-                param.data = value.astype(param.data.dtype)
-            params = net.parameters()
-            for k in range(steps):
-                x = inputs[k * w3.BATCH : (k + 1) * w3.BATCH]
-                y = one_hot[k * w3.BATCH : (k + 1) * w3.BATCH]
-                logits = net(x)
-                shifted = logits - logits.max(axis=1, keepdims=True).detach()
-                log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-                loss = -(log_probs * y).sum() / w3.BATCH
-                net.zero_grad()
-                loss.backward()
-                for p in params:
-                    p.data -= w3.RATE * p.grad
-            return tuple(np.asarray(p.data.T if p.ndim == 2 else p.data, dtype=np.float32)
-                         for p in params)
-
-        return run
-
     engines = {"floor": w3.MAKERS["floor"](steps),
-               "Linear(dtype=float32)": pytorch_style(True),
-               "Linear() on float32 data": pytorch_style(False)}
+               "Linear(dtype=float32)": w3.pytorch_style(st, steps, dtype=np.float32),
+               "Linear() on float32 data": w3.pytorch_style(st, steps)}
     with contextlib.suppress(ImportError):
         engines["torch"] = w3.MAKERS["torch"](steps)
     return [("W3 one epoch PyTorch-style (Sequential, log-softmax, backward, SGD)", "floor",

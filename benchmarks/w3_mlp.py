@@ -95,19 +95,23 @@ def _steepest(steps: int) -> Callable[[], Any]:
     return run
 
 
-def _steepest_eager(steps: int) -> Callable[[], Any]:
-    """PyTorch-style: st.nn layers on float32 data (no dtype named), a hand-written
-    log-softmax, loss.backward() and manual SGD on the parameters."""
-    import steepest as st
+def pytorch_style(st: Any, steps: int, *, dtype: Any = None,
+                  order: str = "K") -> Callable[[], Any]:
+    """One epoch written PyTorch-style with ``st`` (a steepest module): st.nn layers on
+    float32 data, a hand-written log-softmax, loss.backward() and manual SGD.
 
+    ``dtype``: the layers' dtype (None: the parameters take the data's float32);
+    ``order``: the memory layout the weights are given in.
+    """
     inputs, _, one_hot = data(steps)
+    named = {} if dtype is None else {"dtype": dtype}
 
     def run() -> Any:
         w1, b1, w2, b2 = initial_parameters()
-        net = st.nn.Sequential(st.nn.Linear(SIZES[0], SIZES[1]), st.nn.ReLU(),
-                               st.nn.Linear(SIZES[1], SIZES[2]))
+        net = st.nn.Sequential(st.nn.Linear(SIZES[0], SIZES[1], **named), st.nn.ReLU(),
+                               st.nn.Linear(SIZES[1], SIZES[2], **named))
         for param, value in zip(net.parameters(), (w1.T, b1, w2.T, b2)):
-            param.data = value.astype(np.float64)  # the parameters settle on float32 below
+            param.data = value.astype(dtype or np.float64, order=order)
         params = net.parameters()
         for k in range(steps):
             x = inputs[k * BATCH : (k + 1) * BATCH]
@@ -120,9 +124,16 @@ def _steepest_eager(steps: int) -> Callable[[], Any]:
             loss.backward()
             for p in params:
                 p.data -= RATE * p.grad
-        return tuple(p.data.T if p.ndim == 2 else p.data for p in params)
+        return tuple(np.asarray(p.data.T if p.ndim == 2 else p.data) for p in params)
 
     return run
+
+
+def _steepest_eager(steps: int) -> Callable[[], Any]:
+    """PyTorch-style: st.nn layers on float32 data (no dtype named)."""
+    import steepest as st
+
+    return pytorch_style(st, steps)
 
 
 def _torch(steps: int) -> Callable[[], Any]:

@@ -63,34 +63,12 @@ def use(modules: Modules | None) -> None:
         sys.modules.update(modules)
 
 
-def epoch(modules: Modules, layout: str, steps: int) -> Callable[[], list[np.ndarray]]:
-    st = modules["steepest"]
-    inputs, _, one_hot = w3.data(steps)
-
-    def run() -> list[np.ndarray]:
-        w1, b1, w2, b2 = w3.initial_parameters()
-        net = st.nn.Sequential(st.nn.Linear(784, 128), st.nn.ReLU(), st.nn.Linear(128, 10))
-        for param, value in zip(net.parameters(), (w1.T, b1, w2.T, b2)):
-            # float64 as in paths.py: the parameters settle on the data's float32.
-            param.data = value.astype(np.float64, order="C" if layout == "C" else "K")
-        params = net.parameters()
-        for k in range(steps):
-            x = inputs[k * w3.BATCH:(k + 1) * w3.BATCH]
-            y = one_hot[k * w3.BATCH:(k + 1) * w3.BATCH]
-            logits = net(x)
-            shifted = logits - logits.max(axis=1, keepdims=True).detach()
-            log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-            loss = -(log_probs * y).sum() / w3.BATCH
-            net.zero_grad()
-            loss.backward()
-            for p in params:
-                p.data -= w3.RATE * p.grad
-        return [np.asarray(p.data.T if p.ndim == 2 else p.data) for p in params]
-
-    return run
+def epoch(modules: Modules, layout: str, steps: int) -> Callable[[], Any]:
+    """The PyTorch-style epoch of ``w3_mlp`` with the steepest in ``modules``."""
+    return w3.pytorch_style(modules["steepest"], steps, order="C" if layout == "C" else "K")
 
 
-def _largest_difference(a: list[np.ndarray], b: list[np.ndarray]) -> float:
+def _largest_difference(a: Any, b: Any) -> float:
     return max(float(np.max(np.abs(x - y))) for x, y in zip(a, b, strict=True))
 
 
