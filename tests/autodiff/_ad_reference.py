@@ -1,4 +1,4 @@
-"""Independent references for the autodiff tests: central differences.
+"""Independent references for the autodiff tests: central differences, and memory peaks.
 
 Written here on purpose (not taken from ``steepest.numeric``) so that the
 automatic derivatives are checked against code that shares nothing with them.
@@ -6,6 +6,7 @@ automatic derivatives are checked against code that shares nothing with them.
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,3 +45,15 @@ def assert_close(actual: Any, expected: Any, rtol: float = 1e-5, atol: float = 1
     assert actual.shape == expected.shape, (actual.shape, expected.shape)
     scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol * scale)
+
+
+def peak_memory(call):
+    """Bytes ``call()`` allocated at its peak beyond what was held before (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        call()
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()

@@ -10,10 +10,9 @@ peak memory of a traced call is lower.
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
+from _ad_reference import peak_memory
 
 import steepest as st
 from steepest.autodiff import core
@@ -178,17 +177,6 @@ def test_eager_tensors_keep_their_partials():
     np.testing.assert_allclose(x.grad, np.sin(2.0 * x.data), rtol=1e-12, atol=1e-15)
 
 
-def _peak(call):
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        call()
-        return tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
-
-
 def _hand_written(x):
     gradient = np.empty_like(x)
     inner = x[1:] - x[:-1] ** 2
@@ -200,11 +188,11 @@ def _hand_written(x):
 
 def test_traced_and_recorded_calls_within_one_and_a_half_times_the_hand_written_peak():
     x = _point(2_000_000, 5, np.float64)
-    floor = _peak(lambda: _hand_written(x))
+    floor = peak_memory(lambda: _hand_written(x))
     gradient = st.grad(rosenbrock)
     kept = []
-    traced = _peak(lambda: kept.append(gradient(x)))
-    recorded = _peak(lambda: kept.append(gradient(x)))
+    traced = peak_memory(lambda: kept.append(gradient(x)))
+    recorded = peak_memory(lambda: kept.append(gradient(x)))
     np.testing.assert_allclose(kept[0], _hand_written(x), rtol=1e-9, atol=1e-9)
     assert traced <= 1.5 * floor
     assert recorded <= 1.5 * floor
@@ -212,7 +200,7 @@ def test_traced_and_recorded_calls_within_one_and_a_half_times_the_hand_written_
 
 def test_one_array_fewer_at_the_peak_than_with_every_partial_kept(monkeypatch):
     x = _point(1 << 19, 6, np.float64)
-    late = _peak(lambda: _value_and_grads(rosenbrock, [x]))
+    late = peak_memory(lambda: _value_and_grads(rosenbrock, [x]))
     _all_now(monkeypatch)
-    now = _peak(lambda: _value_and_grads(rosenbrock, [x]))
+    now = peak_memory(lambda: _value_and_grads(rosenbrock, [x]))
     assert now - late >= 0.95 * x.nbytes  # (small objects of the trace differ by a few bytes)

@@ -8,10 +8,9 @@ peak memory of the call is lower.
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
+from _ad_reference import peak_memory
 
 import steepest as st
 from steepest.autodiff import core
@@ -94,21 +93,10 @@ def test_a_pullback_can_be_called_again():
     np.testing.assert_allclose(second, 2.0 * first)
 
 
-def _peak(call):
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        call()
-        return tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
-
-
 def test_the_first_call_needs_less_memory(monkeypatch):
     x = _point(1 << 18)
-    released = _peak(lambda: _traced(rosenbrock, x))
+    released = peak_memory(lambda: _traced(rosenbrock, x))
     monkeypatch.setattr(core, "RELEASE_AT", 10**12)
-    kept = _peak(lambda: _traced(rosenbrock, x))
+    kept = peak_memory(lambda: _traced(rosenbrock, x))
     # Three full-size arrays fewer at the peak (each 2 MiB here).
     assert released <= kept - 3 * x.nbytes
