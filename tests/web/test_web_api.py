@@ -289,8 +289,9 @@ def test_data_descent_full_batch_reaches_least_squares(client) -> None:
     # In standardized units the loss is a round bowl, 2 I its Hessian: rate 0.45 shrinks the
     # error of full-batch descent tenfold per epoch.
     body = {"dataset": "advertising", "lr": 0.45, "batch_size": 16, "epochs": 10, "seed": 0}
-    out = client.post("/api/data-descent", json=body).json()
-    full, sgd, mini = out["runs"]
+    response = client.post("/api/data-descent", json=body)
+    assert response.status_code == 200, response.text
+    full, sgd, mini = response.json()["runs"]
     # The lesson's least-squares line, computed independently with numpy.
     frame = __import__("steepest").datasets.load("advertising")
     design = np.column_stack([np.ones(len(frame)), frame["TV"].to_numpy(float)])

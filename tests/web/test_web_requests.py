@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import time
 from typing import Any
 
 import pytest
@@ -93,6 +96,37 @@ def test_a_stuck_worker_is_replaced() -> None:
         pool.close()
     with pytest.raises(WorkerFailure):
         pool.call("derive", {"expression": "x", "wrt": "x"}, timeout=1)
+
+
+CURVE = {"function": "x^2", "xlim": [0, 2], "n": 3}
+
+
+def _kill_every_worker(pool: WorkerPool) -> None:
+    for pid in pool.worker_pids():
+        os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("ready", [True, False], ids=["while idle", "before it was ready"])
+def test_a_worker_ended_from_outside_costs_no_request_and_no_worker(ready: bool) -> None:
+    # A worker that ended while it waited (killed by the system, say) is no fault of the
+    # next request: that request goes to a replacement, and the lane keeps its size.
+    for _ in range(3):
+        pool = WorkerPool(size=1, wait=5.0)
+        try:
+            if ready:
+                assert json.loads(pool.call("curve", CURVE, timeout=30))["y"] == [0.0, 1.0, 4.0]
+                _kill_every_worker(pool)
+                # A request that meets the very moment of the kill may fail with the worker
+                # (its process is torn down a moment after the signal); one after it may not.
+                time.sleep(0.05)
+            else:  # a fresh worker, ended before it could say it is ready: the next request
+                pool.start()  # reaches it before its parent has even seen it end
+                _kill_every_worker(pool)
+            for _ in range(2):
+                assert json.loads(pool.call("curve", CURVE, timeout=30))["y"] == [0.0, 1.0, 4.0]
+            assert len(pool.worker_pids()) == 1
+        finally:
+            pool.close()
 
 
 class _FailingPool:

@@ -51,6 +51,8 @@ from typing import Any
 from steepest.web.requests import BadRequest
 
 STARTUP_SECONDS = 60.0
+# Workers a request may start, in all, when the idle one it was given has ended.
+START_TRIES = 3
 PRELOAD = ["steepest.web.compute"]
 # Memory one worker may allocate beyond what it holds when it starts, in MB.
 DEFAULT_MEMORY_MB = 512
@@ -192,12 +194,28 @@ class _Worker:
     def wait_ready(self, seconds: float) -> None:
         if self.ready:
             return
-        if not self.connection.poll(seconds):
-            raise WorkerFailure(f"a worker process did not start within {seconds:g} s")
-        kind = self.connection.recv()[0]
+        try:
+            if not self.connection.poll(seconds):
+                raise WorkerFailure(f"a worker process did not start within {seconds:g} s")
+            kind = self.connection.recv()[0]
+        except (EOFError, OSError):
+            raise WorkerFailure("a worker process ended before it was ready") from None
         if kind != "ready":
             raise WorkerFailure("a worker process started in an unexpected state")
         self.ready = True
+
+    def send_task(self, job: _Job) -> None:
+        """Hand ``job`` to this ready worker, which must be idle and alive.
+
+        An idle worker has nothing to say: anything to read on its end of the pipe
+        means it has ended (end of file) or is out of step, and it must not be given
+        a task.  (``is_alive`` alone cannot tell: a process ended from outside is
+        seen as alive until its parent has reaped it.)
+        """
+        if not self.process.is_alive() or self.connection.poll(0):
+            raise WorkerFailure("a worker process ended while it was idle")
+        job.cpu_start = self.cpu_seconds()
+        self.connection.send((job.task, job.request))
 
     def cpu_seconds(self) -> float | None:
         """Processor time the worker has used so far (``None`` where /proc cannot tell)."""
@@ -346,23 +364,15 @@ class WorkerPool:
         with self._admitted(job.retry_after):
             if self._is_known_slow(job):  # straight to the slow lane
                 return self._run_slow(job)
+            worker = self._send_to_fast_lane(job)
             try:
-                worker = self._idle.get(timeout=self.wait)
-            except TimeoutError:
-                raise ServerBusy(
-                    f"every worker stayed busy for {self.wait:g} s", retry_after=job.retry_after
-                ) from None
-            if not worker.process.is_alive():  # ended while idle: replace it, do not fail
-                self._discard(worker)
-                worker = self._new_worker()
-            try:
-                worker.wait_ready(STARTUP_SECONDS)
-                job.cpu_start = worker.cpu_seconds()
-                worker.connection.send((task, request))
                 answer, ran = self._fast_lane(worker, job)
             except (WorkerFailure, OSError, ValueError) as exc:
                 self._give_back(worker, replace=True)
                 raise WorkerFailure(str(exc)) from None
+            except BaseException:  # whatever happened, the fast lane keeps its size
+                self._give_back(worker, replace=True)
+                raise
             if answer is not None:
                 self._give_back(worker, replace=answer[2])
                 return _result(answer)
@@ -372,6 +382,39 @@ class WorkerPool:
             if self._heavy(job, worker):  # next time it goes straight to the slow lane
                 self._remember_slow(job, slow=True)
             return self._slow_lane(worker, job, ran)
+
+    def _send_to_fast_lane(self, job: _Job) -> _Worker:
+        """The idle fast-lane worker that ``job`` was sent to.
+
+        A worker that ended while it waited idle (killed from outside, or before
+        it was ready) is no fault of this request: it is replaced and the job
+        goes to the replacement.  Only when replacements fail to start too
+        (``START_TRIES`` in all) is the request a :class:`WorkerFailure`; the lane
+        keeps its size either way.
+        """
+        try:
+            worker = self._idle.get(timeout=self.wait)
+        except TimeoutError:
+            raise ServerBusy(
+                f"every worker stayed busy for {self.wait:g} s", retry_after=job.retry_after
+            ) from None
+        failure = ""
+        for _ in range(START_TRIES):
+            try:
+                worker.wait_ready(STARTUP_SECONDS)
+                worker.send_task(job)
+                return worker
+            except (WorkerFailure, OSError, ValueError) as exc:
+                failure = str(exc)
+            except BaseException:
+                self._give_back(worker, replace=True)
+                raise
+            self._discard(worker)
+            if self._closed:
+                raise WorkerFailure("the server is shutting down")
+            worker = self._new_worker()
+        self._idle.put(worker)
+        raise WorkerFailure(failure)
 
     def _fast_lane(self, worker: _Worker, job: _Job) -> tuple[tuple[str, Any, bool] | None, float]:
         """The answer within ``fast_seconds`` (or ``None``), and the seconds waited.
@@ -407,8 +450,7 @@ class WorkerPool:
             worker = self._new_worker()
             worker.lower_priority()
             worker.wait_ready(STARTUP_SECONDS)
-            job.cpu_start = worker.cpu_seconds()
-            worker.connection.send((job.task, job.request))
+            worker.send_task(job)
         except (WorkerFailure, OSError, ValueError) as exc:
             if worker is not None:
                 self._retire(worker, busy=True)
