@@ -258,10 +258,14 @@ def test_denominators_are_handled() -> None:
 def test_no_second_derivative_is_degenerate_not_a_guess() -> None:
     # The gradient does not exist anywhere on x = 0 (a kink): a family of critical
     # points, and the origin, where f restricted to that line is stationary.
+    # There is no Hessian there: the origin is a minimum only because f - f(0, 0) >= 0
+    # is proven, and where no such proof exists it stays degenerate.
     line, p = critical_points("|x| + y^2")
     assert line.free == ("y",) and line.point == {"x": 0} and "kink" in line.note
-    assert p.kind == "degenerate" and p.point == {"x": 0, "y": 0}
-    assert "not defined" in p.note
+    assert p.kind == "minimum" and p.point == {"x": 0, "y": 0}
+    assert "not defined" in p.note and "nowhere smaller" in p.note
+    q = [e for e in critical_points("|x| + y^2 - x^4") if e.point == {"x": 0, "y": 0}]
+    assert [e.kind for e in q] == ["degenerate"] and "perhaps a minimum" in q[0].note
 
 
 # ---------------------------------------------------------------------------

@@ -148,9 +148,13 @@ def test_periodic_kinks_ask_for_a_domain() -> None:
 def test_a_kink_line_in_two_variables_is_one_family_and_its_special_point() -> None:
     line, origin = critical_points("abs(x) + y^2")
     assert (line.point, line.free) == ({"x": 0}, ("y",)) and "kink" in line.note
-    # Lines through the origin all rise, but lines cannot prove a minimum: no claim.
-    assert (origin.kind, origin.point) == ("degenerate", {"x": 0, "y": 0})
-    assert "not defined" in origin.note and "perhaps a minimum" in origin.note
+    # |x| + y^2 - 0 >= 0 everywhere: a minimum, proven (lines alone could not prove it).
+    assert (origin.kind, origin.point) == ("minimum", {"x": 0, "y": 0})
+    assert "not defined" in origin.note and "nowhere smaller" in origin.note
+    # Where the lines all rise but f falls elsewhere, no claim beyond what the lines show.
+    tip = critical_points("x^2 + y^2 - sqrt(x^2 + y^2)")[-1]
+    assert (tip.kind, tip.point) == ("degenerate", {"x": 0, "y": 0})
+    assert "perhaps a maximum" in tip.note
     # Along y, abs(x) - y^2 falls; along x it rises: proven a saddle.
     saddle = critical_points("abs(x) - y^2")[-1]
     assert (saddle.kind, saddle.point) == ("saddle", {"x": 0, "y": 0})
@@ -232,13 +236,91 @@ def test_cli_says_what_an_empty_list_means() -> None:
     assert "the gradient is never zero" in run("critical", "e^x + y")
 
 
-def test_cli_says_which_points_without_a_gradient_it_did_not_look_for() -> None:
+def test_cli_says_which_points_without_a_gradient_a_numerical_search_left_out() -> None:
     out = run("critical", "sqrt(x^2 + y^2)")
-    assert "never zero, and it exists" not in out
-    assert "are not looked for in several variables" in out
+    assert out.splitlines()[1].startswith("minimum     (x = 0, y = 0), f = 0")
+    assert "not looked for" not in out
     data = json.loads(run("critical", "x^2 + y^2 - sqrt(x^2 + y^2)", "--json"))
-    assert "tip of a cone" in data["left_out"] and len(data["points"]) == 2
+    assert data["left_out"] is None and len(data["points"]) == 3
+    # Exact solving gives way to a numerical search, which does not look for the tip.
+    data = json.loads(run("critical", "sqrt(x^2 + y^2) - x", "--json"))
+    assert {p["found"] for p in data["points"]} == {"numerically"}
+    assert "tip of a cone" in data["left_out"]
     assert json.loads(run("critical", "sqrt(x^2 + y^2 + 1)", "--json"))["left_out"] is None
+
+
+# ---------------------------------------------------------------------------
+# Several variables: where the argument of a root is 0
+
+
+def _one_sided_slopes(f, point: list[float], axis: int, h: float = 1e-7) -> tuple[float, float]:
+    """Difference quotients of f at the point along one axis, from each side."""
+    ahead, behind = list(point), list(point)
+    ahead[axis] += h
+    behind[axis] -= h
+    return (f(*ahead) - f(*point)) / h, (f(*point) - f(*behind)) / h
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a=st.integers(-3, 3), b=st.integers(-3, 3), root=st.sampled_from(["sqrt", "cbrt"]))
+def test_the_tip_of_a_cone_is_a_minimum_without_a_gradient(a: int, b: int, root: str) -> None:
+    power = "1/2" if root == "sqrt" else "1/3"
+    text = f"((x - ({a}))^2 + (y - ({b}))^2)^({power})"
+    [tip] = critical_points(text)
+    assert (tip.kind, tip.point, tip.value) == ("minimum", {"x": a, "y": b}, 0)
+    assert "not defined" in tip.note and "nowhere smaller" in tip.note
+    # Independently: the slopes from either side differ, and f is larger all around.
+    f = sp.lambdify(sp.symbols("x y"), sp.sympify(text.replace("^", "**")), "math")
+    right, left = _one_sided_slopes(f, [a, b], 0)
+    assert right - left > 1
+    rng = np.random.default_rng(abs(a) * 7 + abs(b))
+    for dx, dy in rng.normal(size=(50, 2)) * 1e-3:
+        assert f(a + dx, b + dy) > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Isolated points where a root's argument and its gradient are 0.
+        ("sqrt(x^4 + y^2)", [("minimum", {"x": 0, "y": 0})]),
+        ("sqrt((x-1)^2 + (y-2)^2 + z^2)", [("minimum", {"x": 1, "y": 2, "z": 0})]),
+        ("5 - sqrt(x^2 + y^2)", [("maximum", {"x": 0, "y": 0})]),
+        # The formula of the gradient is 0/0 there, but the gradient exists and is 0.
+        ("x sqrt(x^2 + y^2)", [("degenerate", {"x": 0, "y": 0})]),
+        # f itself is 0/0 at the origin: not defined there, so no critical point.
+        ("x y / sqrt(x^2 + y^2)", []),
+        # Real only at the origin: no neighbourhood, no gradient to speak of (as in one
+        # variable, an isolated point of the domain is not listed).
+        ("sqrt(-(x^2 + y^2))", []),
+        ("sqrt(x^2 + y^2 + 1)", [("minimum", {"x": 0, "y": 0})]),
+    ],
+)
+def test_points_where_a_roots_argument_is_zero(text: str, expected: list) -> None:
+    assert [(p.kind, p.point) for p in critical_points(text)] == expected
+
+
+def test_an_edge_of_the_domain_is_a_family_of_critical_points() -> None:
+    edge, corner = critical_points("sqrt(x) + y^2")
+    assert (edge.point, edge.free, edge.kind) == ({"x": 0}, ("y",), "degenerate")
+    assert "argument of sqrt(x) is 0" in edge.note and "every point is critical" in edge.note
+    assert corner.point == {"x": 0, "y": 0}
+    top, *rim = critical_points("sqrt(1 - x^2 - y^2)")
+    assert (top.kind, top.point) == ("maximum", {"x": 0, "y": 0})
+    y = sp.Symbol("y", real=True)
+    assert sorted(str(p.point["x"]) for p in rim) == ["-sqrt(1 - y**2)", "sqrt(1 - y**2)"]
+    assert all(p.free == ("y",) and p.value == 0 for p in rim)
+    assert rim[0].point["x"].subs(y, 0) ** 2 == 1
+
+
+def test_a_kink_along_a_product_is_every_line_where_a_factor_is_zero() -> None:
+    # |x y| has a kink along both axes, not only along x = 0.
+    lines = critical_points("abs(x y)")
+    assert [(p.point, p.free) for p in lines] == [({"x": 0}, ("y",)), ({"y": 0}, ("x",))]
+    assert all("kink along" in p.note for p in lines)
+    # |x y| + x^2 is differentiable at the origin (|x y| <= (x^2 + y^2)/2): gradient 0 there.
+    *_, origin = critical_points("abs(x y) + x^2")
+    assert (origin.kind, origin.point) == ("minimum", {"x": 0, "y": 0})
+    assert origin.note.startswith("the gradient is 0 here")
 
 
 def test_web_critical_points_share_the_same_answer() -> None:

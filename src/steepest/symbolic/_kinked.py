@@ -63,16 +63,18 @@ Box = Mapping[sp.Symbol, Bounds]
 def interior(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
     """The classified critical points inside the box: in one variable with kinks, also
     where the derivative does not exist and the intervals where f is constant; in
-    several, the kink surfaces of |u|, max and min; otherwise where the gradient is zero.
+    several, the kink surfaces of |u|, max and min, and where the argument of a root
+    is 0 (:func:`root_points`); otherwise where the gradient is zero.
     """
     if len(variables) == 1:
         if has_switches(f, variables[0]):
             return find_1d(f, variables[0], box.get(variables[0]))
-    elif len(variables) > 1:
-        kinked = find_nd(f, variables, box)
-        if kinked is not None:
-            return kinked
-    return smooth_interior(f, variables, box)
+        return smooth_interior(f, variables, box)
+    found = find_nd(f, variables, box)
+    if found is None:
+        found = smooth_interior(f, variables, box)
+    more = [e for e in root_points(f, variables, box) if e.free or not _listed(e, found)]
+    return [*found, *sorted(more, key=lambda e: not e.free)]
 
 
 def has_switches(f: sp.Expr, x: sp.Symbol) -> bool:
@@ -114,9 +116,10 @@ def _singular_points(f: sp.Expr, x: sp.Symbol, low: sp.Expr, high: sp.Expr) -> l
 
 
 def roots_left_out(f: sp.Expr, variables: Sequence[sp.Symbol]) -> str | None:
-    """A sentence when f has points without a gradient that are not looked for: in
-    several variables, where the argument of a root may be 0 (the tip of the cone
-    sqrt(x^2 + y^2)); None otherwise.
+    """A sentence, for the results of a numerical search, when f has points without a
+    gradient that such a search does not look for: in several variables, where the
+    argument of a root may be 0 (the tip of the cone sqrt(x^2 + y^2), which exact
+    solving finds with :func:`root_points`); None otherwise.
 
     >>> x, y = sp.symbols("x y", real=True)
     >>> roots_left_out(sp.sqrt(x**2 + y**2), [x, y])[:40]
@@ -130,10 +133,138 @@ def roots_left_out(f: sp.Expr, variables: Sequence[sp.Symbol]) -> str | None:
         if any(_fractional(power, v) for v in variables) and power.base.is_positive is not True:
             return (
                 "points where the gradient does not exist because the argument of "
-                f"{show_expr(power)} is 0 (as at the tip of a cone) are not looked for in "
-                "several variables"
+                f"{show_expr(power)} is 0 (as at the tip of a cone) are not looked for by "
+                "a numerical search in several variables"
             )
     return None
+
+
+def root_points(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
+    """Critical points in several variables where the argument of a root is 0 and f is
+    real but its gradient does not exist: an isolated point such as the tip of the cone
+    sqrt(x^2 + y^2), and a surface such as the edge x = 0 of the domain of
+    sqrt(x) + y^2 (one family entry: every point of it is critical), with the points of
+    that surface critical for f restricted to it.
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> [(p.kind, p.point) for p in root_points(sp.sqrt(x**2 + y**2), [x, y], {})]
+    [('minimum', {'x': 0, 'y': 0})]
+    >>> [p.where for p in root_points(sp.sqrt(x - 1) + y**2, [x, y], {}) if p.free]
+    ['all points with x = 1 (y free)']
+    """
+    entries: list[CriticalPoint] = []
+    for power, zero in _root_zero_sets(f, variables):
+        undefined = f"the gradient is not defined here (the argument of {show_expr(power)} is 0)"
+        for entry in [
+            *_root_tips(f, variables, box, zero, undefined),
+            *_root_edges(f, variables, box, zero, undefined),
+        ]:
+            if entry.free or not _listed(entry, entries):
+                entries.append(entry)
+    return entries
+
+
+def _root_zero_sets(f: sp.Expr, variables: Sequence[sp.Symbol]) -> list[tuple[sp.Pow, sp.Expr]]:
+    """Each root in f whose argument can be 0 and is then a zero denominator of a
+    partial derivative, with each factor of its argument (x y = 0 is x = 0 or y = 0)."""
+    roots = [
+        power
+        for power in f.atoms(sp.Pow)
+        if any(_fractional(power, v) for v in variables) and power.base.is_positive is not True
+    ]
+    if not roots:
+        return []
+    denominators = [sp.fraction(sp.together(sp.diff(f, v)))[1] for v in variables]
+    bases = {p.base for d in denominators for p in d.atoms(sp.Pow)}
+    found: list[tuple[sp.Pow, sp.Expr]] = []
+    for power in sorted(roots, key=sp.default_sort_key):
+        if power.base not in bases:
+            continue
+        for factor in _factors(power.base, variables):
+            if all(not is_zero(factor - other) for _, other in found):
+                found.append((power, factor))
+    return found
+
+
+def _root_tips(
+    f: sp.Expr, variables: Sequence[sp.Symbol], box: Box, zero: sp.Expr, undefined: str
+) -> list[CriticalPoint]:
+    """The isolated points where ``zero`` and its gradient are both 0 (the minimum of
+    x^2 + y^2, where the cone sqrt(x^2 + y^2) has its tip), critical for f."""
+    entries: list[CriticalPoint] = []
+    for candidate in stationary(zero, variables, box):
+        point = candidate.assignment
+        if candidate.free or set(point) != set(variables) or not is_zero(zero.subs(point)):
+            continue
+        if any(v in box and not in_interval(point[v], box[v]) for v in variables):
+            continue
+        # All at once: x y / sqrt(x^2 + y^2) is 0/0 at the origin, not 0 (x = 0 first).
+        if not _finite_real(f.xreplace(point)) or not _real_nearby(f, variables, point):
+            continue
+        entry = _surface_point(f, variables, point, undefined)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _root_edges(
+    f: sp.Expr, variables: Sequence[sp.Symbol], box: Box, zero: sp.Expr, undefined: str
+) -> list[CriticalPoint]:
+    """The surfaces ``zero`` = 0 along which f is real but has no gradient (one family
+    entry each), and their points critical for f restricted to them."""
+    var, solutions = _solve_for_one(zero, variables)
+    rest = [v for v in variables if v != var]
+    entries: list[CriticalPoint] = []
+    for solution in solutions:
+        if solution.has(sp.I) or (
+            var in box and solution.is_number and not in_interval(solution, box[var])
+        ):
+            continue
+        sample = _sample_on(f, var, solution, rest)
+        if sample is None or _partial_at(f, var, sample) is not None:
+            continue  # f is not real along it, or has a slope across it
+        entries.append(
+            _family(f, variables, var, solution, f"{undefined} along {show_expr(zero)} = 0")
+        )
+        entries.extend(_critical_on_surface(f, variables, box, var, solution, undefined))
+    return entries
+
+
+def _sample_on(
+    f: sp.Expr, var: sp.Symbol, solution: sp.Expr, rest: Sequence[sp.Symbol]
+) -> dict[sp.Symbol, sp.Expr] | None:
+    """A point of the surface var = solution where f is real, and real near it on at
+    least one side (an isolated real value is no edge of a domain); None if none is found."""
+    for values in itertools.product(_OFF_AXIS, repeat=len(rest)):
+        at = dict(zip(rest, values, strict=True))
+        point = {var: solution.subs(at), **at}
+        real = _finite_real(point[var]) and _finite_real(f.xreplace(point))
+        if real and _real_nearby(f, [var], point):
+            return point
+    return None
+
+
+# Values to try off the coordinate axes, where surfaces rarely have special points.
+_OFF_AXIS = (sp.Rational(1, 3), sp.Rational(-2, 7))
+_NEARBY = sp.Rational(1, 1000)
+
+
+def _real_nearby(
+    f: sp.Expr, variables: Sequence[sp.Symbol], point: Mapping[sp.Symbol, sp.Expr]
+) -> bool:
+    """Whether f is real at some point a small step from ``point`` along a line."""
+    for direction in line_directions(len(variables)):
+        for step in (_NEARBY, -_NEARBY):
+            moved = dict(point)
+            for v, d in zip(variables, direction, strict=True):
+                moved[v] = point[v] + d * step
+            if _finite_real(sp.N(f.xreplace(moved), 20)):
+                return True
+    return False
+
+
+def _listed(entry: CriticalPoint, entries: Sequence[CriticalPoint]) -> bool:
+    return any(_same(entry, other) for other in entries)
 
 
 def _fractional(power: sp.Pow, x: sp.Symbol) -> bool:
@@ -592,42 +723,67 @@ def _on_surface(
 ) -> list[CriticalPoint]:
     """The kink surface expression = 0 (a family, where f has a kink there) and the
     critical points of f restricted to it that are critical for f."""
-    var, solutions = _solve_for_one(expression, variables)
-    rest = [v for v in variables if v != var]
     jump = f.xreplace({a: _branch(a, o) for a, o in atoms.items()}) - f.xreplace(
         {a: _branch(a, -o) for a, o in atoms.items()}
     )
     entries: list[CriticalPoint] = []
-    for solution in solutions:
-        if var in box and solution.is_number and not in_interval(solution, box[var]):
+    for factor in _factors(expression, variables):  # x y = 0 is two lines: x = 0, y = 0
+        var, solutions = _solve_for_one(factor, variables)
+        for solution in solutions:
+            if var in box and solution.is_number and not in_interval(solution, box[var]):
+                continue
+            across = [sp.diff(jump, v).subs(var, solution) for v in variables]
+            if any(not is_zero(c) for c in across):
+                note = f"the gradient is not defined here (a kink along {show_expr(factor)} = 0)"
+                entries.append(_family(f, variables, var, solution, note))
+            entries.extend(_critical_on_surface(f, variables, box, var, solution, KINK))
+    return entries
+
+
+def _factors(expression: sp.Expr, variables: Sequence[sp.Symbol]) -> list[sp.Expr]:
+    """The distinct factors of ``expression`` that hold a variable: its zero set is theirs.
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> _factors(3 * x**2 * (y - 1), [x, y])
+    [y - 1, x]
+    """
+    moving = set(variables)
+    return [factor for factor, _ in sp.factor_list(expression)[1] if factor.free_symbols & moving]
+
+
+def _family(
+    f: sp.Expr, variables: Sequence[sp.Symbol], var: sp.Symbol, solution: sp.Expr, why: str
+) -> CriticalPoint:
+    """The surface var = solution as one entry: every point of it is critical (``why``)."""
+    rest = tuple(v.name for v in variables if v != var)
+    value = sp.simplify(f.subs(var, solution))
+    note = f"{why}: every point is critical"
+    return CriticalPoint({var.name: solution}, DEGENERATE, value, rest, note)
+
+
+def _critical_on_surface(
+    f: sp.Expr,
+    variables: Sequence[sp.Symbol],
+    box: Box,
+    var: sp.Symbol,
+    solution: sp.Expr,
+    undefined: str,
+) -> list[CriticalPoint]:
+    """The points of the surface var = solution that are critical for f restricted to
+    it and are critical for f (``undefined`` says why where the gradient does not exist)."""
+    rest = [v for v in variables if v != var]
+    restricted = f.subs(var, solution)
+    entries: list[CriticalPoint] = []
+    for entry in interior(restricted, rest, {v: b for v, b in box.items() if v in rest}):
+        if entry.free or entry.region is not None:
             continue
-        across = [sp.diff(jump, v).subs(var, solution) for v in variables]
-        if any(not is_zero(c) for c in across):
-            where = f"{show_expr(expression)} = 0"
-            note = (
-                f"the gradient is not defined here (a kink along {where}): every point is critical"
-            )
-            entries.append(
-                CriticalPoint(
-                    {var.name: solution},
-                    DEGENERATE,
-                    sp.simplify(f.subs(var, solution)),
-                    tuple(v.name for v in rest),
-                    note,
-                )
-            )
-        restricted = f.subs(var, solution)
-        inner = interior(restricted, rest, {v: b for v, b in box.items() if v in rest})
-        for entry in inner:
-            if entry.free or entry.region is not None:
-                continue
-            at = {v: entry.point[v.name] for v in rest}
-            point = {var: solution.subs(at), **at}
-            if var in box and not in_interval(point[var], box[var]):
-                continue
-            entry = _surface_point(f, variables, point)
-            if entry is not None:
-                entries.append(entry)
+        at = {v: entry.point[v.name] for v in rest}
+        point = {var: solution.subs(at), **at}
+        if var in box and not in_interval(point[var], box[var]):
+            continue
+        found = _surface_point(f, variables, point, undefined)
+        if found is not None:
+            entries.append(found)
     return entries
 
 
@@ -651,23 +807,49 @@ def _solve_for_one(
 
 
 def _surface_point(
-    f: sp.Expr, variables: Sequence[sp.Symbol], point: dict[sp.Symbol, sp.Expr]
+    f: sp.Expr,
+    variables: Sequence[sp.Symbol],
+    point: dict[sp.Symbol, sp.Expr],
+    undefined: str = KINK,
 ) -> CriticalPoint | None:
-    """A point on a switch surface: critical if the gradient is 0 or does not exist."""
-    kink = False
+    """A point where f's formula may have no gradient: critical if the gradient is 0 or
+    does not exist (``undefined`` says why it does not)."""
+    missing = False
     for var in variables:
-        try:
-            slope = nonsmooth.derivative_at(f, var, point)
-        except SteepestError:
-            kink = True
+        slope = _partial_at(f, var, point)
+        if slope is None:
+            missing = True
             break
         if not is_zero(slope):
             return None
     value = f.subs(point)
     value = value if value.is_Rational else sp.simplify(value)
-    why = KINK if kink else "the gradient is 0 here"
-    kind, note = _along_lines(f, variables, point, why)
+    why = undefined if missing else "the gradient is 0 here"
+    kind, note = _proven_extremum(f, value, why) or _along_lines(f, variables, point, why)
     return CriticalPoint({v.name: point[v] for v in variables}, kind, value, note=note)
+
+
+def _partial_at(f: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr | None:
+    """d f / d var at the point, from its one-sided slopes where the formula is 0/0
+    there (x sqrt(x^2 + y^2) at the origin); None where it does not exist."""
+    try:
+        slope = nonsmooth.derivative_at(f, var, point)
+        if slope.has(sp.nan, sp.zoo) or slope.is_finite is not True:
+            slope = nonsmooth.decide_at(f, var, point)
+    except SteepestError:
+        return None
+    return slope
+
+
+def _proven_extremum(f: sp.Expr, value: sp.Expr, why: str) -> tuple[str, str] | None:
+    """A minimum (maximum) where SymPy proves f - value >= 0 (<= 0) for every real point
+    (sqrt(x^2 + y^2) at its tip, |x| + y^2 at the origin); None where it cannot."""
+    difference = f - value
+    if difference.is_nonnegative:
+        return MINIMUM, f"{why}; f is nowhere smaller than here"
+    if difference.is_nonpositive:
+        return MAXIMUM, f"{why}; f is nowhere larger than here"
+    return None
 
 
 def _along_lines(
@@ -710,4 +892,4 @@ def _line_sides(line: sp.Expr, t: sp.Symbol) -> list[int | None]:
     return [_side(left, t, sp.Integer(0), "-"), _side(right, t, sp.Integer(0), "+")]
 
 
-__all__ = ["find_1d", "find_nd", "has_switches", "roots_left_out"]
+__all__ = ["find_1d", "find_nd", "has_switches", "root_points", "roots_left_out"]
