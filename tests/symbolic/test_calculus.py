@@ -263,7 +263,7 @@ def test_tangent_plane_touches_with_the_same_slopes(f: sp.Expr, a, b) -> None:
 
 
 def test_tangent_line_refuses_where_there_is_no_derivative() -> None:
-    with pytest.raises(SteepestError, match="no derivative along x at x = 0: the slopes differ"):
+    with pytest.raises(SteepestError, match="does not exist at x = 0: the slopes from the left"):
         tangent_line("|x|", 0)
     with pytest.raises(SteepestError, match="is not defined at x = 0"):
         tangent_line("1/x", 0)

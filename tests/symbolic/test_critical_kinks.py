@@ -242,10 +242,13 @@ def test_cli_says_which_points_without_a_gradient_a_numerical_search_left_out() 
     assert "not looked for" not in out
     data = json.loads(run("critical", "x^2 + y^2 - sqrt(x^2 + y^2)", "--json"))
     assert data["left_out"] is None and len(data["points"]) == 3
-    # Exact solving gives way to a numerical search, which does not look for the tip.
+    # Exact solving gives way to a numerical search, which does not look for the tip; the
+    # tip is found exactly beside it, so nothing is left out.
     data = json.loads(run("critical", "sqrt(x^2 + y^2) - x", "--json"))
-    assert {p["found"] for p in data["points"]} == {"numerically"}
-    assert "tip of a cone" in data["left_out"]
+    tip = data["points"][0]
+    assert (tip["found"], tip["point"]) == ("exactly", {"x": "0", "y": "0"})
+    assert {p["found"] for p in data["points"][1:]} == {"numerically"}
+    assert data["left_out"] is None
     assert json.loads(run("critical", "sqrt(x^2 + y^2 + 1)", "--json"))["left_out"] is None
 
 
@@ -286,7 +289,7 @@ def test_the_tip_of_a_cone_is_a_minimum_without_a_gradient(a: int, b: int, root:
         ("sqrt((x-1)^2 + (y-2)^2 + z^2)", [("minimum", {"x": 1, "y": 2, "z": 0})]),
         ("5 - sqrt(x^2 + y^2)", [("maximum", {"x": 0, "y": 0})]),
         # The formula of the gradient is 0/0 there, but the gradient exists and is 0.
-        ("x sqrt(x^2 + y^2)", [("degenerate", {"x": 0, "y": 0})]),
+        ("x sqrt(x^2 + y^2)", [("saddle", {"x": 0, "y": 0})]),  # f(t, 0) = t |t|
         # f itself is 0/0 at the origin: not defined there, so no critical point.
         ("x y / sqrt(x^2 + y^2)", []),
         # Real only at the origin: no neighbourhood, no gradient to speak of (as in one

@@ -305,8 +305,10 @@ def critical(expression: str, domain_text: str | None, as_json: bool, timeout: f
     f, variables = _expression(expression)
     domain = None if domain_text is None else parse_domain(domain_text, variables, text_form(f))
     found, searched = _critical_points(critical_points, f, variables, domain, timeout)
-    # Exact solving finds the points without a gradient; a numerical search does not.
-    left_out = roots_left_out(_real_function(f, variables), variables) if searched else None
+    # Exact solving finds the points without a gradient; a numerical search does not, and
+    # beside it they are found exactly only when that is quick (then they are listed).
+    unsearched = searched and not any(p.found == "exactly" for p in found)
+    left_out = roots_left_out(_real_function(f, variables), variables) if unsearched else None
     if as_json:
         echo_json(
             {

@@ -25,6 +25,7 @@ import sympy as sp
 
 from steepest.errors import SteepestError, TimeLimitError
 from steepest.symbolic._algebraic import DIGITS, ZERO_TOLERANCE, real_solutions, vanishes_at
+from steepest.symbolic.points import at_point
 from steepest.symbolic.printing import text_form
 
 MINIMUM = "minimum"
@@ -545,7 +546,7 @@ def _on_family(candidate: Candidate, family: Candidate) -> bool:
 def _verified(candidate: Candidate, gradient: Sequence[sp.Expr]) -> bool:
     """Substitute back: every partial derivative must be zero there."""
     for component in gradient:
-        value = component.subs(candidate.assignment)
+        value = at_point(component, candidate.assignment)
         if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
             return False
         if not is_zero(value):
@@ -734,12 +735,13 @@ def classify_1d(f: sp.Expr, var: sp.Symbol, at: sp.Expr) -> tuple[str, str]:
 
 
 def _family_value(f: sp.Expr, candidate: Candidate) -> sp.Expr:
-    value = f.subs(candidate.assignment)
+    value = at_point(f, candidate.assignment)
     return sp.simplify(value) if not value.is_Rational else value
 
 
-def find_exactly(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box,
-                 interior: Interior | None = None) -> list[CriticalPoint]:
+def find_exactly(
+    f: sp.Expr, variables: Sequence[sp.Symbol], box: Box, interior: Interior | None = None
+) -> list[CriticalPoint]:
     """:func:`find`, with SymPy's own limits (no real roots over ZZ[tanh(1)], say)
     told as an :class:`ExactSolutionError`.
 
@@ -751,11 +753,13 @@ def find_exactly(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box,
         return find(f, variables, box, interior)
     except (NotImplementedError, sp.polys.polyerrors.BasePolynomialError):
         raise ExactSolutionError(
-            f"SymPy cannot solve grad f = 0 exactly for {show_expr(f)}") from None
+            f"SymPy cannot solve grad f = 0 exactly for {show_expr(f)}"
+        ) from None
 
 
-def find(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box,
-         interior: Interior | None = None) -> list[CriticalPoint]:
+def find(
+    f: sp.Expr, variables: Sequence[sp.Symbol], box: Box, interior: Interior | None = None
+) -> list[CriticalPoint]:
     """Critical points of ``f`` (classified), then boundary candidates of the box.
 
     ``interior`` finds the classified points inside the box (default
@@ -779,8 +783,7 @@ def find(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box,
     return [*inside, *families, *points]
 
 
-def smooth_interior(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box
-                    ) -> list[CriticalPoint]:
+def smooth_interior(f: sp.Expr, variables: Sequence[sp.Symbol], box: Box) -> list[CriticalPoint]:
     """The classified points inside the box where the gradient is zero."""
     found = [_without_root_objects(c) for c in stationary(f, variables, box)]
     hessian = sp.hessian(f, variables) if len(variables) > 1 and found else None
@@ -849,7 +852,7 @@ def classify(
     else:
         if hessian is None:
             hessian = sp.hessian(f, variables)
-        at = hessian.subs(candidate.assignment)
+        at = at_point(hessian, candidate.assignment)
         at = at.applyfunc(lambda e: e if e.is_Rational else sp.radsimp(e))
         kind, note = classify_by_hessian(at)
         if kind == DEGENERATE and f.is_polynomial(*variables):

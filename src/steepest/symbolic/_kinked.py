@@ -51,6 +51,7 @@ from steepest.symbolic._critical import (
     smooth_interior,
     stationary,
 )
+from steepest.symbolic.points import at_point
 
 KINK = "the derivative is not defined here (a kink)"
 JUMP = "the derivative is not defined here: f jumps (it is not continuous here)"
@@ -194,12 +195,11 @@ def _root_tips(
     entries: list[CriticalPoint] = []
     for candidate in stationary(zero, variables, box):
         point = candidate.assignment
-        if candidate.free or set(point) != set(variables) or not is_zero(zero.subs(point)):
+        if candidate.free or set(point) != set(variables) or not is_zero(at_point(zero, point)):
             continue
         if any(v in box and not in_interval(point[v], box[v]) for v in variables):
             continue
-        # All at once: x y / sqrt(x^2 + y^2) is 0/0 at the origin, not 0 (x = 0 first).
-        if not _finite_real(f.xreplace(point)) or not _real_nearby(f, variables, point):
+        if not _finite_real(at_point(f, point)) or not _real_nearby(f, variables, point):
             continue
         entry = _surface_point(f, variables, point, undefined)
         if entry is not None:
@@ -238,7 +238,7 @@ def _sample_on(
     for values in itertools.product(_OFF_AXIS, repeat=len(rest)):
         at = dict(zip(rest, values, strict=True))
         point = {var: solution.subs(at), **at}
-        real = _finite_real(point[var]) and _finite_real(f.xreplace(point))
+        real = _finite_real(point[var]) and _finite_real(at_point(f, point))
         if real and _real_nearby(f, [var], point):
             return point
     return None
@@ -258,7 +258,7 @@ def _real_nearby(
             moved = dict(point)
             for v, d in zip(variables, direction, strict=True):
                 moved[v] = point[v] + d * step
-            if _finite_real(sp.N(f.xreplace(moved), 20)):
+            if _finite_real(sp.N(at_point(f, moved), 20)):
                 return True
     return False
 
@@ -822,7 +822,7 @@ def _surface_point(
             break
         if not is_zero(slope):
             return None
-    value = f.subs(point)
+    value = at_point(f, point)
     value = value if value.is_Rational else sp.simplify(value)
     why = undefined if missing else "the gradient is 0 here"
     kind, note = _proven_extremum(f, value, why) or _along_lines(f, variables, point, why)

@@ -36,8 +36,13 @@ from steepest.symbolic import _critical, _kinked, _limits, _search, nonsmooth
 from steepest.symbolic._critical import KINDS, CriticalPoint
 from steepest.symbolic._limits import Continuity, Limit
 from steepest.symbolic.parser import is_variable_name, parse, variable_sort_key
+from steepest.symbolic.points import at_point
 from steepest.symbolic.printing import plain_repr, text_form
 from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
+
+# Seconds for finding exactly the points without a gradient at roots (the tip of a
+# cone) when the rest of the critical points are left to the numerical search.
+ROOTS_SECONDS = 2.0
 
 ExprLike = Any  # text, a SymPy expression, or a steepest Function
 PointLike = Any  # a dict name -> value, a sequence in variable order, or one value
@@ -697,10 +702,32 @@ def critical_points(
             advice="",
         )
     except (TimeLimitError, _critical.ExactSolutionError) as error:
-        found = _search.search(real_f, chosen, box)
+        found = [
+            *_points_without_gradient(real_f, chosen, box),
+            *_search.search(real_f, chosen, box),
+        ]
         if fallback != "numeric":
             raise _critical.with_search_results(error, found) from None
     return _with_original_symbols(found, back)
+
+
+def _points_without_gradient(
+    f: sp.Expr, variables: list[sp.Symbol], box: dict[sp.Symbol, Any]
+) -> list[CriticalPoint]:
+    """Where a root's argument is 0 in several variables (the tip of a cone), found
+    exactly when that finishes within ``ROOTS_SECONDS``: the numerical search, which
+    follows the gradient's zeros, does not look there."""
+    if len(variables) < 2:
+        return []
+    try:
+        return within(
+            lambda: _kinked.root_points(f, variables, box),
+            timeout=ROOTS_SECONDS,
+            what="finding where the arguments of roots are 0",
+            advice="",
+        )
+    except (TimeLimitError, SteepestError, NotImplementedError):
+        return []
 
 
 def search_critical_points(
@@ -955,31 +982,49 @@ class TangentPlane:
         }
 
 
-_NONSMOOTH = (sp.Abs, sp.sign, sp.Piecewise, sp.Heaviside, sp.floor, sp.ceiling, sp.Min, sp.Max)
-
-
 def _slope_at(f: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
-    """f's derivative along ``var`` at the point, refusing where it does not exist."""
-    here = point[var]
-    value = f.subs(point)
+    """f's derivative along ``var`` at the point, refusing where it does not exist (the
+    one home of a derivative at a point: :func:`steepest.symbolic.nonsmooth.derivative_at`)."""
+    value = at_point(f, point)
     if not _is_finite_number(value) or value.is_real is False:
         raise SteepestError(f"{text_form(f)} is not defined at {_where(point)}")
-    derivative = sp.diff(f, var)
-    slope = derivative.subs(point)
-    others = {v: e for v, e in point.items() if v != var}
-    if derivative.has(*_NONSMOOTH) or not _is_finite_number(slope):
-        # Where the formula for f' breaks down, the slope is the limit of f'
-        # from both sides (|x| at 0 has slopes -1 and 1: no derivative).
-        along = _limits.compute(derivative.subs(others), var, here, "both")
-        if not along.exists:
-            detail = along.message().split(": ", 1)[-1] if ": " in along.message() else ""
-            detail = detail.replace("the one-sided limits differ", "the slopes differ")
-            shown = f": {detail}" if detail else ""
+    return _tidy(nonsmooth.derivative_at(f, var, point))
+
+
+def _differentiable(
+    f: sp.Expr, variables: Sequence[sp.Symbol], point: Mapping[sp.Symbol, sp.Expr],
+    slopes: Mapping[str, sp.Expr],
+) -> None:
+    """Refuse a tangent plane where f has partial derivatives but is not differentiable.
+
+    Where every partial derivative's formula is finite at the point and f has no
+    kink or jump, the partials are continuous there and the plane is tangent.
+    Elsewhere (cbrt(x^2 y) at the origin: both partials 0, yet f(t, t) = t) f
+    along each diagonal line through the point must have the plane's slope.
+    """
+    formulas = [sp.diff(f, v) for v in variables]
+    if not f.has(*nonsmooth.KINKED, *nonsmooth.JUMPING) and all(
+        _is_finite_number(at_point(g, point)) for g in formulas
+    ):
+        return
+    t = sp.Dummy("t", real=True)
+    for direction in _critical.line_directions(len(variables)):
+        if sum(1 for d in direction if d) < 2:
+            continue  # along an axis the slope is a partial derivative, equal by construction
+        steps = dict(zip(variables, direction, strict=True))
+        plane = sp.expand(sum(slopes[v.name] * d for v, d in steps.items()))
+        line = at_point(f, {v: point[v] + d * t for v, d in steps.items()})
+        try:
+            slope = nonsmooth.derivative_at(line, t, {t: sp.Integer(0)})
+        except SteepestError:
+            slope = None
+        if slope is None or not _critical.is_zero(slope - plane):
+            along = "has no slope" if slope is None else f"has the slope {text_form(slope)}"
             raise SteepestError(
-                f"{text_form(f)} has no derivative along {var} at {_where(point)}{shown}"
+                f"{text_form(f)} has no tangent plane at {_where(point)}: it has partial "
+                f"derivatives there, but along the direction {tuple(direction)} it {along}, "
+                f"where the plane's is {text_form(plane)} (f is not differentiable there)"
             )
-        slope = along.value
-    return _tidy(slope)
 
 
 def _where(point: Mapping[sp.Symbol, sp.Expr]) -> str:
@@ -1028,7 +1073,7 @@ def tangent_line(
 
     def work() -> TangentLine:
         slope = _slope_at(f, var, point)
-        value = _tidy(f.subs(point))
+        value = _tidy(at_point(f, point))
         here = point[var]
         equation = sp.expand(slope * (var - here) + value)
         intercept = sp.expand(value - slope * here)
@@ -1065,6 +1110,11 @@ def tangent_plane(
         f"the tangent plane of {text_form(f)}",
     )
     slopes = {name: line.slope for name, line in lines.items()}
+    timed(
+        lambda: _differentiable(f, chosen, point, slopes),
+        timeout,
+        f"the tangent plane of {text_form(f)}",
+    )
     value = next(iter(lines.values())).value
     equation = sp.expand(value + sum(slopes[v.name] * (v - point[v]) for v in chosen))
     return TangentPlane(

@@ -34,6 +34,7 @@ import numpy as np
 import sympy as sp
 
 from steepest.errors import SteepestError
+from steepest.symbolic.points import at_point
 from steepest.symbolic.printing import text_form
 
 KINKED = (sp.Abs, sp.sign, sp.Max, sp.Min, sp.floor, sp.ceiling, sp.Heaviside, sp.Piecewise)
@@ -206,15 +207,18 @@ def away_from_kinks(derivative_formula: sp.Expr) -> sp.Expr:
 
 
 def derivative_at(expr: sp.Expr, var: sp.Symbol, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
-    """d expr / d var at ``point``, exact; at a kink decided by :func:`decide_at`.
+    """d expr / d var at ``point``, exact; where its formula breaks down there (a kink,
+    0/0) decided from the one-sided slopes by :func:`decide_at`.
 
-    >>> x = sp.Symbol("x", real=True)
+    >>> x, y = sp.symbols("x y", real=True)
     >>> derivative_at(x * sp.Abs(x), x, {x: sp.Integer(0)}), derivative_at(sp.Abs(x), x, {x: 2})
     (0, 1)
+    >>> derivative_at(x * sp.sqrt(x**2 + y**2), x, {x: 0, y: 0})  # the formula is 0/0 there
+    0
     """
-    if not expr.has(*KINKED):
-        return sp.diff(expr, var).subs(point)
-    value = derivative(expr, var).subs(point)
+    point = {v: sp.sympify(e) for v, e in point.items()}
+    formula = derivative(expr, var) if expr.has(*KINKED) else sp.diff(expr, var)
+    value = at_point(formula, point)
     if value.has(sp.nan, sp.zoo) or value.is_finite is False:
         return decide_at(expr, var, point)
     return value
@@ -237,10 +241,11 @@ def decide_at(
     others = {v: value for v, value in point.items() if v != var}
     where = ", ".join(f"{v} = {text_form(value)}" for v, value in point.items())
     head = f"the derivative of {text_form(expr)} with respect to {var} does not exist at {where}"
-    along = away_from_kinks(expr.subs(others))
+    along = away_from_kinks(at_point(expr, others))
     along = along.rewrite(sp.Piecewise) if along.has(sp.Max, sp.Min) else along
     value = along.subs(var, here)
-    if not value.is_finite:
+    whole = at_point(expr, point)  # x y / (x^2 + y^2) is 0 along y = 0 but 0/0 at the origin
+    if not (value.is_finite and whole.is_finite) or whole.has(sp.nan):
         raise SteepestError(f"{head}: the function is not defined there")
     if along.has(*JUMPING):
         through = compute(along, var, here, "both")
