@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -294,18 +295,15 @@ class Objective:
         return 0.5 * (columns + columns.T)
 
     def _float_program(self) -> Callable[..., tuple[float, tuple[float, ...]]] | None:
-        """``program(*z) -> (value, gradient)`` over floats for an expression, when it has one."""
+        """``program(*z) -> (value, gradient)`` over floats for an expression, when it has one
+        (compiled once per expression: each run of the same one reuses it)."""
         sweep = self._symbolic_sweep()
         if sweep is None:
             return None
-        names = sweep.inputs[0]
-        lines = [f"def program({', '.join(names)}):", *(f"    {line}" for line in sweep.body),
-                 f"    return {sweep.value}, ({', '.join(sweep.grads[0])},)"]
-        namespace = dict(sweep.namespace)
-        # Generated from the expression's own SymPy form by a printer, never from user text.
-        exec(compile("\n".join(lines) + "\n", "<steepest expression over floats>", "exec"),
-             namespace)
-        return namespace["program"]
+        program = _PROGRAMS.get(sweep)
+        if program is None:
+            program = _PROGRAMS[sweep] = _compile_program(sweep)
+        return program
 
     def _symbolic_sweep(self) -> Any:
         if "_sweep" not in self.__dict__:
@@ -348,6 +346,22 @@ class Objective:
                 "grad must return an array shaped like x0"
             )
         return value, g
+
+
+# sweep -> its program over floats; a program leaves with its expression's sweep.
+_PROGRAMS: weakref.WeakKeyDictionary[Any, Callable[..., Any]] = weakref.WeakKeyDictionary()
+
+
+def _compile_program(sweep: Any) -> Callable[..., tuple[float, tuple[float, ...]]]:
+    """The statements of an expression's sweep as ``program(*z) -> (value, gradient)``."""
+    names = sweep.inputs[0]
+    lines = [f"def program({', '.join(names)}):", *(f"    {line}" for line in sweep.body),
+             f"    return {sweep.value}, ({', '.join(sweep.grads[0])},)"]
+    namespace = dict(sweep.namespace)
+    # Generated from the expression's own SymPy form by a printer, never from user text.
+    exec(compile("\n".join(lines) + "\n", "<steepest expression over floats>", "exec"),
+         namespace)
+    return namespace["program"]
 
 
 def _scalar(value: Any) -> float:
