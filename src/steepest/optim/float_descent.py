@@ -167,10 +167,13 @@ def _specialise(formula: Formula, scheduled: bool | tuple[str, ...]
         before += [f"live_{name} = True",
                    f"tiny_{name} = TINY if 0.0 <= {setting} <= 1.0 else -INF"]
         at = each_step.index(f"{name} = 1.0 - {setting}**count")
+        # (A comparison that decides a jump runs specialised for floats; one whose
+        # result is stored does not.)
         each_step[at:at + 1] = [f"if live_{name}:",
                                 f"    power_{name} = {setting}**count",
                                 f"    {name} = 1.0 - power_{name}",
-                                f"    live_{name} = not power_{name} < tiny_{name}"]
+                                f"    if power_{name} < tiny_{name}:",
+                                f"        live_{name} = False"]
     return before, each_step, lines
 
 
