@@ -512,6 +512,9 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     improved = _watch_lines(IMPROVED, {"k": "best_k", "f_new": "best", "step_len": "best_len"},
                             watch_before, hoisted)
     observed = _watch_lines(OBSERVED, {
+        # The loop's turn is nan where there was no step before (its previous step is
+        # nan then), and ``nan < x`` is False, as ``turn is not None and ...`` was.
+        "turn is not None and turn": "turn",
         "lr": "q_lr",
         "GRADIENT_CHANGE": length([f"({h} - {g})" for h, g in zip(hs, gs)]),
         "GRADIENT_LENGTH": length(hs),
@@ -619,9 +622,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    if dirty:",
         *("        " + line for line in improved),
         "        dirty = False",
-        f"    turn = ({turn}) if turned else None",
+        f"    turn = {turn}",
         *("    " + line for line in observed),
-        "turned = True",
         f"{', '.join(zs)}, = {', '.join(names)},",
         f"{', '.join(gs)}, = {', '.join(hs)},",
         f"{', '.join(ps)}, = {', '.join(ds)},",
