@@ -47,7 +47,6 @@ IMPROVED = (  # a new best loss f_new at step k, of length step_len
     "self.k = self.best_at = k",
     "self.last = self.best = f_new",
     "self.since_best = self.reversals = self.rises = 0",
-    "self.until_check = OSCILLATION_WINDOW",
     "self.window_loss = f_new",
     "self.previous_len = step_len",
 )
@@ -55,13 +54,9 @@ OBSERVED = (  # a step from loss f to f_new that may be no new best; turn and lr
     "self.k, self.last = k, f_new",
     "if f_new < self.best:",
     "    self.best, self.best_at, self.since_best, self.reversals = f_new, k, 0, 0",
-    "    self.until_check = OSCILLATION_WINDOW",
     "    self.window_loss = f_new",
     "else:",
     "    self.since_best += 1",
-    # Counted down rather than found as since_best % OSCILLATION_WINDOW: an int's
-    # remainder is a call, a subtraction runs specialised.
-    "    self.until_check = self.until_check - 1 or OSCILLATION_WINDOW",
     "if f_new > f:",
     "    if self.rises == 0:",
     "        self.rise_start, self.rise_start_at = f, k - 1",
@@ -92,7 +87,7 @@ OBSERVED = (  # a step from loss f to f_new that may be no new best; turn and lr
     # A run whose steps are rounding-error sized, or whose steps change the loss by less
     # than its rounding error, has settled; it is not stalled or oscillating.  Under a
     # decaying schedule an oscillation may still die out: it is given time.
-    "        if self.until_check == OSCILLATION_WINDOW:",
+    "        if self.since_best % OSCILLATION_WINDOW == 0:",
     "            w_change = step_len * GRADIENT_LENGTH",
     "            self.settled = step_len <= 1e-9 * (1.0 + POINT_LENGTH) or (",
     "                w_change <= 1e3 * EPS * abs(f_new))",
@@ -119,8 +114,8 @@ def watch_attributes(statements: tuple[str, ...]) -> list[str]:
     """The monitor's attributes the statements read or write, in order of first use.
 
     >>> watch_attributes(IMPROVED)  # doctest: +NORMALIZE_WHITESPACE
-    ['k', 'best_at', 'last', 'best', 'since_best', 'reversals', 'rises', 'until_check',
-     'window_loss', 'previous_len']
+    ['k', 'best_at', 'last', 'best', 'since_best', 'reversals', 'rises', 'window_loss',
+     'previous_len']
     """
     names: list[str] = []
     for line in statements:
@@ -175,9 +170,6 @@ class Monitor:
         self.rise_start = f0
         self.rise_start_at = 0
         self.since_best = 0
-        # Steps to the next multiple of OSCILLATION_WINDOW of since_best (a full window
-        # when since_best is one): when the run is checked for oscillation and stalls.
-        self.until_check = OSCILLATION_WINDOW
         # The loss at the last check (or the last best), and how far it fell over the
         # window before it.
         self.window_loss = f0
@@ -221,7 +213,6 @@ class Monitor:
         before = self.since_best
         self.k, self.last = k, f
         self.since_best += count
-        self.until_check = OSCILLATION_WINDOW - self.since_best % OSCILLATION_WINDOW
         checks = self.since_best // OSCILLATION_WINDOW - before // OSCILLATION_WINDOW
         if checks:  # the loss was f at each of them
             self.fell = self.window_loss - f if checks == 1 else 0.0
