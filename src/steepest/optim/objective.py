@@ -199,22 +199,29 @@ class Objective:
                     return sign * _scalar(f(x, *args)), as_flat(user_grad(x, *args))
 
             return vg
-        traced = self._traced()
-        from steepest.autodiff import replay
+        from steepest.autodiff import replay, value_and_grad
 
         # Every call of a run has the same signature, so once the function is
-        # recorded the run calls its program directly.
+        # recorded the run calls its program directly: from the first call, when an
+        # earlier run recorded it (the entry is looked up then, once).  The tracing
+        # wrapper is made only for a call that must be traced.
         recording: list[Any] = [None]
         self._recording = recording
+        first, traced = [True], [None]
 
         def vg(z: np.ndarray) -> tuple[float, np.ndarray]:
             call = (z if flat else to_user(z), *args)
             entry = recording[0]
+            if entry is None and first[0]:
+                first[0] = False
+                entry = recording[0] = replay.lookup(f, call, (0,))
             if entry is not None:
                 replayed = entry.replay(call)
                 if replayed is not None:
                     return sign * _scalar(replayed[0]), as_flat(replayed[1][0])
-            value, g = traced(*call)
+            if traced[0] is None:
+                traced[0] = value_and_grad(f)
+            value, g = traced[0](*call)
             if entry is None or entry.program is None:
                 recording[0] = replay.lookup(f, call, (0,))
             return sign * _scalar(value), as_flat(g)
