@@ -83,6 +83,7 @@ def cases(quick: bool) -> list[Case]:
     import steepest as st
     from steepest.autodiff import core, fuse, native, primitives, replay
     from steepest.nn.functional import softmax_cross_entropy
+    from steepest.optim import float_descent
     from steepest.optim.objective import Objective
 
     steps = 1_000 if quick else 10_000
@@ -116,6 +117,12 @@ def cases(quick: bool) -> list[Case]:
         sauna = _fresh(w1_descent.sauna)
         return lambda: st.minimize(sauna, np.array(w1_descent.START), lr=w1_descent.RATE,
                                    max_iter=steps, tol=None, record=False).x
+
+    def adam(off: bool) -> Callable[[], Any]:
+        sauna = _fresh(w1_descent.sauna)
+        return lambda: st.minimize(sauna, np.array(w1_descent.START), method="adam",
+                                   lr=w1_descent.RATE, max_iter=steps, tol=None,
+                                   record=False).x
 
     def mlp(fused: bool) -> Callable[[], Any]:
         inputs, labels, one_hot = w3_mlp.data(epoch)
@@ -263,6 +270,9 @@ def cases(quick: bool) -> list[Case]:
               f"`lr=exponential(0.05, 0.9999)`, {steps:,} steps", "step", steps, scheduled,
               lambda: mock.patch.object(st.optim.schedules.Schedule, "float_formula",
                                         classmethod(lambda cls: None))),
+        _pair(f"bias corrections at 1.0 for good left out of the loop over floats: W1 "
+              f"`st.minimize`, `method=\"adam\"`, {steps:,} steps", "step", steps, adam,
+              lambda: mock.patch.object(float_descent, "_bias_corrections", lambda *a: {})),
         _pair(f"fused softmax cross-entropy: W3, {epoch} steps", "epoch", 1,
               # float32 sums in another order, over 156 steps: close, not equal
               lambda off: mlp(fused=not off), nullcontext, rtol=1e-3, atol=1e-5),

@@ -434,3 +434,56 @@ def test_the_parts_of_constants_alone_are_computed_before_the_loop(loop_sources)
     for part in ("(r_initial - r_final) * 0.5", "GROWTH_FACTOR * m_f0", "1000.0 * EPS"):
         assert part in before and part not in loop
     assert "R_min" not in source
+
+
+LONG_RATES = {
+    "constant": 0.05,
+    "exponential": SCHEDULES.exponential(0.05, 0.999),
+    "step": SCHEDULES.step(0.05, every=50, factor=0.8),
+    "inverse_time": SCHEDULES.inverse_time(0.05, decay=0.01),
+    "cosine": SCHEDULES.cosine(0.05, period=600),
+    "cosine, int fields": SCHEDULES.cosine(1, period=600, final=0),
+    "warmup": SCHEDULES.warmup(0.05, steps=30),
+}
+
+
+@pytest.mark.parametrize("schedule", list(LONG_RATES))
+@pytest.mark.parametrize("method", ["adam", "adamw"])
+@pytest.mark.parametrize("betas", [(0.9, 0.9), (0.5, 0.999), (0.0, 0.3)])
+def test_bias_corrections_that_reach_one_give_the_same_run(float_runs, method, schedule, betas):
+    # Once beta**count is below TINY, 1.0 - beta**count is 1.0 for good: the loop takes
+    # neither the power nor the divisions by it, and its numbers stay the general loop's.
+    beta1, beta2 = betas
+    result = assert_same_run(sauna, np.array([0.5, 0.6]), method=method,
+                             lr=LONG_RATES[schedule], max_iter=700, tol=None, beta1=beta1,
+                             beta2=beta2)
+    # Most of these runs go past step 395, where 0.9**count falls below TINY; those that
+    # oscillate stop before (beta1 = 0, whose correction is 1.0 from step 1, among them).
+    assert sum(float_runs) > 50
+    assert sum(float_runs) > 590 or result.status == "stalled", result.message
+
+
+def test_the_loop_stops_taking_a_power_that_reached_tiny(loop_sources):
+    assert_same_run(sauna, np.array([0.5, 0.6]), method="adam", lr=0.05, max_iter=500)
+    source = loop_sources[-1].split("    while True:\n", 1)[1]
+    assert "if q_live_correction1:\n" in source and "q_beta1**q_count" in source
+    assert "n_mean_0 / q_correction1 if q_live_correction1 else n_mean_0" in source
+
+
+@settings(max_examples=300, deadline=None)
+@given(beta=hst.one_of(hst.floats(0.0, 1.0, exclude_max=True),
+                       hst.floats(1.0 - 1e-6, 1.0, exclude_max=True),
+                       hst.sampled_from([0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0 - 2.0**-52])))
+def test_a_power_below_tiny_leaves_every_later_correction_at_one(beta):
+    from steepest.optim.float_descent import TINY
+
+    if beta == 0.0:
+        first = 1
+    else:
+        first = max(1, math.floor(math.log(TINY) / math.log(beta)) - 3)
+        while not beta**first < TINY:
+            first += 1
+    for count in range(first, first + 2_000):
+        assert 1.0 - beta**count == 1.0, (beta, first, count)
+    for count in (10 * first, 1000 * first + 7, 2**62):
+        assert 1.0 - beta**count == 1.0, (beta, first, count)

@@ -97,3 +97,26 @@ def test_descent_through_a_corner_steps_along_a_subgradient():
     assert res.status == "converged" and np.allclose(res.x, 0)
     with pytest.raises(st.SteepestError, match="does not exist"):
         st.Function("abs(x)").grad(0.0)
+
+
+def test_a_stall_while_the_loss_still_falls_says_so():
+    # AdamW overshoots its best early (step 127 here), then creeps back down with steps
+    # of a few 1e-6: after 1000 steps without a new best the run stops, and says that the
+    # loss was still falling, by how much, and how far above the best it still is.
+    def sauna(v):
+        x, y = v[0], v[1]
+        return 85 - (1 / 90) * x**2 * (x - 6) * y**2 * (y - 6)
+
+    res = st.minimize(sauna, np.array([0.5, 0.6]), method="adamw", lr=0.05, max_iter=3000,
+                      tol=None)
+    assert res.status == "stalled" and res.nit == 1127
+    fell, above = map(float, re.search(r"still falling \(by (\S+) in the last 50 steps\) but "
+                                       r"remains (\S+) above that best", res.message).groups())
+    assert 0 < fell < above
+    assert above == pytest.approx(res.fun - 73.62223387276025, rel=1e-2)
+    # A run that stalls without falling keeps the plain verdict.
+    res = st.minimize(lambda v: (v[0] - 1.0) ** 2 + v[0] ** 2 * v[1] ** 2 + (v[1] + 0.5) ** 4 / 4,
+                      np.array([2.0, -1.5]), method="rmsprop",
+                      lr=st.optim.schedules.cosine(1, period=2000, final=0), max_iter=3000,
+                      tol=None)
+    assert res.status == "stalled" and res.message.endswith("the steps are not making progress")

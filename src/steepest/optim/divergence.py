@@ -47,12 +47,14 @@ IMPROVED = (  # a new best loss f_new at step k, of length step_len
     "self.k = self.best_at = k",
     "self.last = self.best = f_new",
     "self.since_best = self.reversals = self.rises = 0",
+    "self.window_loss = f_new",
     "self.previous_len = step_len",
 )
 OBSERVED = (  # a step from loss f to f_new that may be no new best; turn and lr as given
     "self.k, self.last = k, f_new",
     "if f_new < self.best:",
     "    self.best, self.best_at, self.since_best, self.reversals = f_new, k, 0, 0",
+    "    self.window_loss = f_new",
     "else:",
     "    self.since_best += 1",
     "if f_new > f:",
@@ -89,6 +91,10 @@ OBSERVED = (  # a step from loss f to f_new that may be no new best; turn and lr
     "            w_change = step_len * GRADIENT_LENGTH",
     "            self.settled = step_len <= 1e-9 * (1.0 + POINT_LENGTH) or (",
     "                w_change <= 1e3 * EPS * abs(f_new))",
+    # How far the loss fell over the window (from its best, for the first): a run that
+    # stalls while it still falls is told so.
+    "            self.fell = self.window_loss - f_new",
+    "            self.window_loss = f_new",
     "            if not self.settled:",
     "                if self.rises >= self.since_best:",
     "                    verdict = 'diverged'",
@@ -107,8 +113,9 @@ WATCH_NAMESPACE = {"isfinite": math.isfinite, "BLOWUP_FACTOR": BLOWUP_FACTOR,
 def watch_attributes(statements: tuple[str, ...]) -> list[str]:
     """The monitor's attributes the statements read or write, in order of first use.
 
-    >>> watch_attributes(IMPROVED)
-    ['k', 'best_at', 'last', 'best', 'since_best', 'reversals', 'rises', 'previous_len']
+    >>> watch_attributes(IMPROVED)  # doctest: +NORMALIZE_WHITESPACE
+    ['k', 'best_at', 'last', 'best', 'since_best', 'reversals', 'rises', 'window_loss',
+     'previous_len']
     """
     names: list[str] = []
     for line in statements:
@@ -163,6 +170,10 @@ class Monitor:
         self.rise_start = f0
         self.rise_start_at = 0
         self.since_best = 0
+        # The loss at the last check (or the last best), and how far it fell over the
+        # window before it.
+        self.window_loss = f0
+        self.fell = math.nan
         self.reversals = 0
         self.previous_step: np.ndarray | None = None
         self.previous_len = math.nan
@@ -202,6 +213,10 @@ class Monitor:
         before = self.since_best
         self.k, self.last = k, f
         self.since_best += count
+        checks = self.since_best // OSCILLATION_WINDOW - before // OSCILLATION_WINDOW
+        if checks:  # the loss was f at each of them
+            self.fell = self.window_loss - f if checks == 1 else 0.0
+            self.window_loss = f
         self.rises = 0
         if self.lipschitz is None and step_len > 0:
             self.lipschitz = 0.0
@@ -309,10 +324,14 @@ class Monitor:
                 f"(reached at step {self.best_at})"
             )
             return f"{what}: {self.advice(rule, lr)}"
-        return (
-            f"no lower loss in the last {self.since_best} steps (best {sign * self.best:.6g} "
-            f"at step {self.best_at}); the steps are not making progress"
-        )
+        stalled = (f"no lower loss in the last {self.since_best} steps (best "
+                   f"{sign * self.best:.6g} at step {self.best_at})")
+        if self.fell > 0.0:
+            moving, side = ("falling", "above") if sign > 0 else ("rising", "below")
+            return (f"{stalled}; the loss is still {moving} (by {self.fell:.3g} in the last "
+                    f"{OSCILLATION_WINDOW} steps) but remains {self.last - self.best:.3g} "
+                    f"{side} that best: the steps make slow progress")
+        return f"{stalled}; the steps are not making progress"
 
     def nonfinite_message(self, k, f_new, gnorm, step_len, sign, rule, lr) -> str:
         if not math.isfinite(step_len):

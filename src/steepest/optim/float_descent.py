@@ -27,6 +27,7 @@ the rule's formula and the same sweep, operation for operation.
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import re
 import weakref
@@ -156,12 +157,64 @@ def _specialise(formula: Formula, scheduled: bool | tuple[str, ...]
     statements = _inline_once_used(statements, set(formula.memory) | {"step"})
     tiers = [(static, before), (stepwise, each_step)]
     hoisted: dict[str, str] = {}
+    saturating = _Saturating(_bias_corrections(each_step, set(formula.settings)))
     lines = []
     for statement in statements:
         assert isinstance(statement, ast.Assign)
-        statement.value = _hoist(statement.value, tiers, hoisted, "k")
+        statement.value = saturating.visit(_hoist(statement.value, tiers, hoisted, "k"))
         lines.append(ast.unparse(statement))
+    for name, setting in saturating.corrections.items():
+        before += [f"live_{name} = True",
+                   f"tiny_{name} = TINY if 0.0 <= {setting} <= 1.0 else -INF"]
+        at = each_step.index(f"{name} = 1.0 - {setting}**count")
+        # (A comparison that decides a jump runs specialised for floats; one whose
+        # result is stored does not.)
+        each_step[at:at + 1] = [f"if live_{name}:",
+                                f"    power_{name} = {setting}**count",
+                                f"    {name} = 1.0 - power_{name}",
+                                f"    if power_{name} < tiny_{name}:",
+                                f"        live_{name} = False"]
     return before, each_step, lines
+
+
+# Below this, ``b**count`` for ``0 <= b <= 1`` leaves ``1.0 - b**count`` at exactly 1.0,
+# now and at every later count (a later power is smaller still, and 2**-60 is 64 times
+# under 2**-54, where ``1.0 - x`` first rounds to 1.0: a margin for pow's rounding).
+TINY = 2.0**-60
+
+
+def _bias_corrections(each_step: list[str], settings: set[str]) -> dict[str, str]:
+    """The per-step statements ``c = 1.0 - b**count`` (Adam's bias corrections), by name,
+    with the setting ``b`` of each.
+
+    Such a ``c`` becomes exactly 1.0 once ``b**count`` falls below :data:`TINY`
+    (for Adam's ``beta1 = 0.9``, from its 395th step) and stays 1.0: from then on the
+    loop takes neither the power nor a division by ``c`` (``x / 1.0`` is ``x``).
+
+    >>> _bias_corrections(["c1 = 1.0 - beta1**count", "k0 = -lr"], {"beta1"})
+    {'c1': 'beta1'}
+    """
+    found = {}
+    for line in each_step:
+        match = re.fullmatch(r"(\w+) = 1\.0 - (\w+)\*\*count", line)
+        if match and match.group(2) in settings:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+class _Saturating(ast.NodeTransformer):
+    """``x / c`` for a bias correction ``c`` written ``(x / c if live_c else x)``: the same
+    number, without the division once ``c`` is 1.0 for good (see :func:`_bias_corrections`)."""
+
+    def __init__(self, corrections: dict[str, str]) -> None:
+        self.corrections = corrections
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if (isinstance(node.op, ast.Div) and isinstance(node.right, ast.Name)
+                and node.right.id in self.corrections):
+            return ast.IfExp(ast.Name(f"live_{node.right.id}", ast.Load()), node, node.left)
+        return node
 
 
 def _hoist(node: ast.expr, tiers: list[tuple[set[str], list[str]]], hoisted: dict[str, str],
@@ -260,12 +313,13 @@ def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str], ds: list
     """
     before, each_step, per_coordinate = _specialise(formula, scheduled)
     scalars = {"lr", "count", *formula.settings}
-    scalars.update(line.split("=")[0].strip() for line in (*before, *each_step))
+    scalars.update(match.group(1) for line in (*before, *each_step)
+                   if (match := _TARGET.match(line)))
     assigned = {line.split("=")[0].strip() for line in per_coordinate}
 
     def rename(text: str, i: int | None, changed: set[str]) -> str:
         def one(name: str) -> str:
-            if name == "sqrt" or name[0].isdigit():
+            if name in _SHARED or keyword.iskeyword(name) or name[0].isdigit():
                 return name
             if name in scalars:
                 return f"q_{name}"
@@ -424,6 +478,9 @@ class _Min(ast.NodeTransformer):
 
 
 _TOKEN = re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b|" + _NAME.pattern)
+# An assignment's target, and the names that are the same in every formula.
+_TARGET = re.compile(r"\s*([A-Za-z_]\w*) = ")
+_SHARED = {"sqrt", "TINY", "INF"}
 
 
 # long: one generated loop, written out step by step in the order it runs
@@ -455,6 +512,9 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     improved = _watch_lines(IMPROVED, {"k": "best_k", "f_new": "best", "step_len": "best_len"},
                             watch_before, hoisted)
     observed = _watch_lines(OBSERVED, {
+        # The loop's turn is nan where there was no step before (its previous step is
+        # nan then), and ``nan < x`` is False, as ``turn is not None and ...`` was.
+        "turn is not None and turn": "turn",
         "lr": "q_lr",
         "GRADIENT_CHANGE": length([f"({h} - {g})" for h, g in zip(hs, gs)]),
         "GRADIENT_LENGTH": length(hs),
@@ -562,9 +622,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    if dirty:",
         *("        " + line for line in improved),
         "        dirty = False",
-        f"    turn = ({turn}) if turned else None",
+        f"    turn = {turn}",
         *("    " + line for line in observed),
-        "turned = True",
         f"{', '.join(zs)}, = {', '.join(names)},",
         f"{', '.join(gs)}, = {', '.join(hs)},",
         f"{', '.join(ps)}, = {', '.join(ds)},",
@@ -582,8 +641,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     namespace = dict(sweep.namespace)
     namespace.update(WATCH_NAMESPACE)
     namespace.update({f"R_{name}": value for name, value in SCHEDULE_NAMESPACE.items()})
-    namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, RESULT=FloatDescent,
-                     PLAIN=(int, float))
+    namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, TINY=TINY,
+                     RESULT=FloatDescent, PLAIN=(int, float))
     source = "\n".join(lines) + "\n"
     # Generated from the recorded program's statements and the rules' own formulas, never
     # from user text.

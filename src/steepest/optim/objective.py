@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -198,22 +199,29 @@ class Objective:
                     return sign * _scalar(f(x, *args)), as_flat(user_grad(x, *args))
 
             return vg
-        traced = self._traced()
-        from steepest.autodiff import replay
+        from steepest.autodiff import replay, value_and_grad
 
         # Every call of a run has the same signature, so once the function is
-        # recorded the run calls its program directly.
+        # recorded the run calls its program directly: from the first call, when an
+        # earlier run recorded it (the entry is looked up then, once).  The tracing
+        # wrapper is made only for a call that must be traced.
         recording: list[Any] = [None]
         self._recording = recording
+        first, traced = [True], [None]
 
         def vg(z: np.ndarray) -> tuple[float, np.ndarray]:
             call = (z if flat else to_user(z), *args)
             entry = recording[0]
+            if entry is None and first[0]:
+                first[0] = False
+                entry = recording[0] = replay.lookup(f, call, (0,))
             if entry is not None:
                 replayed = entry.replay(call)
                 if replayed is not None:
                     return sign * _scalar(replayed[0]), as_flat(replayed[1][0])
-            value, g = traced(*call)
+            if traced[0] is None:
+                traced[0] = value_and_grad(f)
+            value, g = traced[0](*call)
             if entry is None or entry.program is None:
                 recording[0] = replay.lookup(f, call, (0,))
             return sign * _scalar(value), as_flat(g)
@@ -294,18 +302,15 @@ class Objective:
         return 0.5 * (columns + columns.T)
 
     def _float_program(self) -> Callable[..., tuple[float, tuple[float, ...]]] | None:
-        """``program(*z) -> (value, gradient)`` over floats for an expression, when it has one."""
+        """``program(*z) -> (value, gradient)`` over floats for an expression, when it has one
+        (compiled once per expression: each run of the same one reuses it)."""
         sweep = self._symbolic_sweep()
         if sweep is None:
             return None
-        names = sweep.inputs[0]
-        lines = [f"def program({', '.join(names)}):", *(f"    {line}" for line in sweep.body),
-                 f"    return {sweep.value}, ({', '.join(sweep.grads[0])},)"]
-        namespace = dict(sweep.namespace)
-        # Generated from the expression's own SymPy form by a printer, never from user text.
-        exec(compile("\n".join(lines) + "\n", "<steepest expression over floats>", "exec"),
-             namespace)
-        return namespace["program"]
+        program = _PROGRAMS.get(sweep)
+        if program is None:
+            program = _PROGRAMS[sweep] = _compile_program(sweep)
+        return program
 
     def _symbolic_sweep(self) -> Any:
         if "_sweep" not in self.__dict__:
@@ -348,6 +353,22 @@ class Objective:
                 "grad must return an array shaped like x0"
             )
         return value, g
+
+
+# sweep -> its program over floats; a program leaves with its expression's sweep.
+_PROGRAMS: weakref.WeakKeyDictionary[Any, Callable[..., Any]] = weakref.WeakKeyDictionary()
+
+
+def _compile_program(sweep: Any) -> Callable[..., tuple[float, tuple[float, ...]]]:
+    """The statements of an expression's sweep as ``program(*z) -> (value, gradient)``."""
+    names = sweep.inputs[0]
+    lines = [f"def program({', '.join(names)}):", *(f"    {line}" for line in sweep.body),
+             f"    return {sweep.value}, ({', '.join(sweep.grads[0])},)"]
+    namespace = dict(sweep.namespace)
+    # Generated from the expression's own SymPy form by a printer, never from user text.
+    exec(compile("\n".join(lines) + "\n", "<steepest expression over floats>", "exec"),
+         namespace)
+    return namespace["program"]
 
 
 def _scalar(value: Any) -> float:
