@@ -46,13 +46,14 @@ def _declining(owner: Any, name: str) -> Iterator[None]:
 
 
 @contextmanager
-def _general_path_only() -> Iterator[None]:
-    """Every primitive declines the short path of an elementwise operation."""
+def _general_path_only(flag: str = "short") -> Iterator[None]:
+    """Every primitive declines a short path: ``"short"`` (elementwise operations) or
+    ``"short_reduction"`` (sums, means, maxima and minima over axes)."""
     from steepest.autodiff.primitives import PRIMITIVES
 
     with ExitStack() as stack:
         for prim in PRIMITIVES.values():
-            stack.enter_context(mock.patch.dict(prim.__dict__, {"short": False}))
+            stack.enter_context(mock.patch.dict(prim.__dict__, {flag: False}))
         yield
 
 
@@ -305,6 +306,9 @@ def cases(quick: bool) -> list[Case]:
               "epoch", 1, pytorch_style, nullcontext, rtol=1e-3, atol=1e-4),
         _pair(f"a layer as one operation (`F.linear`): W3 PyTorch-style, {epoch} steps",
               "epoch", 1, lambda off: pytorch_style(False), written_out_layer, rtol=1e-6),
+        _pair(f"a short path for reductions (`x.sum(axis=1, keepdims=True)`, `x.max(...)`): "
+              f"W3 PyTorch-style, {epoch} steps", "epoch", 1,
+              lambda off: pytorch_style(False), lambda: _general_path_only("short_reduction")),
         _pair(f"product gradients in their argument's layout: W3 PyTorch-style, Linear's own "
               f"C-ordered weights, {epoch} steps", "epoch", 1,
               lambda off: pytorch_style(False, order="C"),

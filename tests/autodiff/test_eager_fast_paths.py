@@ -1,4 +1,5 @@
-"""The short path of elementwise operations on one reverse trace equals the general path.
+"""The short paths of elementwise operations and reductions on one reverse trace equal the
+general path.
 
 ``Tensor`` operators and NumPy's ufuncs go straight to the primitive when
 every traced argument is on one open reverse trace and the others are
@@ -20,9 +21,11 @@ from steepest.autodiff.primitives import PRIMITIVES
 
 
 def _general_path_only(patch):
-    """Every primitive declines the short path (``Primitive.short``, derived once, is frozen)."""
+    """Every primitive declines the short paths (``Primitive.short``, derived once, is frozen;
+    ``Primitive.short_reduction``)."""
     for prim in PRIMITIVES.values():
         patch.setitem(prim.__dict__, "short", False)
+        patch.setitem(prim.__dict__, "short_reduction", False)
 
 
 @pytest.fixture(params=["short", "general"])
@@ -280,3 +283,90 @@ def test_leaves_found_by_the_walk(path):
     assert float(a.grad) == 11.0 and float(b.grad) == 9.0
     a.backward()
     assert float(a.grad) == 12.0
+
+
+REDUCTIONS = {
+    "x.sum(axis=1, keepdims=True)": lambda x: x.sum(axis=1, keepdims=True),
+    "x.sum()": lambda x: x.sum(),
+    "np.sum(x, axis=0)": lambda x: np.sum(x, axis=0),
+    "np.sum(x, axis=(0, 1))": lambda x: np.sum(x, axis=(0, 1)),
+    "x.max(axis=1, keepdims=True)": lambda x: x.max(axis=1, keepdims=True),
+    "np.max(x, axis=-1)": lambda x: np.max(x, axis=-1),
+    "np.amax(x)": lambda x: np.amax(x),
+    "x.min(axis=0, keepdims=True)": lambda x: x.min(axis=0, keepdims=True),
+    "np.min(x, axis=(0, 1))": lambda x: np.min(x, axis=(0, 1)),
+    "x.mean(axis=1)": lambda x: x.mean(axis=1),
+    "np.mean(x, axis=0, keepdims=True)": lambda x: np.mean(x, axis=0, keepdims=True),
+    "np.mean(x)": lambda x: np.mean(x),
+    # With options: the general path, whichever path is on.
+    "np.sum(x, axis=1, where=...)": lambda x: np.sum(x, axis=1, where=np.array([True, False] * 2)),
+    "x.max(axis=0, initial=...)": lambda x: x.max(axis=0, initial=1.0),
+    "np.sum(x, dtype=np.float64)": lambda x: np.sum(x, dtype=np.float64),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+def test_reductions_equal_the_general_path(name, dtype, monkeypatch):
+    reduce = REDUCTIONS[name]
+    # A tie in each row and column (the max and min share their gradient there).
+    value = np.array([[0.5, 2.0, 2.0, -1.0], [1.5, 0.25, -3.0, 1.5],
+                      [0.5, 2.5, 0.75, -1.0]], dtype=dtype)
+
+    def loss(x):
+        r = reduce(x)
+        return np.sum(r * r * 0.5 + r)
+
+    def run():
+        x = st.Tensor(value, requires_grad=True)
+        r = reduce(x)
+        out = loss(x)
+        out.backward()
+        return r.data, out.data, x.grad, st.grad(loss)(value)
+
+    (r, out, g, traced), (r2, out2, g2, traced2) = _both(run, monkeypatch)
+    expected = reduce(value)
+    _same(r, expected)
+    _same(r2, expected)
+    _same(out, out2)
+    _same(g, g2)
+    _same(g, traced)
+    _same(traced, traced2)
+    assert g.dtype == dtype
+
+
+def test_a_reduction_in_forward_mode_and_nested_transforms(path):
+    x = np.array([[1.0, 2.0], [3.0, 5.0]])
+    _, tangent = st.jvp(lambda v: np.sum(v * v, axis=1), (x,), (np.ones_like(x),))
+    assert np.array_equal(tangent, [6.0, 16.0])
+    hessian = st.hessian(lambda v: np.max(v * v, axis=0).sum())(np.array([[1.0], [3.0]]))
+    assert np.array_equal(hessian.reshape(2, 2), [[0.0, 0.0], [0.0, 2.0]])
+    # A reduction of a constant tensor records nothing.
+    assert not st.Tensor(x).sum(axis=0).requires_grad
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_division_by_a_python_number_equals_numpy(dtype):
+    # The partial of x / y for a Python y is 1 / y in Python, rounded once to x's dtype:
+    # the same number as NumPy's float64 division, cast.
+    from steepest.autodiff.primitives import _reciprocal_of_divisor
+
+    x = np.ones(3, dtype=dtype)
+    divisors = [64, 3, -7, 0.1, -1e-3, 2.5e-8, 1e10, 2 ** 53 - 1, 2 ** 60, 1e300, 0, 0.0,
+                float("inf"), float("nan")]
+    for y in divisors:
+        with np.errstate(all="ignore"):
+            local = _reciprocal_of_divisor(None, x, y)
+            expected = np.true_divide(1.0, y).astype(dtype)
+        assert type(local) is type(expected) and local.dtype == dtype
+        assert np.array_equal(local, expected, equal_nan=True), y
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_backward_seeds_one_number_of_any_shape(shape, path):
+    x = st.Tensor(np.full(shape, 3.0, dtype=np.float32), requires_grad=True)
+    (x * x).backward()
+    assert x.grad.shape == shape and x.grad.dtype == np.float32
+    assert np.array_equal(x.grad, np.full(shape, 6.0))
+    with pytest.raises(Exception, match=r"one-element tensor, not shape \(2,\)"):
+        (st.Tensor(np.ones(2), requires_grad=True) * 2.0).backward()

@@ -198,3 +198,31 @@ def test_float64_stays_the_default_and_a_named_dtype_is_kept():
     layer(np.ones((1, 3), dtype=np.float32))
     assert [p is q for p, q in zip(params, layer.parameters())] == [True, True]
     assert params[0].dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_of_a_tensor_equals_numpy_maximum(dtype):
+    # F.relu calls the primitive itself: the values and gradients of np.maximum(x, 0.0),
+    # bit for bit, with 1/2 at ties and 0 at NaN.
+    value = np.array([[-1.5, 0.0, 2.0], [np.nan, 3.0, -0.0]], dtype=dtype)
+    weights = np.arange(1.0, 7.0).reshape(2, 3).astype(dtype)
+    grads = []
+    for relu in (st.nn.functional.relu, lambda v: np.maximum(v, 0.0), st.nn.ReLU()):
+        x = st.Tensor(value, requires_grad=True)
+        out = relu(x)
+        np.sum(np.nan_to_num(out) * weights).backward()
+        assert np.array_equal(out.data, np.maximum(value, 0.0), equal_nan=True)
+        grads.append(x.grad)
+    for g in grads:
+        assert g.dtype == dtype
+        assert np.array_equal(g, grads[0])
+    assert np.array_equal(grads[0], [[0.0, 1.0, 3.0], [0.0, 5.0, 3.0]])
+
+
+def test_zero_grad_reaches_nested_and_shared_modules():
+    inner = st.nn.Linear(2, 2, seed=0)
+    net = st.nn.Sequential(st.nn.Sequential(inner, st.nn.ReLU()), inner, st.nn.Linear(2, 1))
+    np.sum(net(np.ones((3, 2)))).backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())

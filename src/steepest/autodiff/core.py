@@ -162,6 +162,9 @@ class Primitive:
     # None for the others, () when there is none.  On large arrays reverse mode keeps
     # the arguments of such a partial and computes it in the backward sweep (see Later).
     late: tuple[tuple[int, ...] | None, ...] = field(default=(), compare=False, init=False)
+    # A reduction over axes (sum, mean, max, min) whose short path records it directly
+    # (see apply_reduction); its rules stay its vjp and jvp.
+    short_reduction: bool = field(default=False, compare=False)
     # Derived from the fields above, once, for the short path of every application:
     # an elementwise operation on all its arguments, and its forward on two numbers.
     short: bool = field(init=False, repr=False, compare=False)
@@ -273,7 +276,8 @@ def _total(g: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum a gradient over the axes that broadcasting added or stretched."""
-    g_shape = np.shape(g)
+    # An array's own attribute: np.shape costs a dispatch per call.
+    g_shape = g.shape if type(g) is np.ndarray else np.shape(g)
     if g_shape == shape:
         return g
     extra = len(g_shape) - len(shape)
@@ -283,7 +287,8 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g_shape[i] != 1)
     if stretched:
         g = _total(g, stretched, True)
-    if np.shape(g) != shape:  # a scalar gradient for an array argument
+        g_shape = tuple(1 if i in stretched else n for i, n in enumerate(g_shape))
+    if g_shape != shape:  # a scalar gradient for an array argument
         g = np.broadcast_to(g, shape)
     return g
 
@@ -987,6 +992,39 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
                     trace.inputs_log[id(out)] = [a, None]
                 return out
     return _apply_general(prim, (a, b), {})
+
+
+def apply_reduction(prim: Primitive, a: Any, kwargs: dict[str, Any]) -> Any:
+    """``prim``, a reduction, of ``a`` with its ``axis`` and ``keepdims`` in ``kwargs``:
+    :func:`apply`, with a short path for the common case.
+
+    The short path: ``a`` traced on an open reverse trace, its value a plain
+    array.  The node is the one the general path makes (the same forward on
+    the same arguments, the same saved arguments for the vjp), without its
+    search for the newest trace and its look at every argument.
+
+    >>> import numpy as np, steepest as st
+    >>> from steepest.autodiff import primitives as P
+    >>> x = st.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = apply_reduction(P.sum_, x, {"axis": 1}); y.data
+    array([3., 7.])
+    >>> y.backward(np.ones(2)); x.grad
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    if prim.short_reduction and isinstance(a, Node) and _grad_enabled[-1]:
+        trace = a._trace
+        x = a._value
+        if (trace is not None and trace.mode == REVERSE and not trace.done
+                and type(x) is np.ndarray):
+            if trace.candidates:
+                release_unused(trace)  # before this operation allocates its result
+            out = _recorded(prim.forward(x, **kwargs), trace, type(a), prim, (a,), (0,),
+                            ([x], kwargs))
+            if trace.inputs_log is not None:
+                trace.inputs_log[id(out)] = [None]
+            return out
+    return apply(prim, (a,), kwargs)
 
 
 def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:

@@ -20,6 +20,7 @@ from steepest.autodiff.core import (
     Node,
     apply,
     apply_binary,
+    apply_reduction,
     apply_unary,
     constant,
     mark_value_read,
@@ -270,12 +271,14 @@ def _folded(prim: P.Primitive, name: str, neutral: float, a: Any, axis: Any, dty
     a = _in_dtype(a, dtype)
     if where is not True and where is not np._NoValue:
         a = _masked(a, where, neutral)
-    return apply(prim, (a,), _kw(axis, keepdims))
+    return apply_reduction(prim, a, _kw(axis, keepdims))
 
 
 @implements(np.sum)
 def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True,
          **unused):
+    if dtype is None and out is None and initial is None and where is True and not unused:
+        return apply_reduction(P.sum_, a, _kw(axis, keepdims))  # no option to look at
     total = _folded(P.sum_, "sum", 0.0, a, axis, dtype, out, keepdims, where, unused)
     return total + initial if _given(initial) else total
 
@@ -287,7 +290,7 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True, **u
     _no_other_options("mean", unused)
     a = _in_dtype(a, dtype)
     if where is True or where is np._NoValue:
-        return apply(P.mean, (a,), _kw(axis, keepdims))
+        return apply_reduction(P.mean, a, _kw(axis, keepdims))
     # Over the kept elements only: their sum over their count (nan where none is kept).
     count = np.sum(_mask_for(a, where), axis=axis, keepdims=keepdims)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -303,6 +306,8 @@ def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wher
 
 def _extremum(prim: Any, bound: Any, worst: float, name: str, a: Any, axis: Any, out: Any,
               keepdims: bool, initial: Any, where: Any, unused: dict[str, Any]) -> Any:
+    if out is None and initial is None and where is True and not unused:
+        return apply_reduction(prim, a, _kw(axis, keepdims))  # no option to look at
     if out is not None:
         raise in_place_write()
     _no_other_options(name, unused)
@@ -311,7 +316,7 @@ def _extremum(prim: Any, bound: Any, worst: float, name: str, a: Any, axis: Any,
             # NumPy's own refusal (a masked max of nothing has no value), in its words.
             getattr(np, name)(strip(a), axis=axis, where=strip(where))
         a = _masked(a, where, worst)
-    result = apply(prim, (a,), _kw(axis, keepdims))
+    result = apply_reduction(prim, a, _kw(axis, keepdims))
     return apply(bound, (result, initial), {}) if _given(initial) else result
 
 

@@ -34,7 +34,8 @@ LN10 = math.log(10.0)
 
 def primitive(name: str, forward: Any, *, partials: Any = None, vjp: Any = None,
               jvp: Any = None, differentiable_args: tuple[int, ...] | None = None,
-              code: Code | None = None, units: tuple[Any, ...] | None = None) -> Primitive:
+              code: Code | None = None, units: tuple[Any, ...] | None = None,
+              short_reduction: bool = False) -> Primitive:
     """Create a primitive and enter it in :data:`PRIMITIVES` under ``name``.
 
     >>> import numpy as np
@@ -42,7 +43,8 @@ def primitive(name: str, forward: Any, *, partials: Any = None, vjp: Any = None,
     np.True_
     """
     prim = Primitive(name, forward, tuple(partials) if partials is not None else None,
-                     vjp, jvp, differentiable_args, code=code, units=units)
+                     vjp, jvp, differentiable_args, code=code, units=units,
+                     short_reduction=short_reduction)
     PRIMITIVES[name] = prim
     return prim
 
@@ -126,10 +128,19 @@ subtract = primitive("subtract", np.subtract, partials=(_one, _minus_one),
 multiply = primitive("multiply", np.multiply,
                      partials=(lambda ans, x, y: y, lambda ans, x, y: x),
                      code=Code("{0} * {1}", ("{1}", "{0}")))
+# Integers whose conversion to float64 is exact: Python and NumPy agree on them.
+_EXACT_INTEGERS = 2 ** 53
+
+
 def _reciprocal_of_divisor(ans: Any, x: Any, y: Any) -> Any:
     # np.true_divide, not /: a constant Python divisor of 0 gives inf, and an array
     # scalar (never a bare float) that recorded programs can copy.  A Python divisor
     # takes the value's dtype, as NumPy's own division does (float32 stays float32).
+    if (type(y) is int or type(y) is float) and y and -_EXACT_INTEGERS < y < _EXACT_INTEGERS and (
+            type(x) is np.ndarray or isinstance(x, np.generic)) and x.dtype.kind == "f":
+        # The same division in Python (a float64 number exactly as NumPy converts it),
+        # rounded once to the dtype: without a ufunc call on two Python numbers.
+        return x.dtype.type(1.0 / y)
     reciprocal = np.true_divide(1.0, y)
     if type(y) is int or type(y) is float:
         if isinstance(x, np.ndarray | np.generic) and x.dtype.kind in "fc":
@@ -355,8 +366,13 @@ def _expand_back(g: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) ->
     return np.broadcast_to(g, x_shape)
 
 
+def _shape(x: Any) -> tuple[int, ...]:
+    """``np.shape(x)``; an array's own attribute (np.shape costs a dispatch per call)."""
+    return x.shape if type(x) is np.ndarray else np.shape(x)
+
+
 def _sum_vjp(g, i, ans, args, kw):
-    return _expand_back(g, np.shape(args[0]), kw.get("axis"), kw.get("keepdims", False))
+    return _expand_back(g, _shape(args[0]), kw.get("axis"), kw.get("keepdims", False))
 
 
 def _sum_jvp(t, i, ans, args, kw):
@@ -370,7 +386,7 @@ def _sum_forward(x: Any, axis: Any = None, keepdims: bool = False, **options: An
     return np.sum(x, axis=axis, keepdims=keepdims, **options)
 
 
-sum_ = primitive("sum", _sum_forward, vjp=_sum_vjp, jvp=_sum_jvp)
+sum_ = primitive("sum", _sum_forward, vjp=_sum_vjp, jvp=_sum_jvp, short_reduction=True)
 
 
 def element_count(shape: tuple[int, ...], axis: Any) -> int:
@@ -395,7 +411,8 @@ def _mean_vjp(g, i, ans, args, kw):
     return _expand_back(g, shape, axis, kw.get("keepdims", False)) / element_count(shape, axis)
 
 
-mean = primitive("mean", np.mean, vjp=_mean_vjp, jvp=lambda t, i, ans, args, kw: np.mean(t, **kw))
+mean = primitive("mean", np.mean, vjp=_mean_vjp, jvp=lambda t, i, ans, args, kw: np.mean(t, **kw),
+                 short_reduction=True)
 
 
 def _prod_vjp(g, i, ans, args, kw):
@@ -464,8 +481,20 @@ def _extremum_jvp(t, i, ans, args, kw):
     return np.sum(t * hits, axis=axis, keepdims=keepdims) / count
 
 
-amax = primitive("max", np.max, vjp=_extremum_vjp, jvp=_extremum_jvp)
-amin = primitive("min", np.min, vjp=_extremum_vjp, jvp=_extremum_jvp)
+def _extremum_forward(reduce: Any, function: Any) -> Any:
+    """``np.max`` or ``np.min``; on a plain array the reduction they call, without their wrapper."""
+    def forward(x: Any, axis: Any = None, keepdims: bool = False, **options: Any) -> Any:
+        if type(x) is np.ndarray and not options:
+            return reduce(x, axis=axis, keepdims=keepdims)
+        return function(x, axis=axis, keepdims=keepdims, **options)
+
+    return forward
+
+
+amax = primitive("max", _extremum_forward(np.maximum.reduce, np.max), vjp=_extremum_vjp,
+                 jvp=_extremum_jvp, short_reduction=True)
+amin = primitive("min", _extremum_forward(np.minimum.reduce, np.min), vjp=_extremum_vjp,
+                 jvp=_extremum_jvp, short_reduction=True)
 
 
 def _cumsum_vjp(g, i, ans, args, kw):

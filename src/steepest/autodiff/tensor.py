@@ -309,9 +309,12 @@ class Tensor(Node):
         """
         if gradient is None:
             value = self.data
-            if np.size(value) != 1:
-                raise not_one_number("backward", np.shape(value))
-            gradient = np.ones(np.shape(value), dtype=value.dtype)
+            # An array's or a NumPy number's own attributes: np.size and np.shape dispatch.
+            shape = value.shape if isinstance(value, np.ndarray | np.generic) else np.shape(value)
+            if math.prod(shape) != 1:
+                raise not_one_number("backward", shape)
+            gradient = (np.array(1, dtype=value.dtype) if not shape  # np.ones is Python
+                        else np.ones(shape, dtype=value.dtype))
         if self._trace is None:
             return
         leaves: list[Tensor] = []

@@ -154,10 +154,13 @@ class Module:
     def zero_grad(self) -> None:
         """Forget every parameter's accumulated ``.grad`` (call before each backward)."""
         # Called every step: the parameters are reached directly, without their names
-        # (one shared by two modules is simply cleared twice).
-        for module in self.modules():
+        # (one shared by two modules is simply cleared twice), and the modules with one
+        # list that is its own work queue (no list per module, no recursion).
+        modules = [self]
+        for module in modules:
             for param in module._parameters.values():
                 param.grad = None
+            modules.extend(module._modules.values())
 
     def num_parameters(self) -> int:
         """How many numbers the parameters hold altogether."""
