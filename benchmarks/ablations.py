@@ -57,6 +57,18 @@ def _general_path_only(flag: str = "short") -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _rules_called_for_bare_partials() -> Iterator[None]:
+    """The short path calls every partial's rule, a product's (its other factor) too."""
+    from steepest.autodiff.primitives import PRIMITIVES
+
+    with ExitStack() as stack:
+        for prim in PRIMITIVES.values():
+            stack.enter_context(mock.patch.dict(prim.__dict__,
+                                                {"bare": (None,) * len(prim.bare)}))
+        yield
+
+
 def _pair(name: str, unit: str, per: int, make: Callable[[Any], Callable[[], Any]],
           switch_off: Callable[[], Any], rtol: float = 1e-12, atol: float = 0.0) -> Case:
     """A case whose 'floor' is the choice switched off and whose 'steepest' has it on."""
@@ -293,6 +305,9 @@ def cases(quick: bool) -> list[Case]:
         _pair("a short path for elementwise operations: W4 eager `Tensor.backward`",
               "primitive", 3_000, eager_chain,
               _general_path_only),
+        _pair("a partial that is an argument taken without calling its rule: W4 eager "
+              "`Tensor.backward`", "primitive", 3_000, eager_chain,
+              _rules_called_for_bare_partials),
         _pair("the collector paused while a program is recorded: W4, a new function's first "
               "two calls", "primitive", 3_000, first_two_calls,
               lambda: mock.patch.object(replay.gc, "disable", lambda: None)),

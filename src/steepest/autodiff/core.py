@@ -169,6 +169,14 @@ class Primitive:
     # an elementwise operation on all its arguments, and its forward on two numbers.
     short: bool = field(init=False, repr=False, compare=False)
     on_numbers: Callable[..., Any] = field(init=False, repr=False, compare=False)
+    # For each argument, the argument its partial is when the partial is one of them (a
+    # product's: the other factor, ``"{1}"``), read from ``code``; else None.
+    bare: tuple[int | None, ...] = field(init=False, repr=False, compare=False)
+    # ``(units[i],)``, the locals of a node with one traced argument: made once.
+    lone_units: tuple[tuple[Any], ...] | None = field(init=False, repr=False, compare=False)
+    # The application itself (see _short_application), and its reflection (``y - x``).
+    applied: Callable[..., Any] = field(init=False, repr=False, compare=False)
+    reflected: Callable[..., Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.code is not None and self.partials is not None:
@@ -178,12 +186,32 @@ class Primitive:
         object.__setattr__(self, "short",
                            self.partials is not None and self.differentiable_args is None)
         object.__setattr__(self, "on_numbers", _OPERATORS.get(self.forward, self.forward))
+        templates = self.code.partials if self.code is not None else ()
+        object.__setattr__(self, "bare", tuple(
+            _bare_argument(templates[i] if i < len(templates) else None)
+            for i in range(len(self.partials or ()))))
+        object.__setattr__(self, "lone_units", None if self.units is None else
+                           tuple((unit,) for unit in self.units))
+        object.__setattr__(self, "applied", _short_application(self))
+        object.__setattr__(self, "reflected", _short_application(self, reflected=True))
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
 
 
 _NAMED = re.compile(r"\{(\d+|ans)\}")
+
+
+def _bare_argument(template: str | None) -> int | None:
+    """The argument a partial's template is, when it is one bare argument (``"{1}"``).
+
+    >>> _bare_argument("{1}"), _bare_argument("2.0 * {0}"), _bare_argument(None)
+    (1, None, None)
+    """
+    if template is None:
+        return None
+    whole = _NAMED.fullmatch(template)
+    return int(whole.group(1)) if whole and whole.group(1) != "ans" else None
 
 
 def _arguments_read(template: str | None) -> tuple[int, ...] | None:
@@ -850,31 +878,115 @@ def release_unused(trace: Trace) -> None:
     trace.candidates = kept
 
 
-def _recorded(value: Any, trace: Trace, cls: type[Node], prim: Primitive,
-              parents: tuple[Node, ...], argnums: tuple[int, ...], saved: tuple,
-              large: bool = False) -> Node:
-    """A new node of ``trace`` made by ``prim`` (reverse mode), on its tape.
+# Argument positions of a node the short path makes: shared, no tuple made per operation.
+_FIRST, _SECOND, _BOTH = (0,), (1,), (0, 1)
+# The second argument of a one-argument application (no value is this object).
+_ONE_ARGUMENT = object()
+# Instances are made without __init__ (a Tensor's is the user's constructor), by a plain
+# function: no lookup of ``cls.__new__`` per node.
+_new_instance = object.__new__
 
-    ``large``: the value is an array of :data:`RELEASE_AT` elements or more
-    (the caller has looked, to choose how to save the partials).
+
+# long: one function for both arities and every argument kind, making the node in place: each
+# part taken out would be one more Python call per operation, the cost this path exists to save.
+def _short_application(prim: Primitive, reflected: bool = False) -> Callable[..., Any]:
+    """``prim`` applied to one or two arguments (``(b, a)`` when ``reflected``).
+
+    The function behind :func:`apply_unary`, :func:`apply_binary` and the
+    ``Tensor`` operators (``x + y`` calls it directly: one Python call per
+    operation).  The short path: an elementwise operation, every traced
+    argument on one open reverse trace, the other a number or a numeric
+    array.  It makes the node itself, in one place for both arities, so
+    that an operation costs one Python call.  A local derivative
+    that is one of the arguments (a product's, see :attr:`Primitive.bare`)
+    is taken without calling its rule.  Anything else goes to the general
+    path, which computes the same.
     """
-    out = cls.__new__(cls)
-    out._value = value
-    out._trace = trace
-    out._prim = prim
-    out._parents = parents
-    out._argnums = argnums
-    out._saved = saved
-    out._seq = next(_sequence)
-    out._g = None
-    out._tangent = None
-    out.grad = None
-    out.name = None
-    if trace.tape is not None:
-        trace.tape.append(out)
+    forward, on_numbers, partials = prim.forward, prim.on_numbers, prim.partials
+
+    def applied(a: Any, b: Any = _ONE_ARGUMENT) -> Any:
+        if reflected:
+            a, b = b, a
+        if not prim.short or not _grad_enabled[-1]:  # switched off, or under no_grad
+            return _apply_general(prim, (a,) if b is _ONE_ARGUMENT else (a, b), {})
+        if isinstance(a, Node):
+            trace, cls = a._trace, type(a)
+            if b is _ONE_ARGUMENT:
+                parents, argnums, x, y = (a,), _FIRST, a._value, None
+            elif isinstance(b, Node):
+                if b._trace is trace:
+                    parents, argnums, x, y = (a, b), _BOTH, a._value, b._value
+                elif b._trace is None and trace is not None and _plain_operand(b._value):
+                    # A constant tensor (``x - x.max(...).detach()``) joins as its value,
+                    # as _apply_general would take it.
+                    parents, argnums, x, y = (a,), _FIRST, a._value, b._value
+                else:
+                    return _apply_general(prim, (a, b), {})
+            elif type(b) in _RAW_TYPES and (type(b) is not np.ndarray or not b.dtype.hasobject):
+                parents, argnums, x, y = (a,), _FIRST, a._value, b
+            else:
+                return _apply_general(prim, (a, b), {})
+        elif (isinstance(b, Node) and type(a) in _RAW_TYPES
+              and (type(a) is not np.ndarray or not a.dtype.hasobject)):
+            trace, cls = b._trace, type(b)
+            parents, argnums, x, y = (b,), _SECOND, a, b._value
+        else:
+            return _apply_general(prim, (a,) if b is _ONE_ARGUMENT else (a, b), {})
+        # The trace's test, written out: a call per operation would be a tenth of its cost.
+        if trace is None or trace.mode != REVERSE or trace.done:
+            return _apply_general(prim, (a,) if b is _ONE_ARGUMENT else (a, b), {})
+        if trace.candidates:
+            release_unused(trace)  # before this operation allocates its result
+        if b is _ONE_ARGUMENT:
+            value = forward(x)
+        elif type(x) in _SCALARS and type(y) in _SCALARS:
+            value = on_numbers(x, y)
+        else:
+            value = forward(x, y)
+        large = type(value) is np.ndarray and value.size >= RELEASE_AT
         if large:
-            watch_large_value(trace, out)
-    return out
+            saved = large_locals(prim, trace, value, (x,) if b is _ONE_ARGUMENT else (x, y),
+                                 argnums)
+        elif prim.units is not None:
+            saved = prim.units if argnums is _BOTH else prim.lone_units[argnums[0]]
+        else:
+            # Written out for each arity, without a loop: a loop's frame costs as much.  A bare
+            # argument's position is tested with `is None` first (None == 0 is a slow compare).
+            bare = prim.bare
+            if b is _ONE_ARGUMENT:
+                saved = (partials[0](value, x) if bare[0] is None else x,)
+            elif argnums is _BOTH:
+                k, j = bare
+                saved = (partials[0](value, x, y) if k is None else x if k == 0 else y,
+                         partials[1](value, x, y) if j is None else x if j == 0 else y)
+            else:
+                i = argnums[0]
+                k = bare[i]
+                saved = (partials[i](value, x, y) if k is None else x if k == 0 else y,)
+        # new_node's fields, written out with this operation's: a call per operation costs.
+        out = _new_instance(cls)
+        out._value = value
+        out._trace = trace
+        out._prim = prim
+        out._parents = parents
+        out._argnums = argnums
+        out._saved = saved
+        out._seq = next(_sequence)
+        out._g = None
+        out._tangent = None
+        out.grad = None
+        out.name = None
+        if trace.tape is not None:
+            trace.tape.append(out)
+            if large:
+                watch_large_value(trace, out)
+        if trace.inputs_log is not None:
+            # A parent's place is None (its node has the value): the log keeps no large value.
+            trace.inputs_log[id(out)] = [None] if b is _ONE_ARGUMENT else [
+                None if 0 in argnums else x, None if 1 in argnums else y]
+        return out
+
+    return applied
 
 
 def apply_unary(prim: Primitive, a: Any) -> Any:
@@ -886,32 +998,12 @@ def apply_unary(prim: Primitive, a: Any) -> Any:
     >>> y = apply_unary(P.exp, x); y.backward(); float(x.grad)
     1.0
     """
-    if prim.short and isinstance(a, Node) and _grad_enabled[-1]:
-        trace = a._trace
-        if trace is not None and trace.mode == REVERSE and not trace.done:  # still recording
-            if trace.candidates:
-                release_unused(trace)  # before this operation allocates its result
-            x = a._value
-            value = prim.forward(x)
-            if type(value) is np.ndarray and value.size >= RELEASE_AT:
-                out = _recorded(value, trace, type(a), prim, (a,), (0,),
-                                large_locals(prim, trace, value, (x,), (0,)), True)
-            else:
-                out = _recorded(value, trace, type(a), prim, (a,), (0,),
-                                (prim.partials[0](value, x),))
-            if trace.inputs_log is not None:
-                trace.inputs_log[id(out)] = [None]  # a parent's value: read from its node
-            return out
-    return _apply_general(prim, (a,), {})
+    return prim.applied(a)
 
 
 def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
-    """``prim`` applied to two arguments: :func:`apply`, with a short path for the common case.
-
-    The short path: an elementwise operation, every traced argument on one
-    open reverse trace, the other a number or a numeric array.  The trace's
-    test (reverse, still recording) is written out in each branch: a call per
-    operation would be a tenth of its cost.
+    """``prim`` applied to two arguments: :func:`apply`, with a short path for the common case
+    (see :func:`_short_application`).
 
     >>> import steepest as st
     >>> from steepest.autodiff import primitives as P
@@ -919,79 +1011,7 @@ def apply_binary(prim: Primitive, a: Any, b: Any) -> Any:
     >>> y = apply_binary(P.multiply, x, x); y.backward(); float(x.grad)
     6.0
     """
-    if prim.short and _grad_enabled[-1]:
-        if isinstance(a, Node):
-            trace = a._trace
-            if isinstance(b, Node):
-                if (b._trace is trace and trace is not None and trace.mode == REVERSE
-                        and not trace.done):
-                    if trace.candidates:
-                        release_unused(trace)  # before this operation allocates its result
-                    x, y = a._value, b._value
-                    if type(x) in _SCALARS and type(y) in _SCALARS:  # _forward_of, written out
-                        value = prim.on_numbers(x, y)
-                    else:
-                        value = prim.forward(x, y)
-                    if type(value) is np.ndarray and value.size >= RELEASE_AT:
-                        out = _recorded(value, trace, type(a), prim, (a, b), (0, 1),
-                                        large_locals(prim, trace, value, (x, y), (0, 1)), True)
-                    else:
-                        units = prim.units
-                        if units is None:
-                            partials = prim.partials
-                            units = (partials[0](value, x, y), partials[1](value, x, y))
-                        out = _recorded(value, trace, type(a), prim, (a, b), (0, 1), units)
-                    if trace.inputs_log is not None:
-                        trace.inputs_log[id(out)] = [None, None]
-                    return out
-                if b._trace is None and trace is not None and _plain_operand(b._value):
-                    # A constant tensor (``x - x.max(...).detach()``) joins as its value,
-                    # as _apply_general would take it.
-                    b = b._value
-            if (not isinstance(b, Node) and _plain_operand(b) and trace is not None
-                    and trace.mode == REVERSE and not trace.done):
-                if trace.candidates:
-                    release_unused(trace)
-                x = a._value
-                if type(x) in _SCALARS and type(b) in _SCALARS:
-                    value = prim.on_numbers(x, b)
-                else:
-                    value = prim.forward(x, b)
-                if type(value) is np.ndarray and value.size >= RELEASE_AT:
-                    out = _recorded(value, trace, type(a), prim, (a,), (0,),
-                                    large_locals(prim, trace, value, (x, b), (0,)), True)
-                else:
-                    units = prim.units
-                    out = _recorded(value, trace, type(a), prim, (a,), (0,),
-                                    (units[0] if units is not None else
-                                     prim.partials[0](value, x, b),))
-                if trace.inputs_log is not None:
-                    trace.inputs_log[id(out)] = [None, b]
-                return out
-        elif isinstance(b, Node):
-            kind = type(a)  # _plain_operand, written out
-            trace = b._trace
-            if ((kind in _SCALARS or (kind is np.ndarray and not a.dtype.hasobject))
-                    and trace is not None and trace.mode == REVERSE and not trace.done):
-                if trace.candidates:
-                    release_unused(trace)
-                y = b._value
-                if kind in _SCALARS and type(y) in _SCALARS:
-                    value = prim.on_numbers(a, y)
-                else:
-                    value = prim.forward(a, y)
-                if type(value) is np.ndarray and value.size >= RELEASE_AT:
-                    out = _recorded(value, trace, type(b), prim, (b,), (1,),
-                                    large_locals(prim, trace, value, (a, y), (1,)), True)
-                else:
-                    units = prim.units
-                    out = _recorded(value, trace, type(b), prim, (b,), (1,),
-                                    (units[1] if units is not None else
-                                     prim.partials[1](value, a, y),))
-                if trace.inputs_log is not None:
-                    trace.inputs_log[id(out)] = [a, None]
-                return out
-    return _apply_general(prim, (a, b), {})
+    return prim.applied(a, b)
 
 
 def apply_reduction(prim: Primitive, a: Any, kwargs: dict[str, Any]) -> Any:
@@ -1019,8 +1039,12 @@ def apply_reduction(prim: Primitive, a: Any, kwargs: dict[str, Any]) -> Any:
                 and type(x) is np.ndarray):
             if trace.candidates:
                 release_unused(trace)  # before this operation allocates its result
-            out = _recorded(prim.forward(x, **kwargs), trace, type(a), prim, (a,), (0,),
-                            ([x], kwargs))
+            out = new_node(prim.forward(x, **kwargs), trace, type(a))
+            out._prim, out._parents, out._argnums, out._saved = prim, (a,), _FIRST, ([x], kwargs)
+            if trace.tape is not None:
+                trace.tape.append(out)
+                if type(out._value) is np.ndarray and out._value.size >= RELEASE_AT:
+                    watch_large_value(trace, out)
             if trace.inputs_log is not None:
                 trace.inputs_log[id(out)] = [None]
             return out

@@ -266,18 +266,23 @@ def _float_steps(steps, receives, shapes, dtypes, out_slot, n_inputs, kinds) -> 
                 return None
             plan.append((slot, prim, (), (j, flat), locals_))
         else:
-            if prim.code is None or kwargs or shapes[slot] != () or dtypes[slot] != _FLOAT64:
+            dtype = dtypes[slot]
+            if (prim.code is None or kwargs or shapes[slot] != ()
+                    or (dtype is not _FLOAT64 and dtype != _FLOAT64)):
                 return None
             operands = []
             for is_slot, j in spec:
-                if is_slot and j not in numbers:
-                    return None
                 if is_slot:
+                    if j not in numbers:
+                        return None
                     operands.append((True, j))
                     continue
-                if type(j) is not float and _literal(j) is None:
-                    return None
-                if type(j) is float and not math.isfinite(j):
+                if type(j) is float:  # the common constant, a Python float, as it is
+                    if not math.isfinite(j):
+                        return None
+                    operands.append((False, j))
+                    continue
+                if _literal(j) is None:
                     return None
                 # A constant as a Python number: a NumPy scalar (taken from an array)
                 # would turn every value computed after it into one.
@@ -454,11 +459,11 @@ class Program:
         steps = []
         for node in trace.tape or []:
             argnums = node._argnums
+            parents = iter(node._parents)  # the arguments at argnums, in their order
             spec = []
             for position, value in enumerate(log[id(node)]):
                 if position in argnums:
-                    parent = node._parents[argnums.index(position)]
-                    spec.append((True, slot_of[id(parent)]))
+                    spec.append((True, slot_of[id(next(parents))]))
                 else:
                     spec.append((False, value))
             slot = n_inputs + len(steps)
@@ -471,9 +476,11 @@ class Program:
                 shapes.append(np.shape(value))
                 dtypes.append(np.result_type(value))
             if node._prim.partials is not None:
-                # A partial left to the sweep is read for its shape and dtype only.
-                locals_ = {p: local.stand_in() if type(local) is Later else local
-                           for p, local in zip(argnums, node._saved)}
+                # A loop, not a comprehension: no frame made per node (a long tape has many).
+                locals_ = {}
+                for p, local in zip(argnums, node._saved):
+                    # A partial left to the sweep is read for its shape and dtype only.
+                    locals_[p] = local.stand_in() if type(local) is Later else local
                 kwargs: dict[str, Any] = _NO_KEYWORDS
             else:
                 locals_ = {}
@@ -1241,14 +1248,18 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
             if receives[slot]:
                 backward.append((slot, ((source, 0, None, ()),)))
             continue
-        positions = [j if is_slot else new_slot(j) for is_slot, j in operands]
+        # Loops and map, not comprehensions: no frame made per step (a long tape has many).
+        positions = []
+        for is_slot, j in operands:
+            positions.append(j if is_slot else new_slot(j))
         # The rules of a primitive are read once per program (a long one repeats a few).
         rules = known.get(prim)
         if rules is None:
             rules = known[prim] = _float_rules(prim, len(operands))
         fn, keys = rules[0]
         positions.append(slot)  # "ans" is the last position
-        forward.append((slot, fn, tuple(positions[k] for k in keys)))
+        position_of = positions.__getitem__
+        forward.append((slot, fn, tuple(map(position_of, keys))))
         if not receives[slot]:
             continue
         targets = []
@@ -1264,7 +1275,7 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
                 if rule is None:
                     return None
                 kind, fn, keys = rule
-                targets.append((j, kind, fn, tuple(positions[k] for k in keys)))
+                targets.append((j, kind, fn, tuple(map(position_of, keys))))
         backward.append((slot, tuple(targets)))
     backward.reverse()
     results = []

@@ -20,8 +20,6 @@ from steepest.autodiff.core import (
     Primitive,
     Trace,
     apply,
-    apply_binary,
-    apply_unary,
     as_float_array,
     backward_sweep,
     mark_data_dependent,
@@ -47,22 +45,14 @@ from steepest.autodiff.errors import (
 
 
 def _binary(prim: Primitive) -> tuple[Any, Any]:
-    """An operator and its reflection (``x - y``, ``y - x``), applying ``prim`` directly."""
-    def op(self: Tensor, other: Any) -> Any:
-        return apply_binary(prim, self, other)
-
-    def rop(self: Tensor, other: Any) -> Any:
-        return apply_binary(prim, other, self)
-
-    return op, rop
+    """An operator and its reflection (``x - y``, ``y - x``): the primitive's application
+    itself, so that an operation costs one Python call."""
+    return prim.applied, prim.reflected
 
 
 def _unary(prim: Primitive) -> Any:
     """A method applying a one-argument primitive (``x.exp()``, ``-x``)."""
-    def method(self: Tensor) -> Any:
-        return apply_unary(prim, self)
-
-    return method
+    return prim.applied
 
 
 def _comparison(ufunc: np.ufunc) -> Any:
@@ -358,9 +348,7 @@ class Tensor(Node):
         if not kwargs and method == "__call__":
             prim = DIRECT_UFUNCS.get(ufunc)
             if prim is not None:  # the common case, straight to the primitive
-                if len(inputs) == 1:
-                    return apply_unary(prim, inputs[0])
-                return apply_binary(prim, inputs[0], inputs[1])
+                return prim.applied(*inputs)  # apply_unary or apply_binary, one call fewer
         return dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
