@@ -28,6 +28,10 @@ from steepest.symbolic._algebraic import DIGITS, ZERO_TOLERANCE, real_solutions,
 from steepest.symbolic.points import at_point
 from steepest.symbolic.printing import text_form
 
+# What SymPy's solvers raise when they give up inside, on input they accept
+# ("cannot determine truth value of Relational" is a TypeError): not solvable exactly.
+SYMPY_SOLVER_FAILURES = (NotImplementedError, TypeError, ValueError)
+
 MINIMUM = "minimum"
 MAXIMUM = "maximum"
 SADDLE = "saddle"
@@ -377,7 +381,10 @@ def _real_roots(
         roots = candidates
     else:
         domain = sp.Interval(*bounds) if bounds is not None else sp.S.Reals
-        solutions = sp.solveset(factor, var, domain)
+        try:
+            solutions = sp.solveset(factor, var, domain)
+        except SYMPY_SOLVER_FAILURES:  # SymPy gave up inside (an undecidable comparison)
+            solutions = sp.ConditionSet(var, sp.Eq(factor, 0), domain)
         if isinstance(solutions, sp.FiniteSet):
             roots = list(solutions)
         elif solutions is sp.S.EmptySet:
@@ -391,7 +398,7 @@ def _real_roots(
         else:
             try:
                 roots = [r for r in sp.solve(factor, var) if r.is_real is not False]
-            except NotImplementedError:
+            except SYMPY_SOLVER_FAILURES:
                 roots = []
             if not roots:
                 raise ExactSolutionError(f"cannot solve {show_expr(factor)} = 0 for {var} exactly")
@@ -524,7 +531,7 @@ class _CaseSolver:
             return
         try:
             solutions = sp.solve(factor, var)
-        except NotImplementedError:
+        except SYMPY_SOLVER_FAILURES:
             solutions = []
         if not solutions:
             raise ExactSolutionError(f"cannot solve {show_expr(factor)} = 0 for {var} exactly")

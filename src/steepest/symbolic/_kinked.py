@@ -39,6 +39,7 @@ from steepest.symbolic._critical import (
     MAXIMUM,
     MINIMUM,
     SADDLE,
+    SYMPY_SOLVER_FAILURES,
     Candidate,
     CriticalPoint,
     ExactSolutionError,
@@ -109,7 +110,7 @@ def _singular_points(f: sp.Expr, x: sp.Symbol, low: sp.Expr, high: sp.Expr) -> l
     for base in sorted(bases, key=sp.default_sort_key):
         try:
             zeros = sp.solveset(base, x, sp.Interval.open(low, high))
-        except (NotImplementedError, ValueError, TypeError):
+        except SYMPY_SOLVER_FAILURES:
             continue
         if isinstance(zeros, sp.FiniteSet):  # else none, or not a list SymPy can give
             found.extend(z for z in zeros if not any(is_zero(z - other) for other in found))
@@ -237,7 +238,7 @@ def _sample_on(
     least one side (an isolated real value is no edge of a domain); None if none is found."""
     for values in itertools.product(_OFF_AXIS, repeat=len(rest)):
         at = dict(zip(rest, values, strict=True))
-        point = {var: solution.subs(at), **at}
+        point = {var: at_point(solution, at), **at}
         real = _finite_real(point[var]) and _finite_real(at_point(f, point))
         if real and _real_nearby(f, [var], point):
             return point
@@ -352,7 +353,11 @@ def _switch_points(f: sp.Expr, x: sp.Symbol, low: sp.Expr, high: sp.Expr) -> lis
     domain = sp.Interval.open(low, high)
     found: list[sp.Expr] = []
     for equation in nonsmooth.switch_equations(f, x):
-        solutions = sp.solveset(equation, x, domain)
+        try:
+            solutions = sp.solveset(equation, x, domain)
+        except SYMPY_SOLVER_FAILURES:
+            message = f"cannot solve {show_expr(equation)} = 0 for {x} exactly"
+            raise ExactSolutionError(message) from None
         if isinstance(solutions, sp.FiniteSet):
             found.extend(s for s in solutions if not any(is_zero(s - t) for t in found))
         elif solutions is sp.S.EmptySet:
@@ -778,7 +783,7 @@ def _critical_on_surface(
         if entry.free or entry.region is not None:
             continue
         at = {v: entry.point[v.name] for v in rest}
-        point = {var: solution.subs(at), **at}
+        point = {var: at_point(solution, at), **at}
         if var in box and not in_interval(point[var], box[var]):
             continue
         found = _surface_point(f, variables, point, undefined)
@@ -798,7 +803,7 @@ def _solve_for_one(
     for var in ordered:
         try:
             solutions = sp.solve(expression, var)
-        except NotImplementedError:
+        except SYMPY_SOLVER_FAILURES:
             continue
         real = [s for s in solutions if s.is_real is not False]
         if real:
