@@ -1,5 +1,6 @@
 """Doctests that need an optional dependency skip, with the reason, where it is missing;
-compiled kernels go to a cache directory of the run's own, removed at its end."""
+compiled kernels go to a cache directory of the run's own, removed at its end, and every
+test runs on the compiled engine where this machine builds it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ def pytest_configure(config: Any) -> None:
     # Before anything is imported or compiled: no library of a test run lands in the
     # user's cache (nor in the checkout).
     os.environ["STEEPEST_CACHE_DIR"] = _CACHE
+
+
+def pytest_sessionstart(session: Any) -> None:
+    # The eager path's engine compiles in the background; waited for, so that which engine
+    # a test runs on never depends on timing.
+    from steepest.autodiff import engine
+
+    engine.wait(120)
 
 
 def pytest_unconfigure(config: Any) -> None:

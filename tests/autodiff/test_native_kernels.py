@@ -307,13 +307,13 @@ def test_the_environment_switches_the_loops_off(tmp_path):
 @needs_compiler
 def test_threads_share_a_program_while_its_loop_compiles(monkeypatch, tmp_path):
     release = threading.Event()
-    compile_ = native._compile
+    compile_ = native.compile_source
 
     def held(*args):
         release.wait(120)
         compile_(*args)
 
-    monkeypatch.setattr(native, "_compile", held)
+    monkeypatch.setattr(native, "compile_source", held)
     monkeypatch.setenv("STEEPEST_CACHE_DIR", str(tmp_path))  # nothing cached: compiled
     x = _point(N, 5)
     with monkeypatch.context() as patch:

@@ -7,12 +7,15 @@
 -5.32
 """
 
+from steepest.autodiff import engine
 from steepest.autodiff.core import no_grad
 from steepest.autodiff.explain import explain
 from steepest.autodiff.graph import Graph, trace
 from steepest.autodiff.primitives import PRIMITIVES
 from steepest.autodiff.tensor import Tensor
 from steepest.autodiff.transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
+
+engine.start()  # the eager path in C: from the cache at once, else compiled in the background
 
 __all__ = [
     "PRIMITIVES",

@@ -174,9 +174,13 @@ class Primitive:
     bare: tuple[int | None, ...] = field(init=False, repr=False, compare=False)
     # ``(units[i],)``, the locals of a node with one traced argument: made once.
     lone_units: tuple[tuple[Any], ...] | None = field(init=False, repr=False, compare=False)
-    # The application itself (see _short_application), and its reflection (``y - x``).
+    # The application itself (see _short_application), and its reflection (``y - x``):
+    # in C once the compiled engine is loaded (see use_compiled), else in Python.
     applied: Callable[..., Any] = field(init=False, repr=False, compare=False)
     reflected: Callable[..., Any] = field(init=False, repr=False, compare=False)
+    # The Python ones, the reference the compiled engine defers to off its short path.
+    python_applications: tuple[Callable[..., Any], Callable[..., Any]] = field(
+        init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.code is not None and self.partials is not None:
@@ -192,14 +196,84 @@ class Primitive:
             for i in range(len(self.partials or ()))))
         object.__setattr__(self, "lone_units", None if self.units is None else
                            tuple((unit,) for unit in self.units))
-        object.__setattr__(self, "applied", _short_application(self))
-        object.__setattr__(self, "reflected", _short_application(self, reflected=True))
+        object.__setattr__(self, "python_applications",
+                           (_short_application(self), _short_application(self, reflected=True)))
+        _set_applications(self)
+        _PRIMITIVES.add(self)
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
 
 
 _NAMED = re.compile(r"\{(\d+|ans)\}")
+
+
+# Every primitive made, whose applications follow the engine in use (see use_compiled).
+_PRIMITIVES: weakref.WeakSet[Primitive] = weakref.WeakSet()
+# The eager path's inner loops compiled in C (steepest.autodiff.engine), or None: Python's.
+_compiled: Any = None
+# Called after each switch of engine (the Tensor class re-reads its operators).
+_on_switch: list[Callable[[], None]] = []
+
+
+def _set_applications(prim: Primitive) -> None:
+    applied, reflected = prim.python_applications
+    if _compiled is not None:
+        applied = _compiled.Application(prim, applied, False)
+        reflected = _compiled.Application(prim, reflected, True)
+    object.__setattr__(prim, "applied", applied)
+    object.__setattr__(prim, "reflected", reflected)
+
+
+def use_compiled(engine: Any) -> None:
+    """Run the eager path's inner loops in ``engine``, the compiled module of
+    :mod:`steepest.autodiff.engine` (None: in Python, the reference).
+
+    The short path of every elementwise primitive, the backward sweep and the
+    ordering walk switch together; both engines make the same nodes and the
+    same numbers.
+
+    >>> use_compiled(None); P = Primitive("twice", lambda x: 2 * x, (lambda ans, x: 2.0,))
+    >>> P.applied is P.python_applications[0]
+    True
+    """
+    global _compiled
+    _compiled = engine
+    for prim in list(_PRIMITIVES):
+        _set_applications(prim)
+    for listener in _on_switch:
+        listener()
+
+
+def compiled_engine() -> Any:
+    """The compiled engine in use, or None (see :func:`use_compiled`).
+
+    >>> compiled_engine() is None or hasattr(compiled_engine(), "sweep")
+    True
+    """
+    return _compiled
+
+
+def engine_names() -> dict[str, Any]:
+    """What the compiled engine reads and calls of this module, by name.
+
+    >>> sorted(engine_names())[:3]
+    ['BOTH', 'FIRST', 'Later']
+    """
+    return {
+        "Node": Node, "Trace": Trace, "Later": Later, "ndarray": np.ndarray,
+        "ONE": ONE, "MINUS_ONE": MINUS_ONE, "sequence_key": _sequence_number,
+        "shape": np.shape, "grad_enabled": _grad_enabled, "REVERSE": REVERSE,
+        "sequence": _sequence, "FIRST": _FIRST, "SECOND": _SECOND, "BOTH": _BOTH,
+        "RELEASE_AT": RELEASE_AT, "numbers": tuple(_SCALARS),
+        # unbroadcast, _accumulate, _computed_for_good, large_locals, watch_large_value:
+        # looked up here at each use, as this module's own functions do.
+        "namespace": globals()}
+
+
+def on_switch(listener: Callable[[], None]) -> None:
+    """Call ``listener`` after each switch of engine (see :func:`use_compiled`)."""
+    _on_switch.append(listener)
 
 
 def _bare_argument(template: str | None) -> int | None:
@@ -468,6 +542,8 @@ def topological_order(root: Node, leaves: list[Node] | None = None) -> list[Node
     >>> [node is y for node in topological_order(y + 1.0, leaves)], leaves == [x]
     ([True, False], True)
     """
+    if _compiled is not None:
+        return _compiled.topological_order(root, leaves)
     if root._prim is None:
         return []
     mark = object()
@@ -541,6 +617,8 @@ def sweep(order: Sequence[Node], record: dict[int, Any] | None = None,
     >>> st.vjp(lambda x: (2.0 * x, x * x), 3.0)[1]((1.0, 1.0))  # 2 + 2x, in one sweep
     8.0
     """
+    if _compiled is not None:
+        return _compiled.sweep(order, record, release)
     # Names read for every node, as locals: the sweep is the eager path's inner loop.
     one, minus_one, numbers, array = ONE, MINUS_ONE, _SCALARS, np.ndarray
     for node in reversed(order):

@@ -235,13 +235,13 @@ def _c_expression(node: ast.expr, names: dict[str, str]) -> str:
     return f"{_C_FUNCTIONS[node.func.id]}({_c_expression(node.args[0], names)})"
 
 
-def _compiler_key(path: str) -> str:
+def compiler_key(path: str) -> str:
     info = os.stat(path)
     return f"{os.path.realpath(path)}|{info.st_size}|{info.st_mtime_ns}|{platform.machine()}"
 
 
 def _library_path(source: str, cc: str) -> Path:
-    key = "\0".join((source, _compiler_key(cc), *FLAGS))
+    key = "\0".join((source, compiler_key(cc), *FLAGS))
     return cache_directory() / f"run-{hashlib.sha256(key.encode()).hexdigest()[:40]}.so"
 
 
@@ -253,15 +253,16 @@ def _load(path: Path, arrays: int, numbers: int) -> Callable[..., None]:
     return function
 
 
-def _compile(source: str, cc: str, path: Path) -> None:
-    """Compile ``source`` into ``path``, written under another name and then renamed, so
-    that another process never loads a half-written library."""
+def compile_source(source: str, cc: str, path: Path, flags: Sequence[str] = FLAGS) -> None:
+    """Compile the C ``source`` with ``flags`` into the library ``path``, written under
+    another name and then renamed, so that another process never loads a half-written
+    library."""
     global _compiling
     handle, temporary = tempfile.mkstemp(prefix="tmp-", suffix=".so", dir=path.parent)
     os.close(handle)
     try:
         with _lock:
-            process = subprocess.Popen([cc, *FLAGS, "-x", "c", "-", "-o", temporary, "-lm"],
+            process = subprocess.Popen([cc, *flags, "-x", "c", "-", "-o", temporary, "-lm"],
                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
             _compiling = (process, temporary)
@@ -314,7 +315,7 @@ def _work() -> None:
                 _busy -= 1
 
 
-def _submit(job: Callable[[], None]) -> None:
+def submit(job: Callable[[], None]) -> None:
     """Run ``job`` on the one background thread (one compile at a time)."""
     global _worker_running
     with _lock:
@@ -429,13 +430,13 @@ class Group:
                 return self._loaded(key, path, arrays, numbers, "loaded")
         except Exception:  # whatever goes wrong here, the ufuncs compute it
             return self._failed(key)
-        _submit(lambda: self._build(key, source, cc, path, arrays, numbers))
+        submit(lambda: self._build(key, source, cc, path, arrays, numbers))
         return None
 
     def _build(self, key: tuple[int, ...], source: str, cc: str, path: Path, arrays: int,
                numbers: int) -> None:
         try:
-            _compile(source, cc, path)
+            compile_source(source, cc, path)
         except Exception:  # no library: the ufuncs go on computing it
             self._failed(key)
             return

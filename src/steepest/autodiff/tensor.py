@@ -26,6 +26,7 @@ from steepest.autodiff.core import (
     mark_value_read,
     new_node,
     next_sequence_number,
+    on_switch,
     plain_array,
     topological_order,
 )
@@ -479,6 +480,22 @@ class Tensor(Node):
 
     def relu(self) -> Any:
         return apply(P.maximum, (self, 0.0), {})
+
+
+# Tensor's operators and methods that are a primitive's application: (primitive, reflected).
+_APPLICATIONS = {name: (prim, kind == 1) for name, value in vars(Tensor).items()
+                 for prim in P.PRIMITIVES.values()
+                 for kind, application in enumerate((prim.applied, prim.reflected))
+                 if value is application}
+
+
+def _bind_applications() -> None:
+    """Each operator the application its primitive now has (see ``core.use_compiled``)."""
+    for name, (prim, reflected) in _APPLICATIONS.items():
+        setattr(Tensor, name, prim.reflected if reflected else prim.applied)
+
+
+on_switch(_bind_applications)
 
 
 def box(value: Any, trace: Trace | None) -> Tensor:
