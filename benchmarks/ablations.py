@@ -95,6 +95,7 @@ def cases(quick: bool) -> list[Case]:
 
     import steepest as st
     from steepest.autodiff import core, fuse, native, primitives, replay
+    from steepest.autodiff.engine import python_engine
     from steepest.nn.functional import softmax_cross_entropy
     from steepest.optim import float_descent
     from steepest.optim.objective import Objective
@@ -305,6 +306,10 @@ def cases(quick: bool) -> list[Case]:
         _pair("a short path for elementwise operations: W4 eager `Tensor.backward`",
               "primitive", 3_000, eager_chain,
               _general_path_only),
+        _pair("the eager path in C (`engine.c`): W4 eager `Tensor.backward`", "primitive",
+              3_000, eager_chain, python_engine),
+        _pair(f"the eager path in C (`engine.c`): W3 PyTorch-style, {epoch} steps", "epoch", 1,
+              lambda off: pytorch_style(False), python_engine),
         _pair("a partial that is an argument taken without calling its rule: W4 eager "
               "`Tensor.backward`", "primitive", 3_000, eager_chain,
               _rules_called_for_bare_partials),

@@ -230,3 +230,15 @@ def test_compiled_once_then_loaded_from_the_cache_at_import(tmp_path):
     switched_off = _python(CHAIN, STEEPEST_CACHE_DIR=str(tmp_path), STEEPEST_NATIVE="0")
     assert switched_off[:2] == ["False", "False"]
     assert first[2:] == second[2:] == switched_off[2:]  # the same numbers on both engines
+
+
+def test_an_application_given_more_arguments_than_its_rules_fails_as_in_python():
+    from steepest.autodiff.primitives import PRIMITIVES
+
+    x = st.Tensor(2.0, requires_grad=True)
+    for prim in (PRIMITIVES["negative"], PRIMITIVES["exp"]):
+        with pytest.raises(Exception) as compiled:
+            prim.applied(x, x)
+        with engine.python_engine(), pytest.raises(Exception) as reference:
+            prim.applied(x, x)
+        assert type(compiled.value) is type(reference.value)

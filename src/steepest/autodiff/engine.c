@@ -412,6 +412,7 @@ typedef struct {
     PyObject *prim, *settings, *forward, *on_numbers, *partials, *bare, *units, *lone_units;
     PyObject *general;  /* the Python application: everything off the short path */
     int reflected;
+    Py_ssize_t arity;  /* the arguments its rules are written for (one or two) */
 } Application;
 
 /* A number or a numeric array, taken as it is (core._plain_operand); -1 on an error. */
@@ -643,6 +644,8 @@ static PyObject *application_call(PyObject *callable, PyObject *const *args, siz
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     if (kwnames != NULL || nargs < 1 + self->reflected || nargs > 2)
         return PyObject_Vectorcall(self->general, args, nargsf, kwnames);
+    if (nargs > self->arity)
+        return PyObject_Vectorcall(self->general, args, nargsf, kwnames);  /* its error */
     PyObject *a = args[0], *b = nargs == 2 ? args[1] : NULL;
     if (self->reflected) {
         a = args[1];
@@ -701,6 +704,11 @@ static PyObject *application_new(PyTypeObject *type, PyObject *args, PyObject *k
         Py_DECREF(self);
         return NULL;
     }
+    self->arity = PyTuple_Check(self->units) ? PyTuple_GET_SIZE(self->units)
+                                             : PyTuple_Check(self->bare) ? PyTuple_GET_SIZE(self->bare)
+                                                                         : 0;
+    if (PyTuple_Check(self->lone_units))
+        self->arity = Py_MIN(self->arity, PyTuple_GET_SIZE(self->lone_units));
     if (!PyDict_Check(self->settings) || !PyTuple_Check(self->bare)
             || (self->partials != Py_None && (!PyTuple_Check(self->partials)
                                              || PyTuple_GET_SIZE(self->partials) < PyTuple_GET_SIZE(self->bare)))
