@@ -1353,13 +1353,15 @@ def _float_pattern(prim: Any, argnums: tuple[int, ...], n_args: int) -> tuple | 
     """How :func:`_tape_float_interpreter` reads the steps of one primitive with these
     traced arguments, or None where such a step is not one of a program over floats.
 
-    ``(traced, constants, fn, a, b, partials)``: the positions of the traced
-    arguments (in the order of the node's parents) and of the constants; the
-    rule over floats and the positions of its arguments (``b`` None for one);
-    for each traced argument a gradient may reach, last first, ``(position,
-    index of its local derivative among the saved ones, kind, fn, where)`` as
-    in :func:`_float_rules` (``where`` one position but for kind 4; kind None
-    where no template gives the partial).  Position ``n_args`` is the result.
+    ``(form, traced, constants, fn, a, b, partials)``: ``form`` 1 for one
+    traced argument, 2 for two, 3 for a traced one and a constant, else 0;
+    the positions of the traced arguments (in the order of the node's
+    parents) and of the constants; the rule over floats and the positions of
+    its arguments (``b`` None for one); for each traced argument a gradient
+    may reach, last first, ``(position, index of its local derivative among
+    the saved ones, kind, fn, where)`` as in :func:`_float_rules` (``where``
+    one position but for kind 4; kind None where no template gives the
+    partial).  Position ``n_args`` is the result.
     """
     if prim.code is None or prim.partials is None:
         return None
@@ -1377,7 +1379,9 @@ def _float_pattern(prim: Any, argnums: tuple[int, ...], n_args: int) -> tuple | 
             kind, rule, where = rules[p] if rules[p] is not None else (None, None, ())
             partials.append((p, argnums.index(p), kind, rule,
                              where if kind == 4 or kind is None else where[0]))
-    return (traced, constants, fn, keys[0], keys[1] if len(keys) > 1 else None,
+    form = (1 if n_args == 1 == len(traced) else 2 if n_args == 2 == len(traced)
+            else 3 if n_args == 2 and len(traced) == 1 else 0)
+    return (form, traced, constants, fn, keys[0], keys[1] if len(keys) > 1 else None,
             tuple(reversed(partials)))
 
 
@@ -1414,7 +1418,7 @@ def _tape_float_interpreter(trace: Trace, leaves: Sequence[Tensor], out: Tensor,
     # each step's reversed: the whole reversed is the sweep's order.
     reached: list[tuple] = []
     untemplated: set[int] = set()  # steps with a local derivative no template gives
-    patterns: dict[Any, Any] = {}
+    patterns: dict[Any, Any] = {}  # by (prim, argnums, number of arguments), and by prim
     one, minus_one, element, float64, isfinite = ONE, MINUS_ONE, _ELEMENT, np.float64, math.isfinite
     slot = n_inputs - 1
     for node in tape:
@@ -1425,11 +1429,19 @@ def _tape_float_interpreter(trace: Trace, leaves: Sequence[Tensor], out: Tensor,
         if type(value) is not float64 and type(value) is not float:
             return None
         logged = log[key]
-        key = (node._prim, node._argnums, len(logged))
-        pattern = patterns.get(key)
-        if pattern is None:
-            pattern = patterns[key] = (element if key[0].name == "getitem" else
-                                       _float_pattern(*key)) or False
+        argnums = node._argnums
+        # The pattern of the primitive's last step, when its arguments are traced alike
+        # (the engine's argnums are shared tuples); else looked up, or made, by value.
+        last = patterns.get(node._prim)
+        if last is not None and last[0] is argnums and last[1] == len(logged):
+            pattern = last[2]
+        else:
+            key = (node._prim, argnums, len(logged))
+            pattern = patterns.get(key)
+            if pattern is None:
+                pattern = patterns[key] = (element if key[0].name == "getitem" else
+                                           _float_pattern(*key)) or False
+            patterns[node._prim] = (argnums, len(logged), pattern)
         if pattern is element:
             source = _element_source(node, logged, slot_of, kinds, shapes, element_slot)
             if source is None:
@@ -1443,31 +1455,29 @@ def _tape_float_interpreter(trace: Trace, leaves: Sequence[Tensor], out: Tensor,
             continue
         if pattern is False:
             return None
-        traced, constants, fn, a, b, partials = pattern
-        positions = list(logged)
+        form, traced, constants, fn, a, b, partials = pattern
         parents = node._parents
-        if len(parents) == 1:
-            j = positions[traced[0]] = slot_of[id(parents[0])]
-            if j < n_inputs and not number[j]:
+        # The common forms written out (f(x), x + y, 0.01 * x), the others in a call.
+        j = slot_of[id(parents[0])]
+        if j < n_inputs and not number[j]:
+            return None
+        if form == 1:
+            positions = [j]
+        elif form == 2:
+            k = slot_of[id(parents[1])]
+            if k < n_inputs and not number[k]:
                 return None
+            positions = [j, k]
+        elif form == 3 and type(logged[constants[0]]) is float and isfinite(
+                logged[constants[0]]):
+            k = n_slots + len(extra)
+            extra.append(logged[constants[0]])
+            positions = [k, j] if traced[0] else [j, k]
         else:
-            for p, parent in zip(traced, parents):
-                j = positions[p] = slot_of[id(parent)]
-                if j < n_inputs and not number[j]:
-                    return None
-        if constants:
-            for p in constants:
-                constant = positions[p]
-                if type(constant) is not float:
-                    if _literal(constant) is None:
-                        return None
-                    # A Python number: a NumPy scalar would make every later value one.
-                    constant = (int(constant) if isinstance(constant, int | np.integer)
-                                else float(constant))
-                elif not isfinite(constant):
-                    return None
-                positions[p] = n_slots + len(extra)
-                extra.append(constant)
+            positions = _float_operands(logged, traced, parents, constants, slot_of, number,
+                                        n_inputs, n_slots, extra)
+            if positions is None:
+                return None
         forward.append((slot, fn, positions[a], None if b is None else positions[b]))
         positions.append(slot)  # "ans" is the last position
         saved = node._saved
@@ -1494,6 +1504,31 @@ def _tape_float_interpreter(trace: Trace, leaves: Sequence[Tensor], out: Tensor,
 
 
 _ELEMENT = ("element",)  # the pattern of the pick of one element of an input
+
+
+def _float_operands(logged: list[Any], traced: tuple[int, ...], parents: tuple[Any, ...],
+                    constants: tuple[int, ...], slot_of: dict[int, int], number: list[bool],
+                    n_inputs: int, n_slots: int, extra: list[Any]) -> list[int] | None:
+    """The slots of a step's operands, its constants given slots of their own in ``extra``;
+    None where one is not a single number (see :func:`_tape_float_interpreter`)."""
+    positions = list(logged)
+    for p, parent in zip(traced, parents):
+        j = positions[p] = slot_of[id(parent)]
+        if j < n_inputs and not number[j]:
+            return None
+    for p in constants:
+        constant = positions[p]
+        if type(constant) is not float:
+            if _literal(constant) is None:
+                return None
+            # A Python number: a NumPy scalar would make every later value one.
+            constant = (int(constant) if isinstance(constant, int | np.integer)
+                        else float(constant))
+        elif not math.isfinite(constant):
+            return None
+        positions[p] = n_slots + len(extra)
+        extra.append(constant)
+    return positions
 
 
 def _element_source(node: Any, logged: list[Any], slot_of: dict[int, int],
