@@ -265,7 +265,8 @@ def cases(quick: bool) -> list[Case]:
 
     def floats_off() -> Any:
         stack = mock.patch.multiple(replay, _float_sweep=lambda *a: None,
-                                    _float_interpreter=lambda *a: None)
+                                    _float_interpreter=lambda *a: None,
+                                    _tape_float_interpreter=lambda *a: None)
         return stack
 
     return [
@@ -316,6 +317,9 @@ def cases(quick: bool) -> list[Case]:
         _pair("the collector paused while a program is recorded: W4, a new function's first "
               "two calls", "primitive", 3_000, first_two_calls,
               lambda: mock.patch.object(replay.gc, "disable", lambda: None)),
+        _pair("a long recording over floats read from the tape in one pass: W4, a new "
+              "function's first two calls", "primitive", 3_000, first_two_calls,
+              lambda: _declining(replay, "_tape_float_interpreter")),
         _pair("large temporaries released during a trace: W2 n = 1,000,000, a first call",
               "call", 1, first_call_large,
               lambda: mock.patch.object(core, "RELEASE_AT", 10**18)),

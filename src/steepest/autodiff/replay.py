@@ -41,6 +41,7 @@ from steepest.autodiff.core import (
     ONE,
     REVERSE,
     Later,
+    Node,
     Trace,
     as_float_array,
     backward_sweep,
@@ -438,6 +439,88 @@ def _float_program_source(sweep: FloatSweep) -> tuple[str, dict[str, Any]]:
     return "\n".join(lines) + "\n", namespace
 
 
+def _tape_steps(tape: Sequence[Node], log: dict[int, list[Any]], leaves: Sequence[Tensor],
+                shapes: list[tuple[int, ...]], dtypes: list[np.dtype]
+                ) -> tuple[list[tuple], dict[int, int]]:
+    """The tape as steps ``(slot, prim, spec, kwargs, locals)``, and the slot of each value.
+
+    ``log`` is the trace's ``inputs_log``.  ``shapes`` and ``dtypes`` hold
+    the inputs'; each step's are appended.  ``spec`` gives each argument as
+    ``(True, slot)`` or ``(False, constant)``.
+    """
+    slot_of = {id(leaf): i for i, leaf in enumerate(leaves)}
+    n_inputs = len(leaves)
+    steps = []
+    for node in tape:
+        argnums = node._argnums
+        parents = iter(node._parents)  # the arguments at argnums, in their order
+        spec = []
+        for position, value in enumerate(log[id(node)]):
+            if position in argnums:
+                spec.append((True, slot_of[id(next(parents))]))
+            else:
+                spec.append((False, value))
+        slot = n_inputs + len(steps)
+        slot_of[id(node)] = slot
+        value = node._value
+        if type(value) is np.ndarray or isinstance(value, np.generic):
+            shapes.append(value.shape)  # as attributes: np.shape and result_type dispatch
+            dtypes.append(value.dtype)
+        else:
+            shapes.append(np.shape(value))
+            dtypes.append(np.result_type(value))
+        if node._prim.partials is not None:
+            # A loop, not a comprehension: no frame made per node (a long tape has many).
+            locals_ = {}
+            for p, local in zip(argnums, node._saved):
+                # A partial left to the sweep is read for its shape and dtype only.
+                locals_[p] = local.stand_in() if type(local) is Later else local
+            kwargs: dict[str, Any] = _NO_KEYWORDS
+        else:
+            locals_ = {}
+            kwargs = node._saved[1]
+        steps.append((slot, node._prim, tuple(spec), kwargs, locals_))
+    return steps, slot_of
+
+
+def _needs(steps: list[tuple], n_slots: int, grad_inputs: tuple[int, ...],
+           out_slot: int) -> tuple[dict[int, tuple[int, ...]], list[bool]]:
+    """(the arguments of each step a gradient flows to, whether each slot receives one)."""
+    # Forward: which slots depend on a differentiated input.
+    depends = [False] * n_slots
+    for i in grad_inputs:
+        depends[i] = True
+    wanted_of = {}
+    for slot, prim, spec, _, _ in steps:
+        allowed = prim.differentiable_args
+        wanted = []
+        for p, (is_slot, j) in enumerate(spec):
+            if is_slot and depends[j] and (allowed is None or p in allowed):
+                wanted.append(p)
+        wanted_of[slot] = wanted = tuple(wanted)
+        depends[slot] = bool(wanted)
+    # Backward: which slots receive a gradient from the output.
+    receives = [False] * n_slots
+    receives[out_slot] = depends[out_slot]
+    for slot, _, spec, _, _ in reversed(steps):
+        if receives[slot]:
+            for p in wanted_of[slot]:
+                receives[spec[p][1]] = True
+    return wanted_of, receives
+
+
+def _long_numpy_program(tape: list[Node], log: dict[int, list[Any]], leaves: Sequence[Tensor],
+                        out: Tensor, grad_inputs: tuple[int, ...], shapes: list[tuple[int, ...]],
+                        dtypes: list[np.dtype]) -> Callable[[Sequence[Any]], Any]:
+    """The NumPy interpreter of a long tape, made from the tape itself (see :class:`Program`)."""
+    shapes, dtypes = list(shapes), list(dtypes)  # the inputs' alone: the steps' are added
+    steps, slot_of = _tape_steps(tape, log, leaves, shapes, dtypes)
+    out_slot = slot_of[id(out)]
+    wanted_of, receives = _needs(steps, len(shapes), grad_inputs, out_slot)
+    return _interpreter(steps, wanted_of, receives, shapes, out_slot,
+                        np.result_type(strip(out._value)), len(leaves), grad_inputs)
+
+
 class Program:
     """The tape of one traced call, compiled to straight-line Python.
 
@@ -447,50 +530,39 @@ class Program:
     (broadcasting, which slots receive a gradient) made once, here.
     """
 
-    # long: one pass over the tape fills the slot, shape and need tables together; parts of it
-    # would pass all of those tables to each other.
     def __init__(self, trace: Trace, leaves: Sequence[Tensor], out: Tensor,
                  grad_inputs: Sequence[int], args: Sequence[Any] | None = None):
-        slot_of = {id(leaf): i for i, leaf in enumerate(leaves)}
         n_inputs = len(leaves)
+        self.grad_inputs = tuple(grad_inputs)
+        self.n_inputs = n_inputs
+        self.reads: list[tuple[int, Any, tuple, dict[str, Any], Any]] = []
+        self.repeatable = True
+        self.floats = False
+        self.float_source: str | None = None
+        self.float_sweep: FloatSweep | None = None
         shapes = [np.shape(leaf._value) for leaf in leaves]
         dtypes = [np.result_type(leaf._value) for leaf in leaves]
-        log = trace.inputs_log or {}
-        steps = []
-        for node in trace.tape or []:
-            argnums = node._argnums
-            parents = iter(node._parents)  # the arguments at argnums, in their order
-            spec = []
-            for position, value in enumerate(log[id(node)]):
-                if position in argnums:
-                    spec.append((True, slot_of[id(next(parents))]))
-                else:
-                    spec.append((False, value))
-            slot = n_inputs + len(steps)
-            slot_of[id(node)] = slot
-            value = node._value
-            if type(value) is np.ndarray or isinstance(value, np.generic):
-                shapes.append(value.shape)  # as attributes: np.shape and result_type dispatch
-                dtypes.append(value.dtype)
-            else:
-                shapes.append(np.shape(value))
-                dtypes.append(np.result_type(value))
-            if node._prim.partials is not None:
-                # A loop, not a comprehension: no frame made per node (a long tape has many).
-                locals_ = {}
-                for p, local in zip(argnums, node._saved):
-                    # A partial left to the sweep is read for its shape and dtype only.
-                    locals_[p] = local.stand_in() if type(local) is Later else local
-                kwargs: dict[str, Any] = _NO_KEYWORDS
-            else:
-                locals_ = {}
-                kwargs = node._saved[1]
-            steps.append((slot, node._prim, tuple(spec), kwargs, locals_))
+        if (args is not None and not trace.reads and trace.tape
+                and len(trace.tape) > MAX_COMPILED_STEPS):
+            # A long tape over floats (an unrolled loop) goes from the tape to the
+            # interpreter's tables in one pass; the NumPy program, which it needs only
+            # for a call that meets inf or nan, is made from the tape on that call.
+            kinds = [_input_kind(a, leaf._value) for a, leaf in zip(args, leaves)]
+            numpy_program = _on_first_use(functools.partial(
+                _long_numpy_program, trace.tape, trace.inputs_log, leaves, out,
+                self.grad_inputs, shapes, dtypes))
+            run = _tape_float_interpreter(trace, leaves, out, self.grad_inputs, kinds, shapes,
+                                          numpy_program)
+            if run is not None:
+                self.compiled, self.source, self.out_shape = False, None, ()
+                self.run, self.floats, self.all_receive = run, True, True
+                self._run = numpy_program
+                return
+        steps, slot_of = _tape_steps(trace.tape or [], trace.inputs_log or {}, leaves, shapes,
+                                     dtypes)
         out_slot = slot_of[id(out)]
         # The reads of concrete values (comparisons, signs) the call made: each is made
         # again right after its last argument is computed, and must give the same.
-        self.reads: list[tuple[int, Any, tuple, dict[str, Any], Any]] = []
-        self.repeatable = True
         for fn, values, read_kwargs, result in trace.reads or ():
             read_spec = []
             for value in values:
@@ -503,37 +575,12 @@ class Program:
                     read_spec.append((False, strip(value)))
             after = max((j for is_slot, j in read_spec if is_slot), default=-1)
             self.reads.append((after, fn, tuple(read_spec), read_kwargs, result))
+        wanted_of, receives = _needs(steps, len(shapes), self.grad_inputs, out_slot)
 
-        # Forward: which slots depend on a differentiated input.
-        depends = [False] * len(shapes)
-        for i in grad_inputs:
-            depends[i] = True
-        wanted_of = {}
-        for slot, prim, spec, _, _ in steps:
-            allowed = prim.differentiable_args
-            wanted = []
-            for p, (is_slot, j) in enumerate(spec):
-                if is_slot and depends[j] and (allowed is None or p in allowed):
-                    wanted.append(p)
-            wanted_of[slot] = wanted = tuple(wanted)
-            depends[slot] = bool(wanted)
-        # Backward: which slots receive a gradient from the output.
-        receives = [False] * len(shapes)
-        receives[out_slot] = depends[out_slot]
-        for slot, _, spec, _, _ in reversed(steps):
-            if receives[slot]:
-                for p in wanted_of[slot]:
-                    receives[spec[p][1]] = True
-
-        self.grad_inputs = tuple(grad_inputs)
-        self.n_inputs = n_inputs
         self.out_shape = shapes[out_slot]
         self.compiled = len(steps) <= MAX_COMPILED_STEPS
         out_dtype = np.result_type(strip(out._value))
         # Over Python floats when every value is one number (see _float_program_source).
-        self.floats = False
-        self.float_source: str | None = None
-        self.float_sweep: FloatSweep | None = None
         kinds = ([_input_kind(a, leaf._value) for a, leaf in zip(args, leaves)]
                  if args is not None and not self.reads else [None] * n_inputs)
         if self.reads and not self.compiled:
@@ -1209,44 +1256,64 @@ def _float_rules(prim: Any, n_args: int) -> tuple:
     return (fn, where), tuple(partials)
 
 
-# long: the interpreter's loops are one closure, so that each step costs a few local lookups
-# and no call; taken apart, every step would pay for the calls between the parts.
+class _FloatInputs:
+    """Where the inputs of a long program over floats live among its values.
+
+    ``extra`` holds the values after the slots: the elements of the inputs
+    read element by element first (``element_slot[input, flat index]``),
+    then the constants, appended as the steps are read.  ``unpack`` gives
+    each such input's element slots, ``results`` each differentiated
+    input's (None for a number) and shape.
+    """
+
+    def __init__(self, kinds: Sequence[str | None], shapes: Sequence[tuple[int, ...]],
+                 n_inputs: int, n_slots: int, grad_inputs: tuple[int, ...]):
+        self.extra: list[Any] = []
+        self.element_slot: dict[tuple[int, int], int] = {}
+        self.unpack: list[tuple[int, tuple[int, ...]]] = []
+        for i in range(n_inputs):
+            if kinds[i] == "elements":
+                size = int(np.prod(shapes[i]))
+                first = n_slots + len(self.extra)
+                self.extra.extend([0.0] * size)
+                self.unpack.append((i, tuple(range(first, first + size))))
+                for k in range(size):
+                    self.element_slot[i, k] = first + k
+        self.results = [(i, tuple(self.element_slot[i, k] for k in range(int(np.prod(shapes[i])))),
+                         shapes[i]) if kinds[i] == "elements" else (i, None, None)
+                        for i in grad_inputs]
+        self.scalar_inputs = [i for i in range(n_inputs) if kinds[i] == "number"]
+        self.n_slots, self.n_inputs = n_slots, n_inputs
+
+    def new_slot(self, value: Any) -> int:
+        """The slot of a constant."""
+        self.extra.append(value)
+        return self.n_slots + len(self.extra) - 1
+
+
 def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, grad_inputs,
                        kinds, fallback) -> Callable[[Sequence[Any]], Any] | None:
     """A long program over Python floats: one loop over prepared steps, no generated code.
 
     The same program (``plan``, see :func:`_float_steps`) and the same sweep
     as :func:`_float_sweep`; a call that meets an exception is run by
-    ``fallback`` (the NumPy program).
+    ``fallback`` (the NumPy program).  The tables are those :func:`_float_runner`
+    runs: a forward step is ``(slot, fn, a, b)`` (``b`` None for one
+    argument), a contribution to a gradient ``(slot, j, kind, fn, where)``.
     """
     if any(kinds[i] not in ("float", "number", "elements") for i in grad_inputs):
         return None  # its gradient is an array of zeros, made by the NumPy program
-    n_slots = len(shapes)
-    extra: list[Any] = []  # constants, then the elements of unpacked inputs
-
-    def new_slot(value: Any) -> int:
-        extra.append(value)
-        return n_slots + len(extra) - 1
-
-    element_slot: dict[tuple[int, int], int] = {}
-    unpack: list[tuple[int, tuple[int, ...]]] = []  # input -> its element slots
-    for i in range(n_inputs):
-        if kinds[i] == "elements":
-            size = int(np.prod(shapes[i]))
-            first = n_slots + len(extra)
-            extra.extend([0.0] * size)
-            unpack.append((i, tuple(range(first, first + size))))
-            for k in range(size):
-                element_slot[i, k] = first + k
-    forward: list[tuple[int, Callable[..., Any], tuple[int, ...]]] = []
-    backward: list[tuple[int, tuple]] = []
+    where_in = _FloatInputs(kinds, shapes, n_inputs, len(shapes), grad_inputs)
+    new_slot = where_in.new_slot
+    forward: list[tuple] = []
+    backward: list[tuple] = []  # in the order of the steps, each step's reversed
     known: dict[Any, tuple] = {}
     for slot, prim, operands, element, locals_ in plan:
         if element is not None:
-            source = element_slot[element]
-            forward.append((slot, _same, (source,)))
+            source = where_in.element_slot[element]
+            forward.append((slot, _same, source, None))
             if receives[slot]:
-                backward.append((slot, ((source, 0, None, ()),)))
+                backward.append((slot, source, 0, None, None))
             continue
         # Loops and map, not comprehensions: no frame made per step (a long tape has many).
         positions = []
@@ -1258,8 +1325,8 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
             rules = known[prim] = _float_rules(prim, len(operands))
         fn, keys = rules[0]
         positions.append(slot)  # "ans" is the last position
-        position_of = positions.__getitem__
-        forward.append((slot, fn, tuple(map(position_of, keys))))
+        forward.append((slot, fn, positions[keys[0]],
+                        positions[keys[1]] if len(keys) > 1 else None))
         if not receives[slot]:
             continue
         targets = []
@@ -1267,25 +1334,250 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
             j = operands[p][1]
             local = locals_[p]
             if local is ONE:
-                targets.append((j, 0, None, ()))
+                targets.append((slot, j, 0, None, None))
             elif local is MINUS_ONE:
-                targets.append((j, 1, None, ()))
+                targets.append((slot, j, 1, None, None))
             else:
                 rule = rules[1][p]
                 if rule is None:
                     return None
                 kind, fn, keys = rule
-                targets.append((j, kind, fn, tuple(map(position_of, keys))))
-        backward.append((slot, tuple(targets)))
+                targets.append((slot, j, kind, fn, positions[keys[0]] if kind != 4
+                                else tuple(map(positions.__getitem__, keys))))
+        backward.extend(reversed(targets))
     backward.reverse()
-    results = []
+    return _float_runner(forward, backward, where_in, out_slot, grad_inputs, fallback)
+
+
+def _float_pattern(prim: Any, argnums: tuple[int, ...], n_args: int) -> tuple | None:
+    """How :func:`_tape_float_interpreter` reads the steps of one primitive with these
+    traced arguments, or None where such a step is not one of a program over floats.
+
+    ``(form, traced, constants, fn, a, b, partials)``: ``form`` 1 for one
+    traced argument, 2 for two, 3 for a traced one and a constant, else 0;
+    the positions of the traced arguments (in the order of the node's
+    parents) and of the constants; the rule over floats and the positions of
+    its arguments (``b`` None for one); for each traced argument a gradient
+    may reach, last first, ``(position, index of its local derivative among
+    the saved ones, kind, fn, where)`` as in :func:`_float_rules` (``where``
+    one position but for kind 4; kind None where no template gives the
+    partial).  Position ``n_args`` is the result.
+    """
+    if prim.code is None or prim.partials is None:
+        return None
+    traced = tuple(p for p in range(n_args) if p in argnums)
+    if len(traced) != len(argnums):
+        return None
+    constants = tuple(p for p in range(n_args) if p not in argnums)
+    (fn, keys), rules = _float_rules(prim, n_args)
+    if not 1 <= len(keys) <= 2:
+        return None
+    allowed = prim.differentiable_args
+    partials = []
+    for p in traced:
+        if allowed is None or p in allowed:
+            kind, rule, where = rules[p] if rules[p] is not None else (None, None, ())
+            partials.append((p, argnums.index(p), kind, rule,
+                             where if kind == 4 or kind is None else where[0]))
+    form = (1 if n_args == 1 == len(traced) else 2 if n_args == 2 == len(traced)
+            else 3 if n_args == 2 and len(traced) == 1 else 0)
+    return (form, traced, constants, fn, keys[0], keys[1] if len(keys) > 1 else None,
+            tuple(reversed(partials)))
+
+
+# long: one pass over the tape makes every table of the interpreter; taken apart, each part
+# would walk the tape again (a long one has thousands of steps) and pass the tables along.
+def _tape_float_interpreter(trace: Trace, leaves: Sequence[Tensor], out: Tensor,
+                            grad_inputs: tuple[int, ...], kinds: Sequence[str | None],
+                            shapes: Sequence[tuple[int, ...]],
+                            fallback: Callable[[Sequence[Any]], Any]
+                            ) -> Callable[[Sequence[Any]], Any] | None:
+    """The program of :func:`_float_interpreter`, read from the tape in one pass.
+
+    The same steps, operands, constants and sweep as ``_float_interpreter``
+    over :func:`_float_steps` of :meth:`Program.__init__`'s steps, without
+    the steps: each node is read once, and the rules of each primitive once
+    for each way its arguments are traced.  None wherever it is not plainly
+    a program over floats (the whole path then decides, as it always did).
+    """
+    if any(kinds[i] not in ("float", "number", "elements") for i in grad_inputs):
+        return None
+    tape = trace.tape
+    n_inputs = len(leaves)
+    n_slots = n_inputs + len(tape)
+    where_in = _FloatInputs(kinds, shapes, n_inputs, n_slots, grad_inputs)
+    extra, element_slot = where_in.extra, where_in.element_slot
+    log = trace.inputs_log
+    slot_of = {id(leaf): i for i, leaf in enumerate(leaves)}
+    number = [kind in ("float", "number") for kind in kinds]  # every step's value is one
+    depends = [False] * n_slots
     for i in grad_inputs:
-        if kinds[i] == "elements":
-            results.append((i, tuple(element_slot[i, k] for k in range(int(np.prod(shapes[i])))),
-                            shapes[i]))
+        depends[i] = True
+    forward: list[tuple] = []
+    # Each contribution to a gradient a differentiated input may reach, step by step,
+    # each step's reversed: the whole reversed is the sweep's order.
+    reached: list[tuple] = []
+    untemplated: set[int] = set()  # steps with a local derivative no template gives
+    patterns: dict[Any, Any] = {}  # by (prim, argnums, number of arguments), and by prim
+    one, minus_one, element, float64, isfinite = ONE, MINUS_ONE, _ELEMENT, np.float64, math.isfinite
+    slot = n_inputs - 1
+    for node in tape:
+        slot += 1
+        key = id(node)
+        slot_of[key] = slot
+        value = node._value
+        if type(value) is not float64 and type(value) is not float:
+            return None
+        logged = log[key]
+        argnums = node._argnums
+        # The pattern of the primitive's last step, when its arguments are traced alike
+        # (the engine's argnums are shared tuples); else looked up, or made, by value.
+        last = patterns.get(node._prim)
+        if last is not None and last[0] is argnums and last[1] == len(logged):
+            pattern = last[2]
         else:
-            results.append((i, None, None))
-    padding = [None] * (n_slots - n_inputs)
+            key = (node._prim, argnums, len(logged))
+            pattern = patterns.get(key)
+            if pattern is None:
+                pattern = patterns[key] = (element if key[0].name == "getitem" else
+                                           _float_pattern(*key)) or False
+            patterns[node._prim] = (argnums, len(logged), pattern)
+        if pattern is element:
+            source = _element_source(node, logged, slot_of, kinds, shapes, element_slot)
+            if source is None:
+                return None
+            forward.append((slot, _same, source, None))
+            j = slot_of[id(node._parents[0])]
+            if depends[j] and (node._prim.differentiable_args is None
+                               or 0 in node._prim.differentiable_args):
+                depends[slot] = True
+                reached.append((slot, source, 0, None, None))
+            continue
+        if pattern is False:
+            return None
+        form, traced, constants, fn, a, b, partials = pattern
+        parents = node._parents
+        # The common forms written out (f(x), x + y, 0.01 * x), the others in a call.
+        j = slot_of[id(parents[0])]
+        if j < n_inputs and not number[j]:
+            return None
+        if form == 1:
+            positions = [j]
+        elif form == 2:
+            k = slot_of[id(parents[1])]
+            if k < n_inputs and not number[k]:
+                return None
+            positions = [j, k]
+        elif form == 3 and type(logged[constants[0]]) is float and isfinite(
+                logged[constants[0]]):
+            k = n_slots + len(extra)
+            extra.append(logged[constants[0]])
+            positions = [k, j] if traced[0] else [j, k]
+        else:
+            positions = _float_operands(logged, traced, parents, constants, slot_of, number,
+                                        n_inputs, n_slots, extra)
+            if positions is None:
+                return None
+        forward.append((slot, fn, positions[a], None if b is None else positions[b]))
+        positions.append(slot)  # "ans" is the last position
+        saved = node._saved
+        for p, k, kind, rule, where in partials:  # reversed (see _float_pattern)
+            j = positions[p]
+            if not depends[j]:
+                continue
+            depends[slot] = True
+            local = saved[k]
+            if local is one:
+                reached.append((slot, j, 0, None, None))
+            elif local is minus_one:
+                reached.append((slot, j, 1, None, None))
+            elif kind is None:
+                untemplated.add(slot)
+            else:
+                reached.append((slot, j, kind, rule, positions[where] if kind != 4
+                                else tuple(map(positions.__getitem__, where))))
+    out_slot = slot_of.get(id(out), -1)
+    if out_slot < n_inputs or not depends[out_slot]:
+        return None
+    return _float_runner(forward, _swept(reached, out_slot, n_slots + len(extra), untemplated),
+                         where_in, out_slot, grad_inputs, fallback)
+
+
+_ELEMENT = ("element",)  # the pattern of the pick of one element of an input
+
+
+def _float_operands(logged: list[Any], traced: tuple[int, ...], parents: tuple[Any, ...],
+                    constants: tuple[int, ...], slot_of: dict[int, int], number: list[bool],
+                    n_inputs: int, n_slots: int, extra: list[Any]) -> list[int] | None:
+    """The slots of a step's operands, its constants given slots of their own in ``extra``;
+    None where one is not a single number (see :func:`_tape_float_interpreter`)."""
+    positions = list(logged)
+    for p, parent in zip(traced, parents):
+        j = positions[p] = slot_of[id(parent)]
+        if j < n_inputs and not number[j]:
+            return None
+    for p in constants:
+        constant = positions[p]
+        if type(constant) is not float:
+            if _literal(constant) is None:
+                return None
+            # A Python number: a NumPy scalar would make every later value one.
+            constant = (int(constant) if isinstance(constant, int | np.integer)
+                        else float(constant))
+        elif not math.isfinite(constant):
+            return None
+        positions[p] = n_slots + len(extra)
+        extra.append(constant)
+    return positions
+
+
+def _element_source(node: Any, logged: list[Any], slot_of: dict[int, int],
+                    kinds: Sequence[str | None], shapes: Sequence[tuple[int, ...]],
+                    element_slot: dict[tuple[int, int], int]) -> int | None:
+    """The slot of the element of an input a getitem step picks, or None if it is not one."""
+    if node._argnums != (0,) or len(logged) != 2:
+        return None
+    j = slot_of[id(node._parents[0])]
+    if j >= len(kinds) or kinds[j] != "elements":
+        return None
+    flat = _flat_index(logged[1], shapes[j])
+    return None if flat is None else element_slot[j, flat]
+
+
+def _swept(reached: list[tuple], out_slot: int, n_values: int,
+           untemplated: set[int]) -> list[tuple] | None:
+    """The contributions of the backward sweep: those the output's gradient reaches, in order.
+
+    ``reached`` is each step's contributions, each step's reversed; None when
+    the gradient reaches a step whose partial has no template.
+    """
+    receives = [False] * n_values
+    receives[out_slot] = True
+    backward = []
+    for contribution in reversed(reached):
+        if receives[contribution[0]]:
+            receives[contribution[1]] = True
+            backward.append(contribution)
+    if untemplated and any(receives[slot] for slot in untemplated):
+        return None
+    return backward
+
+
+# long: the interpreter's loops are one closure, so that each step costs a few local lookups
+# and no call; taken apart, every step would pay for the calls between the parts.
+def _float_runner(forward: list[tuple], backward: list[tuple] | None, where_in: _FloatInputs,
+                  out_slot: int, grad_inputs: tuple[int, ...],
+                  fallback: Callable[[Sequence[Any]], Any]
+                  ) -> Callable[[Sequence[Any]], Any] | None:
+    """The program over floats running the interpreter's tables (see :func:`_float_interpreter`).
+
+    None when there is no sweep (``backward`` None).
+    """
+    if backward is None:
+        return None
+    padding = [None] * (where_in.n_slots - where_in.n_inputs)
+    extra, unpack, results = where_in.extra, where_in.unpack, where_in.results
+    scalar_inputs = where_in.scalar_inputs
 
     def program(inputs: Sequence[Any]) -> tuple[Any, tuple]:
         try:
@@ -1295,29 +1587,28 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
             for i, where in unpack:
                 for k, element in zip(where, values[i].ravel().tolist()):
                     values[k] = element
-            for slot, fn, where in forward:
-                if len(where) == 1:
-                    values[slot] = fn(values[where[0]])
+            for slot, fn, a, b in forward:
+                if b is None:
+                    values[slot] = fn(values[a])
                 else:
-                    values[slot] = fn(values[where[0]], values[where[1]])
+                    values[slot] = fn(values[a], values[b])
             grads: list[Any] = [None] * len(values)
             grads[out_slot] = 1.0
-            for slot, targets in backward:
+            for slot, j, kind, fn, where in backward:
                 g = grads[slot]
                 if g is None:
                     continue
-                for j, kind, fn, where in targets:
-                    if kind == 0:
-                        ct = g
-                    elif kind == 1:
-                        ct = -g
-                    elif kind == 2:
-                        ct = g * values[where[0]]
-                    elif kind == 3:
-                        ct = g * fn(values[where[0]])
-                    else:
-                        ct = g * fn(*[values[k] for k in where])
-                    grads[j] = ct if grads[j] is None else grads[j] + ct
+                if kind == 0:
+                    ct = g
+                elif kind == 1:
+                    ct = -g
+                elif kind == 2:
+                    ct = g * values[where]
+                elif kind == 3:
+                    ct = g * fn(values[where])
+                else:
+                    ct = g * fn(*[values[k] for k in where])
+                grads[j] = ct if grads[j] is None else grads[j] + ct
         except (ArithmeticError, ValueError):
             value, grads_ = fallback([as_float_array(a) for a in inputs])
             return value, tuple(g if g is not None else np.zeros(np.shape(inputs[i]))
@@ -1332,7 +1623,6 @@ def _float_interpreter(plan, wanted_of, receives, shapes, out_slot, n_inputs, gr
                            .reshape(shape))
         return values[out_slot], tuple(out)
 
-    scalar_inputs = [i for i in range(n_inputs) if kinds[i] == "number"]
     return program
 
 
@@ -1496,6 +1786,10 @@ def _record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...]
         entry.convert = tuple(i for i, a in enumerate(args)
                               if not (isinstance(a, np.ndarray) and a.dtype.kind in "fc"))
         entry.program, entry.guard, entry.streak = program, guard, 0
+        # The program keeps the tape's nodes for a call that needs NumPy; let go by the
+        # trace, which each of them refers to, they hold no cycle, and go with the program
+        # without waiting for the collector.
+        trace.tape = None
         return program.run(args)
     seed = np.ones(np.shape(out._value), dtype=np.result_type(out._value))
     backward_sweep(out, seed, trace.tape or [], release=True)
