@@ -463,6 +463,8 @@ class _Descent:
         s = self.s
         reason = converged(self.step_len, self.gnorm, self.f, f_new, s["tol"], s["gtol"],
                            s["ftol"])
+        if reason and self._turning(reason, g_new):
+            reason = None  # the rule's memory turning round, not a stationary point: go on
         if reason:
             self.status, self.message = self._verdict(reason, g_new)
         elif f_new < self.best:
@@ -477,6 +479,24 @@ class _Descent:
                                            self.step_len, z_new, self.lr_k)
             if verdict:
                 self._conclude(verdict, z_new, step)
+
+    def _turning(self, reason: str, g_new: np.ndarray) -> bool:
+        """Whether a short step was taken by a rule with memory where the gradient is not small.
+
+        Momentum and Adam step along their memory (a velocity, a mean of the
+        gradients), not along the gradient: where that memory turns round, after
+        an overshoot, one step is short while the gradient is still large, and
+        the run is far from done (the steps grow again at once).  Only a rule
+        whose step is the gradient's own (plain descent) has a short step mean
+        a small gradient; any other stops on a short step only where the
+        gradient is near zero too.
+        """
+        if not reason.startswith("the last step moved") or self.rule.uses_objective:
+            return False
+        formula = type(self.rule.rule).float_formula()
+        if formula is not None and not formula.memory:
+            return False
+        return _norm(g_new) > NEAR_ZERO_GRADIENT * max(self.g0, 1.0)
 
     def _conclude(self, verdict: str, z_new: np.ndarray, step: np.ndarray) -> None:
         """End the run on the monitor's verdict about the step to ``z_new``."""
