@@ -23,6 +23,11 @@ Two lanes keep fast requests fast whatever else is running:
   answered with 429 and ``Retry-After``).
 
 Slow requests can therefore fill the slow lane but never the fast one.
+
+A worker says when it has taken a task, before it computes.  One that ends
+before then (killed while it was idle or starting, or by a signal still on its
+way as the task was sent) never began the task, which goes to a fresh worker:
+only a worker that ends while it computes a request fails that request.
 Workers are forked from a server process that has already imported
 steepest, NumPy and SymPy (``forkserver`` start method, where the platform
 has it), so replacing one costs milliseconds.
@@ -50,8 +55,9 @@ from typing import Any
 
 from steepest.web.requests import BadRequest
 
+# Seconds a worker may take to start, and then to take a task it was sent.
 STARTUP_SECONDS = 60.0
-# Workers a request may start, in all, when the idle one it was given has ended.
+# Workers a request may try, in all, when the one it was given ends before it took the task.
 START_TRIES = 3
 PRELOAD = ["steepest.web.compute"]
 # Memory one worker may allocate beyond what it holds when it starts, in MB.
@@ -73,6 +79,8 @@ STARVED_POLL = 0.05
 KNOWN_SLOW = 1024
 # Niceness of a worker in the slow lane: the fast lane gets the processor first.
 SLOW_NICENESS = 19
+# SIGKILL's bit in the masks of pending signals of /proc/<pid>/status.
+_KILL_BIT = 1 << (signal.SIGKILL - 1)
 
 
 try:
@@ -126,10 +134,12 @@ def _limit_memory(extra_bytes: int | None) -> None:
 
 
 def _worker_main(connection: Connection, memory_bytes: int | None = None) -> None:
-    """The loop of one worker process: receive ``(task, request)``, send the answer.
+    """The loop of one worker process: receive ``(task, request)``, say it has taken
+    it, send the answer.
 
-    An answer is ``(kind, value, retire)``: ``retire`` asks the pool to replace
-    this worker (after it ran out of memory its heap is not worth keeping).
+    A message is ``(kind, value, retire)``: ``"ready"`` once, then ``"taken"``
+    and the answer for each task; ``retire`` asks the pool to replace this worker
+    (after it ran out of memory its heap is not worth keeping).
     """
     # Ctrl+C in the terminal reaches the whole process group; the server ends the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -145,6 +155,10 @@ def _worker_main(connection: Connection, memory_bytes: int | None = None) -> Non
             return
         if message is None:
             return
+        # Running again after the task came proves that no kill sent before it is pending
+        # (a killed process runs none of its own code again): from here on, an end of this
+        # worker is this task's.
+        connection.send(("taken", None, False))
         task, request = message
         try:
             result = compute.TASKS[task](request)
@@ -191,31 +205,33 @@ class _Worker:
         self.connection: Connection = parent_end
         self.ready = False
 
-    def wait_ready(self, seconds: float) -> None:
-        if self.ready:
-            return
-        try:
-            if not self.connection.poll(seconds):
-                raise WorkerFailure(f"a worker process did not start within {seconds:g} s")
-            kind = self.connection.recv()[0]
-        except (EOFError, OSError):
-            raise WorkerFailure("a worker process ended before it was ready") from None
-        if kind != "ready":
-            raise WorkerFailure("a worker process started in an unexpected state")
-        self.ready = True
+    def take(self, job: _Job, seconds: float) -> None:
+        """Hand ``job`` to this idle worker; return once the worker has taken it.
 
-    def send_task(self, job: _Job) -> None:
-        """Hand ``job`` to this ready worker, which must be idle and alive.
-
-        An idle worker has nothing to say: anything to read on its end of the pipe
-        means it has ended (end of file) or is out of step, and it must not be given
-        a task.  (``is_alive`` alone cannot tell: a process ended from outside is
-        seen as alive until its parent has reaped it.)
+        A worker that ends before then (killed while it was idle or starting, or by
+        a signal still on its way when the task was sent) never began the task:
+        :class:`WorkerFailure`, and the pool gives the task to another worker.  No
+        check before sending can tell (a process killed a moment ago is alive until
+        the system has torn it down); the worker's own word after the task came can.
         """
-        if not self.process.is_alive() or self.connection.poll(0):
-            raise WorkerFailure("a worker process ended while it was idle")
+        if not self.ready:
+            self._expect("ready", seconds, "start")
+            self.ready = True
         job.cpu_start = self.cpu_seconds()
         self.connection.send((job.task, job.request))
+        self._expect("taken", seconds, "take its task")
+
+    def _expect(self, kind: str, seconds: float, step: str) -> None:
+        """Wait for the worker to say ``kind``; :class:`WorkerFailure` when it ends first,
+        stays silent for ``seconds`` or says anything else."""
+        try:
+            if not self.connection.poll(seconds):
+                raise WorkerFailure(f"a worker process did not {step} within {seconds:g} s")
+            said = self.connection.recv()[0]
+        except (EOFError, OSError):
+            raise WorkerFailure(f"a worker process ended before it could {step}") from None
+        if said != kind:
+            raise WorkerFailure(f"a worker process was out of step where it should {step}")
 
     def cpu_seconds(self) -> float | None:
         """Processor time the worker has used so far (``None`` where /proc cannot tell)."""
@@ -244,11 +260,20 @@ class _Worker:
             return answer
         except (EOFError, OSError):
             self.process.join(1.0)
-            code = self.process.exitcode
-            raise WorkerFailure(
-                f"the computation ended its worker process (exit status {code}); it may have "
-                "needed more memory than the playground allows"
-            ) from None
+            raise _ended(self.process.exitcode) from None
+
+    def killed(self) -> bool:
+        """Whether the worker has been killed and is still being torn down (``False``
+        where /proc cannot tell).
+
+        A killed process at idle priority may wait seconds for the processor on a busy
+        machine before it ends, and its end of file comes only then.
+        """
+        try:
+            with open(f"/proc/{self.process.pid}/status", encoding="ascii") as status:
+                return _kill_pending(status.read())
+        except OSError:
+            return False
 
     def stop(self) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -377,43 +402,52 @@ class WorkerPool:
                 self._give_back(worker, replace=answer[2])
                 return _result(answer)
             if timeout - ran < 0.05:  # its time is up (a poll may wake a hair early)
+                failure = self._no_answer(worker, job)
                 self._give_back(worker, replace=True)
-                raise ComputationTimeout(timeout)
+                raise failure
             if self._heavy(job, worker):  # next time it goes straight to the slow lane
                 self._remember_slow(job, slow=True)
             return self._slow_lane(worker, job, ran)
 
     def _send_to_fast_lane(self, job: _Job) -> _Worker:
-        """The idle fast-lane worker that ``job`` was sent to.
-
-        A worker that ended while it waited idle (killed from outside, or before
-        it was ready) is no fault of this request: it is replaced and the job
-        goes to the replacement.  Only when replacements fail to start too
-        (``START_TRIES`` in all) is the request a :class:`WorkerFailure`; the lane
-        keeps its size either way.
-        """
+        """The fast-lane worker that has taken ``job``: the next idle one, or one
+        that took its place (see :meth:`_take`); the lane keeps its size either way."""
         try:
             worker = self._idle.get(timeout=self.wait)
         except TimeoutError:
             raise ServerBusy(
                 f"every worker stayed busy for {self.wait:g} s", retry_after=job.retry_after
             ) from None
+        try:
+            return self._take(job, worker)
+        except BaseException:
+            self._refill()
+            raise
+
+    def _take(self, job: _Job, worker: _Worker | None = None) -> _Worker:
+        """A worker that has taken ``job``: ``worker``, or a fresh one in its place.
+
+        A worker that ends before it has taken the job (killed while it was idle
+        or starting, or as the job was sent) is no fault of this request: it is
+        discarded and the job goes to a fresh worker.  Only when ``START_TRIES``
+        workers in all have failed so is the request a :class:`WorkerFailure`.
+        """
         failure = ""
         for _ in range(START_TRIES):
+            if self._closed:
+                raise WorkerFailure("the server is shutting down")
+            if worker is None:
+                worker = self._new_worker()
             try:
-                worker.wait_ready(STARTUP_SECONDS)
-                worker.send_task(job)
+                worker.take(job, STARTUP_SECONDS)
                 return worker
             except (WorkerFailure, OSError, ValueError) as exc:
                 failure = str(exc)
             except BaseException:
-                self._give_back(worker, replace=True)
+                self._discard(worker)
                 raise
             self._discard(worker)
-            if self._closed:
-                raise WorkerFailure("the server is shutting down")
-            worker = self._new_worker()
-        self._idle.put(worker)
+            worker = None
         raise WorkerFailure(failure)
 
     def _fast_lane(self, worker: _Worker, job: _Job) -> tuple[tuple[str, Any, bool] | None, float]:
@@ -438,24 +472,24 @@ class WorkerPool:
             self._give_back(worker, replace=True)
             return self._run_slow(job)
         # The worker leaves the fast lane and carries on; a fresh one takes its place.
-        self._idle.put(self._new_worker())
+        self._refill()
         worker.lower_priority()
         return self._finish_slow(worker, job, job.timeout - ran)
 
     def _run_slow(self, job: _Job) -> bytes:
-        """Run a task in the slow lane from its start, in a new worker, once a slot is free."""
+        """Run a task in the slow lane from its start, in a new worker, once a slot is free.
+
+        The worker starts and takes the task at the usual priority (milliseconds), so
+        that a busy machine cannot starve that handshake; then it computes at idle
+        priority.
+        """
         self._claim_slow(job.client, job.retry_after, blocking=True)
-        worker: _Worker | None = None
         try:
-            worker = self._new_worker()
-            worker.lower_priority()
-            worker.wait_ready(STARTUP_SECONDS)
-            worker.send_task(job)
-        except (WorkerFailure, OSError, ValueError) as exc:
-            if worker is not None:
-                self._retire(worker, busy=True)
+            worker = self._take(job)
+        except BaseException:
             self._release_slow(job.client)
-            raise WorkerFailure(str(exc)) from None
+            raise
+        worker.lower_priority()
         started = time.monotonic()
         try:
             return self._finish_slow(worker, job, job.timeout)
@@ -467,12 +501,19 @@ class WorkerPool:
         answer = None
         try:
             answer = worker.answer(remaining)
+            if answer is None:
+                raise self._no_answer(worker, job)
         finally:
             self._retire(worker, busy=answer is None)
             self._release_slow(job.client)
-        if answer is None:
-            raise ComputationTimeout(job.timeout)
         return _result(answer)
+
+    def _no_answer(self, worker: _Worker, job: _Job) -> Exception:
+        """Why ``job`` has no answer at its time limit: it took too long, or (read before
+        the pool ends the worker itself) its worker was killed and is still being torn down."""
+        if worker.killed():
+            return _ended(-signal.SIGKILL)
+        return ComputationTimeout(job.timeout)
 
     def _heavy(self, job: _Job, worker: _Worker) -> bool:
         """Whether the task has used ``HEAVY_SHARE * fast_seconds`` of processor time
@@ -540,13 +581,16 @@ class WorkerPool:
     def _give_back(self, worker: _Worker, *, replace: bool) -> None:
         if replace:
             self._discard(worker)
-            if self._closed:
-                return
-            worker = self._new_worker()
-        if self._closed:
+            self._refill()
+        elif self._closed:
             worker.stop()
-            return
-        self._idle.put(worker)
+        else:
+            self._idle.put(worker)
+
+    def _refill(self) -> None:
+        """A fresh worker for the fast lane, in the place of one that left it."""
+        if not self._closed:
+            self._idle.put(self._new_worker())
 
     def close(self) -> None:
         """Stop every worker; calls after this fail with :class:`WorkerFailure`."""
@@ -610,6 +654,27 @@ class _Job:
         self.retry_after = retry_after
         self.signature = json.dumps([task, request], sort_keys=True, default=str)
         self.cpu_start: float | None = None
+
+
+def _ended(code: int | None) -> WorkerFailure:
+    """The one sentence for a computation whose worker process ended under it."""
+    return WorkerFailure(
+        f"the computation ended its worker process (exit status {code}); it may have "
+        "needed more memory than the playground allows"
+    )
+
+
+def _kill_pending(status: str) -> bool:
+    """Whether a process's /proc/<pid>/status text shows it killed: SIGKILL pending for the
+    process or for its thread (where every deadly signal puts it), or already a zombie.
+
+    >>> killed = "State:\\tR (running)\\nSigPnd:\\t0000000000000000\\nShdPnd:\\t0000000000000100\\n"
+    >>> _kill_pending(killed), _kill_pending(killed.replace("100", "000"))
+    (True, False)
+    """
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    pending = int(fields.get("SigPnd", "0"), 16) | int(fields.get("ShdPnd", "0"), 16)
+    return bool(pending & _KILL_BIT) or fields.get("State", "").strip()[:1] in ("Z", "X")
 
 
 def _result(answer: tuple[str, Any, bool]) -> bytes:
