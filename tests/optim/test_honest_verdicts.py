@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as hst
 
 import steepest as st
@@ -43,6 +43,9 @@ def test_short_steps_where_the_gradient_is_large_are_not_convergence():
 
 
 @settings(max_examples=40, deadline=None)
+# Adam overshoots the kink; where its mean turns round one step is 1.7e-7 long, with the
+# gradient still 1.07: that once read as converged, 0.039 away from the minimum.
+@example(scales=[7.375, 1.0], centre=[2.266774545308393, 0.0], kink=0.5, method="adam")
 @given(
     scales=hst.lists(hst.floats(0.1, 10), min_size=2, max_size=2),
     centre=hst.lists(hst.floats(-3, 3), min_size=2, max_size=2),
@@ -61,6 +64,27 @@ def test_converged_means_at_the_minimum(scales, centre, kink, method):
     if res.status == "converged":
         np.testing.assert_allclose(res.x, c, atol=2e-3)
     assert res.status in ("converged", "stalled", "max_iter")
+
+
+@pytest.mark.parametrize("method", ["momentum", "nesterov", "adam", "adamw", "rmsprop",
+                                    "adagrad"])
+def test_a_rule_with_memory_converges_only_where_the_gradient_is_small(method):
+    # Kinked and smooth bowls from many centres: a rule that steps along its memory has
+    # short steps where that memory turns round after an overshoot; none of them is a
+    # minimum unless the gradient is small there too.
+    rng = np.random.default_rng(7)
+    for _ in range(25):
+        a, c = rng.uniform(0.5, 8.0, 2), rng.uniform(-3.0, 3.0, 2)
+        kink = float(rng.choice([0.0, 0.5]))
+
+        def f(x, a=a, c=c, kink=kink):
+            return np.sum(a * (x - c) ** 2) + kink * np.abs(x[0] - c[0])
+
+        res = st.minimize(f, np.zeros(2), method=method, lr=0.05, max_iter=3000)
+        if res.status == "converged":
+            g0 = np.linalg.norm(2 * a * -c + kink * np.sign(-c[0]) * np.array([1.0, 0.0]))
+            assert np.linalg.norm(res.grad) <= 1e-3 * max(g0, 1.0), (a, c, kink, res.message)
+            np.testing.assert_allclose(res.x, c, atol=2e-3)
 
 
 @pytest.mark.parametrize("solver", ["normal", "gd", "sgd", "adam"])

@@ -496,7 +496,10 @@ class _Descent:
         formula = type(self.rule.rule).float_formula()
         if formula is not None and not formula.memory:
             return False
-        return _norm(g_new) > NEAR_ZERO_GRADIENT * max(self.g0, 1.0)
+        gnorm = _norm(g_new)
+        # A gradient as large as at the start: the rate is too small (said by _verdict).
+        return (gnorm > NEAR_ZERO_GRADIENT * max(self.g0, 1.0)
+                and not _short_for_want_of_rate(reason, gnorm, self.g0))
 
     def _conclude(self, verdict: str, z_new: np.ndarray, step: np.ndarray) -> None:
         """End the run on the monitor's verdict about the step to ``z_new``."""
