@@ -181,6 +181,9 @@ class Primitive:
     # The Python ones, the reference the compiled engine defers to off its short path.
     python_applications: tuple[Callable[..., Any], Callable[..., Any]] = field(
         init=False, repr=False, compare=False)
+    # (the compiled engine, its application, its reflection), once made.
+    compiled_applications: tuple[Any, Any, Any] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.code is not None and self.partials is not None:
@@ -219,8 +222,12 @@ _on_switch: list[Callable[[], None]] = []
 def _set_applications(prim: Primitive) -> None:
     applied, reflected = prim.python_applications
     if _compiled is not None:
-        applied = _compiled.Application(prim, applied, False)
-        reflected = _compiled.Application(prim, reflected, True)
+        made = prim.compiled_applications  # made once per engine: a switch only rebinds
+        if made is None or made[0] is not _compiled:
+            made = (_compiled, _compiled.Application(prim, applied, False),
+                    _compiled.Application(prim, reflected, True))
+            object.__setattr__(prim, "compiled_applications", made)
+        applied, reflected = made[1], made[2]
     object.__setattr__(prim, "applied", applied)
     object.__setattr__(prim, "reflected", reflected)
 
