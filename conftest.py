@@ -33,6 +33,19 @@ def pytest_sessionstart(session: Any) -> None:
     engine.wait(120)
 
 
+@pytest.fixture(autouse=True)
+def _the_engine_in_use_is_kept() -> Any:
+    # A test (or doctest) that switches the autodiff engine must switch it back: the
+    # tests after it, in whatever order they run, expect the one in use at the start.
+    from steepest.autodiff import core
+
+    in_use = core.compiled_engine()
+    yield
+    if core.compiled_engine() is not in_use:
+        core.use_compiled(in_use)
+        pytest.fail("the test left another autodiff engine in use (see core.use_compiled)")
+
+
 def pytest_unconfigure(config: Any) -> None:
     shutil.rmtree(_CACHE, ignore_errors=True)
 

@@ -240,9 +240,11 @@ def use_compiled(engine: Any) -> None:
     ordering walk switch together; both engines make the same nodes and the
     same numbers.
 
+    >>> in_use = compiled_engine()
     >>> use_compiled(None); P = Primitive("twice", lambda x: 2 * x, (lambda ans, x: 2.0,))
     >>> P.applied is P.python_applications[0]
     True
+    >>> use_compiled(in_use)  # the engine that was in use, again
     """
     global _compiled
     _compiled = engine
