@@ -463,10 +463,9 @@ class _Descent:
         s = self.s
         reason = converged(self.step_len, self.gnorm, self.f, f_new, s["tol"], s["gtol"],
                            s["ftol"])
-        if reason and self._turning(reason, g_new):
-            reason = None  # the rule's memory turning round, not a stationary point: go on
-        if reason:
-            self.status, self.message = self._verdict(reason, g_new)
+        verdict = self._verdict(reason, g_new) if reason else None
+        if verdict:
+            self.status, self.message = verdict
         elif f_new < self.best:
             # The usual case, kept cheap: a new best loss needs few further checks.
             self.best = f_new
@@ -480,7 +479,7 @@ class _Descent:
             if verdict:
                 self._conclude(verdict, z_new, step)
 
-    def _turning(self, reason: str, g_new: np.ndarray) -> bool:
+    def _turning(self, reason: str, gnorm: float) -> bool:
         """Whether a short step was taken by a rule with memory where the gradient is not small.
 
         Momentum and Adam step along their memory (a velocity, a mean of the
@@ -496,7 +495,6 @@ class _Descent:
         formula = type(self.rule.rule).float_formula()
         if formula is not None and not formula.memory:
             return False
-        gnorm = _norm(g_new)
         # A gradient as large as at the start: the rate is too small (said by _verdict).
         return (gnorm > NEAR_ZERO_GRADIENT * max(self.g0, 1.0)
                 and not _short_for_want_of_rate(reason, gnorm, self.g0))
@@ -509,16 +507,19 @@ class _Descent:
         self.message = self.monitor.message(verdict, self.sign, self.rule, self.lr_k)
         self.status = "stalled" if verdict == "oscillating" else verdict
 
-    def _verdict(self, reason: str, g_new: np.ndarray) -> tuple[str, str]:
-        """``converged`` when a stopping rule held where the gradient is small.
+    def _verdict(self, reason: str, g_new: np.ndarray) -> tuple[str, str] | None:
+        """``converged`` when a stopping rule held where the gradient is small; None when
+        the run goes on (a rule with memory turning round, see :meth:`_turning`).
 
         A rule that searches along a line can take ever shorter steps where the
         gradient is not small at all (at a kink or a cusp, or when the search
         cannot continue): that is reported as ``stalled``, not as a minimum.
         """
+        gnorm = _norm(g_new)
+        if self._turning(reason, gnorm):
+            return None
         if self.s["gtol"] is not None:
             return "converged", reason
-        gnorm = _norm(g_new)
         if not self.rule.uses_objective:
             if self.source is None and _short_for_want_of_rate(reason, gnorm, self.g0):
                 return "stalled", (
@@ -661,8 +662,10 @@ class _Descent:
             self.message = (f"the parameters became {word(self.step_len)} at step {self.k}: "
                             f"{stochastic_advice(self.lr_k)}")
         elif tol is not None and self.step_len < tol and not searched_in_vain:
-            self.status, self.message = self._verdict(
+            verdict = self._verdict(
                 f"a step moved the parameters {self.step_len:.3g} < tol = {tol:g}", self.g)
+            if verdict:
+                self.status, self.message = verdict
         if self.s["callback"] is not None or self.s["max_time"] is not None:
             self._callbacks(None)
         if not self.status:
