@@ -71,10 +71,12 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, dtype: Any = None, name: str | None = None) -> None:
-        array = np.array(data, dtype=as_float_dtype(dtype) if dtype is not None else None)
-        if array.dtype not in FLOAT_DTYPES:
-            array = array.astype(np.float64)
-        super().__init__(array, requires_grad=True, name=name)
+        # Tensor makes the one copy (in the dtype asked for): a layer's weights are
+        # copied once, not twice, when it is made.
+        resolved = as_float_dtype(dtype) if dtype is not None else None
+        super().__init__(data, requires_grad=True, dtype=resolved, name=name)
+        if self._value.dtype not in FLOAT_DTYPES:  # float16 or complex: trained in float64
+            self._value = self._value.astype(np.float64)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Parameter(")
