@@ -19,6 +19,7 @@ as ``2*pi*n + pi/2 for every integer n`` rather than ``ImageSet(Lambda(...))``.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -157,6 +158,10 @@ class _CoursePrinter(StrPrinter):
             pieces.append(f"({self._print(value)}, {shown})")
         return f"piecewise({', '.join(pieces)})"
 
+    def _print_RealRoot(self, expr: sympy.Expr) -> str:
+        u, n = expr.args
+        return f"cbrt({self._print(u)})" if n == 3 else f"root({self._print(u)}, {n})"
+
     def _print_Lambda(self, expr: sympy.Expr) -> str:
         names = ", ".join(self._print(v) for v in expr.variables)
         return f"({names} -> {self._print(expr.expr)})"
@@ -168,6 +173,11 @@ class _CourseLatexPrinter(LatexPrinter):
     def _as_ordered_terms(self, expr: sympy.Expr, order: str | None = None) -> list[Any]:
         terms = super()._as_ordered_terms(expr, order=order)
         return _course_order(terms) if isinstance(expr, sympy.Add) else terms
+
+    def _print_RealRoot(self, expr: sympy.Expr, exp: Any = None) -> str:
+        u, n = expr.args
+        root = rf"\sqrt[{n}]{{{self._print(u)}}}"
+        return root if exp is None else rf"\left({root}\right)^{{{exp}}}"
 
 
 class _WordsLatexPrinter(_CourseLatexPrinter):
@@ -194,6 +204,69 @@ class _WordsLatexPrinter(_CourseLatexPrinter):
         return f"{float(sympy.re(sympy.N(expr, 17))):.10g}"
 
 
+class RealRoot(sympy.Function):
+    """The real n-th root of ``u`` for odd ``n``, for display only (``cbrt(u)``, ∛u).
+
+    The parser writes ``cbrt(u)`` as ``sign(u)*|u|^(1/3)`` so that SymPy computes with
+    it; :func:`_roots_shown` puts the root back where a product holds exactly those
+    factors, so that people read what they wrote.  Nothing computes with this class.
+    """
+
+    nargs = 2
+
+
+# Odd roots the display recognises: the parser's cbrt and root(u, n) for small odd n.
+_ODD_ROOTS = (3, 5, 7, 9)
+
+
+def _is_sign_power(factor: sympy.Expr) -> bool:
+    return isinstance(factor, sympy.sign) or (
+        factor.is_Pow and isinstance(factor.base, sympy.sign) and factor.exp.is_Integer)
+
+
+def _rooted(product: sympy.Expr) -> sympy.Expr:
+    """A product with each ``sign(u)^k * |u|^(k/n)`` in it shown as the real root of u to the k.
+
+    SymPy splits and joins the powers of ``|u|`` its own way (``|x^2 y|^(1/3)`` becomes
+    ``|x|^(2/3)*|y|^(1/3)``, and ``|y^3|^(2/3)`` becomes ``y^2``), so the factors that make
+    ``|u|^(k/n)`` are found as those whose product to the n is ``|u|^k``: real factors,
+    so for odd n that product is ``|u|^(k/n)`` itself.
+    """
+    factors = list(sympy.Mul.make_args(product))
+    # A root's factors: one per factor of u, seldom more than a few.
+    candidates = [f for f in factors if not f.is_number and not _is_sign_power(f)][:5]
+    for factor in factors:
+        if not _is_sign_power(factor):
+            continue
+        sign, power = (factor, sympy.Integer(1)) if isinstance(factor, sympy.sign) else (
+            factor.base, factor.exp)
+        # Compared with positive exponents on both sides: SymPy writes (|y|^-1)^3 and
+        # |y|^-3 differently, (|y|)^3 and |y^3| alike.
+        whole = sympy.Abs(sign.args[0]) ** abs(power)
+        for size in range(1, len(candidates) + 1):
+            for taken in itertools.combinations(candidates, size):
+                part = sympy.Mul(*taken) if power > 0 else 1 / sympy.Mul(*taken)
+                n = next((n for n in _ODD_ROOTS if part**n == whole), None)
+                if n is not None:
+                    rest = list(factors)
+                    for used in (factor, *taken):
+                        rest.remove(used)
+                    return _rooted(sympy.Mul(*rest, RealRoot(sign.args[0], n) ** power))
+    return product
+
+
+def _roots_shown(expr: Any) -> Any:
+    """``expr`` with its real odd roots written as roots again (see :class:`RealRoot`).
+
+    >>> x, y = sympy.symbols("x y", real=True)
+    >>> text_form(sympy.sign(x**2 * y) * sympy.Abs(x**2 * y) ** sympy.Rational(1, 3))
+    'cbrt(x^2*y)'
+    """
+    if not isinstance(expr, sympy.Basic) or not expr.has(sympy.sign):
+        return expr
+    return expr.replace(lambda e: e.is_Mul and e.has(sympy.sign), _rooted)
+
+
 _PRINTER = _CoursePrinter()
 _LATEX_PRINTER = _CourseLatexPrinter({"ln_notation": True})
 _WORDS_LATEX_PRINTER = _WordsLatexPrinter({"ln_notation": True})
@@ -206,7 +279,7 @@ def text_form(expr: sympy.Basic) -> str:
     >>> text_form(sympy.exp(2 * x) * sympy.log(x) + x**2)
     'x^2 + e^(2*x)*ln(x)'
     """
-    return _PRINTER.doprint(expr).replace("**", "^")
+    return _PRINTER.doprint(_roots_shown(expr)).replace("**", "^")
 
 
 def latex_form(expr: sympy.Basic) -> str:
@@ -215,7 +288,7 @@ def latex_form(expr: sympy.Basic) -> str:
     >>> latex_form(sympy.log(sympy.Symbol("x")) / sympy.Symbol("x"))
     '\\\\frac{\\\\ln{\\\\left(x \\\\right)}}{x}'
     """
-    return _LATEX_PRINTER.doprint(expr)
+    return _LATEX_PRINTER.doprint(_roots_shown(expr))
 
 
 # ---------------------------------------------------------------------------
@@ -436,6 +509,10 @@ class _CourseMathMLPrinter(MathMLPresentationPrinter):
     def _print_Tuple(self, expr: sympy.Expr) -> Element:
         return self._paren_comma_separated(*expr.args)
 
+    def _print_RealRoot(self, expr: sympy.Expr) -> Element:
+        u, n = expr.args
+        return self._element("mroot", self._element("mrow", self._print(u)), self._print(n))
+
 
 def _escape_text(node: Any) -> None:
     """Escape ``<``, ``>`` and ``&`` in the text of ``node`` and below.
@@ -493,7 +570,7 @@ def mathml_content(expr: Any) -> str:
     >>> mathml_content(sympy.Symbol("x") ** 2)
     '<msup><mi>x</mi><mn>2</mn></msup>'
     """
-    markup = _numeric_entities(_MATHML_PRINTER.doprint(_as_sympy(expr)))
+    markup = _numeric_entities(_MATHML_PRINTER.doprint(_roots_shown(_as_sympy(expr))))
     return markup.replace("<mo>-</mo>", "<mo>&#x2212;</mo>")
 
 
@@ -551,7 +628,7 @@ def latex(expr: Any) -> str:
     >>> latex(sympy.AccumBounds(-1, 1))
     '\\\\text{oscillates between } -1 \\\\text{ and } 1'
     """
-    return _WORDS_LATEX_PRINTER.doprint(_as_sympy(expr))
+    return _WORDS_LATEX_PRINTER.doprint(_roots_shown(_as_sympy(expr)))
 
 
 def _bracketed(content: str) -> str:
