@@ -606,10 +606,29 @@ def hessian(
         if at is None:
             return sp.Matrix([[_partial_formula(g, v) for v in chosen] for g in first])
         point = resolve_point(at, chosen)
+        _first_derivatives_exist(f, chosen, point)
         rows = [[nonsmooth.derivative_at(g, v, point) for v in chosen] for g in first]
         return sp.Matrix(rows).applyfunc(_tidy) if chosen else sp.zeros(0, 0)
 
     return timed(work, timeout, f"the Hessian of {text_form(f)}")
+
+
+def _first_derivatives_exist(f: sp.Expr, chosen: Sequence[sp.Symbol],
+                             point: Mapping[sp.Symbol, sp.Expr]) -> None:
+    """Nothing, or one sentence about f itself where a first derivative is missing at
+    ``point`` (then no second one exists there): the sentence names f's own slopes, not
+    the formula of a first derivative that breaks down there."""
+    for v in chosen:
+        try:
+            nonsmooth.derivative_at(f, v, point)
+        except SteepestError as missing:
+            where = _where(point)
+            head = f"the derivative of {text_form(f)} with respect to {v} does not exist at {where}"
+            reason = str(missing).removeprefix(head).removeprefix(": ")
+            raise SteepestError(
+                f"the Hessian of {text_form(f)} does not exist at {where}: its first "
+                f"derivative with respect to {v} does not exist there ({reason})"
+            ) from None
 
 
 # ---------------------------------------------------------------------------
