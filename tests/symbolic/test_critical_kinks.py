@@ -7,6 +7,7 @@ is constant is one entry, never a list of sample points.
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -399,3 +400,16 @@ def test_every_kink_is_labelled_truly(expr: sp.Expr) -> None:
                 r.contains(c) for r in regions
             ), (expr, c)
 
+
+
+def test_a_flat_region_found_numerically_is_shown_to_the_digits_it_has() -> None:
+    # f = 0 on the ray y = 0, x >= 0: the roots found there differ in y only by the root
+    # finder's tolerance, so that side is one value; the ends of the sampled stretch are
+    # shown to six significant digits, not to the seventeen of one sample.
+    entries = critical_points("sqrt(x^2 + y^2) - x", fallback="numeric")
+    [flat] = [p for p in entries if p.region is not None]
+    assert [float(v) for v in flat.region.sets[1]] == [0.0]
+    shown = flat.describe()
+    assert ", y = 0," in shown
+    for number in re.findall(r"-?\d+\.\d+(?:e[+-]\d+)?", shown.split("[")[0]):
+        assert len(number.lstrip("-").split("e")[0].replace(".", "").lstrip("0")) <= 6, number

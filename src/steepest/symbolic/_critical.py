@@ -227,7 +227,7 @@ def region_text(name: str | Sequence[str], interval: sp.Set) -> str:
     >>> region_text("x", sp.Interval.open(0, sp.oo)), region_text("x", sp.Interval(-1, 2))
     ('x > 0', '-1 <= x <= 2')
     >>> region_text(("x", "y"), sp.ProductSet(sp.Interval(0.5, 2.0), sp.Interval(3.0, 3.0)))
-    'a region within 0.5 <= x <= 2.0, y = 3.0'
+    'a region within 0.5 <= x <= 2, y = 3'
     """
     if isinstance(interval, sp.And):
         return " and ".join(region_text(name, part) for part in interval.args)
@@ -252,7 +252,9 @@ def region_text(name: str | Sequence[str], interval: sp.Set) -> str:
 
 
 def _show_bound(value: sp.Expr) -> str:
-    return repr(float(value)) if isinstance(value, sp.Float) else show_expr(value)
+    """An exact bound as it is; a decimal one (the edge of a region the numerical search
+    sampled, not a root) to six significant digits."""
+    return f"{float(value):.6g}" if isinstance(value, sp.Float) else show_expr(value)
 
 
 def show_expr(expr: Any) -> str:

@@ -36,6 +36,8 @@ from steepest.symbolic._critical import (
 
 # Where to start when no domain box is given, and how many starts per variable.
 DEFAULT_HALF_WIDTH = 10.0
+# Roots of one flat region whose coordinate differs by at most this (relative) share one value.
+SAME_VALUE = 1e-6
 STARTS_PER_VARIABLE = 64
 # A root is accepted when the gradient there is this small relative to the
 # size of the Hessian; eigenvalues this small relative to it count as zero.
@@ -288,10 +290,7 @@ def _flat_region(variables: Sequence[sp.Symbol], roots: list[np.ndarray], value)
     """One entry for roots that sample one region where f is constant."""
     stacked = np.asarray(roots)
     low, high = stacked.min(axis=0), stacked.max(axis=0)
-    sides = [
-        sp.Interval(sp.Float(float(a), 17), sp.Float(float(b), 17))
-        for a, b in zip(low, high, strict=True)
-    ]
+    sides = [_side(float(a), float(b)) for a, b in zip(low, high, strict=True)]
     region = sides[0] if len(sides) == 1 else sp.ProductSet(*sides)
     at = float(np.real(value(*roots[0])))
     return CriticalPoint(
@@ -308,6 +307,15 @@ def _flat_region(variables: Sequence[sp.Symbol], roots: list[np.ndarray], value)
         found=NUMERICALLY,
         region=region,
     )
+
+
+def _side(low: float, high: float) -> sp.Set:
+    """One side of a flat region's box: an interval, or one value where the roots found
+    differ only by the root finder's tolerance (the line y = 0, not -5e-11 <= y <= 8e-9)."""
+    middle = (low + high) / 2
+    if high - low <= SAME_VALUE * max(1.0, abs(middle)):
+        return sp.FiniteSet(sp.Float(round(middle, 6) + 0.0, 17))  # + 0.0: no -0.0
+    return sp.Interval(sp.Float(low, 17), sp.Float(high, 17))
 
 
 def _point(variables: Sequence[sp.Symbol], root: np.ndarray, at: float, hessian) -> CriticalPoint:
