@@ -38,10 +38,14 @@ from steepest.numeric._core import (
 from steepest.numeric._richardson import (
     ALL_LEVELS,
     LEVEL_STEPS,
+    ROUNDING_MULTIPLE,
+    ROUNDING_OFFSETS,
     Table,
     is_reliable,
     needs_smaller_steps,
     power_of_two_scale,
+    rounding_of,
+    rounding_step,
     solve,
 )
 
@@ -219,6 +223,12 @@ def _richardson_jacobian(probe: _Probe) -> JacobianEstimate:
     scale = power_of_two_scale(flat)
     n = flat.size
     last_moves: list[Move] = []
+    # The rounding of f's values near x, along the diagonal (see rounding_of): the
+    # round-off bound of each row is at least that, as |f| alone may hide it.
+    u = rounding_step(flat, scale)
+    near = probe.scan([tuple((i, t * u[i]) for i in range(n)) for t in ROUNDING_OFFSETS])
+    offsets = np.concatenate([[0.0], ROUNDING_OFFSETS])
+    rounding = rounding_of(offsets, np.concatenate([probe.fx[None], near]))[..., None]
 
     def levels(start: int, stop: int) -> Table:
         nonlocal last_moves
@@ -234,12 +244,9 @@ def _richardson_jacobian(probe: _Probe) -> JacobianEstimate:
         with np.errstate(all="ignore"):
             differences = (plus - minus) / actual.reshape(count, *([1] * probe.fx.ndim), n)
             magnitude = 0.5 * (np.abs(plus) + np.abs(minus))
-            noise = (
-                ROUNDOFF_FACTOR
-                * EPS
-                * magnitude
-                / steps.reshape(differences.shape[:1] + (1,) * probe.fx.ndim + (n,))
-            )
+            shaped = steps.reshape(differences.shape[:1] + (1,) * probe.fx.ndim + (n,))
+            noise = np.fmax(ROUNDOFF_FACTOR * EPS * magnitude / shaped,
+                            ROUNDING_MULTIPLE * rounding / shaped)
         return Table(differences, noise, magnitude)
 
     fx_magnitude = np.abs(probe.fx)[..., None]
