@@ -274,9 +274,10 @@ def engine_names() -> dict[str, Any]:
         "ONE": ONE, "MINUS_ONE": MINUS_ONE, "sequence_key": _sequence_number,
         "shape": np.shape, "grad_enabled": _grad_enabled, "REVERSE": REVERSE,
         "sequence": _sequence, "FIRST": _FIRST, "SECOND": _SECOND, "BOTH": _BOTH,
-        "RELEASE_AT": RELEASE_AT, "numbers": tuple(_SCALARS),
-        # unbroadcast, _accumulate, _computed_for_good, large_locals, watch_large_value:
-        # looked up here at each use, as this module's own functions do.
+        "RELEASE_AT": RELEASE_AT, "numbers": tuple(_SCALARS), "plain": tuple(_PLAIN_TYPES),
+        # unbroadcast, _accumulate, _computed_for_good, large_locals, watch_large_value,
+        # apply_reduction, _apply_general: looked up here at each use, as this module's own
+        # functions do (the last two answer every case the compiled engine does not take).
         "namespace": globals()}
 
 
@@ -1139,7 +1140,23 @@ def apply_reduction(prim: Primitive, a: Any, kwargs: dict[str, Any]) -> Any:
 
 
 def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-    """Run ``prim`` on ``args``, recording it on the newest trace among them."""
+    """Run ``prim`` on ``args``, recording it on the newest trace among them.
+
+    The compiled engine takes the call in C (a tuple of arguments): the same
+    dispatch, and the general application's reverse-mode case of a
+    primitive with a vjp (``linear``, ``matmul``) made there; anything else
+    is handed back to :func:`_apply_general`.
+
+    >>> import numpy as np, steepest as st
+    >>> from steepest.autodiff import primitives as P
+    >>> w = st.Tensor([[1.0, 2.0]], requires_grad=True)
+    >>> y = apply(P.linear, (np.ones((3, 2)), w), {}); y.data.ravel()
+    array([3., 3., 3.])
+    >>> np.sum(y).backward(); w.grad
+    array([[3., 3.]])
+    """
+    if _compiled is not None and type(args) is tuple:
+        return _compiled.apply(prim, args, kwargs)
     if len(args) == 2 and not kwargs:
         a, b = args
         if (isinstance(a, Node) or isinstance(b, Node)) and prim.partials is not None:
