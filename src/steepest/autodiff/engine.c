@@ -664,12 +664,26 @@ static int short_enabled(Application *self) {
     return PyObject_IsTrue(flag);
 }
 
+static PyObject *general(PyObject *prim, PyObject *args, PyObject *kwargs);
+
+/* A primitive with a vjp (x @ w): the application is the general one, as in Python's. */
+static PyObject *vjp_application(Application *self, PyObject *a, PyObject *b) {
+    PyObject *args = pair(a, b), *kwargs = PyDict_New();
+    PyObject *out = args != NULL && kwargs != NULL ? general(self->prim, args, kwargs) : NULL;
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    return out;
+}
+
 static PyObject *application_call(PyObject *callable, PyObject *const *args, size_t nargsf,
                                   PyObject *kwnames) {
     Application *self = (Application *)callable;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     if (kwnames != NULL || nargs < 1 + self->reflected || nargs > 2)
         return PyObject_Vectorcall(self->general, args, nargsf, kwnames);
+    if (self->partials == Py_None)
+        return self->reflected ? vjp_application(self, args[1], args[0])
+                               : vjp_application(self, args[0], nargs == 2 ? args[1] : NULL);
     if (nargs > self->arity)
         return PyObject_Vectorcall(self->general, args, nargsf, kwnames);  /* its error */
     PyObject *a = args[0], *b = nargs == 2 ? args[1] : NULL;
