@@ -1,10 +1,15 @@
 /* The eager path's inner loops of steepest.autodiff.core, in C.
  *
- * An elementwise operation's short path (core._short_application), the
- * reverse sweep (core.sweep) and the ordering walk (core.topological_order):
- * the same steps, statement for statement: every number is made by the same Python operation on the same
- * operands (g * local, -g, old + ct, and the Python helpers for the rare
- * cases), so the gradients are the Python path's own, bit for bit.  What C
+ * An elementwise operation's short path (core._short_application), a
+ * reduction's (core.apply_reduction, reached from Tensor.sum and the other
+ * reduction methods and from np.sum through __array_function__), the
+ * general application of a primitive with a vjp in reverse mode
+ * (core._apply_general, reached from core.apply), NumPy's ufunc protocol
+ * (Tensor.__array_ufunc__), the reverse sweep (core.sweep) and the ordering
+ * walk (core.topological_order): the same steps, statement for statement:
+ * every number is made by the same Python operation on the same operands
+ * (g * local, -g, old + ct, a primitive's forward, and the Python helpers for
+ * the rare cases), so the gradients are the Python path's own, bit for bit.  What C
  * saves is the interpreter's work between those operations: reading a
  * node's fields, the tests, the loops.
  *
@@ -1414,15 +1419,6 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
     return general(prim, arguments, kwargs);
 }
 
-/* core.apply_reduction(prim, a, kwargs). */
-static PyObject *apply_reduction(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (!ready || nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "apply_reduction(prim, a, kwargs) after init()");
-        return NULL;
-    }
-    return reduction(args[0], args[1], args[2]);
-}
-
 /* ---- set-up ---- */
 
 static int offset_of(PyObject *cls, const char *name, Py_ssize_t *out) {
@@ -1545,8 +1541,6 @@ static PyMethodDef methods[] = {
     {"topological_order", (PyCFunction)(void (*)(void))topological_order, METH_FASTCALL,
      "core.topological_order, in C."},
     {"apply", (PyCFunction)(void (*)(void))apply, METH_FASTCALL, "core.apply, in C."},
-    {"apply_reduction", (PyCFunction)(void (*)(void))apply_reduction, METH_FASTCALL,
-     "core.apply_reduction, in C."},
     {NULL, NULL, 0, NULL},
 };
 
