@@ -41,7 +41,8 @@ static PyObject *s_unbroadcast, *s_accumulate, *s_computed_for_good, *s_large_lo
     *s_watch_large_value;
 static PyObject *s_partials, *s_times, *s_vjp, *s_shape, *s_key, *s_sort, *s_short, *s_dtype,
     *s_hasobject, *s_size, *s_dict, *s_axis, *s_keepdims, *s_call, *s_applied, *s_forward,
-    *s_short_reduction, *s_differentiable_args, *s_apply_reduction, *s_apply_general;
+    *s_short_reduction, *s_differentiable_args, *s_apply_reduction, *s_apply_general,
+    *s_kind;
 static PyObject *grad_enabled, *reverse, *sequence;
 static PyObject *first, *second, *both;
 static Py_ssize_t release_at;
@@ -1206,6 +1207,111 @@ static PyTypeObject protocol_type = {
     .tp_getset = protocol_getset,
 };
 
+/* ---- Tensor.data: the value, read and written without a Python call ---- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *python;  /* the Python property: the reference, and every other case */
+    PyObject *cls;     /* the class whose values are unwrapped (Tensor) */
+} Value;
+
+/* x.data: x's value, unwrapped while it is itself a value of cls (nested traces). */
+static PyObject *value_get(PyObject *self, PyObject *obj, PyObject *type) {
+    Value *v = (Value *)self;
+    if (obj == NULL || obj == Py_None)
+        return keep(v->python);  /* Tensor.data: the property, as in Python */
+    PyObject *value = PyObject_TypeCheck(obj, node_type) ? FIELD(obj, VALUE) : NULL;
+    while (value != NULL && PyObject_TypeCheck(value, (PyTypeObject *)v->cls))
+        value = FIELD(value, VALUE);
+    if (value == NULL)  /* not a node, or a value missing: the property's own answer */
+        return Py_TYPE(v->python)->tp_descr_get(v->python, obj, type);
+    return keep(value);
+}
+
+/* x.data = value: a float array is kept as it is; anything else goes to the property. */
+static int value_set(PyObject *self, PyObject *obj, PyObject *value) {
+    Value *v = (Value *)self;
+    if (value != NULL && Py_TYPE(value) == (PyTypeObject *)array_type
+            && PyObject_TypeCheck(obj, node_type)) {
+        PyObject *dtype = PyObject_GetAttr(value, s_dtype);
+        PyObject *kind = dtype == NULL ? NULL : PyObject_GetAttr(dtype, s_kind);
+        Py_XDECREF(dtype);
+        if (kind == NULL)
+            return -1;
+        int floating = PyUnicode_Check(kind) && (PyUnicode_CompareWithASCIIString(kind, "f") == 0
+                                                 || PyUnicode_CompareWithASCIIString(kind, "c") == 0);
+        Py_DECREF(kind);
+        if (floating) {
+            set(obj, VALUE, value);
+            return 0;
+        }
+    }
+    return Py_TYPE(v->python)->tp_descr_set(v->python, obj, value);
+}
+
+static PyObject *value_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *python, *cls;
+    static char *keywords[] = {"python", "cls", NULL};
+    if (!ready) {
+        PyErr_SetString(PyExc_RuntimeError, "Value() after init()");
+        return NULL;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!", keywords, &python, &PyType_Type, &cls))
+        return NULL;
+    if (Py_TYPE(python)->tp_descr_get == NULL || Py_TYPE(python)->tp_descr_set == NULL) {
+        PyErr_SetString(PyExc_TypeError, "Value(python): a property with a getter and a setter");
+        return NULL;
+    }
+    Value *self = (Value *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->python = keep(python);
+    self->cls = keep(cls);
+    return (PyObject *)self;
+}
+
+static int value_traverse(Value *self, visitproc visit, void *arg) {
+    Py_VISIT(self->python);
+    Py_VISIT(self->cls);
+    return 0;
+}
+
+static int value_clear(Value *self) {
+    Py_CLEAR(self->python);
+    Py_CLEAR(self->cls);
+    return 0;
+}
+
+static void value_dealloc(Value *self) {
+    PyObject_GC_UnTrack(self);
+    value_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *value_python(Value *self, void *closure) {
+    return keep(self->python);
+}
+
+static PyGetSetDef value_getset[] = {
+    {"python", (getter)value_python, NULL, "The Python property.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject value_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "steepest_engine.Value",
+    .tp_doc = "Tensor.data, read and written in C for its common cases.",
+    .tp_basicsize = sizeof(Value),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = value_new,
+    .tp_dealloc = (destructor)value_dealloc,
+    .tp_traverse = (traverseproc)value_traverse,
+    .tp_clear = (inquiry)value_clear,
+    .tp_descr_get = value_get,
+    .tp_descr_set = value_set,
+    .tp_getset = value_getset,
+};
+
 /* ---- core.apply, and the general application's reverse-mode case ---- */
 
 #define MAX_GENERAL 8  /* arguments of a general application taken here (linear: 3) */
@@ -1521,13 +1627,13 @@ static PyObject *init(PyObject *module, PyObject *names) {
                             &s_accumulate, &s_computed_for_good, &s_large_locals,
                             &s_watch_large_value, &s_axis, &s_keepdims, &s_call, &s_applied,
                             &s_forward, &s_short_reduction, &s_differentiable_args,
-                            &s_apply_reduction, &s_apply_general};
+                            &s_apply_reduction, &s_apply_general, &s_kind};
     const char *texts[] = {"partials", "times", "vjp", "shape", "key", "sort", "short",
                            "dtype", "hasobject", "size", "__dict__", "unbroadcast",
                            "_accumulate", "_computed_for_good", "large_locals",
                            "watch_large_value", "axis", "keepdims", "__call__", "applied",
                            "forward", "short_reduction", "differentiable_args",
-                           "apply_reduction", "_apply_general"};
+                           "apply_reduction", "_apply_general", "kind"};
     for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++)
         if ((*strings[k] = intern(texts[k])) == NULL)
             return NULL;
@@ -1550,15 +1656,15 @@ static struct PyModuleDef definition = {
 };
 
 PyMODINIT_FUNC PyInit_steepest_engine(void) {
-    PyTypeObject *types[] = {&application_type, &reduction_type, &protocol_type};
-    const char *type_names[] = {"Application", "Reduction", "Protocol"};
-    for (int k = 0; k < 3; k++)
+    PyTypeObject *types[] = {&application_type, &reduction_type, &protocol_type, &value_type};
+    const char *type_names[] = {"Application", "Reduction", "Protocol", "Value"};
+    for (int k = 0; k < 4; k++)
         if (PyType_Ready(types[k]) < 0)
             return NULL;
     PyObject *module = PyModule_Create(&definition);
     if (module == NULL)
         return NULL;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
         Py_INCREF(types[k]);
         if (PyModule_AddObject(module, type_names[k], (PyObject *)types[k]) < 0) {
             Py_DECREF(types[k]);

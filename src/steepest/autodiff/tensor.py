@@ -493,16 +493,16 @@ _APPLICATIONS = {name: (prim, kind == 1) for name, value in vars(Tensor).items()
                  if value is application}
 
 
-# The reduction methods and NumPy's protocols, in Python: the reference, and what their
-# compiled versions hand every call they do not take to.
+# The reduction methods, NumPy's protocols and ``data``, in Python: the reference, and what
+# their compiled versions hand every call they do not take to.
 _PYTHON_METHODS = {name: vars(Tensor)[name] for name in (
-    "sum", "mean", "max", "min", "__array_ufunc__", "__array_function__")}
+    "sum", "mean", "max", "min", "__array_ufunc__", "__array_function__", "data")}
 # (the compiled engine, its versions of _PYTHON_METHODS), once made.
 _compiled_methods: list[Any] = [None, {}]
 
 
 def _methods_for(engine: Any) -> dict[str, Any]:
-    """The reduction methods and protocols of Tensor on ``engine`` (None: Python's)."""
+    """The reduction methods, protocols and ``data`` of Tensor on ``engine`` (None: Python's)."""
     if engine is None:
         return _PYTHON_METHODS
     if _compiled_methods[0] is not engine:
@@ -514,13 +514,14 @@ def _methods_for(engine: Any) -> dict[str, Any]:
                                                      python["__array_ufunc__"])
         methods["__array_function__"] = engine.Protocol("function", REDUCTIONS,
                                                         python["__array_function__"])
+        methods["data"] = engine.Value(python["data"], Tensor)
         _compiled_methods[:] = [engine, methods]
     return _compiled_methods[1]
 
 
 def _bind_applications() -> None:
-    """Each operator the application its primitive now has, and the reduction methods and
-    NumPy's protocols those of the engine in use (see ``core.use_compiled``)."""
+    """Each operator the application its primitive now has, and the reduction methods,
+    NumPy's protocols and ``data`` those of the engine in use (see ``core.use_compiled``)."""
     for name, (prim, reflected) in _APPLICATIONS.items():
         setattr(Tensor, name, prim.reflected if reflected else prim.applied)
     for name, method in _methods_for(compiled_engine()).items():
