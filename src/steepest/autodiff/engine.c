@@ -687,7 +687,7 @@ static PyObject *application_call(PyObject *callable, PyObject *const *args, siz
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     if (kwnames != NULL || nargs < 1 + self->reflected || nargs > 2)
         return PyObject_Vectorcall(self->general, args, nargsf, kwnames);
-    if (self->partials == Py_None)
+    if (self->partials == Py_None && self->units == Py_None)  /* never short: a vjp's */
         return self->reflected ? vjp_application(self, args[1], args[0])
                                : vjp_application(self, args[0], nargs == 2 ? args[1] : NULL);
     if (nargs > self->arity)
