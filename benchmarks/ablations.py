@@ -69,6 +69,21 @@ def _rules_called_for_bare_partials() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _reductions_and_general_applications_in_python() -> Iterator[None]:
+    """The compiled engine without its reductions, NumPy protocols, general applications and
+    ``Tensor.data``: Tensor's reduction methods, protocols and ``data`` are the Python ones its
+    versions hand other calls to, and ``core.apply`` runs Python's."""
+    from steepest import Tensor
+    from steepest.autodiff import core
+
+    names = ("sum", "mean", "max", "min", "__array_ufunc__", "__array_function__", "data")
+    python = {name: getattr(getattr(Tensor, name), "python", getattr(Tensor, name))
+              for name in names}
+    with mock.patch.object(core, "_compiled_apply", None), mock.patch.multiple(Tensor, **python):
+        yield
+
+
 def _pair(name: str, unit: str, per: int, make: Callable[[Any], Callable[[], Any]],
           switch_off: Callable[[], Any], rtol: float = 1e-12, atol: float = 0.0) -> Case:
     """A case whose 'floor' is the choice switched off and whose 'steepest' has it on."""
@@ -311,6 +326,9 @@ def cases(quick: bool) -> list[Case]:
               3_000, eager_chain, python_engine),
         _pair(f"the eager path in C (`engine.c`): W3 PyTorch-style, {epoch} steps", "epoch", 1,
               lambda off: pytorch_style(False), python_engine),
+        _pair(f"reductions, NumPy's protocols, general applications and `Tensor.data` in C "
+              f"(`engine.c`): W3 PyTorch-style, {epoch} steps", "epoch", 1,
+              lambda off: pytorch_style(False), _reductions_and_general_applications_in_python),
         _pair("a partial that is an argument taken without calling its rule: W4 eager "
               "`Tensor.backward`", "primitive", 3_000, eager_chain,
               _rules_called_for_bare_partials),

@@ -215,6 +215,8 @@ _NAMED = re.compile(r"\{(\d+|ans)\}")
 _PRIMITIVES: weakref.WeakSet[Primitive] = weakref.WeakSet()
 # The eager path's inner loops compiled in C (steepest.autodiff.engine), or None: Python's.
 _compiled: Any = None
+# Its apply (read once per call of apply, without the module's attribute lookup), or None.
+_compiled_apply: Any = None
 # Called after each switch of engine (the Tensor class re-reads its operators).
 _on_switch: list[Callable[[], None]] = []
 
@@ -246,8 +248,9 @@ def use_compiled(engine: Any) -> None:
     True
     >>> use_compiled(in_use)  # the engine that was in use, again
     """
-    global _compiled
+    global _compiled, _compiled_apply
     _compiled = engine
+    _compiled_apply = None if engine is None else engine.apply
     for prim in list(_PRIMITIVES):
         _set_applications(prim)
     for listener in _on_switch:
@@ -274,9 +277,10 @@ def engine_names() -> dict[str, Any]:
         "ONE": ONE, "MINUS_ONE": MINUS_ONE, "sequence_key": _sequence_number,
         "shape": np.shape, "grad_enabled": _grad_enabled, "REVERSE": REVERSE,
         "sequence": _sequence, "FIRST": _FIRST, "SECOND": _SECOND, "BOTH": _BOTH,
-        "RELEASE_AT": RELEASE_AT, "numbers": tuple(_SCALARS),
-        # unbroadcast, _accumulate, _computed_for_good, large_locals, watch_large_value:
-        # looked up here at each use, as this module's own functions do.
+        "RELEASE_AT": RELEASE_AT, "numbers": tuple(_SCALARS), "plain": tuple(_PLAIN_TYPES),
+        # unbroadcast, _accumulate, _computed_for_good, large_locals, watch_large_value,
+        # apply_reduction, _apply_general: looked up here at each use, as this module's own
+        # functions do (the last two answer every case the compiled engine does not take).
         "namespace": globals()}
 
 
@@ -395,10 +399,11 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     if extra > 0:
         g = _total(g, tuple(range(extra)), False)
         g_shape = g_shape[extra:]
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g_shape[i] != 1)
+    # Lists made then frozen: a generator would resume once per axis.
+    stretched = tuple([i for i, n in enumerate(shape) if n == 1 and g_shape[i] != 1])
     if stretched:
         g = _total(g, stretched, True)
-        g_shape = tuple(1 if i in stretched else n for i, n in enumerate(g_shape))
+        g_shape = tuple([1 if i in stretched else n for i, n in enumerate(g_shape)])
     if g_shape != shape:  # a scalar gradient for an array argument
         g = np.broadcast_to(g, shape)
     return g
@@ -581,7 +586,10 @@ def backward_sweep(root: Node, seed: Any, order: Sequence[Node],
     as they are passed, leaves keep theirs for the caller to collect.
     """
     root._g = seed if root._g is None else root._g + seed
-    sweep(order, record, release)
+    if _compiled is not None:  # sweep's own test, one call fewer
+        _compiled.sweep(order, record, release)
+    else:
+        sweep(order, record, release)
 
 
 def _accumulate(old: Any, ct: Any) -> Any:
@@ -1139,7 +1147,23 @@ def apply_reduction(prim: Primitive, a: Any, kwargs: dict[str, Any]) -> Any:
 
 
 def apply(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-    """Run ``prim`` on ``args``, recording it on the newest trace among them."""
+    """Run ``prim`` on ``args``, recording it on the newest trace among them.
+
+    The compiled engine takes the call in C (a tuple of arguments): the same
+    dispatch, and the general application's reverse-mode case of a
+    primitive with a vjp (``linear``, ``matmul``) made there; anything else
+    is handed back to :func:`_apply_general`.
+
+    >>> import numpy as np, steepest as st
+    >>> from steepest.autodiff import primitives as P
+    >>> w = st.Tensor([[1.0, 2.0]], requires_grad=True)
+    >>> y = apply(P.linear, (np.ones((3, 2)), w), {}); y.data.ravel()
+    array([3., 3., 3.])
+    >>> np.sum(y).backward(); w.grad
+    array([[3., 3.]])
+    """
+    if _compiled_apply is not None and type(args) is tuple:
+        return _compiled_apply(prim, args, kwargs)
     if len(args) == 2 and not kwargs:
         a, b = args
         if (isinstance(a, Node) or isinstance(b, Node)) and prim.partials is not None:

@@ -332,6 +332,15 @@ def _min(a, axis=None, out=None, keepdims=False, initial=None, where=True, **unu
                      unused)
 
 
+# NumPy's reductions whose call with the array, ``axis`` and ``keepdims`` alone is
+# ``apply_reduction`` of the primitive with ``_kw(axis, keepdims)`` (see _sum, _mean,
+# _extremum): the compiled engine takes those calls itself (``x.sum(axis=1)``, ``np.max(x)``).
+REDUCTIONS: dict[Callable[..., Any], P.Primitive] = {
+    np.sum: P.sum_, np.mean: P.mean, np.max: P.amax, np.amax: P.amax, np.min: P.amin,
+    np.amin: P.amin,
+}
+
+
 @implements(np.var)
 def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
          correction=None, **unused):

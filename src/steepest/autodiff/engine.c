@@ -1,10 +1,15 @@
 /* The eager path's inner loops of steepest.autodiff.core, in C.
  *
- * An elementwise operation's short path (core._short_application), the
- * reverse sweep (core.sweep) and the ordering walk (core.topological_order):
- * the same steps, statement for statement: every number is made by the same Python operation on the same
- * operands (g * local, -g, old + ct, and the Python helpers for the rare
- * cases), so the gradients are the Python path's own, bit for bit.  What C
+ * An elementwise operation's short path (core._short_application), a
+ * reduction's (core.apply_reduction, reached from Tensor.sum and the other
+ * reduction methods and from np.sum through __array_function__), the
+ * general application of a primitive with a vjp in reverse mode
+ * (core._apply_general, reached from core.apply), NumPy's ufunc protocol
+ * (Tensor.__array_ufunc__), the reverse sweep (core.sweep) and the ordering
+ * walk (core.topological_order): the same steps, statement for statement:
+ * every number is made by the same Python operation on the same operands
+ * (g * local, -g, old + ct, a primitive's forward, and the Python helpers for
+ * the rare cases), so the gradients are the Python path's own, bit for bit.  What C
  * saves is the interpreter's work between those operations: reading a
  * node's fields, the tests, the loops.
  *
@@ -35,13 +40,18 @@ static PyObject *namespace;
 static PyObject *s_unbroadcast, *s_accumulate, *s_computed_for_good, *s_large_locals,
     *s_watch_large_value;
 static PyObject *s_partials, *s_times, *s_vjp, *s_shape, *s_key, *s_sort, *s_short, *s_dtype,
-    *s_hasobject, *s_size, *s_dict;
+    *s_hasobject, *s_size, *s_dict, *s_axis, *s_keepdims, *s_call, *s_applied, *s_forward,
+    *s_short_reduction, *s_differentiable_args, *s_apply_reduction, *s_apply_general,
+    *s_kind;
 static PyObject *grad_enabled, *reverse, *sequence;
 static PyObject *first, *second, *both;
 static Py_ssize_t release_at;
 #define MAX_NUMBERS 8
 static PyTypeObject *numbers[MAX_NUMBERS];
 static int number_count;
+#define MAX_PLAIN 16
+static PyTypeObject *plain[MAX_PLAIN];  /* core._PLAIN_TYPES: arguments taken as they are */
+static int plain_count;
 static int ready;
 
 #define FIELD(o, f) (*(PyObject **)((char *)(o) + offsets[f]))
@@ -497,6 +507,55 @@ static int log_inputs(PyObject *log, PyObject *out, PyObject *x, PyObject *y,
     return status;
 }
 
+/* Whether value is large: an array of at least RELEASE_AT elements (-1 on an error). */
+static int large_value(PyObject *value) {
+    if (Py_TYPE(value) != (PyTypeObject *)array_type)
+        return 0;
+    PyObject *size = PyObject_GetAttr(value, s_size);
+    if (size == NULL)
+        return -1;
+    Py_ssize_t n = PyLong_AsSsize_t(size);
+    Py_DECREF(size);
+    if (n == -1 && PyErr_Occurred())
+        return -1;
+    return n >= release_at;
+}
+
+/* A node of class cls made by prim, its fields set (new_node's, then the recording's). */
+static PyObject *made_node(PyTypeObject *cls, PyObject *value, PyObject *trace, PyObject *prim,
+                           PyObject *parents, PyObject *argnums, PyObject *saved) {
+    PyObject *seq = PyIter_Next(sequence);
+    PyObject *out = seq == NULL ? NULL : cls->tp_alloc(cls, 0);
+    if (out == NULL) {
+        Py_XDECREF(seq);
+        return NULL;
+    }
+    PyObject *fields[FIELDS] = {value, trace, prim, parents, argnums, saved, seq,
+                                Py_None, Py_None, Py_None, Py_None};
+    for (int f = 0; f < FIELDS; f++)
+        set(out, f, fields[f]);
+    Py_DECREF(seq);
+    return out;
+}
+
+/* out appended to the trace's tape, and watched when its value is large. */
+static int on_tape(PyObject *trace, PyObject *out, int large) {
+    PyObject *tape = TRACE_FIELD(trace, TAPE);
+    if (tape == NULL || tape == Py_None)
+        return 0;
+    if (PyList_Append(tape, out) < 0)
+        return -1;
+    if (!large)
+        return 0;
+    PyObject *function = helper(s_watch_large_value);
+    PyObject *done = function == NULL ? NULL
+        : PyObject_CallFunctionObjArgs(function, trace, out, NULL);
+    if (done == NULL)
+        return -1;
+    Py_DECREF(done);
+    return 0;
+}
+
 /* The new node, recorded on the trace; NULL on an error. */
 static PyObject *new_node(Application *self, PyTypeObject *cls, PyObject *trace, PyObject *x,
                           PyObject *y, PyObject *parents, PyObject *argnums) {
@@ -509,46 +568,19 @@ static PyObject *new_node(Application *self, PyTypeObject *cls, PyObject *trace,
         value = PyObject_CallFunctionObjArgs(self->forward, x, y, NULL);
     if (value == NULL)
         return NULL;
-    int large = 0;
-    if (Py_TYPE(value) == (PyTypeObject *)array_type) {
-        PyObject *size = PyObject_GetAttr(value, s_size);
-        if (size == NULL)
-            goto fail_value;
-        large = PyLong_AsSsize_t(size) >= release_at;
-        Py_DECREF(size);
-        if (PyErr_Occurred())
-            goto fail_value;
-    }
+    int large = large_value(value);
+    if (large < 0)
+        goto fail_value;
     PyObject *saved = locals_of(self, value, x, y, argnums, large, trace);
     if (saved == NULL)
         goto fail_value;
-    PyObject *seq = PyIter_Next(sequence);
-    PyObject *out = seq == NULL ? NULL : cls->tp_alloc(cls, 0);
-    if (out == NULL) {
-        Py_XDECREF(seq);
-        Py_DECREF(saved);
-        goto fail_value;
-    }
-    PyObject *fields[FIELDS] = {value, trace, self->prim, parents, argnums, saved, seq,
-                                Py_None, Py_None, Py_None, Py_None};
-    for (int f = 0; f < FIELDS; f++)
-        set(out, f, fields[f]);
-    Py_DECREF(seq);
+    PyObject *out = made_node(cls, value, trace, self->prim, parents, argnums, saved);
     Py_DECREF(saved);
     Py_DECREF(value);
-    PyObject *tape = TRACE_FIELD(trace, TAPE);
-    if (tape != NULL && tape != Py_None) {
-        if (PyList_Append(tape, out) < 0)
-            goto fail_out;
-        if (large) {
-            PyObject *function = helper(s_watch_large_value);
-            PyObject *done = function == NULL ? NULL
-                : PyObject_CallFunctionObjArgs(function, trace, out, NULL);
-            if (done == NULL)
-                goto fail_out;
-            Py_DECREF(done);
-        }
-    }
+    if (out == NULL)
+        return NULL;
+    if (on_tape(trace, out, large) < 0)
+        goto fail_out;
     PyObject *log = TRACE_FIELD(trace, INPUTS_LOG);
     if (log != NULL && log != Py_None && log_inputs(log, out, x, y, argnums) < 0)
         goto fail_out;
@@ -638,12 +670,26 @@ static int short_enabled(Application *self) {
     return PyObject_IsTrue(flag);
 }
 
+static PyObject *general(PyObject *prim, PyObject *args, PyObject *kwargs);
+
+/* A primitive with a vjp (x @ w): the application is the general one, as in Python's. */
+static PyObject *vjp_application(Application *self, PyObject *a, PyObject *b) {
+    PyObject *args = pair(a, b), *kwargs = PyDict_New();
+    PyObject *out = args != NULL && kwargs != NULL ? general(self->prim, args, kwargs) : NULL;
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    return out;
+}
+
 static PyObject *application_call(PyObject *callable, PyObject *const *args, size_t nargsf,
                                   PyObject *kwnames) {
     Application *self = (Application *)callable;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     if (kwnames != NULL || nargs < 1 + self->reflected || nargs > 2)
         return PyObject_Vectorcall(self->general, args, nargsf, kwnames);
+    if (self->partials == Py_None && self->units == Py_None)  /* never short: a vjp's */
+        return self->reflected ? vjp_application(self, args[1], args[0])
+                               : vjp_application(self, args[0], nargs == 2 ? args[1] : NULL);
     if (nargs > self->arity)
         return PyObject_Vectorcall(self->general, args, nargsf, kwnames);  /* its error */
     PyObject *a = args[0], *b = nargs == 2 ? args[1] : NULL;
@@ -795,6 +841,690 @@ static PyTypeObject application_type = {
     .tp_getset = application_getset,
 };
 
+/* ---- reductions and general applications (core.apply_reduction, core.apply) ---- */
+
+/* _grad_enabled[-1] is True. */
+static int grad_on(void) {
+    Py_ssize_t n = PyList_GET_SIZE(grad_enabled);
+    return n > 0 && PyList_GET_ITEM(grad_enabled, n - 1) == Py_True;
+}
+
+/* prim.name's truth (-1 on an error). */
+static int flag_of(PyObject *prim, PyObject *name) {
+    PyObject *flag = PyObject_GetAttr(prim, name);
+    if (flag == NULL)
+        return -1;
+    int on = PyObject_IsTrue(flag);
+    Py_DECREF(flag);
+    return on;
+}
+
+/* The keywords of a reduction (dispatch._kw): axis when not None (a list as a tuple),
+ * keepdims=True when true. */
+static PyObject *reduction_keywords(PyObject *axis, PyObject *keepdims) {
+    PyObject *kwargs = PyDict_New();
+    if (kwargs == NULL)
+        return NULL;
+    if (axis != Py_None) {
+        PyObject *value = PyList_Check(axis) ? PySequence_Tuple(axis) : keep(axis);
+        int stored = value == NULL ? -1 : PyDict_SetItem(kwargs, s_axis, value);
+        Py_XDECREF(value);
+        if (stored < 0)
+            goto fail;
+    }
+    int truth = PyObject_IsTrue(keepdims);
+    if (truth < 0 || (truth && PyDict_SetItem(kwargs, s_keepdims, Py_True) < 0))
+        goto fail;
+    return kwargs;
+fail:
+    Py_DECREF(kwargs);
+    return NULL;
+}
+
+/* core.apply_reduction(prim, a, kwargs): the node made here on the short path (a traced
+ * on an open reverse trace, its value a plain array), else by Python's function. */
+static PyObject *reduction(PyObject *prim, PyObject *a, PyObject *kwargs) {
+    int on = flag_of(prim, s_short_reduction);
+    if (on < 0)
+        return NULL;
+    PyObject *trace = NULL, *x = NULL;
+    if (on && PyDict_CheckExact(kwargs) && PyObject_TypeCheck(a, node_type) && grad_on()) {
+        trace = FIELD(a, TRACE);
+        x = FIELD(a, VALUE);
+    }
+    if (x == NULL || Py_TYPE(x) != (PyTypeObject *)array_type || !short_trace(trace)) {
+        PyObject *function = helper(s_apply_reduction);
+        return function == NULL ? NULL
+                                : PyObject_CallFunctionObjArgs(function, prim, a, kwargs, NULL);
+    }
+    PyObject *forward = PyObject_GetAttr(prim, s_forward);
+    if (forward == NULL)
+        return NULL;
+    Py_INCREF(x);  /* held while the forward runs */
+    Py_INCREF(trace);
+    PyObject *arguments = PyTuple_Pack(1, x);
+    PyObject *value = arguments == NULL ? NULL
+        : PyObject_Call(forward, arguments, PyDict_GET_SIZE(kwargs) ? kwargs : NULL);
+    Py_XDECREF(arguments);
+    Py_DECREF(forward);
+    PyObject *out = NULL, *parents = NULL, *saved = NULL, *values = NULL;
+    if (value == NULL)
+        goto done;
+    parents = PyTuple_Pack(1, a);
+    values = PyList_New(1);
+    if (parents == NULL || values == NULL)
+        goto done;
+    PyList_SET_ITEM(values, 0, keep(x));
+    saved = PyTuple_Pack(2, values, kwargs);
+    if (saved == NULL)
+        goto done;
+    out = made_node(Py_TYPE(a), value, trace, prim, parents, first, saved);
+    if (out == NULL)
+        goto done;
+    int large = large_value(value);
+    PyObject *log = TRACE_FIELD(trace, INPUTS_LOG);
+    if (large < 0 || on_tape(trace, out, large) < 0
+            || (log != NULL && log != Py_None && log_inputs(log, out, x, NULL, first) < 0))
+        Py_CLEAR(out);
+done:
+    Py_XDECREF(value);
+    Py_XDECREF(parents);
+    Py_XDECREF(values);
+    Py_XDECREF(saved);
+    Py_DECREF(x);
+    Py_DECREF(trace);
+    return out;
+}
+
+static int same_name(PyObject *name, PyObject *interned) {
+    return name == interned || (PyUnicode_Check(name) && PyUnicode_Compare(name, interned) == 0);
+}
+
+/* A reduction called with its array, then axis and keepdims alone (args[0], args[1] and
+ * the keywords): 1 with *axis and *keepdims set (borrowed), 0 for any other call. */
+static int reduction_arguments(PyObject *const *args, Py_ssize_t nargs, PyObject *names,
+                               PyObject *const *values, PyObject **axis, PyObject **keepdims) {
+    *axis = Py_None;
+    *keepdims = Py_False;
+    if (nargs < 1 || nargs > 2)
+        return 0;
+    if (nargs == 2)
+        *axis = args[1];
+    Py_ssize_t n = names == NULL ? 0 : PyTuple_GET_SIZE(names);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *name = PyTuple_GET_ITEM(names, k);
+        if (nargs == 1 && same_name(name, s_axis))
+            *axis = values[k];
+        else if (same_name(name, s_keepdims))
+            *keepdims = values[k];
+        else
+            return 0;  /* another option, or axis twice: Python's function answers */
+    }
+    return 1;
+}
+
+/* ---- Tensor.sum, .mean, .max, .min: the reduction's short path from the method ---- */
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *prim, *python;  /* the primitive, and the Python method for any other call */
+} Reduction;
+
+static PyObject *reduction_method_call(PyObject *callable, PyObject *const *args, size_t nargsf,
+                                       PyObject *kwnames) {
+    Reduction *self = (Reduction *)callable;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyObject *axis, *keepdims;
+    if (!reduction_arguments(args, nargs, kwnames, args + nargs, &axis, &keepdims)
+            || !PyObject_TypeCheck(args[0], node_type))
+        return PyObject_Vectorcall(self->python, args, nargsf, kwnames);
+    PyObject *kwargs = reduction_keywords(axis, keepdims);
+    if (kwargs == NULL)
+        return NULL;
+    PyObject *out = reduction(self->prim, args[0], kwargs);
+    Py_DECREF(kwargs);
+    return out;
+}
+
+static PyObject *reduction_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *prim, *python;
+    static char *keywords[] = {"prim", "python", NULL};
+    if (!ready) {
+        PyErr_SetString(PyExc_RuntimeError, "Reduction() after init()");
+        return NULL;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO", keywords, &prim, &python))
+        return NULL;
+    Reduction *self = (Reduction *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->vectorcall = reduction_method_call;
+    self->prim = keep(prim);
+    self->python = keep(python);
+    return (PyObject *)self;
+}
+
+static int reduction_traverse(Reduction *self, visitproc visit, void *arg) {
+    Py_VISIT(self->prim);
+    Py_VISIT(self->python);
+    return 0;
+}
+
+static int reduction_clear(Reduction *self) {
+    Py_CLEAR(self->prim);
+    Py_CLEAR(self->python);
+    return 0;
+}
+
+static void reduction_dealloc(Reduction *self) {
+    PyObject_GC_UnTrack(self);
+    reduction_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *reduction_repr(Reduction *self) {
+    return PyUnicode_FromFormat("<reduction method of %R>", self->prim);
+}
+
+static PyObject *reduction_python(Reduction *self, void *closure) {
+    return keep(self->python);
+}
+
+static PyGetSetDef reduction_getset[] = {
+    {"python", (getter)reduction_python, NULL, "The Python method.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject reduction_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "steepest_engine.Reduction",
+    .tp_doc = "A reduction method of Tensor (x.sum(axis=1)), its short path in C.",
+    .tp_basicsize = sizeof(Reduction),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL
+                | Py_TPFLAGS_METHOD_DESCRIPTOR,
+    .tp_new = reduction_new,
+    .tp_dealloc = (destructor)reduction_dealloc,
+    .tp_traverse = (traverseproc)reduction_traverse,
+    .tp_clear = (inquiry)reduction_clear,
+    .tp_vectorcall_offset = offsetof(Reduction, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_descr_get = application_get,
+    .tp_repr = (reprfunc)reduction_repr,
+    .tp_getset = reduction_getset,
+};
+
+/* ---- Tensor.__array_ufunc__ and __array_function__: the common calls taken here ---- */
+
+enum { UFUNC, FUNCTION };
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *table, *python;  /* NumPy's function -> primitive; the Python method */
+    int kind;
+} Protocol;
+
+/* __array_ufunc__(self, ufunc, method, *inputs): a ufunc of DIRECT_UFUNCS called with no
+ * keywords is its primitive's application, prim.applied(*inputs).  1: taken (*out, or NULL
+ * with an error); 0: declined (Python's method answers). */
+static int ufunc_call(Protocol *self, PyObject *const *args, Py_ssize_t nargs,
+                      PyObject *kwnames, PyObject **out) {
+    *out = NULL;
+    if (nargs < 3 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0))
+        return 0;
+    PyObject *method = args[2];
+    if (!PyUnicode_CheckExact(method) || PyUnicode_Compare(method, s_call) != 0)
+        return 0;
+    PyObject *prim = PyDict_GetItemWithError(self->table, args[1]);
+    if (prim == NULL)
+        return PyErr_Occurred() ? 1 : 0;
+    PyObject *applied = PyObject_GetAttr(prim, s_applied);
+    if (applied == NULL)
+        return 1;
+    *out = PyObject_Vectorcall(applied, args + 3, nargs - 3, NULL);
+    Py_DECREF(applied);
+    return 1;
+}
+
+/* __array_function__(self, func, types, args, kwargs): a reduction of the table called with
+ * its array, axis and keepdims alone is the reduction's short path (as ufunc_call). */
+static int function_call(Protocol *self, PyObject *const *args, Py_ssize_t nargs,
+                         PyObject *kwnames, PyObject **out) {
+    *out = NULL;
+    if (nargs != 5 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0))
+        return 0;
+    PyObject *given = args[3], *options = args[4];
+    if (!PyTuple_CheckExact(given) || !PyDict_CheckExact(options) || PyDict_GET_SIZE(options) > 2)
+        return 0;
+    PyObject *prim = PyDict_GetItemWithError(self->table, args[1]);
+    if (prim == NULL)
+        return PyErr_Occurred() ? 1 : 0;
+    PyObject *names = PyTuple_New(PyDict_GET_SIZE(options)), *values[2], *key, *value;
+    if (names == NULL)
+        return 1;
+    Py_ssize_t position = 0, k = 0;
+    while (PyDict_Next(options, &position, &key, &value)) {
+        PyTuple_SET_ITEM(names, k, keep(key));
+        values[k++] = value;
+    }
+    PyObject *axis, *keepdims;
+    int taken = reduction_arguments(&PyTuple_GET_ITEM(given, 0), PyTuple_GET_SIZE(given), names,
+                                    values, &axis, &keepdims);
+    if (taken) {
+        PyObject *kwargs = reduction_keywords(axis, keepdims);
+        if (kwargs != NULL) {
+            *out = reduction(prim, PyTuple_GET_ITEM(given, 0), kwargs);
+            Py_DECREF(kwargs);
+        }
+    }
+    Py_DECREF(names);
+    return taken;
+}
+
+static PyObject *protocol_call(PyObject *callable, PyObject *const *args, size_t nargsf,
+                               PyObject *kwnames) {
+    Protocol *self = (Protocol *)callable;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyObject *out;
+    int taken = self->kind == UFUNC ? ufunc_call(self, args, nargs, kwnames, &out)
+                                    : function_call(self, args, nargs, kwnames, &out);
+    return taken ? out : PyObject_Vectorcall(self->python, args, nargsf, kwnames);
+}
+
+static PyObject *protocol_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *table, *python;
+    const char *kind;
+    static char *keywords[] = {"kind", "table", "python", NULL};
+    if (!ready) {
+        PyErr_SetString(PyExc_RuntimeError, "Protocol() after init()");
+        return NULL;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "sO!O", keywords, &kind, &PyDict_Type,
+                                     &table, &python))
+        return NULL;
+    int is_ufunc = strcmp(kind, "ufunc") == 0;
+    if (!is_ufunc && strcmp(kind, "function") != 0) {
+        PyErr_SetString(PyExc_ValueError, "Protocol(kind): 'ufunc' or 'function'");
+        return NULL;
+    }
+    Protocol *self = (Protocol *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->vectorcall = protocol_call;
+    self->kind = is_ufunc ? UFUNC : FUNCTION;
+    self->table = keep(table);
+    self->python = keep(python);
+    return (PyObject *)self;
+}
+
+static int protocol_traverse(Protocol *self, visitproc visit, void *arg) {
+    Py_VISIT(self->table);
+    Py_VISIT(self->python);
+    return 0;
+}
+
+static int protocol_clear(Protocol *self) {
+    Py_CLEAR(self->table);
+    Py_CLEAR(self->python);
+    return 0;
+}
+
+static void protocol_dealloc(Protocol *self) {
+    PyObject_GC_UnTrack(self);
+    protocol_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *protocol_repr(Protocol *self) {
+    return PyUnicode_FromFormat("<__array_%s__ in C>", self->kind == UFUNC ? "ufunc" : "function");
+}
+
+static PyObject *protocol_python(Protocol *self, void *closure) {
+    return keep(self->python);
+}
+
+static PyGetSetDef protocol_getset[] = {
+    {"python", (getter)protocol_python, NULL, "The Python method.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject protocol_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "steepest_engine.Protocol",
+    .tp_doc = "Tensor.__array_ufunc__ or __array_function__, the common calls in C.",
+    .tp_basicsize = sizeof(Protocol),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL
+                | Py_TPFLAGS_METHOD_DESCRIPTOR,
+    .tp_new = protocol_new,
+    .tp_dealloc = (destructor)protocol_dealloc,
+    .tp_traverse = (traverseproc)protocol_traverse,
+    .tp_clear = (inquiry)protocol_clear,
+    .tp_vectorcall_offset = offsetof(Protocol, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_descr_get = application_get,
+    .tp_repr = (reprfunc)protocol_repr,
+    .tp_getset = protocol_getset,
+};
+
+/* ---- Tensor.data: the value, read and written without a Python call ---- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *python;  /* the Python property: the reference, and every other case */
+    PyObject *cls;     /* the class whose values are unwrapped (Tensor) */
+} Value;
+
+/* x.data: x's value, unwrapped while it is itself a value of cls (nested traces). */
+static PyObject *value_get(PyObject *self, PyObject *obj, PyObject *type) {
+    Value *v = (Value *)self;
+    if (obj == NULL || obj == Py_None)
+        return keep(v->python);  /* Tensor.data: the property, as in Python */
+    PyObject *value = PyObject_TypeCheck(obj, node_type) ? FIELD(obj, VALUE) : NULL;
+    while (value != NULL && PyObject_TypeCheck(value, (PyTypeObject *)v->cls))
+        value = FIELD(value, VALUE);
+    if (value == NULL)  /* not a node, or a value missing: the property's own answer */
+        return Py_TYPE(v->python)->tp_descr_get(v->python, obj, type);
+    return keep(value);
+}
+
+/* x.data = value: a float array is kept as it is; anything else goes to the property. */
+static int value_set(PyObject *self, PyObject *obj, PyObject *value) {
+    Value *v = (Value *)self;
+    if (value != NULL && Py_TYPE(value) == (PyTypeObject *)array_type
+            && PyObject_TypeCheck(obj, node_type)) {
+        PyObject *dtype = PyObject_GetAttr(value, s_dtype);
+        PyObject *kind = dtype == NULL ? NULL : PyObject_GetAttr(dtype, s_kind);
+        Py_XDECREF(dtype);
+        if (kind == NULL)
+            return -1;
+        int floating = PyUnicode_Check(kind) && (PyUnicode_CompareWithASCIIString(kind, "f") == 0
+                                                 || PyUnicode_CompareWithASCIIString(kind, "c") == 0);
+        Py_DECREF(kind);
+        if (floating) {
+            set(obj, VALUE, value);
+            return 0;
+        }
+    }
+    return Py_TYPE(v->python)->tp_descr_set(v->python, obj, value);
+}
+
+static PyObject *value_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    PyObject *python, *cls;
+    static char *keywords[] = {"python", "cls", NULL};
+    if (!ready) {
+        PyErr_SetString(PyExc_RuntimeError, "Value() after init()");
+        return NULL;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!", keywords, &python, &PyType_Type, &cls))
+        return NULL;
+    if (Py_TYPE(python)->tp_descr_get == NULL || Py_TYPE(python)->tp_descr_set == NULL) {
+        PyErr_SetString(PyExc_TypeError, "Value(python): a property with a getter and a setter");
+        return NULL;
+    }
+    Value *self = (Value *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->python = keep(python);
+    self->cls = keep(cls);
+    return (PyObject *)self;
+}
+
+static int value_traverse(Value *self, visitproc visit, void *arg) {
+    Py_VISIT(self->python);
+    Py_VISIT(self->cls);
+    return 0;
+}
+
+static int value_clear(Value *self) {
+    Py_CLEAR(self->python);
+    Py_CLEAR(self->cls);
+    return 0;
+}
+
+static void value_dealloc(Value *self) {
+    PyObject_GC_UnTrack(self);
+    value_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *value_python(Value *self, void *closure) {
+    return keep(self->python);
+}
+
+static PyGetSetDef value_getset[] = {
+    {"python", (getter)value_python, NULL, "The Python property.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject value_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "steepest_engine.Value",
+    .tp_doc = "Tensor.data, read and written in C for its common cases.",
+    .tp_basicsize = sizeof(Value),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = value_new,
+    .tp_dealloc = (destructor)value_dealloc,
+    .tp_traverse = (traverseproc)value_traverse,
+    .tp_clear = (inquiry)value_clear,
+    .tp_descr_get = value_get,
+    .tp_descr_set = value_set,
+    .tp_getset = value_getset,
+};
+
+/* ---- core.apply, and the general application's reverse-mode case ---- */
+
+#define MAX_GENERAL 8  /* arguments of a general application taken here (linear: 3) */
+
+static int is_plain(PyObject *o) {
+    PyTypeObject *t = Py_TYPE(o);
+    for (int i = 0; i < plain_count; i++)
+        if (t == plain[i])
+            return 1;
+    return 0;
+}
+
+/* core.strip: every Node wrapper removed (borrowed; NULL where a value is missing). */
+static PyObject *stripped(PyObject *value) {
+    while (value != NULL && PyObject_TypeCheck(value, node_type))
+        value = FIELD(value, VALUE);
+    return value;
+}
+
+/* The arguments as core._apply_general reads them, when its reverse-mode case applies: the
+ * traced ones all on one open reverse trace (*top), the others constants (a Node of no trace
+ * or of a finished one, stripped) or plain values.  1: raw[] (borrowed), traced[] and
+ * *count set; 0: another case; -1: an error. */
+static int general_arguments(PyObject *prim, PyObject *args, PyObject **raw,
+                             Py_ssize_t *traced, Py_ssize_t *count, PyObject **top) {
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    *top = NULL;
+    *count = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = PyTuple_GET_ITEM(args, i);
+        if (PyObject_TypeCheck(a, node_type)) {
+            PyObject *trace = FIELD(a, TRACE);
+            if (trace == NULL)
+                return 0;
+            PyObject *done = trace == Py_None ? Py_True
+                : PyObject_TypeCheck(trace, trace_type) ? TRACE_FIELD(trace, DONE) : NULL;
+            if (done == Py_True) {
+                raw[i] = stripped(a);
+            } else if (done == Py_False && (*top == NULL || *top == trace)) {
+                *top = trace;
+                raw[i] = FIELD(a, VALUE);
+                traced[(*count)++] = i;
+            } else {
+                return 0;  /* another open trace (nested transforms), or no Trace */
+            }
+            if (raw[i] == NULL)
+                return 0;
+        } else if (Py_TYPE(a) == (PyTypeObject *)array_type) {
+            int plain_array = plain_operand(a);  /* an object array is gathered first */
+            if (plain_array <= 0)
+                return plain_array;
+            raw[i] = a;
+        } else if (is_plain(a)) {
+            raw[i] = a;
+        } else {
+            return 0;  /* converted first (a matrix, a list...) */
+        }
+    }
+    if (*top == NULL || !short_trace(*top))
+        return 0;
+    PyObject *allowed = PyObject_GetAttr(prim, s_differentiable_args);
+    if (allowed == NULL)
+        return -1;
+    if (allowed != Py_None) {
+        Py_ssize_t kept = 0;
+        for (Py_ssize_t j = 0; j < *count; j++) {
+            PyObject *position = PyLong_FromSsize_t(traced[j]);
+            int in = position == NULL ? -1 : PySequence_Contains(allowed, position);
+            Py_XDECREF(position);
+            if (in < 0) {
+                Py_DECREF(allowed);
+                return -1;
+            }
+            if (in)
+                traced[kept++] = traced[j];
+        }
+        *count = kept;
+    }
+    Py_DECREF(allowed);
+    return *count > 0;
+}
+
+/* The node of prim on args, recorded with (raw arguments, kwargs) for its vjp. */
+static PyObject *general_node(PyObject *prim, PyObject *args, PyObject *kwargs, PyObject **raw,
+                              Py_ssize_t *traced, Py_ssize_t count, PyObject *top) {
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    PyObject *arguments = PyTuple_New(n), *forward = PyObject_GetAttr(prim, s_forward);
+    PyObject *value = NULL, *parents = NULL, *argnums = NULL, *values = NULL, *saved = NULL;
+    PyObject *out = NULL;
+    if (arguments == NULL || forward == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++)
+        PyTuple_SET_ITEM(arguments, i, keep(raw[i]));  /* held while the forward runs */
+    Py_INCREF(top);
+    value = PyObject_Call(forward, arguments, PyDict_GET_SIZE(kwargs) ? kwargs : NULL);
+    parents = PyTuple_New(count);
+    argnums = PyTuple_New(count);
+    if (value == NULL || parents == NULL || argnums == NULL)
+        goto release;
+    for (Py_ssize_t j = 0; j < count; j++) {
+        PyObject *position = PyLong_FromSsize_t(traced[j]);
+        if (position == NULL)
+            goto release;
+        PyTuple_SET_ITEM(argnums, j, position);
+        PyTuple_SET_ITEM(parents, j, keep(PyTuple_GET_ITEM(args, traced[j])));
+    }
+    values = PySequence_List(arguments);
+    saved = values == NULL ? NULL : PyTuple_Pack(2, values, kwargs);
+    if (saved == NULL)
+        goto release;
+    out = made_node(Py_TYPE(PyTuple_GET_ITEM(args, traced[0])), value, top, prim, parents,
+                    argnums, saved);
+    if (out == NULL)
+        goto release;
+    int large = large_value(value);
+    if (large < 0 || on_tape(top, out, large) < 0)
+        goto fail;
+    PyObject *log = TRACE_FIELD(top, INPUTS_LOG);
+    if (log != NULL && log != Py_None) {
+        /* The constants as they were; a parent's place is None (its node has the value). */
+        PyObject *logged = PySequence_List(arguments), *key = NULL;
+        int stored = -1;
+        if (logged != NULL) {
+            for (Py_ssize_t j = 0; j < count; j++)
+                PyList_SetItem(logged, traced[j], keep(Py_None));
+            key = PyLong_FromVoidPtr(out);
+            stored = key == NULL ? -1 : PyDict_SetItem(log, key, logged);
+        }
+        Py_XDECREF(key);
+        Py_XDECREF(logged);
+        if (stored < 0)
+            goto fail;
+    }
+    goto release;
+fail:
+    Py_CLEAR(out);
+release:
+    Py_DECREF(top);
+done:
+    Py_XDECREF(arguments);
+    Py_XDECREF(forward);
+    Py_XDECREF(value);
+    Py_XDECREF(parents);
+    Py_XDECREF(argnums);
+    Py_XDECREF(values);
+    Py_XDECREF(saved);
+    return out;
+}
+
+/* core._apply_general(prim, args, kwargs): the reverse-mode case of a primitive with a vjp
+ * here, everything else (forward mode, no_grad, nested traces, gathering) in Python. */
+static PyObject *general(PyObject *prim, PyObject *args, PyObject *kwargs) {
+    PyObject *raw[MAX_GENERAL];
+    Py_ssize_t traced[MAX_GENERAL], count;
+    PyObject *top;
+    int taken = 0;
+    if (grad_on() && PyDict_CheckExact(kwargs) && PyTuple_GET_SIZE(args) <= MAX_GENERAL) {
+        PyObject *partials = PyObject_GetAttr(prim, s_partials);
+        if (partials == NULL)
+            return NULL;
+        int has_vjp = partials == Py_None;
+        Py_DECREF(partials);
+        taken = has_vjp ? general_arguments(prim, args, raw, traced, &count, &top) : 0;
+    }
+    if (taken < 0)
+        return NULL;
+    if (taken)
+        return general_node(prim, args, kwargs, raw, traced, count, top);
+    PyObject *function = helper(s_apply_general);
+    return function == NULL ? NULL
+                            : PyObject_CallFunctionObjArgs(function, prim, args, kwargs, NULL);
+}
+
+/* prim.applied(*args) */
+static PyObject *applied(PyObject *prim, PyObject *const *args, Py_ssize_t nargs) {
+    PyObject *application = PyObject_GetAttr(prim, s_applied);
+    if (application == NULL)
+        return NULL;
+    PyObject *out = PyObject_Vectorcall(application, args, nargs, NULL);
+    Py_DECREF(application);
+    return out;
+}
+
+/* core.apply(prim, args, kwargs), args a tuple: an elementwise primitive on one or two
+ * arguments, one of them traced, is its application; anything else the general one. */
+static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (!ready || nargs != 3 || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "apply(prim, args: tuple, kwargs) after init()");
+        return NULL;
+    }
+    PyObject *prim = args[0], *arguments = args[1], *kwargs = args[2];
+    Py_ssize_t n = PyTuple_GET_SIZE(arguments);
+    if (n == 1 || n == 2) {
+        int some = PyObject_IsTrue(kwargs);
+        if (some < 0)
+            return NULL;
+        PyObject *a = PyTuple_GET_ITEM(arguments, 0), *b = n == 2 ? PyTuple_GET_ITEM(arguments, 1)
+                                                                  : NULL;
+        int traced = PyObject_TypeCheck(a, node_type)
+                     || (b != NULL && PyObject_TypeCheck(b, node_type));
+        if (!some && traced) {
+            PyObject *partials = PyObject_GetAttr(prim, s_partials);
+            if (partials == NULL)
+                return NULL;
+            int elementwise = partials != Py_None;
+            Py_DECREF(partials);
+            if (elementwise)
+                return applied(prim, &PyTuple_GET_ITEM(arguments, 0), n);
+        }
+    }
+    return general(prim, arguments, kwargs);
+}
+
 /* ---- set-up ---- */
 
 static int offset_of(PyObject *cls, const char *name, Py_ssize_t *out) {
@@ -829,6 +1559,21 @@ static PyObject *named(PyObject *names, const char *key, int is_type) {
 
 static PyObject *intern(const char *text) {
     return PyUnicode_InternFromString(text);
+}
+
+/* The classes among types (a collection), kept in into[], at most `most` of them. */
+static int type_list(PyObject *types, PyTypeObject **into, int most, int *count) {
+    PyObject *items = PySequence_Tuple(types);
+    if (items == NULL)
+        return -1;
+    *count = 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(items) && *count < most; i++) {
+        PyObject *t = PyTuple_GET_ITEM(items, i);
+        if (PyType_Check(t))
+            into[(*count)++] = (PyTypeObject *)keep(t);
+    }
+    Py_DECREF(items);
+    return 0;
 }
 
 static PyObject *init(PyObject *module, PyObject *names) {
@@ -868,24 +1613,27 @@ static PyObject *init(PyObject *module, PyObject *names) {
             PyErr_SetString(PyExc_KeyError, "init() needs RELEASE_AT and numbers");
         return NULL;
     }
-    PyObject *types = PySequence_Tuple(scalars);
-    if (types == NULL)
+    if (type_list(scalars, numbers, MAX_NUMBERS, &number_count) < 0)
         return NULL;
-    number_count = 0;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(types) && number_count < MAX_NUMBERS; i++) {
-        PyObject *t = PyTuple_GET_ITEM(types, i);
-        if (PyType_Check(t))
-            numbers[number_count++] = (PyTypeObject *)keep(t);
+    PyObject *plain_types = PyDict_GetItemString(names, "plain");
+    if (plain_types == NULL) {
+        PyErr_SetString(PyExc_KeyError, "init() needs plain");
+        return NULL;
     }
-    Py_DECREF(types);
+    if (type_list(plain_types, plain, MAX_PLAIN, &plain_count) < 0)
+        return NULL;
     PyObject **strings[] = {&s_partials, &s_times, &s_vjp, &s_shape, &s_key, &s_sort, &s_short,
                             &s_dtype, &s_hasobject, &s_size, &s_dict, &s_unbroadcast,
                             &s_accumulate, &s_computed_for_good, &s_large_locals,
-                            &s_watch_large_value};
+                            &s_watch_large_value, &s_axis, &s_keepdims, &s_call, &s_applied,
+                            &s_forward, &s_short_reduction, &s_differentiable_args,
+                            &s_apply_reduction, &s_apply_general, &s_kind};
     const char *texts[] = {"partials", "times", "vjp", "shape", "key", "sort", "short",
                            "dtype", "hasobject", "size", "__dict__", "unbroadcast",
                            "_accumulate", "_computed_for_good", "large_locals",
-                           "watch_large_value"};
+                           "watch_large_value", "axis", "keepdims", "__call__", "applied",
+                           "forward", "short_reduction", "differentiable_args",
+                           "apply_reduction", "_apply_general", "kind"};
     for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++)
         if ((*strings[k] = intern(texts[k])) == NULL)
             return NULL;
@@ -898,6 +1646,7 @@ static PyMethodDef methods[] = {
     {"sweep", (PyCFunction)(void (*)(void))sweep, METH_FASTCALL, "core.sweep, in C."},
     {"topological_order", (PyCFunction)(void (*)(void))topological_order, METH_FASTCALL,
      "core.topological_order, in C."},
+    {"apply", (PyCFunction)(void (*)(void))apply, METH_FASTCALL, "core.apply, in C."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -907,16 +1656,21 @@ static struct PyModuleDef definition = {
 };
 
 PyMODINIT_FUNC PyInit_steepest_engine(void) {
-    if (PyType_Ready(&application_type) < 0)
-        return NULL;
+    PyTypeObject *types[] = {&application_type, &reduction_type, &protocol_type, &value_type};
+    const char *type_names[] = {"Application", "Reduction", "Protocol", "Value"};
+    for (int k = 0; k < 4; k++)
+        if (PyType_Ready(types[k]) < 0)
+            return NULL;
     PyObject *module = PyModule_Create(&definition);
     if (module == NULL)
         return NULL;
-    Py_INCREF(&application_type);
-    if (PyModule_AddObject(module, "Application", (PyObject *)&application_type) < 0) {
-        Py_DECREF(&application_type);
-        Py_DECREF(module);
-        return NULL;
+    for (int k = 0; k < 4; k++) {
+        Py_INCREF(types[k]);
+        if (PyModule_AddObject(module, type_names[k], (PyObject *)types[k]) < 0) {
+            Py_DECREF(types[k]);
+            Py_DECREF(module);
+            return NULL;
+        }
     }
     return module;
 }

@@ -3,9 +3,11 @@
 Each operation on a :class:`~steepest.Tensor` and each backward sweep runs
 a few dozen lines of :mod:`steepest.autodiff.core` between NumPy's calls:
 the short path of an elementwise primitive (``_short_application``), the
-sweep and the ordering walk.  On a chain of scalar operations that
-interpreted work is most of the time.  ``engine.c`` holds the same steps
-in C, statement for statement, calling the same Python operations on the
+sweep and the ordering walk; and the reductions, the general application of
+a primitive with a vjp (a ``Linear`` layer) and NumPy's protocols
+(``np.exp(x)``, ``np.sum(x, axis=1)``).  On a chain of scalar operations
+that interpreted work is most of the time.  ``engine.c`` holds the same
+steps in C, statement for statement, calling the same Python operations on the
 same operands, so both engines make the same nodes and the same numbers;
 anything off the short path (another trace's value, ``no_grad``, a
 picture's log, values watched for release) is handed to the Python

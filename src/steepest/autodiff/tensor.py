@@ -22,6 +22,7 @@ from steepest.autodiff.core import (
     apply,
     as_float_array,
     backward_sweep,
+    compiled_engine,
     mark_data_dependent,
     mark_value_read,
     new_node,
@@ -33,6 +34,7 @@ from steepest.autodiff.core import (
 from steepest.autodiff.dispatch import (
     DIRECT_UFUNCS,
     FUNCTIONS,
+    REDUCTIONS,
     dispatch_function,
     dispatch_ufunc,
     getitem,
@@ -158,7 +160,9 @@ class Tensor(Node):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return np.shape(self._value)
+        value = self._value
+        # An array's own attribute: np.shape costs a dispatch (two Python calls) per call.
+        return value.shape if type(value) is np.ndarray else np.shape(value)
 
     @property
     def ndim(self) -> int:
@@ -489,10 +493,39 @@ _APPLICATIONS = {name: (prim, kind == 1) for name, value in vars(Tensor).items()
                  if value is application}
 
 
+# The reduction methods, NumPy's protocols and ``data``, in Python: the reference, and what
+# their compiled versions hand every call they do not take to.
+_PYTHON_METHODS = {name: vars(Tensor)[name] for name in (
+    "sum", "mean", "max", "min", "__array_ufunc__", "__array_function__", "data")}
+# (the compiled engine, its versions of _PYTHON_METHODS), once made.
+_compiled_methods: list[Any] = [None, {}]
+
+
+def _methods_for(engine: Any) -> dict[str, Any]:
+    """The reduction methods, protocols and ``data`` of Tensor on ``engine`` (None: Python's)."""
+    if engine is None:
+        return _PYTHON_METHODS
+    if _compiled_methods[0] is not engine:
+        python = _PYTHON_METHODS
+        methods = {name: engine.Reduction(REDUCTIONS[func], python[name])
+                   for name, func in (("sum", np.sum), ("mean", np.mean), ("max", np.max),
+                                      ("min", np.min))}
+        methods["__array_ufunc__"] = engine.Protocol("ufunc", DIRECT_UFUNCS,
+                                                     python["__array_ufunc__"])
+        methods["__array_function__"] = engine.Protocol("function", REDUCTIONS,
+                                                        python["__array_function__"])
+        methods["data"] = engine.Value(python["data"], Tensor)
+        _compiled_methods[:] = [engine, methods]
+    return _compiled_methods[1]
+
+
 def _bind_applications() -> None:
-    """Each operator the application its primitive now has (see ``core.use_compiled``)."""
+    """Each operator the application its primitive now has, and the reduction methods,
+    NumPy's protocols and ``data`` those of the engine in use (see ``core.use_compiled``)."""
     for name, (prim, reflected) in _APPLICATIONS.items():
         setattr(Tensor, name, prim.reflected if reflected else prim.applied)
+    for name, method in _methods_for(compiled_engine()).items():
+        setattr(Tensor, name, method)
 
 
 on_switch(_bind_applications)
