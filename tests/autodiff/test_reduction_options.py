@@ -86,3 +86,38 @@ def test_a_reduction_computes_in_the_dtype_it_is_asked_for(reduce):
     value, g = st.value_and_grad(lambda v: reduce(v, dtype=np.float64))(x)
     assert value == reduce(x, dtype=np.float64)  # float64 sums: not float32's rounding
     assert g.dtype == np.float32
+
+
+AXIS_REDUCTIONS = {
+    "sum": lambda v, **kw: np.sum(v, **kw),
+    "sum method": lambda v, **kw: v.sum(**kw),
+    "mean": lambda v, **kw: np.mean(v, **kw),
+    "max method": lambda v, **kw: v.max(**kw),
+    "min": lambda v, **kw: np.min(v, **kw),
+    "prod": lambda v, **kw: np.prod(v, **kw),
+    "var": lambda v, **kw: np.var(v, **kw),
+    "std": lambda v, **kw: np.std(v, **kw),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AXIS_REDUCTIONS))
+@pytest.mark.parametrize("axis", [0, -1, (0, 1), (-1,)])
+@pytest.mark.parametrize("integer", [np.int64, np.int32, np.intp])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_an_axis_given_as_numpy_integers_is_the_same_axis(name, axis, integer, keepdims):
+    # An axis computed with NumPy (np.argmax(shape), arr.ndim - 1 on a NumPy int) is a NumPy
+    # integer: the same reduction, value and gradient, eagerly, traced and replayed.
+    reduce = AXIS_REDUCTIONS[name]
+    numpy_axis = tuple(integer(a) for a in axis) if isinstance(axis, tuple) else integer(axis)
+    x = np.arange(1.0, 13.0).reshape(3, 4) / 7.0
+
+    def loss(v, ax):
+        return np.sum(reduce(v, axis=ax, keepdims=keepdims) ** 2)
+
+    plain = st.grad(lambda v: loss(v, axis))
+    numpy = st.grad(lambda v: loss(v, numpy_axis))
+    for _ in range(3):  # traced, recorded, replayed
+        np.testing.assert_array_equal(numpy(x), plain(x))
+    eager = st.Tensor(x, requires_grad=True)
+    loss(eager, numpy_axis).backward()
+    np.testing.assert_array_equal(eager.grad, plain(x))

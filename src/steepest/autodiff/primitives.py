@@ -337,9 +337,9 @@ angle = primitive(
 def _normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, int):
+    if isinstance(axis, int | np.integer):  # np.argmax(...) and friends give NumPy integers
         axis = (axis,)
-    return tuple(a % ndim if ndim else 0 for a in axis)
+    return tuple(int(a) % ndim if ndim else 0 for a in axis)
 
 
 def _keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
