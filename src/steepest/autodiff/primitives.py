@@ -566,7 +566,7 @@ def _transposed(weight: Any) -> Any:
 
 
 def _linear_forward(x: Any, weight: Any, bias: Any = None) -> Any:
-    out = np.matmul(x, _transposed(weight))
+    out = np.matmul(x, weight.T if type(weight) is np.ndarray else np.transpose(weight))
     if bias is None:
         return out
     if (type(out) is np.ndarray and type(bias) is np.ndarray and bias.dtype == out.dtype
@@ -584,6 +584,13 @@ def _linear_vjp(g, i, ans, args, kw):
                 bias.shape == g.shape[1:]):
             return np.add.reduce(g, axis=0)  # unbroadcast's sum, without its look at the shapes
         return unbroadcast(g, np.shape(bias))
+    if type(g) is np.ndarray and type(x) is np.ndarray and type(weight) is np.ndarray and (
+            g.ndim == 2 == x.ndim == weight.ndim):
+        # A layer on a batch: the product's rules (_matmul_vjp's matrix case) written for
+        # x @ weight.T, each gradient in its argument's layout and in memory of its own.
+        if i == 0:
+            return (weight.T @ g.T).T if _fortran_ordered(x) else g @ weight
+        return g.T @ x if _fortran_ordered(weight.T) else (x.T @ g).T
     if i == 0:
         return _matmul_vjp(g, 0, ans, (x, _transposed(weight)), kw)
     # The weight's gradient is the transpose of the product's second argument's.

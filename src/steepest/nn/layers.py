@@ -134,13 +134,16 @@ class Linear(Module):
     def forward(self, x: Any) -> Any:
         if not self._dtype_settled:
             self._settle_dtype(x)
-        x = as_input(x, self.weight.dtype)
-        if x.ndim != 2 or x.shape[1] != self.in_features:
+        weight = self.weight
+        if type(x) is not np.ndarray or x.dtype != weight.data.dtype:  # a batch as it comes
+            x = as_input(x, weight.data.dtype)
+        shape = x.shape
+        if len(shape) != 2 or shape[1] != self.in_features:
             raise DataError(
                 f"Linear({self.in_features}, {self.out_features}) expects inputs of shape "
-                f"(n, {self.in_features}), not {tuple(x.shape)}"
+                f"(n, {self.in_features}), not {tuple(shape)}"
             )
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(x, weight, self.bias)
 
     def _settle_dtype(self, x: Any) -> None:
         """The parameters take the floating dtype of the first input (float64 otherwise)."""
