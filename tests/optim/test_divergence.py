@@ -158,3 +158,100 @@ def test_quadratic_divergence_threshold_property(eigenvalues, factor, seed):
     below = st.minimize(f, start, grad=grad, lr=0.9 * 2 / top, max_iter=300, tol=None)
     assert below.status != "diverged"
     assert np.all(np.diff(below.history.loss) <= 1e-12 * below.history.loss[0])
+
+
+# -- the monitor's statements, against the rule they were first written as -------------------
+
+_ATTRIBUTES = ("k", "last", "best", "best_at", "since_best", "reversals", "rises", "rise_start",
+               "rise_start_at", "lipschitz", "window_loss", "previous_len", "window_step",
+               "window_lr", "settled", "fell")
+
+
+def _reference_observe(m, k, f, f_new, step_len, lr, turn, lengths):
+    """The monitor's watch over a step as first written, test by test, to check that
+    the statements arranged for fewer operations reach the same state and verdict."""
+    from steepest.optim import divergence as d
+
+    change, gradient_length, point_length = lengths
+    verdict = None
+    m.k, m.last = k, f_new
+    if f_new < m.best:
+        m.best, m.best_at, m.since_best, m.reversals = f_new, k, 0, 0
+        m.window_loss = f_new
+    else:
+        m.since_best += 1
+    if f_new > f:
+        if m.rises == 0:
+            m.rise_start, m.rise_start_at = f, k - 1
+        m.rises += 1
+    else:
+        m.rises = 0
+    if (f_new > f or (f_new == f and m.lipschitz is None)) and step_len > 0:
+        secant = change / step_len
+        if np.isfinite(secant) and (m.lipschitz is None or secant > m.lipschitz):
+            m.lipschitz = secant
+    rise = f_new - m.best
+    if rise > 0.0 and rise > d.GROWTH_FACTOR * m.f0 and rise > -d.GROWTH_FACTOR * m.f0:
+        scale = max(abs(m.f0), abs(m.best), abs(m.f0 - m.best), m.floor)
+        if rise > d.BLOWUP_FACTOR * scale or (
+                m.rises >= d.GROWTH_PATIENCE and rise > d.GROWTH_FACTOR * scale):
+            verdict = "diverged"
+    if verdict is None:
+        previous = m.previous_len
+        m.previous_len = step_len
+        if m.since_best:
+            if turn is not None and turn < -0.5 * step_len * previous:
+                m.reversals += 1
+            if m.since_best == 1:
+                m.window_step, m.window_lr = step_len, lr
+            if m.since_best % d.OSCILLATION_WINDOW == 0:
+                m.settled = step_len <= 1e-9 * (1.0 + point_length) or (
+                    step_len * gradient_length <= 1e3 * d.EPS * abs(f_new))
+                m.fell = m.window_loss - f_new
+                m.window_loss = f_new
+                if not m.settled:
+                    if m.rises >= m.since_best:
+                        verdict = "diverged"
+                    elif (m.reversals >= 0.8 * m.since_best
+                          and step_len >= 0.5 * m.window_step and lr >= m.window_lr):
+                        verdict = "oscillating"
+                    elif m.since_best >= d.STALL_WINDOW:
+                        verdict = "stalled"
+    return verdict
+
+
+# A loss that falls, rises, stays where it was, or blows up; steps of any length (0 too),
+# turning back or not; rates that fall or not; with or without a secant known.
+_steps = hst.lists(hst.tuples(
+    hst.sampled_from(["fall", "rise", "same", "best", "blow"]),
+    hst.floats(0.0, 2.0), hst.sampled_from([None, -1.0, 0.0, 0.5]),
+    hst.sampled_from([0.1, 0.05]), hst.floats(0.0, 5.0), hst.floats(0.0, 5.0),
+    hst.floats(0.0, 5.0)), min_size=1, max_size=400)
+
+
+@given(f0=hst.sampled_from([0.0, 1.0, -3.0, 85.0, 1e-9, -1e12]),
+       lipschitz=hst.sampled_from([None, 0.5]), steps=_steps,
+       stretch=hst.sampled_from([1, 60, 1100]))
+def test_the_watch_over_a_step_is_the_one_first_written(f0, lipschitz, steps, stretch):
+    from steepest.optim.divergence import Monitor
+
+    watched, reference = Monitor(f0), Monitor(f0)
+    for m in (watched, reference):
+        m.lipschitz, m.floor = lipschitz, 1e-3
+    f = f0
+    # Repeat the last step's pattern to reach the windows of 50 and the stall at 1000.
+    steps = steps + [steps[-1]] * (stretch - 1)
+    for k, (kind, size, turn, lr, change, gradient, point) in enumerate(steps, start=1):
+        f_new = {"fall": f - size * 1e-3, "rise": f + size, "same": f,
+                 "best": reference.best - 1.0 - size, "blow": f + 1e7 * (1.0 + abs(f))}[kind]
+        lengths = (change, gradient, point)
+        got = watched.observe_numbers(k, f, f_new, size, lr, turn, lambda v: v, lengths)
+        expected = _reference_observe(reference, k, f, f_new, size, lr, turn, lengths)
+        assert got == expected
+        assert all(getattr(watched, name) == getattr(reference, name)
+                   or (getattr(watched, name) != getattr(watched, name)
+                       and getattr(reference, name) != getattr(reference, name))
+                   for name in _ATTRIBUTES), k
+        if got is not None:
+            break
+        f = f_new

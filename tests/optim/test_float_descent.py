@@ -431,7 +431,7 @@ def test_the_parts_of_constants_alone_are_computed_before_the_loop(loop_sources)
                     lr=SCHEDULES.cosine(0.05, period=300), max_iter=300)
     source = loop_sources[-1]
     before, loop = source.split("    while True:\n", 1)
-    for part in ("(r_initial - r_final) * 0.5", "GROWTH_FACTOR * m_f0", "1000.0 * EPS"):
+    for part in ("(r_initial - r_final) * 0.5", "GROWTH_FACTOR * abs(m_f0)", "1000.0 * EPS"):
         assert part in before and part not in loop
     assert "R_min" not in source
 
@@ -487,3 +487,36 @@ def test_a_power_below_tiny_leaves_every_later_correction_at_one(beta):
         assert 1.0 - beta**count == 1.0, (beta, first, count)
     for count in (10 * first, 1000 * first + 7, 2**62):
         assert 1.0 - beta**count == 1.0, (beta, first, count)
+
+
+# Functions on which a run rises, turns back and forth, settles, stalls or blows up.
+WATCHED_FUNCTIONS = {
+    "sauna": sauna,
+    "narrow valley": lambda v: v[0] ** 2 + 25.0 * v[1] ** 2,
+    "kink": lambda v: abs(v[0]) ** 1.5 + v[1] ** 2,
+    "quartic bowl": lambda v: (v[0] ** 2 + v[1] ** 2 - 1.0) ** 2 + 0.1 * v[0],
+    "steep wall": lambda v: v[0] ** 2 + v[1] ** 6,
+    "no minimum": lambda v: v[0] ** 2 - v[1] ** 3,
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    method=hst.sampled_from(METHODS),
+    schedule=hst.sampled_from(["constant", "exponential", "step", "inverse_time", "cosine"]),
+    function=hst.sampled_from(list(WATCHED_FUNCTIONS)),
+    scale=hst.sampled_from([0.3, 1.0, 3.0, 10.0, 40.0]),
+    start=hst.tuples(hst.floats(-1.5, 1.5), hst.floats(-1.5, 1.5)),
+    steps=hst.sampled_from([120, 1_200]),
+)
+def test_the_watch_over_floats_ends_runs_where_the_general_loop_does(method, schedule, function,
+                                                                     scale, start, steps):
+    # Every rule and schedule, at rates from timid to far too large: the monitor inline in
+    # the loop over floats reaches each verdict (diverged, oscillating, stalled) at the
+    # step where the general loop's monitor reaches it, with the same message.
+    lr = RATES["constant"][method] * scale
+    if schedule != "constant":
+        lr = RATES[schedule](lr)
+    start = np.array(start) + (np.array([0.5, 0.6]) if function == "sauna" else 0.0)
+    assert_same_run(WATCHED_FUNCTIONS[function], start, method=method, lr=lr, tol=None,
+                    max_iter=steps)

@@ -250,10 +250,12 @@ def _hoist(node: ast.expr, tiers: list[tuple[set[str], list[str]]], hoisted: dic
 
 
 def _cannot_raise(node: ast.expr) -> bool:
-    """Whether an expression is names and numbers under ``+``, ``-`` and ``*`` alone (which
-    on floats give inf or nan rather than raise)."""
+    """Whether an expression is names and numbers under ``+``, ``-``, ``*`` and ``abs``
+    alone (which on floats give inf or nan rather than raise)."""
     return all(isinstance(n, ast.Name | ast.Constant | ast.Load | ast.BinOp | ast.UnaryOp
                           | ast.Add | ast.Sub | ast.Mult | ast.USub)
+               or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                   and n.func.id == "abs" and len(n.args) == 1 and not n.keywords)
                for n in ast.walk(node))
 
 
@@ -358,6 +360,13 @@ _FIXED = tuple(name for name in WATCHED if name not in {
     if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)})
 
 
+# The statements of OBSERVED that record the step itself: after a step of any kind the
+# monitor holds its number and loss (the general loop's ``improved``, ``repeated`` and
+# ``observe`` all set them), so the loop writes them once, when it ends.
+_STEP_LINES = ("self.k = k", "self.last = f_new")
+assert set(_STEP_LINES) <= set(OBSERVED)
+
+
 def _watch_lines(statements: tuple[str, ...], names: dict[str, str], before: list[str],
                  hoisted: dict[str, str]) -> list[str]:
     """The monitor's statements over the loop's locals: ``self.<name>`` read as
@@ -372,15 +381,29 @@ def _watch_lines(statements: tuple[str, ...], names: dict[str, str], before: lis
         for name, value in names.items():
             line = re.sub(rf"\b{name}\b", value, line)
         lines.append(line)
-    constants = {f"m_{name}" for name in _FIXED}
-    constants.update(name for name, value in WATCH_NAMESPACE.items() if not callable(value))
+    numbers = {name: value for name, value in WATCH_NAMESPACE.items() if not callable(value)}
+    constants = {f"m_{name}" for name in _FIXED} | set(numbers) | {"abs"}
     tree = ast.parse("\n".join(lines))
     for node in ast.walk(tree):
         for field, value in ast.iter_fields(node):
             if isinstance(value, ast.expr) and not isinstance(node, ast.expr):
                 setattr(node, field, _hoist(value, [(constants, before)], hoisted, "c_",
                                             safe=True))
-    return ast.unparse(tree).splitlines()
+    # The monitor's own numbers left in the step are written as numbers: the same values,
+    # read without a lookup.
+    return ast.unparse(_Literal(numbers).visit(tree)).splitlines()
+
+
+class _Literal(ast.NodeTransformer):
+    """Names of numbers written as the numbers themselves (``repr`` of a float is exact)."""
+
+    def __init__(self, numbers: dict[str, int | float]) -> None:
+        self.numbers = numbers
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.numbers and isinstance(node.ctx, ast.Load):
+            return ast.Constant(self.numbers[node.id])
+        return node
 
 
 def _schedule_lines(formula: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -511,10 +534,12 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     hoisted: dict[str, str] = {}
     improved = _watch_lines(IMPROVED, {"k": "best_k", "f_new": "best", "step_len": "best_len"},
                             watch_before, hoisted)
-    observed = _watch_lines(OBSERVED, {
-        # The loop's turn is nan where there was no step before (its previous step is
-        # nan then), and ``nan < x`` is False, as ``turn is not None and ...`` was.
-        "turn is not None and turn": "turn",
+    observed = _watch_lines(tuple(line for line in OBSERVED if line not in _STEP_LINES), {
+        # The loop's turn (computed where it is read) is nan where there was no step
+        # before (its previous step is nan then), and ``nan < x`` is False, as ``turn is
+        # not None and ...`` was.
+        "turn is not None and turn": "(" + " + ".join(f"{p} * {d}" for p, d in zip(ps, ds))
+                                     + ")",
         "lr": "q_lr",
         "GRADIENT_CHANGE": length([f"({h} - {g})" for h, g in zip(hs, gs)]),
         "GRADIENT_LENGTH": length(hs),
@@ -536,6 +561,7 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         *(f"    {', '.join(f'q_{name}' for name in formula.settings)}, = settings"
           for _ in formula.settings[:1]),
         *(f"    {', '.join(names_)}, = memory[{j}]" for j, names_ in enumerate(memory)),
+        "    k_start = k",
         "    if count is None:",
         "        count = k",
         "    nfev = improved = repeats = 0",
@@ -548,7 +574,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         *(f"    r_{name} = lr.{name}" for name in
           (formula_fields(scheduled) if isinstance(scheduled, tuple) else ())),
         *("    " + line for line in schedule_before),
-        "    if monitor is not None:",
+        "    watching = monitor is not None and best > -INF",
+        "    if watching:",
         *(f"        m_{name} = monitor.{name}" for name in WATCHED),
         *("        " + line for line in watch_before),
         # ``while True`` with the test inside, not ``while k < max_iter``: CPython 3.11
@@ -579,29 +606,31 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     # a point it does not move (the monitor counts it and finds it settled); a finite loss
     # that is no new best, which the monitor watches for divergence and oscillation.
     # Anything else (inf, nan, a fall without bound) is left to the general loop.
-    body.append("if f_new < best and f_new >= floor and f_new - f_new == 0.0 "
-                "and step_len < INF:")
-    body.append("    kind = 0")
+    # (Each test jumps over a line or two: CPython 3.11 specialises a comparison for
+    # floats only where its jump is short, within 256 instructions.)
+    body += ["if f_new < best:",
+             "    if not (f_new >= floor and f_new - f_new == 0.0 and step_len < INF):",
+             "        break",
+             "    kind = 0"]
     if repeats:
         same = " and ".join([f"{name} == {z}" for name, z in zip(names, zs)]
                             + [f"{d} == {p}" for d, p in zip(ds, ps)])
-        body.append(f"elif f_new == f and {same}:")
-        body.append("    kind = 1")
-    # (Without fixed points, the count of repeats stays 0: no need to test it.)
-    body.append(f"elif monitor is not None{' and not repeats' if repeats else ''} "
-                "and f_new >= best and f_new - f_new == 0.0 and step_len < INF:")
-    body.append("    kind = 2")
-    body.append("else:")
-    body.append("    break")
+        body += [f"elif f_new == f and {same}:", "    kind = 1"]
+    # (f is never below best, the least loss so far, so a new best is no repeat.)  Not
+    # below a best above -inf, f_new is finite when below inf.  (Without fixed points, the
+    # count of repeats stays 0: no need to test it.)
+    body += [f"elif watching{' and not repeats' if repeats else ''} and f_new < INF "
+             "and step_len < INF:",
+             "    kind = 2",
+             "else:",
+             "    break"]
     if tol:
         body += ["if step_len < tol:", "    break"]
     if gtol:
         body += [f"if {length(hs)} <= gtol:", "    break"]
     if ftol:
         body += ["if abs(f_new - f) <= ftol * max(abs(f), abs(f_new), 1.0):", "    break"]
-    body.append("k += 1")
-    body.append("count += 1")
-    body.append("last_lr = q_lr")
+    body += ["k += 1", "count += 1", "last_lr = q_lr"]
     if record:
         raw_grads = [f"-{h}" if negate else h for h in hs]
         body.append(f"rows.append((k, {', '.join(names)}, {'-f_new' if negate else 'f_new'}, "
@@ -609,7 +638,6 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     changing = [name for name in formula.memory
                 if any(line.split("=")[0].strip() == name for line in formula.per_coordinate)]
     body += [f"u_{name}_{i} = n_{name}_{i}" for name in changing for i in range(n)]
-    turn = " + ".join(f"{p} * {d}" for p, d in zip(ps, ds))
     body += [
         *(["if kind == 1:", "    repeats += 1", "elif kind == 0:"] if repeats else
           ["if kind == 0:"]),
@@ -622,7 +650,6 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    if dirty:",
         *("        " + line for line in improved),
         "        dirty = False",
-        f"    turn = {turn}",
         *("    " + line for line in observed),
         f"{', '.join(zs)}, = {', '.join(names)},",
         f"{', '.join(gs)}, = {', '.join(hs)},",
@@ -633,7 +660,10 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     ]
     lines += ["        " + line for line in body]
     kept = "(" + ", ".join(tuple_of(names_) for names_ in memory) + (",)" if memory else ")")
-    lines.append("    if monitor is not None:")
+    lines += ["    if watching:",
+              "        if k > k_start:",
+              "            m_k = k",
+              "            m_last = f"]
     lines += [f"        monitor.{name} = m_{name}" for name in WATCHED if name not in _FIXED]
     lines.append(f"    return RESULT(k, {tuple_of(zs)}, f, {tuple_of(gs)}, nfev, improved, best_k, "
                  f"best, best_step, best_len, repeats, {tuple_of(ps)}, step_len, {kept}, count, "
