@@ -53,3 +53,13 @@ def test_the_gradient_of_a_small_sum_of_large_terms_too(A, b, x0, s):
     est = jacobian_estimate(f, np.array([x0, x0]), method="richardson")
     actual = np.abs(np.asarray(est.value) - exact)
     assert np.all(~np.asarray(est.reliable) | (np.asarray(est.error) >= actual / 10)), (est, exact)
+
+
+def test_values_near_the_top_of_the_float_range_give_an_honest_estimate_not_a_traceback():
+    # e^700 is about 1e304: the largest steps overflow, and the differences and their
+    # round-off bounds come near the largest float. The answer is right or says it may not be.
+    mp.mp.dps = 40
+    for x in (700.0, 705.0, 709.0):
+        exact = float(mp.exp(x))
+        est = estimate(np.exp, x, method="richardson")
+        assert not est.reliable or abs(est.value - exact) <= 10 * est.error, (x, est)

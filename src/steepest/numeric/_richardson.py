@@ -319,7 +319,11 @@ def solve(table: Table, fx_magnitude: np.ndarray, scale: np.ndarray, weight_sum:
     """Extrapolate a table whose large-step rows may have hit non-finite values."""
     differences, noise, magnitude = table.differences, table.noise, table.magnitude
     with np.errstate(all="ignore"):
-        finite = np.isfinite(differences + noise)
+        finite = np.isfinite(differences)
+        # A bound that overflows where the difference does not (f near e^700 at a tiny
+        # step): the largest number, so that no estimate leans on that row.
+        noise = np.where(finite & ~np.isfinite(noise), np.finfo(float).max, noise)
+        finite &= np.isfinite(noise)
     complete = bool(finite.all())
     if complete:
         finite_at_smallest = finite[-1]
