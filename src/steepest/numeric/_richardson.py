@@ -104,13 +104,20 @@ def rounding_of(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
     >>> float(rounding_of(t, 2.0 * t**2 + t + 1.0)) < 1e-13
     True
     """
-    basis = np.stack([np.ones_like(offsets), offsets, offsets**2], axis=1)
-    projector = basis @ np.linalg.pinv(basis)  # onto the parabolas through the offsets
+    projector = _parabola_projector(tuple(float(t) for t in offsets))
     flat = values.reshape(len(offsets), -1)
     with np.errstate(all="ignore"):
         left = flat - projector @ flat
         spread = np.sqrt(np.sum(left**2, axis=0) / (len(offsets) - 3))
     return np.nan_to_num(spread, nan=np.inf).reshape(values.shape[1:])
+
+
+@functools.lru_cache(maxsize=4)
+def _parabola_projector(offsets: tuple[float, ...]) -> np.ndarray:
+    """The projection onto the parabolas through ``offsets``: made once, not per estimate."""
+    t = np.array(offsets)
+    basis = np.stack([np.ones_like(t), t, t**2], axis=1)
+    return basis @ np.linalg.pinv(basis)
 
 
 def rounding_step(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
