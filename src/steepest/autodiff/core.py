@@ -69,6 +69,15 @@ EAGER = Trace(REVERSE, level=0, keep_tape=False)
 _grad_enabled = [True]
 
 
+def grad_enabled() -> bool:
+    """Whether operations are recorded for differentiation now (False inside :func:`no_grad`).
+
+    >>> grad_enabled()
+    True
+    """
+    return _grad_enabled[-1]
+
+
 @contextmanager
 def no_grad():
     """Compute values only: nothing inside is recorded for differentiation.

@@ -130,6 +130,19 @@ def in_place_write() -> DifferentiationError:
     )
 
 
+def in_place_on_leaf(symbol: str) -> DifferentiationError:
+    """``w -= ...`` on a tensor that requires grad, while operations are recorded.
+
+    >>> print(in_place_on_leaf("-"))  # doctest: +ELLIPSIS
+    w -= ... on a tensor that requires grad would make a new tensor and leave w's ...
+    """
+    return DifferentiationError(
+        f"w {symbol}= ... on a tensor that requires grad would make a new tensor and leave w's "
+        f"values as they were; to update them write w.data {symbol}= ... or do it inside "
+        "`with st.no_grad():`"
+    )
+
+
 def unsupported_function(name: str, hint: str = "") -> DifferentiationError:
     """A NumPy function with no derivative rule, and what to write instead.
 

@@ -23,6 +23,7 @@ from steepest.autodiff.core import (
     as_float_array,
     backward_sweep,
     compiled_engine,
+    grad_enabled,
     mark_data_dependent,
     mark_value_read,
     new_node,
@@ -42,15 +43,54 @@ from steepest.autodiff.dispatch import (
 from steepest.autodiff.errors import (
     array_of_traced_value,
     float_of_traced_value,
+    in_place_on_leaf,
     in_place_write,
     not_one_number,
 )
+from steepest.errors import DataError
 
 
 def _binary(prim: Primitive) -> tuple[Any, Any]:
     """An operator and its reflection (``x - y``, ``y - x``): the primitive's application
     itself, so that an operation costs one Python call."""
     return prim.applied, prim.reflected
+
+
+def _in_place(ufunc: np.ufunc, symbol: str, out_of_place: Any) -> Any:
+    """The operator ``x <symbol>= other``: on a leaf tensor (one made by the user, a
+    parameter) it writes the leaf's own values, as PyTorch's in-place operators do, so
+    that ``for p in net.parameters(): p -= rate * p.grad`` under :func:`no_grad` updates
+    the parameters; without it that loop would bind each name to a new tensor and leave
+    the parameters as they were.  Where operations are recorded, a leaf that requires
+    grad refuses (its old values are part of what is being differentiated).  Any other
+    tensor, or a traced ``other``, gets the new tensor ``x <op> other``, as before.
+    """
+
+    def operator(self: Tensor, other: Any) -> Any:
+        if self._prim is not None or (self._trace is not None and self._trace is not EAGER) or (
+                isinstance(other, Node) and other._trace is not None):
+            return out_of_place(self, other)
+        if self._trace is EAGER and grad_enabled():
+            raise in_place_on_leaf(symbol)
+        value = self._value
+        operand = other.data if isinstance(other, Tensor) else other
+        shape = np.shape(value)
+        try:
+            fits = np.broadcast_shapes(shape, np.shape(operand)) == shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise DataError(f"x {symbol}= y needs y of x's shape {shape} or one that broadcasts "
+                            f"to it, not {np.shape(operand)}")
+        try:
+            ufunc(value, operand, out=value)
+        except TypeError as error:  # NumPy's own refusal to cast, said once
+            raise DataError(f"x {symbol}= y cannot write y's values into x's "
+                            f"{value.dtype}: {error}") from None
+        return self
+
+    operator.__name__ = f"__i{ufunc.__name__}__"
+    return operator
 
 
 def _unary(prim: Primitive) -> Any:
@@ -394,6 +434,15 @@ class Tensor(Node):
 
     def __pos__(self) -> Any:
         return self
+
+    # In-place operators: a leaf's own values are written (see _in_place).
+    __iadd__ = _in_place(np.add, "+", __add__)
+    __isub__ = _in_place(np.subtract, "-", __sub__)
+    __imul__ = _in_place(np.multiply, "*", __mul__)
+    __itruediv__ = _in_place(np.true_divide, "/", __truediv__)
+    __ifloordiv__ = _in_place(np.floor_divide, "//", __floordiv__)
+    __imod__ = _in_place(np.remainder, "%", __mod__)
+    __ipow__ = _in_place(np.power, "**", __pow__)
 
     def __getitem__(self, index: Any) -> Any:
         return getitem(self, index)
