@@ -296,15 +296,20 @@ class Tensor(Node):
         return int(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if self._trace is not None and self._trace is not EAGER and not self._trace.done:
+        # A tensor that requires grad (outside no_grad) is taken as a traced value is:
+        # np.array([w[0], 2 * w[1]]) keeps the derivatives, and np.asarray(w) inside an
+        # expression would otherwise turn w into a constant and drop a part of its gradient.
+        trace = self._trace
+        if trace is not None and not trace.done and (trace is not EAGER or grad_enabled()):
             if dtype is None or np.dtype(dtype) == object:
                 return self._elements()
             if np.dtype(dtype).kind in "biu":
                 # Integers and truth values are read, as int() reads: steps, derivative 0.
                 mark_data_dependent(self)
-                return self.data.astype(dtype)
+                return np.asarray(self.data).astype(dtype)
             raise array_of_traced_value()
-        return self.data if dtype is None else self.data.astype(dtype)
+        # NumPy wants an array (a one-element tensor's value may be a NumPy number).
+        return np.asarray(self.data) if dtype is None else np.asarray(self.data).astype(dtype)
 
     def _elements(self) -> np.ndarray:
         """An object array of the traced elements: ``np.array([x, y])`` keeps their derivatives.
