@@ -78,3 +78,11 @@ def test_a_number_dtype_on_a_tensor_that_requires_grad_is_refused_in_one_sentenc
     w = st.Tensor(np.ones(3), requires_grad=True)
     with pytest.raises(DifferentiationError, match="would drop its derivative"):
         np.asarray(w, dtype=float)
+
+
+def test_the_mean_of_a_list_under_grad_is_refused_with_what_to_write_instead():
+    x = np.array([1.0, 3.0])
+    with pytest.raises(DifferentiationError, match=r"np\.mean\(np\.stack\(\[a, b\]\)\)"):
+        st.grad(lambda v: np.mean([v[0], v[1] ** 2]))(x)
+    np.testing.assert_allclose(st.grad(lambda v: np.mean(np.stack([v[0], v[1] ** 2])))(x),
+                               [0.5, 3.0])

@@ -113,8 +113,10 @@ def array_of_traced_value() -> DifferentiationError:
     True
     """
     return DifferentiationError(
-        "np.array / np.asarray with a number dtype (dtype=float...) on a traced value would "
-        "drop its derivative; leave out dtype=, or use np.stack or np.concatenate"
+        "np.array / np.asarray with a number dtype (dtype=float..., or np.float64(x), which "
+        "np.mean of a list of traced values calls inside NumPy) on a traced value would drop "
+        "its derivative; leave out dtype=, or join the values with np.stack or np.concatenate "
+        "first (np.mean(np.stack([a, b])))"
     )
 
 
