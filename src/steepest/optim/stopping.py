@@ -73,6 +73,8 @@ def max_iter_message(
     monitor: Monitor,
 ) -> str:
     """Why a run used all its steps, and what would have ended it sooner."""
+    if max_iter == 0:  # no step was taken: there is no last step to tell of
+        return "max_iter = 0 reached: no step was taken"
     rules = []
     if tol is not None:
         rules.append(f"tol = {tol:g} (last step {step_len:.3g})")
