@@ -109,32 +109,52 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
     if method == "reduce" and ufunc in (np.add, np.maximum, np.minimum, np.multiply):
         reducer = {np.add: np.sum, np.maximum: np.max, np.minimum: np.min,
                    np.multiply: np.prod}[ufunc]
-        return FUNCTIONS[reducer](*inputs, **kwargs)
-    if method == "outer" and ufunc is np.multiply:
-        return outer(*inputs)
+        # A ufunc's reduce runs along the first axis unless told otherwise (np.sum: all).
+        return FUNCTIONS[reducer](*inputs, **{"axis": 0, **kwargs})
+    if method == "outer" and ufunc.nin == 2 and len(inputs) == 2:
+        # Every pair of elements: the first argument gets one new axis per axis of the second.
+        first, second = inputs
+        first = _reshape(first, np.shape(first) + (1,) * np.ndim(second))
+        return dispatch_ufunc(ufunc, "__call__", (first, second), kwargs)
     if method != "__call__":
         raise unsupported_function(f"{ufunc.__name__}.{method}")
-    if ufunc is np.absolute and any(P.is_complex(a) for a in inputs):
-        return apply(P.complex_abs, inputs, {})
     if ufunc in PLAIN_UFUNCS or ufunc in CONSTANT_UFUNCS:
         result = ufunc(*[strip(a) for a in inputs], **kwargs)
         mark_value_read(inputs, ufunc, kwargs, result)
         if ufunc in PLAIN_UFUNCS:
             return result
         return constant(result, _first_node((*inputs, *kwargs.values())))
+    if kwargs:
+        _no_ufunc_options(ufunc, kwargs)
+    if ufunc is np.absolute and any(P.is_complex(a) for a in inputs):
+        return apply(P.complex_abs, inputs, {})
     impl = FUNCTIONS.get(ufunc)
     if impl is not None:  # a ufunc written with others (np.deg2rad...)
-        return impl(*inputs, **kwargs)
+        return impl(*inputs)
     prim = UFUNCS.get(ufunc)
     if prim is None:
         raise unsupported_function(ufunc.__name__)
-    if kwargs:
-        kwargs = {k: v for k, v in kwargs.items() if k not in ("casting", "order", "subok")}
-        if kwargs.get("dtype") is not None or kwargs.get("where", True) is not True:
-            raise unsupported_function(
-                ufunc.__name__, "its dtype= and where= options are not differentiable here")
-        kwargs = {}
-    return apply(prim, inputs, kwargs)
+    return apply(prim, inputs, {})
+
+
+# Options of a ufunc's call that change nothing in its values or derivatives.
+_UFUNC_LAYOUT = ("casting", "order", "subok")
+
+
+def _no_ufunc_options(ufunc: np.ufunc, kwargs: dict[str, Any]) -> None:
+    """Refuse, naming them, the options of a ufunc's call that are not differentiated
+    (``dtype=``, ``where=``, ``axes=``...): none is left out silently.
+
+    >>> _no_ufunc_options(np.exp, {"casting": "same_kind", "where": True})
+    >>> try:
+    ...     _no_ufunc_options(np.exp, {"where": np.array([True, False])})
+    ... except DifferentiationError as error:
+    ...     print(error)
+    np.exp has no derivative rule in steepest; its where= option is not differentiable here
+    """
+    _no_other_options(ufunc.__name__, {
+        key: value for key, value in kwargs.items() if key not in _UFUNC_LAYOUT
+        and value is not None and not (key == "where" and value is True)})
 
 
 # -- NumPy functions ---------------------------------------------------------
@@ -369,7 +389,7 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
 def _cumsum(a, axis=None, dtype=None, out=None):
     if out is not None:
         raise in_place_write()
-    return apply(P.cumsum, (a,), {"axis": axis})
+    return apply(P.cumsum, (_in_dtype(a, dtype),), {"axis": axis})
 
 
 @implements(np.matmul)
@@ -452,7 +472,9 @@ def outer(a, b, out=None):
 
 @implements(np.trace)
 def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    return _sum(_diagonal(a, offset, axis1, axis2), axis=-1)
+    if out is not None:
+        raise in_place_write()
+    return _sum(_in_dtype(_diagonal(a, offset, axis1, axis2), dtype), axis=-1)
 
 
 @implements(np.diagonal)
@@ -908,9 +930,25 @@ def _take_along_axis(arr, indices, axis):
 def _take(a, indices, axis=None, out=None, mode="raise"):
     if out is not None:
         raise in_place_write()
+    n = np.size(a) if axis is None else np.shape(a)[axis]
+    indices = _index_in_mode(strip(indices), n, mode)
     if axis is None:
-        return getitem(_ravel(a), strip(indices))
-    return _along(a, axis % np.ndim(a), strip(indices))
+        return getitem(_ravel(a), indices)
+    return _along(a, axis % np.ndim(a), indices)
+
+
+def _index_in_mode(indices: Any, n: int, mode: str) -> Any:
+    """``np.take``'s indices as plain ones: ``mode='clip'`` clips them to the ``n``
+    elements (a negative one to the first), ``'wrap'`` wraps them around.
+
+    >>> _index_in_mode(np.array([-1, 4]), 3, "clip"), _index_in_mode(np.array([-1, 4]), 3, "wrap")
+    (array([0, 2]), array([2, 1]))
+    """
+    if mode == "clip":
+        return np.clip(indices, 0, n - 1)
+    if mode == "wrap":
+        return np.mod(indices, n)
+    return indices
 
 
 @implements(np.nan_to_num)
