@@ -251,6 +251,11 @@ def _truth(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=bool)
 
 
+def _nonzero(values: Any) -> np.ndarray:
+    """Which elements are not 0 (NaN is not)."""
+    return np.asarray(values) != 0
+
+
 def _mask_for(a: Any, where: Any) -> np.ndarray:
     """A reduction's ``where=`` as a boolean array of ``a``'s shape (read, never recorded)."""
     mask = _truth(strip(where))
@@ -1144,8 +1149,10 @@ def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
     if ord == -np.inf:
         return _min(magnitude, axis=axis, keepdims=keepdims)
     if ord == 0:
-        return _sum(apply(P.where, (strip(magnitude) != 0, 1.0, 0.0), {}), axis=axis,
-                    keepdims=keepdims)
+        # The count of nonzero elements reads the values: a replay checks it again.
+        nonzero = _nonzero(strip(magnitude))
+        mark_value_read((magnitude,), _nonzero, None, nonzero)
+        return _sum(apply(P.where, (nonzero, 1.0, 0.0), {}), axis=axis, keepdims=keepdims)
     if ord == 1:
         return _sum(magnitude, axis=axis, keepdims=keepdims)
     return _sum(magnitude ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
