@@ -114,7 +114,9 @@ def array_of_traced_value() -> DifferentiationError:
     """
     return DifferentiationError(
         "np.array / np.asarray with a number dtype (dtype=float...) on a traced value would "
-        "drop its derivative; leave out dtype=, or use np.stack or np.concatenate"
+        "drop its derivative (NumPy makes one when a function such as np.mean is given a "
+        "list holding traced values); leave out dtype=, or join the list with np.stack "
+        "first (np.mean(np.stack([a, b])))"
     )
 
 
@@ -128,6 +130,37 @@ def in_place_write() -> DifferentiationError:
         "in-place writes into a traced array (x[i] = ..., out=...) are not differentiable; "
         "build a new array instead with np.where, np.concatenate or np.stack"
     )
+
+
+def in_place_method(name: str) -> DifferentiationError:
+    """``x.sort()``, ``x.fill(0)``: a method that writes into a traced array.
+
+    >>> print(in_place_method("sort"))  # doctest: +ELLIPSIS
+    x.sort() writes into a traced array, which is not differentiable; use np.sort(x), ...
+    """
+    instead = {"sort": "np.sort(x)", "partition": "np.partition(x, kth)",
+               "resize": "np.resize(x, shape)"}.get(name)
+    if instead is not None:
+        return DifferentiationError(f"x.{name}() writes into a traced array, which is not "
+                                    f"differentiable; use {instead}, which gives a new array")
+    return DifferentiationError(f"x.{name}() writes into a traced array, which is not "
+                                "differentiable; build a new array instead with np.where, "
+                                "np.full_like, np.concatenate or np.stack")
+
+
+def array_method_missing(name: str) -> str:
+    """What to do when a method or attribute of ``np.ndarray`` is missing from ``Tensor``.
+
+    >>> print(array_method_missing("flat"))  # doctest: +ELLIPSIS
+    a traced array (steepest's Tensor) has no .flat of np.ndarray; use NumPy's functions ...
+    """
+    function = {"flat": "np.ravel(x), indexing", "view": "the array itself, or x.astype",
+                "byteswap": "x.astype"}.get(name)
+    if function is None:
+        function = f"np.{name}(x)" if callable(getattr(np, name, None)) else "indexing, np.where"
+    return (f"a traced array (steepest's Tensor) has no .{name} of np.ndarray; use NumPy's "
+            f"functions on it instead ({function}), which steepest differentiates or refuses "
+            "by name")
 
 
 def unsupported_function(name: str, hint: str = "") -> DifferentiationError:
