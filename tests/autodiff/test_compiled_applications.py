@@ -213,7 +213,10 @@ def test_the_calls_handed_to_python_give_pythons_answers():
         large = st.value_and_grad(lambda v: np.sum(np.exp(v).max(axis=0)))(
             np.linspace(0.0, 1.0, core.RELEASE_AT * 2).reshape(2, -1))
         picture = st.trace(lambda v, m: np.max(F.linear(v, m), axis=1).sum(), a, a[:2])
-        return ([p.data for p in parts], [np.asarray(getattr(v, "data", v)) for v in frozen],
+        # (np.sum([x, x], axis=0) is an array of traced elements, stacked here as the next
+        # operation would stack it.)
+        return ([core.gather(p).data for p in parts],
+                [np.asarray(getattr(v, "data", v)) for v in frozen],
                 x.grad, w.grad, nested, tangent, large, picture.table())
 
     first, reference = _both(run)

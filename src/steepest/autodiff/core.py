@@ -69,6 +69,15 @@ EAGER = Trace(REVERSE, level=0, keep_tape=False)
 _grad_enabled = [True]
 
 
+def grad_enabled() -> bool:
+    """Whether operations are recorded for differentiation now (False inside :func:`no_grad`).
+
+    >>> grad_enabled()
+    True
+    """
+    return _grad_enabled[-1]
+
+
 @contextmanager
 def no_grad():
     """Compute values only: nothing inside is recorded for differentiation.
@@ -493,6 +502,17 @@ class Node:
         "name",
     )
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_result_class" not in cls.__dict__:
+            cls._result_class = cls
+
+
+# The class of the values the engine computes from a node of a class: that class, unless
+# the class names another (a learnable parameter's results are plain tensors, so that a
+# module holding one does not take it for a parameter of its own).
+Node._result_class = Node
+
 
 def mark_data_dependent(node: Node) -> None:
     """A concrete value was read in a way a recording cannot repeat (``float``, ``item``).
@@ -722,7 +742,7 @@ def constant(value: Any, like: Node) -> Node:
     >>> constant(2.0, new_node(1.0, None, Node))._trace is None
     True
     """
-    return new_node(value, None, type(like))
+    return new_node(value, None, type(like)._result_class)
 
 
 # _top_trace's answer when an argument is an object array holding traced values.
@@ -1005,7 +1025,7 @@ def _short_application(prim: Primitive, reflected: bool = False) -> Callable[...
         if not prim.short or not _grad_enabled[-1]:  # switched off, or under no_grad
             return _apply_general(prim, (a,) if b is _ONE_ARGUMENT else (a, b), {})
         if isinstance(a, Node):
-            trace, cls = a._trace, type(a)
+            trace, cls = a._trace, a._result_class
             if b is _ONE_ARGUMENT:
                 parents, argnums, x, y = (a,), _FIRST, a._value, None
             elif isinstance(b, Node):
@@ -1023,7 +1043,7 @@ def _short_application(prim: Primitive, reflected: bool = False) -> Callable[...
                 return _apply_general(prim, (a, b), {})
         elif (isinstance(b, Node) and type(a) in _RAW_TYPES
               and (type(a) is not np.ndarray or not a.dtype.hasobject)):
-            trace, cls = b._trace, type(b)
+            trace, cls = b._trace, b._result_class
             parents, argnums, x, y = (b,), _SECOND, a, b._value
         else:
             return _apply_general(prim, (a,) if b is _ONE_ARGUMENT else (a, b), {})
@@ -1134,7 +1154,7 @@ def apply_reduction(prim: Primitive, a: Any, kwargs: dict[str, Any]) -> Any:
                 and type(x) is np.ndarray):
             if trace.candidates:
                 release_unused(trace)  # before this operation allocates its result
-            out = new_node(prim.forward(x, **kwargs), trace, type(a))
+            out = new_node(prim.forward(x, **kwargs), trace, a._result_class)
             out._prim, out._parents, out._argnums, out._saved = prim, (a,), _FIRST, ([x], kwargs)
             if trace.tape is not None:
                 trace.tape.append(out)
@@ -1218,7 +1238,7 @@ def _apply_general(prim: Primitive, args: Sequence[Any], kwargs: dict[str, Any])
         if isinstance(value, Node):
             return value
         return constant(strip(value), next(a for a in args if isinstance(a, Node)))
-    out = new_node(value, top, type(args[traced[0]]))
+    out = new_node(value, top, args[traced[0]]._result_class)
     if top.mode == REVERSE:
         out._prim = prim
         out._parents = tuple(args[i] for i in traced)

@@ -39,6 +39,7 @@ static PyObject *shape_of;
 static PyObject *namespace;
 static PyObject *s_unbroadcast, *s_accumulate, *s_computed_for_good, *s_large_locals,
     *s_watch_large_value;
+static PyObject *s_result_class;
 static PyObject *s_partials, *s_times, *s_vjp, *s_shape, *s_key, *s_sort, *s_short, *s_dtype,
     *s_hasobject, *s_size, *s_dict, *s_axis, *s_keepdims, *s_call, *s_applied, *s_forward,
     *s_short_reduction, *s_differentiable_args, *s_apply_reduction, *s_apply_general,
@@ -609,6 +610,14 @@ static int short_trace(PyObject *trace) {
     return candidates == Py_None || (PyList_Check(candidates) && PyList_GET_SIZE(candidates) == 0);
 }
 
+/* The class of the values computed from a value of class t (core.Node._result_class): its
+ * own, unless the class names another (a parameter's results are plain tensors).  The
+ * lookup is the type's own attribute cache. */
+static PyTypeObject *result_class(PyTypeObject *t) {
+    PyObject *named = _PyType_Lookup(t, s_result_class);
+    return named != NULL && PyType_Check(named) ? (PyTypeObject *)named : t;
+}
+
 /* 1: the arguments take the short path (parents, argnums, x, y, the class and trace set,
  * borrowed but parents); 0: they do not; -1: an error. */
 static int short_arguments(PyObject *a, PyObject *b, PyObject **parents, PyObject **argnums,
@@ -616,7 +625,7 @@ static int short_arguments(PyObject *a, PyObject *b, PyObject **parents, PyObjec
     int plain;
     if (PyObject_TypeCheck(a, node_type)) {
         *trace = FIELD(a, TRACE);
-        *cls = Py_TYPE(a);
+        *cls = result_class(Py_TYPE(a));
         *x = FIELD(a, VALUE);
         if (b == NULL) {
             *argnums = first;
@@ -647,7 +656,7 @@ static int short_arguments(PyObject *a, PyObject *b, PyObject **parents, PyObjec
         if ((plain = plain_operand(a)) != 1)
             return plain;
         *trace = FIELD(b, TRACE);
-        *cls = Py_TYPE(b);
+        *cls = result_class(Py_TYPE(b));
         *argnums = second;
         *x = a;
         *y = FIELD(b, VALUE);
@@ -918,7 +927,7 @@ static PyObject *reduction(PyObject *prim, PyObject *a, PyObject *kwargs) {
     saved = PyTuple_Pack(2, values, kwargs);
     if (saved == NULL)
         goto done;
-    out = made_node(Py_TYPE(a), value, trace, prim, parents, first, saved);
+    out = made_node(result_class(Py_TYPE(a)), value, trace, prim, parents, first, saved);
     if (out == NULL)
         goto done;
     int large = large_value(value);
@@ -1422,8 +1431,8 @@ static PyObject *general_node(PyObject *prim, PyObject *args, PyObject *kwargs, 
     saved = values == NULL ? NULL : PyTuple_Pack(2, values, kwargs);
     if (saved == NULL)
         goto release;
-    out = made_node(Py_TYPE(PyTuple_GET_ITEM(args, traced[0])), value, top, prim, parents,
-                    argnums, saved);
+    out = made_node(result_class(Py_TYPE(PyTuple_GET_ITEM(args, traced[0]))), value, top, prim,
+                    parents, argnums, saved);
     if (out == NULL)
         goto release;
     int large = large_value(value);
@@ -1627,13 +1636,13 @@ static PyObject *init(PyObject *module, PyObject *names) {
                             &s_accumulate, &s_computed_for_good, &s_large_locals,
                             &s_watch_large_value, &s_axis, &s_keepdims, &s_call, &s_applied,
                             &s_forward, &s_short_reduction, &s_differentiable_args,
-                            &s_apply_reduction, &s_apply_general, &s_kind};
+                            &s_apply_reduction, &s_apply_general, &s_kind, &s_result_class};
     const char *texts[] = {"partials", "times", "vjp", "shape", "key", "sort", "short",
                            "dtype", "hasobject", "size", "__dict__", "unbroadcast",
                            "_accumulate", "_computed_for_good", "large_locals",
                            "watch_large_value", "axis", "keepdims", "__call__", "applied",
                            "forward", "short_reduction", "differentiable_args",
-                           "apply_reduction", "_apply_general", "kind"};
+                           "apply_reduction", "_apply_general", "kind", "_result_class"};
     for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++)
         if ((*strings[k] = intern(texts[k])) == NULL)
             return NULL;

@@ -113,9 +113,9 @@ def array_of_traced_value() -> DifferentiationError:
     True
     """
     return DifferentiationError(
-        "np.array / np.asarray with a number dtype (dtype=float...) on a traced value would "
-        "drop its derivative (NumPy makes one when a function such as np.mean is given a "
-        "list holding traced values); leave out dtype=, or join the list with np.stack "
+        "np.array / np.asarray with a number dtype (dtype=float..., or np.float64(x), which "
+        "np.mean of a list of traced values calls inside NumPy) on a traced value would drop "
+        "its derivative; leave out dtype=, or join the values with np.stack or np.concatenate "
         "first (np.mean(np.stack([a, b])))"
     )
 
@@ -161,6 +161,19 @@ def array_method_missing(name: str) -> str:
     return (f"a traced array (steepest's Tensor) has no .{name} of np.ndarray; use NumPy's "
             f"functions on it instead ({function}), which steepest differentiates or refuses "
             "by name")
+
+
+def in_place_on_leaf(symbol: str) -> DifferentiationError:
+    """``w -= ...`` on a tensor that requires grad, while operations are recorded.
+
+    >>> print(in_place_on_leaf("-"))  # doctest: +ELLIPSIS
+    w -= ... on a tensor that requires grad would make a new tensor and leave w's ...
+    """
+    return DifferentiationError(
+        f"w {symbol}= ... on a tensor that requires grad would make a new tensor and leave w's "
+        f"values as they were; to update them write w.data {symbol}= ... or do it inside "
+        "`with st.no_grad():`"
+    )
 
 
 def unsupported_function(name: str, hint: str = "") -> DifferentiationError:

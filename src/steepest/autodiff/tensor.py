@@ -23,6 +23,7 @@ from steepest.autodiff.core import (
     as_float_array,
     backward_sweep,
     compiled_engine,
+    grad_enabled,
     mark_data_dependent,
     mark_value_read,
     new_node,
@@ -45,15 +46,54 @@ from steepest.autodiff.errors import (
     array_of_traced_value,
     float_of_traced_value,
     in_place_method,
+    in_place_on_leaf,
     in_place_write,
     not_one_number,
 )
+from steepest.errors import DataError
 
 
 def _binary(prim: Primitive) -> tuple[Any, Any]:
     """An operator and its reflection (``x - y``, ``y - x``): the primitive's application
     itself, so that an operation costs one Python call."""
     return prim.applied, prim.reflected
+
+
+def _in_place(ufunc: np.ufunc, symbol: str, out_of_place: Any) -> Any:
+    """The operator ``x <symbol>= other``: on a leaf tensor (one made by the user, a
+    parameter) it writes the leaf's own values, as PyTorch's in-place operators do, so
+    that ``for p in net.parameters(): p -= rate * p.grad`` under :func:`no_grad` updates
+    the parameters; without it that loop would bind each name to a new tensor and leave
+    the parameters as they were.  Where operations are recorded, a leaf that requires
+    grad refuses (its old values are part of what is being differentiated).  Any other
+    tensor, or a traced ``other``, gets the new tensor ``x <op> other``, as before.
+    """
+
+    def operator(self: Tensor, other: Any) -> Any:
+        if self._prim is not None or (self._trace is not None and self._trace is not EAGER) or (
+                isinstance(other, Node) and other._trace is not None):
+            return out_of_place(self, other)
+        if self._trace is EAGER and grad_enabled():
+            raise in_place_on_leaf(symbol)
+        value = self._value
+        operand = other.data if isinstance(other, Tensor) else other
+        shape = np.shape(value)
+        try:
+            fits = np.broadcast_shapes(shape, np.shape(operand)) == shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise DataError(f"x {symbol}= y needs y of x's shape {shape} or one that broadcasts "
+                            f"to it, not {np.shape(operand)}")
+        try:
+            ufunc(value, operand, out=value)
+        except TypeError as error:  # NumPy's own refusal to cast, said once
+            raise DataError(f"x {symbol}= y cannot write y's values into x's "
+                            f"{value.dtype}: {error}") from None
+        return self
+
+    operator.__name__ = f"__i{ufunc.__name__}__"
+    return operator
 
 
 def _unary(prim: Primitive) -> Any:
@@ -88,7 +128,7 @@ def _numpy_call(func: Any) -> Any:
     return method
 
 
-def _in_place(name: str) -> Any:
+def _writing_method(name: str) -> Any:
     """An array method that writes into the array (``x.sort()``): refused, with the
     function that gives a new array instead."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
@@ -279,16 +319,20 @@ class Tensor(Node):
         return int(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if self._trace is not None and self._trace is not EAGER and not self._trace.done:
+        # A tensor that requires grad (outside no_grad) is taken as a traced value is:
+        # np.array([w[0], 2 * w[1]]) keeps the derivatives, and np.asarray(w) inside an
+        # expression would otherwise turn w into a constant and drop a part of its gradient.
+        trace = self._trace
+        if trace is not None and not trace.done and (trace is not EAGER or grad_enabled()):
             if dtype is None or np.dtype(dtype) == object:
                 return self._elements()
             if np.dtype(dtype).kind in "biu":
                 # Integers and truth values are read, as int() reads: steps, derivative 0.
                 mark_data_dependent(self)
-                return self.data.astype(dtype)
+                return np.asarray(self.data).astype(dtype)
             raise array_of_traced_value()
-        # An array, never a NumPy scalar (the value of a 0-d result), which NumPy refuses here.
-        return np.asarray(self.data, dtype=dtype)
+        # NumPy wants an array (a one-element tensor's value may be a NumPy number).
+        return np.asarray(self.data) if dtype is None else np.asarray(self.data).astype(dtype)
 
     def _elements(self) -> np.ndarray:
         """An object array of the traced elements: ``np.array([x, y])`` keeps their derivatives.
@@ -419,6 +463,15 @@ class Tensor(Node):
     def __pos__(self) -> Any:
         return self
 
+    # In-place operators: a leaf's own values are written (see _in_place).
+    __iadd__ = _in_place(np.add, "+", __add__)
+    __isub__ = _in_place(np.subtract, "-", __sub__)
+    __imul__ = _in_place(np.multiply, "*", __mul__)
+    __itruediv__ = _in_place(np.true_divide, "/", __truediv__)
+    __ifloordiv__ = _in_place(np.floor_divide, "//", __floordiv__)
+    __imod__ = _in_place(np.remainder, "%", __mod__)
+    __ipow__ = _in_place(np.power, "**", __pow__)
+
     def __getitem__(self, index: Any) -> Any:
         return getitem(self, index)
 
@@ -461,12 +514,12 @@ class Tensor(Node):
     take = _numpy_call(np.take)
     cumprod = _numpy_call(np.cumprod)
     searchsorted = _numpy_call(np.searchsorted)
-    sort = _in_place("sort")
-    partition = _in_place("partition")
-    fill = _in_place("fill")
-    put = _in_place("put")
-    itemset = _in_place("itemset")
-    resize = _in_place("resize")
+    sort = _writing_method("sort")
+    partition = _writing_method("partition")
+    fill = _writing_method("fill")
+    put = _writing_method("put")
+    itemset = _writing_method("itemset")
+    resize = _writing_method("resize")
 
     @property
     def mT(self) -> Any:

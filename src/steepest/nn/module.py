@@ -69,6 +69,9 @@ class Parameter(Tensor):
     """
 
     __slots__ = ()
+    # What is computed from a parameter is a plain tensor, as in PyTorch: a module that
+    # keeps an activation as an attribute does not take it for a parameter.
+    _result_class = Tensor
 
     def __init__(self, data: Any, dtype: Any = None, name: str | None = None) -> None:
         # Tensor makes the one copy (in the dtype asked for): a layer's weights are

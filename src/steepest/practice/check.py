@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -427,11 +428,47 @@ def _check_derivative_at(question: Question, answer: str, derivation: Derivation
 # Gradients and descent steps
 
 
-def _read_vector(answer: str, size: int) -> tuple[sympy.Expr, ...]:
+def _read_vector(answer: str, size: int,
+                 variables: Sequence[sympy.Symbol] = ()) -> tuple[sympy.Expr, ...]:
     values = read_values(_strip_equation(answer), "the answer")
+    if len(values) == 1 and 1 < size <= len(_UNIT_VECTORS):
+        values = _unit_vector_components(values[0], size, variables) or values
     if len(values) != size:
         raise _WrongSize(len(values))
     return values
+
+
+_UNIT_VECTORS = ("i", "j", "k")
+
+
+def _unit_vector_components(expr: sympy.Expr, size: int, variables: Sequence[sympy.Symbol]
+                            ) -> tuple[sympy.Expr, ...] | None:
+    """``4i + 6j`` (a vector written with the unit vectors i, j, k) as ``(4, 6)``.
+
+    Only where no variable of the question has those names and every term
+    holds exactly one unit vector to the first power; None otherwise (the
+    answer is then read as it was written).
+
+    >>> x = sympy.Symbol("x")
+    >>> _unit_vector_components(parse("2x i - j"), 2, [x, sympy.Symbol("y")])
+    (2*x, -1)
+    """
+    names = {v.name for v in variables}
+    units = {s.name: s for s in expr.free_symbols if s.name in _UNIT_VECTORS}
+    if not units or names & set(_UNIT_VECTORS):
+        return None
+    # As many components as the vector has, or as the answer names (4i + 6j + k: three).
+    size = max(size, *(_UNIT_VECTORS.index(name) + 1 for name in units))
+    components = dict.fromkeys(_UNIT_VECTORS[:size], sympy.Integer(0))
+    for term in sympy.Add.make_args(expr):
+        held = [factor for factor in sympy.Mul.make_args(term) if factor in units.values()]
+        if len(held) != 1:
+            return None
+        coefficient = term / held[0]
+        if coefficient.has(*units.values()):
+            return None
+        components[held[0].name] += coefficient
+    return tuple(components.values())
 
 
 class _WrongSize(Exception):
@@ -452,7 +489,7 @@ def _check_gradient(question: Question, answer: str, timeout: float) -> Feedback
     if answer == SOLVE:
         return context.feedback("solved", "")
     try:
-        mine = _read_vector(answer, len(names))
+        mine = _read_vector(answer, len(names), names)
     except ParseError as error:
         return unreadable(question.text, answer, error, question.kind)
     except _WrongSize as wrong:
@@ -628,7 +665,7 @@ def _check_descent(question: Question, answer: str, timeout: float) -> Feedback:
     if answer == SOLVE:
         return context.feedback("solved", "")
     try:
-        mine = _read_vector(answer, len(names))
+        mine = _read_vector(answer, len(names), names)
     except ParseError as error:
         return unreadable(question.text, answer, error, question.kind)
     except _WrongSize as wrong:

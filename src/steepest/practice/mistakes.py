@@ -81,6 +81,15 @@ _ENTRIES = [
         "3x^2",
     ),
     Mistake(
+        "power-rule-variable-exponent",
+        "You used the power rule with an exponent that changes with the variable",
+        "d/dx u^n = n*u^(n - 1)*u' for a constant n only; for f^g, where g changes too, "
+        "write f^g = e^(g*ln(f)): (f^g)' = f^g*(g'*ln(f) + g*f'/f)",
+        "d/dx x^x",
+        "x*x^(x - 1)",
+        "x^x (ln x + 1)",
+    ),
+    Mistake(
         "chain-rule-inner-missing",
         "You differentiated the outer function but did not multiply by the derivative "
         "of the inside",
@@ -282,6 +291,8 @@ def applicable(
     found: list[tuple[str, int]] = []
     if rule in _POWER_RULES and not step.substeps and isinstance(step.expr, sympy.Pow):
         found += [("power-rule-exponent-up", 0), ("power-rule-exponent-kept", 0)]
+    elif rule == "logarithmic differentiation":
+        found.append(("power-rule-variable-exponent", 0))
     elif rule == "chain" and step.substeps[1].result != 1:
         found.append(("chain-rule-inner-missing", 0))
     elif rule == "product":
@@ -392,6 +403,9 @@ def _combine(
             return outer
         return outer * parts[1]
     if rule == "logarithmic differentiation":
+        if mistake == "power-rule-variable-exponent":
+            base, exponent = dict(step.bindings)["f"], dict(step.bindings)["g"]
+            return exponent * base ** (exponent - 1) * sympy.diff(base, step.wrt)
         return step.expr * parts[0]
     if rule == "variable":
         return sympy.Integer(1)
