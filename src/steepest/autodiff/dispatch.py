@@ -23,6 +23,7 @@ from steepest.autodiff.core import (
     apply_reduction,
     apply_unary,
     constant,
+    grad_enabled,
     mark_value_read,
     strip,
     strip_all,
@@ -193,11 +194,29 @@ def dispatch_function(func: Callable[..., Any], args: tuple[Any, ...],
         if func in VALUE_ONLY:
             return result
         return constant(result, _first_node((*args, *kwargs.values())))
+    if not _recorded((*args, *kwargs.values())):
+        # Nothing here is being differentiated (constant tensors, or inside no_grad):
+        # NumPy's own function on the numbers, as on arrays (np.save of w.detach()).
+        return func(*strip_all(args), **strip_all(kwargs))
     name = getattr(func, "__name__", str(func))
     module = getattr(func, "__module__", "") or ""
     if "linalg" in module:
         name = f"linalg.{name}"
     raise unsupported_function(name, HINTS.get(name, ""))
+
+
+def _recorded(values: Any) -> bool:
+    """Whether any value (searched into lists, tuples and dicts) is being differentiated."""
+    if not grad_enabled():
+        return False
+    for v in values:
+        if isinstance(v, Node):
+            if v._trace is not None and not v._trace.done:
+                return True
+        elif isinstance(v, list | tuple | dict) and _recorded(
+                v.values() if isinstance(v, dict) else v):
+            return True
+    return False
 
 
 def _first_node(values: Any) -> Any:
@@ -212,7 +231,12 @@ def _first_node(values: Any) -> Any:
     return None
 
 
+_SAVING = "to save the values, pass w.detach() or w.numpy()"
 HINTS = {
+    "save": _SAVING,
+    "savez": _SAVING,
+    "savez_compressed": _SAVING,
+    "savetxt": _SAVING,
     "put": "build a new array with np.where or np.concatenate",
     "copyto": "build a new array with np.where or np.concatenate",
     "fill_diagonal": "build a new array with np.where or np.concatenate",

@@ -120,6 +120,20 @@ def array_of_traced_value() -> DifferentiationError:
     )
 
 
+def array_of_tensor_requiring_grad() -> DifferentiationError:
+    """``np.asarray(w)`` of an eager tensor that requires grad: its numbers would be a
+    constant to whatever meets them.
+
+    >>> str(array_of_tensor_requiring_grad()).startswith("np.asarray / np.array of a tensor")
+    True
+    """
+    return DifferentiationError(
+        "np.asarray / np.array of a tensor that requires grad would drop its derivative; use "
+        "w.detach() or w.numpy() for its values (to save or plot them), the tensor itself in "
+        "NumPy's functions (np.exp(w), w * x), or np.stack / np.concatenate to join tensors"
+    )
+
+
 def in_place_write() -> DifferentiationError:
     """``x[i] = ...``, ``out=``, ``a += x``: the tape still needs the old value.
 

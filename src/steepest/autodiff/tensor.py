@@ -43,6 +43,7 @@ from steepest.autodiff.dispatch import (
 )
 from steepest.autodiff.errors import (
     array_method_missing,
+    array_of_tensor_requiring_grad,
     array_of_traced_value,
     float_of_traced_value,
     in_place_method,
@@ -319,11 +320,14 @@ class Tensor(Node):
         return int(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        # A tensor that requires grad (outside no_grad) is taken as a traced value is:
-        # np.array([w[0], 2 * w[1]]) keeps the derivatives, and np.asarray(w) inside an
-        # expression would otherwise turn w into a constant and drop a part of its gradient.
         trace = self._trace
-        if trace is not None and not trace.done and (trace is not EAGER or grad_enabled()):
+        if trace is EAGER and grad_enabled() and (dtype is None or np.dtype(dtype).kind in "fcO"):
+            # NumPy's numbers of a tensor that requires grad would be a constant to any
+            # expression that meets them (np.asarray(w) * w would lose half its gradient)
+            # and an array of its elements would outlive the step (np.save would pickle
+            # them): refused, as PyTorch refuses, with what to write instead.
+            raise array_of_tensor_requiring_grad()
+        if trace is not None and trace is not EAGER and not trace.done:
             if dtype is None or np.dtype(dtype) == object:
                 return self._elements()
             if np.dtype(dtype).kind in "biu":
