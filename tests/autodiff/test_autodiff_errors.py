@@ -52,7 +52,7 @@ def test_unsupported_options_are_named():
     message = message_of(lambda x: np.linalg.norm(x, ord="bad"), VECTOR)
     assert message.startswith("np.linalg.norm has no derivative rule in steepest; ord='bad'")
     message = message_of(lambda x: np.sum(np.exp(x, where=x > 1)), VECTOR)
-    assert "dtype= and where=" in message
+    assert "its where= option is not differentiable here" in message
 
 
 def test_np_array_of_traced_values_keeps_their_derivatives():
@@ -321,3 +321,50 @@ def test_arrays_of_objects_and_singular_matrices_are_one_sentence():
         st.grad(lambda x: np.sum(x * np.array(["a"], dtype=object)))(1.0)
     with pytest.raises(DifferentiationError, match="singular"):
         st.grad(lambda x: np.sum(np.linalg.inv(x)))(np.zeros((2, 2)))
+
+
+# -- np.ndarray's methods and attributes on a traced array ---------------------------
+# Every public name of np.ndarray: a method or attribute of Tensor, or one sentence that
+# names it and says what to use; never Python's bare AttributeError.
+NDARRAY_NAMES = sorted(name for name in dir(np.ndarray) if not name.startswith("_"))
+
+
+@pytest.mark.parametrize("name", NDARRAY_NAMES)
+def test_every_ndarray_attribute_is_there_or_named_with_what_to_do(name):
+    seen = []
+
+    def f(x):
+        try:
+            seen.append(getattr(x, name))
+        except AttributeError as error:
+            seen.append(error)
+        return np.sum(x * x)
+
+    st.grad(f)(np.array([[0.5, 1.5], [2.5, 3.5]]))
+    (found,) = seen
+    if isinstance(found, AttributeError):
+        message = str(found)
+        assert f".{name} of np.ndarray" in message and ";" in message, message
+
+
+@pytest.mark.parametrize("name, instead", [("sort", "np.sort(x)"), ("fill", "np.where"),
+                                           ("partition", "np.partition"), ("put", "np.where")])
+def test_methods_that_write_into_the_array_are_refused_with_the_function_to_use(name, instead):
+    message = message_of(lambda x: np.sum(getattr(x, name)(0)), VECTOR)
+    assert message.startswith(f"x.{name}() writes into a traced array") and instead in message
+
+
+def test_numpy_functions_given_a_list_of_traced_values_say_to_stack_it():
+    message = message_of(lambda x: np.mean([x[0], 1.0]), VECTOR)
+    assert "np.stack" in message and "list" in message
+
+
+def test_eager_tensors_of_one_number_in_a_list_are_their_values():
+    # NumPy asks each element for an array; a 0-d result gave a NumPy scalar, which it
+    # refused with "object __array__ method not producing an array".
+    t = st.Tensor([[0.6, 0.2], [0.3, 0.9]], requires_grad=True)
+    with st.no_grad():
+        values = np.array([t[0, 0], t[1, 1]])
+        top = np.max([t[0, 0], t[1, 1]])
+    assert values.dtype == np.float64 and values.tolist() == [0.6, 0.9]
+    assert top == 0.9

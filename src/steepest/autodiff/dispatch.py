@@ -110,32 +110,52 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
     if method == "reduce" and ufunc in (np.add, np.maximum, np.minimum, np.multiply):
         reducer = {np.add: np.sum, np.maximum: np.max, np.minimum: np.min,
                    np.multiply: np.prod}[ufunc]
-        return FUNCTIONS[reducer](*inputs, **kwargs)
-    if method == "outer" and ufunc is np.multiply:
-        return outer(*inputs)
+        # A ufunc's reduce runs along the first axis unless told otherwise (np.sum: all).
+        return FUNCTIONS[reducer](*inputs, **{"axis": 0, **kwargs})
+    if method == "outer" and ufunc.nin == 2 and len(inputs) == 2:
+        # Every pair of elements: the first argument gets one new axis per axis of the second.
+        first, second = inputs
+        first = _reshape(first, np.shape(first) + (1,) * np.ndim(second))
+        return dispatch_ufunc(ufunc, "__call__", (first, second), kwargs)
     if method != "__call__":
         raise unsupported_function(f"{ufunc.__name__}.{method}")
-    if ufunc is np.absolute and any(P.is_complex(a) for a in inputs):
-        return apply(P.complex_abs, inputs, {})
     if ufunc in PLAIN_UFUNCS or ufunc in CONSTANT_UFUNCS:
         result = ufunc(*[strip(a) for a in inputs], **kwargs)
         mark_value_read(inputs, ufunc, kwargs, result)
         if ufunc in PLAIN_UFUNCS:
             return result
         return constant(result, _first_node((*inputs, *kwargs.values())))
+    if kwargs:
+        _no_ufunc_options(ufunc, kwargs)
+    if ufunc is np.absolute and any(P.is_complex(a) for a in inputs):
+        return apply(P.complex_abs, inputs, {})
     impl = FUNCTIONS.get(ufunc)
     if impl is not None:  # a ufunc written with others (np.deg2rad...)
-        return impl(*inputs, **kwargs)
+        return impl(*inputs)
     prim = UFUNCS.get(ufunc)
     if prim is None:
         raise unsupported_function(ufunc.__name__)
-    if kwargs:
-        kwargs = {k: v for k, v in kwargs.items() if k not in ("casting", "order", "subok")}
-        if kwargs.get("dtype") is not None or kwargs.get("where", True) is not True:
-            raise unsupported_function(
-                ufunc.__name__, "its dtype= and where= options are not differentiable here")
-        kwargs = {}
-    return apply(prim, inputs, kwargs)
+    return apply(prim, inputs, {})
+
+
+# Options of a ufunc's call that change nothing in its values or derivatives.
+_UFUNC_LAYOUT = ("casting", "order", "subok")
+
+
+def _no_ufunc_options(ufunc: np.ufunc, kwargs: dict[str, Any]) -> None:
+    """Refuse, naming them, the options of a ufunc's call that are not differentiated
+    (``dtype=``, ``where=``, ``axes=``...): none is left out silently.
+
+    >>> _no_ufunc_options(np.exp, {"casting": "same_kind", "where": True})
+    >>> try:
+    ...     _no_ufunc_options(np.exp, {"where": np.array([True, False])})
+    ... except DifferentiationError as error:
+    ...     print(error)
+    np.exp has no derivative rule in steepest; its where= option is not differentiable here
+    """
+    _no_other_options(ufunc.__name__, {
+        key: value for key, value in kwargs.items() if key not in _UFUNC_LAYOUT
+        and value is not None and not (key == "where" and value is True)})
 
 
 # -- NumPy functions ---------------------------------------------------------
@@ -255,6 +275,11 @@ def _truth(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=bool)
 
 
+def _nonzero(values: Any) -> np.ndarray:
+    """Which elements are not 0 (NaN is not)."""
+    return np.asarray(values) != 0
+
+
 def _mask_for(a: Any, where: Any) -> np.ndarray:
     """A reduction's ``where=`` as a boolean array of ``a``'s shape (read, never recorded)."""
     mask = _truth(strip(where))
@@ -274,7 +299,33 @@ def _masked(a: Any, where: Any, fill: float) -> Any:
 
 def _in_dtype(a: Any, dtype: Any) -> Any:
     """``a`` in the dtype a reduction was asked to compute in (``dtype=``), if any."""
-    return apply(P.astype, (a, np.dtype(dtype)), {}) if _given(dtype) else a
+    return cast(a, dtype) if _given(dtype) else a
+
+
+def cast(a: Any, dtype: Any) -> Any:
+    """``a.astype(dtype)``: differentiable into floating and complex dtypes; into integers
+    and booleans a step function (derivative 0) whose values are read, as ``int()`` reads.
+
+    >>> import numpy as np, steepest as st
+    >>> st.grad(lambda x: np.sum(x.astype(np.int64) + x))(np.array([1.5, 2.5]))
+    array([1., 1.])
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc" or not isinstance(a, Node):
+        return apply(P.astype, (a, dtype), {})
+    result = strip(a).astype(dtype)
+    mark_value_read((a,), _cast, {"dtype": dtype}, result)
+    return constant(result, a)
+
+
+def _cast(values: Any, dtype: np.dtype) -> np.ndarray:
+    return np.asarray(values).astype(dtype)
+
+
+if hasattr(np, "astype"):  # NumPy 2
+    @implements(np.astype)
+    def _astype(x, dtype, /, *, copy=True, **unused):
+        return cast(x, dtype)
 
 
 def _no_other_options(name: str, unused: dict[str, Any]) -> None:
@@ -393,7 +444,7 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **options):
 def _cumsum(a, axis=None, dtype=None, out=None):
     if out is not None:
         raise in_place_write()
-    return apply(P.cumsum, (a,), {"axis": axis})
+    return apply(P.cumsum, (_in_dtype(a, dtype),), {"axis": axis})
 
 
 @implements(np.matmul)
@@ -476,7 +527,9 @@ def outer(a, b, out=None):
 
 @implements(np.trace)
 def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    return _sum(_diagonal(a, offset, axis1, axis2), axis=-1)
+    if out is not None:
+        raise in_place_write()
+    return _sum(_in_dtype(_diagonal(a, offset, axis1, axis2), dtype), axis=-1)
 
 
 @implements(np.diagonal)
@@ -578,30 +631,32 @@ def _flip(m, axis=None):
 
 
 @implements(np.concatenate)
-def _concatenate(arrays, axis=0, out=None, **unused):
+def _concatenate(arrays, axis=0, out=None, *, dtype=None, **unused):
     if out is not None:
         raise in_place_write()
     if axis is None:
-        return apply(P.concatenate, tuple(_ravel(a) for a in arrays), {"axis": 0})
-    return apply(P.concatenate, tuple(arrays), {"axis": axis})
+        joined = apply(P.concatenate, tuple(_ravel(a) for a in arrays), {"axis": 0})
+    else:
+        joined = apply(P.concatenate, tuple(arrays), {"axis": axis})
+    return _in_dtype(joined, dtype)
 
 
 @implements(np.stack)
-def _stack(arrays, axis=0, out=None, **unused):
+def _stack(arrays, axis=0, out=None, *, dtype=None, **unused):
     if out is not None:
         raise in_place_write()
-    return apply(P.stack, tuple(arrays), {"axis": axis})
+    return _in_dtype(apply(P.stack, tuple(arrays), {"axis": axis}), dtype)
 
 
 @implements(np.hstack)
-def _hstack(tup, **unused):
+def _hstack(tup, *, dtype=None, **unused):
     arrays = [_atleast_1d(a) for a in tup]
-    return _concatenate(arrays, axis=0 if np.ndim(arrays[0]) == 1 else 1)
+    return _concatenate(arrays, axis=0 if np.ndim(arrays[0]) == 1 else 1, dtype=dtype)
 
 
 @implements(np.vstack)
-def _vstack(tup, **unused):
-    return _concatenate([_atleast_2d(a) for a in tup], axis=0)
+def _vstack(tup, *, dtype=None, **unused):
+    return _concatenate([_atleast_2d(a) for a in tup], axis=0, dtype=dtype)
 
 
 @implements(np.column_stack)
@@ -932,9 +987,25 @@ def _take_along_axis(arr, indices, axis):
 def _take(a, indices, axis=None, out=None, mode="raise"):
     if out is not None:
         raise in_place_write()
+    n = np.size(a) if axis is None else np.shape(a)[axis]
+    indices = _index_in_mode(strip(indices), n, mode)
     if axis is None:
-        return getitem(_ravel(a), strip(indices))
-    return _along(a, axis % np.ndim(a), strip(indices))
+        return getitem(_ravel(a), indices)
+    return _along(a, axis % np.ndim(a), indices)
+
+
+def _index_in_mode(indices: Any, n: int, mode: str) -> Any:
+    """``np.take``'s indices as plain ones: ``mode='clip'`` clips them to the ``n``
+    elements (a negative one to the first), ``'wrap'`` wraps them around.
+
+    >>> _index_in_mode(np.array([-1, 4]), 3, "clip"), _index_in_mode(np.array([-1, 4]), 3, "wrap")
+    (array([0, 2]), array([2, 1]))
+    """
+    if mode == "clip":
+        return np.clip(indices, 0, n - 1)
+    if mode == "wrap":
+        return np.mod(indices, n)
+    return indices
 
 
 @implements(np.nan_to_num)
@@ -1130,8 +1201,10 @@ def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
     if ord == -np.inf:
         return _min(magnitude, axis=axis, keepdims=keepdims)
     if ord == 0:
-        return _sum(apply(P.where, (strip(magnitude) != 0, 1.0, 0.0), {}), axis=axis,
-                    keepdims=keepdims)
+        # The count of nonzero elements reads the values: a replay checks it again.
+        nonzero = _nonzero(strip(magnitude))
+        mark_value_read((magnitude,), _nonzero, None, nonzero)
+        return _sum(apply(P.where, (nonzero, 1.0, 0.0), {}), axis=axis, keepdims=keepdims)
     if ord == 1:
         return _sum(magnitude, axis=axis, keepdims=keepdims)
     return _sum(magnitude ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)

@@ -146,6 +146,37 @@ def in_place_write() -> DifferentiationError:
     )
 
 
+def in_place_method(name: str) -> DifferentiationError:
+    """``x.sort()``, ``x.fill(0)``: a method that writes into a traced array.
+
+    >>> print(in_place_method("sort"))  # doctest: +ELLIPSIS
+    x.sort() writes into a traced array, which is not differentiable; use np.sort(x), ...
+    """
+    instead = {"sort": "np.sort(x)", "partition": "np.partition(x, kth)",
+               "resize": "np.resize(x, shape)"}.get(name)
+    if instead is not None:
+        return DifferentiationError(f"x.{name}() writes into a traced array, which is not "
+                                    f"differentiable; use {instead}, which gives a new array")
+    return DifferentiationError(f"x.{name}() writes into a traced array, which is not "
+                                "differentiable; build a new array instead with np.where, "
+                                "np.full_like, np.concatenate or np.stack")
+
+
+def array_method_missing(name: str) -> str:
+    """What to do when a method or attribute of ``np.ndarray`` is missing from ``Tensor``.
+
+    >>> print(array_method_missing("flat"))  # doctest: +ELLIPSIS
+    a traced array (steepest's Tensor) has no .flat of np.ndarray; use NumPy's functions ...
+    """
+    function = {"flat": "np.ravel(x), indexing", "view": "the array itself, or x.astype",
+                "byteswap": "x.astype"}.get(name)
+    if function is None:
+        function = f"np.{name}(x)" if callable(getattr(np, name, None)) else "indexing, np.where"
+    return (f"a traced array (steepest's Tensor) has no .{name} of np.ndarray; use NumPy's "
+            f"functions on it instead ({function}), which steepest differentiates or refuses "
+            "by name")
+
+
 def in_place_on_leaf(symbol: str) -> DifferentiationError:
     """``w -= ...`` on a tensor that requires grad, while operations are recorded.
 

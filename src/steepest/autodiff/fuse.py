@@ -744,8 +744,12 @@ def fuse(lines: list[str], namespace: dict[str, Any], templates: dict[str, str],
                 arrays = local.arrays = [None] * count
             return arrays
 
-        namespace["KEPT_ARRAYS"] = kept_arrays
-        out.insert(1, "    KEPT = KEPT_ARRAYS()")
+        # A name of its own: the program with the value and the one with the gradient
+        # alone are fused into one namespace, and each keeps its own arrays (the
+        # other's are of other operations, and may be fewer or of other shapes).
+        name = f"KEPT_ARRAYS{sum(1 for key in namespace if key.startswith('KEPT_ARRAYS'))}"
+        namespace[name] = kept_arrays
+        out.insert(1, f"    KEPT = {name}()")
     return out
 
 

@@ -781,7 +781,11 @@ stack = primitive("stack", lambda *xs, axis=0: np.stack(xs, axis=axis),
 
 
 def _astype_forward(x, dtype):
-    return x.astype(dtype) if isinstance(x, np.ndarray) else np.asarray(x).astype(dtype)
+    if isinstance(x, np.ndarray):
+        return x.astype(dtype)
+    if isinstance(x, Node):  # a value of an outer trace (a second derivative): cast there
+        return apply(astype, (x, dtype), {})
+    return np.asarray(x).astype(dtype)
 
 
 def _astype_vjp(g, i, ans, args, kw):

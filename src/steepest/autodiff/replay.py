@@ -607,6 +607,7 @@ class Program:
                 isinstance(local, np.ndarray | np.floating | float)
                 and np.result_type(local) == np.float64)
             for *_, locals_ in steps for local in locals_.values())
+        self.all_float64 = all(d == _FLOAT64 for d in dtypes)
         self.fusable = exact and any(
             len(shape) and np.prod(shape) >= fuse.FUSE_AT for shape in shapes)
         # Small arrays: the same expressions, as direct ufunc calls (no kept arrays).
@@ -629,7 +630,7 @@ class Program:
     def _run_converted(self, inputs: Sequence[Any]) -> tuple[Any, tuple]:
         """The NumPy program on inputs as they were passed (numbers become arrays)."""
         value, grads = self._run([as_float_array(a) for a in inputs])
-        return value, tuple(g if g is not None else np.zeros(np.shape(a))
+        return value, tuple(g if g is not None else zero_gradient(a)
                             for g, a in zip(grads, (inputs[i] for i in self.grad_inputs)))
 
     # long: writes one generated function top to bottom (reads, forward, sweep, result); the
@@ -713,6 +714,7 @@ class Program:
             lines.append(f"    return s{out_slot}, " + "(" + "None, " * len(self.grad_inputs) + ")")
             return "\n".join(lines) + "\n", namespace
         sweep = _Backward(lines, namespace, sizes, shapes, out_dtype)
+        sweep.one_dtype = self.all_float64
         sweep.grads[out_slot] = _Grad.uniform(1.0)
         for slot, prim, spec, kwargs, locals_ in reversed(steps):
             g = sweep.grads.get(slot)
@@ -848,6 +850,7 @@ class _Backward:
         # as NumPy's: float64 (a float32 program rounds every product to float32).
         self.exact = dtype == np.float64
         self.dtype = dtype
+        self.one_dtype = False  # every value of the program in one dtype (float64)
 
     def _uniform_array(self, value: float, slot: int) -> str:
         """A read-only array of ``value`` in the shape of ``slot``."""
@@ -947,9 +950,17 @@ class _Backward:
         have = self.grads.get(j)
         if j not in self.owned:
             self.namespace[f"S{j}"] = self.shapes[j]
-            if have is None:
+            if have is None and self.one_dtype:
                 self.namespace["zeros"] = np.zeros
                 self.lines.append(f"    g{j} = zeros(S{j}, dtype=s{j}.dtype)")
+            elif have is None:
+                # The dtype indexing's adjoint gives when traced: the input's and the
+                # gradient's together (a float32 input in a float64 program: float64).
+                self.namespace["zeros"], self.namespace["result_type"] = np.zeros, np.result_type
+                self.namespace["DTYPE"] = self.dtype
+                incoming = "DTYPE" if g.is_uniform else g.name
+                self.lines.append(
+                    f"    g{j} = zeros(S{j}, dtype=result_type({incoming}, s{j}.dtype))")
             elif have.is_uniform:
                 self.namespace["DTYPE"] = self.dtype
                 self.lines.append(f"    g{j} = full(S{j}, {have.value!r}, dtype=DTYPE)")
@@ -1611,7 +1622,7 @@ def _float_runner(forward: list[tuple], backward: list[tuple] | None, where_in: 
                 grads[j] = ct if grads[j] is None else grads[j] + ct
         except (ArithmeticError, ValueError):
             value, grads_ = fallback([as_float_array(a) for a in inputs])
-            return value, tuple(g if g is not None else np.zeros(np.shape(inputs[i]))
+            return value, tuple(g if g is not None else zero_gradient(inputs[i])
                                 for g, i in zip(grads_, grad_inputs))
         out = []
         for i, where, shape in results:
@@ -1714,8 +1725,19 @@ class _Entry:
         value, grads = result
         if program.all_receive:
             return value, grads
-        return value, [g if g is not None else np.zeros(np.shape(inputs[n]))
+        return value, [g if g is not None else zero_gradient(inputs[n])
                        for g, n in zip(grads, self.nums)]
+
+
+def zero_gradient(value: Any) -> np.ndarray:
+    """The gradient of an input the result does not depend on: zeros of its shape, in
+    its dtype (float32 stays float32) as a traced call gives them; float64 for integers.
+
+    >>> zero_gradient(np.ones(2, dtype=np.float32)), zero_gradient(3)
+    (array([0., 0.], dtype=float32), array(0.))
+    """
+    dtype = np.result_type(value)
+    return np.zeros(np.shape(value), dtype=dtype if dtype.kind in "fc" else np.float64)
 
 
 def lookup(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...]) -> Any:
@@ -1796,7 +1818,7 @@ def _record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...]
     grads = []
     for n in argnums:
         g = leaves[n]._g
-        grads.append(g if g is not None else np.zeros(np.shape(leaves[n]._value)))
+        grads.append(g if g is not None else zero_gradient(leaves[n]._value))
     for leaf in leaves:
         leaf._g = None
     entry.convert = tuple(i for i, a in enumerate(args)

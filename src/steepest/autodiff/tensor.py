@@ -36,14 +36,17 @@ from steepest.autodiff.dispatch import (
     DIRECT_UFUNCS,
     FUNCTIONS,
     REDUCTIONS,
+    cast,
     dispatch_function,
     dispatch_ufunc,
     getitem,
 )
 from steepest.autodiff.errors import (
+    array_method_missing,
     array_of_tensor_requiring_grad,
     array_of_traced_value,
     float_of_traced_value,
+    in_place_method,
     in_place_on_leaf,
     in_place_write,
     not_one_number,
@@ -113,6 +116,24 @@ def _numpy_method(func: Any) -> Any:
     """An array method that is NumPy's function of the array (``x.sum(axis=0)``)."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
         return FUNCTIONS[func](self, *args, **kwargs)
+
+    return method
+
+
+def _numpy_call(func: Any) -> Any:
+    """An array method that is a NumPy function of the array (``x.argmax()``,
+    ``x.round(2)``): computed, read or refused by name, as the function is."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return dispatch_function(func, (self, *args), kwargs)
+
+    return method
+
+
+def _writing_method(name: str) -> Any:
+    """An array method that writes into the array (``x.sort()``): refused, with the
+    function that gives a new array instead."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        raise in_place_method(name)
 
     return method
 
@@ -236,13 +257,15 @@ class Tensor(Node):
         """The value as a NumPy array, without its derivative."""
         return np.array(self.data)
 
-    def item(self) -> float:
-        """The value of a one-element tensor as a Python number."""
+    def item(self, *index: Any) -> float:
+        """The value of a one-element tensor (or of the element at ``index``) as a
+        Python number."""
         mark_data_dependent(self)
-        return self.data.item()
+        return self.data.item(*index)
 
     def tolist(self) -> Any:
-        """The value as nested Python lists."""
+        """The value as nested Python lists (numbers without derivatives, as ``item``)."""
+        mark_data_dependent(self)  # the numbers are read: a recording would repeat them
         return self.data.tolist()
 
     def detach(self) -> Tensor:
@@ -481,6 +504,45 @@ class Tensor(Node):
     clip = _numpy_method(np.clip)
     copy = _numpy_method(np.copy)
 
+    round = _numpy_call(np.round)
+    argmax = _numpy_call(np.argmax)
+    argmin = _numpy_call(np.argmin)
+    argsort = _numpy_call(np.argsort)
+    argpartition = _numpy_call(np.argpartition)
+    nonzero = _numpy_call(np.nonzero)
+    all = _numpy_call(np.all)
+    any = _numpy_call(np.any)
+    diagonal = _numpy_call(np.diagonal)
+    trace = _numpy_call(np.trace)
+    repeat = _numpy_call(np.repeat)
+    take = _numpy_call(np.take)
+    cumprod = _numpy_call(np.cumprod)
+    searchsorted = _numpy_call(np.searchsorted)
+    sort = _writing_method("sort")
+    partition = _writing_method("partition")
+    fill = _writing_method("fill")
+    put = _writing_method("put")
+    itemset = _writing_method("itemset")
+    resize = _writing_method("resize")
+
+    @property
+    def mT(self) -> Any:
+        return FUNCTIONS[np.swapaxes](self, -1, -2)
+
+    @property
+    def itemsize(self) -> int:
+        return self.data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.data.nbytes
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for names Tensor lacks: one of np.ndarray's is named, with what to do.
+        if name.startswith("_") or not hasattr(np.ndarray, name):
+            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+        raise AttributeError(array_method_missing(name))
+
     def reshape(self, *shape: Any, **kwargs: Any) -> Any:
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
@@ -496,7 +558,7 @@ class Tensor(Node):
         return FUNCTIONS[np.transpose](self, None)
 
     def astype(self, dtype: Any, **unused: Any) -> Any:
-        return apply(P.astype, (self, np.dtype(dtype)), {})
+        return cast(self, dtype)
 
     # NumPy computes a ufunc on an array of traced values (np.exp(np.array([x, y])))
     # by calling each element's method of the ufunc's name.
