@@ -84,6 +84,14 @@ def _reductions_and_general_applications_in_python() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _no_tables(float_descent: Any) -> Iterator[None]:
+    """No table of bias corrections: every count takes its power, as on a first run."""
+    with mock.patch.object(float_descent, "CORRECTIONS_SETTINGS", 0), \
+            mock.patch.dict(float_descent._CORRECTIONS, clear=True):
+        yield
+
+
 def _pair(name: str, unit: str, per: int, make: Callable[[Any], Callable[[], Any]],
           switch_off: Callable[[], Any], rtol: float = 1e-12, atol: float = 0.0) -> Case:
     """A case whose 'floor' is the choice switched off and whose 'steepest' has it on."""
@@ -303,6 +311,9 @@ def cases(quick: bool) -> list[Case]:
         _pair(f"bias corrections at 1.0 for good left out of the loop over floats: W1 "
               f"`st.minimize`, `method=\"adam\"`, {steps:,} steps", "step", steps, adam,
               lambda: mock.patch.object(float_descent, "_bias_corrections", lambda *a: {})),
+        _pair(f"a table of bias corrections kept by the process (no power once a count was "
+              f"reached): W1 `st.minimize`, `method=\"adam\"`, {steps:,} steps", "step", steps,
+              adam, lambda: _no_tables(float_descent)),
         _pair(f"fused softmax cross-entropy: W3, {epoch} steps", "epoch", 1,
               # float32 sums in another order, over 156 steps: close, not equal
               lambda off: mlp(fused=not off), nullcontext, rtol=1e-3, atol=1e-5),

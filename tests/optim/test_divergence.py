@@ -255,3 +255,15 @@ def test_the_watch_over_a_step_is_the_one_first_written(f0, lipschitz, steps, st
         if got is not None:
             break
         f = f_new
+
+
+_LENGTH = hst.one_of(hst.floats(0.0, allow_infinity=True), hst.just(float("nan")))
+
+
+@given(turn=hst.floats(allow_nan=True, allow_infinity=True), step_len=_LENGTH,
+       previous_len=_LENGTH)
+def test_a_step_that_does_not_turn_back_is_told_by_its_sign(turn, step_len, previous_len):
+    # The monitor tests ``turn < 0.0`` before it computes the bound of a reversal: lengths
+    # are at least 0 (or nan), so the bound is never above 0, and the verdict is the same.
+    bound = -0.5 * step_len * previous_len
+    assert (turn < 0.0 and turn < bound) == (turn < bound)

@@ -489,6 +489,101 @@ def test_a_power_below_tiny_leaves_every_later_correction_at_one(beta):
         assert 1.0 - beta**count == 1.0, (beta, first, count)
 
 
+
+@pytest.fixture
+def no_tables(monkeypatch):
+    """The process's tables of bias corrections emptied (restored after the test); calling
+    the fixture's value switches them off, so that every count takes its power."""
+    from steepest.optim import float_descent
+
+    monkeypatch.setattr(float_descent, "_CORRECTIONS", {})
+
+    def switch_off():
+        monkeypatch.setattr(float_descent, "_CORRECTIONS", {})
+        monkeypatch.setattr(float_descent, "CORRECTIONS_SETTINGS", 0)
+
+    return switch_off
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+@pytest.mark.parametrize("method", ["adam", "adamw"])
+@pytest.mark.parametrize("betas", [(0.9, 0.999), (0.5, 0.99), (0.0, 0.3)])
+def test_bias_corrections_read_from_the_table_give_the_same_run(float_runs, no_tables, method,
+                                                                 schedule, betas):
+    # The first run fills the tables, the second reads them, a third takes every power:
+    # all three are the general loop's run.
+    from steepest.optim import float_descent
+
+    beta1, beta2 = betas
+    options = dict(method=method, lr=LONG_RATES[schedule], max_iter=700, tol=None, beta1=beta1,
+                   beta2=beta2)
+    first = assert_same_run(sauna, np.array([0.5, 0.6]), **options)
+    filled = len(float_descent.corrections(beta2, 0))
+    assert filled > 30  # (0.3**35 is below TINY: that table ends there)
+    second = assert_same_run(sauna, np.array([0.5, 0.6]), **options)
+    no_tables()
+    assert float_descent.corrections(beta2, 0) == ()
+    third = assert_same_run(sauna, np.array([0.5, 0.6]), **options)
+    for result in (second, third):
+        assert (result.nit, result.message) == (first.nit, first.message)
+        np.testing.assert_array_equal(result.x, first.x)
+        np.testing.assert_array_equal(result.history.loss, first.history.loss)
+    assert sum(float_runs) > 100
+
+
+def test_counts_past_the_end_of_the_table_take_the_power(float_runs, no_tables, monkeypatch):
+    from steepest.optim import float_descent
+
+    monkeypatch.setattr(float_descent, "CORRECTIONS_LENGTH", 40)
+    for _ in range(2):
+        assert_same_run(sauna, np.array([0.5, 0.6]), method="adam", lr=0.05, max_iter=300,
+                        tol=None)
+    assert len(float_descent.corrections(0.999, 0)) == 40
+
+
+def _outcome(call):
+    """What a call gives, or the kind of error it raises, in a form that compares nan too."""
+    try:
+        return repr(call())
+    except (ArithmeticError, ValueError) as error:
+        return type(error).__name__
+
+
+@settings(max_examples=60, deadline=None)
+@given(beta1=hst.floats(-1.5, 1.5), beta2=hst.floats(-1.5, 1.5),
+       count=hst.integers(0, 60), length=hst.integers(1, 50), steps=hst.integers(1, 80))
+def test_the_table_gives_the_powers_numbers_for_any_beta(beta1, beta2, count, length, steps):
+    # Settings inside and outside [0, 1] (where the loop never stops taking the power), a
+    # run that starts at any count, tables that end before, at or after it: the loop's
+    # result with the tables empty, filled by that same call, and switched off is the same.
+    from unittest import mock
+
+    from steepest.optim import float_descent
+    from steepest.optim.objective import Objective
+    from steepest.optim.rules import Adam
+
+    obj = Objective(lambda v: (v[0] - 3.0) ** 2 + 0.5 * (v[1] + 1.0) ** 2, shape=(2,))
+    for _ in range(3):
+        f, g = obj.vg(np.array([0.5, 0.6]))
+    loop = float_descent.descent_loop(obj.float_sweep(), sign=1.0, tol=False, gtol=False,
+                                      ftol=False, record=False, formula=Adam.formula)
+
+    def run():
+        return loop((0.5, 0.6), float(f), tuple(g.tolist()), 0, steps, 0.01, None, None, None,
+                    float(f), None, (), None, -math.inf, (beta1, beta2, 1e-8),
+                    ((0.0, 0.0), (0.0, 0.0)), count)
+
+    with mock.patch.object(float_descent, "_CORRECTIONS", {}), \
+            mock.patch.object(float_descent, "CORRECTIONS_LENGTH", length):
+        first, second = _outcome(run), _outcome(run)
+        table = float_descent.corrections(beta2, 0)
+        assert all(value == 1.0 - beta2**c for c, value in enumerate(table))
+        with mock.patch.object(float_descent, "CORRECTIONS_SETTINGS", 0), \
+                mock.patch.object(float_descent, "_CORRECTIONS", {}):
+            powers = _outcome(run)
+    assert first == second == powers
+
+
 # Functions on which a run rises, turns back and forth, settles, stalls or blows up.
 WATCHED_FUNCTIONS = {
     "sauna": sauna,

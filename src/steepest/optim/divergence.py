@@ -87,7 +87,9 @@ OBSERVED = (  # a step from loss f to f_new that may be no new best; turn and lr
     "        verdict = 'diverged'",
     "if verdict is None:",
     "    if self.since_best:",
-    "        if turn is not None and turn < -0.5 * step_len * self.previous_len:",
+    # The bound is never above 0 (lengths are at least 0, or nan): a step that does not
+    # turn back (the usual one) is told by its sign, before the bound is computed.
+    "        if turn is not None and turn < 0.0 and turn < -0.5 * step_len * self.previous_len:",
     "            self.reversals += 1",
     # The first step without a new best, or the end of a window: both rare, behind one test.
     "        if self.since_best % OSCILLATION_WINDOW < 2:",

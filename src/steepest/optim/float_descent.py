@@ -30,6 +30,7 @@ import ast
 import keyword
 import math
 import re
+import threading
 import weakref
 from typing import Any, NamedTuple
 
@@ -37,7 +38,7 @@ from steepest.optim.divergence import IMPROVED, OBSERVED, WATCH_NAMESPACE, watch
 from steepest.optim.rules import GD, Formula
 from steepest.optim.schedules import SCHEDULE_NAMESPACE, formula_fields
 
-__all__ = ["FloatDescent", "descent_loop"]
+__all__ = ["FloatDescent", "corrections", "descent_loop"]
 
 
 class FloatDescent(NamedTuple):
@@ -133,14 +134,16 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _specialise(formula: Formula, scheduled: bool | tuple[str, ...]
-                ) -> tuple[list[str], list[str], list[str]]:
+                ) -> tuple[list[str], list[str], list[str], list[str]]:
     """The formula rearranged for speed, with the same operations on the same numbers.
 
     A temporary used once is written into its use; a part of a statement
     that depends on the settings alone (``1.0 - beta1``, ``-lr`` at a
     constant rate) is computed once before the loop, and one that depends
-    on the step alone (``-lr`` on a schedule) once a step.  Returns the
-    statements before the loop, once a step and per coordinate.
+    on the step alone (``-lr`` on a schedule) once a step.  A bias correction
+    ``1.0 - b**count`` is read from its table of :func:`corrections` where the
+    table holds the count.  Returns the statements before the loop, once a step,
+    per coordinate and after the loop.
     """
     static = set(formula.settings) | (set() if scheduled else {"lr"})
     stepwise = static | {"lr", "count"}
@@ -163,24 +166,89 @@ def _specialise(formula: Formula, scheduled: bool | tuple[str, ...]
         assert isinstance(statement, ast.Assign)
         statement.value = saturating.visit(_hoist(statement.value, tiers, hoisted, "k"))
         lines.append(ast.unparse(statement))
+    after = []
     for name, setting in saturating.corrections.items():
+        # (``count`` is the run's count of steps here, before the first step.)
         before += [f"live_{name} = True",
-                   f"tiny_{name} = TINY if 0.0 <= {setting} <= 1.0 else -INF"]
+                   f"tiny_{name} = TINY if 0.0 <= {setting} <= 1.0 else -INF",
+                   f"table_{name} = CORRECTIONS({setting}, count)",
+                   f"filled_{name} = len(table_{name})"]
         at = each_step.index(f"{name} = 1.0 - {setting}**count")
-        # (A comparison that decides a jump runs specialised for floats; one whose
-        # result is stored does not.)
+        # A count the table holds is read from it; any other takes the power.  (A
+        # comparison that decides a jump runs specialised for floats; one whose result
+        # is stored does not.)
         each_step[at:at + 1] = [f"if live_{name}:",
-                                f"    power_{name} = {setting}**count",
-                                f"    {name} = 1.0 - power_{name}",
-                                f"    if power_{name} < tiny_{name}:",
-                                f"        live_{name} = False"]
-    return before, each_step, lines
+                                f"    if count < filled_{name}:",
+                                f"        {name} = table_{name}[count]",
+                                "    else:",
+                                f"        power_{name} = {setting}**count",
+                                f"        {name} = 1.0 - power_{name}",
+                                f"        if power_{name} < tiny_{name}:",
+                                f"            live_{name} = False"]
+        # (``count`` is the count of the last step tried here, after the loop.)
+        after.append(f"EXTEND(table_{name}, {setting}, tiny_{name}, count)")
+    return before, each_step, lines, after
 
 
 # Below this, ``b**count`` for ``0 <= b <= 1`` leaves ``1.0 - b**count`` at exactly 1.0,
 # now and at every later count (a later power is smaller still, and 2**-60 is 64 times
 # under 2**-54, where ``1.0 - x`` first rounds to 1.0: a margin for pow's rounding).
 TINY = 2.0**-60
+
+# Adam's bias corrections ``1.0 - b**count`` for ``count`` 0, 1, 2, ..., one table per
+# setting ``b`` (keyed by ``b.hex()``), as far as the runs of this process have counted: a
+# later run reads a correction instead of taking a power at each step.  The tables are
+# filled after a loop (under a lock) by the loop's own expression, so an entry is the
+# number the power gives.  A table ends before the first count whose power is below TINY
+# (from there the loop takes no power at all), or at CORRECTIONS_LENGTH counts; at most
+# CORRECTIONS_SETTINGS settings have one.
+CORRECTIONS_LENGTH = 1 << 14
+CORRECTIONS_SETTINGS = 16
+_CORRECTIONS: dict[str, list[float]] = {}
+_CORRECTIONS_LOCK = threading.Lock()
+
+
+def corrections(beta: Any, count: Any) -> list[float] | tuple[()]:
+    """The table of bias corrections ``1.0 - beta**c``, entry ``c``, for the counts that
+    runs have reached so far (filled after each loop); empty where every correction is
+    left to the power.
+
+    Only a finite float ``beta`` with an int ``count`` has a table: for other
+    numbers ``beta**count`` need not be a float.
+
+    >>> table = corrections(0.75, 0)
+    >>> _extend(table, 0.75, TINY, 5)
+    >>> table[:6] == [1.0 - 0.75**c for c in range(6)]
+    True
+    >>> corrections(0.75, 5.0), corrections(float("nan"), 5)
+    ((), ())
+    """
+    if type(beta) is not float or type(count) is not int or not math.isfinite(beta):
+        return ()
+    table = _CORRECTIONS.get(beta.hex())
+    if table is None:
+        with _CORRECTIONS_LOCK:
+            if len(_CORRECTIONS) >= CORRECTIONS_SETTINGS:
+                return ()
+            table = _CORRECTIONS.setdefault(beta.hex(), [])
+    return table
+
+
+def _extend(table: list[float] | tuple[()], beta: float, tiny: float, count: int) -> None:
+    """Fill a table of :func:`corrections` for ``beta`` up to ``count``, by the loop's own
+    expression, ending before a power below ``tiny`` (or one that overflows)."""
+    if len(table) > count or not isinstance(table, list):
+        return
+    with _CORRECTIONS_LOCK:
+        end = min(count, CORRECTIONS_LENGTH - 1)
+        try:
+            while len(table) <= end:
+                power = beta**len(table)
+                if power < tiny:
+                    break
+                table.append(1.0 - power)
+        except (ArithmeticError, ValueError):  # (the loop's power raises there too)
+            pass
 
 
 def _bias_corrections(each_step: list[str], settings: set[str]) -> dict[str, str]:
@@ -304,8 +372,10 @@ def _inline_once_used(statements: list[ast.stmt], kept: set[str]) -> list[ast.st
 
 
 def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str], ds: list[str],
-                scheduled: bool | tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """The formula's statements over floats: those before the loop, and one step's.
+                scheduled: bool | tuple[str, ...]
+                ) -> tuple[list[str], list[str], list[str]]:
+    """The formula's statements over floats: those before the loop, one step's and those
+    after the loop.
 
     Scalars become ``q_<name>``; the rule's memory is read as ``u_<name>_<i>``
     (its value before the step) until the step assigns it, and from then on
@@ -313,7 +383,7 @@ def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str], ds: list
     names become ``t_<name>_<i>``, with ``g``, ``p`` and ``step`` the loop's
     own gradient, point and step of coordinate ``i``.
     """
-    before, each_step, per_coordinate = _specialise(formula, scheduled)
+    before, each_step, per_coordinate, after = _specialise(formula, scheduled)
     scalars = {"lr", "count", *formula.settings}
     scalars.update(match.group(1) for line in (*before, *each_step)
                    if (match := _TARGET.match(line)))
@@ -346,7 +416,8 @@ def _rule_lines(formula: Formula, n: int, gs: list[str], zs: list[str], ds: list
             if target in formula.memory:
                 changed.add(target)
             lines.append(f"{rename(target, i, changed)} = {value}")
-    return [rename(line, None, set()) for line in before], lines
+    return ([rename(line, None, set()) for line in before], lines,
+            [rename(line, None, set()) for line in after])
 
 
 # The monitor's attributes the loop keeps as locals (``m_<name>``) while it runs.
@@ -503,7 +574,7 @@ class _Min(ast.NodeTransformer):
 _TOKEN = re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b|" + _NAME.pattern)
 # An assignment's target, and the names that are the same in every formula.
 _TARGET = re.compile(r"\s*([A-Za-z_]\w*) = ")
-_SHARED = {"sqrt", "TINY", "INF"}
+_SHARED = {"sqrt", "TINY", "INF", "CORRECTIONS", "EXTEND", "len"}
 
 
 # long: one generated loop, written out step by step in the order it runs
@@ -528,7 +599,7 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     def length(terms: list[str]) -> str:
         return "sqrt(" + " + ".join(f"{t} * {t}" for t in terms) + ")"
 
-    before, step_lines = _rule_lines(formula, n, gs, zs, ds, scheduled)
+    before, step_lines, after = _rule_lines(formula, n, gs, zs, ds, scheduled)
     # The monitor's watch over a step, inline over local copies of its attributes.
     watch_before: list[str] = []
     hoisted: dict[str, str] = {}
@@ -538,8 +609,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         # The loop's turn (computed where it is read) is nan where there was no step
         # before (its previous step is nan then), and ``nan < x`` is False, as ``turn is
         # not None and ...`` was.
-        "turn is not None and turn": "(" + " + ".join(f"{p} * {d}" for p, d in zip(ps, ds))
-                                     + ")",
+        "turn is not None and turn < 0.0 and turn":
+            "(w_turn := " + " + ".join(f"{p} * {d}" for p, d in zip(ps, ds)) + ") < 0.0 and w_turn",
         "lr": "q_lr",
         "GRADIENT_CHANGE": length([f"({h} - {g})" for h, g in zip(hs, gs)]),
         "GRADIENT_LENGTH": length(hs),
@@ -567,6 +638,7 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
         "    nfev = improved = repeats = 0",
         "    best_k, best_step, best_len, best_z, step_len = -1, None, nan, None, nan",
         "    q_lr = lr",
+        "    q_count = count",
         *("    " + line for line in before),
         "    last_lr = nan",
         "    dirty = False",  # a new best not yet told to the monitor
@@ -665,6 +737,7 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
               "            m_k = k",
               "            m_last = f"]
     lines += [f"        monitor.{name} = m_{name}" for name in WATCHED if name not in _FIXED]
+    lines += ["    " + line for line in after]
     lines.append(f"    return RESULT(k, {tuple_of(zs)}, f, {tuple_of(gs)}, nfev, improved, best_k, "
                  f"best, best_step, best_len, repeats, {tuple_of(ps)}, step_len, {kept}, count, "
                  "last_lr, best_z, dirty, verdict)")
@@ -672,7 +745,8 @@ def _compile(sweep: Any, sign: float, tol: bool, gtol: bool, ftol: bool, record:
     namespace.update(WATCH_NAMESPACE)
     namespace.update({f"R_{name}": value for name, value in SCHEDULE_NAMESPACE.items()})
     namespace.update(sqrt=math.sqrt, nan=math.nan, INF=math.inf, TINY=TINY,
-                     RESULT=FloatDescent, PLAIN=(int, float))
+                     RESULT=FloatDescent, PLAIN=(int, float), CORRECTIONS=corrections,
+                     EXTEND=_extend)
     source = "\n".join(lines) + "\n"
     # Generated from the recorded program's statements and the rules' own formulas, never
     # from user text.

@@ -788,7 +788,7 @@ class _FloatSteps:
 
     def __init__(self, formula: Formula, lr: Any, scheduled: bool | tuple[str, ...]) -> None:
         self.formula, self.lr, self.scheduled = formula, lr, scheduled
-        self.at, self.backoff = 2, 1  # the function is recorded on its second call
+        self.at, self.backoff = 1, 1  # after the first step: the function is recorded by then
 
     @staticmethod
     def chosen(run: _Descent) -> _FloatSteps | None:
