@@ -244,6 +244,7 @@ def one_sided(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None
         TypeError,
         ZeroDivisionError,
         RecursionError,
+        AttributeError,  # SymPy failing inside (x^sin(x^2) at -inf): unknown, not a crash
         sp.PoleError,
     ):
         return None
@@ -265,7 +266,8 @@ def real_on_side(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> bool:
         # evalf with subs never builds the exact value ((1 + 1/x)^x at 10^6 would
         # be a rational with millions of digits).
         value = f.evalf(30, subs={x: probe})
-    except (TypeError, ValueError, ZeroDivisionError):
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, MemoryError):
+        # x^(2^(x^2)) at 10^6 has a mantissa no memory holds: nothing is learnt.
         return True
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return True
@@ -422,7 +424,7 @@ def _evaluate(f: sp.Expr, x: sp.Symbol, point: sp.Expr) -> float:
     """f(point) as a float, computed with enough precision to survive cancellation."""
     try:
         return _to_float(f.evalf(30, subs={x: point}))
-    except (TypeError, ValueError, ZeroDivisionError):
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, MemoryError):
         return float("nan")
 
 
