@@ -6,14 +6,20 @@ import pytest
 
 import steepest as st
 from steepest.errors import SteepestError
+from steepest.symbolic import _limits
 
 
-def test_an_undetermined_slope_is_not_called_nonexistent() -> None:
-    # |u| with u = sin(tan x) - tan(sin x) = -x^7/30 + ...: the derivative at 0 exists and is 0,
-    # but SymPy cannot find the limit of sign(u) u' there.
-    f = st.Function("|sin(tan x) - tan(sin x)|")
+def test_a_slope_without_a_limit_is_settled_by_the_difference_quotient() -> None:
+    # x^2 sin(1/x) (0 at 0): its slope 2x sin(1/x) - cos(1/x) has no limit at 0, yet the
+    # derivative there exists and is 0; the difference quotient x sin(1/x) tends to 0.
+    f = st.Function("piecewise((x^2 sin(1/x), x != 0), (0, otherwise))")
+    assert f.grad(0.0).tolist() == [0.0]
+
+
+def test_a_derivative_no_limit_decides_is_undecided(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_limits, "one_sided", lambda *args: None)  # SymPy finds no limit
     with pytest.raises(SteepestError, match="could not decide") as error:
-        f.grad(0.0)
+        st.Function("|x|").grad(0.0)
     assert "does not exist" not in str(error.value)
 
 

@@ -99,7 +99,12 @@ def derivative(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     >>> derivative(sp.Abs(x), x).subs(x, -3), derivative(sp.floor(x), x).subs(x, 0.5)
     (-1, 0)
     """
-    result = sp.diff(expr, var)
+    # SymPy differentiates a piecewise function branch by branch, which says nothing
+    # where the branch changes (x for x < 1, 2x otherwise has no derivative at 1):
+    # the formula is left undefined wherever a condition's two sides meet.
+    # Added, not multiplied: a product with a slope of 0 would fold the mark away.
+    marks = sp.Add(*(KinkMark(u) - 1 for u in _piecewise_switches(expr, var)))
+    result = sp.diff(expr, var) + marks
     if not result.has(sp.Derivative, sp.DiracDelta, sp.Heaviside, sp.sign):
         return result
     result = result.replace(
@@ -111,6 +116,18 @@ def derivative(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     result = result.replace(sp.DiracDelta, lambda *a: KinkMark(a[0]) - 1)
     result = result.replace(sp.Heaviside, lambda *a: sp.Heaviside(a[0], 0) * KinkMark(a[0]))
     return result.replace(sp.sign, lambda u: sp.sign(u) * KinkMark(u))
+
+
+def _piecewise_switches(expr: sp.Expr, var: sp.Symbol) -> list[sp.Expr]:
+    """lhs - rhs of each condition on ``var`` in a piecewise part of ``expr``."""
+    found: list[sp.Expr] = []
+    for atom in expr.atoms(sp.Piecewise):
+        for _, condition in atom.args:
+            for relation in _relations(condition):
+                difference = relation.lhs - relation.rhs
+                if difference.has(var) and difference not in found:
+                    found.append(difference)
+    return found
 
 
 def switch_equations(expr: sp.Expr, var: sp.Symbol) -> list[sp.Expr]:
@@ -235,7 +252,7 @@ def decide_at(
     With ``middle``, a corner where both one-sided slopes are finite gives their
     mean instead (a subgradient of |x| at 0, what descent steps along).
     """
-    from steepest.symbolic._limits import compute
+    from steepest.symbolic._limits import OSCILLATES, UNDETERMINED, compute
 
     here = point[var]
     others = {v: value for v, value in point.items() if v != var}
@@ -252,12 +269,22 @@ def decide_at(
         if not (through.exists and sp.simplify(through.value - value) == 0):
             raise SteepestError(f"{head}: the function is not continuous there")
     slopes = compute(sp.diff(along, var), var, here, "both")
+    if slopes.reason in (OSCILLATES, UNDETERMINED):
+        # No limit of the slope proves nothing (x^2 sin(1/x), 0 at 0, has slope 0 there):
+        # the derivative's definition, the limit of the difference quotient, decides.
+        slopes = compute((along - value) / (var - here), var, here, "both")
     if slopes.exists:
         return slopes.value
+    if slopes.reason == OSCILLATES:
+        raise SteepestError(f"{head}: the difference quotient oscillates there")
     if slopes.left is not None and slopes.right is not None:
         if middle and slopes.left.is_finite and slopes.right.is_finite:
             return (slopes.left + slopes.right) / 2
         left, right = text_form(slopes.left), text_form(slopes.right)
+        if slopes.left == slopes.right:  # both oo or both -oo
+            raise SteepestError(
+                f"{head}: the slope tends to {left} from both sides (a vertical tangent)"
+            )
         raise SteepestError(
             f"{head}: the slopes from the left and right differ ({left} and {right})"
         )

@@ -158,6 +158,23 @@ class _CoursePrinter(StrPrinter):
             pieces.append(f"({self._print(value)}, {shown})")
         return f"piecewise({', '.join(pieces)})"
 
+    def _print_Relational(self, expr: sympy.Expr) -> str:
+        # SymPy writes Ne(x, 0) and Eq(x, 0); the parser reads x != 0 and x == 0.
+        return f"{self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)}"
+
+    def _print_And(self, expr: sympy.Expr) -> str:
+        return " and ".join(
+            f"({self._print(a)})" if isinstance(a, sympy.Or) else self._print(a)
+            for a in expr.args
+        )
+
+    def _print_Or(self, expr: sympy.Expr) -> str:
+        return " or ".join(self._print(a) for a in expr.args)
+
+    def _print_Not(self, expr: sympy.Expr) -> str:
+        inner = expr.args[0]
+        return f"not {self._print(inner)}" if inner.is_Relational else f"not ({self._print(inner)})"
+
     def _print_RealRoot(self, expr: sympy.Expr) -> str:
         u, n = expr.args
         return f"cbrt({self._print(u)})" if n == 3 else f"root({self._print(u)}, {n})"
@@ -783,7 +800,7 @@ _INTERNAL_WORDS = [
 
 INTERNAL_NAMES = (
     "ImageSet", "Lambda", "CRootOf", "AccumBounds", "zoo", "DiracDelta", "Heaviside",
-    "Piecewise", "oo", "nan", "EmptySet",
+    "Piecewise", "oo", "nan", "EmptySet", "Ne", "Eq",
 )  # fmt: skip
 """SymPy's internal names that are never shown to a user."""
 
