@@ -79,7 +79,9 @@ OBSERVED = (  # a step from loss f to f_new that may be no new best; turn and lr
     "w_rise = f_new - self.best",
     # The scale is at least |f0|, so a rise of at most GROWTH_FACTOR |f0| (the common
     # case, tested without a call where |f0| is computed once) can meet neither limit below.
-    "if w_rise > GROWTH_FACTOR * abs(self.f0):",
+    # (A rule whose steps are about its rate long cannot run away: its rises are
+    # overshoots, told by the oscillation and stall rules below.)
+    "if w_rise > GROWTH_FACTOR * abs(self.f0) and not self.bounded:",
     "    w_scale = max(abs(self.f0), abs(self.best), abs(self.f0 - self.best), self.floor)",
     "    if w_rise > BLOWUP_FACTOR * w_scale or (",
     "        self.rises >= GROWTH_PATIENCE and w_rise > GROWTH_FACTOR * w_scale",
@@ -196,6 +198,9 @@ class Monitor:
         self.settled = False
         self.k = 0
         self.last = f0
+        # Whether the update rule's steps are about its rate whatever the gradient
+        # (Optimizer.bounded_steps): set by the loop that watches it.
+        self.bounded = False
 
     def scale(self) -> float:
         return max(abs(self.f0), abs(self.best), abs(self.f0 - self.best), self.floor)

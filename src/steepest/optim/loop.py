@@ -396,6 +396,7 @@ class _Descent:
             )
         self._record(0, self.z, self.f, self.g, math.nan, math.nan)
         self.monitor = Monitor(self.f, self.z)
+        self.monitor.bounded = bool(getattr(self.rule, "bounded_steps", False))
         self.best = self.f
         self.g0 = self.gnorm
         gtol = s["gtol"]

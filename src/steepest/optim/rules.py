@@ -127,6 +127,10 @@ class Optimizer:
     name: ClassVar[str] = "optimizer"
     default_lr: ClassVar[float] = 0.1
     uses_objective: ClassVar[bool] = False
+    # Whether a step's length is about the rate whatever the gradient's size (a rule that
+    # divides by a running root mean square: Adagrad, RMSProp, Adam): its steps cannot
+    # run away, so a loss that rises under it is an overshoot, not a divergence.
+    bounded_steps: ClassVar[bool] = False
     # The rule's mathematics coordinate by coordinate, when it has such a form: its
     # ``_step`` is then generated from it (see :class:`Formula`).
     formula: ClassVar[Formula | None] = None
@@ -285,6 +289,7 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
+    bounded_steps = True
     default_lr = 0.1
 
     def __init__(self, lr: LearningRate | None = None, eps: float = 1e-10) -> None:
@@ -309,6 +314,7 @@ class RMSProp(Optimizer):
     """
 
     name = "rmsprop"
+    bounded_steps = True
     default_lr = 0.01
 
     def __init__(self, lr: LearningRate | None = None, rho: float = 0.9, eps: float = 1e-8):
@@ -339,6 +345,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    bounded_steps = True
     default_lr = 0.001
 
     def __init__(
