@@ -222,6 +222,13 @@ def test_an_option_gives_numpys_value_and_the_right_gradient(name):
 OTHER_POINTS = [X[::-1, ::-1].copy(), np.where(np.abs(X) < 0.4, 0.0, np.round(X, 1)), -X]
 
 
+def _weighted_total(name: str) -> Callable[[Any], Any]:
+    """The call ``name`` summed with fixed uneven weights (every element counts apart)."""
+    call = CALLS[name]
+    weights = _weights(np.shape(call(X.copy())))
+    return lambda x: np.sum(weights * call(x))
+
+
 def _outcome(transform: Callable[[Any], Any], x: np.ndarray) -> Any:
     """The value and gradient, or the kind of exception raised."""
     try:
@@ -235,12 +242,7 @@ def test_a_recording_replayed_at_other_points_is_a_fresh_trace_there(name):
     # What a recorded program reads from the values (an order, a mask, a count of
     # nonzeros) is checked on every replay: where a read differs, the answer is a
     # fresh trace's there, never the recorded point's.
-    call = CALLS[name]
-    weights = _weights(np.shape(call(X.copy())))
-
-    def total(x: Any) -> Any:
-        return np.sum(weights * call(x))
-
+    total = _weighted_total(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         recorded = st.value_and_grad(total)

@@ -169,7 +169,8 @@ class Monitor:
     ``lr < 2 / L``.
     """
 
-    def __init__(self, f0: float, z0: np.ndarray | None = None) -> None:
+    def __init__(self, f0: float, z0: np.ndarray | None = None, *,
+                 bounded: bool = False) -> None:
         self.f0 = f0
         # The last point where the run was still stable (its best so far): curvature for
         # advice is measured there, not where the run blew up.
@@ -199,8 +200,8 @@ class Monitor:
         self.k = 0
         self.last = f0
         # Whether the update rule's steps are about its rate whatever the gradient
-        # (Optimizer.bounded_steps): set by the loop that watches it.
-        self.bounded = False
+        # (Optimizer.bounded_steps): its rises are then overshoots, not a divergence.
+        self.bounded = bounded
 
     def scale(self) -> float:
         return max(abs(self.f0), abs(self.best), abs(self.f0 - self.best), self.floor)

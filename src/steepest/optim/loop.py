@@ -395,8 +395,8 @@ class _Descent:
                 f"gradient norm {self.gnorm:g}); choose another starting point"
             )
         self._record(0, self.z, self.f, self.g, math.nan, math.nan)
-        self.monitor = Monitor(self.f, self.z)
-        self.monitor.bounded = bool(getattr(self.rule, "bounded_steps", False))
+        self.monitor = Monitor(self.f, self.z,
+                               bounded=bool(getattr(self.rule, "bounded_steps", False)))
         self.best = self.f
         self.g0 = self.gnorm
         gtol = s["gtol"]
