@@ -272,13 +272,46 @@ def as_target(y: Any, n_samples: int) -> np.ndarray:
 
 
 def as_labels(y: Any, n_samples: int) -> np.ndarray:
-    """Class labels as a 1-d array with one label per sample (any hashable, sortable kind)."""
+    """Class labels as a 1-d array with one label per sample (any hashable, sortable kind).
+
+    >>> as_labels([0.0, 1.0, 1.0], 3)
+    array([0., 1., 1.])
+    >>> as_labels([0.2, 1.7, 1.0], 3)
+    Traceback (most recent call last):
+    ...
+    steepest.errors.DataError: y holds numbers that are not whole (such as 0.2)...
+    """
     array = _one_per_sample(y, n_samples, "label")
     if array.dtype.kind == "f":
         _check_finite(array, "y", labels=True)
     elif array.dtype.kind == "O" and any(v is None for v in array):
         raise DataError("y has missing labels")
+    check_not_continuous(array)
     return array
+
+
+def check_not_continuous(labels: np.ndarray, where: str = "") -> None:
+    """Refuse class labels that are numbers with a fractional part, as scikit-learn does.
+
+    Such a ``y`` is a quantity to predict: taken as labels, every distinct
+    value would become a class of its own.
+
+    >>> check_not_continuous(np.array([1.0, 2.0, 1.0]))
+    >>> check_not_continuous(np.array([0.5, 2.0]), " in partition 3")
+    Traceback (most recent call last):
+    ...
+    steepest.errors.DataError: y holds numbers that are not whole (such as 0.5) in partition 3...
+    """
+    if labels.dtype.kind not in "fc" or not labels.size:
+        return
+    fractional = labels[labels != np.round(labels)]
+    if fractional.size:
+        raise DataError(
+            f"y holds numbers that are not whole (such as {fractional[0]:g}){where}, values "
+            f"to predict rather than class labels: a classifier takes integers, text or "
+            f"booleans; for numbers use a regression model, or put y into classes first "
+            f"(np.digitize)"
+        )
 
 
 def _one_per_sample(y: Any, n_samples: int, what: str, dtype: Any = None) -> np.ndarray:
@@ -382,5 +415,6 @@ __all__ = [
     "as_labels",
     "as_matrix",
     "as_target",
+    "check_not_continuous",
     "r2_score",
 ]

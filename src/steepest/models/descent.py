@@ -381,17 +381,18 @@ def store_fit(
     model.t_ = res.nit
     model.n_iter_ = res.epochs if over_batches else res.nit
     model.converged_ = res.status == "converged"
-    frame = pd.DataFrame({
+    columns = {
         "epoch" if over_batches else "iteration": history.iteration,
         "loss": history.loss * loss_factor,
         "grad_norm": history.grad_norm,
         "step": history.step,
         "lr": history.lr,
-    })
+    }
     if history.iterates:  # a run over very many parameters keeps summaries only
-        for name, column in report(history.x.reshape(len(history), -1)).items():
-            frame[name] = column
-    model.history_ = frame
+        columns.update(report(history.x.reshape(len(history), -1)))
+    # All columns at once: added one by one, pandas warns of a fragmented frame
+    # past a hundred coefficients.
+    model.history_ = pd.DataFrame(columns)
     final = np.atleast_1d(np.asarray(res.x, dtype=float)) if theta is None else theta
     return final
 

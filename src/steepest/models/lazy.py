@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from steepest.errors import DataError
-from steepest.models.base import LARGEST_VALUE
+from steepest.models.base import LARGEST_VALUE, check_not_continuous
 from steepest.optim.distributed import Partitions
 
 
@@ -115,6 +115,7 @@ def _describe(part: tuple[Any, Any], index: int, labels: bool,
             raise DataError(f"y has missing labels in partition {index}")
         if target.dtype.kind == "f":
             _finite(target, "y", index, None)
+        check_not_continuous(target, f" in partition {index}")
         out["classes"] = np.unique(target)
     else:
         try:
