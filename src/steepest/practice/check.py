@@ -362,6 +362,9 @@ def _check_derivative(question: Question, answer: str, timeout: float) -> Feedba
     if fit is not None:
         return _rounded(context, [fit])
     counterexample = _counterexample(comparison)
+    strangers = _strangers(mine, question)
+    if strangers:
+        return context.feedback("incorrect", strangers, counterexample=counterexample)
     found = diagnose(derivation, mine, timeout=min(timeout, 1.5))
     where = ""
     if counterexample is not None:
@@ -390,6 +393,27 @@ def _check_derivative(question: Question, answer: str, timeout: float) -> Feedba
         mistakes=found.names,
         step=_parts_at(found, operator),
         counterexample=counterexample,
+    )
+
+
+def _strangers(mine: sympy.Expr, question: Question) -> str:
+    """The sentence for an answer with letters the function does not have (2x + C), or "".
+
+    >>> _strangers(parse("2x + C"), read_question("d/dx x^2 + 5")).split(":")[0]
+    'Your answer has C, which the question does not'
+    """
+    own = {s.name for s in question.expr.free_symbols} | {question.variable.name}
+    extra = sorted(s.name for s in mine.free_symbols if s.name not in own)
+    if not extra:
+        return ""
+    if extra in (["C"], ["c"], ["K"], ["k"]):
+        return (
+            f"Your answer has {extra[0]}, which the question does not: a derivative has no "
+            "constant of integration (that belongs to an antiderivative)."
+        )
+    return (
+        f"Your answer has {', '.join(extra)}, which the function does not: its derivative "
+        f"is in {', '.join(sorted(own))} only."
     )
 
 
@@ -422,10 +446,16 @@ def _check_derivative_at(question: Question, answer: str, derivation: Derivation
         return _correct_numbers(context, written, [written.value], [right])
     found = diagnose(derivation, mine, at=point, timeout=1.5)
     if found is None or found.faults[0].mistake == "antiderivative":
+        first = ""
+        if mine.is_zero:
+            first = (
+                " If you put the point in before differentiating, you differentiated a "
+                "constant, which gives 0: differentiate first, then put the point in."
+            )
         return context.feedback(
             "incorrect",
-            f"Not the value of the derivative at {_point_text(point)}. The worked solution "
-            "shows each rule.",
+            f"Not the value of the derivative at {_point_text(point)}.{first} The worked "
+            "solution shows each rule.",
         )
     operator = derivation.operator
     return context.feedback(
@@ -761,9 +791,29 @@ def _check_descent(question: Question, answer: str, timeout: float) -> Feedback:
 
 
 _DOES_NOT_EXIST = re.compile(
-    r"^\s*(dne|does\s*not\s*exist|doesn'?t\s*exist|no\s*limit|none|undefined)\s*\.?\s*$",
+    r"^\s*(?:(?:the\s+)?limit\s+|it\s+)?(dne|d\.\s*n\.\s*e|does\s*not\s*exist|doesn'?t\s*exist"
+    r"|not\s+exist|no\s*limit|no\s+such\s+limit|none|undefined)\s*\.?\s*$",
     re.IGNORECASE,
 )
+# Infinity in words: "infinite", "positive infinity", "minus infinity".
+_INFINITY_WORDS = re.compile(
+    r"^\s*(?P<sign>\+|-|−|plus\s+|positive\s+|minus\s+|negative\s+)?"
+    r"(?:inf|infinity|infinite|∞|oo)\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _infinity_in_words(text: str) -> str:
+    """``inf`` or ``-inf`` for infinity written in words or signs; else ``text``.
+
+    >>> _infinity_in_words("negative infinity"), _infinity_in_words("infinite")
+    ('-inf', 'inf')
+    """
+    match = _INFINITY_WORDS.match(text)
+    if match is None:
+        return text
+    sign = (match.group("sign") or "").strip().lower()
+    return "-inf" if sign in ("-", "−", "minus", "negative") else "inf"
 
 
 def _limit_text(value: sympy.Expr | None) -> str:
@@ -791,7 +841,7 @@ def _check_limit(question: Question, answer: str, timeout: float) -> Feedback:
     context = _Context(question, answer, _limit_text(right_value), str(result))
     if answer == SOLVE:
         return context.feedback("solved", "")
-    text = _strip_equation(answer).strip()
+    text = _infinity_in_words(_strip_equation(answer).strip())
     says_none = bool(_DOES_NOT_EXIST.match(text))
     if says_none:
         if not result.exists and not infinite:
@@ -873,17 +923,34 @@ def read_points(
     """Critical points written by a learner: each point with its kind (or None).
 
     Accepts ``-1 max, 1 min``, ``x = -1 (maximum); x = 1 (minimum)``,
-    ``(0, 0) saddle`` and plain lists.
+    ``(0, 0) saddle``, the kind first (``max at x = -1, min at x = 1``), a
+    set in braces, ``±1`` for two points, and plain lists.
 
     >>> from steepest.symbolic.parser import symbol
     >>> read_points("x = -1 maximum, x = 1: min", (symbol("x"),))
     [((-1,), 'maximum'), ((1,), 'minimum')]
+    >>> read_points("local max at x = -1, min at x = 1", (symbol("x"),))
+    [((-1,), 'maximum'), ((1,), 'minimum')]
+    >>> read_points("{0 max, ±1 min}", (symbol("x"),))
+    [((0,), 'maximum'), ((-1,), 'minimum'), ((1,), 'minimum')]
     """
     if _NO_POINTS.match(answer):
         return []
+    answer = _PLUS_MINUS.sub("±", answer.strip())
+    if answer.startswith("{") and answer.endswith("}"):
+        answer = answer[1:-1]
+    matches = list(_KIND_WORDS.finditer(answer))
     found: list[tuple[str, str | None]] = []
+    if matches and not answer[: matches[0].start()].strip(" ,;:"):
+        # The kind first: "max at x = -1, min at x = 1".
+        ends = [m.start() for m in matches[1:]] + [len(answer)]
+        for match, end in zip(matches, ends, strict=True):
+            points = re.sub(r"^[\s:]*(?:at\b|of\b|is\b|=)?", "", answer[match.end() : end])
+            for point in re.split(r"\band\b", points):  # "min at x = -1 and x = 1"
+                found.append((point.strip(" ,;.") or " ", _kind_of(match.group(1))))
+        return [(p, kind) for text, kind in found for p in _points_of(text, names)]
     position = 0
-    for match in _KIND_WORDS.finditer(answer):
+    for match in matches:
         found.append((answer[position : match.start()], _kind_of(match.group(1))))
         position = match.end()
     rest = answer[position:].strip(" ,;.)")
@@ -895,7 +962,17 @@ def read_points(
         if len(items) == 1 and len(names) == 1:
             items = split_top_level(strip_brackets(answer))
         found = [(item, None) for item in items]
-    return [(_read_point(text, names), kind) for text, kind in found]
+    return [(p, kind) for text, kind in found for p in _points_of(text, names)]
+
+
+_PLUS_MINUS = re.compile(r"\+\s*/?\s*-(?=\s*[\d.(a-z])")  # +- or +/- for ±
+
+
+def _points_of(text: str, names: tuple[sympy.Symbol, ...]) -> list[tuple[sympy.Expr, ...]]:
+    """The point written in ``text``, or the two points of ``±``."""
+    if text.count("±") == 1:
+        return [_read_point(text.replace("±", sign), names) for sign in ("-", "")]
+    return [_read_point(text, names)]
 
 
 def _read_point(text: str, names: tuple[sympy.Symbol, ...]) -> tuple[sympy.Expr, ...]:
