@@ -31,6 +31,16 @@ import steepest as steep
         ("lim x->oo x", "positive infinity"),
         ("lim x->oo -x", "negative infinity"),
         ("lim x->oo -x", "minus infinity"),
+        # components with their labels, in any order, and column vectors
+        ("grad x^2 + y^2", "f_x = 2x, f_y = 2y"),
+        ("grad x^2 + y^2", "∂f/∂y = 2y, ∂f/∂x = 2x"),
+        ("grad x^2 + y^2", "df/dx = 2x; df/dy = 2y"),
+        ("grad x^2 + y^2", "[2x; 2y]"),
+        ("one step of gradient descent on x^2 + y^2 from (1, 2) with rate 0.1", "x = 0.8, y = 1.6"),
+        ("one step of gradient descent on x^2 + y^2 from (1, 2) with rate 0.1", "y = 1.6, x = 0.8"),
+        # working that ends with the answer
+        ("d/dx x^2", "f'(x) = 2x*1 = 2x"),
+        ("one step of gradient descent on x^2 from 3 with rate 0.1", "x_1 = 3 - 0.1*6 = 2.4"),
     ],
 )
 def test_a_right_answer_in_learner_words_is_correct(question: str, answer: str) -> None:
@@ -46,6 +56,9 @@ def test_a_right_answer_in_learner_words_is_correct(question: str, answer: str) 
         ("critical points of x^4 - 2x^2", "0 min, ±1 max"),
         ("lim x->oo -x", "infinity"),
         ("lim x->0 sin(x)/x", "the limit does not exist"),
+        ("grad x^2 + y^2", "f_x = 2y, f_y = 2x"),
+        ("one step of gradient descent on x^2 + y^2 from (1, 2) with rate 0.1", "x = 1.6, y = 0.8"),
+        ("d/dx x^2", "f'(x) = 2x*1 = 3x"),
     ],
 )
 def test_a_wrong_answer_in_learner_words_is_incorrect(question: str, answer: str) -> None:

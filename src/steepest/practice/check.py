@@ -205,11 +205,19 @@ def unreadable(question: str, answer: str, error: ParseError, kind: str = "") ->
     )
 
 
+_EQUALS = re.compile(r"(?<![<>!=])=(?!=)")
+
+
 def _strip_equation(answer: str) -> str:
-    """``f'(x) = 2x`` or ``dy/dx = 2x``: the part after the last ``=``."""
-    if answer.count("=") == 1 and not re.search(r"[<>!]=", answer):
-        return answer.split("=", 1)[1]
-    return answer
+    """``f'(x) = 2x``, ``dy/dx = 2x`` or working ``f'(x) = 2x*1 = 2x``: the part after
+    the last ``=`` (the answer the working ends with).
+
+    >>> _strip_equation("f'(x) = 2x*1 = 2x"), _strip_equation("x <= 1")
+    (' 2x', 'x <= 1')
+    """
+    if re.search(r"[<>!]=|==", answer):
+        return answer
+    return _EQUALS.split(answer)[-1]
 
 
 def check(
@@ -474,7 +482,9 @@ def _check_derivative_at(question: Question, answer: str, derivation: Derivation
 def _read_vector(
     answer: str, size: int, variables: Sequence[sympy.Symbol] = ()
 ) -> tuple[sympy.Expr, ...]:
-    values = read_values(_strip_equation(answer), "the answer")
+    values = _labelled(answer, variables)
+    if values is None:
+        values = read_values(_strip_equation(answer), "the answer")
     if len(values) == 1 and 1 < size <= len(_UNIT_VECTORS):
         values = _unit_vector_components(values[0], size, variables) or values
     if len(values) != size:
@@ -483,6 +493,37 @@ def _read_vector(
 
 
 _UNIT_VECTORS = ("i", "j", "k")
+# The label of a component: x (a coordinate), f_x, fx, df/dx or ∂f/∂x (a partial derivative).
+_LABEL = re.compile(
+    r"^\s*(?:(?:∂|d)\s*[A-Za-z]?\s*/\s*(?:∂|d)\s*|[A-Za-z]_?(?=[A-Za-z]\s*$))?"
+    r"(?P<name>[A-Za-z](?:_\w+)?)\s*$"
+)
+
+
+def _labelled(answer: str, variables: Sequence[sympy.Symbol]) -> tuple[sympy.Expr, ...] | None:
+    """Components written each with its label, ``x = 0.8, y = 1.6`` or ``f_x = 2x, f_y = 2y``,
+    in the order of the variables; None where the answer is not written so.
+
+    >>> x, y = sympy.Symbol("x"), sympy.Symbol("y")
+    >>> _labelled("y = 1.6, x = 0.8", [x, y]), _labelled("∂f/∂x = 2x; ∂f/∂y = 2y", [x, y])
+    ((4/5, 8/5), (2*x, 2*y))
+    """
+    parts = split_top_level(answer)
+    if len(parts) == 1:
+        parts = [p for p in answer.split(";") if p.strip()]
+    if len(parts) < 2 or not all(len(_EQUALS.split(p)) == 2 for p in parts):
+        return None
+    by_name: dict[str, sympy.Expr] = {}
+    for part in parts:
+        label, value = _EQUALS.split(part)
+        match = _LABEL.match(label)
+        if match is None or match.group("name") in by_name:
+            return None
+        by_name[match.group("name")] = parse(value)
+    names = [v.name for v in variables]
+    if sorted(by_name) != sorted(names):
+        return None
+    return tuple(by_name[name] for name in names)
 
 
 def _unit_vector_components(
