@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import sympy
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import steepest as steep
+from steepest.symbolic.printing import text_form
 
 
 @pytest.mark.parametrize(
@@ -107,3 +109,35 @@ def test_a_constant_of_integration_in_a_derivative_is_said_plainly() -> None:
     assert "C = " not in feedback.message  # no point that gives C a value
     feedback = steep.practice.check("d/dy x^2 y", "x^2 + z")
     assert "z" in feedback.message and "x, y only" in feedback.message
+
+
+X, Y = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
+GRADIENT_FORMS = [
+    "({a}, {b})",
+    "[{a}, {b}]",
+    "<{a}, {b}>",
+    "[{a}; {b}]",
+    "grad f = ({a}, {b})",
+    "({a})i + ({b})j",
+    "f_x = {a}, f_y = {b}",
+    "∂f/∂y = {b}, ∂f/∂x = {a}",
+]
+
+
+@settings(max_examples=5, deadline=None, derandomize=True)
+@given(
+    f=st.sampled_from([X**2 * Y, sympy.sin(X * Y), sympy.exp(X) * Y**3, X / (Y**2 + 1)]),
+    form=st.sampled_from(GRADIENT_FORMS),
+    wrong=st.booleans(),
+)
+@example(f=X**2 * Y, form="f_x = {a}, f_y = {b}", wrong=False)
+@example(f=X**2 * Y, form="∂f/∂y = {b}, ∂f/∂x = {a}", wrong=True)
+def test_a_gradient_in_any_notation_is_right_and_perturbed_is_not(
+    f: sympy.Expr, form: str, wrong: bool
+) -> None:
+    a, b = (sympy.diff(f, v) for v in (X, Y))
+    if wrong:
+        b = b + Y
+    answer = form.format(a=text_form(a), b=text_form(b))
+    feedback = steep.practice.check(f"grad {text_form(f)}", answer)
+    assert feedback.verdict == ("incorrect" if wrong else "correct"), (answer, feedback.message)
