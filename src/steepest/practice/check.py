@@ -526,9 +526,8 @@ def _labelled(answer: str, variables: Sequence[sympy.Symbol]) -> tuple[sympy.Exp
     return tuple(by_name[name] for name in names)
 
 
-def _unit_vector_components(
-    expr: sympy.Expr, size: int, variables: Sequence[sympy.Symbol]
-) -> tuple[sympy.Expr, ...] | None:
+def _unit_vector_components(expr: sympy.Expr, size: int, variables: Sequence[sympy.Symbol]
+                            ) -> tuple[sympy.Expr, ...] | None:
     """``4i + 6j`` (a vector written with the unit vectors i, j, k) as ``(4, 6)``.
 
     Only where no variable of the question has those names and every term

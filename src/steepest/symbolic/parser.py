@@ -949,11 +949,8 @@ class _Parser:
     ) -> sympy.Expr:
         low, high = _MULTI_ARGUMENT.get(name, (1, 1))
         if not low <= len(arguments) <= high:
-            expected = (
-                str(low)
-                if low == high
-                else (f"{low} or {high}" if high == low + 1 else f"{low} to {high}")
-            )
+            expected = str(low) if low == high else (
+                f"{low} or {high}" if high == low + 1 else f"{low} to {high}")
             raise self.fail(
                 f"{name} takes {expected} argument{'s' if high > 1 else ''}, not {len(arguments)}",
                 token,
@@ -1222,7 +1219,9 @@ def _unknown_name_message(name: str) -> str:
             f"the last, {pieces[-1]}, has no argument; write each function with its "
             f"argument in parentheses, as in {example}"
         )
-    if readable and 1 < len(pieces) <= 8 and (len(name) <= 3 or any(len(p) > 1 for p in pieces)):
+    if readable and 1 < len(pieces) <= 8 and (
+        len(name) <= 3 or any(len(p) > 1 for p in pieces)
+    ):
         extra = f" or e^{pieces[1]}" if pieces[0] == "e" and len(pieces) == 2 else ""
         return f"unknown name '{name}': did you mean {_suggest(pieces)}{extra}?"
     return (
