@@ -23,6 +23,14 @@ import sympy
 from steepest.bounded import check_timeout, within
 from steepest.display import Markup, box, paragraph, summary
 from steepest.errors import ParseError, SteepestError, TimeLimitError
+from steepest.practice.decimals import (
+    Fit,
+    Written,
+    expression_fits,
+    number_fits,
+    numbers_equal,
+    read_marked,
+)
 from steepest.practice.equivalence import Comparison, compare
 from steepest.practice.mistakes import MISTAKES, Diagnosis, diagnose, wrong_step_text
 from steepest.practice.questions import (
@@ -197,11 +205,19 @@ def unreadable(question: str, answer: str, error: ParseError, kind: str = "") ->
     )
 
 
+_EQUALS = re.compile(r"(?<![<>!=])=(?!=)")
+
+
 def _strip_equation(answer: str) -> str:
-    """``f'(x) = 2x`` or ``dy/dx = 2x``: the part after the last ``=``."""
-    if answer.count("=") == 1 and not re.search(r"[<>!]=", answer):
-        return answer.split("=", 1)[1]
-    return answer
+    """``f'(x) = 2x``, ``dy/dx = 2x`` or working ``f'(x) = 2x*1 = 2x``: the part after
+    the last ``=`` (the answer the working ends with).
+
+    >>> _strip_equation("f'(x) = 2x*1 = 2x"), _strip_equation("x <= 1")
+    (' 2x', 'x <= 1')
+    """
+    if re.search(r"[<>!]=|==", answer):
+        return answer
+    return _EQUALS.split(answer)[-1]
 
 
 def check(
@@ -349,7 +365,14 @@ def _check_derivative(question: Question, answer: str, timeout: float) -> Feedba
     settled = _judge_expression(context, mine, right, comparison, "the derivative")
     if settled is not None:
         return settled
+    written = read_marked(parse, _strip_equation(answer))
+    fit = expression_fits(written, right, within=[question.expr], timeout=min(timeout, 1.0))
+    if fit is not None:
+        return _rounded(context, [fit])
     counterexample = _counterexample(comparison)
+    strangers = _strangers(mine, question)
+    if strangers:
+        return context.feedback("incorrect", strangers, counterexample=counterexample)
     found = diagnose(derivation, mine, timeout=min(timeout, 1.5))
     where = ""
     if counterexample is not None:
@@ -381,6 +404,27 @@ def _check_derivative(question: Question, answer: str, timeout: float) -> Feedba
     )
 
 
+def _strangers(mine: sympy.Expr, question: Question) -> str:
+    """The sentence for an answer with letters the function does not have (2x + C), or "".
+
+    >>> _strangers(parse("2x + C"), read_question("d/dx x^2 + 5")).split(":")[0]
+    'Your answer has C, which the question does not'
+    """
+    own = {s.name for s in question.expr.free_symbols} | {question.variable.name}
+    extra = sorted(s.name for s in mine.free_symbols if s.name not in own)
+    if not extra:
+        return ""
+    if extra in (["C"], ["c"], ["K"], ["k"]):
+        return (
+            f"Your answer has {extra[0]}, which the question does not: a derivative has no "
+            "constant of integration (that belongs to an antiderivative)."
+        )
+    return (
+        f"Your answer has {', '.join(extra)}, which the function does not: its derivative "
+        f"is in {', '.join(sorted(own))} only."
+    )
+
+
 def _check_derivative_at(question: Question, answer: str, derivation: Derivation) -> Feedback:
     """A derivative's value at a point: a number, compared to the places written."""
     point = dict(zip(question.variables, question.point or (), strict=True))
@@ -393,26 +437,33 @@ def _check_derivative_at(question: Question, answer: str, derivation: Derivation
     if answer == SOLVE:
         return context.feedback("solved", "")
     try:
-        mine = parse(_strip_equation(answer))
+        written = read_marked(parse, _strip_equation(answer))
     except ParseError as error:
         return unreadable(question.text, answer, error, question.kind)
+    mine = written.exact()
     if not mine.is_number:
         return context.feedback(
             "incorrect",
             f"The question asks for the value at {_point_text(point)}: a number, not an "
             "expression. Differentiate, then put the point in.",
         )
-    agree = _numbers_agree(mine, right, _tolerance(answer))
+    agree = number_fits(written, right)
     if agree is None:
         return context.feedback("undecided", "steepest could not read your answer as a number.")
     if agree:
-        return context.feedback("correct", "Correct.")
+        return _correct_numbers(context, written, [written.value], [right])
     found = diagnose(derivation, mine, at=point, timeout=1.5)
     if found is None or found.faults[0].mistake == "antiderivative":
+        first = ""
+        if mine.is_zero:
+            first = (
+                " If you put the point in before differentiating, you differentiated a "
+                "constant, which gives 0: differentiate first, then put the point in."
+            )
         return context.feedback(
             "incorrect",
-            f"Not the value of the derivative at {_point_text(point)}. The worked solution "
-            "shows each rule.",
+            f"Not the value of the derivative at {_point_text(point)}.{first} The worked "
+            "solution shows each rule.",
         )
     operator = derivation.operator
     return context.feedback(
@@ -428,9 +479,12 @@ def _check_derivative_at(question: Question, answer: str, derivation: Derivation
 # Gradients and descent steps
 
 
-def _read_vector(answer: str, size: int,
-                 variables: Sequence[sympy.Symbol] = ()) -> tuple[sympy.Expr, ...]:
-    values = read_values(_strip_equation(answer), "the answer")
+def _read_vector(
+    answer: str, size: int, variables: Sequence[sympy.Symbol] = ()
+) -> tuple[sympy.Expr, ...]:
+    values = _labelled(answer, variables)
+    if values is None:
+        values = read_values(_strip_equation(answer), "the answer")
     if len(values) == 1 and 1 < size <= len(_UNIT_VECTORS):
         values = _unit_vector_components(values[0], size, variables) or values
     if len(values) != size:
@@ -439,6 +493,37 @@ def _read_vector(answer: str, size: int,
 
 
 _UNIT_VECTORS = ("i", "j", "k")
+# The label of a component: x (a coordinate), f_x, fx, df/dx or ∂f/∂x (a partial derivative).
+_LABEL = re.compile(
+    r"^\s*(?:(?:∂|d)\s*[A-Za-z]?\s*/\s*(?:∂|d)\s*|[A-Za-z]_?(?=[A-Za-z]\s*$))?"
+    r"(?P<name>[A-Za-z](?:_\w+)?)\s*$"
+)
+
+
+def _labelled(answer: str, variables: Sequence[sympy.Symbol]) -> tuple[sympy.Expr, ...] | None:
+    """Components written each with its label, ``x = 0.8, y = 1.6`` or ``f_x = 2x, f_y = 2y``,
+    in the order of the variables; None where the answer is not written so.
+
+    >>> x, y = sympy.Symbol("x"), sympy.Symbol("y")
+    >>> _labelled("y = 1.6, x = 0.8", [x, y]), _labelled("∂f/∂x = 2x; ∂f/∂y = 2y", [x, y])
+    ((4/5, 8/5), (2*x, 2*y))
+    """
+    parts = split_top_level(answer)
+    if len(parts) == 1:
+        parts = [p for p in answer.split(";") if p.strip()]
+    if len(parts) < 2 or not all(len(_EQUALS.split(p)) == 2 for p in parts):
+        return None
+    by_name: dict[str, sympy.Expr] = {}
+    for part in parts:
+        label, value = _EQUALS.split(part)
+        match = _LABEL.match(label)
+        if match is None or match.group("name") in by_name:
+            return None
+        by_name[match.group("name")] = parse(value)
+    names = [v.name for v in variables]
+    if sorted(by_name) != sorted(names):
+        return None
+    return tuple(by_name[name] for name in names)
 
 
 def _unit_vector_components(expr: sympy.Expr, size: int, variables: Sequence[sympy.Symbol]
@@ -489,7 +574,7 @@ def _check_gradient(question: Question, answer: str, timeout: float) -> Feedback
     if answer == SOLVE:
         return context.feedback("solved", "")
     try:
-        mine = _read_vector(answer, len(names), names)
+        written = read_marked(lambda text: _read_vector(text, len(names), names), answer)
     except ParseError as error:
         return unreadable(question.text, answer, error, question.kind)
     except _WrongSize as wrong:
@@ -498,13 +583,23 @@ def _check_gradient(question: Question, answer: str, timeout: float) -> Feedback
             f"The gradient has {len(names)} components, one partial derivative for each of "
             f"{', '.join(v.name for v in names)}; your answer has {wrong.size}.",
         )
+    mine = written.exact()
     messages, mistakes, parts_at, counterexample, undecided = [], [], None, None, False
-    tolerance = _tolerance(answer)
-    for name, derivation, value, right in zip(names, derivations, mine, rights, strict=True):
+    fits: list[Fit] = []
+    for name, derivation, value, right, part in zip(
+        names, derivations, mine, rights, written.value, strict=True
+    ):
         comparison = compare(value, right, timeout=timeout, within=[question.expr])
-        if point and value.is_number and _numbers_agree(value, right, tolerance):
+        if point and value.is_number and number_fits(written, right, part):
             continue  # decimals count to the places written, as for d/dx ... at a point
         if comparison.equal and not (point and value.is_number):
+            continue
+        fit = None
+        if comparison.equal is False and not point:
+            fit = expression_fits(written, right, part, within=[question.expr],
+                                  timeout=min(timeout, 1.0))  # fmt: skip
+        if fit is not None:
+            fits.append(fit)
             continue
         if comparison.equal is None:
             undecided = True
@@ -530,6 +625,10 @@ def _check_gradient(question: Question, answer: str, timeout: float) -> Feedback
             return context.feedback(
                 "undecided", "steepest could not decide whether every component is right."
             )
+        if point:
+            return _correct_numbers(context, written, list(written.value), rights)
+        if fits:
+            return _rounded(context, fits)
         return _judge_vector(context, mine, rights)
     return context.feedback(
         "incorrect",
@@ -609,34 +708,34 @@ def _point_text(point: dict[sympy.Symbol, sympy.Expr]) -> str:
     return ", ".join(f"{k.name} = {text_form(v)}" for k, v in point.items())
 
 
-def _tolerance(answer: str) -> float:
-    """Decimals in the answer are taken to the places written; exact forms exactly."""
-    places = [len(m) for m in re.findall(r"\d\.(\d+)", answer)]
-    return 0.5 * 10.0 ** (-min(places)) + 1e-12 if places else 0.0
+def _correct_numbers(
+    context: _Context, written: Written, parts: list[sympy.Expr], rights: list[sympy.Expr]
+) -> Feedback:
+    """ "Correct", saying the exact value where the answer rounds it (0.5403 for cos(1))."""
+    exact = all(numbers_equal(written.exact(p), r) for p, r in zip(parts, rights, strict=True))
+    if exact:
+        return context.feedback("correct", "Correct.")
+    return context.feedback(
+        "correct", f"Correct to the places written; exactly, it is {context.expected}."
+    )
 
 
-def _numbers_agree(mine: sympy.Expr, right: sympy.Expr, tolerance: float) -> bool | None:
-    """Whether two numbers agree: to ``tolerance`` (decimals written), else exactly.
-
-    Exactly: SymPy's own verdict on the difference where it has one
-    (``1e-100`` is not ``0``), else to 45 significant digits.
-    """
-    if tolerance == 0:
-        try:
-            zero = (mine - right).is_zero
-        except (TypeError, ValueError):
-            zero = None
-        if zero is not None:
-            return bool(zero)
-    try:
-        a, b = sympy.N(mine, 45), sympy.N(right, 45)
-        gap = abs(complex(sympy.N(a - b, 45)))
-        a, b = complex(a), complex(b)
-    except (TypeError, ValueError):
-        return None
-    if abs(a.imag) > 1e-12 or abs(b.imag) > 1e-12:
-        return None
-    return gap <= max(tolerance, 1e-30 * max(abs(a.real), abs(b.real), 1.0))
+def _rounded(context: _Context, fits: list[Fit]) -> Feedback:
+    """ "Correct" for an expression with rounded constants, naming them where known."""
+    if not all(fit.confirmed for fit in fits):
+        return context.feedback(
+            "undecided",
+            "Your answer agrees with the right one to the places written, but steepest could "
+            f"not find the exact constants your decimals round; write them exactly: "
+            f"{context.expected}.",
+        )
+    pairs = [pair for fit in fits for pair in fit.named]
+    named = list(dict.fromkeys(pairs))  # e^(0.693147x)*0.693147 names ln(2) once
+    said = ", ".join(f"{text} is {constant}" for text, constant in named)
+    return context.feedback(
+        "correct",
+        f"Correct to the places written ({said}, rounded); write it exactly: {context.expected}.",
+    )
 
 
 # long: the step, its two classic slips, then the derivative's own mal-rules
@@ -665,7 +764,7 @@ def _check_descent(question: Question, answer: str, timeout: float) -> Feedback:
     if answer == SOLVE:
         return context.feedback("solved", "")
     try:
-        mine = _read_vector(answer, len(names), names)
+        written = read_marked(lambda text: _read_vector(text, len(names), names), answer)
     except ParseError as error:
         return unreadable(question.text, answer, error, question.kind)
     except _WrongSize as wrong:
@@ -673,10 +772,14 @@ def _check_descent(question: Question, answer: str, timeout: float) -> Feedback:
             "incorrect",
             f"The new point has {len(names)} coordinate(s); your answer has {wrong.size}.",
         )
-    tolerance = _tolerance(answer)
-    agree = [_numbers_agree(m, s, tolerance) for m, s in zip(mine, steps, strict=True)]
+    mine = written.exact()
+
+    def fits(values: list[sympy.Expr]) -> list[bool | None]:
+        return [number_fits(written, v, m) for m, v in zip(written.value, values, strict=True)]
+
+    agree = fits(steps)
     if all(agree):
-        return context.feedback("correct", "Correct.")
+        return _correct_numbers(context, written, list(written.value), steps)
     if any(not m.is_number for m in mine):
         return context.feedback(
             "incorrect",
@@ -690,7 +793,7 @@ def _check_descent(question: Question, answer: str, timeout: float) -> Feedback:
     start_values = list(start.values())
 
     def same(values: list[sympy.Expr]) -> bool:
-        return all(_numbers_agree(m, v, tolerance) for m, v in zip(mine, values, strict=True))
+        return all(fits(values))
 
     uphill = [x0 + rate * g for x0, g in zip(start_values, slopes, strict=True)]
     no_rate = [x0 - g for x0, g in zip(start_values, slopes, strict=True)]
@@ -728,9 +831,29 @@ def _check_descent(question: Question, answer: str, timeout: float) -> Feedback:
 
 
 _DOES_NOT_EXIST = re.compile(
-    r"^\s*(dne|does\s*not\s*exist|doesn'?t\s*exist|no\s*limit|none|undefined)\s*\.?\s*$",
+    r"^\s*(?:(?:the\s+)?limit\s+|it\s+)?(dne|d\.\s*n\.\s*e|does\s*not\s*exist|doesn'?t\s*exist"
+    r"|not\s+exist|no\s*limit|no\s+such\s+limit|none|undefined)\s*\.?\s*$",
     re.IGNORECASE,
 )
+# Infinity in words: "infinite", "positive infinity", "minus infinity".
+_INFINITY_WORDS = re.compile(
+    r"^\s*(?P<sign>\+|-|−|plus\s+|positive\s+|minus\s+|negative\s+)?"
+    r"(?:inf|infinity|infinite|∞|oo)\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _infinity_in_words(text: str) -> str:
+    """``inf`` or ``-inf`` for infinity written in words or signs; else ``text``.
+
+    >>> _infinity_in_words("negative infinity"), _infinity_in_words("infinite")
+    ('-inf', 'inf')
+    """
+    match = _INFINITY_WORDS.match(text)
+    if match is None:
+        return text
+    sign = (match.group("sign") or "").strip().lower()
+    return "-inf" if sign in ("-", "−", "minus", "negative") else "inf"
 
 
 def _limit_text(value: sympy.Expr | None) -> str:
@@ -758,7 +881,7 @@ def _check_limit(question: Question, answer: str, timeout: float) -> Feedback:
     context = _Context(question, answer, _limit_text(right_value), str(result))
     if answer == SOLVE:
         return context.feedback("solved", "")
-    text = _strip_equation(answer).strip()
+    text = _infinity_in_words(_strip_equation(answer).strip())
     says_none = bool(_DOES_NOT_EXIST.match(text))
     if says_none:
         if not result.exists and not infinite:
@@ -775,9 +898,10 @@ def _check_limit(question: Question, answer: str, timeout: float) -> Feedback:
             f"{text_form(question.at)}{'' if question.side == 'both' else question.side}.",
         )
     try:
-        mine = as_value(text)
+        written = read_marked(as_value, text)
     except ParseError as error:
         return unreadable(question.text, answer, error, question.kind)
+    mine = written.exact()
     if not mine.is_number and not mine.is_infinite:
         return context.feedback(
             "incorrect", "A limit is a number (or inf, -inf, or 'does not exist'), not a function."
@@ -788,14 +912,15 @@ def _check_limit(question: Question, answer: str, timeout: float) -> Feedback:
         if mine == right_value:
             return context.feedback("correct", "Correct.")
         return context.feedback("incorrect", "Not the limit. The worked solution shows why.")
-    agree = _numbers_agree(mine, right_value, _tolerance(text))
+    agree = number_fits(written, right_value)
     if agree:
-        if sympy.count_ops(mine) >= sympy.count_ops(right_value) + _SIMPLER_BY:
+        longer = sympy.count_ops(mine) >= sympy.count_ops(right_value) + _SIMPLER_BY
+        if longer and not written.decimals:
             shown = text_form(right_value)
             return context.feedback(
                 "correct-unsimplified", f"Correct, and it simplifies to {shown}.", simpler=shown
             )
-        return context.feedback("correct", "Correct.")
+        return _correct_numbers(context, written, [written.value], [right_value])
     if agree is None:
         return context.feedback("undecided", "steepest could not read your answer as a number.")
     message = "Not the limit."
@@ -838,17 +963,34 @@ def read_points(
     """Critical points written by a learner: each point with its kind (or None).
 
     Accepts ``-1 max, 1 min``, ``x = -1 (maximum); x = 1 (minimum)``,
-    ``(0, 0) saddle`` and plain lists.
+    ``(0, 0) saddle``, the kind first (``max at x = -1, min at x = 1``), a
+    set in braces, ``±1`` for two points, and plain lists.
 
     >>> from steepest.symbolic.parser import symbol
     >>> read_points("x = -1 maximum, x = 1: min", (symbol("x"),))
     [((-1,), 'maximum'), ((1,), 'minimum')]
+    >>> read_points("local max at x = -1, min at x = 1", (symbol("x"),))
+    [((-1,), 'maximum'), ((1,), 'minimum')]
+    >>> read_points("{0 max, ±1 min}", (symbol("x"),))
+    [((0,), 'maximum'), ((-1,), 'minimum'), ((1,), 'minimum')]
     """
     if _NO_POINTS.match(answer):
         return []
+    answer = _PLUS_MINUS.sub("±", answer.strip())
+    if answer.startswith("{") and answer.endswith("}"):
+        answer = answer[1:-1]
+    matches = list(_KIND_WORDS.finditer(answer))
     found: list[tuple[str, str | None]] = []
+    if matches and not answer[: matches[0].start()].strip(" ,;:"):
+        # The kind first: "max at x = -1, min at x = 1".
+        ends = [m.start() for m in matches[1:]] + [len(answer)]
+        for match, end in zip(matches, ends, strict=True):
+            points = re.sub(r"^[\s:]*(?:at\b|of\b|is\b|=)?", "", answer[match.end() : end])
+            for point in re.split(r"\band\b", points):  # "min at x = -1 and x = 1"
+                found.append((point.strip(" ,;.") or " ", _kind_of(match.group(1))))
+        return [(p, kind) for text, kind in found for p in _points_of(text, names)]
     position = 0
-    for match in _KIND_WORDS.finditer(answer):
+    for match in matches:
         found.append((answer[position : match.start()], _kind_of(match.group(1))))
         position = match.end()
     rest = answer[position:].strip(" ,;.)")
@@ -860,7 +1002,17 @@ def read_points(
         if len(items) == 1 and len(names) == 1:
             items = split_top_level(strip_brackets(answer))
         found = [(item, None) for item in items]
-    return [(_read_point(text, names), kind) for text, kind in found]
+    return [(p, kind) for text, kind in found for p in _points_of(text, names)]
+
+
+_PLUS_MINUS = re.compile(r"\+\s*/?\s*-(?=\s*[\d.(a-z])")  # +- or +/- for ±
+
+
+def _points_of(text: str, names: tuple[sympy.Symbol, ...]) -> list[tuple[sympy.Expr, ...]]:
+    """The point written in ``text``, or the two points of ``±``."""
+    if text.count("±") == 1:
+        return [_read_point(text.replace("±", sign), names) for sign in ("-", "")]
+    return [_read_point(text, names)]
 
 
 def _read_point(text: str, names: tuple[sympy.Symbol, ...]) -> tuple[sympy.Expr, ...]:
@@ -891,8 +1043,9 @@ def _read_point(text: str, names: tuple[sympy.Symbol, ...]) -> tuple[sympy.Expr,
     return values
 
 
-def _same_point(a: tuple[sympy.Expr, ...], b: tuple[sympy.Expr, ...], tolerance: float) -> bool:
-    return all(_numbers_agree(p, q, tolerance) for p, q in zip(a, b, strict=True))
+def _same_point(written: Written, marked: tuple[sympy.Expr, ...], b: tuple[sympy.Expr, ...]
+                ) -> bool:  # fmt: skip
+    return all(number_fits(written, q, p) for p, q in zip(marked, b, strict=True))
 
 
 # long: matching two lists of points and kinds, one sentence per kind of difference
@@ -922,17 +1075,18 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
     if answer == SOLVE:
         return context.feedback("solved", "")
     try:
-        mine = read_points(_strip_critical_prefix(answer), names)
+        written = read_marked(lambda text: read_points(text, names), _strip_critical_prefix(answer))
     except ParseError as error:
         return unreadable(question.text, answer, error, question.kind)
-    tolerance = _tolerance(answer)
+    mine = written.exact()
     problems: list[str] = []
     unclassified: list[str] = []
     matched: set[int] = set()
-    for values, kind in mine:
+    rounded = False
+    for (values, kind), (marked, _) in zip(mine, written.value, strict=True):
         index = next(
             (i for i, (p, _) in enumerate(expected) if i not in matched
-             and _same_point(values, p, tolerance)), None,
+             and _same_point(written, marked, p)), None,
         )  # fmt: skip
         if index is None:
             problems.append(f"{point_text(values)} is not a critical point (the gradient there "
@@ -940,6 +1094,9 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
             continue
         matched.add(index)
         right_kind = expected[index][1]
+        rounded = rounded or not all(
+            numbers_equal(c, q) for c, q in zip(values, expected[index][0], strict=True)
+        )
         if kind is not None and kind != right_kind and right_kind == _UNCLASSIFIED:
             unclassified.append(point_text(values))
         elif kind is not None and kind != right_kind:
@@ -963,6 +1120,10 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
         return context.feedback(
             "incorrect",
             "The points are right; now say what kind each is (minimum, maximum or saddle).",
+        )
+    if rounded:
+        return context.feedback(
+            "correct", f"Correct to the places written; exactly, they are {listing}."
         )
     return context.feedback("correct", "Correct.")
 

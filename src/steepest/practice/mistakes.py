@@ -480,6 +480,10 @@ def _search(
     derivation: Derivation, answer: sympy.Expr, at: dict[sympy.Symbol, sympy.Expr] | None
 ) -> Diagnosis | None:
     root, held = derivation.steps, derivation.held_constant
+    if at and answer.is_zero:
+        # 0 at a point is what putting the point in before differentiating gives (the
+        # derivative of the constant f(a)); a mal-rule that also gives 0 there is a guess.
+        return None
     names = free_variables(derivation.expr, answer, derivation.result)
     if derivation.wrt not in names:
         names.append(derivation.wrt)

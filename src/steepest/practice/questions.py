@@ -147,7 +147,10 @@ def read_values(text: str, what: str) -> tuple[sympy.Expr, ...]:
     inner = strip_brackets(text)
     if not inner:
         raise ParseError(f"{what} is empty", text=text)
-    return tuple(parse(part) for part in split_top_level(inner))
+    parts = split_top_level(inner)
+    if len(parts) == 1 and ";" in inner:  # a column vector, [2x; 2y]
+        parts = [part.strip() for part in inner.split(";")]
+    return tuple(parse(part) for part in parts)
 
 
 # long: one regular expression and one branch per kind of question

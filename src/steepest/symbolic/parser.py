@@ -45,7 +45,9 @@ steepest.errors.ParseError: unknown name 'sinx': did you mean sin(x)? (at column
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import sympy
@@ -225,6 +227,47 @@ _DIGITS = "0123456789"
 _DIGITS_SET = frozenset(_DIGITS)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _SUBSCRIPTED = re.compile(r"([A-Za-z]+)_([A-Za-z0-9]+)")
+
+
+@dataclass(frozen=True)
+class WrittenDecimal:
+    """A decimal as written: its exact value, half a unit of its last place, and its text.
+
+    A decimal written to k places stands for any number that rounds to it:
+    ``value`` plus or minus ``half`` (0.693147: 0.0000005; 1.5e-3: 0.00005).
+    """
+
+    value: sympy.Rational
+    half: sympy.Rational
+    text: str
+
+
+_MARKING: ContextVar[dict[sympy.Symbol, WrittenDecimal] | None] = ContextVar(
+    "steepest_marking_decimals", default=None
+)
+
+
+@contextmanager
+def marking_decimals() -> Iterator[dict[sympy.Symbol, WrittenDecimal]]:
+    """Within this block :func:`parse` reads each decimal as a symbol of its own.
+
+    The dictionary it gives says what each symbol stands for, so that an
+    answer can be judged to the places it writes (``2^x*0.693147`` for
+    ``2^x*ln(2)``); integers stay integers.
+
+    >>> with marking_decimals() as marks:
+    ...     expr = parse("0.5x + 2")
+    >>> [(m.text, m.value, m.half) for m in marks.values()]
+    [('0.5', 1/2, 1/20)]
+    >>> expr.xreplace({s: m.value for s, m in marks.items()})
+    x/2 + 2
+    """
+    marks: dict[sympy.Symbol, WrittenDecimal] = {}
+    token = _MARKING.set(marks)
+    try:
+        yield marks
+    finally:
+        _MARKING.reset(token)
 
 
 def symbol(name: str) -> sympy.Symbol:
@@ -689,6 +732,12 @@ class _Parser:
         value = sympy.Rational(int(whole + fraction or "0"), 10 ** len(fraction))
         if exponent:
             value = value * sympy.Rational(10) ** exponent
+        marks = _MARKING.get()
+        if marks is not None and "." in mantissa:
+            half = sympy.Rational(1, 2) * sympy.Rational(10) ** (exponent - len(fraction))
+            mark = sympy.Dummy(f"decimal{len(marks)}", real=True)
+            marks[mark] = WrittenDecimal(value, half, token.text)
+            return mark
         return value
 
     def name(self) -> sympy.Expr:
@@ -1230,7 +1279,9 @@ __all__ = [
     "MAX_ROOT_DIGITS",
     "MAX_TERMS",
     "Token",
+    "WrittenDecimal",
     "is_variable_name",
+    "marking_decimals",
     "parse",
     "symbol",
     "tokenize",
