@@ -13,6 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import steepest as steep
+from steepest.practice.check import significant_digits
 from steepest.symbolic.printing import text_form
 
 RIGHT = [
@@ -132,4 +133,39 @@ def test_a_value_rounded_is_right_and_a_wrong_digit_is_not(
     value = sympy.diff(shape, X).subs(X, at)
     answer = _rounded(value, places, units)
     feedback = steep.practice.check(f"d/dx {text_form(shape)} at {at}", answer)
-    assert feedback.verdict == ("correct" if units == 0 else "incorrect"), (answer, feedback)
+    exact = sympy.Rational(answer) == value
+    enough = exact or significant_digits(answer) >= 2
+    assert feedback.verdict == ("correct" if units == 0 and enough else "incorrect"), (
+        answer, feedback)
+    if units == 0 and not enough:
+        assert feedback.message.startswith("Too few digits"), feedback.message
+
+
+TOO_FEW = [
+    # right to the places written, but one significant digit (or none) does not tell
+    # the value: 0.0 would pass for any slope under 0.05 (were "correct")
+    ("d/dx x^2 at 0.02", "0.0", "1/25"),
+    ("d/dx sin(x) at 1", "0.5", "cos(1)"),
+    ("d/dx 2^x", "2^x*0.7", "2^x*ln(2)"),
+    ("grad sin(x)*y at (1, 0)", "(0, 0.8)", "(0, sin(1))"),
+    ("lim x->oo (1 + 2/x)^x", "0.7e1", "e^2"),
+]
+
+
+@pytest.mark.parametrize(("question", "answer", "exactly"), TOO_FEW)
+def test_a_decimal_with_too_few_digits_is_not_taken_for_the_value(
+    question: str, answer: str, exactly: str
+) -> None:
+    feedback = steep.practice.check(question, answer)
+    assert feedback.verdict == "incorrect", feedback.message
+    assert feedback.message.startswith("Too few digits"), feedback.message
+    assert exactly in feedback.message
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("d/dx sin(x) at 1", "0.54"),  # two digits
+    ("grad sin(x)*y at (1, 0)", "(0.0, 0.84)"),  # 0.0 is exact there
+    ("d/dx x^2 at 0.02", "0.04"),  # exact with one digit
+])
+def test_two_digits_or_an_exact_decimal_are_enough(question: str, answer: str) -> None:
+    assert steep.practice.check(question, answer).verdict == "correct"

@@ -712,11 +712,45 @@ def _correct_numbers(
     context: _Context, written: Written, parts: list[sympy.Expr], rights: list[sympy.Expr]
 ) -> Feedback:
     """ "Correct", saying the exact value where the answer rounds it (0.5403 for cos(1))."""
-    exact = all(numbers_equal(written.exact(p), r) for p, r in zip(parts, rights, strict=True))
-    if exact:
+    rounded = [p for p, r in zip(parts, rights, strict=True)
+               if not numbers_equal(written.exact(p), r)]
+    if not rounded:
         return context.feedback("correct", "Correct.")
+    used = [written.decimals[s].text for p in rounded for s in sympy.sympify(p).free_symbols
+            if s in written.decimals]
+    if (vague := _too_few_digits(context, used)) is not None:
+        return vague
     return context.feedback(
         "correct", f"Correct to the places written; exactly, it is {context.expected}."
+    )
+
+
+def significant_digits(decimal: str) -> int:
+    """The significant digits a decimal writes: its digits after any leading zeros.
+
+    >>> [significant_digits(t) for t in ("0.5", "0.0", "1.0", "0.050", "-2.30e-3")]
+    [1, 0, 2, 2, 3]
+    """
+    mantissa = re.split("[eE]", decimal.lstrip("+-"))[0]
+    return len(mantissa.replace(".", "").lstrip("0"))
+
+
+# A rounded value is a result only where its digits tell it: 0.0 for 0.04 (a slope
+# that is not 0) or 0.5 for cos(1) round the answer, but would pass for a wrong one.
+_FEWEST_DIGITS = 2
+
+
+def _too_few_digits(context: _Context, decimals: list[str]) -> Feedback | None:
+    """ "Incorrect" where an answer right only to its places writes a decimal with
+    fewer than two significant digits; None where every decimal has enough."""
+    vague = [text for text in dict.fromkeys(decimals) if significant_digits(text) < _FEWEST_DIGITS]
+    if not vague:
+        return None
+    return context.feedback(
+        "incorrect",
+        f"Too few digits: {', '.join(vague)} rounds the answer to the places written, but "
+        f"{'it does' if len(vague) == 1 else 'they do'} not tell the value; write at least "
+        f"{_FEWEST_DIGITS} significant digits, or exactly: {context.expected}.",
     )
 
 
@@ -730,6 +764,8 @@ def _rounded(context: _Context, fits: list[Fit]) -> Feedback:
             f"{context.expected}.",
         )
     pairs = [pair for fit in fits for pair in fit.named]
+    if (vague := _too_few_digits(context, [text for text, _ in pairs])) is not None:
+        return vague
     named = list(dict.fromkeys(pairs))  # e^(0.693147x)*0.693147 names ln(2) once
     said = ", ".join(f"{text} is {constant}" for text, constant in named)
     return context.feedback(
@@ -1152,6 +1188,7 @@ __all__ = [
     "check",
     "decimal_text",
     "read_points",
+    "significant_digits",
     "solve",
     "unreadable",
 ]
