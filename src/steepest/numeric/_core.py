@@ -11,6 +11,7 @@ gives the best step h ~ eps**(1 / (p + order)) (times the scale of x).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,6 +130,139 @@ def optimal_step(method: str = "central", order: int = 1) -> float:
 def step_scale(x: np.ndarray) -> np.ndarray:
     """max(1, |x|): steps are relative for large x and absolute near zero."""
     return np.maximum(1.0, np.abs(x))
+
+
+#: The rounding of f is measured at x and x + t u (see rounding_moves) for these t:
+#: about -4 .. 4, each moved by a fraction of the golden ratio, so unevenly.
+ROUNDING_OFFSETS = np.array([j + (k * 0.6180339887498949) % 1.0 - 0.5
+                             for k, j in enumerate((-4, -3, -2, -1, 1, 2, 3, 4), start=1)])
+#: ... at three lengths u, as fractions of |x| (of the scale at x = 0).  Over the
+#: shortest f is a parabola far below its rounding.  An f computed on a grid coarser
+#: than eps |f| (in float32, or as (x + 1e8) - 1e8) is constant over so short a
+#: stretch, and shows its rounding only over a longer one.
+ROUNDING_LEVELS = np.array([2.0**-40, 2.0**-32, 2.0**-24])
+#: Over the longer lengths, what a quartic leaves over must be at least this fraction
+#: of what a parabola does to count as rounding (f's own shape shrinks much more).
+NOISE_LIKE = 0.3
+#: ... and at most this fraction of |f| (float32 rounds by 6e-8).
+COARSEST_ROUNDING = 1e-4
+#: A round-off bound is at least this many standard deviations of that rounding
+#: carried through its stencil.
+ROUNDING_MULTIPLE = 3.0
+
+
+def rounding_of(offsets: np.ndarray, values: np.ndarray, degree: int = 2) -> np.ndarray:
+    """The standard deviation of the rounding in f's values near x.
+
+    ``values`` holds f at x + t u for the ``offsets`` t (first axis), u a step
+    far below every feature of f.  Over so short a stretch f is a parabola
+    far below its rounding, so what a least-squares parabola leaves over is
+    rounding.  That is what |f| alone cannot tell: f(x) = -0.006 made of
+    terms near 6 rounds like 6, not like 0.006.  The offsets are not evenly
+    spaced, so that the rounding of the points does not repeat along them.
+
+    >>> t = np.array([0.0, -1.2, 0.9, 2.3, -0.4])
+    >>> float(rounding_of(t, 2.0 * t**2 + t + 1.0)) < 1e-13
+    True
+    """
+    projector = _polynomial_projector(tuple(float(t) for t in offsets), degree)
+    flat = values.reshape(len(offsets), -1)
+    with np.errstate(all="ignore"):
+        # Less the first value (constants are polynomials too): the projection then
+        # rounds on the scale of the changes, not of f.
+        flat = flat - flat[:1]
+        left = flat - projector @ flat
+        spread = np.sqrt(np.sum(left**2, axis=0) / (len(offsets) - degree - 1))
+    return np.nan_to_num(spread, nan=np.inf).reshape(values.shape[1:])
+
+
+@functools.lru_cache(maxsize=8)
+def _polynomial_projector(offsets: tuple[float, ...], degree: int) -> np.ndarray:
+    """The projection onto the polynomials of a degree at ``offsets``: made once, not per
+    estimate."""
+    t = np.array(offsets) / np.max(np.abs(offsets))
+    orthonormal, _ = np.linalg.qr(np.stack([t**k for k in range(degree + 1)], axis=1))
+    return orthonormal @ orthonormal.T
+
+
+def rounding_moves(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The moves t u of the rounding measurement, shape (levels * offsets, *x.shape).
+
+    u is each of ROUNDING_LEVELS times |x| (times the scale at x = 0, or nearer
+    0 than the smallest step), so that the stretch x + t u is short next to the
+    distance from x to 0, where log, 1/x and x^p change fastest, as well as to
+    x's own size.
+
+    >>> rounding_moves(np.array(1.0), np.array(1.0)).shape
+    (24,)
+    """
+    size = np.abs(x)
+    # Nearer 0 than the smallest step (2^-40 of the scale), no step resolves what
+    # happens at 0, and lengths made from |x| would be too short to see anything.
+    base = np.where(size > scale * 2.0**-40, np.minimum(size, scale), scale)
+    multipliers = (ROUNDING_LEVELS[:, None] * ROUNDING_OFFSETS[None, :]).reshape(-1)
+    return multipliers.reshape((-1,) + (1,) * x.ndim) * base
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """How much f's values near x round (see measured_rounding): ``spread``, a standard
+    deviation, and ``unit``, per unit of |f| (at least ROUNDOFF_FACTOR eps).
+
+    >>> float(Rounding(np.array(0.0), np.array(1e-7)).bound(np.array(2.0), 1.0))
+    2e-07
+    """
+
+    spread: np.ndarray
+    unit: np.ndarray
+
+    def bound(self, magnitude: np.ndarray, weight_sum: Any) -> np.ndarray:
+        """Bound on the round-off of sum w_m f_m, given sum |w_m f_m| and sum |w_m|."""
+        with np.errstate(all="ignore"):
+            return np.fmax(self.unit * magnitude, ROUNDING_MULTIPLE * weight_sum * self.spread)
+
+
+def measured_rounding(fx: np.ndarray, near: np.ndarray) -> Rounding:
+    """The largest rounding that f's values at x + rounding_moves show over the lengths:
+    ``near`` has the moves' leading axis.
+
+    Its spread alone would be too small where f is much larger at the steps than
+    near x (f computed in float32, at a zero of f): the unit is the spread per
+    unit of the values it was measured on.
+
+    >>> x = np.array(3.0)
+    >>> moved = x + rounding_moves(x, np.array(4.0))
+    >>> float(measured_rounding(x**2, moved**2).spread) < 1e-14
+    True
+    >>> coarse = np.float32(moved).astype(float) ** 2  # f in float32: rounds like 1e-6
+    >>> rounding = measured_rounding(x**2, coarse)
+    >>> float(rounding.spread) > 1e-7, float(rounding.unit) > 1e-8
+    (True, True)
+    """
+    offsets = np.concatenate([[0.0], ROUNDING_OFFSETS])
+    levels = near.reshape((len(ROUNDING_LEVELS), len(ROUNDING_OFFSETS)) + near.shape[1:])
+    spread = np.zeros(fx.shape)
+    unit = np.full(fx.shape, ROUNDOFF_FACTOR * EPS)
+    for k, level in enumerate(levels):
+        values = np.concatenate([fx[None], level])
+        shown = rounding_of(offsets, values)
+        if k:
+            # Over a longer stretch, near a pole, what a parabola leaves over may be
+            # f's own shape: that shrinks a lot when a quartic is fitted instead,
+            # rounding does not.
+            left = rounding_of(offsets, values, degree=4)
+            shown = np.where(left >= NOISE_LIKE * shown, left, 0.0)
+        with np.errstate(all="ignore"):
+            size = np.max(np.abs(values), axis=0)
+            relative = np.where(shown > 0, ROUNDING_MULTIPLE * shown / size, 0.0)
+        if k:
+            # ... and a scatter that large next to f is f's shape (an oscillation
+            # faster than the stretch, a pole within it), not rounding.
+            kept = relative <= COARSEST_ROUNDING
+            shown, relative = np.where(kept, shown, 0.0), np.where(kept, relative, 0.0)
+        spread = np.fmax(spread, shown)
+        unit = np.fmax(unit, np.nan_to_num(relative, nan=np.inf))
+    return Rounding(spread, unit)
 
 
 def as_points(x: Any) -> np.ndarray:

@@ -34,11 +34,14 @@ from steepest.numeric._core import (
     STENCILS,
     NumericError,
     OneSided,
+    Rounding,
     ValueAndError,
     check_value_at_x,
     evaluate,
+    measured_rounding,
     one_sided,
     raise_not_finite,
+    rounding_moves,
     step_scale,
 )
 
@@ -54,13 +57,6 @@ NOISE_MULTIPLE = 2.0
 LATER_NOISE = 4.0
 #: Consecutive differences must shrink at least this much to look asymptotic.
 MAX_CONTRACTION = 0.5
-#: The rounding of f is measured at x and x + t u (see rounding_step) for these t:
-#: about -4 .. 4, each moved by a fraction of the golden ratio, so unevenly.
-ROUNDING_OFFSETS = np.array([j + (k * 0.6180339887498949) % 1.0 - 0.5
-                             for k, j in enumerate((-4, -3, -2, -1, 1, 2, 3, 4), start=1)])
-#: A row's round-off bound is at least this many standard deviations of that rounding
-#: carried through its stencil.
-ROUNDING_MULTIPLE = 3.0
 #: Ask for smaller steps when the best estimate is worse than this (relative)
 #: and sits among the last rows of the first batch.
 WANTED_RTOL = 1e-12
@@ -88,49 +84,6 @@ class _Operators:
     window_size: np.ndarray  # (entries, 1): pairs in the window (inf where too few)
     last_row: np.ndarray  # (entries,): the row of each entry (its smallest step)
     first_row: np.ndarray  # (entries,): its largest step (at least one row back)
-
-
-def rounding_of(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The standard deviation of the rounding in f's values near x.
-
-    ``values`` holds f at x + t u for the ``offsets`` t (first axis), u a step
-    far below every feature of f.  Over so short a stretch f is a parabola
-    far below its rounding, so what a least-squares parabola leaves over is
-    rounding.  That is what |f| alone cannot tell: f(x) = -0.006 made of
-    terms near 6 rounds like 6, not like 0.006.  The offsets are not evenly
-    spaced, so that the rounding of the points does not repeat along them.
-
-    >>> t = np.array([0.0, -1.2, 0.9, 2.3, -0.4])
-    >>> float(rounding_of(t, 2.0 * t**2 + t + 1.0)) < 1e-13
-    True
-    """
-    projector = _parabola_projector(tuple(float(t) for t in offsets))
-    flat = values.reshape(len(offsets), -1)
-    with np.errstate(all="ignore"):
-        left = flat - projector @ flat
-        spread = np.sqrt(np.sum(left**2, axis=0) / (len(offsets) - 3))
-    return np.nan_to_num(spread, nan=np.inf).reshape(values.shape[1:])
-
-
-@functools.lru_cache(maxsize=4)
-def _parabola_projector(offsets: tuple[float, ...]) -> np.ndarray:
-    """The projection onto the parabolas through ``offsets``: made once, not per estimate."""
-    t = np.array(offsets)
-    basis = np.stack([np.ones_like(t), t, t**2], axis=1)
-    return basis @ np.linalg.pinv(basis)
-
-
-def rounding_step(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """The step u of the rounding measurement: 2^-40 of |x| (of the scale at x = 0), so
-    that the stretch x + t u is short next to the distance from x to 0, where
-    log, 1/x and x^p change fastest, as well as to x's own size."""
-    size = np.abs(x)
-    return np.where(size > 0, np.minimum(size, scale), scale) * 2.0**-40
-
-
-def _rounding_points(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """x + t u for the t of ROUNDING_OFFSETS (see rounding_step): shape (8, *x.shape)."""
-    return x + ROUNDING_OFFSETS.reshape((-1,) + (1,) * x.ndim) * rounding_step(x, scale)
 
 
 @functools.lru_cache(maxsize=8)
@@ -423,7 +376,7 @@ class _UnivariateTable:
         self.fx = np.zeros(x.shape)
         self.points: list[np.ndarray] = []
         self.values: list[np.ndarray] = []
-        self.rounding = np.zeros(x.shape)  # of f's values near x (see rounding_of)
+        self.rounding = Rounding(np.zeros(x.shape), np.full(x.shape, ROUNDOFF_FACTOR * EPS))
 
     def steps(self, rows: np.ndarray) -> np.ndarray:
         return self.scale * LEVEL_STEPS[rows]
@@ -435,12 +388,11 @@ class _UnivariateTable:
         points = x + self.offsets * steps  # (M, levels, *S)
         flat = points.reshape(-1, *x.shape)
         if start == 0:
-            near = _rounding_points(x, self.scale)
+            near = x + rounding_moves(x, self.scale)
             values = evaluate(self.f, np.concatenate([x[None], near, flat], axis=0))
             self.fx = values[0]
             check_value_at_x(self.fx, x)
-            offsets = np.concatenate([[0.0], ROUNDING_OFFSETS])
-            self.rounding = rounding_of(offsets, values[: 1 + len(near)])
+            self.rounding = measured_rounding(self.fx, values[1 : 1 + len(near)])
             values = values[1 + len(near) :]
             self.nfev += x.size * (1 + len(near))
         else:
@@ -449,24 +401,23 @@ class _UnivariateTable:
         values = values.reshape(points.shape)
         self.points.append(points)
         self.values.append(values)
+        # The values round by eps |f|, or by what they show near x where that is more
+        # (a small sum of large terms, f in float32): see measured_rounding.
         if self.order == 1:
             # Divide by the steps as stored (x + h and x - h are exact), so the
             # quotients are exact data for the extrapolation.
             differences = (values[1] - values[0]) / (points[1] - points[0])
             magnitude = np.abs(values).sum(axis=0)
-            noise = (0.5 * ROUNDOFF_FACTOR * EPS) * magnitude / steps
-            weights = 1.0  # (f(x + h) - f(x - h)) / 2h: two halves
+            # (f(x + h) - f(x - h)) / 2h: two halves
+            noise = self.rounding.bound(0.5 * magnitude, 1.0) / steps
         else:
             weighted = self.weights * values
             scaled_steps = steps**self.order
             differences = (np.sum(weighted, axis=0) + self.center_weight * self.fx) / scaled_steps
             magnitude = np.sum(np.abs(weighted), axis=0) + abs(self.center_weight) * np.abs(self.fx)
-            noise = (ROUNDOFF_FACTOR * EPS) * magnitude / scaled_steps
             weights = float(np.sum(np.abs(self.weights))) + abs(self.center_weight)
-        # The bound from |f| is too small where f is a small sum of large terms: at
-        # least the rounding its values show, carried through the stencil.
-        shown = ROUNDING_MULTIPLE * weights * self.rounding / steps**self.order
-        return Table(differences, np.fmax(noise, shown), magnitude)
+            noise = self.rounding.bound(magnitude, weights) / scaled_steps
+        return Table(differences, noise, magnitude)
 
     def one_sided(self, row: np.ndarray) -> OneSided:
         """Differentiability test on the chosen row and the two smaller steps after it."""
@@ -526,5 +477,4 @@ def richardson_univariate(
     )
 
 
-__all__ = ["NumericError", "extrapolate", "is_reliable", "richardson_univariate", "rounding_of",
-           "rounding_step", "solve"]
+__all__ = ["NumericError", "extrapolate", "is_reliable", "richardson_univariate", "solve"]

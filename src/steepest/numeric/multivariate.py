@@ -25,27 +25,26 @@ from steepest.numeric._core import (
     ROUNDOFF_FACTOR,
     NumericError,
     OneSided,
+    Rounding,
     ValueAndError,
     as_points,
     call_vector,
     check_method,
     format_number,
+    measured_rounding,
     numeric_values,
     one_sided,
     optimal_step,
+    rounding_moves,
     step_scale,
 )
 from steepest.numeric._richardson import (
     ALL_LEVELS,
     LEVEL_STEPS,
-    ROUNDING_MULTIPLE,
-    ROUNDING_OFFSETS,
     Table,
     is_reliable,
     needs_smaller_steps,
     power_of_two_scale,
-    rounding_of,
-    rounding_step,
     solve,
 )
 
@@ -190,25 +189,28 @@ def _steps_for(x: np.ndarray, method: str, order: int, h: Any) -> np.ndarray:
 
 
 def _finite_jacobian(
-    probe: _Probe, method: str, steps: np.ndarray
+    probe: _Probe, method: str, steps: np.ndarray, rounding: Rounding | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Forward, backward or central differences, one coordinate at a time.
 
-    Returns the Jacobian (*out, n) and a bound on its round-off.
+    Returns the Jacobian (*out, n) and a bound on its round-off: eps |f|, or the
+    ``rounding`` f's values show near x where that is more.
     """
     n = probe.flat.size
     fx = probe.fx[..., None]
+    if rounding is None:
+        rounding = Rounding(np.zeros(fx.shape), np.full(fx.shape, ROUNDOFF_FACTOR * EPS))
     if method == "central":
         plus = probe.scan([((i, steps[i]),) for i in range(n)])
         minus = probe.scan([((i, -steps[i]),) for i in range(n)])
         plus, minus = np.moveaxis(plus, 0, -1), np.moveaxis(minus, 0, -1)
         value = (plus - minus) / (2 * steps)
-        noise = ROUNDOFF_FACTOR * EPS * (np.abs(plus) + np.abs(minus)) / (2 * steps)
+        noise = rounding.bound(0.5 * (np.abs(plus) + np.abs(minus)), 1.0) / steps
         return value, noise
     sign = 1.0 if method == "forward" else -1.0
     moved = np.moveaxis(probe.scan([((i, sign * steps[i]),) for i in range(n)]), 0, -1)
     value = sign * (moved - fx) / steps
-    noise = ROUNDOFF_FACTOR * EPS * (np.abs(moved) + np.abs(fx)) / steps
+    noise = rounding.bound(np.abs(moved) + np.abs(fx), 2.0) / steps
     return value, noise
 
 
@@ -225,10 +227,8 @@ def _richardson_jacobian(probe: _Probe) -> JacobianEstimate:
     last_moves: list[Move] = []
     # The rounding of f's values near x, along the diagonal (see rounding_of): the
     # round-off bound of each row is at least that, as |f| alone may hide it.
-    u = rounding_step(flat, scale)
-    near = probe.scan([tuple((i, t * u[i]) for i in range(n)) for t in ROUNDING_OFFSETS])
-    offsets = np.concatenate([[0.0], ROUNDING_OFFSETS])
-    rounding = rounding_of(offsets, np.concatenate([probe.fx[None], near]))[..., None]
+    found = _rounding(probe, scale)
+    rounding = Rounding(found.spread[..., None], found.unit[..., None])
 
     def levels(start: int, stop: int) -> Table:
         nonlocal last_moves
@@ -245,8 +245,7 @@ def _richardson_jacobian(probe: _Probe) -> JacobianEstimate:
             differences = (plus - minus) / actual.reshape(count, *([1] * probe.fx.ndim), n)
             magnitude = 0.5 * (np.abs(plus) + np.abs(minus))
             shaped = steps.reshape(differences.shape[:1] + (1,) * probe.fx.ndim + (n,))
-            noise = np.fmax(ROUNDOFF_FACTOR * EPS * magnitude / shaped,
-                            ROUNDING_MULTIPLE * rounding / shaped)
+            noise = rounding.bound(magnitude, 1.0) / shaped
         return Table(differences, noise, magnitude)
 
     fx_magnitude = np.abs(probe.fx)[..., None]
@@ -268,6 +267,14 @@ def _richardson_jacobian(probe: _Probe) -> JacobianEstimate:
     return JacobianEstimate(
         solution.value, solution.error, solution.reliable, "richardson", probe.nfev
     )
+
+
+def _rounding(probe: _Probe, scale: np.ndarray) -> Rounding:
+    """The rounding of f's values near x (see measured_rounding), moving every
+    coordinate at once along the diagonal: shaped like f(x)."""
+    moves = rounding_moves(probe.flat, scale)
+    near = probe.scan([tuple(enumerate(move)) for move in moves])
+    return measured_rounding(probe.fx, near)
 
 
 def _best_jacobian(probe: _Probe) -> JacobianEstimate:
@@ -326,7 +333,9 @@ def _estimate(
         result = JacobianEstimate(value, error, np.ones(value.shape, bool), "complex", probe.nfev)
     else:
         steps = _steps_for(points, method, 1, h)
-        value, noise = _finite_jacobian(probe, method, steps)
+        found = _rounding(probe, step_scale(probe.flat))
+        rounding = Rounding(found.spread[..., None], found.unit[..., None])
+        value, noise = _finite_jacobian(probe, method, steps, rounding)
         # The first-order error model: truncation ~ sqrt(eps) or cbrt(eps) relative.
         accuracy = 2 if method == "central" else 1
         truncation = steps**accuracy * (np.abs(value) + np.abs(probe.fx)[..., None])

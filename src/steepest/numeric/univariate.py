@@ -10,14 +10,15 @@ from typing import Any
 import numpy as np
 
 from steepest.numeric._core import (
+    COARSEST_ROUNDING,
     COMPLEX_STEP,
     EPS,
     RELIABLE_RTOL,
     RELIABLE_ZERO_TOL,
-    ROUNDOFF_FACTOR,
     STENCILS,
     NumericError,
     OneSided,
+    Rounding,
     Stencil,
     as_points,
     check_method,
@@ -25,9 +26,11 @@ from steepest.numeric._core import (
     check_values_near_x,
     evaluate,
     format_number,
+    measured_rounding,
     one_sided,
     one_sided_curvature,
     optimal_step,
+    rounding_moves,
     step_scale,
 )
 from steepest.numeric._richardson import richardson_univariate
@@ -59,6 +62,10 @@ NOTE_UNRESOLVED = (
 )
 NOTE_ROUNDOFF = "round-off dominates: the step is too small for the precision of f"
 NOTE_LARGE = "the error estimate is large next to the value"
+NOTE_SCATTER = (
+    "f's values scatter near x far more than rounding does (noise, a jump or a coarse "
+    "grid of values at x): no step gives a derivative to trust here"
+)
 NOTE_COMPLEX = (
     "the complex step disagrees with finite differences (f is not analytic here, "
     "e.g. it uses abs, max or real parts?)"
@@ -189,6 +196,7 @@ class _Differences:
     fx: np.ndarray
     nfev: int
     samples: np.ndarray | None = None  # f at the stencil points, (M, levels, *S) (with_slope only)
+    rounding: Rounding | None = None  # of f's values near x, see measured_rounding (with_slope)
 
 
 @functools.lru_cache(maxsize=64)
@@ -214,13 +222,16 @@ def _apply_stencil(
     """The textbook formula sum c_m f(x + o_m h) / h**order, at each of ``steps``.
 
     The nominal h is used as written (not the step the floats really took):
-    this is what shows round-off at tiny steps, as in the lesson.
+    this is what shows round-off at tiny steps, as in the lesson.  With
+    ``with_slope`` f is also evaluated where its rounding is measured.
     """
     offsets, weights, center = _stencil_arrays(stencil, x.ndim)
     points = x + offsets * steps  # (M, levels, *S)
     flat = points.reshape(-1, *x.shape)
-    values = evaluate(f, np.concatenate([x[None], flat], axis=0))
-    fx, values = values[0], values[1:].reshape(points.shape)
+    near = x + rounding_moves(x, step_scale(x)) if with_slope else flat[:0]
+    values = evaluate(f, np.concatenate([x[None], near, flat], axis=0))
+    fx, near_values = values[0], values[1 : 1 + len(near)]
+    values = values[1 + len(near) :].reshape(points.shape)
     check_value_at_x(fx, x)
     check_values_near_x(values, points, x, element_axes=x.ndim)
     weighted = weights * values
@@ -232,16 +243,23 @@ def _apply_stencil(
         return _Differences(differences, differences, differences, fx, x.size + flat.size)
     magnitude = np.abs(weighted).sum(axis=0) + abs(center) * np.abs(fx)
     slope = np.max(np.abs(values[:, 0] - fx) / (np.abs(offsets[:, 0]) * steps[0]), axis=0)
-    return _Differences(differences, magnitude, slope, fx, x.size + flat.size, values)
+    rounding = measured_rounding(fx, near_values)
+    nfev = x.size + near.size + flat.size
+    return _Differences(differences, magnitude, slope, fx, nfev, values, rounding)
 
 
 def _roundoff(
     x: np.ndarray, stencil: Stencil, steps: np.ndarray, differences: _Differences
 ) -> np.ndarray:
-    """Bound on the round-off in D at each step: in the f values and in x + o h."""
+    """Bound on the round-off in D at each step: in the f values and in x + o h.
+
+    The values round by eps |f|, or by the rounding they show near x where that
+    is more (f a small sum of large terms, or computed in float32).
+    """
     scaled = steps**stencil.order
     reach = max(abs(o) for o in stencil.offsets)
-    in_values = ROUNDOFF_FACTOR * EPS * differences.magnitude / scaled
+    assert differences.rounding is not None
+    in_values = differences.rounding.bound(differences.magnitude, stencil.weight_sum) / scaled
     in_points = ARGUMENT_ROUNDING * EPS * (step_scale(x) + reach * steps) * differences.slope
     return in_values + in_points * stencil.weight_sum / scaled
 
@@ -284,6 +302,9 @@ def _plain_estimate(
         note = NOTE_UNRESOLVED
     elif not np.all(reliable):
         note = NOTE_ROUNDOFF if np.any(r1 >= truncation) else NOTE_LARGE
+        scatter = diff.rounding is not None and diff.rounding.unit > COARSEST_ROUNDING
+        if np.any(~reliable & scatter):
+            note = NOTE_SCATTER
     nfev = diff.nfev
     if order == 1 and diff.samples is not None:
         test, extra = _one_sided_test(f, x, method, steps, diff)
