@@ -11,6 +11,8 @@ would fail it.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -138,3 +140,31 @@ def test_the_command_line_prints_the_verdict_not_warnings(tmp_path, capsys):
         assert "converged" not in out
         if code == 1:
             assert "diverged" in out
+
+
+DOMAIN_EDGES = {
+    # f's smallest value on the edge of its domain: falling steps cross the edge
+    "sqrt": (lambda v: np.sqrt(v[0]) + v[1] ** 2, "sqrt(x) + y^2", [1.0, 0.5]),
+    "log": (lambda v: np.log(v[0]) + v[1] ** 2, "log(x) + y^2", [2.0, 0.5]),
+    "power": (lambda v: v[0] ** 1.5 + v[1] ** 2, "x^1.5 + y^2", [1.0, 0.5]),
+}
+
+
+@pytest.mark.parametrize("name", list(DOMAIN_EDGES))
+@pytest.mark.parametrize("method", ["gd", "momentum", "adam", "rmsprop"])
+def test_a_run_that_leaves_the_domain_says_so_and_where(name, method):
+    # It said "the loss became nan at step 15", read as a learning rate too large.
+    function, text, start = DOMAIN_EDGES[name]
+    for f in (function, text):
+        result = st.minimize(f, start, method=method, lr=0.5, max_iter=500)
+        if not np.isnan(result.fun):
+            continue  # this rule stopped inside the domain
+        assert result.status == "diverged"
+        assert "not defined there" in result.message, result.message
+        assert "too large" not in result.message, result.message
+        # The point named is where f has no value.
+        named = [float(v) for v in re.findall(r"at \(?([-\d.e, ]+)\)?:", result.message)[0]
+                 .split(",")]
+        np.testing.assert_allclose(named, result.x, rtol=1e-3)
+        with np.errstate(invalid="ignore"):
+            assert np.isnan(function(np.asarray(result.x)))

@@ -351,7 +351,7 @@ class Monitor:
                     f"{side} that best: the steps make slow progress")
         return f"{stalled}; the steps are not making progress"
 
-    def nonfinite_message(self, k, f_new, gnorm, step_len, sign, rule, lr) -> str:
+    def nonfinite_message(self, k, f_new, gnorm, step_len, sign, rule, lr, z=None) -> str:
         if not math.isfinite(step_len):
             what = f"the parameters became {word(step_len)} at step {k}"
         elif not math.isfinite(f_new):
@@ -361,6 +361,8 @@ class Monitor:
                     f"the value went to {sign * f_new:g} at step {k}: the function has no "
                     f"{extreme} in the direction the steps took (unbounded)"
                 )
+            if math.isnan(f_new) and self.rises == 0 and z is not None:
+                return outside_domain(k, z, "smallest" if sign > 0 else "largest")
             what = f"the loss became {word(sign * f_new)} at step {k}"
         else:
             what = f"the gradient became {word(gnorm)} at step {k}"
@@ -418,6 +420,28 @@ def factor(now: float, then: float) -> str:
 
 def round_rate(value: float) -> str:
     return f"{float(f'{value:.2g}'):g}"
+
+
+def outside_domain(k: int, z: np.ndarray, extreme: str) -> str:
+    """Why a run whose loss was falling met nan at finite parameters: it left f's domain.
+
+    >>> outside_domain(15, np.array([-0.0123]), "smallest")[:60]
+    'the loss became nan at step 15, at -0.0123: f is not defined'
+    """
+    flat = np.ravel(z)
+    if flat.size == 1:
+        point = f"{flat[0]:.4g}"
+    elif flat.size <= 6:
+        point = "(" + ", ".join(f"{v:.4g}" for v in flat) + ")"
+    else:
+        point = f"a point of {flat.size} parameters"
+    return (
+        f"the loss became nan at step {k}, at {point}: f is not defined there (a square "
+        f"root or logarithm of a negative number, 0/0...), so the steps left its domain; "
+        f"if f's {extreme} value lies on the edge of the domain, the steps cross it: start "
+        f"elsewhere, take smaller steps, or keep the parameters inside (a change of "
+        f"variables such as x = e^u)"
+    )
 
 
 def word(value: float) -> str:

@@ -545,7 +545,7 @@ class _Descent:
         self.gnorm = _norm(g_new)
         self.status = "diverged"
         self.message = self.monitor.nonfinite_message(self.k, f_new, self.gnorm, self.step_len,
-                                                      self.sign, self.rule, self.lr_k)
+                                                      self.sign, self.rule, self.lr_k, z_new)
 
     def _record(self, k: int, z: np.ndarray, f: float, g: np.ndarray | None, step: float,
                 lr: float) -> None:
