@@ -180,3 +180,19 @@ def test_requires_grad_underscore_sets_the_flag_in_place():
     np.sum(t * t).backward()
     np.testing.assert_array_equal(t.grad, [2.0, 4.0])
     assert not t.requires_grad_(False).requires_grad
+
+
+def test_a_leaf_frozen_after_the_graph_was_built_collects_nothing(either_engine):
+    a = st.Tensor([2.0], requires_grad=True)
+    b = st.Tensor([3.0], requires_grad=True)
+    loss = np.sum(a * 2.0 + b * b)
+    a.requires_grad = False
+    loss.backward()
+    assert a.grad is None  # it collected 2.0 before
+    np.testing.assert_array_equal(b.grad, [6.0])
+    u = torch.tensor([2.0], requires_grad=True)
+    v = torch.tensor([3.0], requires_grad=True)
+    out = torch.sum(u * 2.0 + v * v)
+    u.requires_grad_(False)
+    out.backward()
+    assert u.grad is None and v.grad.tolist() == [6.0]

@@ -430,7 +430,9 @@ class Tensor(Node):
         for leaf in leaves:
             g = leaf._g
             leaf._g = None
-            if g is None:
+            if g is None or leaf._trace is None:
+                # A leaf frozen (requires_grad = False) since the graph was built collects
+                # nothing, as in PyTorch.
                 continue
             value = leaf.data
             if type(g) is not np.ndarray or g.dtype != value.dtype or g.shape != value.shape:
