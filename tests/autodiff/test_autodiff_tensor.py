@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import steepest as st
+from steepest.errors import DifferentiationError
 
 
 def test_dtypes():
@@ -111,7 +112,10 @@ def test_tensors_without_requires_grad_are_constants():
     t = st.Tensor([1.0, 2.0])
     out = np.exp(t)
     assert isinstance(out, st.Tensor) and not out.requires_grad
-    out.backward(np.ones(2))  # nothing to do
+    # Nothing that requires grad went into it: backward says so, as PyTorch does, rather
+    # than leave every .grad None without a word.
+    with pytest.raises(DifferentiationError, match="nothing to differentiate"):
+        out.backward(np.ones(2))
     assert t.grad is None
 
 

@@ -49,6 +49,8 @@ UNARY = {
     "square": np.square, "sqrt|.|": lambda v: np.sqrt(abs(v) + 0.5),
     "log1p|.|": lambda v: np.log1p(abs(v)), "method exp": lambda v: (v * 0.1).exp(),
     "method tanh": lambda v: v.tanh(), "cbrt": np.cbrt,
+    # Step functions: recorded with slope 0 on a tensor that requires grad.
+    "sign": np.sign, "floor": lambda v: np.floor(v * 3.0), "round": lambda v: np.round(v, 1),
 }
 BINARY = {
     "+": lambda a, b: a + b, "r+": lambda a, b: b + a, "-": lambda a, b: a - b,
@@ -56,6 +58,7 @@ BINARY = {
     "/": lambda a, b: a / (abs(b) + 0.5), "r/": lambda a, b: b / (a * a + 0.5),
     "np.add": np.add, "np.multiply": np.multiply, "np.subtract": np.subtract,
     "np.maximum": np.maximum, "np.hypot": np.hypot, "**2": lambda a, b: a ** 2 + b,
+    "np.arctan2": np.arctan2, "//": lambda a, b: a // (abs(b) + 0.5),
     "explicit __mul__": lambda a, b: a.__mul__(b) if isinstance(a, st.Tensor) else a * b,
 }
 OPERANDS = {

@@ -30,6 +30,13 @@ KINKS = {
     "sqrt at 0": (lambda x: np.sqrt(x), 0.0, np.inf),
     "sign": (lambda x: np.sign(x) * 2.0, 0.0, 0.0),
     "floor at an integer": (lambda x: np.floor(x) + x, 1.0, 1.0),
+    # hypot at the origin: the subgradient 0, as a norm's at 0; arctan2, which jumps
+    # there, the slope 0 of a step at its jump (PyTorch gives nan for both).
+    "hypot at the origin": (lambda x: np.hypot(x, 0.0), 0.0, 0.0),
+    "hypot of x and x at the origin": (lambda x: np.hypot(x, x) + x, 0.0, 1.0),
+    "arctan2 at the origin, y": (lambda x: np.arctan2(x, 0.0), 0.0, 0.0),
+    "arctan2 at the origin, x": (lambda x: np.arctan2(0.0, x), 0.0, 0.0),
+    "arctan2 of x and x at the origin": (lambda x: np.arctan2(x, x) + x, 0.0, 1.0),
     # Both branches of np.where are computed: a nan derivative in the branch not taken
     # is nan times 0, nan; the argument guarded by a second where gives 0.
     "where, nan in the branch not taken": (
@@ -47,8 +54,7 @@ def _paths(f, kink, dtype):
     found = {}
     t = st.Tensor(x.copy(), requires_grad=True)
     total(t).backward()
-    # An output that does not depend on t (np.sign) leaves t.grad None, as in PyTorch.
-    found["eager"] = np.zeros(n) if t.grad is None else t.grad
+    found["eager"] = t.grad  # a step function (np.sign) too: zeros, as in PyTorch
     gradient = st.grad(total)
     for call in ("traced", "recorded", "replayed"):
         found[call] = gradient(x.copy())
@@ -93,3 +99,27 @@ def test_reductions_share_at_ties_and_norms_have_slope_0_at_the_origin():
         t = st.Tensor(x.copy(), requires_grad=True)
         f(t).backward()
         np.testing.assert_array_equal(t.grad, expected)
+
+
+@pytest.mark.parametrize("dtype, tiny", [(np.float64, 1e-200), (np.float32, 1e-30)])
+def test_arctan2_and_hypot_have_finite_slopes_where_a_square_underflows(dtype, tiny):
+    # d arctan2(y, x) / dy = x / (x^2 + y^2): the square underflows to 0 long before the
+    # slope overflows; it was inf here.
+    point = np.array([tiny, 2 * tiny], dtype=dtype)
+    y, x = point.astype(np.float64)
+    r2 = (y / tiny) ** 2 + (x / tiny) ** 2  # in units of tiny, where nothing underflows
+    expected = {
+        "arctan2": np.array([x / tiny / r2 / tiny, -y / tiny / r2 / tiny]),
+        "hypot": point.astype(np.float64) / tiny / np.sqrt(r2),
+    }
+    for name, f in (("arctan2", lambda v: np.arctan2(v[0], v[1])),
+                    ("hypot", lambda v: np.hypot(v[0], v[1]))):
+        gradient = st.grad(f)
+        found = {call: gradient(point.copy()) for call in ("traced", "recorded", "replayed")}
+        t = st.Tensor(point.copy(), requires_grad=True)
+        f(t).backward()
+        found["eager"] = t.grad
+        for path, g in found.items():
+            assert g.dtype == dtype, (name, path)
+            np.testing.assert_allclose(g, expected[name], rtol=2e-6 if dtype == np.float32
+                                       else 1e-14, err_msg=f"{name}, {path}")

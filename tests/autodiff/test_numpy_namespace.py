@@ -290,6 +290,38 @@ def test_a_numpy_function_differentiates_or_refuses_by_name(name):
     np.testing.assert_allclose(gradient, expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("name", sorted(n for n in NAMESPACE if n not in NOT_ON_VALUES))
+def test_a_numpy_function_of_a_tensor_that_requires_grad_gives_the_transforms_gradient(name):
+    # The eager path, as PyTorch users write it: the same gradient as st.grad, or a refusal
+    # in one sentence; a float result requires grad (a step function's too, with slope 0),
+    # so backward() never leaves .grad None without a word.
+    call = _call_of(name)
+    weights: dict[int, np.ndarray] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            expected = st.grad(lambda x: _total(call(x), weights))(X.copy())
+        except DifferentiationError:
+            expected = None
+        t = st.Tensor(X.copy(), requires_grad=True)
+        try:
+            out = call(t)
+        except DifferentiationError as error:  # np.asarray of it, named: see docs/autodiff.md
+            assert ";" in str(error)
+            return
+        for part in flatten(out)[0]:
+            if isinstance(part, st.Tensor) and part.dtype.kind in "fc":
+                assert part.requires_grad, f"np.{name} gave a float tensor without its graph"
+        total = _total(out, weights)
+        if isinstance(total, st.Tensor) and total.requires_grad:
+            total.backward()
+            assert expected is not None, f"np.{name}: eager differentiates what st.grad refuses"
+            np.testing.assert_allclose(t.grad, expected, rtol=1e-12, atol=1e-14)
+        else:  # integers, truth values, indices: nothing to differentiate
+            assert expected is not None and not np.any(expected)
+            assert t.grad is None
+
+
 # Functions whose values are whatever the memory held.
 UNINITIALIZED = {"empty_like"}
 

@@ -761,6 +761,17 @@ def _top_trace(args: Sequence[Any]) -> Trace | None:
     return top
 
 
+def records_eagerly(values: Sequence[Any]) -> bool:
+    """Whether an operation on ``values`` is recorded on the eager trace: one of them is a
+    tensor that requires grad, none is traced by a transform, and recording is on.
+
+    >>> import steepest as st
+    >>> records_eagerly((st.Tensor(1.0, requires_grad=True), 2.0)), records_eagerly((1.0,))
+    (True, False)
+    """
+    return _grad_enabled[-1] and _top_trace(values) is EAGER
+
+
 def gather(value: Any) -> Any:
     """An object array of traced values (``np.array([x, y])``) as one traced array.
 

@@ -25,6 +25,7 @@ from steepest.autodiff.core import (
     constant,
     grad_enabled,
     mark_value_read,
+    records_eagerly,
     strip,
     strip_all,
 )
@@ -119,6 +120,8 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
         return dispatch_ufunc(ufunc, "__call__", (first, second), kwargs)
     if method != "__call__":
         raise unsupported_function(f"{ufunc.__name__}.{method}")
+    if ufunc in CONSTANT_UFUNCS and records_eagerly(inputs):
+        return apply(P.STEPS[ufunc], inputs, kwargs)  # its result requires grad (slope 0)
     if ufunc in PLAIN_UFUNCS or ufunc in CONSTANT_UFUNCS:
         result = ufunc(*[strip(a) for a in inputs], **kwargs)
         mark_value_read(inputs, ufunc, kwargs, result)
@@ -187,6 +190,8 @@ def dispatch_function(func: Callable[..., Any], args: tuple[Any, ...],
     impl = FUNCTIONS.get(func)
     if impl is not None:
         return impl(*args, **kwargs)
+    if func in CONSTANT_FUNCTIONS and records_eagerly(args):
+        return apply(P.STEPS[func], args, kwargs)  # its result requires grad (slope 0)
     if func in VALUE_ONLY or func in CONSTANT_FUNCTIONS:
         result = func(*strip_all(args), **strip_all(kwargs))
         if func not in SHAPE_ONLY:
@@ -253,7 +258,8 @@ VALUE_ONLY = {
 SHAPE_ONLY = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
               np.zeros_like, np.ones_like, np.empty_like, np.may_share_memory,
               np.shares_memory}
-CONSTANT_FUNCTIONS = {np.sign, np.floor, np.ceil, np.round, np.around, np.trunc, np.rint}
+CONSTANT_FUNCTIONS = {np.sign, np.floor, np.ceil, np.round, np.around, np.trunc, np.rint,
+                      np.fix}
 
 
 def _kw(axis: Any = None, keepdims: bool = False) -> dict[str, Any]:

@@ -228,6 +228,44 @@ def not_one_number(where: str, shape: tuple[int, ...]) -> DifferentiationError:
     return DifferentiationError(f"{problem.format(shape=shape)}; {advice}")
 
 
+def nothing_to_differentiate() -> DifferentiationError:
+    """``out.backward()`` on a tensor that no tensor requiring grad flowed into.
+
+    >>> print(nothing_to_differentiate())  # doctest: +ELLIPSIS
+    backward() has nothing to differentiate: this tensor does not require grad...
+    """
+    return DifferentiationError(
+        "backward() has nothing to differentiate: this tensor does not require grad, as no "
+        "tensor that requires grad went into it (it is a constant, a detach()ed value, a "
+        "result computed under st.no_grad(), or integers or truth values made from one); "
+        "create the inputs to differentiate with st.Tensor(..., requires_grad=True) or "
+        "st.nn.Parameter")
+
+
+def gradient_shape_mismatch(given: tuple[int, ...], shape: tuple[int, ...]) -> DifferentiationError:
+    """``out.backward(gradient)`` with a gradient that is not of ``out``'s shape.
+
+    >>> print(gradient_shape_mismatch((2, 2), (2,)))  # doctest: +ELLIPSIS
+    backward(gradient) needs a gradient of the tensor's shape (2,) or one that broadcasts...
+    """
+    return DifferentiationError(
+        f"backward(gradient) needs a gradient of the tensor's shape {shape} or one that "
+        f"broadcasts to it, not shape {given}; pass d loss / d out, one number for each "
+        "element of out")
+
+
+def create_graph_refused() -> DifferentiationError:
+    """``out.backward(create_graph=True)``: derivatives of derivatives are the transforms'.
+
+    >>> "st.hessian" in str(create_graph_refused())
+    True
+    """
+    return DifferentiationError(
+        "backward(create_graph=True) is not supported: the gradients backward() leaves in "
+        ".grad are numbers; for derivatives of derivatives use st.hessian, st.grad of a "
+        "function that calls st.grad, or st.jvp of st.grad")
+
+
 def check_differentiable_output(value: Any) -> None:
     """Refuse an output that is not a number, a truth value or an array of them.
 

@@ -223,15 +223,44 @@ logaddexp2 = primitive(
     "logaddexp2", np.logaddexp2,
     partials=(lambda ans, x, y: np.exp2(x - ans), lambda ans, x, y: np.exp2(y - ans)),
 )
+
+
+def _over_radius(v: Any, radius: Any, times: int = 1) -> Any:
+    """``v / radius ** times`` for a radius ``hypot(...) >= 0``, and 0 where the radius is 0.
+
+    At the origin hypot and arctan2 have no derivative: hypot takes the
+    subgradient 0 there, as a norm does at 0, and arctan2, which jumps there,
+    the slope 0 of a step function at its jump.  Dividing by the radius
+    ``times`` times, rather than by its square, keeps the partials finite
+    where a square would underflow (x = y = 1e-200 in float64, 1e-30 in
+    float32).  ``radius == 0`` is a comparison: a recording checks it again.
+
+    >>> _over_radius(np.array([3.0, 0.0]), np.array([5.0, 0.0]), 2)
+    array([0.12, 0.  ])
+    """
+    origin = radius == 0
+    if np.count_nonzero(origin):  # rare: the origin itself
+        radius = np.where(origin, 1.0, radius)
+        quotient = v / radius if times == 1 else v / radius / radius
+        return np.where(origin, 0.0, quotient)
+    return v / radius if times == 1 else v / radius / radius
+
+
 arctan2 = primitive(
     "arctan2", np.arctan2,
-    partials=(lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: -y / (x * x + y * y)),
-    code=Code("atan2({0}, {1})", ("{1} / ({1} * {1} + {0} * {0})",
-                                  "-{0} / ({1} * {1} + {0} * {0})")),
+    partials=(lambda ans, y, x: _over_radius(x, np.hypot(y, x), 2),
+              lambda ans, y, x: _over_radius(-y, np.hypot(y, x), 2)),
+    code=Code("atan2({0}, {1})",
+              ("over_radius(over_radius({1}, hypot({0}, {1})), hypot({0}, {1}))",
+               "over_radius(over_radius(-{0}, hypot({0}, {1})), hypot({0}, {1}))")),
 )
+# The templates name over_radius, not a division: a recorded program then calls the rule
+# rather than joining a bare division, which would give nan at the origin.
 hypot = primitive("hypot", np.hypot,
-                  partials=(lambda ans, x, y: x / ans, lambda ans, x, y: y / ans),
-                  code=Code("hypot({0}, {1})", ("{0} / {ans}", "{1} / {ans}")))
+                  partials=(lambda ans, x, y: _over_radius(x, ans),
+                            lambda ans, x, y: _over_radius(y, ans)),
+                  code=Code("hypot({0}, {1})",
+                            ("over_radius({0}, {ans})", "over_radius({1}, {ans})")))
 # np.clip is minimum(maximum(x, lo), hi): when lo > hi every element is hi.
 clip = primitive(
     "clip", lambda x, lo, hi: np.clip(x, lo, hi),
@@ -271,6 +300,25 @@ def _spread_root_forward(v: Any) -> Any:
 
 
 spread_root = primitive("spread_root", _spread_root_forward, partials=(_spread_root_partial,))
+
+
+# -- step functions ----------------------------------------------------------
+def _flat_vjp(g: Any, i: int, ans: Any, args: Any, kwargs: Any) -> Any:
+    # Zeros, not g * 0: an incoming inf or nan stays out of a derivative that is 0.
+    return np.zeros(np.shape(args[i]), dtype=_float_dtype(args[i]))
+
+
+def _flat_jvp(t: Any, i: int, ans: Any, args: Any, kwargs: Any) -> Any:
+    return np.zeros(np.shape(ans), dtype=_float_dtype(ans))
+
+
+# Piecewise-constant functions: derivative 0 wherever it is defined, and 0 at their jumps
+# by convention.  A transform takes their results as constants (what they contribute to a
+# gradient is 0 either way); a tensor that requires grad records them, as PyTorch does, so
+# that their results require grad too and backward() through them gives zeros.
+STEPS = {fn: primitive(fn.__name__, fn, vjp=_flat_vjp, jvp=_flat_jvp)
+         for fn in (np.sign, np.floor, np.ceil, np.trunc, np.rint, np.heaviside,
+                    np.floor_divide, np.round, np.around, np.fix)}
 
 
 # -- complex numbers ---------------------------------------------------------

@@ -184,7 +184,14 @@ FLOAT_NAMES: dict[str, Any] = {
                  "asinh", "acosh", "atanh", "exp", "exp2", "expm1", "log", "log2", "log10",
                  "log1p", "sqrt", "cbrt", "hypot", "pow")
 }
-FLOAT_NAMES.update(abs=abs, sign=_float_sign, LN2=math.log(2.0), LN10=math.log(10.0))
+def _float_over_radius(v: float, radius: float) -> float:
+    """``v / radius`` on Python floats, and 0.0 where the radius is 0 (the origin of hypot
+    and arctan2: see ``primitives._over_radius``)."""
+    return 0.0 if radius == 0.0 else v / radius
+
+
+FLOAT_NAMES.update(abs=abs, sign=_float_sign, over_radius=_float_over_radius,
+                   LN2=math.log(2.0), LN10=math.log(10.0))
 # The exponent NumPy's power computes as a square root (0.5 since NumPy 2: sqrt(-inf) is
 # nan where pow(-inf, 0.5) is inf), or nan, which no exponent equals, for a NumPy that does not.
 with np.errstate(invalid="ignore"):

@@ -45,11 +45,14 @@ from steepest.autodiff.errors import (
     array_method_missing,
     array_of_tensor_requiring_grad,
     array_of_traced_value,
+    create_graph_refused,
     float_of_traced_value,
+    gradient_shape_mismatch,
     in_place_method,
     in_place_on_leaf,
     in_place_write,
     not_one_number,
+    nothing_to_differentiate,
 )
 from steepest.errors import DataError
 
@@ -220,6 +223,16 @@ class Tensor(Node):
         elif self._trace is None:
             self._trace = EAGER
 
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set :attr:`requires_grad` in place and return the tensor, as PyTorch's does.
+
+        >>> import steepest as st
+        >>> st.Tensor([1.0, 2.0]).requires_grad_().requires_grad
+        True
+        """
+        self.requires_grad = requires_grad
+        return self
+
     @property
     def shape(self) -> tuple[int, ...]:
         value = self._value
@@ -369,21 +382,45 @@ class Tensor(Node):
         return id(self)
 
     # -- reverse mode, PyTorch style ---------------------------------------
-    def backward(self, gradient: Any = None) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Backpropagate from this tensor; leaves collect ``.grad``.
 
-        ``gradient`` defaults to 1 for a one-element tensor.
+        ``gradient`` (d loss / d this tensor) defaults to 1 for a one-element
+        tensor; otherwise it has this tensor's shape, or one that broadcasts
+        to it.  The graph is kept whatever ``retain_graph`` says: a second
+        ``backward()`` adds the same gradients again, as PyTorch's does with
+        ``retain_graph=True``.  A tensor that does not require grad (a
+        constant, a detached value, a result computed under ``st.no_grad()``)
+        refuses: nothing went into it that could be differentiated.
+
+        >>> import numpy as np, steepest as st
+        >>> w = st.Tensor([1.0, 2.0], requires_grad=True)
+        >>> (w * w).backward(np.array([1.0, 10.0])); w.grad
+        array([ 2., 40.])
         """
+        if self._trace is None:
+            raise nothing_to_differentiate()
+        if create_graph:
+            raise create_graph_refused()
+        value = self.data
+        # An array's or a NumPy number's own attributes: np.size and np.shape dispatch.
+        shape = value.shape if isinstance(value, np.ndarray | np.generic) else np.shape(value)
         if gradient is None:
-            value = self.data
-            # An array's or a NumPy number's own attributes: np.size and np.shape dispatch.
-            shape = value.shape if isinstance(value, np.ndarray | np.generic) else np.shape(value)
             if math.prod(shape) != 1:
                 raise not_one_number("backward", shape)
             gradient = (np.array(1, dtype=value.dtype) if not shape  # np.ones is Python
                         else np.ones(shape, dtype=value.dtype))
-        if self._trace is None:
-            return
+        else:
+            given = np.shape(gradient)
+            if given != shape:
+                try:
+                    fits = np.broadcast_shapes(given, shape) == shape
+                except ValueError:
+                    fits = False
+                if not fits:  # a larger gradient would be summed down to the shape, silently
+                    raise gradient_shape_mismatch(given, shape)
+                gradient = np.broadcast_to(gradient, shape)
         leaves: list[Tensor] = []
         order = topological_order(self, leaves)
         backward_sweep(self, gradient, order)
@@ -393,7 +430,9 @@ class Tensor(Node):
         for leaf in leaves:
             g = leaf._g
             leaf._g = None
-            if g is None:
+            if g is None or leaf._trace is None:
+                # A leaf frozen (requires_grad = False) since the graph was built collects
+                # nothing, as in PyTorch.
                 continue
             value = leaf.data
             if type(g) is not np.ndarray or g.dtype != value.dtype or g.shape != value.shape:
