@@ -271,6 +271,9 @@ def _programs(draw):
 @example(([(3, 4)], "def f(v0):\n    v1 = v0[::-1]\n    return np.sum(w * v1)", np.float32, 0))
 # An input the result does not depend on: its replayed zeros were float64.
 @example(([(3, 4), (3, 4)], "def f(v0, v1):\n    return np.sum(np.tanh(v0))", np.float32, 1))
+# A Python number input makes the program float64: a float32 local derivative times the
+# uniform 1 of the output was taken as it was (float32) on replay.
+@example(([(3, 4), ()], "def f(v0, v1):\n    return np.sum(v1 + np.exp(v0))", np.float32, 0))
 def test_random_programs_replay_the_eager_gradient(program):
     shapes, source, dtype, seed = program
     rng = np.random.default_rng(seed)
@@ -314,3 +317,17 @@ def test_a_detached_value_is_not_replayed_as_a_constant():
     for k in range(1, 5):
         z = np.array([1.0, 2.0, 3.0]) * k
         np.testing.assert_allclose(gradient(z), np.exp(z - z.max()), rtol=1e-12)
+
+
+@pytest.mark.parametrize("f", [
+    lambda x, c: np.sum(c + np.exp(x)),  # exp's local derivative: its float32 result
+    lambda x, c: np.sum(x * np.float32(2.5) + c),  # a float32 constant factor
+    lambda x, c: -np.sum(np.tanh(x)) * 2.0 + c,
+])
+def test_float32_local_derivatives_in_a_float64_program_keep_the_traced_dtype(f):
+    x = np.linspace(-1.0, 1.0, 12, dtype=np.float32).reshape(3, 4)
+    gradient = st.grad(f)
+    results = [gradient(x, 0.5) for _ in range(4)]  # traced, recorded, replayed
+    for g in results:
+        assert g.dtype == results[0].dtype, [r.dtype for r in results]
+        np.testing.assert_array_equal(g, results[0])

@@ -737,10 +737,11 @@ class Program:
                         ct = g.negated()
                     elif (slot, p) in operand_of:
                         ct = sweep.times(g, *operand_of[slot, p], slot, f"g{slot}_{p}",
-                                         ct_shapes[slot, p])
+                                         ct_shapes[slot, p], np.asarray(local).dtype)
                     else:
                         ct = sweep.times(g, f"d{slot}_{p}", None, np.shape(local), slot,
-                                         f"g{slot}_{p}", ct_shapes[slot, p])
+                                         f"g{slot}_{p}", ct_shapes[slot, p],
+                                         np.asarray(local).dtype)
                     if ct_shapes[slot, p] != shapes[j]:
                         namespace[f"S{j}"] = shapes[j]
                         ct = sweep.unbroadcast(ct, ct_shapes[slot, p], f"S{j}", f"g{slot}_{p}",
@@ -873,16 +874,19 @@ class _Backward:
         return g.name if g.sign > 0 else f"(-{g.name})"
 
     def times(self, g: _Grad, operand: str, constant: Any, operand_shape: tuple[int, ...],
-              slot: int, name: str, shape: tuple[int, ...]) -> _Grad:
+              slot: int, name: str, shape: tuple[int, ...], operand_dtype: np.dtype) -> _Grad:
         """g times a local derivative: an operand, a constant or a computed array.
 
-        ``shape`` is the shape of the product (the two broadcast together).
+        ``shape`` is the shape of the product (the two broadcast together),
+        ``operand_dtype`` the local derivative's dtype when it was traced.
         """
         if g.is_uniform and self.exact:
             if (constant is not None and not isinstance(constant, np.ndarray)
                     and np.ndim(constant) == 0 and np.result_type(constant).kind in "iuf"):
                 return _Grad.uniform(g.value * float(constant))
-            if operand_shape == shape:
+            # Traced, g is an array of the program's dtype: a float32 operand times it is
+            # float64, which the operand itself, or it times a Python number, is not.
+            if operand_shape == shape and operand_dtype == self.dtype:
                 if g.value in (1.0, -1.0):
                     return _Grad(operand, g.value, False)
                 return self._product(operand, repr(g.value), name, shape)
@@ -1784,10 +1788,34 @@ def record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
             gc.enable()
 
 
+def _weak_numbers_change_dtypes(args: Sequence[Any], argnums: tuple[int, ...]) -> bool:
+    """Whether recording would change the dtypes a call computes in.
+
+    A recording makes every argument an input, a Python number too, as a
+    float64 array; but a Python number that is not differentiated stays a
+    Python number when traced, and NumPy lets it take the dtype of the
+    arrays it meets (``0.5 + x`` is float32 for a float32 ``x``), which a
+    float64 array does not.
+
+    >>> _weak_numbers_change_dtypes([np.ones(2, np.float32), 0.5], (0,))
+    True
+    >>> _weak_numbers_change_dtypes([np.ones(2), 0.5], (0,))
+    False
+    """
+    if not any(type(a) in (int, float) for i, a in enumerate(args) if i not in argnums):
+        return False
+    for a in args:
+        dtype = np.result_type(strip(a)) if isinstance(a, np.ndarray | np.generic | Node) else None
+        if dtype is not None and dtype.kind in "fc" and dtype.itemsize < (8 if dtype.kind == "f"
+                                                                            else 16):
+            return True
+    return False
+
+
 def _record(f: Callable[..., Any], args: Sequence[Any], argnums: tuple[int, ...],
             entry: _Entry) -> tuple[Any, list[Any]] | None:
     guard = guard_for(f)
-    if guard is None:
+    if guard is None or _weak_numbers_change_dtypes(args, argnums):
         entry.calls = -1  # never again for this signature
         return None
     trace = Trace(REVERSE)
