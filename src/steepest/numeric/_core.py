@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -221,6 +221,86 @@ class Rounding:
         with np.errstate(all="ignore"):
             return np.fmax(self.unit * magnitude, ROUNDING_MULTIPLE * weight_sum * self.spread)
 
+    def at_least(self, off_by: np.ndarray) -> Rounding:
+        """The same, with every value possibly off by ``off_by`` (see flat_rounding).
+
+        >>> float(Rounding(np.array(0.0), np.array(1e-16)).at_least(np.array(3e-5)).bound(
+        ...     np.array(1.0), 2.0))
+        6e-05
+        """
+        return Rounding(np.fmax(self.spread, off_by / ROUNDING_MULTIPLE), self.unit)
+
+
+#: Values that differ from f(x) by integer multiples of one step (to this fraction of
+#: a step), with at most this many steps between them, lie on a grid: rounding.
+GRID_TOLERANCE = 1e-6
+GRID_MAX_STEPS = 2.0**20
+
+
+def on_grid(values: np.ndarray) -> np.ndarray:
+    """Whether the values (first axis) differ from the first by integer multiples of
+    one step: the mark of rounding to a coarse grid (f in float32, (x + C) - C), which
+    f's own shape (a pole, a fast oscillation) does not leave.
+
+    >>> on_grid(np.array([1e6 + k * 2.0**-33 for k in (0, 1, -3, 4)]) - 1e6)
+    array(True)
+    >>> on_grid(np.sin(1e12 * np.array([0.0, 1e-9, 2e-9, 3e-9])))
+    array(False)
+    """
+    with np.errstate(all="ignore"):
+        changes = np.abs(values[1:] - values[:1])
+        step = np.min(np.where(changes > 0, changes, np.inf), axis=0)
+        multiples = changes / step
+        whole = np.abs(multiples - np.round(multiples)) <= GRID_TOLERANCE * np.maximum(multiples, 1)
+        return np.asarray(
+            np.isfinite(step) & np.all(whole & (multiples <= GRID_MAX_STEPS), axis=0)
+        )
+
+
+def flat_rounding(
+    fx: np.ndarray, steps: np.ndarray, plus: np.ndarray, minus: np.ndarray
+) -> np.ndarray:
+    """How far f's values may be off, at least, where they equal f(x) although f's
+    slope says that they differ from it.
+
+    ``plus`` and ``minus`` hold f(x + h) and f(x - h) (NaN where not evaluated) for the
+    ``steps`` h (leading axis, in any order).  f computed on a grid coarser than any
+    length the rounding is measured on ((x + 1e12) - 1e12, float32 where f' is small)
+    is constant over the small steps and rounds to 0 differences, which look exact.
+    Where f(x + h) == f(x), although a larger step's slope s and curvature c say
+    that f changes by s h + c h^2 / 2 there, one of the two values is off by at least
+    half of that.
+
+    >>> h = np.array([1e-4, 1e-5, 1e-7])
+    >>> grid = lambda t: (t + 1e10) - 1e10  # a grid of 2e-6
+    >>> float(flat_rounding(np.array(0.0), h, grid(h), grid(-h))) > 1e-8
+    True
+    >>> float(flat_rounding(np.array(1.0), h, np.cos(h), np.cos(-h))) < 1e-15
+    True
+    """
+    order = np.argsort(-steps, axis=0)
+    steps, plus, minus = (np.take_along_axis(a, order, axis=0) for a in (steps, plus, minus))
+    off_by = np.zeros(fx.shape)
+    slope = np.zeros(fx.shape)
+    curvature = np.zeros(fx.shape)
+    known = np.zeros(fx.shape, dtype=bool)
+    with np.errstate(all="ignore"):
+        for h, up, down in zip(steps, plus, minus, strict=True):
+            for side, value in ((1.0, up), (-1.0, down)):
+                change = np.abs(side * slope * h + curvature * h * h / 2)
+                off_by = np.where(known & (value == fx), np.fmax(off_by, change / 2), off_by)
+            has_up, has_down = np.isfinite(up), np.isfinite(down)
+            moves = (has_up & (up != fx)) | (has_down & (down != fx))
+            both = has_up & has_down
+            new_slope = np.where(
+                both, (up - down) / (2 * h), np.where(has_up, up - fx, fx - down) / h
+            )
+            new_curvature = np.where(both, (up - 2 * fx + down) / (h * h), 0.0)
+            slope = np.where(moves, new_slope, slope)
+            curvature = np.where(moves, new_curvature, curvature)
+            known |= moves
+    return np.nan_to_num(off_by, nan=0.0, posinf=0.0)
+
 
 def measured_rounding(fx: np.ndarray, near: np.ndarray) -> Rounding:
     """The largest rounding that f's values at x + rounding_moves show over the lengths:
@@ -257,9 +337,11 @@ def measured_rounding(fx: np.ndarray, near: np.ndarray) -> Rounding:
             relative = np.where(shown > 0, ROUNDING_MULTIPLE * shown / size, 0.0)
         if k:
             # ... and a scatter that large next to f is f's shape (an oscillation
-            # faster than the stretch, a pole within it), not rounding.
+            # faster than the stretch, a pole within it), not rounding, unless the values
+            # lie on a grid: then it is rounding, absolute ((x + 1e6) - 1e6 near 0).
             kept = relative <= COARSEST_ROUNDING
-            shown, relative = np.where(kept, shown, 0.0), np.where(kept, relative, 0.0)
+            shown = np.where(kept | on_grid(values), shown, 0.0)
+            relative = np.where(kept, relative, 0.0)
         spread = np.fmax(spread, shown)
         unit = np.fmax(unit, np.nan_to_num(relative, nan=np.inf))
     return Rounding(spread, unit)
@@ -276,6 +358,8 @@ def as_points(x: Any) -> np.ndarray:
         raise NumericError(f"x must be a number or an array of numbers, got {x!r}") from exc
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise NumericError(f"x must be a real number or an array of real numbers, got {_short(x)}")
+    if array.size == 0:
+        raise NumericError("x is empty: give at least one point")
     return np.array(array, dtype=np.float64)
 
 
@@ -325,17 +409,36 @@ def evaluate(f: Callable[..., Any], points: np.ndarray) -> np.ndarray:
             else:
                 raise ValueError("shape mismatch")
     except Exception:
-        try:
-            flat = [_call_one(f, point.item()) for point in points.reshape(-1)]
-        except TypeError as exc:
-            if np.iscomplexobj(points):
-                raise NumericError(
-                    "the complex-step method needs f to accept complex numbers, but f "
-                    f"raised TypeError ({exc}); use method='richardson'"
-                ) from exc
-            raise
-        values = np.array(flat).reshape(points.shape)
+        if points.size == 0:
+            raise NumericError("x is empty: give at least one point") from None
+        flat = []
+        for point in points.reshape(-1):
+            try:
+                flat.append(_call_one(f, point.item()))
+            except TypeError as exc:
+                if np.iscomplexobj(points):
+                    raise NumericError(
+                        "the complex-step method needs f to accept complex numbers, but f "
+                        f"raised TypeError ({exc}); use method='richardson'"
+                    ) from exc
+                raise _raised(point, exc) from exc
+            except Exception as exc:
+                raise _raised(point, exc) from exc
+        values = np.array(flat)
+        if values.dtype != object and values.shape != (points.size,):
+            raise NumericError(
+                "f must return one number for each number (act elementwise); it returned "
+                f"shape {values.shape[1:]} at x = {format_number(points.reshape(-1)[0])}"
+            ) from None
+        values = values.reshape(points.shape)
     return numeric_values(values, complex_input=np.iscomplexobj(points))
+
+
+def _raised(point: np.ndarray, exc: Exception) -> NumericError:
+    """One sentence for an exception f raised (a traceback says nothing new about x)."""
+    return NumericError(
+        f"f raised {type(exc).__name__} at x = {format_number(point.item())}: {exc}"
+    )
 
 
 def numeric_values(values: np.ndarray, *, complex_input: bool) -> np.ndarray:
@@ -393,6 +496,8 @@ class OneSided:
     corner: np.ndarray
     gap: np.ndarray
     derivative: int = 1  # which derivative the test is about
+    # The steps h and f(x + h), f(x - h) the test looked at (first derivatives).
+    samples: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def note(self) -> str:
         """The sentence for an estimate these slopes make unreliable ('' if none).
@@ -469,7 +574,8 @@ def one_sided(
         rounding = 0.5 * EPS * np.abs(x) * (np.abs(forward) + np.abs(backward)) / steps
         forward_noise = ROUNDOFF_FACTOR * EPS * (np.abs(plus) + np.abs(fx)) / steps + rounding
         backward_noise = ROUNDOFF_FACTOR * EPS * (np.abs(minus) + np.abs(fx)) / steps + rounding
-    return compare_sides(forward, backward, forward_noise, backward_noise)
+    verdict = compare_sides(forward, backward, forward_noise, backward_noise)
+    return replace(verdict, samples=(steps, plus, minus))
 
 
 def one_sided_curvature(
@@ -585,6 +691,10 @@ def call_vector(f: Callable[..., Any], point: np.ndarray) -> np.ndarray:
                 "the complex-step method needs f to accept complex numbers, but f raised "
                 f"TypeError ({exc}); use method='richardson'"
             ) from exc
-        raise
+        raise NumericError(f"f raised TypeError at x = {_short(point.tolist())}: {exc}") from exc
+    except Exception as exc:
+        raise NumericError(
+            f"f raised {type(exc).__name__} at x = {_short(point.tolist())}: {exc}"
+        ) from exc
     values = np.asarray(result)
     return numeric_values(values, complex_input=np.iscomplexobj(point))

@@ -38,6 +38,7 @@ from steepest.numeric._core import (
     ValueAndError,
     check_value_at_x,
     evaluate,
+    flat_rounding,
     measured_rounding,
     one_sided,
     raise_not_finite,
@@ -419,6 +420,23 @@ class _UnivariateTable:
             noise = self.rounding.bound(magnitude, weights) / scaled_steps
         return Table(differences, noise, magnitude)
 
+    def with_flat_rounding(self, table: Table) -> Table:
+        """The table with each row's noise at least what f's flat values show (see
+        flat_rounding): every value off by that much, carried through the stencil."""
+        points = self.points[0] if len(self.points) == 1 else np.concatenate(self.points, axis=1)
+        values = self.values[0] if len(self.values) == 1 else np.concatenate(self.values, axis=1)
+        # The offsets -1 and +1 are the middle two of every central stencil.
+        middle = values.shape[0] // 2
+        minus, plus = values[middle - 1], values[middle]
+        steps = points[middle] - self.x
+        off_by = flat_rounding(self.fx, steps, plus, minus)
+        if not np.any(off_by):
+            return table
+        weights = float(np.sum(np.abs(self.weights))) + abs(self.center_weight)
+        with np.errstate(all="ignore"):
+            noise = np.fmax(table.noise, weights * off_by / steps**self.order)
+        return Table(table.differences, noise, table.magnitude)
+
     def one_sided(self, row: np.ndarray) -> OneSided:
         """Differentiability test on the chosen row and the two smaller steps after it."""
         points = self.points[0] if len(self.points) == 1 else np.concatenate(self.points, axis=1)
@@ -456,10 +474,12 @@ def richardson_univariate(
     builder = _UnivariateTable(f, x, order)
     table = builder.levels(0, FIRST_LEVELS)
     fx_magnitude = np.abs(builder.fx)
-    solution = solve(table, fx_magnitude, builder.scale, builder.weight_sum)
+    solution = solve(builder.with_flat_rounding(table), fx_magnitude, builder.scale,
+                     builder.weight_sum)
     if needs_smaller_steps(solution, FIRST_LEVELS):
         table = table + builder.levels(FIRST_LEVELS, ALL_LEVELS)
-        solution = solve(table, fx_magnitude, builder.scale, builder.weight_sum)
+        solution = solve(builder.with_flat_rounding(table), fx_magnitude, builder.scale,
+                         builder.weight_sum)
         if not solution.finite_at_smallest.all():
             builder.raise_at_smallest_step()
     error, reliable = solution.error, solution.reliable

@@ -123,7 +123,11 @@ class _Probe:
                     "the complex-step method needs f to accept complex numbers, but f "
                     f"raised TypeError ({exc}); use method='richardson'"
                 ) from exc
-            raise
+            raise NumericError(f"f raised TypeError near x = {_describe(self.x)}: {exc}") from exc
+        except Exception as exc:
+            raise NumericError(
+                f"f raised {type(exc).__name__} near x = {_describe(self.x)}: {exc}"
+            ) from exc
         self.nfev += len(moves)
         try:
             values = np.asarray(results)
@@ -493,7 +497,10 @@ def _hessian_richardson(probe: _Probe) -> np.ndarray:
     scale = power_of_two_scale(flat)
     fx = probe.fx
     rows, cols = np.tril_indices(n, -1)
-    differences, magnitudes = [], []
+    # f's values round by eps |f|, or by what they show near x where that is more (a
+    # small sum of large terms, f in float32): see measured_rounding.
+    rounding = _rounding(probe, scale)
+    differences, magnitudes, noises = [], [], []
     for level in range(HESSIAN_LEVELS.start, HESSIAN_LEVELS.stop):
         steps = scale * LEVEL_STEPS[level]
         plus = probe.scan([((i, steps[i]),) for i in range(n)], check=False)
@@ -505,10 +512,14 @@ def _hessian_richardson(probe: _Probe) -> np.ndarray:
             area = 4 * steps[rows] * steps[cols]
             lower = (corners[:, 0] - corners[:, 1] - corners[:, 2] + corners[:, 3]) / area
             lower_size = np.abs(corners).sum(axis=1) / area
+            # Both stencils have four unit weights: 1, -2, 1 and 1, -1, -1, 1 over 4.
+            diagonal_noise = rounding.bound(diagonal_size * steps**2, 4.0) / steps**2
+            lower_noise = rounding.bound(lower_size * area, 4.0) / area
         differences.append(_fill_symmetric(n, diagonal, lower))
         magnitudes.append(_fill_symmetric(n, diagonal_size, lower_size))
+        noises.append(_fill_symmetric(n, diagonal_noise, lower_noise))
     magnitude = np.stack(magnitudes)
-    table = Table(np.stack(differences), ROUNDOFF_FACTOR * EPS * magnitude, magnitude)
+    table = Table(np.stack(differences), np.stack(noises), magnitude)
     solution = solve(table, np.abs(fx), np.ones((n, n)), np.inf)
     if not np.all(np.isfinite(solution.value)):
         raise NumericError(

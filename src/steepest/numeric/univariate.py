@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from steepest.numeric._core import (
     check_value_at_x,
     check_values_near_x,
     evaluate,
+    flat_rounding,
     format_number,
     measured_rounding,
     one_sided,
@@ -49,6 +50,12 @@ TRUNCATION_SAFETY = 1.5
 COMPLEX_AGREEMENT = 10.0
 #: ... plus this fraction of |value|: non-analytic code is off by far more.
 COMPLEX_AGREEMENT_RTOL = 1e-6
+#: The complex step is also taken at these multiples of h (no power of two apart) ...
+COMPLEX_FACTORS = (
+    1.0, 1.6180339887498949, 0.7320508075688772, 0.7182818284590451, 1.4142135623730951
+)
+#: ... and its own error is at least this many times the largest change they show.
+COMPLEX_SPREAD = 5.0
 
 #: Round-off from the argument, in units of eps max(1, |x|) |f'|: x + o h
 #: rounds by eps |x| / 2, and f's first operations on it (t + 1, 2 t - 3)
@@ -274,6 +281,8 @@ def _plain_estimate(
     levels = np.array(CHECK_STEPS).reshape((-1,) + (1,) * x.ndim)
     steps = step * levels
     diff = _apply_stencil(f, x, stencil, steps, with_slope=True)
+    test, extra = _one_sided_test(f, x, method, steps, diff) if order == 1 else (None, 0)
+    diff = _with_flat_rounding(x, stencil, steps, diff, test)
     d1, d2, d3 = diff.values
     roundoff = _roundoff(x, stencil, steps, diff)
     r1, r2, r3 = roundoff
@@ -305,14 +314,38 @@ def _plain_estimate(
         scatter = diff.rounding is not None and diff.rounding.unit > COARSEST_ROUNDING
         if np.any(~reliable & scatter):
             note = NOTE_SCATTER
-    nfev = diff.nfev
-    if order == 1 and diff.samples is not None:
-        test, extra = _one_sided_test(f, x, method, steps, diff)
-        nfev += extra
+    nfev = diff.nfev + extra
+    if test is not None:
         error, reliable = test.apply(error, reliable)
         if np.any(test.broken) and note != NOTE_UNRESOLVED:
             note = test.note()
     return d1, error, reliable, step, nfev, note
+
+
+def _with_flat_rounding(
+    x: np.ndarray, stencil: Stencil, steps: np.ndarray, diff: _Differences, test: OneSided | None
+) -> _Differences:
+    """``diff`` with its rounding at least what f's flat values show (see flat_rounding),
+    from the stencil's points at x + o h and the differentiability test's at x +- h."""
+    assert diff.samples is not None and diff.rounding is not None
+    nan = np.full(steps.shape, np.nan)
+    offsets = [o for o in stencil.offsets if o != 0]
+    spans, plus, minus = [], [], []
+    for reach in sorted({abs(o) for o in offsets}):
+        spans.append(reach * steps)
+        plus.append(diff.samples[offsets.index(reach)] if reach in offsets else nan)
+        minus.append(diff.samples[offsets.index(-reach)] if -reach in offsets else nan)
+    if test is not None and test.samples is not None:
+        test_steps, test_plus, test_minus = test.samples
+        spans.append(test_steps)
+        plus.append(test_plus)
+        minus.append(test_minus)
+    off_by = flat_rounding(
+        diff.fx, np.concatenate(spans), np.concatenate(plus), np.concatenate(minus)
+    )
+    if not np.any(off_by):
+        return diff
+    return replace(diff, rounding=diff.rounding.at_least(off_by))
 
 
 def _one_sided_test(
@@ -360,14 +393,19 @@ def _second_derivative_test(f: Callable[[Any], Any], x: np.ndarray) -> tuple[One
 
 
 def _complex_values(
-    f: Callable[[Any], Any], x: np.ndarray, h: Any
+    f: Callable[[Any], Any], x: np.ndarray, h: Any, factors: tuple[float, ...] = (1.0,)
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Im f(x + ih) / h: no subtraction, so no cancellation; needs an analytic f."""
+    """Im f(x + ih) / h: no subtraction, so no cancellation; needs an analytic f.
+
+    With several ``factors`` the quotient is taken at each h * factor (leading axis).
+    """
     step = COMPLEX_STEP * step_scale(x) if h is None else _steps(x, "complex", 1, h)
-    points = x + 1j * step
-    values = evaluate(f, points)
-    check_values_near_x(values[None], points[None], x, element_axes=x.ndim)
-    return values.imag / step, step, x.size
+    steps = np.array(factors).reshape((-1,) + (1,) * x.ndim) * step
+    points = x + 1j * steps
+    values = evaluate(f, points.reshape(-1, *x.shape)).reshape(points.shape)
+    check_values_near_x(values, points, x, element_axes=x.ndim)
+    quotients = values.imag / steps
+    return (quotients[0] if len(factors) == 1 else quotients), step, points.size
 
 
 def complex_step_estimate(
@@ -383,9 +421,16 @@ def complex_step_estimate(
     """
     fx = evaluate(f, x)
     check_value_at_x(fx, x)
-    value, step, nfev = _complex_values(f, x, h)
+    quotients, step, nfev = _complex_values(f, x, h, COMPLEX_FACTORS)
+    value = quotients[0]
     nfev += x.size
-    own_error = 4.0 * EPS * (np.abs(value) + np.abs(fx) / step_scale(x))
+    # Im f rounds on the scale of its terms, which may be far larger than f' (large
+    # terms that cancel, noise in f): steps that are no power-of-two multiple of each
+    # other round differently, and their spread shows it.
+    spread = np.max(np.abs(quotients[1:] - value), axis=0)
+    own_error = np.fmax(
+        4.0 * EPS * (np.abs(value) + np.abs(fx) / step_scale(x)), COMPLEX_SPREAD * spread
+    )
     try:
         check_value, check_error, check_reliable, _, check_nfev, _ = _plain_estimate(
             f, x, "central", 1, None
