@@ -143,12 +143,6 @@ def _approx(value: sp.Expr) -> str:
     return shown
 
 
-def _side_value(value: sp.Expr) -> str:
-    if isinstance(value, sp.AccumBounds):
-        return f"oscillates between {text_form(value.min)} and {text_form(value.max)}"
-    return text_form(value)
-
-
 def _expression(text: str) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
     from steepest.symbolic.calculus import to_expr, variables_of
 
@@ -278,9 +272,9 @@ def limit(
     click.echo(result.message())
     if not point.is_infinite:
         if result.left is not None:
-            click.echo(f"  from the left:  {_side_value(result.left)}")
+            click.echo(f"  from the left:  {result.side_words('-')}")
         if result.right is not None:
-            click.echo(f"  from the right: {_side_value(result.right)}")
+            click.echo(f"  from the right: {result.side_words('+')}")
     if table is not None:
         click.echo(table.to_string(index=False))
 
