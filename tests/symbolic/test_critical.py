@@ -194,6 +194,35 @@ def test_a_curve_of_critical_points_is_one_family() -> None:
     assert "curve" in p.note
 
 
+@pytest.mark.parametrize(
+    ("text", "span", "words"),
+    [
+        ("(x^2 + y^2 - 1)^2", sp.Interval(-1, 1), "(y free, -1 <= y <= 1)"),
+        ("(x^2 + 4y^2 - 4)^2", sp.Interval(-1, 1), "(y free, -1 <= y <= 1)"),
+        ("(x y - 1)^2", sp.S.Reals - sp.FiniteSet(0), "(y free, y != 0)"),
+        ("(y - sqrt(x))^2", sp.Interval(0, sp.oo), "(x free, x >= 0)"),
+        ("(x^2 - y)^2", None, "(x free)"),
+        ("(x^2 - y^2 - 1)^2", None, "(y free)"),
+    ],
+)
+def test_a_curve_of_critical_points_says_where_it_is_real(
+    text: str, span: sp.Set | None, words: str
+) -> None:
+    from steepest.cli.calculus import describe_critical_point
+
+    family = next(p for p in critical_points(text) if p.free and p.value == 0)
+    assert family.span == span
+    assert words in family.where and words in describe_critical_point(family)
+    if span is not None:
+        assert family.to_dict()["span"] == words.split(", ", 1)[1].rstrip(")")
+
+
+def test_a_surface_of_critical_points_says_where_it_is_real() -> None:
+    family = next(p for p in critical_points("(x^2 + y^2 + z^2 - 1)^2") if p.free)
+    assert family.span == sp.Ge(1 - y**2 - z**2, 0)
+    assert "(y, z free, -y^2 - z^2 + 1 >= 0)" in family.where
+
+
 def test_constant_function_is_critical_everywhere() -> None:
     [p] = critical_points("sin(x)^2 + cos(x)^2")
     assert p.is_family and p.point == {} and p.free == ("x",) and p.value == 1
@@ -431,10 +460,13 @@ def kind_agrees_with_numpy(p: CriticalPoint, f: sp.Expr, variables: list[sp.Symb
     h = np.asarray(sp.lambdify(variables, sp.hessian(f, variables))(*at), dtype=float)
     eigenvalues = np.linalg.eigvalsh(h)
     tol = 1e-6 * max(1.0, np.abs(eigenvalues).max())
+    # A singular Hessian may still hold a minimum (maximum), proven by higher terms:
+    # the Hessian must then at least be positive (negative) semidefinite.
+    singular = "inconclusive, but" in p.note
     if p.kind == "minimum":
-        return bool((eigenvalues > tol).all())
+        return bool((eigenvalues > tol).all() or (singular and (eigenvalues > -tol).all()))
     if p.kind == "maximum":
-        return bool((eigenvalues < -tol).all())
+        return bool((eigenvalues < -tol).all() or (singular and (eigenvalues < tol).all()))
     if p.kind == "saddle":
         # By the Hessian, or proven along lines when the Hessian is singular.
         return not (eigenvalues > tol).all() and not (eigenvalues < -tol).all()

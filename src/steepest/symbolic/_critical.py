@@ -23,6 +23,7 @@ from typing import Any
 
 import mpmath
 import sympy as sp
+from sympy.calculus.util import continuous_domain
 
 from steepest.errors import SteepestError, TimeLimitError
 from steepest.symbolic._algebraic import DIGITS, ZERO_TOLERANCE, real_solutions, vanishes_at
@@ -120,7 +121,10 @@ class CriticalPoint:
     numerical search found, with no claim that the list is complete).
     ``region`` is set on an entry for a whole interval (or region) where f is
     constant, every point of which is critical (``free`` names its variables;
-    :attr:`where` says it in words).  A critical point is where the gradient
+    :attr:`where` says it in words).  ``span`` is set on a curve or surface
+    given by expressions in the free variables that are real only for some of
+    them (x = sqrt(1 - y^2) needs -1 <= y <= 1): the set, or the conditions,
+    where the free variables may lie.  A critical point is where the gradient
     is 0 or does not exist; ``note`` says which.
 
     >>> import sympy as sp
@@ -137,6 +141,7 @@ class CriticalPoint:
     exact: bool = True
     found: str = EXACTLY
     region: sp.Set | None = None
+    span: sp.Set | sp.Basic | None = None
 
     def _region_text(self) -> str:
         if isinstance(self.region, sp.ProductSet):
@@ -161,8 +166,10 @@ class CriticalPoint:
                 return f"all points with {fixed} ({', '.join(self.free)} free) where {within}"
             return f"every point with {within}"
         if self.free:
-            free = ", ".join(self.free)
-            return f"all points with {fixed} ({free} free)" if fixed else "every point"
+            free = f"{', '.join(self.free)} free"
+            if self.span is not None:
+                free += f", {region_text(self.free[0], self.span)}"
+            return f"all points with {fixed} ({free})" if fixed else "every point"
         return f"({fixed})"
 
     @property
@@ -199,6 +206,7 @@ class CriticalPoint:
             "exact": self.exact,
             "found": self.found,
             "region": None if self.region is None else self._region_text(),
+            "span": None if self.span is None else region_text(self.free[0], self.span),
         }
 
     def describe(self) -> str:
@@ -240,6 +248,11 @@ def region_text(name: str | Sequence[str], interval: sp.Set) -> str:
         )
     if isinstance(interval, sp.FiniteSet):  # one side of a box that is a single value
         return " or ".join(f"{name} = {_show_bound(value)}" for value in interval)
+    if isinstance(interval, sp.Union):
+        missing = sp.S.Reals - interval
+        if isinstance(missing, sp.FiniteSet):  # the real line but a few points
+            return " and ".join(f"{name} != {_show_bound(value)}" for value in missing)
+        return " or ".join(region_text(name, part) for part in interval.args)
     low, high = interval.inf, interval.sup
     left = "<" if interval.left_open else "<="
     right = "<" if interval.right_open else "<="
@@ -856,7 +869,9 @@ def classify(
         return CriticalPoint(point, kind, value, free, note, exact=False)
     value = _family_value(f, candidate)
     if candidate.free:
-        return CriticalPoint(point, DEGENERATE, value, free, _family_note(candidate))
+        family = CriticalPoint(point, DEGENERATE, value, free, _family_note(candidate))
+        family.span = real_span(candidate)
+        return family
     if len(variables) == 1:
         kind, note = classify_1d(f, variables[0], candidate.assignment[variables[0]])
     else:
@@ -1076,6 +1091,47 @@ def _curve(
         f"{v} = {show_expr(at[v] + u * s ** (common // orders[i]))}"
         for i, (v, u) in enumerate(zip(variables, direction, strict=True))
     )
+
+
+def real_span(candidate: Candidate) -> sp.Set | sp.Basic | None:
+    """Where the free variables of a family may lie for its coordinates to be real
+    numbers (None: anywhere): an interval of one free variable, or conditions on
+    several.
+
+    >>> x, y, z = sp.symbols("x y z", real=True)
+    >>> real_span(Candidate({x: sp.sqrt(1 - y**2)}, (y,)))
+    Interval(-1, 1)
+    >>> real_span(Candidate({x: 1 / y}, (y,)))
+    Union(Interval.open(-oo, 0), Interval.open(0, oo))
+    >>> real_span(Candidate({x: sp.sqrt(1 - y**2 - z**2)}, (y, z)))
+    -y**2 - z**2 + 1 >= 0
+    >>> real_span(Candidate({x: y**2}, (y,))) is None
+    True
+    """
+    values = [v for v in candidate.assignment.values() if v.free_symbols & set(candidate.free)]
+    if not values:
+        return None
+    if len(candidate.free) == 1:
+        (var,) = candidate.free
+        try:
+            span = sp.Intersection(
+                *(continuous_domain(v, var, sp.S.Reals) for v in values)
+            )
+        except (NotImplementedError, ValueError, TypeError):
+            return None
+        if span == sp.S.Reals or not isinstance(span, (sp.Interval, sp.Union, sp.FiniteSet)):
+            return None
+        return span
+    conditions = []
+    for value in values:
+        for power in value.atoms(sp.Pow):
+            if power.exp.is_Rational and power.exp.q % 2 == 0:
+                conditions.append(sp.Ge(power.base, 0))  # an even root
+            elif power.exp.is_negative:
+                conditions.append(sp.Ne(power.base, 0))
+        conditions += [sp.Gt(log.args[0], 0) for log in value.atoms(sp.log)]
+    conditions = [c for c in dict.fromkeys(conditions) if c is not sp.true]
+    return sp.And(*conditions) if conditions else None
 
 
 def _family_note(candidate: Candidate) -> str:

@@ -429,8 +429,9 @@ class Limit:
             "at": text(self.at),
             "side": self.side,
             "value": text(self.value),
-            "left": text(self.left),
-            "right": text(self.right),
+            # An oscillation's bounds in words, loose ones said as such.
+            "left": None if self.left is None else self.side_words("-"),
+            "right": None if self.right is None else self.side_words("+"),
             "exists": self.exists,
             "reason": self.reason,
             "message": self.message(),

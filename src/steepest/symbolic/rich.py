@@ -156,6 +156,8 @@ def critical_point_html(point: Any) -> str:
     items.append(("value of f", _math(point.value)))
     if point.free:
         items.append(("free along", ", ".join(point.free)))
+    if getattr(point, "span", None) is not None:
+        items.append(("real where", point.to_dict()["span"]))
     if point.note:
         items.append(("note", point.note))
     items.append(("found", point.found + ("" if point.exact else " (to double precision)")))
