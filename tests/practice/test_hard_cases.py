@@ -70,12 +70,19 @@ def test_a_kink_away_from_the_point_still_has_its_value() -> None:
 
 @pytest.mark.parametrize(
     "question, answer",
-    [("critical points of x^4 + y^4", "(0, 0) min")],
+    [("critical points of (x + y)^2 + x^4", "(0, 0) min")],
 )
 def test_a_kind_steepest_cannot_classify_is_undecided_not_wrong(question: str, answer: str) -> None:
     feedback = steep.practice.check(question, answer)
     assert feedback.verdict == "undecided"
     assert "could not tell" in feedback.message
+
+
+def test_a_singular_hessian_does_not_stop_a_clear_minimum() -> None:
+    # x^4 + y^4 - 0 is a sum of even powers: the origin is a minimum, not undecided.
+    assert steep.practice.check("critical points of x^4 + y^4", "(0, 0) min").correct
+    wrong = steep.practice.check("critical points of x^4 + y^4", "(0, 0) saddle")
+    assert wrong.verdict == "incorrect"
 
 
 def test_a_kink_is_a_critical_point_with_its_kind() -> None:
@@ -103,7 +110,7 @@ def test_the_command_line_says_so_by_its_exit_status(capsys: pytest.CaptureFixtu
     assert status("check", "d/dx |x| at 0", "0") == 2
     assert "slopes from the left and right differ" in capsys.readouterr().err
     assert status("check", "critical points of |x|", "0 min") == 0
-    assert status("check", "critical points of x^4 + y^4", "(0, 0) min") == 3
+    assert status("check", "critical points of (x + y)^2 + x^4", "(0, 0) min") == 3
 
 
 @pytest.mark.parametrize(

@@ -249,3 +249,36 @@ DOCUMENTED_SHAPES = {
 @pytest.mark.parametrize("args", list(DOCUMENTED_SHAPES), ids=" ".join)
 def test_json_shapes_are_the_documented_ones(args: tuple[str, ...]) -> None:
     assert set(run_json(*args)) == DOCUMENTED_SHAPES[args]
+
+
+# --- expressions that start with a minus sign --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (("grad", "-x*y"), "grad f = (-y, -x)"),
+        (("limit", "-1/x", "--at", "0"), "the limit of -1/x as x -> 0 does not exist"),
+        (("critical", "-(x^4 + y^2)"), "maximum     (x = 0, y = 0)"),
+        (("tangent", "-x^2", "--at", "1"), "y = 1 - 2*x"),
+        (("numdiff", "-x^2", "--at", "1"), "f'(1) = -1.99999"),
+        (("diff", "-x^2"), "d/dx [-x^2] = -2*x"),
+    ],
+)
+def test_an_expression_may_start_with_a_minus_sign(args: tuple[str, ...], shown: str) -> None:
+    # Once "No such option: -x": a learner's -x^2 read as an option.
+    assert shown in run(*args)
+
+
+@pytest.mark.parametrize("command", ["grad", "limit", "critical", "tangent", "numdiff", "diff"])
+def test_a_misspelt_long_option_is_still_named(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--jsn", "x^2"])
+    assert result.exit_code == 2
+    assert "No such option" in result.output and "--jsn" in result.output
+
+
+def test_curves_of_critical_points_say_where_they_are_real() -> None:
+    out = run("critical", "(x^2 + y^2 - 1)^2")
+    assert "all points with x = sqrt(1 - y^2) (y free, -1 <= y <= 1)" in out
+    [entry] = [p for p in run_json("critical", "(x y - 1)^2")["points"] if p["free"]]
+    assert entry["span"] == "y != 0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from steepest.errors import SteepestError
+from steepest.symbolic._critical import Candidate, classify
 from steepest.symbolic.calculus import CriticalPoint, critical_points, search_critical_points
 
 x, y, z, m, b = sp.symbols("x y z m b", real=True)
@@ -82,7 +84,11 @@ def test_sauna_on_its_box_adds_the_boundary() -> None:
         ("x^2 - 4x + 4", {(2,): "minimum"}),
         ("x^2 - y^2", {(0, 0): "saddle"}),
         ("-(x^2) - y^2 + 2x", {(1, 0): "maximum"}),
-        ("x^4 + y^4", {(0, 0): "degenerate"}),
+        ("x^4 + y^4", {(0, 0): "minimum"}),
+        ("x^4 - y^4", {(0, 0): "saddle"}),
+        ("x^3 + y^3", {(0, 0): "saddle"}),
+        ("-(x^4 + y^2)", {(0, 0): "maximum"}),
+        ("(x + y)^2 + x^4", {(0, 0): "degenerate"}),
         ("x^3", {(0,): "saddle"}),
         ("-x^4", {(0,): "maximum"}),
         ("x^3 - 3x + y^2", {(-1, 0): "saddle", (1, 0): "minimum"}),
@@ -95,17 +101,76 @@ def test_classic_examples(text: str, expected: dict) -> None:
 
 
 def test_degenerate_is_never_mislabelled() -> None:
-    # The Hessian of each is zero at the origin.  A minimum or maximum cannot be
-    # proven by looking along lines, so those stay "degenerate"; a saddle can
-    # (f rises along one line and falls along another).
-    for text in ("x^4 + y^4", "-(x^4) - y^4", "x^3 y", "(y - x^2)(y - 2x^2)"):
-        kinds = [p.kind for p in critical_points(text) if p.point.get("x") == 0 and not p.free]
-        assert kinds in ([], ["degenerate"])
-    [p] = critical_points("x^4 + y^4")
-    assert "inconclusive" in p.note
+    # The Hessian of each is zero or singular at the origin.  The lowest terms of
+    # f - f(0) decide: a sum of even powers of one sign is a minimum or maximum,
+    # terms of both signs along lines or curves a saddle; anything else stays
+    # "degenerate" (never a guess).
+    for text, kind in (
+        ("x^4 + y^4", "minimum"),
+        ("-(x^4) - y^4", "maximum"),
+        ("x^6 + x^2 y^2 + y^4", "minimum"),
+        ("(y - x^2)(y - 2x^2)", "saddle"),  # rises along every line, falls along y = 3x^2/2
+        ("x^4 + y^2 + z^6", "minimum"),
+        ("(x + y)^2 + x^4", "degenerate"),
+        ("x^4 + x^3 y + y^4", "degenerate"),  # a minimum, but not provably by these tests
+    ):
+        [p] = [p for p in critical_points(text) if not p.free and p.point["x"] == 0]
+        assert p.kind == kind, (text, p.note)
+        assert "inconclusive" in p.note
     for text in ("x^4 - y^4", "x^3 + y^4", "x^3 - 3x y^2"):
         [p] = [p for p in critical_points(text) if not p.free]
         assert p.kind == "saddle" and "inconclusive, but" in p.note
+
+
+_GRID = [Fraction(k, 40) for k in range(-4, 5)]
+_SLOPES = [Fraction(k, 2) for k in range(-6, 7)]
+
+
+def _signs_near_origin(f: sp.Expr) -> set[int]:
+    """Signs of f - f(0) at points near the origin, in exact rationals: a grid, and
+    points on the curves (a s, b s^2) and (a s^2, b s) for small s (where
+    Peano's saddle falls)."""
+    terms = [(i, j, Fraction(int(c))) for (i, j), c in sp.Poly(f, x, y).terms() if i + j]
+    points = [(p, q) for p in _GRID for q in _GRID if (p, q) != (0, 0)]
+    for s in (Fraction(1, 20), Fraction(1, 200)):
+        for a, c in itertools.product(_SLOPES, repeat=2):
+            points += [(a * s, c * s**2), (a * s**2, c * s)]
+    values = (sum(c * p**i * q**j for i, j, c in terms) for p, q in points)
+    return {(v > 0) - (v < 0) for v in values}
+
+
+lowest_terms = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=4),
+        st.integers(min_value=0, max_value=4),
+        st.sampled_from([-3, -1, 1, 2]),
+    ).filter(lambda t: 3 <= t[0] + t[1] <= 6),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=20, deadline=None)
+@given(lowest_terms, st.sampled_from([0, 1, -1]), st.sampled_from([0, 1, 2]))
+@example([(4, 0, 1), (0, 4, 1)], 0, 0)  # x^4 + y^4: once left undecided
+@example([(4, 0, 2), (2, 1, -3)], 1, 0)  # Peano's (y - x^2)(y - 2x^2)
+@example([(4, 0, -1)], -1, 0)  # -(x^4 + y^2)
+def test_a_singular_hessian_is_decided_only_where_the_function_agrees(
+    monomials: list, square: int, slope: int
+) -> None:
+    # f has a stationary point at the origin with a singular Hessian: terms of
+    # degree 3 to 6, and perhaps a square of one line through it.
+    # (The origin is classified alone: solving grad f = 0 for every random
+    # polynomial would take seconds each.)
+    f = sum(c * x**i * y**j for i, j, c in monomials) + square * (y - slope * x) ** 2
+    point = classify(f, [x, y], Candidate({x: sp.Integer(0), y: sp.Integer(0)}, ()))
+    signs = _signs_near_origin(f) - {0}
+    if point.kind == "minimum":
+        assert signs == {1}, (f, point.note)
+    elif point.kind == "maximum":
+        assert signs == {-1}, (f, point.note)
+    elif point.kind == "saddle":
+        assert signs == {1, -1}, (f, point.note)
 
 
 def test_power_lines_cost_has_its_minimum_at_the_least_squares_line() -> None:
@@ -127,6 +192,35 @@ def test_a_curve_of_critical_points_is_one_family() -> None:
     assert p.kind == "degenerate" and p.free == ("y",)
     assert p.point == {"x": y}
     assert "curve" in p.note
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "words"),
+    [
+        ("(x^2 + y^2 - 1)^2", sp.Interval(-1, 1), "(y free, -1 <= y <= 1)"),
+        ("(x^2 + 4y^2 - 4)^2", sp.Interval(-1, 1), "(y free, -1 <= y <= 1)"),
+        ("(x y - 1)^2", sp.S.Reals - sp.FiniteSet(0), "(y free, y != 0)"),
+        ("(y - sqrt(x))^2", sp.Interval(0, sp.oo), "(x free, x >= 0)"),
+        ("(x^2 - y)^2", None, "(x free)"),
+        ("(x^2 - y^2 - 1)^2", None, "(y free)"),
+    ],
+)
+def test_a_curve_of_critical_points_says_where_it_is_real(
+    text: str, span: sp.Set | None, words: str
+) -> None:
+    from steepest.cli.calculus import describe_critical_point
+
+    family = next(p for p in critical_points(text) if p.free and p.value == 0)
+    assert family.span == span
+    assert words in family.where and words in describe_critical_point(family)
+    if span is not None:
+        assert family.to_dict()["span"] == words.split(", ", 1)[1].rstrip(")")
+
+
+def test_a_surface_of_critical_points_says_where_it_is_real() -> None:
+    family = next(p for p in critical_points("(x^2 + y^2 + z^2 - 1)^2") if p.free)
+    assert family.span == sp.Ge(1 - y**2 - z**2, 0)
+    assert "(y, z free, -y^2 - z^2 + 1 >= 0)" in family.where
 
 
 def test_constant_function_is_critical_everywhere() -> None:
@@ -366,10 +460,13 @@ def kind_agrees_with_numpy(p: CriticalPoint, f: sp.Expr, variables: list[sp.Symb
     h = np.asarray(sp.lambdify(variables, sp.hessian(f, variables))(*at), dtype=float)
     eigenvalues = np.linalg.eigvalsh(h)
     tol = 1e-6 * max(1.0, np.abs(eigenvalues).max())
+    # A singular Hessian may still hold a minimum (maximum), proven by higher terms:
+    # the Hessian must then at least be positive (negative) semidefinite.
+    singular = "inconclusive, but" in p.note
     if p.kind == "minimum":
-        return bool((eigenvalues > tol).all())
+        return bool((eigenvalues > tol).all() or (singular and (eigenvalues > -tol).all()))
     if p.kind == "maximum":
-        return bool((eigenvalues < -tol).all())
+        return bool((eigenvalues < -tol).all() or (singular and (eigenvalues < tol).all()))
     if p.kind == "saddle":
         # By the Hessian, or proven along lines when the Hessian is singular.
         return not (eigenvalues > tol).all() and not (eigenvalues < -tol).all()

@@ -1,5 +1,10 @@
 """Limits checked against the function's own values near the point, at infinity too.
 
+Where f has sin, cos or tan, the values are also taken along points where the
+oscillation is at a zero or a peak (x = 2*pi*k, pi/2 + 2*pi*k, ... at infinity):
+powers of 10 never meet the zeros of sin x, so |sin x|^(1/x), which is 0 at every
+multiple of pi, looked as if it tended to 1.
+
 SymPy 1.14 takes b^u wrongly where u tends to -inf and b is a constant other than
 e (2^x at -inf and 2^(1/x) at 0 from the left come back as inf), and some limits
 at -inf wrongly where the same limit of f(-t) at +inf is right.  Every value,
@@ -54,8 +59,12 @@ FUZZ = settings(
 def _value(expr: sp.Expr, at: sp.Expr) -> float | None:
     """f(at) to 30 digits, or None where it is not a finite real number (or too slow)."""
     try:
-        # evalf with subs never builds the exact number (2^(-10^9) has 10^9 digits).
-        value = within(lambda: expr.evalf(30, subs={X: at}), timeout=1.0)
+        if at.is_Rational:
+            # evalf with subs never builds the exact number (2^(-10^9) has 10^9 digits).
+            value = within(lambda: expr.evalf(30, subs={X: at}), timeout=1.0)
+        else:
+            # At 2*pi*k no float is a zero of sin x: the exact value is needed.
+            value = within(lambda: expr.subs(X, at).evalf(30), timeout=1.0)
     except (TypeError, ValueError, RecursionError, SteepestError, OverflowError, MemoryError):
         return None
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
@@ -75,9 +84,32 @@ def _near(a: sp.Expr, side: int) -> list[sp.Expr]:
     return [a + side * sp.Rational(1, 10**k) for k in (6, 9, 12)]
 
 
+def _in_step(a: sp.Expr, side: int, phase: sp.Expr) -> list[sp.Expr]:
+    """Points ever closer to ``a`` where sin(x) (at infinity) or sin(1/(x - a)) is at
+    the same phase: their zeros and peaks, which the powers of 10 never meet."""
+    turns = [2 * sp.pi * sp.Integer(10) ** k + phase for k in (2, 5, 8)]
+    if a is sp.oo:
+        return turns
+    if a is -sp.oo:
+        return [-t for t in turns]
+    return [a + side / t for t in turns]
+
+
+PHASES = [sp.Integer(0), sp.pi / 2, sp.pi, 3 * sp.pi / 2]
+
+
 def _approaches(expr: sp.Expr, a: sp.Expr, side: int, claimed: sp.Expr) -> bool:
-    """f's values next to ``a`` on one side agree with the claimed one-sided limit."""
-    values = [_value(expr, point) for point in _near(a, side)]
+    """f's values next to ``a`` on one side agree with the claimed one-sided limit,
+    also where an oscillation of x or 1/(x - a) is at a zero or a peak."""
+    sequences = [_near(a, side)]
+    if expr.has(sp.sin, sp.cos, sp.tan) and not expr.has(sp.floor, sp.ceiling):
+        # (floor(x) at 2*pi*10^8 is an integer: 2^floor(x) would have 10^8 digits.)
+        sequences += [_in_step(a, side, phase) for phase in PHASES]
+    return all(_approaches_along(expr, points, claimed) for points in sequences)
+
+
+def _approaches_along(expr: sp.Expr, points: list[sp.Expr], claimed: sp.Expr) -> bool:
+    values = [_value(expr, point) for point in points]
     if None in values:
         return True  # nothing to compare with
     if claimed in (sp.oo, -sp.oo):
@@ -122,6 +154,11 @@ def _check(text: str, at: str) -> None:
 @example("pi^(1/(x - 1))", "1")
 @example("x^(2^(x^2))", "inf")  # its value at 10^6 once ended in a MemoryError
 @example("x^(sin(x^2))", "-inf")  # SymPy ends in an AttributeError inside
+@example("(abs(sin(x)))^(1/x)", "inf")  # 0 at every multiple of pi: once said to be 1
+@example("(abs(sin(x)))^(1/x)", "-inf")
+@example("(abs(sin(1/x)))^(x)", "0")
+@example("(sin(x))^(2/x)", "inf")
+@example("(abs(sin(x)))^(1/(x^2))", "inf")
 def test_limits_agree_with_values_near_the_point(text: str, at: str) -> None:
     _check(text, at)
 

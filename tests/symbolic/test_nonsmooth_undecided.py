@@ -17,7 +17,9 @@ def test_a_slope_without_a_limit_is_settled_by_the_difference_quotient() -> None
 
 
 def test_a_derivative_no_limit_decides_is_undecided(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_limits, "one_sided", lambda *args: None)  # SymPy finds no limit
+    # SymPy finds no limit (compute takes its one-sided limits from settled_one_sided).
+    monkeypatch.setattr(_limits, "one_sided", lambda *args: None)
+    monkeypatch.setattr(_limits, "settled_one_sided", lambda *args: _limits.Settled(None))
     with pytest.raises(SteepestError, match="could not decide") as error:
         st.Function("|x|").grad(0.0)
     assert "does not exist" not in str(error.value)

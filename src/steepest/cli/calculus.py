@@ -14,7 +14,14 @@ from typing import Any
 import click
 import sympy as sp
 
-from steepest.cli.options import echo_json, json_flag, text_option, timeout_option
+from steepest.cli.options import (
+    EXPRESSION_FIRST,
+    ExpressionCommand,
+    echo_json,
+    json_flag,
+    text_option,
+    timeout_option,
+)
 from steepest.errors import ParseError, SteepestError
 from steepest.symbolic._critical import CriticalPointsTimeLimitError, ExactSolutionError
 from steepest.symbolic._kinked import roots_left_out
@@ -143,12 +150,6 @@ def _approx(value: sp.Expr) -> str:
     return shown
 
 
-def _side_value(value: sp.Expr) -> str:
-    if isinstance(value, sp.AccumBounds):
-        return f"oscillates between {text_form(value.min)} and {text_form(value.max)}"
-    return text_form(value)
-
-
 def _expression(text: str) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
     from steepest.symbolic.calculus import to_expr, variables_of
 
@@ -160,7 +161,7 @@ def _signature(f: sp.Expr, variables: Sequence[sp.Symbol]) -> str:
     return f"f({', '.join(v.name for v in variables)}) = {text_form(f)}"
 
 
-@click.command("grad")
+@click.command("grad", cls=ExpressionCommand, context_settings=EXPRESSION_FIRST)
 @click.argument("expression")
 @text_option("--at", "at_text", "POINT", "Evaluate at a point: 2,3 or x=2,y=3.")
 @text_option(
@@ -233,7 +234,7 @@ def gradient_json(f: sp.Expr, symbolic: Any, at_point: Any | None) -> dict[str, 
     return data
 
 
-@click.command("limit")
+@click.command("limit", cls=ExpressionCommand, context_settings=EXPRESSION_FIRST)
 @click.argument("expression")
 @text_option(
     "--at", "at_text", "A", "The point approached: a number, pi/2, inf or -inf.", required=True
@@ -278,14 +279,14 @@ def limit(
     click.echo(result.message())
     if not point.is_infinite:
         if result.left is not None:
-            click.echo(f"  from the left:  {_side_value(result.left)}")
+            click.echo(f"  from the left:  {result.side_words('-')}")
         if result.right is not None:
-            click.echo(f"  from the right: {_side_value(result.right)}")
+            click.echo(f"  from the right: {result.side_words('+')}")
     if table is not None:
         click.echo(table.to_string(index=False))
 
 
-@click.command("critical")
+@click.command("critical", cls=ExpressionCommand, context_settings=EXPRESSION_FIRST)
 @click.argument("expression")
 @text_option(
     "--domain", "domain_text", "BOX", "Restrict to a box and check its edges, e.g. x=0:6,y=0:6."
@@ -339,8 +340,10 @@ def describe_critical_point(entry: Any) -> str:
     ['minimum     (x = 2), f = 1  [first nonzero derivative (order 2) is positive]']
     """
     fixed = ", ".join(f"{name} = {text_form(value)}" for name, value in entry.point.items())
-    if entry.region is not None:
-        where = entry.where  # an interval or region where f is constant, in words
+    if entry.region is not None or entry.span is not None:
+        # An interval or region where f is constant, or a curve real only for some
+        # values of its free variable, in words.
+        where = entry.where
     elif entry.free:
         free = ", ".join(entry.free)
         where = f"all points with {fixed} ({free} free)" if fixed else "every point"
@@ -400,7 +403,7 @@ def _critical_points(
         raise SteepestError(f"{family}; list those in a box with --domain {box}") from None
 
 
-@click.command("tangent")
+@click.command("tangent", cls=ExpressionCommand, context_settings=EXPRESSION_FIRST)
 @click.argument("expression")
 @text_option(
     "--at", "at_text", "POINT", "The point of tangency: 3, or 2,4 / x=2,y=4.", required=True

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import click
 
-from steepest.cli.options import echo_json, json_flag, memory_option, timeout_option
+from steepest.cli.options import (
+    EXPRESSION_FIRST,
+    ExpressionCommand,
+    echo_json,
+    json_flag,
+    memory_option,
+    timeout_option,
+)
 from steepest.symbolic.steps import derive, latex_form, text_form
 
 
-@click.command(
-    "diff",
-    context_settings={"ignore_unknown_options": True, "help_option_names": ["-h", "--help"]},
-)
+@click.command("diff", cls=ExpressionCommand, context_settings=EXPRESSION_FIRST)
 @click.argument("expr")
 @click.option(
     "--wrt",

@@ -18,7 +18,13 @@ from typing import Any
 import click
 import numpy as np
 
-from steepest.cli.options import file_option, json_flag, timeout_option
+from steepest.cli.options import (
+    EXPRESSION_FIRST,
+    ExpressionCommand,
+    file_option,
+    json_flag,
+    timeout_option,
+)
 from steepest.errors import NumericError, ParseError
 from steepest.numeric import METHODS, ErrorSweep, error_sweep, estimate
 
@@ -84,7 +90,7 @@ def _json_number(value: Any) -> Any:
     return number if math.isfinite(number) else None
 
 
-@click.command("numdiff", context_settings={"help_option_names": ["-h", "--help"]})
+@click.command("numdiff", cls=ExpressionCommand, context_settings=EXPRESSION_FIRST)
 @click.argument("expr")
 @click.option("--at", "at", required=True, metavar="X", help="The point (a number, or e.g. pi/4).")
 @click.option(

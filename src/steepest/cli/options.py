@@ -27,6 +27,43 @@ from steepest.bounded import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXPRESSION_FIRST: dict[str, Any] = {
+    "ignore_unknown_options": True,
+    "help_option_names": ["-h", "--help"],
+}
+"""Settings of a command whose argument is an expression: one that starts with a
+minus sign (``-x^2``, ``-(x^4 + y^2)``, ``-1/x``) is the expression, not an unknown
+option.  Pair it with ``cls=ExpressionCommand``, which still refuses a misspelt
+long option."""
+
+
+class ExpressionCommand(click.Command):
+    """A command whose argument may start with a minus sign, that still says
+    "No such option" for a misspelt ``--option`` (not "unexpected extra arguments").
+
+    >>> @click.command(cls=ExpressionCommand, context_settings=EXPRESSION_FIRST)
+    ... @click.argument("expr")
+    ... @click.option("--at")
+    ... def show(expr: str, at: str | None) -> None:
+    ...     click.echo(f"{expr} at {at}")
+    >>> from click.testing import CliRunner
+    >>> CliRunner().invoke(show, ["-x^2", "--at", "-1"]).output
+    '-x^2 at -1\\n'
+    >>> result = CliRunner().invoke(show, ["--att", "1", "x"])
+    >>> result.exit_code, "No such option" in result.output
+    (2, True)
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        known = {name for param in self.get_params(ctx) for name in param.opts}
+        for arg in args:
+            if arg == "--":
+                break
+            name = arg.split("=", 1)[0]
+            if name.startswith("--") and name not in known:
+                raise click.NoSuchOption(name, ctx=ctx)
+        return super().parse_args(ctx, args)
+
 
 def json_flag(help_text: str = "Print the result as JSON.") -> Callable[[F], F]:
     """The ``--json`` flag, passed to the command as ``as_json``.

@@ -16,12 +16,14 @@ symbols; :mod:`steepest.symbolic.calculus` does the parsing and renaming.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import mpmath
 import sympy as sp
+from sympy.calculus.util import continuous_domain
 
 from steepest.errors import SteepestError, TimeLimitError
 from steepest.symbolic._algebraic import DIGITS, ZERO_TOLERANCE, real_solutions, vanishes_at
@@ -119,7 +121,10 @@ class CriticalPoint:
     numerical search found, with no claim that the list is complete).
     ``region`` is set on an entry for a whole interval (or region) where f is
     constant, every point of which is critical (``free`` names its variables;
-    :attr:`where` says it in words).  A critical point is where the gradient
+    :attr:`where` says it in words).  ``span`` is set on a curve or surface
+    given by expressions in the free variables that are real only for some of
+    them (x = sqrt(1 - y^2) needs -1 <= y <= 1): the set, or the conditions,
+    where the free variables may lie.  A critical point is where the gradient
     is 0 or does not exist; ``note`` says which.
 
     >>> import sympy as sp
@@ -136,6 +141,7 @@ class CriticalPoint:
     exact: bool = True
     found: str = EXACTLY
     region: sp.Set | None = None
+    span: sp.Set | sp.Basic | None = None
 
     def _region_text(self) -> str:
         if isinstance(self.region, sp.ProductSet):
@@ -160,8 +166,10 @@ class CriticalPoint:
                 return f"all points with {fixed} ({', '.join(self.free)} free) where {within}"
             return f"every point with {within}"
         if self.free:
-            free = ", ".join(self.free)
-            return f"all points with {fixed} ({free} free)" if fixed else "every point"
+            free = f"{', '.join(self.free)} free"
+            if self.span is not None:
+                free += f", {region_text(self.free[0], self.span)}"
+            return f"all points with {fixed} ({free})" if fixed else "every point"
         return f"({fixed})"
 
     @property
@@ -198,6 +206,7 @@ class CriticalPoint:
             "exact": self.exact,
             "found": self.found,
             "region": None if self.region is None else self._region_text(),
+            "span": None if self.span is None else region_text(self.free[0], self.span),
         }
 
     def describe(self) -> str:
@@ -239,6 +248,11 @@ def region_text(name: str | Sequence[str], interval: sp.Set) -> str:
         )
     if isinstance(interval, sp.FiniteSet):  # one side of a box that is a single value
         return " or ".join(f"{name} = {_show_bound(value)}" for value in interval)
+    if isinstance(interval, sp.Union):
+        missing = sp.S.Reals - interval
+        if isinstance(missing, sp.FiniteSet):  # the real line but a few points
+            return " and ".join(f"{name} != {_show_bound(value)}" for value in missing)
+        return " or ".join(region_text(name, part) for part in interval.args)
     low, high = interval.inf, interval.sup
     left = "<" if interval.left_open else "<="
     right = "<" if interval.right_open else "<="
@@ -855,7 +869,9 @@ def classify(
         return CriticalPoint(point, kind, value, free, note, exact=False)
     value = _family_value(f, candidate)
     if candidate.free:
-        return CriticalPoint(point, DEGENERATE, value, free, _family_note(candidate))
+        family = CriticalPoint(point, DEGENERATE, value, free, _family_note(candidate))
+        family.span = real_span(candidate)
+        return family
     if len(variables) == 1:
         kind, note = classify_1d(f, variables[0], candidate.assignment[variables[0]])
     else:
@@ -865,7 +881,11 @@ def classify(
         at = at.applyfunc(lambda e: e if e.is_Rational else sp.radsimp(e))
         kind, note = classify_by_hessian(at)
         if kind == DEGENERATE and f.is_polynomial(*variables):
-            kind, note = _second_look(f, variables, candidate.assignment) or (kind, note)
+            kind, note = (
+                _second_look(f, variables, candidate.assignment)
+                or _principal_part(f, variables, candidate.assignment)
+                or (kind, note)
+            )
     return CriticalPoint(point, kind, value, free, note)
 
 
@@ -971,6 +991,147 @@ def _second_look(
             f"and falls along {seen[-1]}"
         )
     return None
+
+
+_SAMPLES = (-2, sp.Rational(-3, 2), -1, sp.Rational(-1, 2), 0, sp.Rational(1, 2), 1,
+            sp.Rational(3, 2), 2)
+
+
+def _principal_part(
+    f: sp.Expr, variables: Sequence[sp.Symbol], at: Mapping[sp.Symbol, sp.Expr]
+) -> tuple[str, str] | None:
+    """A minimum, maximum or saddle of a polynomial told by its lowest terms, when the
+    Hessian and straight lines say nothing.
+
+    g(h) = f(at + h) - f(at).  If each variable has a pure power h_i^m_i in g
+    (the lowest one), give h_i the weight 1/m_i; when no term of g weighs less
+    than 1, the terms that weigh exactly 1 make the principal part P, and near
+    the point g(t^(1/m) u) = t P(u) + o(t).  P > 0 away from 0 (each pure power
+    even with a positive coefficient, every other term of P a positive multiple
+    of even powers) makes a strict minimum; P < 0 likewise a maximum; P of both
+    signs at two points u makes a saddle, along the curves t -> t^(1/m) u
+    (Peano's y^2 - 3x^2 y + 2x^4 falls along y = 3x^2/2 and rises along
+    y = 0, though it rises along every line).  Anything else stays undecided.
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> origin = {x: 0, y: 0}
+    >>> _principal_part(x**4 + y**4, [x, y], origin)[0]
+    'minimum'
+    >>> _principal_part(-(x**4 + y**2), [x, y], origin)[0]
+    'maximum'
+    >>> _principal_part(y**2 - 3*x**2*y + 2*x**4, [x, y], origin)[0]
+    'saddle'
+    >>> _principal_part(x**2*y**2 + x**4, [x, y], origin) is None  # 0 along x = 0
+    True
+    """
+    steps = [sp.Dummy(f"h{i}", real=True) for i in range(len(variables))]
+    moved = {v: at[v] + h for v, h in zip(variables, steps, strict=True)}
+    g = sp.Poly(sp.expand(f.subs(moved) - f.subs(at)), *steps)
+    terms = [(m, c) for m, c in g.terms() if not is_zero(c)]
+    pure: dict[int, int] = {}
+    for monomial, _ in terms:
+        used = [i for i, e in enumerate(monomial) if e]
+        if len(used) == 1:
+            pure[used[0]] = min(pure.get(used[0], monomial[used[0]]), monomial[used[0]])
+    if len(pure) < len(variables) or not terms:
+        return None
+    everywhere = [(m, sign_of(c)) for m, c in terms]
+    for sign, kind in ((1, MINIMUM), (-1, MAXIMUM)):
+        if all(s == sign and all(e % 2 == 0 for e in m) for m, s in everywhere):
+            # Every term of g, not only the lowest: g has that sign wherever h != 0.
+            return kind, (
+                f"second-derivative test inconclusive, but f - f(point) is a sum of "
+                f"{'positive' if sign > 0 else 'negative'} multiples of even powers, with "
+                f"a power of each variable alone"
+            )
+    principal = []
+    for monomial, coefficient in terms:
+        weight = sum(sp.Rational(e, pure[i]) for i, e in enumerate(monomial))
+        if weight < 1:
+            return None
+        if weight == 1:
+            principal.append((monomial, sign_of(coefficient)))
+    for sign, kind in ((1, MINIMUM), (-1, MAXIMUM)):
+        if all(s == sign and all(e % 2 == 0 for e in m) for m, s in principal):
+            orders = ", ".join(f"{variables[i]}^{pure[i]}" for i in sorted(pure))
+            return kind, (
+                f"second-derivative test inconclusive, but the lowest terms of f - f(point) "
+                f"({orders} and terms of the same weight) are all "
+                f"{'positive' if sign > 0 else 'negative'} multiples of even powers"
+            )
+    part = sp.Poly.from_dict(
+        {m: c for m, c in terms if sum(sp.Rational(e, pure[i]) for i, e in enumerate(m)) == 1},
+        *steps,
+    )
+    grid = _SAMPLES if len(variables) <= 3 else (-1, 0, 1)
+    signs: dict[int, tuple[sp.Expr, ...]] = {}
+    for u in itertools.product(grid, repeat=len(variables)):
+        value = part(*u)
+        if value != 0:
+            signs.setdefault(sign_of(value), u)
+        if len(signs) == 2:
+            return SADDLE, (
+                f"second-derivative test inconclusive, but as s -> 0 f - f(point) is "
+                f"positive along {_curve(variables, at, pure, signs[1])} and negative "
+                f"along {_curve(variables, at, pure, signs[-1])}"
+            )
+    return None
+
+
+def _curve(
+    variables: Sequence[sp.Symbol],
+    at: Mapping[sp.Symbol, sp.Expr],
+    orders: Mapping[int, int],
+    direction: Sequence[sp.Expr],
+) -> str:
+    """The curve at + s^(L/m) u, as ``x = -s, y = 3*s^2/2``."""
+    s = sp.Symbol("s")
+    common = math.lcm(*orders.values())
+    return ", ".join(
+        f"{v} = {show_expr(at[v] + u * s ** (common // orders[i]))}"
+        for i, (v, u) in enumerate(zip(variables, direction, strict=True))
+    )
+
+
+def real_span(candidate: Candidate) -> sp.Set | sp.Basic | None:
+    """Where the free variables of a family may lie for its coordinates to be real
+    numbers (None: anywhere): an interval of one free variable, or conditions on
+    several.
+
+    >>> x, y, z = sp.symbols("x y z", real=True)
+    >>> real_span(Candidate({x: sp.sqrt(1 - y**2)}, (y,)))
+    Interval(-1, 1)
+    >>> real_span(Candidate({x: 1 / y}, (y,)))
+    Union(Interval.open(-oo, 0), Interval.open(0, oo))
+    >>> real_span(Candidate({x: sp.sqrt(1 - y**2 - z**2)}, (y, z)))
+    -y**2 - z**2 + 1 >= 0
+    >>> real_span(Candidate({x: y**2}, (y,))) is None
+    True
+    """
+    values = [v for v in candidate.assignment.values() if v.free_symbols & set(candidate.free)]
+    if not values:
+        return None
+    if len(candidate.free) == 1:
+        (var,) = candidate.free
+        try:
+            span = sp.Intersection(
+                *(continuous_domain(v, var, sp.S.Reals) for v in values)
+            )
+        except (NotImplementedError, ValueError, TypeError):
+            return None
+        if span == sp.S.Reals or not isinstance(span, (sp.Interval, sp.Union, sp.FiniteSet)):
+            return None
+        return span
+    conditions = []
+    for value in values:
+        for power in value.atoms(sp.Pow):
+            if power.exp.is_Rational and power.exp.q % 2 == 0:
+                conditions.append(sp.Ge(power.base, 0))  # an even root
+            elif power.exp.is_negative:
+                conditions.append(sp.Ne(power.base, 0))
+        conditions += [sp.Gt(log.args[0], 0) for log in value.atoms(sp.log)]
+    conditions = [c for c in dict.fromkeys(conditions) if c is not sp.true]
+    return sp.And(*conditions) if conditions else None
 
 
 def _family_note(candidate: Candidate) -> str:

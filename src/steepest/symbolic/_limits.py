@@ -20,6 +20,7 @@ import sympy as sp
 
 from steepest.errors import SteepestError
 from steepest.symbolic._critical import is_zero
+from steepest.symbolic._oscillating import Settled, settle
 from steepest.symbolic.printing import plain_repr, text_form
 
 DIFFER = "one-sided limits differ"
@@ -225,12 +226,38 @@ def one_sided(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None
     >>> one_sided(1 / x, x, sp.Integer(0), "-")
     -oo
     """
+    return settled_one_sided(f, x, a, side).value
+
+
+def settled_one_sided(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> Settled:
+    """:func:`one_sided`, with whether the bounds of an oscillation are its lowest and
+    highest values; a limit where f oscillates is checked by
+    :func:`steepest.symbolic._oscillating.settle`.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> settled_one_sided(sp.Abs(sp.sin(x)) ** (1 / x), x, sp.oo, "-")
+    Settled(value=AccumBounds(0, 1), exact_bounds=False)
+    """
     branch = select_branches(f, x, a, side)
     if not a.is_infinite and branch.has(*_JUMPS):
         branch = freeze_jumps(branch, x, a, side)
         if branch is None:
-            return None
+            return Settled(None)
     branch = _exponentials(branch, x)
+    value = _sympy_limit(branch, x, a, side)
+    return settle(
+        branch,
+        x,
+        a,
+        side,
+        value,
+        lambda g: one_sided(g, x, a, side),
+        lambda g: real_on_side(g, x, a, side),
+    )
+
+
+def _sympy_limit(branch: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None:
     try:
         if a is -sp.oo:
             # SymPy 1.14 takes some limits at -oo wrongly ((tanh(x^2) + (1/2)^x)^x
@@ -282,7 +309,9 @@ class Limit:
 
     ``reason`` is None when the limit exists, else ``"one-sided limits differ"``,
     ``"oscillates"`` (``left``/``right`` then hold SymPy ``AccumBounds`` such as
-    ``AccumBounds(-1, 1)``), ``"unbounded"`` (``value`` is ``oo`` or ``-oo``
+    ``AccumBounds(-1, 1)``; a side in ``loose_sides`` holds only two values f
+    tends to along different sequences, not its lowest and highest),
+    ``"unbounded"`` (``value`` is ``oo`` or ``-oo``
     when both sides agree on it), ``"undefined"`` (f is not real on a side,
     as sqrt(x) left of 0; ``undefined_sides`` says which) or ``"undetermined"``
     (SymPy could not decide; ``exists`` is then None).  At ``oo`` only ``left`` is set, at ``-oo``
@@ -308,6 +337,7 @@ class Limit:
     at: sp.Expr | None = None
     side: str = "both"
     undefined_sides: tuple[str, ...] = ()
+    loose_sides: tuple[str, ...] = ()
 
     def _approach(self) -> str:
         arrow = {"both": "", "+": "+", "-": "-"}[self.side]
@@ -324,11 +354,8 @@ class Limit:
                 f"({text_form(self.left)} from the left, {text_form(self.right)} from the right)"
             )
         if self.reason == OSCILLATES:
-            bounds = next(b for b in (self.left, self.right) if _is_oscillating(b))
-            return (
-                f"{head} does not exist: the function oscillates between "
-                f"{text_form(bounds.min)} and {text_form(bounds.max)}"
-            )
+            which = next(w for w in ("-", "+") if _is_oscillating(self.side_value(w)))
+            return f"{head} does not exist: the function {self.side_words(which)}"
         if self.reason == UNBOUNDED:
             if self.value is not None and self.value is not sp.zoo:
                 return (
@@ -337,6 +364,12 @@ class Limit:
                 )
             return f"{head} does not exist: the function is unbounded"
         if self.reason == UNDEFINED:
+            if self.at is not None and self.at.is_infinite:
+                far = "large negative x" if self.at is -sp.oo else "large x"
+                return (
+                    f"{head} does not exist: the function is not defined (as a real number) "
+                    f"at arbitrarily {far}"
+                )
             where = " and ".join(
                 {"-": "to the left", "+": "to the right"}[s] for s in self.undefined_sides
             )
@@ -345,6 +378,31 @@ class Limit:
                 f"just {where} of {text_form(self.at)}"
             )
         return f"{head} could not be determined exactly"
+
+    def side_value(self, which: str) -> sp.Expr | None:
+        """The one-sided limit from ``"-"`` (the left) or ``"+"`` (the right)."""
+        return self.left if which == "-" else self.right
+
+    def side_words(self, which: str) -> str:
+        """The one-sided limit in words: ``oscillates between -1 and 1``, ``2``.
+
+        Where the bounds of an oscillation are only two values f tends to along
+        different sequences (its lowest and highest may lie beyond), it says so.
+
+        >>> from steepest.symbolic.calculus import limit
+        >>> limit("abs(sin(x))^(1/x)", "x", "inf").side_words("-")
+        'oscillates: it tends to 0 along some sequences of x and to 1 along others'
+        """
+        value = self.side_value(which)
+        if not _is_oscillating(value):
+            return text_form(value)
+        low, high = text_form(value.min), text_form(value.max)
+        if which in self.loose_sides:
+            return (
+                f"oscillates: it tends to {low} along some sequences of {self.var} "
+                f"and to {high} along others"
+            )
+        return f"oscillates between {low} and {high}"
 
     def __str__(self) -> str:
         return self.message()
@@ -371,8 +429,9 @@ class Limit:
             "at": text(self.at),
             "side": self.side,
             "value": text(self.value),
-            "left": text(self.left),
-            "right": text(self.right),
+            # An oscillation's bounds in words, loose ones said as such.
+            "left": None if self.left is None else self.side_words("-"),
+            "right": None if self.right is None else self.side_words("+"),
             "exists": self.exists,
             "reason": self.reason,
             "message": self.message(),
@@ -447,18 +506,16 @@ def compute(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> Limit:
     real_x = sp.Symbol(x.name, real=True)
     g = f.xreplace({x: real_x}) if real_x != x else f
     back = {real_x: x}
-    left = right = None
+    settled: dict[str, Settled] = {}
     if a is sp.oo:
-        left = one_sided(g, real_x, a, "-")
         side = "-"
     elif a is -sp.oo:
-        right = one_sided(g, real_x, a, "+")
         side = "+"
-    else:
-        if side in ("both", "-"):
-            left = one_sided(g, real_x, a, "-")
-        if side in ("both", "+"):
-            right = one_sided(g, real_x, a, "+")
+    for which in ("-", "+"):
+        if side in ("both", which):
+            settled[which] = settled_one_sided(g, real_x, a, which)
+    left = settled["-"].value if "-" in settled else None
+    right = settled["+"].value if "+" in settled else None
     undefined = [
         which
         for which, value in (("-", left), ("+", right))
@@ -476,6 +533,7 @@ def compute(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> Limit:
         value, exists, reason = _judge_both(left, right)
     result = Limit(value, left, right, exists, reason, f, x, a, shown_side)
     result.undefined_sides = tuple(undefined)
+    result.loose_sides = tuple(w for w, s in settled.items() if not s.exact_bounds)
     return result
 
 

@@ -33,6 +33,7 @@ from steepest.symbolic.printing import (
 )
 
 _SIDE = {"both": "both", "+": "right", "-": "left"}
+_SIGN = {"right": "+", "left": "-"}
 
 
 def _math(value: Any) -> Markup:
@@ -50,12 +51,14 @@ def limit_html(result: Any) -> str:
     elif result.side == "both" and (result.left is not None or result.right is not None):
         parts.append(limit_mathml(expr, var, at, "does not exist", display=True))
         for name, value in (("left", result.left), ("right", result.right)):
-            if value is not None:
+            # Loose bounds of an oscillation are said in words, never as "= ...".
+            if value is not None and _SIGN[name] not in result.loose_sides:
                 parts.append(limit_mathml(expr, var, at, value, side=name, display=True))
     else:
         parts.append(limit_mathml(expr, var, at, "does not exist", side=side, display=True))
     sides = [
-        f"{_words(value)} from the {name}"
+        f"{result.side_words(_SIGN[name]) if _SIGN[name] in result.loose_sides else _words(value)}"
+        f" from the {name}"
         for name, value in (("left", result.left), ("right", result.right))
         if value is not None and result.side == "both" and not result.exists
     ]
@@ -153,6 +156,8 @@ def critical_point_html(point: Any) -> str:
     items.append(("value of f", _math(point.value)))
     if point.free:
         items.append(("free along", ", ".join(point.free)))
+    if getattr(point, "span", None) is not None:
+        items.append(("real where", point.to_dict()["span"]))
     if point.note:
         items.append(("note", point.note))
     items.append(("found", point.found + ("" if point.exact else " (to double precision)")))
