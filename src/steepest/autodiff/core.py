@@ -639,6 +639,22 @@ def leaf_written_after_use(order: Sequence[Node], leaves: Sequence[Node]) -> Nod
     """
     if not leaves or max(map(_sequence_number, leaves)) < order[0]._seq:
         return None
+    return leaf_written_after_its_child(order)
+
+
+def leaf_written_after_its_child(order: Sequence[Node]) -> Node | None:
+    """The first parent in ``order`` with a larger sequence number than its child's: a leaf
+    written in place after the child was computed from it (interior nodes are always older
+    than their children), or None.  Every edge of the graph is looked at.
+
+    >>> import steepest as st
+    >>> w = st.Tensor(3.0, requires_grad=True)
+    >>> y = w * 2.0
+    >>> leaf_written_after_its_child([y]) is None
+    True
+    >>> w.data += 1.0; leaf_written_after_its_child([y]) is w
+    True
+    """
     for node in order:
         seq = node._seq
         for parent in node._parents:
