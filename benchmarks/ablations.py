@@ -85,6 +85,17 @@ def _reductions_and_general_applications_in_python() -> Iterator[None]:
 
 
 @contextmanager
+def _every_edge_looked_at() -> Iterator[None]:
+    """backward()'s test for leaves written in place since the graph used them walks every
+    edge, without its first look at the leaves alone."""
+    from steepest.autodiff import core, tensor
+
+    with mock.patch.object(tensor, "leaf_written_after_use",
+                           lambda order, leaves: core.leaf_written_after_its_child(order)):
+        yield
+
+
+@contextmanager
 def _no_tables(float_descent: Any) -> Iterator[None]:
     """No table of bias corrections: every count takes its power, as on a first run."""
     with mock.patch.object(float_descent, "CORRECTIONS_SETTINGS", 0), \
@@ -340,6 +351,9 @@ def cases(quick: bool) -> list[Case]:
         _pair(f"reductions, NumPy's protocols, general applications and `Tensor.data` in C "
               f"(`engine.c`): W3 PyTorch-style, {epoch} steps", "epoch", 1,
               lambda off: pytorch_style(False), _reductions_and_general_applications_in_python),
+        _pair("leaves written in place looked for among the leaves first, the edges only "
+              "when one is newer than the graph: W4 eager `Tensor.backward`", "primitive",
+              3_000, eager_chain, _every_edge_looked_at),
         _pair("a partial that is an argument taken without calling its rule: W4 eager "
               "`Tensor.backward`", "primitive", 3_000, eager_chain,
               _rules_called_for_bare_partials),

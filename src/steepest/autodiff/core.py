@@ -598,6 +598,71 @@ def topological_order(root: Node, leaves: list[Node] | None = None) -> list[Node
     return nodes
 
 
+def mark_written(node: Node) -> None:
+    """A leaf's values were written in place: its sequence number becomes a fresh one.
+
+    A leaf's number is otherwise unused (only recorded nodes are ordered), so it
+    says when the leaf's values were last set: a recorded node with a smaller
+    number was computed from values the leaf no longer holds (see
+    :func:`leaf_written_after_use`).  A tensor that shares a leaf's memory
+    (``w.detach()``) names that leaf in its ``_saved`` (unused by leaves), and a
+    write through it is a write of the leaf too.
+
+    >>> import steepest as st
+    >>> w = st.Tensor(1.0, requires_grad=True)
+    >>> before = w._seq; mark_written(w); w._seq > before
+    True
+    """
+    stamp = next(_sequence)
+    while node is not None:
+        node._seq = stamp
+        node = node._saved
+
+
+def leaf_written_after_use(order: Sequence[Node], leaves: Sequence[Node]) -> Node | None:
+    """The first of ``leaves`` written in place after a node of ``order`` (topological, as
+    :func:`topological_order` gives it) was computed from it, or None.
+
+    The common case costs one pass in C over the leaves: no leaf written since
+    the first node of the graph was made.  Otherwise each edge into a leaf is
+    looked at: a parent with a larger number than its child's was written after
+    the child read it.
+
+    >>> import steepest as st
+    >>> w = st.Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (w * w).sum()
+    >>> leaves = []; order = topological_order(y, leaves)
+    >>> leaf_written_after_use(order, leaves) is None
+    True
+    >>> mark_written(w); leaf_written_after_use(order, leaves) is w
+    True
+    """
+    if not leaves or max(map(_sequence_number, leaves)) < order[0]._seq:
+        return None
+    return leaf_written_after_its_child(order)
+
+
+def leaf_written_after_its_child(order: Sequence[Node]) -> Node | None:
+    """The first parent in ``order`` with a larger sequence number than its child's: a leaf
+    written in place after the child was computed from it (interior nodes are always older
+    than their children), or None.  Every edge of the graph is looked at.
+
+    >>> import steepest as st
+    >>> w = st.Tensor(3.0, requires_grad=True)
+    >>> y = w * 2.0
+    >>> leaf_written_after_its_child([y]) is None
+    True
+    >>> w.data += 1.0; leaf_written_after_its_child([y]) is w
+    True
+    """
+    for node in order:
+        seq = node._seq
+        for parent in node._parents:
+            if parent._seq > seq:
+                return parent
+    return None
+
+
 def backward_sweep(root: Node, seed: Any, order: Sequence[Node],
                    record: dict[int, Any] | None = None, release: bool = False) -> None:
     """Push ``seed`` = d out / d root back through ``order`` (topological).

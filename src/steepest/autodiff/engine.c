@@ -1237,11 +1237,39 @@ static PyObject *value_get(PyObject *self, PyObject *obj, PyObject *type) {
     return keep(value);
 }
 
-/* x.data = value: a float array is kept as it is; anything else goes to the property. */
+/* core.mark_written: a leaf written in place takes a fresh sequence number, and so do the
+ * leaves whose memory it shares (each named in the one before's _saved). */
+static int mark_written(PyObject *node) {
+    PyObject *stamp = PyIter_Next(sequence);
+    if (stamp == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "the sequence of node numbers ended");
+        return -1;
+    }
+    while (node != Py_None) {
+        if (!PyObject_TypeCheck(node, node_type)) {  /* as Python would fail to set _seq */
+            Py_DECREF(stamp);
+            PyErr_Format(PyExc_AttributeError, "'%.100s' object has no attribute '_seq'",
+                         Py_TYPE(node)->tp_name);
+            return -1;
+        }
+        set(node, SEQ, stamp);
+        node = get(node, SAVED);
+        if (node == NULL) {
+            Py_DECREF(stamp);
+            return -1;
+        }
+    }
+    Py_DECREF(stamp);
+    return 0;
+}
+
+/* x.data = value: a float array is kept as it is (x's own array handed back, as
+ * ``x.data -= y`` does, marks a leaf written); anything else goes to the property. */
 static int value_set(PyObject *self, PyObject *obj, PyObject *value) {
     Value *v = (Value *)self;
     if (value != NULL && Py_TYPE(value) == (PyTypeObject *)array_type
-            && PyObject_TypeCheck(obj, node_type)) {
+            && PyObject_TypeCheck(obj, node_type) && FIELD(obj, PRIM) != NULL) {
         PyObject *dtype = PyObject_GetAttr(value, s_dtype);
         PyObject *kind = dtype == NULL ? NULL : PyObject_GetAttr(dtype, s_kind);
         Py_XDECREF(dtype);
@@ -1251,6 +1279,9 @@ static int value_set(PyObject *self, PyObject *obj, PyObject *value) {
                                                  || PyUnicode_CompareWithASCIIString(kind, "c") == 0);
         Py_DECREF(kind);
         if (floating) {
+            if (FIELD(obj, VALUE) == value && FIELD(obj, PRIM) == Py_None
+                    && mark_written(obj) < 0)
+                return -1;
             set(obj, VALUE, value);
             return 0;
         }

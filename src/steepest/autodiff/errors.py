@@ -190,6 +190,22 @@ def in_place_on_leaf(symbol: str) -> DifferentiationError:
     )
 
 
+def written_after_use(name: str | None) -> DifferentiationError:
+    """``backward()`` after a leaf the graph was computed from was written in place
+    (``w -= ...`` under ``no_grad``, ``w.data -= ...``, ``load_state_dict``): the
+    gradient would be taken at the new values, silently wrong.
+
+    >>> print(written_after_use("weight"))  # doctest: +ELLIPSIS
+    backward() refuses: the values of 'weight' were changed in place (w -= ..., ...
+    """
+    who = f"'{name}'" if name else "a tensor that requires grad"
+    return DifferentiationError(
+        f"backward() refuses: the values of {who} were changed in place (w -= ..., "
+        "w.data -= ..., load_state_dict) after this result was computed from them, so its "
+        "gradient would be taken at the new values; call backward() before updating the "
+        "values, or compute the result again from the new values")
+
+
 def unsupported_function(name: str, hint: str = "") -> DifferentiationError:
     """A NumPy function with no derivative rule, and what to write instead.
 

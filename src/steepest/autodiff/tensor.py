@@ -24,8 +24,10 @@ from steepest.autodiff.core import (
     backward_sweep,
     compiled_engine,
     grad_enabled,
+    leaf_written_after_use,
     mark_data_dependent,
     mark_value_read,
+    mark_written,
     new_node,
     next_sequence_number,
     on_switch,
@@ -53,6 +55,7 @@ from steepest.autodiff.errors import (
     in_place_write,
     not_one_number,
     nothing_to_differentiate,
+    written_after_use,
 )
 from steepest.errors import DataError
 
@@ -70,7 +73,9 @@ def _in_place(ufunc: np.ufunc, symbol: str, out_of_place: Any) -> Any:
     the parameters; without it that loop would bind each name to a new tensor and leave
     the parameters as they were.  Where operations are recorded, a leaf that requires
     grad refuses (its old values are part of what is being differentiated).  Any other
-    tensor, or a traced ``other``, gets the new tensor ``x <op> other``, as before.
+    tensor, or a traced ``other``, gets the new tensor ``x <op> other``, as before.  The
+    write is marked on the leaf (:func:`~steepest.autodiff.core.mark_written`): a graph
+    computed from the old values refuses ``backward()``.
     """
 
     def operator(self: Tensor, other: Any) -> Any:
@@ -94,6 +99,7 @@ def _in_place(ufunc: np.ufunc, symbol: str, out_of_place: Any) -> Any:
         except TypeError as error:  # NumPy's own refusal to cast, said once
             raise DataError(f"x {symbol}= y cannot write y's values into x's "
                             f"{value.dtype}: {error}") from None
+        mark_written(self)
         return self
 
     operator.__name__ = f"__i{ufunc.__name__}__"
@@ -191,7 +197,13 @@ class Tensor(Node):
     # -- properties -------------------------------------------------------
     @property
     def data(self) -> np.ndarray:
-        """The underlying NumPy array (writable for leaf tensors)."""
+        """The underlying NumPy array (writable for leaf tensors).
+
+        ``w.data -= x`` hands the same array back to the setter, which marks the
+        write (a graph computed from the old values refuses ``backward()``); a
+        write into the array alone (``a = w.data; a -= x``, ``w.data[:] = x``)
+        is NumPy's and is not seen.
+        """
         value = self._value
         while isinstance(value, Tensor):
             value = value._value
@@ -201,6 +213,8 @@ class Tensor(Node):
     def data(self, value: Any) -> None:
         if type(value) is np.ndarray and value.dtype.kind in "fc":
             # A float array (``p.data -= rate * p.grad`` every step) is kept as it is.
+            if value is self._value and self._prim is None:
+                mark_written(self)  # the same array: its values were written in place
             self._value = value
             return
         array = np.asarray(value)  # a list too (np.result_type would read it as a dtype)
@@ -295,7 +309,10 @@ class Tensor(Node):
             # The value becomes a constant of the graph: a recording of this call would
             # repeat this call's number for every later input.
             mark_data_dependent(self)
-        return new_node(self.data, None, Tensor)
+        out = new_node(self.data, None, Tensor)
+        if self._prim is None:
+            out._saved = self  # a write through it is a write of this leaf (mark_written)
+        return out
 
     def __bool__(self) -> bool:
         result = bool(self.data)
@@ -423,6 +440,9 @@ class Tensor(Node):
                 gradient = np.broadcast_to(gradient, shape)
         leaves: list[Tensor] = []
         order = topological_order(self, leaves)
+        written = leaf_written_after_use(order, leaves)
+        if written is not None:
+            raise written_after_use(written.name)
         backward_sweep(self, gradient, order)
         if self._prim is None:
             leaves.append(self)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from steepest.autodiff import Tensor
+from steepest.autodiff.core import mark_written
 from steepest.errors import DataError
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -177,7 +178,11 @@ class Module:
         return {name: param.data.copy() for name, param in self.named_parameters()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Write values back into the parameters (shapes must match)."""
+        """Write values back into the parameters (shapes must match).
+
+        The values are written in place: a result computed from the old ones
+        refuses ``backward()`` (compute it again).
+        """
         params = dict(self.named_parameters())
         missing = sorted(set(params) - set(state))
         unknown = sorted(set(state) - set(params))
@@ -193,6 +198,7 @@ class Module:
                     f"parameter {name} has shape {param.shape}, the state gives {value.shape}"
                 )
             param.data[...] = value
+            mark_written(param)  # a graph computed from the old values refuses backward()
 
     def to(self, dtype: Any) -> Module:
         """Convert every parameter to ``float32`` or ``float64`` in place; returns the module.
