@@ -344,7 +344,32 @@ def measured_rounding(fx: np.ndarray, near: np.ndarray) -> Rounding:
             relative = np.where(kept, relative, 0.0)
         spread = np.fmax(spread, shown)
         unit = np.fmax(unit, np.nan_to_num(relative, nan=np.inf))
+    # Values that all are float32 numbers were computed in float32: they round by its
+    # eps, though near a flat stretch (a peak) every length above may show none.
+    unit = np.where(float32_values(np.concatenate([fx[None], near])),
+                    np.fmax(unit, ROUNDOFF_FACTOR * EPS32), unit)
     return Rounding(spread, unit)
+
+
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+def float32_values(values: np.ndarray) -> np.ndarray:
+    """Where every value along the leading axis is a float32 number, and one at least
+    has more than 12 significant bits (float64 values of simple functions at simple
+    points can be float32 numbers: 3.0, 2.75).
+
+    >>> t = 1.597 + np.array([0.0, 1e-9, 2e-9])
+    >>> bool(float32_values(np.sin(t.astype(np.float32)).astype(float))), bool(
+    ...     float32_values(np.sin(t))), bool(float32_values(np.array([3.0, 3.5, 2.75])))
+    (True, False, False)
+    """
+    with np.errstate(all="ignore"):
+        finite = np.all(np.isfinite(values), axis=0)
+        narrow = np.all(values.astype(np.float32).astype(np.float64) == values, axis=0)
+        scaled = np.frexp(values)[0] * 2.0**12
+        fine = np.any(scaled != np.round(scaled), axis=0)
+    return finite & narrow & fine
 
 
 def as_points(x: Any) -> np.ndarray:
