@@ -748,8 +748,9 @@ def _too_few_digits(context: _Context, decimals: list[str]) -> Feedback | None:
         return None
     return context.feedback(
         "incorrect",
-        f"Too few digits: {', '.join(vague)} rounds the answer to the places written, but "
-        f"{'it does' if len(vague) == 1 else 'they do'} not tell the value; write at least "
+        f"Too few digits: {', '.join(vague)} {'rounds' if len(vague) == 1 else 'round'} the "
+        f"answer to the places written, but {'it does' if len(vague) == 1 else 'they do'} not "
+        f"tell the value; write at least "
         f"{_FEWEST_DIGITS} significant digits, or exactly: {context.expected}.",
     )
 
