@@ -373,3 +373,50 @@ def test_the_cache_is_private_and_forgets_half_written_files(monkeypatch, tmp_pa
     monkeypatch.setenv("STEEPEST_CACHE_DIR", str(shared))
     private = native.cache_directory()
     assert private != shared / "native" and (private.stat().st_mode & 0o077) == 0
+
+
+def _libraries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("run-*.so"))
+
+
+def _fill(folder: Path, count: int) -> list[Path]:
+    """``count`` placeholder libraries, the first the least recently used."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"run-{i:04d}.so" for i in range(count)]
+    for i, path in enumerate(paths):
+        path.write_bytes(b"")
+        os.utime(path, (1_000_000 + i, 1_000_000 + i))
+    return paths
+
+
+def test_the_cache_keeps_the_most_recently_used_libraries(monkeypatch, tmp_path):
+    paths = _fill(tmp_path / "native", native.CACHE_LIMIT + 5)
+    os.utime(paths[0])  # used just now: kept, though written first
+    monkeypatch.setenv("STEEPEST_CACHE_DIR", str(tmp_path))
+    assert native.cache_directory() == tmp_path / "native"
+    kept = _libraries(tmp_path / "native")
+    assert len(kept) == native.CACHE_LIMIT
+    assert paths[0] in kept and not set(paths[1:6]) & set(kept)
+
+
+@needs_compiler
+def test_a_process_compiling_new_programs_keeps_the_cache_bounded(monkeypatch, tmp_path):
+    monkeypatch.setenv("STEEPEST_CACHE_DIR", str(tmp_path))  # nothing cached: compiled
+    monkeypatch.setattr(native, "CACHE_LIMIT", 3)
+    old = _fill(tmp_path / "native", 3)
+    x = _point(N, 7)
+    with monkeypatch.context() as patch:
+        patch.setattr(native, "ENABLED", False)
+        expected = _flat(_replayed(offsets, (x,), True)(x))
+    compiled = native.counts()["compiled"]
+    g = st.value_and_grad(lambda x: offsets(x))
+    for _ in range(3):
+        g(x)
+    assert native.wait(120)
+    assert native.counts()["compiled"] > compiled
+    kept = _libraries(tmp_path / "native")
+    assert len(kept) == 3 and old[0] not in kept  # the new library in, the oldest out
+    runs = _Runs(monkeypatch)
+    for a, b in zip(_flat(g(x)), expected, strict=True):
+        assert _bits_equal(a, b)
+    assert runs.native > 0

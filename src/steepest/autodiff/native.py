@@ -22,8 +22,10 @@ wrote, so nothing a user passes can reach the compiler.
 
 Libraries are cached in a per-user directory (``STEEPEST_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/steepest``, else ``~/.cache/steepest``), keyed by a hash of
-the source and the compiler, so a new process loads them at once.
-``STEEPEST_NATIVE=0`` in the environment switches all of this off.
+the source and the compiler, so a new process loads them at once; the 256
+most recently used are kept (:func:`prune`), so the cache stays under about
+13 MB however many programs are compiled.  ``STEEPEST_NATIVE=0`` in the
+environment switches all of this off.
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ ENABLED = os.environ.get("STEEPEST_NATIVE", "1").strip().lower() not in {"0", "f
 # Flags that keep every result the ufuncs' own: no contraction into fused multiply-adds,
 # no fast-math; -fno-math-errno only lets sqrt be the instruction (its value is the same).
 FLAGS = ("-O3", "-std=c99", "-fPIC", "-shared", "-ffp-contract=off", "-fno-math-errno")
+
+# At most this many libraries stay in the cache directory (about 50 kB each): the least
+# recently used beyond it are removed when a process first uses the directory and after
+# each compile, so the disk taken stays bounded however many programs are compiled.
+CACHE_LIMIT = 256
 
 # At most this many layouts (which operands are numbers, which arrays are the same) per run.
 LAYOUTS = 8
@@ -142,12 +149,47 @@ def _safe(directory: Path) -> bool:
 
 
 def _remove_stale(directory: Path) -> None:
-    """Remove half-written libraries an hour old (a process killed while compiling)."""
+    """Remove half-written libraries an hour old (a process killed while compiling), and
+    the least recently used libraries beyond :data:`CACHE_LIMIT`."""
     with contextlib.suppress(OSError):
         for path in directory.glob("tmp-*.so"):
             with contextlib.suppress(OSError):
                 if time.time() - path.stat().st_mtime > 3600:
                     path.unlink()
+    prune(directory)
+
+
+def prune(directory: Path, keep: int | None = None) -> int:
+    """Remove all but the ``keep`` most recently used libraries in ``directory``.
+
+    A library's modification time is its last use (loading one touches it),
+    so a long-running process that compiles a stream of new programs keeps
+    the cache at ``keep`` libraries (:data:`CACHE_LIMIT` by default).  A
+    library another process has loaded stays mapped there after its file
+    is removed.  Returns how many were removed.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for i in range(3):
+    ...     _ = (folder / f"run-{i}.so").write_bytes(b"")
+    ...     os.utime(folder / f"run-{i}.so", (i, i))
+    >>> prune(folder, keep=1), sorted(p.name for p in folder.iterdir())
+    (2, ['run-2.so'])
+    >>> shutil.rmtree(folder)
+    """
+    keep = CACHE_LIMIT if keep is None else keep
+    used: list[tuple[float, Path]] = []
+    with contextlib.suppress(OSError):
+        for path in directory.glob("run-*.so"):
+            with contextlib.suppress(OSError):
+                used.append((path.stat().st_mtime, path))
+    used.sort(reverse=True)
+    removed = 0
+    for _, path in used[keep:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def cache_directory() -> Path:
@@ -427,6 +469,8 @@ class Group:
             source = _c_source(self.steps, key)
             path = _library_path(source, cc)
             if path.exists():
+                with contextlib.suppress(OSError):
+                    os.utime(path)  # its last use, by which the cache is pruned
                 return self._loaded(key, path, arrays, numbers, "loaded")
         except Exception:  # whatever goes wrong here, the ufuncs compute it
             return self._failed(key)
@@ -441,6 +485,7 @@ class Group:
             self._failed(key)
             return
         self._loaded(key, path, arrays, numbers, "compiled")
+        prune(path.parent)
 
     def _loaded(self, key: tuple[int, ...], path: Path, arrays: int, numbers: int,
                 how: str) -> Any:
