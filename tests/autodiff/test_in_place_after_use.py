@@ -82,8 +82,25 @@ def _detached_twice(w: Any) -> None:
     d -= 0.5
 
 
+def _item(w: Any) -> None:
+    with st.no_grad():
+        w[0] = 5.0
+
+
+def _slice(w: Any) -> None:
+    with st.no_grad():
+        w[1:] = st.Tensor([0.5])
+
+
+def _detached_item(w: Any) -> None:
+    w.detach()[1] = -1.0
+
+
 WRITES = {
     "w -= 1 under no_grad": _operator,
+    "w[0] = 5 under no_grad": _item,
+    "w[1:] = tensor under no_grad": _slice,
+    "w.detach()[1] = -1": _detached_item,
     "w *= 3 while frozen": _operator_without_no_grad,
     "w.data -= 1": _data,
     "w.data *= 2": _data_times,
@@ -390,3 +407,35 @@ def test_refused_exactly_when_a_leaf_is_written_after_a_use(which: str,
             assert got is None
         else:
             np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("which", ENGINES)
+def test_item_writes_follow_pytorch(which: str) -> None:
+    def run() -> None:
+        constant = st.Tensor([1.0, 2.0, 3.0])
+        constant[1:] = 0.0  # a tensor that requires no grad is an array to write into
+        w = st.Tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(DifferentiationError, match=r"inside `with st\.no_grad"):
+            w[0] = 5.0  # PyTorch: a leaf that requires grad used in an in-place operation
+        np.testing.assert_array_equal(w.data, [1.0, 2.0])
+        with pytest.raises(DifferentiationError, match=r"np\.where"):
+            (w * 2.0)[0] = 1.0  # a result of operations: build a new array instead
+        with st.no_grad():
+            w[0] = 5.0
+        _loss(w).backward()
+        t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+        with torch.no_grad():
+            t[0] = 5.0
+        (t * t).sum().backward()
+        np.testing.assert_array_equal(constant.data, [1.0, 0.0, 0.0])
+        np.testing.assert_array_equal(w.data, t.detach().numpy())
+        np.testing.assert_array_equal(w.grad, t.grad.numpy())
+
+    _on(which, run)
+
+
+def test_item_writes_numpy_refuses_are_one_sentence() -> None:
+    constant = st.Tensor([1.0, 2.0])
+    for key, value in [(5, 1.0), (0, "a"), (slice(None), [1.0, 2.0, 3.0])]:
+        with pytest.raises(st.errors.DataError, match=r"^x\[\.\.\.\] = y cannot write y"):
+            constant[key] = value

@@ -146,6 +146,18 @@ def in_place_write() -> DifferentiationError:
     )
 
 
+def item_write_on_leaf() -> DifferentiationError:
+    """``w[i] = ...`` on a tensor that requires grad, while operations are recorded.
+
+    >>> print(item_write_on_leaf())  # doctest: +ELLIPSIS
+    w[...] = ... on a tensor that requires grad would change values being differentiated; ...
+    """
+    return DifferentiationError(
+        "w[...] = ... on a tensor that requires grad would change values being "
+        "differentiated; to set them do it inside `with st.no_grad():`"
+    )
+
+
 def in_place_method(name: str) -> DifferentiationError:
     """``x.sort()``, ``x.fill(0)``: a method that writes into a traced array.
 
@@ -200,7 +212,7 @@ def written_after_use(name: str | None) -> DifferentiationError:
     """
     who = f"'{name}'" if name else "a tensor that requires grad"
     return DifferentiationError(
-        f"backward() refuses: the values of {who} were changed in place (w -= ..., "
+        f"backward() refuses: the values of {who} were changed in place (w -= ..., w[...] = ..., "
         "w.data -= ..., load_state_dict) after this result was computed from them, so its "
         "gradient would be taken at the new values; call backward() before updating the "
         "values, or compute the result again from the new values")

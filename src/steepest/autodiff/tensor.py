@@ -53,6 +53,7 @@ from steepest.autodiff.errors import (
     in_place_method,
     in_place_on_leaf,
     in_place_write,
+    item_write_on_leaf,
     not_one_number,
     nothing_to_differentiate,
     written_after_use,
@@ -393,7 +394,31 @@ class Tensor(Node):
         return f"Tensor({body}{extra})"
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        raise in_place_write()
+        """``x[key] = value`` on a leaf: a constant tensor, or a parameter under
+        :func:`no_grad` (as PyTorch's ``with torch.no_grad(): w[0] = 0``), has its own
+        values written and the write marked (a graph computed from the old values refuses
+        ``backward()``).  A result of operations, or a traced value, refuses in one
+        sentence: building a new array keeps the derivatives.
+
+        >>> import steepest as st
+        >>> w = st.Tensor([1.0, 2.0], requires_grad=True)
+        >>> with st.no_grad():
+        ...     w[0] = 5.0
+        >>> w
+        Tensor([5., 2.], requires_grad=True)
+        """
+        if self._prim is not None or (self._trace is not None and self._trace is not EAGER) or (
+                isinstance(value, Node) and value._trace is not None):
+            raise in_place_write()
+        if self._trace is EAGER and grad_enabled():
+            raise item_write_on_leaf()
+        target = self._value
+        try:
+            target[key] = value.data if isinstance(value, Tensor) else value
+        except (TypeError, ValueError, IndexError) as error:  # NumPy's refusal, said once
+            raise DataError(f"x[...] = y cannot write y into x ({target.dtype}, shape "
+                            f"{target.shape}): {error}") from None
+        mark_written(self)
 
     def __hash__(self) -> int:
         return id(self)
