@@ -35,7 +35,7 @@ from steepest.errors import SteepestError, TimeLimitError
 from steepest.symbolic import _critical, _kinked, _limits, _search, nonsmooth
 from steepest.symbolic._critical import KINDS, CriticalPoint
 from steepest.symbolic._limits import Continuity, Limit
-from steepest.symbolic.parser import is_variable_name, parse, variable_sort_key
+from steepest.symbolic.parser import is_variable_name, parse, parse_function, variable_sort_key
 from steepest.symbolic.points import at_point
 from steepest.symbolic.printing import plain_repr, text_form
 from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
@@ -65,7 +65,7 @@ def to_expr(expr: ExprLike) -> sp.Expr:
             raise SteepestError(f"expected a math expression, got a {type(expr).__name__} ({expr})")
         return expr
     if isinstance(expr, str):
-        return parse(expr)
+        return parse_function(expr)
     inner = getattr(expr, "expr", None)
     if isinstance(inner, sp.Expr):
         return inner

@@ -29,7 +29,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from steepest.errors import ParseError, SteepestError
 from steepest.symbolic import nonsmooth
-from steepest.symbolic.parser import is_variable_name, parse, symbol, variables
+from steepest.symbolic.parser import is_variable_name, parse, parse_function, symbol, variables
 from steepest.symbolic.steps import Derivation, derive, latex_form, text_form
 from steepest.symbolic.timed import DEFAULT_TIMEOUT, timed
 
@@ -80,7 +80,7 @@ class Function:
         else:
             source = expr
             self.text = expr.strip() if isinstance(expr, str) else text_form(parse(expr))
-        self.expr: sympy.Expr = parse(source)
+        self.expr: sympy.Expr = parse_function(source)
         self.symbols: tuple[sympy.Symbol, ...] = _resolve_variables(self.expr, variables)
         self.variables: tuple[str, ...] = tuple(s.name for s in self.symbols)
         self._compiled = self._compile([self.expr], "compiling")

@@ -517,7 +517,25 @@ class _Parser:
             raise self.fail(f"unexpected {token.text!r}")
         if not isinstance(expr, sympy.Expr):
             raise _error("the text is a condition, not an expression", self.text, 1)
+        self.check_infinity_alone()
         return expr
+
+    def check_infinity_alone(self) -> None:
+        """Infinity is a value on its own (``inf``, ``-inf``: a limit, a point of one), never
+        part of a larger expression: there it swallows the rest (``x + inf`` is ``inf``, a
+        "function" with no variable) and every answer about it would be about something
+        else than what was written."""
+        words = [t for t in self.tokens if t.kind == "name" and _CONSTANTS.get(t.text) is sympy.oo]
+        if not words:
+            return
+        others = [t for t in self.tokens if t.kind != "end" and t.text not in ("+", "-", "(", ")")]
+        if len(others) > 1:
+            raise self.fail(
+                f"'{words[0].text}' (infinity) is not a number to compute with: it only stands "
+                "alone, as a value such as a limit; for a limit at infinity write the "
+                "expression without it and give the point as inf (steepest limit EXPR --at inf)",
+                words[0],
+            )
 
     # -- Pratt core ------------------------------------------------------
     def starts_operand(self, token: Token) -> bool:
@@ -1268,6 +1286,26 @@ def parse(text: str | sympy.Expr | int | float) -> sympy.Expr:
     return _Parser(text).parse()
 
 
+def parse_function(text: str | sympy.Expr | int | float) -> sympy.Expr:
+    """:func:`parse` for an expression taken as a function: infinity on its own is a value
+    (a limit, the point of one), not a function to differentiate, minimize or plot.
+
+    >>> parse_function("x^2 + 1")
+    x**2 + 1
+    >>> parse_function("-inf")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    steepest.errors.ParseError: -inf is infinity, not a function of a variable: ...
+    """
+    expr = parse(text)
+    if expr in (sympy.oo, -sympy.oo):
+        raise ParseError(
+            f"{'-' if expr == -sympy.oo else ''}inf is infinity, not a function of a variable: "
+            "for a limit at infinity give the point as inf (steepest limit EXPR --at inf)",
+            text=None)
+    return expr
+
+
 __all__ = [
     "FUNCTION_NAMES",
     "GREEK_NAMES",
@@ -1283,6 +1321,7 @@ __all__ = [
     "is_variable_name",
     "marking_decimals",
     "parse",
+    "parse_function",
     "symbol",
     "tokenize",
     "variable_sort_key",

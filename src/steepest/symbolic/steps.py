@@ -33,7 +33,7 @@ import sympy
 
 from steepest.bounded import check_memory
 from steepest.errors import ParseError
-from steepest.symbolic.parser import is_variable_name, parse, symbol, variables
+from steepest.symbolic.parser import is_variable_name, parse_function, symbol, variables
 from steepest.symbolic.printing import (
     derivative_mathml,
     formula_mathml,
@@ -554,9 +554,9 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     cancelling, not trigonometric identities), so ``sec(x)^2`` and
     ``1 - tanh(x)^2`` stay as they are; large expressions are left alone.
 
-    >>> tidy(parse("(2x (x+1) - x^2)/(x+1)^2"))
+    >>> tidy(parse_function("(2x (x+1) - x^2)/(x+1)^2"))
     x*(x + 2)/(x + 1)**2
-    >>> tidy(parse("1 - tanh(x)^2"))
+    >>> tidy(parse_function("1 - tanh(x)^2"))
     1 - tanh(x)**2
     """
     if expr.is_Atom or isinstance(expr, sympy.Piecewise):
@@ -591,7 +591,7 @@ def _largest_exponent(expr: sympy.Expr) -> float:
     degree in ``y^(sqrt 2)``, so every number an exponent is built from counts,
     not only integer exponents.
 
-    >>> _largest_exponent(parse("y^(10^8 x) + x^(5/2)"))
+    >>> _largest_exponent(parse_function("y^(10^8 x) + x^(5/2)"))
     100000000.0
     """
     largest = 0.0
@@ -855,9 +855,9 @@ def resolve_variable(
     expression is used whatever its assumptions.  ``None`` means x, or the only
     variable of an expression in one variable.
 
-    >>> resolve_variable(parse("x^2 y"), "y")
+    >>> resolve_variable(parse_function("x^2 y"), "y")
     (y, (x,))
-    >>> resolve_variable(parse("t^2"), None)
+    >>> resolve_variable(parse_function("t^2"), None)
     (t, ())
     """
     present = variables(expr)
@@ -918,7 +918,7 @@ def derive(
     (9*x**2*y**2, (x,))
     """
     check_memory(memory)
-    expression = parse(expr)
+    expression = parse_function(expr)
     variable, others = resolve_variable(expression, wrt)
 
     def work() -> Derivation:
@@ -939,7 +939,7 @@ def is_risky(expr: sympy.Expr) -> bool:
     Its full expansion, its tree or its exact numbers are large (see
     :class:`~steepest.symbolic.sizes.SizeModel`).
 
-    >>> is_risky(parse("x^2 sin(x)")), is_risky(parse("(x+y+z+a)^20"))
+    >>> is_risky(parse_function("x^2 sin(x)")), is_risky(parse_function("(x+y+z+a)^20"))
     (False, True)
     """
     model = SizeModel()
