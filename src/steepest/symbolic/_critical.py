@@ -23,7 +23,7 @@ from typing import Any
 
 import mpmath
 import sympy as sp
-from sympy.calculus.util import continuous_domain
+from sympy.calculus.util import continuous_domain, periodicity
 
 from steepest.errors import SteepestError, TimeLimitError
 from steepest.symbolic._algebraic import DIGITS, ZERO_TOLERANCE, real_solutions, vanishes_at
@@ -319,7 +319,37 @@ def is_zero(expr: sp.Expr) -> bool:
 
 
 def _cannot_vanish(factor: sp.Expr) -> bool:
-    return factor.is_positive is True or factor.is_negative is True or factor.is_zero is False
+    if factor.is_positive is True or factor.is_negative is True or factor.is_zero is False:
+        return True
+    return _power_without_zeros(factor)
+
+
+def _power_without_zeros(factor: sp.Expr) -> bool:
+    """Whether ``base^exponent`` is never 0: it is 0 only where its base is 0 and its
+    exponent is positive there (``0^0`` is 1, ``0^-1`` is no number).  Decided for a base
+    that is a polynomial in one variable, from its real roots: ``x^x`` has none.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> [_power_without_zeros(p) for p in (x**x, x**(x - 1), (x - 1)**x)]
+    [True, True, False]
+    """
+    if not factor.is_Pow:
+        return False
+    base, exponent = factor.base, factor.exp
+    if exponent.is_nonpositive is True:
+        return True
+    variables = base.free_symbols
+    if len(variables) != 1 or not base.is_polynomial(*variables):
+        return False
+    var = next(iter(variables))
+    try:
+        poly = sp.Poly(base, var)
+        if poly.degree() > 4:  # roots of higher degree cost more than the search they save
+            return False
+        roots = poly.real_roots()
+    except (sp.PolynomialError, NotImplementedError):
+        return False
+    return all(exponent.subs(var, root).is_positive is False for root in roots)
 
 
 def _polynomial_factors(expr: sp.Expr, unknowns: Sequence[sp.Symbol]) -> list[sp.Expr]:
@@ -379,9 +409,16 @@ def in_interval(value: sp.Expr, bounds: tuple[sp.Expr, sp.Expr] | None) -> bool:
 
 
 def _real_roots(
-    factor: sp.Expr, var: sp.Symbol, bounds: tuple[sp.Expr, sp.Expr] | None, original: sp.Expr
+    factor: sp.Expr, var: sp.Symbol, bounds: tuple[sp.Expr, sp.Expr] | None, original: sp.Expr,
+    alone: bool = True,
 ) -> list[sp.Expr]:
-    """Exact real zeros of a factor in one variable, within ``bounds``."""
+    """Exact real zeros of a factor in one variable, within ``bounds``.
+
+    Zeros that repeat without end make infinitely many critical points only when the
+    factor is ``alone`` (no equation left to hold with it involves ``var``): ``sin x = 0``
+    in a case that also needs ``x - 1 = 0`` has no solution at all, and is left to the
+    search.
+    """
     roots: list[sp.Expr] = []
     if factor.is_polynomial(var):
         poly = sp.Poly(factor, var)
@@ -406,6 +443,10 @@ def _real_roots(
         elif solutions is sp.S.EmptySet:
             roots = []
         elif _is_periodic(solutions) and bounds is None:
+            if not alone:
+                raise ExactSolutionError(
+                    f"cannot solve {show_expr(factor)} = 0 for {var} exactly together with the "
+                    "other equations (its solutions repeat periodically)")
             raise SteepestError(
                 f"{show_expr(original)} has infinitely many critical points (they repeat "
                 f"periodically in {var}); give a domain box such as "
@@ -444,6 +485,7 @@ class _CaseSolver:
         self.box = box
         self.original = original
         self.cases = 0
+        self.periodic: dict[sp.Symbol, bool] = {}
 
     def solve(self, equations: Sequence[sp.Expr]) -> list[Candidate]:
         factored: list[Equation] = []
@@ -483,10 +525,22 @@ class _CaseSolver:
             variables = [v for v in self.unknowns if v in factor.free_symbols and v in open_vars]
             if len(variables) == 1:
                 var = variables[0]
-                for root in _real_roots(factor, var, self.box.get(var), self.original):
+                alone = self._periodic_in(var) or not any(
+                    var in f.free_symbols for factors in rest for f in factors)
+                for root in _real_roots(factor, var, self.box.get(var), self.original, alone):
                     yield from self._assign(rest, assignment, var, root)
             else:
                 yield from self._split_multivariate(factor, variables, rest, assignment)
+
+    def _periodic_in(self, var: sp.Symbol) -> bool:
+        """Whether f repeats in ``var`` (then so do its critical points, and one family
+        of them that repeats is the whole story)."""
+        if var not in self.periodic:
+            try:
+                self.periodic[var] = periodicity(self.original, var) is not None
+            except SYMPY_SOLVER_FAILURES:
+                self.periodic[var] = False
+        return self.periodic[var]
 
     def _assign(
         self,

@@ -101,8 +101,15 @@ def search(
     points: list[CriticalPoint] = []
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
+        starts = _starts(len(variables), box, variables)
+        # c f has the critical points of f: a small f is searched over a power of two near
+        # its typical size, so that its tolerances, absolute where f is about 1 or more,
+        # are f's own (a large f meets them relatively already).
+        power = _typical_power(value, starts)
+        value, gradient, hessian = (_scaled(function, 2.0 ** -power)
+                                    for function in (value, gradient, hessian))
         found: list[np.ndarray] = []
-        for start in _starts(len(variables), box, variables):
+        for start in starts:
             root = _root(gradient, hessian, start)
             if root is None or not _in_box(root, box, variables):
                 continue
@@ -120,7 +127,38 @@ def search(
             at = float(np.real(value(*root)))
             if np.isfinite(at):
                 points.append(_point(variables, root, at, hessian))
+    for entry in points:  # the values of f itself (exactly: a power of two)
+        entry.value = sp.Float(float(entry.value) * 2.0**power, 17)
     return sorted(points, key=_position)
+
+
+def _typical_power(value, starts: np.ndarray) -> int:
+    """The power of two nearest the median size of f over the starts where that is below
+    1, else 0 (also where no value is a finite nonzero number).
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> _typical_power(_compiled([x], 1e-20 * x**2), np.array([[1.0], [2.0], [3.0]]))
+    -64
+    """
+    sizes = np.abs(np.array([np.real(complex(value(*start))) for start in starts]))
+    sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
+    if not sizes.size:
+        return 0
+    return int(np.clip(np.round(np.log2(np.median(sizes))), -1000, 0))
+
+
+def _scaled(function, factor: float):
+    """``function`` times ``factor`` (a power of two: exact), element by element."""
+    if factor == 1.0:
+        return function
+
+    def scaled(*args: Any) -> Any:
+        result = function(*args)
+        if isinstance(result, (list, tuple)):
+            return [np.asarray(item) * factor for item in result]
+        return np.asarray(result) * factor
+
+    return scaled
 
 
 def _kinks(
@@ -274,7 +312,11 @@ def _flat_clusters(found: list[np.ndarray], gradient, value) -> list[list[int]]:
 def _flat_between(a: np.ndarray, b: np.ndarray, gradient, value) -> bool:
     """Whether f has the same value and a zero gradient all along the segment from a to b
     (checked at evenly spaced points on it)."""
-    t = np.linspace(0.0, 1.0, FLAT_SAMPLES + 2)[:, None]
+    # Both ends, and points between them at irrational spacings (multiples of the golden
+    # ratio, wrapped): evenly spaced samples can all fall on one phase of a periodic f
+    # (sin x between two maxima 24 periods apart looked constant).
+    inner = np.modf(np.arange(1, FLAT_SAMPLES + 1) * (np.sqrt(5.0) - 1.0) / 2.0)[0]
+    t = np.concatenate([[0.0, 1.0], inner])[:, None]
     samples = (a + t * (b - a)).T
     values = np.broadcast_to(np.real(np.asarray(value(*samples), dtype=complex)), t.shape[:1])
     start = float(values[0])
