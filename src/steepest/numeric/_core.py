@@ -351,6 +351,31 @@ def measured_rounding(fx: np.ndarray, near: np.ndarray) -> Rounding:
     return Rounding(spread, unit)
 
 
+def stretch_rounding(fx: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The rounding (a standard deviation) that f's values at x + t u show, for
+    ROUNDING_OFFSETS t and a length u as long as the steps: ``values`` has their
+    leading axis.
+
+    For f whose values near x are all equal although its steps say that f moves
+    ((x + 1e6) - 1e6 at x = 1e-6: the rounding lengths of |x| are far shorter than
+    a tread): only a stretch this long crosses enough treads to show the grid.
+    What a quartic leaves over is kept only when it is as large as what a parabola
+    does (f's own shape shrinks, rounding does not).
+
+    >>> t = np.concatenate([[0.0], ROUNDING_OFFSETS]) * 1e-6
+    >>> grid = (t + 1e6) - 1e6  # a grid of 1.2e-10
+    >>> 1e-11 < float(stretch_rounding(grid[0], grid[1:])) < 1e-10
+    True
+    >>> float(stretch_rounding(np.array(1.0), np.exp(t[1:]))) < 1e-15
+    True
+    """
+    offsets = np.concatenate([[0.0], ROUNDING_OFFSETS])
+    stacked = np.concatenate([fx[None], values])
+    parabola = rounding_of(offsets, stacked)
+    quartic = rounding_of(offsets, stacked, degree=4)
+    return np.where(quartic >= NOISE_LIKE * parabola, quartic, 0.0)
+
+
 EPS32 = float(np.finfo(np.float32).eps)
 
 
@@ -395,7 +420,7 @@ def _short(value: Any) -> str:
 
 def format_number(value: Any) -> str:
     """A float the way Python prints it (shortest round-trip form)."""
-    if isinstance(value, complex | np.complexfloating):
+    if isinstance(value, complex | np.complexfloating) or np.iscomplexobj(value):
         return repr(complex(value))
     return repr(float(value))
 
@@ -675,9 +700,15 @@ def raise_not_finite(
     """Raise the NumericError that names the point and the offending value."""
     location = f"x[{', '.join(map(str, index))}]" if index else "x"
     x_text = format_number(x[index] if index else x)
+    overflow = where != "at" and bool(np.any(np.isinf(value)))
+    hint = (
+        " (f overflows at the steps the method needs: give a smaller h or another method)"
+        if overflow
+        else ""
+    )
     raise NumericError(
         f"f is not finite {where} {location} = {x_text}: "
-        f"f({format_number(point)}) = {format_number(value)}"
+        f"f({format_number(point)}) = {format_number(value)}{hint}"
     )
 
 

@@ -242,8 +242,10 @@ def is_reliable(
     with np.errstate(all="ignore"):
         small = error <= RELIABLE_RTOL * np.abs(value)
         if not small.all():
-            small = small | (error <= RELIABLE_ZERO_TOL * function_scale())
-    return converged & small
+            # A scale that overflows (f near the largest float) vouches for nothing.
+            scale = function_scale()
+            small = small | (error <= RELIABLE_ZERO_TOL * np.where(np.isfinite(scale), scale, 0))
+    return converged & small & np.isfinite(error)
 
 
 @dataclass(frozen=True)
@@ -336,14 +338,19 @@ class RichardsonResult:
 
 
 def power_of_two_scale(x: np.ndarray) -> np.ndarray:
-    """The power of two at or above max(1, |x|), so halving steps stay exact."""
+    """The power of two at or above max(1, |x|), so halving steps stay exact; at most
+    2**1023, the largest float power of two (above 2**1023, none is a float).
+
+    >>> float(power_of_two_scale(np.array(3.0))), float(power_of_two_scale(np.array(1e308)))
+    (4.0, 8.98846567431158e+307)
+    """
     if x.ndim == 0:
         magnitude = abs(float(x))
         if magnitude <= 1.0:
             return np.array(1.0)
         mantissa, exponent = math.frexp(magnitude)
-        return np.array(math.ldexp(1.0, exponent - 1 if mantissa == 0.5 else exponent))
-    return 2.0 ** np.ceil(np.log2(step_scale(x)))
+        return np.array(math.ldexp(1.0, min(exponent - 1 if mantissa == 0.5 else exponent, 1023)))
+    return 2.0 ** np.minimum(np.ceil(np.log2(step_scale(x))), 1023.0)
 
 
 #: Relative steps of all levels: 1/2, 1/4, ..., 2**-ALL_LEVELS.
