@@ -65,16 +65,15 @@ def _quantised(quantiser, inner):
     return lambda t: np.round(inner(t), int(size))
 
 
-# Still confident and wrong (not yet fixed): the rounding of f's values is measured
-# too small where it is large next to the values near x (f near 0) but they lie on no
-# grid of one step; and Richardson near 0 (x = 1e-6) or on decimal grids.
+# Still confident and wrong (not yet fixed): decimal grids (np.round) whose rounding
+# the values near x do not show, and Richardson near 0 (x = 1e-6) on a grid coarser
+# than every rounding length.
 KNOWN_WRONG = [
-    ("cubic", ("offset", 1e6), 0.0, "central"),  # -2.0000016 +- 4.8e-7 for -2
-    ("cubic", ("offset", 3.7e9), -2.4352281465576047, "central"),  # 15.7799 +- 1.4e-9, 15.7910
-    ("cubic", ("round", 8), 0.3, "central"),  # -1.73067 +- 3.6e-4 for -1.73
-    ("sin", ("offset", 1e8), 1e-6, "richardson"),  # 1.0 +- 4.4e-16 for 1 - 5e-13
-    ("line", ("round", 8), 0.0, "richardson"),  # 1.00007936 +- 4.4e-16 for 1
+    ("cubic", ("round", 8), 0.3, "central"),  # -1.73067 +- 3.5e-4 for -1.73
     ("cubic", ("round", 5), 0.0, "richardson"),  # -1.96608 +- 8.7e-16 for -2
+    ("sin", ("round", 5), 0.8338, "richardson"),  # 0.65536 +- 2.7e-12 for 0.67207
+    # a grid coarser than even the lengths at 0 (2e-6 against 2.4e-7)
+    ("cubic", ("offset", 1e10), 1e-6, "richardson"),  # -2.0 +- 8.9e-16 for -2 + 3e-12
 ]
 
 
@@ -91,17 +90,25 @@ def test_known_staircases_still_give_a_tight_error_around_a_wrong_value(
     st.sampled_from(sorted(INNER)),
     st.sampled_from([q for q in QUANTISERS if q[0] != "round"]),
     st.sampled_from([0.0, 1e-6, -3e-7, 0.3, -1.7, 0.8338, 2.5]),
-    st.sampled_from(["forward", "backward", "central", "complex"]),
+    st.sampled_from(["forward", "backward", "central", "complex", "richardson"]),
 )
 @example(inner="line", quantiser=("offset", 1e12), x=0.0, method="central")  # 0 +- 0 for 1
 @example(inner="line", quantiser=("offset", 1e12), x=0.0, method="forward")  # 0 +- 0 for 1
 @example(inner="line", quantiser=("offset", 1e6), x=1e-6, method="central")  # 1.0000008 +- 2.4e-7
 @example(inner="cubic", quantiser=("float32", 0.0), x=0.8338, method="central")
+# the smallest change near x is several steps of the grid, and a quartic leaves
+# over 0.24 of what a parabola does: no rounding was seen
+@example(inner="cubic", quantiser=("offset", 1e6), x=0.0, method="central")  # -2.0000016 +- 4.8e-7
+@example(inner="cubic", quantiser=("offset", 3.7e9), x=-2.4352281465576047, method="central")
+# Richardson near 0 but not at it: the rounding lengths of |x| saw no grid
+@example(inner="sin", quantiser=("offset", 1e8), x=1e-6, method="richardson")  # 1.0 +- 4.4e-16
 @settings(max_examples=60, deadline=None)
 def test_a_staircase_gets_an_honest_error_from_every_method(inner, quantiser, x, method):
     # Whenever an estimate says it is reliable, it is within its error of the slope of
     # the function on the grid; otherwise it says why not, or refuses in one sentence.
     assume((inner, quantiser, x, method) not in KNOWN_WRONG)
+    # Not yet (see KNOWN_WRONG): Richardson near 0 on a grid coarser than 2.4e-7.
+    assume(not (method == "richardson" and x in (1e-6, -3e-7) and quantiser[1] >= 1e9))
     f, exact = INNER[inner]
     try:
         est = estimate(_quantised(quantiser, f), x, method=method)

@@ -30,6 +30,7 @@ from steepest.numeric._core import (
     RELIABLE_RTOL,
     RELIABLE_ZERO_TOL,
     RICHARDSON_FIRST_STEP,
+    ROUNDING_LEVELS,
     ROUNDOFF_FACTOR,
     STENCILS,
     NumericError,
@@ -39,6 +40,7 @@ from steepest.numeric._core import (
     check_value_at_x,
     evaluate,
     flat_rounding,
+    grid_rounding,
     measured_rounding,
     one_sided,
     raise_not_finite,
@@ -401,8 +403,16 @@ class _UnivariateTable:
             self.fx = values[0]
             check_value_at_x(self.fx, x)
             self.rounding = measured_rounding(self.fx, values[1 : 1 + len(near)])
+            # A grid coarser than the rounding lengths of |x| (x near 0 but not at it):
+            # measured over the lengths it has at 0.
+            shown, extra = grid_rounding(
+                self.f, x, self.fx, values[1 : 1 + len(near)], values[1 + len(near) :],
+                self.scale * ROUNDING_LEVELS[-1],
+            )
+            if shown is not None:
+                self.rounding = Rounding(np.fmax(self.rounding.spread, shown), self.rounding.unit)
             values = values[1 + len(near) :]
-            self.nfev += x.size * (1 + len(near))
+            self.nfev += x.size * (1 + len(near)) + extra
         else:
             values = evaluate(self.f, flat)
         self.nfev += flat.size

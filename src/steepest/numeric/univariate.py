@@ -16,7 +16,6 @@ from steepest.numeric._core import (
     RELIABLE_RTOL,
     RELIABLE_ZERO_TOL,
     RICHARDSON_FIRST_STEP,
-    ROUNDING_OFFSETS,
     STENCILS,
     NumericError,
     OneSided,
@@ -29,13 +28,13 @@ from steepest.numeric._core import (
     evaluate,
     flat_rounding,
     format_number,
+    grid_rounding,
     measured_rounding,
     one_sided,
     one_sided_curvature,
     optimal_step,
     rounding_moves,
     step_scale,
-    stretch_rounding,
 )
 from steepest.numeric._richardson import richardson_univariate
 
@@ -64,10 +63,6 @@ COMPLEX_SPREAD = 5.0
 #: from x (times max(1, |x|)), as far as Richardson's first step, to tell a constant f
 #: from a staircase.
 STAIRCASE_STEP = RICHARDSON_FIRST_STEP
-
-#: Values at the longest rounding length (9 with f(x)) that take at most this many
-#: distinct values measure a grid's rounding short (see _apply_stencil).
-FEW_VALUES = 4
 
 #: Round-off from the argument, in units of eps max(1, |x|) |f'|: x + o h
 #: rounds by eps |x| / 2, and f's first operations on it (t + 1, 2 t - 3)
@@ -269,18 +264,10 @@ def _apply_stencil(
     slope = np.max(np.abs(values[:, 0] - fx) / (np.abs(offsets[:, 0]) * steps[0]), axis=0)
     rounding = measured_rounding(fx, near_values)
     nfev = x.size + near.size + flat.size
-    # Values near x that take few distinct values (all equal to f(x), say) while the
-    # steps move f: a grid about as coarse as the rounding lengths or coarser, which
-    # only a stretch as long as the steps shows in full.
-    longest = np.sort(np.concatenate([fx[None], near_values[-len(ROUNDING_OFFSETS):]]), axis=0)
-    distinct = 1 + np.sum(longest[1:] != longest[:-1], axis=0)
-    flat_near = (distinct <= FEW_VALUES) & np.any(values != fx, axis=(0, 1))
-    if np.any(flat_near):
-        moves = ROUNDING_OFFSETS.reshape((-1,) + (1,) * x.ndim) * (steps[0] / 8)
-        shown = stretch_rounding(fx, evaluate(f, x + moves))
-        rounding = replace(rounding, spread=np.where(
-            flat_near, np.fmax(rounding.spread, shown), rounding.spread))
-        nfev += moves.size
+    shown, extra = grid_rounding(f, x, fx, near_values, values.reshape(-1, *x.shape), steps[0] / 8)
+    if shown is not None:
+        rounding = replace(rounding, spread=np.fmax(rounding.spread, shown))
+    nfev += extra
     return _Differences(differences, magnitude, slope, fx, nfev, values, rounding)
 
 
