@@ -89,5 +89,28 @@ def test_repr_and_shapes():
     result = check_grad(lambda v: np.sum(v**2), np.ones((2, 2)))
     assert result.analytic.shape == result.numeric.shape == (2, 2)
     assert repr(result).startswith("GradientCheck(ok=True, max_abs_error=")
-    with pytest.raises(st.NumericError, match="the gradient has shape"):
+    with pytest.raises(st.NumericError, match="grad returned shape"):
         check_grad(lambda v: np.sum(v**2), np.ones(3), grad=lambda v: v[:2])
+
+
+def _boom(v):
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize(
+    ("f", "grad", "names"),
+    [
+        (_boom, None, "f raised RuntimeError"),
+        (_boom, lambda v: 2 * v, "f raised RuntimeError"),
+        (lambda v: np.sum(v**2), lambda v: 1 / 0, "grad raised ZeroDivisionError"),
+        (lambda v: np.sum(v**2), lambda v: np.ones(3), "grad returned shape (3,)"),
+        (lambda v: np.sum(v**2), lambda v: "ab", "grad must return real numbers"),
+        (lambda v: np.sum(v**2), lambda v: [1.0, [2.0, 3.0]], "grad must return real numbers"),
+        (lambda v: np.sum(v**2), lambda v: 1j * v, "grad must return real numbers"),
+        (lambda v: v**2, None, "f to return one number"),
+    ],
+)
+def test_a_failing_f_or_grad_is_named_in_one_sentence(f, grad, names):
+    with pytest.raises(st.NumericError) as info:
+        check_grad(f, [1.0, 2.0], grad=grad)
+    assert names in str(info.value) and "\n" not in str(info.value)

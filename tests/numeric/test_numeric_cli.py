@@ -87,3 +87,21 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     assert len(lines) == 1, completed.stderr
     assert lines[0].startswith(message)
     assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize("method", ["forward", "backward", "central", "complex", "richardson"])
+@pytest.mark.parametrize("at", ["1e308", "-1.79e308", "1e-310"])
+def test_huge_and_tiny_points_give_a_result_or_one_sentence(method, at, capsys):
+    # Richardson at 1e308 printed "error: math range error" (its first step overflowed).
+    from steepest.cli.main import main
+
+    for expr in ("sin(x)", "x^2"):
+        try:
+            main(["numdiff", expr, "--at", at, "--method", method])
+        except SystemExit as exc:
+            assert exc.code == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and "range error" not in err, err
+            assert "not finite" in err
+        else:
+            assert "reliable" in capsys.readouterr().out

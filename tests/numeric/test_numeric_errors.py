@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -95,3 +96,31 @@ def test_gradient_names_the_offending_point():
         gradient(lambda v: np.sqrt(v[0]) + v[1], [-1.0, 1.0])
     # The default method adapts its steps instead of leaving the domain.
     np.testing.assert_allclose(gradient(f, [1e-8, 1.0]), [1e8, 1.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["forward", "central", "complex", "richardson"])
+@pytest.mark.parametrize("x", [1e308, -1.79e308, [1e308, 1.0], [1e-310, 5e-324]])
+def test_huge_and_tiny_x_give_an_answer_or_one_sentence_in_every_function(method, x):
+    # Richardson's first step overflowed (math range error), naming a complex point
+    # failed (TypeError), and overflow in the error bounds printed RuntimeWarnings.
+    from steepest.numeric import check_grad, jacobian
+
+    def total(v):
+        return np.sum(np.sin(v))
+
+    calls = [
+        lambda: estimate(np.sin, x, method=method),
+        lambda: derivative(lambda t: t * t, x, method=method),
+        lambda: gradient(total, x, method=method),
+        lambda: jacobian(lambda v: 2 * np.sin(v), x, method=method),
+        lambda: hessian(total, np.atleast_1d(x), method=method),
+        lambda: check_grad(total, x, method=method),
+        lambda: check_grad(total, x, grad=np.cos, method=method),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for call in calls:
+            try:
+                call()
+            except NumericError as exc:
+                assert "\n" not in str(exc)

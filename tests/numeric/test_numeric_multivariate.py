@@ -130,3 +130,10 @@ def test_hessian_against_torch():
 def test_hessian_is_symmetric():
     h = hessian(lambda v: np.exp(v[0] * v[1]) + v[2] * np.sin(v[0]), [0.2, 0.4, 1.0])
     np.testing.assert_array_equal(h, h.T)
+
+
+@pytest.mark.parametrize("method", ["forward", "central", "complex", "richardson", None])
+def test_hessian_of_one_variable(method):
+    # forward and central raised ValueError (no pairs of coordinates to move together)
+    value = hessian(lambda v: np.sum(np.sin(v)), [1.0], method=method)
+    assert value.shape == (1, 1) and abs(value[0, 0] + np.sin(1.0)) < 1e-5

@@ -235,6 +235,8 @@ class Rounding:
 #: a step), with at most this many steps between them, lie on a grid: rounding.
 GRID_TOLERANCE = 1e-6
 GRID_MAX_STEPS = 2.0**20
+#: ... where the smallest change is at most this many steps.
+GRID_DIVISORS = 32
 
 
 def on_grid(values: np.ndarray) -> np.ndarray:
@@ -246,15 +248,23 @@ def on_grid(values: np.ndarray) -> np.ndarray:
     array(True)
     >>> on_grid(np.sin(1e12 * np.array([0.0, 1e-9, 2e-9, 3e-9])))
     array(False)
+
+    The smallest change may be several steps (a grid of 1 seen as changes 3, 8, 19):
+    a step is also tried at a whole fraction of it, down to 1/GRID_DIVISORS.
+
+    >>> on_grid(np.array([0.0, 3.0, -8.0, 19.0, 11.0]) * 2.0**-21)
+    array(True)
     """
     with np.errstate(all="ignore"):
         changes = np.abs(values[1:] - values[:1])
         step = np.min(np.where(changes > 0, changes, np.inf), axis=0)
-        multiples = changes / step
-        whole = np.abs(multiples - np.round(multiples)) <= GRID_TOLERANCE * np.maximum(multiples, 1)
-        return np.asarray(
-            np.isfinite(step) & np.all(whole & (multiples <= GRID_MAX_STEPS), axis=0)
+        divisors = np.arange(1.0, GRID_DIVISORS + 1).reshape((-1,) + (1,) * changes.ndim)
+        multiples = changes[None] * divisors / step  # (divisors, changes, *elements)
+        whole = np.abs(multiples - np.round(multiples)) <= GRID_TOLERANCE * np.maximum(
+            multiples, 1
         )
+        found = np.any(np.all(whole & (multiples <= GRID_MAX_STEPS), axis=1), axis=0)
+        return np.asarray(np.isfinite(step) & found)
 
 
 def flat_rounding(
@@ -326,21 +336,35 @@ def measured_rounding(fx: np.ndarray, near: np.ndarray) -> Rounding:
     for k, level in enumerate(levels):
         values = np.concatenate([fx[None], level])
         shown = rounding_of(offsets, values)
+        with np.errstate(all="ignore"):
+            size = np.max(np.abs(values), axis=0)
         if k:
             # Over a longer stretch, near a pole, what a parabola leaves over may be
             # f's own shape: that shrinks a lot when a quartic is fitted instead,
             # rounding does not.
             left = rounding_of(offsets, values, degree=4)
-            shown = np.where(left >= NOISE_LIKE * shown, left, 0.0)
-        with np.errstate(all="ignore"):
-            size = np.max(np.abs(values), axis=0)
-            relative = np.where(shown > 0, ROUNDING_MULTIPLE * shown / size, 0.0)
-        if k:
+            like_noise = left >= NOISE_LIKE * shown
+            filtered = np.where(like_noise, left, 0.0)
             # ... and a scatter that large next to f is f's shape (an oscillation
             # faster than the stretch, a pole within it), not rounding, unless the values
-            # lie on a grid: then it is rounding, absolute ((x + 1e6) - 1e6 near 0).
+            # lie on a grid: then it is rounding, absolute ((x + 1e6) - 1e6 near 0), and
+            # certain, however little a quartic leaves over of 9 values (by chance 0.24
+            # of what a parabola does).  The grid is looked for only where it matters.
+            with np.errstate(all="ignore"):
+                large = ROUNDING_MULTIPLE * filtered > COARSEST_ROUNDING * size
+            doubtful = (shown > 0) & (~like_noise | large)
+            grid = np.zeros(doubtful.size, dtype=bool)
+            rows = values.reshape(len(values), -1)
+            for chunk in np.array_split(np.flatnonzero(doubtful), max(1, doubtful.size // 4096)):
+                if chunk.size:
+                    grid[chunk] = on_grid(rows[:, chunk])
+            grid = grid.reshape(doubtful.shape)
+            shown = np.where(grid, shown, filtered)
+        with np.errstate(all="ignore"):
+            relative = np.where(shown > 0, ROUNDING_MULTIPLE * shown / size, 0.0)
+        if k:
             kept = relative <= COARSEST_ROUNDING
-            shown = np.where(kept | on_grid(values), shown, 0.0)
+            shown = np.where(kept | grid, shown, 0.0)
             relative = np.where(kept, relative, 0.0)
         spread = np.fmax(spread, shown)
         unit = np.fmax(unit, np.nan_to_num(relative, nan=np.inf))
@@ -349,6 +373,62 @@ def measured_rounding(fx: np.ndarray, near: np.ndarray) -> Rounding:
     unit = np.where(float32_values(np.concatenate([fx[None], near])),
                     np.fmax(unit, ROUNDOFF_FACTOR * EPS32), unit)
     return Rounding(spread, unit)
+
+
+def stretch_rounding(fx: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The rounding (a standard deviation) that f's values at x + t u show, for
+    ROUNDING_OFFSETS t and a length u as long as the steps: ``values`` has their
+    leading axis.
+
+    For f whose values near x are all equal although its steps say that f moves
+    ((x + 1e6) - 1e6 at x = 1e-6: the rounding lengths of |x| are far shorter than
+    a tread): only a stretch this long crosses enough treads to show the grid.
+    What a quartic leaves over is kept only when it is as large as what a parabola
+    does (f's own shape shrinks, rounding does not).
+
+    >>> t = np.concatenate([[0.0], ROUNDING_OFFSETS]) * 1e-6
+    >>> grid = (t + 1e6) - 1e6  # a grid of 1.2e-10
+    >>> 1e-11 < float(stretch_rounding(grid[0], grid[1:])) < 1e-10
+    True
+    >>> float(stretch_rounding(np.array(1.0), np.exp(t[1:]))) < 1e-15
+    True
+    """
+    offsets = np.concatenate([[0.0], ROUNDING_OFFSETS])
+    stacked = np.concatenate([fx[None], values])
+    parabola = rounding_of(offsets, stacked)
+    quartic = rounding_of(offsets, stacked, degree=4)
+    return np.where(quartic >= NOISE_LIKE * parabola, quartic, 0.0)
+
+
+#: Values at the longest rounding length (9 with f(x)) that take at most this many
+#: distinct values measure a grid's rounding short (see grid_rounding).
+FEW_VALUES = 4
+
+
+def grid_rounding(
+    f: Callable[[Any], Any],
+    x: np.ndarray,
+    fx: np.ndarray,
+    near: np.ndarray,
+    moves: np.ndarray,
+    length: np.ndarray,
+) -> tuple[np.ndarray | None, int]:
+    """The rounding over a stretch of ``length`` (see stretch_rounding) where the values
+    ``near`` x (rounding_moves' leading axis) take few distinct values although f's
+    values at the method's steps, ``moves`` (leading axis: which), differ from f(x);
+    None where nothing needs it.  Also the calls spent.
+
+    Lengths of |x| far shorter than a tread of f's grid ((x + 1e6) - 1e6 at 1e-6) see
+    one or two values, and no rounding; only there f is evaluated 8 more times.
+    """
+    longest = np.sort(np.concatenate([fx[None], near[-len(ROUNDING_OFFSETS):]]), axis=0)
+    distinct = 1 + np.sum(longest[1:] != longest[:-1], axis=0)
+    few = (distinct <= FEW_VALUES) & np.any(moves != fx, axis=0)
+    if not np.any(few):
+        return None, 0
+    stretch = ROUNDING_OFFSETS.reshape((-1,) + (1,) * x.ndim) * length
+    shown = stretch_rounding(fx, evaluate(f, x + stretch))
+    return np.where(few, shown, 0.0), stretch.size
 
 
 EPS32 = float(np.finfo(np.float32).eps)
@@ -395,7 +475,7 @@ def _short(value: Any) -> str:
 
 def format_number(value: Any) -> str:
     """A float the way Python prints it (shortest round-trip form)."""
-    if isinstance(value, complex | np.complexfloating):
+    if isinstance(value, complex | np.complexfloating) or np.iscomplexobj(value):
         return repr(complex(value))
     return repr(float(value))
 
@@ -675,9 +755,15 @@ def raise_not_finite(
     """Raise the NumericError that names the point and the offending value."""
     location = f"x[{', '.join(map(str, index))}]" if index else "x"
     x_text = format_number(x[index] if index else x)
+    overflow = where != "at" and bool(np.any(np.isinf(value)))
+    hint = (
+        " (f overflows at the steps the method needs: give a smaller h or another method)"
+        if overflow
+        else ""
+    )
     raise NumericError(
         f"f is not finite {where} {location} = {x_text}: "
-        f"f({format_number(point)}) = {format_number(value)}"
+        f"f({format_number(point)}) = {format_number(value)}{hint}"
     )
 
 

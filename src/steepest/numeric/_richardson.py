@@ -30,6 +30,7 @@ from steepest.numeric._core import (
     RELIABLE_RTOL,
     RELIABLE_ZERO_TOL,
     RICHARDSON_FIRST_STEP,
+    ROUNDING_LEVELS,
     ROUNDOFF_FACTOR,
     STENCILS,
     NumericError,
@@ -39,6 +40,7 @@ from steepest.numeric._core import (
     check_value_at_x,
     evaluate,
     flat_rounding,
+    grid_rounding,
     measured_rounding,
     one_sided,
     raise_not_finite,
@@ -242,8 +244,10 @@ def is_reliable(
     with np.errstate(all="ignore"):
         small = error <= RELIABLE_RTOL * np.abs(value)
         if not small.all():
-            small = small | (error <= RELIABLE_ZERO_TOL * function_scale())
-    return converged & small
+            # A scale that overflows (f near the largest float) vouches for nothing.
+            scale = function_scale()
+            small = small | (error <= RELIABLE_ZERO_TOL * np.where(np.isfinite(scale), scale, 0))
+    return converged & small & np.isfinite(error)
 
 
 @dataclass(frozen=True)
@@ -336,14 +340,19 @@ class RichardsonResult:
 
 
 def power_of_two_scale(x: np.ndarray) -> np.ndarray:
-    """The power of two at or above max(1, |x|), so halving steps stay exact."""
+    """The power of two at or above max(1, |x|), so halving steps stay exact; at most
+    2**1023, the largest float power of two (above 2**1023, none is a float).
+
+    >>> float(power_of_two_scale(np.array(3.0))), float(power_of_two_scale(np.array(1e308)))
+    (4.0, 8.98846567431158e+307)
+    """
     if x.ndim == 0:
         magnitude = abs(float(x))
         if magnitude <= 1.0:
             return np.array(1.0)
         mantissa, exponent = math.frexp(magnitude)
-        return np.array(math.ldexp(1.0, exponent - 1 if mantissa == 0.5 else exponent))
-    return 2.0 ** np.ceil(np.log2(step_scale(x)))
+        return np.array(math.ldexp(1.0, min(exponent - 1 if mantissa == 0.5 else exponent, 1023)))
+    return 2.0 ** np.minimum(np.ceil(np.log2(step_scale(x))), 1023.0)
 
 
 #: Relative steps of all levels: 1/2, 1/4, ..., 2**-ALL_LEVELS.
@@ -394,8 +403,16 @@ class _UnivariateTable:
             self.fx = values[0]
             check_value_at_x(self.fx, x)
             self.rounding = measured_rounding(self.fx, values[1 : 1 + len(near)])
+            # A grid coarser than the rounding lengths of |x| (x near 0 but not at it):
+            # measured over the lengths it has at 0.
+            shown, extra = grid_rounding(
+                self.f, x, self.fx, values[1 : 1 + len(near)], values[1 + len(near) :],
+                self.scale * ROUNDING_LEVELS[-1],
+            )
+            if shown is not None:
+                self.rounding = Rounding(np.fmax(self.rounding.spread, shown), self.rounding.unit)
             values = values[1 + len(near) :]
-            self.nfev += x.size * (1 + len(near))
+            self.nfev += x.size * (1 + len(near)) + extra
         else:
             values = evaluate(self.f, flat)
         self.nfev += flat.size

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -137,24 +138,18 @@ def check_grad(
     (False, (1,))
     """
     points = as_points(x)
-    if grad is None:
-        from steepest.autodiff import grad as autodiff_grad
-
-        analytic = autodiff_grad(f)(points if points.ndim else float(points))
-        source = "autodiff"
-    else:
-        analytic = grad(points if points.ndim else float(points))
-        source = "given gradient"
-    analytic = np.asarray(analytic, dtype=float)
+    # The numerical gradient first: it names a failing f in one sentence.
     numeric = jacobian_estimate(f, points, method)
     if numeric.value.shape != points.shape:
         raise NumericError(
             "check_grad needs f to return one number; it returned shape "
             f"{numeric.value.shape[: numeric.value.ndim - points.ndim]}"
         )
+    analytic, source = _analytic(f, points, grad)
     if analytic.shape != points.shape:
         raise NumericError(
-            f"the gradient has shape {analytic.shape} but x has shape {points.shape}"
+            f"grad returned shape {analytic.shape} but x has shape {points.shape}: it must "
+            "return one partial derivative per component of x"
         )
     if rtol is None and atol is None:
         size = np.abs(numeric.value) + (np.max(np.abs(numeric.value)) if points.size else 0.0)
@@ -170,6 +165,50 @@ def check_grad(
         source=source,
         numeric_reliable=np.asarray(numeric.reliable, dtype=bool),
     )
+
+
+def _analytic(
+    f: Callable[[Any], Any], points: np.ndarray, grad: Callable[[Any], Any] | None
+) -> tuple[np.ndarray, str]:
+    """The gradient being checked, and where it came from; a NumericError in one sentence
+    naming grad (or f under automatic differentiation) when it fails."""
+    from steepest.errors import SteepestError
+
+    argument = points if points.ndim else float(points)
+    where = _short(points.tolist())
+    if grad is None:
+        from steepest.autodiff import grad as autodiff_grad
+
+        name, source, call = "f (under automatic differentiation)", "autodiff", autodiff_grad(f)
+    else:
+        name, source, call = "grad", "given gradient", grad
+    try:
+        result = call(argument)
+    except SteepestError:
+        raise
+    except Exception as exc:
+        raise NumericError(f"{name} raised {type(exc).__name__} at x = {where}: {exc}") from exc
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            values = np.asarray(result)
+            if values.dtype.kind == "c" and not np.any(values.imag):
+                values = values.real
+            analytic = values.astype(float)
+    except (TypeError, ValueError, np.exceptions.ComplexWarning) as exc:
+        raise NumericError(
+            f"{name} must return real numbers shaped like x; it returned {_short(result)}"
+        ) from exc
+    if values.dtype.kind not in "biuf":
+        raise NumericError(
+            f"{name} must return real numbers shaped like x; it returned {_short(result)}"
+        )
+    return analytic, source
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 __all__ = ["GradientCheck", "check_grad"]

@@ -103,6 +103,8 @@ class _Probe:
 
     def scan(self, moves: list[Move], *, check: bool = True) -> np.ndarray:
         """f at x + sum of (amount * e_index) for each move; shape (len(moves), *out)."""
+        if not moves:  # no pairs of coordinates in one variable (a Hessian of x of size 1)
+            return np.zeros((0, *self.out_shape))
         complex_step = any(isinstance(a, complex) for move in moves[:1] for _, a in move)
         base = self.flat.astype(complex) if complex_step else self.flat
         shape = self.x.shape
@@ -315,6 +317,7 @@ def jacobian_estimate(
     return _estimate(f, x, method, h, test=True)
 
 
+@np.errstate(all="ignore")  # x near the largest float: steps and errors may overflow
 def _estimate(
     f: Callable[[Any], Any], x: Any, method: str | None, h: Any, *, test: bool
 ) -> JacobianEstimate:
@@ -529,6 +532,7 @@ def _hessian_richardson(probe: _Probe) -> np.ndarray:
     return solution.value
 
 
+@np.errstate(all="ignore")  # x near the largest float: steps and values may overflow
 def hessian(
     f: Callable[[Any], Any], x: Any, method: str | None = None, h: Any = None
 ) -> np.ndarray:

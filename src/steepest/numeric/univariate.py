@@ -15,6 +15,7 @@ from steepest.numeric._core import (
     EPS,
     RELIABLE_RTOL,
     RELIABLE_ZERO_TOL,
+    RICHARDSON_FIRST_STEP,
     STENCILS,
     NumericError,
     OneSided,
@@ -27,6 +28,7 @@ from steepest.numeric._core import (
     evaluate,
     flat_rounding,
     format_number,
+    grid_rounding,
     measured_rounding,
     one_sided,
     one_sided_curvature,
@@ -57,6 +59,11 @@ COMPLEX_FACTORS = (
 #: ... and its own error is at least this many times the largest change they show.
 COMPLEX_SPREAD = 5.0
 
+#: Where every value a plain difference took equals f(x), f is also evaluated this far
+#: from x (times max(1, |x|)), as far as Richardson's first step, to tell a constant f
+#: from a staircase.
+STAIRCASE_STEP = RICHARDSON_FIRST_STEP
+
 #: Round-off from the argument, in units of eps max(1, |x|) |f'|: x + o h
 #: rounds by eps |x| / 2, and f's first operations on it (t + 1, 2 t - 3)
 #: round again on the scale of their terms (taken to be at least 1, as the
@@ -72,6 +79,11 @@ NOTE_LARGE = "the error estimate is large next to the value"
 NOTE_SCATTER = (
     "f's values scatter near x far more than rounding does (noise, a jump or a coarse "
     "grid of values at x): no step gives a derivative to trust here"
+)
+NOTE_STAIRCASE = (
+    "f takes the same value at every step the method tried but not over a larger one: "
+    "its values lie on a grid coarser than the step (a staircase), so the zero slope "
+    "is not f's; give a larger h or use method='richardson'"
 )
 NOTE_COMPLEX = (
     "the complex step disagrees with finite differences (f is not analytic here, "
@@ -252,6 +264,10 @@ def _apply_stencil(
     slope = np.max(np.abs(values[:, 0] - fx) / (np.abs(offsets[:, 0]) * steps[0]), axis=0)
     rounding = measured_rounding(fx, near_values)
     nfev = x.size + near.size + flat.size
+    shown, extra = grid_rounding(f, x, fx, near_values, values.reshape(-1, *x.shape), steps[0] / 8)
+    if shown is not None:
+        rounding = replace(rounding, spread=np.fmax(rounding.spread, shown))
+    nfev += extra
     return _Differences(differences, magnitude, slope, fx, nfev, values, rounding)
 
 
@@ -304,8 +320,10 @@ def _plain_estimate(
     function_scale = np.maximum(np.abs(diff.fx), diff.magnitude[0] / stencil.weight_sum) / (
         step_scale(x)
     )
+    function_scale = np.where(np.isfinite(function_scale), function_scale, 0.0)
     small = (error <= RELIABLE_RTOL * np.abs(d1)) | (error <= RELIABLE_ZERO_TOL * function_scale)
-    reliable = consistent & small & np.isfinite(d1)
+    # An error that overflows says nothing (f near the largest float, x + h at its edge).
+    reliable = consistent & small & np.isfinite(d1) & np.isfinite(error)
     note = ""
     if not np.all(consistent):
         note = NOTE_UNRESOLVED
@@ -319,7 +337,36 @@ def _plain_estimate(
         error, reliable = test.apply(error, reliable)
         if np.any(test.broken) and note != NOTE_UNRESOLVED:
             note = test.note()
-    return d1, error, reliable, step, nfev, note
+    staircase, wider, probes = _staircase(f, x, diff, test, stencil.order)
+    if np.any(staircase):
+        error = np.where(staircase, np.fmax(error, wider), error)
+        reliable = reliable & ~staircase
+        note = NOTE_STAIRCASE
+    return d1, error, reliable, step, nfev + probes, note
+
+
+def _staircase(
+    f: Callable[[Any], Any], x: np.ndarray, diff: _Differences, test: OneSided | None, order: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Where every value the method took equals f(x) although f moves over a larger step
+    (f on a grid coarser than the steps: (x + 1e12) - 1e12), with the size of the
+    derivative that larger step shows, and the calls spent.
+
+    All values equal reads as an exact zero slope, with no round-off to warn: so
+    only there f is also evaluated at x +- STAIRCASE_STEP max(1, |x|).
+    """
+    assert diff.samples is not None
+    flat = np.all(diff.samples == diff.fx, axis=(0, 1))
+    if test is not None and test.samples is not None:
+        flat &= np.all((test.samples[1] == diff.fx) & (test.samples[2] == diff.fx), axis=0)
+    if not np.any(flat):
+        return flat, np.zeros(x.shape), 0
+    wide = STAIRCASE_STEP * step_scale(x)
+    probes = evaluate(f, np.stack([x + wide, x - wide]))
+    with np.errstate(all="ignore"):
+        moved = np.isfinite(probes) & (probes != diff.fx)
+        change = np.max(np.where(moved, np.abs(probes - diff.fx), 0.0), axis=0)
+        return flat & np.any(moved, axis=0), change / wide**order, probes.size
 
 
 def _with_flat_rounding(
@@ -408,6 +455,7 @@ def _complex_values(
     return (quotients[0] if len(factors) == 1 else quotients), step, points.size
 
 
+@np.errstate(all="ignore")  # f near the largest float: errors may overflow to inf
 def complex_step_estimate(
     f: Callable[[Any], Any], x: np.ndarray, h: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, str]:
@@ -431,6 +479,9 @@ def complex_step_estimate(
     own_error = np.fmax(
         4.0 * EPS * (np.abs(value) + np.abs(fx) / step_scale(x)), COMPLEX_SPREAD * spread
     )
+    # Im f underflows below the smallest float (x**2 at 1e-310 gives Im 0): that much
+    # of it may be lost, whatever f's size.
+    own_error = own_error + np.finfo(np.float64).smallest_subnormal / step
     try:
         check_value, check_error, check_reliable, _, check_nfev, _ = _plain_estimate(
             f, x, "central", 1, None
