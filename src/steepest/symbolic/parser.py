@@ -20,6 +20,8 @@ Reading rules (the ones most calculus courses use):
   sin(x)·cos(x), ``ln x + 1`` is ln(x) + 1.  ``sin^2 x`` is (sin x)^2.
 * ``log`` and ``ln`` are the natural logarithm; ``log_2(x)``, ``log_a x``,
   ``log(x, a)``, ``log2`` and ``log10`` have the base they show.
+* Unicode fractions are fractions: ``½x`` is x/2 and ``x^½`` is sqrt(x); a
+  mixed number such as ``3½`` is refused (3 + 1/2 or 3*(1/2)?).
 * Decimals are exact: ``0.1`` is 1/10.  ``1e-3`` (no spaces) is scientific
   notation; ``2e^x`` and ``2 e - 3`` use Euler's e.
 
@@ -118,7 +120,14 @@ _GREEK_CHARACTERS = {
 
 _UNICODE_OPERATORS = {
     "−": "-", "–": "-", "×": "*", "·": "*", "⋅": "*", "∙": "*", "÷": "/",
-    "≤": "<=", "≥": ">=", "≠": "!=", "∞": "inf", "√": "sqrt",
+    "≤": "<=", "≥": ">=", "≠": "!=", "∞": "inf", "√": "sqrt", "⁄": "/",
+}  # fmt: skip
+
+# Vulgar fractions: ½ is read as (1/2), so ½x is x/2 and x^½ is sqrt(x).
+_FRACTIONS = {
+    "½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5),
+    "⅖": (2, 5), "⅗": (3, 5), "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅐": (1, 7),
+    "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8), "⅑": (1, 9), "⅒": (1, 10),
 }  # fmt: skip
 
 _SUPERSCRIPTS = {
@@ -387,6 +396,32 @@ def tokenize(text: str) -> list[Token]:
                 tokens.append(Token("op", "-", column))
                 digits = digits[1:]
             tokens.append(Token("number", digits, column))
+        elif char in _FRACTIONS:
+            if tokens and tokens[-1].kind == "number":  # 3½ and 3 ½ are mixed numbers
+                whole = tokens[-1].text
+                written = text[tokens[-1].column - 1 : position + 1]
+                numerator, denominator = _FRACTIONS[char]
+                raise _error(
+                    f"'{written}' is ambiguous: write {whole} + {numerator}/{denominator} "
+                    f"for the mixed number, or {whole}*{numerator}/{denominator} for the product",
+                    text,
+                    column,
+                )
+            numerator, denominator = _FRACTIONS[char]
+            if tokens and not space and (tokens[-1].kind == "name" or tokens[-1].text == ")"):
+                raise _error(
+                    f"a fraction right after {tokens[-1].text!r} is ambiguous (a product or a "
+                    f"power?): write it first, as in {char}x, or as a power, as in "
+                    f"x^({numerator}/{denominator})",
+                    text,
+                    column,
+                )
+            tokens.append(Token("op", "(", column, space))
+            tokens.append(Token("number", str(numerator), column))
+            tokens.append(Token("op", "/", column))
+            tokens.append(Token("number", str(denominator), column))
+            tokens.append(Token("op", ")", column))
+            position += 1
         elif char in _UNICODE_OPERATORS:
             replacement = _UNICODE_OPERATORS[char]
             kind = "name" if replacement.isalpha() else "op"
@@ -600,9 +635,14 @@ class _Parser:
         # people who mean e^(-2x): a number exponent glued to the factor after
         # it is a question when the exponent is signed or the base is a number.
         following = self.token
+        # e^½x: the tokens ( 1 / 2 ) of one fraction character are glued the same way.
+        fraction = (
+            first.text == "("
+            and self.text[first.column - 1 : first.column] in _FRACTIONS
+            and self.tokens[self.index - 1].column == first.column
+        )
         glued = (
-            first.kind == "number"
-            and self.tokens[self.index - 1] is first
+            (fraction or (first.kind == "number" and self.tokens[self.index - 1] is first))
             and not following.space_before
             and (following.kind == "name" or following.text == "(")
         )
@@ -612,10 +652,11 @@ class _Parser:
         base_text = before.text if before.kind in ("name", "number") else "(...)"
         sign = "-" if signed else ""
         factor = _shorten(self.quote_next_factor())
+        exponent = self.text[first.column - 1] if fraction else first.text
         raise self.fail(
-            f"'{base_text}^{sign}{first.text}{factor}' is ambiguous: did you mean "
-            f"{base_text}^({sign}{first.text}{factor}) or "
-            f"{base_text}^({sign}{first.text})*{factor}? Add parentheses",
+            f"'{base_text}^{sign}{exponent}{factor}' is ambiguous: did you mean "
+            f"{base_text}^({sign}{exponent}{factor}) or "
+            f"{base_text}^({sign}{exponent})*{factor}? Add parentheses",
             caret,
         )
 
@@ -1161,7 +1202,7 @@ def _last_top_level_slash(text: str) -> int:
             depth += 1
         elif char == "(":
             depth -= 1
-        elif char == "/" and depth == 0:
+        elif char in "/⁄÷" and depth == 0:
             return index
     return len(text)
 
