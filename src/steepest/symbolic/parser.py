@@ -397,30 +397,7 @@ def tokenize(text: str) -> list[Token]:
                 digits = digits[1:]
             tokens.append(Token("number", digits, column))
         elif char in _FRACTIONS:
-            if tokens and tokens[-1].kind == "number":  # 3½ and 3 ½ are mixed numbers
-                whole = tokens[-1].text
-                written = text[tokens[-1].column - 1 : position + 1]
-                numerator, denominator = _FRACTIONS[char]
-                raise _error(
-                    f"'{written}' is ambiguous: write {whole} + {numerator}/{denominator} "
-                    f"for the mixed number, or {whole}*{numerator}/{denominator} for the product",
-                    text,
-                    column,
-                )
-            numerator, denominator = _FRACTIONS[char]
-            if tokens and not space and (tokens[-1].kind == "name" or tokens[-1].text == ")"):
-                raise _error(
-                    f"a fraction right after {tokens[-1].text!r} is ambiguous (a product or a "
-                    f"power?): write it first, as in {char}x, or as a power, as in "
-                    f"x^({numerator}/{denominator})",
-                    text,
-                    column,
-                )
-            tokens.append(Token("op", "(", column, space))
-            tokens.append(Token("number", str(numerator), column))
-            tokens.append(Token("op", "/", column))
-            tokens.append(Token("number", str(denominator), column))
-            tokens.append(Token("op", ")", column))
+            tokens.extend(_fraction_tokens(text, position, tokens, space))
             position += 1
         elif char in _UNICODE_OPERATORS:
             replacement = _UNICODE_OPERATORS[char]
@@ -441,6 +418,37 @@ def tokenize(text: str) -> list[Token]:
         space = False
     tokens.append(Token("end", "", length + 1, space))
     return tokens
+
+
+def _fraction_tokens(text: str, position: int, tokens: list[Token], space: bool) -> list[Token]:
+    """The tokens ( n / d ) of the Unicode fraction at ``position``, or a question where
+    a number or a factor is glued before it (3½: 3 + 1/2 or 3*(1/2)?)."""
+    char, column = text[position], position + 1
+    numerator, denominator = _FRACTIONS[char]
+    if tokens and tokens[-1].kind == "number":  # 3½ and 3 ½ are mixed numbers
+        whole = tokens[-1].text
+        written = text[tokens[-1].column - 1 : position + 1]
+        raise _error(
+            f"'{written}' is ambiguous: write {whole} + {numerator}/{denominator} "
+            f"for the mixed number, or {whole}*{numerator}/{denominator} for the product",
+            text,
+            column,
+        )
+    if tokens and not space and (tokens[-1].kind == "name" or tokens[-1].text == ")"):
+        raise _error(
+            f"a fraction right after {tokens[-1].text!r} is ambiguous (a product or a "
+            f"power?): write it first, as in {char}x, or as a power, as in "
+            f"x^({numerator}/{denominator})",
+            text,
+            column,
+        )
+    return [
+        Token("op", "(", column, space),
+        Token("number", str(numerator), column),
+        Token("op", "/", column),
+        Token("number", str(denominator), column),
+        Token("op", ")", column),
+    ]
 
 
 def _bad_character_message(char: str, tokens: list[Token], rest: str = "") -> str:
