@@ -59,6 +59,7 @@ from steepest.symbolic.printing import text_form
         ("grad x^2 y", "2x yi + x^2j"),
         ("grad x*y", "yi + xj"),
         ("grad x^2 + xi^2", "2x, 2xi"),  # xi is the variable ξ here, not x times i
+        ("grad p^2 + pi*q", "2p i + pi j"),  # pi is the number
     ],
 )
 def test_a_right_answer_in_learner_words_is_correct(question: str, answer: str) -> None:
@@ -171,6 +172,7 @@ def test_a_gradient_in_any_notation_is_right_and_perturbed_is_not(
         ("d/dx x^2", "2½x", "write 2 + 1/2 for the mixed number, or 2*1/2 for the product"),
         ("d/dx x^2", "x½", "write it first, as in ½x, or as a power"),
         ("d/dx e^(x/2)", "½e^½x", "did you mean e^(½x) or e^(½)*x?"),
+        ("d/dx x^(3/2)", "3√x/2", "'√x/2' is ambiguous: did you mean sqrt(x)/2 or sqrt(x/2)?"),
     ],
 )
 def test_an_answer_that_cannot_be_read_one_way_says_how_to_write_it(

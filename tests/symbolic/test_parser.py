@@ -192,6 +192,7 @@ REFUSALS = [
     ("x½", "a fraction right after 'x' is ambiguous"),
     ("e^½x", "did you mean e^(½x) or e^(½)*x?"),
     ("1⁄2 x", "did you mean (1⁄2)*x or 1/(2*x)?"),
+    ("3√x/2", "'√x/2' is ambiguous: did you mean sqrt(x)/2 or sqrt(x/2)?"),  # not 'sqrt x/2'
 ]
 
 

@@ -533,8 +533,9 @@ def _split_unit_vectors(text: str, variables: Sequence[sympy.Symbol]) -> str:
     """``2xi + 2yj`` written ``2x i + 2y j``: a variable's letter glued to a unit vector.
 
     Only a single-letter variable of the question followed by i, j or k, where no
-    variable has those names (xi is otherwise the Greek letter ξ, and xy stays
-    the question it is: x*y or a name?).
+    variable has those names, in an answer that is not a list of components
+    (xi is otherwise the Greek letter ξ; pi stays pi; xy stays the question it
+    is: x*y or a name?).
 
     >>> x, y = sympy.Symbol("x"), sympy.Symbol("y")
     >>> _split_unit_vectors("2xi + 2yj", [x, y]), _split_unit_vectors("sin(x)i", [x, y])
@@ -547,7 +548,8 @@ def _split_unit_vectors(text: str, variables: Sequence[sympy.Symbol]) -> str:
     if not letters:
         return text
     glued = re.compile(rf"(?<![A-Za-z_])([{letters}])([ijk])(?![A-Za-z_(])")
-    return glued.sub(lambda m: m[0] if m[0] in names else f"{m[1]} {m[2]}", text)
+    # pi stays the number pi even where p is a variable.
+    return glued.sub(lambda m: m[0] if m[0] in names | {"pi"} else f"{m[1]} {m[2]}", text)
 
 
 def _unit_vector_components(expr: sympy.Expr, size: int, variables: Sequence[sympy.Symbol]

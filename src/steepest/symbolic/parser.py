@@ -882,7 +882,9 @@ class _Parser:
                     f"{name} needs an argument, as in {name}(x)",
                     token if self.token.kind == "end" else None,
                 )
-            argument = self.bare_argument(name)
+            # √x/2 is quoted as written, not as sqrt x/2.
+            written = "√" if self.text[token.column - 1] == "√" else f"{name} "
+            argument = self.bare_argument(name, written)
             value = self.apply(token, name, [argument], base)
         if power is not None:
             value = self.power(value, sympy.Integer(power), token)
@@ -935,7 +937,7 @@ class _Parser:
         self.advance()
         return arguments
 
-    def bare_argument(self, name: str) -> sympy.Expr:
+    def bare_argument(self, name: str, written: str) -> sympy.Expr:
         # sin 2x is sin(2x) and sin x cos x is sin(x) cos(x): the argument is a
         # numeric coefficient and one factor.  More than that (sin x y, sin x e^x)
         # or a division right after it (sin x/2) is a question, not a guess.
@@ -960,7 +962,8 @@ class _Parser:
                     argument = _shorten(self.text[start.column - 1 : self.token.column - 1])
                     following = _shorten(self.quote_next_factor())
                     raise self.fail(
-                        f"'{name} {argument} {following}' is ambiguous: did you mean "
+                        f"'{written}{argument} {following}' is ambiguous: "
+                        "did you mean "
                         f"{name}({argument})*{following} or {name}({argument}*{following})? "
                         "Use parentheses"
                     )
@@ -969,7 +972,7 @@ class _Parser:
                 argument = _shorten(self.text[start.column - 1 : self.token.column - 1])
                 following = self.peek().text or "..."
                 raise self.fail(
-                    f"'{name} {argument}/{following}' is ambiguous: did you mean "
+                    f"'{written}{argument}/{following}' is ambiguous: did you mean "
                     f"{name}({argument})/{following} or {name}({argument}/{following})? "
                     "Use parentheses"
                 )
