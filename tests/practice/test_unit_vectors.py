@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as hs
 
 import steepest as st
@@ -65,3 +65,20 @@ def test_more_unit_vectors_than_components_are_counted():
 def test_variables_named_like_unit_vectors_keep_their_meaning():
     feedback = st.practice.check("grad i^2 + j^2", "(2i, 2j)")
     assert feedback.verdict == "correct"
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(a=hs.integers(-3, 3).filter(bool), b=hs.integers(-3, 3).filter(bool),
+       spaced=hs.booleans(), wrong=hs.booleans())
+@example(a=1, b=1, spaced=False, wrong=False)  # 2xi + 2yj: once "unknown name 'yj'"
+@example(a=1, b=2, spaced=False, wrong=True)
+def test_a_variable_glued_to_its_unit_vector_reads_as_a_product(a, b, spaced, wrong):
+    question = f"grad {a}*x^2 + {b}*y^2"
+    first, second = (2 * b, 2 * a) if wrong else (2 * a, 2 * b)
+    gap = " " if spaced else ""
+    united = f"{first}x{gap}i + {second}y{gap}j".replace("+ -", "- ")
+    bracketed = st.practice.check(question, f"({first}x, {second}y)")
+    feedback = st.practice.check(question, united)
+    assert (feedback.verdict, feedback.mistake) == (bracketed.verdict, bracketed.mistake), (
+        united, feedback.message)
+    assert feedback.verdict == ("incorrect" if wrong and a != b else "correct"), feedback.message

@@ -43,6 +43,23 @@ from steepest.symbolic.printing import text_form
         # working that ends with the answer
         ("d/dx x^2", "f'(x) = 2x*1 = 2x"),
         ("one step of gradient descent on x^2 from 3 with rate 0.1", "x_1 = 3 - 0.1*6 = 2.4"),
+        # Unicode fractions, superscripts and roots (½ was "unexpected character")
+        ("d/dx sqrt(x)", "½ x^(-1/2)"),
+        ("d/dx sqrt(x)", "½x^(-½)"),
+        ("d/dx x^2/8", "¼x"),
+        ("d/dx 3x^2/8", "¾x"),
+        ("d/dx x^2/6", "⅓ x"),
+        ("d/dx x^3", "3x²"),
+        ("d/dx 2 sqrt(x)", "1/√x"),
+        ("d/dx x^(3/2)", "(3/2)√x"),
+        # a variable glued to its unit vector (2xi was "unknown name 'yj'")
+        ("grad x^2 + y^2", "2xi + 2yj"),
+        ("grad x^2 + y^2", "2xi+2yj"),
+        ("grad x^2 + y^2 + z^2", "2xi + 2yj + 2zk"),
+        ("grad x^2 y", "2x yi + x^2j"),
+        ("grad x*y", "yi + xj"),
+        ("grad x^2 + xi^2", "2x, 2xi"),  # xi is the variable ξ here, not x times i
+        ("grad p^2 + pi*q", "2p i + pi j"),  # pi is the number
     ],
 )
 def test_a_right_answer_in_learner_words_is_correct(question: str, answer: str) -> None:
@@ -61,6 +78,10 @@ def test_a_right_answer_in_learner_words_is_correct(question: str, answer: str) 
         ("grad x^2 + y^2", "f_x = 2y, f_y = 2x"),
         ("one step of gradient descent on x^2 + y^2 from (1, 2) with rate 0.1", "x = 1.6, y = 0.8"),
         ("d/dx x^2", "f'(x) = 2x*1 = 3x"),
+        ("d/dx x^2/6", "⅔x"),
+        ("grad x^2 + y^2", "2yi + 2xj"),
+        ("grad x*y", "xi + yj"),
+        ("d/dx x^(3/2)", "2√x"),
     ],
 )
 def test_a_wrong_answer_in_learner_words_is_incorrect(question: str, answer: str) -> None:
@@ -141,3 +162,53 @@ def test_a_gradient_in_any_notation_is_right_and_perturbed_is_not(
     answer = form.format(a=text_form(a), b=text_form(b))
     feedback = steep.practice.check(f"grad {text_form(f)}", answer)
     assert feedback.verdict == ("incorrect" if wrong else "correct"), (answer, feedback.message)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "advice"),
+    [
+        # A space is not enough to tell (1/2)*x^(-1/2) from 1/(2*x^(-1/2)): one question.
+        ("d/dx sqrt(x)", "1/2 x^(-1/2)", "did you mean (1/2)*x^(-1/2) or 1/(2*x^(-1/2))?"),
+        ("d/dx x^2", "2½x", "write 2 + 1/2 for the mixed number, or 2*1/2 for the product"),
+        ("d/dx x^2", "x½", "write it first, as in ½x, or as a power"),
+        ("d/dx e^(x/2)", "½e^½x", "did you mean e^(½x) or e^(½)*x?"),
+        ("d/dx x^(3/2)", "3√x/2", "'√x/2' is ambiguous: did you mean sqrt(x)/2 or sqrt(x/2)?"),
+    ],
+)
+def test_an_answer_that_cannot_be_read_one_way_says_how_to_write_it(
+    question: str, answer: str, advice: str
+) -> None:
+    feedback = steep.practice.check(question, answer)
+    assert feedback.verdict == "unreadable", feedback.message
+    assert advice in feedback.message and "\n" not in feedback.message
+
+
+SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+FRACTIONS = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅛": (1, 8)}
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    fraction=st.sampled_from(sorted(FRACTIONS)),
+    power=st.integers(2, 5),
+    slip=st.sampled_from(["none", "exponent kept", "coefficient"]),
+    superscript=st.booleans(),
+)
+@example(fraction="½", power=3, slip="none", superscript=True)
+@example(fraction="¾", power=2, slip="exponent kept", superscript=False)
+def test_unicode_fractions_and_superscripts_get_the_plain_form_s_verdict(
+    fraction: str, power: int, slip: str, superscript: bool
+) -> None:
+    """d/dx of (n/(d*p)) x^p is (n/d) x^(p-1): written with ½ and x² or with (1/2) and x^2,
+    the same verdict and the same mistake named."""
+    n, d = FRACTIONS[fraction]
+    question = f"d/dx ({n}/({d}*{power}))*x^{power}"
+    exponent = power if slip == "exponent kept" else power - 1
+    plain_coefficient = f"({n}/{d})" if slip != "coefficient" else f"({n}/{d + 1})"
+    coefficient = fraction if slip != "coefficient" else f"({n}/{d + 1})"
+    power_text = str(exponent).translate(SUPERSCRIPTS) if superscript else f"^{exponent}"
+    plain = steep.practice.check(question, f"{plain_coefficient}x^{exponent}")
+    written = steep.practice.check(question, f"{coefficient}x{power_text}")
+    assert (written.verdict, written.mistake) == (plain.verdict, plain.mistake), (
+        written.message, plain.message)
+    assert written.verdict == ("correct" if slip == "none" else "incorrect"), written.message

@@ -282,3 +282,14 @@ def test_curves_of_critical_points_say_where_they_are_real() -> None:
     assert "all points with x = sqrt(1 - y^2) (y free, -1 <= y <= 1)" in out
     [entry] = [p for p in run_json("critical", "(x y - 1)^2")["points"] if p["free"]]
     assert entry["span"] == "y != 0"
+
+
+@pytest.mark.parametrize(
+    ("expr", "at", "words"),
+    [
+        ("x*floor(1/x)", "0", "the limit of x*floor(1/x) as x -> 0 is 1"),
+        ("tan(x)/x", "inf", "tends to -inf along some sequences of x and to inf along others"),
+    ],
+)
+def test_limits_known_by_a_squeeze_or_the_poles(expr: str, at: str, words: str) -> None:
+    assert words in run("limit", expr, "--at", at)

@@ -290,3 +290,58 @@ def test_continuity_to_dict() -> None:
     assert data["kind"] == "removable" and data["defined"] is False
     assert data["limit"]["value"] == "1"
     assert not math.isnan(len(data["message"]))
+
+
+# --- floor and ceil of an unbounded argument: a squeeze ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "value"),
+    [
+        ("x*floor(1/x)", 0, 1),  # 1 - x < x*floor(1/x) <= 1 for x > 0, and the same for x < 0
+        ("x*ceil(1/x)", 0, 1),
+        ("x^2*floor(1/x)", 0, 0),
+        ("x*(floor(1/x) + ceil(1/x))", 0, 2),
+        ("x^2*floor(1/x^2)", 0, 1),
+        ("(x - 1)*floor(1/(x - 1))", 1, 1),
+        ("floor(1/x)/ceil(1/x)*0 + x*floor(2/x)", 0, 2),
+    ],
+)
+def test_floor_of_an_unbounded_argument_is_squeezed(text: str, at: int, value: int) -> None:
+    result = limit(text, "x", at)
+    assert result.exists and result.value == value, result.message()
+
+
+@pytest.mark.parametrize(
+    ("text", "left", "right"),
+    [
+        ("floor(1/x)", -sp.oo, sp.oo),
+        ("sign(1/x)", -1, 1),
+        ("x*floor(1/x) + floor(1/x)", -sp.oo, sp.oo),
+    ],
+)
+def test_jumps_of_an_unbounded_argument_from_each_side(
+    text: str, left: sp.Expr, right: sp.Expr
+) -> None:
+    result = limit(text, "x", 0)
+    assert (result.left, result.right) == (left, right), result.message()
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("sin(x*floor(1/x))", sp.sin(1)),  # not affine in the fraction: no squeeze here
+        ("x*floor(1/x)^2", None),  # about 1/x: unbounded
+        ("x*floor(1/x) - floor(1/x)*x", 0),
+    ],
+)
+def test_without_a_squeeze_nothing_wrong_is_claimed(text: str, value: sp.Expr | None) -> None:
+    result = limit(text, "x", 0)
+    if result.exists:
+        assert result.value == value, result.message()
+
+
+def test_a_table_next_to_the_jumps_of_floor_of_one_over_x() -> None:
+    # floor(1/x) at x = 1/10 sits on a jump: evalf alone cannot resolve it.
+    table = limit("x*floor(1/x)", "x", 0).table(3)
+    assert list(table["f(x)"]) == [1.0] * 6

@@ -134,3 +134,49 @@ def test_the_words_say_which_sequences() -> None:
 def test_not_real_far_out_is_said_without_a_side_of_infinity() -> None:
     message = limit("sqrt(-x)", "x", INF).message()
     assert message.endswith("is not defined (as a real number) at arbitrarily large x")
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "side", "low", "high"),
+    [
+        # Poles at every pi/2 + k*pi: 0 along x = k*pi, unbounded next to the poles.
+        ("tan(x)/x", INF, "both", -sp.oo, sp.oo),
+        ("tan(x)", INF, "both", -sp.oo, sp.oo),  # once "tends to -1 ... and to 1"
+        ("x + tan(x)", INF, "both", -sp.oo, sp.oo),
+        ("tan(x)^2/x", INF, "both", 0, sp.oo),
+        ("x*tan(1/x)", "0", "+", -sp.oo, sp.oo),
+        ("1/(x*sin(x))", INF, "both", -sp.oo, sp.oo),
+        ("sec(x)/x^3", "-inf", "both", -sp.oo, sp.oo),
+    ],
+)
+def test_poles_at_every_period_make_the_function_unbounded(
+    text: str, at: str, side: str, low: sp.Expr, high: sp.Expr
+) -> None:
+    result = limit(text, "x", at, side)
+    assert result.exists is False and result.reason == "oscillates", result.message()
+    bounds = result.left if result.left is not None else result.right
+    assert (bounds.min, bounds.max) == (low, high), result.message()
+    assert not shows_internals(result.message())
+
+
+def test_tan_x_over_x_says_where_it_goes() -> None:
+    assert limit("tan(x)/x", "x", INF).message() == (
+        "the limit of tan(x)/x as x -> inf does not exist: the function oscillates: it "
+        "tends to -inf along some sequences of x and to inf along others"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "value"),
+    [
+        ("tan(x)/exp(x^4)", INF, None),  # e^(-x^2) comes too slowly to the poles: unknown
+        ("sin(x)*tan(x)/x^2", INF, None),
+        ("cos(x)*tan(x)/x", INF, 0),  # sin(x)/x: the poles cancel
+    ],
+)
+def test_a_pole_that_no_sequence_reaches_fast_enough_claims_nothing(
+    text: str, at: str, value: sp.Expr | None
+) -> None:
+    result = limit(text, "x", at)
+    if result.exists:
+        assert result.value == value, result.message()

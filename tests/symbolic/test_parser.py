@@ -99,6 +99,14 @@ INTENDED_READINGS = [
     ("x⁻¹", 1 / x),
     ("2·x − 1", 2 * x - 1),
     ("√x", sympy.sqrt(x)),
+    # Unicode fractions are fractions (once "unexpected character '½'").
+    ("½x", x / 2),
+    ("½ x^(-½)", 1 / (2 * sympy.sqrt(x))),
+    ("¾x²", sympy.Rational(3, 4) * x**2),
+    ("x^⅓", x ** sympy.Rational(1, 3)),
+    ("-⅔(x + 1)", -sympy.Rational(2, 3) * (x + 1)),
+    ("x/¼", 4 * x),
+    ("1⁄2", sympy.Rational(1, 2)),
     ("tanh(x)", sympy.tanh(x)),
     ("sec x + csc x + cot x", sympy.sec(x) + sympy.csc(x) + sympy.cot(x)),
     ("sinh x cosh x", sympy.sinh(x) * sympy.cosh(x)),
@@ -179,6 +187,12 @@ REFUSALS = [
     ("∂f/∂x", "derivative notation"),
     ("sin^n x", "only a whole power"),
     ("x and y", "only belongs in a Piecewise condition"),
+    ("3½", "write 3 + 1/2 for the mixed number, or 3*1/2 for the product"),
+    ("2 ¼x", "'2 ¼' is ambiguous"),
+    ("x½", "a fraction right after 'x' is ambiguous"),
+    ("e^½x", "did you mean e^(½x) or e^(½)*x?"),
+    ("1⁄2 x", "did you mean (1⁄2)*x or 1/(2*x)?"),
+    ("3√x/2", "'√x/2' is ambiguous: did you mean sqrt(x)/2 or sqrt(x/2)?"),  # not 'sqrt x/2'
 ]
 
 

@@ -484,7 +484,10 @@ def _read_vector(
 ) -> tuple[sympy.Expr, ...]:
     values = _labelled(answer, variables)
     if values is None:
-        values = read_values(_strip_equation(answer), "the answer")
+        text = _strip_equation(answer)
+        if 1 < size <= len(_UNIT_VECTORS):
+            text = _split_unit_vectors(text, variables)
+        values = read_values(text, "the answer")
     if len(values) == 1 and 1 < size <= len(_UNIT_VECTORS):
         values = _unit_vector_components(values[0], size, variables) or values
     if len(values) != size:
@@ -524,6 +527,29 @@ def _labelled(answer: str, variables: Sequence[sympy.Symbol]) -> tuple[sympy.Exp
     if sorted(by_name) != sorted(names):
         return None
     return tuple(by_name[name] for name in names)
+
+
+def _split_unit_vectors(text: str, variables: Sequence[sympy.Symbol]) -> str:
+    """``2xi + 2yj`` written ``2x i + 2y j``: a variable's letter glued to a unit vector.
+
+    Only a single-letter variable of the question followed by i, j or k, where no
+    variable has those names, in an answer that is not a list of components
+    (xi is otherwise the Greek letter ξ; pi stays pi; xy stays the question it
+    is: x*y or a name?).
+
+    >>> x, y = sympy.Symbol("x"), sympy.Symbol("y")
+    >>> _split_unit_vectors("2xi + 2yj", [x, y]), _split_unit_vectors("sin(x)i", [x, y])
+    ('2x i + 2y j', 'sin(x)i')
+    """
+    names = {v.name for v in variables}
+    if names & set(_UNIT_VECTORS) or len(split_top_level(text)) != 1:
+        return text  # (2x, 2xi) lists its components: xi there is ξ
+    letters = "".join(sorted(n for n in names if len(n) == 1))
+    if not letters:
+        return text
+    glued = re.compile(rf"(?<![A-Za-z_])([{letters}])([ijk])(?![A-Za-z_(])")
+    # pi stays the number pi even where p is a variable.
+    return glued.sub(lambda m: m[0] if m[0] in names | {"pi"} else f"{m[1]} {m[2]}", text)
 
 
 def _unit_vector_components(expr: sympy.Expr, size: int, variables: Sequence[sympy.Symbol]

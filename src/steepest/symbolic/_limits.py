@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from sympy.core.evalf import PrecisionExhausted
 
 from steepest.errors import SteepestError
 from steepest.symbolic._critical import is_zero
@@ -168,9 +169,76 @@ def freeze_jumps(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | N
         f = f.xreplace(frozen)
 
 
+def _unbounded_floors(
+    f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str
+) -> tuple[sp.Expr, list[sp.Symbol]]:
+    """``f`` with each innermost floor(u) whose u runs off to +-oo written u - s and each
+    ceil(u) written u + s, a new s in [0, 1) for each: the fractions left out.
+
+    floor(1/x) jumps ever more often next to 0, so it has no constant value to
+    freeze there; x*floor(1/x) = 1 - x*s is still squeezed (see :func:`_squeezed`).
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> g, (s,) = _unbounded_floors(x * sp.floor(1 / x), x, sp.Integer(0), "+")
+    >>> sp.expand(g) == 1 - x * s
+    True
+    """
+    fractions: list[sp.Symbol] = []
+    swap: dict[sp.Expr, sp.Expr] = {}
+    for jump in f.atoms(sp.floor, sp.ceiling):
+        u = jump.args[0]
+        if u.has(*_JUMPS) or not u.has(x) or one_sided(u, x, a, side) not in (sp.oo, -sp.oo):
+            continue
+        s = sp.Dummy("s", nonnegative=True)
+        fractions.append(s)
+        swap[jump] = u - s if isinstance(jump, sp.floor) else u + s
+    return (f.xreplace(swap), fractions) if swap else (f, [])
+
+
+def _squeezed(
+    g: sp.Expr, fractions: list[sp.Symbol], x: sp.Symbol, a: sp.Expr, side: str
+) -> Settled:
+    """The limit of g(x, s1, s2, ...) for every choice of the fractions s_i in [0, 1]
+    at each x, where g is affine in each s_i (None otherwise, or where they differ).
+
+    Such a g lies between its values at the corners (each s_i 0 or 1), so a limit
+    shared by every corner is the limit of g, whatever the fractions do: the
+    squeeze 1 - x < x*floor(1/x) <= 1 for x > 0.
+    """
+    if len(fractions) > 3:
+        return Settled(None)
+    for s in fractions:
+        try:
+            if not is_zero(sp.simplify(sp.diff(g, s, 2))):
+                return Settled(None)
+        except (TypeError, ValueError, NotImplementedError, RecursionError):
+            return Settled(None)
+    corners: list[sp.Expr] = []
+    for bits in range(2 ** len(fractions)):
+        corner = g.xreplace(
+            {s: sp.Integer((bits >> i) & 1) for i, s in enumerate(fractions)}
+        )
+        value = one_sided(corner, x, a, side)
+        if value is None or not (_is_finite(value) or value in (sp.oo, -sp.oo)):
+            return Settled(None)
+        corners.append(value)
+    first = corners[0]
+    if first in (sp.oo, -sp.oo):
+        same = all(c == first for c in corners)
+    else:
+        same = all(_is_finite(c) and is_zero(sp.simplify(c - first)) for c in corners)
+    return Settled(first if same else None)
+
+
 def _jump_value(jump: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None:
     u = jump.args[0]
     target = one_sided(u, x, a, side)
+    if target in (sp.oo, -sp.oo) and isinstance(jump, (sp.sign, sp.Heaviside)):
+        # sign(1/x) is 1 right of 0 and -1 left of it: constant where u is large.
+        return sp.Integer(1) if target is sp.oo else (
+            sp.Integer(-1) if isinstance(jump, sp.sign) else sp.Integer(0)
+        )
     if target is None or not target.is_finite or target.is_real is not True:
         return None
     at_jump = target.is_integer if isinstance(jump, (sp.floor, sp.ceiling)) else target == 0
@@ -241,9 +309,13 @@ def settled_one_sided(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> Settle
     """
     branch = select_branches(f, x, a, side)
     if not a.is_infinite and branch.has(*_JUMPS):
-        branch = freeze_jumps(branch, x, a, side)
-        if branch is None:
+        branch, fractions = _unbounded_floors(branch, x, a, side)
+        frozen = freeze_jumps(branch, x, a, side)
+        if frozen is None:
             return Settled(None)
+        if fractions:
+            return _squeezed(frozen, fractions, x, a, side)
+        branch = frozen
     branch = _exponentials(branch, x)
     value = _sympy_limit(branch, x, a, side)
     return settle(
@@ -293,8 +365,9 @@ def real_on_side(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> bool:
         # evalf with subs never builds the exact value ((1 + 1/x)^x at 10^6 would
         # be a rational with millions of digits).
         value = f.evalf(30, subs={x: probe})
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError, MemoryError):
-        # x^(2^(x^2)) at 10^6 has a mantissa no memory holds: nothing is learnt.
+    except (TypeError, ValueError, ArithmeticError, MemoryError):
+        # x^(2^(x^2)) at 10^6 has a mantissa no memory holds, floor(1/x) at 10^-6 sits
+        # on a jump evalf cannot resolve (PrecisionExhausted): nothing is learnt.
         return True
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return True
@@ -483,7 +556,13 @@ def _evaluate(f: sp.Expr, x: sp.Symbol, point: sp.Expr) -> float:
     """f(point) as a float, computed with enough precision to survive cancellation."""
     try:
         return _to_float(f.evalf(30, subs={x: point}))
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError, MemoryError):
+    except PrecisionExhausted:
+        pass  # floor(1/x) at x = 1/10 sits on a jump: the exact value decides
+    except (TypeError, ValueError, ArithmeticError, MemoryError):
+        return float("nan")
+    try:
+        return _to_float(f.subs(x, point))
+    except (TypeError, ValueError, ArithmeticError, MemoryError):
         return float("nan")
 
 

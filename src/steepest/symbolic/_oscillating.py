@@ -15,6 +15,13 @@ only when the limit of g agrees with it at every phase tried and g(x, t),
 sampled over a whole period of phases, with points ever closer to the zeros,
 peaks and poles of the trigonometric functions, closes in on it as x
 approaches the point.  Otherwise the limit is unknown.
+
+Next to a pole t0 of the frozen function (tan t at pi/2), the phase is also
+let close in on t0 as x approaches the point: the limit of
+g(x, t0 +- e^(-u0^2)) is one that f takes along a sequence of x, since
+u0 + e^(-u0^2) is continuous and unbounded, so it passes every t0 + 2*pi*L*k
+ever closer to the point.  tan(x)/x at infinity is 0 along x = k*pi and
+unbounded along these: it has no limit.
 """
 
 from __future__ import annotations
@@ -59,6 +66,8 @@ class _Plan:
 
     frozen: sp.Expr
     groups: list[tuple[sp.Symbol, float, list[sp.Expr]]] = field(default_factory=list)
+    # u0, where every oscillating argument is r*u0 + c (None: two unrelated ones).
+    base: sp.Expr | None = None
 
 
 def _plain_limit(e: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> sp.Expr | None:
@@ -99,7 +108,7 @@ def _plan(f: sp.Expr, x: sp.Symbol, a: sp.Expr, side: str) -> _Plan | bool | Non
         periods = math.lcm(*(r.q for r, _ in related.values()))
         if periods > _MAX_PERIODS:
             return None
-        plan = _Plan(f)
+        plan = _Plan(f, base=base)
         plan.groups.append((phase, float(2 * sp.pi * periods), _special_phases(related, periods)))
     else:
         if len(arguments) > 2:
@@ -256,6 +265,9 @@ def settle(
             seen[g] = value = limit_of(g) if real_near(g) else None
             if _known(value) and not any(_same(value, v) for v in values):
                 values.append(value)
+        for value in _along_poles(plan, limit_of, real_near):
+            if not any(_same(value, v) for v in values):
+                values.append(value)
         if len(values) > 1:
             low, high = min(values, key=_order), max(values, key=_order)
             exact = isinstance(claimed, sp.AccumBounds) and (
@@ -269,6 +281,29 @@ def settle(
     if candidate is None or not _closes_in(plan, x, a, side, candidate):
         return Settled(None)
     return Settled(candidate)
+
+
+def _along_poles(
+    plan: _Plan,
+    limit_of: Callable[[sp.Expr], sp.Expr | None],
+    real_near: Callable[[sp.Expr], bool],
+) -> list[sp.Expr]:
+    """Limits of f along sequences of x whose phase closes in on a pole t0 of the
+    frozen function from either side: the phase t0 +- e^(-u0^2) (see the module's
+    docstring for why f takes these values)."""
+    if plan.base is None:
+        return []
+    ((phase, _, special),) = plan.groups
+    found: list[sp.Expr] = []
+    for t0 in special:
+        if not plan.frozen.xreplace({phase: t0}).has(sp.zoo, sp.nan):
+            continue  # no pole there
+        for sign in (1, -1):
+            g = plan.frozen.xreplace({phase: t0 + sign * sp.exp(-plan.base**2)})
+            value = limit_of(g) if real_near(g) else None
+            if _known(value):
+                found.append(value)
+    return found
 
 
 def _points(a: sp.Expr, side: str) -> list[sp.Expr]:
@@ -288,7 +323,7 @@ def _sample(g: sp.Expr, subs: dict[sp.Symbol, sp.Expr]) -> float | None:
         value = g.evalf(30, subs=subs)
     except ZeroDivisionError:
         return math.nan
-    except (TypeError, ValueError, OverflowError, MemoryError):
+    except (TypeError, ValueError, ArithmeticError, MemoryError):  # PrecisionExhausted too
         return None
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return math.nan if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan) else None

@@ -20,6 +20,8 @@ Reading rules (the ones most calculus courses use):
   sin(x)·cos(x), ``ln x + 1`` is ln(x) + 1.  ``sin^2 x`` is (sin x)^2.
 * ``log`` and ``ln`` are the natural logarithm; ``log_2(x)``, ``log_a x``,
   ``log(x, a)``, ``log2`` and ``log10`` have the base they show.
+* Unicode fractions are fractions: ``½x`` is x/2 and ``x^½`` is sqrt(x); a
+  mixed number such as ``3½`` is refused (3 + 1/2 or 3*(1/2)?).
 * Decimals are exact: ``0.1`` is 1/10.  ``1e-3`` (no spaces) is scientific
   notation; ``2e^x`` and ``2 e - 3`` use Euler's e.
 
@@ -118,7 +120,14 @@ _GREEK_CHARACTERS = {
 
 _UNICODE_OPERATORS = {
     "−": "-", "–": "-", "×": "*", "·": "*", "⋅": "*", "∙": "*", "÷": "/",
-    "≤": "<=", "≥": ">=", "≠": "!=", "∞": "inf", "√": "sqrt",
+    "≤": "<=", "≥": ">=", "≠": "!=", "∞": "inf", "√": "sqrt", "⁄": "/",
+}  # fmt: skip
+
+# Vulgar fractions: ½ is read as (1/2), so ½x is x/2 and x^½ is sqrt(x).
+_FRACTIONS = {
+    "½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5),
+    "⅖": (2, 5), "⅗": (3, 5), "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅐": (1, 7),
+    "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8), "⅑": (1, 9), "⅒": (1, 10),
 }  # fmt: skip
 
 _SUPERSCRIPTS = {
@@ -387,6 +396,9 @@ def tokenize(text: str) -> list[Token]:
                 tokens.append(Token("op", "-", column))
                 digits = digits[1:]
             tokens.append(Token("number", digits, column))
+        elif char in _FRACTIONS:
+            tokens.extend(_fraction_tokens(text, position, tokens, space))
+            position += 1
         elif char in _UNICODE_OPERATORS:
             replacement = _UNICODE_OPERATORS[char]
             kind = "name" if replacement.isalpha() else "op"
@@ -406,6 +418,37 @@ def tokenize(text: str) -> list[Token]:
         space = False
     tokens.append(Token("end", "", length + 1, space))
     return tokens
+
+
+def _fraction_tokens(text: str, position: int, tokens: list[Token], space: bool) -> list[Token]:
+    """The tokens ( n / d ) of the Unicode fraction at ``position``, or a question where
+    a number or a factor is glued before it (3½: 3 + 1/2 or 3*(1/2)?)."""
+    char, column = text[position], position + 1
+    numerator, denominator = _FRACTIONS[char]
+    if tokens and tokens[-1].kind == "number":  # 3½ and 3 ½ are mixed numbers
+        whole = tokens[-1].text
+        written = text[tokens[-1].column - 1 : position + 1]
+        raise _error(
+            f"'{written}' is ambiguous: write {whole} + {numerator}/{denominator} "
+            f"for the mixed number, or {whole}*{numerator}/{denominator} for the product",
+            text,
+            column,
+        )
+    if tokens and not space and (tokens[-1].kind == "name" or tokens[-1].text == ")"):
+        raise _error(
+            f"a fraction right after {tokens[-1].text!r} is ambiguous (a product or a "
+            f"power?): write it first, as in {char}x, or as a power, as in "
+            f"x^({numerator}/{denominator})",
+            text,
+            column,
+        )
+    return [
+        Token("op", "(", column, space),
+        Token("number", str(numerator), column),
+        Token("op", "/", column),
+        Token("number", str(denominator), column),
+        Token("op", ")", column),
+    ]
 
 
 def _bad_character_message(char: str, tokens: list[Token], rest: str = "") -> str:
@@ -618,9 +661,14 @@ class _Parser:
         # people who mean e^(-2x): a number exponent glued to the factor after
         # it is a question when the exponent is signed or the base is a number.
         following = self.token
+        # e^½x: the tokens ( 1 / 2 ) of one fraction character are glued the same way.
+        fraction = (
+            first.text == "("
+            and self.text[first.column - 1 : first.column] in _FRACTIONS
+            and self.tokens[self.index - 1].column == first.column
+        )
         glued = (
-            first.kind == "number"
-            and self.tokens[self.index - 1] is first
+            (fraction or (first.kind == "number" and self.tokens[self.index - 1] is first))
             and not following.space_before
             and (following.kind == "name" or following.text == "(")
         )
@@ -630,10 +678,11 @@ class _Parser:
         base_text = before.text if before.kind in ("name", "number") else "(...)"
         sign = "-" if signed else ""
         factor = _shorten(self.quote_next_factor())
+        exponent = self.text[first.column - 1] if fraction else first.text
         raise self.fail(
-            f"'{base_text}^{sign}{first.text}{factor}' is ambiguous: did you mean "
-            f"{base_text}^({sign}{first.text}{factor}) or "
-            f"{base_text}^({sign}{first.text})*{factor}? Add parentheses",
+            f"'{base_text}^{sign}{exponent}{factor}' is ambiguous: did you mean "
+            f"{base_text}^({sign}{exponent}{factor}) or "
+            f"{base_text}^({sign}{exponent})*{factor}? Add parentheses",
             caret,
         )
 
@@ -851,7 +900,9 @@ class _Parser:
                     f"{name} needs an argument, as in {name}(x)",
                     token if self.token.kind == "end" else None,
                 )
-            argument = self.bare_argument(name)
+            # √x/2 is quoted as written, not as sqrt x/2.
+            written = "√" if self.text[token.column - 1] == "√" else f"{name} "
+            argument = self.bare_argument(name, written)
             value = self.apply(token, name, [argument], base)
         if power is not None:
             value = self.power(value, sympy.Integer(power), token)
@@ -904,7 +955,7 @@ class _Parser:
         self.advance()
         return arguments
 
-    def bare_argument(self, name: str) -> sympy.Expr:
+    def bare_argument(self, name: str, written: str) -> sympy.Expr:
         # sin 2x is sin(2x) and sin x cos x is sin(x) cos(x): the argument is a
         # numeric coefficient and one factor.  More than that (sin x y, sin x e^x)
         # or a division right after it (sin x/2) is a question, not a guess.
@@ -929,7 +980,8 @@ class _Parser:
                     argument = _shorten(self.text[start.column - 1 : self.token.column - 1])
                     following = _shorten(self.quote_next_factor())
                     raise self.fail(
-                        f"'{name} {argument} {following}' is ambiguous: did you mean "
+                        f"'{written}{argument} {following}' is ambiguous: "
+                        "did you mean "
                         f"{name}({argument})*{following} or {name}({argument}*{following})? "
                         "Use parentheses"
                     )
@@ -938,7 +990,7 @@ class _Parser:
                 argument = _shorten(self.text[start.column - 1 : self.token.column - 1])
                 following = self.peek().text or "..."
                 raise self.fail(
-                    f"'{name} {argument}/{following}' is ambiguous: did you mean "
+                    f"'{written}{argument}/{following}' is ambiguous: did you mean "
                     f"{name}({argument})/{following} or {name}({argument}/{following})? "
                     "Use parentheses"
                 )
@@ -1179,7 +1231,7 @@ def _last_top_level_slash(text: str) -> int:
             depth += 1
         elif char == "(":
             depth -= 1
-        elif char == "/" and depth == 0:
+        elif char in "/⁄÷" and depth == 0:
             return index
     return len(text)
 
