@@ -82,8 +82,9 @@ NOTE_SCATTER = (
 )
 NOTE_STAIRCASE = (
     "f takes the same value at every step the method tried but not over a larger one: "
-    "its values lie on a grid coarser than the step (a staircase), so the zero slope "
-    "is not f's; give a larger h or use method='richardson'"
+    "f is flat here (as floor is between its jumps) or its values lie on a grid coarser "
+    "than the step (rounding, as in (x + 1e12) - 1e12), and the two look alike; a "
+    "larger h or method='richardson' tells which"
 )
 NOTE_COMPLEX = (
     "the complex step disagrees with finite differences (f is not analytic here, "
