@@ -184,7 +184,11 @@ def test_oscillating_across_a_kink_is_not_sent_to_a_smaller_rate(f, x0, lr, wher
     assert "2/L" not in res.message and "try" not in res.message
     assert "f has a kink (a corner, or a bend far sharper" in res.message
     assert f"near {where}, which the steps circle" in res.message, res.message
-    assert f"inverse_time({lr:g}, decay=0.1)" in res.message
+    # The decaying rate keeps lr for about as many steps as the run took to arrive.
+    decay = float(re.search(rf"inverse_time\({lr:g}, decay=([0-9.e-]+)\)", res.message).group(1))
+    assert decay == pytest.approx(1 / max(int(re.search(r"step (\d+)\)", res.message).group(1)),
+                                          10), rel=0.05)
+    assert f"--schedule inverse_time:{decay:g}" in res.message
 
 
 def test_on_a_kink_halving_the_rate_only_halves_the_swing_and_a_decaying_rate_gets_closer():
@@ -199,6 +203,23 @@ def test_a_constant_rate_circling_a_kink_until_max_iter_is_told_so():
     assert res.status == "max_iter"
     assert "the loss has not improved since step 3: f has a kink" in res.message
     assert "(1 on one side, 2 on the other)" in res.message
+    # A run whose loss improved lately (y runs away below while x circles its kink) is
+    # not said to circle.
+    res = st.minimize("4.32*abs(y-1.95) - 0.21*x", [-2.25, -0.97], lr=1.0)
+    assert res.status == "max_iter" and "kink" not in res.message
+
+
+@pytest.mark.parametrize(("f", "x0", "lr", "method"), [
+    ("abs(x)", 1.0, 0.3, "gd"), ("max(x, -2*x)", 1.0, 0.3, "gd"),
+    ("0.36*abs(x-1.41)", 2.47, 1.0, "nesterov"), ("abs(x) + abs(y)", [1.0, 0.7], 0.3, "gd"),
+])
+def test_the_decaying_rate_the_kink_verdict_names_narrows_the_swing(f, x0, lr, method):
+    res = st.minimize(f, x0, lr=lr, method=method)
+    decay = float(re.search(r"decay=([0-9.e-]+)\)", res.message).group(1))
+    again = st.minimize(f, x0, lr=schedules.inverse_time(lr, decay=decay), method=method,
+                        max_iter=5000)
+    swing, narrower = (np.max(run.history.loss[-50:]) for run in (res, again))
+    assert narrower < swing / 5
 
 
 def test_short_steps_across_a_kink_are_not_sent_to_a_larger_rate():
@@ -213,6 +234,8 @@ def test_short_steps_across_a_kink_are_not_sent_to_a_larger_rate():
 @pytest.mark.parametrize(("f", "x0", "lr"), [
     ("x^2", 1.0, 1.0), ("x^2 + 10*y^2", [1.0, 1.0], 0.1), ("x^4", 1.0, 0.5),
     (ROSENBROCK, [-1.2, 1.0], 0.004),
+    # Flat at both ends of a swing across nearly half its period, but smooth between.
+    ("-cos(x)", 1.55, 2 * 1.55 / math.sin(1.55) * 1.0001),
 ])
 def test_smooth_oscillations_keep_the_curvature_advice(f, x0, lr):
     res = st.minimize(f, x0, lr=lr)
@@ -221,6 +244,12 @@ def test_smooth_oscillations_keep_the_curvature_advice(f, x0, lr):
     suggested = float(re.search(r"try ([0-9.e-]+)", res.message).group(1))
     again = st.minimize(f, x0, lr=suggested, max_iter=20000)
     assert "oscillating" not in again.message and math.isfinite(again.fun)
+
+
+def test_a_smooth_bend_sharper_than_the_ends_is_no_kink():
+    # log cosh x is |x| - log 2 far out, but a smaller rate (2 instead of 6) converges.
+    res = st.minimize("log(cosh(x))", 3.0, lr=2 * 3.0 / math.tanh(3.0) * 1.0001)
+    assert "oscillating" in res.message and "kink" not in res.message
 
 
 def test_kink_on_the_command_line():

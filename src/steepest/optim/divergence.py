@@ -37,6 +37,11 @@ POWER_ITERATIONS = 40
 # between its two ends than at either end (measured a thousandth of its length outside).
 KINK_RATIO = 10.0
 KINK_PROBE = 1e-3
+# ... and at these fractions of the way between the ends (uneven, so that a swing from
+# -a to a does not sample the kink itself) each component of the gradient is within this
+# fraction of its jump of its value at one end or the other.
+KINK_SAMPLES = (0.13, 0.37, 0.61, 0.87)
+KINK_SPREAD = 0.1
 
 
 # What the monitor does on a step, written once as statements over its attributes
@@ -346,7 +351,7 @@ class Monitor:
                 f"and forth without lowering the loss below {sign * self.best:.4g} "
                 f"(reached at step {self.best_at})"
             )
-            return f"{what}: {kink.words(lr) if kink else self.advice(rule, lr)}"
+            return f"{what}: {kink.words(lr, self.best_at) if kink else self.advice(rule, lr)}"
         stalled = (f"no lower loss in the last {self.since_best} steps (best "
                    f"{sign * self.best:.6g} at step {self.best_at})")
         if self.fell > 0.0:
@@ -419,20 +424,25 @@ class Kink:
                  variables: tuple[str, ...] | None) -> None:
         self.point, self.slopes, self.variables = point, slopes, variables
 
-    def words(self, lr: float) -> str:
+    def words(self, lr: float, arrived: int) -> str:
         """Why constant steps circle the kink, and what gets closer.
 
-        >>> print(Kink(np.array([0.0]), (1.0, 1.0), ("x",)).words(0.3)[85:140])
+        The decaying rate suggested keeps about ``lr`` for as many steps as the run
+        took to reach the kink (``arrived``, at least 10), then falls like 1/k: the
+        swing narrows while the rates still add up to any distance.
+
+        >>> print(Kink(np.array([0.0]), (1.0, 1.0), ("x",)).words(0.3, 3)[85:140])
         near x = 0, which the steps circle: its gradient keeps
         """
         before, after = self.slopes
+        decay = round_rate(1.0 / max(arrived, 10))
         return (
             f"f has a kink (a corner, or a bend far sharper than f is curved where the steps "
             f"land) {self.where()}, which the steps circle: its gradient keeps its size there "
             f"({before:.3g} on one side, {after:.3g} on the other), so steps at a constant "
             f"rate go back and forth across it, and a smaller rate only narrows the swing; "
-            f"a decaying rate, such as inverse_time({lr:g}, decay=0.1) from "
-            f"steepest.optim.schedules (--schedule inverse_time:0.1), gets closer"
+            f"a decaying rate, such as inverse_time({lr:g}, decay={decay}) from "
+            f"steepest.optim.schedules (--schedule inverse_time:{decay}), gets closer"
         )
 
 
@@ -460,13 +470,15 @@ def find_kink(vg: Callable[[np.ndarray], tuple[float, np.ndarray]], a: np.ndarra
     the segment changes between the ends far faster (``KINK_RATIO`` times)
     than just outside either end: the gradient jumps somewhere in between,
     as it does at the corner of ``|x|``, instead of turning smoothly as on a
-    quadratic (where every rate below ``2/L`` converges).  The kink is put
+    quadratic (where every rate below ``2/L`` converges).  At four points
+    in between, each component of the gradient is still near its value at
+    one end or the other (a jump, not a gradual turn).  The kink is put
     where the tangent lines of f at the two ends meet.
 
     >>> kink, evaluations = find_kink(lambda z: (abs(z[0]), np.sign(z)),
     ...                               np.array([0.1]), np.array([-0.2]))
     >>> kink.point.round(12).tolist(), kink.slopes, evaluations
-    ([0.0], (1.0, 1.0), 4)
+    ([0.0], (1.0, 1.0), 8)
     >>> find_kink(lambda z: (z @ z, 2 * z), np.array([1.0]), np.array([-1.0]))[0] is None
     True
     """
@@ -490,10 +502,26 @@ def find_kink(vg: Callable[[np.ndarray], tuple[float, np.ndarray]], a: np.ndarra
         return None, 4
     # The tangent lines fa + slope_a s and fb + slope_b (s - length) meet at s.
     s = (float(fb) - float(fa) - slope_b * length) / (slope_a - slope_b)
-    point = a + min(max(s, 0.0), length) * u
+    s = min(max(s, 0.0), length)
+    # Across kinks each component of the gradient jumps between its values at the two ends
+    # (|x| + |y|: one jump for x, another for y), and so stays near one of them all along
+    # the segment; across a smooth bend that is merely flat at the ends (-cos x swinging
+    # across nearly half its period) it passes gradually through the values in between.
+    jumps = np.abs(gb - ga)
+    count = 4 + len(KINK_SAMPLES)
+    try:
+        inside = [vg(a + t * d)[1] for t in KINK_SAMPLES]
+    except Exception:
+        return None, count
+    tested = jumps > 0.1 * float(np.max(jumps))
+    for g in inside:
+        off = np.minimum(np.abs(g - ga), np.abs(g - gb))
+        if not np.all(off[tested] <= KINK_SPREAD * jumps[tested]):
+            return None, count
+    point = a + s * u
     # Where within the swing the kink lies is known to about a thousandth of the swing.
     point[np.abs(point) < KINK_PROBE * length] = 0.0
-    return Kink(point, (math.sqrt(float(ga @ ga)), math.sqrt(float(gb @ gb))), variables), 4
+    return Kink(point, (math.sqrt(float(ga @ ga)), math.sqrt(float(gb @ gb))), variables), count
 
 
 def point_words(z: np.ndarray, variables: tuple[str, ...] | None = None) -> str:
@@ -576,6 +604,7 @@ def _lengths(vectors: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[float,
 __all__ = [
     "BLOWUP_FACTOR",
     "GROWTH_FACTOR",
+    "OSCILLATION_WINDOW",
     "Kink",
     "Monitor",
     "factor",

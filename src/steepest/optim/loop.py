@@ -35,6 +35,7 @@ from steepest.optim.batches import BatchSource, batch_source
 from steepest.optim.divergence import (
     BLOWUP_FACTOR,
     GROWTH_FACTOR,
+    OSCILLATION_WINDOW,
     Kink,
     Monitor,
     factor,
@@ -379,6 +380,8 @@ class _Descent:
         if step is None or monitor.settled:
             return None, None
         if not monitor.still_decreasing():
+            if monitor.since_best < OSCILLATION_WINDOW:
+                return None, None  # a loss that improved lately may be improving still
             kink, evaluations = find_kink(self.objective.vg, self.z - step, self.z,
                                           self.objective.variables)
             self.nfev += evaluations
@@ -461,7 +464,8 @@ class _Descent:
             ahead, kink = self._ahead()
             self.message = max_iter_message(self.max_iter, self.s["tol"], self.s["gtol"],
                                             self.step_len, self.gnorm, self.monitor,
-                                            ahead, kink and kink.words(self.lr_k))
+                                            ahead,
+                                            kink and kink.words(self.lr_k, self.monitor.best_at))
             return
         lr = self.rule.rate(self.state)
         if lr == 0.0:
