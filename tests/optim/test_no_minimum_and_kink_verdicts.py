@@ -124,6 +124,15 @@ def test_slow_runs_toward_a_minimum_keep_allow_more_steps(f, x0, kwargs):
                                 "learning rate"), res.message
 
 
+def test_a_small_local_minimum_just_ahead_keeps_allow_more_steps():
+    # f falls without bound as x grows, but has a local minimum at x = 4.44, 0.7 ahead of
+    # where the steps run out (barely 0.04 deep), and more steps converge there.
+    f, x0 = "3.7*relu(y-0.67) + 3.61*cos(x) - 3.48*x", [1.65, -2.73]
+    res = st.minimize(f, x0, lr=0.001, method="adam")
+    assert "allow more steps" in res.message
+    assert st.minimize(f, x0, lr=0.001, method="adam", max_iter=10000).status == "converged"
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     scales=hst.lists(hst.floats(0.01, 10), min_size=1, max_size=3),

@@ -232,6 +232,15 @@ class _Probe:
                 return "level", 0.0
         return "level", 0.0
 
+    def value_and_slope(self, z: np.ndarray, u: np.ndarray) -> tuple[float, float]:
+        """f and its slope along ``u`` at ``z`` (nan where f cannot be evaluated)."""
+        self.evaluations += 1
+        try:
+            f, g = self.objective.vg(z)
+            return float(f), float(g @ u)
+        except Exception:  # a point where f cannot be evaluated tells nothing
+            return math.nan, math.nan
+
     def hessian(self) -> np.ndarray | None:
         """The objective's own Hessian when it was given, else central differences of its
         gradient; None when either is not finite."""
@@ -288,11 +297,13 @@ def _direction(d: np.ndarray, variables: tuple[str, ...] | None) -> str:
 
 # -- is there a minimum ahead? --------------------------------------------------------------
 
-# Along the last step, f is probed at these powers of ten times max(1, |z|) beyond the point:
-# from a hundredth of the point's size to 1e10 times it.
-AHEAD_DECADES = tuple(range(-2, 11))
-# The probes must reach at least this many decades with finite values for a verdict.
-AHEAD_LEAST = 6
+# Along the last step, f is probed at these multiples of max(1, |z|) beyond the point: from a
+# hundredth of the point's size to 1e10 times it, closely (with the slope) near the point.
+AHEAD_NEAR = 10.0
+AHEAD_MULTIPLES = (*(m * 10.0**e for e in range(-2, 1) for m in (1, 2, 5)),
+                   *(10.0**e for e in range(1, 11)))
+# The probes must reach at least this multiple with finite values for a verdict.
+AHEAD_LEAST = 1e3
 # f approaches a limit when its fall over the last decade is at most this fraction of its
 # largest fall over one decade.
 LIMIT_FALL = 0.1
@@ -335,19 +346,26 @@ def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: flo
     if not math.isfinite(f):
         return None, probe.evaluations
     margin = ROUNDING * max(abs(f), abs(f0 - f))  # a rise below this may be rounding
+    scale = max(1.0, size)
     values, distance = [f], math.nan
-    for decade in AHEAD_DECADES:
-        distance = 10.0**decade * max(1.0, size)
-        value = probe.value(z + distance * u)
+    for multiple in AHEAD_MULTIPLES:
+        distance = multiple * scale
+        near = multiple <= AHEAD_NEAR
+        value, slope = probe.value_and_slope(z + distance * u, u) if near else (
+            probe.value(z + distance * u), -math.inf)
         if math.isnan(value) or value == math.inf:
             break
-        if value > values[-1] + margin:
-            return None, probe.evaluations  # f rises ahead: a minimum, or a wall, lies there
+        # f rises ahead: a minimum, or a wall, lies there (near the point also where f
+        # turns up between two probes: a small local minimum just ahead).
+        if value > values[-1] + margin or slope > ROUNDING * max(g0, gnorm):
+            return None, probe.evaluations
         values.append(value)
         if value < runaway_below:
             break
+    if not (distance >= AHEAD_LEAST * scale or values[-1] < runaway_below):
+        distance = values[-1] = math.nan  # too few probes, or none: nothing is said
     unbounded = values[-1] < runaway_below
-    if (not unbounded and len(values) <= AHEAD_LEAST) or not values[-1] < f - margin:
+    if not values[-1] < f - margin:
         return None, probe.evaluations
     falls = [a - b for a, b in itertools.pairwise(values)]
     limit = falls[-1] <= LIMIT_FALL * max(falls)
