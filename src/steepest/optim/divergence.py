@@ -33,6 +33,15 @@ OSCILLATION_WINDOW = 50
 STALL_WINDOW = 1000
 # Power iterations that sharpen the curvature estimate behind divergence advice.
 POWER_ITERATIONS = 40
+# A back-and-forth straddles a kink when the slope along it changes this many times faster
+# between its two ends than at either end (measured a thousandth of its length outside).
+KINK_RATIO = 10.0
+KINK_PROBE = 1e-3
+# ... and at these fractions of the way between the ends (uneven, so that a swing from
+# -a to a does not sample the kink itself) each component of the gradient is within this
+# fraction of its jump of its value at one end or the other.
+KINK_SAMPLES = (0.13, 0.37, 0.61, 0.87)
+KINK_SPREAD = 0.1
 
 
 # What the monitor does on a step, written once as statements over its attributes
@@ -326,7 +335,8 @@ class Monitor:
 
     # -- messages ---------------------------------------------------------------------------
 
-    def message(self, verdict: str, sign: float, rule: Optimizer, lr: float) -> str:
+    def message(self, verdict: str, sign: float, rule: Optimizer, lr: float,
+                kink: Kink | None = None) -> str:
         if verdict == "diverged":
             start, at = (self.rise_start, self.rise_start_at) if self.rises else (self.best, 0)
             steps = max(1, self.k - at)
@@ -341,7 +351,7 @@ class Monitor:
                 f"and forth without lowering the loss below {sign * self.best:.4g} "
                 f"(reached at step {self.best_at})"
             )
-            return f"{what}: {self.advice(rule, lr)}"
+            return f"{what}: {kink.words(lr, self.best_at) if kink else self.advice(rule, lr)}"
         stalled = (f"no lower loss in the last {self.since_best} steps (best "
                    f"{sign * self.best:.6g} at step {self.best_at})")
         if self.fell > 0.0:
@@ -407,6 +417,129 @@ class Monitor:
         )
 
 
+class Kink:
+    """Where the slope of f jumps between the two ends of a back-and-forth step."""
+
+    def __init__(self, point: np.ndarray, slopes: tuple[float, float],
+                 variables: tuple[str, ...] | None) -> None:
+        self.point, self.slopes, self.variables = point, slopes, variables
+
+    def words(self, lr: float, arrived: int) -> str:
+        """Why constant steps circle the kink, and what gets closer.
+
+        The decaying rate suggested keeps about ``lr`` for as many steps as the run
+        took to reach the kink (``arrived``, at least 10), then falls like 1/k: the
+        swing narrows while the rates still add up to any distance.
+
+        >>> print(Kink(np.array([0.0]), (1.0, 1.0), ("x",)).words(0.3, 3)[85:140])
+        near x = 0, which the steps circle: its gradient keeps
+        """
+        before, after = self.slopes
+        decay = round_rate(1.0 / max(arrived, 10))
+        return (
+            f"f has a kink (a corner, or a bend far sharper than f is curved where the steps "
+            f"land) {self.where()}, which the steps circle: its gradient keeps its size there "
+            f"({before:.3g} on one side, {after:.3g} on the other), so steps at a constant "
+            f"rate go back and forth across it, and a smaller rate only narrows the swing; "
+            f"a decaying rate, such as inverse_time({lr:g}, decay={decay}) from "
+            f"steepest.optim.schedules (--schedule inverse_time:{decay}), gets closer"
+        )
+
+
+    def crossed(self, step_len: float) -> str:
+        """A run that ended on a short step across the kink: where it is, and why no larger
+        rate and no ``gtol`` can take the run further."""
+        before, after = self.slopes
+        return (
+            f"the last step crossed a kink of f (a corner) {self.where()}, where the gradient "
+            f"keeps its size on both sides ({before:.3g} and {after:.3g}) and never vanishes, "
+            f"so gtol cannot stop the run there and a larger rate only widens the swing; the "
+            f"point is within {step_len:.2g} of the kink"
+        )
+
+    def where(self) -> str:
+        return f"near {point_words(self.point, self.variables)}"
+
+
+def find_kink(vg: Callable[[np.ndarray], tuple[float, np.ndarray]], a: np.ndarray,
+              b: np.ndarray, variables: tuple[str, ...] | None = None,
+              ) -> tuple[Kink | None, int]:
+    """The kink that a step from ``a`` to ``b`` crossed (None: none), and the evaluations.
+
+    f falls from both ends into the segment between them, and its slope along
+    the segment changes between the ends far faster (``KINK_RATIO`` times)
+    than just outside either end: the gradient jumps somewhere in between,
+    as it does at the corner of ``|x|``, instead of turning smoothly as on a
+    quadratic (where every rate below ``2/L`` converges).  At four points
+    in between, each component of the gradient is still near its value at
+    one end or the other (a jump, not a gradual turn).  The kink is put
+    where the tangent lines of f at the two ends meet.
+
+    >>> kink, evaluations = find_kink(lambda z: (abs(z[0]), np.sign(z)),
+    ...                               np.array([0.1]), np.array([-0.2]))
+    >>> kink.point.round(12).tolist(), kink.slopes, evaluations
+    ([0.0], (1.0, 1.0), 8)
+    >>> find_kink(lambda z: (z @ z, 2 * z), np.array([1.0]), np.array([-1.0]))[0] is None
+    True
+    """
+    d = b - a
+    length = math.sqrt(float(d @ d))
+    if not (length > 0 and math.isfinite(length)):
+        return None, 0
+    u = d / length
+    h = KINK_PROBE * length
+    try:
+        (fa, ga), (fb, gb) = vg(a), vg(b)
+        outside_a, outside_b = vg(a - h * u)[1], vg(b + h * u)[1]
+    except Exception:  # a point where f cannot be evaluated tells nothing
+        return None, 4
+    slope_a, slope_b = float(ga @ u), float(gb @ u)
+    if not slope_a < 0.0 < slope_b:
+        return None, 4  # not a back-and-forth across a lower point
+    across = (slope_b - slope_a) / length
+    at_ends = max(abs(slope_a - float(outside_a @ u)), abs(float(outside_b @ u) - slope_b)) / h
+    if not (math.isfinite(across) and math.isfinite(at_ends)) or at_ends * KINK_RATIO >= across:
+        return None, 4
+    # The tangent lines fa + slope_a s and fb + slope_b (s - length) meet at s.
+    s = (float(fb) - float(fa) - slope_b * length) / (slope_a - slope_b)
+    s = min(max(s, 0.0), length)
+    # Across kinks each component of the gradient jumps between its values at the two ends
+    # (|x| + |y|: one jump for x, another for y), and so stays near one of them all along
+    # the segment; across a smooth bend that is merely flat at the ends (-cos x swinging
+    # across nearly half its period) it passes gradually through the values in between.
+    jumps = np.abs(gb - ga)
+    count = 4 + len(KINK_SAMPLES)
+    try:
+        inside = [vg(a + t * d)[1] for t in KINK_SAMPLES]
+    except Exception:
+        return None, count
+    tested = jumps > 0.1 * float(np.max(jumps))
+    for g in inside:
+        off = np.minimum(np.abs(g - ga), np.abs(g - gb))
+        if not np.all(off[tested] <= KINK_SPREAD * jumps[tested]):
+            return None, count
+    point = a + s * u
+    # Where within the swing the kink lies is known to about a thousandth of the swing.
+    point[np.abs(point) < KINK_PROBE * length] = 0.0
+    return Kink(point, (math.sqrt(float(ga @ ga)), math.sqrt(float(gb @ gb))), variables), count
+
+
+def point_words(z: np.ndarray, variables: tuple[str, ...] | None = None) -> str:
+    """A point in words: ``x = 0.1``, ``(0.1, -0.2)``, or its number of parameters.
+
+    >>> point_words(np.array([0.1, -0.2]), ("x", "y")), point_words(np.array([3.0]))
+    ('(x, y) = (0.1, -0.2)', '3')
+    """
+    flat = np.ravel(z)
+    if flat.size == 1:
+        value = f"{flat[0] + 0.0:.4g}"
+        return f"{variables[0]} = {value}" if variables else value
+    if flat.size <= 6:
+        values = "(" + ", ".join(f"{v + 0.0:.4g}" for v in flat) + ")"
+        return f"({', '.join(variables)}) = {values}" if variables else values
+    return f"a point of {flat.size} parameters"
+
+
 def factor(now: float, then: float) -> str:
     if then > 0 and now > 0:
         ratio = now / then
@@ -428,15 +561,8 @@ def outside_domain(k: int, z: np.ndarray, extreme: str) -> str:
     >>> outside_domain(15, np.array([-0.0123]), "smallest")[:60]
     'the loss became nan at step 15, at -0.0123: f is not defined'
     """
-    flat = np.ravel(z)
-    if flat.size == 1:
-        point = f"{flat[0]:.4g}"
-    elif flat.size <= 6:
-        point = "(" + ", ".join(f"{v:.4g}" for v in flat) + ")"
-    else:
-        point = f"a point of {flat.size} parameters"
     return (
-        f"the loss became nan at step {k}, at {point}: f is not defined there (a square "
+        f"the loss became nan at step {k}, at {point_words(z)}: f is not defined there (a square "
         f"root or logarithm of a negative number, 0/0...), so the steps left its domain; "
         f"if f's {extreme} value lies on the edge of the domain, the steps cross it: start "
         f"elsewhere, take smaller steps, or keep the parameters inside (a change of "
@@ -478,8 +604,12 @@ def _lengths(vectors: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[float,
 __all__ = [
     "BLOWUP_FACTOR",
     "GROWTH_FACTOR",
+    "OSCILLATION_WINDOW",
+    "Kink",
     "Monitor",
     "factor",
+    "find_kink",
+    "point_words",
     "round_rate",
     "stochastic_advice",
     "word",

@@ -35,8 +35,11 @@ from steepest.optim.batches import BatchSource, batch_source
 from steepest.optim.divergence import (
     BLOWUP_FACTOR,
     GROWTH_FACTOR,
+    OSCILLATION_WINDOW,
+    Kink,
     Monitor,
     factor,
+    find_kink,
     stochastic_advice,
     word,
 )
@@ -54,6 +57,7 @@ from steepest.optim.stopping import (
     compose,
     converged,
     max_iter_message,
+    no_minimum_ahead,
     not_a_minimum,
 )
 
@@ -352,8 +356,42 @@ class _Descent:
             return
         reason, evaluations = not_a_minimum(objective, self.z, self.g, objective.variables)
         self.nfev += evaluations
+        if reason is None and self.g.any():
+            # Near no stationary point nearby either: where f flattens toward a limit at
+            # infinity (exp(-x) at x = 17) the gradient is tiny but f keeps falling along it.
+            ahead, evaluations = no_minimum_ahead(
+                objective, self.z, -self.g, f0=self.monitor.f0, start_size=self.start_size,
+                g0=self.g0, gnorm=_norm(self.g), runaway_below=self.monitor.runaway_below,
+                variables=objective.variables, stopped=True)
+            self.nfev += evaluations
+            reason = ahead
         if reason:
             self.status, self.message = "saddle", f"{self.message}, but {reason}"
+
+    def _ahead(self) -> tuple[str | None, Kink | None]:
+        """Why a run that used all its steps will not converge with more of them.
+
+        Once, when the steps ran out.  A loss still improving may improve only
+        because the point moves away (f is probed along the last step: see
+        :func:`no_minimum_ahead`); a loss no longer improving, on a last step
+        across a kink of f, is told so (see :func:`find_kink`).
+        """
+        monitor, step = self.monitor, self.monitor.previous_step
+        if step is None or monitor.settled:
+            return None, None
+        if not monitor.still_decreasing():
+            if monitor.since_best < OSCILLATION_WINDOW:
+                return None, None  # a loss that improved lately may be improving still
+            kink, evaluations = find_kink(self.objective.vg, self.z - step, self.z,
+                                          self.objective.variables)
+            self.nfev += evaluations
+            return None, kink
+        reason, evaluations = no_minimum_ahead(
+            self.objective, self.z, step, f0=monitor.f0, start_size=self.start_size,
+            g0=self.g0, gnorm=self.gnorm, runaway_below=monitor.runaway_below,
+            variables=self.objective.variables)
+        self.nfev += evaluations
+        return reason, None
 
     def _step(self, objective: Any, lr: float) -> np.ndarray | None:
         """Ask the rule for the next step from ``z`` at rate ``lr``; None when it found none
@@ -399,6 +437,7 @@ class _Descent:
                                bounded=bool(getattr(self.rule, "bounded_steps", False)))
         self.best = self.f
         self.g0 = self.gnorm
+        self.start_size = _norm(self.z)
         gtol = s["gtol"]
         # The gradient norm is needed every step only for gtol; otherwise it is computed
         # when read (history) or at the end (result).
@@ -422,8 +461,11 @@ class _Descent:
         if self.k >= self.max_iter:
             self.gnorm = _norm(self.g)
             self.status = "max_iter"
+            ahead, kink = self._ahead()
             self.message = max_iter_message(self.max_iter, self.s["tol"], self.s["gtol"],
-                                            self.step_len, self.gnorm, self.monitor)
+                                            self.step_len, self.gnorm, self.monitor,
+                                            ahead,
+                                            kink and kink.words(self.lr_k, self.monitor.best_at))
             return
         lr = self.rule.rate(self.state)
         if lr == 0.0:
@@ -464,7 +506,7 @@ class _Descent:
         s = self.s
         reason = converged(self.step_len, self.gnorm, self.f, f_new, s["tol"], s["gtol"],
                            s["ftol"])
-        verdict = self._verdict(reason, g_new) if reason else None
+        verdict = self._verdict(reason, g_new, z_new) if reason else None
         if verdict:
             self.status, self.message = verdict
         elif f_new < self.best:
@@ -501,14 +543,25 @@ class _Descent:
                 and not _short_for_want_of_rate(reason, gnorm, self.g0))
 
     def _conclude(self, verdict: str, z_new: np.ndarray, step: np.ndarray) -> None:
-        """End the run on the monitor's verdict about the step to ``z_new``."""
-        if verdict in ("diverged", "oscillating"):
+        """End the run on the monitor's verdict about the step to ``z_new``.
+
+        A run going back and forth across a kink of f is told so (a rate below
+        ``2/L`` cannot help there: see :func:`find_kink`); other advice rests on
+        the curvature.
+        """
+        kink = None
+        if verdict == "oscillating":
+            kink, evaluations = find_kink(self.objective.vg, z_new - step, z_new,
+                                          self.objective.variables)
+            self.nfev += evaluations
+        if verdict in ("diverged", "oscillating") and kink is None:
             self.monitor.refine_curvature(self.objective.vg, z_new, step,
                                           stable=verdict == "diverged")
-        self.message = self.monitor.message(verdict, self.sign, self.rule, self.lr_k)
+        self.message = self.monitor.message(verdict, self.sign, self.rule, self.lr_k, kink)
         self.status = "stalled" if verdict == "oscillating" else verdict
 
-    def _verdict(self, reason: str, g_new: np.ndarray) -> tuple[str, str] | None:
+    def _verdict(self, reason: str, g_new: np.ndarray,
+                 z_new: np.ndarray | None = None) -> tuple[str, str] | None:
         """``converged`` when a stopping rule held where the gradient is small; None when
         the run goes on (a rule with memory turning round, see :meth:`_turning`).
 
@@ -523,6 +576,11 @@ class _Descent:
             return "converged", reason
         if not self.rule.uses_objective:
             if self.source is None and _short_for_want_of_rate(reason, gnorm, self.g0):
+                kink = self._crossed_kink(z_new)
+                if kink is not None:
+                    return "stalled", (
+                        f"{reason}, but the gradient norm is still {gnorm:.3g} (it was "
+                        f"{self.g0:.3g} at the start): {kink.crossed(self.step_len)}")
                 return "stalled", (
                     f"{reason}, but the gradient norm is still {gnorm:.3g} (it was "
                     f"{self.g0:.3g} at the start): the steps are short because the learning "
@@ -536,6 +594,16 @@ class _Descent:
             "start): this is not a point where the gradient vanishes (a kink or a cusp, or "
             "a line search that cannot continue), so it may not be a minimum"
         )
+
+    def _crossed_kink(self, z_new: np.ndarray | None) -> Kink | None:
+        """The kink of f that the step from ``z`` to ``z_new`` crossed, if any (see
+        :func:`find_kink`); checked once, when the run ends on it."""
+        if z_new is None:
+            return None
+        kink, evaluations = find_kink(self.objective.vg, self.z, z_new,
+                                      self.objective.variables)
+        self.nfev += evaluations
+        return kink
 
     def _nonfinite(self, z_new: np.ndarray, f_new: float, g_new: np.ndarray,
                    step: np.ndarray) -> None:

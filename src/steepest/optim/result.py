@@ -24,8 +24,9 @@ class OptimizeResult:
     ``stopped``, and ``message`` the reason in plain words.  ``saddle`` is a
     run that met a stopping rule where the gradient vanishes but the point is
     no minimum (no maximum, for maximize): a saddle point, a stationary
-    inflection such as 0 for x^3, or the opposite extremum; the message says
-    which, and along which direction f still falls.  ``nfev`` counts the
+    inflection such as 0 for x^3, the opposite extremum, or a slope where f
+    flattens toward a limit at infinity (``exp(-x)`` far out); the message
+    says which, and along which direction f still falls.  ``nfev`` counts the
     evaluations of that check too.  ``history`` is ``None`` when the
     run was made with ``record=False``.
 

@@ -14,6 +14,7 @@ is a minimum (see :data:`SECOND_ORDER_LIMIT`).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -70,9 +71,14 @@ def converged(
 
 def max_iter_message(
     max_iter: int, tol: float | None, gtol: float | None, step_len: float, gnorm: float,
-    monitor: Monitor,
+    monitor: Monitor, ahead: str | None = None, kink: str | None = None,
 ) -> str:
-    """Why a run used all its steps, and what would have ended it sooner."""
+    """Why a run used all its steps, and what would have ended it sooner.
+
+    ``ahead`` (from :func:`no_minimum_ahead`) replaces the advice to allow more steps
+    when the loss was still improving only because the point keeps moving away;
+    ``kink`` says why a loss no longer improving cannot improve at a constant rate.
+    """
     if max_iter == 0:  # no step was taken: there is no last step to tell of
         return "max_iter = 0 reached: no step was taken"
     rules = []
@@ -88,7 +94,10 @@ def max_iter_message(
             f"(last step {step_len:.2g}); set gtol to stop as soon as that happens"
         )
     elif monitor.still_decreasing():
-        hint = "; the loss was still improving: allow more steps or a larger learning rate"
+        hint = ("; the loss was still improving: allow more steps or a larger learning rate"
+                if ahead is None else f"; the loss was still improving, but {ahead}")
+    elif kink is not None:
+        hint = f"; the loss has not improved since step {monitor.best_at}: {kink}"
     return f"max_iter = {max_iter} reached, {met}{hint}"
 
 
@@ -223,6 +232,15 @@ class _Probe:
                 return "level", 0.0
         return "level", 0.0
 
+    def value_and_slope(self, z: np.ndarray, u: np.ndarray) -> tuple[float, float]:
+        """f and its slope along ``u`` at ``z`` (nan where f cannot be evaluated)."""
+        self.evaluations += 1
+        try:
+            f, g = self.objective.vg(z)
+            return float(f), float(g @ u)
+        except Exception:  # a point where f cannot be evaluated tells nothing
+            return math.nan, math.nan
+
     def hessian(self) -> np.ndarray | None:
         """The objective's own Hessian when it was given, else central differences of its
         gradient; None when either is not finite."""
@@ -275,6 +293,116 @@ def _direction(d: np.ndarray, variables: tuple[str, ...] | None) -> str:
         return f"as {name} {'decreases' if d[0] < 0 else 'increases'}"
     entries = ", ".join(f"{c:.3g}" if abs(c) > 1e-9 else "0" for c in d.tolist())
     return f"along ({entries})"
+
+
+# -- is there a minimum ahead? --------------------------------------------------------------
+
+# Along the last step, f is probed at these multiples of max(1, |z|) beyond the point: from a
+# hundredth of the point's size to 1e10 times it, closely (with the slope) near the point.
+AHEAD_NEAR = 10.0
+AHEAD_MULTIPLES = (*(m * 10.0**e for e in range(-2, 1) for m in (1, 2, 5)),
+                   *(10.0**e for e in range(1, 11)))
+# The probes must reach at least this multiple with finite values for a verdict.
+AHEAD_LEAST = 1e3
+# f approaches a limit when its fall over the last decade is at most this fraction of its
+# largest fall over one decade.
+LIMIT_FALL = 0.1
+
+
+def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: float,
+                     start_size: float, g0: float, gnorm: float, runaway_below: float,
+                     variables: tuple[str, ...] | None = None,
+                     stopped: bool = False) -> tuple[str | None, int]:
+    """Why a run that was still improving when its steps ran out will not converge, in
+    words (None: nothing says so), and the number of evaluations the check took.
+    (``stopped``: the words for a run that met a stopping rule there, along ``step`` =
+    minus the gradient, where f flattens toward a limit: no minimum either.)
+
+    A run heading for a minimum passes it: beyond the point, along its last
+    ``step``, f rises somewhere.  A run whose loss falls only because the
+    point moves away (``1/x``, ``exp(-x)``, the logistic loss of separable
+    data) finds f falling all the way out, from a hundredth of the point's
+    size to 1e10 times it: toward a limit, or without one.  The words say
+    which; a fall without a limit counts only where the gradient shrank on
+    the way (to at most half of ``g0``) or f falls below ``runaway_below``
+    (the monitor's bound for "no minimum"): a run that crept towards a far
+    minimum at a small rate looks the same along a line until it passes it.
+
+    >>> from steepest.optim.objective import Objective
+    >>> words, _ = no_minimum_ahead(Objective("1/x", shape=()), np.array([6.7]),
+    ...     np.array([0.002]), f0=1.0, start_size=1.0, g0=1.0, gnorm=0.022,
+    ...     runaway_below=-1e10, variables=("x",))
+    >>> print(words)  # doctest: +ELLIPSIS
+    only because the point moves away: |x| went from 1 to 6.7 while the gradient ...
+    >>> no_minimum_ahead(Objective("x^2", shape=()), np.array([0.1]), np.array([-0.02]),
+    ...     f0=1.0, start_size=1.0, g0=2.0, gnorm=0.2, runaway_below=-1e10)[0] is None
+    True
+    """
+    length = math.sqrt(float(step @ step))
+    if not (length > 0 and math.isfinite(length) and np.all(np.isfinite(z))):
+        return None, 0
+    probe = _Probe(objective, z, step)
+    u, size, f = step / length, math.sqrt(float(z @ z)), probe.f0
+    if not math.isfinite(f):
+        return None, probe.evaluations
+    margin = ROUNDING * max(abs(f), abs(f0 - f))  # a rise below this may be rounding
+    scale = max(1.0, size)
+    values, distance = [f], math.nan
+    for multiple in AHEAD_MULTIPLES:
+        distance = multiple * scale
+        near = multiple <= AHEAD_NEAR
+        value, slope = probe.value_and_slope(z + distance * u, u) if near else (
+            probe.value(z + distance * u), -math.inf)
+        if math.isnan(value) or value == math.inf:
+            break
+        # f rises ahead: a minimum, or a wall, lies there (near the point also where f
+        # turns up between two probes: a small local minimum just ahead).
+        if value > values[-1] + margin or slope > ROUNDING * max(g0, gnorm):
+            return None, probe.evaluations
+        values.append(value)
+        if value < runaway_below:
+            break
+    if not (distance >= AHEAD_LEAST * scale or values[-1] < runaway_below):
+        distance = values[-1] = math.nan  # too few probes, or none: nothing is said
+    unbounded = values[-1] < runaway_below
+    if not values[-1] < f - margin:
+        return None, probe.evaluations
+    falls = [a - b for a, b in itertools.pairwise(values)]
+    limit = falls[-1] <= LIMIT_FALL * max(falls)
+    if not (limit or unbounded or gnorm <= 0.5 * g0):
+        return None, probe.evaluations
+    sign = getattr(objective, "sign", 1.0)
+    return _ahead_words(limit and not unbounded, sign, sign * values[-1], distance, size,
+                        start_size, g0, gnorm, variables, stopped), probe.evaluations
+
+
+def _ahead_words(limit: bool, sign: float, far: float, distance: float, size: float,
+                 start_size: float, g0: float, gnorm: float,
+                 variables: tuple[str, ...] | None, stopped: bool) -> str:
+    """The sentence of :func:`no_minimum_ahead` (for maximize: maximum, rises)."""
+    best, falling, smallest, below = (("minimum", "falling", "smallest", "below") if sign > 0
+                                      else ("maximum", "rising", "largest", "above"))
+    name = f"|{variables[0]}|" if variables and len(variables) == 1 else "the size of the point"
+    moved = f"{name} went from {start_size:.3g} to {size:.3g}"
+    far_out = f"{far + 0.0:.3g} at distance {distance:.2g}"  # + 0.0: never "-0"
+    if stopped:
+        return (f"this is no {best}: the gradient is small only because f flattens as the "
+                f"point moves away ({moved} while the gradient shrank from {g0:.3g} to "
+                f"{gnorm:.3g}), and f keeps {falling}{' toward a limit' * limit} along it "
+                f"({far_out}), so f seems to have no {best} in that direction (its {smallest} "
+                "values lie at infinity): add a penalty on the size of the parameters, or "
+                "bound them")
+    if limit:
+        shrank = f" while the gradient shrank from {g0:.3g} to {gnorm:.3g}" if gnorm < g0 else ""
+        return (f"only because the point moves away: {moved}{shrank}, and f keeps {falling} "
+                f"toward a limit along the steps ({far_out}), so f seems to have no {best} in "
+                f"that direction (its {smallest} values lie at infinity) and more steps will "
+                "not converge: add a penalty on the size of the parameters, bound them, or "
+                "stop at a tolerance on the loss (ftol)")
+    return (f"only because the point moves away: {moved}, and f keeps {falling} along the "
+            f"steps ({far_out}), so f seems to have no {best} in that direction (unbounded "
+            f"{below}) and more steps will not converge: start elsewhere, bound the "
+            "parameters, or change f")
 
 
 class EarlyStopping:
@@ -331,5 +459,6 @@ __all__ = [
     "compose",
     "converged",
     "max_iter_message",
+    "no_minimum_ahead",
     "not_a_minimum",
 ]
