@@ -343,3 +343,11 @@ def test_a_derivative_at_a_point(
 ) -> None:
     feedback = st.practice.check(question, answer)
     assert feedback.verdict == verdict and feedback.mistake == mistake, feedback.message
+
+
+def test_no_time_limit_is_a_limit_of_none() -> None:
+    # timeout=None (no limit, as check_timeout allows) used to stop on min(None, 1.5).
+    for question, answer, verdict in [("d/dx x^2 sin x", "x^2 cos x", "incorrect"),
+                                      ("grad x^2 y at (1, 2)", "(4, 1)", "correct"),
+                                      ("d/dx x^3 at 1", "3", "correct")]:
+        assert st.practice.check(question, answer, timeout=None).verdict == verdict

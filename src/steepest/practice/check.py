@@ -51,6 +51,21 @@ VERDICTS = ("correct", "correct-unsimplified", "incorrect", "unreadable", "undec
 """Every verdict :func:`check` gives; the first two count as correct."""
 
 TIMEOUT = 3.0
+# The search for the learner's mistake, an extra beside the verdict, gets this share of a
+# step's time limit (1.5 s by default).
+MISTAKE_SHARE = 0.5
+
+
+def _part(timeout: float | None, share: float = MISTAKE_SHARE,
+          most: float | None = None) -> float | None:
+    """``share`` of a step's time limit, at most ``most`` seconds (None: no limit).
+
+    >>> _part(3.0), _part(None), _part(3.0, 1.0, most=1.0)
+    (1.5, None, 1.0)
+    """
+    if timeout is None:
+        return most
+    return share * timeout if most is None else min(share * timeout, most)
 """Seconds of SymPy work allowed for one answer, all steps together."""
 
 SOLVE = "\x00solve"  # the answer that asks a checker for the solution only
@@ -228,8 +243,8 @@ def check(
     A question that cannot be read raises :class:`~steepest.errors.ParseError`
     (or another :class:`~steepest.errors.SteepestError`) in one sentence; an
     answer that cannot be read is the verdict ``"unreadable"``.  Each SymPy
-    step (differentiating, solving, simplifying, the search for the mistake)
-    is limited to ``timeout`` seconds and the whole check to ``total``
+    step (differentiating, solving, simplifying) is limited to ``timeout``
+    seconds, the search for the mistake to half of it, and the whole check to ``total``
     (three times ``timeout`` unless given); past either the verdict is
     ``"undecided"``.
 
@@ -352,7 +367,7 @@ def _counterexample(comparison: Comparison) -> dict[str, Any] | None:
 def _check_derivative(question: Question, answer: str, timeout: float) -> Feedback:
     derivation = derive(question.expr, question.variable, timeout=timeout)
     if question.point is not None:
-        return _check_derivative_at(question, answer, derivation)
+        return _check_derivative_at(question, answer, derivation, timeout)
     right = derivation.result
     context = _Context(question, answer, text_form(right), derivation.text())
     if answer == SOLVE:
@@ -366,14 +381,15 @@ def _check_derivative(question: Question, answer: str, timeout: float) -> Feedba
     if settled is not None:
         return settled
     written = read_marked(parse, _strip_equation(answer))
-    fit = expression_fits(written, right, within=[question.expr], timeout=min(timeout, 1.0))
+    fit = expression_fits(written, right, within=[question.expr],
+                          timeout=_part(timeout, 1.0, most=1.0))
     if fit is not None:
         return _rounded(context, [fit])
     counterexample = _counterexample(comparison)
     strangers = _strangers(mine, question)
     if strangers:
         return context.feedback("incorrect", strangers, counterexample=counterexample)
-    found = diagnose(derivation, mine, timeout=min(timeout, 1.5))
+    found = diagnose(derivation, mine, timeout=_part(timeout))
     where = ""
     if counterexample is not None:
         mine_value, right_value = counterexample["answer"], counterexample["expected"]
@@ -425,7 +441,8 @@ def _strangers(mine: sympy.Expr, question: Question) -> str:
     )
 
 
-def _check_derivative_at(question: Question, answer: str, derivation: Derivation) -> Feedback:
+def _check_derivative_at(question: Question, answer: str, derivation: Derivation,
+                         timeout: float) -> Feedback:
     """A derivative's value at a point: a number, compared to the places written."""
     point = dict(zip(question.variables, question.point or (), strict=True))
     right = _derivative_at(derivation, point)
@@ -452,7 +469,7 @@ def _check_derivative_at(question: Question, answer: str, derivation: Derivation
         return context.feedback("undecided", "steepest could not read your answer as a number.")
     if agree:
         return _correct_numbers(context, written, [written.value], [right])
-    found = diagnose(derivation, mine, at=point, timeout=1.5)
+    found = diagnose(derivation, mine, at=point, timeout=_part(timeout))
     if found is None or found.faults[0].mistake == "antiderivative":
         first = ""
         if mine.is_zero:
@@ -623,7 +640,7 @@ def _check_gradient(question: Question, answer: str, timeout: float) -> Feedback
         fit = None
         if comparison.equal is False and not point:
             fit = expression_fits(written, right, part, within=[question.expr],
-                                  timeout=min(timeout, 1.0))  # fmt: skip
+                                  timeout=_part(timeout, 1.0, most=1.0))  # fmt: skip
         if fit is not None:
             fits.append(fit)
             continue
@@ -639,7 +656,8 @@ def _check_gradient(question: Question, answer: str, timeout: float) -> Feedback
                 "component": label,
             }
         counterexample = counterexample or _counterexample(comparison)
-        found = diagnose(derivation, value, at=point or None, timeout=min(timeout, 1.5))
+        found = diagnose(derivation, value, at=point or None,
+                         timeout=_part(timeout))
         if found is None:
             messages.append(f"The component {label} is not right.")
             continue
@@ -871,7 +889,7 @@ def _check_descent(question: Question, answer: str, timeout: float) -> Feedback:
             )
     if one:
         implied = (start_values[0] - mine[0]) / rate
-        found = diagnose(derivations[0], implied, at=start, timeout=min(timeout, 1.5))
+        found = diagnose(derivations[0], implied, at=start, timeout=_part(timeout))
         if found is not None and found.faults[0].mistake != "antiderivative":
             operator = derivations[0].operator
             return context.feedback(
