@@ -47,9 +47,9 @@ VIEWPORT = {"width": 1400, "height": 900}
 @pytest.fixture(scope="module")
 def server() -> Iterator[BackgroundServer]:
     # These tests check what the pages show; the server's time limits have tests of their
-    # own (test_web_api.py, test_web_fairness.py, test_web_worker_ends.py).  A run that the default 5 s
-    # would cut short on a machine busy with other tests (the SGD path of the data mode
-    # stopped at 970 of its 2,441 points once) must not change what is shown.
+    # own (test_web_api.py, test_web_fairness.py, test_web_worker_ends.py).  A run that
+    # the default 5 s would cut short on a machine busy with other tests (the SGD path of
+    # the data mode stopped at 970 of its 2,441 points once) must not change what is shown.
     with BackgroundServer(create_app(workers=2, time_limit=30.0)) as running:
         yield running
 
