@@ -114,6 +114,14 @@ class Pool:
     def live(self) -> set[int]:
         return set(self.pool.worker_pids())
 
+    def one_live_made_since(self, first: int) -> bool:
+        """Whether one worker is left, made after the first ``first`` ones.  With a short
+        ``fast_seconds`` a request itself may leave the fast lane on a busy machine (the
+        curve once took longer than 0.05 s in a full test run), and a fresh worker take
+        its place: which one is left then depends on the machine, not on the pool."""
+        live = self.live()
+        return len(live) == 1 and live <= {w.process.pid for w in self.made[first:]}
+
 
 @pytest.fixture
 def pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pool]:
@@ -160,7 +168,7 @@ def test_a_killed_slow_run_fails_alone_and_its_replacement_serves_the_next(
         thread.join(PATIENCE)
         assert len(failures) == 1 and "ended its worker process" in str(failures[0])
         assert made.curve() == [0.0, 1.0, 4.0]
-        assert made.live() == {made.made[2].process.pid}
+        assert made.one_live_made_since(2)
     finally:
         made.pool.close()
 
@@ -209,7 +217,7 @@ def test_a_worker_killed_but_not_yet_torn_down_at_the_time_limit_is_its_end(
         with pytest.raises(WorkerFailure, match=r"ended its worker process \(exit status -9\)"):
             made.pool.call("minimize", RUN, timeout=1.0)
         assert made.curve() == [0.0, 1.0, 4.0]
-        assert made.live() == {made.made[1].process.pid}
+        assert made.one_live_made_since(1)
     finally:
         made.pool.close()
 
