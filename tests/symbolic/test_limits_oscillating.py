@@ -20,6 +20,16 @@ from steepest.symbolic.printing import shows_internals
 INF = "inf"
 
 
+def _assert_oscillates(text: str, at: str, side: str, low: sp.Expr, high: sp.Expr) -> None:
+    """The limit does not exist because f oscillates, between ``low`` and ``high``, said
+    without SymPy's internal names."""
+    result = limit(text, "x", at, side)
+    assert result.exists is False and result.reason == "oscillates", result.message()
+    bounds = result.left if result.left is not None else result.right
+    assert (bounds.min, bounds.max) == (low, high), result.message()
+    assert not shows_internals(result.message())
+
+
 @pytest.mark.parametrize(
     ("text", "at", "side", "low", "high"),
     [
@@ -41,11 +51,7 @@ INF = "inf"
 def test_an_oscillation_is_never_taken_for_a_limit(
     text: str, at: str, side: str, low: sp.Expr, high: sp.Expr
 ) -> None:
-    result = limit(text, "x", at, side)
-    assert result.exists is False and result.reason == "oscillates", result.message()
-    bounds = result.left if result.left is not None else result.right
-    assert (bounds.min, bounds.max) == (low, high), result.message()
-    assert not shows_internals(result.message())
+    _assert_oscillates(text, at, side, low, high)
 
 
 @pytest.mark.parametrize(
@@ -152,11 +158,7 @@ def test_not_real_far_out_is_said_without_a_side_of_infinity() -> None:
 def test_poles_at_every_period_make_the_function_unbounded(
     text: str, at: str, side: str, low: sp.Expr, high: sp.Expr
 ) -> None:
-    result = limit(text, "x", at, side)
-    assert result.exists is False and result.reason == "oscillates", result.message()
-    bounds = result.left if result.left is not None else result.right
-    assert (bounds.min, bounds.max) == (low, high), result.message()
-    assert not shows_internals(result.message())
+    _assert_oscillates(text, at, side, low, high)
 
 
 def test_tan_x_over_x_says_where_it_goes() -> None:
