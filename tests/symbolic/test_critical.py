@@ -622,8 +622,8 @@ def assert_correct_or_one_sentence(text: str) -> None:
     for p in points:
         shown = p.describe() + str(p.to_dict())
         assert not INTERNAL_NAMES.search(shown), shown
-        if p.free or not variables:
-            continue
+        if p.free or not variables or "not defined" in p.note:
+            continue  # a kink's derivative is none: SymPy's d|x|/dx = sign(x) says 0 or 1 there
         # Exact coordinates go in exactly: at a corner such as |x^3 + 2| the
         # derivative is sign(0) * ... = 0 only at the exact point.
         coordinates = {v: p.point[v.name] for v in variables}
@@ -637,6 +637,7 @@ def assert_correct_or_one_sentence(text: str) -> None:
 @settings(max_examples=40, deadline=None)
 @given(expression_texts)
 @example("((sin(x^3)) (ln(x^3)))^2")  # SymPy's solveset once raised a TypeError inside
+@example("(x) + (sqrt(x^2))")  # a kink: the derivative SymPy gives there (1) is none
 def test_fuzz_expressions(text: str) -> None:
     assert_correct_or_one_sentence(text)
 
