@@ -52,6 +52,32 @@ def test_a_loss_falling_toward_a_limit_far_away_is_no_reason_for_more_steps(f, x
     assert "more steps will not converge" in res.message
 
 
+@pytest.mark.parametrize(("method", "lr"), [
+    ("adam", 0.1), ("adam", 0.01), ("rmsprop", 0.01), ("adagrad", 0.1), ("gd", 0.1),
+    ("momentum", 0.1),
+])
+def test_no_minimum_along_one_coordinate_while_another_has_converged(method, lr):
+    # x has converged to 0 (an adaptive rule keeps stepping back and forth across it, its
+    # last step and the gradient pointing mostly along x); y runs away with the loss
+    # falling toward 0: no number of steps converges.
+    res = st.minimize("x^2 + exp(-y)", [1.0, 1.0], method=method, lr=lr)
+    assert res.status == "max_iter" and abs(res.x[0]) < 0.01 < 1.0 < res.x[1]
+    assert "allow more steps" not in res.message, res.message
+    assert "only because the point moves away" in res.message
+    assert "no minimum in that direction" in res.message and "toward a limit" in res.message
+
+
+@pytest.mark.parametrize("f", ["1/x + 1e-300*exp(x)", "1/x + exp(x - 700)"])
+def test_a_minimum_beyond_where_f_overflows_is_no_proof_of_none(f):
+    # f falls like 1/x, then overflows far out (its minimum lies near x = 690): the probes
+    # that overflow say nothing, so nothing proves "no minimum" (it once said "unbounded
+    # below", naming the distance of a probe that had overflowed).
+    res = st.minimize(f, 1.0)
+    assert res.status == "max_iter"
+    assert res.message.endswith("the loss was still improving: allow more steps or a larger "
+                                "learning rate"), res.message
+
+
 def test_the_no_minimum_verdict_says_what_the_run_saw():
     res = st.minimize("1/x", 1.0)
     assert re.search(r"\|x\| went from 1 to 6\.71 while the gradient shrank from 1 to 0\.0222",
@@ -137,7 +163,8 @@ def test_a_small_local_minimum_just_ahead_keeps_allow_more_steps():
 @given(
     scales=hst.lists(hst.floats(0.01, 10), min_size=1, max_size=3),
     centre=hst.floats(-5, 5), start=hst.floats(-10, 10), quartic=hst.booleans(),
-    lr=hst.floats(1e-5, 1e-2), method=hst.sampled_from(["gd", "momentum", "adam", "rmsprop"]),
+    lr=hst.floats(1e-5, 1e-2),
+    method=hst.sampled_from(["gd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]),
 )
 def test_no_function_with_a_minimum_is_said_to_have_none(scales, centre, start, quartic, lr,
                                                          method):

@@ -279,6 +279,30 @@ def _norm(v: np.ndarray) -> float:
     return math.sqrt(float(v.dot(v)))
 
 
+def _ahead_directions(step: np.ndarray, downhill: np.ndarray) -> list[np.ndarray]:
+    """Where a run still improving at its end may be heading: its last step, the way
+    downhill, and the last step along the coordinates where the two agree.
+
+    A rule that scales each coordinate's step (Adam, RMSProp, Adagrad) keeps
+    stepping back and forth across a coordinate that has reached its minimum:
+    its last step, and the gradient too, can point across that coordinate while
+    the run drifts away along the others.  Directions that point alike are
+    probed once.
+
+    >>> [d.tolist() for d in _ahead_directions(np.array([0.01, 0.009]),
+    ...                                         np.array([-0.01, 4e-5]))]
+    [[0.01, 0.009], [-0.01, 4e-05], [0.0, 0.009]]
+    """
+    drift = np.where(step * downhill > 0, step, 0.0)
+    directions: list[np.ndarray] = []
+    for direction in (step, downhill, drift):
+        length = _norm(direction)
+        if length > 0 and not any(
+                float(direction @ d) >= (1.0 - 1e-6) * length * _norm(d) for d in directions):
+            directions.append(direction)
+    return directions
+
+
 def _signed(g: np.ndarray | None, sign: float) -> np.ndarray | None:
     return None if g is None else (g if sign == 1.0 else -g)
 
@@ -386,11 +410,15 @@ class _Descent:
                                           self.objective.variables)
             self.nfev += evaluations
             return None, kink
-        reason, evaluations = no_minimum_ahead(
-            self.objective, self.z, step, f0=monitor.f0, start_size=self.start_size,
-            g0=self.g0, gnorm=self.gnorm, runaway_below=monitor.runaway_below,
-            variables=self.objective.variables)
-        self.nfev += evaluations
+        reason = None
+        for direction in _ahead_directions(step, -self.g):
+            reason, evaluations = no_minimum_ahead(
+                self.objective, self.z, direction, f0=monitor.f0, start_size=self.start_size,
+                g0=self.g0, gnorm=self.gnorm, runaway_below=monitor.runaway_below,
+                variables=self.objective.variables)
+            self.nfev += evaluations
+            if reason is not None:
+                break
         return reason, None
 
     def _step(self, objective: Any, lr: float) -> np.ndarray | None:

@@ -347,19 +347,25 @@ def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: flo
         return None, probe.evaluations
     margin = ROUNDING * max(abs(f), abs(f0 - f))  # a rise below this may be rounding
     scale = max(1.0, size)
-    values, distance = [f], math.nan
+    values, distance = [f], math.nan  # (distance: of the last value kept)
     for multiple in AHEAD_MULTIPLES:
-        distance = multiple * scale
         near = multiple <= AHEAD_NEAR
-        value, slope = probe.value_and_slope(z + distance * u, u) if near else (
-            probe.value(z + distance * u), -math.inf)
+        point = z + multiple * scale * u
+        value, slope = probe.value_and_slope(point, u) if near else (
+            probe.value(point), -math.inf)
         if math.isnan(value) or value == math.inf:
             break
         # f rises ahead: a minimum, or a wall, lies there (near the point also where f
-        # turns up between two probes: a small local minimum just ahead).
+        # turns up between two probes: a small local minimum just ahead).  Not a rise
+        # that comes only after f settled at its limit, beyond AHEAD_LEAST times the
+        # point's size: no number of steps reaches that far (it is where a coordinate
+        # that converged, crossed by the probe's line at a slant, grows again).
         if value > values[-1] + margin or slope > ROUNDING * max(g0, gnorm):
+            if distance >= AHEAD_LEAST * scale and _toward_limit(values):
+                break
             return None, probe.evaluations
         values.append(value)
+        distance = multiple * scale
         if value < runaway_below:
             break
     if not (distance >= AHEAD_LEAST * scale or values[-1] < runaway_below):
@@ -367,13 +373,19 @@ def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: flo
     unbounded = values[-1] < runaway_below
     if not values[-1] < f - margin:
         return None, probe.evaluations
-    falls = [a - b for a, b in itertools.pairwise(values)]
-    limit = falls[-1] <= LIMIT_FALL * max(falls)
+    limit = _toward_limit(values)
     if not (limit or unbounded or gnorm <= 0.5 * g0):
         return None, probe.evaluations
     sign = getattr(objective, "sign", 1.0)
     return _ahead_words(limit and not unbounded, sign, sign * values[-1], distance, size,
                         start_size, g0, gnorm, variables, stopped), probe.evaluations
+
+
+def _toward_limit(values: list[float]) -> bool:
+    """Whether falling ``values`` (one a decade of distance, after the first few) approach a
+    limit: the last fall is at most ``LIMIT_FALL`` of the largest."""
+    falls = [a - b for a, b in itertools.pairwise(values)]
+    return bool(falls) and falls[-1] <= LIMIT_FALL * max(falls)
 
 
 def _ahead_words(limit: bool, sign: float, far: float, distance: float, size: float,
