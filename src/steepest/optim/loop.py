@@ -406,10 +406,7 @@ class _Descent:
         if not monitor.still_decreasing():
             if monitor.since_best < OSCILLATION_WINDOW:
                 return None, None  # a loss that improved lately may be improving still
-            kink, evaluations = find_kink(self.objective.vg, self.z - step, self.z,
-                                          self.objective.variables)
-            self.nfev += evaluations
-            return None, kink
+            return None, self._swung_kink(self.z - step, self.z)
         reason = None
         for direction in _ahead_directions(step, -self.g):
             reason, evaluations = no_minimum_ahead(
@@ -577,16 +574,29 @@ class _Descent:
         ``2/L`` cannot help there: see :func:`find_kink`); other advice rests on
         the curvature.
         """
-        kink = None
-        if verdict == "oscillating":
-            kink, evaluations = find_kink(self.objective.vg, z_new - step, z_new,
-                                          self.objective.variables)
-            self.nfev += evaluations
+        kink = self._swung_kink(z_new - step, z_new) if verdict == "oscillating" else None
         if verdict in ("diverged", "oscillating") and kink is None:
             self.monitor.refine_curvature(self.objective.vg, z_new, step,
                                           stable=verdict == "diverged")
         self.message = self.monitor.message(verdict, self.sign, self.rule, self.lr_k, kink)
         self.status = "stalled" if verdict == "oscillating" else verdict
+
+    def _swung_kink(self, a: np.ndarray, b: np.ndarray) -> Kink | None:
+        """The kink of f that a run going back and forth ends on at ``b``, if any (see
+        :func:`find_kink`): crossed by its last step, from ``a``, or else by the swing from
+        ``b`` through its best point to as far beyond.
+
+        A rule with memory (momentum, Adam) circles a kink in steps of several
+        sizes, and its last step need not cross it; its best point lies near it.
+        """
+        vg, variables = self.objective.vg, self.objective.variables
+        kink, evaluations = find_kink(vg, a, b, variables)
+        self.nfev += evaluations
+        best = self.monitor.stable_z
+        if kink is None and best is not None and not np.array_equal(best, b):
+            kink, evaluations = find_kink(vg, b, 2.0 * best - b, variables)
+            self.nfev += evaluations
+        return kink
 
     def _verdict(self, reason: str, g_new: np.ndarray,
                  z_new: np.ndarray | None = None) -> tuple[str, str] | None:
