@@ -17,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _ad_reference import central_gradient
+from _engines import ENGINES, on_engine
 from hypothesis import given
 from hypothesis import strategies as hs
 
 import steepest as st
-from steepest.autodiff import engine
 from steepest.errors import DifferentiationError
 
 # Each converts w inside the computation; under st.grad the derivative is kept.
@@ -39,14 +39,6 @@ STACKED = {
     "stack of a list": lambda w: np.sum(np.stack([w[1], w[0]]) * np.array([[1.0], [2.0]])),
     "mean of a stack": lambda w: np.mean(np.stack([w[0, 0], w[1, 1]])) + np.sum(w),
 }
-ENGINES = ["compiled", "python"] if engine.loaded() else ["python"]
-
-
-def _on(which: str, fn):
-    if which == "python":
-        with engine.python_engine():
-            return fn()
-    return fn()
 
 
 @pytest.mark.parametrize("which", ENGINES)
@@ -62,7 +54,7 @@ def test_eager_traced_and_finite_differences_agree(which, name, values):
         out.backward()
         return w.grad, st.grad(f)(x)
 
-    eager, traced = _on(which, run)
+    eager, traced = on_engine(which, run)
     np.testing.assert_allclose(eager, traced, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(eager, central_gradient(f, (x,), 0), rtol=1e-6, atol=1e-6)
 
@@ -78,13 +70,13 @@ def test_an_eager_conversion_is_refused_and_a_traced_one_keeps_the_derivative(wh
         with pytest.raises(DifferentiationError, match=r"np\.stack"):
             f(w)
 
-    _on(which, eager)
+    on_engine(which, eager)
     if name == "mean of a list":  # NumPy's np.mean turns its sum into a NumPy number
         with pytest.raises(DifferentiationError, match=r"np\.mean\(np\.stack"):
             st.grad(f)(x)
         return
-    np.testing.assert_allclose(_on(which, lambda: st.grad(f)(x)), central_gradient(f, (x,), 0),
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(on_engine(which, lambda: st.grad(f)(x)),
+                               central_gradient(f, (x,), 0), rtol=1e-6, atol=1e-6)
 
 
 def test_under_no_grad_and_after_detach_a_conversion_gives_the_numbers():

@@ -23,22 +23,14 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from _engines import ENGINES, on_engine
 from hypothesis import assume, given, settings
 from hypothesis import strategies as hs
 
 import steepest as st
-from steepest.autodiff import engine
 from steepest.errors import DifferentiationError
 
-ENGINES = ["compiled", "python"] if engine.loaded() else ["python"]
 REFUSAL = "changed in place"
-
-
-def _on(which: str, fn: Callable[[], Any]) -> Any:
-    if which == "python":
-        with engine.python_engine():
-            return fn()
-    return fn()
 
 
 def _operator(w: Any) -> None:
@@ -127,7 +119,7 @@ def test_a_write_after_the_graph_used_the_leaf_refuses_backward(write: str, whic
         assert "call backward() before updating the values" in str(refused.value)
         assert w.grad is None  # nothing collected: the refusal comes before the sweep
 
-    _on(which, run)
+    on_engine(which, run)
 
 
 @pytest.mark.parametrize("which", ENGINES)
@@ -139,7 +131,7 @@ def test_a_write_before_the_graph_is_built_is_allowed(write: str, which: str) ->
         _loss(w).backward()
         return w.data.copy(), w.grad
 
-    values, grad = _on(which, run)
+    values, grad = on_engine(which, run)
     np.testing.assert_array_equal(grad, 2 * values)
 
 
@@ -156,7 +148,7 @@ def test_a_write_after_backward_is_allowed_and_the_next_graph_sees_it(write: str
         _loss(w).backward()
         return first, w.data.copy(), w.grad
 
-    first, values, grad = _on(which, run)
+    first, values, grad = on_engine(which, run)
     np.testing.assert_array_equal(first, [2.0, 4.0])
     np.testing.assert_array_equal(grad, 2 * values)
 
@@ -171,7 +163,7 @@ def test_the_refusal_names_a_parameter(which: str) -> None:
             loss.backward()
         return str(refused.value)
 
-    message = _on(which, run)
+    message = on_engine(which, run)
     assert message.startswith("backward() refuses: the values of 'weight' were changed in place")
     assert message.count(". ") == 0  # one sentence
 
@@ -195,7 +187,7 @@ def test_load_state_dict_while_a_graph_is_alive(which: str) -> None:
         (net(x) ** 2).mean().backward()  # computed again from the loaded values
         return expected, net[0].weight.grad
 
-    expected, again = _on(which, run)
+    expected, again = on_engine(which, run)
     np.testing.assert_array_equal(again, expected)
 
 
@@ -213,7 +205,7 @@ def test_a_write_between_two_uses_refuses(which: str) -> None:
         late.sum().backward()  # late alone was computed from the values w holds
         np.testing.assert_array_equal(w.grad, [3.0, 3.0])
 
-    _on(which, run)
+    on_engine(which, run)
 
 
 @pytest.mark.parametrize("which", ENGINES)
@@ -226,7 +218,7 @@ def test_a_second_backward_after_an_update_refuses(which: str) -> None:
         with pytest.raises(DifferentiationError, match=REFUSAL):
             y.backward()
 
-    _on(which, run)
+    on_engine(which, run)
 
 
 @pytest.mark.parametrize("which", ENGINES)
@@ -251,7 +243,7 @@ def test_leaves_made_or_written_while_the_graph_grows_are_judged_edge_by_edge(
         (g + u * u).sum().backward()
         return v.grad, u.grad
 
-    v_grad, u_grad = _on(which, run)
+    v_grad, u_grad = on_engine(which, run)
     np.testing.assert_array_equal(v_grad, [2.0, 2.0])
     np.testing.assert_array_equal(u_grad, [8.0, 10.0])
 
@@ -266,7 +258,7 @@ def test_a_write_the_gradient_does_not_depend_on_still_refuses(which: str) -> No
         with pytest.raises(DifferentiationError, match=REFUSAL):
             y.backward()
 
-    _on(which, run)
+    on_engine(which, run)
 
 
 def test_numpy_writes_into_an_array_taken_out_are_not_seen() -> None:
@@ -305,11 +297,11 @@ def test_the_pytorch_style_loop_trains_as_before(which: str) -> None:
                     p.data = p.data - 0.05 * p.grad
         return [p.data.copy() for p in net.parameters()]
 
-    in_place = _on(which, lambda: train(True))
-    fresh = _on(which, lambda: train(False))
+    in_place = on_engine(which, lambda: train(True))
+    fresh = on_engine(which, lambda: train(False))
     for a, b in zip(in_place, fresh, strict=True):
         np.testing.assert_array_equal(a, b)
-    other = _on("python" if which == "compiled" else which, lambda: train(True))
+    other = on_engine("python" if which == "compiled" else which, lambda: train(True))
     for a, b in zip(in_place, other, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -400,7 +392,7 @@ def test_refused_exactly_when_a_leaf_is_written_after_a_use(which: str,
         again.sum().backward()
         return False, [leaf.grad for leaf in leaves], [leaf.grad for leaf in fresh]
 
-    refused, grads, expected = _on(which, run)
+    refused, grads, expected = on_engine(which, run)
     assert refused == stale
     for got, want in zip(grads, expected, strict=True):
         if want is None:
@@ -431,7 +423,7 @@ def test_item_writes_follow_pytorch(which: str) -> None:
         np.testing.assert_array_equal(w.data, t.detach().numpy())
         np.testing.assert_array_equal(w.grad, t.grad.numpy())
 
-    _on(which, run)
+    on_engine(which, run)
 
 
 def test_item_writes_numpy_refuses_are_one_sentence() -> None:

@@ -17,11 +17,11 @@ import re
 
 import numpy as np
 import pytest
+from _engines import ENGINES, on_engine
 from hypothesis import given
 from hypothesis import strategies as hs
 
 import steepest as st
-from steepest.autodiff import engine
 from steepest.errors import DataError, DifferentiationError
 
 IN_PLACE = {
@@ -35,14 +35,6 @@ IN_PLACE = {
 }
 OUT_OF_PLACE = {"+": operator.add, "-": operator.sub, "*": operator.mul,
                 "/": operator.truediv, "**": operator.pow}
-ENGINES = ["compiled", "python"] if engine.loaded() else ["python"]
-
-
-def _on(which: str, fn):
-    if which == "python":
-        with engine.python_engine():
-            return fn()
-    return fn()
 
 
 def _train(update: str, which: str) -> list[np.ndarray]:
@@ -65,7 +57,7 @@ def _train(update: str, which: str) -> list[np.ndarray]:
                     p.data -= 0.1 * p.grad
         return [p.data.copy() for p in net.parameters()]
 
-    return _on(which, run)
+    return on_engine(which, run)
 
 
 @pytest.mark.parametrize("which", ENGINES)
@@ -101,7 +93,7 @@ def test_a_leaf_takes_the_operator_on_its_own_values_as_numpy_does(which, symbol
             result = in_place(leaf, other)
         return leaf, result, memory
 
-    leaf, result, memory = _on(which, run)
+    leaf, result, memory = on_engine(which, run)
     expected = start.copy()
     ufunc(expected, other.data if isinstance(other, st.Tensor) else other, out=expected)
     assert result is leaf and leaf.data is memory
@@ -119,7 +111,7 @@ def test_a_leaf_that_requires_grad_refuses_while_operations_are_recorded(which, 
             IN_PLACE[symbol][0](w, 1.0)
         return w.data
 
-    np.testing.assert_array_equal(_on(which, run), [1.0, 2.0])
+    np.testing.assert_array_equal(on_engine(which, run), [1.0, 2.0])
 
 
 @pytest.mark.parametrize("which", ENGINES)
@@ -144,7 +136,7 @@ def test_on_traced_values_it_is_the_expression_written_out(which, symbol, point)
         np.sum(written_in_place(eager)).backward()
         return st.grad(written_in_place)(x), eager.grad, st.grad(written_out)(x)
 
-    traced, eager, reference = _on(which, run)
+    traced, eager, reference = on_engine(which, run)
     np.testing.assert_array_equal(traced, reference)
     np.testing.assert_array_equal(eager, reference)
 
