@@ -59,6 +59,7 @@ from steepest.optim.stopping import (
     max_iter_message,
     no_minimum_ahead,
     not_a_minimum,
+    vector_length,
 )
 
 DEFAULT_MAX_ITER = 1000
@@ -279,7 +280,8 @@ def _norm(v: np.ndarray) -> float:
     return math.sqrt(float(v.dot(v)))
 
 
-def _ahead_directions(step: np.ndarray, downhill: np.ndarray) -> list[np.ndarray]:
+def _ahead_directions(step: np.ndarray, downhill: np.ndarray,
+                      coordinates: bool = False) -> list[np.ndarray]:
     """Where a run still improving at its end may be heading: its last step, the way
     downhill, and the last step along the coordinates where the two agree.
 
@@ -287,19 +289,34 @@ def _ahead_directions(step: np.ndarray, downhill: np.ndarray) -> list[np.ndarray
     stepping back and forth across a coordinate that has reached its minimum:
     its last step, and the gradient too, can point across that coordinate while
     the run drifts away along the others.  Directions that point alike are
-    probed once.
+    probed once.  With ``coordinates``, each coordinate's own way downhill follows
+    (a gradient of 1e-18 along y hides one of 1e-27 along x).
 
     >>> [d.tolist() for d in _ahead_directions(np.array([0.01, 0.009]),
     ...                                         np.array([-0.01, 4e-5]))]
     [[0.01, 0.009], [-0.01, 4e-05], [0.0, 0.009]]
     """
-    drift = np.where(step * downhill > 0, step, 0.0)
+    # (Signs and unit vectors, not products: a gradient of 1e-200 squares to 0.)
+    drift = np.where((np.sign(step) == np.sign(downhill)) & (step != 0), step, 0.0)
     directions: list[np.ndarray] = []
-    for direction in (step, downhill, drift):
-        length = _norm(direction)
-        if length > 0 and not any(
-                float(direction @ d) >= (1.0 - 1e-6) * length * _norm(d) for d in directions):
+    units: list[np.ndarray] = []
+    candidates = [step, downhill, drift]
+    if coordinates:
+        for i in np.flatnonzero(downhill):
+            axis = np.zeros_like(downhill)
+            axis[i] = np.sign(downhill[i])
+            candidates.append(axis)
+    for direction in candidates:
+        length = vector_length(direction)
+        if not (length > 0 and math.isfinite(length)):
+            continue
+        unit = direction / length
+        # Only a direction that points the same way is probed once: one a thousandth of a
+        # radian off climbs a converged coordinate's bowl far out along it (a slope of 1e-5
+        # along y is 6 at a distance of 6e5).
+        if not any(float(unit @ u) >= 1.0 - 1e-15 for u in units):
             directions.append(direction)
+            units.append(unit)
     return directions
 
 
@@ -334,6 +351,7 @@ class _Descent:
         self.status, self.message = "", ""
         self.lr_k = self.step_len = self.last_lr = math.nan
         self.f, self.g = math.nan, np.zeros_like(z)
+        self.last_step: np.ndarray | None = None
         variables, limit = objective.variables, s["history_limit"]
         # Iterates are kept when the parameters are few (see History), or with record="all".
         iterates = True if s["record"] == "all" else None
@@ -382,13 +400,19 @@ class _Descent:
         self.nfev += evaluations
         if reason is None and self.g.any():
             # Near no stationary point nearby either: where f flattens toward a limit at
-            # infinity (exp(-x) at x = 17) the gradient is tiny but f keeps falling along it.
-            ahead, evaluations = no_minimum_ahead(
-                objective, self.z, -self.g, f0=self.monitor.f0, start_size=self.start_size,
-                g0=self.g0, gnorm=_norm(self.g), runaway_below=self.monitor.runaway_below,
-                variables=objective.variables, stopped=True)
-            self.nfev += evaluations
-            reason = ahead
+            # infinity (exp(-x) at x = 17) the gradient is tiny but f keeps falling along it:
+            # along the gradient, or (where a converged coordinate dominates the tiny
+            # gradient: exp(-x) + y^2) along the last step, its drift, or a coordinate.
+            last = self.last_step if self.last_step is not None else -self.g
+            for direction in _ahead_directions(last, -self.g, coordinates=True):
+                reason, evaluations = no_minimum_ahead(
+                    objective, self.z, direction, f0=self.monitor.f0,
+                    start_size=self.start_size, g0=self.g0, gnorm=vector_length(self.g),
+                    runaway_below=self.monitor.runaway_below, variables=objective.variables,
+                    stopped=True)
+                self.nfev += evaluations
+                if reason is not None:
+                    break
         if reason:
             self.status, self.message = "saddle", f"{self.message}, but {reason}"
 
@@ -411,7 +435,7 @@ class _Descent:
         for direction in _ahead_directions(step, -self.g):
             reason, evaluations = no_minimum_ahead(
                 self.objective, self.z, direction, f0=monitor.f0, start_size=self.start_size,
-                g0=self.g0, gnorm=self.gnorm, runaway_below=monitor.runaway_below,
+                g0=self.g0, gnorm=vector_length(self.g), runaway_below=monitor.runaway_below,
                 variables=self.objective.variables)
             self.nfev += evaluations
             if reason is not None:
@@ -534,6 +558,7 @@ class _Descent:
         verdict = self._verdict(reason, g_new, z_new) if reason else None
         if verdict:
             self.status, self.message = verdict
+            self.last_step = step  # where a converged run was heading (see _second_order)
         elif f_new < self.best:
             # The usual case, kept cheap: a new best loss needs few further checks.
             self.best = f_new
