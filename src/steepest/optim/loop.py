@@ -49,7 +49,7 @@ from steepest.optim.objective import Objective, as_start
 from steepest.optim.progress import TrainingProgress
 from steepest.optim.result import OptimizeResult
 from steepest.optim.rules import Formula, NoStep, Optimizer, chain, clip_by_norm, make
-from steepest.optim.schedules import LearningRate, Schedule, as_schedule, constant
+from steepest.optim.schedules import LearningRate, Schedule, as_schedule, constant, rate_sum
 from steepest.optim.stopping import (
     SECOND_ORDER_LIMIT,
     EarlyStopping,
@@ -69,6 +69,9 @@ DEFAULT_TOL = 1e-6
 # its size at the start (or of 1, when that was smaller); the same bound says where the
 # gradient has vanished for the second-order check.
 NEAR_ZERO_GRADIENT = 1e-3
+# "Allow more steps" needs ten times more steps to add at least this fraction to the sum of
+# the rates so far (see _Descent._rates_spent).
+RATES_LEFT = 0.01
 
 # Every setting of a run with its default (the options of a method aside).
 DEFAULTS: dict[str, Any] = {
@@ -297,9 +300,9 @@ def _ahead_directions(step: np.ndarray, downhill: np.ndarray,
     [[0.01, 0.009], [-0.01, 4e-05], [0.0, 0.009]]
     """
     # (Signs and unit vectors, not products: a gradient of 1e-200 squares to 0.)
-    drift = np.where((np.sign(step) == np.sign(downhill)) & (step != 0), step, 0.0)
+    drift = np.where(((step > 0) & (downhill > 0)) | ((step < 0) & (downhill < 0)), step, 0.0)
     directions: list[np.ndarray] = []
-    units: list[np.ndarray] = []
+    lengths: list[float] = []
     candidates = [step, downhill, drift]
     if coordinates:
         for i in np.flatnonzero(downhill):
@@ -310,13 +313,13 @@ def _ahead_directions(step: np.ndarray, downhill: np.ndarray,
         length = vector_length(direction)
         if not (length > 0 and math.isfinite(length)):
             continue
-        unit = direction / length
         # Only a direction that points the same way is probed once: one a thousandth of a
         # radian off climbs a converged coordinate's bowl far out along it (a slope of 1e-5
         # along y is 6 at a distance of 6e5).
-        if not any(float(unit @ u) >= 1.0 - 1e-15 for u in units):
+        if not any(float((direction / length) @ (d / n)) >= 1.0 - 1e-15
+                   for d, n in zip(directions, lengths, strict=True)):
             directions.append(direction)
-            units.append(unit)
+            lengths.append(length)
     return directions
 
 
@@ -440,7 +443,32 @@ class _Descent:
             self.nfev += evaluations
             if reason is not None:
                 break
-        return reason, None
+        return reason or self._rates_spent(), None
+
+    def _rates_spent(self) -> str | None:
+        """Why more steps cannot take a run much further: its schedule's rates have decayed.
+
+        A step moves the point about its rate times the gradient (Adam: about its rate per
+        coordinate), so how far the run can still go is bounded by the sum of the rates
+        still to come.  Where ten times more steps add less than ``RATES_LEFT`` of what the
+        rates summed to so far (``exponential(0.5, 0.99)`` after 1000 steps), "allow more
+        steps" would lead nowhere.  Not for a line search: its rate is only a first guess.
+        """
+        lr = self.rule.lr
+        if isinstance(lr, int | float | constant) or not callable(lr) or (
+                self.rule.uses_objective):
+            return None
+        k = self.k
+        try:
+            spent, more = rate_sum(lr, 0, k), rate_sum(lr, k, 10 * k)
+        except Exception:  # a schedule that fails beyond the run's steps tells nothing
+            return None
+        if not (spent > 0 and math.isfinite(spent) and more < RATES_LEFT * spent):
+            return None
+        return (f"the learning rate has decayed to {self.lr_k:.2g} ({_lr_label(self.rule)}): "
+                f"{10 * k} steps in all would add {more:.2g} to the {spent:.3g} its rates "
+                "summed to so far, so more steps will barely move the point: continue from "
+                "here with a larger rate, or a slower decay")
 
     def _step(self, objective: Any, lr: float) -> np.ndarray | None:
         """Ask the rule for the next step from ``z`` at rate ``lr``; None when it found none
@@ -638,7 +666,8 @@ class _Descent:
         if self.s["gtol"] is not None:
             return "converged", reason
         if not self.rule.uses_objective:
-            if self.source is None and _short_for_want_of_rate(reason, gnorm, self.g0):
+            if self.source is None and (_short_for_want_of_rate(reason, gnorm, self.g0)
+                                        or self._rate_decayed(reason, gnorm)):
                 kink = self._crossed_kink(z_new)
                 if kink is not None:
                     return "stalled", (
@@ -657,6 +686,22 @@ class _Descent:
             "start): this is not a point where the gradient vanishes (a kink or a cusp, or "
             "a line search that cannot continue), so it may not be a minimum"
         )
+
+    def _rate_decayed(self, reason: str, gnorm: float) -> bool:
+        """Whether a stop on the step length came where a schedule's rate shrank more than
+        the gradient did: the step is short because the rate decayed (``exponential(0.01,
+        0.99)`` on x^2 from 5 stops at 0.67, its rate down 10^4 times, its gradient 7 times).
+        """
+        lr = self.rule.lr
+        if not reason.startswith("the last step moved") or isinstance(
+                lr, int | float | constant) or not callable(lr):
+            return False
+        try:
+            first = float(lr(0))
+        except Exception:  # a schedule that cannot say its first rate tells nothing
+            return False
+        return (gnorm > NEAR_ZERO_GRADIENT * max(self.g0, 1.0) and first > 0
+                and self.lr_k / first < gnorm / self.g0)
 
     def _crossed_kink(self, z_new: np.ndarray | None) -> Kink | None:
         """The kink of f that the step from ``z`` to ``z_new`` crossed, if any (see
