@@ -16,7 +16,7 @@ import re
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as hst
 
 import steepest as st
@@ -97,6 +97,44 @@ def test_a_stop_where_f_flattens_toward_a_limit_is_no_minimum():
     # A flat minimum stays converged.
     assert st.minimize("x^4", 1.0, method="newton").status == "converged"
     assert st.minimize("log(1+x^2)", 5.0).status == "converged"
+
+
+LOGISTIC_2D = "log(1 + exp(-x - y)) + log(1 + exp(-2*x + 0.5*y))"
+
+
+@pytest.mark.parametrize(("f", "x0", "method", "kwargs"), [
+    # Line searches and Newton take f down to 1e-16 ... 1e-165 while it fell by about 1 on
+    # the way: the fall still ahead is below any fraction of the fall behind.
+    ("1/x", 3.0, "newton", {}), ("1/x", 3.0, "lbfgs", {}), ("exp(-x)", 0.0, "lbfgs", {}),
+    ("exp(-x)", 0.0, "lbfgs", {"lr": 0.1}), ("log(1+exp(-x))", 0.0, "lbfgs", {"lr": 0.1}),
+    (LOGISTIC_2D, [0.3, -0.1], "lbfgs", {"lr": 0.1}),
+    # A converged y dominates a gradient of 1e-12 along y and 1e-16 along x.
+    ("exp(-x) + y^2", [1.0, 1.0], "lbfgs", {}), ("exp(-x) + y^2", [1.0, 1.0], "lbfgs",
+                                                  {"lr": 0.1}),
+])
+def test_a_loss_that_fell_close_to_its_limit_is_still_no_minimum(f, x0, method, kwargs):
+    res = st.minimize(f, x0, method=method, **kwargs)
+    assert res.status in ("saddle", "max_iter", "stalled"), res.message
+    assert "allow more steps" not in res.message
+    assert "no minimum" in res.message or "flat to floating-point precision" in res.message
+    assert not re.search(r"shrank from \S+ to 0\b", res.message)  # 1e-165 is not 0
+
+
+def test_a_tiny_gradient_is_not_rounded_to_zero_in_the_words():
+    res = st.minimize("exp(-x)", 0.0, method="lbfgs")
+    assert "only because the point moves away" in res.message
+    shrank = re.search(r"gradient shrank from (\S+) to (\S+),", res.message)
+    assert shrank is not None and 0 < float(shrank.group(2)) < 1e-100
+
+
+@settings(max_examples=20, deadline=None)
+@example(rate=1.0, shift=0.0, method="lbfgs")
+@example(rate=1.0, shift=0.0, method="newton")
+@given(rate=hst.floats(0.2, 5), shift=hst.floats(-3, 3),
+       method=hst.sampled_from(["lbfgs", "newton", "armijo"]))
+def test_a_line_search_on_an_inverse_is_never_told_it_converged(rate, shift, method):
+    res = st.minimize(lambda x: 1.0 / (rate * (x - shift)), shift + 1.0, method=method)
+    assert res.status != "converged" and "allow more steps" not in res.message, res.message
 
 
 def test_following_the_advice_a_penalty_gives_a_minimum():

@@ -165,3 +165,40 @@ def test_bad_settings_are_clear_errors():
 def test_differentiation_errors_propagate():
     with pytest.raises(st.DifferentiationError):
         st.minimize(lambda x: math.sin(x), 1.0)
+
+
+# -- a schedule's rates run out -------------------------------------------------------------
+
+ROSENBROCK = "(1-x)^2 + 100*(y-x^2)^2"
+
+
+@pytest.mark.parametrize("callback", [None, lambda _iterate: None])
+def test_more_steps_are_not_advised_where_the_rates_have_run_out(callback):
+    rate = schedules.exponential(0.5, 0.99)
+    res = st.minimize(ROSENBROCK, [0.3, -0.1], method="rmsprop", lr=rate, callback=callback)
+    assert res.status == "max_iter" and "allow more steps" not in res.message
+    assert "the learning rate has decayed to 2.2e-05 (exponential(0.5, decay=0.99))" in (
+        res.message)
+    # Followed anyway, ten times more steps barely move the point.
+    more = st.minimize(ROSENBROCK, [0.3, -0.1], method="rmsprop", lr=rate, max_iter=10000)
+    assert np.linalg.norm(more.x - res.x) < 0.01 and more.fun > 0.02
+
+
+@pytest.mark.parametrize(("rate", "method"), [
+    (schedules.inverse_time(0.001, decay=0.1), "gd"), (schedules.exponential(1e-4, 0.9999),
+                                                       "gd"),
+    (schedules.inverse_time(0.01, decay=0.1), "adam"),
+])
+def test_a_schedule_with_rates_left_keeps_allow_more_steps(rate, method):
+    res = st.minimize("x^2", 5.0, lr=rate, method=method)
+    assert res.message.endswith("allow more steps or a larger learning rate"), res.message
+
+
+def test_a_step_made_short_by_a_decayed_rate_is_no_convergence():
+    # The rate fell 10^4 times, the gradient 7 times: x stops at 0.67 on x^2.
+    res = st.minimize("x^2", 5.0, lr=schedules.exponential(0.01, 0.99))
+    assert res.status == "stalled" and abs(res.x - 0.67) < 0.01
+    assert "the steps are short because the learning rate" in res.message
+    # A schedule under which the gradient vanishes first still converges.
+    res = st.minimize("x^2", 5.0, lr=schedules.exponential(0.1, 0.999))
+    assert res.status == "converged" and abs(res.x) < 1e-5

@@ -49,7 +49,7 @@ from steepest.optim.objective import Objective, as_start
 from steepest.optim.progress import TrainingProgress
 from steepest.optim.result import OptimizeResult
 from steepest.optim.rules import Formula, NoStep, Optimizer, chain, clip_by_norm, make
-from steepest.optim.schedules import LearningRate, Schedule, as_schedule, constant
+from steepest.optim.schedules import LearningRate, Schedule, as_schedule, constant, rate_sum
 from steepest.optim.stopping import (
     SECOND_ORDER_LIMIT,
     EarlyStopping,
@@ -59,6 +59,7 @@ from steepest.optim.stopping import (
     max_iter_message,
     no_minimum_ahead,
     not_a_minimum,
+    vector_length,
 )
 
 DEFAULT_MAX_ITER = 1000
@@ -68,6 +69,9 @@ DEFAULT_TOL = 1e-6
 # its size at the start (or of 1, when that was smaller); the same bound says where the
 # gradient has vanished for the second-order check.
 NEAR_ZERO_GRADIENT = 1e-3
+# "Allow more steps" needs ten times more steps to add at least this fraction to the sum of
+# the rates so far (see _Descent._rates_spent).
+RATES_LEFT = 0.01
 
 # Every setting of a run with its default (the options of a method aside).
 DEFAULTS: dict[str, Any] = {
@@ -279,7 +283,8 @@ def _norm(v: np.ndarray) -> float:
     return math.sqrt(float(v.dot(v)))
 
 
-def _ahead_directions(step: np.ndarray, downhill: np.ndarray) -> list[np.ndarray]:
+def _ahead_directions(step: np.ndarray, downhill: np.ndarray,
+                      coordinates: bool = False) -> list[np.ndarray]:
     """Where a run still improving at its end may be heading: its last step, the way
     downhill, and the last step along the coordinates where the two agree.
 
@@ -287,19 +292,34 @@ def _ahead_directions(step: np.ndarray, downhill: np.ndarray) -> list[np.ndarray
     stepping back and forth across a coordinate that has reached its minimum:
     its last step, and the gradient too, can point across that coordinate while
     the run drifts away along the others.  Directions that point alike are
-    probed once.
+    probed once.  With ``coordinates``, each coordinate's own way downhill follows
+    (a gradient of 1e-18 along y hides one of 1e-27 along x).
 
     >>> [d.tolist() for d in _ahead_directions(np.array([0.01, 0.009]),
     ...                                         np.array([-0.01, 4e-5]))]
     [[0.01, 0.009], [-0.01, 4e-05], [0.0, 0.009]]
     """
-    drift = np.where(step * downhill > 0, step, 0.0)
+    # (Signs and unit vectors, not products: a gradient of 1e-200 squares to 0.)
+    drift = np.where(((step > 0) & (downhill > 0)) | ((step < 0) & (downhill < 0)), step, 0.0)
     directions: list[np.ndarray] = []
-    for direction in (step, downhill, drift):
-        length = _norm(direction)
-        if length > 0 and not any(
-                float(direction @ d) >= (1.0 - 1e-6) * length * _norm(d) for d in directions):
+    lengths: list[float] = []
+    candidates = [step, downhill, drift]
+    if coordinates:
+        for i in np.flatnonzero(downhill):
+            axis = np.zeros_like(downhill)
+            axis[i] = np.sign(downhill[i])
+            candidates.append(axis)
+    for direction in candidates:
+        length = vector_length(direction)
+        if not (length > 0 and math.isfinite(length)):
+            continue
+        # Only a direction that points the same way is probed once: one a thousandth of a
+        # radian off climbs a converged coordinate's bowl far out along it (a slope of 1e-5
+        # along y is 6 at a distance of 6e5).
+        if not any(float((direction / length) @ (d / n)) >= 1.0 - 1e-15
+                   for d, n in zip(directions, lengths, strict=True)):
             directions.append(direction)
+            lengths.append(length)
     return directions
 
 
@@ -334,6 +354,7 @@ class _Descent:
         self.status, self.message = "", ""
         self.lr_k = self.step_len = self.last_lr = math.nan
         self.f, self.g = math.nan, np.zeros_like(z)
+        self.last_step: np.ndarray | None = None
         variables, limit = objective.variables, s["history_limit"]
         # Iterates are kept when the parameters are few (see History), or with record="all".
         iterates = True if s["record"] == "all" else None
@@ -382,13 +403,19 @@ class _Descent:
         self.nfev += evaluations
         if reason is None and self.g.any():
             # Near no stationary point nearby either: where f flattens toward a limit at
-            # infinity (exp(-x) at x = 17) the gradient is tiny but f keeps falling along it.
-            ahead, evaluations = no_minimum_ahead(
-                objective, self.z, -self.g, f0=self.monitor.f0, start_size=self.start_size,
-                g0=self.g0, gnorm=_norm(self.g), runaway_below=self.monitor.runaway_below,
-                variables=objective.variables, stopped=True)
-            self.nfev += evaluations
-            reason = ahead
+            # infinity (exp(-x) at x = 17) the gradient is tiny but f keeps falling along it:
+            # along the gradient, or (where a converged coordinate dominates the tiny
+            # gradient: exp(-x) + y^2) along the last step, its drift, or a coordinate.
+            last = self.last_step if self.last_step is not None else -self.g
+            for direction in _ahead_directions(last, -self.g, coordinates=True):
+                reason, evaluations = no_minimum_ahead(
+                    objective, self.z, direction, f0=self.monitor.f0,
+                    start_size=self.start_size, g0=self.g0, gnorm=vector_length(self.g),
+                    runaway_below=self.monitor.runaway_below, variables=objective.variables,
+                    stopped=True)
+                self.nfev += evaluations
+                if reason is not None:
+                    break
         if reason:
             self.status, self.message = "saddle", f"{self.message}, but {reason}"
 
@@ -411,12 +438,37 @@ class _Descent:
         for direction in _ahead_directions(step, -self.g):
             reason, evaluations = no_minimum_ahead(
                 self.objective, self.z, direction, f0=monitor.f0, start_size=self.start_size,
-                g0=self.g0, gnorm=self.gnorm, runaway_below=monitor.runaway_below,
+                g0=self.g0, gnorm=vector_length(self.g), runaway_below=monitor.runaway_below,
                 variables=self.objective.variables)
             self.nfev += evaluations
             if reason is not None:
                 break
-        return reason, None
+        return reason or self._rates_spent(), None
+
+    def _rates_spent(self) -> str | None:
+        """Why more steps cannot take a run much further: its schedule's rates have decayed.
+
+        A step moves the point about its rate times the gradient (Adam: about its rate per
+        coordinate), so how far the run can still go is bounded by the sum of the rates
+        still to come.  Where ten times more steps add less than ``RATES_LEFT`` of what the
+        rates summed to so far (``exponential(0.5, 0.99)`` after 1000 steps), "allow more
+        steps" would lead nowhere.  Not for a line search: its rate is only a first guess.
+        """
+        lr = self.rule.lr
+        if isinstance(lr, int | float | constant) or not callable(lr) or (
+                self.rule.uses_objective):
+            return None
+        k = self.k
+        try:
+            spent, more = rate_sum(lr, 0, k), rate_sum(lr, k, 10 * k)
+        except Exception:  # a schedule that fails beyond the run's steps tells nothing
+            return None
+        if not (spent > 0 and math.isfinite(spent) and more < RATES_LEFT * spent):
+            return None
+        return (f"the learning rate has decayed to {self.lr_k:.2g} ({_lr_label(self.rule)}): "
+                f"{10 * k} steps in all would add {more:.2g} to the {spent:.3g} its rates "
+                "summed to so far, so more steps will barely move the point: continue from "
+                "here with a larger rate, or a slower decay")
 
     def _step(self, objective: Any, lr: float) -> np.ndarray | None:
         """Ask the rule for the next step from ``z`` at rate ``lr``; None when it found none
@@ -534,6 +586,7 @@ class _Descent:
         verdict = self._verdict(reason, g_new, z_new) if reason else None
         if verdict:
             self.status, self.message = verdict
+            self.last_step = step  # where a converged run was heading (see _second_order)
         elif f_new < self.best:
             # The usual case, kept cheap: a new best loss needs few further checks.
             self.best = f_new
@@ -613,7 +666,8 @@ class _Descent:
         if self.s["gtol"] is not None:
             return "converged", reason
         if not self.rule.uses_objective:
-            if self.source is None and _short_for_want_of_rate(reason, gnorm, self.g0):
+            if self.source is None and (_short_for_want_of_rate(reason, gnorm, self.g0)
+                                        or self._rate_decayed(reason, gnorm)):
                 kink = self._crossed_kink(z_new)
                 if kink is not None:
                     return "stalled", (
@@ -632,6 +686,22 @@ class _Descent:
             "start): this is not a point where the gradient vanishes (a kink or a cusp, or "
             "a line search that cannot continue), so it may not be a minimum"
         )
+
+    def _rate_decayed(self, reason: str, gnorm: float) -> bool:
+        """Whether a stop on the step length came where a schedule's rate shrank more than
+        the gradient did: the step is short because the rate decayed (``exponential(0.01,
+        0.99)`` on x^2 from 5 stops at 0.67, its rate down 10^4 times, its gradient 7 times).
+        """
+        lr = self.rule.lr
+        if not reason.startswith("the last step moved") or isinstance(
+                lr, int | float | constant) or not callable(lr):
+            return False
+        try:
+            first = float(lr(0))
+        except Exception:  # a schedule that cannot say its first rate tells nothing
+            return False
+        return (gnorm > NEAR_ZERO_GRADIENT * max(self.g0, 1.0) and first > 0
+                and self.lr_k / first < gnorm / self.g0)
 
     def _crossed_kink(self, z_new: np.ndarray | None) -> Kink | None:
         """The kink of f that the step from ``z`` to ``z_new`` crossed, if any (see

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
+
 from steepest.errors import OptimizationError
 
 LearningRate = float | Callable[[int], float]
@@ -269,6 +271,33 @@ def rate_at(schedule: Callable[[int], float], k: int) -> float:
     return lr
 
 
+# Beyond this many steps a sum of rates is estimated from this many of them.
+RATE_SUM_TERMS = 256
+
+
+def rate_sum(schedule: Callable[[int], float], start: int, stop: int) -> float:
+    """The sum of the rates of steps ``start`` to ``stop - 1``: how far a run can still go.
+
+    Exact up to ``RATE_SUM_TERMS`` steps; beyond, by the trapezoid rule over that many
+    steps spaced evenly in log(k) (a decaying schedule changes slowly where k is large).
+
+    >>> rate_sum(exponential(1.0, 0.5), 0, 3)
+    1.75
+    >>> f"{rate_sum(exponential(0.5, 0.99), 1000, 10000):.2g}"  # exactly 0.00216
+    '0.0021'
+    >>> round(rate_sum(inverse_time(1.0, decay=0.1), 1000, 10000), 1)  # exactly 22.94
+    22.9
+    """
+    if stop - start <= RATE_SUM_TERMS:
+        return math.fsum(float(schedule(k)) for k in range(start, stop))
+    ks = sorted({round(float(v)) - 1 for v in np.geomspace(start + 1, stop, RATE_SUM_TERMS)})
+    rates = [float(schedule(k)) for k in ks]
+    total = rates[-1]  # the last step; each gap below counts its left end, not its right
+    for (a, ra), (b, rb) in zip(zip(ks, rates), zip(ks[1:], rates[1:]), strict=False):
+        total += 0.5 * (ra + rb) * (b - a)
+    return total
+
+
 def _positive_rate(lr: object) -> float:
     try:
         value = float(lr)  # type: ignore[arg-type]
@@ -355,6 +384,7 @@ __all__ = [
     "names",
     "parse",
     "rate_at",
+    "rate_sum",
     "step",
     "warmup",
 ]

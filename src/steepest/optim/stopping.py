@@ -338,14 +338,17 @@ def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: flo
     ...     f0=1.0, start_size=1.0, g0=2.0, gnorm=0.2, runaway_below=-1e10)[0] is None
     True
     """
-    length = math.sqrt(float(step @ step))
+    length = vector_length(step)
     if not (length > 0 and math.isfinite(length) and np.all(np.isfinite(z))):
         return None, 0
     probe = _Probe(objective, z, step)
     u, size, f = step / length, math.sqrt(float(z @ z)), probe.f0
     if not math.isfinite(f):
         return None, probe.evaluations
-    margin = ROUNDING * max(abs(f), abs(f0 - f))  # a rise below this may be rounding
+    # A change below this may be rounding: a fraction of f itself, not of how far the run
+    # fell (f0): a loss that tends to 0 (1/x, exp(-x), a separable logistic loss) has all
+    # of its remaining fall below any fraction of the fall behind it.
+    margin = ROUNDING * abs(f)
     scale = max(1.0, size)
     values, distance = [f], math.nan  # (distance: of the last value kept)
     for multiple in AHEAD_MULTIPLES:
@@ -371,7 +374,7 @@ def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: flo
     if not (distance >= AHEAD_LEAST * scale or values[-1] < runaway_below):
         distance = values[-1] = math.nan  # too few probes, or none: nothing is said
     unbounded = values[-1] < runaway_below
-    if not values[-1] < f - margin:
+    if not values[-1] < f - ROUNDING * max(abs(f), abs(values[-1])):
         return None, probe.evaluations
     limit = _toward_limit(values)
     if not (limit or unbounded or gnorm <= 0.5 * g0):
@@ -379,6 +382,22 @@ def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: flo
     sign = getattr(objective, "sign", 1.0)
     return _ahead_words(limit and not unbounded, sign, sign * values[-1], distance, size,
                         start_size, g0, gnorm, variables, stopped), probe.evaluations
+
+
+def vector_length(v: np.ndarray) -> float:
+    """The length of ``v``, also where its square underflows (a gradient of 1e-170).
+
+    >>> vector_length(np.array([3e-170, 4e-170])), vector_length(np.array([3.0, 4.0]))
+    (5e-170, 5.0)
+    """
+    length = math.sqrt(float(v @ v))
+    if length > 1e-150 or not math.isfinite(length):
+        return length
+    largest = float(np.max(np.abs(v))) if v.size else 0.0
+    if not largest > 0:
+        return 0.0
+    w = v / largest
+    return largest * math.sqrt(float(w @ w))
 
 
 def _toward_limit(values: list[float]) -> bool:
@@ -473,4 +492,5 @@ __all__ = [
     "max_iter_message",
     "no_minimum_ahead",
     "not_a_minimum",
+    "vector_length",
 ]
