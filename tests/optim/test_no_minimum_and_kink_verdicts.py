@@ -347,3 +347,42 @@ def test_a_rule_with_memory_circling_a_kink_is_told_so(method):
                          lr=schedules.inverse_time(0.3, decay=decay))
     assert abs(closer.x) < abs(res.x) or closer.fun < res.fun
 
+
+
+# -- decoupled weight decay holding the steps off f's minimum --------------------------------
+
+SAUNA = "85 - x^2 (x-6) y^2 (y-6)/90"
+
+
+@pytest.mark.parametrize(("f", "x0", "kwargs"), [
+    (SAUNA, [0.5, 0.6], {"lr": 0.05, "max_iter": 10000, "tol": None}),  # stalled
+    ("0.001*((x-200)^2 + (y-100)^2)", [0.0, 0.0], {"lr": 0.1, "max_iter": 20000}),  # max_iter
+])
+def test_weight_decay_holding_the_steps_is_named_not_more_steps(f, x0, kwargs):
+    res = st.minimize(f, x0, method="adamw", **kwargs)
+    assert res.status in ("stalled", "max_iter")
+    assert "allow more steps" not in res.message
+    assert "the steps settle where the weight decay (weight_decay=0.01)" in res.message
+    assert "set weight_decay=0 (or use method 'adam')" in res.message
+    # The gradient of f has not vanished there, and the advice reaches f's minimum.
+    assert np.linalg.norm(res.grad) > 1e-3
+    again = st.minimize(f, x0, method="adamw", weight_decay=0.0, **kwargs)
+    assert np.linalg.norm(again.grad) < 0.1 * np.linalg.norm(res.grad)
+    assert again.fun < res.fun
+
+
+@pytest.mark.parametrize(("method", "lr"), [("adam", 0.1), ("adamw", 0.001)])
+def test_a_run_toward_a_minimum_is_not_said_to_be_held_by_weight_decay(method, lr):
+    # (AdamW at rate 0.001 is still on its way, its steps far longer than the decay's pull.)
+    res = st.minimize("(x-3)^2 + (y+1)^2", [0.0, 0.0], method=method, lr=lr)
+    assert "weight decay" not in res.message
+
+
+def test_adamw_near_a_minimum_is_held_off_it_by_the_decay():
+    # At rate 0.1 AdamW stops moving at (2.993, -0.9995), where the decay's pull holds a
+    # gradient of norm 0.0145; without the decay the run converges at (3, -1).
+    res = st.minimize("(x-3)^2 + (y+1)^2", [0.0, 0.0], method="adamw", lr=0.1)
+    assert "the steps settle where the weight decay" in res.message
+    assert abs(res.x[0] - 3) > 1e-3
+    free = st.minimize("(x-3)^2 + (y+1)^2", [0.0, 0.0], method="adamw", lr=0.1, weight_decay=0)
+    assert free.status == "converged" and abs(free.x[0] - 3) < 1e-4

@@ -443,7 +443,27 @@ class _Descent:
             self.nfev += evaluations
             if reason is not None:
                 break
-        return reason or self._rates_spent(), None
+        return reason or self._rates_spent() or self._decay_holds(), None
+
+    def _decay_holds(self) -> str | None:
+        """Why a run with decoupled weight decay (AdamW) settles where f has no minimum.
+
+        Each step also pulls the parameters toward 0 by ``lr * weight_decay * x``:
+        where the last step is a small part of that pull while the gradient of f
+        has not vanished, the pull and the gradient hold each other, and more
+        steps stay there.
+        """
+        decay = getattr(self.rule, "weight_decay", 0.0)
+        if not (isinstance(decay, int | float) and decay > 0 and math.isfinite(self.lr_k)):
+            return None
+        pull, gnorm = self.lr_k * decay * _norm(self.z), vector_length(self.g)
+        if not (self.step_len < 0.1 * pull and gnorm > NEAR_ZERO_GRADIENT * max(self.g0, 1.0)):
+            return None
+        return (f"the steps settle where the weight decay (weight_decay={decay:g}), which "
+                f"pulls the parameters toward 0 by lr * weight_decay * x each step ({pull:.2g} "
+                f"here, against a last step of {self.step_len:.2g}), holds the gradient of f "
+                f"(its norm still {gnorm:.3g}): that is not a minimum of f, and more steps stay "
+                "there; set weight_decay=0 (or use method 'adam') to minimize f itself")
 
     def _rates_spent(self) -> str | None:
         """Why more steps cannot take a run much further: its schedule's rates have decayed.
@@ -632,6 +652,9 @@ class _Descent:
             self.monitor.refine_curvature(self.objective.vg, z_new, step,
                                           stable=verdict == "diverged")
         self.message = self.monitor.message(verdict, self.sign, self.rule, self.lr_k, kink)
+        held = self._decay_holds() if verdict == "stalled" else None
+        if held:
+            self.message += f"; {held}"
         self.status = "stalled" if verdict == "oscillating" else verdict
 
     def _swung_kink(self, a: np.ndarray, b: np.ndarray) -> Kink | None:
