@@ -9,6 +9,7 @@ shows SymPy's internal names, and ``<``, ``&`` always arrive escaped.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import sympy
@@ -120,3 +121,27 @@ def test_sets_are_said_in_words() -> None:
         root = ET.fromstring(mathml(value))
         assert root.get("alttext") == words
         assert not shows_internals(root.get("alttext") or "")
+
+
+_LONG = st.builds(
+    lambda sign, m, k, r: sign * (sympy.Integer(m) * sympy.Integer(10) ** k + r),
+    st.sampled_from([1, -1]),
+    st.integers(1, 999),
+    st.integers(16, 200),
+    st.sampled_from([0, 0, 1, -3]),
+)
+LONG_EXPRESSIONS = st.tuples(_LONG, _LONG, _LONG).map(
+    lambda p: p[0] * X**2 + p[1] + Y / p[2] + sympy.sqrt(X) / p[0]
+)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(expr=LONG_EXPRESSIONS)
+def test_long_numbers_typeset_say_the_same_number(expr: sympy.Expr) -> None:
+    """10^308 as a power of ten, (10^150 - 3) in brackets: MathML and alttext exact."""
+    root = ET.fromstring(mathml(expr))
+    alt = root.get("alttext") or ""
+    assert sympy.expand(parse(alt) - expr) == 0, alt
+    seen = _text(root)
+    assert sympy.expand(parse(seen) - expr) == 0, (seen, alt)
+    assert max(len(run) for run in re.findall(r"\d+", alt)) <= 15, alt

@@ -142,9 +142,10 @@ def parse_domain(
 
 
 def _approx(value: sp.Expr) -> str:
-    """``2*sqrt(13) (about 7.21110)``; plain integers and symbols as they are."""
+    """``2*sqrt(13) (about 7.21110)``; short integers and symbols as they are (an integer
+    with more digits than are shown short, such as 10^150 + 3*10^100 + 1, has its size)."""
     shown = text_form(value)
-    if value.is_number and not value.is_Integer and value.is_finite:
+    if value.is_number and (not value.is_Integer or len(shown) > 20) and value.is_finite:
         real = float(sp.re(sp.N(value, 20)))
         shown += f" (about {real:.6g})" if math.isfinite(real) else " (beyond a float's range)"
     return shown

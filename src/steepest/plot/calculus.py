@@ -257,10 +257,10 @@ def limit(
         point = as_value(at)
         result = symbolic_limit(drawable.symbolic.expr, drawable.variables[0], point, side=side,
                                 timeout=drawable.symbolic.timeout)
-        a = _as_float(point)
-        import sympy as sp
+        from steepest.symbolic.printing import latex_form
 
-        at_text = sp.latex(point)
+        a = _as_float(point)
+        at_text = latex_form(point)
     else:
         try:
             a = float(at)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -852,8 +853,28 @@ def output_name(inputs: Sequence[str], preferred: str) -> str:
 
 
 def _paren(expr: sp.Expr) -> str:
+    """A slope as the factor in front of ``(x - a)``: in parentheses unless it is one token
+    or a function call, since ``3/5(x - 1)``, ``e^2(x - 2)`` or ``10^200(x - 1)`` are
+    ambiguous (the parser refuses them: ``10^(200(x - 1))`` or ``10^200*(x - 1)``?)."""
     shown = text_form(expr)
-    return f"({shown})" if expr.is_Add else shown
+    if re.fullmatch(r"[\w.]+", shown) or (re.match(r"[a-z]\w*\(|\(", shown) and _one_call(shown)):
+        return shown
+    return f"({shown})"
+
+
+def _one_call(text: str) -> bool:
+    """Whether ``text`` (``name(...)`` or ``(...)``) is one piece: its first parenthesis
+    closes at the end.
+
+    >>> _one_call("sqrt(2)"), _one_call("ln(2)/ln(3)")
+    (True, False)
+    """
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ")" and depth == 0:
+            return index == len(text) - 1
+    return False
 
 
 @dataclass(frozen=True)

@@ -1262,11 +1262,21 @@ def _suggest(pieces: list[str]) -> str:
     return "*".join(parts)
 
 
+# What other programs call a value that is not a number (SymPy's zoo and nan).
+_UNDEFINED_NAMES = {"zoo", "nan", "undefined", "complexinfinity"}
+
+
 def _unknown_name_message(name: str) -> str:
     if len(name) > 24:
         return f"unknown name '{name[:20]}...': names are single letters, Greek names or x_1"
     if re.fullmatch(r"d[A-Za-z]+", name) and (len(name) == 2 or name[1:] in GREEK_NAMES):
         return f"'{name}' looks like derivative notation. " + _derivative_notation_message()
+    if name.lower() in _UNDEFINED_NAMES:
+        return (
+            f"'{name}' is not a number steepest reads: an undefined value (such as 1/0) "
+            "cannot be computed with; write the expression that leads to it, and ask for "
+            "its limit (steepest limit \"1/x\" --at 0)"
+        )
     if name in ("lim", "limit"):
         return "limits are not written inside an expression: use steepest.symbolic.limit()"
     if name in ("diff", "derivative", "integrate", "int", "integral", "sum"):

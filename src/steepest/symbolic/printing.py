@@ -18,6 +18,7 @@ as ``2*pi*n + pi/2 for every integer n`` rather than ``ImageSet(Lambda(...))``.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -28,6 +29,7 @@ from xml.dom.minidom import Element
 import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.mathml import MathMLPresentationPrinter
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from steepest.errors import ParseError
@@ -67,8 +69,167 @@ def _is_monomial(term: sympy.Expr) -> bool:
     )
 
 
+# ---------------------------------------------------------------------------
+# Exact numbers with many digits: 10^308 rather than a wall of 309 digits.
+
+_LONGEST_NUMBER = 15
+"""Digits an exact integer (or a numerator, a denominator) is written with in full.
+
+A longer one is written from a power of ten where that is shorter: ``10^308``,
+``2*10^154``, or, when it does not end in zeros, ``(10^150 - 3)``; the same
+exact number, only readable.  The computation keeps every digit; only the
+display changes.  A number with more significant digits than that (3^100)
+is written in full.
+"""
+
+
+@functools.lru_cache(maxsize=1024)  # asked several times for each number a printer meets
+def _ten_power_parts(value: int) -> tuple[int, int, int] | None:
+    """``(m, k, r)`` with ``abs(value) == m * 10**k + r`` when it is written so, else ``None``.
+
+    The shortest such form that is shorter than the digits; ``r`` has at most 15 digits,
+    and so has ``m`` where ``r`` is not 0.
+
+    >>> _ten_power_parts(10**308), _ten_power_parts(-2 * 10**154), _ten_power_parts(10**15)
+    ((1, 308, 0), (2, 154, 0), (1, 15, 0))
+    >>> _ten_power_parts(10**150 - 3), _ten_power_parts(36 * 10**137 + 1)
+    ((1, 150, -3), (36, 137, 1))
+    >>> _ten_power_parts(10**14), _ten_power_parts(1234567890123456789)
+    (None, None)
+    >>> _ten_power_parts((10**50 + 1) ** 3) is None
+    True
+    """
+    size = abs(value)
+    digits = str(size)
+    if len(digits) <= _LONGEST_NUMBER:
+        return None
+    best: tuple[int, tuple[int, int, int]] | None = None
+    for places in range(_LONGEST_NUMBER + 1):
+        low = size % 10**places
+        for rest in (low, low - 10**places) if places else (0,):
+            if places and rest == 0:
+                continue  # the same as places = 0
+            head = str(size - rest)
+            mantissa = head.rstrip("0")
+            power = len(head) - len(mantissa)
+            if power == 0 or len(str(abs(rest))) > power:
+                continue
+            if rest and len(mantissa) > _LONGEST_NUMBER:
+                continue  # (10^50 + 1)^3: a wall of digits still, only split in two
+            parts = (int(mantissa), power, rest)
+            length = len(_ten_power_core(*parts))
+            if length < len(digits) and (best is None or length < best[0]):
+                best = (length, parts)
+    return None if best is None else best[1]
+
+
+def _ten_power_core(mantissa: int, power: int, rest: int) -> str:
+    text = f"10^{power}" if mantissa == 1 else f"{mantissa}*10^{power}"
+    if rest:
+        text = f"({text} {'+' if rest > 0 else '-'} {abs(rest)})"
+    return text
+
+
+def _long_number(item: Any) -> bool:
+    """Whether ``item`` is an exact number that :func:`_ten_power_parts` shortens."""
+    return isinstance(item, sympy.Rational) and (
+        _ten_power_parts(int(item.p)) is not None or _ten_power_parts(int(item.q)) is not None
+    )
+
+
+def _shown_precedence(item: Any) -> int | None:
+    """The precedence of a long exact number as it is written, else ``None``.
+
+    ``10^308`` binds as a power and ``2*10^154`` or ``10^400/7`` as a product,
+    not as the single number SymPy's printers take them for: ``x/(2*10^154)``
+    and ``(10^308)^x`` need the parentheses a one-token number does not.
+    ``(10^150 - 3)`` brings its own.
+    """
+    if not _long_number(item):
+        return None
+    if item.p < 0:
+        return PRECEDENCE["Add"]
+    if item.q != 1:
+        return PRECEDENCE["Mul"]
+    mantissa, _, rest = _ten_power_parts(int(item.p)) or (0, 0, 0)
+    if rest:
+        return PRECEDENCE["Atom"]
+    return PRECEDENCE["Pow"] if mantissa == 1 else PRECEDENCE["Mul"]
+
+
+def _integer_text(value: int) -> str:
+    """``value`` in course notation: in full, or from a power of ten when it is long.
+
+    >>> _integer_text(10**308), _integer_text(-3 * 10**50), _integer_text(10**40 + 7)
+    ('10^308', '-3*10^50', '(10^40 + 7)')
+    >>> _integer_text(123)
+    '123'
+    """
+    parts = _ten_power_parts(value)
+    if parts is None:
+        return str(value)
+    return ("-" if value < 0 else "") + _ten_power_core(*parts)
+
+
+def _integer_latex(value: int) -> str:
+    r"""``value`` as LaTeX: in full, or ``m \cdot 10^{k}`` when it is long."""
+    parts = _ten_power_parts(value)
+    if parts is None:
+        return str(value)
+    mantissa, power, rest = parts
+    text = f"10^{{{power}}}" if mantissa == 1 else rf"{mantissa} \cdot 10^{{{power}}}"
+    if rest:
+        text = rf"\left({text} {'+' if rest > 0 else '-'} {abs(rest)}\right)"
+    return ("-" if value < 0 else "") + text
+
+
+def _bracketed_denominator(value: int, text: str) -> str:
+    """A denominator written as a product (``2*10^154``) in parentheses after ``/``."""
+    parts = _ten_power_parts(value)
+    return f"({text})" if parts and parts[0] != 1 and not parts[2] else text
+
+
 class _CoursePrinter(StrPrinter):
     """SymPy's string printer with the notation the parser reads back."""
+
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        own = _shown_precedence(item)
+        if own is None:
+            return str(super().parenthesize(item, level, strict))
+        text = self._print(item)
+        # SymPy asks at the precedence of a negative product, that of a sum, for the
+        # denominator of -x/(3*10^15): a number written as a product is bracketed there too.
+        product = own <= PRECEDENCE["Mul"] and level >= PRECEDENCE["Add"]
+        return f"({text})" if product or own < level or (not strict and own <= level) else text
+
+    def _print_Integer(self, expr: sympy.Integer) -> str:
+        return _integer_text(int(expr))
+
+    def _print_Mul(self, expr: sympy.Expr) -> str:
+        # A long numerator in front, 2*10^154*x, needs no parentheses (a*b/c is (a*b)/c);
+        # SymPy's printer would give it those a denominator needs, (2*10^154)*x.
+        coefficient, rest = expr.as_coeff_Mul()
+        if (
+            rest is sympy.S.One
+            or not coefficient.is_Rational
+            or _ten_power_parts(int(coefficient.p)) is None
+        ):
+            return str(super()._print_Mul(expr))
+        sign = "-" if coefficient < 0 else ""
+        numerator = _integer_text(abs(int(coefficient.p)))
+        rest = rest / coefficient.q
+        if rest.is_Pow and rest.exp.could_extract_minus_sign():
+            rest = sympy.Mul(sympy.S.One, rest, evaluate=False)  # printed 1/x^2, not x^(-2)
+        text = self.parenthesize(rest, PRECEDENCE["Mul"], strict=True)
+        if text.startswith("1/"):
+            return f"{sign}{numerator}{text[1:]}"
+        return f"{sign}{numerator}*{text}"
+
+    def _print_Rational(self, expr: sympy.Rational) -> str:
+        if not _long_number(expr):
+            return str(super()._print_Rational(expr))
+        denominator = _bracketed_denominator(int(expr.q), _integer_text(int(expr.q)))
+        return f"{_integer_text(int(expr.p))}/{denominator}"
 
     def _as_ordered_terms(self, expr: sympy.Expr, order: str | None = None) -> list[Any]:
         terms = super()._as_ordered_terms(expr, order=order)
@@ -186,6 +347,27 @@ class _CoursePrinter(StrPrinter):
 
 class _CourseLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with sums ordered as a course writes them."""
+
+    def parenthesize(
+        self, item: Any, level: int, is_neg: bool = False, strict: bool = False
+    ) -> str:
+        own = _shown_precedence(item)
+        if own is None:
+            return str(super().parenthesize(item, level, is_neg, strict))
+        text = self._print(item)
+        wrap = own < level or (not strict and own <= level) or (is_neg and strict)
+        return str(self._add_parens(text)) if wrap else text
+
+    def _print_int(self, expr: int) -> str:
+        # Every exact integer reaches LaTeX here (SymPy prints an Integer as its int).
+        return _integer_latex(int(expr))
+
+    def _print_Rational(self, expr: sympy.Rational) -> str:
+        if not _long_number(expr) or expr.q == 1:
+            return str(super()._print_Rational(expr))
+        sign = "- " if expr.p < 0 else ""
+        numerator, denominator = _integer_latex(abs(int(expr.p))), _integer_latex(int(expr.q))
+        return rf"{sign}\frac{{{numerator}}}{{{denominator}}}"
 
     def _as_ordered_terms(self, expr: sympy.Expr, order: str | None = None) -> list[Any]:
         terms = super()._as_ordered_terms(expr, order=order)
@@ -346,14 +528,44 @@ class _CourseMathMLPrinter(MathMLPresentationPrinter):
     def _negated(self, positive: Element) -> Element:
         return self._element("mrow", self._element("mo", text="\u2212"), positive)
 
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> Element:
+        own = _shown_precedence(item)
+        if own is None:
+            return super().parenthesize(item, level, strict)
+        if own < level or (not strict and own <= level):
+            return self._element(
+                "mrow", self._element("mo", text="("), self._print(item),
+                self._element("mo", text=")"),
+            )  # fmt: skip
+        return self._print(item)
+
     def _print_Integer(self, expr: sympy.Integer) -> Element:
         if expr < 0:
-            return self._negated(self._element("mn", text=str(-int(expr))))
-        return self._element("mn", text=str(int(expr)))
+            return self._negated(self._print(-expr))
+        parts = _ten_power_parts(int(expr))
+        if parts is None:
+            return self._element("mn", text=str(int(expr)))
+        mantissa, power, rest = parts
+        shown = self._element("msup", self._element("mn", text="10"),
+                              self._element("mn", text=str(power)))  # fmt: skip
+        if mantissa != 1:
+            shown = self._element("mrow", self._element("mn", text=str(mantissa)),
+                                  self._element("mo", text="\u00d7"), shown)  # fmt: skip
+        if not rest:
+            return shown
+        return self._element(
+            "mrow", self._element("mo", text="("), shown,
+            self._element("mo", text="+" if rest > 0 else "\u2212"),
+            self._element("mn", text=str(abs(rest))), self._element("mo", text=")"),
+        )  # fmt: skip
 
     def _print_Rational(self, expr: sympy.Rational) -> Element:
         if expr < 0:
             return self._negated(self._print(-expr))
+        if _long_number(expr) and expr.q != 1:
+            return self._element(
+                "mfrac", self._print(sympy.Integer(expr.p)), self._print(sympy.Integer(expr.q))
+            )
         return super()._print_Rational(expr)
 
     def _print_Float(self, expr: sympy.Float) -> Element:
@@ -815,11 +1027,43 @@ def plain_text(message: Any) -> str:
     'x in 2*n*pi + pi/2 for every integer n; limit inf, undefined'
     >>> plain_text("(x in Union(ImageSet(Lambda(_n, 2*_n*pi), Integers), {1, 2})); more")
     '(x in 2*n*pi for every integer n or {1, 2}); more'
+
+    An exact number with many digits is written as :func:`text_form` writes
+    it, and what the person typed, in single quotes, stays as typed:
+
+    >>> plain_text(f"x = {10**30}, slope 1/{2 * 10**20}; 'zoo' is not a number")
+    "x = 10^30, slope 1/(2*10^20); 'zoo' is not a number"
     """
-    text = _unwrap_union(str(message))
+    pieces = _QUOTED.split(str(message))
+    # Odd pieces are quoted: what the person typed ('zoo', '1e500'), kept as typed.
+    return "".join(piece if i % 2 else _plain_piece(piece) for i, piece in enumerate(pieces))
+
+
+# Text in single quotes, as a message quotes what was typed: not an apostrophe (f's).
+_QUOTED = re.compile(r"((?<![\w'])'[^'\n]*'(?![\w']))")
+
+# An integer written out with many digits (not the digits of a decimal fraction).
+_LONG_INTEGER = re.compile(rf"(?<![\w.])\d{{{_LONGEST_NUMBER + 1},}}(?![\w]|\.\d)")
+
+
+def _plain_piece(text: str) -> str:
+    text = _unwrap_union(text)
     for pattern, replacement in _INTERNAL_WORDS:
         text = pattern.sub(replacement, text)
-    return text.replace("**", "^")
+    return _LONG_INTEGER.sub(_short_integer, text.replace("**", "^"))
+
+
+def _short_integer(match: re.Match[str]) -> str:
+    """A long integer in a message as :func:`text_form` writes it, parenthesized where a
+    neighbouring ``/`` or ``^`` would otherwise bind to a piece of it."""
+    shown = _integer_text(int(match.group(0)))
+    if shown == match.group(0):
+        return shown
+    before = match.string[match.start() - 1] if match.start() else ""
+    after = match.string[match.end() : match.end() + 1]
+    if before == "^" or after == "^" or (before == "/" and "*" in shown):
+        return f"({shown})"
+    return shown
 
 
 def _unwrap_union(text: str) -> str:
