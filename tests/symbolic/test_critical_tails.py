@@ -6,8 +6,10 @@
   samples of "a region where f looks constant" (-155.3 <= x <= -149.9 at f = 9e-64).
   A root must now be a zero of the gradient on f's own scale there: each component
   far smaller than a short step away on both sides along some line (on a tail it
-  shrinks towards one side), checked with 30 digits (no underflow).  A flat region
-  must be flat next to how much f changes a short step off it.
+  shrinks towards one side), checked with 30 digits (no underflow), and where f's
+  quadratic model puts the critical point (each slope can have a zero nearby without
+  a common one).  A flat region must be flat next to how much f changes a short step
+  off it.
 - A degenerate point found as several roots a root finder's tolerance apart
   (``(x^2 + 1) e^(-x^2)`` at 0) was joined into a "region" of one point, and the
   search failed on it; it is now that one point.
@@ -19,6 +21,7 @@ polynomials and trigonometric functions is checked against mpmath at 50 digits.
 from __future__ import annotations
 
 import mpmath
+import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import example, given, settings
@@ -78,6 +81,25 @@ def test_a_tail_in_one_of_two_variables(text: str, expected: list) -> None:
     assert [(p.kind, round(float(p.point["x"]), 8), float(p.point["y"])) for p in found] == [
         (kind, pytest.approx(at, abs=1e-8), pytest.approx(0.0, abs=1e-8)) for kind, at in expected
     ]
+
+
+def test_slopes_that_each_vanish_nearby_but_not_together() -> None:
+    # On x = 1 the slope in y is e^y, tiny far down, and grows both ways in x through
+    # (x - 1)^3 (1 - cos y): each slope has a zero near (1, -150), with no common one.
+    assert search_critical_points("(x - 1)^3*(y - sin(y)) + exp(y)") == []
+
+
+def test_each_coordinate_is_stepped_on_its_own_scale() -> None:
+    # The critical points are the line y = 0 and (1, 2 k pi); (195.1, 0.0425) on the
+    # fading tail passed when y was stepped by 2 (1% of 1 + |x|), where 1 - cos y had
+    # grown on both sides.
+    for p in search_critical_points("x*(y - sin(y))*exp(-x)"):
+        if p.region is not None:
+            assert all(abs(float(y)) < 1e-5 for y in p.region.sets[1].boundary), p.where
+            continue
+        turns = float(p.point["y"]) / (2 * np.pi)
+        assert float(p.point["x"]) == pytest.approx(1.0), p.where
+        assert turns == pytest.approx(round(turns), abs=1e-6), p.where
 
 
 def test_values_near_one_another_are_no_flat_region() -> None:

@@ -52,12 +52,18 @@ FLAT_TOLERANCE = 1e-9
 FLAT_SAMPLES = 7
 # Both checks are confirmed with this many digits (mpmath: no underflow, no rounding at
 # f's absolute size), on f's own scale where it is: a root's gradient must be this small
-# next to the gradient these steps (relative to 1 + the root's size) away on both sides
-# along some line through it; f along a flat segment must change by FLAT_TOLERANCE of
-# what it changes the last of these steps off it, at most.
+# next to the gradient these steps (relative to 1 + each coordinate's size) away on both
+# sides along some line through it (so a root is also good to about 1e-7 of its
+# coordinates); f along a flat segment must change by FLAT_TOLERANCE of what it changes
+# the last of these steps off it, at most.
 PRECISE_DIGITS = 30
-LOCAL_TOLERANCE = 1e-3
+LOCAL_TOLERANCE = 1e-5
 LOCAL_STEPS = (1e-2, 1e-4)
+# And f's quadratic model must put the critical point within this (relative to 1 + each
+# coordinate's size) of the root, leaving out directions of curvature below this share
+# of the largest (a family of critical points, a degenerate point).
+NEWTON_TOLERANCE = 1e-6
+FAMILY_RCOND = 1e-8
 # Grid points on which each switch expression's sign changes are looked for (one variable).
 KINK_GRID = 4097
 
@@ -98,18 +104,14 @@ def search(
     if not variables:
         return []
     marked = [nonsmooth.derivative(f, v) for v in variables]
-    gradient = _compiled(variables, [nonsmooth.away_from_kinks(g) for g in marked])
-    hessian = _compiled(
-        variables,
-        sp.Matrix(
-            [
-                [nonsmooth.away_from_kinks(nonsmooth.derivative(g, v)) for v in variables]
-                for g in marked
-            ]
-        ),
+    slopes = [nonsmooth.away_from_kinks(g) for g in marked]
+    curvatures = sp.Matrix(
+        [[nonsmooth.away_from_kinks(nonsmooth.derivative(g, v)) for v in variables] for g in marked]
     )
+    gradient, hessian = _compiled(variables, slopes), _compiled(variables, curvatures)
     value = _compiled(variables, f)
-    precise_gradient = _precise(variables, [nonsmooth.away_from_kinks(g) for g in marked])
+    precise_gradient = _precise(variables, slopes)
+    precise_hessian = _precise(variables, curvatures)
     precise_value = _precise(variables, f)
     points: list[CriticalPoint] = []
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -128,8 +130,15 @@ def search(
                 continue
             if not any(np.allclose(root, other, rtol=1e-7, atol=1e-9) for other in found):
                 found.append(root)
-        found = sorted((r for r in found if _vanishes_locally(r, precise_gradient, gradient)),
-                       key=tuple)
+        found = sorted(
+            (
+                r
+                for r in found
+                if _vanishes_locally(r, precise_gradient, gradient)
+                and _model_agrees(r, precise_gradient, precise_hessian)
+            ),
+            key=tuple,
+        )
         if len(variables) == 1:
             kinks, found = _kinks(f, variables[0], box, value, found)
             points.extend(kinks)
@@ -387,11 +396,10 @@ def _change_beside(precise_value, end: tuple[float, ...]) -> mpmath.mpf:
     with mpmath.workdps(PRECISE_DIGITS):
         lifted = _lifted(end)
         at = mpmath.mpmathify(precise_value(*lifted))
-        reach = 1 + max(abs(c) for c in lifted)
         change = mpmath.mpf(0)
         for direction, sign in itertools.product(line_directions(len(end)), (1, -1)):
             unit = np.asarray(direction, dtype=float) / np.linalg.norm(direction)
-            beside = [c + sign * LOCAL_STEPS[-1] * float(u) * reach
+            beside = [c + sign * LOCAL_STEPS[-1] * float(u) * (1 + abs(c))
                       for c, u in zip(lifted, unit, strict=True)]
             change = max(change, abs(mpmath.mpmathify(precise_value(*beside)) - at))
         return change
@@ -499,6 +507,50 @@ def _vanishes_locally(root: np.ndarray, precise_gradient, gradient) -> bool:
         return _grows_on_both_sides([float(c) for c in root], gradient, float)
 
 
+def _model_agrees(root: np.ndarray, precise_gradient, precise_hessian) -> bool:
+    """Whether f's quadratic model at ``root`` puts its critical point there: the step
+    -H^+ g is within NEWTON_TOLERANCE of each coordinate's size (1 + |c|), leaving out
+    the directions where H is below FAMILY_RCOND of its largest singular value (along a
+    family of critical points it vanishes).  True where mpmath cannot tell.
+
+    Each component of g can have a zero nearby without a common one: on x = 1,
+    (x - 1)^3 (y - sin y) + e^y has the slope e^y in y, tiny far down, and growing
+    both ways in x; its model's root is a whole step away in y.
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> f = (x - 1)**3 * (y - sp.sin(y)) + sp.exp(y)
+    >>> g = _precise([x, y], [f.diff(x), f.diff(y)])
+    >>> h = _precise([x, y], sp.hessian(f, [x, y]))
+    >>> _model_agrees(np.array([1.0, -150.0]), g, h)
+    False
+    >>> f = x**2 * (1 + y**2)  # every point of x = 0 is critical
+    >>> g = _precise([x, y], [f.diff(x), f.diff(y)])
+    >>> _model_agrees(np.array([1e-12, 3.0]), g, _precise([x, y], sp.hessian(f, [x, y])))
+    True
+    """
+    try:
+        with mpmath.workdps(PRECISE_DIGITS):
+            at = _lifted(root)
+            slope = mpmath.matrix([mpmath.mpmathify(g) for g in precise_gradient(*at)])
+            if all(g == 0 for g in slope):
+                return True
+            curvature = mpmath.matrix(precise_hessian(*at).tolist())
+            left, sizes, right = mpmath.svd_r(curvature)
+            largest = max(sizes)
+            if largest == 0:
+                return False  # a slope and no curvature: no critical point near
+            inverse = mpmath.matrix(len(at), len(at))
+            for k, size in enumerate(sizes):
+                if size > FAMILY_RCOND * largest:
+                    inverse += (right[k, :].T * left[:, k].T) / size
+            step = inverse * slope
+            return all(
+                abs(s) <= NEWTON_TOLERANCE * (1 + abs(c)) for s, c in zip(step, at, strict=True)
+            )
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError, AttributeError):
+        return True
+
+
 def _gradient_size(root: np.ndarray, precise_gradient, gradient) -> float:
     """The largest component of the gradient at ``root``, with mpmath where it can (in
     floating point, 2x e^(-x^2) - 2x (x^2 + 1) e^(-x^2) is 0 at x = 9e-9)."""
@@ -521,12 +573,15 @@ def _grows_on_both_sides(at: list[Any], gradient, number) -> bool:
     if any(h != h for h in here):  # NaN: undefined there
         return False
     pending = {i for i, h in enumerate(here) if h != 0}
-    reach = 1 + max(abs(c) for c in at)
     directions = [np.asarray(d, dtype=float) / np.linalg.norm(d) for d in line_directions(len(at))]
     for step, direction in itertools.product(LOCAL_STEPS, directions):
         if not pending:
             break
-        offsets = [number(step * float(c)) * reach for c in direction]
+        # Each coordinate's step on its own scale: y near 0 is not moved by 2 because
+        # x is 195.
+        offsets = [
+            number(step * float(d)) * (1 + abs(c)) for c, d in zip(at, direction, strict=True)
+        ]
         try:
             sides = [
                 sizes([c + sign * o for c, o in zip(at, offsets, strict=True)])
