@@ -6,6 +6,10 @@ Two worker processes answer in turn (one with ``--old`` first on its
 clearing SymPy's cache, and repeats are interleaved old, new, old, new.
 
     python benchmarks/critical_kinks.py --old /path/to/main/src --repeats 7
+
+With ``--search`` it times the numerical search alone (``search_critical_points``,
+what ``critical_points`` falls back to) on ``SEARCH_FUNCTIONS``, smooth functions
+whose tails fade or grow among them.
 """
 
 from __future__ import annotations
@@ -33,10 +37,24 @@ FUNCTIONS = [
     "abs(x) + y^2",
 ]
 
+SEARCH_FUNCTIONS = [
+    "x^4 - 3x^2 + x",
+    "cos(x) - x^2/10",
+    "(x^2 + 1)^x",
+    "exp(x) (x + cos(x))^2",
+    "exp(-x^4) (x + cos(x))^2",
+    "sin(x) sin(y)/(1 + x^2 + y^2)",
+    "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+    "85 - x^2 (x-6) y^2 (y-6)/90",
+    "abs(x-1) + abs(x+1)",
+]
+
 WORKER = r"""
 import json, sys, time
 import sympy
 from steepest.symbolic import critical_points
+if sys.argv[1:] == ["search"]:
+    from steepest.symbolic.calculus import search_critical_points as critical_points
 for line in sys.stdin:
     text = json.loads(line)
     sympy.core.cache.clear_cache()
@@ -51,10 +69,11 @@ for line in sys.stdin:
 """
 
 
-def _worker(src: str) -> subprocess.Popen:
+def _worker(src: str, search: bool = False) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": src}
     return subprocess.Popen(
-        [sys.executable, "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        [sys.executable, "-c", WORKER, *(["search"] if search else [])],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         text=True, env=env,
     )  # fmt: skip
 
@@ -70,13 +89,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", required=True, help="src folder of the reference checkout")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--search", action="store_true", help="time the numerical search")
     args = parser.parse_args()
     new_src = str(Path(__file__).resolve().parents[1] / "src")
-    old, new = _worker(args.old), _worker(new_src)
+    old, new = _worker(args.old, args.search), _worker(new_src, args.search)
     print(f"load average {os.getloadavg()[0]:.2f}; process CPU clock; median of {args.repeats}")
     print("| function | old (ms) | new (ms) | entries old | entries new |")
     print("|---|---|---|---|---|")
-    for text in FUNCTIONS:
+    for text in SEARCH_FUNCTIONS if args.search else FUNCTIONS:
         times: dict[str, list[float]] = {"old": [], "new": []}
         answers: dict[str, list[str]] = {}
         for _ in range(args.repeats):

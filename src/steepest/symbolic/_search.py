@@ -13,11 +13,13 @@ claim that it finds them all: each is labelled ``found="numerically"``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import mpmath
 import numpy as np
 import scipy.optimize
 import sympy as sp
@@ -32,6 +34,7 @@ from steepest.symbolic._critical import (
     SADDLE,
     CriticalPoint,
     kind_from_eigenvalue_signs,
+    line_directions,
 )
 
 # Where to start when no domain box is given, and how many starts per variable.
@@ -47,6 +50,20 @@ EIGENVALUE_TOLERANCE = 1e-8
 # gradient stays below it, at this many points, sample one flat region.
 FLAT_TOLERANCE = 1e-9
 FLAT_SAMPLES = 7
+# Both checks are confirmed with this many digits (mpmath: no underflow, no rounding at
+# f's absolute size), on f's own scale where it is: a root's gradient must be this small
+# next to the gradient these steps (relative to 1 + each coordinate's size) away on both
+# sides along some line through it (so a root is also good to about 1e-7 of its
+# coordinates); f along a flat segment must change by FLAT_TOLERANCE of what it changes
+# the last of these steps off it, at most.
+PRECISE_DIGITS = 30
+LOCAL_TOLERANCE = 1e-5
+LOCAL_STEPS = (1e-2, 1e-4)
+# And f's quadratic model must put the critical point within this (relative to 1 + each
+# coordinate's size) of the root, leaving out directions of curvature below this share
+# of the largest (a family of critical points, a degenerate point).
+NEWTON_TOLERANCE = 1e-6
+FAMILY_RCOND = 1e-8
 # Grid points on which each switch expression's sign changes are looked for (one variable).
 KINK_GRID = 4097
 
@@ -87,17 +104,15 @@ def search(
     if not variables:
         return []
     marked = [nonsmooth.derivative(f, v) for v in variables]
-    gradient = _compiled(variables, [nonsmooth.away_from_kinks(g) for g in marked])
-    hessian = _compiled(
-        variables,
-        sp.Matrix(
-            [
-                [nonsmooth.away_from_kinks(nonsmooth.derivative(g, v)) for v in variables]
-                for g in marked
-            ]
-        ),
+    slopes = [nonsmooth.away_from_kinks(g) for g in marked]
+    curvatures = sp.Matrix(
+        [[nonsmooth.away_from_kinks(nonsmooth.derivative(g, v)) for v in variables] for g in marked]
     )
+    gradient, hessian = _compiled(variables, slopes), _compiled(variables, curvatures)
     value = _compiled(variables, f)
+    precise_gradient = _precise(variables, slopes)
+    precise_hessian = _precise(variables, curvatures)
+    precise_value = _precise(variables, f)
     points: list[CriticalPoint] = []
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
@@ -115,15 +130,24 @@ def search(
                 continue
             if not any(np.allclose(root, other, rtol=1e-7, atol=1e-9) for other in found):
                 found.append(root)
-        found.sort(key=tuple)
+        found = sorted(
+            (
+                r
+                for r in found
+                if _vanishes_locally(r, precise_gradient, gradient)
+                and _model_agrees(r, precise_gradient, precise_hessian)
+            ),
+            key=tuple,
+        )
         if len(variables) == 1:
             kinks, found = _kinks(f, variables[0], box, value, found)
             points.extend(kinks)
-        for cluster in _flat_clusters(found, gradient, value):
-            if len(cluster) > 1:
-                points.append(_flat_region(variables, [found[i] for i in cluster], value))
+        for cluster in _flat_clusters(found, gradient, value, precise_value):
+            roots = [found[i] for i in cluster]
+            if not _one_point(roots):
+                points.append(_flat_region(variables, roots, value))
                 continue
-            root = found[cluster[0]]
+            root = min(roots, key=lambda r: _gradient_size(r, precise_gradient, gradient))
             at = float(np.real(value(*root)))
             if np.isfinite(at):
                 points.append(_point(variables, root, at, hessian))
@@ -286,7 +310,9 @@ def _position(entry: CriticalPoint) -> tuple[float, ...]:
     return tuple(entry.approx().values())
 
 
-def _flat_clusters(found: list[np.ndarray], gradient, value) -> list[list[int]]:
+def _flat_clusters(
+    found: list[np.ndarray], gradient, value, precise_value=None
+) -> list[list[int]]:
     """Groups of the roots found (indices) joined by segments along which f is constant:
     samples of one flat region, which must be reported as that region, not as points."""
     parent = list(range(len(found)))
@@ -301,7 +327,8 @@ def _flat_clusters(found: list[np.ndarray], gradient, value) -> list[list[int]]:
     for i, j in itertools.combinations(range(len(found)), 2):
         if one_variable and j != i + 1:
             continue  # sorted: in one variable a flat run joins neighbours
-        if top(i) != top(j) and _flat_between(found[i], found[j], gradient, value):
+        if top(i) != top(j) and _flat_between(found[i], found[j], gradient, value,
+                                              precise_value):
             parent[top(j)] = top(i)
     clusters: dict[int, list[int]] = {}
     for i in range(len(found)):
@@ -309,9 +336,12 @@ def _flat_clusters(found: list[np.ndarray], gradient, value) -> list[list[int]]:
     return list(clusters.values())
 
 
-def _flat_between(a: np.ndarray, b: np.ndarray, gradient, value) -> bool:
+def _flat_between(
+    a: np.ndarray, b: np.ndarray, gradient, value, precise_value=None
+) -> bool:
     """Whether f has the same value and a zero gradient all along the segment from a to b
-    (checked at evenly spaced points on it)."""
+    (checked at evenly spaced points on it), and where ``precise_value`` (mpmath code for
+    f) is given, constant on f's own scale there (:func:`_flat_precisely`)."""
     # Both ends, and points between them at irrational spacings (multiples of the golden
     # ratio, wrapped): evenly spaced samples can all fall on one phase of a periodic f
     # (sin x between two maxima 24 periods apart looked constant).
@@ -325,7 +355,68 @@ def _flat_between(a: np.ndarray, b: np.ndarray, gradient, value) -> bool:
     if not np.all(np.abs(values - start) <= FLAT_TOLERANCE * (1.0 + abs(start))):
         return False
     slopes = [np.broadcast_to(np.asarray(g, dtype=float), t.shape[:1]) for g in gradient(*samples)]
-    return bool(np.all(np.abs(np.asarray(slopes)) <= FLAT_TOLERANCE))
+    if not np.all(np.abs(np.asarray(slopes)) <= FLAT_TOLERANCE):
+        return False
+    # The tolerances above are absolute on the scale the search works at: where f fades
+    # (1e-80 on a tail) every value passes them.  Constant means constant next to how
+    # much f changes a short step off the segment.
+    return precise_value is None or _flat_precisely(samples.T, precise_value)
+
+
+def _flat_precisely(samples: np.ndarray, precise_value) -> bool:
+    """Whether f (``precise_value``: mpmath code) changes along the samples (rows, the
+    first two the segment's ends) by at most FLAT_TOLERANCE of what it changes a short
+    step (the last of LOCAL_STEPS) from an end along some line; True where mpmath
+    cannot evaluate f (the plain checks stand).
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> _flat_precisely(np.array([[-200.0], [-199.0]]), _precise([x], sp.exp(x)))
+    False
+    >>> _flat_precisely(np.array([[-2.0], [-1.0]]), _precise([x], sp.Max(x, 0)))
+    True
+    """
+    try:
+        with mpmath.workdps(PRECISE_DIGITS):
+            values = [mpmath.mpmathify(precise_value(*_lifted(point))) for point in samples]
+            along = max(abs(v - values[0]) for v in values)
+            if along == 0:
+                return True
+            off = max(_change_beside(precise_value, tuple(float(c) for c in end))
+                      for end in samples[:2])
+            return bool(along <= FLAT_TOLERANCE * off)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError):
+        return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _change_beside(precise_value, end: tuple[float, ...]) -> mpmath.mpf:
+    """How much f (``precise_value``: mpmath code) changes a step of the last of
+    LOCAL_STEPS (relative to 1 + the point's size) from ``end``, at most, along the
+    lines of :func:`line_directions` (cached: the pairs of roots share their ends)."""
+    with mpmath.workdps(PRECISE_DIGITS):
+        lifted = _lifted(end)
+        at = mpmath.mpmathify(precise_value(*lifted))
+        change = mpmath.mpf(0)
+        for direction, sign in itertools.product(line_directions(len(end)), (1, -1)):
+            unit = np.asarray(direction, dtype=float) / np.linalg.norm(direction)
+            beside = [c + sign * LOCAL_STEPS[-1] * float(u) * (1 + abs(c))
+                      for c, u in zip(lifted, unit, strict=True)]
+            change = max(change, abs(mpmath.mpmathify(precise_value(*beside)) - at))
+        return change
+
+
+def _one_point(roots: list[np.ndarray]) -> bool:
+    """Whether the roots of one cluster differ only by the root finder's tolerance in
+    every coordinate: approximations of one (degenerate) point, not a region.
+
+    >>> _one_point([np.array([-1.7e-8]), np.array([0.0]), np.array([9.2e-9])])
+    True
+    """
+    stacked = np.asarray(roots)
+    low, high = stacked.min(axis=0), stacked.max(axis=0)
+    return all(
+        isinstance(_side(float(a), float(b)), sp.FiniteSet) for a, b in zip(low, high, strict=True)
+    )
 
 
 def _flat_region(variables: Sequence[sp.Symbol], roots: list[np.ndarray], value) -> CriticalPoint:
@@ -379,6 +470,130 @@ def _point(variables: Sequence[sp.Symbol], root: np.ndarray, at: float, hessian)
 def _compiled(variables: Sequence[sp.Symbol], expr: Any) -> Any:
     """NumPy code for ``expr``, with the kinks and jumps of :mod:`nonsmooth` compiled."""
     return sp.lambdify(variables, expr, modules=[nonsmooth.NUMPY_FUNCTIONS, "numpy"])
+
+
+def _precise(variables: Sequence[sp.Symbol], expr: Any) -> Any:
+    """mpmath code for ``expr``, or None where it cannot be compiled for mpmath."""
+    try:
+        return sp.lambdify(variables, expr, modules="mpmath")
+    except (TypeError, ValueError, NameError, SyntaxError, KeyError):
+        return None
+
+
+def _lifted(point: Any) -> list[mpmath.mpf]:
+    """A point's coordinates as mpmath numbers (each float exactly)."""
+    return [mpmath.mpf(float(c)) for c in point]
+
+
+def _vanishes_locally(root: np.ndarray, precise_gradient, gradient) -> bool:
+    """Whether the gradient at ``root`` is zero on f's own scale there: exactly 0, or
+    far smaller than the gradient a short step away on both sides along some line.
+
+    The root finder's tolerance is absolute on the scale of f over the box, so where f
+    and its gradient fade together (x e^x far left) it stops at a "root".  There the
+    gradient shrinks towards one side; near a true critical point it grows towards
+    both.  Checked with mpmath (no underflow: a gradient of 1e-400 is no zero), or with
+    the compiled ``gradient`` where mpmath cannot evaluate it.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> g = [sp.exp(x) * (x + 1)]  # the derivative of x e^x, 0 only at x = -1
+    >>> [_vanishes_locally(np.array([c]), _precise([x], g), None) for c in (-1.0, -150.0)]
+    [True, False]
+    """
+    try:
+        with mpmath.workdps(PRECISE_DIGITS):
+            return _grows_on_both_sides(_lifted(root), precise_gradient, mpmath.mpf)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError):
+        return _grows_on_both_sides([float(c) for c in root], gradient, float)
+
+
+def _model_agrees(root: np.ndarray, precise_gradient, precise_hessian) -> bool:
+    """Whether f's quadratic model at ``root`` puts its critical point there: the step
+    -H^+ g is within NEWTON_TOLERANCE of each coordinate's size (1 + |c|), leaving out
+    the directions where H is below FAMILY_RCOND of its largest singular value (along a
+    family of critical points it vanishes).  True where mpmath cannot tell.
+
+    Each component of g can have a zero nearby without a common one: on x = 1,
+    (x - 1)^3 (y - sin y) + e^y has the slope e^y in y, tiny far down, and growing
+    both ways in x; its model's root is a whole step away in y.
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> f = (x - 1)**3 * (y - sp.sin(y)) + sp.exp(y)
+    >>> g = _precise([x, y], [f.diff(x), f.diff(y)])
+    >>> h = _precise([x, y], sp.hessian(f, [x, y]))
+    >>> _model_agrees(np.array([1.0, -150.0]), g, h)
+    False
+    >>> f = x**2 * (1 + y**2)  # every point of x = 0 is critical
+    >>> g = _precise([x, y], [f.diff(x), f.diff(y)])
+    >>> _model_agrees(np.array([1e-12, 3.0]), g, _precise([x, y], sp.hessian(f, [x, y])))
+    True
+    """
+    try:
+        with mpmath.workdps(PRECISE_DIGITS):
+            at = _lifted(root)
+            slope = mpmath.matrix([mpmath.mpmathify(g) for g in precise_gradient(*at)])
+            if all(g == 0 for g in slope):
+                return True
+            curvature = mpmath.matrix(precise_hessian(*at).tolist())
+            left, sizes, right = mpmath.svd_r(curvature)
+            largest = max(sizes)
+            if largest == 0:
+                return False  # a slope and no curvature: no critical point near
+            inverse = mpmath.matrix(len(at), len(at))
+            for k, size in enumerate(sizes):
+                if size > FAMILY_RCOND * largest:
+                    inverse += (right[k, :].T * left[:, k].T) / size
+            step = inverse * slope
+            return all(
+                abs(s) <= NEWTON_TOLERANCE * (1 + abs(c)) for s, c in zip(step, at, strict=True)
+            )
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError, AttributeError):
+        return True
+
+
+def _gradient_size(root: np.ndarray, precise_gradient, gradient) -> float:
+    """The largest component of the gradient at ``root``, with mpmath where it can (in
+    floating point, 2x e^(-x^2) - 2x (x^2 + 1) e^(-x^2) is 0 at x = 9e-9)."""
+    try:
+        with mpmath.workdps(PRECISE_DIGITS):
+            return float(max(abs(g) for g in precise_gradient(*_lifted(root))))
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError):
+        return float(np.max(np.abs(np.asarray(gradient(*root), dtype=complex))))
+
+
+def _grows_on_both_sides(at: list[Any], gradient, number) -> bool:
+    """The test of :func:`_vanishes_locally`, in the arithmetic of ``number``: each
+    component on its own, so that a large slope in one variable (y^2 + x e^x far left,
+    along y) is no scale for a small one in another."""
+
+    def sizes(point: list[Any]) -> list[Any]:
+        return [abs(g) for g in np.ravel(np.asarray(gradient(*point), dtype=object))]
+
+    here = sizes(at)
+    if any(h != h for h in here):  # NaN: undefined there
+        return False
+    pending = {i for i, h in enumerate(here) if h != 0}
+    directions = [np.asarray(d, dtype=float) / np.linalg.norm(d) for d in line_directions(len(at))]
+    for step, direction in itertools.product(LOCAL_STEPS, directions):
+        if not pending:
+            break
+        # Each coordinate's step on its own scale: y near 0 is not moved by 2 because
+        # x is 195.
+        offsets = [
+            number(step * float(d)) * (1 + abs(c)) for c, d in zip(at, direction, strict=True)
+        ]
+        try:
+            sides = [
+                sizes([c + sign * o for c, o in zip(at, offsets, strict=True)])
+                for sign in (1, -1)
+            ]
+        except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+            continue  # undefined beside the root: no evidence either way
+        pending -= {
+            i for i in pending if all(side[i] == side[i] and here[i] <= LOCAL_TOLERANCE * side[i]
+                                      for side in sides)
+        }
+    return not pending
 
 
 def _root(gradient, hessian, start: np.ndarray) -> np.ndarray | None:
