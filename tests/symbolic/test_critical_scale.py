@@ -5,7 +5,8 @@
   as absolute numbers, so ``1e-20 (x - 5)^2 (x + cos x)``, whose gradient is
   below 1e-9 everywhere, was reported as "every point with -10.9 <= x <= 5 is
   critical: f looks constant there", where f has one maximum and one minimum.
-  A small f is now searched over a power of two near its typical size.
+  A small f is now searched over a power of two near its typical size (of its
+  changes: ``1 + 1e-12 (x^2 - 1)^2`` too).
 - Periodic cases: ``(x - 1)^2 + (y + cos x)^2`` (one minimum) was said to have
   "infinitely many critical points, repeating in x", from a case of the
   solver (sin x = 0 together with x - 1 = 0) that has no solution.
@@ -16,6 +17,8 @@
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pytest
@@ -33,6 +36,7 @@ FUNCTIONS = [
 ]
 
 
+@functools.cache  # each plain function is the reference of several tests
 def _found(text: str) -> list[tuple[str, tuple[float, ...]]]:
     points = st.symbolic.critical_points(text, fallback="numeric")
     return sorted((p.kind, tuple(round(float(v), 5) for v in p.point.values())) for p in points)
@@ -44,6 +48,18 @@ def test_a_positive_factor_leaves_the_critical_points(text: str, factor: str) ->
     plain = _found(text)
     assert plain  # the search finds something to compare
     assert _found(f"{factor}*({text})") == plain
+
+
+@pytest.mark.parametrize(("text", "shift", "factor"), [
+    *((text, "1", "1e-12") for text in FUNCTIONS),
+    (FUNCTIONS[4], "1e6", "1e-3"), (FUNCTIONS[5], "-7", "1e-15"),
+])
+def test_a_constant_added_to_a_small_change_leaves_the_critical_points(
+        text: str, shift: str, factor: str) -> None:
+    # 1 + 1e-12 (x^2 - 1)^2 (searched) was "degenerate ... the Hessian is singular" at
+    # its two minima and its maximum: the search's tolerances followed f's size, 1,
+    # not the size of its changes, 1e-12.
+    assert _found(f"{shift} + {factor}*({text})") == _found(text)
 
 
 def test_values_are_those_of_the_scaled_function() -> None:

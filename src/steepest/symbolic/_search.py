@@ -117,9 +117,10 @@ def search(
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         starts = _starts(len(variables), box, variables)
-        # c f has the critical points of f: a small f is searched over a power of two near
-        # its typical size, so that its tolerances, absolute where f is about 1 or more,
-        # are f's own (a large f meets them relatively already).
+        # c f has the critical points of f: an f that changes little is searched over a
+        # power of two near the typical size of its changes, so that its tolerances,
+        # absolute where f changes by about 1 or more, are f's own (a large f meets them
+        # relatively already).
         power = _typical_power(value, starts)
         value, gradient, hessian = (_scaled(function, 2.0 ** -power)
                                     for function in (value, gradient, hessian))
@@ -157,15 +158,24 @@ def search(
 
 
 def _typical_power(value, starts: np.ndarray) -> int:
-    """The power of two nearest the median size of f over the starts where that is below
-    1, else 0 (also where no value is a finite nonzero number).
+    """The power of two nearest the median size of f's changes over the starts (how far
+    each value is from their median) where that is below 1, else 0 (also where no change
+    is a finite nonzero number).  A constant added to f changes neither its critical
+    points nor this power: 1 + 1e-12 (x^2 - 1)^2 is searched as 1e-12 (x^2 - 1)^2 is.
 
     >>> x = sp.Symbol("x", real=True)
-    >>> _typical_power(_compiled([x], 1e-20 * x**2), np.array([[1.0], [2.0], [3.0]]))
+    >>> starts = np.array([[1.0], [2.0], [3.0]])
+    >>> _typical_power(_compiled([x], 1e-20 * x**2), starts)
     -64
+    >>> _typical_power(_compiled([x], 1e-12 * x**2), starts)
+    -38
+    >>> _typical_power(_compiled([x], 1 + 1e-12 * x**2), starts)
+    -38
     """
-    sizes = np.abs(np.array([np.real(complex(value(*start))) for start in starts]))
-    sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
+    values = np.array([np.real(complex(value(*start))) for start in starts])
+    values = values[np.isfinite(values)]
+    sizes = np.abs(values - np.median(values)) if values.size else values
+    sizes = sizes[sizes > 0]
     if not sizes.size:
         return 0
     return int(np.clip(np.round(np.log2(np.median(sizes))), -1000, 0))
