@@ -407,15 +407,8 @@ class _Descent:
             # along the gradient, or (where a converged coordinate dominates the tiny
             # gradient: exp(-x) + y^2) along the last step, its drift, or a coordinate.
             last = self.last_step if self.last_step is not None else -self.g
-            for direction in _ahead_directions(last, -self.g, coordinates=True):
-                reason, evaluations = no_minimum_ahead(
-                    objective, self.z, direction, f0=self.monitor.f0,
-                    start_size=self.start_size, g0=self.g0, gnorm=vector_length(self.g),
-                    runaway_below=self.monitor.runaway_below, variables=objective.variables,
-                    stopped=True)
-                self.nfev += evaluations
-                if reason is not None:
-                    break
+            reason = self._no_minimum_along(
+                _ahead_directions(last, -self.g, coordinates=True), stopped=True)
         if reason:
             self.status, self.message = "saddle", f"{self.message}, but {reason}"
 
@@ -434,16 +427,23 @@ class _Descent:
             if monitor.since_best < OSCILLATION_WINDOW:
                 return None, None  # a loss that improved lately may be improving still
             return None, self._swung_kink(self.z - step, self.z)
-        reason = None
-        for direction in _ahead_directions(step, -self.g):
+        reason = self._no_minimum_along(_ahead_directions(step, -self.g), stopped=False)
+        return reason or self._rates_spent() or self._decay_holds(), None
+
+    def _no_minimum_along(self, directions: list[np.ndarray], stopped: bool) -> str | None:
+        """Why f has no minimum ahead along the first of ``directions`` that shows none
+        (see :func:`no_minimum_ahead`), its evaluations counted; None where each shows f
+        rising somewhere."""
+        objective, monitor = self.objective, self.monitor
+        for direction in directions:
             reason, evaluations = no_minimum_ahead(
-                self.objective, self.z, direction, f0=monitor.f0, start_size=self.start_size,
+                objective, self.z, direction, f0=monitor.f0, start_size=self.start_size,
                 g0=self.g0, gnorm=vector_length(self.g), runaway_below=monitor.runaway_below,
-                variables=self.objective.variables)
+                variables=objective.variables, stopped=stopped)
             self.nfev += evaluations
             if reason is not None:
-                break
-        return reason or self._rates_spent() or self._decay_holds(), None
+                return reason
+        return None
 
     def _decay_holds(self) -> str | None:
         """Why a run with decoupled weight decay (AdamW) settles where f has no minimum.
@@ -474,9 +474,8 @@ class _Descent:
         rates summed to so far (``exponential(0.5, 0.99)`` after 1000 steps), "allow more
         steps" would lead nowhere.  Not for a line search: its rate is only a first guess.
         """
-        lr = self.rule.lr
-        if isinstance(lr, int | float | constant) or not callable(lr) or (
-                self.rule.uses_objective):
+        lr = self._schedule()
+        if lr is None or self.rule.uses_objective:
             return None
         k = self.k
         try:
@@ -715,16 +714,21 @@ class _Descent:
         the gradient did: the step is short because the rate decayed (``exponential(0.01,
         0.99)`` on x^2 from 5 stops at 0.67, its rate down 10^4 times, its gradient 7 times).
         """
-        lr = self.rule.lr
-        if not reason.startswith("the last step moved") or isinstance(
-                lr, int | float | constant) or not callable(lr):
+        lr = self._schedule()
+        if lr is None or not reason.startswith("the last step moved"):
             return False
         try:
             first = float(lr(0))
         except Exception:  # a schedule that cannot say its first rate tells nothing
             return False
+        # (rate now / first rate < gradient now / first gradient, without dividing by either)
         return (gnorm > NEAR_ZERO_GRADIENT * max(self.g0, 1.0) and first > 0
-                and self.lr_k / first < gnorm / self.g0)
+                and self.lr_k * self.g0 < first * gnorm)
+
+    def _schedule(self) -> Callable[[int], Any] | None:
+        """The rule's rate as a schedule of the step, or None for a constant rate."""
+        lr = self.rule.lr
+        return None if isinstance(lr, int | float | constant) or not callable(lr) else lr
 
     def _crossed_kink(self, z_new: np.ndarray | None) -> Kink | None:
         """The kink of f that the step from ``z`` to ``z_new`` crossed, if any (see
