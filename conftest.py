@@ -4,7 +4,9 @@ test runs on the compiled engine where this machine builds it."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import linecache
 import os
 import shutil
 import tempfile
@@ -17,6 +19,24 @@ NEEDS_DASK = ("steepest.optim.distributed", "steepest.models.lazy", "scale.md")
 
 
 _CACHE = tempfile.mkdtemp(prefix="steepest-test-cache-")
+
+
+def _tolerant_checkcache(filename: str | None = None) -> None:
+    """``linecache.checkcache`` that lets entries vanish while it runs.
+
+    SymPy's ``lambdify`` puts the source it generates in ``linecache`` and takes it out
+    when the function is collected; a collection inside ``checkcache``'s loop (run by
+    every doctest as it sets up its debugger) raised ``KeyError: '<lambdifygenerated-..>'``
+    in an unrelated doctest.
+    """
+    names = [filename] if filename is not None else list(linecache.cache)
+    for name in names:
+        with contextlib.suppress(KeyError):
+            _checkcache(name)
+
+
+_checkcache = linecache.checkcache
+linecache.checkcache = _tolerant_checkcache
 
 
 def pytest_configure(config: Any) -> None:
