@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.optim.lengths import vector_length
 from steepest.optim.rules import GD, Momentum, Nesterov, Optimizer
 
 EPS = float(np.finfo(float).eps)
@@ -298,17 +299,17 @@ class Monitor:
         """
         if stable and self.stable_z is not None:
             z = self.stable_z
-        size = math.sqrt(float(step @ step))
+        size = vector_length(step)
         if not (size > 0 and math.isfinite(size) and np.all(np.isfinite(z))):
             return
         v = step / size
-        h = 1e-6 * (1.0 + math.sqrt(float(z @ z)))
+        h = 1e-6 * (1.0 + vector_length(z))
         _, g0 = vg(z)
         estimate = None
         for _ in range(POWER_ITERATIONS):
             _, g1 = vg(z + h * v)
             product = (g1 - g0) / h
-            length = math.sqrt(float(product @ product))
+            length = vector_length(product)
             if not (length > 0 and math.isfinite(length)):
                 break
             estimate, v = length, product / length
@@ -320,7 +321,7 @@ class Monitor:
     def runaway(self, f: float, z: np.ndarray, sign: float) -> str | None:
         """A message when the loss fell by many orders of magnitude below zero: no minimum."""
         if f < self.runaway_below:
-            size = math.sqrt(float(z @ z))
+            size = vector_length(z)
             moved, bound = ("fell", "below") if sign > 0 else ("rose", "above")
             return (
                 f"the value {moved} from {sign * self.f0:.4g} to {sign * f:.3g} (parameters of "
@@ -483,7 +484,7 @@ def find_kink(vg: Callable[[np.ndarray], tuple[float, np.ndarray]], a: np.ndarra
     True
     """
     d = b - a
-    length = math.sqrt(float(d @ d))
+    length = vector_length(d)
     if not (length > 0 and math.isfinite(length)):
         return None, 0
     u = d / length
@@ -521,7 +522,7 @@ def find_kink(vg: Callable[[np.ndarray], tuple[float, np.ndarray]], a: np.ndarra
     point = a + s * u
     # Where within the swing the kink lies is known to about a thousandth of the swing.
     point[np.abs(point) < KINK_PROBE * length] = 0.0
-    return Kink(point, (math.sqrt(float(ga @ ga)), math.sqrt(float(gb @ gb))), variables), count
+    return Kink(point, (vector_length(ga), vector_length(gb)), variables), count
 
 
 def point_words(z: np.ndarray, variables: tuple[str, ...] | None = None) -> str:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from steepest.errors import OptimizationError
+from steepest.optim.lengths import vector_length
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -409,7 +410,7 @@ class History:
 def _length(grad: np.ndarray | None) -> float:
     if grad is None:
         return math.nan
-    return math.sqrt(float(grad @ grad))
+    return vector_length(grad)
 
 
 __all__ = ["KEEP_ITERATES_UP_TO", "History"]

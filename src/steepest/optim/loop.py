@@ -45,6 +45,7 @@ from steepest.optim.divergence import (
 )
 from steepest.optim.float_descent import descent_loop
 from steepest.optim.history import History
+from steepest.optim.lengths import rescaled_length, vector_length
 from steepest.optim.objective import Objective, as_start
 from steepest.optim.progress import TrainingProgress
 from steepest.optim.result import OptimizeResult
@@ -52,14 +53,15 @@ from steepest.optim.rules import Formula, NoStep, Optimizer, chain, clip_by_norm
 from steepest.optim.schedules import LearningRate, Schedule, as_schedule, constant, rate_sum
 from steepest.optim.stopping import (
     SECOND_ORDER_LIMIT,
+    UNSURE,
     EarlyStopping,
     check_settings,
     compose,
     converged,
+    gradient_underflow,
     max_iter_message,
     no_minimum_ahead,
     not_a_minimum,
-    vector_length,
 )
 
 DEFAULT_MAX_ITER = 1000
@@ -280,7 +282,9 @@ def _short_for_want_of_rate(reason: str, gnorm: float, g0: float) -> bool:
 
 
 def _norm(v: np.ndarray) -> float:
-    return math.sqrt(float(v.dot(v)))
+    length = math.sqrt(float(v.dot(v)))
+    # (a step or gradient of 1e200 is finite, though its square is not)
+    return rescaled_length(v) if length == math.inf else length
 
 
 def _ahead_directions(step: np.ndarray, downhill: np.ndarray,
@@ -399,6 +403,13 @@ class _Descent:
             return
         if _norm(self.g) > NEAR_ZERO_GRADIENT * max(self.g0, 1.0):
             return
+        start, g_start = self.start or (self.z, self.g)
+        underflow, evaluations = gradient_underflow(objective, self.z, self.g, start, g_start,
+                                                    objective.variables)
+        self.nfev += evaluations
+        if underflow:
+            self.status, self.message = "stalled", f"{self.message}, but {underflow}"
+            return
         reason, evaluations = not_a_minimum(objective, self.z, self.g, objective.variables)
         self.nfev += evaluations
         if reason is None and self.g.any():
@@ -410,7 +421,8 @@ class _Descent:
             reason = self._no_minimum_along(
                 _ahead_directions(last, -self.g, coordinates=True), stopped=True)
         if reason:
-            self.status, self.message = "saddle", f"{self.message}, but {reason}"
+            self.status = "stalled" if reason.startswith(UNSURE) else "saddle"
+            self.message = f"{self.message}, but {reason}"
 
     def _ahead(self) -> tuple[str | None, Kink | None]:
         """Why a run that used all its steps will not converge with more of them.
@@ -439,7 +451,7 @@ class _Descent:
             reason, evaluations = no_minimum_ahead(
                 objective, self.z, direction, f0=monitor.f0, start_size=self.start_size,
                 g0=self.g0, gnorm=vector_length(self.g), runaway_below=monitor.runaway_below,
-                variables=objective.variables, stopped=stopped)
+                variables=objective.variables, stopped=stopped, g=self.g)
             self.nfev += evaluations
             if reason is not None:
                 return reason
@@ -522,7 +534,7 @@ class _Descent:
         objective, sign, s = self.objective, self.sign, self.s
         self.f, self.g = objective.check(self.z)
         self.nfev = 1
-        self.gnorm = _norm(self.g)
+        self.gnorm = vector_length(self.g)  # (a gradient of 1e300 is finite; its square is not)
         if not (math.isfinite(self.f) and math.isfinite(self.gnorm)):
             raise OptimizationError(
                 f"the function or its gradient is not finite at the start (f = {sign * self.f:g}, "
@@ -534,6 +546,9 @@ class _Descent:
         self.best = self.f
         self.g0 = self.gnorm
         self.start_size = _norm(self.z)
+        # Where a gradient that vanished was not yet 0, for _second_order (which checks
+        # only few parameters: a large run keeps no more vectors than it needs).
+        self.start = (self.z, self.g) if self.objective.size <= SECOND_ORDER_LIMIT else None
         gtol = s["gtol"]
         # The gradient norm is needed every step only for gtol; otherwise it is computed
         # when read (history) or at the end (result).

@@ -44,6 +44,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol
 import numpy as np
 
 from steepest.errors import OptimizationError
+from steepest.optim.lengths import vector_length
 from steepest.optim.schedules import LearningRate, as_schedule, rate_at
 
 State = dict[str, Any]
@@ -693,7 +694,7 @@ class clip_by_norm(GradientTransform):
         self.max_norm = float(max_norm)
 
     def update(self, grads, state, params):
-        norm = math.sqrt(float(grads @ grads))
+        norm = vector_length(grads)  # (a gradient of 1e200 is clipped, not zeroed)
         if norm > self.max_norm:
             return grads * (self.max_norm / norm), state
         return grads, state

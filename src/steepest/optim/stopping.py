@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from steepest.errors import OptimizationError
-from steepest.optim.divergence import Monitor
+from steepest.optim.divergence import Monitor, point_words
+from steepest.optim.lengths import vector_length
 
 
 def check_settings(settings: dict[str, Any]) -> None:
@@ -311,12 +313,13 @@ LIMIT_FALL = 0.1
 
 def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: float,
                      start_size: float, g0: float, gnorm: float, runaway_below: float,
-                     variables: tuple[str, ...] | None = None,
-                     stopped: bool = False) -> tuple[str | None, int]:
+                     variables: tuple[str, ...] | None = None, stopped: bool = False,
+                     g: np.ndarray | None = None) -> tuple[str | None, int]:
     """Why a run that was still improving when its steps ran out will not converge, in
     words (None: nothing says so), and the number of evaluations the check took.
     (``stopped``: the words for a run that met a stopping rule there, along ``step`` =
-    minus the gradient, where f flattens toward a limit: no minimum either.)
+    minus the gradient, where f flattens toward a limit: no minimum either; or where f is
+    flat only to floating-point precision, its slope, from ``g`` at ``z`` on, not 0.)
 
     A run heading for a minimum passes it: beyond the point, along its last
     ``step``, f rises somewhere.  A run whose loss falls only because the
@@ -342,7 +345,7 @@ def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: flo
     if not (length > 0 and math.isfinite(length) and np.all(np.isfinite(z))):
         return None, 0
     probe = _Probe(objective, z, step)
-    u, size, f = step / length, math.sqrt(float(z @ z)), probe.f0
+    u, size, f = step / length, vector_length(z), probe.f0
     if not math.isfinite(f):
         return None, probe.evaluations
     # A change below this may be rounding: a fraction of f itself, not of how far the run
@@ -351,11 +354,13 @@ def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: flo
     margin = ROUNDING * abs(f)
     scale = max(1.0, size)
     values, distance = [f], math.nan  # (distance: of the last value kept)
+    slopes = [] if g is None else [float(g @ u)]
     for multiple in AHEAD_MULTIPLES:
         near = multiple <= AHEAD_NEAR
         point = z + multiple * scale * u
         value, slope = probe.value_and_slope(point, u) if near else (
             probe.value(point), -math.inf)
+        slopes.append(slope)
         if math.isnan(value) or value == math.inf:
             break
         # f rises ahead: a minimum, or a wall, lies there (near the point also where f
@@ -371,6 +376,9 @@ def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: flo
         distance = multiple * scale
         if value < runaway_below:
             break
+    if stopped and distance >= AHEAD_LEAST * scale and _flat_by_rounding(values, slopes):
+        return _flat_words(getattr(objective, "sign", 1.0), f, distance, slopes[0], size,
+                           start_size), probe.evaluations
     if not (distance >= AHEAD_LEAST * scale or values[-1] < runaway_below):
         distance = values[-1] = math.nan  # too few probes, or none: nothing is said
     unbounded = values[-1] < runaway_below
@@ -384,20 +392,164 @@ def no_minimum_ahead(objective: Any, z: np.ndarray, step: np.ndarray, *, f0: flo
                         start_size, g0, gnorm, variables, stopped), probe.evaluations
 
 
-def vector_length(v: np.ndarray) -> float:
-    """The length of ``v``, also where its square underflows (a gradient of 1e-170).
+# How the words of a check begin where floating point cannot tell whether the point is a
+# minimum (the run stalled there), rather than showing that it is none.
+UNSURE = "this need not be a"
+# A gradient that vanished where the point is no smaller than this (in the coordinates whose
+# gradient vanished) did so by underflow, not at a minimum of f at 0.
+UNDERFLOW_SIZE = 1e-8
+# The least normal float: a gradient below it beside the point has not come back.
+SMALLEST_NORMAL = sys.float_info.min
+# The bisection for the edge where the gradient vanishes stops at adjacent floats or here.
+UNDERFLOW_BISECTIONS = 80
+# A gradient that vanishes at a true edge (of a flat region) shrinks toward it: at the last
+# float before the edge it is below this fraction of its size a millionth farther back.
+EDGE_SHRINK = 1e-3
 
-    >>> vector_length(np.array([3e-170, 4e-170])), vector_length(np.array([3.0, 4.0]))
-    (5e-170, 5.0)
+
+def gradient_underflow(objective: Any, z: np.ndarray, g: np.ndarray, start: np.ndarray,
+                       g_start: np.ndarray,
+                       variables: tuple[str, ...] | None = None) -> tuple[str | None, int]:
+    """Why a point where the gradient vanished exactly need not be a minimum: it vanished by
+    underflow (in words; None where nothing says so), and the number of evaluations.
+
+    ``exp(-x)`` has no minimum, but its gradient ``-exp(-x)`` is exactly 0 in
+    floating point from x = 746 on, so a run that steps there stops as if at
+    a minimum.  Where components of the gradient that were nonzero at the
+    ``start`` are 0 at ``z``, they are 0 only at ``z`` at a true stationary
+    point (checked just beside it); where they are 0 all around it, the edge
+    where they vanish is found between ``start`` and ``z``.  The gradient of a
+    flat region (``max(0, 1 - x)^2`` beyond 1) shrinks toward 0 as it nears
+    the edge; one that underflowed drops to 0 from a size it kept on the way
+    (4.9e-324 for ``exp(-x)``, 4.9e-24 for ``1e300 exp(-x)``, whose factor
+    ``exp(-x)`` underflowed).
+
+    >>> from steepest.optim.objective import Objective
+    >>> f = Objective("exp(-x)", shape=())
+    >>> words, _ = gradient_underflow(f, np.array([800.0]), np.array([0.0]),
+    ...                               np.array([0.0]), np.array([-1.0]), ("x",))
+    >>> print(words)  # doctest: +ELLIPSIS
+    this need not be a minimum: the gradient is 0 here only because it underflowed ...
+    >>> gradient_underflow(Objective("(x - 3)^2", shape=()), np.array([3.0]), np.array([0.0]),
+    ...                    np.array([0.0]), np.array([-6.0]))[0] is None
+    True
     """
-    length = math.sqrt(float(v @ v))
-    if length > 1e-150 or not math.isfinite(length):
-        return length
-    largest = float(np.max(np.abs(v))) if v.size else 0.0
-    if not largest > 0:
-        return 0.0
-    w = v / largest
-    return largest * math.sqrt(float(w @ w))
+    vanished = (g == 0) & (g_start != 0)
+    if not vanished.any() or not (np.all(np.isfinite(start)) and np.all(np.isfinite(z))):
+        return None, 0
+    edge = _Edge(objective, start, z)
+    # Beside a true stationary point the gradient is not 0 any more: such components are
+    # left out (exp(-x) + y^2 at (746, 0): y's gradient vanished at y's minimum).
+    beside = UNDERFLOW_SIZE * max(1.0, float(np.max(np.abs(z))))
+    for distance in (edge.length - beside, edge.length + beside):
+        near = edge.gradient(distance)
+        if near is None:
+            return None, edge.evaluations
+        vanished &= np.abs(near) < SMALLEST_NORMAL
+    if not vanished.any():
+        return None, edge.evaluations
+    found = edge.find(vanished, g_start)
+    if found is None:
+        return None, edge.evaluations
+    point, last = found
+    if float(np.max(np.abs(point[vanished]))) < UNDERFLOW_SIZE:
+        return None, edge.evaluations
+    return _underflow_words(getattr(objective, "sign", 1.0), point, last, z, start,
+                            variables), edge.evaluations
+
+
+class _Edge:
+    """The gradient along the segment from ``start`` to ``z``, by distance from ``start``."""
+
+    def __init__(self, objective: Any, start: np.ndarray, z: np.ndarray) -> None:
+        self.objective, self.start = objective, start
+        self.length = vector_length(z - start)
+        self.u = (z - start) / self.length
+        self.evaluations = 0
+
+    def gradient(self, distance: float) -> np.ndarray | None:
+        self.evaluations += 1
+        try:
+            _, value = self.objective.vg(self.start + distance * self.u)
+        except Exception:  # a point where f cannot be evaluated tells nothing
+            return None
+        value = np.asarray(value, dtype=float)
+        return value if np.all(np.isfinite(value)) else None
+
+    def find(self, vanished: np.ndarray,
+             g_start: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """The last point before the edge where the ``vanished`` components are not all 0
+        and their values there, when they did not shrink toward the edge; else None.
+
+        The distance is bisected, its logarithm while the ends lie orders of magnitude
+        apart (a step of 1e298 from x = 1 toward an edge at 746).
+        """
+        unit = 1e-3 * max(1.0, float(np.max(np.abs(self.start))))
+        near, far, g_near = 0.0, self.length, g_start
+        for _ in range(UNDERFLOW_BISECTIONS):
+            inner = max(near, unit)
+            middle = math.sqrt(inner * far) if far > 4.0 * inner else 0.5 * (near + far)
+            if not near < middle < far:
+                break
+            g_middle = self.gradient(middle)
+            if g_middle is None:
+                return None
+            if g_middle[vanished].any():
+                near, g_near = middle, g_middle
+            else:
+                far = middle
+        back = self.gradient(near - 1e-6 * max(1.0, near))
+        if back is None or near == 0.0:
+            return None
+        last = np.abs(g_near[vanished])
+        if float(np.max(last)) < EDGE_SHRINK * float(np.max(np.abs(back[vanished]))):
+            return None  # it shrank toward the edge: a flat region begins there
+        return self.start + near * self.u, g_near[vanished]
+
+
+def _underflow_words(sign: float, edge: np.ndarray, vanishing: np.ndarray, z: np.ndarray,
+                     start: np.ndarray, variables: tuple[str, ...] | None) -> str:
+    """The sentence of :func:`gradient_underflow` (for maximize: maximum, rises)."""
+    best, falls = ("minimum", "falls") if sign > 0 else ("maximum", "rises")
+    away = _moved_away(vector_length(z), vector_length(start))
+    largest = float(np.max(np.abs(vanishing)))
+    return (f"{UNSURE} {best}: the gradient is 0 here only because it underflowed (it drops "
+            f"from {largest:.2g} in size at {point_words(edge, variables)} to 0 just beyond, "
+            "without shrinking on the way: a number in its computation fell below the "
+            f"smallest floating-point number), so floating point cannot show whether f still "
+            f"{falls} beyond it{away}, and f may have no {best} in that direction (its "
+            "values may tend to a limit at infinity): add a penalty on the size of the "
+            "parameters, bound them, or rescale f")
+
+
+def _flat_by_rounding(values: list[float], slopes: list[float]) -> bool:
+    """Whether f is flat ahead only in floating point: its values all the same, while its
+    slope along the way is below 0 wherever it was taken (``log(1 + exp(-x))`` at x = 500:
+    1 + exp(-500) rounds to 1, but the slope is -7e-218; farther out it underflows to 0).
+    Where f is flat indeed (``max(0, 1 - x)^2`` beyond 1) the slope is 0 from the first."""
+    taken = [s for s in slopes if not math.isinf(s)]
+    return (all(v == values[0] for v in values) and bool(taken) and taken[0] < 0
+            and all(s <= 0 for s in taken))
+
+
+def _moved_away(size: float, start_size: float) -> str:
+    """Words for a point that moved far from where it started (none where it did not)."""
+    return (f" (the point moved away: its size went from {start_size:.3g} to {size:.3g})"
+            if size > 10.0 * max(1.0, start_size) else "")
+
+
+def _flat_words(sign: float, f: float, distance: float, slope: float, size: float,
+                start_size: float) -> str:
+    """The sentence for a converged run where f is flat only to floating-point precision."""
+    best, falls = ("minimum", "falls") if sign > 0 else ("maximum", "rises")
+    return (f"{UNSURE} {best}: f is flat here only to floating-point precision "
+            f"(it is {sign * f + 0.0:.3g} all the way to distance {distance:.2g}) while its "
+            f"slope that way is not 0 (it is {sign * slope:.2g}), so f still "
+            f"{falls} where floating point cannot show it{_moved_away(size, start_size)}, and "
+            f"f may have "
+            f"no {best} in that direction: add a penalty on the size of the parameters, "
+            "bound them, or write f so that its small changes are not rounded away (log1p, "
+            "logaddexp)")
 
 
 def _toward_limit(values: list[float]) -> bool:
@@ -485,12 +637,13 @@ class EarlyStopping:
 
 __all__ = [
     "SECOND_ORDER_LIMIT",
+    "UNSURE",
     "EarlyStopping",
     "check_settings",
     "compose",
     "converged",
+    "gradient_underflow",
     "max_iter_message",
     "no_minimum_ahead",
     "not_a_minimum",
-    "vector_length",
 ]
