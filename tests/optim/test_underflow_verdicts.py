@@ -141,3 +141,23 @@ def test_parameters_that_grew_large_are_not_called_inf() -> None:
     result = st.minimize("1e200*(x^2 + y^2)", [1.0, 1.0])
     assert result.status == "diverged"
     assert "parameters became inf" not in result.message
+
+
+@pytest.mark.parametrize(("f", "x0", "options"), [
+    ("atan(x)", [0.0], {"method": "lbfgs"}),
+    ("log(1 + exp(-x))", [0.0], {"lr": 100.0, "tol": None}),
+])
+def test_a_run_settled_where_f_is_flat_only_to_rounding_is_told_so(f: str, x0: list[float],
+                                                                   options: dict) -> None:
+    """Not "the run had settled ...; set gtol": its steps run away (1e78 for atan)."""
+    result = st.minimize(f, x0, **options)
+    assert result.status == "max_iter"
+    assert "flat here only to floating-point precision" in result.message
+    assert "set gtol" not in result.message
+
+
+@pytest.mark.parametrize(("f", "x0"), [("x^2", [1.0]), ("(x - 1)^2 + (y - 2)^2", [0.0, 0.0])])
+def test_a_run_settled_at_a_minimum_keeps_its_advice(f: str, x0: list[float]) -> None:
+    result = st.minimize(f, x0, lr=0.5, tol=None)
+    assert result.status == "max_iter" and "the run had settled" in result.message
+    assert "set gtol" in result.message

@@ -433,8 +433,12 @@ class _Descent:
         across a kink of f, is told so (see :func:`find_kink`).
         """
         monitor, step = self.monitor, self.monitor.previous_step
-        if step is None or monitor.settled:
+        if step is None:
             return None, None
+        if monitor.settled:
+            # Settled where f no longer changes beyond rounding: at a minimum, or where f
+            # is flat only in floating point (atan(x) at x = -5e81, its steps of 1e78).
+            return self._no_minimum_along(_ahead_directions(step, -self.g), stopped=True), None
         if not monitor.still_decreasing():
             if monitor.since_best < OSCILLATION_WINDOW:
                 return None, None  # a loss that improved lately may be improving still

@@ -78,7 +78,9 @@ def max_iter_message(
     """Why a run used all its steps, and what would have ended it sooner.
 
     ``ahead`` (from :func:`no_minimum_ahead`) replaces the advice to allow more steps
-    when the loss was still improving only because the point keeps moving away;
+    when the loss was still improving only because the point keeps moving away, and the
+    advice to stop on the gradient when the loss settled where f is flat only to
+    floating-point precision;
     ``kink`` says why a loss no longer improving cannot improve at a constant rate.
     """
     if max_iter == 0:  # no step was taken: there is no last step to tell of
@@ -90,7 +92,9 @@ def max_iter_message(
         rules.append(f"gtol = {gtol:g} (gradient norm {gnorm:.3g})")
     met = f"{' and '.join(rules)} not met" if rules else "no stopping rule was set"
     hint = ""
-    if monitor.settled:
+    if monitor.settled and ahead is not None:
+        hint = f"; its steps no longer change the loss beyond rounding error, but {ahead}"
+    elif monitor.settled:
         hint = (
             "; the run had settled: its steps no longer change the loss beyond rounding error "
             f"(last step {step_len:.2g}); set gtol to stop as soon as that happens"
