@@ -277,6 +277,17 @@ class TestOtherQuestions:
         assert "(0, 0) is a saddle, not a minimum" in wrong.message
 
 
+def test_in_one_variable_the_kinds_are_named_as_the_learner_names_them() -> None:
+    """Neither a minimum nor a maximum in one variable is an inflection point: "x = 0 is a
+    minimum, not a saddle" answered a learner who wrote "inflection"."""
+    wrong = st.practice.check("critical points of x^4", "0 inflection")
+    assert wrong.message == "x = 0 is a minimum, not an inflection point."
+    wrong = st.practice.check("critical points of x^3", "0 min")
+    assert wrong.message == "x = 0 is an inflection point, not a minimum."
+    assert "x = 0: inflection point" in wrong.solution
+    assert st.practice.check("critical points of x^3", "0 inflection point").correct
+
+
 def test_feedback_is_json_ready() -> None:
     import json
 

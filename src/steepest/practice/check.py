@@ -1038,6 +1038,21 @@ def _kind_of(word: str) -> str:
     return "degenerate"
 
 
+def _kind_name(kind: str, variables: int) -> str:
+    """A kind of critical point with its article, as a learner names it: in one variable a
+    point that is neither a minimum nor a maximum is an inflection point, not a saddle.
+
+    >>> _kind_name("saddle", 1), _kind_name("saddle", 2), _kind_name("minimum", 1)
+    ('an inflection point', 'a saddle', 'a minimum')
+    """
+    word = _kind_word(kind, variables)
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+def _kind_word(kind: str, variables: int) -> str:
+    return "inflection point" if kind == "saddle" and variables == 1 else kind
+
+
 def read_points(
     answer: str, names: tuple[sympy.Symbol, ...]
 ) -> list[tuple[tuple[sympy.Expr, ...], str | None]]:
@@ -1147,11 +1162,12 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
             return f"{names[0].name} = {decimal_text(values[0])}"
         return "(" + ", ".join(decimal_text(v) for v in values) + ")"
 
-    listing = "; ".join(f"{point_text(p)} {kind}" for p, kind in expected) or "none"
+    listing = "; ".join(f"{point_text(p)} {_kind_word(kind, len(names))}"
+                        for p, kind in expected) or "none"
     # A critical point is where the gradient is 0 or does not exist (a kink, as |x| at 0).
     where = "grad f = 0 or does not exist" if question.expr.has(*nonsmooth.KINKED) else "grad f = 0"
     solution = [f"{where} at: {listing}"]
-    solution += [f"{point_text(p)}: {kind}" for p, kind in expected]
+    solution += [f"{point_text(p)}: {_kind_word(kind, len(names))}" for p, kind in expected]
     context = _Context(question, answer, listing, "\n".join(solution))
     if answer == SOLVE:
         return context.feedback("solved", "")
@@ -1181,7 +1197,8 @@ def _check_critical(question: Question, answer: str, timeout: float) -> Feedback
         if kind is not None and kind != right_kind and right_kind == _UNCLASSIFIED:
             unclassified.append(point_text(values))
         elif kind is not None and kind != right_kind:
-            problems.append(f"{point_text(values)} is a {right_kind}, not a {kind}.")
+            problems.append(f"{point_text(values)} is {_kind_name(right_kind, len(names))}, "
+                            f"not {_kind_name(kind, len(names))}.")
     missing = len(expected) - len(matched)
     if missing:
         problems.append(
