@@ -332,6 +332,7 @@ def test_running_out_of_steps_warns(ads):
 @pytest.mark.parametrize("model", [
     lambda: LinearRegression(), lambda: LinearRegression(solver="gd"),
     lambda: st.models.ConstantModel(), lambda: st.models.LogisticRegression(),
+    lambda: st.nn.MLPRegressor(hidden=(2,), epochs=5, seed=0),
 ])
 def test_complex_data_is_refused_not_cut_to_its_real_part(model):
     """np.asarray(..., dtype=float) dropped the imaginary parts with only NumPy's warning."""

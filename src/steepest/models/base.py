@@ -242,7 +242,7 @@ def as_matrix(X: Any) -> np.ndarray:
     steepest.errors.DataError: X has 1 missing or infinite value(s) (first at row 0, column 1)
     """
     try:
-        array = _real(X.to_numpy() if hasattr(X, "to_numpy") else X, "X")
+        array = real_array(X.to_numpy() if hasattr(X, "to_numpy") else X, "X")
     except (TypeError, ValueError) as error:
         if isinstance(error, DataError):
             raise
@@ -264,7 +264,7 @@ def as_target(y: Any, n_samples: int) -> np.ndarray:
     array([1., 2.])
     """
     try:
-        array = _real(_one_per_sample(y, n_samples, "value"), "y")
+        array = real_array(_one_per_sample(y, n_samples, "value"), "y")
     except (TypeError, ValueError) as error:
         if isinstance(error, DataError):
             raise
@@ -275,11 +275,11 @@ def as_target(y: Any, n_samples: int) -> np.ndarray:
     return array
 
 
-def _real(values: Any, what: str) -> np.ndarray:
+def real_array(values: Any, what: str) -> np.ndarray:
     """``values`` as float64, refusing complex numbers (a cast would drop their imaginary
     parts in silence, NumPy's warning aside).
 
-    >>> _real([1 + 2j], "X")
+    >>> real_array([1 + 2j], "X")
     Traceback (most recent call last):
     ...
     steepest.errors.DataError: X holds complex numbers (such as (1+2j)); the models fit real ...
@@ -477,5 +477,6 @@ __all__ = [
     "as_target",
     "check_not_continuous",
     "r2_score",
+    "real_array",
     "sample_weights",
 ]
