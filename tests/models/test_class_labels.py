@@ -87,3 +87,15 @@ def test_a_history_of_many_coefficients_is_one_frame_without_warnings():
     for feature in range(3):
         np.testing.assert_allclose(last[[f"x{feature}[{k}]" for k in range(40)]].to_numpy(float),
                                    model.coef_[:, feature], rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", CLASSIFIERS)
+@pytest.mark.parametrize("labels", [
+    np.array([1, "a"] * 5, dtype=object),
+    np.array(["a", float("nan")] * 5, dtype=object),
+])
+def test_labels_that_cannot_be_ordered_are_refused_in_a_sentence(make, labels):
+    """Mixed kinds of labels met NumPy's sort inside np.unique: a TypeError's traceback."""
+    X = np.arange(10.0).reshape(-1, 1)
+    with pytest.raises(DataError, match="cannot be put in order"):
+        make().fit(X, labels)

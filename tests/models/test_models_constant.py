@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+from itertools import pairwise
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as hs
 from scipy.optimize import minimize_scalar
 
@@ -117,3 +120,42 @@ def test_huber_with_a_huge_threshold_is_the_mean_and_a_tiny_one_a_median(values)
     tiny = huber_location(y, 1e-9)
     below, above = np.sum(y < tiny - 1e-6), np.sum(y > tiny + 1e-6)
     assert below <= len(y) / 2 and above <= len(y) / 2
+
+
+def exact_huber_locations(values: list[float], delta: float) -> tuple[Fraction, Fraction]:
+    """Huber's locations in exact rational arithmetic: where the piecewise-linear
+    ``sum(clip(y - theta, -delta, delta))`` vanishes (one point, or a flat piece)."""
+    y, d = [Fraction(v) for v in values], Fraction(delta)
+
+    def pull(theta: Fraction) -> Fraction:
+        return sum((min(max(v - theta, -d), d) for v in y), Fraction(0))
+
+    corners = sorted({v + s for v in y for s in (-d, d)})
+    zeros = [c for c in corners if pull(c) == 0]
+    if zeros:  # a flat piece (or a single corner) where the derivative vanishes
+        return zeros[0], zeros[-1]
+    for a, b in pairwise(corners):
+        fa, fb = pull(a), pull(b)
+        if fa > 0 > fb:
+            root = a + fa * (b - a) / (fa - fb)
+            return root, root
+    raise AssertionError("no root")
+
+
+@given(
+    hs.lists(hs.sampled_from([1.0, 3.0, 10.0, -2.5, 7.25, 0.0]), min_size=1, max_size=8),
+    hs.sampled_from([1e-300, 1e-200, 1e-8, 1.0, 1e8, 1e200]),
+    hs.sampled_from([1e-3, 0.3, 1.0, 2.0, 1e6, 1e17, 1e200, 1e300]),
+)
+@example([1.0, 3.0, 10.0], 1e-200, 1.0)  # corners y +- delta rounded to +-1: theta was 0.0
+@example([1.0, 3.0, 10.0], 1.0, 1e17)  # theta was 16, outside the data
+@example([1.0, 3.0, 10.0], 1.0, 1e200)  # theta was inf
+def test_huber_location_is_exact_whatever_the_scales(values, scale, delta):
+    """Values and threshold of any sizes: a Huber location to rounding of the values' sizes."""
+    y = [v * scale for v in values]
+    low, high = exact_huber_locations(y, delta)
+    theta = Fraction(huber_location(np.array(y), delta))
+    size = max(abs(v) for v in y)
+    slack = Fraction(8 * np.finfo(float).eps) * Fraction(max(size, min(delta, size * len(y))))
+    slack += Fraction(1e-300)
+    assert low - slack <= theta <= high + slack, (y, delta, float(theta), float(low), float(high))

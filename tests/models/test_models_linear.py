@@ -327,3 +327,34 @@ def test_running_out_of_steps_warns(ads):
     with pytest.warns(ConvergenceWarning, match="stopped after 3 steps"):
         model = LinearRegression(solver="gd", lr=0.01, max_iter=3).fit(ads[["TV"]], ads["sales"])
     assert not model.converged_ and model.n_iter_ == 3
+
+
+@pytest.mark.parametrize("model", [
+    lambda: LinearRegression(), lambda: LinearRegression(solver="gd"),
+    lambda: st.models.ConstantModel(), lambda: st.models.LogisticRegression(),
+    lambda: st.nn.MLPRegressor(hidden=(2,), epochs=5, seed=0),
+])
+def test_complex_data_is_refused_not_cut_to_its_real_part(model):
+    """np.asarray(..., dtype=float) dropped the imaginary parts with only NumPy's warning."""
+    X = np.arange(6.0).reshape(-1, 1)
+    y = np.array([0, 1, 0, 1, 1, 0])
+    if not isinstance(model(), st.models.ConstantModel):  # which reads only X's length
+        with pytest.raises(DataError, match="complex"):
+            model().fit(X + 1j, y)
+    if not isinstance(model(), st.models.LogisticRegression):
+        with pytest.raises(DataError, match="complex"):
+            model().fit(X, y + 1j)
+    # Complex numbers whose imaginary parts are all 0 are their real parts.
+    assert model().fit(X + 0j, y).predict(X).shape == (6,)
+
+
+def test_an_empty_target_and_weights_of_zero_are_refused_in_a_sentence():
+    with pytest.raises(DataError, match="empty"):
+        st.models.ConstantModel().fit(None, [])  # was nan, with NumPy's warnings
+    X = np.arange(6.0).reshape(-1, 1)
+    y = np.array([0, 1, 0, 1, 1, 0])
+    for model in (LinearRegression().fit(X, y), st.models.LogisticRegression(C=1.0).fit(X, y)):
+        with pytest.raises(DataError, match="0 for every sample"):
+            model.score(X, y, sample_weight=np.zeros(6))  # was ZeroDivisionError
+        with pytest.raises(DataError, match=">= 0"):
+            model.score(X, y, sample_weight=-np.ones(6))

@@ -104,3 +104,39 @@ def test_the_logit_loss_gradient_is_the_log_loss_gradient(pairs):
         loss.grad(t, z)[inside], np.asarray(expected)[inside], rtol=1e-6, atol=1e-12
     )
     assert loss(t, z) == pytest.approx(float(np.mean(np.logaddexp(0, z) - t * z)), rel=1e-12)
+
+
+@pytest.mark.parametrize(("solver", "classes"), [
+    ("lbfgs", 2), ("lbfgs", 3), ("newton", 2), ("sgd", 2), ("gd", 2), ("gd", 3)])
+def test_separable_classes_are_told_whichever_way_the_solver_stops(solver, classes):
+    """No minimum exists, so no solver's stop may pass in silence (Newton's steps and lbfgs
+    met their tolerance on the flattened loss, sgd ran its epochs, and none said a word)."""
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = np.digitize(X[:, 0], [-0.5, 0.5] if classes == 3 else [0.0])
+    epochs = 100 if solver == "sgd" else None  # of 20 steps; full batch: the default limit
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = LogisticRegression(solver=solver, max_iter=epochs, seed=0).fit(X, y)
+    told = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(told) == 1 and "separable" in told[0], told
+    assert model.score(X, y) == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a penalty gives a minimum: nothing to say
+        LogisticRegression(solver=solver, C=1.0, max_iter=epochs, seed=0).fit(X, y)
+
+
+def test_a_penalty_on_tiny_features_is_not_called_converged_by_descent():
+    """Features of size 1e-8 under C=1: in the standardized problem the penalty's curvature
+    is 1e14 times the intercept's, and plain descent at the rate it allows stopped after one
+    step, 'converged', with the intercept at 0 instead of 0.51."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 3))
+    y = (rng.random(80) < 1 / (1 + np.exp(-(X @ [1.5, -1.0, 0.3] + 0.2)))).astype(int)
+    reference = SkLogisticRegression(C=1.0, tol=1e-12, max_iter=10000).fit(X * 1e-8, y)
+    with pytest.warns(ConvergenceWarning, match="short for want of rate"):
+        crept = LogisticRegression(C=1.0).fit(X * 1e-8, y)
+    assert not crept.converged_
+    exact = LogisticRegression(C=1.0, solver="newton").fit(X * 1e-8, y)
+    assert exact.converged_
+    np.testing.assert_allclose(exact.predict_proba(X * 1e-8), reference.predict_proba(X * 1e-8),
+                               atol=1e-8)

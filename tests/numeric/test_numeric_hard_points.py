@@ -129,3 +129,41 @@ def test_smooth_points_are_not_corners():
     for f, x in [(np.abs, 0.3), (lambda t: t**2, 0.0), (np.cos, 0.0), (np.abs, 1e-10)]:
         est = estimate(f, x, method="richardson")
         assert est.reliable and "corner" not in est.note
+
+
+FAR_OUT = [
+    ("sin", np.sin, mp.sin),
+    ("cos", np.cos, mp.cos),
+    ("sin(100 x)", lambda x: np.sin(100 * x), lambda x: mp.sin(100 * x)),
+    ("x sin", lambda x: x * np.sin(x), lambda x: x * mp.sin(x)),
+]
+
+
+@pytest.mark.parametrize("method", ["central", "richardson"])
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("x", [-1e12, 1e14])
+@pytest.mark.parametrize(("name", "f", "reference"), FAR_OUT, ids=[c[0] for c in FAR_OUT])
+def test_far_out_oscillations_are_not_taken_for_a_flat_zero(name, f, reference, x, order,
+                                                              method):
+    """Steps relative to |x| = 1e14 span millions of periods, and the differences come out
+    near 0; a derivative of order 2 near 0 was judged on the scale |f| / |x| instead of
+    |f| / x^2, and Richardson called -1e-28 reliable for the second derivative of sin at
+    1e14 (-sin(1e14), about -0.21)."""
+    with mp.workdps(50):
+        exact = float(mp.diff(reference, mp.mpf(x), order))
+    est = estimate(f, x, method=method, order=order)
+    actual = abs(est.value - exact)
+    assert not est.reliable or actual <= est.error + 1e-9 * abs(exact), (est, exact)
+
+
+@pytest.mark.parametrize("x", [0.3, 0.7, 1.3, 2.9])
+@pytest.mark.parametrize("k", [10.0, 100.0, 1000.0])
+def test_the_complex_step_error_covers_the_rounding_of_the_argument(k, x):
+    """sin(k x) takes the slope at fl(k x) / k, not at x: |f''| eps |x| off, which the
+    error left out (sin(100 x) at 0.3: off by 1.1e-13, error 1.5e-14)."""
+    with mp.workdps(50):
+        exact = float(mp.diff(lambda t: mp.sin(k * t), mp.mpf(x)))
+    est = estimate(lambda t: np.sin(k * t), x, method="complex")
+    assert est.reliable
+    assert abs(est.value - exact) <= est.error, (est, exact)
+    assert est.error <= 1e-9 * abs(exact) + 1e-12 * k * k  # still about 15 digits

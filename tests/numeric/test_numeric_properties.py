@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from steepest.numeric import EPS, derivative, estimate
@@ -84,3 +84,38 @@ def test_complex_step_matches_exact(case):
     est = estimate(f, x, method="complex")
     assert est.reliable
     assert abs(est.value - first(x)) <= 16 * EPS * (abs(first(x)) + size(x))
+
+
+SHAPES = {
+    "sin": np.sin,
+    "sin(100 t)": lambda t: np.sin(100 * t),
+    "exp": np.exp,
+    "t sin t": lambda t: t * np.sin(t),
+    "1/(1+t^2)": lambda t: 1 / (1 + t * t),
+}
+
+
+@settings(max_examples=40, deadline=None)
+@example("sin", 1e15, -664, "richardson", 1)  # f near 1e-200: its rounding squared to 0
+@given(
+    st.sampled_from(sorted(SHAPES)),
+    st.sampled_from([0.3, -2.0, 1e4, 1e15]),
+    st.integers(-900, 900),
+    st.sampled_from(["forward", "central", "complex", "richardson"]),
+    st.sampled_from([1, 2]),
+)
+def test_an_estimate_scales_with_f(name, x, power, method, order):
+    """f times a power of two is the same function in another unit: the same verdict, and
+    the value and error in that unit (rounding measured near 1e-200 squared to 0, and a
+    scrambled sin at 1e15 became reliable)."""
+    if method == "complex" and order == 2:
+        return
+    f, scale = SHAPES[name], 2.0**power
+    with np.errstate(all="ignore"):
+        if not np.isfinite(f(x)) or not 1e-250 < abs(scale * f(x)) < 1e250:
+            return
+    plain = estimate(f, x, method=method, order=order)
+    scaled = estimate(lambda t: scale * f(t), x, method=method, order=order)
+    assert bool(scaled.reliable) == bool(plain.reliable), (plain, scaled)
+    if plain.reliable:
+        assert abs(scaled.value / scale - plain.value) <= 1e-9 * abs(plain.value) + plain.error

@@ -144,3 +144,26 @@ def test_a_stall_while_the_loss_still_falls_says_so():
                       lr=st.optim.schedules.cosine(1, period=2000, final=0), max_iter=3000,
                       tol=None)
     assert res.status == "stalled" and res.message.endswith("the steps are not making progress")
+
+
+@settings(max_examples=30, deadline=None)
+@example(stiff=1e14, soft=0.1, centre=1.0)  # "converged" at y = 2e-15, the minimum at y = 1
+@given(
+    stiff=hst.sampled_from([1e7, 1e9, 1e12, 1e14, 1e16]),
+    soft=hst.sampled_from([1e-3, 0.1, 1.0, 10.0]),
+    centre=hst.sampled_from([-3.0, 1.0, 100.0]),
+)
+def test_plain_descent_at_the_steep_rate_creeps_it_does_not_converge(stiff, soft, centre):
+    """A rate stable along a steep direction barely moves along a gentle one: one step removes
+    the steep part of the gradient, the rest gives steps shorter than tol long before the
+    minimum, and the gradient, small next to its first size, hid it."""
+    lr = 0.5 / stiff  # 1 / the steepest curvature, as a rate chosen from curvature is
+    if lr * 2 * soft >= 1e-6:
+        return  # a rate this close to the gentle curvature's gets there
+    res = st.minimize(lambda v: stiff * v[0] ** 2 + soft * (v[1] - centre) ** 2,
+                      np.array([1.0, 0.0]), lr=lr)
+    assert res.status in ("stalled", "max_iter"), res.message  # never "converged"
+    if res.status == "stalled":
+        assert "short for want of rate" in res.message and "'lbfgs'" in res.message
+    assert st.minimize(lambda v: stiff * v[0] ** 2 + soft * (v[1] - centre) ** 2,
+                       np.array([1.0, 0.0]), method="lbfgs").status == "converged"

@@ -242,8 +242,10 @@ def as_matrix(X: Any) -> np.ndarray:
     steepest.errors.DataError: X has 1 missing or infinite value(s) (first at row 0, column 1)
     """
     try:
-        array = np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X, dtype=np.float64)
-    except (TypeError, ValueError):
+        array = real_array(X.to_numpy() if hasattr(X, "to_numpy") else X, "X")
+    except (TypeError, ValueError) as error:
+        if isinstance(error, DataError):
+            raise
         raise DataError("X must hold numbers only (encode text columns as numbers first)") from None
     if array.ndim == 1:
         array = array.reshape(-1, 1)
@@ -262,13 +264,43 @@ def as_target(y: Any, n_samples: int) -> np.ndarray:
     array([1., 2.])
     """
     try:
-        array = _one_per_sample(y, n_samples, "value", dtype=np.float64)
+        array = real_array(_one_per_sample(y, n_samples, "value"), "y")
     except (TypeError, ValueError) as error:
         if isinstance(error, DataError):
             raise
         raise DataError("y must hold numbers only") from None
+    if not array.size:
+        raise DataError("y is empty: there is nothing to fit")
     _check_finite(array, "y")
     return array
+
+
+def real_array(values: Any, what: str) -> np.ndarray:
+    """``values`` as float64, refusing complex numbers (a cast would drop their imaginary
+    parts in silence, NumPy's warning aside).
+
+    >>> real_array([1 + 2j], "X")
+    Traceback (most recent call last):
+    ...
+    steepest.errors.DataError: X holds complex numbers (such as (1+2j)); the models fit real ...
+    """
+    array = np.asarray(values)
+    # Python objects: complex ones among them would be dropped the same way.
+    if array.dtype.kind == "O" and any(
+        isinstance(v, complex | np.complexfloating) for v in array.flat
+    ):
+        array = array.astype(complex)
+    if array.dtype.kind == "c":
+        imaginary = array.imag.reshape(-1) != 0
+        if not imaginary.any():  # the real part is all there is
+            return np.asarray(array.real, dtype=np.float64)
+        example = array.flat[int(np.argmax(imaginary))]
+        raise DataError(
+            f"{what} holds complex numbers (such as {example}); the models fit real numbers: "
+            f"pass the real part ({what}.real), or the real and imaginary parts as columns of "
+            f"their own"
+        )
+    return np.asarray(array, dtype=np.float64)
 
 
 def as_labels(y: Any, n_samples: int) -> np.ndarray:
@@ -287,6 +319,16 @@ def as_labels(y: Any, n_samples: int) -> np.ndarray:
     elif array.dtype.kind == "O" and any(v is None for v in array):
         raise DataError("y has missing labels")
     check_not_continuous(array)
+    if array.dtype.kind == "O":
+        try:
+            np.unique(array)  # the classes are the sorted distinct labels
+        except TypeError:
+            kinds = sorted({type(v).__name__ for v in array})
+            raise DataError(
+                f"y mixes labels of kinds that cannot be put in order ({', '.join(kinds)}): "
+                f"make them all text (y.astype(str)) or all numbers; a missing label (nan) "
+                f"among text is one such mix"
+            ) from None
     return array
 
 
@@ -377,7 +419,7 @@ class RegressorMixin:
             )
         truth = as_target(y, prediction.shape[0])
         if sample_weight is not None:
-            w = np.asarray(sample_weight, dtype=float)
+            w = sample_weights(sample_weight, truth.shape[0])
             mean = np.average(truth, weights=w)
             residual = float(np.sum(w * (truth - prediction) ** 2))
             total = float(np.sum(w * (truth - mean) ** 2))
@@ -396,8 +438,26 @@ class ClassifierMixin:
         truth = as_labels(y, prediction.shape[0])
         hits = (prediction == truth).astype(float)
         if sample_weight is not None:
-            return float(np.average(hits, weights=np.asarray(sample_weight, dtype=float)))
+            return float(np.average(hits, weights=sample_weights(sample_weight, hits.shape[0])))
         return float(hits.mean())
+
+
+def sample_weights(weights: Any, n_samples: int) -> np.ndarray:
+    """Weights of the samples for a score: one finite number >= 0 per sample, not all 0.
+
+    >>> sample_weights([0, 0], 2)
+    Traceback (most recent call last):
+    ...
+    steepest.errors.DataError: sample_weight is 0 for every sample: a weighted score needs ...
+    """
+    w = _one_per_sample(weights, n_samples, "weight", dtype=np.float64)
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise DataError("sample_weight must hold finite numbers >= 0, one per sample")
+    if not np.any(w > 0):
+        raise DataError(
+            "sample_weight is 0 for every sample: a weighted score needs some weight"
+        )
+    return w
 
 
 
@@ -417,4 +477,6 @@ __all__ = [
     "as_target",
     "check_not_continuous",
     "r2_score",
+    "real_array",
+    "sample_weights",
 ]

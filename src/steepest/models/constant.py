@@ -61,9 +61,9 @@ def huber_location(y: np.ndarray, delta: float) -> float:
         else:
             hi = mid
     left, right = float(corners[lo]), float(corners[hi])
-    f_left, f_right = pull(left), pull(right)
+    f_left = pull(left)
     if f_left > 0.0:
-        return left + f_left * (right - left) / (f_left - f_right)
+        return _root_on_piece(y, delta, left, right)
     # The derivative is zero on a whole interval [a, left]: every point of it minimizes;
     # take the middle (as the median does for an even number of values).
     first, last = 0, lo  # pull(corners[first]) > 0 == pull(corners[last])
@@ -74,6 +74,29 @@ def huber_location(y: np.ndarray, delta: float) -> float:
         else:
             last = mid
     return 0.5 * (float(corners[last]) + left)
+
+
+def _root_on_piece(y: np.ndarray, delta: float, left: float, right: float) -> float:
+    """The root of ``sum(clip(y - theta, -delta, delta))`` between the corners ``left`` and
+    ``right``, where it is linear.
+
+    On the piece each value within ``delta`` of theta pulls by ``y_i - theta``, each
+    other by ``+-delta``, so the root is ``(sum of the values within + delta (above -
+    below)) / (count within)``.  Solved from those terms, not by interpolating between
+    the corners: ``y_i +- delta`` rounds away the values themselves when ``delta`` dwarfs
+    them (``delta = 1e17`` on 1, 3, 10 put the root at 16, ``1e200`` at inf).
+    """
+    middle = 0.5 * left + 0.5 * right
+    offset = y - middle
+    within = np.abs(offset) < delta
+    count = int(np.sum(within))
+    outside = delta * float(np.sum(offset >= delta) - np.sum(offset <= -delta))
+    if count == 0:
+        # Level on the piece: the sign change is at a corner that y_i +- delta rounded
+        # onto y_i (delta below the spacing of the floats there).
+        return left if outside < 0 else right if outside > 0 else middle
+    root = (float(np.sum(y[within])) + outside) / count
+    return min(max(root, left), right)
 
 
 class ConstantModel(RegressorMixin, DescentModel):

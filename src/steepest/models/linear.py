@@ -337,8 +337,8 @@ class LogisticRegression(ClassifierMixin, DescentModel):
     as for :class:`LinearRegression` (no ``"normal"``: there is no closed
     form); ``"auto"`` is ``"gd"`` with the rate ``1/L`` of the standardized
     problem.  Unpenalized by default: on separable classes the loss then has
-    no minimum and the coefficients grow until ``max_iter`` (a
-    :class:`ConvergenceWarning` says so).  ``C`` (as scikit-learn:
+    no minimum and the coefficients grow for as long as the solver runs (a
+    :class:`ConvergenceWarning` says so, however the run ended).  ``C`` (as scikit-learn:
     ``|coef|^2 / 2 + C * summed loss``) or ``alpha = 1 / C`` adds an L2
     penalty, which the history's ``loss`` includes.
 
@@ -461,16 +461,34 @@ class LogisticRegression(ClassifierMixin, DescentModel):
         return report, to_original
 
     def _warn(self, caught: list[Any], X: np.ndarray | None, labels: np.ndarray | None) -> None:
+        """Pass the solver's warnings on, and say when the classes are separable.
+
+        Unpenalized, separable classes have no minimum of the log-loss: every
+        solver stops somewhere along a ray of ever larger coefficients, by its
+        step limit, after its epochs, or (a line search) by a stopping rule met
+        where the loss has become flat.  That is said whichever way the run ended.
+        """
+        separable = not self._alpha() and X is not None and self.score(X, labels) == 1.0
+        told = False
         for warning in caught:
             message = str(warning.message)
-            if issubclass(warning.category, ConvergenceWarning) and not self._alpha() and (
-                X is not None and self.score(X, labels) == 1.0
-            ):
+            if issubclass(warning.category, ConvergenceWarning) and separable:
                 message += (
                     "; the classes are separable, so the unpenalized log-loss has no "
                     "minimum and the coefficients keep growing (a penalty, C=, gives one)"
                 )
+                told = True
             warnings.warn(message, warning.category, stacklevel=3)
+        if separable and not told:
+            size = float(np.max(np.abs(self.coef_)))
+            warnings.warn(
+                f"the classes are separable, so the unpenalized log-loss has no minimum: the "
+                f"coefficients (as large as {size:.3g} where the run stopped) only grow with "
+                f"more steps or a smaller tol; the predicted classes are right, but the "
+                f"probabilities are as sure as the run was long; a penalty, C=, gives a "
+                f"minimum",
+                ConvergenceWarning, stacklevel=3,
+            )
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The logits ``X @ coef_ + intercept_`` (positive means class ``classes_[1]``;

@@ -33,7 +33,14 @@ import numpy as np
 from steepest import losses
 from steepest.autodiff import Tensor, no_grad
 from steepest.errors import DataError, OptimizationError
-from steepest.models.base import BaseModel, ClassifierMixin, RegressorMixin, as_labels, as_target
+from steepest.models.base import (
+    BaseModel,
+    ClassifierMixin,
+    RegressorMixin,
+    as_labels,
+    as_target,
+    real_array,
+)
 from steepest.models.descent import REGRESSION_LOSSES, positive_int, resolve_solver
 from steepest.models.lazy import summarize
 from steepest.nn import functional as F
@@ -471,7 +478,7 @@ class MLPRegressor(RegressorMixin, _MLP):
             self._fit_lazy(X, y, classes=False)
             return self
         X = self._validate_X(X, fitting=True)
-        target = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=float)
+        target = real_array(y.to_numpy() if hasattr(y, "to_numpy") else y, "y")
         self._single_output = target.ndim == 1
         target = (
             as_target(target, X.shape[0])

@@ -164,6 +164,9 @@ def rounding_of(offsets: np.ndarray, values: np.ndarray, degree: int = 2) -> np.
     >>> t = np.array([0.0, -1.2, 0.9, 2.3, -0.4])
     >>> float(rounding_of(t, 2.0 * t**2 + t + 1.0)) < 1e-13
     True
+    >>> noise = np.array([0.0, 1.0, -2.0, 1.5, -0.5])
+    >>> float(rounding_of(t, 1e-216 * noise)) > 1e-217  # its squares underflow
+    True
     """
     projector = _polynomial_projector(tuple(float(t) for t in offsets), degree)
     flat = values.reshape(len(offsets), -1)
@@ -172,7 +175,11 @@ def rounding_of(offsets: np.ndarray, values: np.ndarray, degree: int = 2) -> np.
         # rounds on the scale of the changes, not of f.
         flat = flat - flat[:1]
         left = flat - projector @ flat
-        spread = np.sqrt(np.sum(left**2, axis=0) / (len(offsets) - degree - 1))
+        # Squared after dividing by the largest: the squares of rounding in values near
+        # 1e-200 (1e-216 each) underflow to 0, and f seemed not to round at all.
+        size = np.max(np.abs(left), axis=0)
+        unit = np.where(size > 0, size, 1.0)
+        spread = size * np.sqrt(np.sum((left / unit) ** 2, axis=0) / (len(offsets) - degree - 1))
     return np.nan_to_num(spread, nan=np.inf).reshape(values.shape[1:])
 
 

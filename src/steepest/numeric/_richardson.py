@@ -238,8 +238,8 @@ def is_reliable(
 ) -> np.ndarray:
     """Checks passed and the error is small next to the value (or to f for a zero slope).
 
-    ``function_scale`` (|f| / max(1, |x|)) is computed only when a value is too
-    small for the relative test.
+    ``function_scale`` (|f| / max(1, |x|)^k for a derivative of order k) is computed
+    only when a value is too small for the relative test.
     """
     with np.errstate(all="ignore"):
         small = error <= RELIABLE_RTOL * np.abs(value)
@@ -491,11 +491,15 @@ def richardson_univariate(
     builder = _UnivariateTable(f, x, order)
     table = builder.levels(0, FIRST_LEVELS)
     fx_magnitude = np.abs(builder.fx)
-    solution = solve(builder.with_flat_rounding(table), fx_magnitude, builder.scale,
+    # A derivative of order k near 0 is judged against |f| / max(1, |x|)^k: f changing by
+    # its own size over a length |x|.  (|x| to the first power vouched, at x = 1e14, for a
+    # second derivative of sin 1e14 times too small.)
+    per_length = builder.scale**order
+    solution = solve(builder.with_flat_rounding(table), fx_magnitude, per_length,
                      builder.weight_sum)
     if needs_smaller_steps(solution, FIRST_LEVELS):
         table = table + builder.levels(FIRST_LEVELS, ALL_LEVELS)
-        solution = solve(builder.with_flat_rounding(table), fx_magnitude, builder.scale,
+        solution = solve(builder.with_flat_rounding(table), fx_magnitude, per_length,
                          builder.weight_sum)
         if not solution.finite_at_smallest.all():
             builder.raise_at_smallest_step()

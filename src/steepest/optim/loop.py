@@ -58,6 +58,7 @@ from steepest.optim.stopping import (
     check_settings,
     compose,
     converged,
+    creeping,
     gradient_underflow,
     max_iter_message,
     no_minimum_ahead,
@@ -279,6 +280,12 @@ def _short_for_want_of_rate(reason: str, gnorm: float, g0: float) -> bool:
     """
     return (reason.startswith("the last step moved") and gnorm > 0.5 * g0
             and gnorm > NEAR_ZERO_GRADIENT * max(g0, 1.0))
+
+
+def _plain(rule: Optimizer) -> bool:
+    """Whether each step is ``-lr * g`` (plain descent: no memory, no settings)."""
+    formula = type(rule.rule).float_formula() if hasattr(rule, "rule") else None
+    return formula is not None and not formula.memory and not formula.settings
 
 
 def _norm(v: np.ndarray) -> float:
@@ -719,6 +726,9 @@ class _Descent:
                     f"{self.g0:.3g} at the start): the steps are short because the learning "
                     f"rate {self.lr_k:g} is small, not because the gradient vanished; raise "
                     "the learning rate, or stop on the gradient with gtol=")
+            crept = self._crept(reason, g_new, z_new)
+            if crept:
+                return "stalled", f"{reason}, but {crept}"
             return "converged", reason
         if gnorm <= NEAR_ZERO_GRADIENT * max(self.g0, 1.0):
             return "converged", reason
@@ -727,6 +737,23 @@ class _Descent:
             "start): this is not a point where the gradient vanishes (a kink or a cusp, or "
             "a line search that cannot continue), so it may not be a minimum"
         )
+
+    def _crept(self, reason: str, g: np.ndarray, z: np.ndarray | None) -> str | None:
+        """Why a full-batch run of plain descent that stopped on a short step at ``z`` only
+        crept there (see :func:`creeping`); None when nothing says so.
+
+        Checked once, for at most ``SECOND_ORDER_LIMIT`` parameters held here, where the
+        gradient is not exactly zero: the gradient's size next to its first hides a creep
+        (one step at a rate stable along a steep direction removes that direction's part).
+        """
+        objective = self.objective
+        if (z is None or self.source is not None or not reason.startswith("the last step")
+                or objective.size > SECOND_ORDER_LIMIT or getattr(objective, "distributed", False)
+                or not g.any() or not self.lr_k > 0 or not _plain(self.rule)):
+            return None
+        words, evaluations = creeping(objective, z, g, float(self.lr_k), objective.variables)
+        self.nfev += evaluations
+        return words
 
     def _rate_decayed(self, reason: str, gnorm: float) -> bool:
         """Whether a stop on the step length came where a schedule's rate shrank more than

@@ -269,6 +269,77 @@ class _Probe:
         return h if h.shape == (z.size, z.size) and np.all(np.isfinite(h)) else None
 
 
+
+# Plain descent has crept, not converged, where its rate is this many times below the 1 /
+# curvature of a direction along which the gradient has not vanished: crossing the way left
+# along it would take more steps than the inverse of this.
+CREEP = 1e-6
+# A rate at least this fraction of 1 / the steepest curvature is as large as descent allows.
+STEEP_RATE = 0.01
+
+
+def creeping(objective: Any, z: np.ndarray, g: np.ndarray, lr: float,
+             variables: tuple[str, ...] | None = None) -> tuple[str | None, int]:
+    """Why plain descent at rate ``lr``, stopped at ``z`` on a step shorter than its tol,
+    only crept there, in words (None: nothing says so), and the number of evaluations.
+
+    Where f curves far more in one direction than in another (features or
+    penalties on scales a million times apart), the rate that is stable
+    along the first, about 1 / its curvature, barely moves along the second:
+    a step removes the gradient's steep part and leaves the rest, whose steps
+    are then shorter than ``tol`` long before the minimum, and the relative
+    size of the gradient hides it.  The Hessian at ``z`` (the objective's own,
+    or central differences of the gradient) tells: along an eigenvector of
+    curvature ``c`` with ``lr c`` below :data:`CREEP` and a gradient part
+    ``a``, f's minimum lies about ``a / c`` away, and f must fall there by
+    more than rounding, and rise again beyond (a minimum lies ahead).
+
+    >>> from steepest.optim.objective import Objective
+    >>> stiff = Objective(lambda v: 1e14 * v[0] ** 2 + 0.1 * (v[1] - 1) ** 2, shape=(2,))
+    >>> print(creeping(stiff, np.array([0.0, 2e-15]), np.array([0.0, -0.2]), 5e-15)[0])
+    f still falls by 0.1 within 1 along (0, 1), where the rate 5e-15 is 1e+15 times below ...
+    >>> creeping(stiff, np.array([0.0, 1.0]), np.array([0.0, 1e-12]), 5e-15)[0] is None
+    True
+    """
+    probe = _Probe(objective, z, g)
+    hessian = probe.hessian() if math.isfinite(probe.f0) else None
+    if hessian is None:
+        return None, probe.evaluations
+    eigenvalues, vectors = np.linalg.eigh(hessian)
+    best: tuple[float, float, np.ndarray] | None = None
+    for curvature, v in zip(eigenvalues.tolist(), vectors.T, strict=True):
+        if not (curvature > 0 and lr * curvature < CREEP):
+            continue
+        fall = float(g @ v) ** 2 / (2.0 * curvature)
+        if best is None or fall > best[0]:
+            best = (fall, curvature, v)
+    if best is None:
+        return None, probe.evaluations
+    _, curvature, v = best
+    way = -float(g @ v) / curvature * v  # the minimum along v of f's quadratic model
+    f = probe.value(z + way)
+    if not f < probe.f0 - ROUNDING * max(abs(probe.f0), abs(f)):
+        return None, probe.evaluations
+    # And f rises again beyond: a minimum lies ahead (where f only flattens toward a limit,
+    # exp(-x) at 17, there is none to creep to, which the check of a stop tells).
+    beyond = probe.value(z + 2.0 * way)
+    if not beyond > f + ROUNDING * max(abs(f), abs(beyond)):
+        return None, probe.evaluations
+    distance = float(np.sqrt(way @ way))
+    steepest = float(eigenvalues[-1])
+    if lr * steepest >= STEEP_RATE:
+        advice = (f"f curves far more in another direction (curvature {steepest:.3g}), so "
+                  "no one rate suits both; rescale the parameters so that f curves alike "
+                  "along them, or use a method that adapts to curvature ('lbfgs', 'newton')")
+    else:
+        advice = "the rate is small along every direction: raise the learning rate"
+    return (
+        f"f still falls by {probe.f0 - f:.3g} within {distance:.3g} "
+        f"{_direction(way / distance, variables)}, where the rate {lr:g} is "
+        f"{1.0 / (lr * curvature):.2g} times below 1 / the curvature {curvature:.3g}: the "
+        f"steps were short for want of rate, not of gradient; {advice}"
+    ), probe.evaluations
+
 def _pointing(d: np.ndarray) -> np.ndarray:
     """``d`` or ``-d``, whichever has its largest entry positive (a saddle falls both ways)."""
     return d if d[int(np.argmax(np.abs(d)))] > 0 else -d
@@ -640,12 +711,14 @@ class EarlyStopping:
 
 
 __all__ = [
+    "CREEP",
     "SECOND_ORDER_LIMIT",
     "UNSURE",
     "EarlyStopping",
     "check_settings",
     "compose",
     "converged",
+    "creeping",
     "gradient_underflow",
     "max_iter_message",
     "no_minimum_ahead",
