@@ -269,7 +269,6 @@ class _Probe:
         return h if h.shape == (z.size, z.size) and np.all(np.isfinite(h)) else None
 
 
-
 # Plain descent has crept, not converged, where its rate is this many times below the 1 /
 # curvature of a direction along which the gradient has not vanished: crossing the way left
 # along it would take more steps than the inverse of this.
@@ -339,6 +338,7 @@ def creeping(objective: Any, z: np.ndarray, g: np.ndarray, lr: float,
         f"{1.0 / (lr * curvature):.2g} times below 1 / the curvature {curvature:.3g}: the "
         f"steps were short for want of rate, not of gradient; {advice}"
     ), probe.evaluations
+
 
 def _pointing(d: np.ndarray) -> np.ndarray:
     """``d`` or ``-d``, whichever has its largest entry positive (a saddle falls both ways)."""
