@@ -10,7 +10,8 @@
   gradient (0 where that is no worse), kept degenerate unless f rises along one
   line and falls along another (a saddle).
 - The corner (0, 0) was shown as (6.4e-126, -3.5e-37): a coordinate within the
-  search's tolerance of 0 is 0 where the gradient there is no larger.
+  search's tolerance of a whole number is that number where the gradient there is no
+  larger, and f there is then exact (1 - 3e-16 with f = 2.5e-62 is 1 with f = 0).
 - A value was shown as ``f = 3.0000000000000000 (about 3)``: a double is shown
   in the digits it has.
 
@@ -163,3 +164,18 @@ def test_a_nondegenerate_point_near_zero_is_not_moved_to_zero() -> None:
     [p] = search_critical_points("(x - 3*10^-9)^2 + 1")
     assert isinstance(p.point["x"], sp.Float)
     assert float(p.point["x"]) == pytest.approx(3e-9, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # found as 1 - 3e-16, with f = 2.5e-62 there
+        ("(x - 1)^4*(x^2 + 1)", [("degenerate", 1, 0)]),
+        ("x^6*exp(x)", [("maximum", -6, 46656 * sp.exp(-6)), ("degenerate", 0, 0)]),
+        ("(x - 2)^4*cos(x/10) + 5", [("degenerate", 2, 5)]),
+    ],
+)
+def test_a_whole_number_found_approximately_is_that_number(text: str, expected: list) -> None:
+    found = search_critical_points(text, {"x": (-10, 10)})
+    assert [(p.kind, p.point["x"], p.value) for p in found] == expected
+    assert all(isinstance(p.point["x"], sp.Integer) for p in found)

@@ -478,8 +478,9 @@ def _point(
     f: sp.Expr | None = None,
     precise_value=None,
 ) -> CriticalPoint:
-    """The entry for one root: its coordinates (a coordinate :func:`_snapped` to 0 is the
-    exact 0), f there (exact where every coordinate is), and its kind by the Hessian or,
+    """The entry for one root: its coordinates (a whole number, such as one
+    :func:`_snapped` to it, is exact), f there (exact where every coordinate is), and
+    its kind by the Hessian or,
     where that is singular, by f along lines through it (:func:`_saddle_along_lines`)."""
     matrix = np.asarray(hessian(*root), dtype=float)
     if np.all(np.isfinite(matrix)):
@@ -488,14 +489,15 @@ def _point(
             kind, note = _saddle_along_lines(root, precise_value) or (kind, note)
     else:
         kind, note = DEGENERATE, "the Hessian is not defined there"
+    whole = [bool(c == round(c)) and abs(c) < 2**53 for c in root]
     point = {
-        v.name: sp.Integer(0) if c == 0 else sp.Float(float(c), 17)
-        for v, c in zip(variables, root, strict=True)
+        v.name: sp.Integer(int(c)) if w else sp.Float(float(c), 17)
+        for v, c, w in zip(variables, root, whole, strict=True)
     }
     value: sp.Expr = sp.Float(at, 17)
-    exact = all(c == 0 for c in root)
+    exact = all(whole)
     if exact and f is not None:
-        known = f.subs({v: 0 for v in variables})
+        known = f.subs({v: point[v.name] for v in variables})
         if known.is_number and known.is_real and known.is_finite and not known.has(sp.Float):
             value = known
     return CriticalPoint(
@@ -566,10 +568,11 @@ def _best_estimate(roots: list[np.ndarray], precise_gradient, gradient) -> np.nd
 
 
 def _snapped(root: np.ndarray, low: np.ndarray, high: np.ndarray, size) -> np.ndarray:
-    """``root`` with each coordinate that may be 0 set to 0 where the gradient there
-    (``size``) is no larger: a coordinate within NEWTON_TOLERANCE of the point's size
-    (1 + its largest coordinate) of 0, or one whose roots ``low`` to ``high`` lie on
-    both sides of 0.  The corner (0, 0) of the box was found as (6.4e-126, -3.5e-37).
+    """``root`` with each coordinate that may be an integer (0 above all) set to it where
+    the gradient there (``size``) is no larger: a coordinate within NEWTON_TOLERANCE of
+    the point's size (1 + its largest coordinate) of the integer, or one whose roots
+    ``low`` to ``high`` lie on both sides of it.  The corner (0, 0) of the box was found
+    as (6.4e-126, -3.5e-37), the point 1 of (x - 1)^4 (x^2 + 1) as 1 - 3e-16.
 
     >>> x, y = sp.symbols("x y", real=True)
     >>> g = _precise([x, y], [2 * x, 4 * y**3])
@@ -585,12 +588,14 @@ def _snapped(root: np.ndarray, low: np.ndarray, high: np.ndarray, size) -> np.nd
     """
     best, smallest = np.array(root, dtype=float), size(root)
     scale = 1.0 + float(np.max(np.abs(root)))
-    for i in np.argsort(np.abs(root)):
-        c = float(root[i])
-        if c == 0 or not (abs(c) <= NEWTON_TOLERANCE * scale or low[i] <= 0 <= high[i]):
+    targets = np.round(root)
+    for i in np.argsort(np.abs(root - targets)):
+        c, target = float(root[i]), float(targets[i])
+        near = abs(c - target) <= NEWTON_TOLERANCE * scale or low[i] <= target <= high[i]
+        if c == target or not near:
             continue
         trial = best.copy()
-        trial[i] = 0.0
+        trial[i] = target
         trial_size = size(trial)
         if trial_size <= smallest:
             best, smallest = trial, trial_size
