@@ -152,11 +152,14 @@ def search(
             points.extend(kinks)
         for cluster in _flat_clusters(found, gradient, value, precise_value):
             roots = [found[i] for i in cluster]
-            best = min(roots, key=lambda r: _gradient_size(r, precise_gradient, gradient))
+            sizes = [_gradient_size(r, precise_gradient, gradient) for r in roots]
+            best = roots[int(np.argmin(sizes))]
             if not _one_point(roots) and not _around_one_point(roots, best, precise_value):
                 points.append(_flat_region(variables, roots, value))
                 continue
-            root = _best_estimate(roots, precise_gradient, gradient)
+            root = _best_estimate(
+                roots, best, min(sizes), lambda r: _gradient_size(r, precise_gradient, gradient)
+            )
             at = float(np.real(value(*root)))
             if np.isfinite(at):
                 points.append(_point(variables, root, at, hessian, f, precise_value))
@@ -554,39 +557,43 @@ def _around_one_point(roots: list[np.ndarray], best: np.ndarray, precise_value) 
         return False
 
 
-def _best_estimate(roots: list[np.ndarray], precise_gradient, gradient) -> np.ndarray:
-    """Of the roots around one point (and their centre), the one with the smallest
-    gradient (computed with mpmath where it can), :func:`_snapped`."""
+def _best_estimate(
+    roots: list[np.ndarray], best: np.ndarray, smallest: float, size
+) -> np.ndarray:
+    """Of the roots around one point (``best`` has the ``smallest`` gradient among them,
+    ``size`` tells the gradient's) and their centre, the one with the smallest gradient,
+    :func:`_snapped`."""
     stacked = np.asarray(roots)
-
-    def size(r: np.ndarray) -> float:
-        return _gradient_size(r, precise_gradient, gradient)
-
-    candidates = [*roots, stacked.mean(axis=0)] if len(roots) > 1 else list(roots)
-    best = min(candidates, key=size)
-    return _snapped(best, stacked.min(axis=0), stacked.max(axis=0), size)
+    if len(roots) > 1:
+        centre = stacked.mean(axis=0)
+        if (at_centre := size(centre)) < smallest:
+            best, smallest = centre, at_centre
+    return _snapped(best, smallest, stacked.min(axis=0), stacked.max(axis=0), size)
 
 
-def _snapped(root: np.ndarray, low: np.ndarray, high: np.ndarray, size) -> np.ndarray:
+def _snapped(
+    root: np.ndarray, smallest: float, low: np.ndarray, high: np.ndarray, size
+) -> np.ndarray:
     """``root`` with each coordinate that may be an integer (0 above all) set to it where
-    the gradient there (``size``) is no larger: a coordinate within NEWTON_TOLERANCE of
-    the point's size (1 + its largest coordinate) of the integer, or one whose roots
-    ``low`` to ``high`` lie on both sides of it.  The corner (0, 0) of the box was found
-    as (6.4e-126, -3.5e-37), the point 1 of (x - 1)^4 (x^2 + 1) as 1 - 3e-16.
+    the gradient there (``size``) is no larger than at ``root`` (``smallest``): a
+    coordinate within NEWTON_TOLERANCE of the point's size (1 + its largest coordinate)
+    of the integer, or one whose roots ``low`` to ``high`` lie on both sides of it.  The
+    corner (0, 0) of the box was found as (6.4e-126, -3.5e-37), the point 1 of
+    (x - 1)^4 (x^2 + 1) as 1 - 3e-16.
 
     >>> x, y = sp.symbols("x y", real=True)
     >>> g = _precise([x, y], [2 * x, 4 * y**3])
     >>> def size(r):
     ...     return _gradient_size(r, g, None)
     >>> root = np.array([6.4e-126, -3.5e-37])
-    >>> _snapped(root, root, root, size).tolist()
+    >>> _snapped(root, size(root), root, root, size).tolist()
     [0.0, 0.0]
     >>> g = _precise([x], [2 * (x - 1e-9)])  # the critical point is at 1e-9: kept
-    >>> _snapped(np.array([1e-9]), np.array([1e-9]), np.array([1e-9]),
-    ...          lambda r: _gradient_size(r, g, None)).tolist()
+    >>> root = np.array([1e-9])
+    >>> _snapped(root, 0.0, root, root, lambda r: _gradient_size(r, g, None)).tolist()
     [1e-09]
     """
-    best, smallest = np.array(root, dtype=float), size(root)
+    best = np.array(root, dtype=float)
     scale = 1.0 + float(np.max(np.abs(root)))
     targets = np.round(root)
     for i in np.argsort(np.abs(root - targets)):
