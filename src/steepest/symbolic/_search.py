@@ -152,9 +152,13 @@ def search(
             points.extend(kinks)
         for cluster in _flat_clusters(found, gradient, value, precise_value):
             roots = [found[i] for i in cluster]
+            one = _one_point(roots)
+            if not one and not _within_a_short_step(roots):
+                points.append(_flat_region(variables, roots, value))
+                continue
             sizes = [_gradient_size(r, precise_gradient, gradient) for r in roots]
             best = roots[int(np.argmin(sizes))]
-            if not _one_point(roots) and not _around_one_point(roots, best, precise_value):
+            if not one and not _around_one_point(roots, best, precise_value):
                 points.append(_flat_region(variables, roots, value))
                 continue
             root = _best_estimate(
@@ -535,12 +539,10 @@ def _around_one_point(roots: list[np.ndarray], best: np.ndarray, precise_value) 
     >>> _around_one_point(cloud, cloud[1], _precise([x, y], sp.Max(y - 1, 0)))  # 0 all over
     False
     """
-    if precise_value is None:
+    if precise_value is None or not _within_a_short_step(roots):
         return False
     stacked = np.asarray(roots)
     low, high = stacked.min(axis=0), stacked.max(axis=0)
-    if np.any(high - low > LOCAL_STEPS[0] * (1 + np.maximum(np.abs(low), np.abs(high)))):
-        return False
     one_value = [
         isinstance(_side(float(a), float(b)), sp.FiniteSet) for a, b in zip(low, high, strict=True)
     ]
@@ -555,6 +557,15 @@ def _around_one_point(roots: list[np.ndarray], best: np.ndarray, precise_value) 
             return bool(change > ROUNDING_DIGITS_LEFT * size)
     except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError):
         return False
+
+
+def _within_a_short_step(roots: list[np.ndarray]) -> bool:
+    """Whether the roots lie within the first of LOCAL_STEPS (relative to 1 + each
+    coordinate's size) of one another in every coordinate."""
+    stacked = np.asarray(roots)
+    low, high = stacked.min(axis=0), stacked.max(axis=0)
+    scale = 1 + np.maximum(np.abs(low), np.abs(high))
+    return bool(np.all(high - low <= LOCAL_STEPS[0] * scale))
 
 
 def _best_estimate(
