@@ -9,7 +9,7 @@ clearing SymPy's cache, and repeats are interleaved old, new, old, new.
 
 With ``--search`` it times the numerical search alone (``search_critical_points``,
 what ``critical_points`` falls back to) on ``SEARCH_FUNCTIONS``, smooth functions
-whose tails fade or grow among them.
+whose tails fade or grow among them, and two with degenerate points.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ SEARCH_FUNCTIONS = [
     "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
     "85 - x^2 (x-6) y^2 (y-6)/90",
     "abs(x-1) + abs(x+1)",
+    "(y^4 + 1) (cos(3x) + 2)",
+    "x^6 e^x",
 ]
 
 WORKER = r"""

@@ -340,7 +340,9 @@ def describe_critical_point(entry: Any) -> str:
     >>> [describe_critical_point(p) for p in critical_points("x^2 - 4x + 5")]
     ['minimum     (x = 2), f = 1  [first nonzero derivative (order 2) is positive]']
     """
-    fixed = ", ".join(f"{name} = {text_form(value)}" for name, value in entry.point.items())
+    fixed = ", ".join(
+        f"{name} = {_decimal(value, about=False)}" for name, value in entry.point.items()
+    )
     if entry.region is not None or entry.span is not None:
         # An interval or region where f is constant, or a curve real only for some
         # values of its free variable, in words.
@@ -350,8 +352,36 @@ def describe_critical_point(entry: Any) -> str:
         where = f"all points with {fixed} ({free} free)" if fixed else "every point"
     else:
         where = f"({fixed})"
-    line = f"{entry.kind:<11} {where}, f = {_approx(entry.value)}"
+    line = f"{entry.kind:<11} {where}, f = {_decimal(entry.value)}"
     return f"{line}  [{entry.note}]" if entry.note else line
+
+
+def _decimal(value: sp.Expr, about: bool = True) -> str:
+    """A decimal (a coordinate or value with no short exact form) in as many digits as it
+    holds: a double (what a numerical search gives) in the fewest digits that give it
+    back, other decimals to their 17 digits without trailing zeros; with its size to six
+    digits where it shows more (``about``).  Anything else as :func:`_approx` shows it.
+
+    >>> _decimal(sp.Float(3.0, 17)), _decimal(sp.Float(-3.513905038934789, 17))
+    ('3.0', '-3.513905038934789 (about -3.51391)')
+    >>> _decimal(sp.Float("-3.0195428736036389", 17)), _decimal(sp.sqrt(2))
+    ('-3.0195428736036389 (about -3.01954)', 'sqrt(2) (about 1.41421)')
+    """
+    if not isinstance(value, sp.Float):
+        return _approx(value) if about else text_form(value)
+    number = float(value)
+    if math.isfinite(number) and sp.Float(number, precision=value._prec) == value:
+        shown = repr(number)
+    else:
+        mantissa, e, exponent = text_form(value).partition("e")
+        if "." in mantissa:
+            mantissa = mantissa.rstrip("0")
+            mantissa += "0" if mantissa.endswith(".") else ""
+        shown = f"{mantissa}{e}{exponent}"
+    digits = len(shown.partition("e")[0].lstrip("-").replace(".", "").lstrip("0"))
+    if about and digits > 6 and math.isfinite(number):
+        shown += f" (about {number:.6g})"
+    return shown
 
 
 def critical_point_json(entry: Any) -> dict[str, Any]:

@@ -64,6 +64,13 @@ LOCAL_STEPS = (1e-2, 1e-4)
 # of the largest (a family of critical points, a degenerate point).
 NEWTON_TOLERANCE = 1e-6
 FAMILY_RCOND = 1e-8
+# f over roots around one degenerate point changes by more than this share of its size
+# (a thousand units of the last of PRECISE_DIGITS digits) or, where f is about 0, of its
+# change a short step off; on a flat region, by rounding.
+ROUNDING_DIGITS_LEFT = 10.0 ** (3 - PRECISE_DIGITS)
+# Steps (relative to 1 + each coordinate's size) at which f is compared with f at a
+# degenerate point along lines through it.
+SECOND_LOOK_STEPS = (1e-2, 1e-3, 1e-4)
 # Grid points on which each switch expression's sign changes are looked for (one variable).
 KINK_GRID = 4097
 
@@ -145,15 +152,24 @@ def search(
             points.extend(kinks)
         for cluster in _flat_clusters(found, gradient, value, precise_value):
             roots = [found[i] for i in cluster]
-            if not _one_point(roots):
+            one = _one_point(roots)
+            if not one and not _within_a_short_step(roots):
                 points.append(_flat_region(variables, roots, value))
                 continue
-            root = min(roots, key=lambda r: _gradient_size(r, precise_gradient, gradient))
+            sizes = [_gradient_size(r, precise_gradient, gradient) for r in roots]
+            best = roots[int(np.argmin(sizes))]
+            if not one and not _around_one_point(roots, best, precise_value):
+                points.append(_flat_region(variables, roots, value))
+                continue
+            root = _best_estimate(
+                roots, best, min(sizes), lambda r: _gradient_size(r, precise_gradient, gradient)
+            )
             at = float(np.real(value(*root)))
             if np.isfinite(at):
-                points.append(_point(variables, root, at, hessian))
+                points.append(_point(variables, root, at, hessian, f, precise_value))
     for entry in points:  # the values of f itself (exactly: a power of two)
-        entry.value = sp.Float(float(entry.value) * 2.0**power, 17)
+        if isinstance(entry.value, sp.Float):  # an exact value is f's own already
+            entry.value = sp.Float(float(entry.value) * 2.0**power, 17)
     return sorted(points, key=_position)
 
 
@@ -461,19 +477,189 @@ def _side(low: float, high: float) -> sp.Set:
     return sp.Interval(sp.Float(low, 17), sp.Float(high, 17))
 
 
-def _point(variables: Sequence[sp.Symbol], root: np.ndarray, at: float, hessian) -> CriticalPoint:
+def _point(
+    variables: Sequence[sp.Symbol],
+    root: np.ndarray,
+    at: float,
+    hessian,
+    f: sp.Expr | None = None,
+    precise_value=None,
+) -> CriticalPoint:
+    """The entry for one root: its coordinates (a whole number, such as one
+    :func:`_snapped` to it, is exact), f there (exact where every coordinate is), and
+    its kind by the Hessian or,
+    where that is singular, by f along lines through it (:func:`_saddle_along_lines`)."""
     matrix = np.asarray(hessian(*root), dtype=float)
     if np.all(np.isfinite(matrix)):
         kind, note = _kind(matrix)
+        if kind == DEGENERATE and precise_value is not None:
+            kind, note = _saddle_along_lines(root, precise_value) or (kind, note)
     else:
         kind, note = DEGENERATE, "the Hessian is not defined there"
+    whole = [bool(c == round(c)) and abs(c) < 2**53 for c in root]
+    point = {
+        v.name: sp.Integer(int(c)) if w else sp.Float(float(c), 17)
+        for v, c, w in zip(variables, root, whole, strict=True)
+    }
+    value: sp.Expr = sp.Float(at, 17)
+    exact = all(whole)
+    if exact and f is not None:
+        known = f.subs({v: point[v.name] for v in variables})
+        if known.is_number and known.is_real and known.is_finite and not known.has(sp.Float):
+            value = known
     return CriticalPoint(
-        {v.name: sp.Float(float(c), 17) for v, c in zip(variables, root, strict=True)},
+        point,
         kind,
-        sp.Float(at, 17),
+        value,
         note=f"{note}; found by a numerical search, the list may be incomplete",
-        exact=False,
+        exact=exact,
         found=NUMERICALLY,
+    )
+
+
+def _around_one_point(roots: list[np.ndarray], best: np.ndarray, precise_value) -> bool:
+    """Whether roots joined as samples of a flat region are instead approximations of
+    one degenerate point: all within a short step (the first of LOCAL_STEPS, relative to
+    1 + each coordinate's size) of one another, and f over them not constant to the
+    PRECISE_DIGITS digits its flatness is checked with (on the scale of f's size there,
+    or of its change a short step off where f is about 0).  A coordinate the region would
+    give one value (:func:`_side`) is that of ``best`` (the root with the smallest
+    gradient) at each root: the root finder's error across a flat region (y = 1e-16
+    beside y = 0 on the region of max(0, |x| - 1e-3)^2 + y^2) is no change along it.
+
+    Near a point where f changes like y^4, the gradient (4 y^3) is below the root
+    finder's tolerance over a whole neighbourhood (|y| < 1e-6), and f there changes by
+    y^4 = 1e-24: nothing next to its change a step off, yet a change, where f on a
+    true flat region changes by rounding at most.
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> cloud = [np.array([1.0, -9e-7]), np.array([1.0, 2e-7]), np.array([1.0, 9e-7])]
+    >>> _around_one_point(cloud, cloud[1], _precise([x, y], (y**4 + 1) * x))
+    True
+    >>> _around_one_point(cloud, cloud[1], _precise([x, y], sp.Max(y - 1, 0)))  # 0 all over
+    False
+    """
+    if precise_value is None or not _within_a_short_step(roots):
+        return False
+    stacked = np.asarray(roots)
+    low, high = stacked.min(axis=0), stacked.max(axis=0)
+    one_value = [
+        isinstance(_side(float(a), float(b)), sp.FiniteSet) for a, b in zip(low, high, strict=True)
+    ]
+    pinned = np.where(one_value, best, stacked)
+    try:
+        with mpmath.workdps(PRECISE_DIGITS):
+            values = [mpmath.mpmathify(precise_value(*_lifted(r))) for r in pinned]
+            # The size of f there, or of its change a short step off where f is about 0.
+            size = max(max(abs(v) for v in values),
+                       _change_beside(precise_value, tuple(float(c) for c in best)))
+            change = max(abs(v - values[0]) for v in values)
+            return bool(change > ROUNDING_DIGITS_LEFT * size)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError):
+        return False
+
+
+def _within_a_short_step(roots: list[np.ndarray]) -> bool:
+    """Whether the roots lie within the first of LOCAL_STEPS (relative to 1 + each
+    coordinate's size) of one another in every coordinate."""
+    stacked = np.asarray(roots)
+    low, high = stacked.min(axis=0), stacked.max(axis=0)
+    scale = 1 + np.maximum(np.abs(low), np.abs(high))
+    return bool(np.all(high - low <= LOCAL_STEPS[0] * scale))
+
+
+def _best_estimate(
+    roots: list[np.ndarray], best: np.ndarray, smallest: float, size
+) -> np.ndarray:
+    """Of the roots around one point (``best`` has the ``smallest`` gradient among them,
+    ``size`` tells the gradient's) and their centre, the one with the smallest gradient,
+    :func:`_snapped`."""
+    stacked = np.asarray(roots)
+    if len(roots) > 1:
+        centre = stacked.mean(axis=0)
+        if (at_centre := size(centre)) < smallest:
+            best, smallest = centre, at_centre
+    return _snapped(best, smallest, stacked.min(axis=0), stacked.max(axis=0), size)
+
+
+def _snapped(
+    root: np.ndarray, smallest: float, low: np.ndarray, high: np.ndarray, size
+) -> np.ndarray:
+    """``root`` with each coordinate that may be an integer (0 above all) set to it where
+    the gradient there (``size``) is no larger than at ``root`` (``smallest``): a
+    coordinate within NEWTON_TOLERANCE of the point's size (1 + its largest coordinate)
+    of the integer, or one whose roots ``low`` to ``high`` lie on both sides of it.  The
+    corner (0, 0) of the box was found as (6.4e-126, -3.5e-37), the point 1 of
+    (x - 1)^4 (x^2 + 1) as 1 - 3e-16.
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> g = _precise([x, y], [2 * x, 4 * y**3])
+    >>> def size(r):
+    ...     return _gradient_size(r, g, None)
+    >>> root = np.array([6.4e-126, -3.5e-37])
+    >>> _snapped(root, size(root), root, root, size).tolist()
+    [0.0, 0.0]
+    >>> g = _precise([x], [2 * (x - 1e-9)])  # the critical point is at 1e-9: kept
+    >>> root = np.array([1e-9])
+    >>> _snapped(root, 0.0, root, root, lambda r: _gradient_size(r, g, None)).tolist()
+    [1e-09]
+    """
+    best = np.array(root, dtype=float)
+    scale = 1.0 + float(np.max(np.abs(root)))
+    targets = np.round(root)
+    for i in np.argsort(np.abs(root - targets)):
+        c, target = float(root[i]), float(targets[i])
+        near = abs(c - target) <= NEWTON_TOLERANCE * scale or low[i] <= target <= high[i]
+        if c == target or not near:
+            continue
+        trial = best.copy()
+        trial[i] = target
+        trial_size = size(trial)
+        if trial_size <= smallest:
+            best, smallest = trial, trial_size
+    return best + 0.0  # + 0.0: no -0.0
+
+
+def _saddle_along_lines(root: np.ndarray, precise_value) -> tuple[str, str] | None:
+    """A saddle told where the Hessian is singular: f above f(root) on both sides along
+    one line through it, and below along another, at each of SECOND_LOOK_STEPS
+    (relative to 1 + each coordinate's size), computed with mpmath.  A minimum or
+    maximum is not told this way (f can rise along every line and fall along a curve).
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> f = (y**4 + 1) * (sp.cos(3 * x) + 2)
+    >>> _saddle_along_lines(np.array([2 * np.pi / 3, 0.0]), _precise([x, y], f))[0]
+    'saddle'
+    >>> _saddle_along_lines(np.array([np.pi / 3, 0.0]), _precise([x, y], f)) is None
+    True
+    """
+    try:
+        with mpmath.workdps(PRECISE_DIGITS):
+            at = _lifted(root)
+            base = mpmath.mpmathify(precise_value(*at))
+            seen: dict[int, tuple[int, ...]] = {}
+            # The axes first: "along (0, 1)" says more than "along (1, 1)".
+            for direction in sorted(line_directions(len(at)), key=lambda d: sum(map(abs, d))):
+                unit = np.asarray(direction, dtype=float) / np.linalg.norm(direction)
+                signs = {
+                    mpmath.sign(
+                        mpmath.mpmathify(precise_value(*[
+                            c + sign * step * float(u) * (1 + abs(c))
+                            for c, u in zip(at, unit, strict=True)
+                        ])) - base
+                    )
+                    for step in SECOND_LOOK_STEPS
+                    for sign in (1, -1)
+                }
+                if len(signs) == 1 and 0 not in signs:
+                    seen.setdefault(int(signs.pop()), direction)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError):
+        return None
+    if 1 not in seen or -1 not in seen:
+        return None
+    return SADDLE, (
+        f"the Hessian is singular, but f rises on both sides along direction {seen[1]} "
+        f"and falls on both sides along {seen[-1]}"
     )
 
 
