@@ -57,6 +57,9 @@ FLAT_SAMPLES = 7
 # coordinates); f along a flat segment must change by FLAT_TOLERANCE of what it changes
 # the last of these steps off it, at most.
 PRECISE_DIGITS = 30
+# What mpmath code for f raises where f cannot be evaluated precisely (a pole, a value
+# outside its domain, a name it lacks): the checks that use it then say nothing.
+PRECISE_FAILURES = (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError)
 LOCAL_TOLERANCE = 1e-5
 LOCAL_STEPS = (1e-2, 1e-4)
 # And f's quadratic model must put the critical point within this (relative to 1 + each
@@ -410,7 +413,7 @@ def _flat_precisely(samples: np.ndarray, precise_value) -> bool:
             off = max(_change_beside(precise_value, tuple(float(c) for c in end))
                       for end in samples[:2])
             return bool(along <= FLAT_TOLERANCE * off)
-    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError):
+    except PRECISE_FAILURES:
         return True
 
 
@@ -555,7 +558,7 @@ def _around_one_point(roots: list[np.ndarray], best: np.ndarray, precise_value) 
                        _change_beside(precise_value, tuple(float(c) for c in best)))
             change = max(abs(v - values[0]) for v in values)
             return bool(change > ROUNDING_DIGITS_LEFT * size)
-    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError):
+    except PRECISE_FAILURES:
         return False
 
 
@@ -653,7 +656,7 @@ def _saddle_along_lines(root: np.ndarray, precise_value) -> tuple[str, str] | No
                 }
                 if len(signs) == 1 and 0 not in signs:
                     seen.setdefault(int(signs.pop()), direction)
-    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError):
+    except PRECISE_FAILURES:
         return None
     if 1 not in seen or -1 not in seen:
         return None
@@ -699,7 +702,7 @@ def _vanishes_locally(root: np.ndarray, precise_gradient, gradient) -> bool:
     try:
         with mpmath.workdps(PRECISE_DIGITS):
             return _grows_on_both_sides(_lifted(root), precise_gradient, mpmath.mpf)
-    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError):
+    except PRECISE_FAILURES:
         return _grows_on_both_sides([float(c) for c in root], gradient, float)
 
 
@@ -743,7 +746,7 @@ def _model_agrees(root: np.ndarray, precise_gradient, precise_hessian) -> bool:
             return all(
                 abs(s) <= NEWTON_TOLERANCE * (1 + abs(c)) for s, c in zip(step, at, strict=True)
             )
-    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError, AttributeError):
+    except (*PRECISE_FAILURES, AttributeError):
         return True
 
 
@@ -753,7 +756,7 @@ def _gradient_size(root: np.ndarray, precise_gradient, gradient) -> float:
     try:
         with mpmath.workdps(PRECISE_DIGITS):
             return float(max(abs(g) for g in precise_gradient(*_lifted(root))))
-    except (ValueError, TypeError, ZeroDivisionError, OverflowError, NameError):
+    except PRECISE_FAILURES:
         return float(np.max(np.abs(np.asarray(gradient(*root), dtype=complex))))
 
 
